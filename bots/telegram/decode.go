@@ -1,0 +1,180 @@
+// Package telegram connects frontdesk to Telegram's Bot API: a webhook
+// handler and a long-polling receiver that store every update before
+// acknowledging it, and a sender that delivers replies through go-telegram/bot.
+package telegram
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// ErrMalformed marks a payload that is not a Telegram update.
+var ErrMalformed = errors.New("malformed update")
+
+// Decode turns a raw update into a normalized event for the named bot. Every
+// well-formed update becomes an event, even the ones frontdesk does not act
+// on (they are stored with kind "other"), so that nothing Telegram sends is
+// silently lost.
+func Decode(botName string, raw []byte) (chat.Event, error) {
+	var probe struct {
+		ID *int64 `json:"update_id"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return chat.Event{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if probe.ID == nil {
+		return chat.Event{}, fmt.Errorf("%w: no update_id", ErrMalformed)
+	}
+	var u models.Update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return chat.Event{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	ev := Normalize(u)
+	ev.Bot = botName
+	ev.Raw = raw
+	return ev, nil
+}
+
+// Normalize maps an update onto the platform-neutral event. Telegram leaves
+// most fields out when they do not apply, so every pointer may be nil.
+func Normalize(u models.Update) chat.Event {
+	ev := chat.Event{Platform: chat.Telegram, ExternalID: strconv.FormatInt(u.ID, 10), Kind: chat.KindOther}
+	switch {
+	case u.Message != nil:
+		fromMessage(&ev, u.Message)
+	case u.EditedMessage != nil:
+		fromMessage(&ev, u.EditedMessage)
+		ev.Kind = chat.KindEdited
+	case u.CallbackQuery != nil:
+		fromCallback(&ev, u.CallbackQuery)
+	case u.MyChatMember != nil:
+		fromMemberUpdate(&ev, u.MyChatMember)
+	case u.ChannelPost != nil:
+		// A channel's own posts are the brand's, not a customer's.
+		fromMessage(&ev, u.ChannelPost)
+		ev.Kind = chat.KindOther
+	}
+	return ev
+}
+
+func fromMessage(ev *chat.Event, m *models.Message) {
+	ev.ChatID = strconv.FormatInt(m.Chat.ID, 10)
+	ev.ChatType = chatType(m.Chat.Type)
+	ev.MessageID = strconv.Itoa(m.ID)
+	if m.IsTopicMessage && m.MessageThreadID != 0 {
+		// Outside forums message_thread_id is just the replied-to message;
+		// only a real topic is a place to answer in.
+		ev.ThreadID = strconv.Itoa(m.MessageThreadID)
+	}
+	ev.AlbumID = m.MediaGroupID
+	ev.Time = time.Unix(int64(m.Date), 0).UTC()
+	if m.From != nil {
+		ev.Customer = customer(m.From)
+	}
+	switch {
+	case m.Text != "":
+		ev.Text = m.Text
+		ev.Kind = chat.KindText
+		if isCommand(m) {
+			ev.Kind = chat.KindCommand
+		}
+	case len(m.Photo) > 0:
+		ev.Kind = chat.KindPhoto
+		ev.Text = m.Caption
+	case m.Sticker != nil:
+		ev.Kind = chat.KindSticker
+	case m.Document != nil || m.Voice != nil || m.Video != nil || m.VideoNote != nil || m.Audio != nil ||
+		m.Animation != nil || m.Contact != nil || m.Location != nil:
+		ev.Kind = chat.KindMedia
+		ev.Text = m.Caption
+	default:
+		// Joins, leaves, pins, topic creation and the like.
+		ev.Kind = chat.KindService
+	}
+}
+
+func isCommand(m *models.Message) bool {
+	for _, e := range m.Entities {
+		if e.Type == models.MessageEntityTypeBotCommand && e.Offset == 0 {
+			return true
+		}
+	}
+	return strings.HasPrefix(m.Text, "/")
+}
+
+func fromCallback(ev *chat.Event, q *models.CallbackQuery) {
+	ev.Kind = chat.KindCallback
+	ev.Text = q.Data
+	ev.Customer = customer(&q.From) // a button press carries no date; the store uses the time it was received
+	if m := q.Message.Message; m != nil {
+		ev.ChatID = strconv.FormatInt(m.Chat.ID, 10)
+		ev.ChatType = chatType(m.Chat.Type)
+		if m.IsTopicMessage && m.MessageThreadID != 0 {
+			ev.ThreadID = strconv.Itoa(m.MessageThreadID)
+		}
+		return
+	}
+	if m := q.Message.InaccessibleMessage; m != nil {
+		ev.ChatID = strconv.FormatInt(m.Chat.ID, 10)
+		ev.ChatType = chatType(m.Chat.Type)
+		return
+	}
+	// A button under an inline-mode message: the only place to answer is
+	// the user's private chat, whose id is the user's id.
+	if q.From.ID != 0 {
+		ev.ChatID = strconv.FormatInt(q.From.ID, 10)
+		ev.ChatType = chat.ChatPrivate
+	}
+}
+
+func fromMemberUpdate(ev *chat.Event, mu *models.ChatMemberUpdated) {
+	ev.ChatID = strconv.FormatInt(mu.Chat.ID, 10)
+	ev.ChatType = chatType(mu.Chat.Type)
+	ev.Customer = customer(&mu.From)
+	ev.Time = time.Unix(int64(mu.Date), 0).UTC()
+	ev.Kind = chat.KindService
+	if ev.ChatType != chat.ChatPrivate {
+		return
+	}
+	// In a private chat the bot's own membership changing means the
+	// customer blocked (kicked) or restarted (member) the bot.
+	switch mu.NewChatMember.Type {
+	case models.ChatMemberTypeBanned:
+		ev.Kind = chat.KindBlocked
+	case models.ChatMemberTypeMember:
+		ev.Kind = chat.KindUnblocked
+	}
+}
+
+func customer(u *models.User) chat.Customer {
+	if u == nil || u.ID == 0 && u.FirstName == "" {
+		return chat.Customer{}
+	}
+	return chat.Customer{
+		ID:       strconv.FormatInt(u.ID, 10),
+		Name:     strings.TrimSpace(u.FirstName + " " + u.LastName),
+		Username: u.Username,
+		Language: u.LanguageCode,
+		IsBot:    u.IsBot,
+	}
+}
+
+func chatType(t models.ChatType) chat.ChatType {
+	switch t {
+	case models.ChatTypePrivate:
+		return chat.ChatPrivate
+	case models.ChatTypeChannel:
+		return chat.ChatChannel
+	case "":
+		return ""
+	}
+	return chat.ChatGroup
+}

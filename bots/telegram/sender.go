@@ -1,0 +1,105 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// DefaultAPIURL is Telegram's Bot API.
+const DefaultAPIURL = "https://api.telegram.org"
+
+// NewClient makes a go-telegram/bot client for sending. It does not call
+// getMe: the service must start even while Telegram is unreachable.
+func NewClient(token, apiURL string, errorsHandler func(error)) (*bot.Bot, error) {
+	if apiURL == "" {
+		apiURL = DefaultAPIURL
+	}
+	// Every call gets a deadline even if a caller forgets one.
+	client := &http.Client{Timeout: 30 * time.Second}
+	b, err := bot.New(token,
+		bot.WithServerURL(apiURL),
+		bot.WithSkipGetMe(),
+		bot.WithHTTPClient(25*time.Second, client),
+		bot.WithErrorsHandler(errorsHandler),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
+	return b, nil
+}
+
+// Sender delivers outgoing messages to Telegram chats.
+type Sender struct {
+	b *bot.Bot
+}
+
+func NewSender(b *bot.Bot) *Sender { return &Sender{b: b} }
+
+// Send sends one message as plain text (no parse mode, so nothing in it is
+// interpreted as formatting) and returns Telegram's message id. Errors are
+// *chat.SendError so the outbox knows whether to retry.
+func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
+	chatID, err := strconv.ParseInt(out.ChatID, 10, 64)
+	if err != nil {
+		return "", &chat.SendError{Kind: chat.SendPermanent, Err: fmt.Errorf("chat id %q: %w", out.ChatID, err)}
+	}
+	p := &bot.SendMessageParams{ChatID: chatID, Text: out.Text}
+	if out.ThreadID != "" {
+		if id, err := strconv.Atoi(out.ThreadID); err == nil {
+			p.MessageThreadID = id
+		}
+	}
+	if out.ReplyTo != "" {
+		if id, err := strconv.Atoi(out.ReplyTo); err == nil {
+			// The customer may have deleted their message; answer anyway.
+			p.ReplyParameters = &models.ReplyParameters{MessageID: id, AllowSendingWithoutReply: true}
+		}
+	}
+	m, err := s.b.SendMessage(ctx, p)
+	if err != nil {
+		return "", classify(err)
+	}
+	return strconv.Itoa(m.ID), nil
+}
+
+// classify maps go-telegram/bot's errors onto the outbox's retry classes.
+func classify(err error) error {
+	var tooMany *bot.TooManyRequestsError
+	var migrated *bot.MigrateError
+	switch {
+	case errors.As(err, &tooMany):
+		return &chat.SendError{Kind: chat.SendRateLimited, RetryAfter: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
+	case errors.Is(err, bot.ErrorForbidden):
+		return &chat.SendError{Kind: chat.SendBlocked, Err: err}
+	case errors.As(err, &migrated), errors.Is(err, bot.ErrorBadRequest):
+		return &chat.SendError{Kind: chat.SendPermanent, Err: err}
+	}
+	return &chat.SendError{Kind: chat.SendTemporary, Err: err}
+}
+
+// Admin does the Bot API calls that configure a bot rather than talk to customers.
+type Admin struct {
+	b *bot.Bot
+}
+
+func NewAdmin(b *bot.Bot) *Admin { return &Admin{b: b} }
+
+// SetWebhook points Telegram at url with the secret it must send back; an
+// empty url removes the webhook, which long polling needs.
+func (a *Admin) SetWebhook(ctx context.Context, url, secret string) error {
+	if url == "" {
+		_, err := a.b.DeleteWebhook(ctx, &bot.DeleteWebhookParams{})
+		return err
+	}
+	_, err := a.b.SetWebhook(ctx, &bot.SetWebhookParams{URL: url, SecretToken: secret})
+	return err
+}

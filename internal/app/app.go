@@ -1,0 +1,244 @@
+// Package app wires frontdesk together: the store, the rules, the platform
+// bots, the pipeline and the HTTP server. It has New, Start and Stop so the
+// whole service can run inside a test on 127.0.0.1:0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bots/telegram"
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
+	"github.com/frontdesk-bot/frontdesk/internal/httpapi"
+	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
+	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/rules"
+)
+
+// Options are what a caller (main or a test) adds to the config.
+type Options struct {
+	Log *slog.Logger
+	// Now is the clock the pipeline decides with; nil means time.Now.
+	Now func() time.Time
+	// PollInterval overrides how often idle workers look for work.
+	PollInterval time.Duration
+}
+
+// App is one running frontdesk.
+type App struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	store *store.Store
+	rules liveRules
+	pipe  *pipeline.Pipeline
+
+	server   *http.Server
+	listener net.Listener
+	pollers  []*telegram.Poller
+	webhooks []webhookRegistration
+
+	cancelPollers context.CancelFunc
+	pollersDone   sync.WaitGroup
+	stopOnce      sync.Once
+}
+
+type webhookRegistration struct {
+	bot    config.Bot
+	client interface {
+		SetWebhook(ctx context.Context, url, secret string) error
+	}
+}
+
+// New opens the database, loads the rules and prepares every configured bot.
+// Nothing listens or runs until Start.
+func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
+	log := opt.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	r, err := rules.Load(cfg.Rules)
+	if err != nil {
+		return nil, fmt.Errorf("load rules: %w", err)
+	}
+	_, source, err := config.SplitDatabase(cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.OpenSQLite(ctx, source, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: log, store: st}
+	a.rules.p.Store(r)
+
+	senders := map[string]pipeline.Sender{}
+	webhooks := map[string]http.Handler{}
+	var polling []config.Bot
+	inbox := &wakingInbox{store: st}
+	for _, b := range cfg.Bots {
+		if b.Token == "" {
+			log.Info("bot skipped: no token configured", "bot", b.Name, "platform", b.Platform)
+			continue
+		}
+		client, err := telegram.NewClient(b.Token, b.APIURL, func(err error) {
+			log.Warn("telegram client error", "bot", b.Name, "err", err)
+		})
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("bot %q: %w", b.Name, err)
+		}
+		senders[pipeline.SenderKey(chat.Telegram, b.Name)] = telegram.NewSender(client)
+		switch b.Mode {
+		case config.ModeWebhook:
+			webhooks["telegram/"+b.Name] = telegram.NewWebhook(b.Name, b.WebhookSecret, inbox, log)
+			if b.WebhookURL != "" {
+				a.webhooks = append(a.webhooks, webhookRegistration{bot: b, client: telegram.NewAdmin(client)})
+			}
+		case config.ModePolling:
+			polling = append(polling, b)
+			a.webhooks = append(a.webhooks, webhookRegistration{bot: b, client: telegram.NewAdmin(client)})
+		}
+		log.Info("bot ready", "bot", b.Name, "platform", b.Platform, "mode", b.Mode)
+	}
+	a.pipe = pipeline.New(pipeline.Config{
+		Workers:          cfg.Pipeline.Workers,
+		ConversationIdle: time.Duration(cfg.Pipeline.ConversationIdle),
+		SendAttempts:     cfg.Pipeline.SendAttempts,
+		PollInterval:     opt.PollInterval,
+	}, st, &a.rules, senders, opt.Now, log)
+	inbox.pipe = a.pipe
+	for _, b := range polling {
+		a.pollers = append(a.pollers, telegram.NewPoller(b.Name, b.Token, b.APIURL, inbox, log))
+	}
+	a.server = &http.Server{
+		Handler: httpapi.New(httpapi.Options{Webhooks: webhooks, DB: st, Log: log}),
+		// Slow or stalled clients must not hold connections forever.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// Start listens on the configured address and starts the pipeline and the
+// bots' receivers.
+func (a *App) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)
+	}
+	a.listener = ln
+	go func() {
+		if err := a.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("http server stopped", "err", err)
+		}
+	}()
+	a.pipe.Start()
+	pollCtx, cancel := context.WithCancel(context.Background())
+	a.cancelPollers = cancel
+	a.registerWebhooks(ctx)
+	for _, p := range a.pollers {
+		a.pollersDone.Add(1)
+		go func() {
+			defer a.pollersDone.Done()
+			p.Run(pollCtx)
+		}()
+	}
+	a.log.Info("frontdesk listening", "addr", ln.Addr().String(), "database", a.cfg.Database, "rules", a.cfg.Rules)
+	return nil
+}
+
+// registerWebhooks points Telegram at our URL (webhook mode with
+// webhook_url) or removes a webhook so getUpdates works (polling mode). A
+// failure is logged, not fatal: Telegram may be unreachable right now.
+func (a *App) registerWebhooks(ctx context.Context) {
+	for _, w := range a.webhooks {
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		url, secret := w.bot.WebhookURL, w.bot.WebhookSecret
+		if w.bot.Mode == config.ModePolling {
+			url, secret = "", ""
+		}
+		if err := w.client.SetWebhook(c, url, secret); err != nil {
+			a.log.Warn("telegram: could not set webhook", "bot", w.bot.Name, "mode", w.bot.Mode, "err", err)
+		}
+		cancel()
+	}
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Stop shuts down gracefully: no new requests, in-flight requests and sends
+// finish until ctx ends, unfinished work is left for the next start.
+func (a *App) Stop(ctx context.Context) error {
+	var errs []error
+	a.stopOnce.Do(func() {
+		if err := a.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if a.cancelPollers != nil {
+			a.cancelPollers()
+		}
+		a.pollersDone.Wait()
+		if err := a.pipe.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("pipeline stop: %w", err))
+		}
+		if err := a.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close database: %w", err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// Close releases what New opened, for an App that was never started.
+func (a *App) Close() error { return a.store.Close() }
+
+// ReloadRules loads the rules file again and swaps it in only if it is
+// entirely valid; otherwise the running rules stay and the error says why.
+func (a *App) ReloadRules() error {
+	r, err := rules.Load(a.cfg.Rules)
+	if err != nil {
+		return err
+	}
+	a.rules.p.Store(r)
+	a.log.Info("rules reloaded", "rules", a.cfg.Rules, "count", r.Len())
+	return nil
+}
+
+// Store is the app's database, for tests and tools.
+func (a *App) Store() *store.Store { return a.store }
+
+// liveRules lets the pipeline always decide with the latest good rules; a
+// reload swaps the pointer, so no message sees half-loaded rules.
+type liveRules struct {
+	p atomic.Pointer[rules.Rules]
+}
+
+func (l *liveRules) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {
+	return l.p.Load().Decide(ev, st, now)
+}
+
+// wakingInbox stores an event and then nudges the pipeline, so a message is
+// decided at once instead of at the next poll.
+type wakingInbox struct {
+	store *store.Store
+	pipe  *pipeline.Pipeline
+}
+
+func (w *wakingInbox) Accept(ctx context.Context, ev chat.Event) error {
+	if err := w.store.Accept(ctx, ev); err != nil {
+		return err
+	}
+	w.pipe.WakeEvents()
+	return nil
+}

@@ -1,0 +1,111 @@
+// Package chat holds the domain types every other frontdesk package speaks:
+// what a customer sent (Event), what the bot decided (Action) and what it will
+// send (Outgoing). It imports nothing of ours so that adapters, the store, the
+// rules engine and the pipeline can all depend on it without depending on
+// each other.
+package chat
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Platform names a messaging platform.
+type Platform string
+
+const (
+	Telegram Platform = "telegram"
+	Discord  Platform = "discord"
+)
+
+// Kind says what sort of thing an inbound event is. Only some kinds are
+// decided on by the rules; the others are stored for the record.
+type Kind string
+
+const (
+	KindText      Kind = "text"
+	KindCommand   Kind = "command"  // text starting with a bot command such as /start
+	KindPhoto     Kind = "photo"    // text carries the caption, if any
+	KindSticker   Kind = "sticker"  // stickers carry no text
+	KindMedia     Kind = "media"    // voice, video, documents, locations…; text carries the caption, if any
+	KindCallback  Kind = "callback" // a button press; text carries the button's data
+	KindEdited    Kind = "edited"   // an edit of an earlier message
+	KindBlocked   Kind = "blocked"  // the customer blocked the bot
+	KindUnblocked Kind = "unblocked"
+	KindService   Kind = "service" // joins, pins, topic creation and other service messages
+	KindOther     Kind = "other"   // anything we do not act on (unknown update types included)
+)
+
+// Decidable reports whether the rules engine should look at events of this kind.
+// Edits are kept in the history but not answered again: answering an edited
+// question twice is exactly the repetition customers complain about.
+func (k Kind) Decidable() bool {
+	switch k {
+	case KindText, KindCommand, KindPhoto, KindSticker, KindMedia, KindCallback:
+		return true
+	}
+	return false
+}
+
+// ChatType is the kind of chat as the rules see it.
+type ChatType string
+
+const (
+	ChatPrivate ChatType = "private"
+	ChatGroup   ChatType = "group" // groups, supergroups, guild channels
+	ChatChannel ChatType = "channel"
+)
+
+// Customer is the person who wrote, as the platform describes them.
+type Customer struct {
+	ID       string `json:"id"` // platform user id; Telegram int64 and Discord snowflakes both fit a string
+	Name     string `json:"name,omitempty"`
+	Username string `json:"username,omitempty"`
+	Language string `json:"language,omitempty"` // IETF tag from the platform, e.g. "ru" or "zh-hans"
+	IsBot    bool   `json:"is_bot,omitempty"`
+}
+
+// Event is one inbound update, normalized by a platform adapter.
+type Event struct {
+	Platform   Platform  `json:"platform"`
+	Bot        string    `json:"bot"`         // the configured bot's name
+	ExternalID string    `json:"external_id"` // the platform's idempotency key (Telegram update_id, Discord snowflake)
+	Kind       Kind      `json:"kind"`
+	ChatID     string    `json:"chat_id,omitempty"`
+	ChatType   ChatType  `json:"chat_type,omitempty"`
+	ThreadID   string    `json:"thread_id,omitempty"` // forum topic or thread the message was written in
+	MessageID  string    `json:"message_id,omitempty"`
+	Customer   Customer  `json:"customer"`
+	Text       string    `json:"text,omitempty"`
+	AlbumID    string    `json:"album_id,omitempty"` // Telegram media_group_id
+	Time       time.Time `json:"time"`
+	// Raw is the payload exactly as the platform sent it, kept for audit and
+	// reprocessing. It is not part of the event's JSON form.
+	Raw json.RawMessage `json:"-"`
+}
+
+// ConversationKey identifies the conversation an event belongs to; events with
+// the same key are processed strictly in order. In a private chat the chat is
+// the conversation; in a group every customer has their own.
+func (e Event) ConversationKey() string {
+	if e.ChatID == "" {
+		return ""
+	}
+	key := string(e.Platform) + "/" + e.Bot + "/" + e.ChatID
+	if e.ChatType != ChatPrivate && e.Customer.ID != "" {
+		key += "/" + e.Customer.ID
+	}
+	return key
+}
+
+// ChatKey identifies the chat a reply goes to; sends to one chat keep their order.
+func ChatKey(p Platform, bot, chatID string) string {
+	return string(p) + "/" + bot + "/" + chatID
+}
+
+// InboxEvent is an accepted event together with the id the store gave it.
+type InboxEvent struct {
+	ID         int64
+	ReceivedAt time.Time
+	Event
+}

@@ -1,0 +1,81 @@
+package chat
+
+import "time"
+
+// ActionType names what a rule asks the bot to do.
+type ActionType string
+
+const (
+	ActionReply   ActionType = "reply"   // an FAQ answer
+	ActionAck     ActionType = "ack"     // an acknowledgement of receipt
+	ActionHandoff ActionType = "handoff" // hand the conversation to a human; Text tells the customer so
+)
+
+// Action is one thing the bot decided to do for an event.
+type Action struct {
+	Type     ActionType `json:"type"`
+	Rule     string     `json:"rule"`
+	Text     string     `json:"text,omitempty"`
+	Priority string     `json:"priority,omitempty"` // handoff only
+	Team     string     `json:"team,omitempty"`     // handoff only
+}
+
+// ConversationStatus says who is answering a conversation.
+type ConversationStatus string
+
+const (
+	StatusBot             ConversationStatus = "bot"
+	StatusWaitingForHuman ConversationStatus = "waiting_for_human"
+)
+
+// Conversation is what the rules and the pipeline know about the conversation
+// an event belongs to, before the event is applied.
+type Conversation struct {
+	ID      int64
+	New     bool // no earlier customer message, or the last one is older than the idle period
+	Status  ConversationStatus
+	Started time.Time
+	// CustomerMessages counts the customer's earlier messages in this conversation.
+	CustomerMessages int
+}
+
+// CustomerState is what the store knows about a customer before the event.
+type CustomerState struct {
+	New     bool // never seen before
+	Blocked bool // the customer blocked the bot
+}
+
+// State is the context an event is decided in.
+type State struct {
+	Customer     CustomerState
+	Conversation Conversation
+}
+
+// Suppression records a planned send that was not made, and why.
+type Suppression struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
+}
+
+// Reasons a planned send is suppressed. They are stored with the decision so
+// that "why didn't the bot answer?" has an answer.
+const (
+	ReasonHumanOwnsConversation = "human_owns_conversation"
+	ReasonCustomerBlocked       = "customer_blocked"
+	ReasonFromBot               = "from_bot"
+)
+
+// Outgoing is one message to send, as stored in the outbox.
+type Outgoing struct {
+	ID        int64
+	Platform  Platform
+	Bot       string
+	ChatID    string
+	ThreadID  string
+	ReplyTo   string // platform message id this answers, if any
+	Text      string
+	Rule      string
+	Action    ActionType
+	Attempts  int
+	CreatedAt time.Time
+}

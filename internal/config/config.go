@@ -1,0 +1,319 @@
+// Package config loads the service configuration: YAML decoded strictly (an
+// unknown key is an error with its file:line), ${VAR} expanded from the
+// environment in values only, and paths resolved the way operators expect.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole service configuration.
+type Config struct {
+	Listen   string `yaml:"listen"`
+	Database string `yaml:"database"`
+	// Rules is the rules file. In the YAML it is relative to the config file
+	// (as Prometheus resolves rule_files); Load makes it absolute or keeps it
+	// relative to the working directory.
+	Rules    string   `yaml:"rules"`
+	Bots     []Bot    `yaml:"bots"`
+	Pipeline Pipeline `yaml:"pipeline"`
+
+	// Path is the file the config was loaded from.
+	Path string `yaml:"-"`
+}
+
+// Bot is one platform bot the service runs.
+type Bot struct {
+	Name          string `yaml:"name"`
+	Platform      string `yaml:"platform"`
+	Token         string `yaml:"token"`
+	Mode          string `yaml:"mode"`
+	WebhookSecret string `yaml:"webhook_secret"`
+	// WebhookURL, when set, is registered with the platform at start so
+	// operators need no manual setWebhook call.
+	WebhookURL string `yaml:"webhook_url"`
+	APIURL     string `yaml:"api_url"`
+	// Insecure allows a webhook without a secret: anyone who knows the URL
+	// could then speak for Telegram. Only for local experiments.
+	Insecure bool `yaml:"insecure"`
+
+	// Line is where the bot is defined, for error messages.
+	Line int `yaml:"-"`
+}
+
+// Pipeline tunes message processing. The zero value means the defaults.
+type Pipeline struct {
+	Workers int `yaml:"workers"`
+	// ConversationIdle is how long a conversation may be silent before the
+	// customer's next message starts a new one (and is acknowledged again).
+	ConversationIdle Duration `yaml:"conversation_idle"`
+	// SendAttempts is how many times a reply is tried before it is given up.
+	SendAttempts int `yaml:"send_attempts"`
+}
+
+// Bot modes.
+const (
+	ModeWebhook = "webhook"
+	ModePolling = "polling"
+)
+
+// Defaults.
+const (
+	DefaultPath     = "configs/frontdesk.yaml"
+	DefaultListen   = ":8080"
+	DefaultDatabase = "sqlite:frontdesk.db"
+	DefaultRules    = "rules.yaml"
+)
+
+// Duration is a time.Duration written as "10m" or "24h" in YAML.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (write it like 90s, 10m or 24h)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Load reads, expands and validates the config file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, data, os.LookupEnv)
+}
+
+// Parse is Load for data already read; lookup resolves ${VAR}.
+func Parse(path string, data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s: the config file is empty", path)
+	}
+	cfg := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		return nil, positioned(path, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, positioned(path, err)
+	}
+	for i, line := range botLines(&root) {
+		if i < len(cfg.Bots) {
+			cfg.Bots[i].Line = line
+		}
+	}
+	cfg.Path = path
+	if err := cfg.expand(lookup); err != nil {
+		return nil, err
+	}
+	cfg.applyDefaults()
+	if !filepath.IsAbs(cfg.Rules) {
+		cfg.Rules = filepath.Join(filepath.Dir(path), cfg.Rules)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// botLines returns the line of each entry of the top-level bots list.
+func botLines(root *yaml.Node) []int {
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	m := root.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "bots" && m.Content[i+1].Kind == yaml.SequenceNode {
+			var lines []int
+			for _, item := range m.Content[i+1].Content {
+				lines = append(lines, item.Line)
+			}
+			return lines
+		}
+	}
+	return nil
+}
+
+// expand replaces ${VAR} and ${VAR:-default} in string settings. It runs after
+// decoding so an environment value can never change the YAML's structure.
+func (c *Config) expand(lookup func(string) (string, bool)) error {
+	var errs []error
+	ex := func(field string, s *string) {
+		v, err := Expand(*s, lookup)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s: %w", c.Path, field, err))
+		}
+		*s = v
+	}
+	ex("listen", &c.Listen)
+	ex("database", &c.Database)
+	ex("rules", &c.Rules)
+	for i := range c.Bots {
+		b := &c.Bots[i]
+		for _, f := range []struct {
+			name string
+			p    *string
+		}{{"name", &b.Name}, {"platform", &b.Platform}, {"token", &b.Token}, {"mode", &b.Mode},
+			{"webhook_secret", &b.WebhookSecret}, {"webhook_url", &b.WebhookURL}, {"api_url", &b.APIURL}} {
+			ex(fmt.Sprintf("bots[%d].%s", i, f.name), f.p)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+var envRef = regexp.MustCompile(`\$\{([^}]*)\}`)
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Expand replaces ${NAME} with the variable's value (empty when unset) and
+// ${NAME:-default} with the default when the variable is unset or empty. A
+// lone $ is kept, so secrets and texts may contain it.
+func Expand(s string, lookup func(string) (string, bool)) (string, error) {
+	var bad error
+	out := envRef.ReplaceAllStringFunc(s, func(ref string) string {
+		inner := ref[2 : len(ref)-1]
+		name, def, hasDef := strings.Cut(inner, ":-")
+		if !envName.MatchString(name) {
+			bad = fmt.Errorf("%q is not a valid variable reference (write ${NAME} or ${NAME:-default})", ref)
+			return ref
+		}
+		v, ok := lookup(name)
+		if hasDef && (!ok || v == "") {
+			return def
+		}
+		return v
+	})
+	return out, bad
+}
+
+func (c *Config) applyDefaults() {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.Database == "" {
+		c.Database = DefaultDatabase
+	}
+	if c.Rules == "" {
+		c.Rules = DefaultRules
+	}
+	for i := range c.Bots {
+		if c.Bots[i].Mode == "" {
+			c.Bots[i].Mode = ModeWebhook
+		}
+	}
+	if c.Pipeline.Workers <= 0 {
+		c.Pipeline.Workers = 4
+	}
+	if c.Pipeline.ConversationIdle <= 0 {
+		c.Pipeline.ConversationIdle = Duration(24 * time.Hour)
+	}
+	if c.Pipeline.SendAttempts <= 0 {
+		c.Pipeline.SendAttempts = 10
+	}
+}
+
+var botName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+func (c *Config) validate() error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, b := range c.Bots {
+		at := fmt.Sprintf("%s:%d: bot %q", c.Path, b.Line, b.Name)
+		switch {
+		case b.Name == "":
+			errs = append(errs, fmt.Errorf("%s:%d: bot has no name", c.Path, b.Line))
+		case !botName.MatchString(b.Name):
+			errs = append(errs, fmt.Errorf("%s: name must be lower-case letters, digits, - or _ (it is part of the webhook URL)", at))
+		case seen[b.Name]:
+			errs = append(errs, fmt.Errorf("%s: name is used by another bot", at))
+		}
+		seen[b.Name] = true
+		if b.Platform != "telegram" {
+			errs = append(errs, fmt.Errorf("%s: platform %q is not supported (supported: telegram)", at, b.Platform))
+		}
+		if b.Mode != ModeWebhook && b.Mode != ModePolling {
+			errs = append(errs, fmt.Errorf("%s: mode %q is not one of webhook, polling", at, b.Mode))
+		}
+		if b.Token != "" && b.Mode == ModeWebhook && b.WebhookSecret == "" && !b.Insecure {
+			errs = append(errs, fmt.Errorf("%s: webhook mode needs webhook_secret (anyone who finds the URL could otherwise post fake updates); set insecure: true only for local experiments", at))
+		}
+		if b.WebhookSecret != "" && !validSecret(b.WebhookSecret) {
+			errs = append(errs, fmt.Errorf("%s: webhook_secret must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)", at))
+		}
+	}
+	if _, _, err := SplitDatabase(c.Database); err != nil {
+		errs = append(errs, fmt.Errorf("%s: database: %w", c.Path, err))
+	}
+	return errors.Join(errs...)
+}
+
+func validSecret(s string) bool {
+	if len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// SplitDatabase splits a database setting into its driver and data source:
+// "sqlite:frontdesk.db" → ("sqlite", "frontdesk.db").
+func SplitDatabase(s string) (driver, source string, err error) {
+	switch {
+	case strings.HasPrefix(s, "sqlite:"):
+		source = strings.TrimPrefix(s, "sqlite:")
+		if source == "" {
+			return "", "", errors.New(`sqlite needs a file name, e.g. "sqlite:frontdesk.db"`)
+		}
+		return "sqlite", source, nil
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		return "", "", errors.New("PostgreSQL is not supported yet; use sqlite:FILE")
+	}
+	return "", "", fmt.Errorf("%q: want sqlite:FILE", s)
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+var unknownField = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+
+// positioned rewrites yaml.v3's "line N: msg" errors into "file:N: msg", one
+// per line, so editors and people can jump to them.
+func positioned(path string, err error) error {
+	var te *yaml.TypeError
+	var msgs []string
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	var errs []error
+	for _, m := range msgs {
+		sub := yamlLine.FindStringSubmatch(m)
+		if sub == nil {
+			errs = append(errs, fmt.Errorf("%s: %s", path, m))
+			continue
+		}
+		line, _ := strconv.Atoi(sub[1])
+		msg := sub[2]
+		if u := unknownField.FindStringSubmatch(msg); u != nil {
+			msg = fmt.Sprintf("unknown key %q", u[1])
+		}
+		errs = append(errs, fmt.Errorf("%s:%d: %s", path, line, msg))
+	}
+	return errors.Join(errs...)
+}

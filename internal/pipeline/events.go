@@ -1,0 +1,135 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/rules"
+)
+
+func (p *Pipeline) eventLoop() {
+	defer p.done.Done()
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	slots := make(chan struct{}, p.cfg.Workers)
+	for !p.stopping() {
+		free := p.cfg.Workers - len(slots)
+		if free == 0 {
+			if !p.wait(p.eventWake, p.cfg.PollInterval) {
+				return
+			}
+			continue
+		}
+		events, err := p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, free)
+		if err != nil {
+			p.log.Warn("pipeline: claiming events failed", "err", err)
+			if !p.wait(nil, p.cfg.PollInterval) {
+				return
+			}
+			continue
+		}
+		if len(events) == 0 {
+			if !p.wait(p.eventWake, p.cfg.PollInterval) {
+				return
+			}
+			continue
+		}
+		for _, ie := range events {
+			slots <- struct{}{}
+			inflight.Add(1)
+			go func() {
+				defer inflight.Done()
+				p.handleEvent(ie)
+				<-slots
+				// The conversation's next event (if any) is eligible now.
+				p.WakeEvents()
+			}()
+		}
+	}
+}
+
+// handleEvent decides one event and records the result; on failure the
+// event goes back to the inbox to be tried again later.
+func (p *Pipeline) handleEvent(ie chat.InboxEvent) {
+	now := p.now()
+	err := p.store.ProcessEvent(p.workCtx, ie, now, p.cfg.ConversationIdle, func(st chat.State) (plan chat.Plan, err error) {
+		defer func() {
+			// A bug in deciding must cost one event, not the process.
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic while deciding: %v", r)
+			}
+		}()
+		return p.plan(ie.Event, st, now), nil
+	})
+	switch {
+	case err == nil:
+		p.wakeSender()
+	case errors.Is(err, chat.ErrAlreadyDone):
+		// Another worker finished it after our lease expired; nothing to do.
+	default:
+		p.log.Warn("pipeline: event not processed", "event", ie.ID, "err", err)
+		next := now.Add(backoff(1, time.Second, time.Minute))
+		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, next, err.Error(), p.cfg.EventAttempts); rerr != nil {
+			p.log.Warn("pipeline: could not reschedule event; its lease will expire", "event", ie.ID, "err", rerr)
+		}
+	}
+}
+
+// plan turns the rules' decision into what will be sent and what is
+// suppressed, with the reason for each suppression.
+func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
+	if !ev.Kind.Decidable() {
+		return chat.Plan{Outcome: chat.OutcomeRecorded}
+	}
+	if ev.Customer.IsBot {
+		// Loop protection: never answer a bot, ours or anyone's.
+		return chat.Plan{Outcome: chat.OutcomeRecorded, Suppressed: []chat.Suppression{{Reason: chat.ReasonFromBot}}}
+	}
+	d := p.decider.Decide(ev, st, now)
+	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d)}
+	humanOwns := st.Conversation.Status == chat.StatusWaitingForHuman
+	for _, a := range d.Actions {
+		if humanOwns {
+			plan.Suppressed = append(plan.Suppressed, chat.Suppression{Rule: a.Rule, Reason: chat.ReasonHumanOwnsConversation})
+			continue
+		}
+		if a.Type == chat.ActionHandoff {
+			h := a
+			plan.Handoff = &h
+		}
+		if a.Text != "" {
+			plan.Sends = append(plan.Sends, a)
+		}
+	}
+	plan.Outcome = outcome(d, plan)
+	return plan
+}
+
+func outcome(d rules.Decision, plan chat.Plan) chat.Outcome {
+	switch {
+	case len(d.Actions) == 0:
+		return chat.OutcomeUnanswered
+	case plan.Handoff != nil:
+		return chat.OutcomeHandedOff
+	case len(plan.Sends) == 0:
+		return chat.OutcomeSuppressed
+	}
+	for _, a := range plan.Sends {
+		if a.Type == chat.ActionReply {
+			return chat.OutcomeAnswered
+		}
+	}
+	return chat.OutcomeAcknowledged
+}
+
+func traceJSON(d rules.Decision) json.RawMessage {
+	b, err := json.Marshal(d.Trace)
+	if err != nil {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,204 @@
+// Package pipeline turns stored events into sent replies: it claims inbox
+// events one conversation at a time, asks the rules what to do, records the
+// plan with the outbox rows in one transaction, and delivers the outbox
+// through the platform senders with per-chat order and retries.
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/rules"
+)
+
+// Store is the durable state the pipeline works on.
+type Store interface {
+	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error)
+	ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, conversationIdle time.Duration, decide func(chat.State) (chat.Plan, error)) error
+	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
+	ClaimOutgoing(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.Outgoing, error)
+	MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error
+	RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error
+	FailOutgoing(ctx context.Context, id int64, cause string, customerBlocked bool) error
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	ReleaseClaims(ctx context.Context, owner string) error
+}
+
+// Decider is the rules engine, as currently loaded.
+type Decider interface {
+	Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision
+}
+
+// Sender delivers one message on one platform bot.
+type Sender interface {
+	Send(ctx context.Context, out chat.Outgoing) (platformMessageID string, err error)
+}
+
+// Config tunes the pipeline.
+type Config struct {
+	Workers          int           // events decided at once
+	Senders          int           // messages in flight at once
+	ConversationIdle time.Duration // silence after which a conversation starts anew
+	SendAttempts     int           // tries before a message is given up
+	EventAttempts    int           // tries before an event is set aside as failed
+	Lease            time.Duration // how long a claim holds before another worker may take over
+	SendTimeout      time.Duration // deadline of one platform call
+	PollInterval     time.Duration // how often to look for work nobody announced
+}
+
+func (c *Config) setDefaults() {
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Senders <= 0 {
+		c.Senders = 16
+	}
+	if c.ConversationIdle <= 0 {
+		c.ConversationIdle = 24 * time.Hour
+	}
+	if c.SendAttempts <= 0 {
+		c.SendAttempts = 10
+	}
+	if c.EventAttempts <= 0 {
+		c.EventAttempts = 5
+	}
+	if c.Lease <= 0 {
+		c.Lease = time.Minute
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = 20 * time.Second
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+}
+
+// Pipeline runs the event workers and the sender.
+type Pipeline struct {
+	cfg     Config
+	store   Store
+	decider Decider
+	senders map[string]Sender // by chat.ChatKey-style "platform/bot"
+	now     func() time.Time
+	log     *slog.Logger
+	owner   string
+
+	eventWake chan struct{}
+	sendWake  chan struct{}
+
+	stop    chan struct{}
+	done    sync.WaitGroup
+	workCtx context.Context // cancelled only when a graceful stop runs out of time
+	abort   context.CancelFunc
+}
+
+// New makes a pipeline. senders maps "platform/bot" to the bot's sender.
+func New(cfg Config, store Store, decider Decider, senders map[string]Sender, now func() time.Time, log *slog.Logger) *Pipeline {
+	cfg.setDefaults()
+	if now == nil {
+		now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Pipeline{
+		cfg: cfg, store: store, decider: decider, senders: senders, now: now, log: log,
+		owner:     newOwnerID(),
+		eventWake: make(chan struct{}, 1),
+		sendWake:  make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		workCtx:   ctx,
+		abort:     cancel,
+	}
+}
+
+// SenderKey is the key of a bot's sender in the map given to New.
+func SenderKey(p chat.Platform, bot string) string { return string(p) + "/" + bot }
+
+func newOwnerID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Start runs the pipeline in the background until Stop.
+func (p *Pipeline) Start() {
+	p.done.Add(2)
+	go p.eventLoop()
+	go p.sendLoop()
+}
+
+// Stop stops taking new work, lets work in progress finish until ctx ends
+// (then aborts it), and hands back unfinished claims for the next start.
+func (p *Pipeline) Stop(ctx context.Context) error {
+	close(p.stop)
+	finished := make(chan struct{})
+	go func() { p.done.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		p.abort()
+		<-finished
+	}
+	p.abort()
+	release, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return p.store.ReleaseClaims(release, p.owner)
+}
+
+// WakeEvents tells the pipeline a new event was accepted, so it need not
+// wait for its next poll.
+func (p *Pipeline) WakeEvents() { notify(p.eventWake) }
+
+func (p *Pipeline) wakeSender() { notify(p.sendWake) }
+
+func notify(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// wait sleeps until woken, d passes, or the pipeline stops; it reports
+// whether to go on.
+func (p *Pipeline) wait(wake <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-wake:
+		return true
+	case <-t.C:
+		return true
+	case <-p.stop:
+		return false
+	}
+}
+
+func (p *Pipeline) stopping() bool {
+	select {
+	case <-p.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// backoff is exponential with full jitter, capped, so many failing rows do
+// not retry in lockstep.
+func backoff(attempt int, base, ceiling time.Duration) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < ceiling; i++ {
+		d *= 2
+	}
+	d = min(d, ceiling)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	n := uint64(0)
+	for _, x := range b {
+		n = n<<8 | uint64(x)
+	}
+	return d/2 + time.Duration(n%uint64(d/2+1))
+}

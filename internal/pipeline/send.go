@@ -1,0 +1,132 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+func (p *Pipeline) sendLoop() {
+	defer p.done.Done()
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	slots := make(chan struct{}, p.cfg.Senders)
+	for !p.stopping() {
+		free := p.cfg.Senders - len(slots)
+		if free == 0 {
+			if !p.wait(p.sendWake, p.cfg.PollInterval) {
+				return
+			}
+			continue
+		}
+		msgs, err := p.store.ClaimOutgoing(p.workCtx, p.owner, p.now(), p.cfg.Lease, free)
+		if err != nil {
+			p.log.Warn("sender: claiming messages failed", "err", err)
+			if !p.wait(nil, p.cfg.PollInterval) {
+				return
+			}
+			continue
+		}
+		if len(msgs) == 0 {
+			if !p.wait(p.sendWake, p.untilNextDue()) {
+				return
+			}
+			continue
+		}
+		for _, m := range msgs {
+			slots <- struct{}{}
+			inflight.Add(1)
+			go func() {
+				defer inflight.Done()
+				p.deliver(m)
+				<-slots
+				// The chat's next message (if any) may go now.
+				p.wakeSender()
+			}()
+		}
+	}
+}
+
+// untilNextDue is how long the sender may sleep when there is nothing to
+// send now: until the earliest retry is due, at most the poll interval.
+func (p *Pipeline) untilNextDue() time.Duration {
+	due, ok, err := p.store.NextDue(p.workCtx)
+	if err != nil || !ok {
+		return p.cfg.PollInterval
+	}
+	return min(max(due.Sub(p.now()), 5*time.Millisecond), p.cfg.PollInterval)
+}
+
+// deliver sends one claimed message and records the outcome.
+func (p *Pipeline) deliver(m chat.Outgoing) {
+	sender, ok := p.senders[SenderKey(m.Platform, m.Bot)]
+	if !ok {
+		// The bot is not running (no token in this deployment); keep the
+		// message for when it is.
+		p.retry(m, time.Minute, fmt.Sprintf("bot %s/%s is not running", m.Platform, m.Bot))
+		return
+	}
+	ctx, cancel := context.WithTimeout(p.workCtx, p.cfg.SendTimeout)
+	platformID, err := sender.Send(ctx, m)
+	cancel()
+	if err == nil {
+		p.recordSent(m, platformID)
+		return
+	}
+	var se *chat.SendError
+	if !errors.As(err, &se) {
+		se = &chat.SendError{Kind: chat.SendTemporary, Err: err}
+	}
+	switch se.Kind {
+	case chat.SendRateLimited:
+		p.retry(m, se.RetryAfter, se.Error())
+	case chat.SendBlocked:
+		p.fail(m, se.Error(), true)
+	case chat.SendPermanent:
+		p.fail(m, se.Error(), false)
+	default:
+		if m.Attempts >= p.cfg.SendAttempts {
+			p.fail(m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, se.Error()), false)
+			return
+		}
+		p.retry(m, backoff(m.Attempts, time.Second, 5*time.Minute), se.Error())
+	}
+}
+
+// recordSent marks the message sent. The platform already has it, so a
+// failure here would resend it once the lease expires: keep trying for as
+// long as the lease would hold it.
+func (p *Pipeline) recordSent(m chat.Outgoing, platformID string) {
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := p.store.MarkSent(context.Background(), m.ID, platformID, p.now())
+		if err == nil {
+			return
+		}
+		if attempt == 20 { // about 30 s of trying, well inside the lease
+			p.log.Error("sender: sent message could not be recorded; it may be sent again", "outbox", m.ID, "err", err)
+			return
+		}
+		p.log.Warn("sender: recording a sent message failed, retrying", "outbox", m.ID, "err", err)
+		time.Sleep(wait)
+		wait = min(wait*2, 2*time.Second)
+	}
+}
+
+func (p *Pipeline) retry(m chat.Outgoing, after time.Duration, cause string) {
+	p.log.Info("sender: message will be retried", "outbox", m.ID, "attempt", m.Attempts, "in", after, "cause", cause)
+	if err := p.store.RetryOutgoing(context.Background(), m.ID, p.now().Add(after), cause); err != nil {
+		p.log.Warn("sender: could not reschedule; its lease will expire", "outbox", m.ID, "err", err)
+	}
+}
+
+func (p *Pipeline) fail(m chat.Outgoing, cause string, blocked bool) {
+	p.log.Warn("sender: message given up", "outbox", m.ID, "cause", cause, "customer_blocked", blocked)
+	if err := p.store.FailOutgoing(context.Background(), m.ID, cause, blocked); err != nil {
+		p.log.Warn("sender: could not record failure; its lease will expire", "outbox", m.ID, "err", err)
+	}
+}

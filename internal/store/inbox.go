@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+type acceptReq struct {
+	ctx  context.Context
+	ev   chat.Event
+	done chan error
+}
+
+// maxBatch bounds one group commit: big enough to amortize the fsync,
+// small enough that the first request in a batch does not wait long.
+const maxBatch = 128
+
+// Accept stores an event in the inbox and returns once it is committed, so
+// the caller may tell the platform 200. An event already stored (the same
+// platform, bot and external id) is accepted again without change. Errors
+// wrap chat.ErrUnavailable: the platform should retry.
+//
+// Concurrent calls are committed together by one writer goroutine (group
+// commit), which is what makes durable ingest fast on SQLite.
+func (s *Store) Accept(ctx context.Context, ev chat.Event) error {
+	req := acceptReq{ctx: ctx, ev: ev, done: make(chan error, 1)}
+	select {
+	case s.accepts <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.stop:
+		return fmt.Errorf("accept: %w: store closed", chat.ErrUnavailable)
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		// The row may still be committed; the platform's retry will then be
+		// a harmless duplicate.
+		return ctx.Err()
+	}
+}
+
+func (s *Store) acceptLoop() {
+	defer s.wg.Done()
+	batch := make([]acceptReq, 0, maxBatch)
+	for {
+		select {
+		case req := <-s.accepts:
+			batch = append(batch[:0], req)
+		case <-s.stop:
+			// Answer whoever is still queued rather than leave them hanging.
+			for {
+				select {
+				case req := <-s.accepts:
+					req.done <- fmt.Errorf("accept: %w: store closed", chat.ErrUnavailable)
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case req := <-s.accepts:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		err := s.insertBatch(batch)
+		for _, req := range batch {
+			req.done <- err
+		}
+	}
+}
+
+func (s *Store) insertBatch(batch []acceptReq) error {
+	now := ms(s.Now())
+	// A request whose caller gave up is still inserted: the platform will
+	// retry it, and the retry must find it (or insert it) either way.
+	err := s.inTx(context.Background(), func(tx *sqlx.Tx) error {
+		stmt, err := tx.Preparex(`INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, external_id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, req := range batch {
+			ev := req.ev
+			data, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			key := ev.ConversationKey()
+			if key == "" {
+				// Events outside any chat must not queue behind each other.
+				key = "none/" + string(ev.Platform) + "/" + ev.Bot + "/" + ev.ExternalID
+			}
+			if _, err := stmt.Exec(string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(data), []byte(ev.Raw), now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return unavailable("accept", err)
+}
+
+// ClaimEvents leases up to limit pending events to owner until now+lease.
+// Only the oldest pending event of each conversation is eligible, so a
+// conversation's events are handed out one at a time, in order.
+func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error) {
+	type row struct {
+		ID         int64  `db:"id"`
+		Event      string `db:"event"`
+		Raw        []byte `db:"raw"`
+		ReceivedAt int64  `db:"received_at"`
+	}
+	var rows []row
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var ids []int64
+		err := tx.SelectContext(ctx, &ids, `SELECT i.id FROM inbox i
+			WHERE i.state = 'pending' AND i.next_attempt_at <= ?
+			  AND (i.claimed_until IS NULL OR i.claimed_until < ?)
+			  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending'
+			                  AND e.conversation_key = i.conversation_key AND e.id < i.id)
+			ORDER BY i.id LIMIT ?`, ms(now), ms(now), limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		q, args, err := sqlx.In(`UPDATE inbox SET claimed_by = ?, claimed_until = ? WHERE id IN (?)`, owner, ms(now.Add(lease)), ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		q, args, err = sqlx.In(`SELECT id, event, raw, received_at FROM inbox WHERE id IN (?) ORDER BY id`, ids)
+		if err != nil {
+			return err
+		}
+		return tx.SelectContext(ctx, &rows, q, args...)
+	})
+	if err != nil {
+		return nil, unavailable("claim events", err)
+	}
+	out := make([]chat.InboxEvent, 0, len(rows))
+	for _, r := range rows {
+		ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt)}
+		if err := json.Unmarshal([]byte(r.Event), &ie.Event); err != nil {
+			return nil, fmt.Errorf("claim events: decode event %d: %w", r.ID, err)
+		}
+		ie.Raw = r.Raw
+		out = append(out, ie)
+	}
+	return out, nil
+}
+
+// RetryEvent gives back a claimed event that could not be processed. After
+// maxAttempts it is marked failed so it no longer holds up its conversation.
+func (s *Store) RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE inbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+			claimed_by = NULL, claimed_until = NULL,
+			state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE state END
+			WHERE id = ? AND state = 'pending'`, cause, ms(next), maxAttempts, id)
+		return err
+	})
+	return unavailable("retry event", err)
+}
+
+// ReleaseClaims gives back everything owner holds but has not finished, so
+// the next start need not wait for the leases to expire.
+func (s *Store) ReleaseClaims(ctx context.Context, owner string) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE inbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'pending'`, owner); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'pending'`, owner)
+		return err
+	})
+	return unavailable("release claims", err)
+}

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+type outboxRow struct {
+	ID        int64  `db:"id"`
+	Platform  string `db:"platform"`
+	Bot       string `db:"bot"`
+	ChatID    string `db:"chat_id"`
+	ThreadID  string `db:"thread_id"`
+	ReplyTo   string `db:"reply_to"`
+	Rule      string `db:"rule"`
+	Action    string `db:"action"`
+	Text      string `db:"text"`
+	Attempts  int    `db:"attempts"`
+	CreatedAt int64  `db:"created_at"`
+}
+
+// ClaimOutgoing leases up to limit messages that are due to owner until
+// now+lease. Only the oldest unsent message of each chat is eligible, so a
+// chat's messages go out one at a time, in order, even across retries.
+func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.Outgoing, error) {
+	var rows []outboxRow
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var ids []int64
+		err := tx.SelectContext(ctx, &ids, `SELECT o.id FROM outbox o
+			WHERE o.state = 'pending' AND o.next_attempt_at <= ?
+			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
+			  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
+			                  AND e.chat_key = o.chat_key AND e.id < o.id)
+			ORDER BY o.id LIMIT ?`, ms(now), ms(now), limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		q, args, err := sqlx.In(`UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id IN (?)`,
+			owner, ms(now.Add(lease)), ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		q, args, err = sqlx.In(`SELECT id, platform, bot, chat_id, thread_id, reply_to, rule, action, text, attempts, created_at
+			FROM outbox WHERE id IN (?) ORDER BY id`, ids)
+		if err != nil {
+			return err
+		}
+		return tx.SelectContext(ctx, &rows, q, args...)
+	})
+	if err != nil {
+		return nil, unavailable("claim outgoing", err)
+	}
+	out := make([]chat.Outgoing, len(rows))
+	for i, r := range rows {
+		out[i] = chat.Outgoing{
+			ID: r.ID, Platform: chat.Platform(r.Platform), Bot: r.Bot, ChatID: r.ChatID, ThreadID: r.ThreadID,
+			ReplyTo: r.ReplyTo, Rule: r.Rule, Action: chat.ActionType(r.Action), Text: r.Text,
+			Attempts: r.Attempts, CreatedAt: fromMS(r.CreatedAt),
+		}
+	}
+	return out, nil
+}
+
+// MarkSent records a successful send and adds it to the conversation's history.
+func (s *Store) MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', platform_message_id = ?, sent_at = ?,
+			claimed_by = NULL, claimed_until = NULL, last_error = '' WHERE id = ?`, platformMessageID, ms(now), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at)
+			SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at FROM outbox
+			WHERE id = ? AND conversation_id IS NOT NULL`, id)
+		return err
+	})
+	return unavailable("mark sent", err)
+}
+
+// RetryOutgoing puts a message whose send failed back in line, due at next.
+// It stays at the head of its chat, so later messages wait for it.
+func (s *Store) RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, last_error = ?, claimed_by = NULL, claimed_until = NULL
+			WHERE id = ? AND state = 'pending'`, ms(next), cause, id)
+		return err
+	})
+	return unavailable("retry outgoing", err)
+}
+
+// FailOutgoing gives up on a message for good. When the customer blocked the
+// bot, the customer is marked so nothing more is planned for them.
+func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, customerBlocked bool) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', last_error = ?, claimed_by = NULL, claimed_until = NULL
+			WHERE id = ?`, cause, id); err != nil {
+			return err
+		}
+		if !customerBlocked {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE customers SET blocked = 1 WHERE id = (
+			SELECT c.customer_id FROM outbox o JOIN conversations c ON c.id = o.conversation_id WHERE o.id = ?)`, id)
+		return err
+	})
+	return unavailable("fail outgoing", err)
+}
+
+// NextDue is when the earliest pending message becomes due, so the sender
+// can sleep until then; ok is false when nothing is pending.
+func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error) {
+	var v *int64
+	if err := s.r.GetContext(ctx, &v, `SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'`); err != nil {
+		return time.Time{}, false, unavailable("next due", err)
+	}
+	if v == nil {
+		return time.Time{}, false, nil
+	}
+	return fromMS(*v), true, nil
+}

@@ -1,0 +1,267 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// ProcessEvent applies one claimed event in a single transaction: it loads
+// the customer and conversation, asks decide for a plan, and records the
+// customer, the conversation, the message, the decision and the outbox rows,
+// marking the event done. Either all of it is committed or none.
+// conversationIdle is how long a conversation may be silent before the
+// customer's next message opens a new one. decide runs inside the
+// transaction, so the state it sees cannot change under it.
+func (s *Store) ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, conversationIdle time.Duration, decide func(chat.State) (chat.Plan, error)) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
+			WHERE id = ? AND state = 'pending'`, ms(now), ie.ID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return chat.ErrAlreadyDone
+		}
+		p := &processing{tx: tx, ctx: ctx, ev: ie, now: now, idle: conversationIdle}
+		if err := p.loadState(); err != nil {
+			return err
+		}
+		plan, err := decide(p.state)
+		if err != nil {
+			return &decideError{err}
+		}
+		return p.apply(plan)
+	})
+	var de *decideError
+	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.As(err, &de) {
+		return err
+	}
+	return unavailable("process event", err)
+}
+
+// decideError keeps the decide function's own failures apart from database
+// failures, which callers treat as "try again".
+type decideError struct{ err error }
+
+func (e *decideError) Error() string { return "decide: " + e.err.Error() }
+func (e *decideError) Unwrap() error { return e.err }
+
+type processing struct {
+	tx    *sqlx.Tx
+	ctx   context.Context
+	ev    chat.InboxEvent
+	now   time.Time
+	idle  time.Duration
+	state chat.State
+
+	customerID int64 // 0 when the event has no customer
+	conv       *conversationRow
+	convIsNew  bool
+}
+
+type conversationRow struct {
+	ID               int64  `db:"id"`
+	Status           string `db:"status"`
+	StartedAt        int64  `db:"started_at"`
+	LastCustomerAt   int64  `db:"last_customer_at"`
+	CustomerMessages int    `db:"customer_messages"`
+}
+
+type customerRow struct {
+	ID      int64 `db:"id"`
+	Blocked bool  `db:"blocked"`
+}
+
+func (p *processing) loadState() error {
+	ev := p.ev.Event
+	p.state.Customer.New = true
+	if ev.Customer.ID != "" {
+		var c customerRow
+		err := p.tx.GetContext(p.ctx, &c, `SELECT id, blocked FROM customers WHERE platform = ? AND bot = ? AND external_id = ?`,
+			string(ev.Platform), ev.Bot, ev.Customer.ID)
+		switch {
+		case err == nil:
+			p.customerID = c.ID
+			p.state.Customer = chat.CustomerState{New: false, Blocked: c.Blocked}
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+	}
+	if ev.ChatID == "" {
+		return nil
+	}
+	var c conversationRow
+	err := p.tx.GetContext(p.ctx, &c, `SELECT id, status, started_at, last_customer_at, customer_messages
+		FROM conversations WHERE conversation_key = ? AND closed_at IS NULL`, ev.ConversationKey())
+	switch {
+	case err == nil:
+		p.conv = &c
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	idle := p.conv != nil && p.now.Sub(fromMS(p.conv.LastCustomerAt)) >= p.idle
+	if p.conv == nil || idle {
+		p.convIsNew = true
+		p.state.Conversation = chat.Conversation{New: true, Status: chat.StatusBot, Started: p.now}
+		return nil
+	}
+	p.state.Conversation = chat.Conversation{
+		ID:               c.ID,
+		Status:           chat.ConversationStatus(c.Status),
+		Started:          fromMS(c.StartedAt),
+		CustomerMessages: c.CustomerMessages,
+	}
+	return nil
+}
+
+func (p *processing) apply(plan chat.Plan) error {
+	if err := p.saveCustomer(); err != nil {
+		return fmt.Errorf("save customer: %w", err)
+	}
+	convID, err := p.saveConversation(plan)
+	if err != nil {
+		return fmt.Errorf("save conversation: %w", err)
+	}
+	ev := p.ev.Event
+	if convID != 0 {
+		at := ev.Time
+		if at.IsZero() {
+			at = p.ev.ReceivedAt
+		}
+		if _, err := p.tx.ExecContext(p.ctx, `INSERT INTO messages (conversation_id, direction, inbox_id, kind, text, platform_message_id, created_at)
+			VALUES (?, 'in', ?, ?, ?, ?, ?)`, convID, p.ev.ID, string(ev.Kind), ev.Text, ev.MessageID, ms(at)); err != nil {
+			return fmt.Errorf("save message: %w", err)
+		}
+	}
+	var decisionID int64
+	err = p.tx.GetContext(p.ctx, &decisionID, `INSERT INTO decisions (inbox_id, conversation_id, outcome, language, trace, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, p.ev.ID, nullID(convID), string(plan.Outcome), plan.Language, nullString(string(plan.Trace)), ms(p.now))
+	if err != nil {
+		return fmt.Errorf("save decision: %w", err)
+	}
+	for _, a := range plan.Sends {
+		replyTo := ""
+		if ev.ChatType != chat.ChatPrivate {
+			// In a group, quote the customer's message so it is clear whom the bot answers.
+			replyTo = ev.MessageID
+		}
+		var outboxID int64
+		err := p.tx.GetContext(p.ctx, &outboxID, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, thread_id, reply_to,
+			rule, action, text, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			nullID(convID), p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID, chat.ChatKey(ev.Platform, ev.Bot, ev.ChatID), ev.ThreadID, replyTo,
+			a.Rule, string(a.Type), a.Text, ms(p.now), ms(p.now))
+		if err != nil {
+			return fmt.Errorf("queue reply: %w", err)
+		}
+		if _, err := p.tx.ExecContext(p.ctx, `INSERT INTO decision_actions (decision_id, rule, action, outbox_id) VALUES (?, ?, ?, ?)`,
+			decisionID, a.Rule, string(a.Type), outboxID); err != nil {
+			return fmt.Errorf("save decision: %w", err)
+		}
+	}
+	for _, sup := range plan.Suppressed {
+		if _, err := p.tx.ExecContext(p.ctx, `INSERT INTO decision_actions (decision_id, rule, action, suppressed) VALUES (?, ?, ?, ?)`,
+			decisionID, sup.Rule, "", sup.Reason); err != nil {
+			return fmt.Errorf("save decision: %w", err)
+		}
+	}
+	return nil
+}
+
+func (p *processing) saveCustomer() error {
+	ev := p.ev.Event
+	if ev.Customer.ID == "" {
+		return nil
+	}
+	blocked := -1 // keep
+	switch ev.Kind {
+	case chat.KindBlocked:
+		blocked = 1
+	case chat.KindUnblocked:
+		blocked = 0
+	default:
+		if ev.Kind.Decidable() {
+			// Writing again proves the customer can be reached again.
+			blocked = 0
+		}
+	}
+	return p.tx.GetContext(p.ctx, &p.customerID, `INSERT INTO customers (platform, bot, external_id, name, username, language, blocked, first_seen_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (platform, bot, external_id) DO UPDATE SET
+			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,
+			username = CASE WHEN excluded.username <> '' THEN excluded.username ELSE customers.username END,
+			language = CASE WHEN excluded.language <> '' THEN excluded.language ELSE customers.language END,
+			blocked = CASE WHEN ? < 0 THEN customers.blocked ELSE excluded.blocked END,
+			last_seen_at = excluded.last_seen_at
+		RETURNING id`,
+		string(ev.Platform), ev.Bot, ev.Customer.ID, ev.Customer.Name, ev.Customer.Username, ev.Customer.Language,
+		max(blocked, 0), ms(p.now), ms(p.now), blocked)
+}
+
+func (p *processing) saveConversation(plan chat.Plan) (int64, error) {
+	ev := p.ev.Event
+	if ev.ChatID == "" {
+		return 0, nil
+	}
+	customerMsg := ev.Kind.Decidable()
+	if !p.convIsNew {
+		status := p.conv.Status
+		if plan.Handoff != nil {
+			status = string(chat.StatusWaitingForHuman)
+		}
+		set := `status = ?`
+		args := []any{status}
+		if customerMsg {
+			set += `, last_customer_at = ?, customer_messages = customer_messages + 1`
+			args = append(args, ms(p.now))
+		}
+		args = append(args, p.conv.ID)
+		_, err := p.tx.ExecContext(p.ctx, `UPDATE conversations SET `+set+` WHERE id = ?`, args...)
+		return p.conv.ID, err
+	}
+	if !customerMsg && p.conv != nil {
+		// An edit or a block does not reopen an idle conversation; file it with the old one.
+		return p.conv.ID, nil
+	}
+	if p.conv != nil {
+		if _, err := p.tx.ExecContext(p.ctx, `UPDATE conversations SET closed_at = ? WHERE id = ?`, ms(p.now), p.conv.ID); err != nil {
+			return 0, err
+		}
+	}
+	status := chat.StatusBot
+	if plan.Handoff != nil {
+		status = chat.StatusWaitingForHuman
+	}
+	count := 0
+	if customerMsg {
+		count = 1
+	}
+	var id int64
+	err := p.tx.GetContext(p.ctx, &id, `INSERT INTO conversations (conversation_key, platform, bot, chat_id, chat_type, customer_id, status,
+		started_at, last_customer_at, customer_messages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ev.ConversationKey(), string(ev.Platform), ev.Bot, ev.ChatID, string(ev.ChatType), nullID(p.customerID), string(status),
+		ms(p.now), ms(p.now), count)
+	return id, err
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

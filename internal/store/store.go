@@ -1,0 +1,149 @@
+// Package store keeps frontdesk's durable state (inbox, customers,
+// conversations, history, decisions, outbox) and is the only package that
+// speaks SQL. It runs on SQLite through a pure-Go driver, with one writer
+// connection and a pool of readers.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Store is frontdesk's database.
+type Store struct {
+	// w is the only connection that writes: SQLite allows one writer, and
+	// one connection with immediate transactions avoids SQLITE_BUSY storms.
+	w *sqlx.DB
+	r *sqlx.DB
+	// Now is the store's clock, for the times it records on its own.
+	Now func() time.Time
+
+	accepts chan acceptReq
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	closed  sync.Once
+}
+
+// Options tune Open. The zero value is the production default.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma: FULL (default) makes every
+	// committed inbox row survive a power cut; group commit keeps it cheap.
+	Synchronous string
+	Readers     int
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database at path and
+// brings its schema up to date.
+func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.Synchronous == "" {
+		opt.Synchronous = "FULL"
+	}
+	if opt.Readers <= 0 {
+		opt.Readers = 4
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	w, err := sqlx.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=synchronous("+opt.Synchronous+")&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w: %w", path, chat.ErrUnavailable, err)
+	}
+	if err := migrate(ctx, w.DB); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sqlx.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(opt.Readers)
+	s := &Store{w: w, r: r, Now: time.Now, accepts: make(chan acceptReq, 1024), stop: make(chan struct{})}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	return s, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations/sqlite")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// Close stops the group-commit writer (answering what it holds) and closes
+// the database.
+func (s *Store) Close() error {
+	s.closed.Do(func() { close(s.stop) })
+	s.wg.Wait()
+	return errors.Join(s.w.Close(), s.r.Close())
+}
+
+// Ping checks that the database answers, for readiness probes.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.GetContext(ctx, &one, "SELECT 1"); err != nil {
+		return fmt.Errorf("%w: %w", chat.ErrUnavailable, err)
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// unavailable marks database errors so callers answer "try again" (HTTP 503).
+func unavailable(op string, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%s: %w: %w", op, chat.ErrUnavailable, err)
+}
+
+// inTx runs fn in a write transaction.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

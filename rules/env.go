@@ -1,0 +1,39 @@
+package rules
+
+import "time"
+
+// Env is what a rule's `when` expression can read. Field names are the names
+// marketers write; every one is documented in the README's rules section.
+type Env struct {
+	Text         string          `expr:"text"`     // the message as written
+	Kind         string          `expr:"kind"`     // text, command, photo, sticker, callback
+	Platform     string          `expr:"platform"` // telegram, discord
+	Language     string          `expr:"language"` // the language the reply will be in: zh, ru, en, …
+	Links        int             `expr:"links"`    // how many links the message contains
+	Chat         ChatEnv         `expr:"chat"`
+	Customer     CustomerEnv     `expr:"customer"`
+	Conversation ConversationEnv `expr:"conversation"`
+	Now          time.Time       `expr:"now"`     // in the rules file's timezone
+	Hour         int             `expr:"hour"`    // 0–23, in the rules file's timezone
+	Weekday      string          `expr:"weekday"` // mon, tue, wed, thu, fri, sat, sun
+	// Has reports whether the message contains a keyword of the named group.
+	Has func(group string) bool `expr:"has"`
+}
+
+type ChatEnv struct {
+	Type string `expr:"type"` // private, group, channel
+}
+
+type CustomerEnv struct {
+	Name     string `expr:"name"`
+	Username string `expr:"username"`
+	New      bool   `expr:"new"` // first message ever from this customer
+}
+
+type ConversationEnv struct {
+	New              bool `expr:"new"`              // first message of the conversation (or after the idle period)
+	WaitingForHuman  bool `expr:"waiting_for_human"` // handed off and not yet back with the bot
+	CustomerMessages int  `expr:"customer_messages"` // the customer's earlier messages in this conversation
+}
+
+var weekdays = [...]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}

@@ -1,0 +1,214 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Error is one problem in a rules file, at a position a person can jump to.
+type Error struct {
+	File string
+	Line int
+	Col  int
+	Msg  string
+	// Source is the offending line of the file, for showing with a caret.
+	Source string
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Line == 0:
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	case e.Col == 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+}
+
+// Snippet is the offending line with a caret under the column.
+func (e *Error) Snippet() string {
+	if e.Source == "" || e.Col == 0 {
+		return ""
+	}
+	prefix := []rune(e.Source)
+	col := e.Col - 1
+	if col > len(prefix) {
+		col = len(prefix)
+	}
+	// Keep tabs so the caret lines up under the same characters.
+	pad := make([]rune, col)
+	for i := range pad {
+		if prefix[i] == '\t' {
+			pad[i] = '\t'
+		} else {
+			pad[i] = ' '
+		}
+	}
+	return " | " + e.Source + "\n | " + string(pad) + "^"
+}
+
+// Errors is every problem found in one file, in file order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Pretty is Error with each problem's line and caret, for terminals.
+func (es Errors) Pretty() string {
+	var b strings.Builder
+	for _, e := range es {
+		b.WriteString(e.Error())
+		b.WriteByte('\n')
+		if s := e.Snippet(); s != "" {
+			b.WriteString(s)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+type errorList struct {
+	file  string
+	lines []string
+	errs  Errors
+}
+
+func (l *errorList) add(line, col int, format string, args ...any) {
+	e := &Error{File: l.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
+	l.addErr(e)
+}
+
+func (l *errorList) addErr(e *Error) {
+	e.File = l.file
+	if e.Line > 0 && e.Line <= len(l.lines) {
+		e.Source = l.lines[e.Line-1]
+	}
+	l.errs = append(l.errs, e)
+}
+
+func (l *errorList) result() error {
+	if len(l.errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(l.errs, func(i, j int) bool {
+		a, b := l.errs[i], l.errs[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return l.errs
+}
+
+var yamlLineMsg = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlUnknownField = regexp.MustCompile(`^field (\S+) not found in type rules\.(\w+)$`)
+var yamlCannotUnmarshal = regexp.MustCompile(`^cannot unmarshal !!(\w+) .*into (.*)$`)
+
+// addYAML turns the YAML library's errors into positioned ones.
+func (l *errorList) addYAML(err error) {
+	var pe *Error
+	if errors.As(err, &pe) {
+		l.addErr(pe)
+		return
+	}
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	for _, m := range msgs {
+		sub := yamlLineMsg.FindStringSubmatch(m)
+		if sub == nil {
+			l.add(0, 0, "%s", strings.TrimPrefix(m, "yaml: "))
+			continue
+		}
+		line, _ := strconv.Atoi(sub[1])
+		msg := sub[2]
+		if u := yamlUnknownField.FindStringSubmatch(msg); u != nil {
+			msg = fmt.Sprintf("unknown field %q%s", u[1], suggest(u[1], knownFields[u[2]]))
+		} else if c := yamlCannotUnmarshal.FindStringSubmatch(msg); c != nil {
+			msg = fmt.Sprintf("wrong type: a %s cannot go here (want %s)", yamlTagName(c[1]), goTypeName(c[2]))
+		}
+		l.add(line, 0, "%s", msg)
+	}
+}
+
+var knownFields = map[string][]string{
+	"fileYAML":    {"default_language", "timezone", "handoff_reply", "keywords", "rules"},
+	"ruleYAML":    {"id", "keywords", "match", "when", "reply", "ack", "handoff", "continue"},
+	"handoffYAML": {"priority", "team"},
+}
+
+func yamlTagName(tag string) string {
+	switch tag {
+	case "seq":
+		return "list"
+	case "map":
+		return "mapping"
+	case "str":
+		return "text"
+	}
+	return tag
+}
+
+func goTypeName(t string) string {
+	switch {
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case strings.HasPrefix(t, "map["):
+		return "a mapping"
+	case t == "bool":
+		return "true or false"
+	case strings.Contains(t, "ruleYAML"), strings.Contains(t, "handoffYAML"), strings.Contains(t, "fileYAML"):
+		return "a mapping of fields"
+	}
+	return "a text"
+}
+
+// suggest returns ", did you mean X?" when a known name is close to got.
+func suggest(got string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		if d := editDistance(got, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(", did you mean %q?", best)
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
