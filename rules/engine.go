@@ -62,6 +62,7 @@ func (r *Rules) Decide(ev chat.Event, st chat.State, now time.Time) Decision {
 // expression environment built once and shared by every rule.
 type input struct {
 	norm     string
+	langs    [3]string // reply languages in order of preference
 	env      Env
 	vars     map[string]string
 	groupHit map[string]bool
@@ -70,12 +71,13 @@ type input struct {
 
 func (r *Rules) newInput(ev chat.Event, st chat.State, now time.Time) *input {
 	in := &input{norm: Normalize(ev.Text), rules: r}
+	in.langs = [3]string{baseLanguage(ev.Customer.Language), DetectLanguage(ev.Text), r.defaultLang}
 	local := now.In(r.loc)
 	in.env = Env{
 		Text:     ev.Text,
 		Kind:     string(ev.Kind),
 		Platform: string(ev.Platform),
-		Language: r.language(ev),
+		Language: firstNonEmpty(in.langs[:]...),
 		Links:    countLinks(ev.Text),
 		Chat:     ChatEnv{Type: string(ev.ChatType)},
 		Customer: CustomerEnv{Name: ev.Customer.Name, Username: ev.Customer.Username, New: st.Customer.New},
@@ -160,28 +162,20 @@ func (ru *rule) matchKeywords(norm string) (keyword, bool) {
 	return keyword{}, false
 }
 
-// language picks the reply language: the customer's platform language, else
-// the one detected from the text, else the file's default.
-func (r *Rules) language(ev chat.Event) string {
-	if l := baseLanguage(ev.Customer.Language); l != "" {
-		return l
-	}
-	if l := DetectLanguage(ev.Text); l != "" {
-		return l
-	}
-	return r.defaultLang
-}
-
-// render picks the text in the reply language (falling back to the default
-// language, then a text without language, then any) and fills in variables.
+// render picks the text in the first language that has one: the customer's
+// platform language, the language the message is written in, the file's
+// default language, then a text without language. It fills in variables.
 func (r *Rules) render(l localized, in *input) string {
 	if len(l) == 0 {
 		return ""
 	}
-	for _, lang := range []string{in.env.Language, r.defaultLang, ""} {
-		if t, ok := l[lang]; ok {
+	for _, lang := range in.langs {
+		if t, ok := l[lang]; ok && lang != "" {
 			return t.render(in.vars)
 		}
+	}
+	if t, ok := l[""]; ok {
+		return t.render(in.vars)
 	}
 	// No preferred language: take the alphabetically first so the choice is stable.
 	best := ""

@@ -31,7 +31,7 @@ type CustomerEnv struct {
 }
 
 type ConversationEnv struct {
-	New              bool `expr:"new"`              // first message of the conversation (or after the idle period)
+	New              bool `expr:"new"`               // first message of the conversation (or after the idle period)
 	WaitingForHuman  bool `expr:"waiting_for_human"` // handed off and not yet back with the bot
 	CustomerMessages int  `expr:"customer_messages"` // the customer's earlier messages in this conversation
 }

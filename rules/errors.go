@@ -111,17 +111,33 @@ func (l *errorList) result() error {
 	return l.errs
 }
 
-var yamlLineMsg = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+// keyColumn finds where key: starts on a line, since the YAML library
+// reports unknown fields by line only.
+func (l *errorList) keyColumn(line int, key string) int {
+	if line < 1 || line > len(l.lines) {
+		return 0
+	}
+	src := l.lines[line-1]
+	for off := 0; ; {
+		i := strings.Index(src[off:], key)
+		if i < 0 {
+			return 0
+		}
+		i += off
+		rest := strings.TrimLeft(src[i+len(key):], " ")
+		if strings.HasPrefix(rest, ":") {
+			return len([]rune(src[:i])) + 1
+		}
+		off = i + len(key)
+	}
+}
+
+var yamlLineMsg = regexp.MustCompile(`^(?:yaml: )?line (\d+): (?:col (\d+): )?(.*)$`)
 var yamlUnknownField = regexp.MustCompile(`^field (\S+) not found in type rules\.(\w+)$`)
 var yamlCannotUnmarshal = regexp.MustCompile(`^cannot unmarshal !!(\w+) .*into (.*)$`)
 
 // addYAML turns the YAML library's errors into positioned ones.
 func (l *errorList) addYAML(err error) {
-	var pe *Error
-	if errors.As(err, &pe) {
-		l.addErr(pe)
-		return
-	}
 	var msgs []string
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -136,13 +152,17 @@ func (l *errorList) addYAML(err error) {
 			continue
 		}
 		line, _ := strconv.Atoi(sub[1])
-		msg := sub[2]
+		col, _ := strconv.Atoi(sub[2])
+		msg := sub[3]
 		if u := yamlUnknownField.FindStringSubmatch(msg); u != nil {
 			msg = fmt.Sprintf("unknown field %q%s", u[1], suggest(u[1], knownFields[u[2]]))
+			col = l.keyColumn(line, u[1])
 		} else if c := yamlCannotUnmarshal.FindStringSubmatch(msg); c != nil {
 			msg = fmt.Sprintf("wrong type: a %s cannot go here (want %s)", yamlTagName(c[1]), goTypeName(c[2]))
+		} else if strings.Contains(msg, "end of stream") || strings.Contains(msg, "could not find expected") {
+			msg += " (is a quote or bracket not closed?)"
 		}
-		l.add(line, 0, "%s", msg)
+		l.add(line, col, "%s", msg)
 	}
 }
 

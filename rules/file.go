@@ -11,11 +11,11 @@ import (
 // error can point at the exact line and column a marketer has to fix.
 
 type fileYAML struct {
-	DefaultLanguage str                `yaml:"default_language"`
-	Timezone        str                `yaml:"timezone"`
-	HandoffReply    texts              `yaml:"handoff_reply"`
-	Keywords        map[string][]str   `yaml:"keywords"`
-	Rules           []ruleYAML         `yaml:"rules"`
+	DefaultLanguage str                  `yaml:"default_language"`
+	Timezone        str                  `yaml:"timezone"`
+	HandoffReply    texts                `yaml:"handoff_reply"`
+	Keywords        map[string][]str     `yaml:"keywords"`
+	Rules           []ruleYAML           `yaml:"rules"`
 	keywordPos      map[string]yaml.Node // group name → its key node, filled after decoding
 }
 
@@ -49,7 +49,7 @@ type str struct {
 
 func (s *str) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return &Error{Line: n.Line, Col: n.Column, Msg: fmt.Sprintf("want a single value here, not a %s", kindName(n.Kind))}
+		return posError(n.Line, n.Column, "want a single value here, not a %s", kindName(n.Kind))
 	}
 	*s = str{
 		Value:  n.Value,
@@ -86,10 +86,10 @@ func (t *texts) UnmarshalYAML(n *yaml.Node) error {
 			k, v := n.Content[i], n.Content[i+1]
 			lang := strings.ToLower(k.Value)
 			if !validLang(lang) {
-				return &Error{Line: k.Line, Col: k.Column, Msg: fmt.Sprintf("%q is not a language code; write a two-letter code such as zh, ru or en", k.Value)}
+				return posError(k.Line, k.Column, "%q is not a language code; write a two-letter code such as zh, ru or en", k.Value)
 			}
 			if _, dup := t.ByLang[lang]; dup {
-				return &Error{Line: k.Line, Col: k.Column, Msg: fmt.Sprintf("language %q is given twice", lang)}
+				return posError(k.Line, k.Column, "language %q is given twice", lang)
 			}
 			var s str
 			if err := s.UnmarshalYAML(v); err != nil {
@@ -99,7 +99,7 @@ func (t *texts) UnmarshalYAML(n *yaml.Node) error {
 		}
 		return nil
 	}
-	return &Error{Line: n.Line, Col: n.Column, Msg: "want a text, or a text per language such as {zh: \"…\", en: \"…\"}"}
+	return posError(n.Line, n.Column, "want a text, or a text per language such as {zh: \"…\", en: \"…\"}")
 }
 
 func validLang(s string) bool {
@@ -124,4 +124,11 @@ func kindName(k yaml.Kind) string {
 		return "alias"
 	}
 	return "value"
+}
+
+// posError reports a problem found while decoding as a *yaml.TypeError, the
+// one error kind after which yaml.v3 goes on decoding, so a file with several
+// mistakes gets them all reported at once. The column rides in the message.
+func posError(line, col int, format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: col %d: %s", line, col, fmt.Sprintf(format, args...))}}
 }

@@ -5,7 +5,9 @@ package rules
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -75,12 +77,19 @@ func Parse(path string, data []byte) (*Rules, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		if err.Error() == "EOF" {
+		var te *yaml.TypeError
+		switch {
+		case errors.Is(err, io.EOF):
 			errs.add(0, 0, "the rules file is empty")
-		} else {
+			return nil, errs.result()
+		case errors.As(err, &te):
+			// The rest of the file was still decoded: check it too, so
+			// every mistake is reported in one go.
 			errs.addYAML(err)
+		default:
+			errs.addYAML(err)
+			return nil, errs.result()
 		}
-		return nil, errs.result()
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err == nil {

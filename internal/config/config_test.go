@@ -1,0 +1,158 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
+	}
+}
+
+func TestParseExpandsAndDefaults(t *testing.T) {
+	data := []byte(`listen: "${LISTEN:-127.0.0.1:9000}"
+rules: rules.yaml
+bots:
+  - name: shop
+    platform: telegram
+    token: "${TOKEN}"
+    webhook_secret: "${SECRET}"
+`)
+	cfg, err := Parse("conf/frontdesk.yaml", data, env(map[string]string{"TOKEN": "123:abc", "SECRET": "s3cr3t"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:9000" {
+		t.Errorf("listen = %q, want the default from ${LISTEN:-…}", cfg.Listen)
+	}
+	if cfg.Database != DefaultDatabase {
+		t.Errorf("database = %q, want %q", cfg.Database, DefaultDatabase)
+	}
+	if want := filepath.Join("conf", "rules.yaml"); cfg.Rules != want {
+		t.Errorf("rules = %q, want %q (relative to the config file)", cfg.Rules, want)
+	}
+	b := cfg.Bots[0]
+	if b.Token != "123:abc" || b.WebhookSecret != "s3cr3t" || b.Mode != ModeWebhook || b.Line != 4 {
+		t.Errorf("bot = %+v", b)
+	}
+	if time.Duration(cfg.Pipeline.ConversationIdle) != 24*time.Hour {
+		t.Errorf("conversation_idle default = %v", cfg.Pipeline.ConversationIdle)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		vars map[string]string
+		want string
+	}{
+		{
+			name: "unknown top-level key",
+			yaml: "listen: \":8080\"\nlisten_addr: x\n",
+			want: `f.yaml:2: unknown key "listen_addr"`,
+		},
+		{
+			name: "unknown key inside a bot",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\n    tokn: x\n",
+			want: `f.yaml:4: unknown key "tokn"`,
+		},
+		{
+			name: "webhook without secret",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\n    token: \"${T}\"\n",
+			vars: map[string]string{"T": "1:a"},
+			want: `f.yaml:2: bot "shop": webhook mode needs webhook_secret`,
+		},
+		{
+			name: "bad mode",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\n    mode: push\n",
+			want: `f.yaml:2: bot "shop": mode "push" is not one of webhook, polling`,
+		},
+		{
+			name: "duplicate bot names",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\n  - name: shop\n    platform: telegram\n",
+			want: `f.yaml:4: bot "shop": name is used by another bot`,
+		},
+		{
+			name: "unsupported platform",
+			yaml: "bots:\n  - name: shop\n    platform: whatsapp\n",
+			want: `platform "whatsapp" is not supported`,
+		},
+		{
+			name: "bad duration",
+			yaml: "pipeline:\n  conversation_idle: tomorrow\n",
+			want: `f.yaml:2: "tomorrow" is not a duration`,
+		},
+		{
+			name: "bad database",
+			yaml: "database: mysql://x\n",
+			want: `f.yaml: database: "mysql://x": want sqlite:FILE`,
+		},
+		{
+			name: "bad variable reference",
+			yaml: "listen: \"${1BAD}\"\n",
+			want: `f.yaml: listen: "${1BAD}" is not a valid variable reference`,
+		},
+		{
+			name: "secret with characters Telegram refuses",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\n    webhook_secret: \"a b\"\n",
+			want: `webhook_secret must be 1-256 characters`,
+		},
+		{
+			name: "empty",
+			yaml: "  \n",
+			want: `f.yaml: the config file is empty`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("f.yaml", []byte(tt.yaml), env(tt.vars))
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBotWithoutTokenNeedsNoSecret(t *testing.T) {
+	// The example config must start on a machine with no tokens at all.
+	data, err := os.ReadFile("../../configs/frontdesk.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Parse("frontdesk.yaml", data, env(nil))
+	if err != nil {
+		t.Fatalf("example config: %v", err)
+	}
+	if len(cfg.Bots) == 0 {
+		t.Fatal("example config has no bots")
+	}
+}
+
+func TestExpand(t *testing.T) {
+	lookup := env(map[string]string{"A": "1", "EMPTY": ""})
+	tests := []struct{ in, want string }{
+		{"${A}", "1"},
+		{"x${A}y${A}", "x1y1"},
+		{"${MISSING}", ""},
+		{"${MISSING:-d}", "d"},
+		{"${EMPTY:-d}", "d"},
+		{"${A:-d}", "1"},
+		{"$A and $ alone", "$A and $ alone"},
+	}
+	for _, tt := range tests {
+		got, err := Expand(tt.in, lookup)
+		if err != nil || got != tt.want {
+			t.Errorf("Expand(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}

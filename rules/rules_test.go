@@ -1,0 +1,107 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"full-width latin", "ＲＥＦＵＮＤ", "refund"},
+		{"full-width digits and punctuation", "订单１２３！", "订单123"},
+		{"case", "Money BACK", "money back"},
+		{"cyrillic case", "ВОЗВРАТ Денег", "возврат денег"},
+		{"punctuation runs become one space", "refund!!!  now?!", "refund now"},
+		{"emoji dropped", "退款😡😡", "退款"},
+		{"emoji between words", "money😡back", "money back"},
+		{"leading and trailing space", "  hi  ", "hi"},
+		{"mixed scripts", "Хочу refund 退款", "хочу refund 退款"},
+		{"empty", "", ""},
+		{"only symbols", "!!! 👍", ""},
+		{"combining accent kept with its letter", "cafe\u0301", "café"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Normalize(tt.in); got != tt.want {
+				t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDetectLanguage(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"我想退钱", "zh"},
+		{"где мой заказ", "ru"},
+		{"where is my order", "en"},
+		{"my order 订单", "zh"}, // two Han characters outweigh a few Latin letters
+		{"заказ order", "ru"},
+		{"12345 !!", ""},
+	}
+	for _, tt := range tests {
+		if got := DetectLanguage(tt.in); got != tt.want {
+			t.Errorf("DetectLanguage(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTemplateInsertsValuesVerbatim(t *testing.T) {
+	r, err := Parse("t.yaml", []byte(`rules:
+  - id: hi
+    when: "true"
+    reply: "Hello {{name}}!"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A customer who names themselves like a template must get their name
+	// back as plain text, not a second expansion.
+	ev := chat.Event{Kind: chat.KindText, Text: "hi", Customer: chat.Customer{Name: "{{username}} <b>x</b>", Username: "secret"}}
+	d := r.Decide(ev, chat.State{}, time.Now())
+	if len(d.Actions) != 1 || d.Actions[0].Text != "Hello {{username}} <b>x</b>!" {
+		t.Fatalf("got %+v", d.Actions)
+	}
+}
+
+func TestWhenRuntimeErrorDoesNotMatch(t *testing.T) {
+	r, err := Parse("t.yaml", []byte(`rules:
+  - id: boom
+    when: 'int(text) > 0'
+    reply: "never"
+  - id: next
+    when: "true"
+    reply: "still answered"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := r.Decide(chat.Event{Kind: chat.KindText, Text: "short"}, chat.State{}, time.Now())
+	if len(d.Actions) != 1 || d.Actions[0].Rule != "next" {
+		t.Fatalf("actions = %+v, want only rule next", d.Actions)
+	}
+	if !strings.HasPrefix(d.Trace[0].Reason, "when failed:") {
+		t.Errorf("trace reason = %q, want a when failure", d.Trace[0].Reason)
+	}
+}
+
+func TestExampleRulesLoad(t *testing.T) {
+	r, err := Load("../configs/rules.yaml")
+	if err != nil {
+		t.Fatalf("the shipped example must load: %v", err)
+	}
+	if r.Len() == 0 {
+		t.Fatal("example has no rules")
+	}
+}
+
+func TestEmptyFile(t *testing.T) {
+	_, err := Parse("empty.yaml", []byte("\n"))
+	if err == nil || err.Error() != "empty.yaml: the rules file is empty" {
+		t.Fatalf("err = %v", err)
+	}
+}
