@@ -1,0 +1,151 @@
+package telegram
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// fixture reads a real payload; Message objects (the teloxide ones) are
+// wrapped into an update the way Telegram delivers them.
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata/fixtures", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasSuffix(name, ".message.json") {
+		return []byte(`{"update_id": 77, "message": ` + string(data) + `}`)
+	}
+	return data
+}
+
+func TestDecodeFixtures(t *testing.T) {
+	tests := []struct {
+		file string
+		want chat.Event
+	}{
+		{"telegram_core-telegram-org_bots-webhooks_message-with-text.json", chat.Event{
+			ExternalID: "10000", Kind: chat.KindCommand, ChatID: "1111111", ChatType: chat.ChatPrivate, MessageID: "1365",
+			Text: "/start", Customer: chat.Customer{ID: "1111111", Name: "Test Firstname Test Lastname", Username: "Testusername"},
+		}},
+		{"telegram_core-telegram-org_bots-webhooks_edited-message.json", chat.Event{
+			ExternalID: "10000", Kind: chat.KindEdited, ChatID: "1111111", ChatType: chat.ChatPrivate, MessageID: "1365",
+			Text: "Edited text", Customer: chat.Customer{ID: "1111111", Name: "Test Firstname Test Lastname", Username: "Testusername"},
+		}},
+		{"telegram_core-telegram-org_bots-webhooks_callback-query.json", chat.Event{
+			// An inline-message button: no chat in the update, so the answer
+			// goes to the user's private chat.
+			ExternalID: "10000", Kind: chat.KindCallback, ChatID: "1111111", ChatType: chat.ChatPrivate,
+			Text: "Data from button callback", Customer: chat.Customer{ID: "1111111", Name: "Test Firstname Test Lastname", Username: "Testusername"},
+		}},
+		{"telegram_teloxide_message-rs_de_image_photo.message.json", chat.Event{
+			ExternalID: "77", Kind: chat.KindPhoto, ChatID: "250918540", ChatType: chat.ChatPrivate, MessageID: "199791",
+			Customer: chat.Customer{ID: "250918540", Name: "Андрей Власов", Username: "aka_dude", Language: "en"},
+		}},
+		{"telegram_teloxide_message-rs_de_sticker.message.json", chat.Event{
+			ExternalID: "77", Kind: chat.KindSticker, ChatID: "250918540", ChatType: chat.ChatPrivate, MessageID: "199787",
+			Customer: chat.Customer{ID: "250918540", Name: "Андрей Власов", Username: "aka_dude", Language: "en"},
+		}},
+		{"telegram_teloxide_message-rs_topic_message_forum.message.json", chat.Event{
+			ExternalID: "77", Kind: chat.KindText, ChatID: "-1001847508954", ChatType: chat.ChatGroup, ThreadID: "4", MessageID: "5",
+			Text: "blah", Customer: chat.Customer{ID: "1253681278", Name: "вафель'", Username: "wafflelapkin", Language: "en"},
+		}},
+		{"telegram_teloxide_update-rs_issue_1107_supergroup-reply.json", chat.Event{
+			// message_thread_id here is only the replied-to message, not a
+			// topic: answering "in" it would fail, so ThreadID stays empty.
+			ExternalID: "439432600", Kind: chat.KindCommand, ChatID: "-1001293752024", ChatType: chat.ChatGroup, MessageID: "134546",
+			Text: "/report", Customer: chat.Customer{ID: "5964236329", Name: "the Cable Guy", Username: "spacewhaleblues", Language: "en"},
+		}},
+		{"telegram_teloxide_update-rs_issue_523_my_chat_member.json", chat.Event{
+			ExternalID: "0", Kind: chat.KindBlocked, ChatID: "0", ChatType: chat.ChatPrivate,
+			Customer: chat.Customer{ID: "0", Name: "FN LN", Username: "UN"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			raw := fixture(t, tt.file)
+			got, err := Decode("shop", raw)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if string(got.Raw) != string(raw) {
+				t.Error("Raw is not the payload as received")
+			}
+			tt.want.Platform, tt.want.Bot = chat.Telegram, "shop"
+			got.Raw, got.Time = nil, got.Time.UTC()
+			tt.want.Time = got.Time // dates are checked below
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeMessageDate(t *testing.T) {
+	ev, err := Decode("shop", fixture(t, "telegram_core-telegram-org_bots-webhooks_message-with-text.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Time.Unix() != 1441645532 {
+		t.Errorf("time = %v, want the message date 1441645532", ev.Time)
+	}
+}
+
+func TestDecodeOddInput(t *testing.T) {
+	tests := []struct {
+		name      string
+		body      string
+		malformed bool
+		kind      chat.Kind
+	}{
+		{"not json", `{"update_id": 1,`, true, ""},
+		{"json but not an object", `[1,2]`, true, ""},
+		{"no update_id", `{"message": {"message_id": 1}}`, true, ""},
+		{"update_id of the wrong type", `{"update_id": "x"}`, true, ""},
+		{"unknown update type is kept as other", `{"update_id": 5, "future_thing": {"a": 1}}`, false, chat.KindOther},
+		{"message without from or text", `{"update_id": 6, "message": {"message_id": 1, "date": 1, "chat": {"id": 5, "type": "private"}}}`, false, chat.KindService},
+		{"huge ids stay exact", `{"update_id": 9223372036854775807, "message": {"message_id": 1, "date": 1, "chat": {"id": -1009223372036854775, "type": "supergroup"}, "text": "x"}}`, false, chat.KindText},
+		{"channel post is not a customer", `{"update_id": 7, "channel_post": {"message_id": 1, "date": 1, "chat": {"id": -100, "type": "channel"}, "text": "news"}}`, false, chat.KindOther},
+		{"voice message", `{"update_id": 8, "message": {"message_id": 1, "date": 1, "chat": {"id": 5, "type": "private"}, "voice": {"file_id": "a", "file_unique_id": "b", "duration": 3}}}`, false, chat.KindMedia},
+		{"bot kicked from a group is not a block", `{"update_id": 9, "my_chat_member": {"chat": {"id": -5, "type": "group", "title": "g"}, "from": {"id": 1, "is_bot": false, "first_name": "a"}, "date": 1, "old_chat_member": {"status": "member", "user": {"id": 2, "is_bot": true, "first_name": "b"}}, "new_chat_member": {"status": "kicked", "user": {"id": 2, "is_bot": true, "first_name": "b"}, "until_date": 0}}}`, false, chat.KindService},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := Decode("shop", []byte(tt.body))
+			if tt.malformed {
+				if !errors.Is(err, ErrMalformed) {
+					t.Fatalf("err = %v, want ErrMalformed", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if ev.Kind != tt.kind {
+				t.Errorf("kind = %q, want %q", ev.Kind, tt.kind)
+			}
+		})
+	}
+}
+
+func TestDecodeKeepsHugeIDs(t *testing.T) {
+	ev, err := Decode("shop", []byte(`{"update_id": 9223372036854775807, "message": {"message_id": 1, "date": 1, "chat": {"id": -1009223372036854775, "type": "supergroup"}, "text": "x"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.ExternalID != "9223372036854775807" || ev.ChatID != "-1009223372036854775" {
+		t.Errorf("ids lost precision: update %s chat %s", ev.ExternalID, ev.ChatID)
+	}
+	var probe map[string]any
+	_ = json.Unmarshal(ev.Raw, &probe) // the raw payload is kept whole
+	if probe["update_id"] == nil {
+		t.Error("raw payload lost its update_id")
+	}
+}

@@ -1,0 +1,96 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+func newTestSender(t *testing.T, srv *telegramtest.Server) *Sender {
+	t.Helper()
+	client, err := NewClient("123:test", srv.URL(), func(error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewSender(client)
+}
+
+func TestSenderDelivers(t *testing.T) {
+	srv := telegramtest.New()
+	defer srv.Close()
+	s := newTestSender(t, srv)
+	id, err := s.Send(context.Background(), chat.Outgoing{ChatID: "-100200", ThreadID: "4", ReplyTo: "17", Text: "Hello <b>not bold</b> *not italic*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := srv.Sent()
+	if len(sent) != 1 {
+		t.Fatalf("sent %d messages", len(sent))
+	}
+	m := sent[0]
+	if m.ChatID != -100200 || m.ThreadID != 4 || m.ReplyTo != 17 || m.Text != "Hello <b>not bold</b> *not italic*" {
+		t.Errorf("sent %+v", m)
+	}
+	if id == "" || id == "0" {
+		t.Errorf("platform message id = %q", id)
+	}
+	// Text is sent without a parse mode, so nothing in it is formatting.
+	if pm := srv.CallsTo("sendMessage")[0].Params["parse_mode"]; pm != "" {
+		t.Errorf("parse_mode = %q, want none", pm)
+	}
+}
+
+func TestSenderClassifiesErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		failure    telegramtest.Failure
+		block      bool
+		chatID     string
+		want       chat.SendErrorKind
+		retryAfter time.Duration
+	}{
+		{"rate limited", telegramtest.Failure{Status: 429, Description: "Too Many Requests: retry after 7", RetryAfter: 7}, false, "5", chat.SendRateLimited, 7 * time.Second},
+		{"server error", telegramtest.Failure{Status: 500, Description: "Internal Server Error"}, false, "5", chat.SendTemporary, 0},
+		{"bad gateway", telegramtest.Failure{Status: 502, Description: "Bad Gateway"}, false, "5", chat.SendTemporary, 0},
+		{"blocked by the user", telegramtest.Failure{}, true, "5", chat.SendBlocked, 0},
+		{"chat not found", telegramtest.Failure{Status: 400, Description: "Bad Request: chat not found"}, false, "5", chat.SendPermanent, 0},
+		{"chat id that is not a number", telegramtest.Failure{}, false, "abc", chat.SendPermanent, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := telegramtest.New()
+			defer srv.Close()
+			if tt.failure.Status != 0 {
+				srv.FailNext("sendMessage", 1, tt.failure)
+			}
+			if tt.block {
+				srv.Block(5)
+			}
+			_, err := newTestSender(t, srv).Send(context.Background(), chat.Outgoing{ChatID: tt.chatID, Text: "hi"})
+			var se *chat.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want *chat.SendError", err, err)
+			}
+			if se.Kind != tt.want || se.RetryAfter != tt.retryAfter {
+				t.Errorf("kind %v retry after %v, want %v %v", se.Kind, se.RetryAfter, tt.want, tt.retryAfter)
+			}
+		})
+	}
+}
+
+func TestSenderTimeout(t *testing.T) {
+	srv := telegramtest.New()
+	defer srv.Close()
+	srv.FailNext("sendMessage", 1, telegramtest.Failure{Delay: 5 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := newTestSender(t, srv).Send(ctx, chat.Outgoing{ChatID: "5", Text: "hi"})
+	var se *chat.SendError
+	if !errors.As(err, &se) || se.Kind != chat.SendTemporary {
+		t.Fatalf("err = %v, want a temporary send error", err)
+	}
+}
