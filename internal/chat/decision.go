@@ -79,3 +79,11 @@ type Outgoing struct {
 	Attempts  int
 	CreatedAt time.Time
 }
+
+// HistoryEntry is one message of a conversation, in or out.
+type HistoryEntry struct {
+	Direction string // "in" from the customer, "out" to them
+	Kind      string // the event kind for "in", the action for "out"
+	Text      string
+	At        time.Time
+}

@@ -44,11 +44,20 @@ func (s *Store) Accept(ctx context.Context, ev chat.Event) error {
 		// The row may still be committed; the platform's retry will then be
 		// a harmless duplicate.
 		return ctx.Err()
+	case <-s.writerDone:
+		// The writer exited while this request sat in the queue.
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return fmt.Errorf("accept: %w: store closed", chat.ErrUnavailable)
+		}
 	}
 }
 
 func (s *Store) acceptLoop() {
 	defer s.wg.Done()
+	defer close(s.writerDone)
 	batch := make([]acceptReq, 0, maxBatch)
 	for {
 		select {

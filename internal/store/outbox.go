@@ -112,11 +112,16 @@ func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, custom
 	return unavailable("fail outgoing", err)
 }
 
-// NextDue is when the earliest pending message becomes due, so the sender
-// can sleep until then; ok is false when nothing is pending.
+// NextDue is when the earliest claimable message becomes due, so the sender
+// can sleep until then; ok is false when nothing is waiting. Messages queued
+// behind another in their chat, and messages in flight, do not count: they
+// are not claimable whatever their time.
 func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error) {
 	var v *int64
-	if err := s.r.GetContext(ctx, &v, `SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'`); err != nil {
+	if err := s.r.GetContext(ctx, &v, `SELECT MIN(o.next_attempt_at) FROM outbox o
+		WHERE o.state = 'pending' AND o.claimed_until IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
+		                  AND e.chat_key = o.chat_key AND e.id < o.id)`); err != nil {
 		return time.Time{}, false, unavailable("next due", err)
 	}
 	if v == nil {

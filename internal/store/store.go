@@ -35,10 +35,11 @@ type Store struct {
 	// Now is the store's clock, for the times it records on its own.
 	Now func() time.Time
 
-	accepts chan acceptReq
-	stop    chan struct{}
-	wg      sync.WaitGroup
-	closed  sync.Once
+	accepts    chan acceptReq
+	stop       chan struct{}
+	writerDone chan struct{} // closed when the group-commit writer has exited
+	wg         sync.WaitGroup
+	closed     sync.Once
 }
 
 // Options tune Open. The zero value is the production default.
@@ -81,7 +82,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(opt.Readers)
-	s := &Store{w: w, r: r, Now: time.Now, accepts: make(chan acceptReq, 1024), stop: make(chan struct{})}
+	s := &Store{w: w, r: r, Now: time.Now, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
