@@ -77,6 +77,12 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 		p.recordSent(m, platformID)
 		return
 	}
+	if p.workCtx.Err() != nil {
+		// Our own shutdown cut the call short; that says nothing about the
+		// platform, so the message is due again at once on the next start.
+		p.retry(m, 0, "interrupted by shutdown")
+		return
+	}
 	var se *chat.SendError
 	if !errors.As(err, &se) {
 		se = &chat.SendError{Kind: chat.SendTemporary, Err: err}

@@ -27,13 +27,43 @@ func (s *Store) History(ctx context.Context, p chat.Platform, bot, chatID string
 	return out, nil
 }
 
-// Backlog counts events not yet decided and messages not yet sent.
-func (s *Store) Backlog(ctx context.Context) (events, messages int, err error) {
-	if err := s.r.GetContext(ctx, &events, `SELECT COUNT(*) FROM inbox WHERE state = 'pending'`); err != nil {
-		return 0, 0, unavailable("backlog", err)
+// Stats counts inbox events and outbox messages by state.
+type Stats struct {
+	EventsPending, EventsDone, EventsFailed       int
+	MessagesPending, MessagesSent, MessagesFailed int
+}
+
+// Idle reports whether nothing is left to decide or send.
+func (st Stats) Idle() bool { return st.EventsPending == 0 && st.MessagesPending == 0 }
+
+// Stats reads the current counts.
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	var st Stats
+	var rows []struct {
+		Table string `db:"t"`
+		State string `db:"state"`
+		N     int    `db:"n"`
 	}
-	if err := s.r.GetContext(ctx, &messages, `SELECT COUNT(*) FROM outbox WHERE state = 'pending'`); err != nil {
-		return 0, 0, unavailable("backlog", err)
+	err := s.r.SelectContext(ctx, &rows, `SELECT 'inbox' AS t, state, COUNT(*) AS n FROM inbox GROUP BY state
+		UNION ALL SELECT 'outbox', state, COUNT(*) FROM outbox GROUP BY state`)
+	if err != nil {
+		return st, unavailable("stats", err)
 	}
-	return events, messages, nil
+	for _, r := range rows {
+		switch r.Table + "/" + r.State {
+		case "inbox/pending":
+			st.EventsPending = r.N
+		case "inbox/done":
+			st.EventsDone = r.N
+		case "inbox/failed":
+			st.EventsFailed = r.N
+		case "outbox/pending":
+			st.MessagesPending = r.N
+		case "outbox/sent":
+			st.MessagesSent = r.N
+		case "outbox/failed":
+			st.MessagesFailed = r.N
+		}
+	}
+	return st, nil
 }
