@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	_ "time/tzdata" // rules name time zones; minimal images ship no zoneinfo
 
 	"github.com/frontdesk-bot/frontdesk/internal/app"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
