@@ -1,11 +1,9 @@
 package rules
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
-	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -22,169 +20,285 @@ type Step struct {
 	Rule    string `json:"rule"`
 	Matched bool   `json:"matched"`
 	Reason  string `json:"reason"`
+	Keyword string `json:"keyword,omitempty"` // the keyword that matched, as written
+	Group   string `json:"group,omitempty"`   // its keyword group
 }
+
+// Reasons in a Step.
+const (
+	ReasonKeyword        = "keyword"
+	ReasonKeywordAndWhen = "keyword and when"
+	ReasonWhen           = "when"
+	ReasonAlways         = "no keywords or when: matches every message"
+	ReasonNoKeyword      = "no keyword in the message"
+	ReasonWhenFalse      = "when is false"
+	ReasonNotReached     = "not reached: an earlier rule stopped the evaluation"
+)
 
 // Decide runs the rules in order against an event in its context.
 //
-// A rule matches when any of its keywords is in the message (or the message
-// is exactly one of them, with match: full) and its `when` holds; a rule
-// without keywords matches on `when` alone, one without either always
-// matches. A matching rule's actions are planned. Rules that reply or hand off
-// stop the evaluation (the customer has an answer); rules that only
-// acknowledge let it go on, so an acknowledgement can precede an FAQ answer.
-// `continue:` overrides either default.
+// A rule matches when any of its keywords is in the message (or is the whole
+// message, with match: full) and its `when` holds; a rule without keywords
+// matches on `when` alone, one without either always matches. A matching
+// rule's actions are planned. Rules that reply, hand off or ignore stop the
+// evaluation (the customer has an answer); rules that only acknowledge or
+// tag let it go on. `continue:` overrides either default.
+//
+// The trace lists the rules that were looked at closely: those whose
+// keywords were found, and those decided by `when` alone. Explain traces
+// every rule.
 func (r *Rules) Decide(ev chat.Event, st chat.State, now time.Time) Decision {
-	in := r.newInput(ev, st, now)
-	d := Decision{Language: in.env.Language}
-	for _, ru := range r.rules {
-		matched, reason := ru.match(in)
-		d.Trace = append(d.Trace, Step{Rule: ru.id, Matched: matched, Reason: reason})
-		if !matched {
+	return r.decide(ev, st, now, false)
+}
+
+// Explain is Decide with every rule in the trace, for `frontdesk try`.
+func (r *Rules) Explain(ev chat.Event, st chat.State, now time.Time) Decision {
+	return r.decide(ev, st, now, true)
+}
+
+func (r *Rules) decide(ev chat.Event, st chat.State, now time.Time, explain bool) Decision {
+	sc := r.getScratch()
+	defer r.putScratch(sc)
+	sc.prepare(r, ev, st, now)
+	d := Decision{Language: sc.env.Language}
+	stopped := false
+	for i, ru := range r.rules {
+		if stopped {
+			if explain {
+				d.Trace = append(d.Trace, Step{Rule: ru.id, Reason: ReasonNotReached})
+			}
 			continue
 		}
-		for _, a := range ru.actions {
-			d.Actions = append(d.Actions, chat.Action{
-				Type:     a.typ,
-				Rule:     ru.id,
-				Text:     r.render(a.text, in),
-				Priority: a.priority,
-				Team:     a.team,
-			})
+		step, considered := sc.match(r, i, ru)
+		if considered || explain {
+			d.Trace = append(d.Trace, step)
 		}
+		if !step.Matched {
+			continue
+		}
+		d.Actions = r.plan(d.Actions, ru, sc, ev)
 		if ru.stop {
-			break
+			stopped = true
 		}
 	}
 	return d
 }
 
-// input is one event prepared for matching: normalized once, with the
-// expression environment built once and shared by every rule.
-type input struct {
-	norm     string
-	langs    [3]string // reply languages in order of preference
-	env      Env
-	vars     map[string]string
-	groupHit map[string]bool
-	rules    *Rules
+func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []chat.Action {
+	for _, a := range ru.actions {
+		for _, text := range r.render(a.text, ru, sc, ev) {
+			out = append(out, chat.Action{Type: a.typ, Rule: ru.id, Text: text, Priority: a.priority, Team: a.team})
+		}
+		if len(a.text) == 0 {
+			out = append(out, chat.Action{Type: a.typ, Rule: ru.id, Priority: a.priority, Team: a.team})
+		}
+	}
+	if len(ru.tags) > 0 {
+		out = append(out, chat.Action{Type: chat.ActionTag, Rule: ru.id, Tags: ru.tags})
+	}
+	if ru.ignore {
+		out = append(out, chat.Action{Type: chat.ActionIgnore, Rule: ru.id})
+	}
+	return out
 }
 
-func (r *Rules) newInput(ev chat.Event, st chat.State, now time.Time) *input {
-	in := &input{norm: Normalize(ev.Text), rules: r}
-	in.langs = [3]string{baseLanguage(ev.Customer.Language), DetectLanguage(ev.Text), r.defaultLang}
+// scratch is the per-message working state, pooled so that deciding does
+// not allocate it again for every message.
+type scratch struct {
+	hit      []bool  // by term
+	found    []int32 // terms hit, to reset hit
+	first    []int32 // by rule: the first term that hit it, -1 if none
+	touched  []int32 // rules with a term hit, to reset first
+	vm       vm.VM
+	env      Env
+	envAny   any
+	explain  bool
+	rules    *Rules
+	name     string
+	username string
+}
+
+func (r *Rules) getScratch() *scratch {
+	if sc, ok := r.scratch.Get().(*scratch); ok {
+		return sc
+	}
+	sc := &scratch{hit: make([]bool, len(r.ix.terms)), first: make([]int32, len(r.rules)), rules: r}
+	for i := range sc.first {
+		sc.first[i] = -1
+	}
+	// Bound once, so building the environment does not allocate a closure per message.
+	sc.env.Has = sc.has
+	return sc
+}
+
+func (r *Rules) putScratch(sc *scratch) {
+	for _, id := range sc.found {
+		sc.hit[id] = false
+	}
+	for _, i := range sc.touched {
+		sc.first[i] = -1
+	}
+	sc.found, sc.touched = sc.found[:0], sc.touched[:0]
+	sc.envAny = nil
+	r.scratch.Put(sc)
+}
+
+func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time) {
+	form := ""
+	if ev.Text != "" {
+		form = matchForm(ev.Text)
+	}
+	sc.found = r.ix.scan(form, ev.Text, sc.hit, sc.found)
+	for _, id := range sc.found {
+		for _, ri := range r.ix.terms[id].rules {
+			if sc.first[ri] < 0 {
+				sc.first[ri] = id
+				sc.touched = append(sc.touched, ri)
+			}
+		}
+	}
 	local := now.In(r.loc)
-	in.env = Env{
+	has := sc.env.Has
+	sc.env = Env{
 		Text:     ev.Text,
 		Kind:     string(ev.Kind),
 		Platform: string(ev.Platform),
-		Language: firstNonEmpty(in.langs[:]...),
+		Language: r.language(ev),
 		Links:    countLinks(ev.Text),
 		Chat:     ChatEnv{Type: string(ev.ChatType)},
-		Customer: CustomerEnv{Name: ev.Customer.Name, Username: ev.Customer.Username, New: st.Customer.New},
+		Customer: CustomerEnv{
+			Name: ev.Customer.Name, Username: ev.Customer.Username, New: st.Customer.New,
+			Messages1h: st.Customer.Messages1h, Messages24h: st.Customer.Messages24h,
+		},
 		Conversation: ConversationEnv{
 			New:              st.Conversation.New,
 			WaitingForHuman:  st.Conversation.Status == chat.StatusWaitingForHuman,
 			CustomerMessages: st.Conversation.CustomerMessages,
 		},
-		Now:     local,
-		Hour:    local.Hour(),
-		Weekday: weekdays[local.Weekday()],
-		Has:     in.has,
+		Now:             local,
+		Hour:            local.Hour(),
+		Weekday:         weekdays[local.Weekday()],
+		InBusinessHours: r.hours.at(local),
+		Has:             has,
 	}
-	in.vars = map[string]string{"name": firstNonEmpty(ev.Customer.Name, ev.Customer.Username), "username": ev.Customer.Username}
-	return in
+	if !st.Conversation.Started.IsZero() {
+		sc.env.Conversation.Age = now.Sub(st.Conversation.Started)
+	}
+	sc.name = firstNonEmpty(ev.Customer.Name, ev.Customer.Username)
+	sc.username = ev.Customer.Username
 }
 
-// has answers has("group") in `when`, matching each group at most once per message.
-func (in *input) has(group string) bool {
-	if hit, ok := in.groupHit[group]; ok {
-		return hit
+// has answers has("group") in `when`.
+func (sc *scratch) has(group string) bool {
+	for _, id := range sc.rules.ix.groupIDs[group] {
+		if sc.hit[id] {
+			return true
+		}
 	}
-	hit := false
-	for _, w := range in.rules.groups[group] {
-		if strings.Contains(in.norm, w) {
-			hit = true
+	return false
+}
+
+// match decides one rule; considered says whether it got past the cheap
+// keyword test (and so belongs in a short trace).
+func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
+	step := Step{Rule: ru.id}
+	if len(ru.terms) > 0 {
+		id := sc.first[i]
+		if id < 0 {
+			step.Reason = ReasonNoKeyword
+			return step, false
+		}
+		t := &r.ix.terms[id]
+		step.Keyword, step.Group = t.source, t.group
+	}
+	if ru.when != nil {
+		if sc.envAny == nil {
+			sc.envAny = sc.env // boxed once per message, shared by every rule
+		}
+		out, err := sc.vm.Run(ru.when, sc.envAny)
+		if err != nil {
+			// A runtime error must not take the service down or answer
+			// wrongly: the rule simply does not match.
+			step.Reason = "when failed: " + err.Error()
+			return step, true
+		}
+		if ok, _ := out.(bool); !ok {
+			step.Reason = ReasonWhenFalse
+			return step, true
+		}
+		step.Matched = true
+		step.Reason = ReasonWhen
+		if len(ru.terms) > 0 {
+			step.Reason = ReasonKeywordAndWhen
+		}
+		return step, true
+	}
+	step.Matched = true
+	step.Reason = ReasonKeyword
+	if len(ru.terms) == 0 {
+		step.Reason = ReasonAlways
+	}
+	return step, true
+}
+
+// language is the customer's platform language, else the message's, else
+// the file's default.
+func (r *Rules) language(ev chat.Event) string {
+	if l := baseLanguage(ev.Customer.Language); l != "" {
+		return l
+	}
+	if l := DetectLanguage(ev.Text); l != "" {
+		return l
+	}
+	return r.defaultLang
+}
+
+// render picks the texts in the first language that has them: the
+// customer's platform language, the language the message is written in, the
+// file's default, then texts without language. Of several variants it sends
+// one (chosen by the message, so a redelivery or a test gets the same one),
+// or all with variants: all.
+func (r *Rules) render(l localized, ru *rule, sc *scratch, ev chat.Event) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	var vs []template
+	for _, lang := range [...]string{baseLanguage(ev.Customer.Language), DetectLanguage(ev.Text), r.defaultLang, ""} {
+		if v, ok := l[lang]; ok {
+			vs = v
 			break
 		}
 	}
-	if in.groupHit == nil {
-		in.groupHit = map[string]bool{}
+	if vs == nil {
+		for _, lang := range keys(l) {
+			vs = l[lang]
+			break
+		}
 	}
-	in.groupHit[group] = hit
-	return hit
+	if ru.all {
+		out := make([]string, len(vs))
+		for i, t := range vs {
+			out[i] = t.render(sc.name, sc.username)
+		}
+		return out
+	}
+	pick := 0
+	if len(vs) > 1 {
+		pick = int(fnv32(ev.ExternalID, ru.id) % uint32(len(vs)))
+	}
+	return []string{vs[pick].render(sc.name, sc.username)}
 }
 
-func (ru *rule) match(in *input) (bool, string) {
-	reason := ""
-	if len(ru.keywords) > 0 {
-		kw, ok := ru.matchKeywords(in.norm)
-		if !ok {
-			return false, "no keyword in the message"
-		}
-		if kw.group != "" {
-			reason = fmt.Sprintf("keyword %q of group %q", kw.text, kw.group)
-		} else {
-			reason = fmt.Sprintf("keyword %q", kw.text)
-		}
+func fnv32(a, b string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(a); i++ {
+		h = (h ^ uint32(a[i])) * 16777619
 	}
-	if ru.when != nil {
-		out, err := expr.Run(ru.when, in.env)
-		if err != nil {
-			// A runtime error (say, an index out of range) must not take the
-			// service down or answer wrongly: the rule simply does not match.
-			return false, "when failed: " + err.Error()
-		}
-		if ok, _ := out.(bool); !ok {
-			return false, "when is false"
-		}
-		if reason == "" {
-			reason = "when is true"
-		} else {
-			reason += " and when is true"
-		}
+	h = (h ^ 0) * 16777619
+	for i := 0; i < len(b); i++ {
+		h = (h ^ uint32(b[i])) * 16777619
 	}
-	if reason == "" {
-		reason = "matches every message"
-	}
-	return true, reason
-}
-
-func (ru *rule) matchKeywords(norm string) (keyword, bool) {
-	for _, k := range ru.keywords {
-		if ru.full {
-			if norm == k.text {
-				return k, true
-			}
-		} else if strings.Contains(norm, k.text) {
-			return k, true
-		}
-	}
-	return keyword{}, false
-}
-
-// render picks the text in the first language that has one: the customer's
-// platform language, the language the message is written in, the file's
-// default language, then a text without language. It fills in variables.
-func (r *Rules) render(l localized, in *input) string {
-	if len(l) == 0 {
-		return ""
-	}
-	for _, lang := range in.langs {
-		if t, ok := l[lang]; ok && lang != "" {
-			return t.render(in.vars)
-		}
-	}
-	if t, ok := l[""]; ok {
-		return t.render(in.vars)
-	}
-	// No preferred language: take the alphabetically first so the choice is stable.
-	best := ""
-	for lang := range l {
-		if best == "" || lang < best {
-			best = lang
-		}
-	}
-	return l[best].render(in.vars)
+	return h
 }
 
 func firstNonEmpty(ss ...string) string {

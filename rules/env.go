@@ -16,6 +16,8 @@ type Env struct {
 	Now          time.Time       `expr:"now"`     // in the rules file's timezone
 	Hour         int             `expr:"hour"`    // 0–23, in the rules file's timezone
 	Weekday      string          `expr:"weekday"` // mon, tue, wed, thu, fri, sat, sun
+	// InBusinessHours is true within the file's business_hours (always, when there are none).
+	InBusinessHours bool `expr:"in_business_hours"`
 	// Has reports whether the message contains a keyword of the named group.
 	Has func(group string) bool `expr:"has"`
 }
@@ -28,12 +30,17 @@ type CustomerEnv struct {
 	Name     string `expr:"name"`
 	Username string `expr:"username"`
 	New      bool   `expr:"new"` // first message ever from this customer
+	// Messages1h and Messages24h count the customer's earlier messages in
+	// the last hour and day.
+	Messages1h  int `expr:"messages_1h"`
+	Messages24h int `expr:"messages_24h"`
 }
 
 type ConversationEnv struct {
-	New              bool `expr:"new"`               // first message of the conversation (or after the idle period)
-	WaitingForHuman  bool `expr:"waiting_for_human"` // handed off and not yet back with the bot
-	CustomerMessages int  `expr:"customer_messages"` // the customer's earlier messages in this conversation
+	New              bool          `expr:"new"`               // first message of the conversation (or after the idle period)
+	WaitingForHuman  bool          `expr:"waiting_for_human"` // handed off and not yet back with the bot
+	CustomerMessages int           `expr:"customer_messages"` // the customer's earlier messages in this conversation
+	Age              time.Duration `expr:"age"`               // since the conversation started: age > duration("2h")
 }
 
 var weekdays = [...]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}

@@ -82,6 +82,16 @@ type errorList struct {
 	file  string
 	lines []string
 	errs  Errors
+	warns Errors
+}
+
+// warn records a problem that does not stop the file from loading.
+func (l *errorList) warn(line, col int, format string, args ...any) {
+	e := &Error{File: l.file, Line: line, Col: col, Msg: "warning: " + fmt.Sprintf(format, args...)}
+	if line > 0 && line <= len(l.lines) {
+		e.Source = l.lines[line-1]
+	}
+	l.warns = append(l.warns, e)
 }
 
 func (l *errorList) add(line, col int, format string, args ...any) {
@@ -167,9 +177,11 @@ func (l *errorList) addYAML(err error) {
 }
 
 var knownFields = map[string][]string{
-	"fileYAML":    {"default_language", "timezone", "handoff_reply", "keywords", "rules"},
-	"ruleYAML":    {"id", "keywords", "match", "when", "reply", "ack", "handoff", "continue"},
+	"fileYAML":    {"default_language", "languages", "timezone", "business_hours", "content", "templates", "handoff_reply", "keywords", "rules", "tests"},
+	"ruleYAML":    {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue"},
 	"handoffYAML": {"priority", "team"},
+	"contentYAML": {"allowed_domains", "banned_phrases"},
+	"plain":       {"text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "hits", "misses"},
 }
 
 func yamlTagName(tag string) string {
@@ -192,7 +204,7 @@ func goTypeName(t string) string {
 		return "a mapping"
 	case t == "bool":
 		return "true or false"
-	case strings.Contains(t, "ruleYAML"), strings.Contains(t, "handoffYAML"), strings.Contains(t, "fileYAML"):
+	case strings.Contains(t, "YAML"), strings.Contains(t, "plain"):
 		return "a mapping of fields"
 	}
 	return "a text"

@@ -11,29 +11,164 @@ import (
 // error can point at the exact line and column a marketer has to fix.
 
 type fileYAML struct {
-	DefaultLanguage str                  `yaml:"default_language"`
-	Timezone        str                  `yaml:"timezone"`
-	HandoffReply    texts                `yaml:"handoff_reply"`
-	Keywords        map[string][]str     `yaml:"keywords"`
-	Rules           []ruleYAML           `yaml:"rules"`
-	keywordPos      map[string]yaml.Node // group name → its key node, filled after decoding
+	DefaultLanguage str                      `yaml:"default_language"`
+	Languages       []str                    `yaml:"languages"`
+	Timezone        str                      `yaml:"timezone"`
+	BusinessHours   *businessHoursYAML       `yaml:"business_hours"`
+	Content         contentYAML              `yaml:"content"`
+	Templates       map[string]texts         `yaml:"templates"`
+	HandoffReply    texts                    `yaml:"handoff_reply"`
+	Keywords        map[string][]keywordItem `yaml:"keywords"`
+	Rules           []ruleYAML               `yaml:"rules"`
+	Tests           []testYAML               `yaml:"tests"`
+	keyPos          map[string]yaml.Node     // "keywords/NAME", "templates/NAME" → the key's node
 }
 
 type ruleYAML struct {
-	ID       str          `yaml:"id"`
-	Keywords []str        `yaml:"keywords"`
-	Match    str          `yaml:"match"`
-	When     str          `yaml:"when"`
-	Reply    texts        `yaml:"reply"`
-	Ack      texts        `yaml:"ack"`
-	Handoff  *handoffYAML `yaml:"handoff"`
-	Continue *bool        `yaml:"continue"`
-	line     int
+	ID       str           `yaml:"id"`
+	Keywords []keywordItem `yaml:"keywords"`
+	Match    str           `yaml:"match"`
+	When     str           `yaml:"when"`
+	Reply    texts         `yaml:"reply"`
+	Ack      texts         `yaml:"ack"`
+	Handoff  *handoffYAML  `yaml:"handoff"`
+	Tag      []str         `yaml:"tag"`
+	Ignore   *bool         `yaml:"ignore"`
+	Variants str           `yaml:"variants"`
+	Continue *bool         `yaml:"continue"`
 }
 
 type handoffYAML struct {
 	Priority str `yaml:"priority"`
 	Team     str `yaml:"team"`
+}
+
+type contentYAML struct {
+	AllowedDomains []str `yaml:"allowed_domains"`
+	BannedPhrases  []str `yaml:"banned_phrases"`
+}
+
+// testYAML is one example in the tests: section.
+type testYAML struct {
+	Text            str   `yaml:"text"`
+	Lang            str   `yaml:"lang"`
+	Platform        str   `yaml:"platform"`
+	Chat            str   `yaml:"chat"`
+	Name            str   `yaml:"name"`
+	At              str   `yaml:"at"`
+	ConversationNew *bool `yaml:"conversation_new"`
+	CustomerNew     *bool `yaml:"customer_new"`
+	WaitingForHuman bool  `yaml:"waiting_for_human"`
+	Hits            []str `yaml:"hits"`
+	Misses          []str `yaml:"misses"`
+	Line            int   `yaml:"-"`
+}
+
+func (t *testYAML) UnmarshalYAML(n *yaml.Node) error {
+	type plain testYAML
+	if err := n.Decode((*plain)(t)); err != nil {
+		return err
+	}
+	t.Line = n.Line
+	return checkKeys(n, "text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "hits", "misses")
+}
+
+// keywordItem is a keyword as written: a word (or group name), or a mapping
+// {word: …, match: full} or {regex: …}.
+type keywordItem struct {
+	Word  str
+	Match str
+	Regex str
+}
+
+func (k *keywordItem) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		return k.Word.UnmarshalYAML(n)
+	}
+	if n.Kind != yaml.MappingNode {
+		return posError(n.Line, n.Column, "a keyword is a word, or {word: …, match: full}, or {regex: …}")
+	}
+	if err := checkKeys(n, "word", "match", "regex"); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		var dst *str
+		switch n.Content[i].Value {
+		case "word":
+			dst = &k.Word
+		case "match":
+			dst = &k.Match
+		case "regex":
+			dst = &k.Regex
+		}
+		if err := dst.UnmarshalYAML(n.Content[i+1]); err != nil {
+			return err
+		}
+	}
+	if (k.Word.Value == "") == (k.Regex.Value == "") {
+		return posError(n.Line, n.Column, "a keyword mapping needs exactly one of word or regex")
+	}
+	return nil
+}
+
+// businessHoursYAML is `business_hours: {mon-fri: "09:00-18:00", sat: "10:00-14:00", holidays: [2026-10-01]}`.
+type businessHoursYAML struct {
+	Days     []dayHoursYAML
+	Holidays []str
+	Line     int
+	Col      int
+}
+
+type dayHoursYAML struct {
+	Days  str // "mon-fri", "sat", "sun"
+	Hours str // "09:00-18:00"
+}
+
+func (b *businessHoursYAML) UnmarshalYAML(n *yaml.Node) error {
+	b.Line, b.Col = n.Line, n.Column
+	if n.Kind != yaml.MappingNode {
+		return posError(n.Line, n.Column, "business_hours is a mapping such as {mon-fri: \"09:00-18:00\", holidays: [2026-10-01]}")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == "holidays" {
+			if v.Kind != yaml.SequenceNode {
+				return posError(v.Line, v.Column, "holidays is a list of dates such as [2026-10-01]")
+			}
+			for _, h := range v.Content {
+				var s str
+				if err := s.UnmarshalYAML(h); err != nil {
+					return err
+				}
+				b.Holidays = append(b.Holidays, s)
+			}
+			continue
+		}
+		var d dayHoursYAML
+		if err := d.Days.UnmarshalYAML(k); err != nil {
+			return err
+		}
+		if err := d.Hours.UnmarshalYAML(v); err != nil {
+			return err
+		}
+		b.Days = append(b.Days, d)
+	}
+	return nil
+}
+
+// checkKeys reports keys of a mapping that are not in known: custom
+// decoders lose yaml.v3's strict-field checking, so they check themselves.
+func checkKeys(n *yaml.Node, known ...string) error {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !contains(known, k.Value) {
+			return posError(k.Line, k.Column, "unknown field %q%s", k.Value, suggest(k.Value, known))
+		}
+	}
+	return nil
 }
 
 // str is a scalar with its position in the file.
@@ -61,9 +196,11 @@ func (s *str) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// texts is one text, or one per language: `reply: "…"` or `reply: {zh: "…", en: "…"}`.
+// texts is one text, or one per language: `reply: "…"` or
+// `reply: {zh: "…", en: "…"}`. Any text may instead be a list of variants:
+// `reply: ["…", "…"]` or `{en: ["…", "…"]}`.
 type texts struct {
-	ByLang map[string]str // "" for a text without language
+	ByLang map[string][]str // "" for texts without a language
 	Line   int
 	Col    int
 }
@@ -72,15 +209,12 @@ func (t *texts) set() bool { return len(t.ByLang) > 0 }
 
 func (t *texts) UnmarshalYAML(n *yaml.Node) error {
 	t.Line, t.Col = n.Line, n.Column
-	t.ByLang = map[string]str{}
+	t.ByLang = map[string][]str{}
 	switch n.Kind {
-	case yaml.ScalarNode:
-		var s str
-		if err := s.UnmarshalYAML(n); err != nil {
-			return err
-		}
-		t.ByLang[""] = s
-		return nil
+	case yaml.ScalarNode, yaml.SequenceNode:
+		v, err := variants(n)
+		t.ByLang[""] = v
+		return err
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
@@ -91,15 +225,35 @@ func (t *texts) UnmarshalYAML(n *yaml.Node) error {
 			if _, dup := t.ByLang[lang]; dup {
 				return posError(k.Line, k.Column, "language %q is given twice", lang)
 			}
-			var s str
-			if err := s.UnmarshalYAML(v); err != nil {
+			vs, err := variants(v)
+			if err != nil {
 				return err
 			}
-			t.ByLang[lang] = s
+			t.ByLang[lang] = vs
 		}
 		return nil
 	}
 	return posError(n.Line, n.Column, "want a text, or a text per language such as {zh: \"…\", en: \"…\"}")
+}
+
+func variants(n *yaml.Node) ([]str, error) {
+	if n.Kind == yaml.ScalarNode {
+		var s str
+		err := s.UnmarshalYAML(n)
+		return []str{s}, err
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		return nil, posError(n.Line, n.Column, "want a text, or a list of variant texts")
+	}
+	out := make([]str, 0, len(n.Content))
+	for _, c := range n.Content {
+		var s str
+		if err := s.UnmarshalYAML(c); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 func validLang(s string) bool {

@@ -29,6 +29,7 @@ type messageCase struct {
 	ConversationNew bool   `yaml:"conversation_new"`
 	Waiting         bool   `yaml:"waiting_for_human"`
 	CustomerNew     bool   `yaml:"customer_new"`
+	Messages1h      int    `yaml:"messages_1h"`
 }
 
 func TestDecideGolden(t *testing.T) {
@@ -54,13 +55,16 @@ func TestDecideGolden(t *testing.T) {
 			var out strings.Builder
 			for _, m := range msgs {
 				ev, st, now := m.event()
-				d := r.Decide(ev, st, now)
+				d := r.Explain(ev, st, now)
 				fmt.Fprintf(&out, "> %s [lang=%s]\n", m.Text, d.Language)
 				if len(d.Actions) == 0 {
 					out.WriteString("  (no action)\n")
 				}
 				for _, a := range d.Actions {
 					fmt.Fprintf(&out, "  %s %s", a.Type, a.Rule)
+					if len(a.Tags) > 0 {
+						fmt.Fprintf(&out, " tags=%v", a.Tags)
+					}
 					if a.Priority != "" {
 						fmt.Fprintf(&out, " priority=%s", a.Priority)
 					}
@@ -74,7 +78,14 @@ func TestDecideGolden(t *testing.T) {
 					if s.Matched {
 						mark = "+"
 					}
-					fmt.Fprintf(&out, "    %s %s: %s\n", mark, s.Rule, s.Reason)
+					fmt.Fprintf(&out, "    %s %s: %s", mark, s.Rule, s.Reason)
+					if s.Keyword != "" {
+						fmt.Fprintf(&out, " %q", s.Keyword)
+					}
+					if s.Group != "" {
+						fmt.Fprintf(&out, " (group %s)", s.Group)
+					}
+					out.WriteByte('\n')
 				}
 			}
 			compareGolden(t, filepath.Join("testdata/decide", name+".golden"), out.String())
@@ -106,9 +117,9 @@ func (m messageCase) event() (chat.Event, chat.State, time.Time) {
 	ev := chat.Event{
 		Platform: chat.Telegram, Bot: "shop", Kind: kind, ChatID: "1", ChatType: chatType,
 		Customer: chat.Customer{ID: "1", Name: name, Language: m.Lang},
-		Text:     m.Text, Time: now,
+		Text:     m.Text, Time: now, ExternalID: m.Text,
 	}
-	st := chat.State{Customer: chat.CustomerState{New: m.CustomerNew}, Conversation: chat.Conversation{New: m.ConversationNew, Status: chat.StatusBot}}
+	st := chat.State{Customer: chat.CustomerState{New: m.CustomerNew, Messages1h: m.Messages1h}, Conversation: chat.Conversation{New: m.ConversationNew, Status: chat.StatusBot}}
 	if m.Waiting {
 		st.Conversation.Status = chat.StatusWaitingForHuman
 	}
@@ -152,5 +163,24 @@ func compareGolden(t *testing.T, path, got string) {
 	}
 	if got != string(want) {
 		t.Errorf("output differs from %s\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// Each warnings case is NAME.yaml, a file that loads, and NAME.golden, the
+// warnings it gets.
+func TestWarningsGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/warnings/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no golden cases found")
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			r, err := Load(f)
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			compareGolden(t, filepath.Join("testdata/warnings", name+".golden"), r.Warnings().Pretty())
+		})
 	}
 }

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -27,23 +30,25 @@ type Rules struct {
 	file         string
 	defaultLang  string
 	loc          *time.Location
+	hours        *businessHours
 	handoffReply localized
-	groups       map[string][]string // group → normalized keywords
+	ix           *index
 	rules        []*rule
+	tests        []testYAML
+	warnings     Errors
+	scratch      sync.Pool
 }
 
 type rule struct {
-	id       string
-	keywords []keyword
-	full     bool
-	when     *vm.Program
-	actions  []actionSpec
-	stop     bool
-}
-
-type keyword struct {
-	text  string // normalized
-	group string // the group it came from, "" for a literal
+	id      string
+	line    int
+	terms   []int32
+	when    *vm.Program
+	actions []actionSpec
+	tags    []string
+	ignore  bool
+	all     bool // send every variant instead of one
+	stop    bool
 }
 
 type actionSpec struct {
@@ -53,12 +58,23 @@ type actionSpec struct {
 	team     string
 }
 
-// localized is a text in one or more languages; "" holds a text given
+// localized holds a text's variants per language; "" holds texts given
 // without a language.
-type localized map[string]template
+type localized map[string][]template
 
 // Handoff priorities, from DOMAIN.md D15.
 var priorities = []string{"critical", "high", "medium", "low"}
+
+// PlatformLimits are the longest messages each platform accepts.
+var PlatformLimits = map[string]int{"telegram": 4096, "discord": 2000}
+
+// Banned claims that automatic replies must never make (DOMAIN.md D10);
+// a file's content.banned_phrases adds to them.
+var defaultBannedPhrases = []string{
+	"guaranteed cure", "absolutely effective", "100% effective", "miracle cure",
+	"根治", "包治", "绝对有效", "百分百有效", "药到病除",
+	"гарантированное излечение", "абсолютно эффективно", "стопроцентный результат",
+}
 
 // Load reads and compiles a rules file.
 func Load(path string) (*Rules, error) {
@@ -69,8 +85,8 @@ func Load(path string) (*Rules, error) {
 	return Parse(path, data)
 }
 
-// Parse compiles a rules file already read. The error, if any, is Errors:
-// every problem found, each with file:line:col.
+// Parse compiles a rules file already read and runs its tests. The error,
+// if any, is Errors: every problem found, each with file:line:col.
 func Parse(path string, data []byte) (*Rules, error) {
 	errs := &errorList{file: path, lines: strings.Split(string(data), "\n")}
 	var f fileYAML
@@ -93,18 +109,43 @@ func Parse(path string, data []byte) (*Rules, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err == nil {
-		f.keywordPos = keywordKeyNodes(&root)
+		f.keyPos = keyNodes(&root, "keywords", "templates")
 	}
 	r := compile(&f, errs)
+	if len(errs.errs) == 0 {
+		r.file = path
+		for _, e := range r.runTests() {
+			errs.addErr(e)
+		}
+	}
 	if err := errs.result(); err != nil {
 		return nil, err
 	}
 	r.file = path
+	r.warnings = errs.warns
+	for _, w := range r.warnings {
+		w.File = path
+	}
 	return r, nil
 }
 
+// Warnings are problems that do not stop the rules from loading, such as a
+// missing translation.
+func (r *Rules) Warnings() Errors { return r.warnings }
+
+type compiler struct {
+	f         *fileYAML
+	errs      *errorList
+	r         *Rules
+	languages []string // languages texts are expected in
+	snippets  map[string]localized
+	banned    []string // normalized
+	allowed   []string // allowed link domains
+}
+
 func compile(f *fileYAML, errs *errorList) *Rules {
-	r := &Rules{defaultLang: "en", loc: time.UTC, groups: map[string][]string{}}
+	r := &Rules{defaultLang: "en", loc: time.UTC, ix: newIndex()}
+	c := &compiler{f: f, errs: errs, r: r, snippets: map[string]localized{}}
 	if f.DefaultLanguage.Value != "" {
 		l := strings.ToLower(f.DefaultLanguage.Value)
 		if !validLang(l) {
@@ -120,33 +161,79 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 			r.loc = loc
 		}
 	}
-	r.handoffReply = compileTexts(f.HandoffReply, errs)
+	if f.BusinessHours != nil {
+		r.hours = compileHours(f.BusinessHours, errs)
+	}
+	c.content()
+	c.expectedLanguages()
+	c.compileSnippets()
+	r.handoffReply = c.texts(f.HandoffReply, "handoff_reply")
 
-	for name, words := range f.Keywords {
-		pos := f.keywordPos[name]
+	groups := make([]string, 0, len(f.Keywords))
+	for name := range f.Keywords {
+		groups = append(groups, name)
+	}
+	sort.Strings(groups)
+	for _, name := range groups {
+		words := f.Keywords[name]
 		if len(words) == 0 {
+			pos := f.keyPos["keywords/"+name]
 			errs.add(pos.Line, pos.Column, "keyword group %q has no keywords", name)
 		}
 		for _, w := range words {
-			n := Normalize(w.Value)
-			if n == "" {
-				errs.add(w.Line, w.Col, "keyword %q has no letters or digits to match", w.Value)
-				continue
-			}
-			r.groups[name] = append(r.groups[name], n)
+			c.term(w, name, false)
 		}
 	}
 
 	seen := map[string]int{}
 	for i := range f.Rules {
-		ry := &f.Rules[i]
-		r.rules = append(r.rules, compileRule(ry, r, seen, errs))
+		r.rules = append(r.rules, c.rule(&f.Rules[i], seen))
 	}
+	c.unreachable()
+	r.ix.build()
+	for i, ru := range r.rules {
+		for _, id := range ru.terms {
+			t := &r.ix.terms[id]
+			if len(t.rules) == 0 || t.rules[len(t.rules)-1] != int32(i) {
+				t.rules = append(t.rules, int32(i))
+			}
+		}
+	}
+	r.tests = f.Tests
 	return r
 }
 
-func compileRule(ry *ruleYAML, r *Rules, seen map[string]int, errs *errorList) *rule {
-	ru := &rule{id: ry.ID.Value}
+// term adds a keyword item to the index. In a rule, a plain word that names
+// a group stands for the whole group.
+func (c *compiler) term(k keywordItem, group string, full bool) []int32 {
+	if k.Match.Value != "" {
+		switch k.Match.Value {
+		case "full":
+			full = true
+		case "partial":
+			full = false
+		default:
+			c.errs.add(k.Match.Line, k.Match.Col, "match %q is not one of partial, full", k.Match.Value)
+		}
+	}
+	if k.Regex.Value != "" {
+		re, err := regexp.Compile(k.Regex.Value)
+		if err != nil {
+			c.errs.add(k.Regex.Line, k.Regex.Col, "regex: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			return nil
+		}
+		return []int32{c.r.ix.add(k.Regex.Value, group, false, re)}
+	}
+	if matchForm(k.Word.Value) == "" {
+		c.errs.add(k.Word.Line, k.Word.Col, "keyword %q has no letters or digits to match", k.Word.Value)
+		return nil
+	}
+	return []int32{c.r.ix.add(k.Word.Value, group, full, nil)}
+}
+
+func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
+	errs := c.errs
+	ru := &rule{id: ry.ID.Value, line: ry.ID.Line}
 	switch {
 	case ry.ID.Value == "":
 		errs.add(ry.ID.Line, ry.ID.Col, "a rule needs an id")
@@ -157,38 +244,51 @@ func compileRule(ry *ruleYAML, r *Rules, seen map[string]int, errs *errorList) *
 	}
 	at := fmt.Sprintf("rule %q: ", ry.ID.Value)
 
-	for _, k := range ry.Keywords {
-		if words, ok := r.groups[k.Value]; ok {
-			for _, w := range words {
-				ru.keywords = append(ru.keywords, keyword{text: w, group: k.Value})
-			}
-			continue
-		}
-		n := Normalize(k.Value)
-		if n == "" {
-			errs.add(k.Line, k.Col, "%skeyword %q has no letters or digits to match", at, k.Value)
-			continue
-		}
-		ru.keywords = append(ru.keywords, keyword{text: n})
-	}
+	full := false
 	switch ry.Match.Value {
 	case "", "partial":
 	case "full":
-		ru.full = true
+		full = true
 	default:
 		errs.add(ry.Match.Line, ry.Match.Col, "%smatch %q is not one of partial, full", at, ry.Match.Value)
 	}
+	for _, k := range ry.Keywords {
+		if k.Regex.Value == "" && k.Match.Value == "" {
+			if ids, ok := c.r.ix.groupIDs[k.Word.Value]; ok {
+				if full {
+					// The rule asks for whole-message matches of the group's words.
+					for _, w := range c.f.Keywords[k.Word.Value] {
+						ru.terms = append(ru.terms, c.term(w, "", true)...)
+					}
+				} else {
+					ru.terms = append(ru.terms, ids...)
+				}
+				continue
+			}
+			if g := suggest(k.Word.Value, groupNames(c.f)); g != "" && !strings.EqualFold(k.Word.Value, strings.TrimSuffix(strings.TrimPrefix(g, `, did you mean "`), `"?`)) {
+				errs.warn(k.Word.Line, k.Word.Col, "%s%q is not a keyword group, so it is matched as a word%s", at, k.Word.Value, g)
+			}
+		}
+		ru.terms = append(ru.terms, c.term(k, "", full)...)
+	}
 	if ry.When.Value != "" {
-		ru.when = compileWhen(ry.When, at, r, errs)
+		ru.when = c.when(ry.When, at)
 	}
 
-	stopsByDefault := false
-	if ry.Reply.set() && ry.Handoff == nil {
-		ru.actions = append(ru.actions, actionSpec{typ: chat.ActionReply, text: compileTexts(ry.Reply, errs)})
-		stopsByDefault = true
+	switch ry.Variants.Value {
+	case "", "random":
+	case "all":
+		ru.all = true
+	default:
+		errs.add(ry.Variants.Line, ry.Variants.Col, "%svariants %q is not one of random, all", at, ry.Variants.Value)
 	}
+	stops := false
 	if ry.Ack.set() {
-		ru.actions = append(ru.actions, actionSpec{typ: chat.ActionAck, text: compileTexts(ry.Ack, errs)})
+		ru.actions = append(ru.actions, actionSpec{typ: chat.ActionAck, text: c.texts(ry.Ack, at+"ack")})
+	}
+	if ry.Reply.set() && ry.Handoff == nil {
+		ru.actions = append(ru.actions, actionSpec{typ: chat.ActionReply, text: c.texts(ry.Reply, at+"reply")})
+		stops = true
 	}
 	if h := ry.Handoff; h != nil {
 		a := actionSpec{typ: chat.ActionHandoff, priority: "medium", team: h.Team.Value}
@@ -200,57 +300,67 @@ func compileRule(ry *ruleYAML, r *Rules, seen map[string]int, errs *errorList) *
 		}
 		// The customer is told what happens: the rule's own reply, else the file's handoff_reply.
 		if ry.Reply.set() {
-			a.text = compileTexts(ry.Reply, errs)
-		} else if len(r.handoffReply) > 0 {
-			a.text = r.handoffReply
+			a.text = c.texts(ry.Reply, at+"reply")
+		} else {
+			a.text = c.r.handoffReply
 		}
 		ru.actions = append(ru.actions, a)
-		stopsByDefault = true
+		stops = true
 	}
-	if len(ru.actions) == 0 && ry.ID.Value != "" {
-		errs.add(ry.ID.Line, ry.ID.Col, "%sdoes nothing: give it a reply, ack or handoff", at)
+	for _, t := range ry.Tag {
+		if strings.TrimSpace(t.Value) == "" {
+			errs.add(t.Line, t.Col, "%sa tag cannot be empty", at)
+			continue
+		}
+		ru.tags = append(ru.tags, t.Value)
 	}
-	ru.stop = stopsByDefault
+	if ry.Ignore != nil && *ry.Ignore {
+		if len(ru.actions) > 0 {
+			errs.add(ry.ID.Line, ry.ID.Col, "%signore: true cannot be combined with reply, ack or handoff", at)
+		}
+		ru.ignore = true
+		stops = true
+	}
+	if len(ru.actions) == 0 && len(ru.tags) == 0 && !ru.ignore && ry.ID.Value != "" {
+		errs.add(ry.ID.Line, ry.ID.Col, "%sdoes nothing: give it a reply, ack, handoff, tag or ignore", at)
+	}
+	ru.stop = stops
 	if ry.Continue != nil {
 		ru.stop = !*ry.Continue
 	}
 	return ru
 }
 
-func compileTexts(t texts, errs *errorList) localized {
-	if !t.set() {
-		return nil
-	}
-	out := localized{}
-	for lang, s := range t.ByLang {
-		if strings.TrimSpace(s.Value) == "" {
-			errs.add(s.Line, s.Col, "the text is empty")
-			continue
+// unreachable finds a rule that matches every message and stops: nothing
+// after it can ever be reached.
+func (c *compiler) unreachable() {
+	for i, ru := range c.r.rules {
+		always := len(ru.terms) == 0 && (ru.when == nil || strings.TrimSpace(c.f.Rules[i].When.Value) == "true")
+		if always && ru.stop && i+1 < len(c.r.rules) {
+			next := c.f.Rules[i+1].ID
+			c.errs.add(next.Line, next.Col, "rule %q can never match: rule %q (line %d) matches every message and stops; move it to the end or give it keywords or a when", next.Value, ru.id, ru.line)
+			return
 		}
-		tpl, off, err := parseTemplate(s.Value)
-		if err != nil {
-			line, col := s.Line, s.Col
-			if !s.Block && !strings.Contains(s.Value[:off], "\n") {
-				col += off
-				if s.Quoted {
-					col++
-				}
-			}
-			errs.add(line, col, "%v", err)
-			continue
-		}
-		out[lang] = tpl
 	}
+}
+
+func groupNames(f *fileYAML) []string {
+	out := make([]string, 0, len(f.Keywords))
+	for k := range f.Keywords {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 
-// compileWhen compiles a `when` expression against Env once, at load.
-func compileWhen(s str, at string, r *Rules, errs *errorList) *vm.Program {
-	check := &hasChecker{groups: r.groups}
+// when compiles a `when` expression against Env once, at load.
+func (c *compiler) when(s str, at string) *vm.Program {
+	check := &hasChecker{groups: c.r.ix.groupIDs}
 	prog, err := expr.Compile(s.Value, expr.Env(Env{}), expr.AsBool(), expr.Patch(check))
 	if err != nil {
 		line, col, msg := s.Line, s.Col, err.Error()
-		if fe, ok := err.(*file.Error); ok {
+		var fe *file.Error
+		if errors.As(err, &fe) {
 			msg = fe.Message
 			if !s.Block && fe.Line <= 1 {
 				col += fe.Column
@@ -259,11 +369,11 @@ func compileWhen(s str, at string, r *Rules, errs *errorList) *vm.Program {
 				}
 			}
 		}
-		errs.add(line, col, "%swhen: %s", at, whenMessage(msg))
+		c.errs.add(line, col, "%swhen: %s", at, whenMessage(msg))
 		return nil
 	}
 	for _, bad := range check.unknown {
-		errs.add(s.Line, s.Col, "%swhen: has(%q): no keyword group %q%s", at, bad, bad, suggest(bad, keys(r.groups)))
+		c.errs.add(s.Line, s.Col, "%swhen: has(%q): no keyword group %q%s", at, bad, bad, suggest(bad, keys(c.r.ix.groupIDs)))
 	}
 	return prog
 }
@@ -281,16 +391,16 @@ func whenMessage(msg string) string {
 	return msg
 }
 
-var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "has"}
+var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "has"}
 
 // hasChecker finds has("group") calls naming groups that do not exist, so the
 // mistake is reported at load instead of silently never matching.
 type hasChecker struct {
-	groups  map[string][]string
+	groups  map[string][]int32
 	unknown []string
 }
 
-func (c *hasChecker) Visit(node *ast.Node) {
+func (h *hasChecker) Visit(node *ast.Node) {
 	call, ok := (*node).(*ast.CallNode)
 	if !ok || len(call.Arguments) != 1 {
 		return
@@ -300,36 +410,38 @@ func (c *hasChecker) Visit(node *ast.Node) {
 		return
 	}
 	if s, ok := call.Arguments[0].(*ast.StringNode); ok {
-		if _, exists := c.groups[s.Value]; !exists {
-			c.unknown = append(c.unknown, s.Value)
+		if _, exists := h.groups[s.Value]; !exists {
+			h.unknown = append(h.unknown, s.Value)
 		}
 	}
 }
 
-// keywordKeyNodes maps each keyword group name to its key's node, for positions.
-func keywordKeyNodes(root *yaml.Node) map[string]yaml.Node {
+// keyNodes maps "section/key" to the key's node for the named top-level
+// mappings, for positions.
+func keyNodes(root *yaml.Node, sections ...string) map[string]yaml.Node {
 	out := map[string]yaml.Node{}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return out
 	}
 	m := root.Content[0]
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value != "keywords" || m.Content[i+1].Kind != yaml.MappingNode {
+		if !contains(sections, m.Content[i].Value) || m.Content[i+1].Kind != yaml.MappingNode {
 			continue
 		}
 		g := m.Content[i+1]
 		for j := 0; j+1 < len(g.Content); j += 2 {
-			out[g.Content[j].Value] = *g.Content[j]
+			out[m.Content[i].Value+"/"+g.Content[j].Value] = *g.Content[j]
 		}
 	}
 	return out
 }
 
-func keys(m map[string][]string) []string {
+func keys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
+	sort.Strings(out)
 	return out
 }
 

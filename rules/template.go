@@ -5,14 +5,18 @@ import (
 	"strings"
 )
 
-// templateVars are the names a reply text may use as {{name}}.
+// templateVars are the variables a text may use as {{name}}; snippets from
+// the templates: section are used the same way.
 var templateVars = []string{"name", "username"}
 
-// template is a reply text split at its {{variables}} at load time, so
-// rendering is concatenation and customer-supplied values are inserted as
-// plain text, never parsed again.
+// template is a text split at its {{variables}} at load time, so rendering
+// is concatenation and customer-supplied values are inserted as plain text,
+// never parsed again.
 type template struct {
 	parts []templatePart
+	// maxLen is the longest the rendered text can be, in runes, counting
+	// each variable at its longest, for the platform limit check.
+	maxLen int
 }
 
 type templatePart struct {
@@ -20,8 +24,15 @@ type templatePart struct {
 	varName string // set for a variable
 }
 
-// parseTemplate splits s; it reports the byte offset of a bad reference.
-func parseTemplate(s string) (template, int, error) {
+// maxVarLen bounds a variable's value (Telegram names are at most 64 characters).
+const maxVarLen = 64
+
+// snippetFunc returns a snippet's parts in a language, for {{snippet}}.
+type snippetFunc func(name, lang string) ([]templatePart, bool)
+
+// parseTemplate splits s, expanding snippets; on error it reports the byte
+// offset of the bad reference.
+func parseTemplate(s, lang string, snippets snippetFunc, snippetNames []string) (template, int, error) {
 	var t template
 	rest := s
 	offset := 0
@@ -31,7 +42,7 @@ func parseTemplate(s string) (template, int, error) {
 			if rest != "" {
 				t.parts = append(t.parts, templatePart{literal: rest})
 			}
-			return t, 0, nil
+			break
 		}
 		if i > 0 {
 			t.parts = append(t.parts, templatePart{literal: rest[:i]})
@@ -41,34 +52,68 @@ func parseTemplate(s string) (template, int, error) {
 			return t, offset + i, fmt.Errorf("{{ is not closed with }}")
 		}
 		name := strings.TrimSpace(rest[i+2 : i+j])
-		if !known(name) {
-			return t, offset + i, fmt.Errorf("unknown variable {{%s}}%s (known: %s)", name, suggest(name, templateVars), strings.Join(templateVars, ", "))
+		switch {
+		case contains(templateVars, name):
+			t.parts = append(t.parts, templatePart{varName: name})
+		case snippets != nil && contains(snippetNames, name):
+			parts, ok := snippets(name, lang)
+			if !ok {
+				return t, offset + i, fmt.Errorf("template {{%s}} has no text", name)
+			}
+			t.parts = append(t.parts, parts...)
+		default:
+			known := append(append([]string{}, templateVars...), snippetNames...)
+			return t, offset + i, fmt.Errorf("unknown variable {{%s}}%s (known: %s)", name, suggest(name, known), strings.Join(known, ", "))
 		}
-		t.parts = append(t.parts, templatePart{varName: name})
 		offset += i + j + 2
 		rest = rest[i+j+2:]
 	}
-}
-
-func known(name string) bool {
-	for _, v := range templateVars {
-		if v == name {
-			return true
+	t.parts = mergeLiterals(t.parts)
+	for _, p := range t.parts {
+		if p.varName != "" {
+			t.maxLen += maxVarLen
+		} else {
+			t.maxLen += len([]rune(p.literal))
 		}
 	}
-	return false
+	return t, 0, nil
 }
 
-func (t template) render(vars map[string]string) string {
+func mergeLiterals(parts []templatePart) []templatePart {
+	out := parts[:0]
+	for _, p := range parts {
+		if n := len(out); n > 0 && p.varName == "" && out[n-1].varName == "" {
+			out[n-1].literal += p.literal
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// literal is the template's fixed text, for content checks.
+func (t template) literal() string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		b.WriteString(p.literal)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+func (t template) render(name, username string) string {
 	if len(t.parts) == 1 && t.parts[0].varName == "" {
 		return t.parts[0].literal
 	}
 	var b strings.Builder
 	for _, p := range t.parts {
-		if p.varName != "" {
-			b.WriteString(vars[p.varName])
-		} else {
+		switch p.varName {
+		case "":
 			b.WriteString(p.literal)
+		case "name":
+			b.WriteString(name)
+		case "username":
+			b.WriteString(username)
 		}
 	}
 	return b.String()

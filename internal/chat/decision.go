@@ -9,7 +9,14 @@ const (
 	ActionReply   ActionType = "reply"   // an FAQ answer
 	ActionAck     ActionType = "ack"     // an acknowledgement of receipt
 	ActionHandoff ActionType = "handoff" // hand the conversation to a human; Text tells the customer so
+	ActionTag     ActionType = "tag"     // label the message for reports; sends nothing
+	ActionIgnore  ActionType = "ignore"  // spam: record, do not answer
 )
+
+// Sends reports whether the action produces a message to the customer.
+func (t ActionType) Sends() bool {
+	return t == ActionReply || t == ActionAck || t == ActionHandoff
+}
 
 // Action is one thing the bot decided to do for an event.
 type Action struct {
@@ -18,6 +25,7 @@ type Action struct {
 	Text     string     `json:"text,omitempty"`
 	Priority string     `json:"priority,omitempty"` // handoff only
 	Team     string     `json:"team,omitempty"`     // handoff only
+	Tags     []string   `json:"tags,omitempty"`     // tag only
 }
 
 // ConversationStatus says who is answering a conversation.
@@ -43,6 +51,10 @@ type Conversation struct {
 type CustomerState struct {
 	New     bool // never seen before
 	Blocked bool // the customer blocked the bot
+	// Messages the customer sent before this one, over recent windows, so
+	// rules can spot floods (customer.messages_1h > 20).
+	Messages1h  int
+	Messages24h int
 }
 
 // State is the context an event is decided in.

@@ -93,6 +93,10 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d)}
 	humanOwns := st.Conversation.Status == chat.StatusWaitingForHuman
 	for _, a := range d.Actions {
+		if !a.Type.Sends() {
+			plan.Recorded = append(plan.Recorded, a)
+			continue
+		}
 		if humanOwns {
 			plan.Suppressed = append(plan.Suppressed, chat.Suppression{Rule: a.Rule, Reason: chat.ReasonHumanOwnsConversation})
 			continue
@@ -110,13 +114,19 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 }
 
 func outcome(d rules.Decision, plan chat.Plan) chat.Outcome {
+	ignored := false
+	for _, a := range plan.Recorded {
+		ignored = ignored || a.Type == chat.ActionIgnore
+	}
 	switch {
-	case len(d.Actions) == 0:
-		return chat.OutcomeUnanswered
 	case plan.Handoff != nil:
 		return chat.OutcomeHandedOff
-	case len(plan.Sends) == 0:
+	case ignored && len(plan.Sends) == 0:
+		return chat.OutcomeIgnored
+	case len(plan.Sends) == 0 && len(plan.Suppressed) > 0:
 		return chat.OutcomeSuppressed
+	case len(plan.Sends) == 0:
+		return chat.OutcomeUnanswered
 	}
 	for _, a := range plan.Sends {
 		if a.Type == chat.ActionReply {

@@ -48,6 +48,8 @@ func TestPlan(t *testing.T) {
 		{"human owns the conversation", text, waiting, []chat.Action{ack, reply}, 0, []string{chat.ReasonHumanOwnsConversation, chat.ReasonHumanOwnsConversation}, false, chat.OutcomeSuppressed},
 		{"a bot wrote", fromBot, chat.State{}, []chat.Action{reply}, 0, []string{chat.ReasonFromBot}, false, chat.OutcomeRecorded},
 		{"edits are recorded, not answered", edit, chat.State{}, []chat.Action{reply}, 0, nil, false, chat.OutcomeRecorded},
+		{"spam is ignored", text, chat.State{}, []chat.Action{{Type: chat.ActionTag, Rule: "spam", Tags: []string{"spam"}}, {Type: chat.ActionIgnore, Rule: "spam"}}, 0, nil, false, chat.OutcomeIgnored},
+		{"a tag alone is unanswered", text, chat.State{}, []chat.Action{{Type: chat.ActionTag, Rule: "t", Tags: []string{"x"}}}, 0, nil, false, chat.OutcomeUnanswered},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

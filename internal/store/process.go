@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -92,6 +93,9 @@ func (p *processing) loadState() error {
 		case err == nil:
 			p.customerID = c.ID
 			p.state.Customer = chat.CustomerState{New: false, Blocked: c.Blocked}
+			if err := p.loadCounts(); err != nil {
+				return err
+			}
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
@@ -120,6 +124,25 @@ func (p *processing) loadState() error {
 		Started:          fromMS(c.StartedAt),
 		CustomerMessages: c.CustomerMessages,
 	}
+	return nil
+}
+
+// loadCounts counts the customer's recent messages, across conversations.
+func (p *processing) loadCounts() error {
+	var c struct {
+		H1  int `db:"h1"`
+		H24 int `db:"h24"`
+	}
+	err := p.tx.GetContext(p.ctx, &c, `SELECT
+			COALESCE(SUM(CASE WHEN m.created_at >= ? THEN 1 ELSE 0 END), 0) AS h1,
+			COUNT(*) AS h24
+		FROM conversations c JOIN messages m ON m.conversation_id = c.id
+		WHERE c.customer_id = ? AND m.direction = 'in' AND m.created_at >= ?`,
+		ms(p.now.Add(-time.Hour)), p.customerID, ms(p.now.Add(-24*time.Hour)))
+	if err != nil {
+		return err
+	}
+	p.state.Customer.Messages1h, p.state.Customer.Messages24h = c.H1, c.H24
 	return nil
 }
 
@@ -164,6 +187,12 @@ func (p *processing) apply(plan chat.Plan) error {
 		}
 		if _, err := p.tx.ExecContext(p.ctx, `INSERT INTO decision_actions (decision_id, rule, action, outbox_id) VALUES (?, ?, ?, ?)`,
 			decisionID, a.Rule, string(a.Type), outboxID); err != nil {
+			return fmt.Errorf("save decision: %w", err)
+		}
+	}
+	for _, a := range plan.Recorded {
+		if _, err := p.tx.ExecContext(p.ctx, `INSERT INTO decision_actions (decision_id, rule, action, detail) VALUES (?, ?, ?, ?)`,
+			decisionID, a.Rule, string(a.Type), strings.Join(a.Tags, ",")); err != nil {
 			return fmt.Errorf("save decision: %w", err)
 		}
 	}

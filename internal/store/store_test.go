@@ -370,3 +370,25 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Errorf("pending after reopen = %d, want 1", st.EventsPending)
 	}
 }
+
+func TestCustomerMessageCounts(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	// Messages at -25h, -2h, -30m and -1m before the last one, which sees the counts.
+	offsets := []time.Duration{-25 * time.Hour, -2 * time.Hour, -30 * time.Minute, -time.Minute, 0}
+	for i, off := range offsets {
+		ev := event(fmt.Sprint(i+1), "10", "m")
+		ev.Time = t0.Add(off)
+		mustAccept(t, s, ev)
+	}
+	var last chat.State
+	for _, off := range offsets {
+		ie := claimOne(t, s, t0.Add(off))
+		if err := s.ProcessEvent(ctx, ie, t0.Add(off), 24*time.Hour, func(st chat.State) (chat.Plan, error) { last = st; return chat.Plan{}, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if last.Customer.Messages1h != 2 || last.Customer.Messages24h != 3 {
+		t.Fatalf("counts 1h=%d 24h=%d, want 2 and 3 (the messages at -30m and -1m; plus -2h)", last.Customer.Messages1h, last.Customer.Messages24h)
+	}
+}

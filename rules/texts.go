@@ -1,0 +1,195 @@
+package rules
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// content prepares the D10 checks: banned phrases and allowed link domains.
+func (c *compiler) content() {
+	for _, p := range append(append([]string{}, defaultBannedPhrases...), strValues(c.f.Content.BannedPhrases)...) {
+		if n := Normalize(p); n != "" {
+			c.banned = append(c.banned, n)
+		}
+	}
+	for _, d := range c.f.Content.AllowedDomains {
+		c.allowed = append(c.allowed, strings.ToLower(strings.TrimPrefix(d.Value, "www.")))
+	}
+}
+
+// expectedLanguages is the languages every text should have: those listed
+// in languages:, else every language used anywhere in the file.
+func (c *compiler) expectedLanguages() {
+	if len(c.f.Languages) > 0 {
+		for _, l := range c.f.Languages {
+			lang := strings.ToLower(l.Value)
+			if !validLang(lang) {
+				c.errs.add(l.Line, l.Col, "%q is not a language code such as zh, ru or en", l.Value)
+			}
+			c.languages = append(c.languages, lang)
+		}
+		return
+	}
+	seen := map[string]bool{}
+	add := func(t texts) {
+		for lang := range t.ByLang {
+			if lang != "" {
+				seen[lang] = true
+			}
+		}
+	}
+	for _, t := range c.f.Templates {
+		add(t)
+	}
+	add(c.f.HandoffReply)
+	for _, ry := range c.f.Rules {
+		add(ry.Reply)
+		add(ry.Ack)
+	}
+	c.languages = keys(seen)
+}
+
+func (c *compiler) compileSnippets() {
+	for _, name := range keys(c.f.Templates) {
+		pos := c.f.keyPos["templates/"+name]
+		if contains(templateVars, name) {
+			c.errs.add(pos.Line, pos.Column, "template %q has the name of a variable; choose another name", name)
+			continue
+		}
+		// Snippets may use variables but not other snippets: one level keeps
+		// texts easy to follow and cycles impossible.
+		c.snippets[name] = c.parseTexts(c.f.Templates[name], nil, "templates: "+name)
+	}
+}
+
+func (c *compiler) snippet(name, lang string) ([]templatePart, bool) {
+	l, ok := c.snippets[name]
+	if !ok {
+		return nil, false
+	}
+	for _, try := range []string{lang, c.r.defaultLang, ""} {
+		if v, ok := l[try]; ok && len(v) > 0 {
+			return v[0].parts, true
+		}
+	}
+	for _, lang := range keys(l) {
+		return l[lang][0].parts, true
+	}
+	return nil, false
+}
+
+// texts compiles a reply, ack or handoff text and checks what it says.
+func (c *compiler) texts(t texts, what string) localized {
+	if !t.set() {
+		return nil
+	}
+	out := c.parseTexts(t, c.snippet, what)
+	c.checkTranslations(t, what)
+	return out
+}
+
+func (c *compiler) parseTexts(t texts, snippets snippetFunc, what string) localized {
+	out := localized{}
+	names := keys(c.f.Templates)
+	for _, lang := range keys(t.ByLang) {
+		for _, s := range t.ByLang[lang] {
+			if strings.TrimSpace(s.Value) == "" {
+				c.errs.add(s.Line, s.Col, "%s: the text is empty", what)
+				continue
+			}
+			tpl, off, err := parseTemplate(s.Value, lang, snippets, names)
+			if err != nil {
+				line, col := s.Line, s.Col
+				if !s.Block && !strings.Contains(s.Value[:off], "\n") {
+					col += len([]rune(s.Value[:off]))
+					if s.Quoted {
+						col++
+					}
+				}
+				c.errs.add(line, col, "%v", err)
+				continue
+			}
+			if snippets != nil {
+				c.checkContent(tpl, s, what)
+			}
+			out[lang] = append(out[lang], tpl)
+		}
+	}
+	return out
+}
+
+var linkPattern = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|ru|cn|io|me|info|biz|shop|store|xyz|top|site|online|link|ly|gl|co)(?:/[^\s]*)?\b`)
+
+// checkContent refuses what automatic replies must not say (D10): links to
+// domains that are not allowed, banned claims, and texts too long to send.
+func (c *compiler) checkContent(t template, s str, what string) {
+	lit := t.literal()
+	for _, link := range linkPattern.FindAllString(lit, -1) {
+		if !c.linkAllowed(link) {
+			c.errs.add(s.Line, s.Col, "%s: link %q is not allowed in automatic replies; add its domain to content.allowed_domains if it is the brand's own", what, link)
+		}
+	}
+	norm := Normalize(lit)
+	for _, p := range c.banned {
+		if strings.Contains(norm, p) {
+			c.errs.add(s.Line, s.Col, "%s: %q is a banned claim for automatic replies (content.banned_phrases)", what, p)
+		}
+	}
+	if limit := PlatformLimits["telegram"]; t.maxLen > limit {
+		c.errs.add(s.Line, s.Col, "%s: the text can be %d characters long; Telegram accepts at most %d", what, t.maxLen, limit)
+	}
+}
+
+func (c *compiler) linkAllowed(link string) bool {
+	raw := link
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	for _, d := range c.allowed {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTranslations warns when a text lacks a language the file uses
+// elsewhere: customers writing it get another language instead.
+func (c *compiler) checkTranslations(t texts, what string) {
+	if _, plain := t.ByLang[""]; plain {
+		return // one text for everyone: nothing is missing
+	}
+	var missing []string
+	for _, lang := range c.languages {
+		if _, ok := t.ByLang[lang]; !ok {
+			missing = append(missing, lang)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	sort.Strings(missing)
+	fallback := c.r.defaultLang
+	if _, ok := t.ByLang[fallback]; !ok {
+		fallback = keys(t.ByLang)[0]
+	}
+	c.errs.warn(t.Line, t.Col, "%s has no %s text; those customers get the %s one", what, strings.Join(missing, ", "), fallback)
+}
+
+func strValues(ss []str) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Value
+	}
+	return out
+}
+
+func fmtList(ss []string) string { return fmt.Sprintf("%q", ss) }
