@@ -116,6 +116,7 @@ type scratch struct {
 	rules    *Rules
 	name     string
 	username string
+	langs    [3]string // reply languages in order of preference
 }
 
 func (r *Rules) getScratch() *scratch {
@@ -157,14 +158,14 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 			}
 		}
 	}
+	sc.langs = [3]string{baseLanguage(ev.Customer.Language), DetectLanguage(ev.Text), r.defaultLang}
 	local := now.In(r.loc)
 	has := sc.env.Has
 	sc.env = Env{
 		Text:     ev.Text,
 		Kind:     string(ev.Kind),
 		Platform: string(ev.Platform),
-		Language: r.language(ev),
-		Links:    countLinks(ev.Text),
+		Language: firstNonEmpty(sc.langs[:]...),
 		Chat:     ChatEnv{Type: string(ev.ChatType)},
 		Customer: CustomerEnv{
 			Name: ev.Customer.Name, Username: ev.Customer.Username, New: st.Customer.New,
@@ -180,6 +181,9 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		Weekday:         weekdays[local.Weekday()],
 		InBusinessHours: r.hours.at(local),
 		Has:             has,
+	}
+	if r.usesLinks {
+		sc.env.Links = countLinks(ev.Text)
 	}
 	if !st.Conversation.Started.IsZero() {
 		sc.env.Conversation.Age = now.Sub(st.Conversation.Started)
@@ -241,18 +245,6 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 	return step, true
 }
 
-// language is the customer's platform language, else the message's, else
-// the file's default.
-func (r *Rules) language(ev chat.Event) string {
-	if l := baseLanguage(ev.Customer.Language); l != "" {
-		return l
-	}
-	if l := DetectLanguage(ev.Text); l != "" {
-		return l
-	}
-	return r.defaultLang
-}
-
 // render picks the texts in the first language that has them: the
 // customer's platform language, the language the message is written in, the
 // file's default, then texts without language. Of several variants it sends
@@ -263,7 +255,7 @@ func (r *Rules) render(l localized, ru *rule, sc *scratch, ev chat.Event) []stri
 		return nil
 	}
 	var vs []template
-	for _, lang := range [...]string{baseLanguage(ev.Customer.Language), DetectLanguage(ev.Text), r.defaultLang, ""} {
+	for _, lang := range [...]string{sc.langs[0], sc.langs[1], sc.langs[2], ""} {
 		if v, ok := l[lang]; ok {
 			vs = v
 			break

@@ -3,8 +3,10 @@ package rules
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/kljensen/snowball/english"
 	"github.com/kljensen/snowball/russian"
@@ -24,7 +26,8 @@ func foldHan(r rune) rune { return zhfold.Rune(r) }
 // after every token, which gives alphabetic keywords their word boundaries.
 func matchForm(s string) string {
 	var b strings.Builder
-	b.Grow(len(s) + 8)
+	// Spaces added between words and at script changes can outgrow the input.
+	b.Grow(len(s) + len(s)/2 + 8)
 	b.WriteByte(' ')
 	writeMatchForm(&b, s)
 	out := b.String()
@@ -35,47 +38,163 @@ func matchForm(s string) string {
 }
 
 func writeMatchForm(b *strings.Builder, s string) {
-	if !norm.NFKC.IsNormalString(s) {
+	if needsFullNFKC(s) {
 		s = norm.NFKC.String(s)
 	}
-	var tok [64]byte // most words fit; longer ones spill to the heap
-	word := tok[:0]
-	wordHan := false
-	flush := func() {
-		if len(word) == 0 {
-			return
+	var w wordBuf
+	w.buf = w.arr[:0]
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
 		}
-		b.WriteString(stem(word, wordHan))
-		b.WriteByte(' ')
-		word = word[:0]
-	}
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			r = unicode.ToLower(foldHan(r))
-			han := unicode.Is(unicode.Han, r)
-			if len(word) > 0 && han != wordHan {
-				flush()
-			}
-			wordHan = han
-			word = utf8.AppendRune(word, r)
-		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
-			if len(word) > 0 {
-				word = utf8.AppendRune(word, r)
+		i += size
+		r = compat(r)
+		switch c := classify(r); c {
+		case classSep:
+			w.flush(b)
+		case classMark:
+			if len(w.buf) > 0 {
+				w.buf = utf8.AppendRune(w.buf, r)
 			}
 		default:
-			flush()
+			han := c == classHan
+			if han {
+				r = foldHan(r)
+			} else {
+				r = lower(r)
+			}
+			if len(w.buf) > 0 && han != w.han {
+				w.flush(b)
+			}
+			w.han = han
+			w.buf = utf8.AppendRune(w.buf, r)
 		}
 	}
-	flush()
+	w.flush(b)
+}
+
+// wordBuf collects one word; most fit in the inline array.
+type wordBuf struct {
+	arr [64]byte
+	buf []byte
+	han bool
+}
+
+func (w *wordBuf) flush(b *strings.Builder) {
+	if len(w.buf) == 0 {
+		return
+	}
+	if w.han {
+		b.Write(w.buf) // Chinese is not stemmed
+	} else {
+		b.WriteString(stem(w.buf))
+	}
+	b.WriteByte(' ')
+	w.buf = w.buf[:0]
+}
+
+type runeClass int
+
+const (
+	classSep runeClass = iota
+	classLetter
+	classHan
+	classMark
+)
+
+// classify sorts a rune into word characters (letters and digits, Chinese
+// apart), combining marks and separators, with fast paths for ASCII,
+// Cyrillic and the main CJK block, which is nearly all customer text.
+func classify(r rune) runeClass {
+	switch {
+	case r < utf8.RuneSelf:
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return classLetter
+		}
+		return classSep
+	case r >= 0x4E00 && r <= 0x9FFF:
+		return classHan
+	case r >= 0x0410 && r <= 0x044F, r == 0x0401, r == 0x0451: // А–я, Ё, ё
+		return classLetter
+	case r >= 0x3000 && r <= 0x303F: // CJK punctuation
+		return classSep
+	case unicode.Is(unicode.Han, r):
+		return classHan
+	case unicode.IsLetter(r) || unicode.IsDigit(r):
+		return classLetter
+	case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
+		return classMark
+	}
+	return classSep
+}
+
+func lower(r rune) rune {
+	switch {
+	case r >= 'A' && r <= 'Z':
+		return r + 'a' - 'A'
+	case r < utf8.RuneSelf:
+		return r
+	case r >= 0x0410 && r <= 0x042F: // А–Я
+		return r + 0x20
+	case r >= 0x4E00 && r <= 0x9FFF:
+		return r
+	}
+	return unicode.ToLower(r)
+}
+
+// compat applies NFKC's compatibility mapping to one rune: full-width
+// forms, the ideographic space and anything else with a compatibility
+// decomposition of a single rune. Sequences that NFKC composes are handled
+// by needsFullNFKC instead.
+func compat(r rune) rune {
+	switch {
+	case r < 0x00A0:
+		return r
+	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
+		return r - 0xFEE0
+	case r == 0x3000: // ideographic space
+		return ' '
+	case r >= 0x4E00 && r <= 0x9FFF, r >= 0x0400 && r <= 0x04FF:
+		return r
+	}
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], r)
+	p := norm.NFKC.Properties(buf[:n])
+	d := p.Decomposition()
+	if len(d) == 0 {
+		return r
+	}
+	// Take the decomposition if it is one rune (e.g. ℌ→H); a longer one
+	// (e.g. ¼) keeps its first letter-like rune, which is enough to match.
+	m, _ := utf8.DecodeRune(d)
+	return m
+}
+
+// needsFullNFKC reports whether s holds combining marks, whose composition
+// only whole-string NFKC gets right; other text takes the per-rune path.
+func needsFullNFKC(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r >= 0x4E00 && r <= 0x9FFF, r >= 0x0400 && r <= 0x0482, r >= 0x048A && r <= 0x04FF,
+			r >= 0x2000 && r <= 0x206F, r >= 0x3000 && r <= 0x303F, r >= 0xFF00 && r <= 0xFFEF:
+			// Chinese, Cyrillic letters and the usual punctuation have no marks.
+		case unicode.Is(unicode.M, r):
+			return true
+		}
+	}
+	return false
 }
 
 // stem reduces an English or Russian word to its Snowball stem; Chinese,
 // digits and mixed words are kept as they are.
-func stem(word []byte, han bool) string {
-	if han {
-		return string(word)
-	}
+func stem(word []byte) string {
 	if s, ok := stems.get(word); ok {
 		return s
 	}
@@ -126,25 +245,29 @@ func script(w string) scriptKind {
 // and stemming is the costliest step of matching. It stops growing at a
 // bound so that a flood of random words cannot exhaust memory.
 type stemCache struct {
-	mu sync.RWMutex
-	m  map[string]string
+	m    sync.Map // string → string
+	size atomic.Int64
 }
 
 const stemCacheMax = 200_000
 
-var stems = stemCache{m: map[string]string{}}
+var stems stemCache
 
 func (c *stemCache) get(word []byte) (string, bool) {
-	c.mu.RLock()
-	s, ok := c.m[string(word)] // map indexing with a converted key does not allocate
-	c.mu.RUnlock()
-	return s, ok
+	// The lookup key only lives for the call, so it may share the word's
+	// bytes; sync.Map reads take no lock.
+	v, ok := c.m.Load(unsafe.String(unsafe.SliceData(word), len(word)))
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
 }
 
 func (c *stemCache) put(word, s string) {
-	c.mu.Lock()
-	if len(c.m) < stemCacheMax {
-		c.m[word] = s
+	if c.size.Load() >= stemCacheMax {
+		return
 	}
-	c.mu.Unlock()
+	if _, loaded := c.m.LoadOrStore(word, s); !loaded {
+		c.size.Add(1)
+	}
 }

@@ -73,13 +73,55 @@ func baseLanguage(tag string) string {
 }
 
 // countLinks counts URLs in a message, for rules that treat links as spam.
+// It scans the text once without allocating.
 func countLinks(s string) int {
 	n := 0
-	for _, f := range strings.Fields(s) {
-		l := strings.ToLower(f)
-		if strings.Contains(l, "http://") || strings.Contains(l, "https://") || strings.HasPrefix(l, "www.") || strings.HasPrefix(l, "t.me/") {
+	for i := 0; i < len(s); {
+		for i < len(s) && isSpaceByte(s[i]) {
+			i++
+		}
+		j := i
+		for j < len(s) && !isSpaceByte(s[j]) {
+			j++
+		}
+		if isLink(s[i:j]) {
 			n++
 		}
+		i = j
 	}
 	return n
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+
+func isLink(w string) bool {
+	if i := strings.Index(w, "://"); i >= 4 {
+		scheme := w[:i]
+		return hasSuffixFold(scheme, "http") || hasSuffixFold(scheme, "https")
+	}
+	w = strings.TrimLeft(w, "([{<\"'«“")
+	return hasPrefixFold(w, "www.") || hasPrefixFold(w, "t.me/")
+}
+
+// hasPrefixFold and hasSuffixFold compare ASCII case-insensitively; the
+// patterns are lower-case ASCII.
+func hasPrefixFold(s, p string) bool {
+	return len(s) >= len(p) && equalFoldASCII(s[:len(p)], p)
+}
+
+func hasSuffixFold(s, p string) bool {
+	return len(s) >= len(p) && equalFoldASCII(s[len(s)-len(p):], p)
+}
+
+func equalFoldASCII(s, lowerASCII string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lowerASCII[i] {
+			return false
+		}
+	}
+	return true
 }

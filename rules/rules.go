@@ -36,6 +36,7 @@ type Rules struct {
 	rules        []*rule
 	tests        []testYAML
 	warnings     Errors
+	usesLinks    bool // some when reads links, which costs a scan of the text
 	scratch      sync.Pool
 }
 
@@ -355,7 +356,7 @@ func groupNames(f *fileYAML) []string {
 
 // when compiles a `when` expression against Env once, at load.
 func (c *compiler) when(s str, at string) *vm.Program {
-	check := &hasChecker{groups: c.r.ix.groupIDs}
+	check := &hasChecker{groups: c.r.ix.groupIDs, usesLinks: &c.r.usesLinks}
 	prog, err := expr.Compile(s.Value, expr.Env(Env{}), expr.AsBool(), expr.Patch(check))
 	if err != nil {
 		line, col, msg := s.Line, s.Col, err.Error()
@@ -396,11 +397,15 @@ var envNames = []string{"text", "kind", "platform", "language", "links", "chat",
 // hasChecker finds has("group") calls naming groups that do not exist, so the
 // mistake is reported at load instead of silently never matching.
 type hasChecker struct {
-	groups  map[string][]int32
-	unknown []string
+	groups    map[string][]int32
+	unknown   []string
+	usesLinks *bool
 }
 
 func (h *hasChecker) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "links" {
+		*h.usesLinks = true
+	}
 	call, ok := (*node).(*ast.CallNode)
 	if !ok || len(call.Arguments) != 1 {
 		return

@@ -105,3 +105,22 @@ func TestEmptyFile(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestCountLinks(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"no links here", 0},
+		{"see https://a.example/x and HTTP://B.EXAMPLE", 2},
+		{"www.shop.example and t.me/channel", 2},
+		{"(https://a.example)", 1},
+		{"wwwx and about.me/t.me/x", 0},
+		{"", 0},
+	}
+	for _, tt := range tests {
+		if got := countLinks(tt.in); got != tt.want {
+			t.Errorf("countLinks(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package rules
+
+import (
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// synthetic builds a rules file of n rules with kw keywords in all: groups
+// of Chinese, Russian and English words, every tenth rule with a `when`
+// too, and a few keyword-less rules, as real files have.
+func synthetic(n, kw int) []byte {
+	r := rand.New(rand.NewSource(7))
+	han := []rune("退款货钱快递物流发营业时间投诉差评客服订单价格优惠尺码颜色质量包装地址电话支付")
+	cyr := []rune("абвгдежзиклмнопрстуфхцчшщэюя")
+	lat := []rune("abcdefghijklmnopqrstuvwxyz")
+	word := func() string {
+		var set []rune
+		l := 2
+		switch r.Intn(3) {
+		case 0:
+			set, l = han, 2+r.Intn(3)
+		case 1:
+			set, l = cyr, 4+r.Intn(6)
+		default:
+			set, l = lat, 4+r.Intn(6)
+		}
+		b := make([]rune, l)
+		for i := range b {
+			b[i] = set[r.Intn(len(set))]
+		}
+		return string(b)
+	}
+	var b strings.Builder
+	b.WriteString("keywords:\n")
+	per := kw / n
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  g%d: [", i)
+		for j := 0; j < per; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q", word())
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("rules:\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  - id: r%d\n", i)
+		switch {
+		case i%100 == 99:
+			b.WriteString("    when: 'chat.type == \"group\" && links > 2'\n")
+		default:
+			fmt.Fprintf(&b, "    keywords: [g%d]\n", i)
+			if i%10 == 0 {
+				b.WriteString("    when: 'hour >= 0 && !conversation.waiting_for_human'\n")
+			}
+		}
+		fmt.Fprintf(&b, "    reply: {en: \"answer %d {{name}}\", zh: \"回答 %d\", ru: \"ответ %d\"}\n", i, i, i)
+	}
+	return []byte(b.String())
+}
+
+// message is a 200-character customer message mixing the three scripts.
+var benchMessage = func() string {
+	s := "您好，我上周买的外套还没到，快递单号查不到。Здравствуйте, хочу узнать про доставку и возврат. Hi, where is my order? I'd like a refund if it's lost. 谢谢！"
+	for len([]rune(s)) < 200 {
+		s += " спасибо thanks 谢谢"
+	}
+	return string([]rune(s)[:200])
+}()
+
+func benchEvent() (chat.Event, chat.State, time.Time) {
+	ev := chat.Event{Platform: chat.Telegram, Kind: chat.KindText, ChatType: chat.ChatPrivate, ExternalID: "1",
+		Customer: chat.Customer{ID: "1", Name: "Ann", Language: "en"}, Text: benchMessage}
+	return ev, chat.State{Conversation: chat.Conversation{New: true}}, time.Date(2026, 1, 7, 10, 0, 0, 0, time.UTC)
+}
+
+func BenchmarkDecide(b *testing.B) {
+	for _, size := range []struct{ rules, keywords int }{{10, 100}, {1000, 10000}} {
+		r, err := Parse("bench.yaml", synthetic(size.rules, size.keywords))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ev, st, now := benchEvent()
+		b.Run(fmt.Sprintf("rules=%d/keywords=%d", size.rules, size.keywords), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				r.Decide(ev, st, now)
+			}
+		})
+	}
+}
+
+// naiveRules is the baseline the index is measured against: every rule's
+// keywords tested with strings.Contains and every `when` run, in order.
+type naiveRules struct {
+	rules []naiveRule
+}
+
+type naiveRule struct {
+	keywords []string
+	when     *vm.Program
+}
+
+func newNaive(f []byte) *naiveRules {
+	r, err := Parse("naive.yaml", f)
+	if err != nil {
+		panic(err)
+	}
+	n := &naiveRules{}
+	for _, ru := range r.rules {
+		nr := naiveRule{when: ru.when}
+		for _, id := range ru.terms {
+			nr.keywords = append(nr.keywords, strings.ToLower(r.ix.terms[id].source))
+		}
+		n.rules = append(n.rules, nr)
+	}
+	return n
+}
+
+func (n *naiveRules) decide(text string, env Env) int {
+	text = strings.ToLower(text)
+	for i, ru := range n.rules {
+		hit := len(ru.keywords) == 0
+		for _, k := range ru.keywords {
+			if strings.Contains(text, k) {
+				hit = true
+				break
+			}
+		}
+		if hit && ru.when != nil {
+			out, err := expr.Run(ru.when, env)
+			hit = err == nil && out == true
+		}
+		if hit {
+			return i
+		}
+	}
+	return -1
+}
+
+func BenchmarkDecideNaive(b *testing.B) {
+	for _, size := range []struct{ rules, keywords int }{{10, 100}, {1000, 10000}} {
+		n := newNaive(synthetic(size.rules, size.keywords))
+		env := Env{Text: benchMessage, Kind: "text", Hour: 10, Has: func(string) bool { return false }}
+		b.Run(fmt.Sprintf("rules=%d/keywords=%d", size.rules, size.keywords), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				n.decide(benchMessage, env)
+			}
+		})
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	data := synthetic(1000, 10000)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Parse("bench.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMatchForm(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		matchForm(benchMessage)
+	}
+}
