@@ -8,9 +8,10 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
-// testTime is when examples happen unless they say otherwise: a weekday
-// morning, so business-hours rules behave as in office hours.
-var testTime = time.Date(2026, 1, 7, 10, 0, 0, 0, time.UTC) // a Wednesday
+// testTime is when examples happen unless they say otherwise: a Wednesday
+// at 10:00 in the rules' own time zone, so business-hours rules behave as in
+// office hours.
+func (r *Rules) testTime() time.Time { return time.Date(2026, 1, 7, 10, 0, 0, 0, r.loc) }
 
 // runTests plays the file's tests: section and reports every example whose
 // hits or misses do not come true, at the example's position.
@@ -71,7 +72,7 @@ func (r *Rules) runTests() Errors {
 }
 
 func (tc testYAML) event(r *Rules) (chat.Event, chat.State, time.Time, error) {
-	now := testTime
+	now := r.testTime()
 	if tc.At.Value != "" {
 		t, err := time.Parse(time.RFC3339, tc.At.Value)
 		if err != nil {

@@ -266,8 +266,8 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 				}
 				continue
 			}
-			if g := suggest(k.Word.Value, groupNames(c.f)); g != "" && !strings.EqualFold(k.Word.Value, strings.TrimSuffix(strings.TrimPrefix(g, `, did you mean "`), `"?`)) {
-				errs.warn(k.Word.Line, k.Word.Col, "%s%q is not a keyword group, so it is matched as a word%s", at, k.Word.Value, g)
+			if g := nearGroup(k.Word.Value, groupNames(c.f)); g != "" {
+				errs.warn(k.Word.Line, k.Word.Col, "%s%q is not a keyword group, so it is matched as a word; did you mean the group %q?", at, k.Word.Value, g)
 			}
 		}
 		ru.terms = append(ru.terms, c.term(k, "", full)...)
@@ -343,6 +343,19 @@ func (c *compiler) unreachable() {
 			return
 		}
 	}
+}
+
+// nearGroup returns a group whose name looks like a misspelling of word;
+// a word that folds to the group's very name (/human for human) is meant
+// as written.
+func nearGroup(word string, groups []string) string {
+	w := Normalize(word)
+	for _, g := range groups {
+		if d := editDistance(w, g); d > 0 && d <= 2 && len([]rune(g)) > 3 {
+			return g
+		}
+	}
+	return ""
 }
 
 func groupNames(f *fileYAML) []string {
@@ -464,3 +477,7 @@ func (r *Rules) File() string { return r.file }
 
 // Len is the number of rules.
 func (r *Rules) Len() int { return len(r.rules) }
+
+// Examples is the number of examples in the tests: section (all passed, or
+// the rules would not have loaded).
+func (r *Rules) Examples() int { return len(r.tests) }

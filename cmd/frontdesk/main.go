@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // rules name time zones; minimal images ship no zoneinfo
@@ -26,6 +28,8 @@ const usage = `usage: frontdesk <command> [flags]
 commands:
   serve   run the service            (frontdesk serve --config configs/frontdesk.yaml)
   check   validate config and rules  (frontdesk check [--config FILE] [--rules FILE])
+  try     what would the bot do?     (frontdesk try --text "我想退钱" [--lang zh] [--json])
+                                     (frontdesk try --script conversation.yaml [--json])
 
 Run "frontdesk <command> -h" for a command's flags.
 `
@@ -44,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "try":
+		return try(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -125,14 +131,148 @@ func check(args []string, stdout, stderr io.Writer) int {
 	r, err := rules.Load(*rulesPath)
 	if err != nil {
 		printErr(stderr, err)
+		var re rules.Errors
+		if errors.As(err, &re) {
+			fmt.Fprintf(stderr, "%s: %d error(s); the service would keep its last good rules\n", *rulesPath, len(re))
+		}
 		failed = true
 	} else {
-		fmt.Fprintf(stdout, "%s: ok (%d rules)\n", *rulesPath, r.Len())
+		fmt.Fprint(stderr, r.Warnings().Pretty())
+		fmt.Fprintf(stdout, "%s: ok (%d rules, %d examples passed, %d warnings)\n", *rulesPath, r.Len(), r.Examples(), len(r.Warnings()))
 	}
 	if failed {
 		return 1
 	}
 	return 0
+}
+
+func try(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("try", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", config.DefaultPath, "config file (for the rules it names)")
+	rulesPath := fs.String("rules", "", "rules file (default: the one the config names)")
+	text := fs.String("text", "", "the customer's message")
+	lang := fs.String("lang", "", "the customer's app language, e.g. zh, ru, en (default: detected from the text)")
+	platform := fs.String("platform", "telegram", "telegram or discord")
+	chatType := fs.String("chat", "private", "private or group")
+	name := fs.String("name", "Customer", "the customer's name")
+	script := fs.String("script", "", "a YAML list of messages {at, text, lang, chat, customer, platform} to play in order")
+	at := fs.String("at", "", "when the (first) message is sent, RFC 3339 (default: now)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if (*text == "") == (*script == "") {
+		fmt.Fprintln(stderr, "frontdesk try: give either --text or --script")
+		return 2
+	}
+	if *rulesPath == "" {
+		cfg, err := config.Load(*configPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			return 1
+		}
+		*rulesPath = cfg.Rules
+	}
+	r, err := rules.Load(*rulesPath)
+	if err != nil {
+		printErr(stderr, err)
+		return 1
+	}
+	start := time.Now()
+	if *at != "" {
+		if start, err = time.Parse(time.RFC3339, *at); err != nil {
+			fmt.Fprintf(stderr, "frontdesk try: --at %q is not an RFC 3339 time like 2026-01-07T10:00:00+08:00\n", *at)
+			return 2
+		}
+	}
+	ctx := context.Background()
+	if *text != "" {
+		res, err := app.TryOne(ctx, r, app.ScriptMessage{Text: *text, Lang: *lang, Platform: *platform, Chat: *chatType, Customer: *name}, start)
+		if err != nil {
+			fmt.Fprintf(stderr, "frontdesk try: %v\n", err)
+			return 1
+		}
+		if *asJSON {
+			return writeJSON(stdout, stderr, res)
+		}
+		printTry(stdout, res)
+		return 0
+	}
+	msgs, err := app.LoadScript(*script)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk try: %v\n", err)
+		return 1
+	}
+	results, err := app.Try(ctx, r, msgs, start)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk try: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		return writeJSON(stdout, stderr, results)
+	}
+	for i, res := range results {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		printTry(stdout, res)
+	}
+	return 0
+}
+
+func writeJSON(stdout, stderr io.Writer, v any) int {
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(stderr, "frontdesk try: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// printTry shows one decision the way a marketer reads it.
+func printTry(w io.Writer, res app.TryResult) {
+	fmt.Fprintf(w, "%s  %q  (language %s, %s)\n", res.At.Format("2006-01-02 15:04:05"), res.Text, res.Language, res.Outcome)
+	if len(res.Actions) == 0 {
+		fmt.Fprintln(w, "  the bot sends nothing")
+	}
+	for _, a := range res.Actions {
+		detail := ""
+		if a.Priority != "" {
+			detail += " priority=" + a.Priority
+		}
+		if a.Team != "" {
+			detail += " team=" + a.Team
+		}
+		if len(a.Tags) > 0 {
+			detail += " tags=" + strings.Join(a.Tags, ",")
+		}
+		fmt.Fprintf(w, "  %-8s %s%s", a.Type, a.Rule, detail)
+		if a.Text != "" {
+			fmt.Fprintf(w, ": %s", a.Text)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, s := range res.Suppressed {
+		fmt.Fprintf(w, "  suppressed %s: %s\n", s.Rule, s.Reason)
+	}
+	fmt.Fprintln(w, "  why:")
+	for _, s := range res.Trace {
+		mark := "-"
+		if s.Matched {
+			mark = "+"
+		}
+		fmt.Fprintf(w, "    %s %s: %s", mark, s.Rule, s.Reason)
+		if s.Keyword != "" {
+			fmt.Fprintf(w, " %q", s.Keyword)
+		}
+		if s.Group != "" {
+			fmt.Fprintf(w, " (group %s)", s.Group)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // printErr shows rules errors with their line and a caret.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,18 +53,37 @@ func (p *Pipeline) eventLoop() {
 	}
 }
 
+// ProcessOne decides one claimed event and records the result, as the
+// workers do, and returns the plan. It is for tools (frontdesk try) that
+// play events one by one.
+func (p *Pipeline) ProcessOne(ctx context.Context, ie chat.InboxEvent) (chat.Plan, error) {
+	var plan chat.Plan
+	now := p.now()
+	err := p.store.ProcessEvent(ctx, ie, now, p.cfg.ConversationIdle, func(st chat.State) (chat.Plan, error) {
+		var err error
+		plan, err = p.safePlan(ie.Event, st, now)
+		return plan, err
+	})
+	return plan, err
+}
+
+// safePlan is plan, with a panic turned into an error: a bug in deciding
+// must cost one event, not the process.
+func (p *Pipeline) safePlan(ev chat.Event, st chat.State, now time.Time) (plan chat.Plan, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic while deciding: %v", r)
+		}
+	}()
+	return p.plan(ev, st, now), nil
+}
+
 // handleEvent decides one event and records the result; on failure the
 // event goes back to the inbox to be tried again later.
 func (p *Pipeline) handleEvent(ie chat.InboxEvent) {
 	now := p.now()
-	err := p.store.ProcessEvent(p.workCtx, ie, now, p.cfg.ConversationIdle, func(st chat.State) (plan chat.Plan, err error) {
-		defer func() {
-			// A bug in deciding must cost one event, not the process.
-			if r := recover(); r != nil {
-				err = fmt.Errorf("panic while deciding: %v", r)
-			}
-		}()
-		return p.plan(ie.Event, st, now), nil
+	err := p.store.ProcessEvent(p.workCtx, ie, now, p.cfg.ConversationIdle, func(st chat.State) (chat.Plan, error) {
+		return p.safePlan(ie.Event, st, now)
 	})
 	switch {
 	case err == nil:

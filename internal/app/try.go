@@ -1,0 +1,207 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
+	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/rules"
+)
+
+// ScriptMessage is one customer message of a `frontdesk try --script` file.
+type ScriptMessage struct {
+	// At is when it is sent: "2h" after the script's start, or "+30s"
+	// after the previous message.
+	At       string `yaml:"at" json:"at"`
+	Text     string `yaml:"text" json:"text"`
+	Platform string `yaml:"platform" json:"platform,omitempty"`
+	Lang     string `yaml:"lang" json:"lang,omitempty"`
+	Chat     string `yaml:"chat" json:"chat,omitempty"`         // private (default) or group
+	Customer string `yaml:"customer" json:"customer,omitempty"` // a name; each name is its own customer
+}
+
+// TryResult is what the bot would do with one message, and why. Its JSON
+// form is documented in the README and kept stable.
+type TryResult struct {
+	At         time.Time          `json:"at"`
+	Text       string             `json:"text"`
+	Language   string             `json:"language"`
+	Outcome    chat.Outcome       `json:"outcome"`
+	Actions    []TryAction        `json:"actions"`
+	Suppressed []chat.Suppression `json:"suppressed"`
+	Trace      []rules.Step       `json:"trace"`
+}
+
+// TryAction is one planned action.
+type TryAction struct {
+	Type     chat.ActionType `json:"type"`
+	Rule     string          `json:"rule"`
+	Text     string          `json:"text,omitempty"`
+	Priority string          `json:"priority,omitempty"`
+	Team     string          `json:"team,omitempty"`
+	Tags     []string        `json:"tags,omitempty"`
+}
+
+// LoadScript reads a script file: a YAML list of messages.
+func LoadScript(path string) ([]ScriptMessage, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read script: %w", err)
+	}
+	var msgs []ScriptMessage
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&msgs); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("%s: no messages; write a list like - {at: \"0s\", text: \"hello\"}", path)
+	}
+	return msgs, nil
+}
+
+// Try plays messages through the real pipeline — rules, conversation state,
+// suppressions — on a scratch database with a clock the script drives, and
+// reports each decision. Nothing is sent.
+func Try(ctx context.Context, r *rules.Rules, msgs []ScriptMessage, start time.Time) ([]TryResult, error) {
+	dir, err := os.MkdirTemp("", "frontdesk-try-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "try.db"), store.Options{Synchronous: "OFF"})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+
+	clock := start
+	now := func() time.Time { return clock }
+	st.Now = now
+	pipe := pipeline.New(pipeline.Config{}, st, explainer{r}, nil, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	var out []TryResult
+	prev := start
+	for i, m := range msgs {
+		at, err := scriptTime(m.At, start, prev)
+		if err != nil {
+			return nil, fmt.Errorf("message %d: %w", i+1, err)
+		}
+		if at.Before(prev) {
+			return nil, fmt.Errorf("message %d: at %q is before the previous message", i+1, m.At)
+		}
+		clock, prev = at, at
+		ev := scriptEvent(m, i, at)
+		if err := st.Accept(ctx, ev); err != nil {
+			return nil, err
+		}
+		claimed, err := st.ClaimEvents(ctx, "try", at, time.Minute, 1)
+		if err != nil || len(claimed) != 1 {
+			return nil, fmt.Errorf("message %d: could not claim it: %v", i+1, err)
+		}
+		plan, err := pipe.ProcessOne(ctx, claimed[0])
+		if err != nil {
+			return nil, fmt.Errorf("message %d: %w", i+1, err)
+		}
+		out = append(out, tryResult(m.Text, at, plan))
+	}
+	return out, nil
+}
+
+// TryOne decides a single message as a customer's first, with the full trace.
+func TryOne(ctx context.Context, r *rules.Rules, m ScriptMessage, at time.Time) (TryResult, error) {
+	res, err := Try(ctx, r, []ScriptMessage{m}, at)
+	if err != nil {
+		return TryResult{}, err
+	}
+	return res[0], nil
+}
+
+func tryResult(text string, at time.Time, plan chat.Plan) TryResult {
+	res := TryResult{At: at, Text: text, Language: plan.Language, Outcome: plan.Outcome, Suppressed: plan.Suppressed, Actions: []TryAction{}}
+	if res.Suppressed == nil {
+		res.Suppressed = []chat.Suppression{}
+	}
+	for _, list := range [][]chat.Action{plan.Sends, plan.Recorded} {
+		for _, a := range list {
+			res.Actions = append(res.Actions, TryAction{Type: a.Type, Rule: a.Rule, Text: a.Text, Priority: a.Priority, Team: a.Team, Tags: a.Tags})
+		}
+	}
+	if plan.Handoff != nil && plan.Handoff.Text == "" {
+		h := plan.Handoff
+		res.Actions = append(res.Actions, TryAction{Type: h.Type, Rule: h.Rule, Priority: h.Priority, Team: h.Team})
+	}
+	_ = json.Unmarshal(plan.Trace, &res.Trace)
+	if res.Trace == nil {
+		res.Trace = []rules.Step{}
+	}
+	return res
+}
+
+func scriptTime(at string, start, prev time.Time) (time.Time, error) {
+	if at == "" {
+		return prev, nil
+	}
+	base := start
+	if strings.HasPrefix(at, "+") {
+		base, at = prev, at[1:]
+	}
+	d, err := time.ParseDuration(at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("at %q: write 0s, 2h (after the start) or +30s (after the previous message)", at)
+	}
+	return base.Add(d), nil
+}
+
+func scriptEvent(m ScriptMessage, i int, at time.Time) chat.Event {
+	platform := chat.Telegram
+	if m.Platform != "" {
+		platform = chat.Platform(m.Platform)
+	}
+	name := m.Customer
+	if name == "" {
+		name = "Customer"
+	}
+	// Each customer name gets its own user id, and its own chat unless in a group.
+	customerID := strconv.FormatUint(uint64(hashName(name)), 10)
+	chatID, chatType := customerID, chat.ChatPrivate
+	if m.Chat == "group" {
+		chatID, chatType = "-100", chat.ChatGroup
+	}
+	kind := chat.KindText
+	if strings.HasPrefix(m.Text, "/") {
+		kind = chat.KindCommand
+	}
+	return chat.Event{
+		Platform: platform, Bot: "try", ExternalID: strconv.Itoa(i + 1), Kind: kind, ChatID: chatID, ChatType: chatType,
+		MessageID: strconv.Itoa(i + 1), Text: m.Text, Time: at,
+		Customer: chat.Customer{ID: customerID, Name: name, Language: m.Lang},
+	}
+}
+
+func hashName(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return h | 1
+}
+
+// explainer decides with the full trace, so try shows every rule.
+type explainer struct{ r *rules.Rules }
+
+func (e explainer) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {
+	return e.r.Explain(ev, st, now)
+}
