@@ -45,7 +45,7 @@ func TestTryScript(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, &stderr)
 	}
 	var results []struct {
-		Actions    []struct{ Type, Rule string } `json:"actions"`
+		Actions    []struct{ Type, Rule string }   `json:"actions"`
 		Suppressed []struct{ Rule, Reason string } `json:"suppressed"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil || len(results) != 3 {
