@@ -89,9 +89,8 @@ func serve(args []string, stderr io.Writer) int {
 	for {
 		select {
 		case <-hup:
-			if err := a.ReloadRules(); err != nil {
-				log.Error("rules reload refused; keeping the last good rules", "err", err)
-			}
+			// ReloadRules logs the outcome, with every error's position.
+			_ = a.ReloadRules()
 			continue
 		case <-ctx.Done():
 		}

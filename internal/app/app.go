@@ -14,6 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/frontdesk-bot/frontdesk/bots/telegram"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
@@ -39,6 +42,10 @@ type App struct {
 	store *store.Store
 	rules liveRules
 	pipe  *pipeline.Pipeline
+
+	metrics    *prometheus.Registry
+	rulesState *rulesState
+	watcher    *rulesWatcher
 
 	server   *http.Server
 	listener net.Listener
@@ -76,8 +83,11 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, store: st}
+	a := &App{cfg: cfg, log: log, store: st, metrics: prometheus.NewRegistry()}
 	a.rules.p.Store(r)
+	a.rulesState = newRulesState(a.metrics)
+	a.rulesState.succeeded(time.Now(), r.Len(), true)
+	a.logWarnings(r)
 
 	senders := map[string]pipeline.Sender{}
 	webhooks := map[string]http.Handler{}
@@ -119,7 +129,17 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		a.pollers = append(a.pollers, telegram.NewPoller(b.Name, b.Token, b.APIURL, inbox, log))
 	}
 	a.server = &http.Server{
-		Handler: httpapi.New(httpapi.Options{Webhooks: webhooks, DB: st, Log: log}),
+		Handler: httpapi.New(httpapi.Options{
+			Webhooks: webhooks,
+			DB:       st,
+			Ready:    a.rulesReadiness,
+			Metrics: promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{
+				ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			}),
+			AdminToken: cfg.AdminToken,
+			Reload:     a.adminReload,
+			Log:        log,
+		}),
 		// Slow or stalled clients must not hold connections forever.
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -154,6 +174,9 @@ func (a *App) Start(ctx context.Context) error {
 			p.Run(pollCtx)
 		}()
 	}
+	if a.cfg.RulesWatch {
+		a.watcher = a.watchRules()
+	}
 	a.log.Info("frontdesk listening", "addr", ln.Addr().String(), "database", a.cfg.Database, "rules", a.cfg.Rules)
 	return nil
 }
@@ -183,6 +206,11 @@ func (a *App) Addr() string { return a.listener.Addr().String() }
 func (a *App) Stop(ctx context.Context) error {
 	var errs []error
 	a.stopOnce.Do(func() {
+		if a.watcher != nil {
+			if err := a.watcher.close(); err != nil {
+				errs = append(errs, fmt.Errorf("rules watch: %w", err))
+			}
+		}
 		if err := a.server.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
@@ -203,20 +231,13 @@ func (a *App) Stop(ctx context.Context) error {
 // Close releases what New opened, for an App that was never started.
 func (a *App) Close() error { return a.store.Close() }
 
-// ReloadRules loads the rules file again and swaps it in only if it is
-// entirely valid; otherwise the running rules stay and the error says why.
-func (a *App) ReloadRules() error {
-	r, err := rules.Load(a.cfg.Rules)
-	if err != nil {
-		return err
-	}
-	a.rules.p.Store(r)
-	a.log.Info("rules reloaded", "rules", a.cfg.Rules, "count", r.Len())
-	return nil
-}
-
 // Store is the app's database, for tests and tools.
 func (a *App) Store() *store.Store { return a.store }
+
+// Metrics is the app's Prometheus registry, served at GET /metrics. It is
+// the app's own (not the global default), so several apps can run in one
+// process; register further collectors here.
+func (a *App) Metrics() *prometheus.Registry { return a.metrics }
 
 // liveRules lets the pipeline always decide with the latest good rules; a
 // reload swaps the pointer, so no message sees half-loaded rules.

@@ -24,9 +24,14 @@ type Config struct {
 	// Rules is the rules file. In the YAML it is relative to the config file
 	// (as Prometheus resolves rule_files); Load makes it absolute or keeps it
 	// relative to the working directory.
-	Rules    string   `yaml:"rules"`
-	Bots     []Bot    `yaml:"bots"`
-	Pipeline Pipeline `yaml:"pipeline"`
+	Rules string `yaml:"rules"`
+	// RulesWatch reloads the rules when the file changes (default true).
+	RulesWatch bool `yaml:"rules_watch"`
+	// AdminToken is the bearer token of the /admin/ API (POST /admin/reload).
+	// Empty turns the admin API off.
+	AdminToken string   `yaml:"admin_token"`
+	Bots       []Bot    `yaml:"bots"`
+	Pipeline   Pipeline `yaml:"pipeline"`
 
 	// Path is the file the config was loaded from.
 	Path string `yaml:"-"`
@@ -101,7 +106,9 @@ func Parse(path string, data []byte, lookup func(string) (string, bool)) (*Confi
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: the config file is empty", path)
 	}
-	cfg := &Config{}
+	// Booleans that default to true are set before decoding: a key the
+	// file leaves out keeps them.
+	cfg := &Config{RulesWatch: true}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil {
@@ -162,6 +169,7 @@ func (c *Config) expand(lookup func(string) (string, bool)) error {
 	ex("listen", &c.Listen)
 	ex("database", &c.Database)
 	ex("rules", &c.Rules)
+	ex("admin_token", &c.AdminToken)
 	for i := range c.Bots {
 		b := &c.Bots[i]
 		for _, f := range []struct {
@@ -257,7 +265,28 @@ func (c *Config) validate() error {
 	if _, _, err := SplitDatabase(c.Database); err != nil {
 		errs = append(errs, fmt.Errorf("%s: database: %w", c.Path, err))
 	}
+	if c.AdminToken != "" && !validToken(c.AdminToken) {
+		errs = append(errs, fmt.Errorf("%s: admin_token must be %d-512 characters of A-Z, a-z, 0-9 and - . _ ~ + / = (e.g. openssl rand -hex 32), or empty to turn the admin API off", c.Path, MinAdminToken))
+	}
 	return errors.Join(errs...)
+}
+
+// MinAdminToken is the shortest admin_token accepted: the token guards
+// rules reloads, so a guessable one is refused.
+const MinAdminToken = 16
+
+// validToken reports whether s can be sent as an HTTP bearer token (RFC 6750
+// b64token) and is long enough not to be guessed.
+func validToken(s string) bool {
+	if len(s) < MinAdminToken || len(s) > 512 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-._~+/=", r)) {
+			return false
+		}
+	}
+	return true
 }
 
 func validSecret(s string) bool {

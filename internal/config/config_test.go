@@ -44,6 +44,38 @@ bots:
 	if time.Duration(cfg.Pipeline.ConversationIdle) != 24*time.Hour {
 		t.Errorf("conversation_idle default = %v", cfg.Pipeline.ConversationIdle)
 	}
+	if !cfg.RulesWatch {
+		t.Error("rules_watch default = false, want true")
+	}
+	if cfg.AdminToken != "" {
+		t.Errorf("admin_token default = %q, want empty (admin API off)", cfg.AdminToken)
+	}
+}
+
+func TestAdminTokenAndRulesWatch(t *testing.T) {
+	tests := []struct {
+		name      string
+		yaml      string
+		vars      map[string]string
+		wantToken string
+		wantWatch bool
+	}{
+		{"token from the environment", "admin_token: \"${TOK}\"\n", map[string]string{"TOK": "0123456789abcdef0123"}, "0123456789abcdef0123", true},
+		{"unset variable turns the admin API off", "admin_token: \"${TOK}\"\n", nil, "", true},
+		{"watch off", "rules_watch: false\n", nil, "", false},
+		{"watch on explicitly", "rules_watch: true\n", nil, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("f.yaml", []byte(tt.yaml), env(tt.vars))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.AdminToken != tt.wantToken || cfg.RulesWatch != tt.wantWatch {
+				t.Fatalf("admin_token %q, rules_watch %v; want %q, %v", cfg.AdminToken, cfg.RulesWatch, tt.wantToken, tt.wantWatch)
+			}
+		})
+	}
 }
 
 func TestParseErrors(t *testing.T) {
@@ -103,6 +135,22 @@ func TestParseErrors(t *testing.T) {
 			name: "secret with characters Telegram refuses",
 			yaml: "bots:\n  - name: shop\n    platform: telegram\n    webhook_secret: \"a b\"\n",
 			want: `webhook_secret must be 1-256 characters`,
+		},
+		{
+			name: "admin token too short to be safe",
+			yaml: "admin_token: \"${T}\"\n",
+			vars: map[string]string{"T": "secret"},
+			want: `f.yaml: admin_token must be 16-512 characters`,
+		},
+		{
+			name: "admin token with a space (not sendable as a bearer token)",
+			yaml: "admin_token: \"0123456789 abcdef0123\"\n",
+			want: `f.yaml: admin_token must be`,
+		},
+		{
+			name: "rules_watch not a boolean",
+			yaml: "rules_watch: sometimes\n",
+			want: `f.yaml:1:`,
 		},
 		{
 			name: "empty",

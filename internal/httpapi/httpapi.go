@@ -1,12 +1,15 @@
-// Package httpapi is frontdesk's HTTP surface: platform webhooks, health and
-// readiness. Platform adapters hand it plain http.Handlers; it knows nothing
-// of their protocols.
+// Package httpapi is frontdesk's HTTP surface: platform webhooks, health,
+// readiness, metrics and the admin API. Platform adapters hand it plain
+// http.Handlers; it knows nothing of their protocols.
 package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,7 +27,17 @@ type Options struct {
 	DB       Pinger
 	// Ready, if set, adds its own checks to /readyz (e.g. the rules loaded).
 	Ready func() (ok bool, detail map[string]string)
-	Log   *slog.Logger
+	// Metrics, if set, is served at GET /metrics (no authentication).
+	Metrics http.Handler
+	// AdminToken is the bearer token of the /admin/ API. Empty turns the
+	// whole admin API off: its paths answer 404.
+	AdminToken string
+	// Reload reloads the rules for POST /admin/reload. On success it returns
+	// the number of rules now running. When the new rules are refused it
+	// returns an error and problems, one line each ("rules.yaml:3:12: …");
+	// an error without problems is an internal failure.
+	Reload func(ctx context.Context) (count int, problems []string, err error)
+	Log    *slog.Logger
 }
 
 func init() {
@@ -70,5 +83,42 @@ func New(o Options) http.Handler {
 		}
 		c.JSON(status, detail)
 	})
+	if o.Metrics != nil {
+		r.GET("/metrics", gin.WrapH(o.Metrics))
+	}
+	if o.AdminToken != "" && o.Reload != nil {
+		admin := r.Group("/admin", bearer(o.AdminToken, o.Log))
+		admin.POST("/reload", func(c *gin.Context) {
+			n, problems, err := o.Reload(c.Request.Context())
+			switch {
+			case err == nil:
+				c.JSON(http.StatusOK, gin.H{"status": "ok", "rules": n})
+			case len(problems) > 0:
+				// The new rules are refused; the last good ones keep running.
+				c.JSON(http.StatusUnprocessableEntity, gin.H{"status": "error", "errors": problems})
+			default:
+				o.Log.Error("admin: reload failed", "err", err)
+				c.JSON(http.StatusInternalServerError, gin.H{"status": "error", "errors": []string{err.Error()}})
+			}
+		})
+	}
 	return r
+}
+
+// bearer admits requests carrying "Authorization: Bearer <token>". Both sides
+// are hashed first so the comparison takes the same time whatever the
+// lengths.
+func bearer(token string, log *slog.Logger) gin.HandlerFunc {
+	want := sha256.Sum256([]byte(token))
+	return func(c *gin.Context) {
+		scheme, got, _ := strings.Cut(c.GetHeader("Authorization"), " ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			log.Warn("admin: request without a valid bearer token", "path", c.Request.URL.Path, "remote", c.Request.RemoteAddr)
+			c.Header("WWW-Authenticate", "Bearer")
+			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"status": "error", "errors": []string{"missing or wrong bearer token"}})
+			return
+		}
+		c.Next()
+	}
 }
