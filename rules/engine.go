@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -61,6 +62,10 @@ func (r *Rules) decide(ev chat.Event, st chat.State, now time.Time, explain bool
 	defer r.putScratch(sc)
 	sc.prepare(r, ev, st, now)
 	d := Decision{Language: sc.env.Language}
+	if !explain {
+		r.decideCandidates(&d, sc, ev)
+		return d
+	}
 	stopped := false
 	for i, ru := range r.rules {
 		if stopped {
@@ -82,6 +87,33 @@ func (r *Rules) decide(ev chat.Event, st chat.State, now time.Time, explain bool
 		}
 	}
 	return d
+}
+
+// decideCandidates visits, in file order, only the rules that can match:
+// those with a keyword in the message and those without keywords. With
+// many keyword rules that is a small fraction of the file.
+func (r *Rules) decideCandidates(d *Decision, sc *scratch, ev chat.Event) {
+	cands := sc.touched
+	slices.Sort(cands)
+	free := r.keywordless
+	for len(cands) > 0 || len(free) > 0 {
+		var i int32
+		if len(free) == 0 || len(cands) > 0 && cands[0] < free[0] {
+			i, cands = cands[0], cands[1:]
+		} else {
+			i, free = free[0], free[1:]
+		}
+		ru := r.rules[i]
+		step, _ := sc.match(r, int(i), ru)
+		d.Trace = append(d.Trace, step)
+		if !step.Matched {
+			continue
+		}
+		d.Actions = r.plan(d.Actions, ru, sc, ev)
+		if ru.stop {
+			return
+		}
+	}
 }
 
 func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []chat.Action {
@@ -145,9 +177,9 @@ func (r *Rules) putScratch(sc *scratch) {
 }
 
 func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time) {
-	form := ""
+	form, counts := "", scriptCounts{}
 	if ev.Text != "" {
-		form = matchForm(ev.Text)
+		form, counts = matchFormScripts(ev.Text)
 	}
 	sc.found = r.ix.scan(form, ev.Text, sc.hit, sc.found)
 	for _, id := range sc.found {
@@ -158,7 +190,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 			}
 		}
 	}
-	sc.langs = [3]string{baseLanguage(ev.Customer.Language), DetectLanguage(ev.Text), r.defaultLang}
+	sc.langs = [3]string{baseLanguage(ev.Customer.Language), counts.language(), r.defaultLang}
 	local := now.In(r.loc)
 	has := sc.env.Has
 	sc.env = Env{

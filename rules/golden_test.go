@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,11 @@ func TestDecideGolden(t *testing.T) {
 			for _, m := range msgs {
 				ev, st, now := m.event()
 				d := r.Explain(ev, st, now)
+				// Production takes the short path (candidates only); it must
+				// plan exactly what the full walk plans.
+				if fast := r.Decide(ev, st, now); !reflect.DeepEqual(fast.Actions, d.Actions) {
+					t.Errorf("%q: Decide planned %+v, Explain %+v", m.Text, fast.Actions, d.Actions)
+				}
 				fmt.Fprintf(&out, "> %s [lang=%s]\n", m.Text, d.Language)
 				if len(d.Actions) == 0 {
 					out.WriteString("  (no action)\n")

@@ -25,19 +25,29 @@ func foldHan(r rune) rune { return zhfold.Rune(r) }
 // возврат and refunded matches refund. The result has a space before and
 // after every token, which gives alphabetic keywords their word boundaries.
 func matchForm(s string) string {
+	form, _ := matchFormScripts(s)
+	return form
+}
+
+// scriptCounts counts letters by script, for language detection.
+type scriptCounts struct{ han, cyrillic, latin int }
+
+// matchFormScripts is matchForm that also counts the letters of each
+// script on the way, so language detection costs no second pass.
+func matchFormScripts(s string) (string, scriptCounts) {
 	var b strings.Builder
 	// Spaces added between words and at script changes can outgrow the input.
 	b.Grow(len(s) + len(s)/2 + 8)
 	b.WriteByte(' ')
-	writeMatchForm(&b, s)
+	counts := writeMatchForm(&b, s)
 	out := b.String()
 	if len(out) == 1 {
-		return ""
+		return "", counts
 	}
-	return out
+	return out, counts
 }
 
-func writeMatchForm(b *strings.Builder, s string) {
+func writeMatchForm(b *strings.Builder, s string) (counts scriptCounts) {
 	if needsFullNFKC(s) {
 		s = norm.NFKC.String(s)
 	}
@@ -61,8 +71,15 @@ func writeMatchForm(b *strings.Builder, s string) {
 			han := c == classHan
 			if han {
 				r = foldHan(r)
+				counts.han++
 			} else {
 				r = lower(r)
+				switch {
+				case r >= 'a' && r <= 'z':
+					counts.latin++
+				case r >= 0x0400 && r <= 0x04FF:
+					counts.cyrillic++
+				}
 			}
 			if len(w.buf) > 0 && han != w.han {
 				w.flush(b)
@@ -72,6 +89,7 @@ func writeMatchForm(b *strings.Builder, s string) {
 		}
 	}
 	w.flush(b)
+	return counts
 }
 
 // wordBuf collects one word; most fit in the inline array.
@@ -137,6 +155,10 @@ func lower(r rune) rune {
 		return r
 	case r >= 0x0410 && r <= 0x042F: // А–Я
 		return r + 0x20
+	case r >= 0x0430 && r <= 0x044F, r == 0x0451: // а–я, ё
+		return r
+	case r == 0x0401: // Ё
+		return 0x0451
 	case r >= 0x4E00 && r <= 0x9FFF:
 		return r
 	}

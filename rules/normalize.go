@@ -39,25 +39,34 @@ func Normalize(s string) string {
 // Chinese, Cyrillic Russian, Latin English. It returns "" when the text has
 // no letters to go by.
 func DetectLanguage(s string) string {
-	var han, cyr, lat int
+	var c scriptCounts
 	for _, r := range s {
 		switch {
-		case unicode.Is(unicode.Han, r):
-			han++
-		case unicode.Is(unicode.Cyrillic, r):
-			cyr++
+		case r < 0x80:
+			if r|0x20 >= 'a' && r|0x20 <= 'z' {
+				c.latin++
+			}
+		case r >= 0x4E00 && r <= 0x9FFF, unicode.Is(unicode.Han, r):
+			c.han++
+		case r >= 0x0400 && r <= 0x04FF, unicode.Is(unicode.Cyrillic, r):
+			c.cyrillic++
 		case unicode.Is(unicode.Latin, r):
-			lat++
+			c.latin++
 		}
 	}
-	// A Han character carries about a word's meaning; weigh it like a word of letters.
-	han *= 4
+	return c.language()
+}
+
+// language picks the dominant script's language. A Han character carries
+// about a word's meaning, so it weighs like a word of letters.
+func (c scriptCounts) language() string {
+	han := c.han * 4
 	switch {
-	case han == 0 && cyr == 0 && lat == 0:
+	case han == 0 && c.cyrillic == 0 && c.latin == 0:
 		return ""
-	case han >= cyr && han >= lat:
+	case han >= c.cyrillic && han >= c.latin:
 		return "zh"
-	case cyr >= lat:
+	case c.cyrillic >= c.latin:
 		return "ru"
 	}
 	return "en"

@@ -34,6 +34,7 @@ type Rules struct {
 	handoffReply localized
 	ix           *index
 	rules        []*rule
+	keywordless  []int32 // rules without keywords, decided on `when` alone
 	tests        []testYAML
 	warnings     Errors
 	usesLinks    bool // some when reads links, which costs a scan of the text
@@ -193,6 +194,9 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	c.unreachable()
 	r.ix.build()
 	for i, ru := range r.rules {
+		if len(ru.terms) == 0 {
+			r.keywordless = append(r.keywordless, int32(i))
+		}
 		for _, id := range ru.terms {
 			t := &r.ix.terms[id]
 			if len(t.rules) == 0 || t.rules[len(t.rules)-1] != int32(i) {
