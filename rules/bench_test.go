@@ -176,3 +176,21 @@ func BenchmarkMatchForm(b *testing.B) {
 		matchForm(benchMessage)
 	}
 }
+
+// BenchmarkDecideShort is the common case: a one-line message.
+func BenchmarkDecideShort(b *testing.B) {
+	for _, size := range []struct{ rules, keywords int }{{10, 100}, {1000, 10000}} {
+		r, err := Parse("bench.yaml", synthetic(size.rules, size.keywords))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ev, st, now := benchEvent()
+		ev.Text = "我想退钱，快递到哪了？"
+		b.Run(fmt.Sprintf("rules=%d/keywords=%d", size.rules, size.keywords), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				r.Decide(ev, st, now)
+			}
+		})
+	}
+}
