@@ -134,10 +134,14 @@ func tryResult(text string, at time.Time, plan chat.Plan) TryResult {
 	if res.Suppressed == nil {
 		res.Suppressed = []chat.Suppression{}
 	}
-	for _, list := range [][]chat.Action{plan.Sends, plan.Recorded} {
-		for _, a := range list {
-			res.Actions = append(res.Actions, TryAction{Type: a.Type, Rule: a.Rule, Text: a.Text, Priority: a.Priority, Team: a.Team, Tags: a.Tags})
-		}
+	add := func(a chat.Action) {
+		res.Actions = append(res.Actions, TryAction{Type: a.Type, Rule: a.Rule, Text: a.Text, Priority: a.Priority, Team: a.Team, Tags: a.Tags})
+	}
+	for _, snd := range plan.Sends {
+		add(snd.Action)
+	}
+	for _, a := range plan.Recorded {
+		add(a)
 	}
 	if plan.Handoff != nil && plan.Handoff.Text == "" {
 		h := plan.Handoff

@@ -26,6 +26,12 @@ type Action struct {
 	Priority string     `json:"priority,omitempty"` // handoff only
 	Team     string     `json:"team,omitempty"`     // handoff only
 	Tags     []string   `json:"tags,omitempty"`     // tag only
+	// Cooldown overrides the guard's rule cooldown for this rule's sends;
+	// zero keeps the default, a negative value turns it off.
+	Cooldown time.Duration `json:"-"`
+	// AllowWhileHuman lets this send through while a human owns the
+	// conversation (an out-of-hours note, say).
+	AllowWhileHuman bool `json:"-"`
 }
 
 // ConversationStatus says who is answering a conversation.
@@ -43,6 +49,12 @@ type Conversation struct {
 	New     bool // no earlier customer message, or the last one is older than the idle period
 	Status  ConversationStatus
 	Started time.Time
+	// LastCustomerAt, LastAlbum and BurstSends describe the customer's
+	// previous message, for recognizing bursts: messages in quick
+	// succession (or one album) are answered as one.
+	LastCustomerAt time.Time
+	LastAlbum      string
+	BurstSends     int
 	// CustomerMessages counts the customer's earlier messages in this conversation.
 	CustomerMessages int
 }
@@ -55,6 +67,10 @@ type CustomerState struct {
 	// rules can spot floods (customer.messages_1h > 20).
 	Messages1h  int
 	Messages24h int
+	// SentLastHour counts the bot's messages to the customer in the last hour.
+	SentLastHour int
+	// Reserved holds the guard keys currently taken for this customer.
+	Reserved map[string]bool
 }
 
 // State is the context an event is decided in.
@@ -72,9 +88,15 @@ type Suppression struct {
 // Reasons a planned send is suppressed. They are stored with the decision so
 // that "why didn't the bot answer?" has an answer.
 const (
-	ReasonHumanOwnsConversation = "human_owns_conversation"
-	ReasonCustomerBlocked       = "customer_blocked"
-	ReasonFromBot               = "from_bot"
+	ReasonDuplicateContent      = "duplicate_content"       // the same text went to the customer within the cooldown
+	ReasonRuleCooldown          = "rule_cooldown"           // the same rule answered the customer within its cooldown
+	ReasonAckAlreadySent        = "ack_already_sent"        // the conversation was acknowledged already
+	ReasonPerMessageCap         = "per_message_cap"         // enough bot messages for this customer message (or burst)
+	ReasonPerHourCap            = "per_hour_cap"            // enough bot messages to this customer this hour
+	ReasonWindowClosed          = "window_closed"           // past the platform's interaction window
+	ReasonHumanOwnsConversation = "human_owns_conversation" // a person is answering
+	ReasonCustomerBlocked       = "customer_blocked"        // the customer blocked the bot
+	ReasonFromBot               = "from_bot"                // never answer a bot
 )
 
 // Outgoing is one message to send, as stored in the outbox.
@@ -90,6 +112,9 @@ type Outgoing struct {
 	Action    ActionType
 	Attempts  int
 	CreatedAt time.Time
+	// WindowUntil is the last moment the platform lets the bot send this;
+	// zero means no limit.
+	WindowUntil time.Time
 }
 
 // HistoryEntry is one message of a conversation, in or out.

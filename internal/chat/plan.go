@@ -1,6 +1,9 @@
 package chat
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Outcome summarizes what happened to an event, for history and reports.
 type Outcome string
@@ -19,10 +22,32 @@ const (
 // same transaction that marks the event done.
 type Plan struct {
 	Language   string
-	Sends      []Action // each becomes an outbox row, in this order
+	Sends      []Send   // each becomes an outbox row, in this order
 	Recorded   []Action // tags and ignores: kept with the decision, nothing sent
 	Suppressed []Suppression
 	Handoff    *Action // set when the conversation goes to a human
+	// ContinuesBurst says the event belongs to the customer's previous
+	// burst of messages, whose sends it adds to.
+	ContinuesBurst bool
 	Outcome    Outcome
 	Trace      json.RawMessage
+}
+
+// Send is a planned message that passed the frequency guard, with the
+// reservations that keep it from being sent again too soon.
+type Send struct {
+	Action
+	Reservations []Reservation
+	// WindowUntil is the last moment the platform lets the bot send it
+	// (the interaction window, less a safety margin); zero means no limit.
+	WindowUntil time.Time
+}
+
+// Reservation claims a key (same content to a customer, same rule, the
+// conversation's acknowledgement) until it expires. Keys are unique in the
+// store, so two workers can never both send what one key covers.
+type Reservation struct {
+	Key     string
+	Reason  string // the suppression reason when the key is already taken
+	Expires time.Time
 }

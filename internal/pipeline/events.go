@@ -100,7 +100,8 @@ func (p *Pipeline) handleEvent(ie chat.InboxEvent) {
 }
 
 // plan turns the rules' decision into what will be sent and what is
-// suppressed, with the reason for each suppression.
+// suppressed, with the reason for each suppression: the frequency guard
+// has the last word on every send.
 func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	if !ev.Kind.Decidable() {
 		return chat.Plan{Outcome: chat.OutcomeRecorded}
@@ -110,25 +111,22 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		return chat.Plan{Outcome: chat.OutcomeRecorded, Suppressed: []chat.Suppression{{Reason: chat.ReasonFromBot}}}
 	}
 	d := p.decider.Decide(ev, st, now)
-	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d)}
-	humanOwns := st.Conversation.Status == chat.StatusWaitingForHuman
+	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now)}
+	var sends []chat.Action
 	for _, a := range d.Actions {
 		if !a.Type.Sends() {
 			plan.Recorded = append(plan.Recorded, a)
 			continue
 		}
-		if humanOwns {
-			plan.Suppressed = append(plan.Suppressed, chat.Suppression{Rule: a.Rule, Reason: chat.ReasonHumanOwnsConversation})
-			continue
-		}
-		if a.Type == chat.ActionHandoff {
+		if a.Type == chat.ActionHandoff && st.Conversation.Status != chat.StatusWaitingForHuman {
 			h := a
 			plan.Handoff = &h
 		}
 		if a.Text != "" {
-			plan.Sends = append(plan.Sends, a)
+			sends = append(sends, a)
 		}
 	}
+	plan.Sends, plan.Suppressed = p.guard.Check(ev, st, sends, now)
 	plan.Outcome = outcome(d, plan)
 	return plan
 }

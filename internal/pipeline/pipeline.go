@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/guard"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -25,6 +26,7 @@ type Store interface {
 	MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error
 	RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error
 	FailOutgoing(ctx context.Context, id int64, cause string, customerBlocked bool) error
+	DeferOutgoing(ctx context.Context, id int64, until time.Time) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	ReleaseClaims(ctx context.Context, owner string) error
 }
@@ -49,6 +51,8 @@ type Config struct {
 	Lease            time.Duration // how long a claim holds before another worker may take over
 	SendTimeout      time.Duration // deadline of one platform call
 	PollInterval     time.Duration // how often to look for work nobody announced
+	Guard            guard.Config
+	Limits           map[chat.Platform]Limits // nil means DefaultLimits
 }
 
 func (c *Config) setDefaults() {
@@ -87,6 +91,8 @@ type Pipeline struct {
 	now     func() time.Time
 	log     *slog.Logger
 	owner   string
+	guard   *guard.Guard
+	limiter *limiter
 
 	eventWake chan struct{}
 	sendWake  chan struct{}
@@ -107,6 +113,8 @@ func New(cfg Config, store Store, decider Decider, senders map[string]Sender, no
 	return &Pipeline{
 		cfg: cfg, store: store, decider: decider, senders: senders, now: now, log: log,
 		owner:     newOwnerID(),
+		guard:     guard.New(cfg.Guard),
+		limiter:   newLimiter(cfg.Limits),
 		eventWake: make(chan struct{}, 1),
 		sendWake:  make(chan struct{}, 1),
 		stop:      make(chan struct{}),

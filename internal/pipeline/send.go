@@ -70,6 +70,15 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 		p.retry(m, time.Minute, fmt.Sprintf("bot %s/%s is not running", m.Platform, m.Bot))
 		return
 	}
+	if !m.WindowUntil.IsZero() && p.now().After(m.WindowUntil) {
+		// Too late: the platform's interaction window has closed (say,
+		// after a long outage). Sending now would break its rules.
+		p.fail(m, chat.ReasonWindowClosed, false)
+		return
+	}
+	if !p.waitForSlot(m) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(p.workCtx, p.cfg.SendTimeout)
 	platformID, err := sender.Send(ctx, m)
 	cancel()
@@ -100,6 +109,37 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 			return
 		}
 		p.retry(m, backoff(m.Attempts, time.Second, 5*time.Minute), se.Error())
+	}
+}
+
+// maxInlineWait is how long a sender waits for a rate-limit slot itself;
+// a longer wait hands the message back to the outbox with a due time.
+const maxInlineWait = 2 * time.Second
+
+// waitForSlot holds a send until the platform's limits allow it, so the
+// platform never has to answer 429. It reports whether to send now.
+func (p *Pipeline) waitForSlot(m chat.Outgoing) bool {
+	now := p.now()
+	wait, cancel := p.limiter.reserve(m, now)
+	if wait <= 0 {
+		return true
+	}
+	if wait > maxInlineWait {
+		cancel()
+		if err := p.store.DeferOutgoing(context.Background(), m.ID, now.Add(wait)); err != nil {
+			p.log.Warn("sender: could not defer a rate-limited message; its lease will expire", "outbox", m.ID, "err", err)
+		}
+		return false
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-p.workCtx.Done():
+		cancel()
+		p.retry(m, 0, "interrupted by shutdown")
+		return false
 	}
 }
 

@@ -19,8 +19,9 @@ type outboxRow struct {
 	Rule      string `db:"rule"`
 	Action    string `db:"action"`
 	Text      string `db:"text"`
-	Attempts  int    `db:"attempts"`
-	CreatedAt int64  `db:"created_at"`
+	Attempts    int    `db:"attempts"`
+	CreatedAt   int64  `db:"created_at"`
+	WindowUntil int64  `db:"window_until"`
 }
 
 // ClaimOutgoing leases up to limit messages that are due to owner until
@@ -35,7 +36,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
 			                  AND e.chat_key = o.chat_key AND e.id < o.id)
-			ORDER BY o.id LIMIT ?`, ms(now), ms(now), limit)
+			ORDER BY o.priority DESC, o.id LIMIT ?`, ms(now), ms(now), limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -47,8 +48,8 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
-		q, args, err = sqlx.In(`SELECT id, platform, bot, chat_id, thread_id, reply_to, rule, action, text, attempts, created_at
-			FROM outbox WHERE id IN (?) ORDER BY id`, ids)
+		q, args, err = sqlx.In(`SELECT id, platform, bot, chat_id, thread_id, reply_to, rule, action, text, attempts, created_at, window_until
+			FROM outbox WHERE id IN (?) ORDER BY priority DESC, id`, ids)
 		if err != nil {
 			return err
 		}
@@ -63,6 +64,9 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 			ID: r.ID, Platform: chat.Platform(r.Platform), Bot: r.Bot, ChatID: r.ChatID, ThreadID: r.ThreadID,
 			ReplyTo: r.ReplyTo, Rule: r.Rule, Action: chat.ActionType(r.Action), Text: r.Text,
 			Attempts: r.Attempts, CreatedAt: fromMS(r.CreatedAt),
+		}
+		if r.WindowUntil > 0 {
+			out[i].WindowUntil = fromMS(r.WindowUntil)
 		}
 	}
 	return out, nil
@@ -102,6 +106,9 @@ func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, custom
 			WHERE id = ?`, cause, id); err != nil {
 			return err
 		}
+		if err := releaseReservations(ctx, tx, id); err != nil {
+			return err
+		}
 		if !customerBlocked {
 			return nil
 		}
@@ -128,4 +135,23 @@ func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error)
 		return time.Time{}, false, nil
 	}
 	return fromMS(*v), true, nil
+}
+
+// releaseReservations frees the guard keys a message held, so a message
+// that was never delivered does not block the next attempt at it.
+func releaseReservations(ctx context.Context, tx *sqlx.Tx, outboxID int64) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM guard_reservations WHERE outbox_id = ?`, outboxID)
+	return err
+}
+
+// DeferOutgoing hands a claimed message back to be sent at until, without
+// counting the claim as an attempt: waiting for a rate-limit slot is not a
+// failure.
+func (s *Store) DeferOutgoing(ctx context.Context, id int64, until time.Time) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = MAX(attempts - 1, 0), claimed_by = NULL, claimed_until = NULL
+			WHERE id = ? AND state = 'pending'`, ms(until), id)
+		return err
+	})
+	return unavailable("defer outgoing", err)
 }

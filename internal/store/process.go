@@ -75,6 +75,8 @@ type conversationRow struct {
 	StartedAt        int64  `db:"started_at"`
 	LastCustomerAt   int64  `db:"last_customer_at"`
 	CustomerMessages int    `db:"customer_messages"`
+	LastAlbum        string `db:"last_album"`
+	BurstSends       int    `db:"burst_sends"`
 }
 
 type customerRow struct {
@@ -104,12 +106,15 @@ func (p *processing) loadState() error {
 		return nil
 	}
 	var c conversationRow
-	err := p.tx.GetContext(p.ctx, &c, `SELECT id, status, started_at, last_customer_at, customer_messages
+	err := p.tx.GetContext(p.ctx, &c, `SELECT id, status, started_at, last_customer_at, customer_messages, last_album, burst_sends
 		FROM conversations WHERE conversation_key = ? AND closed_at IS NULL`, ev.ConversationKey())
 	switch {
 	case err == nil:
 		p.conv = &c
 	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	if err := p.loadGuard(); err != nil {
 		return err
 	}
 	idle := p.conv != nil && p.now.Sub(fromMS(p.conv.LastCustomerAt)) >= p.idle
@@ -123,8 +128,39 @@ func (p *processing) loadState() error {
 		Status:           chat.ConversationStatus(c.Status),
 		Started:          fromMS(c.StartedAt),
 		CustomerMessages: c.CustomerMessages,
+		LastCustomerAt:   fromMS(c.LastCustomerAt),
+		LastAlbum:        c.LastAlbum,
+		BurstSends:       c.BurstSends,
 	}
 	return nil
+}
+
+// scope is the customer as the guard keys it.
+func (p *processing) scope() string {
+	ev := p.ev.Event
+	id := ev.Customer.ID
+	if id == "" {
+		id = "chat:" + ev.ChatID
+	}
+	return string(ev.Platform) + "/" + ev.Bot + "/" + id
+}
+
+// loadGuard reads what the frequency guard decides from: the keys taken
+// for this customer and how many messages the bot sent them in the last
+// hour. Inside the event's transaction this is consistent; the keys'
+// uniqueness is the backstop where it is not.
+func (p *processing) loadGuard() error {
+	var keys []string
+	if err := p.tx.SelectContext(p.ctx, &keys, `SELECT key FROM guard_reservations WHERE scope = ? AND expires_at > ?`,
+		p.scope(), ms(p.now)); err != nil {
+		return err
+	}
+	p.state.Customer.Reserved = make(map[string]bool, len(keys))
+	for _, k := range keys {
+		p.state.Customer.Reserved[k] = true
+	}
+	return p.tx.GetContext(p.ctx, &p.state.Customer.SentLastHour, `SELECT COUNT(*) FROM outbox
+		WHERE scope = ? AND created_at > ? AND state <> 'failed'`, p.scope(), ms(p.now.Add(-time.Hour)))
 }
 
 // loadCounts counts the customer's recent messages, across conversations.
@@ -171,7 +207,18 @@ func (p *processing) apply(plan chat.Plan) error {
 	if err != nil {
 		return fmt.Errorf("save decision: %w", err)
 	}
-	for _, a := range plan.Sends {
+	sent := 0
+	for _, snd := range plan.Sends {
+		if ok, reason, err := p.reserve(snd); err != nil {
+			return fmt.Errorf("reserve: %w", err)
+		} else if !ok {
+			// Another worker took a key between our read and now.
+			if _, err := p.tx.ExecContext(p.ctx, `INSERT INTO decision_actions (decision_id, rule, action, suppressed) VALUES (?, ?, ?, ?)`,
+				decisionID, snd.Rule, string(snd.Type), reason); err != nil {
+				return fmt.Errorf("save decision: %w", err)
+			}
+			continue
+		}
 		replyTo := ""
 		if ev.ChatType != chat.ChatPrivate {
 			// In a group, quote the customer's message so it is clear whom the bot answers.
@@ -179,16 +226,30 @@ func (p *processing) apply(plan chat.Plan) error {
 		}
 		var outboxID int64
 		err := p.tx.GetContext(p.ctx, &outboxID, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, thread_id, reply_to,
-			rule, action, text, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			rule, action, text, next_attempt_at, created_at, scope, window_until, priority)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			nullID(convID), p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID, chat.ChatKey(ev.Platform, ev.Bot, ev.ChatID), ev.ThreadID, replyTo,
-			a.Rule, string(a.Type), a.Text, ms(p.now), ms(p.now))
+			snd.Rule, string(snd.Type), snd.Text, ms(p.now), ms(p.now), p.scope(), msOrZero(snd.WindowUntil), priority(snd.Priority))
 		if err != nil {
 			return fmt.Errorf("queue reply: %w", err)
 		}
+		if len(snd.Reservations) > 0 {
+			q, args, err := sqlx.In(`UPDATE guard_reservations SET outbox_id = ? WHERE key IN (?)`, outboxID, reservationKeys(snd))
+			if err != nil {
+				return err
+			}
+			if _, err := p.tx.ExecContext(p.ctx, q, args...); err != nil {
+				return fmt.Errorf("reserve: %w", err)
+			}
+		}
 		if _, err := p.tx.ExecContext(p.ctx, `INSERT INTO decision_actions (decision_id, rule, action, outbox_id) VALUES (?, ?, ?, ?)`,
-			decisionID, a.Rule, string(a.Type), outboxID); err != nil {
+			decisionID, snd.Rule, string(snd.Type), outboxID); err != nil {
 			return fmt.Errorf("save decision: %w", err)
 		}
+		sent++
+	}
+	if err := p.saveBurst(convID, sent, plan.ContinuesBurst); err != nil {
+		return fmt.Errorf("save burst: %w", err)
 	}
 	for _, a := range plan.Recorded {
 		if _, err := p.tx.ExecContext(p.ctx, `INSERT INTO decision_actions (decision_id, rule, action, detail) VALUES (?, ?, ?, ?)`,
@@ -203,6 +264,82 @@ func (p *processing) apply(plan chat.Plan) error {
 		}
 	}
 	return nil
+}
+
+// reserve takes a send's keys. A key is free when nobody holds it or its
+// holder expired; the conditional upsert makes taking it atomic. If any key
+// is held, none is taken and the send is suppressed with that key's reason.
+func (p *processing) reserve(snd chat.Send) (ok bool, reason string, err error) {
+	for _, r := range snd.Reservations {
+		res, err := p.tx.ExecContext(p.ctx, `INSERT INTO guard_reservations (key, scope, expires_at, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET scope = excluded.scope, outbox_id = NULL, expires_at = excluded.expires_at, created_at = excluded.created_at
+			WHERE guard_reservations.expires_at <= ?`, r.Key, p.scope(), ms(r.Expires), ms(p.now), ms(p.now))
+		if err != nil {
+			return false, "", err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return false, "", err
+		} else if n == 0 {
+			return false, r.Reason, p.releaseTaken(snd, r.Key)
+		}
+	}
+	return true, "", nil
+}
+
+// releaseTaken gives back the keys of snd taken before the one held elsewhere.
+func (p *processing) releaseTaken(snd chat.Send, held string) error {
+	for _, r := range snd.Reservations {
+		if r.Key == held {
+			return nil
+		}
+		if _, err := p.tx.ExecContext(p.ctx, `DELETE FROM guard_reservations WHERE key = ? AND outbox_id IS NULL`, r.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveBurst remembers the message for burst detection: a burst's sends
+// accumulate, a new message that is not part of one starts at zero.
+func (p *processing) saveBurst(convID int64, sent int, inBurst bool) error {
+	ev := p.ev.Event
+	if convID == 0 || !ev.Kind.Decidable() {
+		return nil
+	}
+	set := `burst_sends = ?, last_album = ?`
+	if inBurst {
+		set = `burst_sends = burst_sends + ?, last_album = ?`
+	}
+	_, err := p.tx.ExecContext(p.ctx, `UPDATE conversations SET `+set+` WHERE id = ?`, sent, ev.AlbumID, convID)
+	return err
+}
+
+func reservationKeys(snd chat.Send) []string {
+	keys := make([]string, len(snd.Reservations))
+	for i, r := range snd.Reservations {
+		keys[i] = r.Key
+	}
+	return keys
+}
+
+func msOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
+}
+
+// priority orders sends under a burst: urgent handoffs first.
+func priority(p string) int {
+	switch p {
+	case "critical":
+		return 3
+	case "high":
+		return 2
+	case "medium":
+		return 1
+	}
+	return 0
 }
 
 func (p *processing) saveCustomer() error {

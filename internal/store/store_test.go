@@ -141,7 +141,7 @@ func noop(chat.State) (chat.Plan, error) { return chat.Plan{Outcome: chat.Outcom
 
 func reply(rule, text string) func(chat.State) (chat.Plan, error) {
 	return func(chat.State) (chat.Plan, error) {
-		return chat.Plan{Outcome: chat.OutcomeAnswered, Sends: []chat.Action{{Type: chat.ActionReply, Rule: rule, Text: text}}}, nil
+		return chat.Plan{Outcome: chat.OutcomeAnswered, Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: rule, Text: text}}}}, nil
 	}
 }
 
@@ -257,7 +257,7 @@ func TestOutboxPerChatOrderAndRetry(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		ie := claimOne(t, s, t0)
 		twoReplies := func(chat.State) (chat.Plan, error) {
-			return chat.Plan{Sends: []chat.Action{{Type: chat.ActionAck, Rule: "ack", Text: ie.Text + "-1"}, {Type: chat.ActionReply, Rule: "r", Text: ie.Text + "-2"}}}, nil
+			return chat.Plan{Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionAck, Rule: "ack", Text: ie.Text + "-1"}}, {Action: chat.Action{Type: chat.ActionReply, Rule: "r", Text: ie.Text + "-2"}}}}, nil
 		}
 		if err := s.ProcessEvent(ctx, ie, t0, time.Hour, twoReplies); err != nil {
 			t.Fatal(err)
