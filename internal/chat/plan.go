@@ -29,8 +29,8 @@ type Plan struct {
 	// ContinuesBurst says the event belongs to the customer's previous
 	// burst of messages, whose sends it adds to.
 	ContinuesBurst bool
-	Outcome    Outcome
-	Trace      json.RawMessage
+	Outcome        Outcome
+	Trace          json.RawMessage
 }
 
 // Send is a planned message that passed the frequency guard, with the

@@ -10,15 +10,15 @@ import (
 )
 
 type outboxRow struct {
-	ID        int64  `db:"id"`
-	Platform  string `db:"platform"`
-	Bot       string `db:"bot"`
-	ChatID    string `db:"chat_id"`
-	ThreadID  string `db:"thread_id"`
-	ReplyTo   string `db:"reply_to"`
-	Rule      string `db:"rule"`
-	Action    string `db:"action"`
-	Text      string `db:"text"`
+	ID          int64  `db:"id"`
+	Platform    string `db:"platform"`
+	Bot         string `db:"bot"`
+	ChatID      string `db:"chat_id"`
+	ThreadID    string `db:"thread_id"`
+	ReplyTo     string `db:"reply_to"`
+	Rule        string `db:"rule"`
+	Action      string `db:"action"`
+	Text        string `db:"text"`
 	Attempts    int    `db:"attempts"`
 	CreatedAt   int64  `db:"created_at"`
 	WindowUntil int64  `db:"window_until"`
