@@ -119,7 +119,8 @@ func (r *Rules) decideCandidates(d *Decision, sc *scratch, ev chat.Event) {
 func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []chat.Action {
 	for _, a := range ru.actions {
 		for _, text := range r.render(a.text, ru, sc, ev) {
-			out = append(out, chat.Action{Type: a.typ, Rule: ru.id, Text: text, Priority: a.priority, Team: a.team})
+			out = append(out, chat.Action{Type: a.typ, Rule: ru.id, Text: text, Priority: a.priority, Team: a.team,
+				Cooldown: ru.cooldown, AllowWhileHuman: ru.whileHuman})
 		}
 		if len(a.text) == 0 {
 			out = append(out, chat.Action{Type: a.typ, Rule: ru.id, Priority: a.priority, Team: a.team})

@@ -36,6 +36,10 @@ type ruleYAML struct {
 	Ignore   *bool         `yaml:"ignore"`
 	Variants str           `yaml:"variants"`
 	Continue *bool         `yaml:"continue"`
+	Cooldown str           `yaml:"cooldown"`
+	// AllowWhileHuman lets the rule's messages through while a person owns
+	// the conversation (an out-of-hours note, say).
+	AllowWhileHuman *bool `yaml:"allow_while_human"`
 }
 
 type handoffYAML struct {

@@ -51,6 +51,10 @@ type rule struct {
 	ignore  bool
 	all     bool // send every variant instead of one
 	stop    bool
+	// cooldown overrides the guard's rule cooldown (negative: none);
+	// whileHuman lets the rule send while a person owns the conversation.
+	cooldown   time.Duration
+	whileHuman bool
 }
 
 type actionSpec struct {
@@ -329,6 +333,18 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	if len(ru.actions) == 0 && len(ru.tags) == 0 && !ru.ignore && ry.ID.Value != "" {
 		errs.add(ry.ID.Line, ry.ID.Col, "%sdoes nothing: give it a reply, ack, handoff, tag or ignore", at)
 	}
+	if v := ry.Cooldown.Value; v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil || d < 0:
+			errs.add(ry.Cooldown.Line, ry.Cooldown.Col, "%scooldown %q is not a duration like 30m or 2h (0s turns it off)", at, v)
+		case d == 0:
+			ru.cooldown = -1
+		default:
+			ru.cooldown = d
+		}
+	}
+	ru.whileHuman = ry.AllowWhileHuman != nil && *ry.AllowWhileHuman
 	ru.stop = stops
 	if ry.Continue != nil {
 		ru.stop = !*ry.Continue

@@ -20,6 +20,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bots/telegram"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
+	"github.com/frontdesk-bot/frontdesk/internal/guard"
 	"github.com/frontdesk-bot/frontdesk/internal/httpapi"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
@@ -33,6 +34,9 @@ type Options struct {
 	Now func() time.Time
 	// PollInterval overrides how often idle workers look for work.
 	PollInterval time.Duration
+	// Limits overrides the platforms' send limits (tests against a fake
+	// platform with scaled limits; a local Bot API server without limits).
+	Limits map[chat.Platform]pipeline.Limits
 }
 
 // App is one running frontdesk.
@@ -123,6 +127,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		ConversationIdle: time.Duration(cfg.Pipeline.ConversationIdle),
 		SendAttempts:     cfg.Pipeline.SendAttempts,
 		PollInterval:     opt.PollInterval,
+		Guard:            guardConfig(cfg.Guard),
+		Limits:           opt.Limits,
 	}, st, &a.rules, senders, opt.Now, log)
 	inbox.pipe = a.pipe
 	for _, b := range polling {
@@ -148,6 +154,24 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+func guardConfig(g config.Guard) guard.Config {
+	out := guard.Config{
+		ContentCooldown: time.Duration(g.ContentCooldown),
+		RuleCooldown:    time.Duration(g.RuleCooldown),
+		PerMessage:      g.PerMessage,
+		PerHour:         g.PerHour,
+		Margin:          time.Duration(g.WindowMargin),
+		Debounce:        time.Duration(g.Debounce),
+	}
+	if len(g.Window) > 0 {
+		out.Window = map[chat.Platform]time.Duration{}
+		for p, d := range g.Window {
+			out.Window[chat.Platform(p)] = time.Duration(d)
+		}
+	}
+	return out
 }
 
 // Start listens on the configured address and starts the pipeline and the

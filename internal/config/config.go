@@ -32,6 +32,7 @@ type Config struct {
 	AdminToken string   `yaml:"admin_token"`
 	Bots       []Bot    `yaml:"bots"`
 	Pipeline   Pipeline `yaml:"pipeline"`
+	Guard      Guard    `yaml:"guard"`
 
 	// Path is the file the config was loaded from.
 	Path string `yaml:"-"`
@@ -64,6 +65,17 @@ type Pipeline struct {
 	ConversationIdle Duration `yaml:"conversation_idle"`
 	// SendAttempts is how many times a reply is tried before it is given up.
 	SendAttempts int `yaml:"send_attempts"`
+}
+
+// Guard configures the frequency guard. Zero values mean the defaults.
+type Guard struct {
+	ContentCooldown Duration            `yaml:"content_cooldown"` // same text to a customer (10m)
+	RuleCooldown    Duration            `yaml:"rule_cooldown"`    // same rule for a customer (10m)
+	PerMessage      int                 `yaml:"per_message"`      // bot messages per customer message or burst (2)
+	PerHour         int                 `yaml:"per_hour"`         // bot messages per customer per hour (10)
+	Window          map[string]Duration `yaml:"window"`           // interaction window per platform (48h)
+	WindowMargin    Duration            `yaml:"window_margin"`    // kept back from the window (1h)
+	Debounce        Duration            `yaml:"debounce"`         // messages this close form one burst (2s)
 }
 
 // Bot modes.

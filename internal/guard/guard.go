@@ -163,19 +163,9 @@ func (g *Guard) Check(ev chat.Event, st chat.State, planned []chat.Action, now t
 // rule for the customer, and for an acknowledgement the conversation's one
 // acknowledgement.
 func (g *Guard) reservations(a chat.Action, customer string, ev chat.Event, conv chat.Conversation, now time.Time) []chat.Reservation {
-	res := []chat.Reservation{{
-		Key:     "content/" + customer + "/" + contentHash(a.Text),
-		Reason:  chat.ReasonDuplicateContent,
-		Expires: now.Add(g.cfg.ContentCooldown),
-	}}
-	cooldown := g.cfg.RuleCooldown
-	if a.Cooldown != 0 {
-		cooldown = a.Cooldown
-	}
-	if cooldown > 0 && a.Rule != "" {
-		res = append(res, chat.Reservation{Key: "rule/" + customer + "/" + a.Rule, Reason: chat.ReasonRuleCooldown, Expires: now.Add(cooldown)})
-	}
+	var res []chat.Reservation
 	if a.Type == chat.ActionAck {
+		// First, so a repeated acknowledgement is reported as such.
 		started := conv.Started
 		if conv.New || started.IsZero() {
 			started = now
@@ -185,6 +175,18 @@ func (g *Guard) reservations(a chat.Action, customer string, ev chat.Event, conv
 			Reason:  chat.ReasonAckAlreadySent,
 			Expires: now.Add(g.cfg.AckKeep),
 		})
+	}
+	res = append(res, chat.Reservation{
+		Key:     "content/" + customer + "/" + contentHash(a.Text),
+		Reason:  chat.ReasonDuplicateContent,
+		Expires: now.Add(g.cfg.ContentCooldown),
+	})
+	cooldown := g.cfg.RuleCooldown
+	if a.Cooldown != 0 {
+		cooldown = a.Cooldown
+	}
+	if cooldown > 0 && a.Rule != "" {
+		res = append(res, chat.Reservation{Key: "rule/" + customer + "/" + a.Rule, Reason: chat.ReasonRuleCooldown, Expires: now.Add(cooldown)})
 	}
 	return res
 }
