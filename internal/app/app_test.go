@@ -74,7 +74,7 @@ func start(t *testing.T, cfg *config.Config, fake *telegramtest.Server) *harness
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: &http.Client{Timeout: 10 * time.Second}}
+	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
 	t.Cleanup(func() { h.stop(5 * time.Second) })
 	return h
 }
@@ -382,4 +382,10 @@ func TestPollingMode(t *testing.T) {
 		t.Error("polling mode did not remove the webhook first (getUpdates fails while one is set)")
 	}
 	h.waitIdle(h.app.Store())
+}
+
+// newClient is an HTTP client for posting to the app; keep-alive
+// connections spare the burst tests a TCP handshake per update.
+func newClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 }

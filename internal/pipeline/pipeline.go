@@ -60,7 +60,7 @@ func (c *Config) setDefaults() {
 		c.Workers = 4
 	}
 	if c.Senders <= 0 {
-		c.Senders = 16
+		c.Senders = 64
 	}
 	if c.ConversationIdle <= 0 {
 		c.ConversationIdle = 24 * time.Hour

@@ -92,9 +92,23 @@ func (s *Store) acceptLoop() {
 
 func (s *Store) insertBatch(batch []acceptReq) error {
 	now := ms(s.Now())
+	ctx := context.Background()
+	// Pin the writer connection so the stricter pragma covers exactly this
+	// commit; the other writers' transactions run between batches.
+	conn, err := s.w.Connx(ctx)
+	if err != nil {
+		return unavailable("accept", err)
+	}
+	defer conn.Close()
+	if s.acceptSync != s.sync {
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+s.acceptSync); err != nil {
+			return unavailable("accept", err)
+		}
+		defer conn.ExecContext(ctx, "PRAGMA synchronous = "+s.sync)
+	}
 	// A request whose caller gave up is still inserted: the platform will
 	// retry it, and the retry must find it (or insert it) either way.
-	err := s.inTx(context.Background(), func(tx *sqlx.Tx) error {
+	err = inConnTx(ctx, conn, func(tx *sqlx.Tx) error {
 		stmt, err := tx.Preparex(`INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, external_id) DO NOTHING`)
 		if err != nil {
@@ -119,6 +133,18 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 		return nil
 	})
 	return unavailable("accept", err)
+}
+
+func inConnTx(ctx context.Context, conn *sqlx.Conn, fn func(tx *sqlx.Tx) error) error {
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // ClaimEvents leases up to limit pending events to owner until now+lease.

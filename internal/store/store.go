@@ -35,6 +35,8 @@ type Store struct {
 	// Now is the store's clock, for the times it records on its own.
 	Now func() time.Time
 
+	acceptSync, sync string // synchronous pragmas for inbox inserts and the rest
+
 	accepts    chan acceptReq
 	stop       chan struct{}
 	writerDone chan struct{} // closed when the group-commit writer has exited
@@ -44,8 +46,14 @@ type Store struct {
 
 // Options tune Open. The zero value is the production default.
 type Options struct {
-	// Synchronous is SQLite's synchronous pragma: FULL (default) makes every
-	// committed inbox row survive a power cut; group commit keeps it cheap.
+	// AcceptSynchronous is SQLite's synchronous pragma for inbox inserts:
+	// FULL (default) makes every update Telegram was told 200 for survive a
+	// power cut; group commit keeps that cheap.
+	AcceptSynchronous string
+	// Synchronous is the pragma for everything else (decisions, sends):
+	// NORMAL (default) in WAL mode survives any process crash and loses at
+	// most the last moments of bookkeeping in a power cut, which the inbox
+	// replays. Tests set OFF.
 	Synchronous string
 	Readers     int
 }
@@ -53,8 +61,14 @@ type Options struct {
 // OpenSQLite opens (creating if needed) the SQLite database at path and
 // brings its schema up to date.
 func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.AcceptSynchronous == "" {
+		opt.AcceptSynchronous = "FULL"
+		if opt.Synchronous != "" {
+			opt.AcceptSynchronous = opt.Synchronous
+		}
+	}
 	if opt.Synchronous == "" {
-		opt.Synchronous = "FULL"
+		opt.Synchronous = "NORMAL"
 	}
 	if opt.Readers <= 0 {
 		opt.Readers = 4
@@ -82,7 +96,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(opt.Readers)
-	s := &Store{w: w, r: r, Now: time.Now, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
+	s := &Store{w: w, r: r, Now: time.Now, acceptSync: opt.AcceptSynchronous, sync: opt.Synchronous, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
