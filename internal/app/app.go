@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		PollInterval:     opt.PollInterval,
 		Guard:            guardConfig(cfg.Guard),
 		Limits:           opt.Limits,
+		Observer:         newPipelineMetrics(a.metrics),
 	}, st, &a.rules, senders, opt.Now, log)
 	inbox.pipe = a.pipe
 	for _, b := range polling {

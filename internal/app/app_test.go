@@ -389,3 +389,28 @@ func TestPollingMode(t *testing.T) {
 func newClient() *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 }
+
+func TestMetricsCountDecisionsAndSuppressions(t *testing.T) {
+	h := newHarness(t)
+	h.post(update(1, 77, "en", "how do I get a refund"), secret)
+	h.post(update(2, 77, "en", "how do I get a refund"), secret) // the same answer again: suppressed
+	if _, err := h.fake.WaitSent(1, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	h.waitIdle(h.app.Store())
+	resp, err := h.client.Get("http://" + h.app.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`frontdesk_decisions_total{outcome="answered"} 1`,
+		`frontdesk_guard_suppressions_total{reason="duplicate_content"} 1`,
+		`frontdesk_sends_total{platform="telegram",result="sent"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}

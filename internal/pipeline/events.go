@@ -82,11 +82,15 @@ func (p *Pipeline) safePlan(ev chat.Event, st chat.State, now time.Time) (plan c
 // event goes back to the inbox to be tried again later.
 func (p *Pipeline) handleEvent(ie chat.InboxEvent) {
 	now := p.now()
+	var plan chat.Plan
 	err := p.store.ProcessEvent(p.workCtx, ie, now, p.cfg.ConversationIdle, func(st chat.State) (chat.Plan, error) {
-		return p.safePlan(ie.Event, st, now)
+		var err error
+		plan, err = p.safePlan(ie.Event, st, now)
+		return plan, err
 	})
 	switch {
 	case err == nil:
+		p.cfg.Observer.Decided(plan.Outcome, plan.Suppressed)
 		p.wakeSender()
 	case errors.Is(err, chat.ErrAlreadyDone):
 		// Another worker finished it after our lease expired; nothing to do.

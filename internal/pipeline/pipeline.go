@@ -41,6 +41,18 @@ type Sender interface {
 	Send(ctx context.Context, out chat.Outgoing) (platformMessageID string, err error)
 }
 
+// Observer is told what the pipeline decides and sends, for metrics. Its
+// methods must be cheap and safe for concurrent use.
+type Observer interface {
+	Decided(outcome chat.Outcome, suppressed []chat.Suppression)
+	Sent(platform chat.Platform, result string) // "sent", "retry", "rate_limited", "failed", "blocked", "window_closed"
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Decided(chat.Outcome, []chat.Suppression) {}
+func (nopObserver) Sent(chat.Platform, string)               {}
+
 // Config tunes the pipeline.
 type Config struct {
 	Workers          int           // events decided at once
@@ -53,6 +65,7 @@ type Config struct {
 	PollInterval     time.Duration // how often to look for work nobody announced
 	Guard            guard.Config
 	Limits           map[chat.Platform]Limits // nil means DefaultLimits
+	Observer         Observer                 // nil means none
 }
 
 func (c *Config) setDefaults() {
@@ -79,6 +92,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 }
 

@@ -74,6 +74,7 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 		// Too late: the platform's interaction window has closed (say,
 		// after a long outage). Sending now would break its rules.
 		p.fail(m, chat.ReasonWindowClosed, false)
+		p.cfg.Observer.Sent(m.Platform, "window_closed")
 		return
 	}
 	if !p.waitForSlot(m) {
@@ -84,6 +85,7 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 	cancel()
 	if err == nil {
 		p.recordSent(m, platformID)
+		p.cfg.Observer.Sent(m.Platform, "sent")
 		return
 	}
 	if p.workCtx.Err() != nil {
@@ -98,16 +100,21 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 	}
 	switch se.Kind {
 	case chat.SendRateLimited:
+		p.cfg.Observer.Sent(m.Platform, "rate_limited")
 		p.retry(m, se.RetryAfter, se.Error())
 	case chat.SendBlocked:
+		p.cfg.Observer.Sent(m.Platform, "blocked")
 		p.fail(m, se.Error(), true)
 	case chat.SendPermanent:
+		p.cfg.Observer.Sent(m.Platform, "failed")
 		p.fail(m, se.Error(), false)
 	default:
 		if m.Attempts >= p.cfg.SendAttempts {
+			p.cfg.Observer.Sent(m.Platform, "failed")
 			p.fail(m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, se.Error()), false)
 			return
 		}
+		p.cfg.Observer.Sent(m.Platform, "retry")
 		p.retry(m, backoff(m.Attempts, time.Second, 5*time.Minute), se.Error())
 	}
 }

@@ -160,7 +160,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	var rows []row
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var ids []int64
-		err := tx.SelectContext(ctx, &ids, `SELECT i.id FROM inbox i
+		err := s.sel(ctx, tx, &ids, `SELECT i.id FROM inbox i
 			WHERE i.state = 'pending' AND i.next_attempt_at <= ?
 			  AND (i.claimed_until IS NULL OR i.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending'
@@ -173,14 +173,14 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := s.exec(ctx, tx, q, args...); err != nil {
 			return err
 		}
 		q, args, err = sqlx.In(`SELECT id, event, raw, received_at FROM inbox WHERE id IN (?) ORDER BY id`, ids)
 		if err != nil {
 			return err
 		}
-		return tx.SelectContext(ctx, &rows, q, args...)
+		return s.sel(ctx, tx, &rows, q, args...)
 	})
 	if err != nil {
 		return nil, unavailable("claim events", err)
@@ -201,7 +201,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 // maxAttempts it is marked failed so it no longer holds up its conversation.
 func (s *Store) RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE inbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+		_, err := s.exec(ctx, tx, `UPDATE inbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
 			claimed_by = NULL, claimed_until = NULL,
 			state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE state END
 			WHERE id = ? AND state = 'pending'`, cause, ms(next), maxAttempts, id)
@@ -214,10 +214,10 @@ func (s *Store) RetryEvent(ctx context.Context, id int64, next time.Time, cause 
 // the next start need not wait for the leases to expire.
 func (s *Store) ReleaseClaims(ctx context.Context, owner string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE inbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'pending'`, owner); err != nil {
+		if _, err := s.exec(ctx, tx, `UPDATE inbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'pending'`, owner); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'pending'`, owner)
+		_, err := s.exec(ctx, tx, `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'pending'`, owner)
 		return err
 	})
 	return unavailable("release claims", err)

@@ -31,7 +31,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	var rows []outboxRow
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var ids []int64
-		err := tx.SelectContext(ctx, &ids, `SELECT o.id FROM outbox o
+		err := s.sel(ctx, tx, &ids, `SELECT o.id FROM outbox o
 			WHERE o.state = 'pending' AND o.next_attempt_at <= ?
 			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
@@ -45,7 +45,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := s.exec(ctx, tx, q, args...); err != nil {
 			return err
 		}
 		q, args, err = sqlx.In(`SELECT id, platform, bot, chat_id, thread_id, reply_to, rule, action, text, attempts, created_at, window_until
@@ -53,7 +53,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 		if err != nil {
 			return err
 		}
-		return tx.SelectContext(ctx, &rows, q, args...)
+		return s.sel(ctx, tx, &rows, q, args...)
 	})
 	if err != nil {
 		return nil, unavailable("claim outgoing", err)
@@ -75,11 +75,11 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 // MarkSent records a successful send and adds it to the conversation's history.
 func (s *Store) MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', platform_message_id = ?, sent_at = ?,
+		if _, err := s.exec(ctx, tx, `UPDATE outbox SET state = 'sent', platform_message_id = ?, sent_at = ?,
 			claimed_by = NULL, claimed_until = NULL, last_error = '' WHERE id = ?`, platformMessageID, ms(now), id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at)
+		_, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at)
 			SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at FROM outbox
 			WHERE id = ? AND conversation_id IS NOT NULL`, id)
 		return err
@@ -91,7 +91,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, platformMessageID string
 // It stays at the head of its chat, so later messages wait for it.
 func (s *Store) RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, last_error = ?, claimed_by = NULL, claimed_until = NULL
+		_, err := s.exec(ctx, tx, `UPDATE outbox SET next_attempt_at = ?, last_error = ?, claimed_by = NULL, claimed_until = NULL
 			WHERE id = ? AND state = 'pending'`, ms(next), cause, id)
 		return err
 	})
@@ -102,17 +102,17 @@ func (s *Store) RetryOutgoing(ctx context.Context, id int64, next time.Time, cau
 // bot, the customer is marked so nothing more is planned for them.
 func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, customerBlocked bool) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', last_error = ?, claimed_by = NULL, claimed_until = NULL
+		if _, err := s.exec(ctx, tx, `UPDATE outbox SET state = 'failed', last_error = ?, claimed_by = NULL, claimed_until = NULL
 			WHERE id = ?`, cause, id); err != nil {
 			return err
 		}
-		if err := releaseReservations(ctx, tx, id); err != nil {
+		if err := s.releaseReservations(ctx, tx, id); err != nil {
 			return err
 		}
 		if !customerBlocked {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE customers SET blocked = 1 WHERE id = (
+		_, err := s.exec(ctx, tx, `UPDATE customers SET blocked = 1 WHERE id = (
 			SELECT c.customer_id FROM outbox o JOIN conversations c ON c.id = o.conversation_id WHERE o.id = ?)`, id)
 		return err
 	})
@@ -139,8 +139,8 @@ func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error)
 
 // releaseReservations frees the guard keys a message held, so a message
 // that was never delivered does not block the next attempt at it.
-func releaseReservations(ctx context.Context, tx *sqlx.Tx, outboxID int64) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM guard_reservations WHERE outbox_id = ?`, outboxID)
+func (s *Store) releaseReservations(ctx context.Context, tx *sqlx.Tx, outboxID int64) error {
+	_, err := s.exec(ctx, tx, `DELETE FROM guard_reservations WHERE outbox_id = ?`, outboxID)
 	return err
 }
 
@@ -149,7 +149,7 @@ func releaseReservations(ctx context.Context, tx *sqlx.Tx, outboxID int64) error
 // failure.
 func (s *Store) DeferOutgoing(ctx context.Context, id int64, until time.Time) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = MAX(attempts - 1, 0), claimed_by = NULL, claimed_until = NULL
+		_, err := s.exec(ctx, tx, `UPDATE outbox SET next_attempt_at = ?, attempts = MAX(attempts - 1, 0), claimed_by = NULL, claimed_until = NULL
 			WHERE id = ? AND state = 'pending'`, ms(until), id)
 		return err
 	})

@@ -36,6 +36,10 @@ type Store struct {
 	Now func() time.Time
 
 	acceptSync, sync string // synchronous pragmas for inbox inserts and the rest
+	stmts            stmtCache
+	// skipGuardState leaves out the guard's reads, only so a benchmark can
+	// measure what the guard costs.
+	skipGuardState bool
 
 	accepts    chan acceptReq
 	stop       chan struct{}
@@ -122,6 +126,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 func (s *Store) Close() error {
 	s.closed.Do(func() { close(s.stop) })
 	s.wg.Wait()
+	s.closeStmts()
 	return errors.Join(s.w.Close(), s.r.Close())
 }
 
@@ -148,6 +153,7 @@ func unavailable(op string, err error) error {
 
 // inTx runs fn in a write transaction.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	defer s.preparePending(context.WithoutCancel(ctx))
 	tx, err := s.w.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
