@@ -140,7 +140,8 @@ func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error)
 // releaseReservations frees the guard keys a message held, so a message
 // that was never delivered does not block the next attempt at it.
 func (s *Store) releaseReservations(ctx context.Context, tx *sqlx.Tx, outboxID int64) error {
-	_, err := s.exec(ctx, tx, `DELETE FROM guard_reservations WHERE outbox_id = ?`, outboxID)
+	_, err := s.exec(ctx, tx, `DELETE FROM guard_reservations
+		WHERE scope = (SELECT scope FROM outbox WHERE id = ?) AND outbox_id = ?`, outboxID, outboxID)
 	return err
 }
 

@@ -314,7 +314,7 @@ func (p *processing) reserve(snd chat.Send, outboxID int64) (reason string, err 
 			break
 		}
 	}
-	_, err = p.s.exec(p.ctx, p.tx, `DELETE FROM guard_reservations WHERE outbox_id = ?`, outboxID)
+	_, err = p.s.exec(p.ctx, p.tx, `DELETE FROM guard_reservations WHERE scope = ? AND outbox_id = ?`, p.scope(), outboxID)
 	return reason, err
 }
 
