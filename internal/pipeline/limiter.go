@@ -24,9 +24,10 @@ type Limits struct {
 
 // DefaultLimits are Telegram's documented limits (about 1 message per second
 // per chat, 20 per minute per group, 30 per second per bot), kept inside:
-// 95% of the rates, and smaller bursts than the platform allows.
+// 95% of the rates, and bursts well below the platform's, whose difference
+// absorbs sends that scheduling delays bunch together.
 var DefaultLimits = map[chat.Platform]Limits{
-	chat.Telegram: {PerChat: 1, PerChatBurst: 2, PerGroupPerMinute: 19, PerGroupBurst: 15, PerBot: 28.5, PerBotBurst: 20},
+	chat.Telegram: {PerChat: 1, PerChatBurst: 2, PerGroupPerMinute: 19, PerGroupBurst: 15, PerBot: 28.5, PerBotBurst: 10},
 }
 
 // Scale multiplies every rate by f (bursts stay), for tests against a fake
@@ -61,21 +62,15 @@ func newLimiter(limits map[chat.Platform]Limits) *limiter {
 	return &limiter{limits: limits, bots: map[string]*rate.Limiter{}, chats: map[string]*chatLimiter{}}
 }
 
-// reserve books a send to m's chat and returns how long to wait before
-// sending it; cancel gives the booking back if the send does not happen.
-func (l *limiter) reserve(m chat.Outgoing, now time.Time) (wait time.Duration, cancel func()) {
+// reserveChat books m's turn in its chat and returns how long until it; a
+// chat's messages go one at a time, so its bucket sees them in order.
+func (l *limiter) reserveChat(m chat.Outgoing, now time.Time) (wait time.Duration, cancel func()) {
 	lim, ok := l.limits[m.Platform]
 	if !ok {
 		return 0, func() {}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	botKey := string(m.Platform) + "/" + m.Bot
-	bot, ok := l.bots[botKey]
-	if !ok {
-		bot = rate.NewLimiter(rate.Limit(lim.PerBot), lim.PerBotBurst)
-		l.bots[botKey] = bot
-	}
 	chatKey := chat.ChatKey(m.Platform, m.Bot, m.ChatID)
 	c, ok := l.chats[chatKey]
 	if !ok {
@@ -88,14 +83,36 @@ func (l *limiter) reserve(m chat.Outgoing, now time.Time) (wait time.Duration, c
 	}
 	c.lastUsed = now
 	l.sweepIdle(now)
-	rb := bot.ReserveN(now, 1)
 	rc := c.l.ReserveN(now, 1)
-	wait = max(rb.DelayFrom(now), rc.DelayFrom(now))
-	return wait, func() {
+	return rc.DelayFrom(now), func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		rc.CancelAt(now)
+	}
+}
+
+// reserveBot books a bot-wide token. It must be called when the message is
+// otherwise ready to go: a token taken while the message still waited for
+// its chat would count it as sent too early, and the bot's real sends would
+// bunch up beyond the platform's limit.
+func (l *limiter) reserveBot(m chat.Outgoing, now time.Time) (wait time.Duration, cancel func()) {
+	lim, ok := l.limits[m.Platform]
+	if !ok {
+		return 0, func() {}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	botKey := string(m.Platform) + "/" + m.Bot
+	bot, ok := l.bots[botKey]
+	if !ok {
+		bot = rate.NewLimiter(rate.Limit(lim.PerBot), lim.PerBotBurst)
+		l.bots[botKey] = bot
+	}
+	rb := bot.ReserveN(now, 1)
+	return rb.DelayFrom(now), func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		rb.CancelAt(now)
-		rc.CancelAt(now)
 	}
 }
 

@@ -124,16 +124,27 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 const maxInlineWait = 2 * time.Second
 
 // waitForSlot holds a send until the platform's limits allow it, so the
-// platform never has to answer 429. It reports whether to send now.
+// platform never has to answer 429: first the message's turn in its chat,
+// then a bot-wide token taken at the moment it can really go. It reports
+// whether to send now.
 func (p *Pipeline) waitForSlot(m chat.Outgoing) bool {
-	now := p.now()
-	wait, cancel := p.limiter.reserve(m, now)
+	wait, cancel := p.limiter.reserveChat(m, p.now())
+	if !p.sleepOrDefer(m, wait, cancel) {
+		return false
+	}
+	wait, cancel = p.limiter.reserveBot(m, p.now())
+	return p.sleepOrDefer(m, wait, cancel)
+}
+
+// sleepOrDefer waits a short wait out; a long one hands the message back to
+// the outbox with a due time, giving the booking back.
+func (p *Pipeline) sleepOrDefer(m chat.Outgoing, wait time.Duration, cancel func()) bool {
 	if wait <= 0 {
 		return true
 	}
 	if wait > maxInlineWait {
 		cancel()
-		if err := p.store.DeferOutgoing(context.Background(), m.ID, now.Add(wait)); err != nil {
+		if err := p.store.DeferOutgoing(context.Background(), m.ID, p.now().Add(wait)); err != nil {
 			p.log.Warn("sender: could not defer a rate-limited message; its lease will expire", "outbox", m.ID, "err", err)
 		}
 		return false
