@@ -119,12 +119,12 @@ func check(args []string, stdout, stderr io.Writer) int {
 	}
 	failed := false
 	if *rulesPath == "" {
-		cfg, err := config.Load(*configPath)
+		path, err := rulesFromConfig(*configPath)
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			return 1
 		}
-		*rulesPath = cfg.Rules
+		*rulesPath = path
 		fmt.Fprintf(stdout, "%s: ok\n", *configPath)
 	}
 	r, err := rules.Load(*rulesPath)
@@ -166,12 +166,12 @@ func try(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *rulesPath == "" {
-		cfg, err := config.Load(*configPath)
+		path, err := rulesFromConfig(*configPath)
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			return 1
 		}
-		*rulesPath = cfg.Rules
+		*rulesPath = path
 	}
 	r, err := rules.Load(*rulesPath)
 	if err != nil {
@@ -272,6 +272,15 @@ func printTry(w io.Writer, res app.TryResult) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// rulesFromConfig is the rules file a config names, the config validated.
+func rulesFromConfig(configPath string) (string, error) {
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return "", err
+	}
+	return cfg.Rules, nil
 }
 
 // printErr shows rules errors with their line and a caret.

@@ -136,15 +136,7 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 }
 
 func inConnTx(ctx context.Context, conn *sqlx.Conn, fn func(tx *sqlx.Tx) error) error {
-	tx, err := conn.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return runTx(conn.BeginTxx(ctx, nil))(fn)
 }
 
 // ClaimEvents leases up to limit pending events to owner until now+lease.

@@ -154,15 +154,22 @@ func unavailable(op string, err error) error {
 // inTx runs fn in a write transaction.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	defer s.preparePending(context.WithoutCancel(ctx))
-	tx, err := s.w.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
+	return runTx(s.w.BeginTxx(ctx, nil))(fn)
+}
+
+// runTx runs fn in a transaction just begun: commit if it succeeds,
+// roll back if it fails.
+func runTx(tx *sqlx.Tx, err error) func(fn func(tx *sqlx.Tx) error) error {
+	return func(fn func(tx *sqlx.Tx) error) error {
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
 
 func placeholders(n int) string {
