@@ -36,7 +36,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
 			                  AND e.chat_key = o.chat_key AND e.id < o.id)
-			ORDER BY o.priority DESC, o.id LIMIT ?`, ms(now), ms(now), limit)
+			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?`, ms(now), ms(now), limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -49,7 +49,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 			return err
 		}
 		q, args, err = sqlx.In(`SELECT id, platform, bot, chat_id, thread_id, reply_to, rule, action, text, attempts, created_at, window_until
-			FROM outbox WHERE id IN (?) ORDER BY priority DESC, id`, ids)
+			FROM outbox WHERE id IN (?) ORDER BY (created_at - priority * 60000), id`, ids)
 		if err != nil {
 			return err
 		}

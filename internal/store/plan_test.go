@@ -18,7 +18,7 @@ func TestClaimsUseIndexes(t *testing.T) {
 		"outbox claim": `SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= 1
 			AND (o.claimed_until IS NULL OR o.claimed_until < 1)
 			AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = o.chat_key AND e.id < o.id)
-			ORDER BY o.priority DESC, o.id LIMIT 4`,
+			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT 4`,
 	} {
 		var rows []struct {
 			ID, Parent, NotUsed int

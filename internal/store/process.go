@@ -340,7 +340,8 @@ func msOrZero(t time.Time) int64 {
 	return ms(t)
 }
 
-// priority orders sends under a burst: urgent handoffs first.
+// priority orders sends under a burst: urgent handoffs first, each level
+// worth a minute of waiting (see migration 00006), so nothing starves.
 func priority(p string) int {
 	switch p {
 	case "critical":

@@ -392,3 +392,33 @@ func TestCustomerMessageCounts(t *testing.T) {
 		t.Fatalf("counts 1h=%d 24h=%d, want 2 and 3 (the messages at -30m and -1m; plus -2h)", last.Customer.Messages1h, last.Customer.Messages24h)
 	}
 }
+
+func TestUrgentFirstWithoutStarvation(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	queue := func(id, chatID string, at time.Time, prio string) {
+		t.Helper()
+		mustAccept(t, s, event(id, chatID, "x"))
+		ie := claimOne(t, s, at)
+		err := s.ProcessEvent(ctx, ie, at, time.Hour, func(chat.State) (chat.Plan, error) {
+			return chat.Plan{Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionHandoff, Rule: "r", Text: "m" + id, Priority: prio}}}}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	queue("1", "10", t0, "")                            // a bot reply, waiting since t0
+	queue("2", "20", t0.Add(30*time.Second), "high")    // newer but urgent: goes first
+	queue("3", "30", t0.Add(5*time.Minute), "critical") // far newer: the old reply has waited long enough
+	got, err := s.ClaimOutgoing(ctx, "s", t0.Add(6*time.Minute), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, m := range got {
+		order = append(order, m.Text)
+	}
+	if fmt.Sprint(order) != "[m2 m1 m3]" {
+		t.Fatalf("claim order %v, want [m2 m1 m3]: urgent first, but a message that waited long is not passed over", order)
+	}
+}
