@@ -26,6 +26,9 @@ type Plan struct {
 	Recorded   []Action // tags and ignores: kept with the decision, nothing sent
 	Suppressed []Suppression
 	Handoff    *Action // set when the conversation goes to a human
+	// HandoffDue is when a person should first answer (from the priority
+	// matrix and the team's business hours); zero means at once.
+	HandoffDue time.Time
 	// ContinuesBurst says the event belongs to the customer's previous
 	// burst of messages, whose sends it adds to.
 	ContinuesBurst bool

@@ -257,6 +257,11 @@ func (p *processing) apply(plan chat.Plan) error {
 		}
 		sent++
 	}
+	if plan.Handoff != nil {
+		if err := p.openHandoff(convID, plan.Handoff, plan.HandoffDue); err != nil {
+			return fmt.Errorf("open handoff: %w", err)
+		}
+	}
 	if err := p.saveBurst(convID, sent, plan.ContinuesBurst); err != nil {
 		return fmt.Errorf("save burst: %w", err)
 	}

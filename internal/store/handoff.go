@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// Handoff states.
+const (
+	HandoffWaiting       = "waiting"
+	HandoffClaimed       = "claimed"
+	HandoffResolved      = "resolved"
+	HandoffReturnedToBot = "returned_to_bot"
+)
+
+// ErrNoOpenHandoff means the conversation has no waiting or claimed handoff.
+var ErrNoOpenHandoff = errors.New("no open handoff")
+
+// Handoff is a conversation handed to people.
+type Handoff struct {
+	ID             int64     `db:"id"`
+	ConversationID int64     `db:"conversation_id"`
+	State          string    `db:"state"`
+	Priority       string    `db:"priority"`
+	Team           string    `db:"team"`
+	Rule           string    `db:"rule"`
+	CreatedAt      time.Time `db:"-"`
+	DueAt          time.Time `db:"-"`
+	ClaimedBy      string    `db:"claimed_by"`
+	StepsDone      int       `db:"steps_done"`
+}
+
+type handoffRow struct {
+	Handoff
+	CreatedMS int64 `db:"created_at"`
+	DueMS     int64 `db:"due_at"`
+}
+
+func (r handoffRow) handoff() Handoff {
+	h := r.Handoff
+	h.CreatedAt, h.DueAt = fromMS(r.CreatedMS), fromMS(r.DueMS)
+	return h
+}
+
+// openHandoff starts a handoff for a conversation in the event's
+// transaction, unless one is open already (a customer asking twice gets
+// the same people, not a second queue entry).
+func (p *processing) openHandoff(convID int64, h *chat.Action, due time.Time) error {
+	if convID == 0 {
+		return nil
+	}
+	if due.IsZero() {
+		due = p.now
+	}
+	_, err := p.s.exec(p.ctx, p.tx, `INSERT INTO handoffs (conversation_id, priority, team, rule, created_at, due_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) WHERE state IN ('waiting', 'claimed') DO NOTHING`,
+		convID, firstNonEmpty(h.Priority, "medium"), h.Team, h.Rule, ms(p.now), ms(due))
+	return err
+}
+
+// OpenHandoff returns the conversation's waiting or claimed handoff.
+func (s *Store) OpenHandoff(ctx context.Context, conversationID int64) (Handoff, error) {
+	var r handoffRow
+	err := s.r.GetContext(ctx, &r, `SELECT id, conversation_id, state, priority, team, rule, created_at, due_at, claimed_by, steps_done
+		FROM handoffs WHERE conversation_id = ? AND state IN ('waiting', 'claimed')`, conversationID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Handoff{}, ErrNoOpenHandoff
+	}
+	if err != nil {
+		return Handoff{}, unavailable("open handoff", err)
+	}
+	return r.handoff(), nil
+}
+
+// ClaimHandoff makes agent the owner of a waiting handoff. Exactly one of
+// several agents claiming at once succeeds; the others get ok false and the
+// owner's name, to be told who has it.
+func (s *Store) ClaimHandoff(ctx context.Context, handoffID int64, agent string, now time.Time) (ok bool, owner string, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_at = ?
+			WHERE id = ? AND state = 'waiting'`, agent, ms(now), handoffID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			ok, owner = true, agent
+			return nil
+		}
+		var st struct {
+			State     string `db:"state"`
+			ClaimedBy string `db:"claimed_by"`
+		}
+		if err := s.get(ctx, tx, &st, `SELECT state, claimed_by FROM handoffs WHERE id = ?`, handoffID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNoOpenHandoff
+			}
+			return err
+		}
+		if st.State != HandoffClaimed {
+			return fmt.Errorf("handoff %d is %s: %w", handoffID, st.State, ErrNoOpenHandoff)
+		}
+		owner = st.ClaimedBy
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrNoOpenHandoff) {
+		err = unavailable("claim handoff", err)
+	}
+	return ok, owner, err
+}
+
+// CloseHandoff ends an open handoff as resolved or returned_to_bot and
+// gives the conversation back to the bot.
+func (s *Store) CloseHandoff(ctx context.Context, handoffID int64, state string, now time.Time) error {
+	if state != HandoffResolved && state != HandoffReturnedToBot {
+		return fmt.Errorf("close handoff: %q is not a closing state", state)
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var convID int64
+		if err := s.get(ctx, tx, &convID, `UPDATE handoffs SET state = ?, closed_at = ?
+			WHERE id = ? AND state IN ('waiting', 'claimed') RETURNING conversation_id`, state, ms(now), handoffID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNoOpenHandoff
+			}
+			return err
+		}
+		_, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id = ?`, convID)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrNoOpenHandoff) {
+		err = unavailable("close handoff", err)
+	}
+	return err
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
