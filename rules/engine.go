@@ -2,6 +2,7 @@ package rules
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -64,6 +65,7 @@ func (r *Rules) decide(ev chat.Event, st chat.State, now time.Time, explain bool
 	d := Decision{Language: sc.env.Language}
 	if !explain {
 		r.decideCandidates(&d, sc, ev)
+		r.neverTrap(&d, sc, ev)
 		return d
 	}
 	stopped := false
@@ -86,7 +88,54 @@ func (r *Rules) decide(ev chat.Event, st chat.State, now time.Time, explain bool
 			stopped = true
 		}
 	}
+	r.neverTrap(&d, sc, ev)
 	return d
+}
+
+// BuiltinHuman is the rule id of the handoff every customer gets with /human
+// when no rule of the file hands off on it: the bot never traps a customer
+// (DOMAIN.md D4), whatever the rules say.
+const BuiltinHuman = "builtin:human"
+
+var builtinHandoffReply = map[string]string{
+	"zh": "已为您转接人工客服，同事会尽快回复您，请稍候。",
+	"ru": "Передаю ваш вопрос коллеге — он ответит вам в ближайшее время.",
+	"en": "A colleague will answer you shortly.",
+}
+
+func (r *Rules) neverTrap(d *Decision, sc *scratch, ev chat.Event) {
+	if ev.Kind != chat.KindCommand || !IsHumanCommand(ev.Text) {
+		return
+	}
+	for _, a := range d.Actions {
+		if a.Type == chat.ActionHandoff {
+			return
+		}
+	}
+	text := ""
+	if len(r.handoffReply) > 0 {
+		text = r.render(r.handoffReply, &rule{id: BuiltinHuman}, sc, ev)[0]
+	} else {
+		for _, lang := range [...]string{sc.langs[0], sc.langs[1], sc.langs[2], "en"} {
+			if t, ok := builtinHandoffReply[lang]; ok {
+				text = t
+				break
+			}
+		}
+	}
+	d.Actions = append(d.Actions, chat.Action{Type: chat.ActionHandoff, Rule: BuiltinHuman, Text: text, Priority: "medium"})
+	d.Trace = append(d.Trace, Step{Rule: BuiltinHuman, Matched: true, Reason: "the customer asked for a human with /human"})
+}
+
+// IsHumanCommand reports whether text is the /human command (also in the
+// /human@botname form Telegram uses in groups).
+func IsHumanCommand(text string) bool {
+	const cmd = "/human"
+	if len(text) < len(cmd) || !strings.EqualFold(text[:len(cmd)], cmd) {
+		return false
+	}
+	rest := text[len(cmd):]
+	return rest == "" || rest[0] == '@' || rest[0] == ' '
 }
 
 // decideCandidates visits, in file order, only the rules that can match:

@@ -124,3 +124,49 @@ func TestCountLinks(t *testing.T) {
 		}
 	}
 }
+
+func TestHumanCommandNeverTraps(t *testing.T) {
+	noHuman, err := Parse("t.yaml", []byte("rules:\n  - id: faq\n    keywords: [refund]\n    reply: \"Refund info\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withHuman, err := Parse("t.yaml", []byte("rules:\n  - id: agent\n    keywords: [\"/human\"]\n    handoff: {priority: high}\n    reply: \"Getting someone\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		r        *Rules
+		text     string
+		lang     string
+		wantRule string
+		wantText string
+	}{
+		{"a file without a human rule still hands off", noHuman, "/human", "ru", BuiltinHuman, builtinHandoffReply["ru"]},
+		{"the group form of the command", noHuman, "/human@shop_bot", "en", BuiltinHuman, builtinHandoffReply["en"]},
+		{"the file's own handoff wins", withHuman, "/human", "en", "agent", "Getting someone"},
+		{"not the command", noHuman, "/humane", "en", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := chat.Event{Kind: chat.KindCommand, Text: tt.text, Customer: chat.Customer{Language: tt.lang}}
+			for _, d := range []Decision{tt.r.Decide(ev, chat.State{}, time.Now()), tt.r.Explain(ev, chat.State{}, time.Now())} {
+				var handoffs []chat.Action
+				for _, a := range d.Actions {
+					if a.Type == chat.ActionHandoff {
+						handoffs = append(handoffs, a)
+					}
+				}
+				if tt.wantRule == "" {
+					if len(handoffs) != 0 {
+						t.Fatalf("handoffs %+v, want none", handoffs)
+					}
+					continue
+				}
+				if len(handoffs) != 1 || handoffs[0].Rule != tt.wantRule || handoffs[0].Text != tt.wantText {
+					t.Fatalf("handoffs %+v, want one by %s saying %q", handoffs, tt.wantRule, tt.wantText)
+				}
+			}
+		})
+	}
+}
