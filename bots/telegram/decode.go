@@ -75,6 +75,11 @@ func fromMessage(ev *chat.Event, m *models.Message) {
 		ev.ThreadID = strconv.Itoa(m.MessageThreadID)
 	}
 	ev.AlbumID = m.MediaGroupID
+	// In a forum topic Telegram sets reply_to_message to the topic's
+	// creation message even when the user replied to nothing.
+	if r := m.ReplyToMessage; r != nil && !(m.IsTopicMessage && r.ID == m.MessageThreadID) {
+		ev.ReplyTo = strconv.Itoa(r.ID)
+	}
 	ev.Time = time.Unix(int64(m.Date), 0).UTC()
 	if m.From != nil {
 		ev.Customer = customer(m.From)
@@ -113,10 +118,12 @@ func isCommand(m *models.Message) bool {
 func fromCallback(ev *chat.Event, q *models.CallbackQuery) {
 	ev.Kind = chat.KindCallback
 	ev.Text = q.Data
+	ev.CallbackID = q.ID
 	ev.Customer = customer(&q.From) // a button press carries no date; the store uses the time it was received
 	if m := q.Message.Message; m != nil {
 		ev.ChatID = strconv.FormatInt(m.Chat.ID, 10)
 		ev.ChatType = chatType(m.Chat.Type)
+		ev.ReplyTo = strconv.Itoa(m.ID) // the message whose button was pressed
 		if m.IsTopicMessage && m.MessageThreadID != 0 {
 			ev.ThreadID = strconv.Itoa(m.MessageThreadID)
 		}

@@ -42,7 +42,7 @@ func TestDecodeFixtures(t *testing.T) {
 		{"telegram_core-telegram-org_bots-webhooks_callback-query.json", chat.Event{
 			// An inline-message button: no chat in the update, so the answer
 			// goes to the user's private chat.
-			ExternalID: "10000", Kind: chat.KindCallback, ChatID: "1111111", ChatType: chat.ChatPrivate,
+			ExternalID: "10000", Kind: chat.KindCallback, ChatID: "1111111", ChatType: chat.ChatPrivate, CallbackID: "4382bfdwdsb323b2d9",
 			Text: "Data from button callback", Customer: chat.Customer{ID: "1111111", Name: "Test Firstname Test Lastname", Username: "Testusername"},
 		}},
 		{"telegram_teloxide_message-rs_de_image_photo.message.json", chat.Event{
@@ -60,7 +60,7 @@ func TestDecodeFixtures(t *testing.T) {
 		{"telegram_teloxide_update-rs_issue_1107_supergroup-reply.json", chat.Event{
 			// message_thread_id here is only the replied-to message, not a
 			// topic: answering "in" it would fail, so ThreadID stays empty.
-			ExternalID: "439432600", Kind: chat.KindCommand, ChatID: "-1001293752024", ChatType: chat.ChatGroup, MessageID: "134546",
+			ExternalID: "439432600", Kind: chat.KindCommand, ChatID: "-1001293752024", ChatType: chat.ChatGroup, MessageID: "134546", ReplyTo: "134545",
 			Text: "/report", Customer: chat.Customer{ID: "5964236329", Name: "the Cable Guy", Username: "spacewhaleblues", Language: "en"},
 		}},
 		{"telegram_teloxide_update-rs_issue_523_my_chat_member.json", chat.Event{

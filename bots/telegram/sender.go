@@ -48,6 +48,14 @@ func NewSender(b *bot.Bot) *Sender { return &Sender{b: b} }
 // interpreted as formatting) and returns Telegram's message id. Errors are
 // *chat.SendError so the outbox knows whether to retry.
 func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
+	if out.CallbackID != "" {
+		// An answer to a button press: a short notice to the agent who pressed it.
+		_, err := s.b.AnswerCallbackQuery(ctx, &bot.AnswerCallbackQueryParams{CallbackQueryID: out.CallbackID, Text: out.Text})
+		if err != nil {
+			return "", classify(err)
+		}
+		return "", nil
+	}
 	chatID, err := strconv.ParseInt(out.ChatID, 10, 64)
 	if err != nil {
 		return "", &chat.SendError{Kind: chat.SendPermanent, Err: fmt.Errorf("chat id %q: %w", out.ChatID, err)}
@@ -63,6 +71,15 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 			// The customer may have deleted their message; answer anyway.
 			p.ReplyParameters = &models.ReplyParameters{MessageID: id, AllowSendingWithoutReply: true}
 		}
+	}
+	if len(out.Buttons) > 0 {
+		kb := make([][]models.InlineKeyboardButton, len(out.Buttons))
+		for i, row := range out.Buttons {
+			for _, b := range row {
+				kb[i] = append(kb[i], models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
+			}
+		}
+		p.ReplyMarkup = &models.InlineKeyboardMarkup{InlineKeyboard: kb}
 	}
 	m, err := s.b.SendMessage(ctx, p)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/guard"
+	"github.com/frontdesk-bot/frontdesk/internal/handoff"
 	"github.com/frontdesk-bot/frontdesk/internal/httpapi"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
@@ -122,6 +123,11 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		}
 		log.Info("bot ready", "bot", b.Name, "platform", b.Platform, "mode", b.Mode)
 	}
+	teams, err := teamsFrom(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.pipe = pipeline.New(pipeline.Config{
 		Workers:          cfg.Pipeline.Workers,
 		ConversationIdle: time.Duration(cfg.Pipeline.ConversationIdle),
@@ -130,6 +136,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Guard:            guardConfig(cfg.Guard),
 		Limits:           opt.Limits,
 		Observer:         newPipelineMetrics(a.metrics),
+		Teams:            teams,
+		Matrix:           matrix(cfg.Handoff),
 	}, st, &a.rules, senders, opt.Now, log)
 	inbox.pipe = a.pipe
 	for _, b := range polling {
@@ -155,6 +163,30 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// teamsFrom turns the configured teams into the pipeline's, parsing their hours.
+func teamsFrom(cfg *config.Config) ([]pipeline.Team, error) {
+	var out []pipeline.Team
+	for _, t := range cfg.Handoff.Teams {
+		hours, err := handoff.ParseHours(t.Hours, t.Timezone, t.Holidays)
+		if err != nil {
+			return nil, fmt.Errorf("%s: handoff team %q: %w", cfg.Path, t.Name, err)
+		}
+		platform := chat.Telegram
+		for _, b := range cfg.Bots {
+			if b.Name == t.Bot {
+				platform = chat.Platform(b.Platform)
+			}
+		}
+		out = append(out, pipeline.Team{Name: t.Name, Platform: platform, Bot: t.Bot, ChatID: string(t.ChatID), Hours: hours})
+	}
+	return out, nil
+}
+
+func matrix(h config.Handoff) handoff.Matrix {
+	d := func(k string) time.Duration { return time.Duration(h.Priorities[k]) }
+	return handoff.Matrix{Critical: d("critical"), High: d("high"), Medium: d("medium"), Low: d("low")}
 }
 
 func guardConfig(g config.Guard) guard.Config {

@@ -67,14 +67,19 @@ type Customer struct {
 
 // Event is one inbound update, normalized by a platform adapter.
 type Event struct {
-	Platform   Platform  `json:"platform"`
-	Bot        string    `json:"bot"`         // the configured bot's name
-	ExternalID string    `json:"external_id"` // the platform's idempotency key (Telegram update_id, Discord snowflake)
-	Kind       Kind      `json:"kind"`
-	ChatID     string    `json:"chat_id,omitempty"`
-	ChatType   ChatType  `json:"chat_type,omitempty"`
-	ThreadID   string    `json:"thread_id,omitempty"` // forum topic or thread the message was written in
-	MessageID  string    `json:"message_id,omitempty"`
+	Platform   Platform `json:"platform"`
+	Bot        string   `json:"bot"`         // the configured bot's name
+	ExternalID string   `json:"external_id"` // the platform's idempotency key (Telegram update_id, Discord snowflake)
+	Kind       Kind     `json:"kind"`
+	ChatID     string   `json:"chat_id,omitempty"`
+	ChatType   ChatType `json:"chat_type,omitempty"`
+	ThreadID   string   `json:"thread_id,omitempty"` // forum topic or thread the message was written in
+	MessageID  string   `json:"message_id,omitempty"`
+	// ReplyTo is the platform id of the message this one replies to; in a
+	// team chat it tells which customer an agent answers.
+	ReplyTo string `json:"reply_to,omitempty"`
+	// CallbackID identifies a button press, to answer it.
+	CallbackID string    `json:"callback_id,omitempty"`
 	Customer   Customer  `json:"customer"`
 	Text       string    `json:"text,omitempty"`
 	AlbumID    string    `json:"album_id,omitempty"` // Telegram media_group_id

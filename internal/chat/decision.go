@@ -77,6 +77,9 @@ type CustomerState struct {
 type State struct {
 	Customer     CustomerState
 	Conversation Conversation
+	// History loads the conversation's last n messages, oldest first; it
+	// reads the database, so only handoffs call it.
+	History func(n int) ([]HistoryEntry, error)
 }
 
 // Suppression records a planned send that was not made, and why.
@@ -115,6 +118,20 @@ type Outgoing struct {
 	// WindowUntil is the last moment the platform lets the bot send this;
 	// zero means no limit.
 	WindowUntil time.Time
+	// Buttons are inline buttons under the message, row by row.
+	Buttons [][]Button
+	// HandoffID ties a message in a team chat to its handoff, so agents'
+	// replies to it reach the right customer.
+	HandoffID int64
+	// CallbackID, when set, makes this an answer to a button press (Text is
+	// shown to the agent who pressed it) instead of a message.
+	CallbackID string
+}
+
+// Button is an inline button: what it says, and the data it sends back.
+type Button struct {
+	Text string `json:"text"`
+	Data string `json:"data"`
 }
 
 // HistoryEntry is one message of a conversation, in or out.

@@ -29,6 +29,10 @@ type Plan struct {
 	// HandoffDue is when a person should first answer (from the priority
 	// matrix and the team's business hours); zero means at once.
 	HandoffDue time.Time
+	// Notices go to agents' team chats (handoff notifications); they are not
+	// messages to the customer, so the frequency guard does not apply.
+	// "{handoff}" in a button's data stands for the handoff's id.
+	Notices []Notice
 	// ContinuesBurst says the event belongs to the customer's previous
 	// burst of messages, whose sends it adds to.
 	ContinuesBurst bool
@@ -53,4 +57,13 @@ type Reservation struct {
 	Key     string
 	Reason  string // the suppression reason when the key is already taken
 	Expires time.Time
+}
+
+// Notice is a message to a team chat.
+type Notice struct {
+	Platform Platform
+	Bot      string
+	ChatID   string
+	Text     string
+	Buttons  [][]Button
 }

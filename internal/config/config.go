@@ -33,6 +33,7 @@ type Config struct {
 	Bots       []Bot    `yaml:"bots"`
 	Pipeline   Pipeline `yaml:"pipeline"`
 	Guard      Guard    `yaml:"guard"`
+	Handoff    Handoff  `yaml:"handoff"`
 
 	// Path is the file the config was loaded from.
 	Path string `yaml:"-"`
@@ -76,6 +77,36 @@ type Guard struct {
 	Window          map[string]Duration `yaml:"window"`           // interaction window per platform (48h)
 	WindowMargin    Duration            `yaml:"window_margin"`    // kept back from the window (1h)
 	Debounce        Duration            `yaml:"debounce"`         // messages this close form one burst (2s)
+}
+
+// Handoff configures handing conversations to people.
+type Handoff struct {
+	// Priorities are first-response targets per priority (critical 30m,
+	// high 1h, medium 4h, low 24h).
+	Priorities map[string]Duration `yaml:"priorities"`
+	Teams      []Team              `yaml:"teams"`
+}
+
+// Team is a group of agents and the team chat they work in.
+type Team struct {
+	Name     string            `yaml:"name"`
+	Bot      string            `yaml:"bot"`     // the bot that posts in the team chat
+	ChatID   ID                `yaml:"chat_id"` // the agents' Telegram group
+	Timezone string            `yaml:"timezone"`
+	Hours    map[string]string `yaml:"hours"` // mon-fri: "09:00-18:00"; none: always open
+	Holidays []string          `yaml:"holidays"`
+}
+
+// ID is a platform id written as a number (Telegram's -1001234567890) or
+// a string (Discord's snowflakes, usually quoted).
+type ID string
+
+func (id *ID) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: an id is a number or a string", n.Line)
+	}
+	*id = ID(n.Value)
+	return nil
 }
 
 // Bot modes.
@@ -272,6 +303,28 @@ func (c *Config) validate() error {
 		}
 		if b.WebhookSecret != "" && !validSecret(b.WebhookSecret) {
 			errs = append(errs, fmt.Errorf("%s: webhook_secret must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)", at))
+		}
+	}
+	teams := map[string]bool{}
+	for i, t := range c.Handoff.Teams {
+		at := fmt.Sprintf("%s: handoff.teams[%d]", c.Path, i)
+		switch {
+		case t.Name == "":
+			errs = append(errs, fmt.Errorf("%s: a team needs a name", at))
+		case teams[t.Name]:
+			errs = append(errs, fmt.Errorf("%s: team name %q is used twice", at, t.Name))
+		}
+		teams[t.Name] = true
+		if !seen[t.Bot] {
+			errs = append(errs, fmt.Errorf("%s: bot %q is not one of the configured bots", at, t.Bot))
+		}
+		if t.ChatID == "" {
+			errs = append(errs, fmt.Errorf("%s: chat_id is the agents' group (e.g. -1001234567890)", at))
+		}
+	}
+	for p := range c.Handoff.Priorities {
+		if p != "critical" && p != "high" && p != "medium" && p != "low" {
+			errs = append(errs, fmt.Errorf("%s: handoff.priorities: %q is not one of critical, high, medium, low", c.Path, p))
 		}
 	}
 	if _, _, err := SplitDatabase(c.Database); err != nil {

@@ -107,7 +107,8 @@ func (p *Pipeline) handleEvent(ie chat.InboxEvent) {
 // suppressed, with the reason for each suppression: the frequency guard
 // has the last word on every send.
 func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
-	if !ev.Kind.Decidable() {
+	if !ev.Kind.Decidable() || p.isTeamChat(ev) {
+		// Agents' messages are handled by the handoff side, never by the rules.
 		return chat.Plan{Outcome: chat.OutcomeRecorded}
 	}
 	if ev.Customer.IsBot {
@@ -131,6 +132,9 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		}
 	}
 	plan.Sends, plan.Suppressed = p.guard.Check(ev, st, sends, now)
+	if plan.Handoff != nil {
+		p.planHandoff(&plan, ev, st, now)
+	}
 	plan.Outcome = outcome(d, plan)
 	return plan
 }

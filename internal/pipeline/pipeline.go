@@ -14,6 +14,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/guard"
+	"github.com/frontdesk-bot/frontdesk/internal/handoff"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -66,6 +67,8 @@ type Config struct {
 	Guard            guard.Config
 	Limits           map[chat.Platform]Limits // nil means DefaultLimits
 	Observer         Observer                 // nil means none
+	Teams            []Team                   // agents' team chats; the first is the default
+	Matrix           handoff.Matrix           // first-response targets per priority
 }
 
 func (c *Config) setDefaults() {

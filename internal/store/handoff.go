@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -51,18 +54,38 @@ func (r handoffRow) handoff() Handoff {
 
 // openHandoff starts a handoff for a conversation in the event's
 // transaction, unless one is open already (a customer asking twice gets
-// the same people, not a second queue entry).
-func (p *processing) openHandoff(convID int64, h *chat.Action, due time.Time) error {
+// the same people, not a second queue entry). It returns the open one's id.
+func (p *processing) openHandoff(convID int64, h *chat.Action, due time.Time) (int64, error) {
 	if convID == 0 {
-		return nil
+		return 0, nil
 	}
 	if due.IsZero() {
 		due = p.now
 	}
-	_, err := p.s.exec(p.ctx, p.tx, `INSERT INTO handoffs (conversation_id, priority, team, rule, created_at, due_at)
+	if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO handoffs (conversation_id, priority, team, rule, created_at, due_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) WHERE state IN ('waiting', 'claimed') DO NOTHING`,
-		convID, firstNonEmpty(h.Priority, "medium"), h.Team, h.Rule, ms(p.now), ms(due))
-	return err
+		convID, firstNonEmpty(h.Priority, "medium"), h.Team, h.Rule, ms(p.now), ms(due)); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := p.s.get(p.ctx, p.tx, &id, `SELECT id FROM handoffs WHERE conversation_id = ? AND state IN ('waiting', 'claimed')`, convID)
+	return id, err
+}
+
+func encodeButtons(rows [][]chat.Button, handoffID int64) (string, error) {
+	if len(rows) == 0 {
+		return "", nil
+	}
+	id := strconv.FormatInt(handoffID, 10)
+	out := make([][]chat.Button, len(rows))
+	for i, row := range rows {
+		out[i] = make([]chat.Button, len(row))
+		for j, b := range row {
+			out[i][j] = chat.Button{Text: b.Text, Data: strings.ReplaceAll(b.Data, "{handoff}", id)}
+		}
+	}
+	data, err := json.Marshal(out)
+	return string(data), err
 }
 
 // OpenHandoff returns the conversation's waiting or claimed handoff.

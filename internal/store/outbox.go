@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,6 +24,9 @@ type outboxRow struct {
 	Attempts    int    `db:"attempts"`
 	CreatedAt   int64  `db:"created_at"`
 	WindowUntil int64  `db:"window_until"`
+	Buttons     string `db:"buttons"`
+	HandoffID   *int64 `db:"handoff_id"`
+	CallbackID  string `db:"callback_id"`
 }
 
 // ClaimOutgoing leases up to limit messages that are due to owner until
@@ -48,8 +53,8 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 		if _, err := s.exec(ctx, tx, q, args...); err != nil {
 			return err
 		}
-		q, args, err = sqlx.In(`SELECT id, platform, bot, chat_id, thread_id, reply_to, rule, action, text, attempts, created_at, window_until
-			FROM outbox WHERE id IN (?) ORDER BY (created_at - priority * 60000), id`, ids)
+		q, args, err = sqlx.In(`SELECT id, platform, bot, chat_id, thread_id, reply_to, rule, action, text, attempts, created_at, window_until,
+			buttons, handoff_id, callback_id FROM outbox WHERE id IN (?) ORDER BY (created_at - priority * 60000), id`, ids)
 		if err != nil {
 			return err
 		}
@@ -68,6 +73,15 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 		if r.WindowUntil > 0 {
 			out[i].WindowUntil = fromMS(r.WindowUntil)
 		}
+		if r.Buttons != "" {
+			if err := json.Unmarshal([]byte(r.Buttons), &out[i].Buttons); err != nil {
+				return nil, fmt.Errorf("claim outgoing: buttons of %d: %w", r.ID, err)
+			}
+		}
+		if r.HandoffID != nil {
+			out[i].HandoffID = *r.HandoffID
+		}
+		out[i].CallbackID = r.CallbackID
 	}
 	return out, nil
 }
@@ -79,9 +93,16 @@ func (s *Store) MarkSent(ctx context.Context, id int64, platformMessageID string
 			claimed_by = NULL, claimed_until = NULL, last_error = '' WHERE id = ?`, platformMessageID, ms(now), id); err != nil {
 			return err
 		}
-		_, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at)
+		if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at)
 			SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at FROM outbox
-			WHERE id = ? AND conversation_id IS NOT NULL`, id)
+			WHERE id = ? AND conversation_id IS NOT NULL`, id); err != nil {
+			return err
+		}
+		// A team-chat message of a handoff: agents answer by replying to it.
+		_, err := s.exec(ctx, tx, `INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id)
+			SELECT handoff_id, platform, bot, chat_id, platform_message_id FROM outbox
+			WHERE id = ? AND handoff_id IS NOT NULL AND platform_message_id <> ''
+			ON CONFLICT DO NOTHING`, id)
 		return err
 	})
 	return unavailable("mark sent", err)

@@ -119,6 +119,7 @@ func (p *processing) loadState() error {
 	if err := p.loadGuard(); err != nil {
 		return err
 	}
+	p.state.History = p.history
 	idle := p.conv != nil && p.now.Sub(fromMS(p.conv.LastCustomerAt)) >= p.idle
 	if p.conv == nil || idle {
 		p.convIsNew = true
@@ -135,6 +136,42 @@ func (p *processing) loadState() error {
 		BurstSends:       c.BurstSends,
 	}
 	return nil
+}
+
+// history loads the conversation's last n messages inside the event's
+// transaction, for handoff notifications.
+func (p *processing) history(n int) ([]chat.HistoryEntry, error) {
+	if p.conv == nil || p.convIsNew {
+		return nil, nil
+	}
+	var rows []struct {
+		Direction string `db:"direction"`
+		Kind      string `db:"kind"`
+		Text      string `db:"text"`
+		CreatedAt int64  `db:"created_at"`
+	}
+	err := p.s.sel(p.ctx, p.tx, &rows, `SELECT direction, kind, text, created_at FROM (
+			SELECT id, direction, kind, text, created_at FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?
+		) ORDER BY id`, p.conv.ID, n)
+	out := make([]chat.HistoryEntry, len(rows))
+	for i, r := range rows {
+		out[i] = chat.HistoryEntry{Direction: r.Direction, Kind: r.Kind, Text: r.Text, At: fromMS(r.CreatedAt)}
+	}
+	return out, err
+}
+
+// queueNotice puts a message to a team chat in the outbox, tied to the
+// handoff; "{handoff}" in its buttons' data becomes the handoff's id.
+func (p *processing) queueNotice(n chat.Notice, handoffID int64, prio int) error {
+	buttons, err := encodeButtons(n.Buttons, handoffID)
+	if err != nil {
+		return err
+	}
+	_, err = p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
+		next_attempt_at, created_at, priority, buttons, handoff_id) VALUES (?, ?, ?, ?, ?, '', 'notice', ?, ?, ?, ?, ?, ?)`,
+		p.ev.ID, string(n.Platform), n.Bot, n.ChatID, chat.ChatKey(n.Platform, n.Bot, n.ChatID), n.Text,
+		ms(p.now), ms(p.now), prio, buttons, handoffID)
+	return err
 }
 
 // scope is the customer as the guard keys it.
@@ -258,8 +295,14 @@ func (p *processing) apply(plan chat.Plan) error {
 		sent++
 	}
 	if plan.Handoff != nil {
-		if err := p.openHandoff(convID, plan.Handoff, plan.HandoffDue); err != nil {
+		handoffID, err := p.openHandoff(convID, plan.Handoff, plan.HandoffDue)
+		if err != nil {
 			return fmt.Errorf("open handoff: %w", err)
+		}
+		for _, n := range plan.Notices {
+			if err := p.queueNotice(n, handoffID, priority(plan.Handoff.Priority)); err != nil {
+				return fmt.Errorf("queue notice: %w", err)
+			}
 		}
 	}
 	if err := p.saveBurst(convID, sent, plan.ContinuesBurst); err != nil {

@@ -1,0 +1,124 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/handoff"
+)
+
+// Team is a group of agents and the team chat they work in.
+type Team struct {
+	Name     string
+	Platform chat.Platform
+	Bot      string // the bot that posts in the team chat
+	ChatID   string
+	Hours    handoff.Hours // zero: always open
+}
+
+// teamFor picks the team a handoff goes to: the one the rule names, else
+// the first configured.
+func (p *Pipeline) teamFor(name string) *Team {
+	for i := range p.cfg.Teams {
+		if p.cfg.Teams[i].Name == name {
+			return &p.cfg.Teams[i]
+		}
+	}
+	if len(p.cfg.Teams) > 0 {
+		return &p.cfg.Teams[0]
+	}
+	return nil
+}
+
+// isTeamChat reports whether an event comes from an agents' team chat:
+// agents are not customers, and the rules must never answer them.
+func (p *Pipeline) isTeamChat(ev chat.Event) bool {
+	for _, t := range p.cfg.Teams {
+		if t.Platform == ev.Platform && t.Bot == ev.Bot && t.ChatID == ev.ChatID {
+			return true
+		}
+	}
+	return false
+}
+
+// planHandoff sets the handoff's due time and the notification to its team.
+func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, now time.Time) {
+	h := plan.Handoff
+	prio, err := handoff.ParsePriority(h.Priority)
+	if err != nil {
+		prio = handoff.Medium
+	}
+	team := p.teamFor(h.Team)
+	var hours handoff.Hours
+	if team != nil {
+		hours = team.Hours
+	}
+	plan.HandoffDue = handoff.Due(p.cfg.Matrix, hours, prio, now)
+	if team == nil {
+		p.log.Warn("handoff without a team chat: configure handoff.teams so agents are told", "rule", h.Rule)
+		return
+	}
+	var history []chat.HistoryEntry
+	if st.History != nil {
+		if history, err = st.History(historyLines); err != nil {
+			p.log.Warn("handoff: history not loaded", "err", err)
+		}
+	}
+	plan.Notices = append(plan.Notices, chat.Notice{
+		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+		Text: noticeText(ev, h, prio, plan.HandoffDue, hours, history),
+		Buttons: [][]chat.Button{{
+			{Text: "Claim", Data: "claim:{handoff}"},
+			{Text: "Resolve", Data: "resolve:{handoff}"},
+			{Text: "Back to bot", Data: "bot:{handoff}"},
+		}},
+	})
+}
+
+// historyLines is how much of the conversation a notification carries, so
+// the customer is not asked again (D20).
+const historyLines = 8
+
+// noticeText is the notification agents read. It is plain text: sent
+// without a parse mode, nothing the customer wrote can format it.
+func noticeText(ev chat.Event, h *chat.Action, prio handoff.Priority, due time.Time, hours handoff.Hours, history []chat.HistoryEntry) string {
+	var b strings.Builder
+	name := ev.Customer.Name
+	if ev.Customer.Username != "" {
+		name += " (@" + ev.Customer.Username + ")"
+	}
+	loc := hours.Location()
+	fmt.Fprintf(&b, "Handoff · %s priority · first answer due %s (%s)\n", prio, due.In(loc).Format("Mon 15:04"), loc)
+	fmt.Fprintf(&b, "Customer: %s · %s\n", strings.TrimSpace(name), ev.Platform)
+	if h.Rule != "" {
+		fmt.Fprintf(&b, "Rule: %s", h.Rule)
+		if h.Team != "" {
+			fmt.Fprintf(&b, " · team %s", h.Team)
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("—\n")
+	for _, m := range history {
+		who := "Customer"
+		if m.Direction == "out" {
+			who = "Bot"
+		}
+		fmt.Fprintf(&b, "%s: %s\n", who, oneLine(m.Text))
+	}
+	fmt.Fprintf(&b, "Customer: %s\n", oneLine(ev.Text))
+	b.WriteString("—\nReply to this message to answer the customer; reply /resolve, /bot or /note … the same way.")
+	return b.String()
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:300]) + "…"
+	}
+	if s == "" {
+		s = "(no text)"
+	}
+	return s
+}
