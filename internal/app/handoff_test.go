@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,6 +58,104 @@ func TestHandoffNotifiesTheTeamChat(t *testing.T) {
 	for _, m := range h.fake.Sent() {
 		if m.ChatID == teamChat && strings.HasPrefix(m.Text, "Refunds:") {
 			t.Fatal("the bot answered an agent in the team chat")
+		}
+	}
+}
+
+// teamUpdate is a message an agent writes in the team chat, replying to replyTo.
+func teamUpdate(updateID int64, agentID int64, agentName string, replyTo int64, text string) []byte {
+	return []byte(fmt.Sprintf(`{"update_id": %d, "message": {"message_id": %d, "date": %d,
+		"chat": {"id": %d, "type": "supergroup", "title": "Support"},
+		"from": {"id": %d, "is_bot": false, "first_name": %q},
+		"reply_to_message": {"message_id": %d, "date": 1, "chat": {"id": %d, "type": "supergroup"}},
+		"text": %q}}`, updateID, updateID, time.Now().Unix(), teamChat, agentID, agentName, replyTo, teamChat, text))
+}
+
+// buttonPress is an agent pressing a button under a team-chat message.
+func buttonPress(updateID, agentID int64, agentName string, messageID int64, data string) []byte {
+	return []byte(fmt.Sprintf(`{"update_id": %d, "callback_query": {"id": "cb%d", "chat_instance": "1",
+		"from": {"id": %d, "is_bot": false, "first_name": %q},
+		"message": {"message_id": %d, "date": 1, "chat": {"id": %d, "type": "supergroup"}},
+		"data": %q}}`, updateID, updateID, agentID, agentName, messageID, teamChat, data))
+}
+
+// lastTo waits for the n-th message sent to chatID and returns it.
+func (h *harness) lastTo(chatID int64, n int) telegramtest.Message {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var to []telegramtest.Message
+		for _, m := range h.fake.Sent() {
+			if m.ChatID == chatID {
+				to = append(to, m)
+			}
+		}
+		if len(to) >= n {
+			return to[n-1]
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("chat %d got %d messages, want %d: %+v", chatID, len(to), n, to)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestHandoffThroughTheTeamChat plays the whole lifecycle: a complaint is
+// handed off, an agent claims it, answers the customer by replying in the
+// team chat, the customer's answer appears there, the agent resolves, and
+// the bot answers the next FAQ question again.
+func TestHandoffThroughTheTeamChat(t *testing.T) {
+	h := newHandoffHarness(t)
+	const customer = 4242
+	h.post(update(1, customer, "en", "this is a scam, where is my money?"), secret)
+	notice := h.lastTo(teamChat, 1)
+
+	// Two agents press Claim: one owns it, the other is told who does.
+	h.post(buttonPress(100, 7, "Alice", notice.MessageID, "claim:1"), secret)
+	h.post(buttonPress(101, 8, "Bob", notice.MessageID, "claim:1"), secret)
+	if got := h.lastTo(teamChat, 2).Text; got != "Alice owns this conversation." {
+		t.Fatalf("team chat told %q", got)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.fake.CallsTo("answerCallbackQuery")) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	answers := map[string]string{}
+	for _, c := range h.fake.CallsTo("answerCallbackQuery") {
+		answers[c.Params["callback_query_id"]] = c.Params["text"]
+	}
+	if answers["cb100"] != "Alice owns this conversation." || answers["cb101"] != "Already claimed by Alice." {
+		t.Fatalf("button answers %v", answers)
+	}
+
+	// Alice answers the customer by replying to the notification.
+	h.post(teamUpdate(200, 7, "Alice", notice.MessageID, "Hi, I'm Alice. I've found your order; the refund goes out today."), secret)
+	if got := h.lastTo(customer, 2).Text; got != "Hi, I'm Alice. I've found your order; the refund goes out today." {
+		t.Fatalf("customer got %q", got)
+	}
+
+	// The customer answers; it appears in the team chat, not as a bot reply.
+	h.post(update(2, customer, "en", "thank you, how do refunds work?"), secret)
+	relayed := h.lastTo(teamChat, 3)
+	if relayed.Text != "Ann: thank you, how do refunds work?" {
+		t.Fatalf("team chat got %q", relayed.Text)
+	}
+	// An internal note is never sent to the customer.
+	h.post(teamUpdate(201, 7, "Alice", relayed.MessageID, "/note VIP, be nice"), secret)
+	// Alice resolves by replying to the relayed message.
+	h.post(teamUpdate(202, 7, "Alice", relayed.MessageID, "/resolve"), secret)
+	if got := h.lastTo(teamChat, 4).Text; got != "Resolved by Alice. The bot answers this customer again." {
+		t.Fatalf("team chat told %q", got)
+	}
+	// Back with the bot: the next question gets the FAQ answer.
+	h.post(update(3, customer, "en", "and where is my order?"), secret)
+	if got := h.lastTo(customer, 3).Text; !strings.HasPrefix(got, "Orders ship") {
+		t.Fatalf("after resolving, the customer got %q", got)
+	}
+	h.waitIdle(h.app.Store())
+	for _, m := range h.fake.Sent() {
+		if m.ChatID == customer && strings.Contains(m.Text, "VIP") {
+			t.Fatal("an internal note reached the customer")
 		}
 	}
 }

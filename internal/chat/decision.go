@@ -55,6 +55,8 @@ type Conversation struct {
 	LastCustomerAt time.Time
 	LastAlbum      string
 	BurstSends     int
+	// Handoff is the open handoff, when Status is waiting_for_human.
+	Handoff *OpenHandoff
 	// CustomerMessages counts the customer's earlier messages in this conversation.
 	CustomerMessages int
 }

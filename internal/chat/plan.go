@@ -67,3 +67,48 @@ type Notice struct {
 	Text     string
 	Buttons  [][]Button
 }
+
+// OpenHandoff is what a decision needs to know of a conversation's open
+// handoff.
+type OpenHandoff struct {
+	ID        int64
+	Team      string
+	State     string // waiting or claimed
+	ClaimedBy string
+}
+
+// AgentCommand is what an agent asked for in a team chat.
+type AgentCommand string
+
+const (
+	AgentRelay   AgentCommand = "relay"   // text for the customer
+	AgentClaim   AgentCommand = "claim"   // take the conversation
+	AgentResolve AgentCommand = "resolve" // done; back to the bot
+	AgentBot     AgentCommand = "bot"     // back to the bot without resolving
+	AgentNote    AgentCommand = "note"    // internal, never sent to the customer
+)
+
+// AgentState is the context of an agent's event: the handoff it concerns.
+type AgentState struct {
+	Handoff OpenHandoff
+	// Customer chat of the handoff's conversation.
+	Platform Platform
+	Bot      string
+	ChatID   string
+	ThreadID string
+	// LastCustomerAt opens the platform's interaction window.
+	LastCustomerAt time.Time
+}
+
+// AgentPlan is what an agent's event does.
+type AgentPlan struct {
+	Command AgentCommand
+	Agent   string // the agent's display name
+	Text    string // relay or note text
+	// WindowUntil bounds a relay like any send to the customer.
+	WindowUntil time.Time
+	// Notices go back to the team chat (confirmations); CallbackAnswer
+	// answers a button press.
+	Notices        []Notice
+	CallbackAnswer string
+}

@@ -218,3 +218,9 @@ func contentHash(text string) string {
 	h.Write([]byte(text))
 	return strconv.FormatUint(h.Sum64(), 36)
 }
+
+// WindowUntil is the last moment the bot may write to a customer whose last
+// message was at last on platform p: the interaction window less the margin.
+func (g *Guard) WindowUntil(p chat.Platform, last time.Time) time.Time {
+	return last.Add(g.window(p) - g.cfg.Margin)
+}

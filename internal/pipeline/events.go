@@ -44,7 +44,11 @@ func (p *Pipeline) eventLoop() {
 			inflight.Add(1)
 			go func() {
 				defer inflight.Done()
-				p.handleEvent(ie)
+				if p.isTeamChat(ie.Event) {
+					p.handleAgentEvent(ie)
+				} else {
+					p.handleEvent(ie)
+				}
 				<-slots
 				// The conversation's next event (if any) is eligible now.
 				p.WakeEvents()
@@ -132,8 +136,15 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		}
 	}
 	plan.Sends, plan.Suppressed = p.guard.Check(ev, st, sends, now)
-	if plan.Handoff != nil {
+	switch h := st.Conversation.Handoff; {
+	case plan.Handoff != nil:
 		p.planHandoff(&plan, ev, st, now)
+	case h != nil:
+		// People own the conversation: the customer's message goes to them.
+		if team := p.teamFor(h.Team); team != nil {
+			plan.Notices = append(plan.Notices, chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+				Text: agentFacingName(ev.Customer) + ": " + ev.Text})
+		}
 	}
 	plan.Outcome = outcome(d, plan)
 	return plan

@@ -122,3 +122,13 @@ func oneLine(s string) string {
 	}
 	return s
 }
+
+func agentFacingName(c chat.Customer) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	if c.Username != "" {
+		return "@" + c.Username
+	}
+	return "Customer"
+}

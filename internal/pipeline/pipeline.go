@@ -23,6 +23,7 @@ type Store interface {
 	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error)
 	ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, conversationIdle time.Duration, decide func(chat.State) (chat.Plan, error)) error
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
+	ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time, decide func(chat.AgentState) (chat.AgentPlan, error)) (bool, error)
 	ClaimOutgoing(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.Outgoing, error)
 	MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error
 	RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error

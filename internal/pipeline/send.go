@@ -128,6 +128,9 @@ const maxInlineWait = 2 * time.Second
 // then a bot-wide token taken at the moment it can really go. It reports
 // whether to send now.
 func (p *Pipeline) waitForSlot(m chat.Outgoing) bool {
+	if m.CallbackID != "" {
+		return true // answering a button press is not a message in the chat
+	}
 	wait, cancel := p.limiter.reserveChat(m, p.now())
 	if !p.sleepOrDefer(m, wait, cancel) {
 		return false

@@ -101,7 +101,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, platformMessageID string
 		// A team-chat message of a handoff: agents answer by replying to it.
 		_, err := s.exec(ctx, tx, `INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id)
 			SELECT handoff_id, platform, bot, chat_id, platform_message_id FROM outbox
-			WHERE id = ? AND handoff_id IS NOT NULL AND platform_message_id <> ''
+			WHERE id = ? AND handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> ''
 			ON CONFLICT DO NOTHING`, id)
 		return err
 	})

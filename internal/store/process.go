@@ -135,6 +135,22 @@ func (p *processing) loadState() error {
 		LastAlbum:        c.LastAlbum,
 		BurstSends:       c.BurstSends,
 	}
+	if c.Status == string(chat.StatusWaitingForHuman) {
+		var h struct {
+			ID        int64  `db:"id"`
+			Team      string `db:"team"`
+			State     string `db:"state"`
+			ClaimedBy string `db:"claimed_by"`
+		}
+		err := p.s.get(p.ctx, p.tx, &h, `SELECT id, team, state, claimed_by FROM handoffs
+			WHERE conversation_id = ? AND state IN ('waiting', 'claimed')`, c.ID)
+		switch {
+		case err == nil:
+			p.state.Conversation.Handoff = &chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy}
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+	}
 	return nil
 }
 
@@ -294,13 +310,22 @@ func (p *processing) apply(plan chat.Plan) error {
 		}
 		sent++
 	}
-	if plan.Handoff != nil {
-		handoffID, err := p.openHandoff(convID, plan.Handoff, plan.HandoffDue)
-		if err != nil {
+	var handoffID int64
+	prio := 0
+	switch {
+	case plan.Handoff != nil:
+		if handoffID, err = p.openHandoff(convID, plan.Handoff, plan.HandoffDue); err != nil {
 			return fmt.Errorf("open handoff: %w", err)
 		}
+		prio = priority(plan.Handoff.Priority)
+	case p.state.Conversation.Handoff != nil:
+		// The customer writes while people own the conversation: their
+		// messages go to the team chat, tied to the same handoff.
+		handoffID = p.state.Conversation.Handoff.ID
+	}
+	if handoffID != 0 {
 		for _, n := range plan.Notices {
-			if err := p.queueNotice(n, handoffID, priority(plan.Handoff.Priority)); err != nil {
+			if err := p.queueNotice(n, handoffID, prio); err != nil {
 				return fmt.Errorf("queue notice: %w", err)
 			}
 		}

@@ -1,0 +1,134 @@
+package pipeline
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// handleAgentEvent applies an agent's message or button press in a team
+// chat: relay a reply to the customer, or claim, resolve, return to the bot,
+// keep a note.
+func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
+	now := p.now()
+	ev := ie.Event
+	cmd, text, handoffID := parseAgentEvent(ev)
+	if cmd == "" {
+		p.finishRecorded(ie, now)
+		return
+	}
+	agent := agentName(ev.Customer)
+	found, err := p.store.ProcessAgentEvent(p.workCtx, ie, handoffID, now, func(st chat.AgentState) (chat.AgentPlan, error) {
+		return p.agentPlan(st, cmd, agent, text, ev, now), nil
+	})
+	switch {
+	case err == nil:
+		if !found {
+			p.log.Debug("team chat: message concerns no open handoff", "event", ie.ID)
+		}
+		p.wakeSender()
+	case errors.Is(err, chat.ErrAlreadyDone):
+	default:
+		p.log.Warn("team chat: agent event not processed", "event", ie.ID, "err", err)
+		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, now.Add(backoff(1, time.Second, time.Minute)), err.Error(), p.cfg.EventAttempts); rerr != nil {
+			p.log.Warn("team chat: could not reschedule event", "event", ie.ID, "err", rerr)
+		}
+	}
+}
+
+// finishRecorded marks an event done with nothing to do (chatter in a team
+// chat), through the ordinary path so it is kept in the history.
+func (p *Pipeline) finishRecorded(ie chat.InboxEvent, now time.Time) {
+	err := p.store.ProcessEvent(p.workCtx, ie, now, p.cfg.ConversationIdle, func(chat.State) (chat.Plan, error) {
+		return chat.Plan{Outcome: chat.OutcomeRecorded}, nil
+	})
+	if err != nil && !errors.Is(err, chat.ErrAlreadyDone) {
+		p.log.Warn("team chat: event not recorded", "event", ie.ID, "err", err)
+	}
+}
+
+// parseAgentEvent reads what an agent wants: a button's data
+// ("claim:12"), a command sent as a reply (/claim, /resolve, /bot,
+// /note …), or any other reply, which goes to the customer.
+func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoffID int64) {
+	if ev.Kind == chat.KindCallback {
+		action, id, ok := strings.Cut(ev.Text, ":")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if !ok || err != nil {
+			return "", "", 0
+		}
+		switch chat.AgentCommand(action) {
+		case chat.AgentClaim, chat.AgentResolve, chat.AgentBot:
+			return chat.AgentCommand(action), "", n
+		}
+		return "", "", 0
+	}
+	if ev.ReplyTo == "" || strings.TrimSpace(ev.Text) == "" {
+		return "", "", 0 // not addressed to a customer
+	}
+	if strings.HasPrefix(ev.Text, "/") {
+		word, rest, _ := strings.Cut(ev.Text, " ")
+		word, _, _ = strings.Cut(word, "@") // /claim@shop_bot in groups
+		switch chat.AgentCommand(strings.ToLower(strings.TrimPrefix(word, "/"))) {
+		case chat.AgentClaim:
+			return chat.AgentClaim, "", 0
+		case chat.AgentResolve:
+			return chat.AgentResolve, "", 0
+		case chat.AgentBot:
+			return chat.AgentBot, "", 0
+		case chat.AgentNote:
+			return chat.AgentNote, strings.TrimSpace(rest), 0
+		}
+	}
+	return chat.AgentRelay, ev.Text, 0
+}
+
+func agentName(c chat.Customer) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	if c.Username != "" {
+		return "@" + c.Username
+	}
+	return "agent " + c.ID
+}
+
+// agentPlan decides the effect of an agent's command on a handoff, and what
+// the team chat is told.
+func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
+	plan := chat.AgentPlan{Command: cmd, Agent: agent, Text: text}
+	say := func(msg string) {
+		plan.CallbackAnswer = msg
+		if ev.Kind != chat.KindCallback || cmd != chat.AgentClaim || st.Handoff.State == "waiting" {
+			plan.Notices = append(plan.Notices, chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg})
+		}
+	}
+	owner := st.Handoff.ClaimedBy
+	switch cmd {
+	case chat.AgentRelay:
+		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
+		if now.After(plan.WindowUntil) {
+			plan.Command = ""
+			say("Not sent: the customer's last message is too old; the platform no longer lets us write to them.")
+			return plan
+		}
+		if st.Handoff.State == "waiting" {
+			say(agent + " answered and owns this conversation.")
+		}
+	case chat.AgentClaim:
+		if st.Handoff.State == "claimed" && owner != agent {
+			plan.Command = ""
+			plan.CallbackAnswer = "Already claimed by " + owner + "."
+			return plan
+		}
+		say(agent + " owns this conversation.")
+	case chat.AgentResolve:
+		say("Resolved by " + agent + ". The bot answers this customer again.")
+	case chat.AgentBot:
+		say(agent + " gave the conversation back to the bot.")
+	}
+	return plan
+}

@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// ProcessAgentEvent applies an agent's message or button press in a team
+// chat, in one transaction: it finds the handoff the agent answered (by the
+// team-chat message they replied to, or the handoff a button belongs to),
+// asks decide what to do, and does it — relay a message to the customer,
+// claim, resolve, return to the bot, or keep an internal note. handoffID is
+// set for button presses; otherwise the reply decides. found is false when
+// the event concerns no open handoff (chatter in the team chat): the event
+// is marked done and nothing else happens.
+func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time,
+	decide func(chat.AgentState) (chat.AgentPlan, error)) (found bool, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
+			WHERE id = ? AND state = 'pending'`, ms(now), ie.ID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return chat.ErrAlreadyDone
+		}
+		ev := ie.Event
+		if handoffID == 0 && ev.ReplyTo != "" {
+			err := s.get(ctx, tx, &handoffID, `SELECT handoff_id FROM handoff_messages
+				WHERE platform = ? AND bot = ? AND chat_id = ? AND message_id = ?`, string(ev.Platform), ev.Bot, ev.ChatID, ev.ReplyTo)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if handoffID == 0 {
+			return nil
+		}
+		var h struct {
+			ID             int64  `db:"id"`
+			ConversationID int64  `db:"conversation_id"`
+			Team           string `db:"team"`
+			State          string `db:"state"`
+			ClaimedBy      string `db:"claimed_by"`
+			Platform       string `db:"platform"`
+			Bot            string `db:"bot"`
+			ChatID         string `db:"chat_id"`
+			LastCustomerAt int64  `db:"last_customer_at"`
+			CustomerID     *int64 `db:"customer_id"`
+		}
+		err = s.get(ctx, tx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by,
+				c.platform, c.bot, c.chat_id, c.last_customer_at, c.customer_id
+			FROM handoffs h JOIN conversations c ON c.id = h.conversation_id
+			WHERE h.id = ? AND h.state IN ('waiting', 'claimed')`, handoffID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // resolved meanwhile: the agent's message has nobody to go to
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		st := chat.AgentState{
+			Handoff:  chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy},
+			Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
+		}
+		plan, err := decide(st)
+		if err != nil {
+			return &decideError{err}
+		}
+		switch plan.Command {
+		case chat.AgentRelay:
+			if h.State == HandoffWaiting {
+				// The first agent to answer owns the conversation.
+				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND state = 'waiting'`,
+					plan.Agent, ms(now), h.ID); err != nil {
+					return err
+				}
+			}
+			scope := fmt.Sprintf("%s/%s/", h.Platform, h.Bot)
+			if h.CustomerID != nil {
+				var ext string
+				if err := s.get(ctx, tx, &ext, `SELECT external_id FROM customers WHERE id = ?`, *h.CustomerID); err != nil {
+					return err
+				}
+				scope += ext
+			}
+			if _, err := s.exec(ctx, tx, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
+				next_attempt_at, created_at, scope, window_until, priority, handoff_id) VALUES (?, ?, ?, ?, ?, ?, '', 'relay', ?, ?, ?, ?, ?, 3, ?)`,
+				h.ConversationID, ie.ID, h.Platform, h.Bot, h.ChatID, chat.ChatKey(chat.Platform(h.Platform), h.Bot, h.ChatID), plan.Text,
+				ms(now), ms(now), scope, msOrZero(plan.WindowUntil), h.ID); err != nil {
+				return err
+			}
+		case chat.AgentClaim:
+			if _, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND state = 'waiting'`,
+				plan.Agent, ms(now), h.ID); err != nil {
+				return err
+			}
+		case chat.AgentResolve, chat.AgentBot:
+			state := HandoffResolved
+			if plan.Command == chat.AgentBot {
+				state = HandoffReturnedToBot
+			}
+			if _, err := s.exec(ctx, tx, `UPDATE handoffs SET state = ?, closed_at = ? WHERE id = ?`, state, ms(now), h.ID); err != nil {
+				return err
+			}
+			if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id = ?`, h.ConversationID); err != nil {
+				return err
+			}
+		case chat.AgentNote:
+			if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, inbox_id, kind, text, created_at)
+				VALUES (?, 'note', ?, 'note', ?, ?)`, h.ConversationID, ie.ID, plan.Agent+": "+plan.Text, ms(now)); err != nil {
+				return err
+			}
+		}
+		p := &processing{s: s, tx: tx, ctx: ctx, ev: ie, now: now}
+		for _, n := range plan.Notices {
+			if err := p.queueNotice(n, h.ID, 3); err != nil {
+				return err
+			}
+		}
+		if plan.CallbackAnswer != "" && ev.CallbackID != "" {
+			if _, err := s.exec(ctx, tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
+				VALUES (?, ?, ?, ?, ?, 'callback_answer', ?, ?, ?, 3, ?)`, ie.ID, string(ev.Platform), ev.Bot, ev.ChatID,
+				// Answers do not queue behind the chat's messages: Telegram wants them within seconds.
+				"callback/"+ev.CallbackID, plan.CallbackAnswer, ms(now), ms(now), ev.CallbackID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var de *decideError
+	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.As(err, &de) {
+		return found, err
+	}
+	return found, unavailable("process agent event", err)
+}
