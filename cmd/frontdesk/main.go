@@ -280,6 +280,9 @@ func rulesFromConfig(configPath string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := app.CheckConfig(cfg); err != nil {
+		return "", err
+	}
 	return cfg.Rules, nil
 }
 

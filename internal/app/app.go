@@ -320,3 +320,10 @@ func (w *wakingInbox) Accept(ctx context.Context, ev chat.Event) error {
 	w.pipe.WakeEvents()
 	return nil
 }
+
+// CheckConfig validates what New would refuse beyond the config's own
+// checks (team hours, time zones), for frontdesk check.
+func CheckConfig(cfg *config.Config) error {
+	_, err := teamsFrom(cfg)
+	return err
+}
