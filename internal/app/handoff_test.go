@@ -110,11 +110,16 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 	h.post(update(1, customer, "en", "this is a scam, where is my money?"), secret)
 	notice := h.lastTo(teamChat, 1)
 
-	// Two agents press Claim: one owns it, the other is told who does.
+	// Two agents press Claim at once: one owns it, the other is told who
+	// does. Agents are separate conversations, so either may win.
 	h.post(buttonPress(100, 7, "Alice", notice.MessageID, "claim:1"), secret)
 	h.post(buttonPress(101, 8, "Bob", notice.MessageID, "claim:1"), secret)
-	if got := h.lastTo(teamChat, 2).Text; got != "Alice owns this conversation." {
-		t.Fatalf("team chat told %q", got)
+	told := h.lastTo(teamChat, 2).Text
+	owner, loser, ownerID, loserID, ownerCB, loserCB := "Alice", "Bob", int64(7), int64(8), "cb100", "cb101"
+	if told == "Bob owns this conversation." {
+		owner, loser, ownerID, loserID, ownerCB, loserCB = "Bob", "Alice", 8, 7, "cb101", "cb100"
+	} else if told != "Alice owns this conversation." {
+		t.Fatalf("team chat told %q", told)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for len(h.fake.CallsTo("answerCallbackQuery")) < 2 && time.Now().Before(deadline) {
@@ -124,27 +129,33 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 	for _, c := range h.fake.CallsTo("answerCallbackQuery") {
 		answers[c.Params["callback_query_id"]] = c.Params["text"]
 	}
-	if answers["cb100"] != "Alice owns this conversation." || answers["cb101"] != "Already claimed by Alice." {
+	if answers[ownerCB] != owner+" owns this conversation." || answers[loserCB] != "Already claimed by "+owner+"." {
 		t.Fatalf("button answers %v", answers)
 	}
 
-	// Alice answers the customer by replying to the notification.
-	h.post(teamUpdate(200, 7, "Alice", notice.MessageID, "Hi, I'm Alice. I've found your order; the refund goes out today."), secret)
-	if got := h.lastTo(customer, 2).Text; got != "Hi, I'm Alice. I've found your order; the refund goes out today." {
+	// The other agent's reply does not reach the customer (D13).
+	h.post(teamUpdate(199, loserID, loser, notice.MessageID, "I'll take it from here"), secret)
+	if got := h.lastTo(teamChat, 3).Text; got != "Not sent: "+owner+" owns this conversation." {
+		t.Fatalf("team chat told %q", got)
+	}
+
+	// The owner answers the customer by replying to the notification.
+	h.post(teamUpdate(200, ownerID, owner, notice.MessageID, "Hi, I've found your order; the refund goes out today."), secret)
+	if got := h.lastTo(customer, 2).Text; got != "Hi, I've found your order; the refund goes out today." {
 		t.Fatalf("customer got %q", got)
 	}
 
 	// The customer answers; it appears in the team chat, not as a bot reply.
 	h.post(update(2, customer, "en", "thank you, how do refunds work?"), secret)
-	relayed := h.lastTo(teamChat, 3)
+	relayed := h.lastTo(teamChat, 4)
 	if relayed.Text != "Ann: thank you, how do refunds work?" {
 		t.Fatalf("team chat got %q", relayed.Text)
 	}
 	// An internal note is never sent to the customer.
-	h.post(teamUpdate(201, 7, "Alice", relayed.MessageID, "/note VIP, be nice"), secret)
-	// Alice resolves by replying to the relayed message.
-	h.post(teamUpdate(202, 7, "Alice", relayed.MessageID, "/resolve"), secret)
-	if got := h.lastTo(teamChat, 4).Text; got != "Resolved by Alice. The bot answers this customer again." {
+	h.post(teamUpdate(201, ownerID, owner, relayed.MessageID, "/note VIP, be nice"), secret)
+	// The owner resolves by replying to the relayed message.
+	h.post(teamUpdate(202, ownerID, owner, relayed.MessageID, "/resolve"), secret)
+	if got := h.lastTo(teamChat, 5).Text; got != "Resolved by "+owner+". The bot answers this customer again." {
 		t.Fatalf("team chat told %q", got)
 	}
 	// Back with the bot: the next question gets the FAQ answer.

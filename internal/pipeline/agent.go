@@ -109,6 +109,12 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 	owner := st.Handoff.ClaimedBy
 	switch cmd {
 	case chat.AgentRelay:
+		if st.Handoff.State == "claimed" && owner != agent {
+			// Two people must not answer one customer (D13).
+			plan.Command = ""
+			say("Not sent: " + owner + " owns this conversation.")
+			return plan
+		}
 		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
 		if now.After(plan.WindowUntil) {
 			plan.Command = ""
