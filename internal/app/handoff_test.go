@@ -170,3 +170,29 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 		}
 	}
 }
+
+func TestOutOfHoursHandoffSaysWhenAPersonAnswers(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	// Closed all of today (a holiday), open tomorrow from 09:00.
+	today := time.Now().UTC().Format("2006-01-02")
+	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890",
+		Timezone: "UTC", Hours: map[string]string{"mon-sun": "09:00-18:00"}, Holidays: []string{today}}}}
+	h := start(t, cfg, fake)
+	tests := []struct {
+		chat int64
+		lang string
+		want string
+	}{
+		{501, "en", "Our team is away right now; a person will answer tomorrow at 09:00 (UTC time)."},
+		{502, "zh", "现在是非工作时间，客服将于明天 09:00（UTC 时间）回复您。"},
+		{503, "ru", "Сейчас нерабочее время; оператор ответит завтра в 09:00 (время UTC)."},
+	}
+	for i, tt := range tests {
+		h.post(update(int64(10+i), tt.chat, tt.lang, "/human"), secret)
+		if got := h.lastTo(tt.chat, 1).Text; !strings.HasSuffix(got, tt.want) {
+			t.Errorf("%s: customer told %q, want it to end with %q", tt.lang, got, tt.want)
+		}
+	}
+}

@@ -131,6 +131,9 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 			h := a
 			plan.Handoff = &h
 		}
+		if a.Type == chat.ActionHandoff && a.Text != "" {
+			a.Text += p.outOfHoursNote(a.Team, d.Language, now)
+		}
 		if a.Text != "" {
 			sends = append(sends, a)
 		}

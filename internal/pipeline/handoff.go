@@ -132,3 +132,24 @@ func agentFacingName(c chat.Customer) string {
 	}
 	return "Customer"
 }
+
+// outOfHoursNote tells a customer handed off while the team is away when a
+// person will answer (D19), in their language; "" while the team is open.
+func (p *Pipeline) outOfHoursNote(teamName, lang string, now time.Time) string {
+	team := p.teamFor(teamName)
+	if team == nil || team.Hours.Open(now) {
+		return ""
+	}
+	opening := team.Hours.NextOpening(now)
+	if opening.IsZero() {
+		return ""
+	}
+	when := handoff.OpeningText(lang, opening, now)
+	switch lang {
+	case "zh":
+		return "\n现在是非工作时间，客服将于" + when + "回复您。"
+	case "ru":
+		return "\nСейчас нерабочее время; оператор ответит " + when + "."
+	}
+	return "\nOur team is away right now; a person will answer " + when + "."
+}
