@@ -179,7 +179,12 @@ func teamsFrom(cfg *config.Config) ([]pipeline.Team, error) {
 				platform = chat.Platform(b.Platform)
 			}
 		}
-		out = append(out, pipeline.Team{Name: t.Name, Platform: platform, Bot: t.Bot, ChatID: string(t.ChatID), Hours: hours})
+		var tiers []string
+		for _, c := range t.Escalation {
+			tiers = append(tiers, string(c))
+		}
+		out = append(out, pipeline.Team{Name: t.Name, Platform: platform, Bot: t.Bot, ChatID: string(t.ChatID), Hours: hours,
+			Escalation: tiers, Every: time.Duration(t.EscalateEvery)})
 	}
 	return out, nil
 }

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,5 +196,60 @@ func TestOutOfHoursHandoffSaysWhenAPersonAnswers(t *testing.T) {
 		if got := h.lastTo(tt.chat, 1).Text; !strings.HasSuffix(got, tt.want) {
 			t.Errorf("%s: customer told %q, want it to end with %q", tt.lang, got, tt.want)
 		}
+	}
+}
+
+// clock is a time source a test moves.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func TestUnclaimedHandoffRemindsThenEscalatesOnce(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	const managers, leadership = -100777, -100888
+	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890",
+		Escalation: []config.ID{"-100777", "-100888"}, EscalateEvery: config.Duration(10 * time.Minute)}}}
+	clk := &clock{t: time.Now()}
+	a, err := New(context.Background(), cfg, Options{Log: quietLogger(t), PollInterval: 20 * time.Millisecond, Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
+	t.Cleanup(func() { h.stop(5 * time.Second) })
+
+	h.post(update(1, 4242, "en", "this is a scam!"), secret) // complaint: high priority, due in 1h
+	h.lastTo(teamChat, 1)
+
+	clk.add(time.Hour + time.Second)
+	if got := h.lastTo(teamChat, 2).Text; !strings.HasPrefix(got, "Reminder: Ann is waiting for a person (high priority") {
+		t.Fatalf("at the due time the team got %q", got)
+	}
+	clk.add(10 * time.Minute)
+	if got := h.lastTo(managers, 1).Text; !strings.HasPrefix(got, "Escalation (tier 2)") {
+		t.Fatalf("tier 2 got %q", got)
+	}
+	clk.add(10 * time.Minute)
+	if got := h.lastTo(leadership, 1).Text; !strings.HasPrefix(got, "Escalation (tier 3)") {
+		t.Fatalf("tier 3 got %q", got)
+	}
+	// Never a storm: with every tier told, time passing adds nothing.
+	clk.add(5 * time.Hour)
+	time.Sleep(300 * time.Millisecond) // many timer rounds
+	h.waitIdle(a.Store())
+	counts := map[int64]int{}
+	for _, m := range fake.Sent() {
+		counts[m.ChatID]++
+	}
+	if counts[teamChat] != 2 || counts[managers] != 1 || counts[leadership] != 1 {
+		t.Fatalf("messages per chat %v: want the notification and one reminder, then one escalation per tier", counts)
 	}
 }

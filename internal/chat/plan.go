@@ -112,3 +112,13 @@ type AgentPlan struct {
 	Notices        []Notice
 	CallbackAnswer string
 }
+
+// DueHandoff is a waiting handoff whose first-response time has passed.
+type DueHandoff struct {
+	ID        int64
+	Team      string
+	Priority  string
+	DueAt     time.Time
+	StepsDone int    // reminders and escalations already made
+	Customer  string // display name
+}

@@ -95,6 +95,10 @@ type Team struct {
 	Timezone string            `yaml:"timezone"`
 	Hours    map[string]string `yaml:"hours"` // mon-fri: "09:00-18:00"; none: always open
 	Holidays []string          `yaml:"holidays"`
+	// Escalation lists the next tiers' chats (managers, then leadership);
+	// an unclaimed handoff goes up one tier every EscalateEvery (30m).
+	Escalation    []ID     `yaml:"escalation"`
+	EscalateEvery Duration `yaml:"escalate_every"`
 }
 
 // ID is a platform id written as a number (Telegram's -1001234567890) or

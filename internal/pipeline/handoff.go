@@ -16,6 +16,10 @@ type Team struct {
 	Bot      string // the bot that posts in the team chat
 	ChatID   string
 	Hours    handoff.Hours // zero: always open
+	// Escalation lists the chats of the next tiers (managers, then
+	// leadership, D16); an unclaimed handoff goes up one every Every.
+	Escalation []string
+	Every      time.Duration
 }
 
 // teamFor picks the team a handoff goes to: the one the rule names, else
@@ -36,11 +40,74 @@ func (p *Pipeline) teamFor(name string) *Team {
 // agents are not customers, and the rules must never answer them.
 func (p *Pipeline) isTeamChat(ev chat.Event) bool {
 	for _, t := range p.cfg.Teams {
-		if t.Platform == ev.Platform && t.Bot == ev.Bot && t.ChatID == ev.ChatID {
+		if t.Platform != ev.Platform || t.Bot != ev.Bot {
+			continue
+		}
+		if t.ChatID == ev.ChatID {
 			return true
+		}
+		for _, c := range t.Escalation {
+			if c == ev.ChatID {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// DefaultEscalateEvery spaces reminders and escalations of an unclaimed handoff.
+const DefaultEscalateEvery = 30 * time.Minute
+
+// timerLoop makes the reminders and escalations of handoffs nobody claimed
+// by their due time: first a reminder to the team, then one step up per
+// tier, each exactly once.
+func (p *Pipeline) timerLoop() {
+	defer p.done.Done()
+	for p.wait(nil, p.cfg.PollInterval) {
+		if len(p.cfg.Teams) == 0 {
+			continue
+		}
+		now := p.now()
+		due, err := p.store.DueHandoffs(p.workCtx, now, 100)
+		if err != nil {
+			p.log.Warn("handoff timers: listing due handoffs failed", "err", err)
+			continue
+		}
+		for _, h := range due {
+			p.escalate(h, now)
+		}
+	}
+}
+
+func (p *Pipeline) escalate(h chat.DueHandoff, now time.Time) {
+	team := p.teamFor(h.Team)
+	if team == nil {
+		return
+	}
+	every := team.Every
+	if every <= 0 {
+		every = DefaultEscalateEvery
+	}
+	step, ok := handoff.NextStep(handoff.Escalations(h.DueAt, every, 1+len(team.Escalation)), h.StepsDone)
+	if !ok || step.At.After(now) {
+		return
+	}
+	who := agentFacingName(chat.Customer{Name: h.Customer})
+	due := h.DueAt.In(team.Hours.Location()).Format("Mon 15:04 MST")
+	chatID, text := team.ChatID, fmt.Sprintf("Reminder: %s is waiting for a person (%s priority, first answer was due %s). Nobody has claimed it.",
+		who, h.Priority, due)
+	if step.Tier > 1 {
+		chatID = team.Escalation[step.Tier-2]
+		text = fmt.Sprintf("Escalation (tier %d): %s is waiting for a person (%s priority, first answer was due %s); team %s has not claimed it.",
+			step.Tier, who, h.Priority, due, team.Name)
+	}
+	n := chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: chatID, Text: text,
+		Buttons: [][]chat.Button{{{Text: "Claim", Data: "claim:{handoff}"}}}}
+	if _, err := p.store.TakeHandoffStep(p.workCtx, h.ID, h.StepsDone, n, now); err != nil {
+		p.log.Warn("handoff timers: step not taken", "handoff", h.ID, "err", err)
+		return
+	}
+	p.wakeSender()
 }
 
 // planHandoff sets the handoff's due time and the notification to its team.

@@ -23,6 +23,8 @@ type Store interface {
 	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error)
 	ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, conversationIdle time.Duration, decide func(chat.State) (chat.Plan, error)) error
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
+	DueHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.DueHandoff, error)
+	TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, n chat.Notice, now time.Time) (bool, error)
 	ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time, decide func(chat.AgentState) (chat.AgentPlan, error)) (bool, error)
 	ClaimOutgoing(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.Outgoing, error)
 	MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error
@@ -154,9 +156,10 @@ func newOwnerID() string {
 
 // Start runs the pipeline in the background until Stop.
 func (p *Pipeline) Start() {
-	p.done.Add(2)
+	p.done.Add(3)
 	go p.eventLoop()
 	go p.sendLoop()
+	go p.timerLoop()
 }
 
 // Stop stops taking new work, lets work in progress finish until ctx ends

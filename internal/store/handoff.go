@@ -174,3 +174,47 @@ func firstNonEmpty(ss ...string) string {
 	}
 	return ""
 }
+
+// DueHandoffs lists waiting handoffs due by now, oldest due first.
+func (s *Store) DueHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.DueHandoff, error) {
+	var rows []struct {
+		ID        int64  `db:"id"`
+		Team      string `db:"team"`
+		Priority  string `db:"priority"`
+		DueAt     int64  `db:"due_at"`
+		StepsDone int    `db:"steps_done"`
+		Name      string `db:"name"`
+	}
+	err := s.r.SelectContext(ctx, &rows, `SELECT h.id, h.team, h.priority, h.due_at, h.steps_done, COALESCE(cu.name, '') AS name
+		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id
+		WHERE h.state = 'waiting' AND h.due_at <= ? ORDER BY h.due_at LIMIT ?`, ms(now), limit)
+	if err != nil {
+		return nil, unavailable("due handoffs", err)
+	}
+	out := make([]chat.DueHandoff, len(rows))
+	for i, r := range rows {
+		out[i] = chat.DueHandoff{ID: r.ID, Team: r.Team, Priority: r.Priority, DueAt: fromMS(r.DueAt), StepsDone: r.StepsDone, Customer: r.Name}
+	}
+	return out, nil
+}
+
+// TakeHandoffStep records that reminder or escalation number stepsDone+1
+// was made and queues its notice, in one transaction. Only the first of
+// several workers taking the same step succeeds (ok false for the rest),
+// so each step is made once.
+func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, n chat.Notice, now time.Time) (ok bool, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE handoffs SET steps_done = steps_done + 1
+			WHERE id = ? AND state = 'waiting' AND steps_done = ?`, handoffID, stepsDone)
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil || k == 0 {
+			return err
+		}
+		ok = true
+		p := &processing{s: s, tx: tx, ctx: ctx, now: now}
+		return p.queueNotice(n, handoffID, 3)
+	})
+	return ok, unavailable("take handoff step", err)
+}
