@@ -226,23 +226,31 @@ func TestUnclaimedHandoffRemindsThenEscalatesOnce(t *testing.T) {
 	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
 	t.Cleanup(func() { h.stop(5 * time.Second) })
 
+	// Before each jump of the clock, let every send finish: a jump past the
+	// claim lease of a message still in flight would hand it to a second
+	// sender (the at-least-once window of a crashed sender, not a timer bug).
+	advance := func(d time.Duration) {
+		t.Helper()
+		h.waitIdle(a.Store())
+		clk.add(d)
+	}
 	h.post(update(1, 4242, "en", "this is a scam!"), secret) // complaint: high priority, due in 1h
 	h.lastTo(teamChat, 1)
 
-	clk.add(time.Hour + time.Second)
+	advance(time.Hour + time.Second)
 	if got := h.lastTo(teamChat, 2).Text; !strings.HasPrefix(got, "Reminder: Ann is waiting for a person (high priority") {
 		t.Fatalf("at the due time the team got %q", got)
 	}
-	clk.add(10 * time.Minute)
+	advance(10 * time.Minute)
 	if got := h.lastTo(managers, 1).Text; !strings.HasPrefix(got, "Escalation (tier 2)") {
 		t.Fatalf("tier 2 got %q", got)
 	}
-	clk.add(10 * time.Minute)
+	advance(10 * time.Minute)
 	if got := h.lastTo(leadership, 1).Text; !strings.HasPrefix(got, "Escalation (tier 3)") {
 		t.Fatalf("tier 3 got %q", got)
 	}
 	// Never a storm: with every tier told, time passing adds nothing.
-	clk.add(5 * time.Hour)
+	advance(5 * time.Hour)
 	time.Sleep(300 * time.Millisecond) // many timer rounds
 	h.waitIdle(a.Store())
 	counts := map[int64]int{}
