@@ -23,15 +23,8 @@ import (
 func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time,
 	decide func(chat.AgentState) (chat.AgentPlan, error)) (found bool, err error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := s.exec(ctx, tx, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
-			WHERE id = ? AND state = 'pending'`, ms(now), ie.ID)
-		if err != nil {
+		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return chat.ErrAlreadyDone
 		}
 		ev := ie.Event
 		if handoffID == 0 && ev.ReplyTo != "" {
@@ -56,7 +49,7 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 			LastCustomerAt int64  `db:"last_customer_at"`
 			CustomerID     *int64 `db:"customer_id"`
 		}
-		err = s.get(ctx, tx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by,
+		err := s.get(ctx, tx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by,
 				c.platform, c.bot, c.chat_id, c.last_customer_at, c.customer_id
 			FROM handoffs h JOIN conversations c ON c.id = h.conversation_id
 			WHERE h.id = ? AND h.state IN ('waiting', 'claimed')`, handoffID)

@@ -22,15 +22,8 @@ import (
 // transaction, so the state it sees cannot change under it.
 func (s *Store) ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, conversationIdle time.Duration, decide func(chat.State) (chat.Plan, error)) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := s.exec(ctx, tx, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
-			WHERE id = ? AND state = 'pending'`, ms(now), ie.ID)
-		if err != nil {
+		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return chat.ErrAlreadyDone
 		}
 		p := &processing{s: s, tx: tx, ctx: ctx, ev: ie, now: now, idle: conversationIdle, skipGuard: s.skipGuardState}
 		if err := p.loadState(); err != nil {
@@ -47,6 +40,22 @@ func (s *Store) ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.T
 		return err
 	}
 	return unavailable("process event", err)
+}
+
+// markEventDone marks a claimed event done; chat.ErrAlreadyDone means
+// another worker finished it first (its claim had expired).
+func (s *Store) markEventDone(ctx context.Context, tx *sqlx.Tx, id int64, now time.Time) error {
+	res, err := s.exec(ctx, tx, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
+		WHERE id = ? AND state = 'pending'`, ms(now), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return chat.ErrAlreadyDone
+	}
+	return nil
 }
 
 // decideError keeps the decide function's own failures apart from database
