@@ -194,7 +194,6 @@ type scratch struct {
 	vm       vm.VM
 	env      Env
 	envAny   any
-	explain  bool
 	rules    *Rules
 	name     string
 	username string

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
@@ -191,5 +190,3 @@ func strValues(ss []str) []string {
 	}
 	return out
 }
-
-func fmtList(ss []string) string { return fmt.Sprintf("%q", ss) }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -170,8 +169,4 @@ func runTx(tx *sqlx.Tx, err error) func(fn func(tx *sqlx.Tx) error) error {
 		}
 		return tx.Commit()
 	}
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
