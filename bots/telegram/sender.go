@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-telegram/bot"
@@ -88,11 +89,52 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 	return strconv.Itoa(m.ID), nil
 }
 
+// IsForum reports whether a group is a forum, where each customer
+// conversation gets its own topic.
+func (s *Sender) IsForum(ctx context.Context, chatID string) (bool, error) {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return false, &chat.SendError{Kind: chat.SendPermanent, Err: fmt.Errorf("chat id %q: %w", chatID, err)}
+	}
+	c, err := s.b.GetChat(ctx, &bot.GetChatParams{ChatID: id})
+	if err != nil {
+		return false, classify(err)
+	}
+	return c.IsForum, nil
+}
+
+// CreateTopic opens a forum topic and returns its thread id.
+func (s *Sender) CreateTopic(ctx context.Context, chatID, name string) (string, error) {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return "", &chat.SendError{Kind: chat.SendPermanent, Err: fmt.Errorf("chat id %q: %w", chatID, err)}
+	}
+	t, err := s.b.CreateForumTopic(ctx, &bot.CreateForumTopicParams{ChatID: id, Name: topicName(name)})
+	if err != nil {
+		return "", classify(err)
+	}
+	return strconv.Itoa(t.MessageThreadID), nil
+}
+
+// topicName fits Telegram's limit of 1-128 characters.
+func topicName(name string) string {
+	name = strings.Join(strings.Fields(name), " ")
+	if r := []rune(name); len(r) > 128 {
+		name = string(r[:127]) + "…"
+	}
+	if name == "" {
+		name = "Customer"
+	}
+	return name
+}
+
 // classify maps go-telegram/bot's errors onto the outbox's retry classes.
 func classify(err error) error {
 	var tooMany *bot.TooManyRequestsError
 	var migrated *bot.MigrateError
 	switch {
+	case errors.Is(err, bot.ErrorBadRequest) && threadGone(err):
+		return &chat.SendError{Kind: chat.SendThreadGone, Err: err}
 	case errors.As(err, &tooMany):
 		return &chat.SendError{Kind: chat.SendRateLimited, RetryAfter: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
 	case errors.Is(err, bot.ErrorForbidden):
@@ -101,6 +143,12 @@ func classify(err error) error {
 		return &chat.SendError{Kind: chat.SendPermanent, Err: err}
 	}
 	return &chat.SendError{Kind: chat.SendTemporary, Err: err}
+}
+
+// threadGone recognizes Telegram's answers for a deleted forum topic.
+func threadGone(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "message thread not found") || strings.Contains(msg, "TOPIC_DELETED")
 }
 
 // Admin does the Bot API calls that configure a bot rather than talk to customers.

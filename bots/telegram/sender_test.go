@@ -3,8 +3,11 @@ package telegram
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -92,5 +95,37 @@ func TestSenderTimeout(t *testing.T) {
 	var se *chat.SendError
 	if !errors.As(err, &se) || se.Kind != chat.SendTemporary {
 		t.Fatalf("err = %v, want a temporary send error", err)
+	}
+}
+
+func TestSenderTopics(t *testing.T) {
+	srv := telegramtest.New()
+	defer srv.Close()
+	s := newTestSender(t, srv)
+	ctx := t.Context()
+	if forum, err := s.IsForum(ctx, "-100200"); err != nil || forum {
+		t.Fatalf("IsForum(plain group) = %v, %v", forum, err)
+	}
+	srv.SetForum(-100200)
+	if forum, err := s.IsForum(ctx, "-100200"); err != nil || !forum {
+		t.Fatalf("IsForum(forum) = %v, %v", forum, err)
+	}
+	long := strings.Repeat("Анна ", 40)
+	thread, err := s.CreateTopic(ctx, "-100200", long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics := srv.Topics()
+	if len(topics) != 1 || strconv.FormatInt(topics[0].ThreadID, 10) != thread || utf8.RuneCountInString(topics[0].Name) != 128 {
+		t.Fatalf("topics = %+v, thread %q; want one topic named within Telegram's 128 characters", topics, thread)
+	}
+	if _, err := s.Send(ctx, chat.Outgoing{ChatID: "-100200", ThreadID: thread, Text: "in the topic"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.DeleteTopic(-100200, topics[0].ThreadID)
+	_, err = s.Send(ctx, chat.Outgoing{ChatID: "-100200", ThreadID: thread, Text: "topic deleted meanwhile"})
+	var se *chat.SendError
+	if !errors.As(err, &se) || se.Kind != chat.SendThreadGone {
+		t.Fatalf("send into a deleted topic: %v, want %s", err, chat.SendThreadGone)
 	}
 }

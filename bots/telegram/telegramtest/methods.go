@@ -38,6 +38,7 @@ var methods = func() map[string]method {
 		"editMessageText":        func(s *Server, rq *request) reply { return s.edit(rq, true) },
 		"editMessageReplyMarkup": func(s *Server, rq *request) reply { return s.edit(rq, false) },
 		"createForumTopic":       (*Server).createForumTopic,
+		"getChat":                (*Server).getChat,
 		"getUpdates":             (*Server).getUpdates,
 		"setWebhook":             acknowledge,
 		"deleteWebhook":          acknowledge,
@@ -102,6 +103,9 @@ func (s *Server) sendMessage(rq *request) reply {
 		return tooManyRequests(retryAfter)
 	}
 	thread, _ := strconv.ParseInt(p["message_thread_id"], 10, 64)
+	if thread != 0 && s.forums[chat] != nil && !s.forums[chat][thread] {
+		return badRequest("message thread not found")
+	}
 	s.lastID[chat]++
 	m := Message{
 		ChatID:      chat,
@@ -190,10 +194,28 @@ func (s *Server) createForumTopic(rq *request) reply {
 	if strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 128 {
 		return badRequest("topic name is invalid")
 	}
+	if s.forums[chat] == nil {
+		return badRequest("the chat is not a forum")
+	}
 	// A topic is identified by the id of the service message that opens it,
 	// so it takes a message_id in its chat.
 	s.lastID[chat]++
+	s.forums[chat][s.lastID[chat]] = true
+	s.topics = append(s.topics, Topic{ChatID: chat, ThreadID: s.lastID[chat], Name: name})
 	return ok(map[string]any{"message_thread_id": s.lastID[chat], "name": name, "icon_color": defaultTopicColor})
+}
+
+// getChat knows only what the tests set: whether a chat is a forum.
+func (s *Server) getChat(rq *request) reply {
+	chat, valid := chatID(rq.params)
+	if !valid {
+		return badRequest("chat not found")
+	}
+	kind := "private"
+	if chat < 0 {
+		kind = "supergroup"
+	}
+	return ok(map[string]any{"id": chat, "type": kind, "is_forum": s.forums[chat] != nil})
 }
 
 // getUpdates follows Telegram: updates below offset are confirmed and

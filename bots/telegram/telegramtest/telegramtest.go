@@ -16,6 +16,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -77,7 +78,7 @@ func WithBotUser(id int64, username string) Option {
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // Server is a running fake Bot API. It answers getMe, sendMessage,
-// editMessageText, editMessageReplyMarkup, createForumTopic, getUpdates,
+// editMessageText, editMessageReplyMarkup, createForumTopic, getChat, getUpdates,
 // answerCallbackQuery, setWebhook, deleteWebhook, setMyCommands and
 // sendChatAction. Its methods are safe for concurrent use.
 type Server struct {
@@ -106,6 +107,15 @@ type Server struct {
 	chatBuckets map[chatKey]*bucket
 	botBuckets  map[string]*bucket
 	limited     int
+	forums      map[int64]map[int64]bool // forum chat → its live topics
+	topics      []Topic
+}
+
+// Topic is a forum topic the bot created.
+type Topic struct {
+	ChatID   int64
+	ThreadID int64
+	Name     string
 }
 
 type msgKey struct{ chat, id int64 }
@@ -135,6 +145,7 @@ func New(opts ...Option) *Server {
 		failNext:    map[string][]queuedFailure{},
 		failAlways:  map[string]Failure{},
 		blocked:     map[int64]bool{},
+		forums:      map[int64]map[int64]bool{},
 		chatBuckets: map[chatKey]*bucket{},
 		botBuckets:  map[string]*bucket{},
 	}
@@ -232,6 +243,31 @@ func (s *Server) SetFailure(method string, f *Failure) {
 		return
 	}
 	s.failAlways[strings.ToLower(method)] = *f
+}
+
+// SetForum makes chatID a forum: getChat says so, and topics can be
+// created in it.
+func (s *Server) SetForum(chatID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.forums[chatID] == nil {
+		s.forums[chatID] = map[int64]bool{}
+	}
+}
+
+// DeleteTopic removes a forum topic, as an admin might: sending into it
+// fails with "message thread not found".
+func (s *Server) DeleteTopic(chatID, threadID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.forums[chatID], threadID)
+}
+
+// Topics lists the forum topics created, in order.
+func (s *Server) Topics() []Topic {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.topics)
 }
 
 // Block makes sends to chatID fail with 403, as when a user blocks the bot.

@@ -477,6 +477,17 @@ func TestEditsAndTopics(t *testing.T) {
 	srv, b := start(t)
 	ctx := t.Context()
 
+	if _, err := b.CreateForumTopic(ctx, &bot.CreateForumTopicParams{ChatID: int64(-100), Name: "Ticket #0"}); !errors.Is(err, bot.ErrorBadRequest) ||
+		!strings.Contains(err.Error(), "not a forum") {
+		t.Fatalf("topic in a plain group: %v, want Bad Request: the chat is not a forum", err)
+	}
+	if c, err := b.GetChat(ctx, &bot.GetChatParams{ChatID: int64(-100)}); err != nil || c.IsForum {
+		t.Fatalf("GetChat(plain group) = %+v, %v; want is_forum false", c, err)
+	}
+	srv.SetForum(-100)
+	if c, err := b.GetChat(ctx, &bot.GetChatParams{ChatID: int64(-100)}); err != nil || !c.IsForum {
+		t.Fatalf("GetChat(forum) = %+v, %v; want is_forum true", c, err)
+	}
 	topic, err := b.CreateForumTopic(ctx, &bot.CreateForumTopicParams{ChatID: int64(-100), Name: "Ticket #1"})
 	if err != nil || topic.MessageThreadID != 1 || topic.Name != "Ticket #1" || topic.IconColor != 7322096 {
 		t.Fatalf("CreateForumTopic = %+v, %v", topic, err)
@@ -519,6 +530,14 @@ func TestEditsAndTopics(t *testing.T) {
 	}
 	if sent := srv.Sent(); len(sent) != 1 || sent[0].Text != "new ticket" {
 		t.Errorf("Sent() = %+v, want the message as sent", sent)
+	}
+	if got := srv.Topics(); len(got) != 2 || got[1].Name != "Ticket #2" {
+		t.Errorf("Topics() = %+v, want both topics", got)
+	}
+	srv.DeleteTopic(-100, int64(topic.MessageThreadID))
+	_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(-100), MessageThreadID: topic.MessageThreadID, Text: "into the void"})
+	if !errors.Is(err, bot.ErrorBadRequest) || !strings.Contains(err.Error(), "message thread not found") {
+		t.Errorf("send into a deleted topic: %v, want Bad Request: message thread not found", err)
 	}
 }
 
