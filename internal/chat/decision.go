@@ -128,6 +128,10 @@ type Outgoing struct {
 	// CallbackID, when set, makes this an answer to a button press (Text is
 	// shown to the agent who pressed it) instead of a message.
 	CallbackID string
+	// TopicKey and TopicName: see Notice. ThreadID is filled in from the
+	// stored topic when there is one.
+	TopicKey  string
+	TopicName string
 }
 
 // Button is an inline button: what it says, and the data it sends back.

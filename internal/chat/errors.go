@@ -27,6 +27,9 @@ const (
 	SendBlocked
 	// SendPermanent: the request itself is wrong (chat not found, text too long); never retry.
 	SendPermanent
+	// SendThreadGone: the forum topic or thread the message was for was
+	// deleted; forget it and send again, into a new one.
+	SendThreadGone
 )
 
 func (k SendErrorKind) String() string {
@@ -39,6 +42,8 @@ func (k SendErrorKind) String() string {
 		return "blocked"
 	case SendPermanent:
 		return "permanent"
+	case SendThreadGone:
+		return "thread_gone"
 	}
 	return fmt.Sprintf("SendErrorKind(%d)", int(k))
 }

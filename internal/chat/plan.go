@@ -66,6 +66,11 @@ type Notice struct {
 	ChatID   string
 	Text     string
 	Buttons  [][]Button
+	// TopicKey names the customer conversation a notice is about. Where
+	// the team chat is a forum, notices with the same key go to one topic,
+	// created under TopicName with the first of them.
+	TopicKey  string
+	TopicName string
 }
 
 // OpenHandoff is what a decision needs to know of a conversation's open
@@ -90,7 +95,11 @@ const (
 
 // AgentState is the context of an agent's event: the handoff it concerns.
 type AgentState struct {
+	// Handoff is the open handoff; its State is empty when the
+	// conversation the agent wrote about is back with the bot.
 	Handoff OpenHandoff
+	// ConversationKey names the customer conversation (its forum topic's key).
+	ConversationKey string
 	// Customer chat of the handoff's conversation.
 	Platform Platform
 	Bot      string

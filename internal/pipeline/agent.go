@@ -66,8 +66,8 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 		}
 		return "", "", 0
 	}
-	if ev.ReplyTo == "" || strings.TrimSpace(ev.Text) == "" {
-		return "", "", 0 // not addressed to a customer
+	if (ev.ReplyTo == "" && ev.ThreadID == "") || strings.TrimSpace(ev.Text) == "" {
+		return "", "", 0 // neither a reply nor in a topic: not addressed to a customer
 	}
 	if strings.HasPrefix(ev.Text, "/") {
 		word, rest, _ := strings.Cut(ev.Text, " ")
@@ -103,10 +103,24 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 	say := func(msg string) {
 		plan.CallbackAnswer = msg
 		if ev.Kind != chat.KindCallback || cmd != chat.AgentClaim || st.Handoff.State == "waiting" {
-			plan.Notices = append(plan.Notices, chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg})
+			// Into the customer's topic where the team chat is a forum.
+			plan.Notices = append(plan.Notices, chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey})
 		}
 	}
 	owner := st.Handoff.ClaimedBy
+	if st.Handoff.State == "" {
+		// The conversation is back with the bot.
+		plan.Command = ""
+		switch cmd {
+		case chat.AgentRelay:
+			say("Not sent: this conversation is closed and the customer is with the bot again. It reopens when the customer asks for a person.")
+		case chat.AgentNote:
+			plan.CallbackAnswer = ""
+		default:
+			say("This conversation is already closed.")
+		}
+		return plan
+	}
 	switch cmd {
 	case chat.AgentRelay:
 		if st.Handoff.State == "claimed" && owner != agent {

@@ -146,6 +146,7 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		// People own the conversation: the customer's message goes to them.
 		if team := p.teamFor(h.Team); team != nil {
 			plan.Notices = append(plan.Notices, chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+				TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
 				Text: agentFacingName(ev.Customer) + ": " + ev.Text})
 		}
 	}

@@ -135,6 +135,7 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	}
 	plan.Notices = append(plan.Notices, chat.Notice{
 		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
 		Text: noticeText(ev, h, prio, plan.HandoffDue, hours, history),
 		Buttons: [][]chat.Button{{
 			{Text: "Claim", Data: "claim:{handoff}"},
@@ -175,7 +176,7 @@ func noticeText(ev chat.Event, h *chat.Action, prio handoff.Priority, due time.T
 		fmt.Fprintf(&b, "%s: %s\n", who, oneLine(m.Text))
 	}
 	fmt.Fprintf(&b, "Customer: %s\n", oneLine(ev.Text))
-	b.WriteString("—\nReply to this message to answer the customer; reply /resolve, /bot or /note … the same way.")
+	b.WriteString("—\nTo answer the customer, reply to this message (in a forum topic, just write there); /claim, /resolve, /bot and /note … work the same way.")
 	return b.String()
 }
 

@@ -33,6 +33,8 @@ type Store interface {
 	DeferOutgoing(ctx context.Context, id int64, until time.Time) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	ReleaseClaims(ctx context.Context, owner string) error
+	SaveTopic(ctx context.Context, out chat.Outgoing, threadID string, now time.Time) error
+	ForgetTopic(ctx context.Context, out chat.Outgoing) error
 }
 
 // Decider is the rules engine, as currently loaded.
@@ -115,6 +117,7 @@ type Pipeline struct {
 	owner   string
 	guard   *guard.Guard
 	limiter *limiter
+	forums  forums
 
 	eventWake chan struct{}
 	sendWake  chan struct{}

@@ -81,7 +81,11 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(p.workCtx, p.cfg.SendTimeout)
-	platformID, err := sender.Send(ctx, m)
+	err := p.placeInTopic(ctx, sender, &m)
+	var platformID string
+	if err == nil {
+		platformID, err = sender.Send(ctx, m)
+	}
 	cancel()
 	if err == nil {
 		p.recordSent(m, platformID)
@@ -105,6 +109,14 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 	case chat.SendBlocked:
 		p.cfg.Observer.Sent(m.Platform, "blocked")
 		p.fail(m, se.Error(), true)
+	case chat.SendThreadGone:
+		if m.TopicKey == "" || m.Attempts >= p.cfg.SendAttempts {
+			p.cfg.Observer.Sent(m.Platform, "failed")
+			p.fail(m, se.Error(), false)
+			return
+		}
+		p.cfg.Observer.Sent(m.Platform, "retry")
+		p.topicGone(m, se.Error())
 	case chat.SendPermanent:
 		p.cfg.Observer.Sent(m.Platform, "failed")
 		p.fail(m, se.Error(), false)

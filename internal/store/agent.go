@@ -34,6 +34,34 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 				return err
 			}
 		}
+		topicKey := ""
+		if handoffID == 0 && ev.ThreadID != "" {
+			// Written in a customer's forum topic: it is about that customer.
+			err := s.get(ctx, tx, &topicKey, `SELECT conversation_key FROM team_topics
+				WHERE platform = ? AND bot = ? AND chat_id = ? AND thread_id = ?`, string(ev.Platform), ev.Bot, ev.ChatID, ev.ThreadID)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if topicKey != "" {
+				err := s.get(ctx, tx, &handoffID, `SELECT h.id FROM conversations c JOIN handoffs h ON h.conversation_id = c.id
+					WHERE c.conversation_key = ? AND h.state IN ('waiting', 'claimed')`, topicKey)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+			}
+		}
+		// closed tells the agent that the conversation is back with the bot,
+		// so a message or button press does not silently go nowhere.
+		closed := func(key string) error {
+			plan, err := decide(chat.AgentState{ConversationKey: key})
+			if err != nil {
+				return &decideError{err}
+			}
+			return s.queueAgentReplies(ctx, tx, ie, plan, 0, now)
+		}
+		if handoffID == 0 && topicKey != "" {
+			return closed(topicKey)
+		}
 		if handoffID == 0 {
 			return nil
 		}
@@ -48,21 +76,25 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 			ChatID         string `db:"chat_id"`
 			LastCustomerAt int64  `db:"last_customer_at"`
 			CustomerID     *int64 `db:"customer_id"`
+			Key            string `db:"conversation_key"`
 		}
 		err := s.get(ctx, tx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by,
-				c.platform, c.bot, c.chat_id, c.last_customer_at, c.customer_id
-			FROM handoffs h JOIN conversations c ON c.id = h.conversation_id
-			WHERE h.id = ? AND h.state IN ('waiting', 'claimed')`, handoffID)
+				c.platform, c.bot, c.chat_id, c.last_customer_at, c.customer_id, c.conversation_key
+			FROM handoffs h JOIN conversations c ON c.id = h.conversation_id WHERE h.id = ?`, handoffID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil // resolved meanwhile: the agent's message has nobody to go to
+			return nil // not ours: a button of some other bot's message
 		}
 		if err != nil {
 			return err
+		}
+		if h.State != HandoffWaiting && h.State != HandoffClaimed {
+			return closed(h.Key)
 		}
 		found = true
 		st := chat.AgentState{
 			Handoff:  chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy},
 			Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
+			ConversationKey: h.Key,
 		}
 		plan, err := decide(st)
 		if err != nil {
@@ -113,25 +145,31 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 				return err
 			}
 		}
-		p := &processing{s: s, tx: tx, ctx: ctx, ev: ie, now: now}
-		for _, n := range plan.Notices {
-			if err := p.queueNotice(n, h.ID, 3); err != nil {
-				return err
-			}
-		}
-		if plan.CallbackAnswer != "" && ev.CallbackID != "" {
-			if _, err := s.exec(ctx, tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
-				VALUES (?, ?, ?, ?, ?, 'callback_answer', ?, ?, ?, 3, ?)`, ie.ID, string(ev.Platform), ev.Bot, ev.ChatID,
-				// Answers do not queue behind the chat's messages: Telegram wants them within seconds.
-				"callback/"+ev.CallbackID, plan.CallbackAnswer, ms(now), ms(now), ev.CallbackID); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.queueAgentReplies(ctx, tx, ie, plan, h.ID, now)
 	})
 	var de *decideError
 	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.As(err, &de) {
 		return found, err
 	}
 	return found, unavailable("process agent event", err)
+}
+
+// queueAgentReplies queues what the team chat is told about an agent's
+// event, and the answer to their button press.
+func (s *Store) queueAgentReplies(ctx context.Context, tx *sqlx.Tx, ie chat.InboxEvent, plan chat.AgentPlan, handoffID int64, now time.Time) error {
+	p := &processing{s: s, tx: tx, ctx: ctx, ev: ie, now: now}
+	for _, n := range plan.Notices {
+		if err := p.queueNotice(n, handoffID, 3); err != nil {
+			return err
+		}
+	}
+	ev := ie.Event
+	if plan.CallbackAnswer == "" || ev.CallbackID == "" {
+		return nil
+	}
+	_, err := s.exec(ctx, tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
+		VALUES (?, ?, ?, ?, ?, 'callback_answer', ?, ?, ?, 3, ?)`, ie.ID, string(ev.Platform), ev.Bot, ev.ChatID,
+		// Answers do not queue behind the chat's messages: Telegram wants them within seconds.
+		"callback/"+ev.CallbackID, plan.CallbackAnswer, ms(now), ms(now), ev.CallbackID)
+	return err
 }

@@ -27,6 +27,8 @@ type outboxRow struct {
 	Buttons     string `db:"buttons"`
 	HandoffID   *int64 `db:"handoff_id"`
 	CallbackID  string `db:"callback_id"`
+	TopicKey    string `db:"topic_key"`
+	TopicName   string `db:"topic_name"`
 }
 
 // ClaimOutgoing leases up to limit messages that are due to owner until
@@ -53,8 +55,13 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 		if _, err := s.exec(ctx, tx, q, args...); err != nil {
 			return err
 		}
-		q, args, err = sqlx.In(`SELECT id, platform, bot, chat_id, thread_id, reply_to, rule, action, text, attempts, created_at, window_until,
-			buttons, handoff_id, callback_id FROM outbox WHERE id IN (?) ORDER BY (created_at - priority * 60000), id`, ids)
+		// A notice for a forum topic that exists already goes into it.
+		q, args, err = sqlx.In(`SELECT o.id, o.platform, o.bot, o.chat_id, COALESCE(NULLIF(o.thread_id, ''), t.thread_id, '') AS thread_id,
+			o.reply_to, o.rule, o.action, o.text, o.attempts, o.created_at, o.window_until,
+			o.buttons, o.handoff_id, o.callback_id, o.topic_key, o.topic_name
+			FROM outbox o LEFT JOIN team_topics t ON o.topic_key <> '' AND t.platform = o.platform AND t.bot = o.bot
+				AND t.chat_id = o.chat_id AND t.conversation_key = o.topic_key
+			WHERE o.id IN (?) ORDER BY (o.created_at - o.priority * 60000), o.id`, ids)
 		if err != nil {
 			return err
 		}
@@ -81,7 +88,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 		if r.HandoffID != nil {
 			out[i].HandoffID = *r.HandoffID
 		}
-		out[i].CallbackID = r.CallbackID
+		out[i].CallbackID, out[i].TopicKey, out[i].TopicName = r.CallbackID, r.TopicKey, r.TopicName
 	}
 	return out, nil
 }
@@ -176,4 +183,28 @@ func (s *Store) DeferOutgoing(ctx context.Context, id int64, until time.Time) er
 		return err
 	})
 	return unavailable("defer outgoing", err)
+}
+
+// SaveTopic remembers the forum topic of a customer conversation in a team
+// chat, so later notices and agents' messages in it find each other.
+func (s *Store) SaveTopic(ctx context.Context, out chat.Outgoing, threadID string, now time.Time) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := s.exec(ctx, tx, `INSERT INTO team_topics (platform, bot, chat_id, conversation_key, thread_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, chat_id, conversation_key) DO UPDATE SET
+			thread_id = excluded.thread_id, created_at = excluded.created_at`,
+			string(out.Platform), out.Bot, out.ChatID, out.TopicKey, threadID, ms(now))
+		return err
+	})
+	return unavailable("save topic", err)
+}
+
+// ForgetTopic drops a topic that was deleted in the team chat; the next
+// notice opens a new one.
+func (s *Store) ForgetTopic(ctx context.Context, out chat.Outgoing) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := s.exec(ctx, tx, `DELETE FROM team_topics WHERE platform = ? AND bot = ? AND chat_id = ? AND conversation_key = ?`,
+			string(out.Platform), out.Bot, out.ChatID, out.TopicKey)
+		return err
+	})
+	return unavailable("forget topic", err)
 }

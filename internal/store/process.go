@@ -193,9 +193,9 @@ func (p *processing) queueNotice(n chat.Notice, handoffID int64, prio int) error
 		return err
 	}
 	_, err = p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
-		next_attempt_at, created_at, priority, buttons, handoff_id) VALUES (?, ?, ?, ?, ?, '', 'notice', ?, ?, ?, ?, ?, ?)`,
+		next_attempt_at, created_at, priority, buttons, handoff_id, topic_key, topic_name) VALUES (?, ?, ?, ?, ?, '', 'notice', ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullID(p.ev.ID), string(n.Platform), n.Bot, n.ChatID, chat.ChatKey(n.Platform, n.Bot, n.ChatID), n.Text,
-		ms(p.now), ms(p.now), prio, buttons, handoffID)
+		ms(p.now), ms(p.now), prio, buttons, nullID(handoffID), n.TopicKey, n.TopicName)
 	return err
 }
 
