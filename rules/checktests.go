@@ -107,6 +107,9 @@ func (tc testYAML) event(r *Rules) (chat.Event, chat.State, time.Time, error) {
 	if tc.WaitingForHuman {
 		st.Conversation.Status = chat.StatusWaitingForHuman
 	}
+	for _, cause := range tc.Incidents {
+		st.Incidents = append(st.Incidents, chat.Incident{Cause: cause.Value})
+	}
 	return ev, st, now, nil
 }
 

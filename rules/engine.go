@@ -262,6 +262,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		Weekday:         weekdays[local.Weekday()],
 		InBusinessHours: r.hours.at(local),
 		Has:             has,
+		Incidents:       incidentCauses(st.Incidents),
 	}
 	if r.usesLinks {
 		sc.env.Links = countLinks(ev.Text)
@@ -381,4 +382,15 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+func incidentCauses(open []chat.Incident) []string {
+	if len(open) == 0 {
+		return nil
+	}
+	out := make([]string, len(open))
+	for i, inc := range open {
+		out[i] = inc.Cause
+	}
+	return out
 }

@@ -18,6 +18,10 @@ type Env struct {
 	Weekday      string          `expr:"weekday"` // mon, tue, wed, thu, fri, sat, sun
 	// InBusinessHours is true within the file's business_hours (always, when there are none).
 	InBusinessHours bool `expr:"in_business_hours"`
+	// Incidents lists the rules with an open incident (D17): many customers
+	// handed off by that rule at once. `"delivery_delay" in incidents`
+	// lets a rule answer "we know, we're on it".
+	Incidents []string `expr:"incidents"`
 	// Has reports whether the message contains a keyword of the named group.
 	Has func(group string) bool `expr:"has"`
 }

@@ -181,7 +181,7 @@ var knownFields = map[string][]string{
 	"ruleYAML":    {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human"},
 	"handoffYAML": {"priority", "team"},
 	"contentYAML": {"allowed_domains", "banned_phrases"},
-	"plain":       {"text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "hits", "misses"},
+	"plain":       {"text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "incidents", "hits", "misses"},
 }
 
 func yamlTagName(tag string) string {

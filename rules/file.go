@@ -63,6 +63,7 @@ type testYAML struct {
 	ConversationNew *bool `yaml:"conversation_new"`
 	CustomerNew     *bool `yaml:"customer_new"`
 	WaitingForHuman bool  `yaml:"waiting_for_human"`
+	Incidents       []str `yaml:"incidents"` // rules with an open incident
 	Hits            []str `yaml:"hits"`
 	Misses          []str `yaml:"misses"`
 	Line            int   `yaml:"-"`
@@ -74,7 +75,7 @@ func (t *testYAML) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	t.Line = n.Line
-	return checkKeys(n, "text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "hits", "misses")
+	return checkKeys(n, "text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "incidents", "hits", "misses")
 }
 
 // keywordItem is a keyword as written: a word (or group name), or a mapping

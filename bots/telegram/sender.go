@@ -74,19 +74,51 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 		}
 	}
 	if len(out.Buttons) > 0 {
-		kb := make([][]models.InlineKeyboardButton, len(out.Buttons))
-		for i, row := range out.Buttons {
-			for _, b := range row {
-				kb[i] = append(kb[i], models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
-			}
+		p.ReplyMarkup = keyboard(out.Buttons)
+	}
+	if out.EditMessageID != "" {
+		if id, err := s.edit(ctx, chatID, out); !errors.Is(err, errEditedGone) {
+			return id, err
 		}
-		p.ReplyMarkup = &models.InlineKeyboardMarkup{InlineKeyboard: kb}
+		// The message to update was deleted: post the update anew.
 	}
 	m, err := s.b.SendMessage(ctx, p)
 	if err != nil {
 		return "", classify(err)
 	}
 	return strconv.Itoa(m.ID), nil
+}
+
+func keyboard(rows [][]chat.Button) *models.InlineKeyboardMarkup {
+	kb := make([][]models.InlineKeyboardButton, len(rows))
+	for i, row := range rows {
+		for _, b := range row {
+			kb[i] = append(kb[i], models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
+		}
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
+}
+
+var errEditedGone = errors.New("message to edit not found")
+
+// edit replaces the text (and buttons) of a message the bot sent.
+func (s *Sender) edit(ctx context.Context, chatID int64, out chat.Outgoing) (string, error) {
+	id, err := strconv.Atoi(out.EditMessageID)
+	if err != nil {
+		return "", &chat.SendError{Kind: chat.SendPermanent, Err: fmt.Errorf("message id %q: %w", out.EditMessageID, err)}
+	}
+	p := &bot.EditMessageTextParams{ChatID: chatID, MessageID: id, Text: out.Text}
+	if len(out.Buttons) > 0 {
+		p.ReplyMarkup = keyboard(out.Buttons)
+	}
+	_, err = s.b.EditMessageText(ctx, p)
+	switch {
+	case err == nil, errors.Is(err, bot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified"):
+		return out.EditMessageID, nil
+	case errors.Is(err, bot.ErrorBadRequest) && strings.Contains(err.Error(), "message to edit not found"):
+		return "", errEditedGone
+	}
+	return "", classify(err)
 }
 
 // IsForum reports whether a group is a forum, where each customer

@@ -129,3 +129,29 @@ func TestSenderTopics(t *testing.T) {
 		t.Fatalf("send into a deleted topic: %v, want %s", err, chat.SendThreadGone)
 	}
 }
+
+func TestSenderEdits(t *testing.T) {
+	srv := telegramtest.New()
+	defer srv.Close()
+	s := newTestSender(t, srv)
+	ctx := t.Context()
+	buttons := [][]chat.Button{{{Text: "Resolve all", Data: "incident_resolve:1"}}}
+	id, err := s.Send(ctx, chat.Outgoing{ChatID: "-100200", Text: "Incident: 50 customers", Buttons: buttons})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"Incident: 51 customers", "Incident: 51 customers"} { // the second changes nothing
+		got, err := s.Send(ctx, chat.Outgoing{ChatID: "-100200", Text: text, Buttons: buttons, EditMessageID: id})
+		if err != nil || got != id {
+			t.Fatalf("edit = %q, %v; want the same message %q", got, err, id)
+		}
+	}
+	if edits := srv.CallsTo("editMessageText"); len(edits) != 2 || len(srv.Sent()) != 1 {
+		t.Fatalf("%d edits and %d messages, want 2 edits of one message", len(edits), len(srv.Sent()))
+	}
+	// The message to edit is gone: the update is posted anew.
+	got, err := s.Send(ctx, chat.Outgoing{ChatID: "-100200", Text: "Incident: 52 customers", EditMessageID: "999"})
+	if err != nil || got == id || got == "" {
+		t.Fatalf("edit of a missing message = %q, %v; want a new message", got, err)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/httpapi"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/internal/teamhook"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -128,16 +129,24 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	for _, t := range cfg.Handoff.Teams {
+		if t.Webhook.URL != "" {
+			senders[pipeline.SenderKey(chat.Webhook, t.Name)] = teamhook.NewSender(t.Webhook.URL, []byte(t.Webhook.Secret))
+		}
+	}
 	a.pipe = pipeline.New(pipeline.Config{
-		Workers:          cfg.Pipeline.Workers,
-		ConversationIdle: time.Duration(cfg.Pipeline.ConversationIdle),
-		SendAttempts:     cfg.Pipeline.SendAttempts,
-		PollInterval:     opt.PollInterval,
-		Guard:            guardConfig(cfg.Guard),
-		Limits:           opt.Limits,
-		Observer:         newPipelineMetrics(a.metrics),
-		Teams:            teams,
-		Matrix:           matrix(cfg.Handoff),
+		Workers:           cfg.Pipeline.Workers,
+		ConversationIdle:  time.Duration(cfg.Pipeline.ConversationIdle),
+		SendAttempts:      cfg.Pipeline.SendAttempts,
+		PollInterval:      opt.PollInterval,
+		Guard:             guardConfig(cfg.Guard),
+		Limits:            opt.Limits,
+		Observer:          newPipelineMetrics(a.metrics),
+		Teams:             teams,
+		Matrix:            matrix(cfg.Handoff),
+		HandoffIdle:       time.Duration(cfg.Handoff.IdleTimeout),
+		IncidentThreshold: cfg.Handoff.Incidents.Threshold,
+		IncidentWindow:    time.Duration(cfg.Handoff.Incidents.Window),
 	}, st, &a.rules, senders, opt.Now, log)
 	inbox.pipe = a.pipe
 	for _, b := range polling {
@@ -184,7 +193,7 @@ func teamsFrom(cfg *config.Config) ([]pipeline.Team, error) {
 			tiers = append(tiers, string(c))
 		}
 		out = append(out, pipeline.Team{Name: t.Name, Platform: platform, Bot: t.Bot, ChatID: string(t.ChatID), Hours: hours,
-			Escalation: tiers, Every: time.Duration(t.EscalateEvery)})
+			Escalation: tiers, Every: time.Duration(t.EscalateEvery), Webhook: t.Webhook.URL != ""})
 	}
 	return out, nil
 }

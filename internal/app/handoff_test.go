@@ -261,3 +261,52 @@ func TestUnclaimedHandoffRemindsThenEscalatesOnce(t *testing.T) {
 		t.Fatalf("messages per chat %v: want the notification and one reminder, then one escalation per tier", counts)
 	}
 }
+
+// TestIdleClaimedHandoffGoesBackToTheBot: a claimed conversation nobody
+// writes in is resolved after the idle timeout, counted from the last
+// message on either side, and the bot answers the customer again.
+func TestIdleClaimedHandoffGoesBackToTheBot(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.Handoff = config.Handoff{IdleTimeout: config.Duration(2 * time.Hour),
+		Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
+	clk := &clock{t: time.Now()}
+	a, err := New(context.Background(), cfg, Options{Log: quietLogger(t), PollInterval: 20 * time.Millisecond, Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
+	t.Cleanup(func() { h.stop(5 * time.Second) })
+	advance := func(d time.Duration) {
+		t.Helper()
+		h.waitIdle(a.Store())
+		clk.add(d)
+	}
+	const customer = 4242
+	h.post(update(1, customer, "en", "this is a scam!"), secret)
+	notice := h.lastTo(teamChat, 1)
+	h.post(buttonPress(100, 7, "Alice", notice.MessageID, "claim:1"), secret)
+	h.lastTo(teamChat, 2)
+
+	advance(90 * time.Minute)
+	h.post(update(2, customer, "en", "hello? still there?"), secret) // activity: the clock starts again
+	h.lastTo(teamChat, 3)
+	advance(90 * time.Minute)
+	time.Sleep(100 * time.Millisecond) // timer rounds
+	h.waitIdle(a.Store())
+	if n := len(fake.Sent()); fake.Sent()[n-1].Text == "" || strings.HasPrefix(fake.Sent()[n-1].Text, "Resolved after") {
+		t.Fatalf("resolved 90 minutes after the customer wrote, with a 2h timeout")
+	}
+	advance(31 * time.Minute)
+	if got := h.lastTo(teamChat, 4).Text; got != "Resolved after 2h without messages: Ann's conversation (claimed by Alice) is back with the bot." {
+		t.Fatalf("team chat told %q", got)
+	}
+	h.post(update(3, customer, "en", "where is my order?"), secret)
+	if got := h.lastTo(customer, 2).Text; !strings.HasPrefix(got, "Orders ship") {
+		t.Fatalf("after the timeout the customer got %q, want the FAQ answer", got)
+	}
+}

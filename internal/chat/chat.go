@@ -16,6 +16,9 @@ type Platform string
 const (
 	Telegram Platform = "telegram"
 	Discord  Platform = "discord"
+	// Webhook is not a chat platform: team notices to it are signed JSON
+	// events POSTed to a team's webhook URL, for other tools.
+	Webhook Platform = "webhook"
 )
 
 // Kind says what sort of thing an inbound event is. Only some kinds are

@@ -82,6 +82,12 @@ type State struct {
 	// History loads the conversation's last n messages, oldest first; it
 	// reads the database, so only handoffs call it.
 	History func(n int) ([]HistoryEntry, error)
+	// Incidents are the open incidents, which rules can see.
+	Incidents []Incident
+	// RecentHandoffs counts the handoffs of a team with a cause since a
+	// moment, to spot an incident; it reads the database, so only handoffs
+	// call it.
+	RecentHandoffs func(team, cause string, since time.Time) (int, error)
 }
 
 // Suppression records a planned send that was not made, and why.
@@ -132,6 +138,9 @@ type Outgoing struct {
 	// stored topic when there is one.
 	TopicKey  string
 	TopicName string
+	// EditMessageID, when set, makes this an edit of that message (an
+	// incident's notification, updated as handoffs join it).
+	EditMessageID string
 }
 
 // Button is an inline button: what it says, and the data it sends back.

@@ -33,6 +33,9 @@ type Plan struct {
 	// messages to the customer, so the frequency guard does not apply.
 	// "{handoff}" in a button's data stands for the handoff's id.
 	Notices []Notice
+	// Incident, when set, files the handoff under an incident (D17): its
+	// notice replaces the handoff's own.
+	Incident *IncidentPlan
 	// ContinuesBurst says the event belongs to the customer's previous
 	// burst of messages, whose sends it adds to.
 	ContinuesBurst bool
@@ -76,10 +79,48 @@ type Notice struct {
 // OpenHandoff is what a decision needs to know of a conversation's open
 // handoff.
 type OpenHandoff struct {
-	ID        int64
-	Team      string
-	State     string // waiting or claimed
-	ClaimedBy string
+	ID         int64
+	Team       string
+	State      string // waiting or claimed
+	ClaimedBy  string
+	IncidentID int64 // the incident it is filed under, if any
+}
+
+// Incident groups handoffs with one cause (the rule that handed off) in
+// one team (D17).
+type Incident struct {
+	ID       int64
+	Team     string
+	Cause    string
+	Handoffs int // filed under it so far
+	Started  time.Time
+}
+
+// IncidentPlan files a new handoff under an incident: an open one (ID set),
+// or a new one that also takes in the cause's recent waiting handoffs.
+// Notice is the incident's notification; for an open incident it replaces
+// the text of the one already posted.
+type IncidentPlan struct {
+	ID    int64
+	Team  string
+	Cause string
+	Since time.Time // a new incident takes in waiting handoffs of the cause from then on
+	// Handoffs is how many handoffs of the cause a new incident counts.
+	Handoffs int
+	Notice   Notice
+	// Webhook are the same event for team webhooks; "{incident}" in them
+	// becomes the incident's id.
+	Webhook []Notice
+}
+
+// IdleHandoff is a claimed handoff in which nobody has written for a while.
+type IdleHandoff struct {
+	ID              int64
+	Team            string
+	ClaimedBy       string
+	LastActivity    time.Time
+	Customer        string // display name
+	ConversationKey string
 }
 
 // AgentCommand is what an agent asked for in a team chat.

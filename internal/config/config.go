@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -85,6 +86,24 @@ type Handoff struct {
 	// high 1h, medium 4h, low 24h).
 	Priorities map[string]Duration `yaml:"priorities"`
 	Teams      []Team              `yaml:"teams"`
+	// IdleTimeout resolves a claimed handoff nobody has written in for
+	// this long (24h). Waiting handoffs escalate instead.
+	IdleTimeout Duration  `yaml:"idle_timeout"`
+	Incidents   Incidents `yaml:"incidents"`
+}
+
+// Incidents groups many handoffs with one cause (D17).
+type Incidents struct {
+	// Threshold handoffs by one rule within Window make an incident (50 in
+	// 1h); a negative threshold turns incidents off.
+	Threshold int      `yaml:"threshold"`
+	Window    Duration `yaml:"window"`
+}
+
+// TeamWebhook sends the team's handoff events as signed JSON to another tool.
+type TeamWebhook struct {
+	URL    string `yaml:"url"`
+	Secret string `yaml:"secret"` // HMAC-SHA256 key; see the README
 }
 
 // Team is a group of agents and the team chat they work in.
@@ -97,8 +116,9 @@ type Team struct {
 	Holidays []string          `yaml:"holidays"`
 	// Escalation lists the next tiers' chats (managers, then leadership);
 	// an unclaimed handoff goes up one tier every EscalateEvery (30m).
-	Escalation    []ID     `yaml:"escalation"`
-	EscalateEvery Duration `yaml:"escalate_every"`
+	Escalation    []ID        `yaml:"escalation"`
+	EscalateEvery Duration    `yaml:"escalate_every"`
+	Webhook       TeamWebhook `yaml:"webhook"`
 }
 
 // ID is a platform id written as a number (Telegram's -1001234567890) or
@@ -324,6 +344,14 @@ func (c *Config) validate() error {
 		}
 		if t.ChatID == "" {
 			errs = append(errs, fmt.Errorf("%s: chat_id is the agents' group (e.g. -1001234567890)", at))
+		}
+		if w := t.Webhook; w.URL != "" || w.Secret != "" {
+			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				errs = append(errs, fmt.Errorf("%s: webhook.url must be an http(s) URL", at))
+			}
+			if len(w.Secret) < 16 {
+				errs = append(errs, fmt.Errorf("%s: webhook.secret must be at least 16 characters (receivers check signatures with it)", at))
+			}
 		}
 	}
 	for p := range c.Handoff.Priorities {

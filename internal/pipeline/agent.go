@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -15,15 +16,23 @@ import (
 func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 	now := p.now()
 	ev := ie.Event
-	cmd, text, handoffID := parseAgentEvent(ev)
+	cmd, text, id := parseAgentEvent(ev)
 	if cmd == "" {
 		p.finishRecorded(ie, now)
 		return
 	}
 	agent := agentName(ev.Customer)
-	found, err := p.store.ProcessAgentEvent(p.workCtx, ie, handoffID, now, func(st chat.AgentState) (chat.AgentPlan, error) {
-		return p.agentPlan(st, cmd, agent, text, ev, now), nil
-	})
+	var found bool
+	var err error
+	if cmd == agentResolveIncident {
+		found, err = p.store.ResolveIncident(p.workCtx, ie, id, now, func(open bool, handoffs int) chat.AgentPlan {
+			return p.incidentPlan(ev, agent, open, handoffs, now)
+		})
+	} else {
+		found, err = p.store.ProcessAgentEvent(p.workCtx, ie, id, now, func(st chat.AgentState) (chat.AgentPlan, error) {
+			return p.agentPlan(st, cmd, agent, text, ev, now), nil
+		})
+	}
 	switch {
 	case err == nil:
 		if !found {
@@ -61,7 +70,7 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 			return "", "", 0
 		}
 		switch chat.AgentCommand(action) {
-		case chat.AgentClaim, chat.AgentResolve, chat.AgentBot:
+		case chat.AgentClaim, chat.AgentResolve, chat.AgentBot, agentResolveIncident:
 			return chat.AgentCommand(action), "", n
 		}
 		return "", "", 0
@@ -86,6 +95,34 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 	return chat.AgentRelay, ev.Text, 0
 }
 
+// agentResolveIncident is the "Resolve all" button of an incident.
+const agentResolveIncident chat.AgentCommand = "incident_resolve"
+
+// agentEvents names what an agent's command tells a team webhook.
+var agentEvents = map[chat.AgentCommand]string{
+	chat.AgentRelay:   EventAgentReply,
+	chat.AgentClaim:   EventHandoffClaimed,
+	chat.AgentResolve: EventHandoffResolved,
+	chat.AgentBot:     EventHandoffReturned,
+}
+
+// incidentPlan says what the team chat is told when an agent resolves an
+// incident.
+func (p *Pipeline) incidentPlan(ev chat.Event, agent string, open bool, handoffs int, now time.Time) chat.AgentPlan {
+	msg := "This incident is already resolved."
+	if open {
+		msg = fmt.Sprintf("%s resolved the incident: %d customers are back with the bot.", agent, handoffs)
+	}
+	plan := chat.AgentPlan{Agent: agent, CallbackAnswer: msg}
+	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg}
+	if team := p.teamByChat(ev); team != nil && open {
+		plan.Notices = team.withWebhook(n, TeamEvent{Event: EventIncidentResolved, IncidentID: "{incident}", At: now, Agent: agent})
+	} else {
+		plan.Notices = []chat.Notice{n}
+	}
+	return plan
+}
+
 func agentName(c chat.Customer) string {
 	if c.Name != "" {
 		return c.Name
@@ -100,11 +137,17 @@ func agentName(c chat.Customer) string {
 // the team chat is told.
 func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
 	plan := chat.AgentPlan{Command: cmd, Agent: agent, Text: text}
+	team := p.teamFor(st.Handoff.Team)
 	say := func(msg string) {
 		plan.CallbackAnswer = msg
 		if ev.Kind != chat.KindCallback || cmd != chat.AgentClaim || st.Handoff.State == "waiting" {
 			// Into the customer's topic where the team chat is a forum.
-			plan.Notices = append(plan.Notices, chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey})
+			n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey}
+			if team == nil || st.Handoff.State == "" || plan.Command == "" {
+				plan.Notices = append(plan.Notices, n)
+				return
+			}
+			plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: agentEvents[plan.Command], At: now, Agent: agent})...)
 		}
 	}
 	owner := st.Handoff.ClaimedBy

@@ -142,12 +142,15 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	switch h := st.Conversation.Handoff; {
 	case plan.Handoff != nil:
 		p.planHandoff(&plan, ev, st, now)
-	case h != nil:
+	case h != nil && h.IncidentID == 0:
 		// People own the conversation: the customer's message goes to them.
+		// (Under an incident it does not: sixty customers' follow-ups would
+		// bury the incident's one notification. It is in the history.)
 		if team := p.teamFor(h.Team); team != nil {
-			plan.Notices = append(plan.Notices, chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+			plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 				TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-				Text: agentFacingName(ev.Customer) + ": " + ev.Text})
+				Text: agentFacingName(ev.Customer) + ": " + ev.Text},
+				TeamEvent{Event: EventCustomerMessage, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform)})...)
 		}
 	}
 	plan.Outcome = outcome(d, plan)

@@ -2,11 +2,13 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/handoff"
+	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
 // Team is a group of agents and the team chat they work in.
@@ -20,6 +22,9 @@ type Team struct {
 	// leadership, D16); an unclaimed handoff goes up one every Every.
 	Escalation []string
 	Every      time.Duration
+	// Webhook says the team's events also go, as signed JSON, to the
+	// sender registered as SenderKey(chat.Webhook, Name).
+	Webhook bool
 }
 
 // teamFor picks the team a handoff goes to: the one the rule names, else
@@ -36,24 +41,22 @@ func (p *Pipeline) teamFor(name string) *Team {
 	return nil
 }
 
-// isTeamChat reports whether an event comes from an agents' team chat:
-// agents are not customers, and the rules must never answer them.
-func (p *Pipeline) isTeamChat(ev chat.Event) bool {
-	for _, t := range p.cfg.Teams {
+// teamByChat is the team whose chat (or escalation chat) an event comes from.
+func (p *Pipeline) teamByChat(ev chat.Event) *Team {
+	for i, t := range p.cfg.Teams {
 		if t.Platform != ev.Platform || t.Bot != ev.Bot {
 			continue
 		}
-		if t.ChatID == ev.ChatID {
-			return true
-		}
-		for _, c := range t.Escalation {
-			if c == ev.ChatID {
-				return true
-			}
+		if t.ChatID == ev.ChatID || slices.Contains(t.Escalation, ev.ChatID) {
+			return &p.cfg.Teams[i]
 		}
 	}
-	return false
+	return nil
 }
+
+// isTeamChat reports whether an event comes from an agents' team chat:
+// agents are not customers, and the rules must never answer them.
+func (p *Pipeline) isTeamChat(ev chat.Event) bool { return p.teamByChat(ev) != nil }
 
 // DefaultEscalateEvery spaces reminders and escalations of an unclaimed handoff.
 const DefaultEscalateEvery = 30 * time.Minute
@@ -76,6 +79,29 @@ func (p *Pipeline) timerLoop() {
 		for _, h := range due {
 			p.escalate(h, now)
 		}
+		p.closeIdle(now)
+	}
+}
+
+// closeIdle resolves claimed handoffs nobody has written in for
+// HandoffIdle, so a forgotten conversation does not keep the bot quiet
+// for good. Waiting handoffs are not timed out: they escalate instead.
+func (p *Pipeline) closeIdle(now time.Time) {
+	n, err := p.store.CloseIdleHandoffs(p.workCtx, now.Add(-p.cfg.HandoffIdle), now, 100, func(h chat.IdleHandoff) []chat.Notice {
+		team := p.teamFor(h.Team)
+		if team == nil {
+			return nil
+		}
+		text := fmt.Sprintf("Resolved after %s without messages: %s's conversation (claimed by %s) is back with the bot.",
+			shortDuration(p.cfg.HandoffIdle), agentFacingName(chat.Customer{Name: h.Customer}), h.ClaimedBy)
+		return team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text, TopicKey: h.ConversationKey},
+			TeamEvent{Event: EventHandoffIdleClosed, At: now, Customer: h.Customer, Agent: h.ClaimedBy})
+	})
+	if err != nil {
+		p.log.Warn("handoff timers: closing idle handoffs failed", "err", err)
+	}
+	if n > 0 {
+		p.wakeSender()
 	}
 }
 
@@ -103,7 +129,12 @@ func (p *Pipeline) escalate(h chat.DueHandoff, now time.Time) {
 	}
 	n := chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: chatID, Text: text,
 		Buttons: [][]chat.Button{{{Text: "Claim", Data: "claim:{handoff}"}}}}
-	if _, err := p.store.TakeHandoffStep(p.workCtx, h.ID, h.StepsDone, n, now); err != nil {
+	event := EventHandoffReminder
+	if step.Tier > 1 {
+		event = EventHandoffEscalated
+	}
+	notices := team.withWebhook(n, TeamEvent{Event: event, At: now, Customer: h.Customer, Priority: h.Priority, DueAt: h.DueAt})
+	if _, err := p.store.TakeHandoffStep(p.workCtx, h.ID, h.StepsDone, notices, now); err != nil {
 		p.log.Warn("handoff timers: step not taken", "handoff", h.ID, "err", err)
 		return
 	}
@@ -133,7 +164,10 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 			p.log.Warn("handoff: history not loaded", "err", err)
 		}
 	}
-	plan.Notices = append(plan.Notices, chat.Notice{
+	if p.planIncident(plan, ev, st, team, now) {
+		return
+	}
+	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{
 		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
 		Text: noticeText(ev, h, prio, plan.HandoffDue, hours, history),
@@ -142,7 +176,56 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 			{Text: "Resolve", Data: "resolve:{handoff}"},
 			{Text: "Back to bot", Data: "bot:{handoff}"},
 		}},
-	})
+	}, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
+		Priority: string(prio), DueAt: plan.HandoffDue, Rule: h.Rule})...)
+}
+
+// planIncident files the handoff under an incident when its cause (the
+// rule) is open as one, or has handed off IncidentThreshold customers in
+// the window with this one (D17). Agents then get one notification,
+// updated as customers join, instead of one each. It reports whether the
+// handoff went to an incident.
+func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, team *Team, now time.Time) bool {
+	h := plan.Handoff
+	if p.cfg.IncidentThreshold < 0 || h.Rule == "" || h.Rule == rules.BuiltinHuman {
+		return false // a customer asking for a person is no incident
+	}
+	inc := chat.IncidentPlan{Team: h.Team, Cause: h.Rule, Since: now.Add(-p.cfg.IncidentWindow)}
+	count, since := 0, inc.Since
+	for _, open := range st.Incidents {
+		if open.Team == h.Team && open.Cause == h.Rule {
+			inc.ID, count, since = open.ID, open.Handoffs+1, open.Started.Add(-p.cfg.IncidentWindow)
+		}
+	}
+	if inc.ID == 0 {
+		if st.RecentHandoffs == nil {
+			return false
+		}
+		n, err := st.RecentHandoffs(h.Team, h.Rule, inc.Since)
+		if err != nil {
+			p.log.Warn("handoff: counting recent handoffs failed; no incident check", "err", err)
+			return false
+		}
+		if count = n + 1; count < p.cfg.IncidentThreshold {
+			return false
+		}
+		inc.Handoffs = count
+	}
+	event := EventIncidentUpdated
+	if inc.ID == 0 {
+		event = EventIncidentOpened
+	}
+	loc := team.Hours.Location()
+	text := fmt.Sprintf("Incident · %d customers handed off by rule %s since %s (%s), team %s.\nLatest: %s: %s\n"+
+		"Each got the rule's answer; the bot stays quiet with them until you resolve the incident, which gives them all back to the bot.",
+		count, h.Rule, since.In(loc).Format("Mon 15:04"), loc, team.Name, agentFacingName(ev.Customer), oneLine(ev.Text))
+	inc.Notice = chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text,
+		Buttons: [][]chat.Button{{{Text: "Resolve all", Data: "incident_resolve:{incident}"}}}}
+	// The webhook hears of it like of any handoff, with the incident's id.
+	inc.Webhook = team.withWebhook(inc.Notice, TeamEvent{Event: event, IncidentID: "{incident}", At: now,
+		Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform), Priority: h.Priority, Rule: h.Rule})[1:]
+	plan.Incident = &inc
+	return true
 }
 
 // historyLines is how much of the conversation a notification carries, so
@@ -220,4 +303,16 @@ func (p *Pipeline) outOfHoursNote(teamName, lang string, now time.Time) string {
 		return "\nСейчас нерабочее время; оператор ответит " + when + "."
 	}
 	return "\nOur team is away right now; a person will answer " + when + "."
+}
+
+// shortDuration writes 24h rather than 24h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -24,7 +24,7 @@ type Store interface {
 	ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, conversationIdle time.Duration, decide func(chat.State) (chat.Plan, error)) error
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
 	DueHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.DueHandoff, error)
-	TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, n chat.Notice, now time.Time) (bool, error)
+	TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, notices []chat.Notice, now time.Time) (bool, error)
 	ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time, decide func(chat.AgentState) (chat.AgentPlan, error)) (bool, error)
 	ClaimOutgoing(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.Outgoing, error)
 	MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error
@@ -33,6 +33,8 @@ type Store interface {
 	DeferOutgoing(ctx context.Context, id int64, until time.Time) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	ReleaseClaims(ctx context.Context, owner string) error
+	CloseIdleHandoffs(ctx context.Context, idleSince, now time.Time, limit int, notice func(chat.IdleHandoff) []chat.Notice) (int, error)
+	ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, now time.Time, decide func(open bool, handoffs int) chat.AgentPlan) (bool, error)
 	SaveTopic(ctx context.Context, out chat.Outgoing, threadID string, now time.Time) error
 	ForgetTopic(ctx context.Context, out chat.Outgoing) error
 }
@@ -74,6 +76,14 @@ type Config struct {
 	Observer         Observer                 // nil means none
 	Teams            []Team                   // agents' team chats; the first is the default
 	Matrix           handoff.Matrix           // first-response targets per priority
+	// HandoffIdle resolves a claimed handoff nobody has written in for
+	// this long (default 24h).
+	HandoffIdle time.Duration
+	// IncidentThreshold handoffs of one cause within IncidentWindow make
+	// an incident (defaults 50 and 1h); a negative threshold turns
+	// incidents off.
+	IncidentThreshold int
+	IncidentWindow    time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -103,6 +113,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
+	}
+	if c.HandoffIdle <= 0 {
+		c.HandoffIdle = 24 * time.Hour
+	}
+	if c.IncidentThreshold == 0 {
+		c.IncidentThreshold = 50
+	}
+	if c.IncidentWindow <= 0 {
+		c.IncidentWindow = time.Hour
 	}
 }
 

@@ -101,6 +101,13 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 			return &decideError{err}
 		}
 		switch plan.Command {
+		case chat.AgentRelay, chat.AgentClaim, chat.AgentNote:
+			// People are at work in it: the idle timer starts again.
+			if _, err := s.exec(ctx, tx, `UPDATE handoffs SET last_activity_at = ? WHERE id = ?`, ms(now), h.ID); err != nil {
+				return err
+			}
+		}
+		switch plan.Command {
 		case chat.AgentRelay:
 			if h.State == HandoffWaiting {
 				// The first agent to answer owns the conversation.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -62,9 +61,9 @@ func (p *processing) openHandoff(convID int64, h *chat.Action, due time.Time) (i
 	if due.IsZero() {
 		due = p.now
 	}
-	if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO handoffs (conversation_id, priority, team, rule, created_at, due_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) WHERE state IN ('waiting', 'claimed') DO NOTHING`,
-		convID, firstNonEmpty(h.Priority, "medium"), h.Team, h.Rule, ms(p.now), ms(due)); err != nil {
+	if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO handoffs (conversation_id, priority, team, rule, created_at, due_at, last_activity_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) WHERE state IN ('waiting', 'claimed') DO NOTHING`,
+		convID, firstNonEmpty(h.Priority, "medium"), h.Team, h.Rule, ms(p.now), ms(due), ms(p.now)); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -72,16 +71,15 @@ func (p *processing) openHandoff(convID int64, h *chat.Action, due time.Time) (i
 	return id, err
 }
 
-func encodeButtons(rows [][]chat.Button, handoffID int64) (string, error) {
+func encodeButtons(rows [][]chat.Button, ids *strings.Replacer) (string, error) {
 	if len(rows) == 0 {
 		return "", nil
 	}
-	id := strconv.FormatInt(handoffID, 10)
 	out := make([][]chat.Button, len(rows))
 	for i, row := range rows {
 		out[i] = make([]chat.Button, len(row))
 		for j, b := range row {
-			out[i][j] = chat.Button{Text: b.Text, Data: strings.ReplaceAll(b.Data, "{handoff}", id)}
+			out[i][j] = chat.Button{Text: b.Text, Data: ids.Replace(b.Data)}
 		}
 	}
 	data, err := json.Marshal(out)
@@ -187,7 +185,7 @@ func (s *Store) DueHandoffs(ctx context.Context, now time.Time, limit int) ([]ch
 	}
 	err := s.r.SelectContext(ctx, &rows, `SELECT h.id, h.team, h.priority, h.due_at, h.steps_done, COALESCE(cu.name, '') AS name
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id
-		WHERE h.state = 'waiting' AND h.due_at <= ? ORDER BY h.due_at LIMIT ?`, ms(now), limit)
+		WHERE h.state = 'waiting' AND h.due_at <= ? AND h.incident_id IS NULL ORDER BY h.due_at LIMIT ?`, ms(now), limit)
 	if err != nil {
 		return nil, unavailable("due handoffs", err)
 	}
@@ -202,7 +200,7 @@ func (s *Store) DueHandoffs(ctx context.Context, now time.Time, limit int) ([]ch
 // was made and queues its notice, in one transaction. Only the first of
 // several workers taking the same step succeeds (ok false for the rest),
 // so each step is made once.
-func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, n chat.Notice, now time.Time) (ok bool, err error) {
+func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, notices []chat.Notice, now time.Time) (ok bool, err error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE handoffs SET steps_done = steps_done + 1
 			WHERE id = ? AND state = 'waiting' AND steps_done = ?`, handoffID, stepsDone)
@@ -214,7 +212,12 @@ func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone 
 		}
 		ok = true
 		p := &processing{s: s, tx: tx, ctx: ctx, now: now}
-		return p.queueNotice(n, handoffID, 3)
+		for _, n := range notices {
+			if err := p.queueNotice(n, handoffID, 3); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return ok, unavailable("take handoff step", err)
 }

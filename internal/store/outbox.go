@@ -29,6 +29,7 @@ type outboxRow struct {
 	CallbackID  string `db:"callback_id"`
 	TopicKey    string `db:"topic_key"`
 	TopicName   string `db:"topic_name"`
+	EditID      string `db:"edit_message_id"`
 }
 
 // ClaimOutgoing leases up to limit messages that are due to owner until
@@ -58,9 +59,11 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 		// A notice for a forum topic that exists already goes into it.
 		q, args, err = sqlx.In(`SELECT o.id, o.platform, o.bot, o.chat_id, COALESCE(NULLIF(o.thread_id, ''), t.thread_id, '') AS thread_id,
 			o.reply_to, o.rule, o.action, o.text, o.attempts, o.created_at, o.window_until,
-			o.buttons, o.handoff_id, o.callback_id, o.topic_key, o.topic_name
+			o.buttons, o.handoff_id, o.callback_id, o.topic_key, o.topic_name,
+			CASE WHEN o.action = 'incident_edit' THEN COALESCE(i.message_id, '') ELSE '' END AS edit_message_id
 			FROM outbox o LEFT JOIN team_topics t ON o.topic_key <> '' AND t.platform = o.platform AND t.bot = o.bot
 				AND t.chat_id = o.chat_id AND t.conversation_key = o.topic_key
+			LEFT JOIN incidents i ON i.id = o.incident_id
 			WHERE o.id IN (?) ORDER BY (o.created_at - o.priority * 60000), o.id`, ids)
 		if err != nil {
 			return err
@@ -89,6 +92,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 			out[i].HandoffID = *r.HandoffID
 		}
 		out[i].CallbackID, out[i].TopicKey, out[i].TopicName = r.CallbackID, r.TopicKey, r.TopicName
+		out[i].EditMessageID = r.EditID
 	}
 	return out, nil
 }
@@ -106,10 +110,16 @@ func (s *Store) MarkSent(ctx context.Context, id int64, platformMessageID string
 			return err
 		}
 		// A team-chat message of a handoff: agents answer by replying to it.
-		_, err := s.exec(ctx, tx, `INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id)
+		if _, err := s.exec(ctx, tx, `INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id)
 			SELECT handoff_id, platform, bot, chat_id, platform_message_id FROM outbox
 			WHERE id = ? AND handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> ''
-			ON CONFLICT DO NOTHING`, id)
+			ON CONFLICT DO NOTHING`, id); err != nil {
+			return err
+		}
+		// An incident's notification (or its stand-in, when the first could
+		// not be edited): later updates edit it.
+		_, err := s.exec(ctx, tx, `UPDATE incidents SET message_id = (SELECT platform_message_id FROM outbox WHERE id = ?)
+			WHERE id = (SELECT incident_id FROM outbox WHERE id = ? AND platform <> 'webhook' AND platform_message_id <> '')`, id, id)
 		return err
 	})
 	return unavailable("mark sent", err)

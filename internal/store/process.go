@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,7 +129,11 @@ func (p *processing) loadState() error {
 	if err := p.loadGuard(); err != nil {
 		return err
 	}
+	if err := p.loadIncidents(); err != nil {
+		return err
+	}
 	p.state.History = p.history
+	p.state.RecentHandoffs = p.recentHandoffs
 	idle := p.conv != nil && p.now.Sub(fromMS(p.conv.LastCustomerAt)) >= p.idle
 	if p.conv == nil || idle {
 		p.convIsNew = true
@@ -146,21 +151,54 @@ func (p *processing) loadState() error {
 	}
 	if c.Status == string(chat.StatusWaitingForHuman) {
 		var h struct {
-			ID        int64  `db:"id"`
-			Team      string `db:"team"`
-			State     string `db:"state"`
-			ClaimedBy string `db:"claimed_by"`
+			ID         int64  `db:"id"`
+			Team       string `db:"team"`
+			State      string `db:"state"`
+			ClaimedBy  string `db:"claimed_by"`
+			IncidentID *int64 `db:"incident_id"`
 		}
-		err := p.s.get(p.ctx, p.tx, &h, `SELECT id, team, state, claimed_by FROM handoffs
+		err := p.s.get(p.ctx, p.tx, &h, `SELECT id, team, state, claimed_by, incident_id FROM handoffs
 			WHERE conversation_id = ? AND state IN ('waiting', 'claimed')`, c.ID)
 		switch {
 		case err == nil:
 			p.state.Conversation.Handoff = &chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy}
+			if h.IncidentID != nil {
+				p.state.Conversation.Handoff.IncidentID = *h.IncidentID
+			}
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
 	}
 	return nil
+}
+
+// loadIncidents reads the open incidents, which rules may mention. There
+// are few, and the partial index holds only open ones.
+func (p *processing) loadIncidents() error {
+	var rows []struct {
+		ID       int64  `db:"id"`
+		Team     string `db:"team"`
+		Cause    string `db:"cause"`
+		Handoffs int    `db:"handoffs"`
+		Started  int64  `db:"started_at"`
+	}
+	if err := p.s.sel(p.ctx, p.tx, &rows, `SELECT id, team, cause, handoffs, started_at FROM incidents WHERE state = 'open'`); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		p.state.Incidents = append(p.state.Incidents, chat.Incident{ID: r.ID, Team: r.Team, Cause: r.Cause, Handoffs: r.Handoffs, Started: fromMS(r.Started)})
+	}
+	return nil
+}
+
+// recentHandoffs counts a team's handoffs with a cause since a moment,
+// leaving out those before the cause's last incident was resolved: they
+// were dealt with, and must not reopen it with the next handoff.
+func (p *processing) recentHandoffs(team, cause string, since time.Time) (int, error) {
+	var n int
+	err := p.s.get(p.ctx, p.tx, &n, `SELECT COUNT(*) FROM handoffs WHERE team = ? AND rule = ? AND created_at >= MAX(?,
+		COALESCE((SELECT MAX(closed_at) FROM incidents WHERE team = ? AND cause = ?), 0))`, team, cause, ms(since), team, cause)
+	return n, err
 }
 
 // history loads the conversation's last n messages inside the event's
@@ -188,14 +226,27 @@ func (p *processing) history(n int) ([]chat.HistoryEntry, error) {
 // queueNotice puts a message to a team chat in the outbox, tied to the
 // handoff; "{handoff}" in its buttons' data becomes the handoff's id.
 func (p *processing) queueNotice(n chat.Notice, handoffID int64, prio int) error {
-	buttons, err := encodeButtons(n.Buttons, handoffID)
+	return p.queueNoticeFor(n, handoffID, 0, "notice", prio)
+}
+
+// queueNoticeFor queues a team-chat message of a handoff or an incident;
+// "{handoff}" and "{incident}" in its buttons' data (and in a webhook
+// event's JSON) become their ids.
+func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, action string, prio int) error {
+	ids := strings.NewReplacer("{handoff}", strconv.FormatInt(handoffID, 10), "{incident}", strconv.FormatInt(incidentID, 10))
+	buttons, err := encodeButtons(n.Buttons, ids)
 	if err != nil {
 		return err
 	}
+	text := n.Text
+	if n.Platform == chat.Webhook {
+		text = ids.Replace(text)
+	}
 	_, err = p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
-		next_attempt_at, created_at, priority, buttons, handoff_id, topic_key, topic_name) VALUES (?, ?, ?, ?, ?, '', 'notice', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nullID(p.ev.ID), string(n.Platform), n.Bot, n.ChatID, chat.ChatKey(n.Platform, n.Bot, n.ChatID), n.Text,
-		ms(p.now), ms(p.now), prio, buttons, nullID(handoffID), n.TopicKey, n.TopicName)
+		next_attempt_at, created_at, priority, buttons, handoff_id, incident_id, topic_key, topic_name)
+		VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullID(p.ev.ID), string(n.Platform), n.Bot, n.ChatID, chat.ChatKey(n.Platform, n.Bot, n.ChatID), action, text,
+		ms(p.now), ms(p.now), prio, buttons, nullID(handoffID), nullID(incidentID), n.TopicKey, n.TopicName)
 	return err
 }
 
@@ -331,11 +382,21 @@ func (p *processing) apply(plan chat.Plan) error {
 		// The customer writes while people own the conversation: their
 		// messages go to the team chat, tied to the same handoff.
 		handoffID = p.state.Conversation.Handoff.ID
+		if ev.Kind.Decidable() {
+			if _, err := p.s.exec(p.ctx, p.tx, `UPDATE handoffs SET last_activity_at = ? WHERE id = ?`, ms(p.now), handoffID); err != nil {
+				return fmt.Errorf("handoff activity: %w", err)
+			}
+		}
 	}
 	if handoffID != 0 {
 		for _, n := range plan.Notices {
 			if err := p.queueNotice(n, handoffID, prio); err != nil {
 				return fmt.Errorf("queue notice: %w", err)
+			}
+		}
+		if plan.Incident != nil && plan.Handoff != nil {
+			if err := p.fileUnderIncident(*plan.Incident, handoffID); err != nil {
+				return fmt.Errorf("incident: %w", err)
 			}
 		}
 	}

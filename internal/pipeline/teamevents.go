@@ -1,0 +1,61 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// Event names of the team webhook, one per thing agents are told.
+const (
+	EventHandoffOpened     = "handoff.opened"
+	EventCustomerMessage   = "handoff.customer_message"
+	EventHandoffClaimed    = "handoff.claimed"
+	EventHandoffResolved   = "handoff.resolved"
+	EventHandoffReturned   = "handoff.returned_to_bot"
+	EventHandoffReminder   = "handoff.reminder"
+	EventHandoffEscalated  = "handoff.escalated"
+	EventHandoffIdleClosed = "handoff.timeout"
+	EventAgentReply        = "handoff.agent_reply"
+	EventIncidentOpened    = "incident.opened"
+	EventIncidentUpdated   = "incident.updated"
+	EventIncidentResolved  = "incident.resolved"
+)
+
+// TeamEvent is the JSON body of a team webhook call. Ids are strings so
+// that no JSON reader rounds them.
+type TeamEvent struct {
+	Event      string    `json:"event"`
+	Team       string    `json:"team"`
+	HandoffID  string    `json:"handoff_id,omitempty"`
+	IncidentID string    `json:"incident_id,omitempty"`
+	At         time.Time `json:"at"`
+	Customer   string    `json:"customer,omitempty"` // display name
+	Platform   string    `json:"platform,omitempty"` // the customer's
+	Priority   string    `json:"priority,omitempty"`
+	DueAt      time.Time `json:"due_at,omitzero"`
+	Rule       string    `json:"rule,omitempty"`
+	Agent      string    `json:"agent,omitempty"`
+	// Text is what the team chat is told, so a tool can show it as is.
+	Text string `json:"text"`
+}
+
+// withWebhook returns the team-chat notice and, when the team has a
+// webhook, the same event for it. "{handoff}" and "{incident}" are filled
+// in when the notice is stored.
+func (t *Team) withWebhook(n chat.Notice, ev TeamEvent) []chat.Notice {
+	out := []chat.Notice{n}
+	if !t.Webhook {
+		return out
+	}
+	ev.Team, ev.Text = t.Name, n.Text
+	if ev.HandoffID == "" && ev.IncidentID == "" {
+		ev.HandoffID = "{handoff}"
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return out // a TeamEvent always marshals
+	}
+	return append(out, chat.Notice{Platform: chat.Webhook, Bot: t.Name, ChatID: t.Name, Text: string(body)})
+}

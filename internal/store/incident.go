@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// fileUnderIncident files a new handoff under an incident in the event's
+// transaction. A new incident also takes in the waiting handoffs of its
+// cause since plan.Since, and posts its notification; an open one counts
+// the handoff and updates its notification (one pending edit at most:
+// a burst of handoffs becomes one edit with the latest count).
+func (p *processing) fileUnderIncident(plan chat.IncidentPlan, handoffID int64) error {
+	id := plan.ID
+	if id == 0 {
+		err := p.s.get(p.ctx, p.tx, &id, `INSERT INTO incidents (team, cause, started_at, last_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (team, cause) WHERE state = 'open' DO NOTHING RETURNING id`, plan.Team, plan.Cause, ms(p.now), ms(p.now))
+		switch {
+		case err == nil:
+			if _, err := p.s.exec(p.ctx, p.tx, `UPDATE handoffs SET incident_id = ?
+				WHERE team = ? AND rule = ? AND created_at >= ? AND state = 'waiting' AND incident_id IS NULL`,
+				id, plan.Team, plan.Cause, ms(plan.Since)); err != nil {
+				return err
+			}
+			// It counts every handoff of the cause in the window, as its
+			// notification says, claimed ones included.
+			if _, err := p.s.exec(p.ctx, p.tx, `UPDATE incidents SET handoffs = ? WHERE id = ?`, plan.Handoffs, id); err != nil {
+				return err
+			}
+			if err := p.queueWebhooks(plan, id); err != nil {
+				return err
+			}
+			return p.queueNoticeFor(plan.Notice, 0, id, "notice", 3)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		// Another worker opened it meanwhile: join that one.
+		if err := p.s.get(p.ctx, p.tx, &id, `SELECT id FROM incidents WHERE team = ? AND cause = ? AND state = 'open'`, plan.Team, plan.Cause); err != nil {
+			return err
+		}
+	}
+	if _, err := p.s.exec(p.ctx, p.tx, `UPDATE handoffs SET incident_id = ? WHERE id = ?`, id, handoffID); err != nil {
+		return err
+	}
+	if err := p.queueWebhooks(plan, id); err != nil {
+		return err
+	}
+	if _, err := p.s.exec(p.ctx, p.tx, `UPDATE incidents SET handoffs = handoffs + 1, last_at = ? WHERE id = ?`, ms(p.now), id); err != nil {
+		return err
+	}
+	buttons, err := encodeButtons(plan.Notice.Buttons, strings.NewReplacer("{incident}", strconv.FormatInt(id, 10)))
+	if err != nil {
+		return err
+	}
+	res, err := p.s.exec(p.ctx, p.tx, `UPDATE outbox SET text = ?, buttons = ? WHERE incident_id = ? AND action = 'incident_edit'
+		AND state = 'pending' AND claimed_until IS NULL`, plan.Notice.Text, buttons, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	return p.queueNoticeFor(plan.Notice, 0, id, "incident_edit", 3)
+}
+
+func (p *processing) queueWebhooks(plan chat.IncidentPlan, incidentID int64) error {
+	for _, n := range plan.Webhook {
+		if err := p.queueNoticeFor(n, 0, incidentID, "notice", 3); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ResolveIncident closes an open incident and every handoff filed under
+// it, giving their conversations back to the bot, in one transaction with
+// marking the agent's event done. The team chat is told through notices
+// and answer (the button press's answer). ok is false when the incident
+// was closed already.
+func (s *Store) ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, now time.Time,
+	decide func(open bool, handoffs int) chat.AgentPlan) (ok bool, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
+			return err
+		}
+		var n int
+		err := s.get(ctx, tx, &n, `UPDATE incidents SET state = 'resolved', closed_at = ? WHERE id = ? AND state = 'open' RETURNING handoffs`,
+			ms(now), incidentID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		ok = err == nil
+		if ok {
+			if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id IN (
+				SELECT conversation_id FROM handoffs WHERE incident_id = ? AND state IN ('waiting', 'claimed'))`, incidentID); err != nil {
+				return err
+			}
+			if _, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'incident'
+				WHERE incident_id = ? AND state IN ('waiting', 'claimed')`, ms(now), incidentID); err != nil {
+				return err
+			}
+		}
+		plan := decide(ok, n)
+		for i := range plan.Notices {
+			plan.Notices[i].Text = strings.ReplaceAll(plan.Notices[i].Text, "{incident}", strconv.FormatInt(incidentID, 10))
+		}
+		return s.queueAgentReplies(ctx, tx, ie, plan, 0, now)
+	})
+	if err != nil && !errors.Is(err, chat.ErrAlreadyDone) {
+		err = unavailable("resolve incident", err)
+	}
+	return ok, err
+}
+
+// CloseIdleHandoffs resolves claimed handoffs in which nobody has written
+// since before idleSince, giving the conversations back to the bot, and
+// queues what the team is told about each (notice returns the notices).
+// Each handoff is closed in its own transaction, and only if it is still
+// idle then: a message arriving meanwhile keeps it open.
+func (s *Store) CloseIdleHandoffs(ctx context.Context, idleSince, now time.Time, limit int, notice func(chat.IdleHandoff) []chat.Notice) (int, error) {
+	var rows []struct {
+		ID        int64  `db:"id"`
+		Team      string `db:"team"`
+		ClaimedBy string `db:"claimed_by"`
+		Last      int64  `db:"last_activity_at"`
+		Name      string `db:"name"`
+		Key       string `db:"conversation_key"`
+	}
+	err := s.r.SelectContext(ctx, &rows, `SELECT h.id, h.team, h.claimed_by, h.last_activity_at, COALESCE(cu.name, '') AS name, c.conversation_key
+		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id
+		WHERE h.state = 'claimed' AND h.last_activity_at < ? ORDER BY h.last_activity_at LIMIT ?`, ms(idleSince), limit)
+	if err != nil {
+		return 0, unavailable("idle handoffs", err)
+	}
+	closed := 0
+	for _, r := range rows {
+		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			var convID int64
+			err := s.get(ctx, tx, &convID, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'timeout'
+				WHERE id = ? AND state = 'claimed' AND last_activity_at = ? RETURNING conversation_id`, ms(now), r.ID, r.Last)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // written in, or closed, meanwhile
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id = ?`, convID); err != nil {
+				return err
+			}
+			closed++
+			p := &processing{s: s, tx: tx, ctx: ctx, now: now}
+			for _, n := range notice(chat.IdleHandoff{ID: r.ID, Team: r.Team, ClaimedBy: r.ClaimedBy, LastActivity: fromMS(r.Last),
+				Customer: r.Name, ConversationKey: r.Key}) {
+				if err := p.queueNotice(n, r.ID, 3); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return closed, unavailable(fmt.Sprintf("close idle handoff %d", r.ID), err)
+		}
+	}
+	return closed, nil
+}
