@@ -33,7 +33,7 @@ type harness struct {
 	client *http.Client
 }
 
-func testConfig(t *testing.T, fake *telegramtest.Server, dbPath, mode string) *config.Config {
+func testConfig(t testing.TB, fake *telegramtest.Server, dbPath, mode string) *config.Config {
 	t.Helper()
 	rulesPath, err := filepath.Abs("../../configs/rules.yaml")
 	if err != nil {
@@ -57,7 +57,7 @@ bots:
 	return cfg
 }
 
-func quietLogger(t *testing.T) *slog.Logger {
+func quietLogger(t testing.TB) *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

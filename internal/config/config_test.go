@@ -153,6 +153,21 @@ func TestParseErrors(t *testing.T) {
 			want: `f.yaml:1:`,
 		},
 		{
+			name: "team webhook that is not a URL",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\nhandoff:\n  teams:\n    - {name: s, bot: shop, chat_id: -1, webhook: {url: \"tools.example.com\", secret: 0123456789abcdef}}\n",
+			want: `f.yaml: handoff.teams[0]: webhook.url must be an http(s) URL`,
+		},
+		{
+			name: "team webhook with a guessable secret",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\nhandoff:\n  teams:\n    - {name: s, bot: shop, chat_id: -1, webhook: {url: \"https://t.example\", secret: short}}\n",
+			want: `webhook.secret must be at least 16 characters`,
+		},
+		{
+			name: "unknown key in incidents",
+			yaml: "handoff:\n  incidents: {treshold: 5}\n",
+			want: `f.yaml:2: unknown key "treshold"`,
+		},
+		{
 			name: "empty",
 			yaml: "  \n",
 			want: `f.yaml: the config file is empty`,
