@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/frontdesk-bot/frontdesk/bots/discord"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
@@ -56,6 +57,7 @@ type App struct {
 	server   *http.Server
 	listener net.Listener
 	pollers  []*telegram.Poller
+	gateways []*discord.Receiver
 	webhooks []webhookRegistration
 
 	cancelPollers context.CancelFunc
@@ -102,6 +104,13 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	for _, b := range cfg.Bots {
 		if b.Token == "" {
 			log.Info("bot skipped: no token configured", "bot", b.Name, "platform", b.Platform)
+			continue
+		}
+		if b.Platform == "discord" {
+			if err := a.prepareDiscord(cfg, b, inbox, senders, webhooks); err != nil {
+				st.Close()
+				return nil, fmt.Errorf("bot %q: %w", b.Name, err)
+			}
 			continue
 		}
 		client, err := telegram.NewClient(b.Token, b.APIURL, func(err error) {
@@ -245,6 +254,17 @@ func (a *App) Start(ctx context.Context) error {
 			p.Run(pollCtx)
 		}()
 	}
+	for _, g := range a.gateways {
+		a.pollersDone.Add(1)
+		go func() {
+			defer a.pollersDone.Done()
+			// A refused bot stops alone; the other bots and the
+			// interactions endpoint keep working.
+			if err := g.Run(pollCtx); err != nil {
+				a.log.Error("discord gateway stopped for good; fix the config and restart", "err", err)
+			}
+		}()
+	}
 	if a.cfg.RulesWatch {
 		a.watcher = a.watchRules()
 	}
@@ -340,4 +360,38 @@ func (w *wakingInbox) Accept(ctx context.Context, ev chat.Event) error {
 func CheckConfig(cfg *config.Config) error {
 	_, err := teamsFrom(cfg)
 	return err
+}
+
+// prepareDiscord sets up a Discord bot: its sender, its gateway receiver
+// (started by Start) and, with a public key, its interactions endpoint.
+func (a *App) prepareDiscord(cfg *config.Config, b config.Bot, inbox *wakingInbox, senders map[string]pipeline.Sender, webhooks map[string]http.Handler) error {
+	session, err := discord.NewSession(b.Token, b.APIURL)
+	if err != nil {
+		return err
+	}
+	threads := &discord.Threads{}
+	senders[pipeline.SenderKey(chat.Discord, b.Name)] = discord.NewSender(session, threads)
+	listen := discord.Listen{}
+	for _, ch := range b.Channels {
+		listen[string(ch.ID)] = ch.Messages
+	}
+	for _, t := range cfg.Handoff.Teams {
+		if t.Bot == b.Name {
+			// Agents' channels: every message there (and in its threads) matters.
+			listen[string(t.ChatID)] = "all"
+			for _, c := range t.Escalation {
+				listen[string(c)] = "all"
+			}
+		}
+	}
+	a.gateways = append(a.gateways, discord.NewReceiver(b.Name, session, inbox, listen, threads, a.log))
+	if b.PublicKey != "" {
+		key, err := discord.ParsePublicKey(b.PublicKey)
+		if err != nil {
+			return err
+		}
+		webhooks["discord/"+b.Name] = discord.NewInteractions(b.Name, key, inbox, a.log)
+	}
+	a.log.Info("bot ready", "bot", b.Name, "platform", b.Platform, "mode", b.Mode, "interactions", b.PublicKey != "")
+	return nil
 }

@@ -55,8 +55,22 @@ type Bot struct {
 	// could then speak for Telegram. Only for local experiments.
 	Insecure bool `yaml:"insecure"`
 
+	// Discord: the application's public key (hex, from the developer
+	// portal) verifies the interactions endpoint; Channels are the guild
+	// channels the bot reads besides direct messages.
+	PublicKey string           `yaml:"public_key"`
+	Channels  []DiscordChannel `yaml:"channels"`
+
 	// Line is where the bot is defined, for error messages.
 	Line int `yaml:"-"`
+}
+
+// DiscordChannel is a guild channel a Discord bot reads: every message
+// ("all", a support channel) or only those that mention the bot
+// ("mentions", the default).
+type DiscordChannel struct {
+	ID       ID     `yaml:"id"`
+	Messages string `yaml:"messages"`
 }
 
 // Pipeline tunes message processing. The zero value means the defaults.
@@ -137,7 +151,35 @@ func (id *ID) UnmarshalYAML(n *yaml.Node) error {
 const (
 	ModeWebhook = "webhook"
 	ModePolling = "polling"
+	ModeGateway = "gateway" // Discord: messages over the gateway, interactions over the webhook endpoint
 )
+
+var hexKey = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+
+func validateDiscord(at string, b Bot) []error {
+	var errs []error
+	if b.Mode != ModeGateway {
+		errs = append(errs, fmt.Errorf("%s: a Discord bot's mode is gateway (messages over the gateway, slash commands and buttons over /webhooks/discord/%s)", at, b.Name))
+	}
+	if b.PublicKey != "" && !hexKey.MatchString(b.PublicKey) {
+		errs = append(errs, fmt.Errorf("%s: public_key must be the application's 64-character hex public key (developer portal → General Information)", at))
+	}
+	if b.Token != "" && b.PublicKey == "" && !b.Insecure {
+		errs = append(errs, fmt.Errorf("%s: public_key is needed to verify interactions (anyone could otherwise post fake ones); set insecure: true only for local experiments", at))
+	}
+	for i, ch := range b.Channels {
+		if ch.ID == "" {
+			errs = append(errs, fmt.Errorf("%s: channels[%d] needs an id", at, i))
+		}
+		if ch.Messages != "all" && ch.Messages != "mentions" {
+			errs = append(errs, fmt.Errorf("%s: channels[%d].messages %q is not one of all, mentions", at, i, ch.Messages))
+		}
+	}
+	if b.WebhookSecret != "" || b.WebhookURL != "" {
+		errs = append(errs, fmt.Errorf("%s: webhook_secret and webhook_url are for Telegram; Discord verifies with public_key", at))
+	}
+	return errs
+}
 
 // Defaults.
 const (
@@ -285,8 +327,17 @@ func (c *Config) applyDefaults() {
 		c.Rules = DefaultRules
 	}
 	for i := range c.Bots {
-		if c.Bots[i].Mode == "" {
-			c.Bots[i].Mode = ModeWebhook
+		b := &c.Bots[i]
+		if b.Mode == "" && b.Platform == "discord" {
+			b.Mode = ModeGateway
+		}
+		if b.Mode == "" {
+			b.Mode = ModeWebhook
+		}
+		for j := range b.Channels {
+			if b.Channels[j].Messages == "" {
+				b.Channels[j].Messages = "mentions"
+			}
 		}
 	}
 	if c.Pipeline.Workers <= 0 {
@@ -316,8 +367,12 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("%s: name is used by another bot", at))
 		}
 		seen[b.Name] = true
+		if b.Platform == "discord" {
+			errs = append(errs, validateDiscord(at, b)...)
+			continue
+		}
 		if b.Platform != "telegram" {
-			errs = append(errs, fmt.Errorf("%s: platform %q is not supported (supported: telegram)", at, b.Platform))
+			errs = append(errs, fmt.Errorf("%s: platform %q is not supported (supported: telegram, discord)", at, b.Platform))
 		}
 		if b.Mode != ModeWebhook && b.Mode != ModePolling {
 			errs = append(errs, fmt.Errorf("%s: mode %q is not one of webhook, polling", at, b.Mode))

@@ -28,6 +28,9 @@ type Limits struct {
 // absorbs sends that scheduling delays bunch together.
 var DefaultLimits = map[chat.Platform]Limits{
 	chat.Telegram: {PerChat: 1, PerChatBurst: 2, PerGroupPerMinute: 19, PerGroupBurst: 15, PerBot: 28.5, PerBotBurst: 10},
+	// Discord: 5 messages per 5 s per channel, 50 requests per second per
+	// bot; its 429s carry retry_after, which the outbox honours anyway.
+	chat.Discord: {PerChat: 0.95, PerChatBurst: 4, PerBot: 45, PerBotBurst: 10},
 }
 
 // Scale multiplies every rate by f (bursts stay), for tests against a fake

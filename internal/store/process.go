@@ -335,6 +335,12 @@ func (p *processing) apply(plan chat.Plan) error {
 		return fmt.Errorf("save decision: %w", err)
 	}
 	sent := 0
+	// A Discord slash command was answered "thinking…"; the first reply
+	// replaces that through the interaction's token.
+	interaction := ""
+	if ev.Platform == chat.Discord && ev.Kind == chat.KindCommand && ev.CallbackID != "" {
+		interaction = ev.CallbackID
+	}
 	for _, snd := range plan.Sends {
 		replyTo := ""
 		if ev.ChatType != chat.ChatPrivate {
@@ -343,10 +349,10 @@ func (p *processing) apply(plan chat.Plan) error {
 		}
 		var outboxID int64
 		err := p.s.get(p.ctx, p.tx, &outboxID, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, thread_id, reply_to,
-			rule, action, text, next_attempt_at, created_at, scope, window_until, priority)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			rule, action, text, next_attempt_at, created_at, scope, window_until, priority, callback_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			nullID(convID), p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID, chat.ChatKey(ev.Platform, ev.Bot, ev.ChatID), ev.ThreadID, replyTo,
-			snd.Rule, string(snd.Type), snd.Text, ms(p.now), ms(p.now), p.scope(), msOrZero(snd.WindowUntil), priority(snd.Priority))
+			snd.Rule, string(snd.Type), snd.Text, ms(p.now), ms(p.now), p.scope(), msOrZero(snd.WindowUntil), priority(snd.Priority), interaction)
 		if err != nil {
 			return fmt.Errorf("queue reply: %w", err)
 		}
@@ -369,6 +375,16 @@ func (p *processing) apply(plan chat.Plan) error {
 			return fmt.Errorf("save decision: %w", err)
 		}
 		sent++
+		interaction = ""
+	}
+	if interaction != "" {
+		// Nothing to say: take the "thinking…" away rather than leave it
+		// until Discord reports that the application did not respond.
+		if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
+			VALUES (?, ?, ?, ?, ?, 'callback_answer', '', ?, ?, 3, ?)`, p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID,
+			"callback/"+interaction, ms(p.now), ms(p.now), interaction); err != nil {
+			return fmt.Errorf("end interaction: %w", err)
+		}
 	}
 	var handoffID int64
 	prio := 0

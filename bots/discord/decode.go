@@ -1,0 +1,107 @@
+// Package discord connects frontdesk to Discord: a gateway receiver for
+// customers' messages (direct messages and support channels), the
+// interactions endpoint for slash commands and buttons, and a sender that
+// delivers replies through discordgo with the outbox owning retries.
+package discord
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// ErrMalformed marks a payload that is not a Discord message.
+var ErrMalformed = errors.New("malformed message")
+
+// DecodeMessage turns a raw MESSAGE_CREATE payload (a message object) into
+// an event for the named bot. botUserID, when known, is stripped from the
+// text where the customer mentioned the bot.
+func DecodeMessage(botName, botUserID string, raw []byte) (chat.Event, error) {
+	var m discordgo.Message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return chat.Event{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if m.ID == "" || m.ChannelID == "" {
+		return chat.Event{}, fmt.Errorf("%w: no id or channel_id", ErrMalformed)
+	}
+	ev := NormalizeMessage(botName, botUserID, &m)
+	ev.Raw = raw
+	return ev, nil
+}
+
+// NormalizeMessage maps a message onto the platform-neutral event. The
+// author is the message's author: in MESSAGE_CREATE, member.user is absent.
+func NormalizeMessage(botName, botUserID string, m *discordgo.Message) chat.Event {
+	ev := chat.Event{
+		Platform:   chat.Discord,
+		Bot:        botName,
+		ExternalID: "message:" + m.ID, // snowflakes are unique; the prefix keeps them apart from interactions
+		Kind:       chat.KindText,
+		ChatID:     m.ChannelID,
+		ChatType:   chat.ChatGroup,
+		MessageID:  m.ID,
+		Text:       stripMention(m.Content, botUserID),
+		Time:       m.Timestamp,
+	}
+	if m.GuildID == "" {
+		ev.ChatType = chat.ChatPrivate
+	}
+	if m.Author != nil {
+		ev.Customer = chat.Customer{ID: m.Author.ID, Name: firstNonEmpty(m.Author.GlobalName, m.Author.Username),
+			Username: m.Author.Username, Language: m.Author.Locale, IsBot: m.Author.Bot || m.WebhookID != ""}
+	}
+	if r := m.MessageReference; r != nil && r.MessageID != "" {
+		ev.ReplyTo = r.MessageID
+	}
+	switch {
+	case m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply:
+		ev.Kind = chat.KindService // joins, pins, thread creation, command echoes
+	case strings.HasPrefix(ev.Text, "/") || strings.HasPrefix(ev.Text, "!"):
+		ev.Kind = chat.KindCommand
+	case len(m.StickerItems) > 0 && ev.Text == "":
+		ev.Kind = chat.KindSticker
+	case len(m.Attachments) > 0:
+		ev.Kind = chat.KindMedia
+		for _, a := range m.Attachments {
+			if strings.HasPrefix(a.ContentType, "image/") {
+				ev.Kind = chat.KindPhoto
+			}
+		}
+	}
+	return ev
+}
+
+// mentions reports whether the message mentions the bot user.
+func mentions(m *discordgo.Message, botUserID string) bool {
+	for _, u := range m.Mentions {
+		if u != nil && u.ID == botUserID {
+			return true
+		}
+	}
+	return false
+}
+
+// stripMention removes "<@BOT>" and "<@!BOT>" so the rules see what the
+// customer asked, not the mention that addressed the bot.
+func stripMention(text, botUserID string) string {
+	if botUserID == "" {
+		return text
+	}
+	text = strings.ReplaceAll(text, "<@"+botUserID+">", "")
+	text = strings.ReplaceAll(text, "<@!"+botUserID+">", "")
+	return strings.TrimSpace(text)
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
