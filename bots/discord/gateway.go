@@ -45,6 +45,7 @@ type Receiver struct {
 
 	mu          sync.Mutex
 	botUserID   string
+	registered  bool
 	disconnects chan struct{}
 	ctx         context.Context
 }
@@ -100,13 +101,37 @@ func (r *Receiver) Run(ctx context.Context) error {
 	}
 }
 
-func (r *Receiver) onReady(_ *discordgo.Session, ready *discordgo.Ready) {
+func (r *Receiver) onReady(s *discordgo.Session, ready *discordgo.Ready) {
 	if ready.User == nil {
 		return
 	}
 	r.mu.Lock()
 	r.botUserID = ready.User.ID
+	first := !r.registered
+	r.registered = true
 	r.mu.Unlock()
+	if first && ready.Application != nil && ready.Application.ID != "" {
+		go r.registerCommands(s, ready.Application.ID)
+	}
+}
+
+// Commands are the slash commands every customer has: a person, or the FAQ.
+var Commands = []*discordgo.ApplicationCommand{
+	{Name: "human", Description: "Talk to a person from our team",
+		NameLocalizations:        &map[discordgo.Locale]string{discordgo.Russian: "оператор", discordgo.ChineseCN: "人工客服"},
+		DescriptionLocalizations: &map[discordgo.Locale]string{discordgo.Russian: "Связаться с сотрудником", discordgo.ChineseCN: "联系人工客服"}},
+	{Name: "help", Description: "Frequently asked questions",
+		DescriptionLocalizations: &map[discordgo.Locale]string{discordgo.Russian: "Частые вопросы", discordgo.ChineseCN: "常见问题"}},
+}
+
+// registerCommands makes /human and /help exist (once per start; Discord
+// keeps them). A failure only means the commands may be missing: log it.
+func (r *Receiver) registerCommands(s *discordgo.Session, appID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := s.ApplicationCommandBulkOverwrite(appID, "", Commands, discordgo.WithContext(ctx)); err != nil {
+		r.log.Warn("discord: could not register the slash commands", "bot", r.bot, "err", err)
+	}
 }
 
 // onMessage runs in the gateway's reading goroutine (SyncEvents), so a

@@ -285,9 +285,14 @@ func (c *Config) expand(lookup func(string) (string, bool)) error {
 			name string
 			p    *string
 		}{{"name", &b.Name}, {"platform", &b.Platform}, {"token", &b.Token}, {"mode", &b.Mode},
-			{"webhook_secret", &b.WebhookSecret}, {"webhook_url", &b.WebhookURL}, {"api_url", &b.APIURL}} {
+			{"webhook_secret", &b.WebhookSecret}, {"webhook_url", &b.WebhookURL}, {"api_url", &b.APIURL}, {"public_key", &b.PublicKey}} {
 			ex(fmt.Sprintf("bots[%d].%s", i, f.name), f.p)
 		}
+	}
+	for i := range c.Handoff.Teams {
+		w := &c.Handoff.Teams[i].Webhook
+		ex(fmt.Sprintf("handoff.teams[%d].webhook.url", i), &w.URL)
+		ex(fmt.Sprintf("handoff.teams[%d].webhook.secret", i), &w.Secret)
 	}
 	return errors.Join(errs...)
 }

@@ -186,6 +186,28 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestSecretsComeFromTheEnvironment(t *testing.T) {
+	yaml := `bots:
+  - {name: community, platform: discord, token: "${DT}", public_key: "${DK}"}
+handoff:
+  teams:
+    - {name: s, bot: community, chat_id: "123", webhook: {url: "${HOOK_URL}", secret: "${HOOK_SECRET}"}}
+`
+	vars := map[string]string{"DT": "Bot abc", "DK": strings.Repeat("ab", 32), "HOOK_URL": "https://t.example/h", "HOOK_SECRET": "0123456789abcdef0"}
+	cfg, err := Parse("f.yaml", []byte(yaml), env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, w := cfg.Bots[0], cfg.Handoff.Teams[0].Webhook
+	if b.PublicKey != vars["DK"] || b.Mode != ModeGateway || w.URL != vars["HOOK_URL"] || w.Secret != vars["HOOK_SECRET"] {
+		t.Fatalf("bot %+v, webhook %+v: variables not expanded", b, w)
+	}
+	if _, err := Parse("f.yaml", []byte(yaml), env(map[string]string{"DT": "Bot abc"})); err == nil ||
+		!strings.Contains(err.Error(), "public_key is needed to verify interactions") {
+		t.Fatalf("a Discord bot with a token and no public key: %v", err)
+	}
+}
+
 func TestBotWithoutTokenNeedsNoSecret(t *testing.T) {
 	// The example config must start on a machine with no tokens at all.
 	data, err := os.ReadFile("../../configs/frontdesk.yaml")
