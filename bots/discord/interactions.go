@@ -62,7 +62,18 @@ type Interactions struct {
 	inbox Inbox
 	log   *slog.Logger
 	now   func() time.Time
+	// threads knows the threads this bot opened, for payloads that do not
+	// say a channel is a thread.
+	threads *Threads
 }
+
+// WithThreads shares the bot's thread registry (see Threads).
+func WithThreads(t *Threads) InteractionsOption {
+	return func(h *Interactions) { h.threads = t }
+}
+
+// isThreadType: announcement, public and private threads.
+func isThreadType(t int) bool { return t == 10 || t == 11 || t == 12 }
 
 // InteractionsOption configures an Interactions handler.
 type InteractionsOption func(*Interactions)
@@ -263,6 +274,18 @@ func (h *Interactions) event(in *interaction, raw []byte) (chat.Event, error) {
 	if in.GuildID == "" {
 		ev.ChatType = chat.ChatPrivate
 	}
+	// A press in a thread (an agents' thread per customer) belongs to the
+	// thread's channel, with the thread as ThreadID, like gateway messages.
+	parent := ""
+	if in.Channel != nil && isThreadType(in.Channel.Type) {
+		parent = in.Channel.ParentID
+	}
+	if p, ok := h.threads.parent(chatID); ok && parent == "" {
+		parent = p
+	}
+	if parent != "" {
+		ev.ChatID, ev.ThreadID = parent, chatID
+	}
 	var data interactionData
 	if in.Data != nil {
 		data = *in.Data
@@ -327,7 +350,9 @@ type interaction struct {
 	GuildID       string           `json:"guild_id"`
 	ChannelID     string           `json:"channel_id"`
 	Channel       *struct {
-		ID string `json:"id"`
+		ID       string `json:"id"`
+		Type     int    `json:"type"`
+		ParentID string `json:"parent_id"`
 	} `json:"channel"`
 	Member *struct {
 		User *interactionUser `json:"user"`

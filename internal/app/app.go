@@ -390,7 +390,7 @@ func (a *App) prepareDiscord(cfg *config.Config, b config.Bot, inbox *wakingInbo
 		if err != nil {
 			return err
 		}
-		webhooks["discord/"+b.Name] = discord.NewInteractions(b.Name, key, inbox, a.log)
+		webhooks["discord/"+b.Name] = discord.NewInteractions(b.Name, key, inbox, a.log, discord.WithThreads(threads))
 	}
 	a.log.Info("bot ready", "bot", b.Name, "platform", b.Platform, "mode", b.Mode, "interactions", b.PublicKey != "")
 	return nil
