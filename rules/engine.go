@@ -35,6 +35,7 @@ const (
 	ReasonNoKeyword      = "no keyword in the message"
 	ReasonWhenFalse      = "when is false"
 	ReasonNotReached     = "not reached: an earlier rule stopped the evaluation"
+	ReasonButton         = "the customer pressed its button"
 )
 
 // Decide runs the rules in order against an event in its context.
@@ -63,6 +64,9 @@ func (r *Rules) decide(ev chat.Event, st chat.State, now time.Time, explain bool
 	defer r.putScratch(sc)
 	sc.prepare(r, ev, st, now)
 	d := Decision{Language: sc.env.Language}
+	if r.pressed(&d, sc, ev) {
+		return d
+	}
 	if !explain {
 		r.decideCandidates(&d, sc, ev)
 		r.neverTrap(&d, sc, ev)
@@ -90,6 +94,47 @@ func (r *Rules) decide(ev chat.Event, st chat.State, now time.Time, explain bool
 	}
 	r.neverTrap(&d, sc, ev)
 	return d
+}
+
+// menu renders a rule's buttons in the reply's language: one per row, two
+// per row past five.
+func (r *Rules) menu(ru *rule, sc *scratch, ev chat.Event) [][]chat.Button {
+	if len(ru.buttons) == 0 {
+		return nil
+	}
+	per := 1
+	if len(ru.buttons) > 5 {
+		per = 2
+	}
+	var rows [][]chat.Button
+	for i, target := range ru.buttons {
+		label := target.id
+		if ls := r.render(target.label, &rule{id: target.id}, sc, ev); len(ls) > 0 {
+			label = ls[0]
+		}
+		if i%per == 0 {
+			rows = append(rows, nil)
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], chat.Button{Text: label, Data: ButtonPrefix + target.id})
+	}
+	return rows
+}
+
+// pressed answers a press of a button the rules offered: the named rule
+// answers, whatever its keywords and when.
+func (r *Rules) pressed(d *Decision, sc *scratch, ev chat.Event) bool {
+	if ev.Kind != chat.KindCallback || !strings.HasPrefix(ev.Text, ButtonPrefix) {
+		return false
+	}
+	id := strings.TrimPrefix(ev.Text, ButtonPrefix)
+	for _, ru := range r.rules {
+		if ru.id == id {
+			d.Actions = r.plan(d.Actions, ru, sc, ev)
+			d.Trace = append(d.Trace, Step{Rule: id, Matched: true, Reason: ReasonButton})
+			return true
+		}
+	}
+	return false // a button of rules since changed: nothing answers it
 }
 
 // BuiltinHuman is the rule id of the handoff every customer gets with /human
@@ -167,9 +212,14 @@ func (r *Rules) decideCandidates(d *Decision, sc *scratch, ev chat.Event) {
 
 func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []chat.Action {
 	for _, a := range ru.actions {
-		for _, text := range r.render(a.text, ru, sc, ev) {
-			out = append(out, chat.Action{Type: a.typ, Rule: ru.id, Text: text, Priority: a.priority, Team: a.team,
-				Cooldown: ru.cooldown, AllowWhileHuman: ru.whileHuman})
+		texts := r.render(a.text, ru, sc, ev)
+		for i, text := range texts {
+			act := chat.Action{Type: a.typ, Rule: ru.id, Text: text, Priority: a.priority, Team: a.team,
+				Cooldown: ru.cooldown, AllowWhileHuman: ru.whileHuman, Private: ru.private}
+			if i == len(texts)-1 && a.typ != chat.ActionAck {
+				act.Buttons = r.menu(ru, sc, ev)
+			}
+			out = append(out, act)
 		}
 		if len(a.text) == 0 {
 			out = append(out, chat.Action{Type: a.typ, Rule: ru.id, Priority: a.priority, Team: a.team})

@@ -178,7 +178,7 @@ func (l *errorList) addYAML(err error) {
 
 var knownFields = map[string][]string{
 	"fileYAML":    {"default_language", "languages", "timezone", "business_hours", "content", "templates", "handoff_reply", "keywords", "rules", "tests"},
-	"ruleYAML":    {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human"},
+	"ruleYAML":    {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private"},
 	"handoffYAML": {"priority", "team"},
 	"contentYAML": {"allowed_domains", "banned_phrases"},
 	"plain":       {"text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "incidents", "hits", "misses"},

@@ -40,6 +40,13 @@ type ruleYAML struct {
 	// AllowWhileHuman lets the rule's messages through while a person owns
 	// the conversation (an out-of-hours note, say).
 	AllowWhileHuman *bool `yaml:"allow_while_human"`
+	// Buttons lists rules offered under the reply (an FAQ menu); pressing
+	// one answers with that rule. Label is this rule's button caption.
+	Buttons []str `yaml:"buttons"`
+	Label   texts `yaml:"label"`
+	// Private sends the rule's messages to the customer's direct messages
+	// when they wrote in a public channel (Discord; D12).
+	Private *bool `yaml:"private"`
 }
 
 type handoffYAML struct {

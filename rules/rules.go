@@ -55,6 +55,9 @@ type rule struct {
 	// whileHuman lets the rule send while a person owns the conversation.
 	cooldown   time.Duration
 	whileHuman bool
+	private    bool
+	label      localized
+	buttons    []*rule // resolved once every rule is compiled
 }
 
 type actionSpec struct {
@@ -195,6 +198,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	for i := range f.Rules {
 		r.rules = append(r.rules, c.rule(&f.Rules[i], seen))
 	}
+	c.buttons()
 	c.unreachable()
 	r.ix.build()
 	for i, ru := range r.rules {
@@ -345,11 +349,63 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 		}
 	}
 	ru.whileHuman = ry.AllowWhileHuman != nil && *ry.AllowWhileHuman
+	ru.private = ry.Private != nil && *ry.Private
+	if ry.Label.set() {
+		ru.label = c.texts(ry.Label, at+"label")
+	}
 	ru.stop = stops
 	if ry.Continue != nil {
 		ru.stop = !*ry.Continue
 	}
 	return ru
+}
+
+// ButtonPrefix starts a button's data: "rule:refund" answers with rule refund.
+const ButtonPrefix = "rule:"
+
+// maxButtons keeps a menu readable, and within Discord's 5 rows of 5.
+const maxButtons = 10
+
+// buttons resolves each rule's buttons to the rules they answer with.
+func (c *compiler) buttons() {
+	byID := map[string]*rule{}
+	for _, ru := range c.r.rules {
+		byID[ru.id] = ru
+	}
+	for i, ry := range c.f.Rules {
+		ru := c.r.rules[i]
+		at := fmt.Sprintf("rule %q: ", ry.ID.Value)
+		if len(ry.Buttons) > maxButtons {
+			c.errs.add(ry.Buttons[maxButtons].Line, ry.Buttons[maxButtons].Col, "%sat most %d buttons", at, maxButtons)
+		}
+		for _, b := range ry.Buttons {
+			target, ok := byID[b.Value]
+			switch {
+			case !ok:
+				c.errs.add(b.Line, b.Col, "%sbuttons: no rule %q%s", at, b.Value, suggest(b.Value, keys(byID)))
+				continue
+			case !target.answers():
+				c.errs.add(b.Line, b.Col, "%sbuttons: rule %q has no reply or handoff to answer with", at, b.Value)
+				continue
+			case len(ButtonPrefix+b.Value) > 64:
+				c.errs.add(b.Line, b.Col, "%sbuttons: rule id %q is too long for a button (Telegram allows 64 bytes of data)", at, b.Value)
+				continue
+			case len(target.label) == 0:
+				c.errs.warn(b.Line, b.Col, "%sbuttons: rule %q has no label, so its button says %q; give it label: {zh: …, ru: …, en: …}", at, b.Value, b.Value)
+			}
+			ru.buttons = append(ru.buttons, target)
+		}
+	}
+}
+
+// answers reports whether pressing a button for the rule gets an answer.
+func (ru *rule) answers() bool {
+	for _, a := range ru.actions {
+		if a.typ == chat.ActionReply || a.typ == chat.ActionHandoff {
+			return true
+		}
+	}
+	return false
 }
 
 // unreachable finds a rule that matches every message and stops: nothing

@@ -170,3 +170,92 @@ func TestHumanCommandNeverTraps(t *testing.T) {
 		})
 	}
 }
+
+const menuRules = `default_language: en
+languages: [en, ru]
+rules:
+  - id: help
+    keywords: ["/help"]
+    match: full
+    reply: {en: "Pick one:", ru: "Выберите:"}
+    buttons: [refund, person]
+  - id: refund
+    keywords: [refund]
+    private: true
+    label: {en: "Refunds", ru: "Возврат"}
+    reply: {en: "Refunds take 3 days.", ru: "Возврат за 3 дня."}
+  - id: person
+    keywords: [agent]
+    label: {en: "A person", ru: "Оператор"}
+    handoff: {priority: low}
+`
+
+func TestButtonsOfferOtherRules(t *testing.T) {
+	r, err := Parse("menu.yaml", []byte(menuRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ev := chat.Event{Platform: chat.Telegram, Kind: chat.KindCommand, Text: "/help", ExternalID: "1", Customer: chat.Customer{Language: "ru"}}
+	d := r.Decide(ev, chat.State{}, now)
+	want := [][]chat.Button{{{Text: "Возврат", Data: "rule:refund"}}, {{Text: "Оператор", Data: "rule:person"}}}
+	if len(d.Actions) != 1 || d.Actions[0].Text != "Выберите:" || !equalButtons(d.Actions[0].Buttons, want) {
+		t.Fatalf("/help decided %+v, want the menu in Russian", d.Actions)
+	}
+	tests := []struct {
+		data string
+		want chat.Action
+	}{
+		{"rule:refund", chat.Action{Type: chat.ActionReply, Rule: "refund", Text: "Возврат за 3 дня.", Private: true}},
+		{"rule:person", chat.Action{Type: chat.ActionHandoff, Rule: "person", Priority: "low"}},
+	}
+	for _, tt := range tests {
+		press := chat.Event{Platform: chat.Telegram, Kind: chat.KindCallback, Text: tt.data, ExternalID: "2", Customer: chat.Customer{Language: "ru"}}
+		d := r.Decide(press, chat.State{}, now)
+		if len(d.Actions) != 1 || d.Actions[0].Type != tt.want.Type || d.Actions[0].Rule != tt.want.Rule ||
+			d.Actions[0].Private != tt.want.Private || (tt.want.Text != "" && d.Actions[0].Text != tt.want.Text) {
+			t.Errorf("press %s decided %+v, want %+v", tt.data, d.Actions, tt.want)
+		}
+		if len(d.Trace) != 1 || d.Trace[0].Reason != ReasonButton {
+			t.Errorf("press %s traced %+v", tt.data, d.Trace)
+		}
+	}
+	gone := chat.Event{Kind: chat.KindCallback, Text: "rule:removed", ExternalID: "3"}
+	if d := r.Decide(gone, chat.State{}, now); len(d.Actions) != 0 {
+		t.Errorf("a button of a rule no longer in the file decided %+v", d.Actions)
+	}
+}
+
+func TestButtonErrors(t *testing.T) {
+	tests := []struct{ name, buttons, want string }{
+		{"unknown rule", "[refnd]", `menu.yaml:8:15: rule "help": buttons: no rule "refnd", did you mean "refund"?`},
+		{"a rule that only tags", "[tagger]", `rule "help": buttons: rule "tagger" has no reply or handoff to answer with`},
+		{"too many", "[refund, refund, refund, refund, refund, refund, refund, refund, refund, refund, refund]", `at most 10 buttons`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(menuRules, "[refund, person]", tt.buttons, 1) + "  - id: tagger\n    keywords: [x]\n    tag: [x]\n"
+			_, err := Parse("menu.yaml", []byte(src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func equalButtons(a, b [][]chat.Button) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i]) != len(b[i]) {
+			return false
+		}
+		for j := range a[i] {
+			if a[i][j] != b[i][j] {
+				return false
+			}
+		}
+	}
+	return true
+}

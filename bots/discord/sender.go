@@ -102,6 +102,7 @@ func (t *Threads) parent(thread string) (string, bool) {
 type Sender struct {
 	s       *discordgo.Session
 	threads *Threads
+	dms     sync.Map // user id → DM channel id
 }
 
 func NewSender(s *discordgo.Session, threads *Threads) *Sender {
@@ -125,6 +126,13 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 	channel := out.ChatID
 	if out.ThreadID != "" {
 		channel = out.ThreadID // a thread is a channel of its own
+	}
+	if user, ok := strings.CutPrefix(channel, chat.DirectMessagePrefix); ok {
+		dm, err := s.directMessages(ctx, user)
+		if err != nil {
+			return "", err
+		}
+		channel = dm
 	}
 	if out.EditMessageID != "" {
 		m, err := s.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: out.EditMessageID, Channel: channel,
@@ -155,6 +163,19 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 		last = m.ID
 	}
 	return last, nil
+}
+
+// directMessages returns the DM channel with a user, opening it once.
+func (s *Sender) directMessages(ctx context.Context, user string) (string, error) {
+	if id, ok := s.dms.Load(user); ok {
+		return id.(string), nil
+	}
+	ch, err := s.s.UserChannelCreate(user, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", classify(err, chat.Outgoing{})
+	}
+	s.dms.Store(user, ch.ID)
+	return ch.ID, nil
 }
 
 // answerInteraction completes a deferred interaction response: the reply

@@ -248,11 +248,21 @@ func printTry(w io.Writer, res app.TryResult) {
 		if len(a.Tags) > 0 {
 			detail += " tags=" + strings.Join(a.Tags, ",")
 		}
+		if a.Private {
+			detail += " private"
+		}
 		fmt.Fprintf(w, "  %-8s %s%s", a.Type, a.Rule, detail)
 		if a.Text != "" {
 			fmt.Fprintf(w, ": %s", a.Text)
 		}
 		fmt.Fprintln(w)
+		for _, row := range a.Buttons {
+			fmt.Fprint(w, "          ")
+			for _, b := range row {
+				fmt.Fprintf(w, " [%s → %s]", b.Text, strings.TrimPrefix(b.Data, rules.ButtonPrefix))
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	for _, s := range res.Suppressed {
 		fmt.Fprintf(w, "  suppressed %s: %s\n", s.Rule, s.Reason)

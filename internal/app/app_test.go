@@ -426,3 +426,35 @@ func TestMetricsCountDecisionsAndSuppressions(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestHelpMenu: /help offers the FAQ as buttons; pressing one answers with
+// that rule, and the press itself is answered so Telegram stops spinning.
+func TestHelpMenu(t *testing.T) {
+	h := newHarness(t)
+	h.post(update(1, 4242, "en", "/help"), secret)
+	sent, err := h.fake.WaitSent(1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent[0].Text != "What can we help you with?" || !strings.Contains(sent[0].ReplyMarkup, `"callback_data":"rule:shipping"`) ||
+		!strings.Contains(sent[0].ReplyMarkup, `"text":"Where is my order?"`) {
+		t.Fatalf("/help sent %+v", sent[0])
+	}
+	press := []byte(fmt.Sprintf(`{"update_id": 2, "callback_query": {"id": "cb-menu", "chat_instance": "1",
+		"from": {"id": 4242, "is_bot": false, "first_name": "Ann", "language_code": "en"},
+		"message": {"message_id": %d, "date": 1, "chat": {"id": 4242, "type": "private"}},
+		"data": "rule:shipping"}}`, sent[0].MessageID))
+	h.post(press, secret)
+	sent, err = h.fake.WaitSent(2, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sent[1].Text, "Orders ship") {
+		t.Fatalf("the button answered %q", sent[1].Text)
+	}
+	h.waitIdle(h.app.Store())
+	answers := h.fake.CallsTo("answerCallbackQuery")
+	if len(answers) != 1 || answers[0].Params["callback_query_id"] != "cb-menu" {
+		t.Fatalf("button press answered %+v, want one answerCallbackQuery", answers)
+	}
+}

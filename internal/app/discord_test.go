@@ -315,3 +315,65 @@ func TestDiscordHandoffInThread(t *testing.T) {
 		t.Fatalf("after resolving, the customer got %q", got.Content)
 	}
 }
+
+// TestDiscordHelpAndPrivateReplies: /help completes with the FAQ buttons;
+// a press answers in the channel; a refund question asked in a public
+// channel is answered in the customer's direct messages (D12).
+func TestDiscordHelpAndPrivateReplies(t *testing.T) {
+	fake := newDiscordFake(t)
+	h := startDiscord(t, fake, "")
+	if err := fake.WaitConnected(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	help, _ := json.Marshal(map[string]any{"id": "1300000000000000002", "application_id": fake.BotID(), "type": 2, "token": "itoken-help",
+		"channel_id": "600", "guild_id": "77", "locale": "ru", "member": map[string]any{"user": map[string]any{"id": "17", "username": "gleb"}},
+		"data": map[string]any{"id": "2", "name": "help", "type": 1}})
+	if code, body := h.interaction(help, true); code != 200 || body != `{"type":5}` {
+		t.Fatalf("/help answered %d %s", code, body)
+	}
+	var menu discordtest.Message
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		for _, m := range fake.Sent() {
+			if m.Interaction == "itoken-help" {
+				menu = m
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal("/help was not completed")
+	}
+	if menu.Content != "Чем можем помочь?" || !strings.Contains(string(menu.Components), `"custom_id":"rule:hours"`) {
+		t.Fatalf("/help completed with %+v", menu)
+	}
+	press, _ := json.Marshal(fake.ComponentInteraction("600", "77", "17", "gleb", menu.ID, "rule:hours"))
+	if code, body := h.interaction(press, true); code != 200 || body != `{"type":6}` {
+		t.Fatalf("button answered %d %s", code, body)
+	}
+	if got := h.sentTo("600", 1); !strings.Contains(got.Content, "9:00") {
+		t.Fatalf("the button's answer: %q", got.Content)
+	}
+
+	// A refund question in the support channel: the answer goes to a DM.
+	h.dispatch(discordtest.MessageCreate("", "600", "77", "18", "Hana", "how do I get a refund?"))
+	var dm discordtest.Message
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		for _, m := range fake.Sent() {
+			if m.Recipient == "18" {
+				dm = m
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no direct message; sent %+v", fake.Sent())
+	}
+	if !strings.HasPrefix(dm.Content, "Refunds:") {
+		t.Fatalf("DM said %q", dm.Content)
+	}
+	for _, m := range fake.Sent() {
+		if m.ChannelID == "600" && strings.HasPrefix(m.Content, "Refunds:") {
+			t.Fatal("the refund answer was posted in the public channel")
+		}
+	}
+}

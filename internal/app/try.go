@@ -52,6 +52,8 @@ type TryAction struct {
 	Priority string          `json:"priority,omitempty"`
 	Team     string          `json:"team,omitempty"`
 	Tags     []string        `json:"tags,omitempty"`
+	Buttons  [][]chat.Button `json:"buttons,omitempty"`
+	Private  bool            `json:"private,omitempty"`
 }
 
 // LoadScript reads a script file: a YAML list of messages.
@@ -135,7 +137,8 @@ func tryResult(text string, at time.Time, plan chat.Plan) TryResult {
 		res.Suppressed = []chat.Suppression{}
 	}
 	add := func(a chat.Action) {
-		res.Actions = append(res.Actions, TryAction{Type: a.Type, Rule: a.Rule, Text: a.Text, Priority: a.Priority, Team: a.Team, Tags: a.Tags})
+		res.Actions = append(res.Actions, TryAction{Type: a.Type, Rule: a.Rule, Text: a.Text, Priority: a.Priority, Team: a.Team, Tags: a.Tags,
+			Buttons: a.Buttons, Private: a.Private})
 	}
 	for _, snd := range plan.Sends {
 		add(snd.Action)

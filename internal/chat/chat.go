@@ -106,6 +106,10 @@ func (e Event) ConversationKey() string {
 	return key
 }
 
+// DirectMessagePrefix marks a chat id that is a user's id, for a message to
+// their direct messages: "dm:123". The sender opens the DM channel.
+const DirectMessagePrefix = "dm:"
+
 // ChatKey identifies the chat a reply goes to; sends to one chat keep their order.
 func ChatKey(p Platform, bot, chatID string) string {
 	return string(p) + "/" + bot + "/" + chatID

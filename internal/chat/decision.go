@@ -32,6 +32,11 @@ type Action struct {
 	// AllowWhileHuman lets this send through while a human owns the
 	// conversation (an out-of-hours note, say).
 	AllowWhileHuman bool `json:"-"`
+	// Buttons go under the message: other rules' answers, one press away.
+	Buttons [][]Button `json:"buttons,omitempty"`
+	// Private: written in a public channel, the customer gets this in a
+	// direct message instead (DOMAIN.md D12; Discord).
+	Private bool `json:"private,omitempty"`
 }
 
 // ConversationStatus says who is answering a conversation.

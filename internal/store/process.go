@@ -342,17 +342,27 @@ func (p *processing) apply(plan chat.Plan) error {
 		interaction = ev.CallbackID
 	}
 	for _, snd := range plan.Sends {
-		replyTo := ""
+		chatID, threadID, replyTo, callback := ev.ChatID, ev.ThreadID, "", interaction
 		if ev.ChatType != chat.ChatPrivate {
 			// In a group, quote the customer's message so it is clear whom the bot answers.
 			replyTo = ev.MessageID
 		}
+		if snd.Private && ev.ChatType != chat.ChatPrivate && ev.Platform == chat.Discord && ev.Customer.ID != "" {
+			// Personal matters leave the public channel (D12). Telegram
+			// bots cannot open a chat with someone who never wrote to them,
+			// so there the reply stays where it was asked.
+			chatID, threadID, replyTo, callback = chat.DirectMessagePrefix+ev.Customer.ID, "", "", ""
+		}
+		buttons, err := encodeButtons(snd.Buttons, strings.NewReplacer())
+		if err != nil {
+			return fmt.Errorf("queue reply: %w", err)
+		}
 		var outboxID int64
-		err := p.s.get(p.ctx, p.tx, &outboxID, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, thread_id, reply_to,
-			rule, action, text, next_attempt_at, created_at, scope, window_until, priority, callback_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			nullID(convID), p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID, chat.ChatKey(ev.Platform, ev.Bot, ev.ChatID), ev.ThreadID, replyTo,
-			snd.Rule, string(snd.Type), snd.Text, ms(p.now), ms(p.now), p.scope(), msOrZero(snd.WindowUntil), priority(snd.Priority), interaction)
+		err = p.s.get(p.ctx, p.tx, &outboxID, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, thread_id, reply_to,
+			rule, action, text, next_attempt_at, created_at, scope, window_until, priority, callback_id, buttons)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			nullID(convID), p.ev.ID, string(ev.Platform), ev.Bot, chatID, chat.ChatKey(ev.Platform, ev.Bot, chatID), threadID, replyTo,
+			snd.Rule, string(snd.Type), snd.Text, ms(p.now), ms(p.now), p.scope(), msOrZero(snd.WindowUntil), priority(snd.Priority), callback, buttons)
 		if err != nil {
 			return fmt.Errorf("queue reply: %w", err)
 		}
@@ -375,7 +385,18 @@ func (p *processing) apply(plan chat.Plan) error {
 			return fmt.Errorf("save decision: %w", err)
 		}
 		sent++
-		interaction = ""
+		if callback != "" {
+			interaction = ""
+		}
+	}
+	if ev.Platform == chat.Telegram && ev.Kind == chat.KindCallback && ev.CallbackID != "" {
+		// A customer pressed a button: Telegram shows a spinner until the
+		// press is answered, whatever the bot says in the chat.
+		if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
+			VALUES (?, ?, ?, ?, ?, 'callback_answer', '', ?, ?, 3, ?)`, p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID,
+			"callback/"+ev.CallbackID, ms(p.now), ms(p.now), ev.CallbackID); err != nil {
+			return fmt.Errorf("answer button: %w", err)
+		}
 	}
 	if interaction != "" {
 		// Nothing to say: take the "thinking…" away rather than leave it
