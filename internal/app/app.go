@@ -142,6 +142,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		if t.Webhook.URL != "" {
 			senders[pipeline.SenderKey(chat.Webhook, t.Name)] = teamhook.NewSender(t.Webhook.URL, []byte(t.Webhook.Secret))
 		}
+		if t.DiscordWebhookURL != "" {
+			senders[pipeline.SenderKey(chat.DiscordWebhook, t.Name)] = discord.NewChannelWebhook(t.DiscordWebhookURL)
+		}
 	}
 	a.pipe = pipeline.New(pipeline.Config{
 		Workers:           cfg.Pipeline.Workers,
@@ -202,7 +205,8 @@ func teamsFrom(cfg *config.Config) ([]pipeline.Team, error) {
 			tiers = append(tiers, string(c))
 		}
 		out = append(out, pipeline.Team{Name: t.Name, Platform: platform, Bot: t.Bot, ChatID: string(t.ChatID), Hours: hours,
-			Escalation: tiers, Every: time.Duration(t.EscalateEvery), Webhook: t.Webhook.URL != ""})
+			Escalation: tiers, Every: time.Duration(t.EscalateEvery), Webhook: t.Webhook.URL != "",
+			ChannelWebhook: t.DiscordWebhookURL != ""})
 	}
 	return out, nil
 }

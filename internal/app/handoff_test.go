@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -308,5 +311,38 @@ func TestIdleClaimedHandoffGoesBackToTheBot(t *testing.T) {
 	h.post(update(3, customer, "en", "where is my order?"), secret)
 	if got := h.lastTo(customer, 2).Text; !strings.HasPrefix(got, "Orders ship") {
 		t.Fatalf("after the timeout the customer got %q, want the FAQ answer", got)
+	}
+}
+
+// TestHandoffAlsoPostsToADiscordChannelWebhook: a team may have its
+// notices copied to a Discord channel through a channel webhook.
+func TestHandoffAlsoPostsToADiscordChannelWebhook(t *testing.T) {
+	posts := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Content string `json:"content"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		posts <- body.Content
+		_, _ = w.Write([]byte(`{"id":"1"}`))
+	}))
+	t.Cleanup(hook.Close)
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890",
+		DiscordWebhookURL: hook.URL + "/api/webhooks/1/token"}}}
+	h := start(t, cfg, fake)
+	h.post(update(1, 4242, "en", "this is a scam!"), secret)
+	select {
+	case got := <-posts:
+		if !strings.HasPrefix(got, "Handoff · high priority") {
+			t.Fatalf("channel webhook got %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing posted to the channel webhook")
+	}
+	if n := h.lastTo(teamChat, 1); !strings.HasPrefix(n.Text, "Handoff") {
+		t.Fatalf("team chat got %q", n.Text)
 	}
 }

@@ -19,6 +19,9 @@ const (
 	// Webhook is not a chat platform: team notices to it are signed JSON
 	// events POSTed to a team's webhook URL, for other tools.
 	Webhook Platform = "webhook"
+	// DiscordWebhook posts team notices through a Discord channel webhook:
+	// notifications only, for teams that want no bot in their channel.
+	DiscordWebhook Platform = "discord_webhook"
 )
 
 // Kind says what sort of thing an inbound event is. Only some kinds are

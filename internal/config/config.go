@@ -133,6 +133,9 @@ type Team struct {
 	Escalation    []ID        `yaml:"escalation"`
 	EscalateEvery Duration    `yaml:"escalate_every"`
 	Webhook       TeamWebhook `yaml:"webhook"`
+	// DiscordWebhookURL also posts the team's notices to a Discord channel
+	// through a channel webhook (no bot needed; nobody can answer there).
+	DiscordWebhookURL string `yaml:"discord_webhook_url"`
 }
 
 // ID is a platform id written as a number (Telegram's -1001234567890) or
@@ -293,6 +296,7 @@ func (c *Config) expand(lookup func(string) (string, bool)) error {
 		w := &c.Handoff.Teams[i].Webhook
 		ex(fmt.Sprintf("handoff.teams[%d].webhook.url", i), &w.URL)
 		ex(fmt.Sprintf("handoff.teams[%d].webhook.secret", i), &w.Secret)
+		ex(fmt.Sprintf("handoff.teams[%d].discord_webhook_url", i), &c.Handoff.Teams[i].DiscordWebhookURL)
 	}
 	return errors.Join(errs...)
 }
@@ -404,6 +408,11 @@ func (c *Config) validate() error {
 		}
 		if t.ChatID == "" {
 			errs = append(errs, fmt.Errorf("%s: chat_id is the agents' group (e.g. -1001234567890)", at))
+		}
+		if d := t.DiscordWebhookURL; d != "" {
+			if u, err := url.Parse(d); err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.Contains(u.Path, "/webhooks/") {
+				errs = append(errs, fmt.Errorf("%s: discord_webhook_url must be a channel webhook URL like https://discord.com/api/webhooks/ID/TOKEN", at))
+			}
 		}
 		if w := t.Webhook; w.URL != "" || w.Secret != "" {
 			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -25,6 +25,10 @@ type Team struct {
 	// Webhook says the team's events also go, as signed JSON, to the
 	// sender registered as SenderKey(chat.Webhook, Name).
 	Webhook bool
+	// ChannelWebhook says the team's notices are also posted, as plain
+	// text, through a Discord channel webhook (notifications without a
+	// bot: nobody can answer there), sender SenderKey(chat.DiscordWebhook, Name).
+	ChannelWebhook bool
 }
 
 // teamFor picks the team a handoff goes to: the one the rule names, else
@@ -222,8 +226,14 @@ func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, t
 	inc.Notice = chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text,
 		Buttons: [][]chat.Button{{{Text: "Resolve all", Data: "incident_resolve:{incident}"}}}}
 	// The webhook hears of it like of any handoff, with the incident's id.
-	inc.Webhook = team.withWebhook(inc.Notice, TeamEvent{Event: event, IncidentID: "{incident}", At: now,
-		Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform), Priority: h.Priority, Rule: h.Rule})[1:]
+	for _, n := range team.withWebhook(inc.Notice, TeamEvent{Event: event, IncidentID: "{incident}", At: now,
+		Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform), Priority: h.Priority, Rule: h.Rule})[1:] {
+		// A channel webhook cannot edit the incident's post in place:
+		// it hears of the incident once, not of every customer joining.
+		if n.Platform != chat.DiscordWebhook || inc.ID == 0 {
+			inc.Webhook = append(inc.Webhook, n)
+		}
+	}
 	plan.Incident = &inc
 	return true
 }

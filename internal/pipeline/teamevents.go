@@ -46,6 +46,9 @@ type TeamEvent struct {
 // in when the notice is stored.
 func (t *Team) withWebhook(n chat.Notice, ev TeamEvent) []chat.Notice {
 	out := []chat.Notice{n}
+	if t.ChannelWebhook {
+		out = append(out, chat.Notice{Platform: chat.DiscordWebhook, Bot: t.Name, ChatID: t.Name, Text: n.Text})
+	}
 	if !t.Webhook {
 		return out
 	}
