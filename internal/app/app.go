@@ -83,11 +83,16 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)
 	}
-	_, source, err := config.SplitDatabase(cfg.Database)
+	driver, source, err := config.SplitDatabase(cfg.Database)
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.OpenSQLite(ctx, source, store.Options{})
+	var st *store.Store
+	if driver == "postgres" {
+		st, err = store.OpenPostgres(ctx, source, store.Options{})
+	} else {
+		st, err = store.OpenSQLite(ctx, source, store.Options{})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +277,7 @@ func (a *App) Start(ctx context.Context) error {
 	if a.cfg.RulesWatch {
 		a.watcher = a.watchRules()
 	}
-	a.log.Info("frontdesk listening", "addr", ln.Addr().String(), "database", a.cfg.Database, "rules", a.cfg.Rules)
+	a.log.Info("frontdesk listening", "addr", ln.Addr().String(), "database", config.RedactDatabase(a.cfg.Database), "rules", a.cfg.Rules)
 	return nil
 }
 

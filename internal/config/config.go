@@ -478,9 +478,26 @@ func SplitDatabase(s string) (driver, source string, err error) {
 		}
 		return "sqlite", source, nil
 	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
-		return "", "", errors.New("PostgreSQL is not supported yet; use sqlite:FILE")
+		if _, err := url.Parse(s); err != nil {
+			return "", "", errors.New("the PostgreSQL URL does not parse; write postgres://user:password@host:5432/db?sslmode=disable")
+		}
+		return "postgres", s, nil
 	}
-	return "", "", fmt.Errorf("%q: want sqlite:FILE", s)
+	return "", "", fmt.Errorf("%q: want sqlite:FILE or postgres://user@host:5432/db", redactDSN(s))
+}
+
+// RedactDatabase is a database setting fit for logs: no password.
+func RedactDatabase(s string) string { return redactDSN(s) }
+
+// redactDSN keeps a password out of error messages.
+func redactDSN(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return s
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)

@@ -89,7 +89,7 @@ func encodeButtons(rows [][]chat.Button, ids *strings.Replacer) (string, error) 
 // OpenHandoff returns the conversation's waiting or claimed handoff.
 func (s *Store) OpenHandoff(ctx context.Context, conversationID int64) (Handoff, error) {
 	var r handoffRow
-	err := s.r.GetContext(ctx, &r, `SELECT id, conversation_id, state, priority, team, rule, created_at, due_at, claimed_by, steps_done
+	err := s.readGet(ctx, &r, `SELECT id, conversation_id, state, priority, team, rule, created_at, due_at, claimed_by, steps_done
 		FROM handoffs WHERE conversation_id = ? AND state IN ('waiting', 'claimed')`, conversationID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Handoff{}, ErrNoOpenHandoff
@@ -183,7 +183,7 @@ func (s *Store) DueHandoffs(ctx context.Context, now time.Time, limit int) ([]ch
 		StepsDone int    `db:"steps_done"`
 		Name      string `db:"name"`
 	}
-	err := s.r.SelectContext(ctx, &rows, `SELECT h.id, h.team, h.priority, h.due_at, h.steps_done, COALESCE(cu.name, '') AS name
+	err := s.readSel(ctx, &rows, `SELECT h.id, h.team, h.priority, h.due_at, h.steps_done, COALESCE(cu.name, '') AS name
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id
 		WHERE h.state = 'waiting' AND h.due_at <= ? AND h.incident_id IS NULL ORDER BY h.due_at LIMIT ?`, ms(now), limit)
 	if err != nil {

@@ -28,93 +28,95 @@ func handOff(t *testing.T, s *Store, id string, at time.Time) {
 func conversationOf(t *testing.T, s *Store, chatID string) int64 {
 	t.Helper()
 	var id int64
-	if err := s.r.Get(&id, `SELECT id FROM conversations WHERE chat_id = ? AND closed_at IS NULL`, chatID); err != nil {
+	if err := s.readGet(context.Background(), &id, `SELECT id FROM conversations WHERE chat_id = ? AND closed_at IS NULL`, chatID); err != nil {
 		t.Fatal(err)
 	}
 	return id
 }
 
 func TestHandoffLifecycle(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	handOff(t, s, "1", t0)
-	handOff(t, s, "2", t0.Add(time.Minute)) // asking again joins the same handoff
-	if n := countRows(t, s, "handoffs"); n != 1 {
-		t.Fatalf("handoffs = %d, want 1 for one conversation", n)
-	}
-	conv := conversationOf(t, s, "10")
-	h, err := s.OpenHandoff(ctx, conv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.State != HandoffWaiting || h.Priority != "high" || h.Team != "support" || !h.DueAt.Equal(t0.Add(time.Hour)) {
-		t.Fatalf("handoff = %+v", h)
-	}
-	ok, owner, err := s.ClaimHandoff(ctx, h.ID, "alice", t0.Add(2*time.Minute))
-	if err != nil || !ok || owner != "alice" {
-		t.Fatalf("claim: ok=%v owner=%q err=%v", ok, owner, err)
-	}
-	ok, owner, err = s.ClaimHandoff(ctx, h.ID, "bob", t0.Add(3*time.Minute))
-	if err != nil || ok || owner != "alice" {
-		t.Fatalf("second claim: ok=%v owner=%q err=%v, want refused with alice as owner", ok, owner, err)
-	}
-	if err := s.CloseHandoff(ctx, h.ID, HandoffResolved, t0.Add(10*time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.OpenHandoff(ctx, conv); !errors.Is(err, ErrNoOpenHandoff) {
-		t.Fatalf("after resolving: err = %v, want ErrNoOpenHandoff", err)
-	}
-	if err := s.CloseHandoff(ctx, h.ID, HandoffResolved, t0.Add(11*time.Minute)); !errors.Is(err, ErrNoOpenHandoff) {
-		t.Fatalf("closing twice: err = %v, want ErrNoOpenHandoff", err)
-	}
-	// The conversation is the bot's again.
-	mustAccept(t, s, event("3", "10", "refund?"))
-	var st chat.State
-	if err := s.ProcessEvent(ctx, claimOne(t, s, t0.Add(12*time.Minute)), t0.Add(12*time.Minute), 24*time.Hour,
-		func(got chat.State) (chat.Plan, error) { st = got; return chat.Plan{}, nil }); err != nil {
-		t.Fatal(err)
-	}
-	if st.Conversation.Status != chat.StatusBot {
-		t.Errorf("after resolving, status = %s, want bot", st.Conversation.Status)
-	}
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		handOff(t, s, "1", t0)
+		handOff(t, s, "2", t0.Add(time.Minute)) // asking again joins the same handoff
+		if n := countRows(t, s, "handoffs"); n != 1 {
+			t.Fatalf("handoffs = %d, want 1 for one conversation", n)
+		}
+		conv := conversationOf(t, s, "10")
+		h, err := s.OpenHandoff(ctx, conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.State != HandoffWaiting || h.Priority != "high" || h.Team != "support" || !h.DueAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("handoff = %+v", h)
+		}
+		ok, owner, err := s.ClaimHandoff(ctx, h.ID, "alice", t0.Add(2*time.Minute))
+		if err != nil || !ok || owner != "alice" {
+			t.Fatalf("claim: ok=%v owner=%q err=%v", ok, owner, err)
+		}
+		ok, owner, err = s.ClaimHandoff(ctx, h.ID, "bob", t0.Add(3*time.Minute))
+		if err != nil || ok || owner != "alice" {
+			t.Fatalf("second claim: ok=%v owner=%q err=%v, want refused with alice as owner", ok, owner, err)
+		}
+		if err := s.CloseHandoff(ctx, h.ID, HandoffResolved, t0.Add(10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.OpenHandoff(ctx, conv); !errors.Is(err, ErrNoOpenHandoff) {
+			t.Fatalf("after resolving: err = %v, want ErrNoOpenHandoff", err)
+		}
+		if err := s.CloseHandoff(ctx, h.ID, HandoffResolved, t0.Add(11*time.Minute)); !errors.Is(err, ErrNoOpenHandoff) {
+			t.Fatalf("closing twice: err = %v, want ErrNoOpenHandoff", err)
+		}
+		// The conversation is the bot's again.
+		mustAccept(t, s, event("3", "10", "refund?"))
+		var st chat.State
+		if err := s.ProcessEvent(ctx, claimOne(t, s, t0.Add(12*time.Minute)), t0.Add(12*time.Minute), 24*time.Hour,
+			func(got chat.State) (chat.Plan, error) { st = got; return chat.Plan{}, nil }); err != nil {
+			t.Fatal(err)
+		}
+		if st.Conversation.Status != chat.StatusBot {
+			t.Errorf("after resolving, status = %s, want bot", st.Conversation.Status)
+		}
+	})
 }
 
 func TestConcurrentClaimsHaveOneOwner(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	handOff(t, s, "1", t0)
-	h, err := s.OpenHandoff(ctx, conversationOf(t, s, "10"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	type result struct {
-		agent, owner string
-		ok           bool
-	}
-	results := make(chan result, 8)
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			agent := fmt.Sprint("agent", i)
-			ok, owner, err := s.ClaimHandoff(ctx, h.ID, agent, t0)
-			if err != nil {
-				t.Error(err)
-			}
-			results <- result{agent, owner, ok}
-		}()
-	}
-	wg.Wait()
-	close(results)
-	winners, owners := 0, map[string]bool{}
-	for r := range results {
-		if r.ok {
-			winners++
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		handOff(t, s, "1", t0)
+		h, err := s.OpenHandoff(ctx, conversationOf(t, s, "10"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		owners[r.owner] = true
-	}
-	if winners != 1 || len(owners) != 1 {
-		t.Fatalf("%d claims succeeded and %d owners were named; want one owner, named to everyone", winners, len(owners))
-	}
+		var wg sync.WaitGroup
+		type result struct {
+			agent, owner string
+			ok           bool
+		}
+		results := make(chan result, 8)
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				agent := fmt.Sprint("agent", i)
+				ok, owner, err := s.ClaimHandoff(ctx, h.ID, agent, t0)
+				if err != nil {
+					t.Error(err)
+				}
+				results <- result{agent, owner, ok}
+			}()
+		}
+		wg.Wait()
+		close(results)
+		winners, owners := 0, map[string]bool{}
+		for r := range results {
+			if r.ok {
+				winners++
+			}
+			owners[r.owner] = true
+		}
+		if winners != 1 || len(owners) != 1 {
+			t.Fatalf("%d claims succeeded and %d owners were named; want one owner, named to everyone", winners, len(owners))
+		}
+	})
 }

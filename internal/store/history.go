@@ -14,7 +14,7 @@ func (s *Store) History(ctx context.Context, p chat.Platform, bot, chatID string
 		Text      string `db:"text"`
 		CreatedAt int64  `db:"created_at"`
 	}
-	err := s.r.SelectContext(ctx, &rows, `SELECT m.direction, m.kind, m.text, m.created_at FROM messages m
+	err := s.readSel(ctx, &rows, `SELECT m.direction, m.kind, m.text, m.created_at FROM messages m
 		JOIN conversations c ON c.id = m.conversation_id
 		WHERE c.platform = ? AND c.bot = ? AND c.chat_id = ? ORDER BY m.id`, string(p), bot, chatID)
 	if err != nil {
@@ -44,7 +44,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		State string `db:"state"`
 		N     int    `db:"n"`
 	}
-	err := s.r.SelectContext(ctx, &rows, `SELECT 'inbox' AS t, state, COUNT(*) AS n FROM inbox GROUP BY state
+	err := s.readSel(ctx, &rows, `SELECT 'inbox' AS t, state, COUNT(*) AS n FROM inbox GROUP BY state
 		UNION ALL SELECT 'outbox', state, COUNT(*) FROM outbox GROUP BY state`)
 	if err != nil {
 		return st, unavailable("stats", err)

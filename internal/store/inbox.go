@@ -100,7 +100,7 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 		return unavailable("accept", err)
 	}
 	defer conn.Close()
-	if s.acceptSync != s.sync {
+	if s.acceptSync != s.sync && !s.postgres {
 		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+s.acceptSync); err != nil {
 			return unavailable("accept", err)
 		}
@@ -109,8 +109,8 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 	// A request whose caller gave up is still inserted: the platform will
 	// retry it, and the retry must find it (or insert it) either way.
 	err = inConnTx(ctx, conn, func(tx *sqlx.Tx) error {
-		stmt, err := tx.Preparex(`INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, external_id) DO NOTHING`)
+		stmt, err := tx.Preparex(tx.Rebind(`INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, external_id) DO NOTHING`))
 		if err != nil {
 			return err
 		}
@@ -161,11 +161,15 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		q, args, err := sqlx.In(`UPDATE inbox SET claimed_by = ?, claimed_until = ? WHERE id IN (?)`, owner, ms(now.Add(lease)), ids)
+		// Another replica may have claimed some of them since the SELECT:
+		// the condition, checked again under the row lock, leaves those.
+		q, args, err := sqlx.In(`UPDATE inbox SET claimed_by = ?, claimed_until = ? WHERE id IN (?)
+			AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) RETURNING id`, owner, ms(now.Add(lease)), ids, ms(now))
 		if err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, q, args...); err != nil {
+		ids = ids[:0]
+		if err := s.sel(ctx, tx, &ids, q, args...); err != nil || len(ids) == 0 {
 			return err
 		}
 		q, args, err = sqlx.In(`SELECT id, event, raw, received_at FROM inbox WHERE id IN (?) ORDER BY id`, ids)

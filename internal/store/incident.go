@@ -135,7 +135,7 @@ func (s *Store) CloseIdleHandoffs(ctx context.Context, idleSince, now time.Time,
 		Name      string `db:"name"`
 		Key       string `db:"conversation_key"`
 	}
-	err := s.r.SelectContext(ctx, &rows, `SELECT h.id, h.team, h.claimed_by, h.last_activity_at, COALESCE(cu.name, '') AS name, c.conversation_key
+	err := s.readSel(ctx, &rows, `SELECT h.id, h.team, h.claimed_by, h.last_activity_at, COALESCE(cu.name, '') AS name, c.conversation_key
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id
 		WHERE h.state = 'claimed' AND h.last_activity_at < ? ORDER BY h.last_activity_at LIMIT ?`, ms(idleSince), limit)
 	if err != nil {

@@ -48,12 +48,16 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		q, args, err := sqlx.In(`UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id IN (?)`,
-			owner, ms(now.Add(lease)), ids)
+		// Another replica may have claimed some of them since the SELECT:
+		// the condition, checked again under the row lock, leaves those.
+		q, args, err := sqlx.In(`UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id IN (?)
+			AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) RETURNING id`,
+			owner, ms(now.Add(lease)), ids, ms(now))
 		if err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, q, args...); err != nil {
+		ids = ids[:0]
+		if err := s.sel(ctx, tx, &ids, q, args...); err != nil || len(ids) == 0 {
 			return err
 		}
 		// A notice for a forum topic that exists already goes into it.
@@ -163,7 +167,7 @@ func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, custom
 // are not claimable whatever their time.
 func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error) {
 	var v *int64
-	if err := s.r.GetContext(ctx, &v, `SELECT MIN(o.next_attempt_at) FROM outbox o
+	if err := s.readGet(ctx, &v, `SELECT MIN(o.next_attempt_at) FROM outbox o
 		WHERE o.state = 'pending' AND o.claimed_until IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
 		                  AND e.chat_key = o.chat_key AND e.id < o.id)`); err != nil {
@@ -188,7 +192,7 @@ func (s *Store) releaseReservations(ctx context.Context, tx *sqlx.Tx, outboxID i
 // failure.
 func (s *Store) DeferOutgoing(ctx context.Context, id int64, until time.Time) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := s.exec(ctx, tx, `UPDATE outbox SET next_attempt_at = ?, attempts = MAX(attempts - 1, 0), claimed_by = NULL, claimed_until = NULL
+		_, err := s.exec(ctx, tx, `UPDATE outbox SET next_attempt_at = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, claimed_by = NULL, claimed_until = NULL
 			WHERE id = ? AND state = 'pending'`, ms(until), id)
 		return err
 	})

@@ -196,8 +196,8 @@ func (p *processing) loadIncidents() error {
 // were dealt with, and must not reopen it with the next handoff.
 func (p *processing) recentHandoffs(team, cause string, since time.Time) (int, error) {
 	var n int
-	err := p.s.get(p.ctx, p.tx, &n, `SELECT COUNT(*) FROM handoffs WHERE team = ? AND rule = ? AND created_at >= MAX(?,
-		COALESCE((SELECT MAX(closed_at) FROM incidents WHERE team = ? AND cause = ?), 0))`, team, cause, ms(since), team, cause)
+	err := p.s.get(p.ctx, p.tx, &n, `SELECT COUNT(*) FROM handoffs WHERE team = ? AND rule = ? AND created_at >= ?
+		AND created_at >= COALESCE((SELECT MAX(closed_at) FROM incidents WHERE team = ? AND cause = ?), 0)`, team, cause, ms(since), team, cause)
 	return n, err
 }
 
@@ -215,7 +215,7 @@ func (p *processing) history(n int) ([]chat.HistoryEntry, error) {
 	}
 	err := p.s.sel(p.ctx, p.tx, &rows, `SELECT direction, kind, text, created_at FROM (
 			SELECT id, direction, kind, text, created_at FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?
-		) ORDER BY id`, p.conv.ID, n)
+		) AS recent ORDER BY id`, p.conv.ID, n)
 	out := make([]chat.HistoryEntry, len(rows))
 	for i, r := range rows {
 		out[i] = chat.HistoryEntry{Direction: r.Direction, Kind: r.Kind, Text: r.Text, At: fromMS(r.CreatedAt)}

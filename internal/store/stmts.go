@@ -78,6 +78,9 @@ func (s *Store) closeStmts() {
 // exec, get and sel run a query in a write transaction, prepared when the
 // cache has it.
 func (s *Store) exec(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (sql.Result, error) {
+	if s.postgres {
+		return tx.ExecContext(ctx, s.pg(query), args...)
+	}
 	if st := s.stmts.lookup(query); st != nil {
 		return tx.StmtxContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -85,6 +88,9 @@ func (s *Store) exec(ctx context.Context, tx *sqlx.Tx, query string, args ...any
 }
 
 func (s *Store) get(ctx context.Context, tx *sqlx.Tx, dest any, query string, args ...any) error {
+	if s.postgres {
+		return tx.GetContext(ctx, dest, s.pg(query), args...)
+	}
 	if st := s.stmts.lookup(query); st != nil {
 		return tx.StmtxContext(ctx, st).GetContext(ctx, dest, args...)
 	}
@@ -92,8 +98,26 @@ func (s *Store) get(ctx context.Context, tx *sqlx.Tx, dest any, query string, ar
 }
 
 func (s *Store) sel(ctx context.Context, tx *sqlx.Tx, dest any, query string, args ...any) error {
+	if s.postgres {
+		return tx.SelectContext(ctx, dest, s.pg(query), args...)
+	}
 	if st := s.stmts.lookup(query); st != nil {
 		return tx.StmtxContext(ctx, st).SelectContext(ctx, dest, args...)
 	}
 	return tx.SelectContext(ctx, dest, query, args...)
+}
+
+// readGet and readSel query the readers, outside any transaction.
+func (s *Store) readGet(ctx context.Context, dest any, query string, args ...any) error {
+	if s.postgres {
+		query = s.pg(query)
+	}
+	return s.r.GetContext(ctx, dest, query, args...)
+}
+
+func (s *Store) readSel(ctx context.Context, dest any, query string, args ...any) error {
+	if s.postgres {
+		query = s.pg(query)
+	}
+	return s.r.SelectContext(ctx, dest, query, args...)
 }

@@ -34,7 +34,9 @@ type Store struct {
 	// Now is the store's clock, for the times it records on its own.
 	Now func() time.Time
 
-	acceptSync, sync string // synchronous pragmas for inbox inserts and the rest
+	acceptSync, sync string   // synchronous pragmas for inbox inserts and the rest
+	postgres         bool     // the dialect: PostgreSQL, else SQLite
+	pgQueries        sync.Map // query as written → as PostgreSQL takes it
 	stmts            stmtCache
 	// skipGuardState leaves out the guard's reads, only so a benchmark can
 	// measure what the guard costs.
@@ -110,7 +112,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	return applyMigrations(ctx, goose.DialectSQLite3, db, fsys)
+}
+
+func applyMigrations(ctx context.Context, dialect goose.Dialect, db *sql.DB, fsys fs.FS, opts ...goose.ProviderOption) error {
+	p, err := goose.NewProvider(dialect, db, fsys, append([]goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}, opts...)...)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -132,7 +138,7 @@ func (s *Store) Close() error {
 // Ping checks that the database answers, for readiness probes.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.r.GetContext(ctx, &one, "SELECT 1"); err != nil {
+	if err := s.readGet(ctx, &one, "SELECT 1"); err != nil {
 		return fmt.Errorf("%w: %w", chat.ErrUnavailable, err)
 	}
 	return nil

@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
+)
+
+// TestReplicasShareTheWork: three stores on one database, as three
+// replicas would be, claim and process events and messages at once. Every
+// event is processed exactly once, each conversation's in order, and every
+// message is sent exactly once.
+func TestReplicasShareTheWork(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		open func(t *testing.T) func() *Store
+	}{
+		{"sqlite", func(t *testing.T) func() *Store {
+			path := filepath.Join(t.TempDir(), "shared.db")
+			return func() *Store {
+				s, err := OpenSQLite(context.Background(), path, Options{Synchronous: "OFF"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+		}},
+		{"postgres", func(t *testing.T) func() *Store {
+			dsn := storetest.PostgresDSN(t)
+			return func() *Store {
+				s, err := OpenPostgres(context.Background(), dsn, Options{Readers: 4})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+		}},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			open := db.open(t)
+			replicas := []*Store{open(), open(), open()}
+			const conversations, perConversation = 20, 10
+			for i := range conversations * perConversation {
+				chatID := fmt.Sprint(100 + i%conversations)
+				mustAccept(t, replicas[i%3], event(fmt.Sprint(i+1), chatID, fmt.Sprint(i/conversations)))
+			}
+			var mu sync.Mutex
+			processed := map[string][]string{} // chat → texts in processing order
+			count := 0
+			var wg sync.WaitGroup
+			for r, s := range replicas {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					owner := fmt.Sprint("replica", r)
+					for idle := 0; idle < 20; {
+						evs, err := s.ClaimEvents(context.Background(), owner, t0, time.Minute, 4)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if len(evs) == 0 {
+							idle++
+							time.Sleep(5 * time.Millisecond)
+							continue
+						}
+						idle = 0
+						for _, ie := range evs {
+							err := s.ProcessEvent(context.Background(), ie, t0, 24*time.Hour, func(chat.State) (chat.Plan, error) {
+								return chat.Plan{Outcome: chat.OutcomeAnswered, Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: "r", Text: "re " + ie.Text}}}}, nil
+							})
+							if err != nil {
+								t.Error(err)
+								return
+							}
+							mu.Lock()
+							processed[ie.ChatID] = append(processed[ie.ChatID], ie.Text)
+							count++
+							mu.Unlock()
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if count != conversations*perConversation {
+				t.Fatalf("%d events processed, want %d exactly once each", count, conversations*perConversation)
+			}
+			for chatID, texts := range processed {
+				for i, text := range texts {
+					if text != fmt.Sprint(i) {
+						t.Fatalf("chat %s processed out of order: %v", chatID, texts)
+					}
+				}
+			}
+			// The sends, claimed by all three at once: each goes out once.
+			sent := map[int64]int{}
+			for r, s := range replicas {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for idle := 0; idle < 20; {
+						msgs, err := s.ClaimOutgoing(context.Background(), fmt.Sprint("replica", r), t0, time.Minute, 8)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if len(msgs) == 0 {
+							idle++
+							time.Sleep(5 * time.Millisecond)
+							continue
+						}
+						idle = 0
+						for _, m := range msgs {
+							mu.Lock()
+							sent[m.ID]++
+							mu.Unlock()
+							if err := s.MarkSent(context.Background(), m.ID, "p", t0); err != nil {
+								t.Error(err)
+								return
+							}
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			if len(sent) != conversations*perConversation {
+				t.Fatalf("%d messages sent, want %d", len(sent), conversations*perConversation)
+			}
+			for id, n := range sent {
+				if n != 1 {
+					t.Fatalf("message %d sent %d times", id, n)
+				}
+			}
+		})
+	}
+}
