@@ -192,6 +192,9 @@ func (r *Receiver) channelOf(s *discordgo.Session, id string) (channel, thread s
 	return id, ""
 }
 
+// Bot is the name of the bot the receiver works for.
+func (r *Receiver) Bot() string { return r.bot }
+
 // BotUserID is the bot's own user id, once the gateway said hello.
 func (r *Receiver) BotUserID() string {
 	r.mu.Lock()

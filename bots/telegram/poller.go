@@ -42,6 +42,9 @@ func NewPoller(bot, token, apiURL string, inbox Inbox, log *slog.Logger) *Poller
 	}
 }
 
+// Bot is the name of the bot the poller receives for.
+func (p *Poller) Bot() string { return p.bot }
+
 // Run polls until ctx is done.
 func (p *Poller) Run(ctx context.Context) {
 	var offset int64

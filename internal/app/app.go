@@ -256,11 +256,17 @@ func (a *App) Start(ctx context.Context) error {
 	pollCtx, cancel := context.WithCancel(context.Background())
 	a.cancelPollers = cancel
 	a.registerWebhooks(ctx)
+	// Long polling and gateway connections run on one replica at a time:
+	// two getUpdates loops for one bot make Telegram refuse both, and two
+	// gateway connections would store every message twice over.
 	for _, p := range a.pollers {
 		a.pollersDone.Add(1)
 		go func() {
 			defer a.pollersDone.Done()
-			p.Run(pollCtx)
+			_ = a.store.Singleton(pollCtx, "telegram-polling/"+p.Bot(), func(ctx context.Context) error {
+				p.Run(ctx)
+				return nil
+			})
 		}()
 	}
 	for _, g := range a.gateways {
@@ -269,7 +275,7 @@ func (a *App) Start(ctx context.Context) error {
 			defer a.pollersDone.Done()
 			// A refused bot stops alone; the other bots and the
 			// interactions endpoint keep working.
-			if err := g.Run(pollCtx); err != nil {
+			if err := a.store.Singleton(pollCtx, "discord-gateway/"+g.Bot(), g.Run); err != nil {
 				a.log.Error("discord gateway stopped for good; fix the config and restart", "err", err)
 			}
 		}()

@@ -41,7 +41,8 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 		db.Close()
 		return nil, err
 	}
-	locker, err := lock.NewPostgresSessionLocker()
+	// Waiting replicas look again every second, for up to five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		db.Close()
 		return nil, err

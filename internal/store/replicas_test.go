@@ -142,3 +142,104 @@ func TestReplicasShareTheWork(t *testing.T) {
 		})
 	}
 }
+
+// TestReplicasStartingTogetherMigrateOnce: two replicas open an empty
+// PostgreSQL database at the same moment; both start, and each migration
+// is applied once.
+func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	var wg sync.WaitGroup
+	stores := make([]*Store, 2)
+	errs := make([]error, 2)
+	for i := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = OpenPostgres(context.Background(), dsn, Options{Readers: 2})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("replica %d: %v", i, err)
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	var applied []struct {
+		Version int64 `db:"version_id"`
+		N       int   `db:"n"`
+	}
+	if err := stores[0].readSel(context.Background(), &applied, `SELECT version_id, COUNT(*) AS n FROM goose_db_version
+		WHERE version_id > 0 GROUP BY version_id ORDER BY version_id`); err != nil {
+		t.Fatal(err)
+	}
+	if len(applied) == 0 {
+		t.Fatal("no migrations recorded")
+	}
+	for _, a := range applied {
+		if a.N != 1 {
+			t.Fatalf("migration %d applied %d times", a.Version, a.N)
+		}
+	}
+}
+
+// TestSingletonRunsOnOneReplicaAtATime: two replicas want the same
+// singleton work; one runs it, and the other takes over when the first
+// stops.
+func TestSingletonRunsOnOneReplicaAtATime(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	open := func() *Store {
+		s, err := OpenPostgres(context.Background(), dsn, Options{Readers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	running := make(chan string, 4)
+	var mu sync.Mutex
+	active := 0
+	work := func(who string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			mu.Lock()
+			active++
+			if active > 1 {
+				t.Error("the singleton runs on two replicas at once")
+			}
+			mu.Unlock()
+			running <- who
+			<-ctx.Done()
+			mu.Lock()
+			active--
+			mu.Unlock()
+			return nil
+		}
+	}
+	ctxA, stopA := context.WithCancel(context.Background())
+	ctxB, stopB := context.WithCancel(context.Background())
+	defer stopB()
+	doneA := make(chan error, 1)
+	go func() { doneA <- a.Singleton(ctxA, "gateway/community", work("a")) }()
+	if who := <-running; who != "a" {
+		t.Fatalf("%s runs first", who)
+	}
+	go func() { _ = b.Singleton(ctxB, "gateway/community", work("b")) }()
+	select {
+	case who := <-running:
+		t.Fatalf("%s runs while a holds the lock", who)
+	case <-time.After(2500 * time.Millisecond):
+	}
+	stopA()
+	if err := <-doneA; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case who := <-running:
+		if who != "b" {
+			t.Fatalf("%s took over, want b", who)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("b never took over")
+	}
+}
