@@ -19,6 +19,7 @@ import (
 	_ "time/tzdata" // rules name time zones; minimal images ship no zoneinfo
 
 	"github.com/frontdesk-bot/frontdesk/internal/app"
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
@@ -30,6 +31,7 @@ commands:
   check   validate config and rules  (frontdesk check [--config FILE] [--rules FILE])
   try     what would the bot do?     (frontdesk try --text "我想退钱" [--lang zh] [--json])
                                      (frontdesk try --script conversation.yaml [--json])
+  forget  erase a customer's personal data (frontdesk forget --customer telegram/shop/4242)
 
 Run "frontdesk <command> -h" for a command's flags.
 `
@@ -50,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args[1:], stdout, stderr)
 	case "try":
 		return try(args[1:], stdout, stderr)
+	case "forget":
+		return forget(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -320,4 +324,53 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 		}
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// forget erases one customer's personal data (D22), on whichever database
+// the config names.
+func forget(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("forget", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", config.DefaultPath, "config file")
+	customer := fs.String("customer", "", "platform/bot/id, e.g. telegram/shop/4242 or discord/community/53908232506183680")
+	asJSON := fs.Bool("json", false, "print what was erased as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	parts := strings.SplitN(*customer, "/", 3)
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		fmt.Fprintln(stderr, "frontdesk forget: --customer platform/bot/id is required, e.g. telegram/shop/4242")
+		return 2
+	}
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk: %v\n", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk forget: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	got, err := st.Forget(ctx, chat.Platform(parts[0]), parts[1], parts[2], time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk forget: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		if err := enc.Encode(got); err != nil {
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stdout, "forgot %s: %d conversations, %d messages, %d stored events, %d sends erased\n",
+		*customer, got.Conversations, got.Messages, got.Events, got.Sends)
+	if got.Pending > 0 {
+		fmt.Fprintf(stdout, "%d of their events are still waiting to be processed: run forget again once the service has handled them\n", got.Pending)
+	}
+	return 0
 }

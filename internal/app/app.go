@@ -83,16 +83,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)
 	}
-	driver, source, err := config.SplitDatabase(cfg.Database)
-	if err != nil {
-		return nil, err
-	}
-	var st *store.Store
-	if driver == "postgres" {
-		st, err = store.OpenPostgres(ctx, source, store.Options{})
-	} else {
-		st, err = store.OpenSQLite(ctx, source, store.Options{})
-	}
+	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +271,11 @@ func (a *App) Start(ctx context.Context) error {
 			}
 		}()
 	}
+	a.pollersDone.Add(1)
+	go func() {
+		defer a.pollersDone.Done()
+		a.pruneLoop(pollCtx)
+	}()
 	if a.cfg.RulesWatch {
 		a.watcher = a.watchRules()
 	}
@@ -409,4 +405,40 @@ func (a *App) prepareDiscord(cfg *config.Config, b config.Bot, inbox *wakingInbo
 	}
 	a.log.Info("bot ready", "bot", b.Name, "platform", b.Platform, "mode", b.Mode, "interactions", b.PublicKey != "")
 	return nil
+}
+
+// OpenStore opens (and migrates) the database the config names.
+func OpenStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	driver, source, err := config.SplitDatabase(cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	if driver == "postgres" {
+		return store.OpenPostgres(ctx, source, store.Options{})
+	}
+	return store.OpenSQLite(ctx, source, store.Options{})
+}
+
+// pruneLoop removes what the retention no longer keeps, a minute after
+// start and then hourly. Every replica may run it: its deletes are
+// conditional.
+func (a *App) pruneLoop(ctx context.Context) {
+	r := store.Retention{Payloads: time.Duration(a.cfg.Retention.Payloads), History: time.Duration(a.cfg.Retention.History)}
+	wait := time.Minute
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = time.Hour
+		p, err := a.store.Prune(ctx, time.Now(), r)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.log.Warn("pruning old data failed; will try again in an hour", "err", err)
+		case p != (store.Pruned{}):
+			a.log.Info("pruned old data", "events", p.Events, "payloads", p.Payloads, "messages", p.Messages, "sends", p.Sends,
+				"conversations", p.Conversations, "customers", p.Customers, "handoffs", p.Handoffs)
+		}
+	}
 }

@@ -30,11 +30,12 @@ type Config struct {
 	RulesWatch bool `yaml:"rules_watch"`
 	// AdminToken is the bearer token of the /admin/ API (POST /admin/reload).
 	// Empty turns the admin API off.
-	AdminToken string   `yaml:"admin_token"`
-	Bots       []Bot    `yaml:"bots"`
-	Pipeline   Pipeline `yaml:"pipeline"`
-	Guard      Guard    `yaml:"guard"`
-	Handoff    Handoff  `yaml:"handoff"`
+	AdminToken string    `yaml:"admin_token"`
+	Bots       []Bot     `yaml:"bots"`
+	Pipeline   Pipeline  `yaml:"pipeline"`
+	Guard      Guard     `yaml:"guard"`
+	Handoff    Handoff   `yaml:"handoff"`
+	Retention  Retention `yaml:"retention"`
 
 	// Path is the file the config was loaded from.
 	Path string `yaml:"-"`
@@ -92,6 +93,12 @@ type Guard struct {
 	Window          map[string]Duration `yaml:"window"`           // interaction window per platform (48h)
 	WindowMargin    Duration            `yaml:"window_margin"`    // kept back from the window (1h)
 	Debounce        Duration            `yaml:"debounce"`         // messages this close form one burst (2s)
+}
+
+// Retention says how long data is kept; zero values mean the defaults.
+type Retention struct {
+	Payloads Duration `yaml:"payloads"` // platforms' raw payloads of processed events (7d)
+	History  Duration `yaml:"history"`  // conversations, decisions, sends, handoffs (90d; at least 48h)
 }
 
 // Handoff configures handing conversations to people.
@@ -196,12 +203,25 @@ const (
 type Duration time.Duration
 
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
+	v, err := parseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (write it like 90s, 10m or 24h)", n.Line, n.Value)
+		return fmt.Errorf("line %d: %q is not a duration (write it like 90s, 10m, 24h or 7d)", n.Line, n.Value)
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// parseDuration is time.ParseDuration with days ("7d", "90d"), which
+// retention periods are written in.
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // Load reads, expands and validates the config file at path.
@@ -358,6 +378,12 @@ func (c *Config) applyDefaults() {
 	if c.Pipeline.SendAttempts <= 0 {
 		c.Pipeline.SendAttempts = 10
 	}
+	if c.Retention.Payloads <= 0 {
+		c.Retention.Payloads = Duration(7 * 24 * time.Hour)
+	}
+	if c.Retention.History <= 0 {
+		c.Retention.History = Duration(90 * 24 * time.Hour)
+	}
 }
 
 var botName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
@@ -427,6 +453,9 @@ func (c *Config) validate() error {
 		if p != "critical" && p != "high" && p != "medium" && p != "low" {
 			errs = append(errs, fmt.Errorf("%s: handoff.priorities: %q is not one of critical, high, medium, low", c.Path, p))
 		}
+	}
+	if time.Duration(c.Retention.History) < 48*time.Hour {
+		errs = append(errs, fmt.Errorf("%s: retention.history must be at least 48h: platforms retry updates for up to a day, and a retry must still be recognized", c.Path))
 	}
 	if _, _, err := SplitDatabase(c.Database); err != nil {
 		errs = append(errs, fmt.Errorf("%s: database: %w", c.Path, err))

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/store"
+)
+
+func TestForget(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "fd.db")
+	cfgPath := filepath.Join(dir, "frontdesk.yaml")
+	rules, _ := filepath.Abs("../../configs/rules.yaml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("database: \"sqlite:%s\"\nrules: %q\n", db, rules)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A customer who wrote once.
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: "1", Kind: chat.KindText, ChatID: "4242", ChatType: chat.ChatPrivate,
+		Text: "my phone is 555-0100", Customer: chat.Customer{ID: "4242", Name: "Zoe"}}
+	if err := st.Accept(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.ClaimEvents(ctx, "w", time.Now(), time.Minute, 1)
+	if err != nil || len(evs) != 1 {
+		t.Fatal(err)
+	}
+	if err := st.ProcessEvent(ctx, evs[0], time.Now(), time.Hour, func(chat.State) (chat.Plan, error) { return chat.Plan{Outcome: chat.OutcomeUnanswered}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"erases", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242"}, 0, "forgot telegram/shop/4242: 1 conversations, 1 messages, 1 stored events"},
+		{"already forgotten", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242"}, 1, "no such customer"},
+		{"malformed customer", []string{"forget", "--config", cfgPath, "--customer", "4242"}, 2, "--customer platform/bot/id is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.wantCode || !strings.Contains(stdout.String()+stderr.String(), tt.want) {
+				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant %q", code, tt.wantCode, &stdout, &stderr, tt.want)
+			}
+		})
+	}
+}
