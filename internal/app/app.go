@@ -148,7 +148,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		SendAttempts:      cfg.Pipeline.SendAttempts,
 		PollInterval:      opt.PollInterval,
 		Guard:             guardConfig(cfg.Guard),
-		Limits:            opt.Limits,
+		Limits:            limits(cfg, opt),
+		Lease:             time.Duration(cfg.Pipeline.Lease),
 		Observer:          newPipelineMetrics(a.metrics),
 		Teams:             teams,
 		Matrix:            matrix(cfg.Handoff),
@@ -441,4 +442,16 @@ func (a *App) pruneLoop(ctx context.Context) {
 				"conversations", p.Conversations, "customers", p.Customers, "handoffs", p.Handoffs)
 		}
 	}
+}
+
+// limits are the platforms' send limits the sender keeps to: the caller's,
+// none when the config turns pacing off, else the defaults.
+func limits(cfg *config.Config, opt Options) map[chat.Platform]pipeline.Limits {
+	if opt.Limits != nil {
+		return opt.Limits
+	}
+	if r := cfg.Pipeline.RateLimits; r != nil && !*r {
+		return map[chat.Platform]pipeline.Limits{}
+	}
+	return nil
 }

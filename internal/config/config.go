@@ -82,6 +82,13 @@ type Pipeline struct {
 	ConversationIdle Duration `yaml:"conversation_idle"`
 	// SendAttempts is how many times a reply is tried before it is given up.
 	SendAttempts int `yaml:"send_attempts"`
+	// Lease is how long a replica's claim on an event or a send holds;
+	// when a replica dies, others take its work over after this (1m).
+	Lease Duration `yaml:"lease"`
+	// RateLimits: false turns off the sender's own pacing to the
+	// platforms' limits (for a local Bot API server or a load test
+	// against a fake). Default true.
+	RateLimits *bool `yaml:"rate_limits"`
 }
 
 // Guard configures the frequency guard. Zero values mean the defaults.

@@ -1,0 +1,268 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
+)
+
+// echoRules answer every message with the customer's name, which the test
+// sets to the message's number: each reply says which message it answers.
+const echoRules = `default_language: en
+languages: [en]
+rules:
+  - id: echo
+    when: "true"
+    cooldown: 0s
+    reply: "ok {{name}}"
+`
+
+// replica is one `frontdesk serve` process.
+type replica struct {
+	cmd  *exec.Cmd
+	addr string
+	logs *bytes.Buffer
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "frontdesk")
+	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/frontdesk").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startReplica(t *testing.T, bin, dsn, rulesPath, apiURL string) *replica {
+	t.Helper()
+	addr := freeAddr(t)
+	cfg := fmt.Sprintf(`listen: %q
+database: %q
+rules: %q
+rules_watch: false
+bots:
+  - name: shop
+    platform: telegram
+    token: "123:TEST"
+    mode: webhook
+    webhook_secret: %s
+    api_url: %q
+pipeline:
+  lease: 3s
+  rate_limits: false
+guard:
+  per_hour: 1000
+  per_message: 10
+  debounce: 1ms
+`, addr, dsn, rulesPath, secret, apiURL)
+	path := filepath.Join(t.TempDir(), "frontdesk.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := &replica{addr: addr, logs: &bytes.Buffer{}}
+	r.cmd = exec.Command(bin, "serve", "--config", path, "--log-level", "warn")
+	r.cmd.Stderr = &lockedWriter{w: r.logs}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = r.cmd.Process.Signal(syscall.SIGTERM)
+		_ = r.cmd.Wait()
+		if t.Failed() || os.Getenv("FRONTDESK_DEBUG_REPLICAS") != "" {
+			t.Logf("replica %s logs:\n%s", addr, r.logs)
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica did not start: %v\n%s", err, r.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func numbered(updateID, chatID int64, n int) []byte {
+	return []byte(fmt.Sprintf(`{"update_id": %d, "message": {"message_id": %d, "date": %d, "text": "hello",
+		"chat": {"id": %d, "type": "private"}, "from": {"id": %d, "is_bot": false, "first_name": "m%d"}}}`,
+		updateID, updateID, time.Now().Unix(), chatID, chatID, n))
+}
+
+func postTo(client *http.Client, addr string, body []byte) (int, error) {
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/telegram/shop", bytes.NewReader(body))
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// TestThreeReplicasOnePostgres runs three `frontdesk serve` processes on
+// one PostgreSQL against the fake Bot API: the same update posted to all
+// three at once is answered once; 5,000 updates from 500 customers spread
+// over the replicas are each answered once and in per-customer order,
+// although one replica is killed (SIGKILL) halfway and the others finish
+// its work.
+func TestThreeReplicasOnePostgres(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	if testing.Short() {
+		t.Skip("-short: the three-process test builds the binary and takes about half a minute")
+	}
+	if raceEnabled {
+		t.Skip("the replicas are separate processes the race detector cannot watch; this test runs in the plain pass")
+	}
+	bin := buildBinary(t)
+	fake := telegramtest.New(telegramtest.WithLimits(telegramtest.Limits{Disabled: true}))
+	t.Cleanup(fake.Close)
+	rulesPath := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rulesPath, []byte(echoRules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	replicas := []*replica{startReplica(t, bin, dsn, rulesPath, fake.URL())}
+	// The others start once the first has migrated, as a rolling deploy would.
+	replicas = append(replicas, startReplica(t, bin, dsn, rulesPath, fake.URL()), startReplica(t, bin, dsn, rulesPath, fake.URL()))
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+	// The same update to all three at once.
+	var wg sync.WaitGroup
+	for _, r := range replicas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, err := postTo(client, r.addr, numbered(1, 99, 0)); err != nil || code != 200 {
+				t.Errorf("replica %s answered %d, %v", r.addr, code, err)
+			}
+		}()
+	}
+	wg.Wait()
+
+	const customers, perCustomer = 500, 10
+	alive := replicas
+	began := time.Now()
+	for n := range perCustomer {
+		if n == perCustomer/2 {
+			// Kill one replica with whatever it holds: accepted events not yet
+			// decided, sends claimed but not made.
+			if err := replicas[2].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			alive = replicas[:2]
+		}
+		// Each customer's next message only after the previous was accepted,
+		// as Telegram delivers a chat's updates in order.
+		jobs := make(chan int)
+		for w := range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := range jobs {
+					id := int64(1000 + n*customers + c)
+					body := numbered(id, int64(10000+c), n)
+					for attempt := 0; ; attempt++ {
+						r := alive[(c+attempt+w)%len(alive)]
+						code, err := postTo(client, r.addr, body)
+						if err == nil && code == 200 {
+							break
+						}
+						if attempt > 20 {
+							t.Errorf("update %d not accepted: %d, %v", id, code, err)
+							break
+						}
+						time.Sleep(20 * time.Millisecond) // Telegram retries too
+					}
+				}
+			}()
+		}
+		for c := range customers {
+			jobs <- c
+		}
+		close(jobs)
+		wg.Wait()
+	}
+
+	posted := time.Since(began)
+	want := customers*perCustomer + 1
+	deadline := time.Now().Add(2 * time.Minute)
+	for len(fake.Sent()) < want && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("%d updates accepted in %s; all answered after %s", customers*perCustomer, posted.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+	time.Sleep(4 * time.Second) // longer than the lease: a late duplicate would show now
+	sent := fake.Sent()
+	perChat := map[int64][]int{}
+	for _, m := range sent {
+		k, err := strconv.Atoi(strings.TrimPrefix(m.Text, "ok m"))
+		if err != nil {
+			t.Fatalf("unexpected reply %q", m.Text)
+		}
+		perChat[m.ChatID] = append(perChat[m.ChatID], k)
+	}
+	if got := perChat[99]; len(got) != 1 {
+		t.Errorf("the update posted to all three replicas was answered %d times", len(got))
+	}
+	duplicates, missing := 0, 0
+	for c := range customers {
+		got := perChat[int64(10000+c)]
+		seen := map[int]int{}
+		for i, k := range got {
+			seen[k]++
+			if i > 0 && k < got[i-1] {
+				t.Errorf("customer %d answered out of order: %v", c, got)
+				break
+			}
+		}
+		for k := range perCustomer {
+			switch seen[k] {
+			case 0:
+				missing++
+			case 1:
+			default:
+				duplicates += seen[k] - 1
+			}
+		}
+	}
+	if missing != 0 || duplicates != 0 {
+		t.Fatalf("of %d messages: %d not answered, %d answered twice", customers*perCustomer, missing, duplicates)
+	}
+}
