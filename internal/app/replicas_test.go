@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,7 +38,7 @@ type replica struct {
 	logs *bytes.Buffer
 }
 
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "frontdesk")
 	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/frontdesk").CombinedOutput()
@@ -47,7 +48,7 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -57,7 +58,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func startReplica(t *testing.T, bin, dsn, rulesPath, apiURL string) *replica {
+func startReplica(t testing.TB, bin, dsn, rulesPath, apiURL string) *replica {
 	t.Helper()
 	addr := freeAddr(t)
 	cfg := fmt.Sprintf(`listen: %q
@@ -264,5 +265,91 @@ func TestThreeReplicasOnePostgres(t *testing.T) {
 	}
 	if missing != 0 || duplicates != 0 {
 		t.Fatalf("of %d messages: %d not answered, %d answered twice", customers*perCustomer, missing, duplicates)
+	}
+}
+
+// BenchmarkReplicas measures the whole service as operators run it: N
+// `frontdesk serve` processes, webhooks spread over them by 32 concurrent
+// posters (closed loop), replies at the fake Bot API with its limits and
+// the sender's pacing off. b.N messages from b.N/10 customers per case.
+// Reported: answered messages per second, and the p50/p99 time from
+// posting an update to the fake receiving its reply.
+//
+//	FRONTDESK_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
+//	  go test ./internal/app -run '^$' -bench Replicas -benchtime 3000x -count 3
+func BenchmarkReplicas(b *testing.B) {
+	bin := buildBinary(b)
+	rulesPath := filepath.Join(b.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rulesPath, []byte(echoRules), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		replicas int
+		postgres bool
+	}{{"sqlite-1", 1, false}, {"postgres-1", 1, true}, {"postgres-2", 2, true}, {"postgres-3", 3, true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			db := "sqlite:" + filepath.Join(b.TempDir(), "fd.db")
+			if tc.postgres {
+				db = storetest.PostgresDSN(b)
+			}
+			fake := telegramtest.New(telegramtest.WithLimits(telegramtest.Limits{Disabled: true}))
+			defer fake.Close()
+			var replicas []*replica
+			for range tc.replicas {
+				replicas = append(replicas, startReplica(b, bin, db, rulesPath, fake.URL()))
+			}
+			client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			posted := make([]time.Time, b.N)
+			jobs := make(chan int)
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for w := range 32 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range jobs {
+						posted[i] = time.Now()
+						code, err := postTo(client, replicas[(i+w)%len(replicas)].addr, numbered(int64(i+1), int64(10000+i/10), i))
+						if err != nil || code != 200 {
+							b.Errorf("update %d: %d, %v", i, code, err)
+						}
+					}
+				}()
+			}
+			for i := range b.N {
+				jobs <- i
+			}
+			close(jobs)
+			wg.Wait()
+			deadline := time.Now().Add(5 * time.Minute)
+			for len(fake.Sent()) < b.N && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			sent := fake.Sent()
+			if len(sent) < b.N {
+				b.Fatalf("%d of %d answered", len(sent), b.N)
+			}
+			var last time.Time
+			latencies := make([]time.Duration, 0, len(sent))
+			for _, m := range sent {
+				i, err := strconv.Atoi(strings.TrimPrefix(m.Text, "ok m"))
+				if err != nil || i >= b.N {
+					b.Fatalf("unexpected reply %q", m.Text)
+				}
+				latencies = append(latencies, m.At.Sub(posted[i]))
+				if m.At.After(last) {
+					last = m.At
+				}
+			}
+			b.StopTimer()
+			slices.Sort(latencies)
+			ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+			b.ReportMetric(float64(b.N)/last.Sub(start).Seconds(), "msg/s")
+			b.ReportMetric(ms(latencies[len(latencies)/2]), "p50-ms")
+			b.ReportMetric(ms(latencies[len(latencies)*99/100]), "p99-ms")
+			b.ReportMetric(0, "ns/op")
+		})
 	}
 }
