@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -135,6 +137,16 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 	return unavailable("accept", err)
 }
 
+// raiseTo sets v to x if x is larger.
+func raiseTo(v *atomic.Int64, x int64) {
+	for {
+		cur := v.Load()
+		if x <= cur || v.CompareAndSwap(cur, x) {
+			return
+		}
+	}
+}
+
 func inConnTx(ctx context.Context, conn *sqlx.Conn, fn func(tx *sqlx.Tx) error) error {
 	return runTx(conn.BeginTxx(ctx, nil))(fn)
 }
@@ -151,13 +163,26 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	}
 	var rows []row
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Start past the events already done. On PostgreSQL their index
+		// entries stay until vacuum, and walking them on every claim made
+		// claims slower the more had been processed. Pending events never
+		// get an id below the oldest pending one, so the mark only rises.
+		low := s.inboxLow.Load()
+		var first sql.NullInt64
+		if err := s.get(ctx, tx, &first, `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND id >= ?`, low); err != nil {
+			return err
+		}
+		if !first.Valid {
+			return nil
+		}
+		raiseTo(&s.inboxLow, first.Int64)
 		var ids []int64
 		err := s.sel(ctx, tx, &ids, `SELECT i.id FROM inbox i
-			WHERE i.state = 'pending' AND i.next_attempt_at <= ?
+			WHERE i.state = 'pending' AND i.id >= ? AND i.next_attempt_at <= ?
 			  AND (i.claimed_until IS NULL OR i.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending'
 			                  AND e.conversation_key = i.conversation_key AND e.id < i.id)
-			ORDER BY i.id LIMIT ?`, ms(now), ms(now), limit)
+			ORDER BY i.id LIMIT ?`, first.Int64, ms(now), ms(now), limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}

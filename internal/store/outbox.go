@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -32,19 +33,38 @@ type outboxRow struct {
 	EditID      string `db:"edit_message_id"`
 }
 
+// maxPriorityBonus is how far ahead of its age the most urgent message
+// sorts (priority 3, a minute each; see migration 00006), in ms.
+const maxPriorityBonus = 3 * 60000
+
 // ClaimOutgoing leases up to limit messages that are due to owner until
 // now+lease. Only the oldest unsent message of each chat is eligible, so a
 // chat's messages go out one at a time, in order, even across retries.
 func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.Outgoing, error) {
 	var rows []outboxRow
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// As in ClaimEvents: start past the messages already sent. The
+		// claim order is age with up to maxPriorityBonus for urgency, so a
+		// message queued later can sort up to that much before the oldest
+		// pending one, and the mark stays that far behind it.
+		low := s.outboxLow.Load()
+		var first sql.NullInt64
+		if err := s.get(ctx, tx, &first, `SELECT MIN(created_at - priority * 60000) FROM outbox
+			WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, low); err != nil {
+			return err
+		}
+		if !first.Valid {
+			return nil
+		}
+		mark := first.Int64 - maxPriorityBonus
+		raiseTo(&s.outboxLow, mark)
 		var ids []int64
 		err := s.sel(ctx, tx, &ids, `SELECT o.id FROM outbox o
-			WHERE o.state = 'pending' AND o.next_attempt_at <= ?
+			WHERE o.state = 'pending' AND (o.created_at - o.priority * 60000) >= ? AND o.next_attempt_at <= ?
 			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
 			                  AND e.chat_key = o.chat_key AND e.id < o.id)
-			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?`, ms(now), ms(now), limit)
+			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?`, mark, ms(now), ms(now), limit)
 		if err != nil || len(ids) == 0 {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -38,6 +39,8 @@ type Store struct {
 	postgres         bool     // the dialect: PostgreSQL, else SQLite
 	pgQueries        sync.Map // query as written → as PostgreSQL takes it
 	stmts            stmtCache
+	inboxLow         atomic.Int64 // no pending event has a smaller id
+	outboxLow        atomic.Int64 // no pending or future message sorts before it (see ClaimOutgoing)
 	// skipGuardState leaves out the guard's reads, only so a benchmark can
 	// measure what the guard costs.
 	skipGuardState bool
