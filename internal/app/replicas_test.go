@@ -144,7 +144,7 @@ func postTo(client *http.Client, addr string, body []byte) (int, error) {
 // three at once is answered once; 5,000 updates from 500 customers spread
 // over the replicas are each answered once and in per-customer order,
 // although one replica is killed (SIGKILL) halfway and the others finish
-// its work.
+// its work (see checkKillWindow for the one exception).
 func TestThreeReplicasOnePostgres(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	if testing.Short() {
@@ -263,8 +263,25 @@ func TestThreeReplicasOnePostgres(t *testing.T) {
 			}
 		}
 	}
-	if missing != 0 || duplicates != 0 {
-		t.Fatalf("of %d messages: %d not answered, %d answered twice", customers*perCustomer, missing, duplicates)
+	checkKillWindow(t, customers*perCustomer, missing, duplicates)
+}
+
+// maxInFlight is how many sends one process has in flight at once
+// (pipeline.Config.Senders' default).
+const maxInFlight = 64
+
+// checkKillWindow fails on any message not answered. A message the killed
+// process had handed to the platform but not yet recorded as sent is sent
+// again by whoever takes over: the platforms have no idempotency key, so
+// this is the one window left (see the README), bounded by the sends in
+// flight at the moment of the kill. Anything beyond that is a bug.
+func checkKillWindow(t *testing.T, total, missing, duplicates int) {
+	t.Helper()
+	if missing != 0 || duplicates > maxInFlight {
+		t.Fatalf("of %d messages: %d not answered, %d answered twice", total, missing, duplicates)
+	}
+	if duplicates > 0 {
+		t.Logf("%d of %d messages were sent twice: they were in flight when the process was killed", duplicates, total)
 	}
 }
 
@@ -352,4 +369,110 @@ func BenchmarkReplicas(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
+}
+
+// TestKillAndRestartLosesNothing: one `frontdesk serve` on SQLite takes a
+// load of webhooks, is killed with SIGKILL halfway, and is started again
+// on the same database. Every update it answered 200 for is answered, in
+// per-customer order, once but for the sends in flight at the kill (see
+// checkKillWindow); updates posted while it was down are retried by the
+// poster, as Telegram does.
+func TestKillAndRestartLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the crash test builds the binary")
+	}
+	if raceEnabled {
+		t.Skip("the service runs as a separate process the race detector cannot watch; this test runs in the plain pass")
+	}
+	bin := buildBinary(t)
+	fake := telegramtest.New(telegramtest.WithLimits(telegramtest.Limits{Disabled: true}))
+	t.Cleanup(fake.Close)
+	rulesPath := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rulesPath, []byte(echoRules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := "sqlite:" + filepath.Join(t.TempDir(), "fd.db")
+	current := startReplica(t, bin, db, rulesPath, fake.URL())
+	var mu sync.Mutex
+	addr := func() string { mu.Lock(); defer mu.Unlock(); return current.addr }
+	client := &http.Client{Timeout: 10 * time.Second}
+
+	const customers, perCustomer = 200, 10
+	var wg sync.WaitGroup
+	for n := range perCustomer {
+		if n == perCustomer/2 {
+			if err := current.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = current.cmd.Wait()
+			// Restarted on the same database (and a new port: the old
+			// one may linger), as a supervisor would.
+			next := startReplica(t, bin, db, rulesPath, fake.URL())
+			mu.Lock()
+			current = next
+			mu.Unlock()
+		}
+		jobs := make(chan int)
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := range jobs {
+					body := numbered(int64(1000+n*customers+c), int64(20000+c), n)
+					for attempt := 0; ; attempt++ {
+						code, err := postTo(client, addr(), body)
+						if err == nil && code == 200 {
+							break
+						}
+						if attempt > 50 {
+							t.Errorf("update not accepted: %d, %v", code, err)
+							break
+						}
+						time.Sleep(50 * time.Millisecond)
+					}
+				}
+			}()
+		}
+		for c := range customers {
+			jobs <- c
+		}
+		close(jobs)
+		wg.Wait()
+	}
+	want := customers * perCustomer
+	deadline := time.Now().Add(2 * time.Minute)
+	for len(fake.Sent()) < want && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // a late duplicate would show now
+	perChat := map[int64][]int{}
+	for _, m := range fake.Sent() {
+		k, err := strconv.Atoi(strings.TrimPrefix(m.Text, "ok m"))
+		if err != nil {
+			t.Fatalf("unexpected reply %q", m.Text)
+		}
+		perChat[m.ChatID] = append(perChat[m.ChatID], k)
+	}
+	missing, duplicates := 0, 0
+	for c := range customers {
+		got := perChat[int64(20000+c)]
+		seen := map[int]int{}
+		for i, k := range got {
+			seen[k]++
+			if i > 0 && k < got[i-1] {
+				t.Errorf("customer %d answered out of order: %v", c, got)
+				break
+			}
+		}
+		for k := range perCustomer {
+			switch seen[k] {
+			case 0:
+				missing++
+			case 1:
+			default:
+				duplicates += seen[k] - 1
+			}
+		}
+	}
+	checkKillWindow(t, want, missing, duplicates)
 }
