@@ -93,9 +93,26 @@ func TestReplicasShareTheWork(t *testing.T) {
 			if count != conversations*perConversation {
 				t.Fatalf("%d events processed, want %d exactly once each", count, conversations*perConversation)
 			}
-			for chatID, texts := range processed {
+			// The order is the database's: the goroutines' own record of it
+			// can be reordered after the commits.
+			var rows []struct {
+				ChatID string `db:"chat_id"`
+				Text   string `db:"text"`
+			}
+			if err := replicas[0].readSel(context.Background(), &rows, `SELECT c.chat_id, m.text FROM messages m
+				JOIN conversations c ON c.id = m.conversation_id WHERE m.direction = 'in' ORDER BY m.id`); err != nil {
+				t.Fatal(err)
+			}
+			inOrder := map[string][]string{}
+			for _, r := range rows {
+				inOrder[r.ChatID] = append(inOrder[r.ChatID], r.Text)
+			}
+			if len(inOrder) != conversations {
+				t.Fatalf("%d conversations recorded, want %d", len(inOrder), conversations)
+			}
+			for chatID, texts := range inOrder {
 				for i, text := range texts {
-					if text != fmt.Sprint(i) {
+					if text != fmt.Sprint(i) || len(processed[chatID]) != perConversation {
 						t.Fatalf("chat %s processed out of order: %v", chatID, texts)
 					}
 				}
