@@ -62,3 +62,56 @@ func TestForget(t *testing.T) {
 		})
 	}
 }
+
+func TestOutbox(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "fd.db")
+	cfgPath := filepath.Join(dir, "frontdesk.yaml")
+	rules, _ := filepath.Abs("../../configs/rules.yaml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("database: \"sqlite:%s\"\nrules: %q\n", db, rules)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// One reply that was given up.
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: "1", Kind: chat.KindText, ChatID: "4242", ChatType: chat.ChatPrivate,
+		Text: "hi", Customer: chat.Customer{ID: "4242"}}
+	if err := st.Accept(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := st.ClaimEvents(ctx, "w", time.Now(), time.Minute, 1)
+	if err := st.ProcessEvent(ctx, evs[0], time.Now(), time.Hour, func(chat.State) (chat.Plan, error) {
+		return chat.Plan{Outcome: chat.OutcomeAnswered, Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: "faq", Text: "hello"}}}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := st.ClaimOutgoing(ctx, "w", time.Now(), time.Minute, 1)
+	if err := st.FailOutgoing(ctx, msgs[0].ID, "gave up after 10 attempts: 502 Bad Gateway", false); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"lists", []string{"outbox", "--config", cfgPath}, 0, "telegram/shop chat 4242  reply faq  after 1 attempt(s): gave up after 10 attempts: 502 Bad Gateway"},
+		{"bad ids", []string{"outbox", "--config", cfgPath, "--retry", "x"}, 2, "want message ids"},
+		{"retries", []string{"outbox", "--config", cfgPath, "--retry", "all"}, 0, "1 message(s) back in line"},
+		{"nothing left", []string{"outbox", "--config", cfgPath}, 0, "no messages given up"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.wantCode || !strings.Contains(stdout.String()+stderr.String(), tt.want) {
+				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant %q", code, tt.wantCode, &stdout, &stderr, tt.want)
+			}
+		})
+	}
+}

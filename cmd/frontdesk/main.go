@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +33,7 @@ commands:
   try     what would the bot do?     (frontdesk try --text "我想退钱" [--lang zh] [--json])
                                      (frontdesk try --script conversation.yaml [--json])
   forget  erase a customer's personal data (frontdesk forget --customer telegram/shop/4242)
+  outbox  list messages given up for good   (frontdesk outbox [--retry ID,ID|all] [--json])
 
 Run "frontdesk <command> -h" for a command's flags.
 `
@@ -54,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return try(args[1:], stdout, stderr)
 	case "forget":
 		return forget(args[1:], stdout, stderr)
+	case "outbox":
+		return outbox(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -371,6 +375,73 @@ func forget(args []string, stdout, stderr io.Writer) int {
 		*customer, got.Conversations, got.Messages, got.Events, got.Sends)
 	if got.Pending > 0 {
 		fmt.Fprintf(stdout, "%d of their events are still waiting to be processed: run forget again once the service has handled them\n", got.Pending)
+	}
+	return 0
+}
+
+// outbox lists the dead letters (messages given up for good) and puts
+// them back in line on request.
+func outbox(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("outbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", config.DefaultPath, "config file")
+	retry := fs.String("retry", "", `message ids to send again, comma-separated, or "all"`)
+	limit := fs.Int("limit", 50, "how many to list, newest first")
+	asJSON := fs.Bool("json", false, "print the list as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var ids []int64
+	if *retry != "" && *retry != "all" {
+		for _, f := range strings.Split(*retry, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+			if err != nil {
+				fmt.Fprintf(stderr, "frontdesk outbox: --retry %q: want message ids like 12,15 or all\n", *retry)
+				return 2
+			}
+			ids = append(ids, id)
+		}
+	}
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk: %v\n", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk outbox: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	if *retry != "" {
+		n, err := st.RetryDeadLetters(ctx, ids, time.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "frontdesk outbox: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%d message(s) back in line; the running service sends them in their chats' order\n", n)
+		return 0
+	}
+	dead, err := st.DeadLetters(ctx, *limit)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk outbox: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		if err := json.NewEncoder(stdout).Encode(dead); err != nil {
+			return 1
+		}
+		return 0
+	}
+	if len(dead) == 0 {
+		fmt.Fprintln(stdout, "no messages given up")
+		return 0
+	}
+	for _, d := range dead {
+		fmt.Fprintf(stdout, "%d  %s  %s/%s chat %s  %s %s  after %d attempt(s): %s\n", d.ID, d.CreatedAt.Format(time.RFC3339),
+			d.Platform, d.Bot, d.ChatID, d.Action, d.Rule, d.Attempts, d.LastError)
 	}
 	return 0
 }

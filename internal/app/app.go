@@ -88,6 +88,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{cfg: cfg, log: log, store: st, metrics: prometheus.NewRegistry()}
+	a.metrics.MustRegister(newOutboxCollector(st.Depth))
 	a.rules.p.Store(r)
 	a.rulesState = newRulesState(a.metrics)
 	a.rulesState.succeeded(time.Now(), r.Len(), true)

@@ -402,6 +402,9 @@ func TestMetricsCountDecisionsAndSuppressions(t *testing.T) {
 		`frontdesk_decisions_total{outcome="answered"} 1`,
 		`frontdesk_guard_suppressions_total{reason="duplicate_content"} 1`,
 		`frontdesk_sends_total{platform="telegram",result="sent"} 1`,
+		"frontdesk_outbox_pending 0",
+		"frontdesk_outbox_dead_letters 0",
+		"frontdesk_outbox_oldest_pending_seconds 0",
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
