@@ -79,6 +79,7 @@ func fromMessage(ev *chat.Event, m *models.Message) {
 	// creation message even when the user replied to nothing.
 	if r := m.ReplyToMessage; r != nil && !(m.IsTopicMessage && r.ID == m.MessageThreadID) {
 		ev.ReplyTo = strconv.Itoa(r.ID)
+		ev.ReplyToBot = r.From != nil && r.From.IsBot
 	}
 	ev.Time = time.Unix(int64(m.Date), 0).UTC()
 	if m.From != nil {

@@ -72,7 +72,8 @@ func teamUpdate(updateID int64, agentID int64, agentName string, replyTo int64, 
 	return []byte(fmt.Sprintf(`{"update_id": %d, "message": {"message_id": %d, "date": %d,
 		"chat": {"id": %d, "type": "supergroup", "title": "Support"},
 		"from": {"id": %d, "is_bot": false, "first_name": %q},
-		"reply_to_message": {"message_id": %d, "date": 1, "chat": {"id": %d, "type": "supergroup"}},
+		"reply_to_message": {"message_id": %d, "date": 1, "chat": {"id": %d, "type": "supergroup"},
+			"from": {"id": 100000001, "is_bot": true, "first_name": "Shop"}},
 		"text": %q}}`, updateID, updateID, time.Now().Unix(), teamChat, agentID, agentName, replyTo, teamChat, text))
 }
 

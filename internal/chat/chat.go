@@ -84,6 +84,9 @@ type Event struct {
 	// ReplyTo is the platform id of the message this one replies to; in a
 	// team chat it tells which customer an agent answers.
 	ReplyTo string `json:"reply_to,omitempty"`
+	// ReplyToBot says the message replied to was written by a bot (ours,
+	// in a team chat): an agent answering a notification.
+	ReplyToBot bool `json:"reply_to_bot,omitempty"`
 	// CallbackID identifies a button press, to answer it.
 	CallbackID string    `json:"callback_id,omitempty"`
 	Customer   Customer  `json:"customer"`

@@ -14,6 +14,11 @@ var ErrUnavailable = errors.New("temporarily unavailable")
 // claim had expired); the caller drops its own result.
 var ErrAlreadyDone = errors.New("event already processed")
 
+// ErrNotYet means an event refers to something not recorded yet (an
+// agent's reply to a notification whose sending is still being recorded):
+// try it again shortly.
+var ErrNotYet = errors.New("refers to a message not recorded yet")
+
 // SendErrorKind classifies why a platform refused or failed a send, because
 // the outbox treats each differently.
 type SendErrorKind int

@@ -12,6 +12,11 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
+// notYetWindow is how long an agent's reply to one of our messages that
+// cannot be placed is retried: recording a sent message takes
+// milliseconds; after this, it was not a notification.
+const notYetWindow = 5 * time.Second
+
 // ProcessAgentEvent applies an agent's message or button press in a team
 // chat, in one transaction: it finds the handoff the agent answered (by the
 // team-chat message they replied to, or the handoff a button belongs to),
@@ -61,6 +66,12 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 		}
 		if handoffID == 0 && topicKey != "" {
 			return closed(topicKey)
+		}
+		if handoffID == 0 && ev.ReplyTo != "" && ev.ReplyToBot && now.Sub(ie.ReceivedAt) < notYetWindow {
+			// A reply to one of our messages that we cannot place: most
+			// likely a notification whose sending is still being recorded.
+			// Dropping it would lose the agent's answer.
+			return fmt.Errorf("reply to message %s: %w", ev.ReplyTo, chat.ErrNotYet)
 		}
 		if handoffID == 0 {
 			return nil
@@ -155,7 +166,7 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 		return s.queueAgentReplies(ctx, tx, ie, plan, h.ID, now)
 	})
 	var de *decideError
-	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.As(err, &de) {
+	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.Is(err, chat.ErrNotYet) || errors.As(err, &de) {
 		return found, err
 	}
 	return found, unavailable("process agent event", err)

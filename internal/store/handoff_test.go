@@ -120,3 +120,25 @@ func TestConcurrentClaimsHaveOneOwner(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentReplyToAnUnrecordedMessageWaits: an agent answering one of the
+// bot's messages that is not recorded yet (its sending is still being
+// written down) is told "not yet", so the event is tried again rather than
+// dropped; after a few seconds it is ordinary chatter.
+func TestAgentReplyToAnUnrecordedMessageWaits(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		reply := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: "900", Kind: chat.KindText, ChatID: "-100", ChatType: chat.ChatGroup,
+			Text: "on it", ReplyTo: "77", ReplyToBot: true, Customer: chat.Customer{ID: "7", Name: "Alice"}}
+		mustAccept(t, s, reply)
+		ie := claimOne(t, s, t0)
+		decide := func(chat.AgentState) (chat.AgentPlan, error) { return chat.AgentPlan{}, nil }
+		if _, err := s.ProcessAgentEvent(ctx, ie, 0, ie.ReceivedAt.Add(time.Second), decide); !errors.Is(err, chat.ErrNotYet) {
+			t.Fatalf("a fresh reply to an unknown bot message: %v, want ErrNotYet", err)
+		}
+		found, err := s.ProcessAgentEvent(ctx, ie, 0, ie.ReceivedAt.Add(time.Minute), decide)
+		if err != nil || found {
+			t.Fatalf("an old one: found %v, %v; want recorded as chatter", found, err)
+		}
+	})
+}
