@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -105,5 +106,53 @@ func TestWebhookWithoutSecretAcceptsAll(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != 200 || inbox.count() != 1 {
 		t.Fatalf("status %d, stored %d", rec.Code, inbox.count())
+	}
+}
+
+// TestWebhookHostileInput: what an attacker or a broken proxy may send
+// gets a clear 4xx or is stored and ignored, never a 5xx, a panic or a
+// stored event the pipeline cannot handle.
+func TestWebhookHostileInput(t *testing.T) {
+	nested := `{"update_id": 9, "message": ` + strings.Repeat(`{"a":`, 10000) + `1` + strings.Repeat(`}`, 10000) + `}`
+	tests := []struct {
+		name      string
+		body      string
+		want      int
+		wantStore int
+		wantKind  chat.Kind
+	}{
+		{"deeply nested JSON", nested, 400, 0, ""},
+		{"invalid UTF-8 in the text", "{\"update_id\": 10, \"message\": {\"message_id\": 1, \"date\": 1, \"chat\": {\"id\": 5, \"type\": \"private\"}, \"text\": \"\xff\xfe bad\"}}", 200, 1, chat.KindText},
+		{"text near the size limit", `{"update_id": 11, "message": {"message_id": 1, "date": 1, "chat": {"id": 5, "type": "private"}, "text": "` + strings.Repeat("я", 400000) + `"}}`, 200, 1, chat.KindText},
+		{"10 MB text field", `{"update_id": 12, "message": {"text": "` + strings.Repeat("a", 10<<20) + `"}}`, 413, 0, ""},
+		{"unknown update type", `{"update_id": 13, "business_message_v9": {"x": 1}}`, 200, 1, chat.KindOther},
+		{"huge id", `{"update_id": 99999999999999999999999, "message": {}}`, 400, 0, ""},
+		{"negative ids", `{"update_id": -5, "message": {"message_id": -1, "date": 1, "chat": {"id": -100123, "type": "supergroup"}, "from": {"id": -7, "is_bot": false, "first_name": "x"}, "text": "hi"}}`, 200, 1, chat.KindText},
+		{"missing fields: stored, not decided", `{"update_id": 14, "message": {}}`, 200, 1, chat.KindService},
+		{"null message", `{"update_id": 15, "message": null}`, 200, 1, chat.KindOther},
+		{"array instead of object", `[{"update_id": 16}]`, 400, 0, ""},
+		{"empty body", ``, 400, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inbox := &fakeInbox{}
+			h := NewWebhook("shop", "s3cret", inbox, discard)
+			req := httptest.NewRequest(http.MethodPost, "/webhooks/telegram/shop", strings.NewReader(tt.body))
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "s3cret")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.want || inbox.count() != tt.wantStore {
+				t.Fatalf("status %d, stored %d; want %d, %d (%s)", rec.Code, inbox.count(), tt.want, tt.wantStore, rec.Body)
+			}
+			if tt.wantStore == 1 {
+				ev := inbox.events[0]
+				if ev.Kind != tt.wantKind || ev.ExternalID == "" {
+					t.Errorf("stored kind %q id %q, want kind %q", ev.Kind, ev.ExternalID, tt.wantKind)
+				}
+				if !utf8.ValidString(ev.Text) {
+					t.Errorf("stored text is not valid UTF-8: %q", ev.Text)
+				}
+			}
+		})
 	}
 }
