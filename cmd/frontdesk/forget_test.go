@@ -14,14 +14,24 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 )
 
-func TestForget(t *testing.T) {
+// cliConfig writes a config with a fresh SQLite database for a command.
+func cliConfig(t *testing.T) (cfgPath, db string) {
+	t.Helper()
 	dir := t.TempDir()
-	db := filepath.Join(dir, "fd.db")
-	cfgPath := filepath.Join(dir, "frontdesk.yaml")
-	rules, _ := filepath.Abs("../../configs/rules.yaml")
+	db = filepath.Join(dir, "fd.db")
+	cfgPath = filepath.Join(dir, "frontdesk.yaml")
+	rules, err := filepath.Abs("../../configs/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("database: \"sqlite:%s\"\nrules: %q\n", db, rules)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return cfgPath, db
+}
+
+func TestForget(t *testing.T) {
+	cfgPath, db := cliConfig(t)
 	// A customer who wrote once.
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, db, store.Options{})
@@ -64,13 +74,7 @@ func TestForget(t *testing.T) {
 }
 
 func TestOutbox(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "fd.db")
-	cfgPath := filepath.Join(dir, "frontdesk.yaml")
-	rules, _ := filepath.Abs("../../configs/rules.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("database: \"sqlite:%s\"\nrules: %q\n", db, rules)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath, db := cliConfig(t)
 	// One reply that was given up.
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, db, store.Options{})
