@@ -30,26 +30,34 @@ func cliConfig(t *testing.T) (cfgPath, db string) {
 	return cfgPath, db
 }
 
-func TestForget(t *testing.T) {
-	cfgPath, db := cliConfig(t)
-	// A customer who wrote once.
+// seedMessage stores and decides one customer message, as the service
+// would, and returns the open store.
+func seedMessage(t *testing.T, db string, c chat.Customer, text string, plan chat.Plan) *store.Store {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: "1", Kind: chat.KindText, ChatID: "4242", ChatType: chat.ChatPrivate,
-		Text: "my phone is 555-0100", Customer: chat.Customer{ID: "4242", Name: "Zoe"}}
+	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: "1", Kind: chat.KindText, ChatID: c.ID, ChatType: chat.ChatPrivate,
+		Text: text, Customer: c}
 	if err := st.Accept(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := st.ClaimEvents(ctx, "w", time.Now(), time.Minute, 1)
 	if err != nil || len(evs) != 1 {
+		t.Fatalf("claim: %d, %v", len(evs), err)
+	}
+	if err := st.ProcessEvent(ctx, evs[0], time.Now(), time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.ProcessEvent(ctx, evs[0], time.Now(), time.Hour, func(chat.State) (chat.Plan, error) { return chat.Plan{Outcome: chat.OutcomeUnanswered}, nil }); err != nil {
-		t.Fatal(err)
-	}
+	return st
+}
+
+func TestForget(t *testing.T) {
+	cfgPath, db := cliConfig(t)
+	// A customer who wrote once.
+	st := seedMessage(t, db, chat.Customer{ID: "4242", Name: "Zoe"}, "my phone is 555-0100", chat.Plan{Outcome: chat.OutcomeUnanswered})
 	st.Close()
 
 	tests := []struct {
@@ -77,21 +85,8 @@ func TestOutbox(t *testing.T) {
 	cfgPath, db := cliConfig(t)
 	// One reply that was given up.
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: "1", Kind: chat.KindText, ChatID: "4242", ChatType: chat.ChatPrivate,
-		Text: "hi", Customer: chat.Customer{ID: "4242"}}
-	if err := st.Accept(ctx, ev); err != nil {
-		t.Fatal(err)
-	}
-	evs, _ := st.ClaimEvents(ctx, "w", time.Now(), time.Minute, 1)
-	if err := st.ProcessEvent(ctx, evs[0], time.Now(), time.Hour, func(chat.State) (chat.Plan, error) {
-		return chat.Plan{Outcome: chat.OutcomeAnswered, Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: "faq", Text: "hello"}}}}, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	st := seedMessage(t, db, chat.Customer{ID: "4242"}, "hi",
+		chat.Plan{Outcome: chat.OutcomeAnswered, Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: "faq", Text: "hello"}}}})
 	msgs, _ := st.ClaimOutgoing(ctx, "w", time.Now(), time.Minute, 1)
 	if err := st.FailOutgoing(ctx, msgs[0].ID, "gave up after 10 attempts: 502 Bad Gateway", false); err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/app"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
+	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -346,14 +347,9 @@ func forget(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "frontdesk forget: --customer platform/bot/id is required, e.g. telegram/shop/4242")
 		return 2
 	}
-	cfg, err := config.Load(*configPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "frontdesk: %v\n", err)
-		return 1
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	st, err := app.OpenStore(ctx, cfg)
+	st, err := openConfiguredStore(ctx, *configPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "frontdesk forget: %v\n", err)
 		return 1
@@ -402,14 +398,9 @@ func outbox(args []string, stdout, stderr io.Writer) int {
 			ids = append(ids, id)
 		}
 	}
-	cfg, err := config.Load(*configPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "frontdesk: %v\n", err)
-		return 1
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	st, err := app.OpenStore(ctx, cfg)
+	st, err := openConfiguredStore(ctx, *configPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "frontdesk outbox: %v\n", err)
 		return 1
@@ -444,4 +435,14 @@ func outbox(args []string, stdout, stderr io.Writer) int {
 			d.Platform, d.Bot, d.ChatID, d.Action, d.Rule, d.Attempts, d.LastError)
 	}
 	return 0
+}
+
+// openConfiguredStore opens the database a config file names, for the
+// commands that work on it directly.
+func openConfiguredStore(ctx context.Context, configPath string) (*store.Store, error) {
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return nil, err
+	}
+	return app.OpenStore(ctx, cfg)
 }

@@ -203,6 +203,22 @@ func TestOutOfHoursHandoffSaysWhenAPersonAnswers(t *testing.T) {
 	}
 }
 
+// startWithClock runs the service on a clock the test moves.
+func startWithClock(t *testing.T, cfg *config.Config, fake *telegramtest.Server) (*harness, *clock) {
+	t.Helper()
+	clk := &clock{t: time.Now()}
+	a, err := New(context.Background(), cfg, Options{Log: quietLogger(t), PollInterval: 20 * time.Millisecond, Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
+	t.Cleanup(func() { h.stop(5 * time.Second) })
+	return h, clk
+}
+
 // clock is a time source a test moves.
 type clock struct {
 	mu sync.Mutex
@@ -219,16 +235,8 @@ func TestUnclaimedHandoffRemindsThenEscalatesOnce(t *testing.T) {
 	const managers, leadership = -100777, -100888
 	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890",
 		Escalation: []config.ID{"-100777", "-100888"}, EscalateEvery: config.Duration(10 * time.Minute)}}}
-	clk := &clock{t: time.Now()}
-	a, err := New(context.Background(), cfg, Options{Log: quietLogger(t), PollInterval: 20 * time.Millisecond, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
-	t.Cleanup(func() { h.stop(5 * time.Second) })
+	h, clk := startWithClock(t, cfg, fake)
+	a := h.app
 
 	// Before each jump of the clock, let every send finish: a jump past the
 	// claim lease of a message still in flight would hand it to a second
@@ -275,16 +283,8 @@ func TestIdleClaimedHandoffGoesBackToTheBot(t *testing.T) {
 	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
 	cfg.Handoff = config.Handoff{IdleTimeout: config.Duration(2 * time.Hour),
 		Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
-	clk := &clock{t: time.Now()}
-	a, err := New(context.Background(), cfg, Options{Log: quietLogger(t), PollInterval: 20 * time.Millisecond, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
-	t.Cleanup(func() { h.stop(5 * time.Second) })
+	h, clk := startWithClock(t, cfg, fake)
+	a := h.app
 	advance := func(d time.Duration) {
 		t.Helper()
 		h.waitIdle(a.Store())
