@@ -169,12 +169,18 @@ func classify(err error) error {
 		return &chat.SendError{Kind: chat.SendThreadGone, Err: err}
 	case errors.As(err, &tooMany):
 		return &chat.SendError{Kind: chat.SendRateLimited, RetryAfter: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
-	case errors.Is(err, bot.ErrorForbidden):
+	case errors.Is(err, bot.ErrorForbidden), errors.Is(err, bot.ErrorBadRequest) && chatGone(err):
 		return &chat.SendError{Kind: chat.SendBlocked, Err: err}
 	case errors.As(err, &migrated), errors.Is(err, bot.ErrorBadRequest):
 		return &chat.SendError{Kind: chat.SendPermanent, Err: err}
 	}
 	return &chat.SendError{Kind: chat.SendTemporary, Err: err}
+}
+
+// chatGone recognizes a chat that no longer exists (the customer deleted
+// their account or the chat): as final as being blocked.
+func chatGone(err error) bool {
+	return strings.Contains(err.Error(), "chat not found")
 }
 
 // threadGone recognizes Telegram's answers for a deleted forum topic.

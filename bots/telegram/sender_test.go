@@ -60,7 +60,10 @@ func TestSenderClassifiesErrors(t *testing.T) {
 		{"server error", telegramtest.Failure{Status: 500, Description: "Internal Server Error"}, false, "5", chat.SendTemporary, 0},
 		{"bad gateway", telegramtest.Failure{Status: 502, Description: "Bad Gateway"}, false, "5", chat.SendTemporary, 0},
 		{"blocked by the user", telegramtest.Failure{}, true, "5", chat.SendBlocked, 0},
-		{"chat not found", telegramtest.Failure{Status: 400, Description: "Bad Request: chat not found"}, false, "5", chat.SendPermanent, 0},
+		{"deactivated account", telegramtest.Failure{Status: 403, Description: "Forbidden: user is deactivated"}, false, "5", chat.SendBlocked, 0},
+		{"chat not found", telegramtest.Failure{Status: 400, Description: "Bad Request: chat not found"}, false, "5", chat.SendBlocked, 0},
+		{"message too long", telegramtest.Failure{Status: 400, Description: "Bad Request: message is too long"}, false, "5", chat.SendPermanent, 0},
+		{"timeout is temporary", telegramtest.Failure{Status: 504, Description: "Gateway Timeout"}, false, "5", chat.SendTemporary, 0},
 		{"chat id that is not a number", telegramtest.Failure{}, false, "abc", chat.SendPermanent, 0},
 	}
 	for _, tt := range tests {

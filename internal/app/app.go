@@ -162,18 +162,37 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	for _, b := range polling {
 		a.pollers = append(a.pollers, telegram.NewPoller(b.Name, b.Token, b.APIURL, inbox, log))
 	}
-	a.server = &http.Server{
-		Handler: httpapi.New(httpapi.Options{
-			Webhooks: webhooks,
-			DB:       st,
-			Ready:    a.rulesReadiness,
-			Metrics: promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{
-				ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-			}),
-			AdminToken: cfg.AdminToken,
-			Reload:     a.adminReload,
-			Log:        log,
+	router, err := httpapi.New(httpapi.Options{
+		Webhooks: webhooks,
+		DB:       st,
+		Ready:    a.rulesReadiness,
+		Metrics: promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}),
+		AdminToken: cfg.AdminToken,
+		Reload:     a.adminReload,
+		Outbox: func(ctx context.Context, state string, limit int) (any, error) {
+			return st.OutboxEntries(ctx, state, limit)
+		},
+		RetryOutbox: func(ctx context.Context, ids []int64) (int64, error) {
+			now := time.Now
+			if opt.Now != nil {
+				now = opt.Now
+			}
+			return st.RetryDeadLetters(ctx, ids, now())
+		},
+		Handoffs: func(ctx context.Context, limit int) (any, error) {
+			return st.OpenHandoffs(ctx, limit)
+		},
+		TrustedProxies: cfg.TrustedProxies,
+		Log:            log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
+	}
+	a.server = &http.Server{
+		Handler: router,
 		// Slow or stalled clients must not hold connections forever.
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

@@ -28,9 +28,10 @@ const (
 	SendTemporary SendErrorKind = iota
 	// SendRateLimited: the platform said to wait RetryAfter.
 	SendRateLimited
-	// SendBlocked: the customer blocked the bot or left; never retry.
+	// SendBlocked: the chat cannot be reached any more (the customer
+	// blocked the bot, left, or deleted the chat); never retry.
 	SendBlocked
-	// SendPermanent: the request itself is wrong (chat not found, text too long); never retry.
+	// SendPermanent: the request itself is wrong (text too long, bad id); never retry.
 	SendPermanent
 	// SendThreadGone: the forum topic or thread the message was for was
 	// deleted; forget it and send again, into a new one.

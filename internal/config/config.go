@@ -30,12 +30,15 @@ type Config struct {
 	RulesWatch bool `yaml:"rules_watch"`
 	// AdminToken is the bearer token of the /admin/ API (POST /admin/reload).
 	// Empty turns the admin API off.
-	AdminToken string    `yaml:"admin_token"`
-	Bots       []Bot     `yaml:"bots"`
-	Pipeline   Pipeline  `yaml:"pipeline"`
-	Guard      Guard     `yaml:"guard"`
-	Handoff    Handoff   `yaml:"handoff"`
-	Retention  Retention `yaml:"retention"`
+	AdminToken string `yaml:"admin_token"`
+	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose
+	// X-Forwarded-For names the client. Empty: the peer is the client.
+	TrustedProxies []string  `yaml:"trusted_proxies"`
+	Bots           []Bot     `yaml:"bots"`
+	Pipeline       Pipeline  `yaml:"pipeline"`
+	Guard          Guard     `yaml:"guard"`
+	Handoff        Handoff   `yaml:"handoff"`
+	Retention      Retention `yaml:"retention"`
 
 	// Path is the file the config was loaded from.
 	Path string `yaml:"-"`

@@ -7,8 +7,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,16 +40,39 @@ type Options struct {
 	// returns an error and problems, one line each ("rules.yaml:3:12: …");
 	// an error without problems is an internal failure.
 	Reload func(ctx context.Context) (count int, problems []string, err error)
-	Log    *slog.Logger
+	// Outbox lists outbox messages in a state ("pending" or "failed") for
+	// GET /admin/outbox; RetryOutbox puts given-up messages back in line
+	// (all of them when ids is empty) for POST /admin/outbox/retry.
+	Outbox      func(ctx context.Context, state string, limit int) (any, error)
+	RetryOutbox func(ctx context.Context, ids []int64) (int64, error)
+	// Handoffs lists the waiting and claimed handoffs for GET /admin/handoffs.
+	Handoffs func(ctx context.Context, limit int) (any, error)
+	// TrustedProxies are the addresses (or CIDRs) of reverse proxies whose
+	// X-Forwarded-For is believed. Without them the peer address is the
+	// client, so a proxy in front would look like one client to the
+	// per-address limit on failed webhook authentication.
+	TrustedProxies []string
+	// AuthFailures limits failed webhook authentications per client
+	// address; nil uses DefaultAuthFailures.
+	AuthFailures *AuthFailureLimit
+	Log          *slog.Logger
 }
 
 func init() {
 	gin.SetMode(gin.ReleaseMode)
 }
 
-// New builds the router.
-func New(o Options) http.Handler {
+// New builds the router. It fails only on a malformed TrustedProxies entry.
+func New(o Options) (http.Handler, error) {
 	r := gin.New()
+	if err := r.SetTrustedProxies(o.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
+	limit := o.AuthFailures
+	if limit == nil {
+		limit = &DefaultAuthFailures
+	}
+	failures := newFailureLimiter(*limit, time.Now)
 	r.Use(gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
 		o.Log.Error("http: handler panicked", "path", c.FullPath(), "panic", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
@@ -57,7 +83,19 @@ func New(o Options) http.Handler {
 			c.String(http.StatusNotFound, "no such bot\n")
 			return
 		}
+		ip := c.ClientIP()
+		if wait := failures.blocked(ip); wait > 0 {
+			c.Header("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
+			c.String(http.StatusTooManyRequests, "too many failed authentications\n")
+			return
+		}
 		h.ServeHTTP(c.Writer, c.Request)
+		if s := c.Writer.Status(); s == http.StatusUnauthorized || s == http.StatusForbidden {
+			if failures.failed(ip) {
+				o.Log.Warn("http: webhook authentication keeps failing; refusing this address for a while",
+					"remote", ip, "path", c.Request.URL.Path)
+			}
+		}
 	})
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	r.GET("/readyz", func(c *gin.Context) {
@@ -86,9 +124,17 @@ func New(o Options) http.Handler {
 	if o.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(o.Metrics))
 	}
-	if o.AdminToken != "" && o.Reload != nil {
-		admin := r.Group("/admin", bearer(o.AdminToken, o.Log))
-		admin.POST("/reload", func(c *gin.Context) {
+	if o.AdminToken != "" {
+		admin(r.Group("/admin", bearer(o.AdminToken, o.Log)), o)
+	}
+	return r, nil
+}
+
+// admin serves the operators' API. Every route is optional: one whose
+// function is not set answers 404.
+func admin(g *gin.RouterGroup, o Options) {
+	if o.Reload != nil {
+		g.POST("/reload", func(c *gin.Context) {
 			n, problems, err := o.Reload(c.Request.Context())
 			switch {
 			case err == nil:
@@ -102,7 +148,75 @@ func New(o Options) http.Handler {
 			}
 		})
 	}
-	return r
+	if o.Outbox != nil {
+		g.GET("/outbox", func(c *gin.Context) {
+			limit, ok := limitParam(c)
+			if !ok {
+				return
+			}
+			state := c.DefaultQuery("state", "failed")
+			if state != "failed" && state != "pending" {
+				c.JSON(http.StatusBadRequest, gin.H{"status": "error", "errors": []string{"state must be pending or failed"}})
+				return
+			}
+			list, err := o.Outbox(c.Request.Context(), state, limit)
+			if err != nil {
+				unavailable(c, o.Log, "outbox", err)
+				return
+			}
+			c.JSON(http.StatusOK, gin.H{"status": "ok", "state": state, "messages": list})
+		})
+	}
+	if o.RetryOutbox != nil {
+		g.POST("/outbox/retry", func(c *gin.Context) {
+			var req struct {
+				IDs []int64 `json:"ids"`
+				All bool    `json:"all"`
+			}
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20)
+			if err := json.NewDecoder(c.Request.Body).Decode(&req); err != nil || (len(req.IDs) == 0) == !req.All {
+				c.JSON(http.StatusBadRequest, gin.H{"status": "error", "errors": []string{`want {"ids": [12, 15]} or {"all": true}`}})
+				return
+			}
+			n, err := o.RetryOutbox(c.Request.Context(), req.IDs)
+			if err != nil {
+				unavailable(c, o.Log, "outbox retry", err)
+				return
+			}
+			c.JSON(http.StatusOK, gin.H{"status": "ok", "requeued": n})
+		})
+	}
+	if o.Handoffs != nil {
+		g.GET("/handoffs", func(c *gin.Context) {
+			limit, ok := limitParam(c)
+			if !ok {
+				return
+			}
+			list, err := o.Handoffs(c.Request.Context(), limit)
+			if err != nil {
+				unavailable(c, o.Log, "handoffs", err)
+				return
+			}
+			c.JSON(http.StatusOK, gin.H{"status": "ok", "handoffs": list})
+		})
+	}
+}
+
+// limitParam reads ?limit= (default 100, at most 1000).
+func limitParam(c *gin.Context) (int, bool) {
+	n, err := strconv.Atoi(c.DefaultQuery("limit", "100"))
+	if err != nil || n < 1 || n > 1000 {
+		c.JSON(http.StatusBadRequest, gin.H{"status": "error", "errors": []string{"limit must be 1 to 1000"}})
+		return 0, false
+	}
+	return n, true
+}
+
+// unavailable answers a failed read of the database: the operator may try
+// again; the cause goes to the log, not to the client.
+func unavailable(c *gin.Context, log *slog.Logger, what string, err error) {
+	log.Error("admin: "+what+" failed", "err", err)
+	c.JSON(http.StatusServiceUnavailable, gin.H{"status": "error", "errors": []string{what + ": database unavailable, try again"}})
 }
 
 // bearer admits requests carrying "Authorization: Bearer <token>". Both sides

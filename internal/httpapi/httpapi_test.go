@@ -3,12 +3,14 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 type pinger struct{ err error }
@@ -37,7 +39,7 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := New(Options{
+			h := mustNew(t, Options{
 				Webhooks: map[string]http.Handler{"telegram/shop": hook, "telegram/broken": panics},
 				DB:       pinger{tt.db},
 				Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -70,7 +72,7 @@ func TestReadyzRulesDetail(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := New(Options{DB: pinger{}, Ready: tt.ready, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			h := mustNew(t, Options{DB: pinger{}, Ready: tt.ready, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
 			if rec.Code != tt.want || !strings.Contains(rec.Body.String(), tt.wantBody) || !strings.Contains(rec.Body.String(), `"database":"ok"`) {
@@ -88,7 +90,7 @@ func TestMetricsRoute(t *testing.T) {
 		want    int
 	}{{"served", metrics, http.StatusOK}, {"absent without a handler", nil, http.StatusNotFound}} {
 		t.Run(tt.name, func(t *testing.T) {
-			h := New(Options{DB: pinger{}, Metrics: tt.metrics, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			h := mustNew(t, Options{DB: pinger{}, Metrics: tt.metrics, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 			if rec.Code != tt.want {
@@ -140,7 +142,7 @@ func TestAdminReload(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			reloaded := false
-			h := New(Options{
+			h := mustNew(t, Options{
 				DB:         pinger{},
 				AdminToken: tt.adminToken,
 				Reload: func(context.Context) (int, []string, error) {
@@ -168,5 +170,198 @@ func TestAdminReload(t *testing.T) {
 				t.Errorf("WWW-Authenticate = %q, want a Bearer challenge: %v", got, tt.wantChallenge)
 			}
 		})
+	}
+}
+
+func mustNew(t *testing.T, o Options) http.Handler {
+	t.Helper()
+	h, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestAdminListsAndRetries: the outbox and handoff routes sit behind the
+// same bearer token, validate their input and turn a database failure
+// into a 503 without telling the client the cause.
+func TestAdminListsAndRetries(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef"
+	var gotState string
+	var gotLimit int
+	var gotIDs []int64
+	dbErr := error(nil)
+	h := mustNew(t, Options{
+		DB:         pinger{},
+		AdminToken: token,
+		Outbox: func(_ context.Context, state string, limit int) (any, error) {
+			gotState, gotLimit = state, limit
+			return []map[string]any{{"id": 3, "last_error": "502"}}, dbErr
+		},
+		RetryOutbox: func(_ context.Context, ids []int64) (int64, error) { gotIDs = ids; return 2, dbErr },
+		Handoffs: func(_ context.Context, limit int) (any, error) {
+			gotLimit = limit
+			return []map[string]any{{"id": 9, "state": "waiting"}}, dbErr
+		},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	tests := []struct {
+		name, method, path, body string
+		auth                     bool
+		dbDown                   bool
+		want                     int
+		wantBody                 string
+		check                    func(t *testing.T)
+	}{
+		{name: "outbox needs the token", method: "GET", path: "/admin/outbox", want: 401},
+		{name: "handoffs need the token", method: "GET", path: "/admin/handoffs", want: 401},
+		{name: "retry needs the token", method: "POST", path: "/admin/outbox/retry", body: `{"all":true}`, want: 401},
+		{name: "dead letters by default", method: "GET", path: "/admin/outbox", auth: true, want: 200,
+			wantBody: `{"messages":[{"id":3,"last_error":"502"}],"state":"failed","status":"ok"}`,
+			check: func(t *testing.T) {
+				if gotState != "failed" || gotLimit != 100 {
+					t.Errorf("asked for %q limit %d", gotState, gotLimit)
+				}
+			}},
+		{name: "pending with a limit", method: "GET", path: "/admin/outbox?state=pending&limit=5", auth: true, want: 200,
+			check: func(t *testing.T) {
+				if gotState != "pending" || gotLimit != 5 {
+					t.Errorf("asked for %q limit %d", gotState, gotLimit)
+				}
+			}},
+		{name: "unknown state", method: "GET", path: "/admin/outbox?state=sent", auth: true, want: 400, wantBody: `{"errors":["state must be pending or failed"],"status":"error"}`},
+		{name: "bad limit", method: "GET", path: "/admin/outbox?limit=-1", auth: true, want: 400},
+		{name: "huge limit", method: "GET", path: "/admin/handoffs?limit=100000", auth: true, want: 400},
+		{name: "database down", method: "GET", path: "/admin/outbox", auth: true, dbDown: true, want: 503,
+			wantBody: `{"errors":["outbox: database unavailable, try again"],"status":"error"}`},
+		{name: "retry some", method: "POST", path: "/admin/outbox/retry", body: `{"ids":[4,7]}`, auth: true, want: 200,
+			wantBody: `{"requeued":2,"status":"ok"}`,
+			check: func(t *testing.T) {
+				if len(gotIDs) != 2 || gotIDs[0] != 4 || gotIDs[1] != 7 {
+					t.Errorf("retried %v", gotIDs)
+				}
+			}},
+		{name: "retry all", method: "POST", path: "/admin/outbox/retry", body: `{"all":true}`, auth: true, want: 200,
+			check: func(t *testing.T) {
+				if len(gotIDs) != 0 {
+					t.Errorf("retry all passed ids %v", gotIDs)
+				}
+			}},
+		{name: "retry says neither", method: "POST", path: "/admin/outbox/retry", body: `{}`, auth: true, want: 400},
+		{name: "retry says both", method: "POST", path: "/admin/outbox/retry", body: `{"ids":[1],"all":true}`, auth: true, want: 400},
+		{name: "retry is not JSON", method: "POST", path: "/admin/outbox/retry", body: `ids=1`, auth: true, want: 400},
+		{name: "retry with the database down", method: "POST", path: "/admin/outbox/retry", body: `{"all":true}`, auth: true, dbDown: true, want: 503},
+		{name: "handoffs", method: "GET", path: "/admin/handoffs", auth: true, want: 200,
+			wantBody: `{"handoffs":[{"id":9,"state":"waiting"}],"status":"ok"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dbErr = nil
+			if tt.dbDown {
+				dbErr = errors.New("dial tcp 10.0.0.5:5432: connection refused")
+			}
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			if tt.auth {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d (%s), want %d", rec.Code, rec.Body, tt.want)
+			}
+			if tt.wantBody != "" && rec.Body.String() != tt.wantBody {
+				t.Errorf("body %s, want %s", rec.Body, tt.wantBody)
+			}
+			if strings.Contains(rec.Body.String(), "10.0.0.5") {
+				t.Errorf("the database's address leaked to the client: %s", rec.Body)
+			}
+			if tt.check != nil {
+				tt.check(t)
+			}
+		})
+	}
+}
+
+// TestFailedWebhookAuthenticationIsLimitedPerAddress: an address that
+// keeps failing authentication is refused with 429 before its requests
+// reach the bot, other addresses are not affected, and the allowance
+// comes back with time. Behind a trusted proxy the forwarded address
+// counts; from anyone else X-Forwarded-For is ignored.
+func TestFailedWebhookAuthenticationIsLimitedPerAddress(t *testing.T) {
+	reached := 0
+	hook := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached++
+		if r.Header.Get("X-Telegram-Bot-Api-Secret-Token") != "right" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	h := mustNew(t, Options{
+		Webhooks:       map[string]http.Handler{"telegram/shop": hook},
+		DB:             pinger{},
+		TrustedProxies: []string{"10.0.0.1"},
+		AuthFailures:   &AuthFailureLimit{Burst: 3, Every: 50 * time.Millisecond},
+		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	post := func(from, forwarded, secret string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/webhooks/telegram/shop", strings.NewReader("{}"))
+		req.RemoteAddr = from + ":40000"
+		if forwarded != "" {
+			req.Header.Set("X-Forwarded-For", forwarded)
+		}
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 3 {
+		if c := post("203.0.113.7", "", "guess").Code; c != 401 {
+			t.Fatalf("failure %d answered %d, want 401", i+1, c)
+		}
+	}
+	rec := post("203.0.113.7", "", "right")
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("after 3 failures: %d, Retry-After %q; want 429 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if reached != 3 {
+		t.Fatalf("the bot saw %d requests, want the refused one kept from it", reached)
+	}
+	if c := post("198.51.100.2", "", "right").Code; c != 200 {
+		t.Fatalf("another address answered %d", c)
+	}
+	// A forged X-Forwarded-For from an untrusted peer changes nothing.
+	if c := post("203.0.113.7", "192.0.2.99", "right").Code; c != http.StatusTooManyRequests {
+		t.Fatalf("a forged X-Forwarded-For got %d past the limit", c)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if c := post("203.0.113.7", "", "right").Code; c != 200 {
+		t.Fatalf("after the wait: %d, want 200", c)
+	}
+	// Behind the trusted proxy each forwarded client has its own allowance.
+	for range 3 {
+		post("10.0.0.1", "192.0.2.10", "guess")
+	}
+	if c := post("10.0.0.1", "192.0.2.10", "right").Code; c != http.StatusTooManyRequests {
+		t.Fatalf("forwarded attacker: %d, want 429", c)
+	}
+	if c := post("10.0.0.1", "192.0.2.11", "right").Code; c != 200 {
+		t.Fatalf("another client behind the same proxy: %d, want 200", c)
+	}
+}
+
+func TestFailureLimiterForgetsWithoutBound(t *testing.T) {
+	now := time.Unix(0, 0)
+	f := newFailureLimiter(AuthFailureLimit{Burst: 1, Every: time.Minute}, func() time.Time { return now })
+	for i := range maxTrackedAddresses + 5 {
+		f.failed(fmt.Sprint(i))
+	}
+	if n := len(f.debts); n > maxTrackedAddresses {
+		t.Fatalf("tracking %d addresses, bound is %d", n, maxTrackedAddresses)
+	}
+	now = now.Add(2 * time.Minute)
+	f.failed("late")
+	if f.blocked("late") == 0 {
+		t.Fatal("an address past its allowance is not blocked")
 	}
 }

@@ -2,40 +2,70 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 )
 
-// DeadLetter is a message given up for good: after send_attempts
-// temporary failures, or a permanent refusal (chat not found, blocked).
-type DeadLetter struct {
-	ID        int64     `json:"id" db:"id"`
-	Platform  string    `json:"platform" db:"platform"`
-	Bot       string    `json:"bot" db:"bot"`
-	ChatID    string    `json:"chat_id" db:"chat_id"`
-	Action    string    `json:"action" db:"action"`
-	Rule      string    `json:"rule" db:"rule"`
-	Attempts  int       `json:"attempts" db:"attempts"`
-	LastError string    `json:"last_error" db:"last_error"`
-	CreatedAt time.Time `json:"created_at" db:"-"`
+// OutboxEntry is one message in the outbox as an operator sees it: where
+// it goes and why it has not gone yet. The text is left out, as it may
+// hold personal data.
+type OutboxEntry struct {
+	ID          int64     `json:"id" db:"id"`
+	State       string    `json:"state" db:"state"`
+	Platform    string    `json:"platform" db:"platform"`
+	Bot         string    `json:"bot" db:"bot"`
+	ChatID      string    `json:"chat_id" db:"chat_id"`
+	Action      string    `json:"action" db:"action"`
+	Rule        string    `json:"rule" db:"rule"`
+	Attempts    int       `json:"attempts" db:"attempts"`
+	LastError   string    `json:"last_error" db:"last_error"`
+	CreatedAt   time.Time `json:"created_at" db:"-"`
+	NextAttempt time.Time `json:"next_attempt_at,omitzero" db:"-"`
 }
 
-// DeadLetters lists the newest messages given up, newest first.
-func (s *Store) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
+// Outbox states an operator can list.
+const (
+	OutboxPending = "pending" // waiting to be sent, perhaps after failures
+	OutboxFailed  = "failed"  // given up: the dead letters
+)
+
+// DeadLetters lists the newest messages given up for good (after
+// send_attempts temporary failures, or a permanent refusal such as chat
+// not found or blocked), newest first.
+func (s *Store) DeadLetters(ctx context.Context, limit int) ([]OutboxEntry, error) {
+	return s.OutboxEntries(ctx, OutboxFailed, limit)
+}
+
+// OutboxEntries lists messages in one state: the given-up ones newest
+// first, the pending ones in the order they will be tried.
+func (s *Store) OutboxEntries(ctx context.Context, state string, limit int) ([]OutboxEntry, error) {
+	order := "id DESC"
+	switch state {
+	case OutboxFailed:
+	case OutboxPending:
+		order = "next_attempt_at, id"
+	default:
+		return nil, fmt.Errorf("outbox entries: unknown state %q (want %s or %s)", state, OutboxPending, OutboxFailed)
+	}
 	var rows []struct {
-		DeadLetter
+		OutboxEntry
 		Created int64 `db:"created_at"`
+		Next    int64 `db:"next_attempt_at"`
 	}
-	err := s.readSel(ctx, &rows, `SELECT id, platform, bot, chat_id, action, rule, attempts, last_error, created_at
-		FROM outbox WHERE state = 'failed' ORDER BY id DESC LIMIT ?`, limit)
+	err := s.readSel(ctx, &rows, `SELECT id, state, platform, bot, chat_id, action, rule, attempts, last_error, created_at, next_attempt_at
+		FROM outbox WHERE state = ? ORDER BY `+order+` LIMIT ?`, state, limit)
 	if err != nil {
-		return nil, unavailable("dead letters", err)
+		return nil, unavailable("outbox entries", err)
 	}
-	out := make([]DeadLetter, len(rows))
+	out := make([]OutboxEntry, len(rows))
 	for i, r := range rows {
-		out[i] = r.DeadLetter
+		out[i] = r.OutboxEntry
 		out[i].CreatedAt = fromMS(r.Created)
+		if state == OutboxPending {
+			out[i].NextAttempt = fromMS(r.Next)
+		}
 	}
 	return out, nil
 }

@@ -27,6 +27,17 @@ func TestDeadLettersAreListedCountedAndRetried(t *testing.T) {
 		if err != nil || len(msgs) != 2 {
 			t.Fatalf("claimed %d, %v", len(msgs), err)
 		}
+		if err := s.RetryOutgoing(ctx, msgs[1].ID, t0.Add(time.Second), "502 Bad Gateway"); err != nil {
+			t.Fatal(err)
+		}
+		pending, err := s.OutboxEntries(ctx, OutboxPending, 10)
+		if err != nil || len(pending) != 2 || pending[0].ID != msgs[0].ID || pending[1].LastError != "502 Bad Gateway" ||
+			!pending[1].NextAttempt.Equal(t0.Add(time.Second)) || pending[1].Attempts != 1 {
+			t.Fatalf("pending %+v, %v", pending, err)
+		}
+		if _, err := s.OutboxEntries(ctx, "sent", 10); err == nil {
+			t.Fatal("listing an unknown state did not fail")
+		}
 		if err := s.FailOutgoing(ctx, msgs[0].ID, "gave up after 10 attempts: 502", false); err != nil {
 			t.Fatal(err)
 		}
@@ -34,18 +45,22 @@ func TestDeadLettersAreListedCountedAndRetried(t *testing.T) {
 		if err != nil || d.Failed != 1 || d.Pending != 1 || d.OldestPending != time.Minute {
 			t.Fatalf("depth %+v, %v", d, err)
 		}
-		if err := s.MarkSent(ctx, msgs[1].ID, "p", t0); err != nil {
+		msgs, err = s.ClaimOutgoing(ctx, "w", t0.Add(time.Second), time.Minute, 10)
+		if err != nil || len(msgs) != 1 {
+			t.Fatalf("claimed again %d, %v", len(msgs), err)
+		}
+		if err := s.MarkSent(ctx, msgs[0].ID, "p", t0); err != nil {
 			t.Fatal(err)
 		}
 		dead, err := s.DeadLetters(ctx, 10)
-		if err != nil || len(dead) != 1 || dead[0].ID != msgs[0].ID || dead[0].LastError != "gave up after 10 attempts: 502" || dead[0].Rule != "faq" {
+		if err != nil || len(dead) != 1 || dead[0].ID != pending[0].ID || dead[0].LastError != "gave up after 10 attempts: 502" || dead[0].Rule != "faq" {
 			t.Fatalf("dead letters %+v, %v", dead, err)
 		}
 		if n, err := s.RetryDeadLetters(ctx, nil, t0.Add(time.Hour)); err != nil || n != 1 {
 			t.Fatalf("retried %d, %v", n, err)
 		}
 		again, err := s.ClaimOutgoing(ctx, "w", t0.Add(time.Hour), time.Minute, 10)
-		if err != nil || len(again) != 1 || again[0].ID != msgs[0].ID || again[0].Attempts != 1 {
+		if err != nil || len(again) != 1 || again[0].ID != pending[0].ID || again[0].Attempts != 1 {
 			t.Fatalf("after the retry claimed %+v, %v", again, err)
 		}
 		if d, _ := s.Depth(ctx, t0); d.Failed != 0 {

@@ -221,3 +221,49 @@ func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone 
 	})
 	return ok, unavailable("take handoff step", err)
 }
+
+// OpenHandoffSummary is a waiting or claimed handoff as an operator lists
+// it: ids, no names or texts.
+type OpenHandoffSummary struct {
+	ID         int64      `json:"id" db:"id"`
+	State      string     `json:"state" db:"state"`
+	Priority   string     `json:"priority" db:"priority"`
+	Team       string     `json:"team" db:"team"`
+	Rule       string     `json:"rule" db:"rule"`
+	Platform   string     `json:"platform" db:"platform"`
+	Bot        string     `json:"bot" db:"bot"`
+	ChatID     string     `json:"chat_id" db:"chat_id"`
+	ClaimedBy  string     `json:"claimed_by,omitempty" db:"claimed_by"`
+	IncidentID *int64     `json:"incident_id,omitempty" db:"incident_id"`
+	CreatedAt  time.Time  `json:"created_at" db:"-"`
+	DueAt      time.Time  `json:"due_at" db:"-"`
+	ClaimedAt  *time.Time `json:"claimed_at,omitempty" db:"-"`
+}
+
+// OpenHandoffs lists the waiting and claimed handoffs, the most overdue
+// first.
+func (s *Store) OpenHandoffs(ctx context.Context, limit int) ([]OpenHandoffSummary, error) {
+	var rows []struct {
+		OpenHandoffSummary
+		Created int64  `db:"created_at"`
+		Due     int64  `db:"due_at"`
+		Claimed *int64 `db:"claimed_at"`
+	}
+	err := s.readSel(ctx, &rows, `SELECT h.id, h.state, h.priority, h.team, h.rule, c.platform, c.bot, c.chat_id,
+			h.claimed_by, h.incident_id, h.created_at, h.due_at, h.claimed_at
+		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id
+		WHERE h.state IN ('waiting', 'claimed') ORDER BY h.due_at, h.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, unavailable("open handoffs", err)
+	}
+	out := make([]OpenHandoffSummary, len(rows))
+	for i, r := range rows {
+		out[i] = r.OpenHandoffSummary
+		out[i].CreatedAt, out[i].DueAt = fromMS(r.Created), fromMS(r.Due)
+		if r.Claimed != nil {
+			at := fromMS(*r.Claimed)
+			out[i].ClaimedAt = &at
+		}
+	}
+	return out, nil
+}

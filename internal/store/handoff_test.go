@@ -58,8 +58,16 @@ func TestHandoffLifecycle(t *testing.T) {
 		if err != nil || ok || owner != "alice" {
 			t.Fatalf("second claim: ok=%v owner=%q err=%v, want refused with alice as owner", ok, owner, err)
 		}
+		open, err := s.OpenHandoffs(ctx, 10)
+		if err != nil || len(open) != 1 || open[0].ID != h.ID || open[0].State != HandoffClaimed || open[0].ClaimedBy != "alice" ||
+			open[0].ChatID != "10" || open[0].Platform != "telegram" || open[0].ClaimedAt == nil || !open[0].DueAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("open handoffs %+v, %v", open, err)
+		}
 		if err := s.CloseHandoff(ctx, h.ID, HandoffResolved, t0.Add(10*time.Minute)); err != nil {
 			t.Fatal(err)
+		}
+		if open, err := s.OpenHandoffs(ctx, 10); err != nil || len(open) != 0 {
+			t.Fatalf("after resolving, open handoffs %+v, %v", open, err)
 		}
 		if _, err := s.OpenHandoff(ctx, conv); !errors.Is(err, ErrNoOpenHandoff) {
 			t.Fatalf("after resolving: err = %v, want ErrNoOpenHandoff", err)

@@ -160,8 +160,11 @@ func (s *Store) RetryOutgoing(ctx context.Context, id int64, next time.Time, cau
 	return unavailable("retry outgoing", err)
 }
 
-// FailOutgoing gives up on a message for good. When the customer blocked the
-// bot, the customer is marked so nothing more is planned for them.
+// FailOutgoing gives up on a message for good. When the customer cannot be
+// reached (blocked the bot, chat gone), the customer is marked with the
+// reason so nothing more is planned for them until they write again. Only
+// a message to the customer's own chat says that: a refused team notice
+// is the team chat's problem, not the customer's.
 func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, customerBlocked bool) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := s.exec(ctx, tx, `UPDATE outbox SET state = 'failed', last_error = ?, claimed_by = NULL, claimed_until = NULL
@@ -174,8 +177,9 @@ func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, custom
 		if !customerBlocked {
 			return nil
 		}
-		_, err := s.exec(ctx, tx, `UPDATE customers SET blocked = 1 WHERE id = (
-			SELECT c.customer_id FROM outbox o JOIN conversations c ON c.id = o.conversation_id WHERE o.id = ?)`, id)
+		_, err := s.exec(ctx, tx, `UPDATE customers SET blocked = 1, unreachable_reason = ? WHERE id = (
+			SELECT c.customer_id FROM outbox o JOIN conversations c ON c.id = o.conversation_id
+			WHERE o.id = ? AND o.chat_id = c.chat_id AND o.platform = c.platform AND o.bot = c.bot)`, cause, id)
 		return err
 	})
 	return unavailable("fail outgoing", err)

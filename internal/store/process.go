@@ -567,10 +567,11 @@ func (p *processing) saveCustomer() error {
 			username = CASE WHEN excluded.username <> '' THEN excluded.username ELSE customers.username END,
 			language = CASE WHEN excluded.language <> '' THEN excluded.language ELSE customers.language END,
 			blocked = CASE WHEN ? < 0 THEN customers.blocked ELSE excluded.blocked END,
+			unreachable_reason = CASE WHEN ? < 0 THEN customers.unreachable_reason WHEN ? = 1 THEN 'blocked the bot' ELSE '' END,
 			last_seen_at = excluded.last_seen_at
 		RETURNING id`,
 		string(ev.Platform), ev.Bot, ev.Customer.ID, ev.Customer.Name, ev.Customer.Username, ev.Customer.Language,
-		max(blocked, 0), ms(p.now), ms(p.now), blocked)
+		max(blocked, 0), ms(p.now), ms(p.now), blocked, blocked, blocked)
 }
 
 func (p *processing) saveConversation(plan chat.Plan) (int64, error) {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
@@ -337,25 +339,57 @@ func TestOutboxPerChatOrderAndRetry(t *testing.T) {
 	})
 }
 
+// TestFailOutgoingBlockedMarksCustomer: a reply refused because the
+// customer cannot be reached marks the customer with the platform's
+// reason; a team notice refused the same way (the bot was removed from
+// the team chat) says nothing about the customer.
 func TestFailOutgoingBlockedMarksCustomer(t *testing.T) {
-	eachDB(t, func(t *testing.T, s *Store) {
-		ctx := context.Background()
-		mustAccept(t, s, event("1", "10", "a"), event("2", "10", "b"))
-		if err := s.ProcessEvent(ctx, claimOne(t, s, t0), t0, time.Hour, reply("r", "x")); err != nil {
-			t.Fatal(err)
-		}
-		out, _ := s.ClaimOutgoing(ctx, "s", t0, time.Minute, 1)
-		if err := s.FailOutgoing(ctx, out[0].ID, "Forbidden: bot was blocked by the user", true); err != nil {
-			t.Fatal(err)
-		}
-		var st chat.State
-		if err := s.ProcessEvent(ctx, claimOne(t, s, t0), t0, time.Hour, func(got chat.State) (chat.Plan, error) { st = got; return chat.Plan{}, nil }); err != nil {
-			t.Fatal(err)
-		}
-		if !st.Customer.Blocked {
-			t.Error("customer not marked blocked after a send was refused as blocked")
-		}
-	})
+	for _, tt := range []struct {
+		name       string
+		toTeamChat bool
+		want       bool
+	}{
+		{"reply to the customer", false, true},
+		{"notice to the team chat", true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			eachDB(t, func(t *testing.T, s *Store) {
+				ctx := context.Background()
+				mustAccept(t, s, event("1", "10", "a"), event("2", "10", "b"))
+				if err := s.ProcessEvent(ctx, claimOne(t, s, t0), t0, time.Hour, reply("r", "x")); err != nil {
+					t.Fatal(err)
+				}
+				out, _ := s.ClaimOutgoing(ctx, "s", t0, time.Minute, 1)
+				if tt.toTeamChat {
+					err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+						_, err := s.exec(ctx, tx, `UPDATE outbox SET chat_id = '-100999' WHERE id = ?`, out[0].ID)
+						return err
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				const reason = "Forbidden: bot was blocked by the user"
+				if err := s.FailOutgoing(ctx, out[0].ID, reason, true); err != nil {
+					t.Fatal(err)
+				}
+				var got string
+				if err := s.readGet(ctx, &got, `SELECT unreachable_reason FROM customers WHERE external_id = '10'`); err != nil {
+					t.Fatal(err)
+				}
+				if (got == reason) != tt.want {
+					t.Errorf("unreachable_reason = %q, want marked: %v", got, tt.want)
+				}
+				var st chat.State
+				if err := s.ProcessEvent(ctx, claimOne(t, s, t0), t0, time.Hour, func(got chat.State) (chat.Plan, error) { st = got; return chat.Plan{}, nil }); err != nil {
+					t.Fatal(err)
+				}
+				if st.Customer.Blocked != tt.want {
+					t.Errorf("customer blocked = %v, want %v", st.Customer.Blocked, tt.want)
+				}
+			})
+		})
+	}
 }
 
 func TestRetryEventGivesUpAfterMaxAttempts(t *testing.T) {
