@@ -151,6 +151,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Guard:             guardConfig(cfg.Guard),
 		Limits:            limits(cfg, opt),
 		Lease:             time.Duration(cfg.Pipeline.Lease),
+		SendTimeout:       time.Duration(cfg.Pipeline.SendTimeout),
 		Observer:          newPipelineMetrics(a.metrics),
 		Teams:             teams,
 		Matrix:            matrix(cfg.Handoff),

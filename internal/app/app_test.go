@@ -397,37 +397,14 @@ func TestMetricsCountDecisionsAndSuppressions(t *testing.T) {
 	if _, err := h.fake.WaitSent(1, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	// The counters move right after the store commits; poll until they have.
-	want := []string{
+	h.waitMetrics(
 		`frontdesk_decisions_total{outcome="answered"} 1`,
 		`frontdesk_guard_suppressions_total{reason="duplicate_content"} 1`,
 		`frontdesk_sends_total{platform="telegram",result="sent"} 1`,
 		"frontdesk_outbox_pending 0",
 		"frontdesk_outbox_dead_letters 0",
 		"frontdesk_outbox_oldest_pending_seconds 0",
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := h.client.Get("http://" + h.app.Addr() + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var missing []string
-		for _, w := range want {
-			if !strings.Contains(string(body), w) {
-				missing = append(missing, w)
-			}
-		}
-		if len(missing) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/metrics lacks %q", missing)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	)
 }
 
 // TestHelpMenu: /help offers the FAQ as buttons; pressing one answers with

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -88,6 +89,9 @@ type Pipeline struct {
 	// Lease is how long a replica's claim on an event or a send holds;
 	// when a replica dies, others take its work over after this (1m).
 	Lease Duration `yaml:"lease"`
+	// SendTimeout bounds one call to a platform (20s); it must be shorter
+	// than Lease, or a slow call could outlive the claim on its message.
+	SendTimeout Duration `yaml:"send_timeout"`
 	// RateLimits: false turns off the sender's own pacing to the
 	// platforms' limits (for a local Bot API server or a load test
 	// against a fake). Default true.
@@ -388,6 +392,12 @@ func (c *Config) applyDefaults() {
 	if c.Pipeline.SendAttempts <= 0 {
 		c.Pipeline.SendAttempts = 10
 	}
+	if c.Pipeline.SendTimeout <= 0 {
+		c.Pipeline.SendTimeout = Duration(20 * time.Second)
+	}
+	if c.Pipeline.Lease <= 0 {
+		c.Pipeline.Lease = Duration(time.Minute)
+	}
 	if c.Retention.Payloads <= 0 {
 		c.Retention.Payloads = Duration(7 * 24 * time.Hour)
 	}
@@ -463,6 +473,17 @@ func (c *Config) validate() error {
 		if p != "critical" && p != "high" && p != "medium" && p != "low" {
 			errs = append(errs, fmt.Errorf("%s: handoff.priorities: %q is not one of critical, high, medium, low", c.Path, p))
 		}
+	}
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				errs = append(errs, fmt.Errorf("%s: trusted_proxies: %q is not an IP address or CIDR", c.Path, p))
+			}
+		}
+	}
+	if c.Pipeline.SendTimeout >= c.Pipeline.Lease {
+		errs = append(errs, fmt.Errorf("%s: pipeline.send_timeout (%v) must be shorter than pipeline.lease (%v): a call outliving its claim could be sent twice",
+			c.Path, time.Duration(c.Pipeline.SendTimeout), time.Duration(c.Pipeline.Lease)))
 	}
 	if time.Duration(c.Retention.History) < 48*time.Hour {
 		errs = append(errs, fmt.Errorf("%s: retention.history must be at least 48h: platforms retry updates for up to a day, and a retry must still be recognized", c.Path))

@@ -168,6 +168,16 @@ func TestParseErrors(t *testing.T) {
 			want: `f.yaml:2: unknown key "treshold"`,
 		},
 		{
+			name: "send timeout outlives the claim",
+			yaml: "pipeline: {send_timeout: 2m}\n",
+			want: `f.yaml: pipeline.send_timeout (2m0s) must be shorter than pipeline.lease (1m0s)`,
+		},
+		{
+			name: "trusted proxy that is not an address",
+			yaml: "trusted_proxies: [\"proxy.local\"]\n",
+			want: `trusted_proxies: "proxy.local" is not an IP address or CIDR`,
+		},
+		{
 			name: "empty",
 			yaml: "  \n",
 			want: `f.yaml: the config file is empty`,

@@ -108,7 +108,9 @@ func (p *processing) loadState() error {
 		switch {
 		case err == nil:
 			p.customerID = c.ID
-			p.state.Customer = chat.CustomerState{New: false, Blocked: c.Blocked}
+			// A customer who writes has unblocked the bot, whatever an
+			// earlier refused send recorded.
+			p.state.Customer = chat.CustomerState{New: false, Blocked: c.Blocked && !ev.Kind.Decidable()}
 			if err := p.loadCounts(); err != nil {
 				return err
 			}

@@ -373,19 +373,26 @@ func TestFailOutgoingBlockedMarksCustomer(t *testing.T) {
 				if err := s.FailOutgoing(ctx, out[0].ID, reason, true); err != nil {
 					t.Fatal(err)
 				}
-				var got string
-				if err := s.readGet(ctx, &got, `SELECT unreachable_reason FROM customers WHERE external_id = '10'`); err != nil {
+				var got struct {
+					Blocked bool   `db:"blocked"`
+					Reason  string `db:"unreachable_reason"`
+				}
+				if err := s.readGet(ctx, &got, `SELECT blocked, unreachable_reason FROM customers WHERE external_id = '10'`); err != nil {
 					t.Fatal(err)
 				}
-				if (got == reason) != tt.want {
-					t.Errorf("unreachable_reason = %q, want marked: %v", got, tt.want)
+				if got.Blocked != tt.want || (got.Reason == reason) != tt.want {
+					t.Errorf("customer blocked = %v with reason %q, want marked: %v", got.Blocked, got.Reason, tt.want)
 				}
+				// Writing again shows the customer can be reached again.
 				var st chat.State
 				if err := s.ProcessEvent(ctx, claimOne(t, s, t0), t0, time.Hour, func(got chat.State) (chat.Plan, error) { st = got; return chat.Plan{}, nil }); err != nil {
 					t.Fatal(err)
 				}
-				if st.Customer.Blocked != tt.want {
-					t.Errorf("customer blocked = %v, want %v", st.Customer.Blocked, tt.want)
+				if st.Customer.Blocked {
+					t.Error("a customer who writes again is still seen as blocked")
+				}
+				if err := s.readGet(ctx, &got, `SELECT blocked, unreachable_reason FROM customers WHERE external_id = '10'`); err != nil || got.Blocked || got.Reason != "" {
+					t.Errorf("after writing again: %+v, %v", got, err)
 				}
 			})
 		})
