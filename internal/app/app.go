@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,8 @@ type Options struct {
 	// Limits overrides the platforms' send limits (tests against a fake
 	// platform with scaled limits; a local Bot API server without limits).
 	Limits map[chat.Platform]pipeline.Limits
+	// AcceptTimeout bounds storing one incoming event (5s).
+	AcceptTimeout time.Duration
 }
 
 // App is one running frontdesk.
@@ -97,7 +100,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	senders := map[string]pipeline.Sender{}
 	webhooks := map[string]http.Handler{}
 	var polling []config.Bot
-	inbox := &wakingInbox{store: st}
+	inbox := &wakingInbox{store: st, timeout: cmp.Or(opt.AcceptTimeout, 5*time.Second)}
 	for _, b := range cfg.Bots {
 		if b.Token == "" {
 			log.Info("bot skipped: no token configured", "bot", b.Name, "platform", b.Platform)
@@ -376,11 +379,17 @@ func (l *liveRules) Decide(ev chat.Event, st chat.State, now time.Time) rules.De
 // wakingInbox stores an event and then nudges the pipeline, so a message is
 // decided at once instead of at the next poll.
 type wakingInbox struct {
-	store *store.Store
-	pipe  *pipeline.Pipeline
+	store   *store.Store
+	pipe    *pipeline.Pipeline
+	timeout time.Duration
 }
 
+// Accept stores an event within the timeout: a locked or unreachable
+// database answers "try later" quickly instead of holding the platform's
+// request, which it would retry anyway.
 func (w *wakingInbox) Accept(ctx context.Context, ev chat.Event) error {
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
 	if err := w.store.Accept(ctx, ev); err != nil {
 		return err
 	}
