@@ -324,4 +324,3 @@ func (p *cutProxy) cut() {
 func (p *cutProxy) restore() {
 	p.listen(p.addr)
 }
-

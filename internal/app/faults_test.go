@@ -18,7 +18,6 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 )
 
-
 // pendingHeads returns, per chat, the first message waiting in the outbox:
 // the one the sender tries next in that chat.
 func pendingHeads(t *testing.T, st *store.Store) (heads map[string]store.OutboxEntry, all []store.OutboxEntry) {
