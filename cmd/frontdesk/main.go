@@ -106,7 +106,7 @@ func serve(args []string, stderr io.Writer) int {
 		break
 	}
 	log.Info("shutting down")
-	stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	stopCtx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownTimeout))
 	defer cancel()
 	if err := a.Stop(stopCtx); err != nil {
 		log.Error("shutdown", "err", err)

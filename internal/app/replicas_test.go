@@ -58,7 +58,9 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-func startReplica(t testing.TB, bin, dsn, rulesPath, apiURL string) *replica {
+// startReplica runs the binary on the database; extra YAML is appended to
+// its config.
+func startReplica(t testing.TB, bin, dsn, rulesPath, apiURL string, extra ...string) *replica {
 	t.Helper()
 	addr := freeAddr(t)
 	cfg := fmt.Sprintf(`listen: %q
@@ -74,12 +76,13 @@ bots:
     api_url: %q
 pipeline:
   lease: 3s
+  send_timeout: 2s
   rate_limits: false
 guard:
   per_hour: 1000
   per_message: 10
   debounce: 1ms
-`, addr, dsn, rulesPath, secret, apiURL)
+`, addr, dsn, rulesPath, secret, apiURL) + strings.Join(extra, "\n")
 	path := filepath.Join(t.TempDir(), "frontdesk.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

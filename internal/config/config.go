@@ -34,12 +34,15 @@ type Config struct {
 	AdminToken string `yaml:"admin_token"`
 	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose
 	// X-Forwarded-For names the client. Empty: the peer is the client.
-	TrustedProxies []string  `yaml:"trusted_proxies"`
-	Bots           []Bot     `yaml:"bots"`
-	Pipeline       Pipeline  `yaml:"pipeline"`
-	Guard          Guard     `yaml:"guard"`
-	Handoff        Handoff   `yaml:"handoff"`
-	Retention      Retention `yaml:"retention"`
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// ShutdownTimeout is how long a stopping service waits for sends in
+	// flight (20s); what is left is sent by the next start.
+	ShutdownTimeout Duration  `yaml:"shutdown_timeout"`
+	Bots            []Bot     `yaml:"bots"`
+	Pipeline        Pipeline  `yaml:"pipeline"`
+	Guard           Guard     `yaml:"guard"`
+	Handoff         Handoff   `yaml:"handoff"`
+	Retention       Retention `yaml:"retention"`
 
 	// Path is the file the config was loaded from.
 	Path string `yaml:"-"`
@@ -391,6 +394,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Pipeline.SendAttempts <= 0 {
 		c.Pipeline.SendAttempts = 10
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = Duration(20 * time.Second)
 	}
 	if c.Pipeline.SendTimeout <= 0 {
 		c.Pipeline.SendTimeout = Duration(20 * time.Second)
