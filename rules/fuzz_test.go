@@ -1,0 +1,79 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzTemplate parses arbitrary reply texts and renders them with
+// arbitrary customer names: no panic, and what the customer supplied is
+// inserted as it is, never parsed as template syntax.
+func FuzzTemplate(f *testing.F) {
+	for _, seed := range [][3]string{
+		{"Hi {{name}}!", "Ann", "ann"},
+		{"{{ name }} / @{{username}}", "{{username}}", "x"},
+		{"{{name}}{{name}}", "", ""},
+		{"{{", "a", "b"},
+		{"}}{{name}}{{", "a", "b"},
+		{"plain", "{{name}}", "{{"},
+		{"{{sig}} {{name}}", "Иван 王", "\xff"},
+	} {
+		f.Add(seed[0], seed[1], seed[2])
+	}
+	snippets := func(name, lang string) ([]templatePart, bool) {
+		return []templatePart{{literal: "— the team"}}, name == "sig"
+	}
+	f.Fuzz(func(t *testing.T, src, name, username string) {
+		tpl, _, err := parseTemplate(src, "en", snippets, []string{"sig"})
+		if err != nil {
+			return
+		}
+		out := tpl.render(name, username)
+		literals, names, usernames := 0, 0, 0
+		for _, p := range tpl.parts {
+			switch p.varName {
+			case "":
+				literals += len(p.literal)
+			case "name":
+				names++
+			case "username":
+				usernames++
+			}
+		}
+		if want := literals + names*len(name) + usernames*len(username); len(out) != want {
+			t.Fatalf("render(%q) with name %q, username %q: %d bytes, want %d: a value was dropped or expanded", src, name, username, len(out), want)
+		}
+		if names > 0 && !strings.Contains(out, name) {
+			t.Fatalf("render(%q) = %q lost the name %q", src, out, name)
+		}
+		if utf8.ValidString(src) && utf8.ValidString(name) && utf8.ValidString(username) && !utf8.ValidString(out) {
+			t.Fatalf("render(%q) = %q is not valid UTF-8", src, out)
+		}
+	})
+}
+
+// FuzzNormalize: folding never panics, keeps valid UTF-8 valid, is
+// idempotent (keywords and messages are folded once each and must meet),
+// and language detection answers one of the known codes.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"", "ＲＥＦＵＮＤ!!", "退貨😡 refund", "ВОЗВРАТ денег", "cafe\u0301", "\xff\xfe", "a\u0300\u0301\u0302", "ﷺ", "ǅ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		once := Normalize(s)
+		if utf8.ValidString(s) && !utf8.ValidString(once) {
+			t.Fatalf("Normalize(%q) = %q is not valid UTF-8", s, once)
+		}
+		if utf8.ValidString(s) {
+			if twice := Normalize(once); twice != once {
+				t.Fatalf("Normalize is not idempotent: %q → %q → %q", s, once, twice)
+			}
+		}
+		switch lang := DetectLanguage(s); lang {
+		case "", "zh", "ru", "en":
+		default:
+			t.Fatalf("DetectLanguage(%q) = %q", s, lang)
+		}
+	})
+}
