@@ -68,7 +68,7 @@ func NormalizeMessage(botName, botUserID string, m *discordgo.Message) chat.Even
 	case len(m.Attachments) > 0:
 		ev.Kind = chat.KindMedia
 		for _, a := range m.Attachments {
-			if strings.HasPrefix(a.ContentType, "image/") {
+			if a != nil && strings.HasPrefix(a.ContentType, "image/") {
 				ev.Kind = chat.KindPhoto
 			}
 		}

@@ -139,9 +139,16 @@ func (r *Receiver) registerCommands(s *discordgo.Session, appID string) {
 // the inbox cannot take is retried until it can: the gateway has no
 // acknowledgements, so giving up would lose it.
 func (r *Receiver) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
+	// discordgo calls handlers on its reading goroutine without a recover:
+	// a decoding bug must cost one message, not the process.
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("discord: a gateway message could not be handled and is dropped", "bot", r.bot, "panic", v)
+		}
+	}()
 	m := mc.Message
-	if m == nil || m.Author == nil {
-		return
+	if m == nil || m.Author == nil || m.ID == "" {
+		return // without an id there is nothing to tell repeats apart by
 	}
 	r.mu.Lock()
 	botID, ctx := r.botUserID, r.ctx

@@ -26,6 +26,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/handoff"
 	"github.com/frontdesk-bot/frontdesk/internal/httpapi"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
+	"github.com/frontdesk-bot/frontdesk/internal/redact"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/internal/teamhook"
 	"github.com/frontdesk-bot/frontdesk/rules"
@@ -82,6 +83,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	secrets := redact.New(cfg.Secrets()...)
+	log = slog.New(secrets.Handler(log.Handler()))
 	r, err := rules.Load(cfg.Rules)
 	if err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)
@@ -155,6 +158,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Limits:            limits(cfg, opt),
 		Lease:             time.Duration(cfg.Pipeline.Lease),
 		SendTimeout:       time.Duration(cfg.Pipeline.SendTimeout),
+		Redact:            secrets.String,
 		Observer:          newPipelineMetrics(a.metrics),
 		Teams:             teams,
 		Matrix:            matrix(cfg.Handoff),

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -594,4 +595,36 @@ func positioned(path string, err error) error {
 		errs = append(errs, fmt.Errorf("%s:%d: %s", path, line, msg))
 	}
 	return errors.Join(errs...)
+}
+
+// Secrets lists the configured values that must never be written down:
+// bot tokens, webhook secrets, the admin token, the database password and
+// the token part of a Discord channel webhook URL. Public keys and
+// addresses are not secret.
+func (c *Config) Secrets() []string {
+	var out []string
+	add := func(v ...string) {
+		for _, s := range v {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	add(c.AdminToken)
+	for _, b := range c.Bots {
+		add(b.Token, strings.TrimPrefix(strings.TrimSpace(b.Token), "Bot "), b.WebhookSecret)
+	}
+	for _, t := range c.Handoff.Teams {
+		add(t.Webhook.Secret)
+		if u, err := url.Parse(t.DiscordWebhookURL); err == nil && t.DiscordWebhookURL != "" {
+			// …/api/webhooks/{id}/{token}: the token is the last element.
+			add(path.Base(u.Path))
+		}
+	}
+	if u, err := url.Parse(c.Database); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			add(pw, url.QueryEscape(pw))
+		}
+	}
+	return out
 }

@@ -251,3 +251,31 @@ func TestExpand(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretsListsWhatMustNotBeLogged(t *testing.T) {
+	yaml := `admin_token: "${ADMIN}"
+database: "postgres://fd:${PW}@db:5432/fd"
+bots:
+  - {name: shop, platform: telegram, token: "${TT}", webhook_secret: "${WS}"}
+  - {name: community, platform: discord, token: "Bot ${DT}", public_key: "` + strings.Repeat("ab", 32) + `"}
+handoff:
+  teams:
+    - {name: s, bot: shop, chat_id: "-1", webhook: {url: "https://t.example/h", secret: "${HS}"},
+       discord_webhook_url: "https://discord.com/api/webhooks/123/${DWT}"}
+`
+	vars := map[string]string{"ADMIN": "admin-token-0123456789", "PW": "p%40ss-word", "TT": "1:tg-token", "WS": "webhook-secret",
+		"DT": "discord-token", "HS": "0123456789abcdef0", "DWT": "channel-hook-token"}
+	cfg, err := Parse("f.yaml", []byte(yaml), env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(cfg.Secrets(), "\n")
+	for name, v := range vars {
+		if !strings.Contains(got, v) {
+			t.Errorf("Secrets() lacks %s (%q): %q", name, v, got)
+		}
+	}
+	if strings.Contains(got, strings.Repeat("ab", 32)) || strings.Contains(got, "https://t.example/h") {
+		t.Errorf("Secrets() lists public values: %q", got)
+	}
+}

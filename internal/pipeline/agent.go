@@ -42,12 +42,12 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 	case errors.Is(err, chat.ErrAlreadyDone):
 	case errors.Is(err, chat.ErrNotYet):
 		p.log.Debug("team chat: agent replied to a message still being recorded; trying again", "event", ie.ID)
-		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, now.Add(200*time.Millisecond), err.Error(), p.cfg.EventAttempts+30); rerr != nil {
+		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, now.Add(200*time.Millisecond), p.cfg.Redact(err.Error()), p.cfg.EventAttempts+30); rerr != nil {
 			p.log.Warn("team chat: could not reschedule event", "event", ie.ID, "err", rerr)
 		}
 	default:
 		p.log.Warn("team chat: agent event not processed", "event", ie.ID, "err", err)
-		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, now.Add(backoff(1, time.Second, time.Minute)), err.Error(), p.cfg.EventAttempts); rerr != nil {
+		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, now.Add(backoff(1, time.Second, time.Minute)), p.cfg.Redact(err.Error()), p.cfg.EventAttempts); rerr != nil {
 			p.log.Warn("team chat: could not reschedule event", "event", ie.ID, "err", rerr)
 		}
 	}

@@ -101,7 +101,7 @@ func (p *Pipeline) handleEvent(ie chat.InboxEvent) {
 	default:
 		p.log.Warn("pipeline: event not processed", "event", ie.ID, "err", err)
 		next := now.Add(backoff(1, time.Second, time.Minute))
-		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, next, err.Error(), p.cfg.EventAttempts); rerr != nil {
+		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, next, p.cfg.Redact(err.Error()), p.cfg.EventAttempts); rerr != nil {
 			p.log.Warn("pipeline: could not reschedule event; its lease will expire", "event", ie.ID, "err", rerr)
 		}
 	}

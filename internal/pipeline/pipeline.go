@@ -70,12 +70,15 @@ type Config struct {
 	EventAttempts    int           // tries before an event is set aside as failed
 	Lease            time.Duration // how long a claim holds before another worker may take over
 	SendTimeout      time.Duration // deadline of one platform call
-	PollInterval     time.Duration // how often to look for work nobody announced
-	Guard            guard.Config
-	Limits           map[chat.Platform]Limits // nil means DefaultLimits
-	Observer         Observer                 // nil means none
-	Teams            []Team                   // agents' team chats; the first is the default
-	Matrix           handoff.Matrix           // first-response targets per priority
+	// Redact masks secrets in a failure's text before it is stored or
+	// logged: platform client errors may repeat a URL holding the token.
+	Redact       func(string) string
+	PollInterval time.Duration // how often to look for work nobody announced
+	Guard        guard.Config
+	Limits       map[chat.Platform]Limits // nil means DefaultLimits
+	Observer     Observer                 // nil means none
+	Teams        []Team                   // agents' team chats; the first is the default
+	Matrix       handoff.Matrix           // first-response targets per priority
 	// HandoffIdle resolves a claimed handoff nobody has written in for
 	// this long (default 24h).
 	HandoffIdle time.Duration
@@ -95,6 +98,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ConversationIdle <= 0 {
 		c.ConversationIdle = 24 * time.Hour
+	}
+	if c.Redact == nil {
+		c.Redact = func(s string) string { return s }
 	}
 	if c.SendAttempts <= 0 {
 		c.SendAttempts = 10

@@ -197,6 +197,7 @@ func (p *Pipeline) recordSent(m chat.Outgoing, platformID string) {
 }
 
 func (p *Pipeline) retry(m chat.Outgoing, after time.Duration, cause string) {
+	cause = p.cfg.Redact(cause)
 	p.log.Info("sender: message will be retried", "outbox", m.ID, "attempt", m.Attempts, "in", after, "cause", cause)
 	if err := p.store.RetryOutgoing(context.Background(), m.ID, p.now().Add(after), cause); err != nil {
 		p.log.Warn("sender: could not reschedule; its lease will expire", "outbox", m.ID, "err", err)
@@ -204,6 +205,7 @@ func (p *Pipeline) retry(m chat.Outgoing, after time.Duration, cause string) {
 }
 
 func (p *Pipeline) fail(m chat.Outgoing, cause string, blocked bool) {
+	cause = p.cfg.Redact(cause)
 	p.log.Warn("sender: message given up", "outbox", m.ID, "cause", cause, "customer_blocked", blocked)
 	if err := p.store.FailOutgoing(context.Background(), m.ID, cause, blocked); err != nil {
 		p.log.Warn("sender: could not record failure; its lease will expire", "outbox", m.ID, "err", err)

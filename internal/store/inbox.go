@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -31,7 +33,7 @@ const maxBatch = 128
 // Concurrent calls are committed together by one writer goroutine (group
 // commit), which is what makes durable ingest fast on SQLite.
 func (s *Store) Accept(ctx context.Context, ev chat.Event) error {
-	req := acceptReq{ctx: ctx, ev: ev, done: make(chan error, 1)}
+	req := acceptReq{ctx: ctx, ev: storable(ev), done: make(chan error, 1)}
 	select {
 	case s.accepts <- req:
 	case <-ctx.Done():
@@ -242,4 +244,19 @@ func (s *Store) ReleaseClaims(ctx context.Context, owner string) error {
 		return err
 	})
 	return unavailable("release claims", err)
+}
+
+// storable makes an event's strings safe for both databases: PostgreSQL's
+// text refuses NUL characters and invalid UTF-8, which a hostile payload
+// can carry, and one such event would fail its whole group commit again
+// and again. NULs are dropped and bad bytes replaced; the raw payload
+// keeps the original.
+func storable(ev chat.Event) chat.Event {
+	for _, f := range []*string{&ev.ExternalID, &ev.ChatID, &ev.ThreadID, &ev.MessageID, &ev.ReplyTo, &ev.CallbackID,
+		&ev.Text, &ev.AlbumID, &ev.Customer.ID, &ev.Customer.Name, &ev.Customer.Username, &ev.Customer.Language} {
+		if strings.IndexByte(*f, 0) >= 0 || !utf8.ValidString(*f) {
+			*f = strings.ToValidUTF8(strings.ReplaceAll(*f, "\x00", ""), "\uFFFD")
+		}
+	}
+	return ev
 }

@@ -505,3 +505,31 @@ func TestUrgentFirstWithoutStarvation(t *testing.T) {
 		}
 	})
 }
+
+// TestAcceptStoresHostileStrings: NUL characters and invalid UTF-8 in ids,
+// names and text (PostgreSQL's text type refuses both) are cleaned, the
+// event is stored and decided, and the other events committed with it
+// are not lost.
+func TestAcceptStoresHostileStrings(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ev := event("1\x00", "10\x00", "hi\x00 \xff there")
+		ev.Customer.Name = "A\x00nn\xfe"
+		mustAccept(t, s, ev, event("2", "20", "fine"))
+		seen := map[string]string{}
+		for range 2 {
+			ie := claimOne(t, s, t0)
+			seen[ie.ChatID] = ie.Text
+			if err := s.ProcessEvent(ctx, ie, t0, time.Hour, reply("r", "x")); err != nil {
+				t.Fatalf("processing %q: %v", ie.Text, err)
+			}
+		}
+		if seen["10"] != "hi \uFFFD there" || seen["20"] != "fine" {
+			t.Fatalf("stored %q", seen)
+		}
+		mustAccept(t, s, ev) // the platform's retry is still recognized
+		if n := countRows(t, s, "inbox"); n != 2 {
+			t.Fatalf("%d inbox rows, want 2", n)
+		}
+	})
+}
