@@ -324,3 +324,31 @@ func (p *cutProxy) cut() {
 func (p *cutProxy) restore() {
 	p.listen(p.addr)
 }
+
+// TestSlowClientIsCutOff: a client that trickles its headers (slowloris)
+// is disconnected by the read-header timeout, and serves nobody's request
+// meanwhile: others are answered at once.
+func TestSlowClientIsCutOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits out the 5 s header timeout")
+	}
+	h := newHarness(t)
+	conn, err := net.Dial("tcp", h.app.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	began := time.Now()
+	if _, err := conn.Write([]byte("POST /webhooks/telegram/shop HTTP/1.1\r\nHost: x\r\nX-Slow: ")); err != nil {
+		t.Fatal(err)
+	}
+	if code := h.get("/healthz"); code != http.StatusOK {
+		t.Fatalf("another client got %d while the slow one hangs", code)
+	}
+	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	_, err = io.ReadAll(conn) // returns when the server closes the connection
+	took := time.Since(began)
+	if err != nil || took < 4*time.Second || took > 8*time.Second {
+		t.Fatalf("the slow client was cut off after %v (%v), want about 5s", took, err)
+	}
+}
