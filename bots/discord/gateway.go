@@ -10,6 +10,8 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
 // ErrGatewayRefused means Discord closed the gateway for a reason that
@@ -138,6 +140,16 @@ func (r *Receiver) registerCommands(s *discordgo.Session, appID string) {
 // channel's messages are stored in the order Discord sent them. A message
 // the inbox cannot take is retried until it can: the gateway has no
 // acknowledgements, so giving up would lose it.
+// gatewayEvent turns a gateway message into an event, or reports that it
+// is not one: a message without an author or id (nothing to tell repeats
+// apart by), or the bot's own.
+func gatewayEvent(bot, botUserID string, m *discordgo.Message) (chat.Event, bool) {
+	if m == nil || m.Author == nil || m.ID == "" || m.Author.ID == botUserID {
+		return chat.Event{}, false
+	}
+	return NormalizeMessage(bot, botUserID, m), true
+}
+
 func (r *Receiver) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) {
 	// discordgo calls handlers on its reading goroutine without a recover:
 	// a decoding bug must cost one message, not the process.
@@ -147,16 +159,13 @@ func (r *Receiver) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) 
 		}
 	}()
 	m := mc.Message
-	if m == nil || m.Author == nil || m.ID == "" {
-		return // without an id there is nothing to tell repeats apart by
-	}
 	r.mu.Lock()
 	botID, ctx := r.botUserID, r.ctx
 	r.mu.Unlock()
-	if m.Author.ID == botID {
-		return // our own messages
+	ev, ok := gatewayEvent(r.bot, botID, m)
+	if !ok {
+		return
 	}
-	ev := NormalizeMessage(r.bot, botID, m)
 	if m.GuildID != "" {
 		channel, thread := r.channelOf(s, m.ChannelID)
 		mode := r.listen[channel]
