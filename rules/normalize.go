@@ -26,8 +26,12 @@ func Normalize(s string) string {
 			pendingSpace = false
 			b.WriteRune(unicode.ToLower(r))
 		case unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
-			// Combining marks belong to the letter before them.
-			b.WriteRune(r)
+			// Combining marks belong to the letter before them; after a
+			// separator they go with it, or they would join the letter
+			// before the separator and fold differently a second time.
+			if !pendingSpace && b.Len() > 0 {
+				b.WriteRune(r)
+			}
 		default:
 			pendingSpace = true
 		}
