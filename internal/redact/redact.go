@@ -103,16 +103,22 @@ func (h *handler) attr(a slog.Attr) slog.Attr {
 		}
 		return slog.Group(a.Key, clean...)
 	case slog.KindAny:
-		// Errors, Stringers, structs: what the handler would print, masked.
 		switch x := v.Any().(type) {
 		case error:
 			return slog.String(a.Key, h.s.String(x.Error()))
-		case fmt.Stringer:
-			return slog.String(a.Key, h.s.String(x.String()))
-		case []byte:
-			return slog.String(a.Key, h.s.String(string(x)))
+		case []string:
+			clean := make([]string, len(x))
+			for i, e := range x {
+				clean[i] = h.s.String(e)
+			}
+			return slog.Any(a.Key, clean)
 		default:
-			return slog.String(a.Key, h.s.String(fmt.Sprintf("%+v", x)))
+			// Structs, maps, Stringers: kept as they are (the handler may
+			// print them structured) unless their text holds a secret.
+			text := fmt.Sprintf("%+v", x)
+			if masked := h.s.String(text); masked != text {
+				return slog.String(a.Key, masked)
+			}
 		}
 	}
 	return slog.Attr{Key: a.Key, Value: v}

@@ -62,13 +62,15 @@ func TestHandler(t *testing.T) {
 		"struct", struct{ Token string }{token},
 		"bytes", []byte(token),
 		slog.Group("nested", "deep", token),
+		"list", []string{"ok", token},
+		"plain", []string{"a", "b"},
 		"count", 3,
 	)
 	out := buf.String()
 	if strings.Contains(out, token) || strings.Contains(out, "AAHdqTcvCH1v") {
 		t.Fatalf("the token leaked: %s", out)
 	}
-	for _, want := range []string{`"count":3`, `"msg":"message with ` + Mask + `"`, `/bot` + Mask + `/getMe`, `"deep":"` + Mask + `"`} {
+	for _, want := range []string{`"count":3`, `"plain":["a","b"]`, `"list":["ok","` + Mask + `"]`, `"msg":"message with ` + Mask + `"`, `/bot` + Mask + `/getMe`, `"deep":"` + Mask + `"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %s: %s", want, out)
 		}
