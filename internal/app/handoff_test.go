@@ -175,6 +175,19 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 			t.Fatal("an internal note reached the customer")
 		}
 	}
+	// The handoff's life in the metrics: one opened, taken within its SLA
+	// by the first claim (not again by the second claim or the reply),
+	// resolved once.
+	h.waitMetrics(
+		`frontdesk_messages_in_total{bot="shop",kind="text",platform="telegram"} 3`,
+		`frontdesk_handoffs_total{priority="high",step="opened",team="support"} 1`,
+		`frontdesk_handoffs_total{priority="high",step="taken",team="support"} 1`,
+		`frontdesk_handoffs_total{priority="high",step="closed",team="support"} 1`,
+		`frontdesk_handoff_sla_total{priority="high",result="met"} 1`,
+		`frontdesk_handoff_first_response_seconds_count{priority="high"} 1`,
+		`frontdesk_handoff_resolution_seconds_count{priority="high"} 1`,
+		`frontdesk_rule_actions_total{action="reply",rule="shipping"} 1`,
+	)
 }
 
 func TestOutOfHoursHandoffSaysWhenAPersonAnswers(t *testing.T) {

@@ -7,23 +7,42 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 )
 
 // pipelineMetrics counts what the pipeline decides and sends. Labels are
-// bounded: outcomes, suppression reasons and send results are fixed sets.
+// bounded: platforms, bots, teams and rules come from the configuration,
+// outcomes, kinds, reasons and results are fixed sets; never a customer.
 type pipelineMetrics struct {
-	decisions    *prometheus.CounterVec
-	suppressions *prometheus.CounterVec
-	sends        *prometheus.CounterVec
+	messagesIn    *prometheus.CounterVec
+	decisions     *prometheus.CounterVec
+	ruleActions   *prometheus.CounterVec
+	suppressions  *prometheus.CounterVec
+	sends         *prometheus.CounterVec
+	handoffs      *prometheus.CounterVec
+	sla           *prometheus.CounterVec
+	firstResponse *prometheus.HistogramVec
+	resolution    *prometheus.HistogramVec
 }
+
+// handoffBuckets span a fast claim (10 s) to a weekend (3 days).
+var handoffBuckets = []float64{10, 30, 60, 120, 300, 600, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 72 * 3600}
 
 func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 	m := &pipelineMetrics{
+		messagesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_messages_in_total",
+			Help: "Customer events decided, by platform, bot and kind (text, photo, command, …).",
+		}, []string{"platform", "bot", "kind"}),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdesk_decisions_total",
 			Help: "Customer events decided, by outcome.",
 		}, []string{"outcome"}),
+		ruleActions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_rule_actions_total",
+			Help: "Messages the rules planned, by rule and action (sent or suppressed by the guard).",
+		}, []string{"rule", "action"}),
 		suppressions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdesk_guard_suppressions_total",
 			Help: "Planned messages the frequency guard stopped, by reason.",
@@ -32,24 +51,66 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 			Name: "frontdesk_sends_total",
 			Help: "Send attempts to the platforms, by platform and result.",
 		}, []string{"platform", "result"}),
+		handoffs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_handoffs_total",
+			Help: "Handoff steps: opened, taken (first claimed or answered by a person), closed; by priority and team.",
+		}, []string{"step", "priority", "team"}),
+		sla: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_handoff_sla_total",
+			Help: "Handoffs taken by a person, by priority and whether within their SLA (met or breached).",
+		}, []string{"priority", "result"}),
+		firstResponse: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "frontdesk_handoff_first_response_seconds",
+			Help:    "From a handoff's opening to a person first claiming or answering it, by priority.",
+			Buckets: handoffBuckets,
+		}, []string{"priority"}),
+		resolution: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "frontdesk_handoff_resolution_seconds",
+			Help:    "From a handoff's opening to an agent resolving it or giving it back to the bot, by priority.",
+			Buckets: handoffBuckets,
+		}, []string{"priority"}),
 	}
 	for _, r := range []string{chat.ReasonDuplicateContent, chat.ReasonRuleCooldown, chat.ReasonAckAlreadySent, chat.ReasonPerMessageCap,
 		chat.ReasonPerHourCap, chat.ReasonWindowClosed, chat.ReasonHumanOwnsConversation, chat.ReasonCustomerBlocked, chat.ReasonFromBot} {
 		m.suppressions.WithLabelValues(r)
 	}
-	reg.MustRegister(m.decisions, m.suppressions, m.sends)
+	reg.MustRegister(m.messagesIn, m.decisions, m.ruleActions, m.suppressions, m.sends, m.handoffs, m.sla, m.firstResponse, m.resolution)
 	return m
 }
 
-func (m *pipelineMetrics) Decided(outcome chat.Outcome, suppressed []chat.Suppression) {
-	m.decisions.WithLabelValues(string(outcome)).Inc()
-	for _, s := range suppressed {
+func (m *pipelineMetrics) Decided(ev chat.Event, plan chat.Plan) {
+	m.messagesIn.WithLabelValues(string(ev.Platform), ev.Bot, string(ev.Kind)).Inc()
+	m.decisions.WithLabelValues(string(plan.Outcome)).Inc()
+	for _, s := range plan.Sends {
+		if s.Action.Rule != "" {
+			m.ruleActions.WithLabelValues(s.Action.Rule, string(s.Action.Type)).Inc()
+		}
+	}
+	for _, s := range plan.Suppressed {
 		m.suppressions.WithLabelValues(s.Reason).Inc()
+		if s.Rule != "" {
+			m.ruleActions.WithLabelValues(s.Rule, "suppressed").Inc()
+		}
 	}
 }
 
 func (m *pipelineMetrics) Sent(p chat.Platform, result string) {
 	m.sends.WithLabelValues(string(p), result).Inc()
+}
+
+func (m *pipelineMetrics) HandoffChanged(c pipeline.HandoffChange) {
+	m.handoffs.WithLabelValues(c.Step, c.Priority, c.Team).Inc()
+	switch c.Step {
+	case pipeline.HandoffTaken:
+		result := "breached"
+		if c.WithinSLA {
+			result = "met"
+		}
+		m.sla.WithLabelValues(c.Priority, result).Inc()
+		m.firstResponse.WithLabelValues(c.Priority).Observe(c.Since.Seconds())
+	case pipeline.HandoffClosed:
+		m.resolution.WithLabelValues(c.Priority).Observe(c.Since.Seconds())
+	}
 }
 
 // outboxCollector reads the outbox's depth when Prometheus scrapes, so the

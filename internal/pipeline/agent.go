@@ -29,9 +29,15 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			return p.incidentPlan(ev, agent, open, handoffs, now)
 		})
 	} else {
+		var before chat.OpenHandoff
+		var plan chat.AgentPlan
 		found, err = p.store.ProcessAgentEvent(p.workCtx, ie, id, now, func(st chat.AgentState) (chat.AgentPlan, error) {
-			return p.agentPlan(st, cmd, agent, text, ev, now), nil
+			before, plan = st.Handoff, p.agentPlan(st, cmd, agent, text, ev, now)
+			return plan, nil
 		})
+		if err == nil && found {
+			p.observeAgent(before, plan.Command, now)
+		}
 	}
 	switch {
 	case err == nil:
@@ -51,6 +57,24 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			p.log.Warn("team chat: could not reschedule event", "event", ie.ID, "err", rerr)
 		}
 	}
+}
+
+// observeAgent reports what an agent's command, now recorded, did to the
+// handoff: the first claim or answer is its first response, resolving or
+// giving it back closes it.
+func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, now time.Time) {
+	change := HandoffChange{Priority: h.Priority, Team: h.Team, Since: now.Sub(h.CreatedAt)}
+	switch {
+	case h.State == "waiting" && (done == chat.AgentClaim || done == chat.AgentRelay):
+		change.Step, change.WithinSLA = HandoffTaken, !now.After(h.DueAt)
+	case h.State != "" && done == chat.AgentResolve:
+		change.Step, change.Reason = HandoffClosed, "resolved"
+	case h.State != "" && done == chat.AgentBot:
+		change.Step, change.Reason = HandoffClosed, "returned_to_bot"
+	default:
+		return
+	}
+	p.cfg.Observer.HandoffChanged(change)
 }
 
 // finishRecorded marks an event done with nothing to do (chatter in a team

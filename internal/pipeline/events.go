@@ -87,14 +87,19 @@ func (p *Pipeline) safePlan(ev chat.Event, st chat.State, now time.Time) (plan c
 func (p *Pipeline) handleEvent(ie chat.InboxEvent) {
 	now := p.now()
 	var plan chat.Plan
+	var alreadyHandedOff bool
 	err := p.store.ProcessEvent(p.workCtx, ie, now, p.cfg.ConversationIdle, func(st chat.State) (chat.Plan, error) {
 		var err error
+		alreadyHandedOff = st.Conversation.Handoff != nil
 		plan, err = p.safePlan(ie.Event, st, now)
 		return plan, err
 	})
 	switch {
 	case err == nil:
-		p.cfg.Observer.Decided(plan.Outcome, plan.Suppressed)
+		p.cfg.Observer.Decided(ie.Event, plan)
+		if plan.Handoff != nil && !alreadyHandedOff {
+			p.cfg.Observer.HandoffChanged(HandoffChange{Step: HandoffOpened, Priority: plan.Handoff.Priority, Team: plan.Handoff.Team})
+		}
 		p.wakeSender()
 	case errors.Is(err, chat.ErrAlreadyDone):
 		// Another worker finished it after our lease expired; nothing to do.

@@ -52,14 +52,40 @@ type Sender interface {
 // Observer is told what the pipeline decides and sends, for metrics. Its
 // methods must be cheap and safe for concurrent use.
 type Observer interface {
-	Decided(outcome chat.Outcome, suppressed []chat.Suppression)
+	// Decided is told of every customer event decided, with its plan.
+	Decided(ev chat.Event, plan chat.Plan)
 	Sent(platform chat.Platform, result string) // "sent", "retry", "rate_limited", "failed", "blocked", "window_closed"
+	// HandoffChanged is told when a handoff opens, a person first takes it
+	// (claims or answers it) and an agent closes it.
+	HandoffChanged(c HandoffChange)
 }
+
+// HandoffChange is one step in a handoff's life, for metrics.
+type HandoffChange struct {
+	Step     string // HandoffOpened, HandoffTaken or HandoffClosed
+	Priority string
+	Team     string
+	// Since is, when taken, the first-response time; when closed, the
+	// resolution time (both from the handoff's opening).
+	Since time.Duration
+	// WithinSLA says a handoff was taken by its due time.
+	WithinSLA bool
+	// Reason is how it closed: resolved or returned_to_bot.
+	Reason string
+}
+
+// Handoff steps.
+const (
+	HandoffOpened = "opened"
+	HandoffTaken  = "taken"
+	HandoffClosed = "closed"
+)
 
 type nopObserver struct{}
 
-func (nopObserver) Decided(chat.Outcome, []chat.Suppression) {}
-func (nopObserver) Sent(chat.Platform, string)               {}
+func (nopObserver) Decided(chat.Event, chat.Plan) {}
+func (nopObserver) Sent(chat.Platform, string)    {}
+func (nopObserver) HandoffChanged(HandoffChange)  {}
 
 // Config tunes the pipeline.
 type Config struct {

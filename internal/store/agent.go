@@ -82,6 +82,9 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 			Team           string `db:"team"`
 			State          string `db:"state"`
 			ClaimedBy      string `db:"claimed_by"`
+			Priority       string `db:"priority"`
+			CreatedAt      int64  `db:"created_at"`
+			DueAt          int64  `db:"due_at"`
 			Platform       string `db:"platform"`
 			Bot            string `db:"bot"`
 			ChatID         string `db:"chat_id"`
@@ -89,7 +92,7 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 			CustomerID     *int64 `db:"customer_id"`
 			Key            string `db:"conversation_key"`
 		}
-		err := s.get(ctx, tx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by,
+		err := s.get(ctx, tx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.priority, h.created_at, h.due_at,
 				c.platform, c.bot, c.chat_id, c.last_customer_at, c.customer_id, c.conversation_key
 			FROM handoffs h JOIN conversations c ON c.id = h.conversation_id WHERE h.id = ?`, handoffID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -103,7 +106,8 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 		}
 		found = true
 		st := chat.AgentState{
-			Handoff:  chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy},
+			Handoff: chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy,
+				Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt)},
 			Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
 			ConversationKey: h.Key,
 		}
