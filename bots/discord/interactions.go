@@ -143,7 +143,7 @@ func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(h.key) != ed25519.PublicKeySize {
 		// ed25519.Verify would panic; refuse everything until configured.
-		h.log.Error("discord interactions: no valid public key configured", "bot", h.bot)
+		h.log.ErrorContext(r.Context(), "discord interactions: no valid public key configured", "bot", h.bot)
 		http.Error(w, "not configured", http.StatusInternalServerError)
 		return
 	}
@@ -172,12 +172,12 @@ func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case interactionApplicationCommand, interactionMessageComponent:
 		ev, err := h.event(&in, body)
 		if err != nil {
-			h.log.Debug("discord interactions: unusable interaction", "bot", h.bot, "reason", err.Error())
+			h.log.DebugContext(r.Context(), "discord interactions: unusable interaction", "bot", h.bot, "reason", err.Error())
 			http.Error(w, "not a usable Discord interaction", http.StatusBadRequest)
 			return
 		}
 		if err := h.inbox.Accept(r.Context(), ev); err != nil {
-			h.log.Warn("discord interactions: interaction not stored", "bot", h.bot, "interaction_id", in.ID, "err", err)
+			h.log.WarnContext(r.Context(), "discord interactions: interaction not stored", "bot", h.bot, "interaction_id", in.ID, "err", err)
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 			return
 		}

@@ -67,7 +67,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.inbox.Accept(r.Context(), ev); err != nil {
 		// Telegram retries anything but 2xx; 503 says "later", and the
 		// inbox's uniqueness makes the retry harmless.
-		h.log.Warn("telegram webhook: update not stored", "bot", h.bot, "update_id", ev.ExternalID, "err", err)
+		h.log.WarnContext(r.Context(), "telegram webhook: update not stored", "bot", h.bot, "update_id", ev.ExternalID, "err", err)
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return

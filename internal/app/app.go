@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		log = slog.Default()
 	}
 	secrets := redact.New(cfg.Secrets()...)
-	log = slog.New(secrets.Handler(log.Handler()))
+	log = slog.New(httpapi.WithRequestIDs(secrets.Handler(log.Handler())))
 	r, err := rules.Load(cfg.Rules)
 	if err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)
@@ -193,6 +193,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			return st.OpenHandoffs(ctx, limit)
 		},
 		TrustedProxies: cfg.TrustedProxies,
+		ObserveWebhook: a.webhookMetrics(),
 		Log:            log,
 	})
 	if err != nil {

@@ -187,6 +187,7 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 		`frontdesk_handoff_first_response_seconds_count{priority="high"} 1`,
 		`frontdesk_handoff_resolution_seconds_count{priority="high"} 1`,
 		`frontdesk_rule_actions_total{action="reply",rule="shipping"} 1`,
+		`frontdesk_webhook_duration_seconds_count{bot="shop",code="200",platform="telegram"} 9`,
 	)
 }
 

@@ -55,7 +55,10 @@ type Options struct {
 	// AuthFailures limits failed webhook authentications per client
 	// address; nil uses DefaultAuthFailures.
 	AuthFailures *AuthFailureLimit
-	Log          *slog.Logger
+	// ObserveWebhook, if set, is told every webhook request to a
+	// configured bot: its status and how long it took, for metrics.
+	ObserveWebhook func(platform, bot string, status int, took time.Duration)
+	Log            *slog.Logger
 }
 
 func init() {
@@ -73,15 +76,20 @@ func New(o Options) (http.Handler, error) {
 		limit = &DefaultAuthFailures
 	}
 	failures := newFailureLimiter(*limit, time.Now)
-	r.Use(gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
-		o.Log.Error("http: handler panicked", "path", c.FullPath(), "panic", err)
+	r.Use(requestIDs(), gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
+		o.Log.ErrorContext(c.Request.Context(), "http: handler panicked", "path", c.FullPath(), "panic", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}))
 	r.POST("/webhooks/:platform/:bot", func(c *gin.Context) {
-		h, ok := o.Webhooks[c.Param("platform")+"/"+c.Param("bot")]
+		platform, bot := c.Param("platform"), c.Param("bot")
+		h, ok := o.Webhooks[platform+"/"+bot]
 		if !ok {
 			c.String(http.StatusNotFound, "no such bot\n")
 			return
+		}
+		if o.ObserveWebhook != nil {
+			began := time.Now()
+			defer func() { o.ObserveWebhook(platform, bot, c.Writer.Status(), time.Since(began)) }()
 		}
 		ip := c.ClientIP()
 		if wait := failures.blocked(ip); wait > 0 {
@@ -92,7 +100,7 @@ func New(o Options) (http.Handler, error) {
 		h.ServeHTTP(c.Writer, c.Request)
 		if s := c.Writer.Status(); s == http.StatusUnauthorized || s == http.StatusForbidden {
 			if failures.failed(ip) {
-				o.Log.Warn("http: webhook authentication keeps failing; refusing this address for a while",
+				o.Log.WarnContext(c.Request.Context(), "http: webhook authentication keeps failing; refusing this address for a while",
 					"remote", ip, "path", c.Request.URL.Path)
 			}
 		}
@@ -215,7 +223,7 @@ func limitParam(c *gin.Context) (int, bool) {
 // unavailable answers a failed read of the database: the operator may try
 // again; the cause goes to the log, not to the client.
 func unavailable(c *gin.Context, log *slog.Logger, what string, err error) {
-	log.Error("admin: "+what+" failed", "err", err)
+	log.ErrorContext(c.Request.Context(), "admin: "+what+" failed", "err", err)
 	c.JSON(http.StatusServiceUnavailable, gin.H{"status": "error", "errors": []string{what + ": database unavailable, try again"}})
 }
 
@@ -228,7 +236,7 @@ func bearer(token string, log *slog.Logger) gin.HandlerFunc {
 		scheme, got, _ := strings.Cut(c.GetHeader("Authorization"), " ")
 		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
 		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-			log.Warn("admin: request without a valid bearer token", "path", c.Request.URL.Path, "remote", c.Request.RemoteAddr)
+			log.WarnContext(c.Request.Context(), "admin: request without a valid bearer token", "path", c.Request.URL.Path, "remote", c.Request.RemoteAddr)
 			c.Header("WWW-Authenticate", "Bearer")
 			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"status": "error", "errors": []string{"missing or wrong bearer token"}})
 			return

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -363,5 +364,65 @@ func TestFailureLimiterForgetsWithoutBound(t *testing.T) {
 	f.failed("late")
 	if f.blocked("late") == 0 {
 		t.Fatal("an address past its allowance is not blocked")
+	}
+}
+
+// TestRequestIDs: every answer carries an X-Request-Id, a sane one from
+// the client is kept, and log lines written with the request's context
+// carry it; webhook timings are reported with their status.
+func TestRequestIDs(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(WithRequestIDs(slog.NewJSONHandler(&logs, nil)))
+	type observed struct {
+		platform, bot string
+		status        int
+	}
+	var seen []observed
+	hook := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.WarnContext(r.Context(), "inside the handler")
+		w.WriteHeader(http.StatusAccepted)
+	})
+	h := mustNew(t, Options{
+		Webhooks: map[string]http.Handler{"telegram/shop": hook},
+		DB:       pinger{},
+		ObserveWebhook: func(platform, bot string, status int, took time.Duration) {
+			seen = append(seen, observed{platform, bot, status})
+		},
+		Log: log,
+	})
+	tests := []struct {
+		name, sent string
+		keep       bool
+	}{
+		{"a proxy's id is kept", "req-7f3a.1:2", true},
+		{"none is made up", "", false},
+		{"a hostile one is replaced", "x\n{\"level\":\"ERROR\"}", false},
+		{"an overlong one is replaced", strings.Repeat("a", 65), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs.Reset()
+			req := httptest.NewRequest("POST", "/webhooks/telegram/shop", strings.NewReader("{}"))
+			if tt.sent != "" {
+				req.Header.Set("X-Request-Id", tt.sent)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			got := rec.Header().Get("X-Request-Id")
+			if (got == tt.sent) != tt.keep || got == "" {
+				t.Fatalf("answered X-Request-Id %q for %q", got, tt.sent)
+			}
+			if !strings.Contains(logs.String(), `"request_id":"`+got+`"`) {
+				t.Errorf("the handler's log line lacks the request id %q: %s", got, logs.String())
+			}
+		})
+	}
+	if len(seen) != len(tests) || seen[0] != (observed{"telegram", "shop", http.StatusAccepted}) {
+		t.Errorf("observed %+v", seen)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/webhooks/telegram/nobody", nil))
+	if len(seen) != len(tests) {
+		t.Errorf("a request for an unknown bot was observed: its label would be the attacker's choice")
 	}
 }
