@@ -55,6 +55,11 @@ type Options struct {
 	// AuthFailures limits failed webhook authentications per client
 	// address; nil uses DefaultAuthFailures.
 	AuthFailures *AuthFailureLimit
+	// Pages are browser pages (the dashboard, the sandbox) by path prefix.
+	// They are served only with a PageToken, given as a bearer token or
+	// once as ?token=, after which a session cookie is enough.
+	Pages     map[string]http.Handler
+	PageToken string
 	// ObserveWebhook, if set, is told every webhook request to a
 	// configured bot: its status and how long it took, for metrics.
 	ObserveWebhook func(platform, bot string, status int, took time.Duration)
@@ -134,6 +139,9 @@ func New(o Options) (http.Handler, error) {
 	}
 	if o.AdminToken != "" {
 		admin(r.Group("/admin", bearer(o.AdminToken, o.Log)), o)
+	}
+	if o.PageToken != "" {
+		mountPages(r, o.Pages, o.PageToken)
 	}
 	return r, nil
 }

@@ -426,3 +426,54 @@ func TestRequestIDs(t *testing.T) {
 		t.Errorf("a request for an unknown bot was observed: its label would be the attacker's choice")
 	}
 }
+
+// TestPagesNeedTheTokenOnce: a page opens with the bearer token, or with
+// ?token= once, which sets a session cookie and redirects to an address
+// without the token; the cookie then suffices and does not open the API.
+func TestPagesNeedTheTokenOnce(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef"
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "page at "+r.URL.Path) })
+	h := mustNew(t, Options{
+		DB: pinger{}, AdminToken: token, PageToken: token,
+		Pages:    map[string]http.Handler{"/sandbox": page},
+		Handoffs: func(context.Context, int) (any, error) { return []int{}, nil },
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	do := func(path string, header map[string]string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", path, nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := do("/sandbox/", nil); rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "?token=") {
+		t.Fatalf("without the token: %d %q", rec.Code, rec.Body)
+	}
+	if rec := do("/sandbox/?token=wrong", nil); rec.Code != http.StatusUnauthorized || rec.Header().Get("Set-Cookie") != "" {
+		t.Fatalf("a wrong token: %d, cookie %q", rec.Code, rec.Header().Get("Set-Cookie"))
+	}
+	if rec := do("/sandbox/api/state", map[string]string{"Authorization": "Bearer " + token}); rec.Code != 200 || rec.Body.String() != "page at /api/state" {
+		t.Fatalf("with the bearer token: %d %q", rec.Code, rec.Body)
+	}
+	rec := do("/sandbox/?token="+token+"&x=1", nil)
+	cookie := rec.Header().Get("Set-Cookie")
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/sandbox/?x=1" ||
+		!strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") || strings.Contains(cookie, token) {
+		t.Fatalf("?token=: %d to %q, cookie %q", rec.Code, rec.Header().Get("Location"), cookie)
+	}
+	session := strings.Split(cookie, ";")[0]
+	if rec := do("/sandbox/", map[string]string{"Cookie": session}); rec.Code != 200 || rec.Body.String() != "page at /" {
+		t.Fatalf("with the cookie: %d %q", rec.Code, rec.Body)
+	}
+	if rec := do("/sandbox", map[string]string{"Cookie": session}); rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != "/sandbox/" {
+		t.Fatalf("the bare prefix: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if rec := do("/admin/handoffs", map[string]string{"Cookie": session}); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("the page cookie opened the admin API: %d", rec.Code)
+	}
+	if rec := do("/sandbox/", map[string]string{"Cookie": sessionCookie + "=forged"}); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("a forged cookie: %d", rec.Code)
+	}
+}
