@@ -29,20 +29,38 @@ type Team struct {
 	// text, through a Discord channel webhook (notifications without a
 	// bot: nobody can answer there), sender SenderKey(chat.DiscordWebhook, Name).
 	ChannelWebhook bool
+	// Customers, when set, makes this team take every handoff of
+	// customers on that platform, whatever team the rule names (the
+	// sandbox's agent pane answers the sandbox's customers), and no
+	// other handoffs.
+	Customers chat.Platform
 }
 
 // teamFor picks the team a handoff goes to: the one the rule names, else
-// the first configured.
+// the first configured that takes any customer.
 func (p *Pipeline) teamFor(name string) *Team {
 	for i := range p.cfg.Teams {
 		if p.cfg.Teams[i].Name == name {
 			return &p.cfg.Teams[i]
 		}
 	}
-	if len(p.cfg.Teams) > 0 {
-		return &p.cfg.Teams[0]
+	for i := range p.cfg.Teams {
+		if p.cfg.Teams[i].Customers == "" {
+			return &p.cfg.Teams[i]
+		}
 	}
 	return nil
+}
+
+// teamForCustomer picks the team a new handoff goes to: the one that takes
+// the customer's platform, else as teamFor.
+func (p *Pipeline) teamForCustomer(name string, platform chat.Platform) *Team {
+	for i := range p.cfg.Teams {
+		if p.cfg.Teams[i].Customers == platform {
+			return &p.cfg.Teams[i]
+		}
+	}
+	return p.teamFor(name)
 }
 
 // teamByChat is the team whose chat (or escalation chat) an event comes from.
@@ -152,10 +170,11 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	if err != nil {
 		prio = handoff.Medium
 	}
-	team := p.teamFor(h.Team)
+	team := p.teamForCustomer(h.Team, ev.Platform)
 	var hours handoff.Hours
 	if team != nil {
 		hours = team.Hours
+		h.Team = team.Name // recorded with the handoff: its later steps go there too
 	}
 	plan.HandoffDue = handoff.Due(p.cfg.Matrix, hours, prio, now)
 	if team == nil {
