@@ -35,6 +35,7 @@ commands:
                                      (frontdesk try --script conversation.yaml [--json])
   forget  erase a customer's personal data (frontdesk forget --customer telegram/shop/4242)
   outbox  list messages given up for good   (frontdesk outbox [--retry ID,ID|all] [--json])
+  report  answers, handoffs and SLA of a period (frontdesk report [--since 7d] [--format text|json|csv])
 
 Run "frontdesk <command> -h" for a command's flags.
 `
@@ -59,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return forget(args[1:], stdout, stderr)
 	case "outbox":
 		return outbox(args[1:], stdout, stderr)
+	case "report":
+		return report(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

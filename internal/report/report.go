@@ -1,0 +1,449 @@
+// Package report computes the figures of `frontdesk report` (DOMAIN.md
+// D21) for a period: what customers wrote and what became of it, which
+// rules and keyword groups answered, the questions no rule answered, and
+// how fast people answered handoffs against their SLA. It computes; format.go
+// writes the result as text, JSON or CSV, and a dashboard can render the
+// same Report.
+//
+// Definitions (the period is [since, until); a message's time is when the
+// bot decided on it, a handoff's when it opened):
+//
+//   - Customer message: an event the rules decided on, that is one whose
+//     decision's outcome is not "recorded" (edits, blocks, service
+//     messages, bots' and agents' messages are recorded, not decided).
+//   - Conversation: one with at least one customer message in the period.
+//   - Answered by the bot: outcome "answered", an FAQ reply was sent.
+//     Handed off: outcome "handed_off", the message opened (or joined) a
+//     handoff to people. Ignored: outcome "ignored", a rule said it is spam.
+//     The rest are "acknowledged" (only the catch-all acknowledgement
+//     went out), "suppressed" (rules matched but the frequency guard
+//     stopped every send) and "unanswered" (no rule matched, or only
+//     rules that tag). Shares are of all customer messages.
+//   - Top rules: per rule, the customer messages it planned an action for
+//     (sent, tagged, ignored, or suppressed by the guard). Top keyword
+//     groups: per group, the messages a rule matched through a keyword of
+//     it. Top tags: per tag, the messages rules tagged with it.
+//   - Unanswered: texts of customer messages that no FAQ rule answered —
+//     outcome "unanswered" or "acknowledged" — leaving out messages
+//     without text and those written while a person owned the conversation
+//     (they were for the agent). Texts are grouped ignoring case, repeated
+//     spaces and surrounding punctuation, with long numbers and e-mail
+//     addresses masked ("where is order [number]"): those are personal
+//     data, and masking also groups the same question about different
+//     orders. Grouping works on the store's most frequent exact texts
+//     (unansweredCandidates of them).
+//   - First response: from a handoff's opening to the first message an
+//     agent wrote to the customer (a relay). Resolution: from its opening
+//     to when it was resolved or given back to the bot (by an agent, an
+//     incident's resolution or the idle timeout).
+//   - SLA: met when the first response came at or before the handoff's
+//     due time. Missed when it came later, or when the due time passed
+//     without one (by the period's end, or before the handoff was closed
+//     without one). Undecided, and left out of the attainment, while the
+//     due time is still ahead, or when the handoff was closed before it
+//     without an agent's message (nobody had to answer). Attainment is
+//     met / decided; the bar is SLATarget.
+//   - Escalated: at least one escalation to a higher tier was made, not
+//     only the reminder to the team (handoff.Escalations).
+//   - Percentiles are nearest-rank: p90 is the smallest observed value
+//     that at least 90% of the values do not exceed.
+//   - Daily: handoffs by the day they opened, in the location of until.
+package report
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/handoff"
+	"github.com/frontdesk-bot/frontdesk/internal/store"
+)
+
+// Source is the history a report is built from; *store.Store is one.
+type Source interface {
+	ReportMessages(ctx context.Context, since, until time.Time) (store.MessageReport, error)
+	ReportUnanswered(ctx context.Context, since, until time.Time, limit int) ([]store.NameCount, error)
+	ReportHandoffs(ctx context.Context, since, until time.Time) ([]store.HandoffTimes, error)
+}
+
+var _ Source = (*store.Store)(nil)
+
+const (
+	// TopN is how long the top lists are.
+	TopN = 10
+	// SLATarget is the acceptance bar (DOMAIN.md D21): 90% of handoffs
+	// answered within their SLA.
+	SLATarget = 0.9
+	// unansweredCandidates is how many of the most frequent exact texts
+	// are read to group into the TopN unanswered questions.
+	unansweredCandidates = 50 * TopN
+)
+
+// Report is the figures of one period.
+type Report struct {
+	Since, Until time.Time
+
+	MessagesIn    int
+	Conversations int
+	AnsweredByBot int
+	HandedOff     int
+	Ignored       int
+	// Outcomes counts the customer messages by outcome: the six the
+	// pipeline writes, in outcomeOrder, then any other seen.
+	Outcomes []Count
+
+	TopRules         []Count
+	TopKeywordGroups []Count
+	TopTags          []Count
+	// Unanswered are the most frequent questions no rule answered; Name
+	// is the text, as the most frequent way of writing it, masked.
+	Unanswered []Count
+
+	// Handoffs sums up every handoff opened in the period; ByPriority per
+	// priority (the four levels always, then any other seen).
+	Handoffs   HandoffStats
+	ByPriority []HandoffStats
+	// Daily has one entry per day of the period, oldest first.
+	Daily []DayStats
+}
+
+// Count is a name and how many customer messages (or handoffs) it counts.
+type Count struct {
+	Name  string
+	Count int
+}
+
+// Percentiles summarize N durations; zero N means there were none.
+type Percentiles struct {
+	N        int
+	P50, P90 time.Duration
+}
+
+// SLA counts handoffs whose first response met its due time, of those
+// whose SLA is decided.
+type SLA struct {
+	Met, Decided int
+}
+
+// Attainment is Met / Decided; ok is false when no SLA is decided.
+func (s SLA) Attainment() (v float64, ok bool) {
+	if s.Decided == 0 {
+		return 0, false
+	}
+	return float64(s.Met) / float64(s.Decided), true
+}
+
+// HandoffStats are the figures of a set of handoffs.
+type HandoffStats struct {
+	Priority  string // empty for all handoffs
+	Opened    int
+	Replied   int // got a first response from an agent
+	Closed    int
+	Escalated int
+	SLA       SLA
+	// FirstResponse of the handoffs that got one; Resolution of the closed.
+	FirstResponse Percentiles
+	Resolution    Percentiles
+}
+
+// EscalationShare is the share of opened handoffs that were escalated.
+func (h HandoffStats) EscalationShare() float64 { return Share(h.Escalated, h.Opened) }
+
+// DayStats are the first responses of the handoffs opened on one day.
+type DayStats struct {
+	Day           time.Time // midnight, in the location of the report's Until
+	Opened        int
+	Replied       int
+	SLA           SLA
+	FirstResponse Percentiles
+}
+
+// Share is n / of, and 0 when of is 0.
+func Share(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
+// Build computes the report of [since, now) from src.
+func Build(ctx context.Context, src Source, since, now time.Time) (Report, error) {
+	if !since.Before(now) {
+		return Report{}, fmt.Errorf("report: the period starts at %s, not before its end %s", since.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	msgs, err := src.ReportMessages(ctx, since, now)
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	texts, err := src.ReportUnanswered(ctx, since, now, unansweredCandidates)
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	handoffs, err := src.ReportHandoffs(ctx, since, now)
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	r := Report{Since: since, Until: now}
+	r.addMessages(msgs)
+	r.Unanswered = groupUnanswered(texts, TopN)
+	r.addHandoffs(handoffs)
+	return r, nil
+}
+
+// outcomeOrder is the order outcomes are listed in: the bot's answers
+// first, then people's, then what got no answer.
+var outcomeOrder = []chat.Outcome{
+	chat.OutcomeAnswered, chat.OutcomeAcknowledged, chat.OutcomeHandedOff,
+	chat.OutcomeIgnored, chat.OutcomeSuppressed, chat.OutcomeUnanswered,
+}
+
+func (r *Report) addMessages(m store.MessageReport) {
+	rest := make(map[string]int, len(m.Outcomes))
+	for o, n := range m.Outcomes {
+		r.MessagesIn += n
+		rest[o] = n
+	}
+	for _, o := range outcomeOrder {
+		r.Outcomes = append(r.Outcomes, Count{Name: string(o), Count: rest[string(o)]})
+		delete(rest, string(o))
+	}
+	r.Outcomes = append(r.Outcomes, top(rest, len(rest))...)
+	r.AnsweredByBot = m.Outcomes[string(chat.OutcomeAnswered)]
+	r.HandedOff = m.Outcomes[string(chat.OutcomeHandedOff)]
+	r.Ignored = m.Outcomes[string(chat.OutcomeIgnored)]
+	r.Conversations = m.Conversations
+	r.TopRules = top(countMap(m.Rules), TopN)
+	r.TopKeywordGroups = top(countMap(m.KeywordGroups), TopN)
+	r.TopTags = top(countMap(m.Tags), TopN)
+}
+
+func countMap(in []store.NameCount) map[string]int {
+	m := make(map[string]int, len(in))
+	for _, c := range in {
+		m[c.Name] += c.Count
+	}
+	return m
+}
+
+// top lists the n largest counts, ties by name, so the order is the
+// same on every database and every run.
+func top(m map[string]int, n int) []Count {
+	out := make([]Count, 0, len(m))
+	for name, c := range m {
+		out = append(out, Count{Name: name, Count: c})
+	}
+	slices.SortFunc(out, byCountThenName)
+	return out[:min(n, len(out))]
+}
+
+func byCountThenName(a, b Count) int {
+	return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Name, b.Name))
+}
+
+var (
+	// emails and long numbers (phones, orders, cards: five or more
+	// characters of digits and separators) are masked in unanswered texts.
+	emails  = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
+	numbers = regexp.MustCompile(`\+?\d[\d\s().-]{3,}\d`)
+)
+
+// maskPersonal replaces e-mail addresses and long numbers, and puts the
+// text on one line.
+func maskPersonal(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	text = emails.ReplaceAllString(text, "[email]")
+	return numbers.ReplaceAllString(text, "[number]")
+}
+
+// groupKey is what texts asking the same question share: case, spaces
+// and punctuation around it aside.
+func groupKey(masked string) string {
+	return strings.TrimFunc(strings.ToLower(masked), func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+}
+
+// groupUnanswered groups the store's exact texts (most frequent first)
+// into questions and keeps the n most frequent. A question is shown as
+// its most frequent spelling, the first seen among equals.
+func groupUnanswered(texts []store.NameCount, n int) []Count {
+	type question struct {
+		total    int
+		spelling map[string]int
+		shown    string
+	}
+	byKey := map[string]*question{}
+	var order []*question
+	for _, t := range texts {
+		masked := maskPersonal(t.Name)
+		key := groupKey(masked)
+		if key == "" {
+			continue // punctuation only: nothing to put in an FAQ
+		}
+		q := byKey[key]
+		if q == nil {
+			q = &question{spelling: map[string]int{}, shown: masked}
+			byKey[key] = q
+			order = append(order, q)
+		}
+		q.total += t.Count
+		q.spelling[masked] += t.Count
+		if q.spelling[masked] > q.spelling[q.shown] {
+			q.shown = masked
+		}
+	}
+	out := make([]Count, 0, len(order))
+	for _, q := range order {
+		out = append(out, Count{Name: q.shown, Count: q.total})
+	}
+	slices.SortFunc(out, byCountThenName)
+	return out[:min(n, len(out))]
+}
+
+// priorityOrder lists the priorities always reported, most urgent first.
+var priorityOrder = []handoff.Priority{handoff.Critical, handoff.High, handoff.Medium, handoff.Low}
+
+// outcome is what became of one handoff by the report's end.
+type outcome struct {
+	firstResponse time.Duration
+	replied       bool
+	resolution    time.Duration
+	closed        bool
+	slaDecided    bool
+	slaMet        bool
+	escalated     bool
+}
+
+func handoffOutcome(h store.HandoffTimes, end time.Time) outcome {
+	var o outcome
+	if h.FirstReply != nil {
+		o.replied, o.firstResponse = true, h.FirstReply.Sub(h.Created)
+	}
+	if h.Closed != nil {
+		o.closed, o.resolution = true, h.Closed.Sub(h.Created)
+	}
+	switch {
+	case o.replied:
+		o.slaDecided, o.slaMet = true, !h.FirstReply.After(h.Due)
+	case o.closed:
+		// Closed without an agent's message: missed only if it was
+		// closed after its due time passed.
+		o.slaDecided = h.Closed.After(h.Due)
+	default:
+		o.slaDecided = end.After(h.Due)
+	}
+	o.escalated = escalated(h.StepsDone)
+	return o
+}
+
+// escalated reports whether the first stepsDone steps of an unclaimed
+// handoff include an escalation: they are taken in handoff.Escalations'
+// order (a reminder to the team, then one tier up at a time), whatever
+// the team's number of tiers.
+func escalated(stepsDone int) bool {
+	return slices.ContainsFunc(handoff.Escalations(time.Time{}, 0, stepsDone), func(s handoff.Step) bool {
+		return s.Kind == handoff.KindEscalation
+	})
+}
+
+// tally accumulates handoffs into HandoffStats or DayStats.
+type tally struct {
+	opened, replied, closed, escalated int
+	sla                                SLA
+	firstResponses, resolutions        []time.Duration
+}
+
+func (t *tally) add(o outcome) {
+	t.opened++
+	if o.replied {
+		t.replied++
+		t.firstResponses = append(t.firstResponses, o.firstResponse)
+	}
+	if o.closed {
+		t.closed++
+		t.resolutions = append(t.resolutions, o.resolution)
+	}
+	if o.escalated {
+		t.escalated++
+	}
+	if o.slaDecided {
+		t.sla.Decided++
+		if o.slaMet {
+			t.sla.Met++
+		}
+	}
+}
+
+func (t *tally) stats(priority string) HandoffStats {
+	return HandoffStats{Priority: priority, Opened: t.opened, Replied: t.replied, Closed: t.closed, Escalated: t.escalated,
+		SLA: t.sla, FirstResponse: percentiles(t.firstResponses), Resolution: percentiles(t.resolutions)}
+}
+
+func (r *Report) addHandoffs(hs []store.HandoffTimes) {
+	loc := r.Until.Location()
+	var all tally
+	byPriority := map[string]*tally{}
+	for _, p := range priorityOrder {
+		byPriority[string(p)] = &tally{}
+	}
+	days := map[string]*tally{} // by date
+	for _, h := range hs {
+		o := handoffOutcome(h, r.Until)
+		all.add(o)
+		p := byPriority[h.Priority]
+		if p == nil {
+			p = &tally{}
+			byPriority[h.Priority] = p
+		}
+		p.add(o)
+		d := h.Created.In(loc).Format(time.DateOnly)
+		if days[d] == nil {
+			days[d] = &tally{}
+		}
+		days[d].add(o)
+	}
+	r.Handoffs = all.stats("")
+	for _, p := range priorityOrder {
+		r.ByPriority = append(r.ByPriority, byPriority[string(p)].stats(string(p)))
+		delete(byPriority, string(p))
+	}
+	for _, p := range slices.Sorted(maps.Keys(byPriority)) {
+		r.ByPriority = append(r.ByPriority, byPriority[p].stats(p))
+	}
+	// Every day of the period, empty ones too, so a chart has no gaps.
+	last := midnight(r.Until.Add(-time.Nanosecond).In(loc))
+	for d := midnight(r.Since.In(loc)); !d.After(last); d = midnight(d.AddDate(0, 0, 1)) {
+		t := days[d.Format(time.DateOnly)]
+		if t == nil {
+			t = &tally{}
+		}
+		s := t.stats("")
+		r.Daily = append(r.Daily, DayStats{Day: d, Opened: s.Opened, Replied: s.Replied, SLA: s.SLA, FirstResponse: s.FirstResponse})
+	}
+}
+
+func midnight(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+// percentiles takes the nearest-rank p50 and p90 of ds, which it sorts.
+func percentiles(ds []time.Duration) Percentiles {
+	if len(ds) == 0 {
+		return Percentiles{}
+	}
+	slices.Sort(ds)
+	return Percentiles{N: len(ds), P50: nearestRank(ds, 50), P90: nearestRank(ds, 90)}
+}
+
+// nearestRank is the value at rank ⌈pct/100 × n⌉ of sorted ds, in integer
+// arithmetic: 0.9 × 20 is not 18 in floating point.
+func nearestRank(ds []time.Duration, pct int) time.Duration {
+	rank := (pct*len(ds) + 99) / 100
+	return ds[max(rank, 1)-1]
+}
