@@ -54,15 +54,15 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 		}, []string{"platform", "result"}),
 		handoffs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdesk_handoffs_total",
-			Help: "Handoff steps: opened, taken (first claimed or answered by a person), closed; by priority and team.",
+			Help: "Handoff steps: opened, answered (an agent's first message to the customer), closed; by priority and team.",
 		}, []string{"step", "priority", "team"}),
 		sla: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdesk_handoff_sla_total",
-			Help: "Handoffs taken by a person, by priority and whether within their SLA (met or breached).",
+			Help: "Handoffs answered by an agent, by priority and whether within their SLA (met or breached).",
 		}, []string{"priority", "result"}),
 		firstResponse: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "frontdesk_handoff_first_response_seconds",
-			Help:    "From a handoff's opening to a person first claiming or answering it, by priority.",
+			Help:    "From a handoff's opening to an agent's first message to the customer, by priority.",
 			Buckets: handoffBuckets,
 		}, []string{"priority"}),
 		resolution: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -102,7 +102,7 @@ func (m *pipelineMetrics) Sent(p chat.Platform, result string) {
 func (m *pipelineMetrics) HandoffChanged(c pipeline.HandoffChange) {
 	m.handoffs.WithLabelValues(c.Step, c.Priority, c.Team).Inc()
 	switch c.Step {
-	case pipeline.HandoffTaken:
+	case pipeline.HandoffAnswered:
 		result := "breached"
 		if c.WithinSLA {
 			result = "met"

@@ -84,11 +84,13 @@ type OpenHandoff struct {
 	State      string // waiting or claimed
 	ClaimedBy  string
 	IncidentID int64 // the incident it is filed under, if any
-	// Priority, CreatedAt and DueAt are set where an agent acts on it, for
-	// response-time metrics.
+	// Priority, CreatedAt, DueAt and Answered (an agent has written to
+	// the customer) are set where an agent acts on it, for response-time
+	// metrics.
 	Priority  string
 	CreatedAt time.Time
 	DueAt     time.Time
+	Answered  bool
 }
 
 // Incident groups handoffs with one cause (the rule that handed off) in

@@ -60,13 +60,14 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 }
 
 // observeAgent reports what an agent's command, now recorded, did to the
-// handoff: the first claim or answer is its first response, resolving or
-// giving it back closes it.
+// handoff: the first message to the customer is its first response (a
+// claim alone tells the customer nothing), resolving or giving it back
+// closes it.
 func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, now time.Time) {
 	change := HandoffChange{Priority: h.Priority, Team: h.Team, Since: now.Sub(h.CreatedAt)}
 	switch {
-	case h.State == "waiting" && (done == chat.AgentClaim || done == chat.AgentRelay):
-		change.Step, change.WithinSLA = HandoffTaken, !now.After(h.DueAt)
+	case h.State != "" && done == chat.AgentRelay && !h.Answered:
+		change.Step, change.WithinSLA = HandoffAnswered, !now.After(h.DueAt)
 	case h.State != "" && done == chat.AgentResolve:
 		change.Step, change.Reason = HandoffClosed, "resolved"
 	case h.State != "" && done == chat.AgentBot:

@@ -55,20 +55,20 @@ type Observer interface {
 	// Decided is told of every customer event decided, with its plan.
 	Decided(ev chat.Event, plan chat.Plan)
 	Sent(platform chat.Platform, result string) // "sent", "retry", "rate_limited", "failed", "blocked", "window_closed"
-	// HandoffChanged is told when a handoff opens, a person first takes it
-	// (claims or answers it) and an agent closes it.
+	// HandoffChanged is told when a handoff opens, an agent first writes
+	// to the customer and an agent closes it.
 	HandoffChanged(c HandoffChange)
 }
 
 // HandoffChange is one step in a handoff's life, for metrics.
 type HandoffChange struct {
-	Step     string // HandoffOpened, HandoffTaken or HandoffClosed
+	Step     string // HandoffOpened, HandoffAnswered or HandoffClosed
 	Priority string
 	Team     string
-	// Since is, when taken, the first-response time; when closed, the
+	// Since is, when answered, the first-response time; when closed, the
 	// resolution time (both from the handoff's opening).
 	Since time.Duration
-	// WithinSLA says a handoff was taken by its due time.
+	// WithinSLA says a handoff was answered by its due time.
 	WithinSLA bool
 	// Reason is how it closed: resolved or returned_to_bot.
 	Reason string
@@ -76,9 +76,9 @@ type HandoffChange struct {
 
 // Handoff steps.
 const (
-	HandoffOpened = "opened"
-	HandoffTaken  = "taken"
-	HandoffClosed = "closed"
+	HandoffOpened   = "opened"
+	HandoffAnswered = "answered"
+	HandoffClosed   = "closed"
 )
 
 type nopObserver struct{}

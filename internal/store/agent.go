@@ -85,6 +85,7 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 			Priority       string `db:"priority"`
 			CreatedAt      int64  `db:"created_at"`
 			DueAt          int64  `db:"due_at"`
+			FirstResponse  *int64 `db:"first_response_at"`
 			Platform       string `db:"platform"`
 			Bot            string `db:"bot"`
 			ChatID         string `db:"chat_id"`
@@ -92,7 +93,7 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 			CustomerID     *int64 `db:"customer_id"`
 			Key            string `db:"conversation_key"`
 		}
-		err := s.get(ctx, tx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.priority, h.created_at, h.due_at,
+		err := s.get(ctx, tx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.priority, h.created_at, h.due_at, h.first_response_at,
 				c.platform, c.bot, c.chat_id, c.last_customer_at, c.customer_id, c.conversation_key
 			FROM handoffs h JOIN conversations c ON c.id = h.conversation_id WHERE h.id = ?`, handoffID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -107,7 +108,7 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 		found = true
 		st := chat.AgentState{
 			Handoff: chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy,
-				Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt)},
+				Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil},
 			Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
 			ConversationKey: h.Key,
 		}
@@ -124,6 +125,11 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 		}
 		switch plan.Command {
 		case chat.AgentRelay:
+			if h.FirstResponse == nil {
+				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET first_response_at = ? WHERE id = ?`, ms(now), h.ID); err != nil {
+					return err
+				}
+			}
 			if h.State == HandoffWaiting {
 				// The first agent to answer owns the conversation.
 				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND state = 'waiting'`,
