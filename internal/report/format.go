@@ -154,11 +154,11 @@ func writeHandoffsText(b *strings.Builder, r Report) {
 		fmt.Fprintf(b, "\nSLA attainment: no handoff's SLA is decided yet; target %s\n", percent(SLATarget, true))
 	}
 
-	fmt.Fprintf(b, "\nFirst response by day (handoffs by the day they opened, %s)\n", r.Until.Format("MST"))
-	daily := table{indent: "  ", header: []string{"day", "opened", "answered", "p50", "p90", "within SLA", ""}, right: []bool{false, true, true, true, true, true, true}}
+	fmt.Fprintf(b, "\nBy day (messages; handoffs by the day they opened, first response, %s)\n", r.Until.Format("MST"))
+	daily := table{indent: "  ", header: []string{"day", "messages", "opened", "answered", "p50", "p90", "within SLA", ""}, right: []bool{false, true, true, true, true, true, true, true}}
 	for _, d := range r.Daily {
 		met, pct := slaText(d.SLA)
-		daily.add(d.Day.Format("Mon 2006-01-02"), strconv.Itoa(d.Opened), strconv.Itoa(d.Replied),
+		daily.add(d.Day.Format("Mon 2006-01-02"), strconv.Itoa(d.Messages), strconv.Itoa(d.Opened), strconv.Itoa(d.Replied),
 			pNText(d.FirstResponse, 50), pNText(d.FirstResponse, 90), met, pct)
 	}
 	daily.write(b)
@@ -329,6 +329,7 @@ type (
 	}
 	jsonDay struct {
 		Date          string   `json:"date"`
+		Messages      int      `json:"messages"`
 		Opened        int      `json:"opened"`
 		Replied       int      `json:"answered"`
 		SLAMet        int      `json:"sla_met"`
@@ -396,7 +397,7 @@ func toJSON(r Report) jsonReport {
 		j.ByPriority = append(j.ByPriority, jsonHandoffStats(h))
 	}
 	for _, d := range r.Daily {
-		j.Daily = append(j.Daily, jsonDay{Date: d.Day.Format(time.DateOnly), Opened: d.Opened, Replied: d.Replied,
+		j.Daily = append(j.Daily, jsonDay{Date: d.Day.Format(time.DateOnly), Messages: d.Messages, Opened: d.Opened, Replied: d.Replied,
 			SLAMet: d.SLA.Met, SLADecided: d.SLA.Decided, SLAAttainment: attainment(d.SLA),
 			FirstP50: seconds(d.FirstResponse, 50), FirstP90: seconds(d.FirstResponse, 90)})
 	}
@@ -495,7 +496,7 @@ func WriteCSV(w io.Writer, r Report) error {
 			metric string
 			value  string
 		}{
-			{"opened", strconv.Itoa(d.Opened)}, {"answered", strconv.Itoa(d.Replied)},
+			{"messages", strconv.Itoa(d.Messages)}, {"opened", strconv.Itoa(d.Opened)}, {"answered", strconv.Itoa(d.Replied)},
 			{"sla_met", strconv.Itoa(d.SLAMet)}, {"sla_decided", strconv.Itoa(d.SLADecided)}, {"sla_attainment", opt(d.SLAAttainment)},
 			{"first_response_p50_seconds", opt(d.FirstP50)}, {"first_response_p90_seconds", opt(d.FirstP90)},
 		} {

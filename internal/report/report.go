@@ -159,6 +159,7 @@ func (h HandoffStats) EscalationShare() float64 { return Share(h.Escalated, h.Op
 // DayStats are the first responses of the handoffs opened on one day.
 type DayStats struct {
 	Day           time.Time // midnight, in the location of the report's Until
+	Messages      int       // customer messages that day
 	Opened        int
 	Replied       int
 	SLA           SLA
@@ -194,7 +195,22 @@ func Build(ctx context.Context, src Source, since, now time.Time) (Report, error
 	r.addMessages(msgs)
 	r.Unanswered = groupUnanswered(texts, TopN)
 	r.addHandoffs(handoffs)
+	r.addVolume(msgs.Hourly)
 	return r, nil
+}
+
+// addVolume folds the hourly message counts into the days of the period,
+// in the location of Until.
+func (r *Report) addVolume(hourly []store.TimeCount) {
+	loc := r.Until.Location()
+	for _, h := range hourly {
+		day := midnight(h.At.In(loc))
+		for i := range r.Daily {
+			if r.Daily[i].Day.Equal(day) {
+				r.Daily[i].Messages += h.Count
+			}
+		}
+	}
 }
 
 // outcomeOrder is the order outcomes are listed in: the bot's answers

@@ -49,6 +49,16 @@ type MessageReport struct {
 	// KeywordGroups counts, per keyword group, the messages in which a
 	// rule matched through a keyword of that group.
 	KeywordGroups []NameCount
+	// Hourly counts the messages per hour (its start), oldest first, hours
+	// without messages left out: hours, not days, so the caller can fold
+	// them into days of its own time zone.
+	Hourly []TimeCount
+}
+
+// TimeCount is how many customer messages fell in the hour starting At.
+type TimeCount struct {
+	At    time.Time
+	Count int
 }
 
 // ReportMessages counts the customer messages of [since, until): by
@@ -75,6 +85,17 @@ func (s *Store) ReportMessages(ctx context.Context, since, until time.Time) (Mes
 		FROM decisions d JOIN decision_actions a ON a.decision_id = d.id
 		WHERE `+customerMessages+` AND a.rule <> '' GROUP BY a.rule`, period...); err != nil {
 		return out, unavailable("report rules", err)
+	}
+	var hours []struct {
+		Hour  int64 `db:"hour"`
+		Count int   `db:"n"`
+	}
+	if err := s.readSel(ctx, &hours, `SELECT d.created_at / 3600000 AS hour, COUNT(*) AS n FROM decisions d
+		WHERE `+customerMessages+` GROUP BY d.created_at / 3600000 ORDER BY hour`, period...); err != nil {
+		return out, unavailable("report hourly", err)
+	}
+	for _, h := range hours {
+		out.Hourly = append(out.Hourly, TimeCount{At: fromMS(h.Hour * 3600000), Count: h.Count})
 	}
 	tags, err := s.reportTags(ctx, period)
 	if err != nil {
