@@ -7,8 +7,6 @@ import (
 	"io"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	reporting "github.com/frontdesk-bot/frontdesk/internal/report"
 )
@@ -61,15 +59,15 @@ func report(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// parsePeriod reads --since as the config reads durations (config.Duration:
-// Go durations, and days such as 7d), and wants it positive.
+// parsePeriod reads --since as the config reads durations (Go durations,
+// and days such as 7d), and wants it positive.
 func parsePeriod(s string) (time.Duration, error) {
-	var d config.Duration
-	if err := d.UnmarshalYAML(&yaml.Node{Kind: yaml.ScalarNode, Value: s}); err != nil {
+	d, err := config.ParseDuration(s)
+	if err != nil {
 		return 0, fmt.Errorf("%q is not a period: write it like 24h, 7d or 30d", s)
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("%q: the period must be longer than zero", s)
 	}
-	return time.Duration(d), nil
+	return d, nil
 }

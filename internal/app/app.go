@@ -22,11 +22,13 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bots/telegram"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
+	"github.com/frontdesk-bot/frontdesk/internal/dashboard"
 	"github.com/frontdesk-bot/frontdesk/internal/guard"
 	"github.com/frontdesk-bot/frontdesk/internal/handoff"
 	"github.com/frontdesk-bot/frontdesk/internal/httpapi"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/redact"
+	"github.com/frontdesk-bot/frontdesk/internal/report"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/internal/teamhook"
 	"github.com/frontdesk-bot/frontdesk/rules"
@@ -49,6 +51,7 @@ type Options struct {
 // App is one running frontdesk.
 type App struct {
 	cfg   *config.Config
+	now   func() time.Time // nil: time.Now
 	log   *slog.Logger
 	store *store.Store
 	rules liveRules
@@ -93,7 +96,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, store: st, metrics: prometheus.NewRegistry()}
+	a := &App{cfg: cfg, log: log, store: st, metrics: prometheus.NewRegistry(), now: opt.Now}
 	a.metrics.MustRegister(newOutboxCollector(st.Depth))
 	a.rules.p.Store(r)
 	a.rulesState = newRulesState(a.metrics)
@@ -183,15 +186,17 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			return st.OutboxEntries(ctx, state, limit)
 		},
 		RetryOutbox: func(ctx context.Context, ids []int64) (int64, error) {
-			now := time.Now
-			if opt.Now != nil {
-				now = opt.Now
-			}
-			return st.RetryDeadLetters(ctx, ids, now())
+			return st.RetryDeadLetters(ctx, ids, a.clock()())
 		},
 		Handoffs: func(ctx context.Context, limit int) (any, error) {
 			return st.OpenHandoffs(ctx, limit)
 		},
+		Pages: map[string]http.Handler{
+			"/dashboard": dashboard.New(func(ctx context.Context, since, until time.Time) (report.Report, error) {
+				return report.Build(ctx, st, since, until)
+			}, a.clock(), log),
+		},
+		PageToken:      cfg.AdminToken,
 		TrustedProxies: cfg.TrustedProxies,
 		ObserveWebhook: a.webhookMetrics(),
 		Log:            log,
@@ -358,6 +363,14 @@ func (a *App) Stop(ctx context.Context) error {
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// clock is the time source the app was given, or the real one.
+func (a *App) clock() func() time.Time {
+	if a.now != nil {
+		return a.now
+	}
+	return time.Now
 }
 
 // Close releases what New opened, for an App that was never started.

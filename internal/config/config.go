@@ -229,8 +229,10 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// parseDuration is time.ParseDuration with days ("7d", "90d"), which
-// retention periods are written in.
+// ParseDuration is time.ParseDuration with days ("7d", "90d"), which
+// retention periods and report periods are written in.
+func ParseDuration(s string) (time.Duration, error) { return parseDuration(s) }
+
 func parseDuration(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)

@@ -1,0 +1,54 @@
+package app
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+)
+
+// TestDashboardShowsTheHistory: the dashboard opens with the admin token
+// once, then with the session cookie, and shows what the service did.
+func TestDashboardShowsTheHistory(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.AdminToken = adminToken
+	h := start(t, cfg, fake)
+	h.post(update(1, 10, "en", "where is my order"), secret)
+	h.post(update(2, 11, "en", "do you sell gift cards"), secret)
+	h.waitIdle(h.app.Store())
+
+	base := "http://" + h.app.Addr()
+	if code := h.get("/dashboard/"); code != http.StatusUnauthorized {
+		t.Fatalf("without the token: %d", code)
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(base + "/dashboard?token=" + adminToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.RawQuery != "" {
+		t.Fatalf("%d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	for _, want := range []string{`<b id="messages-in">2</b>`, "do you sell gift cards", `<td>shipping</td>`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
+	resp, err = browser.Get(base + "/dashboard/?since=24h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("with the session cookie: %d", resp.StatusCode)
+	}
+}
