@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// promisedKeys are the JSON keys users may rely on (with --floor).
+var promisedKeys = []string{
+	"mode", "rate", "duration_s", "db", "replicas", "accepted", "accepted_per_sec",
+	"webhook_p50_ms", "webhook_p90_ms", "webhook_p99_ms", "webhook_max_ms",
+	"sent", "sent_per_sec", "send_p50_ms", "send_p90_ms", "send_p99_ms", "send_max_ms",
+	"duplicates", "lost", "unexpected", "errors", "rss_mb", "floor_per_sec", "ingest_ratio",
+}
+
+// TestRunPipelineSQLite runs the whole tool in this process: the real
+// binary on SQLite, 2 s at 200 updates/s, with the floor run first.
+func TestRunPipelineSQLite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the end-to-end run builds frontdesk and takes about 10 s")
+	}
+	bin := filepath.Join(t.TempDir(), "frontdesk")
+	if out, err := exec.Command("go", "build", "-o", bin, "../frontdesk").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var stdout, stderr bytes.Buffer
+	o, err := parseOptions([]string{
+		"--mode", "pipeline", "--rate", "200", "--duration", "2s", "--drain", "20s", "--floor", "--json", "--bin", bin,
+	}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := run(ctx, o, &stdout, &stderr)
+	t.Logf("stderr:\n%s", &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &keys); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, &stdout)
+	}
+	for _, k := range promisedKeys {
+		if _, found := keys[k]; !found {
+			t.Errorf("JSON has no %q", k)
+		}
+	}
+	switch {
+	case rep.Lost == nil || *rep.Lost != 0, rep.Duplicates != 0, rep.Unexpected != 0, rep.Errors != 0:
+		t.Errorf("lost %v, duplicates %d, unexpected %d, errors %d: want none", keys["lost"], rep.Duplicates, rep.Unexpected, rep.Errors)
+	case rep.Accepted == 0, rep.Sent == 0, rep.TeamNotices == 0, rep.SendP99 == nil, rep.RSSMB == 0:
+		t.Errorf("nothing measured:\n%s", &stdout)
+	case *rep.FloorPerSec <= 0:
+		t.Errorf("floor_per_sec %v", *rep.FloorPerSec)
+	}
+	// The workload posts about 400 updates, 80 % of them messages to answer.
+	if rep.Accepted < 300 || rep.Sent < 200 {
+		t.Errorf("accepted %d, sent %d: fewer than 2 s at 200/s should give", rep.Accepted, rep.Sent)
+	}
+}
