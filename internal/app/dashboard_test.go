@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 )
 
@@ -50,5 +52,50 @@ func TestDashboardShowsTheHistory(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("with the session cookie: %d", resp.StatusCode)
+	}
+}
+
+// TestDashboardInABrowser loads the dashboard in headless Chromium and
+// checks that the charts render: the volume bars drawn with their size,
+// the SLA bar, and the figures; a screenshot is kept as an artifact.
+func TestDashboardInABrowser(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.AdminToken = adminToken
+	h := start(t, cfg, fake)
+	h.post(update(1, 10, "en", "where is my order"), secret)
+	h.post(update(2, 11, "en", "do you sell gift cards"), secret)
+	h.post(update(3, 12, "en", "how do I get a refund"), secret)
+	h.waitIdle(h.app.Store())
+	ctx := browser(t) // after the service: the browser closes first
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate("http://"+h.app.Addr()+"/dashboard?token="+adminToken),
+		chromedp.WaitVisible("#volume svg rect.bar"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	messages, err := chromedp.Run(ctx, chromedp.Text("#messages-in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bars, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelectorAll("#volume svg rect.bar").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rendered size, not the attribute: the chart really is drawn.
+	tallest, err := chromedp.Run(ctx, chromedp.Evaluate[float64](
+		`Math.max(...[...document.querySelectorAll("#volume svg rect.bar")].map(r => r.getBoundingClientRect().height))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifact(t, "dashboard.png", shot)
+	if messages != "3" || bars < 7 || tallest < 50 {
+		t.Fatalf("dashboard shows %q messages, %v bars, the tallest %v px high", messages, bars, tallest)
 	}
 }

@@ -86,6 +86,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // CSS length for the horizontal bars.
 type bar struct {
 	Label      string
+	Day        string // short date under a volume bar
 	Value      int
 	X, Y, W, H string
 	Width      template.CSS
@@ -121,7 +122,7 @@ func view(r report.Report, period string) pageView {
 	slot := 100.0 / float64(max(len(r.Daily), 1))
 	for i, d := range r.Daily {
 		h := 0.4 * scale(d.Messages, top)
-		v.Volume = append(v.Volume, bar{Label: d.Day.Format("Mon Jan 2"), Value: d.Messages,
+		v.Volume = append(v.Volume, bar{Label: d.Day.Format("Mon Jan 2"), Day: d.Day.Format("Jan 2"), Value: d.Messages,
 			X: num(float64(i)*slot + slot*0.1), Y: num(40 - h), W: num(slot * 0.8), H: num(h)})
 	}
 	v.Outcomes = bars(r.Outcomes)
