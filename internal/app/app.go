@@ -6,6 +6,8 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/frontdesk-bot/frontdesk/bots/discord"
+	"github.com/frontdesk-bot/frontdesk/bots/sandbox"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
@@ -50,12 +53,16 @@ type Options struct {
 
 // App is one running frontdesk.
 type App struct {
-	cfg   *config.Config
-	now   func() time.Time // nil: time.Now
-	log   *slog.Logger
-	store *store.Store
-	rules liveRules
-	pipe  *pipeline.Pipeline
+	cfg *config.Config
+	now func() time.Time // nil: time.Now
+	// sandbox is the web chat, when on; generatedToken guards the pages
+	// when no admin_token is configured.
+	sandbox        *sandbox.Sandbox
+	generatedToken string
+	log            *slog.Logger
+	store          *store.Store
+	rules          liveRules
+	pipe           *pipeline.Pipeline
 
 	metrics    *prometheus.Registry
 	rulesState *rulesState
@@ -144,6 +151,22 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	var observer pipeline.Observer = newPipelineMetrics(a.metrics)
+	pages := map[string]http.Handler{
+		"/dashboard": dashboard.New(func(ctx context.Context, since, until time.Time) (report.Report, error) {
+			return report.Build(ctx, st, since, until)
+		}, a.clock(), log),
+	}
+	if cfg.SandboxOn() {
+		// The sandbox's customers and its agent pane are one more platform
+		// and one more team, so they go through the real pipeline.
+		a.sandbox = sandbox.New(inbox, a.clock())
+		senders[pipeline.SenderKey(chat.Sandbox, sandbox.Bot)] = a.sandbox
+		teams = append(teams, pipeline.Team{Name: "sandbox", Platform: chat.Sandbox, Bot: sandbox.Bot,
+			ChatID: sandbox.AgentsChat, Customers: chat.Sandbox})
+		observer = sandboxObserver{Observer: observer, sandbox: a.sandbox}
+		pages["/sandbox"] = a.sandbox
+	}
 	for _, t := range cfg.Handoff.Teams {
 		if t.Webhook.URL != "" {
 			senders[pipeline.SenderKey(chat.Webhook, t.Name)] = teamhook.NewSender(t.Webhook.URL, []byte(t.Webhook.Secret))
@@ -162,7 +185,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Lease:             time.Duration(cfg.Pipeline.Lease),
 		SendTimeout:       time.Duration(cfg.Pipeline.SendTimeout),
 		Redact:            secrets.String,
-		Observer:          newPipelineMetrics(a.metrics),
+		Observer:          observer,
 		Teams:             teams,
 		Matrix:            matrix(cfg.Handoff),
 		HandoffIdle:       time.Duration(cfg.Handoff.IdleTimeout),
@@ -191,12 +214,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Handoffs: func(ctx context.Context, limit int) (any, error) {
 			return st.OpenHandoffs(ctx, limit)
 		},
-		Pages: map[string]http.Handler{
-			"/dashboard": dashboard.New(func(ctx context.Context, since, until time.Time) (report.Report, error) {
-				return report.Build(ctx, st, since, until)
-			}, a.clock(), log),
-		},
-		PageToken:      cfg.AdminToken,
+		Pages:          pages,
+		PageToken:      a.pageToken(),
 		TrustedProxies: cfg.TrustedProxies,
 		ObserveWebhook: a.webhookMetrics(),
 		Log:            log,
@@ -315,7 +334,56 @@ func (a *App) Start(ctx context.Context) error {
 		a.watcher = a.watchRules()
 	}
 	a.log.Info("frontdesk listening", "addr", ln.Addr().String(), "database", config.RedactDatabase(a.cfg.Database), "rules", a.cfg.Rules)
+	if a.sandbox != nil {
+		url := "http://" + browsable(ln.Addr()) + "/sandbox/"
+		if a.cfg.AdminToken == "" {
+			// A token made for this run: a newcomer can click the line.
+			url += "?token=" + a.generatedToken
+		} else {
+			url += "?token=<admin_token>"
+		}
+		a.log.Info("try the bot in your browser: the sandbox chats with it as a customer and lets you answer as an agent", "url", url)
+	}
 	return nil
+}
+
+// pageToken guards the dashboard and the sandbox: the admin token, or,
+// when none is configured but the sandbox is on, a token made for this
+// run and shown at start, so the sandbox is never open to anyone who finds
+// the port.
+func (a *App) pageToken() string {
+	if a.cfg.AdminToken != "" || a.sandbox == nil {
+		return a.cfg.AdminToken
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	a.generatedToken = hex.EncodeToString(b[:])
+	return a.generatedToken
+}
+
+// browsable is a listening address as a browser on this machine reaches
+// it: "localhost" for an address on every interface.
+func browsable(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// sandboxObserver also tells the sandbox why each of its messages was
+// answered as it was.
+type sandboxObserver struct {
+	pipeline.Observer
+	sandbox *sandbox.Sandbox
+}
+
+func (o sandboxObserver) Decided(ev chat.Event, plan chat.Plan) {
+	o.Observer.Decided(ev, plan)
+	o.sandbox.Decided(ev, plan)
 }
 
 // registerWebhooks points Telegram at our URL (webhook mode with

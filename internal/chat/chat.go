@@ -16,6 +16,8 @@ type Platform string
 const (
 	Telegram Platform = "telegram"
 	Discord  Platform = "discord"
+	// Sandbox is the built-in web chat for trying the bot out (bots/sandbox).
+	Sandbox Platform = "sandbox"
 	// Webhook is not a chat platform: team notices to it are signed JSON
 	// events POSTed to a team's webhook URL, for other tools.
 	Webhook Platform = "webhook"

@@ -36,6 +36,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose
 	// X-Forwarded-For names the client. Empty: the peer is the client.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Sandbox turns the web chat at /sandbox on or off; unset, it is on
+	// when no bot has a token (a newcomer trying the service).
+	Sandbox *bool `yaml:"sandbox"`
 	// ShutdownTimeout is how long a stopping service waits for sends in
 	// flight (20s); what is left is sent by the next start.
 	ShutdownTimeout Duration  `yaml:"shutdown_timeout"`
@@ -629,4 +632,18 @@ func (c *Config) Secrets() []string {
 		}
 	}
 	return out
+}
+
+// SandboxOn says whether the web chat at /sandbox runs: as configured, or,
+// unset, when no bot has a token.
+func (c *Config) SandboxOn() bool {
+	if c.Sandbox != nil {
+		return *c.Sandbox
+	}
+	for _, b := range c.Bots {
+		if b.Token != "" {
+			return false
+		}
+	}
+	return true
 }

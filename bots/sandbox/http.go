@@ -1,0 +1,602 @@
+package sandbox
+
+import (
+	"bytes"
+	"cmp"
+	"embed"
+	"encoding/json"
+	"errors"
+	"hash/fnv"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// MaxBodySize bounds a POST body.
+const MaxBodySize = 64 << 10
+
+// MaxTextLength bounds a message, in characters (Telegram's limit).
+const MaxTextLength = 4096
+
+//go:embed static
+var static embed.FS
+
+var pages = map[string]string{
+	"/":          "static/index.html",
+	"/app.js":    "static/app.js",
+	"/style.css": "static/style.css",
+}
+
+// ServeHTTP serves the page and its API; the owner mounts it with its
+// prefix stripped and authenticates the requests before.
+//
+// The HTTP API is under the prefix the owner mounts the sandbox at (its
+// handler sees the path with the prefix stripped). Bodies are JSON of at
+// most MaxBodySize bytes, sent as Content-Type application/json; unknown
+// fields are refused. Errors are {"ok":false,"error":"…"} with a 4xx
+// status for bad input (400; 404 unknown path; 405 wrong method; 415 not
+// application/json) and 503 when the inbox does not take the event.
+//
+//	GET  /            the page (index.html, app.js, style.css)
+//
+//	POST /api/customer  a customer writes, or presses a button under a bot reply:
+//	     {"conversation":"c1","name":"Ann","lang":"en","text":"where is my order?"}
+//	     {"conversation":"c1","name":"Ann","lang":"en","button":"btn:faq","message_id":"<bot reply id>"}
+//	     conversation: 1–32 of [a-z0-9-]; the chat is "c-"+conversation.
+//	     lang: zh, ru, en, any language tag, or "auto"/"" (the pipeline detects it).
+//	  →  {"ok":true,"external_id":"…","message_id":"…"}   (a press: "callback_id" instead of "message_id")
+//
+//	POST /api/agent   an agent writes in the agents chat, or presses a notice's button:
+//	     {"name":"Alice","text":"On it!","reply_to":"<notice id>"}
+//	     {"name":"Alice","button":"claim:12","message_id":"<notice id>"}
+//	     reply_to is optional (without it the message is chatter the pipeline
+//	     only records); /claim, /resolve, /bot, /note … are text too.
+//	  →  {"ok":true,"external_id":"…","message_id":"…"}   (a press: "callback_id")
+//
+//	GET  /api/state?since=<seq>
+//	  →  {"epoch":"…","seq":42,"more":false,
+//	      "conversations":[{"id":"c1","chat_id":"c-c1","name":"Ann","lang":"en","first":17,"updated":"…"}],
+//	      "agents_first":3,
+//	      "messages":[Message…]}
+//	     messages: every message created or changed after since (a decision
+//	     attached, an edit), as Message's JSON, in seq order, at most 1000:
+//	     when more is true, ask again at once with since=seq. A changed
+//	     message comes again whole: replace it by n. conversations lists all
+//	     held, always; first (agents_first) is the n of the oldest message
+//	     still held, so the page drops older ones and conversations not
+//	     listed. A different epoch means the service restarted: start over
+//	     with since=0.
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch p := r.URL.Path; {
+	case p == "/api/customer":
+		if post(w, r) {
+			s.customer(w, r)
+		}
+	case p == "/api/agent":
+		if post(w, r) {
+			s.agent(w, r)
+		}
+	case p == "/api/state":
+		if get(w, r) {
+			s.state(w, r)
+		}
+	case strings.HasPrefix(p, "/api/"):
+		fail(w, http.StatusNotFound, "no such API: "+p)
+	case pages[p] != "" || p == "":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "use GET", http.StatusMethodNotAllowed)
+			return
+		}
+		servePage(w, r, pages[p])
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func servePage(w http.ResponseWriter, r *http.Request, name string) {
+	if name == "" {
+		name = pages["/"]
+	}
+	b, err := static.ReadFile(name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	switch {
+	case strings.HasSuffix(name, ".html"):
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		// Everything is served from here: no inline code, no other origin.
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	case strings.HasSuffix(name, ".js"):
+		h.Set("Content-Type", "text/javascript; charset=utf-8")
+	case strings.HasSuffix(name, ".css"):
+		h.Set("Content-Type", "text/css; charset=utf-8")
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-cache")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
+}
+
+func post(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		fail(w, http.StatusMethodNotAllowed, "use POST")
+		return false
+	}
+	// JSON only: a cross-site form cannot send it without the browser
+	// asking first, which nobody here answers.
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		fail(w, http.StatusUnsupportedMediaType, "send Content-Type: application/json")
+		return false
+	}
+	return true
+}
+
+func get(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		fail(w, http.StatusMethodNotAllowed, "use GET")
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"ok":false,"error":"could not encode the answer"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+func fail(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{"ok": false, "error": msg})
+}
+
+// readBody reads and decodes a bounded JSON body into v, strictly; on
+// failure it has answered.
+func readBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(w, http.StatusBadRequest, "body larger than 64 KiB")
+			return nil, false
+		}
+		fail(w, http.StatusBadRequest, "could not read the body")
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		fail(w, http.StatusBadRequest, "not the JSON expected: "+err.Error())
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		fail(w, http.StatusBadRequest, "not the JSON expected: more than one value")
+		return nil, false
+	}
+	return body, true
+}
+
+type customerRequest struct {
+	Conversation string `json:"conversation"`
+	Name         string `json:"name"`
+	Lang         string `json:"lang"`
+	Text         string `json:"text"`
+	Button       string `json:"button"`
+	MessageID    string `json:"message_id"`
+}
+
+type agentRequest struct {
+	Name      string `json:"name"`
+	Text      string `json:"text"`
+	ReplyTo   string `json:"reply_to"`
+	Button    string `json:"button"`
+	MessageID string `json:"message_id"`
+}
+
+// customer makes a customer's event: the text they wrote, or their press
+// of a button under a bot reply.
+func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
+	var req customerRequest
+	raw, ok := readBody(w, r, &req)
+	if !ok {
+		return
+	}
+	if !validConversation(req.Conversation) {
+		fail(w, http.StatusBadRequest, "conversation: 1–32 characters of a-z, 0-9 and -")
+		return
+	}
+	name, err := cleanName(req.Name, "Customer")
+	if err != nil {
+		fail(w, http.StatusBadRequest, "name: "+err.Error())
+		return
+	}
+	lang, err := cleanLang(req.Lang)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "lang: "+err.Error())
+		return
+	}
+	if err := checkTextOrButton(req.Text, req.Button, req.MessageID); err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	chatID := chatPrefix + req.Conversation
+	now := s.now()
+	ev := chat.Event{Platform: chat.Sandbox, Bot: Bot, ChatID: chatID, ChatType: chat.ChatPrivate,
+		Customer: chat.Customer{ID: chatID, Name: name, Language: lang}, Time: now, Raw: raw}
+	m := &Message{Dir: "in", From: name, Time: now, Status: StatusPending}
+
+	s.mu.Lock()
+	if req.Button != "" {
+		c := s.convs[req.Conversation]
+		var pressed *Message
+		if c != nil {
+			pressed = s.byID[req.MessageID]
+		}
+		if pressed == nil || pressed.Pane != "customer" || pressed.Conversation != req.Conversation || pressed.Dir != "out" {
+			s.mu.Unlock()
+			fail(w, http.StatusBadRequest, "message_id: no bot message "+short(req.MessageID)+" in this conversation")
+			return
+		}
+		label, ok := buttonLabel(pressed, req.Button)
+		if !ok {
+			s.mu.Unlock()
+			fail(w, http.StatusBadRequest, "button: the message has no button "+short(req.Button))
+			return
+		}
+		// As Telegram has it: the press names the message, the data is the text.
+		ev.Kind, ev.Text, ev.ReplyTo = chat.KindCallback, req.Button, req.MessageID
+		_, ev.CallbackID = s.nextID("cb-")
+		m.Kind, m.Text, m.ReplyTo, m.CallbackID, m.Label = string(ev.Kind), ev.Text, ev.ReplyTo, ev.CallbackID, label
+	} else {
+		ev.Kind, ev.Text = textKind(req.Text), req.Text
+		m.Kind, m.Text = string(ev.Kind), ev.Text
+	}
+	_, ev.ExternalID = s.nextID("ev-")
+	m.externalID = ev.ExternalID
+	m.N, m.ID = s.nextID("")
+	if ev.Kind != chat.KindCallback {
+		ev.MessageID = m.ID
+	} else {
+		m.ID = "" // a press is not a message
+	}
+	c := s.openConversation(req.Conversation)
+	c.name, c.lang = name, lang
+	// Recorded before the inbox has it: the pipeline may decide on it
+	// (and Decided find it) before Accept returns.
+	s.add(c, m)
+	s.mu.Unlock()
+
+	s.accept(w, r, ev, m)
+}
+
+// agent makes an agent's event in the agents chat: a message (a reply to a
+// notice relays it to the customer; /claim, /resolve, /bot, /note …) or a
+// press of a notice's button. They are what parseAgentEvent in
+// internal/pipeline/agent.go and Store.ProcessAgentEvent read.
+func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
+	var req agentRequest
+	raw, ok := readBody(w, r, &req)
+	if !ok {
+		return
+	}
+	name, err := cleanName(req.Name, "Agent")
+	if err != nil {
+		fail(w, http.StatusBadRequest, "name: "+err.Error())
+		return
+	}
+	if err := checkTextOrButton(req.Text, req.Button, req.MessageID); err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if req.Button == "" && req.MessageID != "" {
+		fail(w, http.StatusBadRequest, "message_id goes with button; a reply names its message in reply_to")
+		return
+	}
+	now := s.now()
+	ev := chat.Event{Platform: chat.Sandbox, Bot: Bot, ChatID: AgentsChat, ChatType: chat.ChatGroup,
+		Customer: chat.Customer{ID: agentID(name), Name: name}, Time: now, Raw: raw}
+	m := &Message{Dir: "in", From: name, Time: now, Status: StatusPending}
+
+	s.mu.Lock()
+	if req.Button != "" {
+		notice := s.byID[req.MessageID]
+		if notice == nil || notice.Pane != "agents" || notice.Dir != "out" {
+			s.mu.Unlock()
+			fail(w, http.StatusBadRequest, "message_id: no bot message "+short(req.MessageID)+" in the agents chat")
+			return
+		}
+		label, ok := buttonLabel(notice, req.Button)
+		if !ok {
+			s.mu.Unlock()
+			fail(w, http.StatusBadRequest, "button: the message has no button "+short(req.Button))
+			return
+		}
+		// parseAgentEvent reads a press from Kind and Text ("claim:12");
+		// CallbackID is what its answer goes back to.
+		ev.Kind, ev.Text, ev.ReplyTo = chat.KindCallback, req.Button, req.MessageID
+		_, ev.CallbackID = s.nextID("cb-")
+		m.Kind, m.Text, m.ReplyTo, m.CallbackID, m.Label = string(ev.Kind), ev.Text, ev.ReplyTo, ev.CallbackID, label
+		m.Conversation, m.HandoffID = notice.Conversation, notice.HandoffID
+	} else {
+		if req.ReplyTo != "" {
+			var to *Message
+			if validID(req.ReplyTo) {
+				to = s.byID[req.ReplyTo]
+			}
+			if to == nil || to.Pane != "agents" {
+				s.mu.Unlock()
+				fail(w, http.StatusBadRequest, "reply_to: no message "+short(req.ReplyTo)+" in the agents chat")
+				return
+			}
+			// The store finds the handoff by the replied-to notice;
+			// ReplyToBot says it is ours.
+			ev.ReplyTo, ev.ReplyToBot = req.ReplyTo, to.Dir == "out"
+			m.ReplyTo, m.Conversation, m.HandoffID = req.ReplyTo, to.Conversation, to.HandoffID
+		}
+		ev.Kind, ev.Text = textKind(req.Text), req.Text
+		m.Kind, m.Text = string(ev.Kind), ev.Text
+	}
+	_, ev.ExternalID = s.nextID("ev-")
+	m.externalID = ev.ExternalID
+	m.N, m.ID = s.nextID("")
+	if ev.Kind != chat.KindCallback {
+		ev.MessageID = m.ID
+	} else {
+		m.ID = ""
+	}
+	s.add(nil, m)
+	s.mu.Unlock()
+
+	s.accept(w, r, ev, m)
+}
+
+// accept hands the event to the inbox and answers.
+func (s *Sandbox) accept(w http.ResponseWriter, r *http.Request, ev chat.Event, m *Message) {
+	err := s.inbox.Accept(r.Context(), ev)
+	s.mu.Lock()
+	if m.Status == StatusPending {
+		if err != nil {
+			m.Status, m.Error = StatusFailed, "not stored: "+err.Error()
+		} else {
+			m.Status = StatusStored
+		}
+		s.touch(m)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		fail(w, http.StatusServiceUnavailable, "the inbox did not take the message; try again")
+		return
+	}
+	resp := map[string]any{"ok": true, "external_id": ev.ExternalID}
+	if ev.CallbackID != "" {
+		resp["callback_id"] = ev.CallbackID
+	} else {
+		resp["message_id"] = ev.MessageID
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// ConversationInfo describes a customer conversation in /api/state.
+type ConversationInfo struct {
+	ID      string    `json:"id"`
+	ChatID  string    `json:"chat_id"`
+	Name    string    `json:"name"`
+	Lang    string    `json:"lang,omitempty"`
+	First   int64     `json:"first"` // n of its oldest message held
+	Updated time.Time `json:"updated"`
+}
+
+// State is the answer of GET /api/state.
+type State struct {
+	Epoch         string             `json:"epoch"`
+	Seq           int64              `json:"seq"`
+	More          bool               `json:"more"`
+	Conversations []ConversationInfo `json:"conversations"`
+	AgentsFirst   int64              `json:"agents_first"`
+	Messages      []Message          `json:"messages"`
+}
+
+func (s *Sandbox) state(w http.ResponseWriter, r *http.Request) {
+	since := int64(0)
+	if q := r.URL.Query().Get("since"); q != "" {
+		n, err := strconv.ParseInt(q, 10, 64)
+		if err != nil || n < 0 {
+			fail(w, http.StatusBadRequest, "since: a sequence number (0 or more)")
+			return
+		}
+		since = n
+	}
+	writeJSON(w, http.StatusOK, s.snapshot(since, maxStatePage))
+}
+
+// snapshot is what changed after since, at most limit messages.
+func (s *Sandbox) snapshot(since int64, limit int) State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := State{Epoch: s.epoch, Seq: s.seq, Conversations: []ConversationInfo{}, Messages: []Message{}}
+	var changed []*Message
+	collect := func(ms []*Message) {
+		for _, m := range ms {
+			if m.Seq > since {
+				changed = append(changed, m)
+			}
+		}
+	}
+	for _, c := range s.convs {
+		st.Conversations = append(st.Conversations, ConversationInfo{ID: c.id, ChatID: chatPrefix + c.id, Name: c.name, Lang: c.lang,
+			First: firstN(c), Updated: c.updated})
+		collect(c.msgs)
+	}
+	slices.SortFunc(st.Conversations, func(a, b ConversationInfo) int { return strings.Compare(a.ID, b.ID) })
+	if len(s.agents) > 0 {
+		st.AgentsFirst = s.agents[0].N
+	}
+	collect(s.agents)
+	slices.SortFunc(changed, func(a, b *Message) int { return cmp.Compare(a.Seq, b.Seq) })
+	if len(changed) > limit {
+		changed, st.More = changed[:limit], true
+		st.Seq = changed[limit-1].Seq
+	}
+	// Copies: the messages change under the lock after it is released.
+	// Their slices are replaced, never written into, so sharing them is safe.
+	for _, m := range changed {
+		st.Messages = append(st.Messages, *m)
+	}
+	return st
+}
+
+// validConversation: 1–32 characters of [a-z0-9-].
+func validConversation(id string) bool {
+	if len(id) == 0 || len(id) > 32 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validID: a message id as the sandbox makes them.
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func cleanName(name, fallback string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return fallback, nil
+	}
+	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > 64 {
+		return "", errors.New("at most 64 characters")
+	}
+	for _, c := range name {
+		if unicode.IsControl(c) {
+			return "", errors.New("no control characters")
+		}
+	}
+	return name, nil
+}
+
+// cleanLang: "auto" or "" lets the pipeline detect the language; otherwise
+// a language tag such as en, ru, zh or zh-hans.
+func cleanLang(lang string) (string, error) {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if lang == "" || lang == "auto" {
+		return "", nil
+	}
+	parts := strings.Split(lang, "-")
+	ok := len(lang) <= 16 && len(parts[0]) >= 2 && len(parts[0]) <= 3
+	for i, p := range parts {
+		ok = ok && p != ""
+		for _, c := range p {
+			ok = ok && (c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9')
+		}
+	}
+	if !ok {
+		return "", errors.New("a language tag such as en, ru or zh, or auto")
+	}
+	return lang, nil
+}
+
+func checkTextOrButton(text, button, messageID string) error {
+	switch {
+	case button != "" && text != "":
+		return errors.New("text or button, not both")
+	case button != "":
+		if len(button) > 64 || !utf8.ValidString(button) {
+			return errors.New("button: at most 64 bytes of data")
+		}
+		if !validID(messageID) {
+			return errors.New("message_id: the message whose button was pressed")
+		}
+	case strings.TrimSpace(text) == "":
+		return errors.New("text: empty")
+	case utf8.RuneCountInString(text) > MaxTextLength:
+		return errors.New("text: at most 4096 characters")
+	}
+	return nil
+}
+
+// buttonLabel finds the button with this data under m.
+func buttonLabel(m *Message, data string) (string, bool) {
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if b.Data == data {
+				return b.Text, true
+			}
+		}
+	}
+	return "", false
+}
+
+// textKind: text starting with "/" is a command, as platforms mark it.
+func textKind(text string) chat.Kind {
+	if strings.HasPrefix(text, "/") {
+		return chat.KindCommand
+	}
+	return chat.KindText
+}
+
+// agentID is a stable user id for an agent's name: "agent-" and the name
+// in lower case letters and digits, or a hash of it when that leaves nothing.
+func agentID(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, c := range strings.ToLower(name) {
+		if c < utf8.RuneSelf && (c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(c)
+			dash = false
+		} else {
+			dash = true
+		}
+		if b.Len() >= 32 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		h := fnv.New32a()
+		h.Write([]byte(name))
+		return "agent-" + strconv.FormatUint(uint64(h.Sum32()), 36)
+	}
+	return "agent-" + b.String()
+}
+
+// short quotes a value for an error message, cut to a sensible length.
+func short(v string) string {
+	if r := []rune(v); len(r) > 64 {
+		v = string(r[:64]) + "…"
+	}
+	return strconv.Quote(v)
+}

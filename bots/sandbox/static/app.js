@@ -1,0 +1,467 @@
+// frontdesk sandbox: polls api/state and renders both panes. Plain
+// JavaScript, no build step, nothing from other origins. All text is set
+// with textContent: customers' and agents' words are never HTML.
+(function () {
+  'use strict';
+
+  var POLL_MS = 700;
+  var $ = function (id) { return document.getElementById(id); };
+
+  var store = window.localStorage || { getItem: function () { return null; }, setItem: function () {} };
+  function load(key, fallback) { try { return store.getItem('sandbox.' + key) || fallback; } catch (e) { return fallback; } }
+  function save(key, value) { try { store.setItem('sandbox.' + key, value); } catch (e) { /* private mode */ } }
+
+  function newConversation() {
+    // 1–32 characters of [a-z0-9-], as the API wants.
+    return 'c' + Math.random().toString(36).slice(2, 9).replace(/[^a-z0-9]/g, '');
+  }
+
+  var state = {
+    epoch: null,
+    seq: 0,
+    msgs: new Map(), // n → message
+    convs: [],
+    agentsFirst: 0,
+    conv: load('conv', '') || newConversation(),
+    agentConv: '',
+    replyTo: '', // a notice the agent picked; '' = the latest
+    polling: false,
+  };
+  save('conv', state.conv);
+
+  // ---- API ----
+
+  function api(path, body) {
+    var opts = { headers: { 'Accept': 'application/json' }, credentials: 'same-origin' };
+    if (body !== undefined) {
+      opts.method = 'POST';
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(path, opts).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (data) {
+        if (!r.ok) throw new Error((data && data.error) || (r.status + ' ' + r.statusText));
+        return data;
+      });
+    });
+  }
+
+  function setStatus(text, ok) {
+    var el = $('status');
+    el.textContent = text;
+    el.className = 'status ' + (ok ? 'ok' : 'bad');
+  }
+
+  function poll() {
+    if (state.polling) return Promise.resolve();
+    state.polling = true;
+    var changed = false;
+    function step() {
+      return api('api/state?since=' + state.seq).then(function (st) {
+        if (state.epoch !== st.epoch) {
+          var restarted = state.epoch !== null;
+          state.epoch = st.epoch;
+          state.msgs.clear();
+          state.seq = 0;
+          changed = true;
+          if (restarted) return step(); // that answer was relative to the old state
+        }
+        if (apply(st)) changed = true;
+        if (st.more) return step();
+      });
+    }
+    return step().then(function () {
+      setStatus('live', true);
+      if (changed) render();
+    }, function (e) {
+      setStatus('not connected: ' + e.message, false);
+    }).then(function () { state.polling = false; });
+  }
+
+  function apply(st) {
+    var changed = st.messages.length > 0 || st.seq !== state.seq ||
+      JSON.stringify(st.conversations) !== JSON.stringify(state.convs) || st.agents_first !== state.agentsFirst;
+    st.messages.forEach(function (m) { state.msgs.set(m.n, m); });
+    state.convs = st.conversations;
+    state.agentsFirst = st.agents_first;
+    state.seq = st.seq;
+    // Drop what the server no longer holds.
+    var first = {};
+    state.convs.forEach(function (c) { first[c.id] = c.first; });
+    state.msgs.forEach(function (m, n) {
+      if (m.pane === 'customer' ? !(m.conversation in first) || n < first[m.conversation] : n < state.agentsFirst) {
+        state.msgs.delete(n);
+      }
+    });
+    return changed;
+  }
+
+  // ---- rendering helpers ----
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  function time(t) {
+    var d = new Date(t);
+    return isNaN(d) ? '' : d.toLocaleTimeString();
+  }
+
+  function sorted(filter) {
+    var out = [];
+    state.msgs.forEach(function (m) { if (filter(m)) out.push(m); });
+    out.sort(function (a, b) { return a.n - b.n; });
+    return out;
+  }
+
+  function convName(id) {
+    for (var i = 0; i < state.convs.length; i++) {
+      if (state.convs[i].id === id) return state.convs[i].name || id;
+    }
+    return id;
+  }
+
+  function keepScroll(box, fill) {
+    var atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    fill();
+    if (atBottom) box.scrollTop = box.scrollHeight;
+  }
+
+  function buttonRows(m, onPress) {
+    var wrap = el('div', 'buttons');
+    (m.buttons || []).forEach(function (row) {
+      var r = el('div', 'row');
+      row.forEach(function (b) {
+        var btn = el('button', '', b.text);
+        btn.type = 'button';
+        btn.setAttribute('data-data', b.data);
+        btn.setAttribute('data-message', m.id || '');
+        btn.addEventListener('click', function () { onPress(m, b, btn); });
+        r.appendChild(btn);
+      });
+      wrap.appendChild(r);
+    });
+    return wrap;
+  }
+
+  function buttonLabel(press) { return press.label || press.text; }
+
+  function tags(parts) {
+    var span = el('span', 'why');
+    parts.forEach(function (p) {
+      if (!p[1]) return;
+      span.appendChild(el('span', 'tag ' + p[0], p[1]));
+    });
+    return span;
+  }
+
+  // ---- customer pane ----
+
+  function renderConversations() {
+    var sel = $('customer-conv');
+    var ids = state.convs.map(function (c) { return c.id; });
+    if (ids.indexOf(state.conv) < 0) ids.push(state.conv);
+    ids.sort();
+    var want = ids.join('\n');
+    if (sel.getAttribute('data-ids') !== want || sel.value !== state.conv) {
+      sel.textContent = '';
+      ids.forEach(function (id) {
+        var name = convName(id);
+        var o = el('option', '', name === id ? id + ' (new)' : name + ' — ' + id);
+        o.value = id;
+        sel.appendChild(o);
+      });
+      sel.value = state.conv;
+      sel.setAttribute('data-ids', want);
+    }
+  }
+
+  function renderTranscript() {
+    var box = $('transcript');
+    keepScroll(box, function () {
+      box.textContent = '';
+      var msgs = sorted(function (m) { return m.pane === 'customer' && m.conversation === state.conv; });
+      if (msgs.length === 0) {
+        box.appendChild(el('p', 'empty', 'Say something to the bot: a question your rules answer, or /human to ask for a person.'));
+        return;
+      }
+      msgs.forEach(function (m) {
+        if (m.dir === 'in') renderIn(box, m);
+        else if (m.dir === 'out') renderOut(box, m);
+        else box.appendChild(el('div', 'msg answer', m.text));
+      });
+    });
+  }
+
+  function renderIn(box, m) {
+    var div = el('div', 'msg in' + (m.status === 'failed' ? ' failed' : ''));
+    div.setAttribute('data-n', m.n);
+    div.appendChild(el('div', 'meta', (m.from || 'customer') + ' · ' + time(m.time)));
+    div.appendChild(el('span', 'text', m.kind === 'callback' ? 'pressed “' + buttonLabel(m) + '”' : m.text));
+    var d = m.decision;
+    if (m.status === 'failed') {
+      div.appendChild(el('span', 'why error', m.error || 'not stored'));
+    } else if (!d) {
+      div.appendChild(el('span', 'why pending', m.status === 'pending' ? 'sending…' : 'deciding…'));
+    } else {
+      var why = el('span', 'why');
+      why.appendChild(el('b', '', d.outcome));
+      why.appendChild(document.createTextNode(' — ' + d.why));
+      if (d.matched && d.matched.length) why.appendChild(document.createTextNode(' · matched: ' + d.matched.join(', ')));
+      if (d.language) why.appendChild(document.createTextNode(' · language: ' + d.language));
+      div.appendChild(why);
+    }
+    box.appendChild(div);
+    if (d && d.suppressed) {
+      d.suppressed.forEach(function (s) {
+        var sup = el('div', 'msg suppressed');
+        sup.appendChild(el('span', 'text', 'suppressed: ' + s.reason));
+        sup.appendChild(tags([['rule', s.rule ? 'rule ' + s.rule : '']]));
+        box.appendChild(sup);
+      });
+    }
+  }
+
+  function renderOut(box, m) {
+    var div = el('div', 'msg out');
+    div.setAttribute('data-n', m.n);
+    div.appendChild(el('div', 'meta', 'bot · ' + time(m.time) + (m.edited ? ' · edited' : '')));
+    div.appendChild(el('span', 'text', m.text));
+    if (m.buttons && m.buttons.length) div.appendChild(buttonRows(m, pressCustomerButton));
+    var why = m.rule ? 'rule ' + m.rule : (m.action === 'relay' ? 'from an agent' : '');
+    div.appendChild(tags([['rule', why], ['action', m.action]]));
+    box.appendChild(div);
+  }
+
+  function customerName() { return $('customer-name').value.trim(); }
+
+  function sendCustomer(body, done) {
+    var err = $('customer-error');
+    body.conversation = state.conv;
+    body.name = customerName();
+    body.lang = $('customer-lang').value;
+    return api('api/customer', body).then(function () {
+      err.hidden = true;
+      if (done) done();
+      return poll();
+    }, function (e) {
+      err.textContent = e.message;
+      err.hidden = false;
+    });
+  }
+
+  function pressCustomerButton(m, b, btn) {
+    btn.disabled = true;
+    sendCustomer({ button: b.data, message_id: m.id }).then(function () { btn.disabled = false; });
+  }
+
+  // ---- agents pane ----
+
+  function agentNotices() {
+    return sorted(function (m) {
+      return m.pane === 'agents' && m.dir === 'out' && (!state.agentConv || m.conversation === state.agentConv);
+    });
+  }
+
+  function target() {
+    var notices = agentNotices();
+    if (state.replyTo) {
+      for (var i = 0; i < notices.length; i++) if (notices[i].id === state.replyTo) return notices[i];
+    }
+    return notices.length ? notices[notices.length - 1] : null;
+  }
+
+  function renderAgentConversations() {
+    var sel = $('agent-conv');
+    var seen = {};
+    var ids = [];
+    state.msgs.forEach(function (m) {
+      if (m.pane === 'agents' && m.conversation && !seen[m.conversation]) { seen[m.conversation] = true; ids.push(m.conversation); }
+    });
+    if (state.agentConv && !seen[state.agentConv]) ids.push(state.agentConv);
+    ids.sort();
+    var want = ids.map(function (id) { return id + '=' + convName(id); }).join('\n');
+    if (sel.getAttribute('data-ids') === want) return;
+    sel.textContent = '';
+    var all = el('option', '', 'all');
+    all.value = '';
+    sel.appendChild(all);
+    ids.forEach(function (id) {
+      var o = el('option', '', convName(id) + ' — ' + id);
+      o.value = id;
+      sel.appendChild(o);
+    });
+    sel.value = state.agentConv;
+    sel.setAttribute('data-ids', want);
+  }
+
+  function renderAgents() {
+    var box = $('agents');
+    var t = target();
+    keepScroll(box, function () {
+      box.textContent = '';
+      var msgs = sorted(function (m) {
+        return m.pane === 'agents' && (!state.agentConv || m.conversation === state.agentConv);
+      });
+      if (msgs.length === 0) {
+        box.appendChild(el('p', 'empty', 'No handoffs yet. When a rule hands a conversation to a person, its notice shows up here with Claim, Resolve and Back to bot.'));
+        return;
+      }
+      msgs.forEach(function (m) {
+        if (m.dir === 'out') box.appendChild(renderNotice(m, t));
+        else if (m.dir === 'in') box.appendChild(renderAgentMsg(m));
+        else box.appendChild(el('div', 'answer', '↳ ' + m.text));
+      });
+    });
+    var label = $('agent-reply-to');
+    label.textContent = t ? firstLine(t.text) + (t.conversation ? ' (' + convName(t.conversation) + ')' : '') : 'no notice yet';
+  }
+
+  function firstLine(text) {
+    var line = (text || '').split('\n')[0];
+    return line.length > 80 ? line.slice(0, 79) + '…' : line;
+  }
+
+  function renderNotice(m, t) {
+    var div = el('div', 'notice' + (t && t.n === m.n ? ' target' : ''));
+    div.setAttribute('data-n', m.n);
+    div.setAttribute('data-id', m.id);
+    var meta = el('div', 'meta');
+    var bits = [time(m.time)];
+    if (m.conversation) bits.unshift(convName(m.conversation) + ' (' + m.conversation + ')');
+    if (m.handoff_id) bits.push('handoff #' + m.handoff_id);
+    if (m.edited) bits.push('edited');
+    meta.appendChild(document.createTextNode(bits.join(' · ') + ' '));
+    var reply = el('button', 'link', 'reply to this');
+    reply.type = 'button';
+    reply.addEventListener('click', function () {
+      state.replyTo = m.id;
+      render();
+      $('agent-text').focus();
+    });
+    meta.appendChild(reply);
+    div.appendChild(meta);
+    div.appendChild(el('span', 'text', m.text));
+    if (m.buttons && m.buttons.length) div.appendChild(buttonRows(m, pressAgentButton));
+    return div;
+  }
+
+  function renderAgentMsg(m) {
+    var div = el('div', 'agent-msg' + (m.status === 'failed' ? ' failed' : ''));
+    div.setAttribute('data-n', m.n);
+    var bits = [m.from || 'agent', time(m.time)];
+    if (m.kind === 'callback') bits.push('pressed “' + buttonLabel(m) + '”');
+    else if (m.reply_to) bits.push('reply to a notice');
+    else bits.push('not a reply: only recorded');
+    if (m.status === 'failed') bits.push(m.error || 'not stored');
+    div.appendChild(el('div', 'meta', bits.join(' · ')));
+    div.appendChild(el('span', 'text', m.text));
+    return div;
+  }
+
+  function agentName() { return $('agent-name').value.trim(); }
+
+  function sendAgent(body, done) {
+    var err = $('agent-error');
+    body.name = agentName();
+    return api('api/agent', body).then(function () {
+      err.hidden = true;
+      if (done) done();
+      return poll();
+    }, function (e) {
+      err.textContent = e.message;
+      err.hidden = false;
+    });
+  }
+
+  function pressAgentButton(m, b, btn) {
+    btn.disabled = true;
+    sendAgent({ button: b.data, message_id: m.id }).then(function () { btn.disabled = false; });
+  }
+
+  function render() {
+    renderConversations();
+    renderTranscript();
+    renderAgentConversations();
+    renderAgents();
+  }
+
+  // ---- wiring ----
+
+  function enterSends(textarea, form) {
+    textarea.addEventListener('keydown', function (e) {
+      // Not while an input method is composing (Chinese, Japanese…).
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event('submit', { cancelable: true }));
+      }
+    });
+  }
+
+  function init() {
+    $('customer-name').value = load('name', $('customer-name').value);
+    $('customer-lang').value = load('lang', 'auto');
+    $('agent-name').value = load('agent', $('agent-name').value);
+    $('customer-name').addEventListener('change', function () { save('name', customerName()); });
+    $('customer-lang').addEventListener('change', function () { save('lang', $('customer-lang').value); });
+    $('agent-name').addEventListener('change', function () { save('agent', agentName()); });
+
+    $('customer-conv').addEventListener('change', function () {
+      state.conv = $('customer-conv').value;
+      save('conv', state.conv);
+      var c = state.convs.filter(function (x) { return x.id === state.conv; })[0];
+      if (c && c.name) $('customer-name').value = c.name;
+      render();
+    });
+    $('customer-new').addEventListener('click', function () {
+      state.conv = newConversation();
+      save('conv', state.conv);
+      render();
+      $('customer-text').focus();
+    });
+    $('agent-conv').addEventListener('change', function () {
+      state.agentConv = $('agent-conv').value;
+      state.replyTo = '';
+      render();
+    });
+
+    var cform = $('customer-form');
+    cform.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var box = $('customer-text');
+      var text = box.value.replace(/^\s+|\s+$/g, '');
+      if (!text) return;
+      $('customer-send').disabled = true;
+      sendCustomer({ text: text }, function () { box.value = ''; }).then(function () {
+        $('customer-send').disabled = false;
+        box.focus();
+      });
+    });
+    enterSends($('customer-text'), cform);
+
+    var aform = $('agent-form');
+    aform.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var box = $('agent-text');
+      var text = box.value.replace(/^\s+|\s+$/g, '');
+      if (!text) return;
+      var t = target();
+      $('agent-send').disabled = true;
+      sendAgent({ text: text, reply_to: t ? t.id : '' }, function () { box.value = ''; }).then(function () {
+        $('agent-send').disabled = false;
+        box.focus();
+      });
+    });
+    enterSends($('agent-text'), aform);
+
+    render();
+    poll();
+    setInterval(poll, POLL_MS);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();

@@ -1,0 +1,218 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+)
+
+// startSandbox runs the service as a newcomer does: no bot token, so the
+// sandbox is on and guarded by a token made for the run, which the start
+// log shows in a URL. It returns that URL.
+func startSandbox(t *testing.T) (*harness, string) {
+	t.Helper()
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.Bots[0].Token = ""
+	cfg.Guard.Debounce = 0
+	logs := &lockedWriter{w: &bytes.Buffer{}}
+	a, err := New(context.Background(), cfg, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), PollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
+	t.Cleanup(func() { h.stop(5 * time.Second) })
+	logs.mu.Lock()
+	defer logs.mu.Unlock()
+	for _, line := range strings.Split(logs.w.String(), "\n") {
+		var rec struct{ Msg, URL string }
+		if json.Unmarshal([]byte(line), &rec) == nil && strings.HasPrefix(rec.Msg, "try the bot in your browser") {
+			return h, rec.URL
+		}
+	}
+	t.Fatalf("the start log does not say where the sandbox is:\n%s", logs.w.String())
+	return nil, ""
+}
+
+// sandboxState is what the test reads of GET /sandbox/api/state.
+type sandboxState struct {
+	Messages []struct {
+		Pane     string `json:"pane"`
+		Dir      string `json:"dir"`
+		Text     string `json:"text"`
+		Rule     string `json:"rule"`
+		ID       string `json:"id"`
+		Decision *struct {
+			Outcome string `json:"outcome"`
+			Why     string `json:"why"`
+		} `json:"decision"`
+		Buttons [][]struct {
+			Data string `json:"data"`
+		} `json:"buttons"`
+	} `json:"messages"`
+}
+
+// TestSandboxThroughThePipeline: a customer in the sandbox gets the real
+// rules' answer with the reason, asks for a person, and the agent pane's
+// notice, claim and answer work as in a team chat.
+func TestSandboxThroughThePipeline(t *testing.T) {
+	h, url := startSandbox(t)
+	if !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.Contains(url, "/sandbox/?token=") {
+		t.Fatalf("start log URL %q", url)
+	}
+	token := url[strings.Index(url, "token=")+len("token="):]
+	if h.get("/sandbox/") != http.StatusUnauthorized || h.get("/admin/handoffs") != http.StatusNotFound {
+		t.Fatal("the sandbox is open without its token, or the run's token opened an admin API that is off")
+	}
+	call := func(method, path string, body any) sandboxState {
+		t.Helper()
+		data, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, "http://"+h.app.Addr()+"/sandbox"+path, bytes.NewReader(data))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := h.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		}
+		var st sandboxState
+		_ = json.Unmarshal(raw, &st)
+		return st
+	}
+	// waitFor polls the state until a message matches.
+	waitFor := func(what string, match func(pane, dir, text, rule string) bool) (id string, buttons []string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, m := range call("GET", "/api/state?since=0", nil).Messages {
+				if match(m.Pane, m.Dir, m.Text, m.Rule) {
+					for _, row := range m.Buttons {
+						for _, b := range row {
+							buttons = append(buttons, b.Data)
+						}
+					}
+					return m.ID, buttons
+				}
+			}
+			time.Sleep(30 * time.Millisecond)
+		}
+		t.Fatalf("no %s within 10s: %+v", what, call("GET", "/api/state?since=0", nil))
+		return "", nil
+	}
+
+	call("POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": "where is my order?"})
+	waitFor("FAQ answer with its rule", func(pane, dir, text, rule string) bool {
+		return pane == "customer" && dir == "out" && strings.HasPrefix(text, "Orders ship") && rule == "shipping"
+	})
+	st := call("GET", "/api/state?since=0", nil)
+	if d := st.Messages[0].Decision; d == nil || d.Outcome != "answered" || d.Why == "" {
+		t.Fatalf("the customer's message has no reason beside it: %+v", st.Messages[0])
+	}
+
+	call("POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": "this is a scam, I want a human"})
+	notice, buttons := waitFor("notice in the agent pane", func(pane, dir, text, rule string) bool {
+		return pane == "agents" && dir == "out" && strings.Contains(text, "this is a scam")
+	})
+	var claim string
+	for _, b := range buttons {
+		if strings.HasPrefix(b, "claim:") {
+			claim = b
+		}
+	}
+	if claim == "" {
+		t.Fatalf("the notice has no Claim button: %v", buttons)
+	}
+	call("POST", "/api/agent", map[string]string{"name": "Alice", "button": claim, "message_id": notice})
+	waitFor("claim confirmation", func(pane, dir, text, rule string) bool {
+		return pane == "agents" && strings.Contains(text, "Alice owns this conversation")
+	})
+	call("POST", "/api/agent", map[string]string{"name": "Alice", "text": "Hi Ann, Alice here.", "reply_to": notice})
+	waitFor("the agent's answer at the customer", func(pane, dir, text, rule string) bool {
+		return pane == "customer" && dir == "out" && text == "Hi Ann, Alice here."
+	})
+	h.waitMetrics(`frontdesk_handoffs_total{priority="high",step="answered",team="sandbox"} 1`)
+}
+
+// TestSandboxInABrowser drives the sandbox page in headless Chromium as a
+// newcomer would: opens the URL from the start log, asks a question, sees
+// the reply and why, asks for a person, claims and answers in the agent
+// pane. A screenshot is kept as an artifact.
+func TestSandboxInABrowser(t *testing.T) {
+	h, url := startSandbox(t)
+	ctx := browser(t)
+	_ = h
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible("#customer-text"),
+		chromedp.SendKeys("#customer-text", "where is my order?"),
+		chromedp.Click("#customer-send"),
+		chromedp.WaitVisible("#transcript .msg.out"),
+		chromedp.WaitVisible("#transcript .msg.in .why b"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := chromedp.Run(ctx, chromedp.Text("#transcript .msg.out .text"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	why, err := chromedp.Run(ctx, chromedp.Text("#transcript .msg.in .why"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, err := chromedp.Run(ctx, chromedp.Text("#transcript .msg.out .why"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(reply, "Orders ship") || !strings.HasPrefix(why, "answered") || !strings.Contains(tag, "shipping") {
+		t.Fatalf("reply %q, why %q, tag %q", reply, why, tag)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys("#customer-text", "this is a scam, I want a human"),
+		chromedp.Click("#customer-send"),
+		chromedp.WaitVisible(`#agents .notice button[data-data^="claim:"]`),
+		chromedp.Click(`#agents .notice button[data-data^="claim:"]`),
+		chromedp.SendKeys("#agent-text", "Hi Ann, Alice here."),
+		chromedp.Click("#agent-send"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		texts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll("#transcript .msg.out .text")].map(e => e.textContent)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(texts) > 0 && texts[len(texts)-1] == "Hi Ann, Alice here." {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent's answer did not reach the customer pane: %q", texts)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifact(t, "sandbox.png", shot)
+}
