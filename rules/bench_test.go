@@ -177,6 +177,15 @@ func BenchmarkMatchForm(b *testing.B) {
 	}
 }
 
+// BenchmarkNormalize is the folding that keywords and messages share
+// (NFKC, case, separators), on the 200-character mixed-script message.
+func BenchmarkNormalize(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		Normalize(benchMessage)
+	}
+}
+
 // BenchmarkDecideShort is the common case: a one-line message.
 func BenchmarkDecideShort(b *testing.B) {
 	for _, size := range []struct{ rules, keywords int }{{10, 100}, {1000, 10000}} {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,6 +69,40 @@ func BenchmarkProcessEvent(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkAccept measures durable ingest in the store: an event committed
+// to the inbox, as a webhook waits for it, with the default (durable)
+// syncing. One caller at a time pays a commit each; many at once share
+// commits (group commit), which is what a busy webhook sees.
+func BenchmarkAccept(b *testing.B) {
+	for _, callers := range []int{1, 64} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			s, err := OpenSQLite(context.Background(), filepath.Join(b.TempDir(), "b.db"), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := context.Background()
+			var next atomic.Int64
+			b.SetParallelism(max(callers/runtime.GOMAXPROCS(0), 1))
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := next.Add(1)
+					customer := fmt.Sprint(i % 1000)
+					ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: fmt.Sprint(i), Kind: chat.KindText,
+						ChatID: customer, ChatType: chat.ChatPrivate, Text: "where is my order?", Time: time.Now(),
+						Customer: chat.Customer{ID: customer, Name: "Ann"}, Raw: []byte(`{"update_id":1}`)}
+					if err := s.Accept(ctx, ev); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
 		})
 	}
 }
