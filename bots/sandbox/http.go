@@ -255,16 +255,11 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusBadRequest, "message_id: no bot message "+short(req.MessageID)+" in this conversation")
 			return
 		}
-		label, ok := buttonLabel(pressed, req.Button)
-		if !ok {
+		if problem := s.pressLocked(&ev, m, pressed, req.Button); problem != "" {
 			s.mu.Unlock()
-			fail(w, http.StatusBadRequest, "button: the message has no button "+short(req.Button))
+			fail(w, http.StatusBadRequest, problem)
 			return
 		}
-		// As Telegram has it: the press names the message, the data is the text.
-		ev.Kind, ev.Text, ev.ReplyTo = chat.KindCallback, req.Button, req.MessageID
-		_, ev.CallbackID = s.nextID("cb-")
-		m.Kind, m.Text, m.ReplyTo, m.CallbackID, m.Label = string(ev.Kind), ev.Text, ev.ReplyTo, ev.CallbackID, label
 	} else {
 		ev.Kind, ev.Text = textKind(req.Text), req.Text
 		m.Kind, m.Text = string(ev.Kind), ev.Text
@@ -323,17 +318,12 @@ func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusBadRequest, "message_id: no bot message "+short(req.MessageID)+" in the agents chat")
 			return
 		}
-		label, ok := buttonLabel(notice, req.Button)
-		if !ok {
+		// parseAgentEvent reads a press from Kind and Text ("claim:12").
+		if problem := s.pressLocked(&ev, m, notice, req.Button); problem != "" {
 			s.mu.Unlock()
-			fail(w, http.StatusBadRequest, "button: the message has no button "+short(req.Button))
+			fail(w, http.StatusBadRequest, problem)
 			return
 		}
-		// parseAgentEvent reads a press from Kind and Text ("claim:12");
-		// CallbackID is what its answer goes back to.
-		ev.Kind, ev.Text, ev.ReplyTo = chat.KindCallback, req.Button, req.MessageID
-		_, ev.CallbackID = s.nextID("cb-")
-		m.Kind, m.Text, m.ReplyTo, m.CallbackID, m.Label = string(ev.Kind), ev.Text, ev.ReplyTo, ev.CallbackID, label
 		m.Conversation, m.HandoffID = notice.Conversation, notice.HandoffID
 	} else {
 		if req.ReplyTo != "" {
@@ -599,4 +589,19 @@ func short(v string) string {
 		v = string(r[:64]) + "…"
 	}
 	return strconv.Quote(v)
+}
+
+// pressLocked makes ev and m a press of button under the bot message
+// pressed, as Telegram has it: the press names the message, its data is
+// the text, and CallbackID is what the answer goes back to. It returns
+// what to tell the client when the message has no such button.
+func (s *Sandbox) pressLocked(ev *chat.Event, m *Message, pressed *Message, button string) (problem string) {
+	label, ok := buttonLabel(pressed, button)
+	if !ok {
+		return "button: the message has no button " + short(button)
+	}
+	ev.Kind, ev.Text, ev.ReplyTo = chat.KindCallback, button, pressed.ID
+	_, ev.CallbackID = s.nextID("cb-")
+	m.Kind, m.Text, m.ReplyTo, m.CallbackID, m.Label = string(ev.Kind), ev.Text, ev.ReplyTo, ev.CallbackID, label
+	return ""
 }

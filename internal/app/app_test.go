@@ -66,8 +66,18 @@ func quietLogger(t testing.TB) *slog.Logger {
 
 func start(t *testing.T, cfg *config.Config, fake *telegramtest.Server) *harness {
 	t.Helper()
+	return startWith(t, cfg, fake, Options{PollInterval: 50 * time.Millisecond})
+}
+
+// startWith starts the service with the options given; a missing logger is
+// a quiet one. It stops when the test ends.
+func startWith(t *testing.T, cfg *config.Config, fake *telegramtest.Server, opt Options) *harness {
+	t.Helper()
+	if opt.Log == nil {
+		opt.Log = quietLogger(t)
+	}
 	ctx := context.Background()
-	a, err := New(ctx, cfg, Options{Log: quietLogger(t), PollInterval: 50 * time.Millisecond})
+	a, err := New(ctx, cfg, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,10 @@ import (
 
 // TestDashboardShowsTheHistory: the dashboard opens with the admin token
 // once, then with the session cookie, and shows what the service did.
-func TestDashboardShowsTheHistory(t *testing.T) {
+// startWithHistory runs the service with an admin token, after three
+// customers wrote: two questions the rules answer and one they do not.
+func startWithHistory(t *testing.T) *harness {
+	t.Helper()
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
 	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
@@ -23,7 +26,13 @@ func TestDashboardShowsTheHistory(t *testing.T) {
 	h := start(t, cfg, fake)
 	h.post(update(1, 10, "en", "where is my order"), secret)
 	h.post(update(2, 11, "en", "do you sell gift cards"), secret)
+	h.post(update(3, 12, "en", "how do I get a refund"), secret)
 	h.waitIdle(h.app.Store())
+	return h
+}
+
+func TestDashboardShowsTheHistory(t *testing.T) {
+	h := startWithHistory(t)
 
 	base := "http://" + h.app.Addr()
 	if code := h.get("/dashboard/"); code != http.StatusUnauthorized {
@@ -40,7 +49,7 @@ func TestDashboardShowsTheHistory(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Request.URL.RawQuery != "" {
 		t.Fatalf("%d at %s", resp.StatusCode, resp.Request.URL)
 	}
-	for _, want := range []string{`<b id="messages-in">2</b>`, "do you sell gift cards", `<td>shipping</td>`} {
+	for _, want := range []string{`<b id="messages-in">3</b>`, "do you sell gift cards", `<td>shipping</td>`} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("the dashboard lacks %s", want)
 		}
@@ -59,15 +68,7 @@ func TestDashboardShowsTheHistory(t *testing.T) {
 // checks that the charts render: the volume bars drawn with their size,
 // the SLA bar, and the figures; a screenshot is kept as an artifact.
 func TestDashboardInABrowser(t *testing.T) {
-	fake := telegramtest.New()
-	t.Cleanup(fake.Close)
-	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
-	cfg.AdminToken = adminToken
-	h := start(t, cfg, fake)
-	h.post(update(1, 10, "en", "where is my order"), secret)
-	h.post(update(2, 11, "en", "do you sell gift cards"), secret)
-	h.post(update(3, 12, "en", "how do I get a refund"), secret)
-	h.waitIdle(h.app.Store())
+	h := startWithHistory(t)
 	ctx := browser(t) // after the service: the browser closes first
 
 	if err := chromedp.Do(ctx,

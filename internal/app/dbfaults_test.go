@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"io"
@@ -25,16 +24,7 @@ import (
 // database turns into 503s within the test's patience.
 func startFaulty(t *testing.T, cfg *config.Config, fake *telegramtest.Server) *harness {
 	t.Helper()
-	a, err := New(context.Background(), cfg, Options{Log: quietLogger(t), PollInterval: 20 * time.Millisecond, AcceptTimeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
-	t.Cleanup(func() { h.stop(5 * time.Second) })
-	return h
+	return startWith(t, cfg, fake, Options{PollInterval: 20 * time.Millisecond, AcceptTimeout: 300 * time.Millisecond})
 }
 
 // retryUntilAccepted posts an update the way Telegram does while it gets

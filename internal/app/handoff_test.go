@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -221,16 +220,7 @@ func TestOutOfHoursHandoffSaysWhenAPersonAnswers(t *testing.T) {
 func startWithClock(t *testing.T, cfg *config.Config, fake *telegramtest.Server) (*harness, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Now()}
-	a, err := New(context.Background(), cfg, Options{Log: quietLogger(t), PollInterval: 20 * time.Millisecond, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
-	t.Cleanup(func() { h.stop(5 * time.Second) })
-	return h, clk
+	return startWith(t, cfg, fake, Options{PollInterval: 20 * time.Millisecond, Now: clk.now}), clk
 }
 
 // clock is a time source a test moves.

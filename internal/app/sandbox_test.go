@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -28,15 +27,7 @@ func startSandbox(t *testing.T) (*harness, string) {
 	cfg.Bots[0].Token = ""
 	cfg.Guard.Debounce = 0
 	logs := &lockedWriter{w: &bytes.Buffer{}}
-	a, err := New(context.Background(), cfg, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), PollInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
-	t.Cleanup(func() { h.stop(5 * time.Second) })
+	h := startWith(t, cfg, fake, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), PollInterval: 20 * time.Millisecond})
 	logs.mu.Lock()
 	defer logs.mu.Unlock()
 	for _, line := range strings.Split(logs.w.String(), "\n") {

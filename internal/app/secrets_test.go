@@ -32,18 +32,11 @@ func TestSecretsAndPersonalDataStayOutOfLogs(t *testing.T) {
 	cfg.AdminToken = adminToken
 
 	logs := &lockedWriter{w: &bytes.Buffer{}}
-	a, err := New(context.Background(), cfg, Options{
+	h := startWith(t, cfg, fake, Options{
 		Log:          slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 		PollInterval: 20 * time.Millisecond,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
-	t.Cleanup(func() { h.stop(5 * time.Second) })
+	a := h.app
 
 	if code := h.post(update(1, 4242, "en", "where is my order"), "wrong-"+secret); code != http.StatusUnauthorized {
 		t.Fatalf("wrong secret: %d", code)
