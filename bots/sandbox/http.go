@@ -455,21 +455,14 @@ func (s *Sandbox) snapshot(since int64, limit int) State {
 }
 
 // validConversation: 1–32 characters of [a-z0-9-].
-func validConversation(id string) bool {
-	if len(id) == 0 || len(id) > 32 {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func validConversation(id string) bool { return plainID(id, 32) }
 
 // validID: a message id as the sandbox makes them.
-func validID(id string) bool {
-	if len(id) == 0 || len(id) > 64 {
+func validID(id string) bool { return plainID(id, 64) }
+
+// plainID: 1 to most characters of [a-z0-9-].
+func plainID(id string, most int) bool {
+	if len(id) == 0 || len(id) > most {
 		return false
 	}
 	for _, c := range id {
