@@ -52,8 +52,9 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 		return nil, err
 	}
 	s := &Store{w: db, r: db, Now: time.Now, postgres: true, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.acceptLoop()
+	go s.queueStatsLoop()
 	return s, nil
 }
 

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
+)
+
+// TestQueueStatisticsKeepClaimsFast: after a burst fills the inbox, the
+// store refreshes PostgreSQL's statistics, and the claim then walks the
+// index in order instead of sorting every pending row.
+func TestQueueStatisticsKeepClaimsFast(t *testing.T) {
+	s, err := OpenPostgres(context.Background(), storetest.PostgresDSN(t), Options{Readers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	// The statistics of a small inbox, then a burst of 20,000 events in a
+	// few milliseconds: the planner's picture of the table is now wrong.
+	if _, err := s.w.ExecContext(ctx, "ANALYZE inbox"); err != nil {
+		t.Fatal(err)
+	}
+	const burst = 20000
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, received_at)
+		SELECT 'telegram', 'shop', g::text, 'telegram/shop/' || (g % 2000), 'text', '{}', 0 FROM generate_series(1, $1) g`, burst); err != nil {
+		t.Fatal(err)
+	}
+	plan := func() string {
+		t.Helper()
+		var lines []string
+		if err := s.r.SelectContext(ctx, &lines, `EXPLAIN SELECT i.id FROM inbox i
+			WHERE i.state = 'pending' AND i.id >= 1 AND i.next_attempt_at <= 5 AND (i.claimed_until IS NULL OR i.claimed_until < 5)
+			  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending' AND e.conversation_key = i.conversation_key AND e.id < i.id)
+			ORDER BY i.id LIMIT 4`); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, "\n")
+	}
+	t.Logf("the claim's plan right after the burst:\n%s", plan())
+	// The store's own loop notices and analyzes, well within autovacuum's
+	// minute.
+	deadline := time.Now().Add(4 * queueStatsEvery)
+	for {
+		var tuples float64
+		if err := s.r.GetContext(ctx, &tuples, `SELECT reltuples FROM pg_class WHERE oid = 'inbox'::regclass`); err != nil {
+			t.Fatal(err)
+		}
+		if tuples >= burst/2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v after the burst PostgreSQL still believes the inbox holds %v rows", 4*queueStatsEvery, tuples)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if p := plan(); regexpSort.MatchString(p) {
+		t.Fatalf("the claim still sorts every pending row:\n%s", p)
+	}
+	if again, err := s.analyzeStaleQueues(ctx); err != nil || len(again) != 0 {
+		t.Fatalf("analyzed again without changes: %v, %v", again, err)
+	}
+}
+
+// regexpSort finds a plan that sorts the candidates rather than reading
+// them in index order.
+var regexpSort = regexp.MustCompile(`Sort  \(`)
