@@ -264,14 +264,7 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 		ev.Kind, ev.Text = textKind(req.Text), req.Text
 		m.Kind, m.Text = string(ev.Kind), ev.Text
 	}
-	_, ev.ExternalID = s.nextID("ev-")
-	m.externalID = ev.ExternalID
-	m.N, m.ID = s.nextID("")
-	if ev.Kind != chat.KindCallback {
-		ev.MessageID = m.ID
-	} else {
-		m.ID = "" // a press is not a message
-	}
+	s.numberLocked(&ev, m)
 	c := s.openConversation(req.Conversation)
 	c.name, c.lang = name, lang
 	// Recorded before the inbox has it: the pipeline may decide on it
@@ -344,14 +337,7 @@ func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
 		ev.Kind, ev.Text = textKind(req.Text), req.Text
 		m.Kind, m.Text = string(ev.Kind), ev.Text
 	}
-	_, ev.ExternalID = s.nextID("ev-")
-	m.externalID = ev.ExternalID
-	m.N, m.ID = s.nextID("")
-	if ev.Kind != chat.KindCallback {
-		ev.MessageID = m.ID
-	} else {
-		m.ID = ""
-	}
+	s.numberLocked(&ev, m)
 	s.add(nil, m)
 	s.mu.Unlock()
 
@@ -597,4 +583,17 @@ func (s *Sandbox) pressLocked(ev *chat.Event, m *Message, pressed *Message, butt
 	_, ev.CallbackID = s.nextID("cb-")
 	m.Kind, m.Text, m.ReplyTo, m.CallbackID, m.Label = string(ev.Kind), ev.Text, ev.ReplyTo, ev.CallbackID, label
 	return ""
+}
+
+// numberLocked gives an event its external id and the transcript entry
+// its place and id; a button press is not a message, so it has no id.
+func (s *Sandbox) numberLocked(ev *chat.Event, m *Message) {
+	_, ev.ExternalID = s.nextID("ev-")
+	m.externalID = ev.ExternalID
+	m.N, m.ID = s.nextID("")
+	if ev.Kind == chat.KindCallback {
+		m.ID = ""
+		return
+	}
+	ev.MessageID = m.ID
 }
