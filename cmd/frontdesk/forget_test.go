@@ -12,6 +12,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
 
 // cliConfig writes a config with a fresh SQLite database for a command.
@@ -48,7 +49,7 @@ func seedMessage(t *testing.T, db string, c chat.Customer, text string, plan cha
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("claim: %d, %v", len(evs), err)
 	}
-	if err := st.ProcessEvent(ctx, evs[0], time.Now(), time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil }); err != nil {
+	if err := storetest.Process(ctx, st, evs[0], time.Now(), time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil }); err != nil {
 		t.Fatal(err)
 	}
 	return st

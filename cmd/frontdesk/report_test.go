@@ -11,6 +11,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
 
 // seedReport writes an hour-old history to the database: an FAQ answer,
@@ -45,7 +46,7 @@ func seedReport(t *testing.T, db string) {
 		t.Helper()
 		ev := chat.Event{ChatID: chatID, ChatType: chat.ChatPrivate, Text: text, Customer: chat.Customer{ID: chatID}}
 		process(ev, at, func(ie chat.InboxEvent) error {
-			return st.ProcessEvent(ctx, ie, at, time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil })
+			return storetest.Process(ctx, st, ie, at, time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil })
 		})
 	}
 	customer("1", "refund?", start, chat.Plan{Outcome: chat.OutcomeAnswered,

@@ -64,6 +64,17 @@ type Conversation struct {
 	Handoff *OpenHandoff
 	// CustomerMessages counts the customer's earlier messages in this conversation.
 	CustomerMessages int
+	// Basis is the open conversation the snapshot was read from, even when
+	// the conversation starts anew after an idle period. The store applies
+	// a decision only while it is unchanged.
+	Basis ConversationBasis
+}
+
+// ConversationBasis identifies the stored conversation a decision was made
+// on: ID 0 means none was open.
+type ConversationBasis struct {
+	ID     int64
+	Status ConversationStatus
 }
 
 // CustomerState is what the store knows about a customer before the event.
@@ -80,19 +91,42 @@ type CustomerState struct {
 	Reserved map[string]bool
 }
 
-// State is the context an event is decided in.
+// State is the context an event is decided in: a snapshot the store loaded
+// before deciding, so deciding reads no database and can run anywhere
+// (the workers, frontdesk try, a table test).
 type State struct {
 	Customer     CustomerState
 	Conversation Conversation
-	// History loads the conversation's last n messages, oldest first; it
-	// reads the database, so only handoffs call it.
-	History func(n int) ([]HistoryEntry, error)
 	// Incidents are the open incidents, which rules can see.
 	Incidents []Incident
-	// RecentHandoffs counts the handoffs of a team with a cause since a
-	// moment, to spot an incident; it reads the database, so only handoffs
-	// call it.
-	RecentHandoffs func(team, cause string, since time.Time) (int, error)
+	// Details holds what only a handoff needs. The store loads it for the
+	// events whose first decision opened a handoff, and they are decided
+	// again with it; Details.Loaded tells the two passes apart.
+	Details Details
+}
+
+// Details is the part of a snapshot that only a handoff reads: it costs
+// queries, and most messages never hand off.
+type Details struct {
+	Loaded bool
+	// History is the conversation's last messages, oldest first, for the
+	// agents' notification (D20).
+	History []HistoryEntry
+	// RecentHandoffs counts, per team and cause, the handoffs since
+	// IncidentSince (leaving out those before the cause's last incident
+	// closed), to spot an incident.
+	RecentHandoffs map[TeamCause]int
+	IncidentSince  time.Time
+}
+
+// TeamCause keys handoff counts: a team and the rule that handed off.
+type TeamCause struct{ Team, Cause string }
+
+// NeedsDetails reports whether a decision made without Details must be made
+// again with them: it opens a handoff, whose notice quotes the history and
+// which may start an incident.
+func (p Plan) NeedsDetails(st State) bool {
+	return p.Handoff != nil && !st.Details.Loaded
 }
 
 // Suppression records a planned send that was not made, and why.

@@ -14,6 +14,11 @@ var ErrUnavailable = errors.New("temporarily unavailable")
 // claim had expired); the caller drops its own result.
 var ErrAlreadyDone = errors.New("event already processed")
 
+// ErrConflict means the state an event was decided on changed before its
+// effects were applied (an agent resolved the handoff meanwhile, say): the
+// event is decided again on fresh state, never applied on stale state.
+var ErrConflict = errors.New("state changed since it was read")
+
 // ErrNotYet means an event refers to something not recorded yet (an
 // agent's reply to a notification whose sending is still being recorded):
 // try it again shortly.

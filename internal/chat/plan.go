@@ -39,8 +39,11 @@ type Plan struct {
 	// ContinuesBurst says the event belongs to the customer's previous
 	// burst of messages, whose sends it adds to.
 	ContinuesBurst bool
-	Outcome        Outcome
-	Trace          json.RawMessage
+	// CallbackAnswers end a button press's spinner or a slash command's
+	// "thinking…" with nothing to say, by their platform ids.
+	CallbackAnswers []string
+	Outcome         Outcome
+	Trace           json.RawMessage
 }
 
 // Send is a planned message that passed the frequency guard, with the
@@ -51,6 +54,29 @@ type Send struct {
 	// WindowUntil is the last moment the platform lets the bot send it
 	// (the interaction window, less a safety margin); zero means no limit.
 	WindowUntil time.Time
+	// Where it goes, decided with the rest (Address): the event's chat
+	// by default, a direct message for private answers, quoting the
+	// customer in groups.
+	To Address
+}
+
+// Address is where a message to a customer goes and how it is placed.
+type Address struct {
+	ChatID   string
+	ThreadID string
+	ReplyTo  string // platform message id to quote
+	// CallbackID makes the message the answer of a Discord interaction
+	// ("thinking…" replaced by it).
+	CallbackID string
+}
+
+// Effects is everything deciding one event produced: the snapshot it was
+// decided on (the store applies it only while that still holds) and the
+// plan. The store turns it into rows as given and decides nothing.
+type Effects struct {
+	Event InboxEvent
+	Basis State
+	Plan  Plan
 }
 
 // Reservation claims a key (same content to a customer, same rule, the
@@ -178,4 +204,41 @@ type DueHandoff struct {
 	DueAt     time.Time
 	StepsDone int    // reminders and escalations already made
 	Customer  string // display name
+}
+
+// Place says where each reply goes, and which button presses or slash
+// commands are answered without a message: in a group the reply quotes the
+// customer so it is clear whom the bot answers; a private answer asked in a
+// public Discord channel goes to the customer's direct messages (D12;
+// Telegram bots cannot open a chat with someone who never wrote to them,
+// so there it stays where it was asked); a Discord slash command was
+// answered "thinking…", and its first reply replaces that.
+func (plan *Plan) Place(ev Event) {
+	interaction := ""
+	if ev.Platform == Discord && ev.Kind == KindCommand && ev.CallbackID != "" {
+		interaction = ev.CallbackID
+	}
+	for i := range plan.Sends {
+		to := Address{ChatID: ev.ChatID, ThreadID: ev.ThreadID, CallbackID: interaction}
+		if ev.ChatType != ChatPrivate {
+			to.ReplyTo = ev.MessageID
+		}
+		if plan.Sends[i].Private && ev.ChatType != ChatPrivate && ev.Platform == Discord && ev.Customer.ID != "" {
+			to = Address{ChatID: DirectMessagePrefix + ev.Customer.ID}
+		}
+		if to.CallbackID != "" {
+			interaction = ""
+		}
+		plan.Sends[i].To = to
+	}
+	if ev.Platform == Telegram && ev.Kind == KindCallback && ev.CallbackID != "" {
+		// Telegram shows a spinner until the press is answered, whatever
+		// the bot says in the chat.
+		plan.CallbackAnswers = append(plan.CallbackAnswers, ev.CallbackID)
+	}
+	if interaction != "" {
+		// Nothing to say: take the "thinking…" away rather than leave it
+		// until Discord reports that the application did not respond.
+		plan.CallbackAnswers = append(plan.CallbackAnswers, interaction)
+	}
 }

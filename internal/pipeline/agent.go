@@ -81,9 +81,9 @@ func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, now 
 // finishRecorded marks an event done with nothing to do (chatter in a team
 // chat), through the ordinary path so it is kept in the history.
 func (p *Pipeline) finishRecorded(ie chat.InboxEvent, now time.Time) {
-	err := p.store.ProcessEvent(p.workCtx, ie, now, p.cfg.ConversationIdle, func(chat.State) (chat.Plan, error) {
-		return chat.Plan{Outcome: chat.OutcomeRecorded}, nil
-	})
+	plan := chat.Plan{Outcome: chat.OutcomeRecorded}
+	plan.Place(ie.Event)
+	err := p.record(ie, plan, now)
 	if err != nil && !errors.Is(err, chat.ErrAlreadyDone) {
 		p.log.Warn("team chat: event not recorded", "event", ie.ID, "err", err)
 	}
@@ -224,4 +224,24 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 		say(agent + " gave the conversation back to the bot.")
 	}
 	return plan
+}
+
+// record applies a plan made without the rules (chatter in a team chat),
+// on a fresh snapshot, through the same path as every decision.
+func (p *Pipeline) record(ie chat.InboxEvent, plan chat.Plan, now time.Time) error {
+	var err error
+	for range conflictRounds {
+		var states []chat.State
+		if states, err = p.store.LoadStates(p.workCtx, []chat.InboxEvent{ie}, now, p.cfg.ConversationIdle); err != nil {
+			return err
+		}
+		var results []error
+		if results, err = p.store.Apply(p.workCtx, []chat.Effects{{Event: ie, Basis: states[0], Plan: plan}}, now); err != nil {
+			return err
+		}
+		if err = results[0]; !errors.Is(err, chat.ErrConflict) {
+			return err
+		}
+	}
+	return err
 }

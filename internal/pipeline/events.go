@@ -12,20 +12,24 @@ import (
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
+// eventLoop claims events in batches and hands each batch to a worker:
+// a team chat's events one by one (agents act on handoffs), customers'
+// events together, decided in memory and applied in one transaction. A
+// claim holds at most one event of a conversation, so a conversation's
+// events are decided one at a time, in order, in any number of workers.
 func (p *Pipeline) eventLoop() {
 	defer p.done.Done()
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	slots := make(chan struct{}, p.cfg.Workers)
 	for !p.stopping() {
-		free := p.cfg.Workers - len(slots)
-		if free == 0 {
+		if len(slots) == cap(slots) {
 			if !p.wait(p.eventWake, p.cfg.PollInterval) {
 				return
 			}
 			continue
 		}
-		events, err := p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, free)
+		events, err := p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, p.cfg.Batch)
 		if err != nil {
 			p.log.Warn("pipeline: claiming events failed", "err", err)
 			if !p.wait(nil, p.cfg.PollInterval) {
@@ -39,20 +43,27 @@ func (p *Pipeline) eventLoop() {
 			}
 			continue
 		}
-		for _, ie := range events {
+		var customers []chat.InboxEvent
+		run := func(work func()) {
 			slots <- struct{}{}
 			inflight.Add(1)
 			go func() {
 				defer inflight.Done()
-				if p.isTeamChat(ie.Event) {
-					p.handleAgentEvent(ie)
-				} else {
-					p.handleEvent(ie)
-				}
+				work()
 				<-slots
-				// The conversation's next event (if any) is eligible now.
+				// The conversations' next events (if any) are eligible now.
 				p.WakeEvents()
 			}()
+		}
+		for _, ie := range events {
+			if p.isTeamChat(ie.Event) {
+				run(func() { p.handleAgentEvent(ie) })
+			} else {
+				customers = append(customers, ie)
+			}
+		}
+		if len(customers) > 0 {
+			run(func() { p.handleBatch(customers) })
 		}
 	}
 }
@@ -61,14 +72,8 @@ func (p *Pipeline) eventLoop() {
 // workers do, and returns the plan. It is for tools (frontdesk try) that
 // play events one by one.
 func (p *Pipeline) ProcessOne(ctx context.Context, ie chat.InboxEvent) (chat.Plan, error) {
-	var plan chat.Plan
-	now := p.now()
-	err := p.store.ProcessEvent(ctx, ie, now, p.cfg.ConversationIdle, func(st chat.State) (chat.Plan, error) {
-		var err error
-		plan, err = p.safePlan(ie.Event, st, now)
-		return plan, err
-	})
-	return plan, err
+	done := p.processBatch(ctx, []chat.InboxEvent{ie}, p.now())
+	return done[0].plan, done[0].err
 }
 
 // safePlan is plan, with a panic turned into an error: a bug in deciding
@@ -82,34 +87,106 @@ func (p *Pipeline) safePlan(ev chat.Event, st chat.State, now time.Time) (plan c
 	return p.plan(ev, st, now), nil
 }
 
-// handleEvent decides one event and records the result; on failure the
-// event goes back to the inbox to be tried again later.
-func (p *Pipeline) handleEvent(ie chat.InboxEvent) {
+// handleBatch decides a batch of customers' events and records the
+// results; an event that fails goes back to the inbox to be tried again
+// later, alone.
+func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 	now := p.now()
-	var plan chat.Plan
-	var alreadyHandedOff bool
-	err := p.store.ProcessEvent(p.workCtx, ie, now, p.cfg.ConversationIdle, func(st chat.State) (chat.Plan, error) {
-		var err error
-		alreadyHandedOff = st.Conversation.Handoff != nil
-		plan, err = p.safePlan(ie.Event, st, now)
-		return plan, err
-	})
-	switch {
-	case err == nil:
-		p.cfg.Observer.Decided(ie.Event, plan)
-		if plan.Handoff != nil && !alreadyHandedOff {
-			p.cfg.Observer.HandoffChanged(HandoffChange{Step: HandoffOpened, Priority: plan.Handoff.Priority, Team: plan.Handoff.Team})
-		}
-		p.wakeSender()
-	case errors.Is(err, chat.ErrAlreadyDone):
-		// Another worker finished it after our lease expired; nothing to do.
-	default:
-		p.log.Warn("pipeline: event not processed", "event", ie.ID, "err", err)
-		next := now.Add(backoff(1, time.Second, time.Minute))
-		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, next, p.cfg.Redact(err.Error()), p.cfg.EventAttempts); rerr != nil {
-			p.log.Warn("pipeline: could not reschedule event; its lease will expire", "event", ie.ID, "err", rerr)
+	for _, d := range p.processBatch(p.workCtx, events, now) {
+		switch {
+		case d.err == nil:
+			p.cfg.Observer.Decided(d.event.Event, d.plan)
+			if d.plan.Handoff != nil && !d.handedOff {
+				p.cfg.Observer.HandoffChanged(HandoffChange{Step: HandoffOpened, Priority: d.plan.Handoff.Priority, Team: d.plan.Handoff.Team})
+			}
+		case errors.Is(d.err, chat.ErrAlreadyDone):
+			// Another worker finished it after our lease expired; nothing to do.
+		default:
+			p.log.Warn("pipeline: event not processed", "event", d.event.ID, "err", d.err)
+			next := now.Add(backoff(1, time.Second, time.Minute))
+			if rerr := p.store.RetryEvent(p.workCtx, d.event.ID, next, p.cfg.Redact(d.err.Error()), p.cfg.EventAttempts); rerr != nil {
+				p.log.Warn("pipeline: could not reschedule event; its lease will expire", "event", d.event.ID, "err", rerr)
+			}
 		}
 	}
+	p.wakeSender()
+}
+
+// decided is one event's fate in a batch.
+type decided struct {
+	event     chat.InboxEvent
+	plan      chat.Plan
+	handedOff bool // the conversation was with people already
+	err       error
+}
+
+// conflictRounds bounds how often a batch's conflicting events are decided
+// again on fresh state before they go back to the inbox.
+const conflictRounds = 3
+
+// processBatch loads the batch's snapshots, decides every event in memory,
+// and applies all their effects in one transaction. Events whose snapshot
+// changed meanwhile (chat.ErrConflict) are loaded and decided again.
+func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, now time.Time) []decided {
+	out := make([]decided, len(events))
+	todo := make([]int, len(events))
+	for i, ie := range events {
+		out[i].event, todo[i] = ie, i
+	}
+	for round := 0; len(todo) > 0; round++ {
+		batch := make([]chat.InboxEvent, len(todo))
+		for j, i := range todo {
+			batch[j] = events[i]
+		}
+		states, err := p.store.LoadStates(ctx, batch, now, p.cfg.ConversationIdle)
+		if err != nil {
+			for _, i := range todo {
+				out[i].err = err
+			}
+			return out
+		}
+		effects := make([]chat.Effects, 0, len(todo))
+		decidedIdx := make([]int, 0, len(todo))
+		for j, i := range todo {
+			st := states[j]
+			plan, err := p.decideFully(ctx, events[i].Event, &st, now)
+			if err != nil {
+				out[i].err = err
+				continue
+			}
+			out[i].plan, out[i].handedOff = plan, st.Conversation.Handoff != nil
+			effects = append(effects, chat.Effects{Event: events[i], Basis: st, Plan: plan})
+			decidedIdx = append(decidedIdx, i)
+		}
+		results, err := p.store.Apply(ctx, effects, now)
+		todo = todo[:0]
+		for j, i := range decidedIdx {
+			switch {
+			case err != nil:
+				out[i].err = err
+			case errors.Is(results[j], chat.ErrConflict) && round+1 < conflictRounds:
+				todo = append(todo, i)
+			default:
+				out[i].err = results[j]
+			}
+		}
+	}
+	return out
+}
+
+// decideFully decides an event on its snapshot; a decision that hands off
+// needs the snapshot's details (history, recent handoffs), which are loaded
+// and the event decided again with them.
+func (p *Pipeline) decideFully(ctx context.Context, ev chat.Event, st *chat.State, now time.Time) (chat.Plan, error) {
+	plan, err := p.safePlan(ev, *st, now)
+	if err != nil || !plan.NeedsDetails(*st) {
+		return plan, err
+	}
+	causes := []chat.TeamCause{{Team: plan.Handoff.Team, Cause: plan.Handoff.Rule}}
+	if err := p.store.LoadDetails(ctx, st, historyLines, causes, now.Add(-p.cfg.IncidentWindow)); err != nil {
+		return chat.Plan{}, err
+	}
+	return p.safePlan(ev, *st, now)
 }
 
 // plan turns the rules' decision into what will be sent and what is
@@ -118,11 +195,15 @@ func (p *Pipeline) handleEvent(ie chat.InboxEvent) {
 func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	if !ev.Kind.Decidable() || p.isTeamChat(ev) {
 		// Agents' messages are handled by the handoff side, never by the rules.
-		return chat.Plan{Outcome: chat.OutcomeRecorded}
+		plan := chat.Plan{Outcome: chat.OutcomeRecorded}
+		plan.Place(ev)
+		return plan
 	}
 	if ev.Customer.IsBot {
 		// Loop protection: never answer a bot, ours or anyone's.
-		return chat.Plan{Outcome: chat.OutcomeRecorded, Suppressed: []chat.Suppression{{Reason: chat.ReasonFromBot}}}
+		plan := chat.Plan{Outcome: chat.OutcomeRecorded, Suppressed: []chat.Suppression{{Reason: chat.ReasonFromBot}}}
+		plan.Place(ev)
+		return plan
 	}
 	d := p.decider.Decide(ev, st, now)
 	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now)}
@@ -159,6 +240,7 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		}
 	}
 	plan.Outcome = outcome(d, plan)
+	plan.Place(ev)
 	return plan
 }
 

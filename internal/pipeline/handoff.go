@@ -181,12 +181,7 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 		p.log.Warn("handoff without a team chat: configure handoff.teams so agents are told", "rule", h.Rule)
 		return
 	}
-	var history []chat.HistoryEntry
-	if st.History != nil {
-		if history, err = st.History(historyLines); err != nil {
-			p.log.Warn("handoff: history not loaded", "err", err)
-		}
-	}
+	history := st.Details.History
 	if p.planIncident(plan, ev, st, team, now) {
 		return
 	}
@@ -221,13 +216,9 @@ func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, t
 		}
 	}
 	if inc.ID == 0 {
-		if st.RecentHandoffs == nil {
-			return false
-		}
-		n, err := st.RecentHandoffs(h.Team, h.Rule, inc.Since)
-		if err != nil {
-			p.log.Warn("handoff: counting recent handoffs failed; no incident check", "err", err)
-			return false
+		n, ok := st.Details.RecentHandoffs[chat.TeamCause{Team: h.Team, Cause: h.Rule}]
+		if !ok {
+			return false // not loaded: this is the first pass, decided again with them
 		}
 		if count = n + 1; count < p.cfg.IncidentThreshold {
 			return false

@@ -21,7 +21,9 @@ import (
 // Store is the durable state the pipeline works on.
 type Store interface {
 	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error)
-	ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, conversationIdle time.Duration, decide func(chat.State) (chat.Plan, error)) error
+	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
+	LoadDetails(ctx context.Context, st *chat.State, historyLines int, causes []chat.TeamCause, incidentSince time.Time) error
+	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
 	DueHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.DueHandoff, error)
 	TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, notices []chat.Notice, now time.Time) (bool, error)
@@ -89,7 +91,8 @@ func (nopObserver) HandoffChanged(HandoffChange)  {}
 
 // Config tunes the pipeline.
 type Config struct {
-	Workers          int           // events decided at once
+	Workers          int           // batches of events decided at once
+	Batch            int           // events claimed, decided and applied together (default 64)
 	Senders          int           // messages in flight at once
 	ConversationIdle time.Duration // silence after which a conversation starts anew
 	SendAttempts     int           // tries before a message is given up
@@ -118,6 +121,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.Workers <= 0 {
 		c.Workers = 4
+	}
+	if c.Batch <= 0 {
+		c.Batch = 64
 	}
 	if c.Senders <= 0 {
 		c.Senders = 64

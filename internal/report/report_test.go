@@ -61,7 +61,7 @@ func (sd *seeder) decide(chatID string, kind chat.Kind, text, when string, plan 
 	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: sd.nextID(), Kind: kind, ChatID: chatID, ChatType: chat.ChatPrivate,
 		MessageID: sd.nextID(), Text: text, Time: moment, Customer: chat.Customer{ID: chatID, Name: "Customer " + chatID}}
 	sd.process(ev, moment, func(ie chat.InboxEvent) error {
-		return sd.s.ProcessEvent(ctx, ie, moment, 24*time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil })
+		return storetest.Process(ctx, sd.s, ie, moment, 24*time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil })
 	})
 }
 

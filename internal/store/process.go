@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,34 +14,57 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
-// ProcessEvent applies one claimed event in a single transaction: it loads
-// the customer and conversation, asks decide for a plan, and records the
-// customer, the conversation, the message, the decision and the outbox rows,
-// marking the event done. Either all of it is committed or none.
-// conversationIdle is how long a conversation may be silent before the
-// customer's next message opens a new one. decide runs inside the
-// transaction, so the state it sees cannot change under it.
-func (s *Store) ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, conversationIdle time.Duration, decide func(chat.State) (chat.Plan, error)) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
-			return err
-		}
-		p := &processing{s: s, tx: tx, ctx: ctx, ev: ie, now: now, idle: conversationIdle, skipGuard: s.skipGuardState}
-		if err := p.loadState(); err != nil {
-			return err
-		}
-		plan, err := decide(p.state)
-		if err != nil {
-			return &decideError{err}
-		}
-		return p.apply(plan)
-	})
-	var de *decideError
-	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.As(err, &de) {
-		return err
+// Apply writes the effects of a batch of decided events in one
+// transaction, as given: it decides nothing. Each event's effects are
+// written only if its snapshot still holds, checked in the same statement
+// that marks the event done; the answer for each event is nil,
+// chat.ErrAlreadyDone (another worker finished it first: drop the result)
+// or chat.ErrConflict (decide it again on fresh state), or the failure of
+// that event alone. One event whose writes fail costs only itself: the
+// transaction is rolled back and the batch written again without it. err
+// is for the batch as a whole (the database is unavailable).
+func (s *Store) Apply(ctx context.Context, batch []chat.Effects, now time.Time) (results []error, err error) {
+	results = make([]error, len(batch))
+	todo := make([]int, len(batch))
+	for i := range todo {
+		todo[i] = i
 	}
-	return unavailable("process event", err)
+	// A failure that follows the batch from event to event is the
+	// database's, not an event's: give up after a few.
+	for excluded := 0; len(todo) > 0; excluded++ {
+		failed := -1
+		var cause error
+		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			for _, i := range todo {
+				results[i] = nil
+				p := &processing{s: s, tx: tx, ctx: ctx, ev: batch[i].Event, now: now, basis: batch[i].Basis}
+				switch err := p.apply(batch[i].Plan); {
+				case err == nil:
+				case errors.Is(err, chat.ErrAlreadyDone), errors.Is(err, chat.ErrConflict):
+					// Nothing of it was written: the check comes first.
+					results[i] = err
+				default:
+					failed, cause = i, err
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			return results, nil
+		}
+		if failed < 0 || excluded >= maxExcluded || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, unavailable("apply effects", err)
+		}
+		results[failed] = fmt.Errorf("apply event %d: %w", batch[failed].Event.ID, cause)
+		todo = slices.DeleteFunc(todo, func(i int) bool { return i == failed })
+	}
+	return results, nil
 }
+
+// maxExcluded is how many events one Apply sets aside as failing before it
+// blames the database instead.
+const maxExcluded = 3
 
 // markEventDone marks a claimed event done; chat.ErrAlreadyDone means
 // another worker finished it first (its claim had expired).
@@ -72,161 +95,20 @@ type processing struct {
 	ctx   context.Context
 	ev    chat.InboxEvent
 	now   time.Time
-	idle  time.Duration
-	state chat.State
+	basis chat.State // the snapshot the plan was decided on
 
 	customerID int64 // 0 when the event has no customer
-	conv       *conversationRow
-	convIsNew  bool
-	skipGuard  bool
-	// openIncidents is how many incidents are open, from loadGuard.
-	openIncidents int
 }
 
 type conversationRow struct {
 	ID               int64  `db:"id"`
+	Key              string `db:"conversation_key"`
 	Status           string `db:"status"`
 	StartedAt        int64  `db:"started_at"`
 	LastCustomerAt   int64  `db:"last_customer_at"`
 	CustomerMessages int    `db:"customer_messages"`
 	LastAlbum        string `db:"last_album"`
 	BurstSends       int    `db:"burst_sends"`
-}
-
-type customerRow struct {
-	ID      int64 `db:"id"`
-	Blocked bool  `db:"blocked"`
-}
-
-func (p *processing) loadState() error {
-	ev := p.ev.Event
-	p.state.Customer.New = true
-	if ev.Customer.ID != "" {
-		var c customerRow
-		err := p.s.get(p.ctx, p.tx, &c, `SELECT id, blocked FROM customers WHERE platform = ? AND bot = ? AND external_id = ?`,
-			string(ev.Platform), ev.Bot, ev.Customer.ID)
-		switch {
-		case err == nil:
-			p.customerID = c.ID
-			// A customer who writes has unblocked the bot, whatever an
-			// earlier refused send recorded.
-			p.state.Customer = chat.CustomerState{New: false, Blocked: c.Blocked && !ev.Kind.Decidable()}
-			if err := p.loadCounts(); err != nil {
-				return err
-			}
-		case !errors.Is(err, sql.ErrNoRows):
-			return err
-		}
-	}
-	if ev.ChatID == "" {
-		return nil
-	}
-	var c conversationRow
-	err := p.s.get(p.ctx, p.tx, &c, `SELECT id, status, started_at, last_customer_at, customer_messages, last_album, burst_sends
-		FROM conversations WHERE conversation_key = ? AND closed_at IS NULL`, ev.ConversationKey())
-	switch {
-	case err == nil:
-		p.conv = &c
-	case !errors.Is(err, sql.ErrNoRows):
-		return err
-	}
-	if err := p.loadGuard(); err != nil {
-		return err
-	}
-	if p.skipGuard || p.openIncidents > 0 {
-		if err := p.loadIncidents(); err != nil {
-			return err
-		}
-	}
-	p.state.History = p.history
-	p.state.RecentHandoffs = p.recentHandoffs
-	idle := p.conv != nil && p.now.Sub(fromMS(p.conv.LastCustomerAt)) >= p.idle
-	if p.conv == nil || idle {
-		p.convIsNew = true
-		p.state.Conversation = chat.Conversation{New: true, Status: chat.StatusBot, Started: p.now}
-		return nil
-	}
-	p.state.Conversation = chat.Conversation{
-		ID:               c.ID,
-		Status:           chat.ConversationStatus(c.Status),
-		Started:          fromMS(c.StartedAt),
-		CustomerMessages: c.CustomerMessages,
-		LastCustomerAt:   fromMS(c.LastCustomerAt),
-		LastAlbum:        c.LastAlbum,
-		BurstSends:       c.BurstSends,
-	}
-	if c.Status == string(chat.StatusWaitingForHuman) {
-		var h struct {
-			ID         int64  `db:"id"`
-			Team       string `db:"team"`
-			State      string `db:"state"`
-			ClaimedBy  string `db:"claimed_by"`
-			IncidentID *int64 `db:"incident_id"`
-		}
-		err := p.s.get(p.ctx, p.tx, &h, `SELECT id, team, state, claimed_by, incident_id FROM handoffs
-			WHERE conversation_id = ? AND state IN ('waiting', 'claimed')`, c.ID)
-		switch {
-		case err == nil:
-			p.state.Conversation.Handoff = &chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy}
-			if h.IncidentID != nil {
-				p.state.Conversation.Handoff.IncidentID = *h.IncidentID
-			}
-		case !errors.Is(err, sql.ErrNoRows):
-			return err
-		}
-	}
-	return nil
-}
-
-// loadIncidents reads the open incidents, which rules may mention. There
-// are few, and the partial index holds only open ones.
-func (p *processing) loadIncidents() error {
-	var rows []struct {
-		ID       int64  `db:"id"`
-		Team     string `db:"team"`
-		Cause    string `db:"cause"`
-		Handoffs int    `db:"handoffs"`
-		Started  int64  `db:"started_at"`
-	}
-	if err := p.s.sel(p.ctx, p.tx, &rows, `SELECT id, team, cause, handoffs, started_at FROM incidents WHERE state = 'open'`); err != nil {
-		return err
-	}
-	for _, r := range rows {
-		p.state.Incidents = append(p.state.Incidents, chat.Incident{ID: r.ID, Team: r.Team, Cause: r.Cause, Handoffs: r.Handoffs, Started: fromMS(r.Started)})
-	}
-	return nil
-}
-
-// recentHandoffs counts a team's handoffs with a cause since a moment,
-// leaving out those before the cause's last incident was resolved: they
-// were dealt with, and must not reopen it with the next handoff.
-func (p *processing) recentHandoffs(team, cause string, since time.Time) (int, error) {
-	var n int
-	err := p.s.get(p.ctx, p.tx, &n, `SELECT COUNT(*) FROM handoffs WHERE team = ? AND rule = ? AND created_at >= ?
-		AND created_at >= COALESCE((SELECT MAX(closed_at) FROM incidents WHERE team = ? AND cause = ?), 0)`, team, cause, ms(since), team, cause)
-	return n, err
-}
-
-// history loads the conversation's last n messages inside the event's
-// transaction, for handoff notifications.
-func (p *processing) history(n int) ([]chat.HistoryEntry, error) {
-	if p.conv == nil || p.convIsNew {
-		return nil, nil
-	}
-	var rows []struct {
-		Direction string `db:"direction"`
-		Kind      string `db:"kind"`
-		Text      string `db:"text"`
-		CreatedAt int64  `db:"created_at"`
-	}
-	err := p.s.sel(p.ctx, p.tx, &rows, `SELECT direction, kind, text, created_at FROM (
-			SELECT id, direction, kind, text, created_at FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?
-		) AS recent ORDER BY id`, p.conv.ID, n)
-	out := make([]chat.HistoryEntry, len(rows))
-	for i, r := range rows {
-		out[i] = chat.HistoryEntry{Direction: r.Direction, Kind: r.Kind, Text: r.Text, At: fromMS(r.CreatedAt)}
-	}
-	return out, err
 }
 
 // queueNotice puts a message to a team chat in the outbox, tied to the
@@ -257,70 +139,47 @@ func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, 
 }
 
 // scope is the customer as the guard keys it.
-func (p *processing) scope() string {
-	ev := p.ev.Event
-	id := ev.Customer.ID
-	if id == "" {
-		id = "chat:" + ev.ChatID
-	}
-	return string(ev.Platform) + "/" + ev.Bot + "/" + id
-}
+func (p *processing) scope() string { return guardScope(p.ev.Event) }
 
-// loadGuard reads what the frequency guard decides from: the keys taken
-// for this customer and how many messages the bot sent them in the last
-// hour. Inside the event's transaction this is consistent; the keys'
-// uniqueness is the backstop where it is not.
-func (p *processing) loadGuard() error {
-	if p.skipGuard {
+// markDone marks the event done if its snapshot still holds: still
+// pending (no other worker finished it), and its conversation as it was
+// read (no agent resolved it, no other event opened one meanwhile). It is
+// the first write of every event, so a conflict leaves nothing to undo.
+func (p *processing) markDone() error {
+	q := `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL WHERE id = ? AND state = 'pending'`
+	args := []any{ms(p.now), p.ev.ID}
+	switch b := p.basis.Conversation.Basis; {
+	case p.ev.ChatID == "":
+	case b.ID != 0:
+		q += ` AND EXISTS (SELECT 1 FROM conversations WHERE id = ? AND closed_at IS NULL AND status = ?)`
+		args = append(args, b.ID, string(b.Status))
+	default:
+		q += ` AND NOT EXISTS (SELECT 1 FROM conversations WHERE conversation_key = ? AND closed_at IS NULL)`
+		args = append(args, p.ev.ConversationKey())
+	}
+	res, err := p.s.exec(p.ctx, p.tx, q, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 1 {
 		return nil
 	}
-	// One statement for both: each costs tens of microseconds here.
-	var g struct {
-		Keys      sql.NullString `db:"keys"`
-		Sent      int            `db:"sent"`
-		Incidents int            `db:"incidents"`
-	}
-	// Open incidents are counted here too: there are seldom any, and then
-	// loading them costs no statement of its own.
-	err := p.s.get(p.ctx, p.tx, &g, `SELECT
-			(SELECT group_concat(key, char(10)) FROM guard_reservations WHERE scope = ? AND expires_at > ?) AS keys,
-			(SELECT COUNT(*) FROM outbox WHERE scope = ? AND created_at > ? AND state <> 'failed') AS sent,
-			(SELECT COUNT(*) FROM incidents WHERE state = 'open') AS incidents`,
-		p.scope(), ms(p.now), p.scope(), ms(p.now.Add(-time.Hour)))
-	if err != nil {
+	var state string
+	if err := p.s.get(p.ctx, p.tx, &state, `SELECT state FROM inbox WHERE id = ?`, p.ev.ID); err != nil {
 		return err
 	}
-	p.openIncidents = g.Incidents
-	p.state.Customer.SentLastHour = g.Sent
-	p.state.Customer.Reserved = map[string]bool{}
-	if g.Keys.Valid {
-		for _, k := range strings.Split(g.Keys.String, "\n") {
-			p.state.Customer.Reserved[k] = true
-		}
+	if state == "pending" {
+		return chat.ErrConflict
 	}
-	return nil
-}
-
-// loadCounts counts the customer's recent messages, across conversations.
-func (p *processing) loadCounts() error {
-	var c struct {
-		H1  int `db:"h1"`
-		H24 int `db:"h24"`
-	}
-	err := p.s.get(p.ctx, p.tx, &c, `SELECT
-			COALESCE(SUM(CASE WHEN m.created_at >= ? THEN 1 ELSE 0 END), 0) AS h1,
-			COUNT(*) AS h24
-		FROM conversations c JOIN messages m ON m.conversation_id = c.id
-		WHERE c.customer_id = ? AND m.direction = 'in' AND m.created_at >= ?`,
-		ms(p.now.Add(-time.Hour)), p.customerID, ms(p.now.Add(-24*time.Hour)))
-	if err != nil {
-		return err
-	}
-	p.state.Customer.Messages1h, p.state.Customer.Messages24h = c.H1, c.H24
-	return nil
+	return chat.ErrAlreadyDone
 }
 
 func (p *processing) apply(plan chat.Plan) error {
+	if err := p.markDone(); err != nil {
+		return err
+	}
 	if err := p.saveCustomer(); err != nil {
 		return fmt.Errorf("save customer: %w", err)
 	}
@@ -346,34 +205,18 @@ func (p *processing) apply(plan chat.Plan) error {
 		return fmt.Errorf("save decision: %w", err)
 	}
 	sent := 0
-	// A Discord slash command was answered "thinking…"; the first reply
-	// replaces that through the interaction's token.
-	interaction := ""
-	if ev.Platform == chat.Discord && ev.Kind == chat.KindCommand && ev.CallbackID != "" {
-		interaction = ev.CallbackID
-	}
 	for _, snd := range plan.Sends {
-		chatID, threadID, replyTo, callback := ev.ChatID, ev.ThreadID, "", interaction
-		if ev.ChatType != chat.ChatPrivate {
-			// In a group, quote the customer's message so it is clear whom the bot answers.
-			replyTo = ev.MessageID
-		}
-		if snd.Private && ev.ChatType != chat.ChatPrivate && ev.Platform == chat.Discord && ev.Customer.ID != "" {
-			// Personal matters leave the public channel (D12). Telegram
-			// bots cannot open a chat with someone who never wrote to them,
-			// so there the reply stays where it was asked.
-			chatID, threadID, replyTo, callback = chat.DirectMessagePrefix+ev.Customer.ID, "", "", ""
-		}
 		buttons, err := encodeButtons(snd.Buttons, strings.NewReplacer())
 		if err != nil {
 			return fmt.Errorf("queue reply: %w", err)
 		}
+		to := snd.To
 		var outboxID int64
 		err = p.s.get(p.ctx, p.tx, &outboxID, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, thread_id, reply_to,
 			rule, action, text, next_attempt_at, created_at, scope, window_until, priority, callback_id, buttons)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			nullID(convID), p.ev.ID, string(ev.Platform), ev.Bot, chatID, chat.ChatKey(ev.Platform, ev.Bot, chatID), threadID, replyTo,
-			snd.Rule, string(snd.Type), snd.Text, ms(p.now), ms(p.now), p.scope(), msOrZero(snd.WindowUntil), priority(snd.Priority), callback, buttons)
+			nullID(convID), p.ev.ID, string(ev.Platform), ev.Bot, to.ChatID, chat.ChatKey(ev.Platform, ev.Bot, to.ChatID), to.ThreadID, to.ReplyTo,
+			snd.Rule, string(snd.Type), snd.Text, ms(p.now), ms(p.now), p.scope(), msOrZero(snd.WindowUntil), priority(snd.Priority), to.CallbackID, buttons)
 		if err != nil {
 			return fmt.Errorf("queue reply: %w", err)
 		}
@@ -389,6 +232,10 @@ func (p *processing) apply(plan chat.Plan) error {
 				decisionID, snd.Rule, string(snd.Type), reason); err != nil {
 				return fmt.Errorf("save decision: %w", err)
 			}
+			if to.CallbackID != "" {
+				// The interaction it was to answer still needs its answer.
+				plan.CallbackAnswers = append(plan.CallbackAnswers, to.CallbackID)
+			}
 			continue
 		}
 		if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO decision_actions (decision_id, rule, action, outbox_id) VALUES (?, ?, ?, ?)`,
@@ -396,26 +243,14 @@ func (p *processing) apply(plan chat.Plan) error {
 			return fmt.Errorf("save decision: %w", err)
 		}
 		sent++
-		if callback != "" {
-			interaction = ""
-		}
 	}
-	if ev.Platform == chat.Telegram && ev.Kind == chat.KindCallback && ev.CallbackID != "" {
-		// A customer pressed a button: Telegram shows a spinner until the
-		// press is answered, whatever the bot says in the chat.
+	for _, id := range plan.CallbackAnswers {
+		// Answers do not queue behind the chat's messages: platforms want
+		// them within seconds.
 		if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
 			VALUES (?, ?, ?, ?, ?, 'callback_answer', '', ?, ?, 3, ?)`, p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID,
-			"callback/"+ev.CallbackID, ms(p.now), ms(p.now), ev.CallbackID); err != nil {
+			"callback/"+id, ms(p.now), ms(p.now), id); err != nil {
 			return fmt.Errorf("answer button: %w", err)
-		}
-	}
-	if interaction != "" {
-		// Nothing to say: take the "thinking…" away rather than leave it
-		// until Discord reports that the application did not respond.
-		if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
-			VALUES (?, ?, ?, ?, ?, 'callback_answer', '', ?, ?, 3, ?)`, p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID,
-			"callback/"+interaction, ms(p.now), ms(p.now), interaction); err != nil {
-			return fmt.Errorf("end interaction: %w", err)
 		}
 	}
 	var handoffID int64
@@ -426,10 +261,10 @@ func (p *processing) apply(plan chat.Plan) error {
 			return fmt.Errorf("open handoff: %w", err)
 		}
 		prio = priority(plan.Handoff.Priority)
-	case p.state.Conversation.Handoff != nil:
+	case p.basis.Conversation.Handoff != nil:
 		// The customer writes while people own the conversation: their
 		// messages go to the team chat, tied to the same handoff.
-		handoffID = p.state.Conversation.Handoff.ID
+		handoffID = p.basis.Conversation.Handoff.ID
 		if ev.Kind.Decidable() {
 			if _, err := p.s.exec(p.ctx, p.tx, `UPDATE handoffs SET last_activity_at = ? WHERE id = ?`, ms(p.now), handoffID); err != nil {
 				return fmt.Errorf("handoff activity: %w", err)
@@ -582,8 +417,9 @@ func (p *processing) saveConversation(plan chat.Plan) (int64, error) {
 		return 0, nil
 	}
 	customerMsg := ev.Kind.Decidable()
-	if !p.convIsNew {
-		status := p.conv.Status
+	open := p.basis.Conversation.Basis // the open row, if any; markDone checked it is unchanged
+	if !p.basis.Conversation.New {
+		status := string(open.Status)
 		if plan.Handoff != nil {
 			status = string(chat.StatusWaitingForHuman)
 		}
@@ -593,16 +429,16 @@ func (p *processing) saveConversation(plan chat.Plan) (int64, error) {
 			set += `, last_customer_at = ?, customer_messages = customer_messages + 1`
 			args = append(args, ms(p.now))
 		}
-		args = append(args, p.conv.ID)
+		args = append(args, open.ID)
 		_, err := p.s.exec(p.ctx, p.tx, `UPDATE conversations SET `+set+` WHERE id = ?`, args...)
-		return p.conv.ID, err
+		return open.ID, err
 	}
-	if !customerMsg && p.conv != nil {
+	if !customerMsg && open.ID != 0 {
 		// An edit or a block does not reopen an idle conversation; file it with the old one.
-		return p.conv.ID, nil
+		return open.ID, nil
 	}
-	if p.conv != nil {
-		if _, err := p.s.exec(p.ctx, p.tx, `UPDATE conversations SET closed_at = ? WHERE id = ?`, ms(p.now), p.conv.ID); err != nil {
+	if open.ID != 0 {
+		if _, err := p.s.exec(p.ctx, p.tx, `UPDATE conversations SET closed_at = ? WHERE id = ?`, ms(p.now), open.ID); err != nil {
 			return 0, err
 		}
 	}

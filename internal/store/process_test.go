@@ -1,0 +1,15 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
+)
+
+// ProcessEvent is storetest.Process, as a method so the store's tests read
+// as they did when the store decided inside its transaction.
+func (s *Store) ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, idle time.Duration, decide func(chat.State) (chat.Plan, error)) error {
+	return storetest.Process(ctx, s, ie, now, idle, decide)
+}

@@ -1,0 +1,334 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// LoadStates reads what deciding a batch of claimed events needs, one
+// snapshot per event, with a few set-based queries on the readers: no write
+// transaction is open while the events are decided. A snapshot may be out
+// of date by the time its effects are applied; Apply checks that it still
+// holds and answers chat.ErrConflict when it does not.
+//
+// conversationIdle is how long a conversation may be silent before the
+// customer's next message opens a new one.
+func (s *Store) LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error) {
+	states := make([]chat.State, len(events))
+	if len(events) == 0 {
+		return states, nil
+	}
+	l := loader{s: s, ctx: ctx, now: now}
+	if err := l.customers(events, states); err != nil {
+		return nil, unavailable("load customers", err)
+	}
+	if err := l.conversations(events, states, conversationIdle); err != nil {
+		return nil, unavailable("load conversations", err)
+	}
+	if !s.skipGuardState {
+		if err := l.guard(events, states); err != nil {
+			return nil, unavailable("load guard", err)
+		}
+	}
+	if err := l.incidents(states); err != nil {
+		return nil, unavailable("load incidents", err)
+	}
+	return states, nil
+}
+
+type loader struct {
+	s   *Store
+	ctx context.Context
+	now time.Time
+}
+
+// placeholders writes n groups of width question marks: "(?, ?), (?, ?)".
+func placeholders(n, width int) string {
+	group := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	if width == 1 {
+		group = "?"
+	}
+	return strings.TrimSuffix(strings.Repeat(group+", ", n), ", ")
+}
+
+func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error {
+	type key struct{ platform, bot, id string }
+	var args []any
+	seen := map[key]bool{}
+	for i, ie := range events {
+		states[i].Customer.New = true
+		k := key{string(ie.Platform), ie.Bot, ie.Customer.ID}
+		if k.id == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		args = append(args, k.platform, k.bot, k.id)
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	var rows []struct {
+		ID       int64  `db:"id"`
+		Platform string `db:"platform"`
+		Bot      string `db:"bot"`
+		External string `db:"external_id"`
+		Blocked  bool   `db:"blocked"`
+	}
+	if err := l.s.readSel(l.ctx, &rows, `SELECT id, platform, bot, external_id, blocked FROM customers
+		WHERE (platform, bot, external_id) IN (`+placeholders(len(args)/3, 3)+`)`, args...); err != nil {
+		return err
+	}
+	type counts struct {
+		id      int64
+		blocked bool
+		h1, h24 int
+	}
+	found := make(map[key]*counts, len(rows))
+	byID := make(map[int64]*counts, len(rows))
+	ids := make([]any, 0, len(rows))
+	for _, r := range rows {
+		c := &counts{id: r.ID, blocked: r.Blocked}
+		found[key{r.Platform, r.Bot, r.External}] = c
+		byID[r.ID] = c
+		ids = append(ids, r.ID)
+	}
+	if len(ids) > 0 {
+		var cs []struct {
+			Customer int64 `db:"customer_id"`
+			H1       int   `db:"h1"`
+			H24      int   `db:"h24"`
+		}
+		// The customer's recent messages, across conversations, so rules
+		// can spot floods.
+		err := l.s.readSel(l.ctx, &cs, `SELECT c.customer_id,
+				COALESCE(SUM(CASE WHEN m.created_at >= ? THEN 1 ELSE 0 END), 0) AS h1, COUNT(*) AS h24
+			FROM conversations c JOIN messages m ON m.conversation_id = c.id
+			WHERE c.customer_id IN (`+placeholders(len(ids), 1)+`) AND m.direction = 'in' AND m.created_at >= ?
+			GROUP BY c.customer_id`, append(append([]any{ms(l.now.Add(-time.Hour))}, ids...), ms(l.now.Add(-24*time.Hour)))...)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			byID[c.Customer].h1, byID[c.Customer].h24 = c.H1, c.H24
+		}
+	}
+	for i, ie := range events {
+		c := found[key{string(ie.Platform), ie.Bot, ie.Customer.ID}]
+		if c == nil || ie.Customer.ID == "" {
+			continue
+		}
+		// A customer who writes has unblocked the bot, whatever an
+		// earlier refused send recorded.
+		states[i].Customer = chat.CustomerState{New: false, Blocked: c.blocked && !ie.Kind.Decidable(), Messages1h: c.h1, Messages24h: c.h24}
+	}
+	return nil
+}
+
+func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, idle time.Duration) error {
+	keys := make([]any, 0, len(events))
+	for _, ie := range events {
+		if ie.ChatID != "" {
+			keys = append(keys, ie.ConversationKey())
+		}
+	}
+	byKey := map[string]conversationRow{}
+	if len(keys) > 0 {
+		var rows []conversationRow
+		if err := l.s.readSel(l.ctx, &rows, `SELECT id, conversation_key, status, started_at, last_customer_at, customer_messages, last_album, burst_sends
+			FROM conversations WHERE conversation_key IN (`+placeholders(len(keys), 1)+`) AND closed_at IS NULL`, keys...); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			byKey[r.Key] = r
+		}
+	}
+	var waiting []any
+	for i, ie := range events {
+		if ie.ChatID == "" {
+			continue
+		}
+		c, ok := byKey[ie.ConversationKey()]
+		if !ok || l.now.Sub(fromMS(c.LastCustomerAt)) >= idle {
+			states[i].Conversation = chat.Conversation{New: true, Status: chat.StatusBot, Started: l.now}
+			if ok {
+				states[i].Conversation.Basis = chat.ConversationBasis{ID: c.ID, Status: chat.ConversationStatus(c.Status)}
+			}
+			continue
+		}
+		states[i].Conversation = chat.Conversation{
+			ID:               c.ID,
+			Status:           chat.ConversationStatus(c.Status),
+			Started:          fromMS(c.StartedAt),
+			CustomerMessages: c.CustomerMessages,
+			LastCustomerAt:   fromMS(c.LastCustomerAt),
+			LastAlbum:        c.LastAlbum,
+			BurstSends:       c.BurstSends,
+			Basis:            chat.ConversationBasis{ID: c.ID, Status: chat.ConversationStatus(c.Status)},
+		}
+		if c.Status == string(chat.StatusWaitingForHuman) {
+			waiting = append(waiting, c.ID)
+		}
+	}
+	if len(waiting) == 0 {
+		return nil
+	}
+	var hs []struct {
+		ID           int64  `db:"id"`
+		Conversation int64  `db:"conversation_id"`
+		Team         string `db:"team"`
+		State        string `db:"state"`
+		ClaimedBy    string `db:"claimed_by"`
+		IncidentID   *int64 `db:"incident_id"`
+	}
+	if err := l.s.readSel(l.ctx, &hs, `SELECT id, conversation_id, team, state, claimed_by, incident_id FROM handoffs
+		WHERE conversation_id IN (`+placeholders(len(waiting), 1)+`) AND state IN ('waiting', 'claimed')`, waiting...); err != nil {
+		return err
+	}
+	open := make(map[int64]chat.OpenHandoff, len(hs))
+	for _, h := range hs {
+		oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy}
+		if h.IncidentID != nil {
+			oh.IncidentID = *h.IncidentID
+		}
+		open[h.Conversation] = oh
+	}
+	for i := range states {
+		c := &states[i].Conversation
+		if h, ok := open[c.ID]; ok && !c.New {
+			c.Handoff = &h
+		}
+	}
+	return nil
+}
+
+// guardScope is the customer as the frequency guard keys them.
+func guardScope(ev chat.Event) string {
+	id := ev.Customer.ID
+	if id == "" {
+		id = "chat:" + ev.ChatID
+	}
+	return string(ev.Platform) + "/" + ev.Bot + "/" + id
+}
+
+// guard reads what the frequency guard decides from: the keys taken for
+// each customer and how many messages the bot sent them in the last hour.
+// The keys' uniqueness is the backstop when they change before Apply.
+func (l *loader) guard(events []chat.InboxEvent, states []chat.State) error {
+	var scopes []any
+	seen := map[string]bool{}
+	for _, ie := range events {
+		if ie.ChatID == "" {
+			continue
+		}
+		if sc := guardScope(ie.Event); !seen[sc] {
+			seen[sc] = true
+			scopes = append(scopes, sc)
+		}
+	}
+	for i := range states {
+		states[i].Customer.Reserved = map[string]bool{}
+	}
+	if len(scopes) == 0 {
+		return nil
+	}
+	in := placeholders(len(scopes), 1)
+	var keys []struct {
+		Scope string `db:"scope"`
+		Key   string `db:"key"`
+	}
+	if err := l.s.readSel(l.ctx, &keys, `SELECT scope, key FROM guard_reservations WHERE scope IN (`+in+`) AND expires_at > ?`,
+		append(append([]any{}, scopes...), ms(l.now))...); err != nil {
+		return err
+	}
+	var sent []struct {
+		Scope string `db:"scope"`
+		N     int    `db:"n"`
+	}
+	if err := l.s.readSel(l.ctx, &sent, `SELECT scope, COUNT(*) AS n FROM outbox WHERE scope IN (`+in+`) AND created_at > ? AND state <> 'failed' GROUP BY scope`,
+		append(append([]any{}, scopes...), ms(l.now.Add(-time.Hour)))...); err != nil {
+		return err
+	}
+	reserved := map[string][]string{}
+	for _, k := range keys {
+		reserved[k.Scope] = append(reserved[k.Scope], k.Key)
+	}
+	sentBy := map[string]int{}
+	for _, n := range sent {
+		sentBy[n.Scope] = n.N
+	}
+	for i, ie := range events {
+		if ie.ChatID == "" {
+			continue
+		}
+		sc := guardScope(ie.Event)
+		states[i].Customer.SentLastHour = sentBy[sc]
+		for _, k := range reserved[sc] {
+			states[i].Customer.Reserved[k] = true
+		}
+	}
+	return nil
+}
+
+// incidents reads the open incidents, which rules may mention. There are
+// few, and the partial index holds only open ones.
+func (l *loader) incidents(states []chat.State) error {
+	var rows []struct {
+		ID       int64  `db:"id"`
+		Team     string `db:"team"`
+		Cause    string `db:"cause"`
+		Handoffs int    `db:"handoffs"`
+		Started  int64  `db:"started_at"`
+	}
+	if err := l.s.readSel(l.ctx, &rows, `SELECT id, team, cause, handoffs, started_at FROM incidents WHERE state = 'open'`); err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	open := make([]chat.Incident, len(rows))
+	for i, r := range rows {
+		open[i] = chat.Incident{ID: r.ID, Team: r.Team, Cause: r.Cause, Handoffs: r.Handoffs, Started: fromMS(r.Started)}
+	}
+	for i := range states {
+		states[i].Incidents = open
+	}
+	return nil
+}
+
+// LoadDetails adds to one snapshot what a handoff needs: the
+// conversation's last historyLines messages and, for each team and cause
+// asked about, the handoffs since incidentSince that no resolved incident
+// took care of. Handoffs are few, so this is per event.
+func (s *Store) LoadDetails(ctx context.Context, st *chat.State, historyLines int, causes []chat.TeamCause, incidentSince time.Time) error {
+	st.Details = chat.Details{Loaded: true, IncidentSince: incidentSince, RecentHandoffs: map[chat.TeamCause]int{}}
+	if c := st.Conversation; c.ID != 0 && !c.New && historyLines > 0 {
+		var rows []struct {
+			Direction string `db:"direction"`
+			Kind      string `db:"kind"`
+			Text      string `db:"text"`
+			CreatedAt int64  `db:"created_at"`
+		}
+		if err := s.readSel(ctx, &rows, `SELECT direction, kind, text, created_at FROM (
+				SELECT id, direction, kind, text, created_at FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?
+			) AS recent ORDER BY id`, c.ID, historyLines); err != nil {
+			return unavailable("load history", err)
+		}
+		for _, r := range rows {
+			st.Details.History = append(st.Details.History, chat.HistoryEntry{Direction: r.Direction, Kind: r.Kind, Text: r.Text, At: fromMS(r.CreatedAt)})
+		}
+	}
+	for _, tc := range causes {
+		var n int
+		if err := s.readGet(ctx, &n, `SELECT COUNT(*) FROM handoffs WHERE team = ? AND rule = ? AND created_at >= ?
+			AND created_at >= COALESCE((SELECT MAX(closed_at) FROM incidents WHERE team = ? AND cause = ?), 0)`,
+			tc.Team, tc.Cause, ms(incidentSince), tc.Team, tc.Cause); err != nil {
+			return unavailable("count handoffs", fmt.Errorf("%s/%s: %w", tc.Team, tc.Cause, err))
+		}
+		st.Details.RecentHandoffs[tc] = n
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+package storetest
+
+import (
+	"context"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// Applier is the part of the store that records decisions.
+type Applier interface {
+	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
+	LoadDetails(ctx context.Context, st *chat.State, historyLines int, causes []chat.TeamCause, incidentSince time.Time) error
+	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
+}
+
+// Process decides one claimed event with decide and applies the result,
+// the way the pipeline does for a batch: load the snapshot (with its
+// details), decide outside any transaction, place the replies, apply the
+// effects. Tests that check what the store writes use it with a decide of
+// their own.
+func Process(ctx context.Context, s Applier, ie chat.InboxEvent, now time.Time, idle time.Duration, decide func(chat.State) (chat.Plan, error)) error {
+	states, err := s.LoadStates(ctx, []chat.InboxEvent{ie}, now, idle)
+	if err != nil {
+		return err
+	}
+	st := states[0]
+	if err := s.LoadDetails(ctx, &st, 8, nil, now.Add(-time.Hour)); err != nil {
+		return err
+	}
+	plan, err := decide(st)
+	if err != nil {
+		return err
+	}
+	plan.Place(ie.Event)
+	results, err := s.Apply(ctx, []chat.Effects{{Event: ie, Basis: st, Plan: plan}}, now)
+	if err != nil {
+		return err
+	}
+	return results[0]
+}
