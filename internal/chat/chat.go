@@ -114,6 +114,17 @@ func (e Event) ConversationKey() string {
 	return key
 }
 
+// CustomerScope names the customer as the frequency guard counts them:
+// across all their chats with one bot (a chat stands in for a customer the
+// platform does not name).
+func (e Event) CustomerScope() string {
+	id := e.Customer.ID
+	if id == "" {
+		id = "chat:" + e.ChatID
+	}
+	return string(e.Platform) + "/" + e.Bot + "/" + id
+}
+
 // DirectMessagePrefix marks a chat id that is a user's id, for a message to
 // their direct messages: "dm:123". The sender opens the DM channel.
 const DirectMessagePrefix = "dm:"

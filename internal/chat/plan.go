@@ -138,7 +138,9 @@ type IncidentPlan struct {
 	Team  string
 	Cause string
 	Since time.Time // a new incident takes in waiting handoffs of the cause from then on
-	// Handoffs is how many handoffs of the cause a new incident counts.
+	// Handoffs is how many handoffs of the cause a new incident counts,
+	// or how many an open one counted when this was decided: its notice
+	// says one more, so it is filed only while that still holds.
 	Handoffs int
 	Notice   Notice
 	// Webhook are the same event for team webhooks; "{incident}" in them
@@ -241,4 +243,11 @@ func (plan *Plan) Place(ev Event) {
 		// until Discord reports that the application did not respond.
 		plan.CallbackAnswers = append(plan.CallbackAnswers, interaction)
 	}
+}
+
+// SentMessage is a send the platform accepted, to be recorded.
+type SentMessage struct {
+	ID                int64 // the outbox row
+	PlatformMessageID string
+	At                time.Time
 }

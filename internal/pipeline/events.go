@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -120,22 +121,41 @@ type decided struct {
 	err       error
 }
 
-// conflictRounds bounds how often a batch's conflicting events are decided
-// again on fresh state before they go back to the inbox.
+// conflictRounds bounds how often an event whose snapshot changed before
+// its effects were applied is decided again before it goes back to the
+// inbox.
 const conflictRounds = 3
 
 // processBatch loads the batch's snapshots, decides every event in memory,
 // and applies all their effects in one transaction. Events whose snapshot
 // changed meanwhile (chat.ErrConflict) are loaded and decided again.
+//
+// Events of one round are decided on snapshots read together, so two of
+// them must not depend on the same state beyond their own conversation: a
+// round takes one event per customer (the guard counts a customer's
+// messages across chats) and one new handoff per team and cause (they
+// count towards an incident). The others wait for the next round, which
+// sees what the first wrote.
 func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, now time.Time) []decided {
 	out := make([]decided, len(events))
 	todo := make([]int, len(events))
 	for i, ie := range events {
 		out[i].event, todo[i] = ie, i
 	}
-	for round := 0; len(todo) > 0; round++ {
-		batch := make([]chat.InboxEvent, len(todo))
-		for j, i := range todo {
+	conflicts := make([]int, len(events))
+	for len(todo) > 0 {
+		var round, later []int
+		customers := map[string]bool{}
+		for _, i := range todo {
+			if sc := events[i].CustomerScope(); customers[sc] {
+				later = append(later, i)
+			} else {
+				customers[sc] = true
+				round = append(round, i)
+			}
+		}
+		batch := make([]chat.InboxEvent, len(round))
+		for j, i := range round {
 			batch[j] = events[i]
 		}
 		states, err := p.store.LoadStates(ctx, batch, now, p.cfg.ConversationIdle)
@@ -145,31 +165,49 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			}
 			return out
 		}
-		effects := make([]chat.Effects, 0, len(todo))
-		decidedIdx := make([]int, 0, len(todo))
-		for j, i := range todo {
+		effects := make([]chat.Effects, 0, len(round))
+		applied := make([]int, 0, len(round))
+		causes := map[chat.TeamCause]bool{}
+		for j, i := range round {
 			st := states[j]
 			plan, err := p.decideFully(ctx, events[i].Event, &st, now)
 			if err != nil {
 				out[i].err = err
 				continue
 			}
+			if h := plan.Handoff; h != nil {
+				tc := chat.TeamCause{Team: h.Team, Cause: h.Rule}
+				if causes[tc] {
+					later = append(later, i)
+					continue
+				}
+				causes[tc] = true
+			}
 			out[i].plan, out[i].handedOff = plan, st.Conversation.Handoff != nil
 			effects = append(effects, chat.Effects{Event: events[i], Basis: st, Plan: plan})
-			decidedIdx = append(decidedIdx, i)
+			applied = append(applied, i)
 		}
 		results, err := p.store.Apply(ctx, effects, now)
-		todo = todo[:0]
-		for j, i := range decidedIdx {
+		todo = later
+		for j, i := range applied {
 			switch {
 			case err != nil:
 				out[i].err = err
-			case errors.Is(results[j], chat.ErrConflict) && round+1 < conflictRounds:
+			case errors.Is(results[j], chat.ErrConflict) && conflicts[i]+1 < conflictRounds:
+				conflicts[i]++
 				todo = append(todo, i)
 			default:
 				out[i].err = results[j]
 			}
 		}
+		if err != nil {
+			for _, i := range todo {
+				out[i].err = err
+			}
+			return out
+		}
+		// Keep the batch's order: a later round must not reorder events.
+		slices.Sort(todo)
 	}
 	return out
 }

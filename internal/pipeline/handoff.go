@@ -212,7 +212,7 @@ func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, t
 	count, since := 0, inc.Since
 	for _, open := range st.Incidents {
 		if open.Team == h.Team && open.Cause == h.Rule {
-			inc.ID, count, since = open.ID, open.Handoffs+1, open.Started.Add(-p.cfg.IncidentWindow)
+			inc.ID, inc.Handoffs, count, since = open.ID, open.Handoffs, open.Handoffs+1, open.Started.Add(-p.cfg.IncidentWindow)
 		}
 	}
 	if inc.ID == 0 {

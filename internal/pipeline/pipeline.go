@@ -29,7 +29,7 @@ type Store interface {
 	TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, notices []chat.Notice, now time.Time) (bool, error)
 	ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time, decide func(chat.AgentState) (chat.AgentPlan, error)) (bool, error)
 	ClaimOutgoing(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.Outgoing, error)
-	MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error
+	MarkSentBatch(ctx context.Context, sent []chat.SentMessage) error
 	RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error
 	FailOutgoing(ctx context.Context, id int64, cause string, customerBlocked bool) error
 	DeferOutgoing(ctx context.Context, id int64, until time.Time) error
@@ -175,6 +175,8 @@ type Pipeline struct {
 	guard   *guard.Guard
 	limiter *limiter
 	forums  forums
+	// completer records accepted sends in batches.
+	completer *completer
 
 	eventWake chan struct{}
 	sendWake  chan struct{}
@@ -197,6 +199,7 @@ func New(cfg Config, store Store, decider Decider, senders map[string]Sender, no
 		owner:     newOwnerID(),
 		guard:     guard.New(cfg.Guard),
 		limiter:   newLimiter(cfg.Limits),
+		completer: newCompleter(),
 		eventWake: make(chan struct{}, 1),
 		sendWake:  make(chan struct{}, 1),
 		stop:      make(chan struct{}),
@@ -216,9 +219,10 @@ func newOwnerID() string {
 
 // Start runs the pipeline in the background until Stop.
 func (p *Pipeline) Start() {
-	p.done.Add(3)
+	p.done.Add(4)
 	go p.eventLoop()
 	go p.sendLoop()
+	go p.runCompleter()
 	go p.timerLoop()
 }
 

@@ -13,6 +13,9 @@ import (
 func (p *Pipeline) sendLoop() {
 	defer p.done.Done()
 	var inflight sync.WaitGroup
+	// Last, when every send in flight has handed its result over: the
+	// completer writes what it holds and stops.
+	defer p.completer.close()
 	defer inflight.Wait()
 	slots := make(chan struct{}, p.cfg.Senders)
 	for !p.stopping() {
@@ -68,6 +71,11 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 		// The bot is not running (no token in this deployment); keep the
 		// message for when it is.
 		p.retry(m, time.Minute, fmt.Sprintf("bot %s/%s is not running", m.Platform, m.Bot))
+		return
+	}
+	if p.completer.sentUnrecorded(m.ID) {
+		// Sent already; the record of it is on its way (the database was
+		// slow or away for longer than the lease).
 		return
 	}
 	if !m.WindowUntil.IsZero() && p.now().After(m.WindowUntil) {
@@ -176,24 +184,10 @@ func (p *Pipeline) sleepOrDefer(m chat.Outgoing, wait time.Duration, cancel func
 	}
 }
 
-// recordSent marks the message sent. The platform already has it, so a
-// failure here would resend it once the lease expires: keep trying for as
-// long as the lease would hold it.
+// recordSent hands the send to the completer, which records it with
+// others, and waits for that.
 func (p *Pipeline) recordSent(m chat.Outgoing, platformID string) {
-	wait := 50 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := p.store.MarkSent(context.Background(), m.ID, platformID, p.now())
-		if err == nil {
-			return
-		}
-		if attempt == 20 { // about 30 s of trying, well inside the lease
-			p.log.Error("sender: sent message could not be recorded; it may be sent again", "outbox", m.ID, "err", err)
-			return
-		}
-		p.log.Warn("sender: recording a sent message failed, retrying", "outbox", m.ID, "err", err)
-		time.Sleep(wait)
-		wait = min(wait*2, 2*time.Second)
-	}
+	p.completer.record(chat.SentMessage{ID: m.ID, PlatformMessageID: platformID, At: p.now()}, p.workCtx.Done())
 }
 
 func (p *Pipeline) retry(m chat.Outgoing, after time.Duration, cause string) {

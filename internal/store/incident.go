@@ -43,10 +43,8 @@ func (p *processing) fileUnderIncident(plan chat.IncidentPlan, handoffID int64) 
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		// Another worker opened it meanwhile: join that one.
-		if err := p.s.get(p.ctx, p.tx, &id, `SELECT id FROM incidents WHERE team = ? AND cause = ? AND state = 'open'`, plan.Team, plan.Cause); err != nil {
-			return err
-		}
+		// Another worker opened it meanwhile: decide again, to join it.
+		return &lateConflict{}
 	}
 	if _, err := p.s.exec(p.ctx, p.tx, `UPDATE handoffs SET incident_id = ? WHERE id = ?`, id, handoffID); err != nil {
 		return err
@@ -54,14 +52,23 @@ func (p *processing) fileUnderIncident(plan chat.IncidentPlan, handoffID int64) 
 	if err := p.queueWebhooks(plan, id); err != nil {
 		return err
 	}
-	if _, err := p.s.exec(p.ctx, p.tx, `UPDATE incidents SET handoffs = handoffs + 1, last_at = ? WHERE id = ?`, ms(p.now), id); err != nil {
+	// The notice counts the handoffs the decision saw, plus this one:
+	// another worker's handoff filed meanwhile means deciding again.
+	res, err := p.s.exec(p.ctx, p.tx, `UPDATE incidents SET handoffs = handoffs + 1, last_at = ? WHERE id = ? AND handoffs = ? AND state = 'open'`,
+		ms(p.now), id, plan.Handoffs)
+	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return &lateConflict{}
 	}
 	buttons, err := encodeButtons(plan.Notice.Buttons, strings.NewReplacer("{incident}", strconv.FormatInt(id, 10)))
 	if err != nil {
 		return err
 	}
-	res, err := p.s.exec(p.ctx, p.tx, `UPDATE outbox SET text = ?, buttons = ? WHERE incident_id = ? AND action = 'incident_edit'
+	res, err = p.s.exec(p.ctx, p.tx, `UPDATE outbox SET text = ?, buttons = ? WHERE incident_id = ? AND action = 'incident_edit'
 		AND state = 'pending' AND claimed_until IS NULL`, plan.Notice.Text, buttons, id)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -121,29 +122,55 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	return out, nil
 }
 
-// MarkSent records a successful send and adds it to the conversation's history.
+// MarkSent records one successful send; see MarkSentBatch.
 func (s *Store) MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error {
+	return s.MarkSentBatch(ctx, []chat.SentMessage{{ID: id, PlatformMessageID: platformMessageID, At: now}})
+}
+
+// MarkSentBatch records successful sends in one transaction of four
+// statements, however many there are: each is marked sent, added to its
+// conversation's history, remembered as a handoff's team-chat message
+// (agents answer by replying to it) and as an incident's notification
+// (later updates edit it).
+func (s *Store) MarkSentBatch(ctx context.Context, sent []chat.SentMessage) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	values := make([]any, 0, 3*len(sent))
+	ids := make([]any, 0, len(sent))
+	for _, m := range sent {
+		values = append(values, m.ID, m.PlatformMessageID, ms(m.At))
+		ids = append(ids, m.ID)
+	}
+	// Typed once in the first row, which names the columns: PostgreSQL
+	// takes the rows' types from it.
+	rows := "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))" + strings.Repeat(", (?, ?, ?)", len(sent)-1)
+	in := placeholders(len(ids), 1)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := s.exec(ctx, tx, `UPDATE outbox SET state = 'sent', platform_message_id = ?, sent_at = ?,
-			claimed_by = NULL, claimed_until = NULL, last_error = '' WHERE id = ?`, platformMessageID, ms(now), id); err != nil {
+		if _, err := s.exec(ctx, tx, `WITH v (id, pmid, at) AS (VALUES `+rows+`)
+			UPDATE outbox SET state = 'sent', platform_message_id = v.pmid, sent_at = v.at,
+				claimed_by = NULL, claimed_until = NULL, last_error = ''
+			FROM v WHERE outbox.id = v.id`, values...); err != nil {
 			return err
 		}
 		if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at)
 			SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at FROM outbox
-			WHERE id = ? AND conversation_id IS NOT NULL`, id); err != nil {
+			WHERE id IN (`+in+`) AND conversation_id IS NOT NULL ORDER BY id`, ids...); err != nil {
 			return err
 		}
-		// A team-chat message of a handoff: agents answer by replying to it.
 		if _, err := s.exec(ctx, tx, `INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id)
 			SELECT handoff_id, platform, bot, chat_id, platform_message_id FROM outbox
-			WHERE id = ? AND handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> ''
-			ON CONFLICT DO NOTHING`, id); err != nil {
+			WHERE id IN (`+in+`) AND handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> ''
+			ON CONFLICT DO NOTHING`, ids...); err != nil {
 			return err
 		}
-		// An incident's notification (or its stand-in, when the first could
-		// not be edited): later updates edit it.
-		_, err := s.exec(ctx, tx, `UPDATE incidents SET message_id = (SELECT platform_message_id FROM outbox WHERE id = ?)
-			WHERE id = (SELECT incident_id FROM outbox WHERE id = ? AND platform <> 'webhook' AND platform_message_id <> '')`, id, id)
+		// The incident's latest notification (or its stand-in, when the
+		// first could not be edited) is the one to edit next.
+		_, err := s.exec(ctx, tx, `UPDATE incidents SET message_id = (SELECT o.platform_message_id FROM outbox o
+				WHERE o.incident_id = incidents.id AND o.id IN (`+in+`) AND o.platform <> 'webhook' AND o.platform_message_id <> ''
+				ORDER BY o.id DESC LIMIT 1)
+			WHERE id IN (SELECT incident_id FROM outbox WHERE id IN (`+in+`) AND incident_id IS NOT NULL
+				AND platform <> 'webhook' AND platform_message_id <> '')`, append(append([]any{}, ids...), ids...)...)
 		return err
 	})
 	return unavailable("mark sent", err)

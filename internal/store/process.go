@@ -38,8 +38,14 @@ func (s *Store) Apply(ctx context.Context, batch []chat.Effects, now time.Time) 
 			for _, i := range todo {
 				results[i] = nil
 				p := &processing{s: s, tx: tx, ctx: ctx, ev: batch[i].Event, now: now, basis: batch[i].Basis}
+				var late *lateConflict
 				switch err := p.apply(batch[i].Plan); {
 				case err == nil:
+				case errors.As(err, &late):
+					// Found after some of its writes: they go with the
+					// rollback, and the event is decided again.
+					failed, cause = i, err
+					return err
 				case errors.Is(err, chat.ErrAlreadyDone), errors.Is(err, chat.ErrConflict):
 					// Nothing of it was written: the check comes first.
 					results[i] = err
@@ -57,10 +63,21 @@ func (s *Store) Apply(ctx context.Context, batch []chat.Effects, now time.Time) 
 			return nil, unavailable("apply effects", err)
 		}
 		results[failed] = fmt.Errorf("apply event %d: %w", batch[failed].Event.ID, cause)
+		if late := (*lateConflict)(nil); errors.As(cause, &late) {
+			results[failed], excluded = chat.ErrConflict, excluded-1 // the database is fine
+		}
 		todo = slices.DeleteFunc(todo, func(i int) bool { return i == failed })
 	}
 	return results, nil
 }
+
+// lateConflict is a conflict found after some of an event's effects were
+// written (an incident's count moved): the batch is written again without
+// the event, which is decided again.
+type lateConflict struct{}
+
+func (*lateConflict) Error() string { return "state changed since it was read" }
+func (*lateConflict) Unwrap() error { return chat.ErrConflict }
 
 // maxExcluded is how many events one Apply sets aside as failing before it
 // blames the database instead.
@@ -139,7 +156,7 @@ func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, 
 }
 
 // scope is the customer as the guard keys it.
-func (p *processing) scope() string { return guardScope(p.ev.Event) }
+func (p *processing) scope() string { return p.ev.CustomerScope() }
 
 // markDone marks the event done if its snapshot still holds: still
 // pending (no other worker finished it), and its conversation as it was

@@ -205,15 +205,6 @@ func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, id
 	return nil
 }
 
-// guardScope is the customer as the frequency guard keys them.
-func guardScope(ev chat.Event) string {
-	id := ev.Customer.ID
-	if id == "" {
-		id = "chat:" + ev.ChatID
-	}
-	return string(ev.Platform) + "/" + ev.Bot + "/" + id
-}
-
 // guard reads what the frequency guard decides from: the keys taken for
 // each customer and how many messages the bot sent them in the last hour.
 // The keys' uniqueness is the backstop when they change before Apply.
@@ -224,7 +215,7 @@ func (l *loader) guard(events []chat.InboxEvent, states []chat.State) error {
 		if ie.ChatID == "" {
 			continue
 		}
-		if sc := guardScope(ie.Event); !seen[sc] {
+		if sc := ie.CustomerScope(); !seen[sc] {
 			seen[sc] = true
 			scopes = append(scopes, sc)
 		}
@@ -264,7 +255,7 @@ func (l *loader) guard(events []chat.InboxEvent, states []chat.State) error {
 		if ie.ChatID == "" {
 			continue
 		}
-		sc := guardScope(ie.Event)
+		sc := ie.CustomerScope()
 		states[i].Customer.SentLastHour = sentBy[sc]
 		for _, k := range reserved[sc] {
 			states[i].Customer.Reserved[k] = true

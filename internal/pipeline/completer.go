@@ -1,0 +1,139 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// completer records the sends the platforms accepted, many per
+// transaction, as River's completer marks jobs done: the first result is
+// written at once with whatever else queued meanwhile (group commit), so
+// batches grow with the load and an idle service waits for nothing. Each
+// sender waits for its result to be written before it takes more work, so
+// nothing is held unrecorded for longer than a write takes, well inside the
+// lease. A write that fails is tried again, with backoff, for as long as
+// the process lives: the platform has the message, and forgetting that
+// would send it again when its lease runs out. Until it is written, the
+// sender skips a message it holds (sentUnrecorded), so the same process
+// never sends it twice even when an outage outlasts the lease.
+type completer struct {
+	in      chan completion
+	mu      sync.Mutex
+	pending map[int64]bool // accepted by the platform, not yet written
+}
+
+// maxCompletions bounds one transaction of completions.
+const maxCompletions = 256
+
+// completion is a send to record, and who waits for it.
+type completion struct {
+	chat.SentMessage
+	written chan struct{}
+}
+
+func newCompleter() *completer {
+	return &completer{in: make(chan completion, maxCompletions), pending: map[int64]bool{}}
+}
+
+// record queues a send and waits until it is written, or until abort ends
+// (a stop that ran out of time).
+func (c *completer) record(m chat.SentMessage, abort <-chan struct{}) {
+	c.mu.Lock()
+	c.pending[m.ID] = true
+	c.mu.Unlock()
+	done := make(chan struct{})
+	select {
+	case c.in <- completion{m, done}:
+	case <-abort:
+		return
+	}
+	select {
+	case <-done:
+	case <-abort:
+	}
+}
+
+// sentUnrecorded reports whether a message was sent and is waiting to be
+// written: sending it again would duplicate it.
+func (c *completer) sentUnrecorded(id int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pending[id]
+}
+
+// close says no more sends will come; run writes what it holds and returns.
+func (c *completer) close() { close(c.in) }
+
+// run writes completions until close, then flushes the rest.
+func (p *Pipeline) runCompleter() {
+	defer p.done.Done()
+	c := p.completer
+	batch := make([]completion, 0, maxCompletions)
+	sent := make([]chat.SentMessage, 0, maxCompletions)
+	for first := range c.in {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxCompletions {
+			select {
+			case m, ok := <-c.in:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, m)
+			default:
+				break fill
+			}
+		}
+		sent = sent[:0]
+		for _, m := range batch {
+			sent = append(sent, m.SentMessage)
+		}
+		// In id order, so two replicas' writes lock rows in one order.
+		slices.SortFunc(sent, func(a, b chat.SentMessage) int { return cmp.Compare(a.ID, b.ID) })
+		p.writeCompletions(sent)
+		c.mu.Lock()
+		for _, m := range batch {
+			delete(c.pending, m.ID)
+		}
+		c.mu.Unlock()
+		for _, m := range batch {
+			close(m.written)
+		}
+		// The chats' next messages may go now.
+		p.wakeSender()
+	}
+}
+
+// writeCompletions writes one batch, trying again until it is written or
+// the pipeline is aborted (a stop that ran out of time): then the lease
+// will let the messages be sent again, the one duplicate window left.
+func (p *Pipeline) writeCompletions(batch []chat.SentMessage) {
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := p.store.MarkSentBatch(context.WithoutCancel(p.workCtx), batch)
+		if err == nil {
+			return
+		}
+		if p.workCtx.Err() != nil {
+			p.log.Error("sender: sent messages could not be recorded before the stop; they may be sent again", "messages", len(batch), "err", err)
+			return
+		}
+		level := p.log.Warn
+		if attempt%20 == 0 {
+			level = p.log.Error
+		}
+		level("sender: recording sent messages failed, retrying", "messages", len(batch), "attempt", attempt, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-p.workCtx.Done():
+			t.Stop()
+		}
+		wait = min(wait*2, 2*time.Second)
+	}
+}
