@@ -105,6 +105,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	}
 	a := &App{cfg: cfg, log: log, store: st, metrics: prometheus.NewRegistry(), now: opt.Now}
 	a.metrics.MustRegister(newOutboxCollector(st.Depth))
+	a.metrics.MustRegister(dbWorkMetrics(st.Work)...)
 	a.rules.p.Store(r)
 	a.rulesState = newRulesState(a.metrics)
 	a.rulesState.succeeded(time.Now(), r.Len(), true)

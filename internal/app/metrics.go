@@ -169,3 +169,19 @@ func (a *App) webhookMetrics() func(platform, bot string, status int, took time.
 		h.WithLabelValues(platform, bot, strconv.Itoa(status)).Observe(took.Seconds())
 	}
 }
+
+// dbWorkMetrics count this replica's round trips to the database and its
+// commits, to tell how much database work a message costs (the load tool
+// divides them by the messages it sent).
+func dbWorkMetrics(work func() store.Work) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "frontdesk_db_statements_total",
+			Help: "Round trips to the database by this replica: each statement, multi-row statement, BEGIN, COMMIT and ROLLBACK counts once.",
+		}, func() float64 { return float64(work().Statements) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "frontdesk_db_commits_total",
+			Help: "Write transactions committed by this replica.",
+		}, func() float64 { return float64(work().Commits) }),
+	}
+}

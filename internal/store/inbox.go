@@ -105,6 +105,7 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 	}
 	defer conn.Close()
 	if s.acceptSync != s.sync && !s.postgres {
+		s.stats.statements.Add(2) // and back, below
 		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+s.acceptSync); err != nil {
 			return unavailable("accept", err)
 		}
@@ -112,7 +113,7 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 	}
 	// A request whose caller gave up is still inserted: the platform will
 	// retry it, and the retry must find it (or insert it) either way.
-	err = inConnTx(ctx, conn, func(tx *sqlx.Tx) error {
+	err = s.runTx(conn.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error {
 		stmt, err := tx.Preparex(tx.Rebind(`INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, external_id) DO NOTHING`))
 		if err != nil {
@@ -130,6 +131,7 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 				// Events outside any chat must not queue behind each other.
 				key = "none/" + string(ev.Platform) + "/" + ev.Bot + "/" + ev.ExternalID
 			}
+			s.stats.statements.Add(1)
 			if _, err := stmt.Exec(string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(data), []byte(ev.Raw), now); err != nil {
 				return err
 			}
@@ -147,10 +149,6 @@ func raiseTo(v *atomic.Int64, x int64) {
 			return
 		}
 	}
-}
-
-func inConnTx(ctx context.Context, conn *sqlx.Conn, fn func(tx *sqlx.Tx) error) error {
-	return runTx(conn.BeginTxx(ctx, nil))(fn)
 }
 
 // ClaimEvents leases up to limit pending events to owner until now+lease.

@@ -78,6 +78,7 @@ func (s *Store) closeStmts() {
 // exec, get and sel run a query in a write transaction, prepared when the
 // cache has it.
 func (s *Store) exec(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (sql.Result, error) {
+	s.stats.statements.Add(1)
 	if s.postgres {
 		return tx.ExecContext(ctx, s.pg(query), args...)
 	}
@@ -88,6 +89,7 @@ func (s *Store) exec(ctx context.Context, tx *sqlx.Tx, query string, args ...any
 }
 
 func (s *Store) get(ctx context.Context, tx *sqlx.Tx, dest any, query string, args ...any) error {
+	s.stats.statements.Add(1)
 	if s.postgres {
 		return tx.GetContext(ctx, dest, s.pg(query), args...)
 	}
@@ -98,6 +100,7 @@ func (s *Store) get(ctx context.Context, tx *sqlx.Tx, dest any, query string, ar
 }
 
 func (s *Store) sel(ctx context.Context, tx *sqlx.Tx, dest any, query string, args ...any) error {
+	s.stats.statements.Add(1)
 	if s.postgres {
 		return tx.SelectContext(ctx, dest, s.pg(query), args...)
 	}
@@ -109,6 +112,7 @@ func (s *Store) sel(ctx context.Context, tx *sqlx.Tx, dest any, query string, ar
 
 // readGet and readSel query the readers, outside any transaction.
 func (s *Store) readGet(ctx context.Context, dest any, query string, args ...any) error {
+	s.stats.statements.Add(1)
 	if s.postgres {
 		query = s.pg(query)
 	}
@@ -116,6 +120,7 @@ func (s *Store) readGet(ctx context.Context, dest any, query string, args ...any
 }
 
 func (s *Store) readSel(ctx context.Context, dest any, query string, args ...any) error {
+	s.stats.statements.Add(1)
 	if s.postgres {
 		query = s.pg(query)
 	}

@@ -39,6 +39,7 @@ type Store struct {
 	postgres         bool     // the dialect: PostgreSQL, else SQLite
 	pgQueries        sync.Map // query as written → as PostgreSQL takes it
 	stmts            stmtCache
+	stats            stats
 	inboxLow         atomic.Int64 // no pending event has a smaller id
 	outboxLow        atomic.Int64 // no pending or future message sorts before it (see ClaimOutgoing)
 	// skipGuardState leaves out the guard's reads, only so a benchmark can
@@ -162,20 +163,39 @@ func unavailable(op string, err error) error {
 // inTx runs fn in a write transaction.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	defer s.preparePending(context.WithoutCancel(ctx))
-	return runTx(s.w.BeginTxx(ctx, nil))(fn)
+	return s.runTx(s.w.BeginTxx(ctx, nil))(fn)
 }
 
 // runTx runs fn in a transaction just begun: commit if it succeeds,
 // roll back if it fails.
-func runTx(tx *sqlx.Tx, err error) func(fn func(tx *sqlx.Tx) error) error {
+func (s *Store) runTx(tx *sqlx.Tx, err error) func(fn func(tx *sqlx.Tx) error) error {
+	s.stats.statements.Add(1) // BEGIN
 	return func(fn func(tx *sqlx.Tx) error) error {
 		if err != nil {
 			return err
 		}
+		s.stats.statements.Add(1) // COMMIT or ROLLBACK
 		if err := fn(tx); err != nil {
 			tx.Rollback()
 			return err
 		}
+		s.stats.commits.Add(1)
 		return tx.Commit()
 	}
+}
+
+// Work counts the database work done since the store was opened.
+type Work struct {
+	// Statements counts round trips to the database: a statement, a
+	// multi-row statement, BEGIN, COMMIT and ROLLBACK each count once.
+	Statements uint64
+	// Commits counts write transactions committed (or tried).
+	Commits uint64
+}
+
+type stats struct{ statements, commits atomic.Uint64 }
+
+// Work reads the counters, for metrics and the load tool.
+func (s *Store) Work() Work {
+	return Work{Statements: s.stats.statements.Load(), Commits: s.stats.commits.Load()}
 }
