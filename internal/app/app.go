@@ -288,6 +288,9 @@ func guardConfig(g config.Guard) guard.Config {
 // Start listens on the configured address and starts the pipeline and the
 // bots' receivers.
 func (a *App) Start(ctx context.Context) error {
+	if err := a.store.TakeOver(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Listen, err)

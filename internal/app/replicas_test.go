@@ -62,6 +62,12 @@ func freeAddr(t testing.TB) string {
 // its config.
 func startReplica(t testing.TB, bin, dsn, rulesPath, apiURL string, extra ...string) *replica {
 	t.Helper()
+	return startReplicaLease(t, bin, dsn, rulesPath, apiURL, 3*time.Second, extra...)
+}
+
+// startReplicaLease is startReplica with a lease of its own.
+func startReplicaLease(t testing.TB, bin, dsn, rulesPath, apiURL string, lease time.Duration, extra ...string) *replica {
+	t.Helper()
 	addr := freeAddr(t)
 	cfg := fmt.Sprintf(`listen: %q
 database: %q
@@ -75,14 +81,14 @@ bots:
     webhook_secret: %s
     api_url: %q
 pipeline:
-  lease: 3s
+  lease: %s
   send_timeout: 2s
   rate_limits: false
 guard:
   per_hour: 1000
   per_message: 10
   debounce: 1ms
-`, addr, dsn, rulesPath, secret, apiURL) + strings.Join(extra, "\n")
+`, addr, dsn, rulesPath, secret, apiURL, lease) + strings.Join(extra, "\n")
 	path := filepath.Join(t.TempDir(), "frontdesk.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

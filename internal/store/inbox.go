@@ -232,13 +232,16 @@ func (s *Store) RetryEvent(ctx context.Context, id int64, next time.Time, cause 
 }
 
 // ReleaseClaims gives back everything owner holds but has not finished, so
-// the next start need not wait for the leases to expire.
+// the next start need not wait for the leases to expire; owner "" gives
+// back every claim (see TakeOver).
 func (s *Store) ReleaseClaims(ctx context.Context, owner string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := s.exec(ctx, tx, `UPDATE inbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'pending'`, owner); err != nil {
+		if _, err := s.exec(ctx, tx, `UPDATE inbox SET claimed_by = NULL, claimed_until = NULL
+			WHERE (claimed_by = ? OR (? = '' AND claimed_by IS NOT NULL)) AND state = 'pending'`, owner, owner); err != nil {
 			return err
 		}
-		_, err := s.exec(ctx, tx, `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND state = 'pending'`, owner)
+		_, err := s.exec(ctx, tx, `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL
+			WHERE (claimed_by = ? OR (? = '' AND claimed_by IS NOT NULL)) AND state = 'pending'`, owner, owner)
 		return err
 	})
 	return unavailable("release claims", err)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,8 @@ type Store struct {
 	postgres         bool     // the dialect: PostgreSQL, else SQLite
 	pgQueries        sync.Map // query as written → as PostgreSQL takes it
 	stmts            stmtCache
+	path             string   // the SQLite file; "" on PostgreSQL
+	lock             *os.File // held by TakeOver while the store is open
 	stats            stats
 	inboxLow         atomic.Int64 // no pending event has a smaller id
 	outboxLow        atomic.Int64 // no pending or future message sorts before it (see ClaimOutgoing)
@@ -105,7 +108,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(opt.Readers)
-	s := &Store{w: w, r: r, Now: time.Now, acceptSync: opt.AcceptSynchronous, sync: opt.Synchronous, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
+	s := &Store{w: w, r: r, path: path, Now: time.Now, acceptSync: opt.AcceptSynchronous, sync: opt.Synchronous, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
@@ -136,7 +139,7 @@ func (s *Store) Close() error {
 	s.closed.Do(func() { close(s.stop) })
 	s.wg.Wait()
 	s.closeStmts()
-	return errors.Join(s.w.Close(), s.r.Close())
+	return errors.Join(s.w.Close(), s.r.Close(), s.releaseLock())
 }
 
 // Ping checks that the database answers, for readiness probes.
