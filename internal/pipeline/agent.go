@@ -31,10 +31,17 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 	} else {
 		var before chat.OpenHandoff
 		var plan chat.AgentPlan
-		found, err = p.store.ProcessAgentEvent(p.workCtx, ie, id, now, func(st chat.AgentState) (chat.AgentPlan, error) {
-			before, plan = st.Handoff, p.agentPlan(st, cmd, agent, text, ev, now)
-			return plan, nil
-		})
+		// A handoff claimed or closed by someone else since it was read is
+		// read again, and the agent told what happened instead.
+		for range conflictRounds {
+			found, err = p.store.ProcessAgentEvent(p.workCtx, ie, id, now, func(st chat.AgentState) (chat.AgentPlan, error) {
+				before, plan = st.Handoff, p.agentPlan(st, cmd, agent, text, ev, now)
+				return plan, nil
+			})
+			if !errors.Is(err, chat.ErrConflict) {
+				break
+			}
+		}
 		if err == nil && found {
 			p.observeAgent(before, plan.Command, now)
 		}

@@ -132,8 +132,7 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 			}
 			if h.State == HandoffWaiting {
 				// The first agent to answer owns the conversation.
-				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND state = 'waiting'`,
-					plan.Agent, ms(now), h.ID); err != nil {
+				if err := s.claimHandoff(ctx, tx, h.ID, plan.Agent, now); err != nil {
 					return err
 				}
 			}
@@ -152,16 +151,18 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 				return err
 			}
 		case chat.AgentClaim:
-			if _, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND state = 'waiting'`,
-				plan.Agent, ms(now), h.ID); err != nil {
-				return err
+			if h.State == HandoffWaiting {
+				if err := s.claimHandoff(ctx, tx, h.ID, plan.Agent, now); err != nil {
+					return err
+				}
 			}
 		case chat.AgentResolve, chat.AgentBot:
 			state := HandoffResolved
 			if plan.Command == chat.AgentBot {
 				state = HandoffReturnedToBot
 			}
-			if _, err := s.exec(ctx, tx, `UPDATE handoffs SET state = ?, closed_at = ? WHERE id = ?`, state, ms(now), h.ID); err != nil {
+			res, err := s.exec(ctx, tx, `UPDATE handoffs SET state = ?, closed_at = ? WHERE id = ? AND state = ?`, state, ms(now), h.ID, h.State)
+			if err := changed(res, err); err != nil {
 				return err
 			}
 			if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id = ?`, h.ConversationID); err != nil {
@@ -176,10 +177,34 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 		return s.queueAgentReplies(ctx, tx, ie, plan, h.ID, now)
 	})
 	var de *decideError
-	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.Is(err, chat.ErrNotYet) || errors.As(err, &de) {
+	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.Is(err, chat.ErrNotYet) || errors.Is(err, chat.ErrConflict) || errors.As(err, &de) {
 		return found, err
 	}
 	return found, unavailable("process agent event", err)
+}
+
+// claimHandoff gives a waiting handoff to agent. Another replica's agent
+// may have claimed it since it was read: then nothing of the event is
+// written (chat.ErrConflict), and it is decided again on what is there now,
+// so the agent who lost is told who won.
+func (s *Store) claimHandoff(ctx context.Context, tx *sqlx.Tx, id int64, agent string, now time.Time) error {
+	res, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND state = 'waiting'`,
+		agent, ms(now), id)
+	return changed(res, err)
+}
+
+// changed turns a conditional write that changed no row into
+// chat.ErrConflict: the state it was decided on is gone.
+func changed(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return chat.ErrConflict
+	}
+	return nil
 }
 
 // queueAgentReplies queues what the team chat is told about an agent's

@@ -150,3 +150,66 @@ func TestAgentReplyToAnUnrecordedMessageWaits(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimRaceOnPostgres: two agents press "claim" on one handoff at the
+// same moment, on two connections as on two replicas. Both read it
+// waiting; the one whose write comes second changes no row, so nothing of
+// its event is written and it is told chat.ErrConflict; decided again, it
+// sees who owns the handoff.
+func TestClaimRaceOnPostgres(t *testing.T) {
+	s := openPostgresTest(t)
+	ctx := context.Background()
+	handOff(t, s, "1", t0)
+	h, err := s.OpenHandoff(ctx, conversationOf(t, s, "10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	press := func(id, agent string) chat.Event {
+		return chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: id, Kind: chat.KindCallback, ChatID: "-100", ChatType: chat.ChatGroup,
+			CallbackID: "cb" + id, Text: fmt.Sprintf("claim:%d", h.ID), Customer: chat.Customer{ID: agent, Name: agent}, Time: t0}
+	}
+	mustAccept(t, s, press("2", "alice"), press("3", "bob"))
+	evs, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 10)
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("claimed %d events, %v", len(evs), err)
+	}
+	var read sync.WaitGroup
+	read.Add(2)
+	errs := make([]error, 2)
+	var done sync.WaitGroup
+	for i, ie := range evs {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			_, errs[i] = s.ProcessAgentEvent(ctx, ie, h.ID, t0, func(st chat.AgentState) (chat.AgentPlan, error) {
+				read.Done()
+				read.Wait() // both have read the handoff waiting
+				return chat.AgentPlan{Command: chat.AgentClaim, Agent: ie.Customer.Name}, nil
+			})
+		}()
+	}
+	done.Wait()
+	lost := -1
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, chat.ErrConflict):
+			lost = i
+		case err != nil:
+			t.Fatalf("claim by %s: %v", evs[i].Customer.Name, err)
+		}
+	}
+	if lost < 0 {
+		t.Fatalf("both claims succeeded: %v", errs)
+	}
+	winner := evs[1-lost].Customer.Name
+	var seen chat.OpenHandoff
+	if _, err := s.ProcessAgentEvent(ctx, evs[lost], h.ID, t0, func(st chat.AgentState) (chat.AgentPlan, error) {
+		seen = st.Handoff
+		return chat.AgentPlan{}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if seen.State != HandoffClaimed || seen.ClaimedBy != winner {
+		t.Fatalf("decided again, the loser sees %+v; want it claimed by %s", seen, winner)
+	}
+}
