@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -47,6 +48,36 @@ type ruleYAML struct {
 	// Private sends the rule's messages to the customer's direct messages
 	// when they wrote in a public channel (Discord; D12).
 	Private *bool `yaml:"private"`
+	// Where the rule starts, for problems of the rule as a whole (a missing
+	// id); idGiven tells a missing id from one that failed to decode.
+	Line, Col int      `yaml:"-"`
+	idGiven   bool     `yaml:"-"`
+	problems  []string `yaml:"-"` // decoding problems, in yaml.v3's format
+}
+
+func (r *ruleYAML) UnmarshalYAML(n *yaml.Node) error {
+	type plain ruleYAML
+	r.Line, r.Col = n.Line, n.Column
+	for i := 0; i+1 < len(n.Content) && n.Kind == yaml.MappingNode; i += 2 {
+		r.idGiven = r.idGiven || n.Content[i].Value == "id"
+	}
+	line, col, given := r.Line, r.Col, r.idGiven
+	err := n.Decode((*plain)(r))
+	r.Line, r.Col, r.idGiven = line, col, given
+	// yaml.v3 drops a list element whose decoder fails, and then every
+	// other mistake in that rule would go unreported; so the problems ride
+	// along and Parse reports them. A custom decoder also loses yaml.v3's
+	// strict field check: check here.
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		r.problems = append(r.problems, te.Errors...)
+	} else if err != nil {
+		return err
+	}
+	if errors.As(checkKeys(n, knownFields["ruleYAML"]...), &te) {
+		r.problems = append(r.problems, te.Errors...)
+	}
+	return nil
 }
 
 type handoffYAML struct {

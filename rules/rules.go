@@ -112,8 +112,13 @@ func Parse(path string, data []byte) (*Rules, error) {
 			// every mistake is reported in one go.
 			errs.addYAML(err)
 		default:
-			errs.addYAML(err)
+			errs.addSyntax(data, err)
 			return nil, errs.result()
+		}
+	}
+	for _, ry := range f.Rules {
+		if len(ry.problems) > 0 {
+			errs.addYAML(&yaml.TypeError{Errors: ry.problems})
 		}
 	}
 	var root yaml.Node
@@ -248,8 +253,14 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	errs := c.errs
 	ru := &rule{id: ry.ID.Value, line: ry.ID.Line}
 	switch {
+	case ry.ID.Value == "" && ry.idGiven && ry.ID.Line == 0:
+		// The id did not decode; that error is already reported.
 	case ry.ID.Value == "":
-		errs.add(ry.ID.Line, ry.ID.Col, "a rule needs an id")
+		line, col := ry.ID.Line, ry.ID.Col
+		if line == 0 {
+			line, col = ry.Line, ry.Col
+		}
+		errs.add(line, col, "a rule needs an id")
 	case seen[ry.ID.Value] != 0:
 		errs.add(ry.ID.Line, ry.ID.Col, "rule id %q is already used on line %d", ry.ID.Value, seen[ry.ID.Value])
 	default:
