@@ -1,6 +1,10 @@
 package rules
 
 import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -30,3 +34,99 @@ func Answers(t chat.ActionType) bool {
 // Suggest returns ", did you mean X?" when one of known is close to got,
 // else "".
 func Suggest(got string, known []string) string { return suggest(got, known) }
+
+// whenMessage makes expr's messages speak the marketer's vocabulary: the
+// names they write (customer, conversation) instead of Go types
+// (rules.CustomerEnv), and a suggestion where one exists.
+func whenMessage(msg string) string {
+	const unknown = "unknown name "
+	if i := strings.Index(msg, unknown); i >= 0 {
+		name := strings.TrimSpace(msg[i+len(unknown):])
+		if j := strings.IndexAny(name, " ("); j >= 0 {
+			name = name[:j]
+		}
+		if quotedValues[name] {
+			return fmt.Sprintf("unknown name %s; a text value is written in quotes: %q", name, name)
+		}
+		return "unknown name " + name + suggest(name, envNames)
+	}
+	if m := noField.FindStringSubmatch(msg); m != nil {
+		owner, field := m[1], m[2]
+		fields, ok := envFields[owner]
+		if !ok {
+			return fmt.Sprintf("%s has no fields; %s cannot follow it", plainType(owner), field)
+		}
+		return fmt.Sprintf("%s has no field %s%s (it has %s)", envPath[owner], field, suggest(field, fields), strings.Join(fields, ", "))
+	}
+	if strings.HasPrefix(msg, "unexpected token EOF") {
+		return "the expression ends too early: something is missing after its last operator"
+	}
+	out := strings.TrimSpace(goTypes.ReplaceAllStringFunc(msg, plainType))
+	if strings.Contains(out, "duration and number") || strings.Contains(out, "number and duration") {
+		out += `; compare a duration with another, such as duration("2h")`
+	}
+	return out
+}
+
+var (
+	noField = regexp.MustCompile(`type (\S+) has no field (\S+)`)
+	goTypes = regexp.MustCompile(`rules\.\w+|time\.Duration|time\.Time|\[\]string|func\(string\) bool|\bbool\b|\bint\b|\bfloat64\b|\bstring\b`)
+)
+
+// plainType names a Go type the way the README's `when` table does.
+func plainType(t string) string {
+	if p, ok := envPath[t]; ok {
+		return p
+	}
+	switch t {
+	case "time.Duration":
+		return "duration"
+	case "time.Time":
+		return "time"
+	case "[]string":
+		return "list of texts"
+	case "func(string) bool":
+		return "has()"
+	case "bool":
+		return "true/false"
+	case "int", "float64":
+		return "number"
+	case "string":
+		return "text"
+	}
+	return t
+}
+
+var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "incidents", "has"}
+
+// envPath is what a marketer writes for each type of Env.
+var envPath = map[string]string{
+	"rules.Env": "the message", "rules.ChatEnv": "chat", "rules.CustomerEnv": "customer", "rules.ConversationEnv": "conversation",
+}
+
+// envFields lists the names under each part of Env, from its expr tags, so
+// the suggestions can never drift from what expressions can read.
+var envFields = func() map[string][]string {
+	out := map[string][]string{}
+	for _, v := range []any{Env{}, ChatEnv{}, CustomerEnv{}, ConversationEnv{}} {
+		t := reflect.TypeOf(v)
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			if tag := t.Field(i).Tag.Get("expr"); tag != "" {
+				names = append(names, tag)
+			}
+		}
+		out["rules."+t.Name()] = names
+	}
+	return out
+}()
+
+// quotedValues are values people write in a `when` without quotes
+// (weekday == mon): the fix is the quotes, not another name.
+var quotedValues = func() map[string]bool {
+	out := map[string]bool{}
+	for _, v := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun", "private", "group", "channel", "telegram", "discord", "sandbox", "photo", "sticker", "media", "command", "callback", "zh", "ru", "en"} {
+		out[v] = true
+	}
+	return out
+}()

@@ -479,21 +479,6 @@ func (c *compiler) when(s str, at string) *vm.Program {
 	return prog
 }
 
-// whenMessage makes expr's messages speak the marketer's vocabulary.
-func whenMessage(msg string) string {
-	const unknown = "unknown name "
-	if i := strings.Index(msg, unknown); i >= 0 {
-		name := strings.TrimSpace(msg[i+len(unknown):])
-		if j := strings.IndexAny(name, " ("); j >= 0 {
-			name = name[:j]
-		}
-		return "unknown name " + name + suggest(name, envNames)
-	}
-	return msg
-}
-
-var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "has"}
-
 // hasChecker finds has("group") calls naming groups that do not exist, so the
 // mistake is reported at load instead of silently never matching.
 type hasChecker struct {
