@@ -41,3 +41,33 @@ func TestWhenMessagesHideGoTypes(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckTeams(t *testing.T) {
+	src := "rules:\n  - id: vip\n    keywords: [vip]\n    handoff: {team: sales}\n  - id: help\n    keywords: [help]\n    handoff: {team: support}\n  - id: any\n    keywords: [person]\n    handoff: {priority: low}\n"
+	r, err := Parse("r.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		teams []string
+		want  []string // one part per warning, in order
+	}{
+		{"all defined", []string{"support", "sales"}, nil},
+		{"one missing, with a suggestion", []string{"support", "sale"}, []string{`r.yaml:4:21: warning: rule "vip": handoff to team "sales", which the service config does not define: the service config defines only support, sale, so these handoffs go to "support", did you mean "sale"?`}},
+		{"no teams at all", nil, []string{`rule "vip"`, `rule "help"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := r.CheckTeams(tt.teams)
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d warnings, want %d:\n%s", len(got), len(tt.want), got.Pretty())
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i].Error(), w) {
+					t.Errorf("warning %d = %q, want it to contain %q", i, got[i].Error(), w)
+				}
+			}
+		})
+	}
+}

@@ -37,7 +37,8 @@ type Rules struct {
 	keywordless  []int32 // rules without keywords, decided on `when` alone
 	tests        []testYAML
 	warnings     Errors
-	usesLinks    bool // some when reads links, which costs a scan of the text
+	teamRefs     []TeamRef // handoffs to named teams, checked against the config by `check`
+	usesLinks    bool      // some when reads links, which costs a scan of the text
 	scratch      sync.Pool
 }
 
@@ -136,6 +137,13 @@ func Parse(path string, data []byte) (*Rules, error) {
 		return nil, err
 	}
 	r.file = path
+	r.keywordWarnings(&f, errs)
+	r.teamRefs = teamRefs(&f, errs.lines)
+	// Warnings come from several passes; a reader wants them in file order.
+	sort.SliceStable(errs.warns, func(i, j int) bool {
+		a, b := errs.warns[i], errs.warns[j]
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
 	r.warnings = errs.warns
 	for _, w := range r.warnings {
 		w.File = path

@@ -137,13 +137,26 @@ func check(args []string, stdout, stderr io.Writer) int {
 		*rulesPath = fs.Arg(0)
 	}
 	failed := false
-	if *rulesPath == "" {
-		path, err := rulesFromConfig(*configPath)
+	// The config is read when it names the rules or is named itself: only
+	// then are its teams the ones the rules hand off to.
+	configGiven := *rulesPath == ""
+	fs.Visit(func(f *flag.Flag) { configGiven = configGiven || f.Name == "config" })
+	var teams []string
+	if configGiven {
+		cfg, err := config.Load(*configPath)
+		if err == nil {
+			err = app.CheckConfig(cfg)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			return 1
 		}
-		*rulesPath = path
+		if *rulesPath == "" {
+			*rulesPath = cfg.Rules
+		}
+		for _, t := range cfg.Handoff.Teams {
+			teams = append(teams, t.Name)
+		}
 		fmt.Fprintf(stdout, "%s: ok\n", *configPath)
 	}
 	r, err := rules.Load(*rulesPath)
@@ -155,8 +168,12 @@ func check(args []string, stdout, stderr io.Writer) int {
 		}
 		failed = true
 	} else {
-		fmt.Fprint(stderr, r.Warnings().Pretty())
-		fmt.Fprintf(stdout, "%s: ok (%d rules, %d examples passed, %d warnings)\n", *rulesPath, r.Len(), r.Examples(), len(r.Warnings()))
+		warnings := r.Warnings()
+		if configGiven {
+			warnings = append(warnings, r.CheckTeams(teams)...)
+		}
+		fmt.Fprint(stderr, warnings.Pretty())
+		fmt.Fprintf(stdout, "%s: ok (%d rules, %d examples passed, %d warnings)\n", *rulesPath, r.Len(), r.Examples(), len(warnings))
 	}
 	if failed {
 		return 1

@@ -27,6 +27,7 @@ func TestCheck(t *testing.T) {
 		{"cases below --min", []string{"check", "--config", "../../configs/frontdesk.yaml", "--cases", "../../configs/cases.tsv", "--min", "99%"}, 1, "FAIL: accuracy", ""},
 		{"cases print figures and misses", []string{"check", "--config", "../../configs/frontdesk.yaml", "--cases", "../../configs/cases.tsv"}, 0, "zh-Hant", ""},
 		{"min without cases", []string{"check", "--min", "80%"}, 2, "", "--min needs --cases"},
+		{"handoff to a team the config lacks", []string{"check", "--config", "../../configs/frontdesk.yaml"}, 0, "2 warnings", `handoff to team "support", which the service config does not define`},
 		{"missing config", []string{"check", "--config", "nope.yaml"}, 1, "", "nope.yaml"},
 		{"unknown command", []string{"frobnicate"}, 2, "", "unknown command \"frobnicate\""},
 		{"no command", nil, 2, "", "usage: frontdesk"},
