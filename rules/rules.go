@@ -38,6 +38,7 @@ type Rules struct {
 	tests        []testYAML
 	warnings     Errors
 	teamRefs     []TeamRef // handoffs to named teams, checked against the config by `check`
+	vocabState             // what each rule is about, for clustering unanswered messages
 	usesLinks    bool      // some when reads links, which costs a scan of the text
 	scratch      sync.Pool
 }
@@ -139,6 +140,7 @@ func Parse(path string, data []byte) (*Rules, error) {
 	r.file = path
 	r.keywordWarnings(&f, errs)
 	r.teamRefs = teamRefs(&f, errs.lines)
+	r.vocabSources = vocabSourcesOf(&f)
 	// Warnings come from several passes; a reader wants them in file order.
 	sort.SliceStable(errs.warns, func(i, j int) bool {
 		a, b := errs.warns[i], errs.warns[j]
