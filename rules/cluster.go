@@ -50,7 +50,8 @@ const MaxExamples = 3
 const clusterThreshold = 0.3
 
 // ClusterTexts groups texts (the same text given once, with its count)
-// into at most n clusters, largest first. With r, each cluster names the
+// into at most n clusters, largest first. Texts without a telling word
+// ("thanks", "ok?") are in none: there is nothing in them to add. With r, each cluster names the
 // rule whose keywords, id and texts are closest to it; r may be nil.
 func ClusterTexts(texts []TextCount, r *Rules, n int) []Cluster {
 	docs := make([]doc, 0, len(texts))
@@ -381,8 +382,22 @@ func covered(term string, chosen []string) bool {
 			return true
 		}
 		// Chinese runs sharing a character are one word cut two ways
-		// (物流 and 流信 in 物流信息): keep the first, better ranked.
+		// (物流 and 流信 in 物流信息), and word pairs sharing a word one
+		// phrase cut two ways (gift cards, sell gift): keep the first,
+		// better ranked.
 		if isHanWord(term) && isHanWord(c) && strings.ContainsAny(term, c) {
+			return true
+		}
+		if !isHanWord(term) && !isHanWord(c) && sharesWord(term, c) {
+			return true
+		}
+	}
+	return false
+}
+
+func sharesWord(a, b string) bool {
+	for _, w := range strings.Fields(a) {
+		if slices.Contains(strings.Fields(b), w) {
 			return true
 		}
 	}
