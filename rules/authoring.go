@@ -31,6 +31,9 @@ func Answers(t chat.ActionType) bool {
 	return t == chat.ActionReply || t == chat.ActionHandoff || t == chat.ActionIgnore
 }
 
+// matchModes are the values of match:.
+var matchModes = []string{"partial", "full"}
+
 // Suggest returns ", did you mean X?" when one of known is close to got,
 // else "".
 func Suggest(got string, known []string) string { return suggest(got, known) }

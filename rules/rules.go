@@ -241,7 +241,7 @@ func (c *compiler) term(k keywordItem, group string, full bool) []int32 {
 		case "partial":
 			full = false
 		default:
-			c.errs.add(k.Match.Line, k.Match.Col, "match %q is not one of partial, full", k.Match.Value)
+			c.errs.add(k.Match.Line, k.Match.Col, "match %q is not one of partial, full%s", k.Match.Value, suggest(k.Match.Value, matchModes))
 		}
 	}
 	if k.Regex.Value != "" {
@@ -284,7 +284,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	case "full":
 		full = true
 	default:
-		errs.add(ry.Match.Line, ry.Match.Col, "%smatch %q is not one of partial, full", at, ry.Match.Value)
+		errs.add(ry.Match.Line, ry.Match.Col, "%smatch %q is not one of partial, full%s", at, ry.Match.Value, suggest(ry.Match.Value, matchModes))
 	}
 	for _, k := range ry.Keywords {
 		if k.Regex.Value == "" && k.Match.Value == "" {
@@ -314,7 +314,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	case "all":
 		ru.all = true
 	default:
-		errs.add(ry.Variants.Line, ry.Variants.Col, "%svariants %q is not one of random, all", at, ry.Variants.Value)
+		errs.add(ry.Variants.Line, ry.Variants.Col, "%svariants %q is not one of random, all%s", at, ry.Variants.Value, suggest(ry.Variants.Value, []string{"random", "all"}))
 	}
 	stops := false
 	if ry.Ack.set() {
