@@ -50,6 +50,9 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimRight(sc.Text(), "\r")
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\ufeff") // spreadsheets save TSV with a byte-order mark
+		}
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -67,7 +70,7 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 		}
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(fields) {
-				return strings.TrimSpace(fields[i])
+				return unquoteField(strings.TrimSpace(fields[i]))
 			}
 			return ""
 		}
@@ -98,6 +101,15 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 		return nil, fmt.Errorf("%s: no cases; write a header line \"text<TAB>expected<TAB>lang<TAB>tag\" and one message per line", path)
 	}
 	return out, nil
+}
+
+// unquoteField undoes a spreadsheet's quoting of a field that holds
+// quotes: "say ""hi""" is say "hi".
+func unquoteField(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `""`, `"`)
+	}
+	return s
 }
 
 // CaseResult is what the bot did with one case.

@@ -46,18 +46,20 @@ func writeCases(t *testing.T, body string) string {
 func TestLoadCases(t *testing.T) {
 	r := loadCasesRules(t)
 	tests := []struct {
-		name    string
-		body    string
-		want    int    // cases read
-		wantErr string // part of the error
+		name     string
+		body     string
+		want     int    // cases read
+		wantText string // the first case's text, when set
+		wantErr  string // part of the error
 	}{
-		{"columns in any order, comments skipped", "# c\ntag\ttext\texpected\nplain\tI want a refund\trefund\n", 1, ""},
-		{"lang and tag optional", "text\texpected\nhello\tnone\n", 1, ""},
-		{"several tags", "text\texpected\ttag\nrefund pls\trefund\tplain, short\n", 1, ""},
-		{"unknown rule id", "text\texpected\nI want a refund\trefnd\n", 0, `cases.tsv:2: expected "refnd" is no rule's id, did you mean "refund"?`},
-		{"missing expected", "text\texpected\nI want a refund\n", 0, "cases.tsv:2: no expected rule id"},
-		{"no expected column", "text\tlang\nhi\ten\n", 0, `the header needs a "expected" column`},
-		{"no cases", "text\texpected\n", 0, "no cases"},
+		{"columns in any order, comments skipped", "# c\ntag\ttext\texpected\nplain\tI want a refund\trefund\n", 1, "", ""},
+		{"lang and tag optional", "text\texpected\nhello\tnone\n", 1, "", ""},
+		{"several tags", "text\texpected\ttag\nrefund pls\trefund\tplain, short\n", 1, "", ""},
+		{"saved by a spreadsheet: BOM, CRLF, quoted fields", "\ufefftext\texpected\r\n\"say \"\"refund\"\"\"\trefund\r\n", 1, `say "refund"`, ""},
+		{"unknown rule id", "text\texpected\nI want a refund\trefnd\n", 0, "", `cases.tsv:2: expected "refnd" is no rule's id, did you mean "refund"?`},
+		{"missing expected", "text\texpected\nI want a refund\n", 0, "", "cases.tsv:2: no expected rule id"},
+		{"no expected column", "text\tlang\nhi\ten\n", 0, "", `the header needs a "expected" column`},
+		{"no cases", "text\texpected\n", 0, "", "no cases"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +74,10 @@ func TestLoadCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(cases) != tt.want {
-				t.Errorf("read %d cases, want %d: %+v", len(cases), tt.want, cases)
+				t.Fatalf("read %d cases, want %d: %+v", len(cases), tt.want, cases)
+			}
+			if tt.wantText != "" && cases[0].Text != tt.wantText {
+				t.Errorf("text %q, want %q", cases[0].Text, tt.wantText)
 			}
 		})
 	}
