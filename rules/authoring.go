@@ -38,21 +38,19 @@ var matchModes = []string{"partial", "full"}
 // else "".
 func Suggest(got string, known []string) string { return suggest(got, known) }
 
-// whenMessage makes expr's messages speak the marketer's vocabulary: the
-// names they write (customer, conversation) instead of Go types
-// (rules.CustomerEnv), and a suggestion where one exists.
-func whenMessage(msg string) string {
-	const unknown = "unknown name "
-	if i := strings.Index(msg, unknown); i >= 0 {
-		name := strings.TrimSpace(msg[i+len(unknown):])
-		if j := strings.IndexAny(name, " ("); j >= 0 {
-			name = name[:j]
-		}
-		if quotedValues[name] {
-			return fmt.Sprintf("unknown name %s; a text value is written in quotes: %q", name, name)
-		}
-		return "unknown name " + name + suggest(name, envNames)
+// nameHint follows an unknown name in a `when`: a bare value people meant
+// as text (weekday == mon) needs quotes, anything else the nearest name.
+func nameHint(name string) string {
+	if quotedValues[name] {
+		return fmt.Sprintf("; a text value is written in quotes: %q", name)
 	}
+	return suggest(name, envNames)
+}
+
+// plainWhen makes the rest of expr's messages speak the marketer's
+// vocabulary: the names they write (customer, conversation) instead of Go
+// types (rules.CustomerEnv), with the fields there are.
+func plainWhen(msg string) string {
 	if m := noField.FindStringSubmatch(msg); m != nil {
 		owner, field := m[1], m[2]
 		fields, ok := envFields[owner]
@@ -99,8 +97,6 @@ func plainType(t string) string {
 	}
 	return t
 }
-
-var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "incidents", "has"}
 
 // envPath is what a marketer writes for each type of Env.
 var envPath = map[string]string{

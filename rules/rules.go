@@ -37,10 +37,11 @@ type Rules struct {
 	keywordless  []int32 // rules without keywords, decided on `when` alone
 	tests        []testYAML
 	warnings     Errors
-	teamRefs     []TeamRef // handoffs to named teams, checked against the config by `check`
-	vocabState             // what each rule is about, for clustering unanswered messages
-	usesLinks    bool      // some when reads links, which costs a scan of the text
+	usesLinks    bool // some when reads links, which costs a scan of the text
 	scratch      sync.Pool
+
+	teamRefs   []TeamRef // handoffs to named teams, checked against the config by `check`
+	vocabState           // what each rule is about, for clustering unanswered messages
 }
 
 type rule struct {
@@ -488,6 +489,21 @@ func (c *compiler) when(s str, at string) *vm.Program {
 	}
 	return prog
 }
+
+// whenMessage makes expr's messages speak the marketer's vocabulary.
+func whenMessage(msg string) string {
+	const unknown = "unknown name "
+	if i := strings.Index(msg, unknown); i >= 0 {
+		name := strings.TrimSpace(msg[i+len(unknown):])
+		if j := strings.IndexAny(name, " ("); j >= 0 {
+			name = name[:j]
+		}
+		return "unknown name " + name + nameHint(name)
+	}
+	return plainWhen(msg)
+}
+
+var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "incidents", "has"}
 
 // hasChecker finds has("group") calls naming groups that do not exist, so the
 // mistake is reported at load instead of silently never matching.
