@@ -100,7 +100,7 @@ func Load(path string) (*Rules, error) {
 // Parse compiles a rules file already read and runs its tests. The error,
 // if any, is Errors: every problem found, each with file:line:col.
 func Parse(path string, data []byte) (*Rules, error) {
-	errs := &errorList{file: path, lines: strings.Split(string(data), "\n")}
+	errs := &errorList{file: path, lines: splitLines(string(data))}
 	var f fileYAML
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

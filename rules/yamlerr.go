@@ -39,12 +39,8 @@ func locateSyntax(data []byte, lines []string, v3err error) syntaxProblem {
 		v3msg = sub[3]
 	}
 	p := syntaxProblem{line: v3line, msg: v3msg}
-	if _, err := parser.ParseBytes(data, 0); err != nil {
-		var ge goccy.Error
-		if errors.As(err, &ge) && ge.GetToken() != nil {
-			pos := ge.GetToken().Position
-			p = syntaxProblem{line: pos.Line, col: pos.Column, msg: ge.GetMessage()}
-		}
+	if gp, ok := goccyProblem(data); ok {
+		p = gp
 	}
 	last := max(p.line, v3line)
 	if last == 0 {
@@ -69,6 +65,33 @@ func locateSyntax(data []byte, lines []string, v3err error) syntaxProblem {
 		}
 	}
 	return p
+}
+
+// goccyProblem is where goccy/go-yaml puts the syntax error. It only
+// explains an error yaml.v3 already found, so if it panics on some odd
+// input the rules load (or a live reload) must not: the caller falls back
+// on yaml.v3's line.
+func goccyProblem(data []byte) (p syntaxProblem, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	_, err := parser.ParseBytes(data, 0)
+	var ge goccy.Error
+	if err == nil || !errors.As(err, &ge) || ge.GetToken() == nil || ge.GetToken().Position == nil {
+		return syntaxProblem{}, false
+	}
+	pos := ge.GetToken().Position
+	return syntaxProblem{line: pos.Line, col: pos.Column, msg: ge.GetMessage()}, true
+}
+
+// splitLines splits a file into lines as YAML counts them: \r\n, \n and a
+// lone \r each end a line, so positions and the line shown agree on files
+// saved on any system.
+func splitLines(s string) []string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Split(strings.ReplaceAll(s, "\r", "\n"), "\n")
 }
 
 // firstIndentTab finds the first tab in a line's leading whitespace, up to
