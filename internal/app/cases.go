@@ -212,9 +212,10 @@ func sortedGroups(m map[string]*CaseGroup) []CaseGroup {
 }
 
 // answeredBy is the rule that gave the answer: the first reply, handoff or
-// ignore, held back by the guard or not. Acknowledgements and tags are not
-// answers, so a thank-you that only gets "we got your message" counts as
-// none — unless the case expects that very rule.
+// ignore. Acknowledgements and tags are not answers, so a thank-you that
+// only gets "we got your message" counts as none — unless the case expects
+// that very rule, acting or held back by the guard (each case is its own
+// customer, so the guard rarely has a reason to).
 func answeredBy(res TryResult, expected string) string {
 	for _, a := range res.Actions {
 		if rules.Answers(a.Type) {
