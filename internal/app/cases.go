@@ -75,6 +75,9 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 			return ""
 		}
 		c := Case{Line: n, Text: get("text"), Expected: get("expected"), Lang: get("lang")}
+		if strings.EqualFold(c.Expected, None) && !known[c.Expected] {
+			c.Expected = None // None, NONE: people type it as they like
+		}
 		for _, t := range strings.Split(get("tag"), ",") {
 			if t = strings.TrimSpace(t); t != "" {
 				c.Tags = append(c.Tags, t)

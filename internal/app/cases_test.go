@@ -54,6 +54,7 @@ func TestLoadCases(t *testing.T) {
 	}{
 		{"columns in any order, comments skipped", "# c\ntag\ttext\texpected\nplain\tI want a refund\trefund\n", 1, "", ""},
 		{"lang and tag optional", "text\texpected\nhello\tnone\n", 1, "", ""},
+		{"none in any case", "text\texpected\nhello\tNone\n", 1, "", ""},
 		{"several tags", "text\texpected\ttag\nrefund pls\trefund\tplain, short\n", 1, "", ""},
 		{"saved by a spreadsheet: BOM, CRLF, quoted fields", "\ufefftext\texpected\r\n\"say \"\"refund\"\"\"\trefund\r\n", 1, `say "refund"`, ""},
 		{"unknown rule id", "text\texpected\nI want a refund\trefnd\n", 0, "", `cases.tsv:2: expected "refnd" is no rule's id, did you mean "refund"?`},
