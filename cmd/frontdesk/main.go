@@ -126,6 +126,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	rulesPath := fs.String("rules", "", "rules file (default: the one the config names)")
 	casesPath := fs.String("cases", "", "a TSV of labelled messages (text, expected, optional lang and tag): print the accuracy of the rules on them")
 	minAcc := fs.String("min", "", "with --cases: exit 1 when the overall accuracy is below this; a fraction (0.8) or a percent (80%)")
+	fullTrace := fs.Bool("full-trace", false, "with --cases: show every rule in each miss's trace, not only those that matched and the expected one")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -179,14 +180,14 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *casesPath != "" {
-		return checkCases(r, *casesPath, *minAcc, stdout, stderr)
+		return checkCases(r, *casesPath, *minAcc, *fullTrace, stdout, stderr)
 	}
 	return 0
 }
 
 // checkCases scores the rules on a labelled set and prints what a marketer
 // needs to improve them: the figures, then every miss with its trace.
-func checkCases(r *rules.Rules, path, minArg string, stdout, stderr io.Writer) int {
+func checkCases(r *rules.Rules, path, minArg string, fullTrace bool, stdout, stderr io.Writer) int {
 	min, asPercent := 0.0, false
 	if minArg != "" {
 		var err error
@@ -205,7 +206,7 @@ func checkCases(r *rules.Rules, path, minArg string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "frontdesk check: %v\n", err)
 		return 1
 	}
-	printCases(stdout, path, rep)
+	printCases(stdout, path, rep, fullTrace)
 	if minArg == "" {
 		return 0
 	}
@@ -221,7 +222,7 @@ func checkCases(r *rules.Rules, path, minArg string, stdout, stderr io.Writer) i
 	return 0
 }
 
-func printCases(w io.Writer, path string, rep app.CaseReport) {
+func printCases(w io.Writer, path string, rep app.CaseReport, fullTrace bool) {
 	o := rep.Overall
 	fmt.Fprintf(w, "\n%s: %d cases, %d answered as expected: accuracy %.1f%%; %d wrong answers (an answer where none or another was expected), %d left unanswered\n",
 		path, o.Total, o.Right, 100*o.Accuracy(), o.Wrong, o.Total-o.Right-o.Wrong)
@@ -252,7 +253,7 @@ func printCases(w io.Writer, path string, rep app.CaseReport) {
 		// the rules that matched and the one expected, and count the rest.
 		var steps []rules.Step
 		for _, s := range m.Trace {
-			if s.Matched || s.Rule == m.Expected || s.Rule == m.Got {
+			if fullTrace || s.Matched || s.Rule == m.Expected || s.Rule == m.Got {
 				steps = append(steps, s)
 			}
 		}

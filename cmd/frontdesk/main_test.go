@@ -26,6 +26,7 @@ func TestCheck(t *testing.T) {
 		{"cases above --min", []string{"check", "--config", "../../configs/frontdesk.yaml", "--cases", "../../configs/cases.tsv", "--min", "0.1"}, 0, "ok: accuracy is at least --min 0.1 (read as a fraction: 10.0%)", ""},
 		{"cases below --min", []string{"check", "--config", "../../configs/frontdesk.yaml", "--cases", "../../configs/cases.tsv", "--min", "99%"}, 1, "FAIL: accuracy", ""},
 		{"cases print figures and misses", []string{"check", "--config", "../../configs/frontdesk.yaml", "--cases", "../../configs/cases.tsv"}, 0, "zh-Hant", ""},
+		{"full trace of misses", []string{"check", "--rules", "../../configs/rules.yaml", "--cases", "../../configs/cases.tsv", "--full-trace"}, 0, "- ack-closed: when is false", ""},
 		{"min without cases", []string{"check", "--min", "80%"}, 2, "", "--min needs --cases"},
 		{"handoff to a team the config lacks", []string{"check", "--config", "../../configs/frontdesk.yaml"}, 0, "2 warnings", `handoff to team "support", which the service config does not define`},
 		{"missing config", []string{"check", "--config", "nope.yaml"}, 1, "", "nope.yaml"},
