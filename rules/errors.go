@@ -202,6 +202,16 @@ func (l *errorList) addYAML(err error) {
 		} else if d := yamlDuplicate.FindStringSubmatch(msg); d != nil {
 			msg = fmt.Sprintf("%q is given twice in the same place (first on line %s); keep one", d[1], d[2])
 			col = l.keyColumn(line, d[1])
+			if first, _ := strconv.Atoi(d[2]); first == line && line <= len(l.lines) {
+				// Both on one line ({priority: high, priority: low}): the
+				// caret goes under the second.
+				src := l.lines[line-1]
+				if i := strings.Index(src, d[1]+":"); i >= 0 {
+					if j := strings.Index(src[i+1:], d[1]+":"); j >= 0 {
+						col = len([]rune(src[:i+1+j])) + 1
+					}
+				}
+			}
 		}
 		l.add(line, col, "%s", msg)
 	}
