@@ -134,6 +134,9 @@ func (k *keywordItem) UnmarshalYAML(n *yaml.Node) error {
 	if err := checkKeys(n, "word", "match", "regex"); err != nil {
 		return err
 	}
+	if err := checkDuplicates(n); err != nil {
+		return err
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		var dst *str
 		switch n.Content[i].Value {
@@ -171,6 +174,9 @@ func (b *businessHoursYAML) UnmarshalYAML(n *yaml.Node) error {
 	b.Line, b.Col = n.Line, n.Column
 	if n.Kind != yaml.MappingNode {
 		return posError(n.Line, n.Column, "business_hours is a mapping such as {mon-fri: \"09:00-18:00\", holidays: [2026-10-01]}")
+	}
+	if err := checkDuplicates(n); err != nil {
+		return err
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -210,6 +216,21 @@ func checkKeys(n *yaml.Node, known ...string) error {
 		if !contains(known, k.Value) {
 			return posError(k.Line, k.Column, "unknown field %q%s", k.Value, suggest(k.Value, known))
 		}
+	}
+	return nil
+}
+
+// checkDuplicates reports a key given twice in a mapping a custom decoder
+// reads itself (yaml.v3 checks only the ones it decodes): the second would
+// silently win.
+func checkDuplicates(n *yaml.Node) error {
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if first, dup := seen[k.Value]; dup {
+			return posError(k.Line, k.Column, "%q is given twice in the same place (first on line %d); keep one", k.Value, first)
+		}
+		seen[k.Value] = k.Line
 	}
 	return nil
 }
