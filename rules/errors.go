@@ -142,9 +142,33 @@ func (l *errorList) keyColumn(line int, key string) int {
 	}
 }
 
+// valueColumn finds where the value starts on a line ("key: VALUE" or
+// "- VALUE"), since the YAML library reports wrong types by line only.
+func (l *errorList) valueColumn(line int) int {
+	if line < 1 || line > len(l.lines) {
+		return 0
+	}
+	src := []rune(l.lines[line-1])
+	start := firstNonSpace(string(src)) - 1
+	for i := start; i < len(src); i++ {
+		if src[i] == '"' || src[i] == '\'' || src[i] == '[' || src[i] == '{' {
+			break // the value itself begins: a key is never quoted here
+		}
+		if src[i] == ':' && (i+1 == len(src) || src[i+1] == ' ') {
+			start = i + 1
+			break
+		}
+	}
+	for start < len(src) && (src[start] == ' ' || src[start] == '-' && start+1 < len(src) && src[start+1] == ' ') {
+		start++
+	}
+	return start + 1
+}
+
 var yamlLineMsg = regexp.MustCompile(`^(?:yaml: )?line (\d+): (?:col (\d+): )?(.*)$`)
 var yamlUnknownField = regexp.MustCompile(`^field (\S+) not found in type rules\.(\w+)$`)
 var yamlCannotUnmarshal = regexp.MustCompile(`^cannot unmarshal !!(\w+) .*into (.*)$`)
+var yamlDuplicate = regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`)
 
 // addYAML turns the YAML library's errors into positioned ones.
 func (l *errorList) addYAML(err error) {
@@ -168,9 +192,26 @@ func (l *errorList) addYAML(err error) {
 			msg = fmt.Sprintf("unknown field %q%s", u[1], suggest(u[1], knownFields[u[2]]))
 			col = l.keyColumn(line, u[1])
 		} else if c := yamlCannotUnmarshal.FindStringSubmatch(msg); c != nil {
-			msg = fmt.Sprintf("wrong type: a %s cannot go here (want %s)", yamlTagName(c[1]), goTypeName(c[2]))
-		} else if strings.Contains(msg, "end of stream") || strings.Contains(msg, "could not find expected") {
-			msg += " (is a quote or bracket not closed?)"
+			msg = fmt.Sprintf("want %s here, not %s", goTypeName(c[2]), yamlTagName(c[1]))
+			if key := l.keyAt(line); key != "" {
+				msg = key + ": " + msg
+			}
+			if col == 0 {
+				col = l.valueColumn(line)
+			}
+		} else if d := yamlDuplicate.FindStringSubmatch(msg); d != nil {
+			msg = fmt.Sprintf("%q is given twice in the same place (first on line %s); keep one", d[1], d[2])
+			col = l.keyColumn(line, d[1])
+			if first, _ := strconv.Atoi(d[2]); first == line && line <= len(l.lines) {
+				// Both on one line ({priority: high, priority: low}): the
+				// caret goes under the second.
+				src := l.lines[line-1]
+				if i := strings.Index(src, d[1]+":"); i >= 0 {
+					if j := strings.Index(src[i+1:], d[1]+":"); j >= 0 {
+						col = len([]rune(src[:i+1+j])) + 1
+					}
+				}
+			}
 		}
 		l.add(line, col, "%s", msg)
 	}
@@ -187,19 +228,34 @@ var knownFields = map[string][]string{
 func yamlTagName(tag string) string {
 	switch tag {
 	case "seq":
-		return "list"
+		return "a list"
 	case "map":
-		return "mapping"
-	case "str":
-		return "text"
+		return "a mapping"
+	case "int", "float":
+		return "a number"
+	case "bool":
+		return "true or false"
 	}
-	return tag
+	return "a single text"
 }
+
+// keyAt is the key a line sets ("key: value"), or "".
+func (l *errorList) keyAt(line int) string {
+	if line < 1 || line > len(l.lines) {
+		return ""
+	}
+	if m := keyOnLine.FindStringSubmatch(l.lines[line-1]); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+var keyOnLine = regexp.MustCompile(`^\s*(?:-\s+)?([A-Za-z_][\w-]*):(?:\s|$)`)
 
 func goTypeName(t string) string {
 	switch {
 	case strings.HasPrefix(t, "[]"):
-		return "a list"
+		return "a list (such as [a, b])"
 	case strings.HasPrefix(t, "map["):
 		return "a mapping"
 	case t == "bool":

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -47,6 +48,36 @@ type ruleYAML struct {
 	// Private sends the rule's messages to the customer's direct messages
 	// when they wrote in a public channel (Discord; D12).
 	Private *bool `yaml:"private"`
+	// Where the rule starts, for problems of the rule as a whole (a missing
+	// id); idGiven tells a missing id from one that failed to decode.
+	Line, Col int      `yaml:"-"`
+	idGiven   bool     `yaml:"-"`
+	problems  []string `yaml:"-"` // decoding problems, in yaml.v3's format
+}
+
+func (r *ruleYAML) UnmarshalYAML(n *yaml.Node) error {
+	type plain ruleYAML
+	r.Line, r.Col = n.Line, n.Column
+	for i := 0; i+1 < len(n.Content) && n.Kind == yaml.MappingNode; i += 2 {
+		r.idGiven = r.idGiven || n.Content[i].Value == "id"
+	}
+	line, col, given := r.Line, r.Col, r.idGiven
+	err := n.Decode((*plain)(r))
+	r.Line, r.Col, r.idGiven = line, col, given
+	// yaml.v3 drops a list element whose decoder fails, and then every
+	// other mistake in that rule would go unreported; so the problems ride
+	// along and Parse reports them. A custom decoder also loses yaml.v3's
+	// strict field check: check here.
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		r.problems = append(r.problems, te.Errors...)
+	} else if err != nil {
+		return err
+	}
+	if errors.As(checkKeys(n, knownFields["ruleYAML"]...), &te) {
+		r.problems = append(r.problems, te.Errors...)
+	}
+	return nil
 }
 
 type handoffYAML struct {
@@ -103,6 +134,9 @@ func (k *keywordItem) UnmarshalYAML(n *yaml.Node) error {
 	if err := checkKeys(n, "word", "match", "regex"); err != nil {
 		return err
 	}
+	if err := checkDuplicates(n); err != nil {
+		return err
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		var dst *str
 		switch n.Content[i].Value {
@@ -140,6 +174,9 @@ func (b *businessHoursYAML) UnmarshalYAML(n *yaml.Node) error {
 	b.Line, b.Col = n.Line, n.Column
 	if n.Kind != yaml.MappingNode {
 		return posError(n.Line, n.Column, "business_hours is a mapping such as {mon-fri: \"09:00-18:00\", holidays: [2026-10-01]}")
+	}
+	if err := checkDuplicates(n); err != nil {
+		return err
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -179,6 +216,21 @@ func checkKeys(n *yaml.Node, known ...string) error {
 		if !contains(known, k.Value) {
 			return posError(k.Line, k.Column, "unknown field %q%s", k.Value, suggest(k.Value, known))
 		}
+	}
+	return nil
+}
+
+// checkDuplicates reports a key given twice in a mapping a custom decoder
+// reads itself (yaml.v3 checks only the ones it decodes): the second would
+// silently win.
+func checkDuplicates(n *yaml.Node) error {
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if first, dup := seen[k.Value]; dup {
+			return posError(k.Line, k.Column, "%q is given twice in the same place (first on line %d); keep one", k.Value, first)
+		}
+		seen[k.Value] = k.Line
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -74,6 +75,33 @@ func FuzzNormalize(f *testing.F) {
 		case "", "zh", "ru", "en":
 		default:
 			t.Fatalf("DetectLanguage(%q) = %q", s, lang)
+		}
+	})
+}
+
+// FuzzParseSyntax feeds broken files to the loader: a broken rules file must
+// come back as positioned errors, never a panic (a live reload runs this).
+func FuzzParseSyntax(f *testing.F) {
+	for _, s := range []string{
+		"rules:\n  - id: a\n    reply: \"unclosed\n",
+		"rules:\n\t- id: a\n",
+		"keywords: {a: [x, y\nrules: []\n",
+		"rules:\n  - id: a\n    keywords: [x]\n   reply: y\n",
+		"- [\n'\n\"\n{",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := Parse("f.yaml", data)
+		var es Errors
+		if err != nil && !errors.As(err, &es) {
+			t.Fatalf("error is %T, want Errors: %v", err, err)
+		}
+		lines := len(splitLines(string(data)))
+		for _, e := range es {
+			if e.Line > lines {
+				t.Errorf("error on line %d of a %d-line file: %v", e.Line, lines, e)
+			}
 		}
 	})
 }

@@ -52,7 +52,7 @@ func parseDays(s string) ([]time.Weekday, error) {
 		from, to, isRange := strings.Cut(part, "-")
 		a, ok := dayNames[from]
 		if !ok {
-			return nil, fmt.Errorf("%q is not a day; write mon, tue, … sun, or a range like mon-fri", from)
+			return nil, fmt.Errorf("%q is not a day (write mon, tue, … sun, or a range like mon-fri)%s", from, suggest(from, weekdays[:]))
 		}
 		if !isRange {
 			out = append(out, a)
@@ -60,7 +60,7 @@ func parseDays(s string) ([]time.Weekday, error) {
 		}
 		b, ok := dayNames[to]
 		if !ok {
-			return nil, fmt.Errorf("%q is not a day; write mon, tue, … sun", to)
+			return nil, fmt.Errorf("%q is not a day (write mon, tue, … sun)%s", to, suggest(to, weekdays[:]))
 		}
 		for d := a; ; d = (d + 1) % 7 {
 			out = append(out, d)

@@ -39,6 +39,9 @@ type Rules struct {
 	warnings     Errors
 	usesLinks    bool // some when reads links, which costs a scan of the text
 	scratch      sync.Pool
+
+	teamRefs   []TeamRef // handoffs to named teams, checked against the config by `check`
+	vocabState           // what each rule is about, for clustering unanswered messages
 }
 
 type rule struct {
@@ -97,7 +100,7 @@ func Load(path string) (*Rules, error) {
 // Parse compiles a rules file already read and runs its tests. The error,
 // if any, is Errors: every problem found, each with file:line:col.
 func Parse(path string, data []byte) (*Rules, error) {
-	errs := &errorList{file: path, lines: strings.Split(string(data), "\n")}
+	errs := &errorList{file: path, lines: splitLines(string(data))}
 	var f fileYAML
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -112,8 +115,13 @@ func Parse(path string, data []byte) (*Rules, error) {
 			// every mistake is reported in one go.
 			errs.addYAML(err)
 		default:
-			errs.addYAML(err)
+			errs.addSyntax(data, err)
 			return nil, errs.result()
+		}
+	}
+	for _, ry := range f.Rules {
+		if len(ry.problems) > 0 {
+			errs.addYAML(&yaml.TypeError{Errors: ry.problems})
 		}
 	}
 	var root yaml.Node
@@ -131,6 +139,14 @@ func Parse(path string, data []byte) (*Rules, error) {
 		return nil, err
 	}
 	r.file = path
+	r.keywordWarnings(&f, errs)
+	r.teamRefs = teamRefs(&f, errs.lines)
+	r.vocabSources = vocabSourcesOf(&f)
+	// Warnings come from several passes; a reader wants them in file order.
+	sort.SliceStable(errs.warns, func(i, j int) bool {
+		a, b := errs.warns[i], errs.warns[j]
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
 	r.warnings = errs.warns
 	for _, w := range r.warnings {
 		w.File = path
@@ -226,7 +242,7 @@ func (c *compiler) term(k keywordItem, group string, full bool) []int32 {
 		case "partial":
 			full = false
 		default:
-			c.errs.add(k.Match.Line, k.Match.Col, "match %q is not one of partial, full", k.Match.Value)
+			c.errs.add(k.Match.Line, k.Match.Col, "match %q is not one of partial, full%s", k.Match.Value, suggest(k.Match.Value, matchModes))
 		}
 	}
 	if k.Regex.Value != "" {
@@ -248,8 +264,14 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	errs := c.errs
 	ru := &rule{id: ry.ID.Value, line: ry.ID.Line}
 	switch {
+	case ry.ID.Value == "" && ry.idGiven && ry.ID.Line == 0:
+		// The id did not decode; that error is already reported.
 	case ry.ID.Value == "":
-		errs.add(ry.ID.Line, ry.ID.Col, "a rule needs an id")
+		line, col := ry.ID.Line, ry.ID.Col
+		if line == 0 {
+			line, col = ry.Line, ry.Col
+		}
+		errs.add(line, col, "a rule needs an id")
 	case seen[ry.ID.Value] != 0:
 		errs.add(ry.ID.Line, ry.ID.Col, "rule id %q is already used on line %d", ry.ID.Value, seen[ry.ID.Value])
 	default:
@@ -263,7 +285,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	case "full":
 		full = true
 	default:
-		errs.add(ry.Match.Line, ry.Match.Col, "%smatch %q is not one of partial, full", at, ry.Match.Value)
+		errs.add(ry.Match.Line, ry.Match.Col, "%smatch %q is not one of partial, full%s", at, ry.Match.Value, suggest(ry.Match.Value, matchModes))
 	}
 	for _, k := range ry.Keywords {
 		if k.Regex.Value == "" && k.Match.Value == "" {
@@ -293,7 +315,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	case "all":
 		ru.all = true
 	default:
-		errs.add(ry.Variants.Line, ry.Variants.Col, "%svariants %q is not one of random, all", at, ry.Variants.Value)
+		errs.add(ry.Variants.Line, ry.Variants.Col, "%svariants %q is not one of random, all%s", at, ry.Variants.Value, suggest(ry.Variants.Value, []string{"random", "all"}))
 	}
 	stops := false
 	if ry.Ack.set() {
@@ -476,12 +498,12 @@ func whenMessage(msg string) string {
 		if j := strings.IndexAny(name, " ("); j >= 0 {
 			name = name[:j]
 		}
-		return "unknown name " + name + suggest(name, envNames)
+		return "unknown name " + name + nameHint(name)
 	}
-	return msg
+	return plainWhen(msg)
 }
 
-var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "has"}
+var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "incidents", "has"}
 
 // hasChecker finds has("group") calls naming groups that do not exist, so the
 // mistake is reported at load instead of silently never matching.

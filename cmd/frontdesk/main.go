@@ -31,6 +31,7 @@ const usage = `usage: frontdesk <command> [flags]
 commands:
   serve   run the service            (frontdesk serve --config configs/frontdesk.yaml)
   check   validate config and rules  (frontdesk check [--config FILE] [--rules FILE])
+                                     (frontdesk check --cases configs/cases.tsv [--min 80%])
   try     what would the bot do?     (frontdesk try --text "我想退钱" [--lang zh] [--json])
                                      (frontdesk try --script conversation.yaml [--json])
   forget  erase a customer's personal data (frontdesk forget --customer telegram/shop/4242)
@@ -123,20 +124,40 @@ func check(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", config.DefaultPath, "config file")
 	rulesPath := fs.String("rules", "", "rules file (default: the one the config names)")
+	casesPath := fs.String("cases", "", "a TSV of labelled messages (text, expected, optional lang and tag): print the accuracy of the rules on them")
+	minAcc := fs.String("min", "", "with --cases: exit 1 when the overall accuracy is below this; a fraction (0.8) or a percent (80%)")
+	fullTrace := fs.Bool("full-trace", false, "with --cases: show every rule in each miss's trace, not only those that matched and the expected one")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *minAcc != "" && *casesPath == "" {
+		fmt.Fprintln(stderr, "frontdesk check: --min needs --cases")
 		return 2
 	}
 	if fs.NArg() == 1 && *rulesPath == "" {
 		*rulesPath = fs.Arg(0)
 	}
 	failed := false
-	if *rulesPath == "" {
-		path, err := rulesFromConfig(*configPath)
+	// The config is read when it names the rules or is named itself: only
+	// then are its teams the ones the rules hand off to.
+	configGiven := *rulesPath == ""
+	fs.Visit(func(f *flag.Flag) { configGiven = configGiven || f.Name == "config" })
+	var teams []string
+	if configGiven {
+		cfg, err := config.Load(*configPath)
+		if err == nil {
+			err = app.CheckConfig(cfg)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			return 1
 		}
-		*rulesPath = path
+		if *rulesPath == "" {
+			*rulesPath = cfg.Rules
+		}
+		for _, t := range cfg.Handoff.Teams {
+			teams = append(teams, t.Name)
+		}
 		fmt.Fprintf(stdout, "%s: ok\n", *configPath)
 	}
 	r, err := rules.Load(*rulesPath)
@@ -148,13 +169,100 @@ func check(args []string, stdout, stderr io.Writer) int {
 		}
 		failed = true
 	} else {
-		fmt.Fprint(stderr, r.Warnings().Pretty())
-		fmt.Fprintf(stdout, "%s: ok (%d rules, %d examples passed, %d warnings)\n", *rulesPath, r.Len(), r.Examples(), len(r.Warnings()))
+		warnings := r.Warnings()
+		if configGiven {
+			warnings = append(warnings, r.CheckTeams(teams)...)
+		}
+		fmt.Fprint(stderr, warnings.Pretty())
+		fmt.Fprintf(stdout, "%s: ok (%d rules, %d examples passed, %d warnings)\n", *rulesPath, r.Len(), r.Examples(), len(warnings))
 	}
 	if failed {
 		return 1
 	}
+	if *casesPath != "" {
+		return checkCases(r, *casesPath, *minAcc, *fullTrace, stdout, stderr)
+	}
 	return 0
+}
+
+// checkCases scores the rules on a labelled set and prints what a marketer
+// needs to improve them: the figures, then every miss with its trace.
+func checkCases(r *rules.Rules, path, minArg string, fullTrace bool, stdout, stderr io.Writer) int {
+	min, asPercent := 0.0, false
+	if minArg != "" {
+		var err error
+		if min, asPercent, err = app.ParseMin(minArg); err != nil {
+			fmt.Fprintf(stderr, "frontdesk check: %v\n", err)
+			return 2
+		}
+	}
+	cases, err := app.LoadCases(path, r)
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+	rep, err := app.RunCases(context.Background(), r, cases, r.ExampleTime())
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk check: %v\n", err)
+		return 1
+	}
+	printCases(stdout, path, rep, fullTrace)
+	if minArg == "" {
+		return 0
+	}
+	how := "a fraction"
+	if asPercent {
+		how = "a percent"
+	}
+	if acc := rep.Overall.Accuracy(); acc < min {
+		fmt.Fprintf(stdout, "FAIL: accuracy %.1f%% is below --min %s (read as %s: %.1f%%)\n", 100*acc, minArg, how, 100*min)
+		return 1
+	}
+	fmt.Fprintf(stdout, "ok: accuracy is at least --min %s (read as %s: %.1f%%)\n", minArg, how, 100*min)
+	return 0
+}
+
+func printCases(w io.Writer, path string, rep app.CaseReport, fullTrace bool) {
+	o := rep.Overall
+	fmt.Fprintf(w, "\n%s: %d cases, %d answered as expected: accuracy %.1f%%; %d wrong answers (an answer where none or another was expected), %d left unanswered\n",
+		path, o.Total, o.Right, 100*o.Accuracy(), o.Wrong, o.Total-o.Right-o.Wrong)
+	table := func(title string, gs []app.CaseGroup) {
+		if len(gs) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n%-14s %6s %6s %9s %6s\n", title, "cases", "right", "accuracy", "wrong")
+		for _, g := range gs {
+			fmt.Fprintf(w, "%-14s %6d %6d %8.1f%% %6d\n", g.Name, g.Total, g.Right, 100*g.Accuracy(), g.Wrong)
+		}
+	}
+	table("language", rep.ByLang)
+	table("tag", rep.ByTag)
+	if len(rep.Misses) > 0 {
+		fmt.Fprintf(w, "\nmisses (%d):\n", len(rep.Misses))
+	}
+	for _, m := range rep.Misses {
+		label := m.Lang
+		if len(m.Tags) > 0 {
+			label = strings.TrimPrefix(label+", "+strings.Join(m.Tags, ", "), ", ")
+		}
+		if label != "" {
+			label = " [" + label + "]"
+		}
+		fmt.Fprintf(w, "%s:%d: %q%s expected %s, got %s\n", path, m.Line, m.Text, label, m.Expected, m.Got)
+		// With hundreds of rules the whole trace would bury the point: show
+		// the rules that matched and the one expected, and count the rest.
+		var steps []rules.Step
+		for _, s := range m.Trace {
+			if fullTrace || s.Matched || s.Rule == m.Expected || s.Rule == m.Got {
+				steps = append(steps, s)
+			}
+		}
+		printSteps(w, steps)
+		if n := len(m.Trace) - len(steps); n > 0 {
+			fmt.Fprintf(w, "    (%d other rules did not match)\n", n)
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 func try(args []string, stdout, stderr io.Writer) int {
@@ -280,7 +388,12 @@ func printTry(w io.Writer, res app.TryResult) {
 		fmt.Fprintf(w, "  suppressed %s: %s\n", s.Rule, s.Reason)
 	}
 	fmt.Fprintln(w, "  why:")
-	for _, s := range res.Trace {
+	printSteps(w, res.Trace)
+}
+
+// printSteps is a decision's trace, one rule a line, as try shows it.
+func printSteps(w io.Writer, steps []rules.Step) {
+	for _, s := range steps {
 		mark := "-"
 		if s.Matched {
 			mark = "+"

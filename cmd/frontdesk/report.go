@@ -9,6 +9,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	reporting "github.com/frontdesk-bot/frontdesk/internal/report"
+	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
 // report prints the figures of the last period (DOMAIN.md D21) from the
@@ -47,7 +48,7 @@ func report(args []string, stdout, stderr io.Writer) int {
 	}
 	defer st.Close()
 	now := time.Now()
-	r, err := reporting.Build(ctx, st, now.Add(-period), now)
+	r, err := reporting.BuildWith(ctx, st, now.Add(-period), now, reporting.Options{Rules: reportRules(*configPath, stderr)})
 	if err != nil {
 		fmt.Fprintf(stderr, "frontdesk report: %v\n", err)
 		return 1
@@ -57,6 +58,22 @@ func report(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// reportRules loads the rules the config names, so clusters of unanswered
+// messages can name the rule that should have answered them. Without them
+// the report is still worth having: a broken rules file is only noted.
+func reportRules(configPath string, stderr io.Writer) *rules.Rules {
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return nil
+	}
+	r, err := rules.Load(cfg.Rules)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk report: the rules do not load (run frontdesk check), so unanswered messages are grouped without naming rules\n")
+		return nil
+	}
+	return r
 }
 
 // parsePeriod reads --since as the config reads durations (Go durations,

@@ -155,7 +155,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	var observer pipeline.Observer = newPipelineMetrics(a.metrics)
 	pages := map[string]http.Handler{
 		"/dashboard": dashboard.New(func(ctx context.Context, since, until time.Time) (report.Report, error) {
-			return report.Build(ctx, st, since, until)
+			// The live rules, so clusters of unanswered messages name the
+			// rule that should have answered them.
+			return report.BuildWith(ctx, st, since, until, report.Options{Rules: a.rules.p.Load()})
 		}, a.clock(), log),
 	}
 	if cfg.SandboxOn() {

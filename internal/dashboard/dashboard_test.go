@@ -21,7 +21,9 @@ func sample(since, until time.Time) report.Report {
 		Outcomes:   []report.Count{{Name: "answered", Count: 2}, {Name: "handed_off", Count: 6}},
 		TopRules:   []report.Count{{Name: "human", Count: 3}, {Name: "refund", Count: 2}},
 		Unanswered: []report.Count{{Name: `<script>alert("x")</script> gift cards?`, Count: 3}},
-		Handoffs:   report.HandoffStats{Opened: 6, SLA: report.SLA{Met: 2, Decided: 4}},
+		Clusters: []report.Cluster{{Count: 5, Terms: []string{"delivry"}, Rule: "shipping", Keywords: []string{"delivry"},
+			Examples: []report.Count{{Name: `<script>alert("y")</script> delivry?`, Count: 3}}, Example: "where is my delivry"}},
+		Handoffs: report.HandoffStats{Opened: 6, SLA: report.SLA{Met: 2, Decided: 4}},
 	}
 	for d := midnight(since); d.Before(until); d = d.AddDate(0, 0, 1) {
 		r.Daily = append(r.Daily, report.DayStats{Day: d, Messages: d.Day()})
@@ -57,6 +59,7 @@ func TestDashboard(t *testing.T) {
 			`<b id="messages-in">17</b>`, `aria-label="customer messages per day"`, `<title>Fri Nov 20: 20</title>`,
 			`id="sla-value" class="bad"`, `50.0%`, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; gift cards?`,
 			`<td>human</td><td class="n">3</td>`, `style="width:100.00%"`, `style="width:66.67%"`, `href="?since=30d"`,
+			`rule <b>shipping</b>`, `keywords: delivry`, `3× &lt;script&gt;alert(&#34;y&#34;)&lt;/script&gt; delivry?`,
 		}, lacks: []string{`<script>`}},
 		{name: "a chosen period", path: "/?since=30d", want: 200, period: 30 * 24 * time.Hour, contains: []string{`class="on">30d`}},
 		{name: "not a period", path: "/?since=soon", want: 400},

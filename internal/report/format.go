@@ -118,9 +118,39 @@ func WriteText(w io.Writer, r Report) error {
 		t.write(&b)
 	}
 
+	b.WriteString("\nUnanswered, grouped by shared words: what to add to the rules\n")
+	if len(r.Clusters) == 0 {
+		b.WriteString("  none\n")
+	}
+	for _, c := range r.Clusters {
+		fmt.Fprintf(&b, "  %s: %s\n", plural(c.Count, "message"), strings.Join(c.Terms, ", "))
+		for _, e := range c.Examples {
+			fmt.Fprintf(&b, "      %d× %s\n", e.Count, strconv.Quote(truncate(e.Name, maxTextWidth)))
+		}
+		b.WriteString("      " + clusterAdvice(c) + "\n")
+	}
+
 	writeHandoffsText(&b, r)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// clusterAdvice says in one line what to add, and where.
+func clusterAdvice(c Cluster) string {
+	what := ""
+	if len(c.Keywords) > 0 {
+		what = fmt.Sprintf("keywords [%s]", strings.Join(c.Keywords, ", "))
+	}
+	if c.Example != "" {
+		if what != "" {
+			what += " or "
+		}
+		what += "the example " + strconv.Quote(truncate(c.Example, maxTextWidth))
+	}
+	if c.Rule == "" {
+		return "→ no rule is close: a new rule, with " + what
+	}
+	return fmt.Sprintf("→ likely rule %q: add %s", c.Rule, what)
 }
 
 func writeHandoffsText(b *strings.Builder, r Report) {
@@ -284,12 +314,21 @@ type (
 		TopKeywordGroups   []jsonGroup    `json:"top_keyword_groups"`
 		TopTags            []jsonTag      `json:"top_tags"`
 		Unanswered         []jsonText     `json:"unanswered"`
+		UnansweredClusters []jsonCluster  `json:"unanswered_clusters"`
 		SLAAttainment      *float64       `json:"sla_attainment"` // null when no handoff's SLA is decided
 		SLATarget          float64        `json:"sla_target"`
 		EscalationShare    float64        `json:"escalation_share"`
 		Handoffs           jsonHandoffs   `json:"handoffs"`
 		ByPriority         []jsonHandoffs `json:"handoffs_by_priority"`
 		Daily              []jsonDay      `json:"daily"`
+	}
+	jsonCluster struct {
+		Count             int        `json:"count"`
+		Examples          []jsonText `json:"examples"`
+		Terms             []string   `json:"terms"`
+		Rule              string     `json:"rule"` // "" when a new rule is suggested
+		SuggestedKeywords []string   `json:"suggested_keywords"`
+		SuggestedExample  string     `json:"suggested_example"`
 	}
 	jsonOutcome struct {
 		Outcome string  `json:"outcome"`
@@ -374,7 +413,7 @@ func toJSON(r Report) jsonReport {
 		IgnoredShare: Share(r.Ignored, r.MessagesIn),
 		// Lists are [] rather than null when empty.
 		Outcomes: []jsonOutcome{}, TopRules: []jsonRule{}, TopKeywordGroups: []jsonGroup{}, TopTags: []jsonTag{},
-		Unanswered: []jsonText{}, ByPriority: []jsonHandoffs{}, Daily: []jsonDay{},
+		Unanswered: []jsonText{}, UnansweredClusters: []jsonCluster{}, ByPriority: []jsonHandoffs{}, Daily: []jsonDay{},
 		SLAAttainment: attainment(r.Handoffs.SLA), SLATarget: SLATarget, EscalationShare: r.Handoffs.EscalationShare(),
 		Handoffs: jsonHandoffStats(r.Handoffs),
 	}
@@ -392,6 +431,14 @@ func toJSON(r Report) jsonReport {
 	}
 	for _, c := range r.Unanswered {
 		j.Unanswered = append(j.Unanswered, jsonText{Text: c.Name, Count: c.Count})
+	}
+	for _, c := range r.Clusters {
+		jc := jsonCluster{Count: c.Count, Examples: []jsonText{}, Terms: append([]string{}, c.Terms...), Rule: c.Rule,
+			SuggestedKeywords: append([]string{}, c.Keywords...), SuggestedExample: c.Example}
+		for _, e := range c.Examples {
+			jc.Examples = append(jc.Examples, jsonText{Text: e.Name, Count: e.Count})
+		}
+		j.UnansweredClusters = append(j.UnansweredClusters, jc)
 	}
 	for _, h := range r.ByPriority {
 		j.ByPriority = append(j.ByPriority, jsonHandoffStats(h))
@@ -422,6 +469,9 @@ func WriteJSON(w io.Writer, r Report) error {
 //	top_rules, top_keyword_groups, top_tags, unanswered
 //	             rule, group, tag   count
 //	             or text
+//	unanswered_clusters
+//	             rank (1, 2, …)     count, terms, rule, suggested_keywords,
+//	                                suggested_example (lists joined by "; ")
 //	handoffs     priority or "all"  opened, answered, closed, escalated, escalation_share,
 //	                                sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds,
@@ -476,6 +526,14 @@ func WriteCSV(w io.Writer, r Report) error {
 	for _, c := range j.Unanswered {
 		row("unanswered", c.Text, "count", strconv.Itoa(c.Count))
 	}
+	for i, c := range j.UnansweredClusters {
+		key := strconv.Itoa(i + 1)
+		row("unanswered_clusters", key, "count", strconv.Itoa(c.Count))
+		row("unanswered_clusters", key, "terms", spreadsheetSafe(strings.Join(c.Terms, "; ")))
+		row("unanswered_clusters", key, "rule", c.Rule)
+		row("unanswered_clusters", key, "suggested_keywords", spreadsheetSafe(strings.Join(c.SuggestedKeywords, "; ")))
+		row("unanswered_clusters", key, "suggested_example", spreadsheetSafe(c.SuggestedExample))
+	}
 	for _, h := range append(j.ByPriority, j.Handoffs) {
 		key := cmp.Or(h.Priority, "all")
 		for _, m := range []struct {
@@ -515,4 +573,12 @@ func spreadsheetSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// plural is "1 message", "2 messages".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }

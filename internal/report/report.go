@@ -32,6 +32,12 @@
 //     data, and masking also groups the same question about different
 //     orders. Grouping works on the store's most frequent exact texts
 //     (unansweredCandidates of them).
+//   - Unanswered clusters: the same texts grouped by shared normalized
+//     words, word pairs and Chinese character runs (rules.ClusterTexts),
+//     largest first, each with up to three example texts, the words most
+//     of them share, and — given the rules — the answering rule whose
+//     keywords, id, label and replies are closest (a misspelt keyword
+//     counts), with keywords and an example message to add to it.
 //   - First response: from a handoff's opening to the first message an
 //     agent wrote to the customer (a relay). Resolution: from its opening
 //     to when it was resolved or given back to the bot (by an agent, an
@@ -64,6 +70,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/handoff"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
 // Source is the history a report is built from; *store.Store is one.
@@ -105,6 +112,9 @@ type Report struct {
 	// Unanswered are the most frequent questions no rule answered; Name
 	// is the text, as the most frequent way of writing it, masked.
 	Unanswered []Count
+	// Clusters group the same unanswered texts by shared words, largest
+	// first, with what to add to which rule (see rules.ClusterTexts).
+	Clusters []Cluster
 
 	// Handoffs sums up every handoff opened in the period; ByPriority per
 	// priority (the four levels always, then any other seen).
@@ -112,6 +122,26 @@ type Report struct {
 	ByPriority []HandoffStats
 	// Daily has one entry per day of the period, oldest first.
 	Daily []DayStats
+}
+
+// Cluster is a group of unanswered messages asking about the same thing.
+type Cluster struct {
+	Count    int      // messages
+	Examples []Count  // the most frequent texts, masked
+	Terms    []string // the words most of them share
+	// Rule is the rule that most likely should have answered them, ""
+	// when none comes close (then they want a new rule); Keywords and
+	// Example are what to add to it.
+	Rule     string
+	Keywords []string
+	Example  string
+}
+
+// Options are what a report can use beyond the history.
+type Options struct {
+	// Rules, when set, let clusters of unanswered messages name the rule
+	// that should have answered them.
+	Rules *rules.Rules
 }
 
 // Count is a name and how many customer messages (or handoffs) it counts.
@@ -176,6 +206,11 @@ func Share(n, of int) float64 {
 
 // Build computes the report of [since, now) from src.
 func Build(ctx context.Context, src Source, since, now time.Time) (Report, error) {
+	return BuildWith(ctx, src, since, now, Options{})
+}
+
+// BuildWith is Build with options.
+func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Options) (Report, error) {
 	if !since.Before(now) {
 		return Report{}, fmt.Errorf("report: the period starts at %s, not before its end %s", since.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
@@ -194,6 +229,7 @@ func Build(ctx context.Context, src Source, since, now time.Time) (Report, error
 	r := Report{Since: since, Until: now}
 	r.addMessages(msgs)
 	r.Unanswered = groupUnanswered(texts, TopN)
+	r.Clusters = clusterUnanswered(texts, opts.Rules, TopN)
 	r.addHandoffs(handoffs)
 	r.addVolume(msgs.Hourly)
 	return r, nil
@@ -319,6 +355,34 @@ func groupUnanswered(texts []store.NameCount, n int) []Count {
 	}
 	slices.SortFunc(out, byCountThenName)
 	return out[:min(n, len(out))]
+}
+
+// clusterUnanswered groups the store's texts, masked, into the n largest
+// clusters of questions.
+func clusterUnanswered(texts []store.NameCount, r *rules.Rules, n int) []Cluster {
+	in := make([]rules.TextCount, 0, len(texts))
+	at := map[string]int{}
+	for _, t := range texts {
+		masked := maskPersonal(t.Name)
+		if groupKey(masked) == "" {
+			continue
+		}
+		if i, ok := at[masked]; ok {
+			in[i].Count += t.Count
+			continue
+		}
+		at[masked] = len(in)
+		in = append(in, rules.TextCount{Text: masked, Count: t.Count})
+	}
+	var out []Cluster
+	for _, c := range rules.ClusterTexts(in, r, n) {
+		rc := Cluster{Count: c.Count, Terms: c.Terms, Rule: c.Rule, Keywords: c.Keywords, Example: c.Example}
+		for _, e := range c.Examples {
+			rc.Examples = append(rc.Examples, Count{Name: e.Text, Count: e.Count})
+		}
+		out = append(out, rc)
+	}
+	return out
 }
 
 // priorityOrder lists the priorities always reported, most urgent first.

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -500,5 +502,94 @@ func TestBuildErrors(t *testing.T) {
 	}
 	if _, err := Build(context.Background(), failing{chat.ErrUnavailable}, now.Add(-time.Hour), now); !errors.Is(err, chat.ErrUnavailable) {
 		t.Errorf("err = %v, want the source's error wrapped", err)
+	}
+}
+
+// history is a Source of unanswered texts only.
+type history []store.NameCount
+
+func (h history) ReportMessages(context.Context, time.Time, time.Time) (store.MessageReport, error) {
+	return store.MessageReport{}, nil
+}
+
+func (h history) ReportUnanswered(context.Context, time.Time, time.Time, int) ([]store.NameCount, error) {
+	return h, nil
+}
+
+func (h history) ReportHandoffs(context.Context, time.Time, time.Time) ([]store.HandoffTimes, error) {
+	return nil, nil
+}
+
+func TestBuildClustersWithRules(t *testing.T) {
+	r, err := rules.Parse("rules.yaml", []byte(`
+rules:
+  - id: shipping
+    keywords: [delivery, shipping]
+    reply: "Orders ship within 48 hours."
+  - id: refund
+    keywords: [refund]
+    reply: "Refunds take 3 days."
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := history{
+		{Name: "where is my delivry, order 123456789", Count: 3},
+		{Name: "delivry still not here", Count: 2},
+		{Name: "do you sell gift cards", Count: 2},
+		{Name: "gift cards?", Count: 1},
+	}
+	tests := []struct {
+		name  string
+		rules *rules.Rules
+		want  []Cluster
+	}{
+		{"without rules, no rule is named", nil, []Cluster{
+			{Count: 5, Rule: ""},
+			{Count: 3, Rule: ""},
+		}},
+		{"with rules, the typo's rule is named", r, []Cluster{
+			{Count: 5, Rule: "shipping"},
+			{Count: 3, Rule: ""},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := BuildWith(context.Background(), src, now.Add(-time.Hour), now, Options{Rules: tt.rules})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Clusters) != len(tt.want) {
+				t.Fatalf("%d clusters, want %d: %+v", len(rep.Clusters), len(tt.want), rep.Clusters)
+			}
+			for i, w := range tt.want {
+				got := rep.Clusters[i]
+				if got.Count != w.Count || got.Rule != w.Rule {
+					t.Errorf("cluster %d: %d messages, rule %q; want %d, %q (%+v)", i, got.Count, got.Rule, w.Count, w.Rule, got)
+				}
+				if strings.Contains(got.Example, "123456789") {
+					t.Errorf("example %q is not masked", got.Example)
+				}
+			}
+			if !slices.Contains(rep.Clusters[0].Keywords, "delivry") {
+				t.Errorf("keywords %q do not suggest the misspelling customers write", rep.Clusters[0].Keywords)
+			}
+		})
+	}
+}
+
+func TestClusterAdvice(t *testing.T) {
+	tests := []struct {
+		c    Cluster
+		want string
+	}{
+		{Cluster{Rule: "shipping", Keywords: []string{"delivry"}, Example: "where is my delivry"}, `→ likely rule "shipping": add keywords [delivry] or the example "where is my delivry"`},
+		{Cluster{Example: "do you sell gift cards", Keywords: []string{"gift cards"}}, `→ no rule is close: a new rule, with keywords [gift cards] or the example "do you sell gift cards"`},
+		{Cluster{Rule: "refund", Example: "refund?"}, `→ likely rule "refund": add the example "refund?"`},
+	}
+	for _, tt := range tests {
+		if got := clusterAdvice(tt.c); got != tt.want {
+			t.Errorf("clusterAdvice(%+v) = %q, want %q", tt.c, got, tt.want)
+		}
 	}
 }

@@ -1,0 +1,151 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/frontdesk-bot/frontdesk/rules"
+)
+
+const casesRules = `
+keywords:
+  refund: [refund, "money back", 退款]
+rules:
+  - id: spam
+    when: links > 0
+    ignore: true
+  - id: refund
+    keywords: [refund]
+    reply: "Refunds take 3 days."
+  - id: ack
+    when: conversation.new
+    ack: "Got it."
+`
+
+func loadCasesRules(t *testing.T) *rules.Rules {
+	t.Helper()
+	r, err := rules.Parse("rules.yaml", []byte(casesRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func writeCases(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cases.tsv")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadCases(t *testing.T) {
+	r := loadCasesRules(t)
+	tests := []struct {
+		name     string
+		body     string
+		want     int    // cases read
+		wantText string // the first case's text, when set
+		wantErr  string // part of the error
+	}{
+		{"columns in any order, comments skipped", "# c\ntag\ttext\texpected\nplain\tI want a refund\trefund\n", 1, "", ""},
+		{"lang and tag optional", "text\texpected\nhello\tnone\n", 1, "", ""},
+		{"none in any case", "text\texpected\nhello\tNone\n", 1, "", ""},
+		{"several tags", "text\texpected\ttag\nrefund pls\trefund\tplain, short\n", 1, "", ""},
+		{"saved by a spreadsheet: BOM, CRLF, quoted fields", "\ufefftext\texpected\r\n\"say \"\"refund\"\"\"\trefund\r\n", 1, `say "refund"`, ""},
+		{"unknown rule id", "text\texpected\nI want a refund\trefnd\n", 0, "", `cases.tsv:2: expected "refnd" is no rule's id, did you mean "refund"?`},
+		{"missing expected", "text\texpected\nI want a refund\n", 0, "", "cases.tsv:2: no expected rule id"},
+		{"no expected column", "text\tlang\nhi\ten\n", 0, "", `the header needs a "expected" column`},
+		{"no cases", "text\texpected\n", 0, "", "no cases"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cases, err := LoadCases(writeCases(t, tt.body), r)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cases) != tt.want {
+				t.Fatalf("read %d cases, want %d: %+v", len(cases), tt.want, cases)
+			}
+			if tt.wantText != "" && cases[0].Text != tt.wantText {
+				t.Errorf("text %q, want %q", cases[0].Text, tt.wantText)
+			}
+		})
+	}
+}
+
+func TestRunCases(t *testing.T) {
+	r := loadCasesRules(t)
+	body := "text\texpected\tlang\ttag\n" +
+		"I want a refund\trefund\ten\tplain\n" + // right
+		"我想退款\trefund\tzh\tplain\n" + // right
+		"give me my money back please\trefund\ten\treorder\n" + // right: contiguous keyword
+		"thanks, the refund arrived\tnone\ten\tthanks\n" + // wrong answer
+		"where is my parcel\trefund\ten\tparaphrase\n" + // unanswered: the ack is no answer
+		"hello\tnone\ten\tunrelated\n" + // right: only acknowledged
+		"hello\tack\ten\tack\n" + // right: a case may expect a non-answering rule
+		"cheap http://spam.example\tspam\ten\tspam\n" // right: ignoring is the answer
+	cases, err := LoadCases(writeCases(t, body), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := RunCases(context.Background(), r, cases, r.ExampleTime())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := rep.Overall; o.Total != 8 || o.Right != 6 || o.Wrong != 1 {
+		t.Errorf("overall %+v, want 8 cases, 6 right, 1 wrong", o)
+	}
+	groups := map[string]CaseGroup{}
+	for _, g := range append(rep.ByLang, rep.ByTag...) {
+		groups[g.Name] = g
+	}
+	for name, want := range map[string][2]int{"en": {7, 5}, "zh": {1, 1}, "plain": {2, 2}, "thanks": {1, 0}, "paraphrase": {1, 0}} {
+		if g := groups[name]; g.Total != want[0] || g.Right != want[1] {
+			t.Errorf("%s: %+v, want %d cases, %d right", name, g, want[0], want[1])
+		}
+	}
+	if len(rep.Misses) != 2 || rep.Misses[0].Got != "refund" || rep.Misses[1].Got != None {
+		t.Fatalf("misses %+v, want the thank-you answered by refund, then the parcel unanswered", rep.Misses)
+	}
+	if len(rep.Misses[0].Trace) == 0 {
+		t.Error("a miss carries no trace")
+	}
+}
+
+func TestParseMin(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		percent bool
+		wantErr bool
+	}{
+		{"0.8", 0.8, false, false},
+		{"80%", 0.8, true, false},
+		{"75", 0.75, true, false},
+		{"1", 1, false, false},
+		{"120%", 0, false, true},
+		{"most", 0, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, percent, err := ParseMin(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want error %v", err, tt.wantErr)
+			}
+			if got != tt.want || percent != tt.percent {
+				t.Errorf("ParseMin(%q) = %v, %v; want %v, %v", tt.in, got, percent, tt.want, tt.percent)
+			}
+		})
+	}
+}

@@ -1,0 +1,131 @@
+package rules
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// ExampleTime is when a labelled message is decided unless told otherwise:
+// the same Wednesday 10:00 in the file's time zone as the tests: section,
+// so `check --cases` figures do not depend on the hour they are run.
+func (r *Rules) ExampleTime() time.Time { return r.testTime() }
+
+// RuleIDs are the ids of the file's rules, in file order.
+func (r *Rules) RuleIDs() []string {
+	out := make([]string, len(r.rules))
+	for i, ru := range r.rules {
+		out[i] = ru.id
+	}
+	return out
+}
+
+// Answers reports whether actions of this type give the customer an
+// answer (or deliberately none, for spam): a reply, a handoff to a person,
+// or ignoring. An acknowledgement or a tag is not an answer.
+func Answers(t chat.ActionType) bool {
+	return t == chat.ActionReply || t == chat.ActionHandoff || t == chat.ActionIgnore
+}
+
+// matchModes are the values of match:.
+var matchModes = []string{"partial", "full"}
+
+// Suggest returns ", did you mean X?" when one of known is close to got,
+// else "".
+func Suggest(got string, known []string) string { return suggest(got, known) }
+
+// nameHint follows an unknown name in a `when`: a bare value people meant
+// as text (weekday == mon) needs quotes, anything else the nearest name.
+func nameHint(name string) string {
+	if quotedValues[name] {
+		return fmt.Sprintf("; a text value is written in quotes: %q", name)
+	}
+	return suggest(name, envNames)
+}
+
+// plainWhen makes the rest of expr's messages speak the marketer's
+// vocabulary: the names they write (customer, conversation) instead of Go
+// types (rules.CustomerEnv), with the fields there are.
+func plainWhen(msg string) string {
+	if m := noField.FindStringSubmatch(msg); m != nil {
+		owner, field := m[1], m[2]
+		fields, ok := envFields[owner]
+		if !ok {
+			return fmt.Sprintf("%s has no fields; %s cannot follow it", plainType(owner), field)
+		}
+		return fmt.Sprintf("%s has no field %s%s (it has %s)", envPath[owner], field, suggest(field, fields), strings.Join(fields, ", "))
+	}
+	if strings.HasPrefix(msg, "unexpected token EOF") {
+		return "the expression ends too early: something is missing after its last operator"
+	}
+	out := strings.TrimSpace(goTypes.ReplaceAllStringFunc(msg, plainType))
+	if strings.Contains(out, "duration and number") || strings.Contains(out, "number and duration") {
+		out += `; compare a duration with another, such as duration("2h")`
+	}
+	return out
+}
+
+var (
+	noField = regexp.MustCompile(`type (\S+) has no field (\S+)`)
+	goTypes = regexp.MustCompile(`rules\.\w+|time\.Duration|time\.Time|\[\]string|func\(string\) bool|\bbool\b|\bint\b|\bfloat64\b|\bstring\b`)
+)
+
+// plainType names a Go type the way the README's `when` table does.
+func plainType(t string) string {
+	if p, ok := envPath[t]; ok {
+		return p
+	}
+	switch t {
+	case "time.Duration":
+		return "duration"
+	case "time.Time":
+		return "time"
+	case "[]string":
+		return "list of texts"
+	case "func(string) bool":
+		return "has()"
+	case "bool":
+		return "true/false"
+	case "int", "float64":
+		return "number"
+	case "string":
+		return "text"
+	}
+	return t
+}
+
+// envPath is what a marketer writes for each type of Env.
+var envPath = map[string]string{
+	"rules.Env": "the message", "rules.ChatEnv": "chat", "rules.CustomerEnv": "customer", "rules.ConversationEnv": "conversation",
+}
+
+// envFields lists the names under each part of Env, from its expr tags, so
+// the suggestions can never drift from what expressions can read.
+var envFields = func() map[string][]string {
+	out := map[string][]string{}
+	for _, v := range []any{Env{}, ChatEnv{}, CustomerEnv{}, ConversationEnv{}} {
+		t := reflect.TypeOf(v)
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			if tag := t.Field(i).Tag.Get("expr"); tag != "" {
+				names = append(names, tag)
+			}
+		}
+		out["rules."+t.Name()] = names
+	}
+	return out
+}()
+
+// quotedValues are values people write in a `when` without quotes
+// (weekday == mon): the fix is the quotes, not another name.
+var quotedValues = func() map[string]bool {
+	out := map[string]bool{}
+	for _, v := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun", "private", "group", "channel", "telegram", "discord", "sandbox", "photo", "sticker", "media", "command", "callback", "zh", "ru", "en"} {
+		out[v] = true
+	}
+	return out
+}()

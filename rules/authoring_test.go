@@ -1,0 +1,73 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+// Marketers write `when`; they never see Go. Every message about a broken
+// expression must name things as the README's table does.
+func TestWhenMessagesHideGoTypes(t *testing.T) {
+	tests := []struct {
+		when string
+		want string
+	}{
+		{"customer.vip", "customer has no field vip"},
+		{"conversation.agee > duration(\"1h\")", `did you mean "age"?`},
+		{"chat.kind == \"x\"", "chat has no field kind (it has type)"},
+		{"conversation.age > 5", "duration and number"},
+		{"customer", "expected true/false, but got customer"},
+		{"now > 3", "time and number"},
+		{"weekday == mon", `written in quotes: "mon"`},
+		{"hour >= 22 ||", "ends too early"},
+		{"has(1)", "number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.when, func(t *testing.T) {
+			src := "rules:\n  - id: a\n    when: '" + tt.when + "'\n    ack: x\n"
+			_, err := Parse("r.yaml", []byte(src))
+			if err == nil {
+				t.Fatal("loaded; want an error")
+			}
+			msg := err.Error()
+			for _, goName := range []string{"rules.", "time.", "Env", "bool", "int", "string", "float64"} {
+				if strings.Contains(msg, goName) {
+					t.Errorf("%q shows the Go name %q", msg, goName)
+				}
+			}
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("%q does not say %q", msg, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckTeams(t *testing.T) {
+	src := "rules:\n  - id: vip\n    keywords: [vip]\n    handoff: {team: sales}\n  - id: help\n    keywords: [help]\n    handoff: {team: support}\n  - id: any\n    keywords: [person]\n    handoff: {priority: low}\n"
+	r, err := Parse("r.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		teams []string
+		want  []string // one part per warning, in order
+	}{
+		{"all defined", []string{"support", "sales"}, nil},
+		{"one missing, with a suggestion", []string{"support", "sale"}, []string{`r.yaml:4:21: warning: rule "vip": handoff to team "sales", which the service config does not define: the service config defines only support, sale, so these handoffs go to "support", did you mean "sale"?`}},
+		{"no teams at all", nil, []string{`rule "vip"`, `rule "help"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := r.CheckTeams(tt.teams)
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d warnings, want %d:\n%s", len(got), len(tt.want), got.Pretty())
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i].Error(), w) {
+					t.Errorf("warning %d = %q, want it to contain %q", i, got[i].Error(), w)
+				}
+			}
+		})
+	}
+}
