@@ -141,9 +141,26 @@ func (b *batchApply) check() error {
 	for _, r := range rows {
 		open[r.Key] = chat.ConversationBasis{ID: r.ID, Status: chat.ConversationStatus(r.Status)}
 	}
+	var changed []any
 	for _, it := range b.items {
 		if it.ev().ChatID != "" && open[it.ev().ConversationKey()] != it.fx.Basis.Conversation.Basis {
 			it.result = chat.ErrConflict
+			changed = append(changed, it.fx.Event.ID)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	// An event that is done changed its conversation itself: it was
+	// finished by another worker whose claim outlived ours, and is not to
+	// be decided again.
+	var done []int64
+	if err := b.s.sel(b.ctx, b.tx, &done, `SELECT id FROM inbox WHERE id IN (`+placeholders(len(changed), 1)+`) AND state <> 'pending'`, changed...); err != nil {
+		return err
+	}
+	for _, it := range b.items {
+		if it.result != nil && slices.Contains(done, it.fx.Event.ID) {
+			it.result = chat.ErrAlreadyDone
 		}
 	}
 	return nil

@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// claimBatch accepts n customers' messages and claims them together, with
+// their snapshots.
+func claimBatch(t *testing.T, s *Store, n int, at time.Time) ([]chat.InboxEvent, []chat.State) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		mustAccept(t, s, event(fmt.Sprint(100+i), fmt.Sprint(500+i), "where is my order?"))
+	}
+	evs, err := s.ClaimEvents(ctx, "w", at, time.Minute, n)
+	if err != nil || len(evs) != n {
+		t.Fatalf("claim: %v, %d of %d events", err, len(evs), n)
+	}
+	states, err := s.LoadStates(ctx, evs, at, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs, states
+}
+
+// replyPlan answers an event with one FAQ reply holding one guard key.
+func replyPlan(ev chat.Event, key string, at time.Time) chat.Plan {
+	plan := chat.Plan{Outcome: chat.OutcomeAnswered, Sends: []chat.Send{{
+		Action:       chat.Action{Type: chat.ActionReply, Rule: "order", Text: "It is on its way."},
+		Reservations: []chat.Reservation{{Key: key, Reason: chat.ReasonDuplicateContent, Expires: at.Add(time.Hour)}},
+	}}}
+	plan.Place(ev)
+	return plan
+}
+
+// TestApplyWritesABatchInAFewStatements: forty events cost the same dozen
+// statements as four, in one commit; every row each event needs is there.
+func TestApplyWritesABatchInAFewStatements(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		const n = 40
+		evs, states := claimBatch(t, s, n, t0)
+		fx := make([]chat.Effects, n)
+		for i, ie := range evs {
+			fx[i] = chat.Effects{Event: ie, Basis: states[i], Plan: replyPlan(ie.Event, "content/"+ie.CustomerScope(), t0)}
+		}
+		before := s.Work()
+		results, err := s.Apply(ctx, fx, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range results {
+			if r != nil {
+				t.Fatalf("event %d: %v", i, r)
+			}
+		}
+		work := s.Work()
+		if st, c := work.Statements-before.Statements, work.Commits-before.Commits; st > 14 || c != 1 {
+			t.Errorf("%d events took %d statements and %d commits; want at most 14 and 1", n, st, c)
+		}
+		for table, want := range map[string]int{"customers": n, "conversations": n, "messages": n, "decisions": n,
+			"outbox": n, "guard_reservations": n, "decision_actions": n} {
+			if got := countRows(t, s, table); got != want {
+				t.Errorf("%s: %d rows, want %d", table, got, want)
+			}
+		}
+		var pending int
+		if err := s.readGet(ctx, &pending, `SELECT COUNT(*) FROM inbox WHERE state = 'pending'`); err != nil || pending != 0 {
+			t.Errorf("%d events still pending (%v)", pending, err)
+		}
+		// Applied again, every event was done already: nothing is written twice.
+		results, err = s.Apply(ctx, fx, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range results {
+			if !errors.Is(r, chat.ErrAlreadyDone) {
+				t.Fatalf("event %d applied twice: %v", i, r)
+			}
+		}
+		if got := countRows(t, s, "outbox"); got != n {
+			t.Errorf("outbox: %d rows after applying twice, want %d", got, n)
+		}
+	})
+}
+
+// TestApplyReportsConflictsAsValues: an event whose conversation changed
+// after its snapshot was read (an agent resolved it) is not written and
+// comes back as chat.ErrConflict, still pending, to be decided again; the
+// rest of its batch is written.
+func TestApplyReportsConflictsAsValues(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		// Two conversations exist already; a second message each is claimed.
+		evs, states := claimBatch(t, s, 2, t0)
+		var fx []chat.Effects
+		for i, ie := range evs {
+			fx = append(fx, chat.Effects{Event: ie, Basis: states[i], Plan: chat.Plan{Outcome: chat.OutcomeUnanswered}})
+		}
+		if _, err := s.Apply(ctx, fx, t0); err != nil {
+			t.Fatal(err)
+		}
+		mustAccept(t, s, event("200", "500", "and now?"), event("201", "501", "and now?"))
+		later := t0.Add(time.Minute)
+		evs, err := s.ClaimEvents(ctx, "w", later, time.Minute, 2)
+		if err != nil || len(evs) != 2 {
+			t.Fatalf("claim: %v, %d", err, len(evs))
+		}
+		states, err = s.LoadStates(ctx, evs, later, 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Meanwhile the first conversation was handed to people.
+		if _, err := s.w.Exec(s.w.Rebind(`UPDATE conversations SET status = 'waiting_for_human' WHERE chat_id = '500'`)); err != nil {
+			t.Fatal(err)
+		}
+		fx = fx[:0]
+		for i, ie := range evs {
+			fx = append(fx, chat.Effects{Event: ie, Basis: states[i], Plan: replyPlan(ie.Event, "content/"+ie.CustomerScope(), later)})
+		}
+		results, err := s.Apply(ctx, fx, later)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !errors.Is(results[0], chat.ErrConflict) || results[1] != nil {
+			t.Fatalf("results %v, want a conflict for the changed conversation and nil for the other", results)
+		}
+		var state string
+		if err := s.readGet(ctx, &state, `SELECT state FROM inbox WHERE id = ?`, evs[0].ID); err != nil || state != "pending" {
+			t.Fatalf("the conflicting event is %q (%v), want pending", state, err)
+		}
+		if got := countRows(t, s, "outbox"); got != 1 {
+			t.Fatalf("outbox: %d rows, want only the other event's reply", got)
+		}
+	})
+}
+
+// TestApplyHoldsBackARepliesWhoseKeyIsTaken: two replies of one batch under
+// one guard key: the first is queued, the second is recorded as suppressed
+// with the key's reason and leaves no outbox row.
+func TestApplyHoldsBackRepliesWhoseKeyIsTaken(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		evs, states := claimBatch(t, s, 2, t0)
+		var fx []chat.Effects
+		for i, ie := range evs {
+			fx = append(fx, chat.Effects{Event: ie, Basis: states[i], Plan: replyPlan(ie.Event, "rule/shared", t0)})
+		}
+		results, err := s.Apply(ctx, fx, t0)
+		if err != nil || results[0] != nil || results[1] != nil {
+			t.Fatalf("apply: %v, %v", results, err)
+		}
+		if got := countRows(t, s, "outbox"); got != 1 {
+			t.Fatalf("outbox: %d rows, want 1", got)
+		}
+		var reasons []string
+		if err := s.readSel(ctx, &reasons, `SELECT suppressed FROM decision_actions ORDER BY id`); err != nil {
+			t.Fatal(err)
+		}
+		if len(reasons) != 2 || reasons[0] != "" || reasons[1] != chat.ReasonDuplicateContent {
+			t.Fatalf("decision actions %q, want the second held back as %s", reasons, chat.ReasonDuplicateContent)
+		}
+	})
+}
+
+// TestApplyLeavesOutOnlyTheFailingEvent: PostgreSQL refuses a NUL in text;
+// the event carrying one fails alone, and the rest of its batch is written.
+func TestApplyLeavesOutOnlyTheFailingEvent(t *testing.T) {
+	s := openPostgresTest(t)
+	ctx := context.Background()
+	evs, states := claimBatch(t, s, 3, t0)
+	var fx []chat.Effects
+	for i, ie := range evs {
+		if i == 1 {
+			ie.Text = "bad\x00text" // what the inbox would have cleaned; here it reaches the writes
+		}
+		fx = append(fx, chat.Effects{Event: ie, Basis: states[i], Plan: replyPlan(ie.Event, "content/"+ie.CustomerScope(), t0)})
+	}
+	results, err := s.Apply(ctx, fx, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0] != nil || results[1] == nil || errors.Is(results[1], chat.ErrConflict) || results[2] != nil {
+		t.Fatalf("results %v, want only the second event failed", results)
+	}
+	if got := countRows(t, s, "outbox"); got != 2 {
+		t.Fatalf("outbox: %d rows, want the other two events' replies", got)
+	}
+}
