@@ -113,30 +113,30 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 	}
 	// A request whose caller gave up is still inserted: the platform will
 	// retry it, and the retry must find it (or insert it) either way.
-	err = s.runTx(conn.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error {
-		stmt, err := tx.Preparex(tx.Rebind(`INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, external_id) DO NOTHING`))
+	// One multi-row statement for the whole group.
+	args := make([]any, 0, 8*len(batch))
+	for _, req := range batch {
+		ev := req.ev
+		data, err := json.Marshal(ev)
 		if err != nil {
-			return err
+			return fmt.Errorf("accept: %w", err)
 		}
-		defer stmt.Close()
-		for _, req := range batch {
-			ev := req.ev
-			data, err := json.Marshal(ev)
-			if err != nil {
-				return err
-			}
-			key := ev.ConversationKey()
-			if key == "" {
-				// Events outside any chat must not queue behind each other.
-				key = "none/" + string(ev.Platform) + "/" + ev.Bot + "/" + ev.ExternalID
-			}
-			s.stats.statements.Add(1)
-			if _, err := stmt.Exec(string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(data), []byte(ev.Raw), now); err != nil {
-				return err
-			}
+		key := ev.ConversationKey()
+		if key == "" {
+			// Events outside any chat must not queue behind each other.
+			key = "none/" + string(ev.Platform) + "/" + ev.Bot + "/" + ev.ExternalID
 		}
-		return nil
+		args = append(args, string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(data), []byte(ev.Raw), now)
+	}
+	query := `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
+		VALUES ` + placeholders(len(batch), 8) + ` ON CONFLICT (platform, bot, external_id) DO NOTHING`
+	if s.postgres {
+		query = s.pg(query)
+	}
+	err = s.runTx(conn.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error {
+		s.stats.statements.Add(1)
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
 	})
 	return unavailable("accept", err)
 }
