@@ -25,9 +25,19 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 	var found bool
 	var err error
 	if cmd == agentResolveIncident {
-		found, err = p.store.ResolveIncident(p.workCtx, ie, id, now, func(open bool, handoffs int) chat.AgentPlan {
-			return p.incidentPlan(ev, agent, open, handoffs, now)
-		})
+		// Resolved or joined by someone else since it was read: read it
+		// again, and the agent is told what it is now.
+		for range conflictRounds {
+			var open bool
+			var handoffs int
+			if open, handoffs, err = p.store.Incident(p.workCtx, id); err != nil {
+				break
+			}
+			found = open
+			if err = p.store.ResolveIncident(p.workCtx, ie, id, open, handoffs, p.incidentPlan(ev, agent, open, handoffs, now), now); !errors.Is(err, chat.ErrConflict) {
+				break
+			}
+		}
 	} else {
 		var before chat.OpenHandoff
 		var plan chat.AgentPlan

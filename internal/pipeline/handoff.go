@@ -109,22 +109,35 @@ func (p *Pipeline) timerLoop() {
 // HandoffIdle, so a forgotten conversation does not keep the bot quiet
 // for good. Waiting handoffs are not timed out: they escalate instead.
 func (p *Pipeline) closeIdle(now time.Time) {
-	n, err := p.store.CloseIdleHandoffs(p.workCtx, now.Add(-p.cfg.HandoffIdle), now, 100, func(h chat.IdleHandoff) []chat.Notice {
-		team := p.teamFor(h.Team)
-		if team == nil {
-			return nil
-		}
-		text := fmt.Sprintf("Resolved after %s without messages: %s's conversation (claimed by %s) is back with the bot.",
-			shortDuration(p.cfg.HandoffIdle), agentFacingName(chat.Customer{Name: h.Customer}), h.ClaimedBy)
-		return team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text, TopicKey: h.ConversationKey},
-			TeamEvent{Event: EventHandoffIdleClosed, At: now, Customer: h.Customer, Agent: h.ClaimedBy})
-	})
+	idle, err := p.store.IdleHandoffs(p.workCtx, now.Add(-p.cfg.HandoffIdle), 100)
 	if err != nil {
-		p.log.Warn("handoff timers: closing idle handoffs failed", "err", err)
+		p.log.Warn("handoff timers: reading idle handoffs failed", "err", err)
+		return
 	}
-	if n > 0 {
+	closedAny := false
+	for _, h := range idle {
+		closed, err := p.store.CloseIdleHandoff(p.workCtx, h, p.idleNotices(h, now), now)
+		if err != nil {
+			p.log.Warn("handoff timers: closing an idle handoff failed", "handoff", h.ID, "err", err)
+			return
+		}
+		closedAny = closedAny || closed
+	}
+	if closedAny {
 		p.wakeSender()
 	}
+}
+
+// idleNotices tells the team that an idle handoff went back to the bot.
+func (p *Pipeline) idleNotices(h chat.IdleHandoff, now time.Time) []chat.Notice {
+	team := p.teamFor(h.Team)
+	if team == nil {
+		return nil
+	}
+	text := fmt.Sprintf("Resolved after %s without messages: %s's conversation (claimed by %s) is back with the bot.",
+		shortDuration(p.cfg.HandoffIdle), agentFacingName(chat.Customer{Name: h.Customer}), h.ClaimedBy)
+	return team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text, TopicKey: h.ConversationKey},
+		TeamEvent{Event: EventHandoffIdleClosed, At: now, Customer: h.Customer, Agent: h.ClaimedBy})
 }
 
 func (p *Pipeline) escalate(h chat.DueHandoff, now time.Time) {

@@ -35,8 +35,10 @@ type Store interface {
 	DeferOutgoing(ctx context.Context, id int64, until time.Time) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	ReleaseClaims(ctx context.Context, owner string) error
-	CloseIdleHandoffs(ctx context.Context, idleSince, now time.Time, limit int, notice func(chat.IdleHandoff) []chat.Notice) (int, error)
-	ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, now time.Time, decide func(open bool, handoffs int) chat.AgentPlan) (bool, error)
+	IdleHandoffs(ctx context.Context, idleSince time.Time, limit int) ([]chat.IdleHandoff, error)
+	CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notices []chat.Notice, now time.Time) (bool, error)
+	Incident(ctx context.Context, incidentID int64) (open bool, handoffs int, err error)
+	ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, wasOpen bool, handoffs int, plan chat.AgentPlan, now time.Time) error
 	SaveTopic(ctx context.Context, out chat.Outgoing, threadID string, now time.Time) error
 	ForgetTopic(ctx context.Context, out chat.Outgoing) error
 }

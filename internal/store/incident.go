@@ -88,25 +88,41 @@ func (p *processing) queueWebhooks(plan chat.IncidentPlan, incidentID int64) err
 	return nil
 }
 
-// ResolveIncident closes an open incident and every handoff filed under
-// it, giving their conversations back to the bot, in one transaction with
-// marking the agent's event done. The team chat is told through notices
-// and answer (the button press's answer). ok is false when the incident
-// was closed already.
-func (s *Store) ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, now time.Time,
-	decide func(open bool, handoffs int) chat.AgentPlan) (ok bool, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+// Incident reads whether an incident is open and how many handoffs it
+// counts, for deciding what resolving it does.
+func (s *Store) Incident(ctx context.Context, incidentID int64) (open bool, handoffs int, err error) {
+	var r struct {
+		State    string `db:"state"`
+		Handoffs int    `db:"handoffs"`
+	}
+	err = s.readGet(ctx, &r, `SELECT state, handoffs FROM incidents WHERE id = ?`, incidentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, 0, nil
+	}
+	if err != nil {
+		return false, 0, unavailable("read incident", err)
+	}
+	return r.State == "open", r.Handoffs, nil
+}
+
+// ResolveIncident marks the agent's event done and, when the decision was
+// made on an open incident counting handoffs, closes it and every handoff
+// filed under it, giving their conversations back to the bot; then it
+// queues what the team chat is told (plan's notices and the button's
+// answer). An incident that changed since it was read (resolved by
+// someone else, or joined by another handoff) is chat.ErrConflict: read
+// and decide again.
+func (s *Store) ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, wasOpen bool, handoffs int, plan chat.AgentPlan, now time.Time) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
 			return err
 		}
-		var n int
-		err := s.get(ctx, tx, &n, `UPDATE incidents SET state = 'resolved', closed_at = ? WHERE id = ? AND state = 'open' RETURNING handoffs`,
-			ms(now), incidentID)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		ok = err == nil
-		if ok {
+		if wasOpen {
+			res, err := s.exec(ctx, tx, `UPDATE incidents SET state = 'resolved', closed_at = ? WHERE id = ? AND state = 'open' AND handoffs = ?`,
+				ms(now), incidentID, handoffs)
+			if err := changed(res, err); err != nil {
+				return err
+			}
 			if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id IN (
 				SELECT conversation_id FROM handoffs WHERE incident_id = ? AND state IN ('waiting', 'claimed'))`, incidentID); err != nil {
 				return err
@@ -116,24 +132,20 @@ func (s *Store) ResolveIncident(ctx context.Context, ie chat.InboxEvent, inciden
 				return err
 			}
 		}
-		plan := decide(ok, n)
 		for i := range plan.Notices {
 			plan.Notices[i].Text = strings.ReplaceAll(plan.Notices[i].Text, "{incident}", strconv.FormatInt(incidentID, 10))
 		}
 		return s.queueAgentReplies(ctx, tx, ie, plan, 0, now)
 	})
-	if err != nil && !errors.Is(err, chat.ErrAlreadyDone) {
+	if err != nil && !errors.Is(err, chat.ErrAlreadyDone) && !errors.Is(err, chat.ErrConflict) {
 		err = unavailable("resolve incident", err)
 	}
-	return ok, err
+	return err
 }
 
-// CloseIdleHandoffs resolves claimed handoffs in which nobody has written
-// since before idleSince, giving the conversations back to the bot, and
-// queues what the team is told about each (notice returns the notices).
-// Each handoff is closed in its own transaction, and only if it is still
-// idle then: a message arriving meanwhile keeps it open.
-func (s *Store) CloseIdleHandoffs(ctx context.Context, idleSince, now time.Time, limit int, notice func(chat.IdleHandoff) []chat.Notice) (int, error) {
+// IdleHandoffs lists claimed handoffs in which nobody has written since
+// before idleSince, oldest first.
+func (s *Store) IdleHandoffs(ctx context.Context, idleSince time.Time, limit int) ([]chat.IdleHandoff, error) {
 	var rows []struct {
 		ID        int64  `db:"id"`
 		Team      string `db:"team"`
@@ -146,36 +158,44 @@ func (s *Store) CloseIdleHandoffs(ctx context.Context, idleSince, now time.Time,
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id
 		WHERE h.state = 'claimed' AND h.last_activity_at < ? ORDER BY h.last_activity_at LIMIT ?`, ms(idleSince), limit)
 	if err != nil {
-		return 0, unavailable("idle handoffs", err)
+		return nil, unavailable("idle handoffs", err)
 	}
-	closed := 0
-	for _, r := range rows {
-		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-			var convID int64
-			err := s.get(ctx, tx, &convID, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'timeout'
-				WHERE id = ? AND state = 'claimed' AND last_activity_at = ? RETURNING conversation_id`, ms(now), r.ID, r.Last)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil // written in, or closed, meanwhile
-			}
-			if err != nil {
-				return err
-			}
-			if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id = ?`, convID); err != nil {
-				return err
-			}
-			closed++
-			p := &processing{s: s, tx: tx, ctx: ctx, now: now}
-			for _, n := range notice(chat.IdleHandoff{ID: r.ID, Team: r.Team, ClaimedBy: r.ClaimedBy, LastActivity: fromMS(r.Last),
-				Customer: r.Name, ConversationKey: r.Key}) {
-				if err := p.queueNotice(n, r.ID, 3); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return closed, unavailable(fmt.Sprintf("close idle handoff %d", r.ID), err)
+	out := make([]chat.IdleHandoff, len(rows))
+	for i, r := range rows {
+		out[i] = chat.IdleHandoff{ID: r.ID, Team: r.Team, ClaimedBy: r.ClaimedBy, LastActivity: fromMS(r.Last), Customer: r.Name, ConversationKey: r.Key}
+	}
+	return out, nil
+}
+
+// CloseIdleHandoff resolves an idle handoff, giving the conversation back
+// to the bot, and queues what the team is told, only if it is still as
+// IdleHandoffs read it: a message arriving meanwhile keeps it open
+// (closed is then false).
+func (s *Store) CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notices []chat.Notice, now time.Time) (closed bool, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var convID int64
+		err := s.get(ctx, tx, &convID, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'timeout'
+			WHERE id = ? AND state = 'claimed' AND last_activity_at = ? RETURNING conversation_id`, ms(now), h.ID, ms(h.LastActivity))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // written in, or closed, meanwhile
 		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id = ?`, convID); err != nil {
+			return err
+		}
+		closed = true
+		p := &processing{s: s, tx: tx, ctx: ctx, now: now}
+		for _, n := range notices {
+			if err := p.queueNotice(n, h.ID, 3); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, unavailable(fmt.Sprintf("close idle handoff %d", h.ID), err)
 	}
 	return closed, nil
 }
