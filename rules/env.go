@@ -24,6 +24,9 @@ type Env struct {
 	Incidents []string `expr:"incidents"`
 	// Has reports whether the message contains a keyword of the named group.
 	Has func(group string) bool `expr:"has"`
+	// meter is the budget of the evaluation in progress (see budget.go);
+	// unexported, so expressions cannot read it.
+	meter *meter
 }
 
 type ChatEnv struct {

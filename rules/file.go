@@ -21,6 +21,7 @@ type fileYAML struct {
 	Keywords        map[string][]keywordItem `yaml:"keywords"`
 	Rules           []ruleYAML               `yaml:"rules"`
 	Tests           []testYAML               `yaml:"tests"`
+	WhenBudget      *budgetYAML              `yaml:"when_budget"`
 	keyPos          map[string]yaml.Node     // "keywords/NAME", "templates/NAME" → the key's node
 }
 
@@ -47,6 +48,13 @@ type ruleYAML struct {
 	// Private sends the rule's messages to the customer's direct messages
 	// when they wrote in a public channel (Discord; D12).
 	Private *bool `yaml:"private"`
+}
+
+// budgetYAML overrides DefaultBudget for every `when` of the file.
+type budgetYAML struct {
+	Steps str `yaml:"steps"`
+	Bytes str `yaml:"bytes"`
+	Time  str `yaml:"time"`
 }
 
 type handoffYAML struct {
