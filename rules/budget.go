@@ -90,6 +90,16 @@ func (m *meter) step() error {
 	return nil
 }
 
+// mustStep is Env.Step: a func() bool cannot return an error, so it stops
+// the evaluation with a panic, which expr's VM recovers into the error
+// that Run returns (errors.As finds the *BudgetError in it).
+func (m *meter) mustStep() bool {
+	if err := m.step(); err != nil {
+		panic(err)
+	}
+	return true
+}
+
 func (m *meter) clock() error {
 	now := time.Now()
 	if m.deadline.IsZero() {
@@ -118,9 +128,9 @@ func meterOf(env any) *meter {
 	return nil
 }
 
-// Names of the calls the patcher inserts. They exist only in the budgeted
-// compile, so a rule that writes one fails its plain compile as an unknown
-// name.
+// Names of the calls the patcher inserts. A rule that writes one fails its
+// plain compile: __counted_ and __add exist only in the budgeted compile,
+// and hasChecker refuses every name starting with __.
 const (
 	fnStep  = "__step"
 	fnAlloc = "__counted_" // + the built-in's name
@@ -258,14 +268,6 @@ func sizeOf(v reflect.Value, sep, limit int) int {
 // expression compiles to the same typed code as before.
 func budgetFunctions() []expr.Option {
 	opts := []expr.Option{
-		expr.Function(fnStep, func(p ...any) (any, error) {
-			if m := meterOf(p[0]); m != nil {
-				if err := m.step(); err != nil {
-					return nil, err
-				}
-			}
-			return true, nil
-		}, new(func(any) bool)),
 		expr.Function(fnAdd, add, new(func(any, string, string) string), new(func(any, any, any) any)),
 	}
 	for name := range allocating {
@@ -349,7 +351,7 @@ func (budgetPatcher) Visit(node *ast.Node) {
 				if !ok {
 					continue
 				}
-				step := &ast.CallNode{Callee: &ast.IdentifierNode{Value: fnStep}, Arguments: []ast.Node{env()}}
+				step := &ast.CallNode{Callee: &ast.IdentifierNode{Value: fnStep}}
 				if t := p.Node.Type(); t != nil && t.Kind() == reflect.Bool {
 					p.Node = &ast.BinaryNode{Operator: "&&", Left: step, Right: p.Node}
 				} else {

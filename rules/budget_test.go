@@ -130,7 +130,7 @@ func TestBudgetedWhenSameResults(t *testing.T) {
 			m := &meter{}
 			m.reset(DefaultBudget)
 			env := env
-			env.meter = m
+			env.meter, env.Step = m, m.mustStep
 			got, gotErr := expr.Run(compileBudgeted(t, src), env)
 			if (wantErr == nil) != (gotErr == nil) || got != want {
 				t.Fatalf("budgeted: %v, %v; as written: %v, %v", got, gotErr, want, wantErr)

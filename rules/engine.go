@@ -279,6 +279,7 @@ func (r *Rules) getScratch() *scratch {
 	// Bound once, so building the environment does not allocate a closure per message.
 	sc.env.Has = sc.has
 	sc.env.meter = &sc.meter
+	sc.env.Step = sc.meter.mustStep
 	return sc
 }
 
@@ -310,7 +311,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 	}
 	sc.langs = [3]string{baseLanguage(ev.Customer.Language), counts.language(), r.defaultLang}
 	local := now.In(r.loc)
-	has, m := sc.env.Has, sc.env.meter
+	has, m, step := sc.env.Has, sc.env.meter, sc.env.Step
 	sc.env = Env{
 		Text:     ev.Text,
 		Kind:     string(ev.Kind),
@@ -332,6 +333,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		InBusinessHours: r.hours.at(local),
 		Has:             has,
 		meter:           m,
+		Step:            step,
 		Incidents:       incidentCauses(st.Incidents),
 	}
 	if r.usesLinks {
@@ -373,11 +375,11 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 		}
 		sc.meter.reset(r.budget)
 		out, err := sc.vm.Run(ru.when, sc.envAny)
-		if be, over := overBudget(err); over {
-			step.Reason, step.Detail = ReasonOverBudget, be.Error()
-			return step, true
-		}
 		if err != nil {
+			if be, over := overBudget(err); over {
+				step.Reason, step.Detail = ReasonOverBudget, be.Error()
+				return step, true
+			}
 			// A runtime error must not take the service down or answer
 			// wrongly: the rule simply does not match.
 			step.Reason = "when failed: " + err.Error()

@@ -461,6 +461,10 @@ func (c *compiler) when(s str, at string) *vm.Program {
 		c.errs.add(line, col, "%swhen: %s", at, whenMessage(msg))
 		return nil
 	}
+	if check.internal != "" {
+		c.errs.add(s.Line, s.Col, "%swhen: unknown name %s", at, check.internal)
+		return nil
+	}
 	for _, bad := range check.unknown {
 		c.errs.add(s.Line, s.Col, "%swhen: has(%q): no keyword group %q%s", at, bad, bad, suggest(bad, keys(c.r.ix.groupIDs)))
 	}
@@ -504,9 +508,13 @@ type hasChecker struct {
 	groups    map[string][]int32
 	unknown   []string
 	usesLinks *bool
+	internal  string // a name of the budget's machinery, which rules may not use
 }
 
 func (h *hasChecker) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && strings.HasPrefix(id.Value, "__") {
+		h.internal = id.Value
+	}
 	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "links" {
 		*h.usesLinks = true
 	}
