@@ -96,13 +96,16 @@ func New(o Options) (http.Handler, error) {
 			began := time.Now()
 			defer func() { o.ObserveWebhook(platform, bot, c.Writer.Status(), time.Since(began)) }()
 		}
+		// The bot's handler checks the secret first, always: a platform
+		// that knows it is never refused because someone else (or a
+		// misconfigured proxy address shared with it) failed. Only a
+		// failure from an address over its allowance becomes a 429.
 		ip := c.ClientIP()
-		if wait := failures.blocked(ip); wait > 0 {
-			c.Header("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
-			c.String(http.StatusTooManyRequests, "too many failed authentications\n")
+		gate := &authGate{ResponseWriter: c.Writer, wait: failures.blocked(ip)}
+		h.ServeHTTP(gate, c.Request)
+		if gate.refused {
 			return
 		}
-		h.ServeHTTP(c.Writer, c.Request)
 		if s := c.Writer.Status(); s == http.StatusUnauthorized || s == http.StatusForbidden {
 			if failures.failed(ip) {
 				o.Log.WarnContext(c.Request.Context(), "http: webhook authentication keeps failing; refusing this address for a while",
