@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -87,12 +88,35 @@ func (s *Store) acceptLoop() {
 				break fill
 			}
 		}
-		err := s.insertBatch(batch)
+		s.commitGroup(batch)
+	}
+}
+
+// commitGroup stores a batch in one transaction and answers each request.
+// When one event is at fault (the database or the encoder refuses a value
+// of it), the others must not fail with it again on every retry: the batch
+// is stored again one event at a time, so only the bad one is refused. A
+// failure of the database itself is answered to all at once.
+func (s *Store) commitGroup(batch []acceptReq) {
+	err := s.insertBatch(batch)
+	var re *rowError
+	if err == nil || len(batch) == 1 || !errors.As(err, &re) {
 		for _, req := range batch {
 			req.done <- err
 		}
+		return
+	}
+	for i, req := range batch {
+		req.done <- s.insertBatch(batch[i : i+1])
 	}
 }
+
+// rowError is a failure caused by one event's values, not by the database
+// being unreachable.
+type rowError struct{ err error }
+
+func (e *rowError) Error() string { return e.err.Error() }
+func (e *rowError) Unwrap() error { return e.err }
 
 func (s *Store) insertBatch(batch []acceptReq) error {
 	now := ms(s.Now())
@@ -123,7 +147,7 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 			ev := req.ev
 			data, err := json.Marshal(ev)
 			if err != nil {
-				return err
+				return &rowError{fmt.Errorf("event %s: %w", ev.ExternalID, err)}
 			}
 			key := ev.ConversationKey()
 			if key == "" {
@@ -131,7 +155,7 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 				key = "none/" + string(ev.Platform) + "/" + ev.Bot + "/" + ev.ExternalID
 			}
 			if _, err := stmt.Exec(string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(data), []byte(ev.Raw), now); err != nil {
-				return err
+				return &rowError{fmt.Errorf("event %s: %w", ev.ExternalID, err)}
 			}
 		}
 		return nil
