@@ -370,8 +370,8 @@ func (budgetPatcher) Visit(node *ast.Node) {
 		if n.Operator != "+" {
 			return
 		}
-		if t := n.Type(); t != nil && (t.Kind() == reflect.Int || t.Kind() == reflect.Float64) {
-			return // numbers allocate nothing
+		if t := n.Type(); t != nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64 {
+			return // numbers and durations allocate nothing, and keep their typed code
 		}
 		call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: fnAdd}, Arguments: []ast.Node{env(), n.Left, n.Right}}
 		call.SetLocation(n.Location())
