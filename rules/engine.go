@@ -24,6 +24,8 @@ type Step struct {
 	Reason  string `json:"reason"`
 	Keyword string `json:"keyword,omitempty"` // the keyword that matched, as written
 	Group   string `json:"group,omitempty"`   // its keyword group
+	// Detail adds to a fixed Reason: which budget ran out.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Reasons in a Step.
@@ -36,7 +38,22 @@ const (
 	ReasonWhenFalse      = "when is false"
 	ReasonNotReached     = "not reached: an earlier rule stopped the evaluation"
 	ReasonButton         = "the customer pressed its button"
+	// ReasonOverBudget: the rule's `when` ran out of its budget for this
+	// message, so the rule was skipped; the other rules were decided.
+	ReasonOverBudget = "when ran out of its budget"
 )
+
+// OverBudget lists the rules skipped for this message because their
+// `when` ran out of its budget, for a metric and a log line.
+func (d Decision) OverBudget() []Step {
+	var out []Step
+	for _, s := range d.Trace {
+		if s.Reason == ReasonOverBudget {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // Decide runs the rules in order against an event in its context.
 //
@@ -242,6 +259,7 @@ type scratch struct {
 	first    []int32 // by rule: the first term that hit it, -1 if none
 	touched  []int32 // rules with a term hit, to reset first
 	vm       vm.VM
+	meter    meter
 	env      Env
 	envAny   any
 	rules    *Rules
@@ -260,6 +278,8 @@ func (r *Rules) getScratch() *scratch {
 	}
 	// Bound once, so building the environment does not allocate a closure per message.
 	sc.env.Has = sc.has
+	sc.env.meter = &sc.meter
+	sc.env.Step = sc.meter.mustStep
 	return sc
 }
 
@@ -291,7 +311,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 	}
 	sc.langs = [3]string{baseLanguage(ev.Customer.Language), counts.language(), r.defaultLang}
 	local := now.In(r.loc)
-	has := sc.env.Has
+	has, m, step := sc.env.Has, sc.env.meter, sc.env.Step
 	sc.env = Env{
 		Text:     ev.Text,
 		Kind:     string(ev.Kind),
@@ -312,6 +332,8 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		Weekday:         weekdays[local.Weekday()],
 		InBusinessHours: r.hours.at(local),
 		Has:             has,
+		meter:           m,
+		Step:            step,
 		Incidents:       incidentCauses(st.Incidents),
 	}
 	if r.usesLinks {
@@ -351,8 +373,13 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 		if sc.envAny == nil {
 			sc.envAny = sc.env // boxed once per message, shared by every rule
 		}
+		sc.meter.reset(r.budget)
 		out, err := sc.vm.Run(ru.when, sc.envAny)
 		if err != nil {
+			if be, over := overBudget(err); over {
+				step.Reason, step.Detail = ReasonOverBudget, be.Error()
+				return step, true
+			}
 			// A runtime error must not take the service down or answer
 			// wrongly: the rule simply does not match.
 			step.Reason = "when failed: " + err.Error()
@@ -418,7 +445,7 @@ func fnv32(a, b string) uint32 {
 	for i := 0; i < len(a); i++ {
 		h = (h ^ uint32(a[i])) * 16777619
 	}
-	h = (h ^ 0) * 16777619
+	h *= 16777619 // a zero byte between the two strings: "ab"+"c" and "a"+"bc" differ
 	for i := 0; i < len(b); i++ {
 		h = (h ^ uint32(b[i])) * 16777619
 	}

@@ -24,6 +24,16 @@ type Env struct {
 	Incidents []string `expr:"incidents"`
 	// Has reports whether the message contains a keyword of the named group.
 	Has func(group string) bool `expr:"has"`
+	// Step counts one closure step against the budget (see budget.go); the
+	// budget patcher calls it in every closure body. It is a field bound
+	// once per scratch, like Has, because expr calls a func() bool field
+	// without allocating, and a function with arguments allocates once its
+	// call count passes expr's estimate, which a loop always does. A rule
+	// cannot name it: names starting with __ are refused.
+	Step func() bool `expr:"__step"`
+	// meter is the budget of the evaluation in progress, for the counted
+	// built-ins; unexported, so expressions cannot read it.
+	meter *meter
 }
 
 type ChatEnv struct {

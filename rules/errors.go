@@ -218,7 +218,8 @@ func (l *errorList) addYAML(err error) {
 }
 
 var knownFields = map[string][]string{
-	"fileYAML":    {"default_language", "languages", "timezone", "business_hours", "content", "templates", "handoff_reply", "keywords", "rules", "tests"},
+	"fileYAML":    {"default_language", "languages", "timezone", "business_hours", "content", "templates", "handoff_reply", "keywords", "rules", "tests", "when_budget"},
+	"budgetYAML":  {"steps", "bytes", "time"},
 	"ruleYAML":    {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private"},
 	"handoffYAML": {"priority", "team"},
 	"contentYAML": {"allowed_domains", "banned_phrases"},

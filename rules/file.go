@@ -22,6 +22,7 @@ type fileYAML struct {
 	Keywords        map[string][]keywordItem `yaml:"keywords"`
 	Rules           []ruleYAML               `yaml:"rules"`
 	Tests           []testYAML               `yaml:"tests"`
+	WhenBudget      *budgetYAML              `yaml:"when_budget"`
 	keyPos          map[string]yaml.Node     // "keywords/NAME", "templates/NAME" → the key's node
 }
 
@@ -78,6 +79,13 @@ func (r *ruleYAML) UnmarshalYAML(n *yaml.Node) error {
 		r.problems = append(r.problems, te.Errors...)
 	}
 	return nil
+}
+
+// budgetYAML overrides DefaultBudget for every `when` of the file.
+type budgetYAML struct {
+	Steps str `yaml:"steps"`
+	Bytes str `yaml:"bytes"`
+	Time  str `yaml:"time"`
 }
 
 type handoffYAML struct {

@@ -38,6 +38,7 @@ type Rules struct {
 	tests        []testYAML
 	warnings     Errors
 	usesLinks    bool // some when reads links, which costs a scan of the text
+	budget       Budget
 	scratch      sync.Pool
 
 	teamRefs   []TeamRef // handoffs to named teams, checked against the config by `check`
@@ -189,6 +190,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	if f.BusinessHours != nil {
 		r.hours = compileHours(f.BusinessHours, errs)
 	}
+	r.budget = compileBudget(f.WhenBudget, errs)
 	c.content()
 	c.expectedLanguages()
 	c.compileSnippets()
@@ -465,30 +467,47 @@ func groupNames(f *fileYAML) []string {
 	return out
 }
 
-// when compiles a `when` expression against Env once, at load.
+// when compiles a `when` expression against Env once, at load: first as
+// written, for the marketer's mistakes and the visible costs, then with the
+// budget built in, which is the program that runs.
 func (c *compiler) when(s str, at string) *vm.Program {
 	check := &hasChecker{groups: c.r.ix.groupIDs, usesLinks: &c.r.usesLinks}
-	prog, err := expr.Compile(s.Value, expr.Env(Env{}), expr.AsBool(), expr.Patch(check))
+	plain, err := expr.Compile(s.Value, expr.Env(Env{}), expr.AsBool(), expr.Patch(check))
 	if err != nil {
 		line, col, msg := s.Line, s.Col, err.Error()
 		var fe *file.Error
 		if errors.As(err, &fe) {
 			msg = fe.Message
-			if !s.Block && fe.Line <= 1 {
-				col += fe.Column
-				if s.Quoted {
-					col++
-				}
-			}
+			line, col = s.position(fe)
 		}
 		c.errs.add(line, col, "%swhen: %s", at, whenMessage(msg))
+		return nil
+	}
+	if check.internal != "" {
+		c.errs.add(s.Line, s.Col, "%swhen: unknown name %s", at, check.internal)
 		return nil
 	}
 	for _, bad := range check.unknown {
 		c.errs.add(s.Line, s.Col, "%swhen: has(%q): no keyword group %q%s", at, bad, bad, suggest(bad, keys(c.r.ix.groupIDs)))
 	}
+	c.costErrors(s, at)
+	if unbudgeted {
+		return plain
+	}
+	opts := append([]expr.Option{expr.Env(Env{}), expr.AsBool(), expr.Patch(budgetPatcher{})}, budgetFunctions()...)
+	prog, err := expr.Compile(s.Value, opts...)
+	if err != nil {
+		// The expression compiled as written; failing with the budget
+		// built in is a bug of ours, but it must not run unbudgeted.
+		c.errs.add(s.Line, s.Col, "%swhen: cannot add its budget: %v", at, err)
+		return nil
+	}
 	return prog
 }
+
+// unbudgeted compiles `when` as written, for tests and benchmarks that
+// compare with and without the budget; never set in production.
+var unbudgeted = false
 
 // whenMessage makes expr's messages speak the marketer's vocabulary.
 func whenMessage(msg string) string {
@@ -511,9 +530,13 @@ type hasChecker struct {
 	groups    map[string][]int32
 	unknown   []string
 	usesLinks *bool
+	internal  string // a name of the budget's machinery, which rules may not use
 }
 
 func (h *hasChecker) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && strings.HasPrefix(id.Value, "__") {
+		h.internal = id.Value
+	}
 	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "links" {
 		*h.usesLinks = true
 	}

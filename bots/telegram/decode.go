@@ -19,11 +19,29 @@ import (
 // ErrMalformed marks a payload that is not a Telegram update.
 var ErrMalformed = errors.New("malformed update")
 
+// ErrDate marks an update whose date no real one has: before Telegram's
+// Bot API existed, or further ahead than any clock skew. Such a date must
+// be refused here, for that update alone: the database may not store it,
+// and a failed write would fail every update committed with it.
+var ErrDate = fmt.Errorf("%w: date out of range", ErrMalformed)
+
+// Dates an update may carry: from 2013 (the Bot API is from 2015; older
+// history may be forwarded) to a day ahead of our clock.
+var (
+	earliestDate = time.Date(2013, 1, 1, 0, 0, 0, 0, time.UTC)
+	dateSkew     = 24 * time.Hour
+)
+
 // Decode turns a raw update into a normalized event for the named bot. Every
 // well-formed update becomes an event, even the ones frontdesk does not act
 // on (they are stored with kind "other"), so that nothing Telegram sends is
 // silently lost.
 func Decode(botName string, raw []byte) (chat.Event, error) {
+	return DecodeAt(botName, raw, time.Now())
+}
+
+// DecodeAt is Decode with the current time given, to check the update's date.
+func DecodeAt(botName string, raw []byte, now time.Time) (chat.Event, error) {
 	var probe struct {
 		ID *int64 `json:"update_id"`
 	}
@@ -36,6 +54,9 @@ func Decode(botName string, raw []byte) (chat.Event, error) {
 	var u models.Update
 	if err := json.Unmarshal(raw, &u); err != nil {
 		return chat.Event{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if err := checkDate(u, now); err != nil {
+		return chat.Event{}, err
 	}
 	ev := Normalize(u)
 	ev.Bot = botName
@@ -185,4 +206,28 @@ func chatType(t models.ChatType) chat.ChatType {
 		return ""
 	}
 	return chat.ChatGroup
+}
+
+// checkDate refuses an update whose date is out of range. Button presses
+// carry no date (the store uses the time they arrived); every message and
+// membership change has one.
+func checkDate(u models.Update, now time.Time) error {
+	var date int
+	switch {
+	case u.Message != nil:
+		date = u.Message.Date
+	case u.EditedMessage != nil:
+		date = u.EditedMessage.Date
+	case u.ChannelPost != nil:
+		date = u.ChannelPost.Date
+	case u.MyChatMember != nil:
+		date = u.MyChatMember.Date
+	default:
+		return nil
+	}
+	at := time.Unix(int64(date), 0)
+	if at.Before(earliestDate) || at.After(now.Add(dateSkew)) {
+		return fmt.Errorf("%w: %d", ErrDate, date)
+	}
+	return nil
 }

@@ -110,11 +110,11 @@ func TestDecodeOddInput(t *testing.T) {
 		{"no update_id", `{"message": {"message_id": 1}}`, true, ""},
 		{"update_id of the wrong type", `{"update_id": "x"}`, true, ""},
 		{"unknown update type is kept as other", `{"update_id": 5, "future_thing": {"a": 1}}`, false, chat.KindOther},
-		{"message without from or text", `{"update_id": 6, "message": {"message_id": 1, "date": 1, "chat": {"id": 5, "type": "private"}}}`, false, chat.KindService},
-		{"huge ids stay exact", `{"update_id": 9223372036854775807, "message": {"message_id": 1, "date": 1, "chat": {"id": -1009223372036854775, "type": "supergroup"}, "text": "x"}}`, false, chat.KindText},
-		{"channel post is not a customer", `{"update_id": 7, "channel_post": {"message_id": 1, "date": 1, "chat": {"id": -100, "type": "channel"}, "text": "news"}}`, false, chat.KindOther},
-		{"voice message", `{"update_id": 8, "message": {"message_id": 1, "date": 1, "chat": {"id": 5, "type": "private"}, "voice": {"file_id": "a", "file_unique_id": "b", "duration": 3}}}`, false, chat.KindMedia},
-		{"bot kicked from a group is not a block", `{"update_id": 9, "my_chat_member": {"chat": {"id": -5, "type": "group", "title": "g"}, "from": {"id": 1, "is_bot": false, "first_name": "a"}, "date": 1, "old_chat_member": {"status": "member", "user": {"id": 2, "is_bot": true, "first_name": "b"}}, "new_chat_member": {"status": "kicked", "user": {"id": 2, "is_bot": true, "first_name": "b"}, "until_date": 0}}}`, false, chat.KindService},
+		{"message without from or text", `{"update_id": 6, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": 5, "type": "private"}}}`, false, chat.KindService},
+		{"huge ids stay exact", `{"update_id": 9223372036854775807, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": -1009223372036854775, "type": "supergroup"}, "text": "x"}}`, false, chat.KindText},
+		{"channel post is not a customer", `{"update_id": 7, "channel_post": {"message_id": 1, "date": 1700000000, "chat": {"id": -100, "type": "channel"}, "text": "news"}}`, false, chat.KindOther},
+		{"voice message", `{"update_id": 8, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": 5, "type": "private"}, "voice": {"file_id": "a", "file_unique_id": "b", "duration": 3}}}`, false, chat.KindMedia},
+		{"bot kicked from a group is not a block", `{"update_id": 9, "my_chat_member": {"chat": {"id": -5, "type": "group", "title": "g"}, "from": {"id": 1, "is_bot": false, "first_name": "a"}, "date": 1700000000, "old_chat_member": {"status": "member", "user": {"id": 2, "is_bot": true, "first_name": "b"}}, "new_chat_member": {"status": "kicked", "user": {"id": 2, "is_bot": true, "first_name": "b"}, "until_date": 0}}}`, false, chat.KindService},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,7 +136,7 @@ func TestDecodeOddInput(t *testing.T) {
 }
 
 func TestDecodeKeepsHugeIDs(t *testing.T) {
-	ev, err := Decode("shop", []byte(`{"update_id": 9223372036854775807, "message": {"message_id": 1, "date": 1, "chat": {"id": -1009223372036854775, "type": "supergroup"}, "text": "x"}}`))
+	ev, err := Decode("shop", []byte(`{"update_id": 9223372036854775807, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": -1009223372036854775, "type": "supergroup"}, "text": "x"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}

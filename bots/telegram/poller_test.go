@@ -36,7 +36,7 @@ func TestPollerStoresBeforeConfirming(t *testing.T) {
 	srv := telegramtest.New()
 	defer srv.Close()
 	for i := 1; i <= 3; i++ {
-		srv.QueueUpdate([]byte(fmt.Sprintf(`{"update_id": %d, "message": {"message_id": %d, "date": 1, "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": false, "first_name": "A"}, "text": "m%d"}}`, 100+i, i, i)))
+		srv.QueueUpdate([]byte(fmt.Sprintf(`{"update_id": %d, "message": {"message_id": %d, "date": 1700000000, "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": false, "first_name": "A"}, "text": "m%d"}}`, 100+i, i, i)))
 	}
 	// The first accept fails, as during a database outage: the update must
 	// be stored later, not skipped.

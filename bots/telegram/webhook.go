@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -31,12 +32,13 @@ type Webhook struct {
 	noSecret bool
 	inbox    Inbox
 	log      *slog.Logger
+	now      func() time.Time // to check update dates
 }
 
 // NewWebhook makes the handler for bot. An empty secret accepts every
 // request; configuration refuses that unless the operator insists.
 func NewWebhook(bot, secret string, inbox Inbox, log *slog.Logger) *Webhook {
-	return &Webhook{bot: bot, secret: sha256.Sum256([]byte(secret)), noSecret: secret == "", inbox: inbox, log: log}
+	return &Webhook{bot: bot, secret: sha256.Sum256([]byte(secret)), noSecret: secret == "", inbox: inbox, log: log, now: time.Now}
 }
 
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -59,7 +61,13 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "could not read body", http.StatusBadRequest)
 		return
 	}
-	ev, err := Decode(h.bot, body)
+	ev, err := DecodeAt(h.bot, body, h.now())
+	if errors.Is(err, ErrDate) {
+		// 400 for this update alone: Telegram drops it and goes on.
+		h.log.WarnContext(r.Context(), "telegram webhook: update refused", "bot", h.bot, "err", err)
+		http.Error(w, "update date out of range", http.StatusBadRequest)
+		return
+	}
 	if err != nil {
 		http.Error(w, "not a Telegram update", http.StatusBadRequest)
 		return

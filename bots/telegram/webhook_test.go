@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -122,13 +124,21 @@ func TestWebhookHostileInput(t *testing.T) {
 		wantKind  chat.Kind
 	}{
 		{"deeply nested JSON", nested, 400, 0, ""},
-		{"invalid UTF-8 in the text", "{\"update_id\": 10, \"message\": {\"message_id\": 1, \"date\": 1, \"chat\": {\"id\": 5, \"type\": \"private\"}, \"text\": \"\xff\xfe bad\"}}", 200, 1, chat.KindText},
-		{"text near the size limit", `{"update_id": 11, "message": {"message_id": 1, "date": 1, "chat": {"id": 5, "type": "private"}, "text": "` + strings.Repeat("я", 400000) + `"}}`, 200, 1, chat.KindText},
+		{"invalid UTF-8 in the text", "{\"update_id\": 10, \"message\": {\"message_id\": 1, \"date\": 1700000000, \"chat\": {\"id\": 5, \"type\": \"private\"}, \"text\": \"\xff\xfe bad\"}}", 200, 1, chat.KindText},
+		{"text near the size limit", `{"update_id": 11, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": 5, "type": "private"}, "text": "` + strings.Repeat("я", 400000) + `"}}`, 200, 1, chat.KindText},
 		{"10 MB text field", `{"update_id": 12, "message": {"text": "` + strings.Repeat("a", 10<<20) + `"}}`, 413, 0, ""},
 		{"unknown update type", `{"update_id": 13, "business_message_v9": {"x": 1}}`, 200, 1, chat.KindOther},
 		{"huge id", `{"update_id": 99999999999999999999999, "message": {}}`, 400, 0, ""},
-		{"negative ids", `{"update_id": -5, "message": {"message_id": -1, "date": 1, "chat": {"id": -100123, "type": "supergroup"}, "from": {"id": -7, "is_bot": false, "first_name": "x"}, "text": "hi"}}`, 200, 1, chat.KindText},
-		{"missing fields: stored, not decided", `{"update_id": 14, "message": {}}`, 200, 1, chat.KindService},
+		{"negative ids", `{"update_id": -5, "message": {"message_id": -1, "date": 1700000000, "chat": {"id": -100123, "type": "supergroup"}, "from": {"id": -7, "is_bot": false, "first_name": "x"}, "text": "hi"}}`, 200, 1, chat.KindText},
+		{"missing fields, so no date", `{"update_id": 14, "message": {}}`, 400, 0, ""},
+		{"missing fields but a date: stored, not decided", `{"update_id": 14, "message": {"date": 1700000000}}`, 200, 1, chat.KindService},
+		{"date before 2013", `{"update_id": 17, "message": {"message_id": 1, "date": 1356998399, "chat": {"id": 5, "type": "private"}, "text": "hi"}}`, 400, 0, ""},
+		{"date in 2013", `{"update_id": 18, "message": {"message_id": 1, "date": 1356998400, "chat": {"id": 5, "type": "private"}, "text": "hi"}}`, 200, 1, chat.KindText},
+		{"date an hour ahead (clock skew)", fmt.Sprintf(`{"update_id": 19, "message": {"message_id": 1, "date": %d, "chat": {"id": 5, "type": "private"}, "text": "hi"}}`, time.Now().Add(time.Hour).Unix()), 200, 1, chat.KindText},
+		{"date more than a day ahead", fmt.Sprintf(`{"update_id": 20, "message": {"message_id": 1, "date": %d, "chat": {"id": 5, "type": "private"}, "text": "hi"}}`, time.Now().Add(25*time.Hour).Unix()), 400, 0, ""},
+		{"date no database can store", `{"update_id": 21, "message": {"message_id": 1, "date": 9223372036854775807, "chat": {"id": 5, "type": "private"}, "text": "hi"}}`, 400, 0, ""},
+		{"negative date", `{"update_id": 22, "edited_message": {"message_id": 1, "date": -62135596800, "chat": {"id": 5, "type": "private"}, "text": "hi"}}`, 400, 0, ""},
+		{"membership change from the future", `{"update_id": 23, "my_chat_member": {"date": 99999999999, "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": false, "first_name": "x"}, "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": true, "first_name": "b"}}, "new_chat_member": {"status": "kicked", "user": {"id": 1, "is_bot": true, "first_name": "b"}, "until_date": 0}}}`, 400, 0, ""},
 		{"null message", `{"update_id": 15, "message": null}`, 200, 1, chat.KindOther},
 		{"array instead of object", `[{"update_id": 16}]`, 400, 0, ""},
 		{"empty body", ``, 400, 0, ""},

@@ -107,6 +107,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	a.metrics.MustRegister(newOutboxCollector(st.Depth))
 	a.metrics.MustRegister(dbWorkMetrics(st.Work)...)
 	a.rules.p.Store(r)
+	a.rules.overBudget = newOverBudget(a.metrics, log)
 	a.rulesState = newRulesState(a.metrics)
 	a.rulesState.succeeded(time.Now(), r.Len(), true)
 	a.logWarnings(r)
@@ -462,10 +463,19 @@ func (a *App) Metrics() *prometheus.Registry { return a.metrics }
 // reload swaps the pointer, so no message sees half-loaded rules.
 type liveRules struct {
 	p atomic.Pointer[rules.Rules]
+	// overBudget is told of each rule skipped because its `when` ran out
+	// of its budget; nil in apps built without New.
+	overBudget func(ev chat.Event, s rules.Step)
 }
 
 func (l *liveRules) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {
-	return l.p.Load().Decide(ev, st, now)
+	d := l.p.Load().Decide(ev, st, now)
+	if l.overBudget != nil {
+		for _, s := range d.OverBudget() {
+			l.overBudget(ev, s)
+		}
+	}
+	return d
 }
 
 // wakingInbox stores an event and then nudges the pipeline, so a message is

@@ -432,7 +432,7 @@ func TestHelpMenu(t *testing.T) {
 	}
 	press := []byte(fmt.Sprintf(`{"update_id": 2, "callback_query": {"id": "cb-menu", "chat_instance": "1",
 		"from": {"id": 4242, "is_bot": false, "first_name": "Ann", "language_code": "en"},
-		"message": {"message_id": %d, "date": 1, "chat": {"id": 4242, "type": "private"}},
+		"message": {"message_id": %d, "date": 1700000000, "chat": {"id": 4242, "type": "private"}},
 		"data": "rule:shipping"}}`, sent[0].MessageID))
 	h.post(press, secret)
 	sent, err = h.fake.WaitSent(2, 10*time.Second)

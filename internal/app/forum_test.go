@@ -19,7 +19,7 @@ func topicUpdate(updateID, agentID int64, agentName string, thread int64, text s
 		"message_thread_id": %d, "is_topic_message": true,
 		"chat": {"id": %d, "type": "supergroup", "title": "Support", "is_forum": true},
 		"from": {"id": %d, "is_bot": false, "first_name": %q},
-		"reply_to_message": {"message_id": %d, "date": 1, "chat": {"id": %d, "type": "supergroup", "is_forum": true},
+		"reply_to_message": {"message_id": %d, "date": 1700000000, "chat": {"id": %d, "type": "supergroup", "is_forum": true},
 			"forum_topic_created": {"name": "Ann · telegram", "icon_color": 7322096}},
 		"text": %q}}`, updateID, 10000+updateID, time.Now().Unix(), thread, teamChat, agentID, agentName, thread, teamChat, text))
 }
@@ -28,7 +28,7 @@ func topicUpdate(updateID, agentID int64, agentName string, thread int64, text s
 func topicButton(updateID, agentID int64, agentName string, messageID, thread int64, data string) []byte {
 	return []byte(fmt.Sprintf(`{"update_id": %d, "callback_query": {"id": "cb%d", "chat_instance": "1",
 		"from": {"id": %d, "is_bot": false, "first_name": %q},
-		"message": {"message_id": %d, "date": 1, "message_thread_id": %d, "is_topic_message": true,
+		"message": {"message_id": %d, "date": 1700000000, "message_thread_id": %d, "is_topic_message": true,
 			"chat": {"id": %d, "type": "supergroup", "is_forum": true}},
 		"data": %q}}`, updateID, updateID, agentID, agentName, messageID, thread, teamChat, data))
 }

@@ -71,7 +71,7 @@ func teamUpdate(updateID int64, agentID int64, agentName string, replyTo int64, 
 	return []byte(fmt.Sprintf(`{"update_id": %d, "message": {"message_id": %d, "date": %d,
 		"chat": {"id": %d, "type": "supergroup", "title": "Support"},
 		"from": {"id": %d, "is_bot": false, "first_name": %q},
-		"reply_to_message": {"message_id": %d, "date": 1, "chat": {"id": %d, "type": "supergroup"},
+		"reply_to_message": {"message_id": %d, "date": 1700000000, "chat": {"id": %d, "type": "supergroup"},
 			"from": {"id": 100000001, "is_bot": true, "first_name": "Shop"}},
 		"text": %q}}`, updateID, updateID, time.Now().Unix(), teamChat, agentID, agentName, replyTo, teamChat, text))
 }
@@ -80,7 +80,7 @@ func teamUpdate(updateID int64, agentID int64, agentName string, replyTo int64, 
 func buttonPress(updateID, agentID int64, agentName string, messageID int64, data string) []byte {
 	return []byte(fmt.Sprintf(`{"update_id": %d, "callback_query": {"id": "cb%d", "chat_instance": "1",
 		"from": {"id": %d, "is_bot": false, "first_name": %q},
-		"message": {"message_id": %d, "date": 1, "chat": {"id": %d, "type": "supergroup"}},
+		"message": {"message_id": %d, "date": 1700000000, "chat": {"id": %d, "type": "supergroup"}},
 		"data": %q}}`, updateID, updateID, agentID, agentName, messageID, teamChat, data))
 }
 

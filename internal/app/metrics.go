@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -10,7 +11,25 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/rules"
 )
+
+// newOverBudget counts and logs, once per rule and message, a rule skipped
+// because its `when` ran out of its budget: the rule is broken for that
+// message, and the person who wrote it needs to know which and why. The log
+// names the event, never its text.
+func newOverBudget(reg prometheus.Registerer, log *slog.Logger) func(chat.Event, rules.Step) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "frontdesk_rules_over_budget_total",
+		Help: "Rules skipped for a message because their when ran out of its budget (steps, bytes or time), by rule.",
+	}, []string{"rule"})
+	reg.MustRegister(c)
+	return func(ev chat.Event, s rules.Step) {
+		c.WithLabelValues(s.Rule).Inc()
+		log.Warn("rule skipped: its when ran out of its budget", "rule", s.Rule, "budget", s.Detail,
+			"platform", ev.Platform, "bot", ev.Bot, "event", ev.ExternalID)
+	}
+}
 
 // pipelineMetrics counts what the pipeline decides and sends. Labels are
 // bounded: platforms, bots, teams and rules come from the configuration,

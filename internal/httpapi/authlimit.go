@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"io"
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -90,5 +93,51 @@ func (f *failureLimiter) forgetRepaidLocked(now time.Time) {
 	}
 	if len(f.debts) >= maxTrackedAddresses {
 		clear(f.debts)
+	}
+}
+
+// authGate passes the bot handler's answer through, except an
+// authentication failure from an address that has used up its allowance,
+// which it turns into 429 with Retry-After (and drops the handler's body).
+// Success is never touched: the secret decides, not the address.
+type authGate struct {
+	http.ResponseWriter
+	wait    time.Duration // how long the address is refused for failures; 0 if it is not
+	wrote   bool
+	refused bool
+}
+
+func (g *authGate) WriteHeader(code int) {
+	if g.wrote {
+		return
+	}
+	g.wrote = true
+	if g.wait > 0 && (code == http.StatusUnauthorized || code == http.StatusForbidden) {
+		g.refused = true
+		h := g.Header()
+		h.Del("Content-Length")
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("Retry-After", strconv.Itoa(int(g.wait.Round(time.Second)/time.Second)+1))
+		g.ResponseWriter.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(g.ResponseWriter, "too many failed authentications\n")
+		return
+	}
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *authGate) Write(b []byte) (int, error) {
+	if !g.wrote {
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.refused {
+		return len(b), nil
+	}
+	return g.ResponseWriter.Write(b)
+}
+
+// Flush lets a streaming handler flush through the gate.
+func (g *authGate) Flush() {
+	if f, ok := g.ResponseWriter.(http.Flusher); ok && !g.refused {
+		f.Flush()
 	}
 }

@@ -80,8 +80,15 @@ func New(o Options) (http.Handler, error) {
 	if limit == nil {
 		limit = &DefaultAuthFailures
 	}
+	https, err := httpsChecker(o.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
 	failures := newFailureLimiter(*limit, time.Now)
-	r.Use(requestIDs(), gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
+	// Guesses of the admin token, on the API and the pages, have their own
+	// allowance per address, as webhook secrets do.
+	guard := &tokenGuard{failures: newFailureLimiter(*limit, time.Now)}
+	r.Use(requestIDs(), securityHeaders, gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, err any) {
 		o.Log.ErrorContext(c.Request.Context(), "http: handler panicked", "path", c.FullPath(), "panic", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}))
@@ -96,13 +103,16 @@ func New(o Options) (http.Handler, error) {
 			began := time.Now()
 			defer func() { o.ObserveWebhook(platform, bot, c.Writer.Status(), time.Since(began)) }()
 		}
+		// The bot's handler checks the secret first, always: a platform
+		// that knows it is never refused because someone else (or a
+		// misconfigured proxy address shared with it) failed. Only a
+		// failure from an address over its allowance becomes a 429.
 		ip := c.ClientIP()
-		if wait := failures.blocked(ip); wait > 0 {
-			c.Header("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
-			c.String(http.StatusTooManyRequests, "too many failed authentications\n")
+		gate := &authGate{ResponseWriter: c.Writer, wait: failures.blocked(ip)}
+		h.ServeHTTP(gate, c.Request)
+		if gate.refused {
 			return
 		}
-		h.ServeHTTP(c.Writer, c.Request)
 		if s := c.Writer.Status(); s == http.StatusUnauthorized || s == http.StatusForbidden {
 			if failures.failed(ip) {
 				o.Log.WarnContext(c.Request.Context(), "http: webhook authentication keeps failing; refusing this address for a while",
@@ -137,11 +147,22 @@ func New(o Options) (http.Handler, error) {
 	if o.Metrics != nil {
 		r.GET("/metrics", gin.WrapH(o.Metrics))
 	}
-	if o.AdminToken != "" {
-		admin(r.Group("/admin", bearer(o.AdminToken, o.Log)), o)
-	}
+	var ss *sessions
 	if o.PageToken != "" {
-		mountPages(r, o.Pages, o.PageToken)
+		ss = newSessions(o.PageToken, SessionTTL, time.Now)
+		mountPages(r, o.Pages, pageAuth(o.PageToken, ss, guard, https), ss)
+	}
+	if o.AdminToken != "" {
+		g := r.Group("/admin", bearer(o.AdminToken, guard, o.Log))
+		admin(g, o)
+		if ss != nil {
+			// Ends every page session issued so far by this replica (a new
+			// admin token ends them on all replicas).
+			g.POST("/sessions/revoke", func(c *gin.Context) {
+				ss.revokeAll()
+				c.JSON(http.StatusOK, gin.H{"status": "ok"})
+			})
+		}
 	}
 	return r, nil
 }
@@ -238,15 +259,18 @@ func unavailable(c *gin.Context, log *slog.Logger, what string, err error) {
 // bearer admits requests carrying "Authorization: Bearer <token>". Both sides
 // are hashed first so the comparison takes the same time whatever the
 // lengths.
-func bearer(token string, log *slog.Logger) gin.HandlerFunc {
+func bearer(token string, guard *tokenGuard, log *slog.Logger) gin.HandlerFunc {
 	want := sha256.Sum256([]byte(token))
 	return func(c *gin.Context) {
 		scheme, got, _ := strings.Cut(c.GetHeader("Authorization"), " ")
 		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
 		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-			log.WarnContext(c.Request.Context(), "admin: request without a valid bearer token", "path", c.Request.URL.Path, "remote", c.Request.RemoteAddr)
-			c.Header("WWW-Authenticate", "Bearer")
-			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"status": "error", "errors": []string{"missing or wrong bearer token"}})
+			limited := guard.refuse(c, func() {
+				c.Header("WWW-Authenticate", "Bearer")
+				c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"status": "error", "errors": []string{"missing or wrong bearer token"}})
+			})
+			log.WarnContext(c.Request.Context(), "admin: request without a valid bearer token", "path", c.Request.URL.Path,
+				"remote", c.ClientIP(), "throttled", limited)
 			return
 		}
 		c.Next()

@@ -283,71 +283,102 @@ func TestAdminListsAndRetries(t *testing.T) {
 	}
 }
 
-// TestFailedWebhookAuthenticationIsLimitedPerAddress: an address that
-// keeps failing authentication is refused with 429 before its requests
-// reach the bot, other addresses are not affected, and the allowance
-// comes back with time. Behind a trusted proxy the forwarded address
-// counts; from anyone else X-Forwarded-For is ignored.
+// TestFailedWebhookAuthenticationIsLimitedPerAddress: the secret is
+// checked first, so a right one is always served, whoever failed before
+// it; an address that keeps failing gets 429 for its failures only; one
+// address's failures never touch another's; the allowance comes back with
+// time. Behind a trusted proxy the forwarded address counts; from anyone
+// else X-Forwarded-For is ignored.
 func TestFailedWebhookAuthenticationIsLimitedPerAddress(t *testing.T) {
 	reached := 0
 	hook := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reached++
 		if r.Header.Get("X-Telegram-Bot-Api-Secret-Token") != "right" {
-			w.WriteHeader(http.StatusUnauthorized)
+			http.Error(w, "wrong secret", http.StatusUnauthorized)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "stored")
 	})
-	h := mustNew(t, Options{
-		Webhooks:       map[string]http.Handler{"telegram/shop": hook},
-		DB:             pinger{},
-		TrustedProxies: []string{"10.0.0.1"},
-		AuthFailures:   &AuthFailureLimit{Burst: 3, Every: 50 * time.Millisecond},
-		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	post := func(from, forwarded, secret string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", "/webhooks/telegram/shop", strings.NewReader("{}"))
-		req.RemoteAddr = from + ":40000"
-		if forwarded != "" {
-			req.Header.Set("X-Forwarded-For", forwarded)
-		}
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
+	newRouter := func(proxies []string) http.Handler {
+		return mustNew(t, Options{
+			Webhooks:       map[string]http.Handler{"telegram/shop": hook},
+			DB:             pinger{},
+			TrustedProxies: proxies,
+			AuthFailures:   &AuthFailureLimit{Burst: 3, Every: 50 * time.Millisecond},
+			Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
 	}
-	for i := range 3 {
-		if c := post("203.0.113.7", "", "guess").Code; c != 401 {
-			t.Fatalf("failure %d answered %d, want 401", i+1, c)
-		}
+	type post struct {
+		name            string
+		from, forwarded string
+		secret          string
+		want            int
+		wait            time.Duration // before posting
+		wantBody        string
 	}
-	rec := post("203.0.113.7", "", "right")
-	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("after 3 failures: %d, Retry-After %q; want 429 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	tests := []struct {
+		name    string
+		proxies []string
+		posts   []post
+	}{
+		{"one address", []string{"10.0.0.1"}, []post{
+			{name: "guess 1", from: "203.0.113.7", secret: "guess", want: 401},
+			{name: "guess 2", from: "203.0.113.7", secret: "guess", want: 401},
+			{name: "guess 3", from: "203.0.113.7", secret: "guess", want: 401},
+			{name: "guess past the allowance", from: "203.0.113.7", secret: "guess", want: 429, wantBody: "too many failed authentications\n"},
+			{name: "the right secret from the same address", from: "203.0.113.7", secret: "right", want: 200, wantBody: "stored"},
+			{name: "another address guessing", from: "198.51.100.2", secret: "guess", want: 401},
+			{name: "another address claiming the blocked one", from: "198.51.100.2", forwarded: "203.0.113.7", secret: "guess", want: 401},
+			{name: "a forged X-Forwarded-For does not escape", from: "203.0.113.7", forwarded: "192.0.2.99", secret: "guess", want: 429},
+			{name: "after the wait", from: "203.0.113.7", secret: "guess", want: 401, wait: 60 * time.Millisecond},
+		}},
+		{"behind a trusted proxy", []string{"10.0.0.1"}, []post{
+			{name: "guess 1", from: "10.0.0.1", forwarded: "192.0.2.10", secret: "guess", want: 401},
+			{name: "guess 2", from: "10.0.0.1", forwarded: "192.0.2.10", secret: "guess", want: 401},
+			{name: "guess 3", from: "10.0.0.1", forwarded: "192.0.2.10", secret: "guess", want: 401},
+			{name: "guess past the allowance", from: "10.0.0.1", forwarded: "192.0.2.10", secret: "guess", want: 429},
+			{name: "another client of the proxy guessing", from: "10.0.0.1", forwarded: "192.0.2.11", secret: "guess", want: 401},
+			{name: "the platform through the proxy", from: "10.0.0.1", forwarded: "149.154.167.220", secret: "right", want: 200},
+		}},
+		{"behind a proxy not declared in trusted_proxies", nil, []post{
+			// Everyone looks like the proxy: the attacker uses up its
+			// allowance, and the platform, knowing the secret, still gets in.
+			{name: "guess 1", from: "10.0.0.1", forwarded: "192.0.2.10", secret: "guess", want: 401},
+			{name: "guess 2", from: "10.0.0.1", forwarded: "192.0.2.10", secret: "guess", want: 401},
+			{name: "guess 3", from: "10.0.0.1", forwarded: "192.0.2.10", secret: "guess", want: 401},
+			{name: "guess past the allowance", from: "10.0.0.1", forwarded: "192.0.2.10", secret: "guess", want: 429},
+			{name: "the platform through the proxy", from: "10.0.0.1", forwarded: "149.154.167.220", secret: "right", want: 200},
+		}},
 	}
-	if reached != 3 {
-		t.Fatalf("the bot saw %d requests, want the refused one kept from it", reached)
-	}
-	if c := post("198.51.100.2", "", "right").Code; c != 200 {
-		t.Fatalf("another address answered %d", c)
-	}
-	// A forged X-Forwarded-For from an untrusted peer changes nothing.
-	if c := post("203.0.113.7", "192.0.2.99", "right").Code; c != http.StatusTooManyRequests {
-		t.Fatalf("a forged X-Forwarded-For got %d past the limit", c)
-	}
-	time.Sleep(60 * time.Millisecond)
-	if c := post("203.0.113.7", "", "right").Code; c != 200 {
-		t.Fatalf("after the wait: %d, want 200", c)
-	}
-	// Behind the trusted proxy each forwarded client has its own allowance.
-	for range 3 {
-		post("10.0.0.1", "192.0.2.10", "guess")
-	}
-	if c := post("10.0.0.1", "192.0.2.10", "right").Code; c != http.StatusTooManyRequests {
-		t.Fatalf("forwarded attacker: %d, want 429", c)
-	}
-	if c := post("10.0.0.1", "192.0.2.11", "right").Code; c != 200 {
-		t.Fatalf("another client behind the same proxy: %d, want 200", c)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newRouter(tt.proxies)
+			for _, p := range tt.posts {
+				time.Sleep(p.wait)
+				req := httptest.NewRequest("POST", "/webhooks/telegram/shop", strings.NewReader("{}"))
+				req.RemoteAddr = p.from + ":40000"
+				if p.forwarded != "" {
+					req.Header.Set("X-Forwarded-For", p.forwarded)
+				}
+				req.Header.Set("X-Telegram-Bot-Api-Secret-Token", p.secret)
+				rec := httptest.NewRecorder()
+				before := reached
+				h.ServeHTTP(rec, req)
+				if rec.Code != p.want {
+					t.Fatalf("%s: %d, want %d", p.name, rec.Code, p.want)
+				}
+				if p.wantBody != "" && rec.Body.String() != p.wantBody {
+					t.Errorf("%s: body %q, want %q", p.name, rec.Body.String(), p.wantBody)
+				}
+				if p.want == http.StatusTooManyRequests && rec.Header().Get("Retry-After") == "" {
+					t.Errorf("%s: 429 without Retry-After", p.name)
+				}
+				if reached != before+1 {
+					t.Errorf("%s: the bot's handler was not asked: the secret must be checked first", p.name)
+				}
+			}
+		})
 	}
 }
 

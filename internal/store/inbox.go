@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -87,12 +88,35 @@ func (s *Store) acceptLoop() {
 				break fill
 			}
 		}
-		err := s.insertBatch(batch)
+		s.commitGroup(batch)
+	}
+}
+
+// commitGroup stores a batch in one transaction and answers each request.
+// When one event is at fault (the database or the encoder refuses a value
+// of it), the others must not fail with it again on every retry: the batch
+// is stored again one event at a time, so only the bad one is refused. A
+// failure of the database itself is answered to all at once.
+func (s *Store) commitGroup(batch []acceptReq) {
+	err := s.insertBatch(batch)
+	var re *rowError
+	if err == nil || len(batch) == 1 || !errors.As(err, &re) {
 		for _, req := range batch {
 			req.done <- err
 		}
+		return
+	}
+	for i, req := range batch {
+		req.done <- s.insertBatch(batch[i : i+1])
 	}
 }
+
+// rowError is a failure caused by one event's values, not by the database
+// being unreachable.
+type rowError struct{ err error }
+
+func (e *rowError) Error() string { return e.err.Error() }
+func (e *rowError) Unwrap() error { return e.err }
 
 func (s *Store) insertBatch(batch []acceptReq) error {
 	now := ms(s.Now())
@@ -119,7 +143,7 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 		ev := req.ev
 		data, err := json.Marshal(ev)
 		if err != nil {
-			return fmt.Errorf("accept: %w", err)
+			return &rowError{fmt.Errorf("event %s: %w", ev.ExternalID, err)}
 		}
 		key := ev.ConversationKey()
 		if key == "" {
@@ -135,8 +159,13 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 	}
 	err = s.runTx(conn.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error {
 		s.stats.statements.Add(1)
-		_, err := tx.ExecContext(ctx, query, args...)
-		return err
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			// The database took the transaction, so the statement's
+			// failure is most likely one event's value: commitGroup
+			// stores them one by one to find it.
+			return &rowError{err}
+		}
+		return nil
 	})
 	return unavailable("accept", err)
 }
