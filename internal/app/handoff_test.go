@@ -32,6 +32,9 @@ func TestHandoffNotifiesTheTeamChat(t *testing.T) {
 	if _, err := h.fake.WaitSent(1, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	// The reply is in the history once it is recorded as sent, which
+	// follows the platform's answer.
+	h.waitIdle(h.app.Store())
 	h.post(update(2, 4242, "en", "this is a scam, nobody answers!"), secret)
 	sent, err := h.fake.WaitSent(3, 10*time.Second)
 	if err != nil {

@@ -143,7 +143,7 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 		ev := req.ev
 		data, err := json.Marshal(ev)
 		if err != nil {
-			return &rowError{fmt.Errorf("event %s: %w", ev.ExternalID, err)}
+			return unavailable("accept", &rowError{fmt.Errorf("event %s: %w", ev.ExternalID, err)})
 		}
 		key := ev.ConversationKey()
 		if key == "" {
