@@ -34,6 +34,12 @@
 // this machine and generator can post at all, ingest_ratio the service's
 // share of it.
 //
+// --api-latency D makes the fake Bot API answer every call after D, all
+// calls in flight waiting side by side, as the real one does across the
+// internet: the replicas' senders then wait on I/O rather than on CPU,
+// which is how replicas scale. A reply counts as sent when its call is
+// answered, so send latencies include D.
+//
 // # Workload
 //
 // Deterministic for --seed: about 70 % FAQ questions from --customers
@@ -57,7 +63,8 @@
 // answered more than once), lost (accepted messages that expected a reply
 // and got none), unexpected (replies to messages that expected none, or
 // naming no message); outage_refused, crashes, restart_ms; rss_mb (peak
-// VmHWM over the replicas); with --floor floor_per_sec and ingest_ratio.
+// VmHWM over the replicas); with --floor floor_per_sec and ingest_ratio;
+// api_latency_ms with --api-latency.
 // In ingest mode the send latencies and lost are null: replies are not
 // waited for.
 //

@@ -22,6 +22,9 @@ type report struct {
 	Replicas    int     `json:"replicas"`
 	Target      string  `json:"target,omitempty"`
 	Seed        uint64  `json:"seed"`
+	// APILatencyMS is --api-latency: how long the fake Bot API takes to
+	// answer each call.
+	APILatencyMS float64 `json:"api_latency_ms,omitempty"`
 
 	Posted         int64    `json:"posted"`
 	PostedPerSec   float64  `json:"posted_per_sec"`
@@ -147,6 +150,9 @@ func (r *report) writeText(w io.Writer) error {
 	}
 	if r.Target == "" {
 		row("service", fmt.Sprintf("peak RSS %s MB", num(r.RSSMB)))
+	}
+	if r.APILatencyMS > 0 {
+		row("Bot API", fmt.Sprintf("each call answered after %s ms", num(r.APILatencyMS)))
 	}
 	if r.FloorPerSec != nil {
 		row("floor", fmt.Sprintf("bare gin handler %s/s, ingest ratio %s", num(*r.FloorPerSec), num(*r.IngestRatio)))
