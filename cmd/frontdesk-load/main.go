@@ -205,6 +205,17 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, err
 		fmt.Fprintf(stderr, "driving %s; its Bot API URL must be %s\n", o.target, fake.URL())
 	}
 
+	// What the service spends is measured over the load and the drain,
+	// in pipeline mode only: in ingest mode the work of deciding and
+	// sending is still to come when the run ends.
+	var m *meter
+	if svc != nil && o.pipeline() {
+		if m, err = startMeter(ctx, o, svc, stderr); err != nil {
+			return nil, err
+		}
+		defer m.close()
+	}
+
 	updateBase, chatBase := idBases(o.target != "")
 	led := newLedger(epoch, o.target != "")
 	l := &load{
@@ -240,6 +251,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, err
 	if svc != nil {
 		svc.sampleRSS()
 		rep.RSSMB = svc.rssMB()
+	}
+	if m != nil {
+		rep.fillCost(m.finish(ctx))
 	}
 	if o.floor {
 		ratio := 0.0

@@ -16,6 +16,7 @@ var promisedKeys = []string{
 	"webhook_p50_ms", "webhook_p90_ms", "webhook_p99_ms", "webhook_max_ms",
 	"sent", "sent_per_sec", "send_p50_ms", "send_p90_ms", "send_p99_ms", "send_max_ms",
 	"duplicates", "lost", "unexpected", "errors", "rss_mb", "floor_per_sec", "ingest_ratio",
+	"messages", "statements_per_message", "commits_per_message", "cpu_ms_per_reply",
 }
 
 // TestRunPipelineSQLite runs the whole tool in this process: the real
@@ -58,6 +59,15 @@ func TestRunPipelineSQLite(t *testing.T) {
 		t.Errorf("nothing measured:\n%s", &stdout)
 	case *rep.FloorPerSec <= 0:
 		t.Errorf("floor_per_sec %v", *rep.FloorPerSec)
+	case rep.StatementsPerMessage == nil || *rep.StatementsPerMessage < 1, rep.CommitsPerMessage == nil || *rep.CommitsPerMessage <= 0,
+		rep.CPUMSPerReply == nil || *rep.CPUMSPerReply <= 0:
+		// Every message costs at least its insert; CPU time is never
+		// zero over 2 s of work.
+		t.Errorf("statements %v, commits %v per message, CPU %v ms per reply", keys["statements_per_message"],
+			keys["commits_per_message"], keys["cpu_ms_per_reply"])
+	case rep.Messages > int(rep.Accepted) || rep.Messages < int(rep.Accepted)*8/10:
+		// About a tenth of the updates are posted again, and not messages.
+		t.Errorf("messages %d of %d updates accepted", rep.Messages, rep.Accepted)
 	}
 	// The workload posts about 400 updates, 80 % of them messages to answer.
 	if rep.Accepted < 300 || rep.Sent < 200 {
