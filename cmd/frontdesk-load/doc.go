@@ -102,14 +102,17 @@
 // transaction committed, read-only ones included, and every statement sent
 // outside BEGIN … COMMIT is a transaction of its own, as the store's
 // snapshot reads are; the store counts only its own transactions. In a run
-// at 300 updates/s the two were 2.68 and 1.02. pg_xids_per_message is the
+// at --rate max the two were 1.52 and 0.36. pg_xids_per_message is the
 // figure to hold against commits_per_message: the transaction ids
 // PostgreSQL handed out, which it does only to transactions that write
-// (0.83 in that run; the store also counts its transactions that found
-// nothing to write). Both count more than this run: xact_commit every
-// session on the database (the tool warns when it sees others; its own
-// readings add a handful), the ids every writing transaction on the whole
-// server, autovacuum's ANALYZE included. A backend reports to
+// (0.34 in that run, within 5 %; the store also counts its transactions
+// that found nothing to write, so at 300 updates/s, where idle polling
+// weighs more, its count ran 15 to 30 % above the ids). Both count more
+// than this run: xact_commit every session on the database (the tool warns
+// when it sees others; its own readings add a handful), the ids every
+// writing transaction on the whole server, autovacuum's ANALYZE included;
+// in one run of ours another load on the server made the ids 35 % too
+// many. A backend reports to
 // pg_stat_database at most once a second and may hold up to ten seconds of
 // counts while idle, but always reports at exit; so on PostgreSQL the tool
 // stops the replicas before its last reading and waits for their backends
