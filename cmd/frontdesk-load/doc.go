@@ -110,9 +110,10 @@
 // weighs more, its count ran 15 to 30 % above the ids). Both count more
 // than this run: xact_commit every session on the database (the tool warns
 // when it sees others; its own readings add a handful), the ids every
-// writing transaction on the whole server, autovacuum's ANALYZE included;
-// in one run of ours another load on the server made the ids 35 % too
-// many. A backend reports to
+// writing transaction on the whole server, autovacuum's ANALYZE included
+// (one crash run on the shared machine had 35 % more ids than the store's
+// commits, the next 24 % fewer: most likely someone else's load). A backend
+// reports to
 // pg_stat_database at most once a second and may hold up to ten seconds of
 // counts while idle, but always reports at exit; so on PostgreSQL the tool
 // stops the replicas before its last reading and waits for their backends
