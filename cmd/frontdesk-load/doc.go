@@ -34,6 +34,12 @@
 // this machine and generator can post at all, ingest_ratio the service's
 // share of it.
 //
+// --api-latency D makes the fake Bot API answer every call after D, all
+// calls in flight waiting side by side, as the real one does across the
+// internet: the replicas' senders then wait on I/O rather than on CPU,
+// which is how replicas scale. A reply counts as sent when its call is
+// answered, so send latencies include D.
+//
 // # Workload
 //
 // Deterministic for --seed: about 70 % FAQ questions from --customers
@@ -57,9 +63,77 @@
 // answered more than once), lost (accepted messages that expected a reply
 // and got none), unexpected (replies to messages that expected none, or
 // naming no message); outage_refused, crashes, restart_ms; rss_mb (peak
-// VmHWM over the replicas); with --floor floor_per_sec and ingest_ratio.
-// In ingest mode the send latencies and lost are null: replies are not
-// waited for.
+// VmHWM over the replicas); with --floor floor_per_sec and ingest_ratio;
+// api_latency_ms with --api-latency; messages, statements_per_message,
+// commits_per_message, cpu_ms_per_reply and, on PostgreSQL,
+// pg_commits_per_message, pg_xids_per_message and pg_cpu_ms_per_reply (see
+// Cost). In ingest mode the send latencies and lost are null: replies are
+// not waited for.
+//
+// # Cost
+//
+// In pipeline mode, with replicas of its own, the tool reports what the
+// service spent from just before the first post to the end of the drain.
+// That span includes the drain's idle second after the last reply (and,
+// after a crash, the wait for the lease), so the replicas' idle polling
+// counts too: tens of statements a second, noise at --rate max, not at a
+// low rate. All of these are null in ingest mode, where deciding and
+// sending are still under way when the run ends, and against a --target.
+//
+// messages is the denominator of the per-message figures: the customer
+// messages accepted during the run, each once. An update posted again (the
+// workload's repeats, a post retried after a failure) is not another
+// message; spam and requests for a person are messages.
+//
+// statements_per_message and commits_per_message: the growth of the
+// store's own counters frontdesk_db_statements_total and
+// frontdesk_db_commits_total, read from each replica's /metrics (no token
+// needed) at the start and at the end and summed over the replicas. A
+// scrape costs the replica one query (the outbox depth), so the tool
+// scrapes at those moments only. The replica that --crash-at kills loses
+// its counters with it: it is scraped just before the SIGKILL (what it does
+// in the milliseconds between is missed), and its replacement counts from
+// its start, startup included. A replica whose counters could not be read
+// (one that died on its own) makes both figures null rather than too small.
+//
+// pg_commits_per_message (PostgreSQL): the growth of xact_commit in
+// pg_stat_database for the database of --db. It does not agree with
+// commits_per_message, and should not: PostgreSQL counts every
+// transaction committed, read-only ones included, and every statement sent
+// outside BEGIN … COMMIT is a transaction of its own, as the store's
+// snapshot reads are; the store counts only its own transactions. In a run
+// at --rate max the two were 1.52 and 0.36. pg_xids_per_message is the
+// figure to hold against commits_per_message: the transaction ids
+// PostgreSQL handed out, which it does only to transactions that write
+// (0.34 in that run, within 5 %; the store also counts its transactions
+// that found nothing to write, so at 300 updates/s, where idle polling
+// weighs more, its count ran 15 to 30 % above the ids). Both count more
+// than this run: xact_commit every session on the database (the tool warns
+// when it sees others; its own readings add a handful), the ids every
+// writing transaction on the whole server, autovacuum's ANALYZE included
+// (one crash run on the shared machine had 35 % more ids than the store's
+// commits, the next 24 % fewer: most likely someone else's load). A backend
+// reports to
+// pg_stat_database at most once a second and may hold up to ten seconds of
+// counts while idle, but always reports at exit; so on PostgreSQL the tool
+// stops the replicas before its last reading and waits for their backends
+// to be gone. That reading thus ends a moment later than the others (the
+// replicas' shutdown, a few statements), and may begin with some of the
+// startup's counts still pending.
+//
+// cpu_ms_per_reply: CPU time over sent. It is the replicas' (utime+stime
+// from /proc/PID/stat, in clock ticks as the kernel's AT_CLKTCK says) and,
+// on PostgreSQL, that of every process on this machine whose
+// /proc/PID/comm is postgres, pg_cpu_ms_per_reply being that share. Those
+// include the server's background processes and every other client's
+// backends: during a run this run's backends dominate, but another load on
+// the same server counts too, and on a shared machine the figure is only
+// as good as the machine is quiet. A replica that exits during the run
+// counts in full (the kernel tells its parent, the tool, when it is
+// reaped); a backend that exits counts through the postmaster's children's
+// time (cutime+cstime), to which the kernel adds it when the postmaster
+// reaps it. With PostgreSQL on another machine only the replicas count,
+// with a warning.
 //
 // # Soak
 //

@@ -23,6 +23,10 @@ type fakeAPI struct {
 	srv   *http.Server
 	url   string
 	epoch time.Time // reply times are counted from it
+	// latency is how long every call takes to be answered, as a real Bot
+	// API across the internet does, so that a replica's senders wait on
+	// I/O rather than on CPU.
+	latency time.Duration
 
 	outage  atomic.Bool
 	refused atomic.Int64 // sendMessage calls answered 500 during an outage
@@ -42,8 +46,9 @@ type reply struct {
 // noMarker is reply.msg when the text names no message.
 const noMarker = -1
 
-// startFakeAPI listens on addr ("" picks a free port on 127.0.0.1).
-func startFakeAPI(addr string, epoch time.Time) (*fakeAPI, error) {
+// startFakeAPI listens on addr ("" picks a free port on 127.0.0.1) and
+// answers each call after latency.
+func startFakeAPI(addr string, epoch time.Time, latency time.Duration) (*fakeAPI, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
@@ -51,7 +56,7 @@ func startFakeAPI(addr string, epoch time.Time) (*fakeAPI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fake Bot API: %w", err)
 	}
-	f := &fakeAPI{url: "http://" + ln.Addr().String(), epoch: epoch}
+	f := &fakeAPI{url: "http://" + ln.Addr().String(), epoch: epoch, latency: latency}
 	f.srv = &http.Server{
 		Handler:           f,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -98,6 +103,19 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		answerError(w, http.StatusBadRequest, "Bad Request: "+err.Error())
 		return
+	}
+	// Wait before anything is locked or recorded: each call waits in its
+	// own goroutine (net/http serves every connection in one), so calls in
+	// flight wait side by side, and a reply counts as sent when the bot
+	// hears it was.
+	if f.latency > 0 {
+		t := time.NewTimer(f.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return // the caller gave up
+		}
 	}
 	switch strings.ToLower(method) {
 	case "getme":

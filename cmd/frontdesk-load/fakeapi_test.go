@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,7 +17,12 @@ import (
 // bot.New calls getMe, so a wrong getMe fails here.
 func startFake(t *testing.T) (*fakeAPI, *bot.Bot) {
 	t.Helper()
-	f, err := startFakeAPI("", time.Now())
+	return startFakeLatency(t, 0)
+}
+
+func startFakeLatency(t *testing.T, latency time.Duration) (*fakeAPI, *bot.Bot) {
+	t.Helper()
+	f, err := startFakeAPI("", time.Now(), latency)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,5 +175,46 @@ func TestFakeAPIOtherEncodings(t *testing.T) {
 				t.Fatalf("status %d, recorded %+v", resp.StatusCode, got)
 			}
 		})
+	}
+}
+
+// TestFakeAPILatency: with --api-latency every call takes at least the
+// delay, and calls in flight wait side by side, not one after the other.
+func TestFakeAPILatency(t *testing.T) {
+	const latency = 200 * time.Millisecond
+	f, b := startFakeLatency(t, latency)
+	ctx := context.Background()
+	began := time.Now()
+	if _, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: 4242, Text: "hello [m1]"}); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took < latency {
+		t.Errorf("sendMessage answered after %s, want at least %s", took, latency)
+	}
+
+	const calls = 50
+	errs := make(chan error, calls)
+	began = time.Now()
+	for i := range calls {
+		go func() {
+			start := time.Now()
+			_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: int64(5000 + i), Text: fmt.Sprintf("hi [m%d]", i)})
+			if err == nil && time.Since(start) < latency {
+				err = fmt.Errorf("answered after %s", time.Since(start))
+			}
+			errs <- err
+		}()
+	}
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	// One after the other would take 10 s; side by side about the delay.
+	if took := time.Since(began); took > 10*latency {
+		t.Errorf("%d concurrent calls took %s: they waited in turn", calls, took)
+	}
+	if n := len(f.since(0)); n != calls+1 {
+		t.Errorf("%d replies recorded, want %d", n, calls+1)
 	}
 }

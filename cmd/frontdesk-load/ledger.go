@@ -162,6 +162,10 @@ type tally struct {
 	replyWindow                       time.Duration // first post to last reply
 	send                              []int64       // message → its first reply
 	duplicates, lost, unexpected      int
+	// messages counts the customer messages accepted, each once: an
+	// update posted again (kindRetry, or a post retried after a failure)
+	// is not another message.
+	messages int
 }
 
 // close computes the outcome; call it once posting and draining are over.
@@ -171,6 +175,11 @@ func (l *ledger) close() tally {
 	t := tally{
 		accepted: l.accepted.Load(), posted: l.posted.Load(), retries: l.retries.Load(), errors: l.errors.Load(),
 		webhook: l.webhook, replies: l.replies, notices: l.notices, unexpected: l.strays,
+	}
+	for _, m := range l.msgs {
+		if m.accepted {
+			t.messages++
+		}
 	}
 	if l.firstAt >= 0 {
 		t.acceptWindow = time.Duration(l.lastAcc - l.firstAt)

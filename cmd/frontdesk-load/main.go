@@ -37,6 +37,7 @@ type options struct {
 	drain       time.Duration
 	seed        uint64
 	customers   int
+	apiLatency  time.Duration
 }
 
 func (o options) pipeline() bool { return o.mode == "pipeline" }
@@ -84,6 +85,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.drain, "drain", 30*time.Second, "pipeline: how long to wait for outstanding replies before counting them lost")
 	fs.Uint64Var(&o.seed, "seed", 1, "workload seed: the same seed posts the same updates")
 	fs.IntVar(&o.customers, "customers", 200, "customers in an FAQ conversation at any time")
+	fs.DurationVar(&o.apiLatency, "api-latency", 0, "the fake Bot API answers each call after this long, so senders wait on I/O")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -140,6 +142,8 @@ func (o *options) check(set map[string]bool) error {
 		return errors.New("--outage-at needs --outage-for")
 	case o.outageFor < 0 || o.outageAt < 0:
 		return errors.New("--outage-at and --outage-for must not be negative")
+	case o.apiLatency < 0:
+		return errors.New("--api-latency must not be negative")
 	}
 	return nil
 }
@@ -167,7 +171,7 @@ func idBases(target bool) (updateID, chatID int64) {
 // the load, the drain, and the report on stdout.
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, error) {
 	epoch := time.Now()
-	fake, err := startFakeAPI(o.apiListen, epoch)
+	fake, err := startFakeAPI(o.apiListen, epoch, o.apiLatency)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +180,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, err
 
 	rep := &report{
 		Mode: o.mode, Rate: o.rateFlag, DurationS: o.duration.Seconds(), DB: redactDB(o.db),
-		Replicas: o.replicas, Target: o.target, Seed: o.seed,
+		Replicas: o.replicas, Target: o.target, Seed: o.seed, APILatencyMS: ms(o.apiLatency),
 	}
 	if o.rate == 0 {
 		rep.Concurrency = o.concurrency
@@ -199,6 +203,17 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, err
 	} else {
 		rep.DB, rep.Replicas = "target", 0
 		fmt.Fprintf(stderr, "driving %s; its Bot API URL must be %s\n", o.target, fake.URL())
+	}
+
+	// What the service spends is measured over the load and the drain,
+	// in pipeline mode only: in ingest mode the work of deciding and
+	// sending is still to come when the run ends.
+	var m *meter
+	if svc != nil && o.pipeline() {
+		if m, err = startMeter(ctx, o, svc, stderr); err != nil {
+			return nil, err
+		}
+		defer m.close()
 	}
 
 	updateBase, chatBase := idBases(o.target != "")
@@ -236,6 +251,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, err
 	if svc != nil {
 		svc.sampleRSS()
 		rep.RSSMB = svc.rssMB()
+	}
+	if m != nil {
+		rep.fillCost(m.finish(ctx))
 	}
 	if o.floor {
 		ratio := 0.0

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseOptions(t *testing.T) {
@@ -31,6 +32,10 @@ func TestParseOptions(t *testing.T) {
 		{args: "--target http://x/ --replicas 2", wantErr: "--replicas and --target"},
 		{args: "--target http://x/ --crash-at 1s", wantErr: "--crash-at and --target"},
 		{args: "extra", wantErr: "unexpected argument"},
+		{args: "--api-latency 20ms --replicas 3 --db postgres://h/db", check: func(o options) bool {
+			return o.apiLatency == 20*time.Millisecond
+		}},
+		{args: "--api-latency -1ms", wantErr: "--api-latency"},
 	} {
 		t.Run(tt.args, func(t *testing.T) {
 			o, err := parseOptions(strings.Fields(tt.args), io.Discard)

@@ -22,6 +22,9 @@ type report struct {
 	Replicas    int     `json:"replicas"`
 	Target      string  `json:"target,omitempty"`
 	Seed        uint64  `json:"seed"`
+	// APILatencyMS is --api-latency: how long the fake Bot API takes to
+	// answer each call.
+	APILatencyMS float64 `json:"api_latency_ms,omitempty"`
 
 	Posted         int64    `json:"posted"`
 	PostedPerSec   float64  `json:"posted_per_sec"`
@@ -53,6 +56,18 @@ type report struct {
 	RestartMS     float64 `json:"restart_ms,omitempty"`
 	RSSMB         float64 `json:"rss_mb"`
 
+	// What the service spent, over the load and the drain (pipeline mode,
+	// the tool's own replicas). Messages is the denominator of the
+	// per-message figures: customer messages accepted, each once however
+	// often it was posted; Sent is that of the per-reply ones.
+	Messages             int      `json:"messages"`
+	StatementsPerMessage *float64 `json:"statements_per_message"`
+	CommitsPerMessage    *float64 `json:"commits_per_message"`
+	PGCommitsPerMessage  *float64 `json:"pg_commits_per_message,omitempty"` // PostgreSQL's xact_commit
+	PGXIDsPerMessage     *float64 `json:"pg_xids_per_message,omitempty"`    // write transactions, by PostgreSQL
+	CPUMSPerReply        *float64 `json:"cpu_ms_per_reply"`                 // replicas and PostgreSQL
+	PGCPUMSPerReply      *float64 `json:"pg_cpu_ms_per_reply,omitempty"`    // PostgreSQL's share of it
+
 	FloorPerSec *float64 `json:"floor_per_sec,omitempty"`
 	IngestRatio *float64 `json:"ingest_ratio,omitempty"`
 }
@@ -65,12 +80,46 @@ func (r *report) fill(t tally, g genStats, pipeline bool) {
 	r.AcceptedPerSec = perSec(int(t.accepted), t.acceptWindow)
 	r.WebhookP50, r.WebhookP90, r.WebhookP99, r.WebhookMax = quantiles(t.webhook)
 	r.Sent, r.TeamNotices, r.Duplicates, r.Unexpected = t.replies, t.notices, t.duplicates, t.unexpected
+	r.Messages = t.messages
 	r.SentPerSec = perSec(t.replies, t.replyWindow)
 	if pipeline {
 		r.SendP50, r.SendP90, r.SendP99, r.SendMax = quantiles(t.send)
 		r.Lost = &t.lost
 	}
 }
+
+// fillCost sets the figures of what the service spent; fill goes first,
+// for the denominators.
+func (r *report) fillCost(c cost) {
+	perMessage := func(x float64) *float64 {
+		if r.Messages == 0 {
+			return nil
+		}
+		v := round3(x / float64(r.Messages))
+		return &v
+	}
+	perReply := func(d time.Duration) *float64 {
+		if r.Sent == 0 {
+			return nil
+		}
+		v := round3(float64(d) / float64(time.Millisecond) / float64(r.Sent))
+		return &v
+	}
+	if c.statements != nil {
+		r.StatementsPerMessage, r.CommitsPerMessage = perMessage(*c.statements), perMessage(*c.commits)
+	}
+	if c.pgCommits != nil {
+		r.PGCommitsPerMessage = perMessage(float64(*c.pgCommits))
+		r.PGXIDsPerMessage = perMessage(float64(*c.pgXIDs))
+	}
+	r.CPUMSPerReply = perReply(c.cpu)
+	if c.pgCPU != nil {
+		r.PGCPUMSPerReply = perReply(*c.pgCPU)
+	}
+}
+
+// round3 keeps three decimals: 0.2 commits per message must not read as 0.
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 func perSec(n int, d time.Duration) float64 {
 	if d <= 0 {
@@ -148,6 +197,23 @@ func (r *report) writeText(w io.Writer) error {
 	if r.Target == "" {
 		row("service", fmt.Sprintf("peak RSS %s MB", num(r.RSSMB)))
 	}
+	if r.StatementsPerMessage != nil || r.CPUMSPerReply != nil {
+		db := fmt.Sprintf("per customer message (%d): %s statements, %s commits", r.Messages,
+			opt3(r.StatementsPerMessage), opt3(r.CommitsPerMessage))
+		if r.PGCommitsPerMessage != nil {
+			db += fmt.Sprintf("; PostgreSQL counts %s commits, %s of them writing",
+				opt3(r.PGCommitsPerMessage), opt3(r.PGXIDsPerMessage))
+		}
+		row("database", db)
+		cpu := fmt.Sprintf("%s ms per reply", opt3(r.CPUMSPerReply))
+		if r.PGCPUMSPerReply != nil {
+			cpu += fmt.Sprintf(", of which PostgreSQL %s", opt3(r.PGCPUMSPerReply))
+		}
+		row("CPU", cpu)
+	}
+	if r.APILatencyMS > 0 {
+		row("Bot API", fmt.Sprintf("each call answered after %s ms", num(r.APILatencyMS)))
+	}
 	if r.FloorPerSec != nil {
 		row("floor", fmt.Sprintf("bare gin handler %s/s, ingest ratio %s", num(*r.FloorPerSec), num(*r.IngestRatio)))
 	}
@@ -158,6 +224,13 @@ func (r *report) writeText(w io.Writer) error {
 }
 
 func num(x float64) string { return fmt.Sprintf("%.2f", x) }
+
+func opt3(x *float64) string {
+	if x == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", *x)
+}
 
 func opt(x *float64) string {
 	if x == nil {

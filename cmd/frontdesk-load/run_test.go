@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
 
 // promisedKeys are the JSON keys users may rely on (with --floor).
@@ -16,6 +19,7 @@ var promisedKeys = []string{
 	"webhook_p50_ms", "webhook_p90_ms", "webhook_p99_ms", "webhook_max_ms",
 	"sent", "sent_per_sec", "send_p50_ms", "send_p90_ms", "send_p99_ms", "send_max_ms",
 	"duplicates", "lost", "unexpected", "errors", "rss_mb", "floor_per_sec", "ingest_ratio",
+	"messages", "statements_per_message", "commits_per_message", "cpu_ms_per_reply",
 }
 
 // TestRunPipelineSQLite runs the whole tool in this process: the real
@@ -58,9 +62,63 @@ func TestRunPipelineSQLite(t *testing.T) {
 		t.Errorf("nothing measured:\n%s", &stdout)
 	case *rep.FloorPerSec <= 0:
 		t.Errorf("floor_per_sec %v", *rep.FloorPerSec)
+	case rep.StatementsPerMessage == nil || *rep.StatementsPerMessage < 1, rep.CommitsPerMessage == nil || *rep.CommitsPerMessage <= 0,
+		rep.CPUMSPerReply == nil || *rep.CPUMSPerReply <= 0:
+		// Every message costs at least its insert; CPU time is never
+		// zero over 2 s of work.
+		t.Errorf("statements %v, commits %v per message, CPU %v ms per reply", keys["statements_per_message"],
+			keys["commits_per_message"], keys["cpu_ms_per_reply"])
+	case rep.Messages > int(rep.Accepted) || rep.Messages < int(rep.Accepted)*8/10:
+		// About a tenth of the updates are posted again, and not messages.
+		t.Errorf("messages %d of %d updates accepted", rep.Messages, rep.Accepted)
 	}
 	// The workload posts about 400 updates, 80 % of them messages to answer.
 	if rep.Accepted < 300 || rep.Sent < 200 {
 		t.Errorf("accepted %d, sent %d: fewer than 2 s at 200/s should give", rep.Accepted, rep.Sent)
+	}
+}
+
+// TestRunPipelinePostgres runs two replicas on PostgreSQL with a slow Bot
+// API and checks the figures only PostgreSQL has.
+func TestRunPipelinePostgres(t *testing.T) {
+	dsn := os.Getenv(storetest.EnvPostgres)
+	switch {
+	case testing.Short():
+		t.Skip("-short: the end-to-end run builds frontdesk and takes about 10 s")
+	case dsn == "":
+		t.Skip(storetest.EnvPostgres + " is not set")
+	}
+	bin := filepath.Join(t.TempDir(), "frontdesk")
+	if out, err := exec.Command("go", "build", "-o", bin, "../frontdesk").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var stdout, stderr bytes.Buffer
+	o, err := parseOptions([]string{"--db", dsn, "--replicas", "2", "--api-latency", "5ms",
+		"--mode", "pipeline", "--rate", "200", "--duration", "2s", "--drain", "30s", "--json", "--bin", bin,
+	}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := run(ctx, o, &stdout, &stderr)
+	t.Logf("stderr:\n%s\nstdout:\n%s", &stderr, &stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	positive := func(x *float64) bool { return x != nil && *x > 0 }
+	switch {
+	case rep.Lost == nil || *rep.Lost != 0, rep.Duplicates != 0, rep.Unexpected != 0:
+		t.Errorf("lost %v, duplicates %d, unexpected %d: want none", rep.Lost, rep.Duplicates, rep.Unexpected)
+	case !positive(rep.CommitsPerMessage), !positive(rep.PGCommitsPerMessage), !positive(rep.PGXIDsPerMessage),
+		!positive(rep.PGCPUMSPerReply), !positive(rep.CPUMSPerReply):
+		t.Errorf("a cost figure is missing")
+	case *rep.PGCommitsPerMessage < *rep.CommitsPerMessage*0.9:
+		// PostgreSQL counts every commit the store counts, and its reads.
+		t.Errorf("PostgreSQL counts %v commits per message, the store %v", *rep.PGCommitsPerMessage, *rep.CommitsPerMessage)
+	case *rep.CPUMSPerReply <= *rep.PGCPUMSPerReply:
+		t.Errorf("CPU per reply %v is not more than PostgreSQL's share %v", *rep.CPUMSPerReply, *rep.PGCPUMSPerReply)
+	case rep.APILatencyMS != 5:
+		t.Errorf("api_latency_ms %v", rep.APILatencyMS)
 	}
 }

@@ -47,6 +47,7 @@ type service struct {
 	dir     string
 	bin     string
 	dsn     string
+	app     string // PostgreSQL: the replicas' application_name, the schema's name
 	dropDB  func()
 	secret  string
 	apiURL  string
@@ -57,6 +58,14 @@ type service struct {
 	// restarting is the replica being crashed and restarted on purpose.
 	restarting int
 	reported   map[*replica]bool // died on their own, already told
+
+	// measuring is set from beginMeasure on; gone is the work of the
+	// replicas that ended since, and unmeasured those whose counters were
+	// lost (a replica that died on its own, or did not answer its last
+	// scrape).
+	measuring  bool
+	gone       work
+	unmeasured int
 }
 
 // replica is one `frontdesk serve` process.
@@ -65,6 +74,13 @@ type replica struct {
 	addr   string
 	logs   *tail
 	exited chan struct{} // closed when the process is gone
+	// base is the replica's work when the measured interval began: read
+	// by beginMeasure, or zero for a replica started after it, whose
+	// whole life falls in the interval.
+	base work
+	// retired is set once its work is in service.gone (under service.mu):
+	// a killed replica that could not be restarted stays a member.
+	retired bool
 }
 
 // startService builds the binary unless given one, prepares the database
@@ -92,7 +108,7 @@ func (s *service) init(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	if s.dsn, s.dropDB, err = prepareDB(ctx, o.db, s.dir, s.stderr); err != nil {
+	if s.dsn, s.app, s.dropDB, err = prepareDB(ctx, o.db, s.dir, s.stderr); err != nil {
 		return err
 	}
 	if err := os.WriteFile(s.rulesPath(), []byte(loadRules), 0o600); err != nil {
@@ -147,29 +163,31 @@ func buildBinary(ctx context.Context, dir string, stderr io.Writer) (string, err
 	return bin, nil
 }
 
-// prepareDB returns the DSN the service gets and how to remove what was
-// made. For PostgreSQL that is a fresh schema in the given database, so runs
-// never see each other's data.
-func prepareDB(ctx context.Context, db, dir string, stderr io.Writer) (string, func(), error) {
+// prepareDB returns the DSN the service gets, the application_name its
+// connections carry (PostgreSQL only) and how to remove what was made. For
+// PostgreSQL that is a fresh schema in the given database, so runs never
+// see each other's data; naming the connections after it lets the tool tell
+// this run's backends from other sessions on the same database.
+func prepareDB(ctx context.Context, db, dir string, stderr io.Writer) (dsn, app string, drop func(), err error) {
 	if db == "sqlite" {
-		return "sqlite:" + filepath.Join(dir, "frontdesk.db"), func() {}, nil
+		return "sqlite:" + filepath.Join(dir, "frontdesk.db"), "", func() {}, nil
 	}
 	u, err := url.Parse(db)
 	if err != nil {
-		return "", nil, fmt.Errorf("--db: %w", err)
-	}
-	admin, err := sql.Open("pgx", db)
-	if err != nil {
-		return "", nil, fmt.Errorf("--db: %w", err)
+		return "", "", nil, fmt.Errorf("--db: %w", err)
 	}
 	schema := "fdload_" + randomHex(6)
+	admin, err := sql.Open("pgx", withParam(u, "application_name", schema+"-admin"))
+	if err != nil {
+		return "", "", nil, fmt.Errorf("--db: %w", err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		admin.Close()
-		return "", nil, fmt.Errorf("PostgreSQL at %s: create schema: %w", u.Redacted(), err)
+		return "", "", nil, fmt.Errorf("PostgreSQL at %s: create schema: %w", u.Redacted(), err)
 	}
-	drop := func() {
+	drop = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		// A killed replica may still hold connections for a moment; CASCADE
@@ -181,8 +199,18 @@ func prepareDB(ctx context.Context, db, dir string, stderr io.Writer) (string, f
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
+	return u.String(), schema, drop, nil
+}
+
+// withParam returns u with one query parameter set, leaving u alone.
+func withParam(u *url.URL, key, value string) string {
+	c := *u
+	q := c.Query()
+	q.Set(key, value)
+	c.RawQuery = q.Encode()
+	return c.String()
 }
 
 // config is the service's configuration: the guard relaxed so that every
@@ -283,8 +311,7 @@ func (s *service) crash(ctx context.Context, i int) (string, time.Duration, erro
 	}()
 	began := time.Now()
 	s.sampleRSS()
-	_ = old.cmd.Process.Signal(syscall.SIGKILL)
-	<-old.exited
+	s.kill(ctx, old)
 	r, err := s.start(ctx, i, old.addr)
 	if err != nil {
 		fmt.Fprintf(s.stderr, "restart on %s failed, trying a new port: %v\n", old.addr, err)
@@ -300,6 +327,124 @@ func (s *service) crash(ctx context.Context, i int) (string, time.Duration, erro
 	s.members[i] = r
 	s.mu.Unlock()
 	return webhookURL(r.addr), time.Since(began), nil
+}
+
+// beginMeasure reads every replica's work: the measured interval starts
+// now. It scrapes them one after the other; they are idle before the load.
+func (s *service) beginMeasure(ctx context.Context) error {
+	s.mu.Lock()
+	members := append([]*replica(nil), s.members...)
+	s.mu.Unlock()
+	for i, r := range members {
+		w, err := r.work(ctx)
+		if err != nil {
+			return fmt.Errorf("replica %d: %w", i, err)
+		}
+		r.base = w
+	}
+	s.mu.Lock()
+	s.measuring = true
+	s.mu.Unlock()
+	return nil
+}
+
+// endMeasure reads the live replicas' work and adds that of the replicas
+// that ended during the interval. unmeasured counts replicas whose
+// database counters could not be read (their CPU time is still in).
+func (s *service) endMeasure(ctx context.Context) (total work, unmeasured int) {
+	s.mu.Lock()
+	members := append([]*replica(nil), s.members...)
+	s.mu.Unlock()
+	for _, r := range members {
+		s.mu.Lock()
+		retired := r.retired
+		s.mu.Unlock()
+		if retired {
+			continue
+		}
+		w, err := r.work(ctx)
+		if err == nil {
+			total = total.plus(w.minus(r.base))
+			continue
+		}
+		select {
+		case <-r.exited:
+			s.retire(r, work{}, err) // died on its own: its CPU time is still known
+			continue
+		default:
+		}
+		unmeasured++
+		fmt.Fprintf(s.stderr, "frontdesk-load: a replica's database counters could not be read (%v): "+
+			"statements and commits per message leave its work out\n", err)
+		if t, err := readStat(r.cmd.Process.Pid); err == nil {
+			total.cpu += ticks(t.self) - r.base.cpu
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return total.plus(s.gone), unmeasured + s.unmeasured
+}
+
+// work reads a live replica's counters and CPU time.
+func (r *replica) work(ctx context.Context) (work, error) {
+	w, err := scrapeWork(ctx, r.addr)
+	if err != nil {
+		return work{}, err
+	}
+	t, err := readStat(r.cmd.Process.Pid)
+	if err != nil {
+		return work{}, fmt.Errorf("CPU time: %w", err)
+	}
+	w.cpu = ticks(t.self)
+	return w, nil
+}
+
+// retire adds the work of a replica that has ended (or is about to be
+// killed, counted being its last scrape) to the interval's. Its CPU time is
+// exact: the kernel hands it to the tool, its parent, when it is reaped.
+func (s *service) retire(r *replica, counted work, scrapeErr error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.measuring {
+		return
+	}
+	select {
+	case <-r.exited:
+	default:
+		return // alive: endMeasure reads it
+	}
+	if r.retired {
+		return
+	}
+	r.retired = true
+	if scrapeErr != nil {
+		s.unmeasured++
+		fmt.Fprintf(s.stderr, "frontdesk-load: a replica's database counters are lost (%v): "+
+			"statements and commits per message leave its work out\n", scrapeErr)
+		counted = r.base // its counters' share counts as zero
+	}
+	counted.cpu = r.base.cpu // unknown: none counted
+	if ps := r.cmd.ProcessState; ps != nil {
+		counted.cpu = ps.UserTime() + ps.SystemTime()
+	}
+	s.gone = s.gone.plus(counted.minus(r.base))
+}
+
+// kill kills a replica with SIGKILL and keeps its work. Its counters die
+// with it, so they are read just before; what it does between that scrape
+// and the signal, milliseconds, is missed.
+func (s *service) kill(ctx context.Context, r *replica) {
+	s.mu.Lock()
+	measuring := s.measuring
+	s.mu.Unlock()
+	var counted work
+	var scrapeErr error
+	if measuring {
+		counted, scrapeErr = scrapeWork(ctx, r.addr)
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGKILL)
+	<-r.exited
+	s.retire(r, counted, scrapeErr)
 }
 
 // checkAlive tells, once per replica, about one that died on its own, with
@@ -358,9 +503,8 @@ func peakRSS(pid int) (int64, error) {
 	return 0, fmt.Errorf("peak RSS: no VmHWM in /proc/%d/status", pid)
 }
 
-// close stops every replica, drops the database schema and removes the
-// temporary directory.
-func (s *service) close() {
+// stopReplicas stops every replica; close still cleans up after.
+func (s *service) stopReplicas() {
 	s.mu.Lock()
 	members := s.members
 	s.mu.Unlock()
@@ -373,6 +517,12 @@ func (s *service) close() {
 		}()
 	}
 	wg.Wait()
+}
+
+// close stops every replica, drops the database schema and removes the
+// temporary directory.
+func (s *service) close() {
+	s.stopReplicas()
 	s.dropDB()
 	if err := os.RemoveAll(s.dir); err != nil {
 		fmt.Fprintf(s.stderr, "frontdesk-load: %v\n", err)
