@@ -278,7 +278,7 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 // agent makes an agent's event in the agents chat: a message (a reply to a
 // notice relays it to the customer; /claim, /resolve, /bot, /note …) or a
 // press of a notice's button. They are what parseAgentEvent in
-// internal/pipeline/agent.go and Store.ProcessAgentEvent read.
+// internal/pipeline/agent.go and Store.LoadAgentState read.
 func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
 	var req agentRequest
 	raw, ok := readBody(w, r, &req)

@@ -258,7 +258,7 @@ var noticeButtons = [][]chat.Button{{{Text: "Claim", Data: "claim:12"}, {Text: "
 // KindCallback event's Text is the button's data ("claim:12"); any other
 // event is addressed to a customer only with ReplyTo (or a ThreadID), and
 // then "/claim", "/resolve", "/bot", "/note …" are commands and other text
-// is relayed. Store.ProcessAgentEvent (internal/store/agent.go) finds the
+// is relayed. Store.LoadAgentState (internal/store/agent.go) finds the
 // handoff by (platform, bot, ChatID, ReplyTo) among the notices sent, and
 // with ReplyToBot waits for a notice still being recorded; the answer to
 // a press goes back to its CallbackID.

@@ -62,7 +62,7 @@ func seedReport(t *testing.T, db string) {
 	agent := chat.Event{ChatID: "-100", ChatType: chat.ChatGroup, Text: "Hi, Alice here", Customer: chat.Customer{ID: "7"}}
 	at := start.Add(6 * time.Minute)
 	process(agent, at, func(ie chat.InboxEvent) error {
-		_, err := st.ProcessAgentEvent(ctx, ie, open[0].ID, at, func(chat.AgentState) (chat.AgentPlan, error) {
+		_, err := storetest.ProcessAgent(ctx, st, ie, open[0].ID, at, func(chat.AgentState) (chat.AgentPlan, error) {
 			return chat.AgentPlan{Command: chat.AgentRelay, Agent: "Alice", Text: ie.Text}, nil
 		})
 		return err

@@ -183,6 +183,10 @@ type AgentState struct {
 	ThreadID string
 	// LastCustomerAt opens the platform's interaction window.
 	LastCustomerAt time.Time
+	// ConversationID is the stored conversation; CustomerScope the
+	// customer as the guard counts them (see Event.CustomerScope).
+	ConversationID int64
+	CustomerScope  string
 }
 
 // AgentPlan is what an agent's event does.

@@ -39,21 +39,23 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			}
 		}
 	} else {
-		var before chat.OpenHandoff
-		var plan chat.AgentPlan
 		// A handoff claimed or closed by someone else since it was read is
 		// read again, and the agent told what happened instead.
 		for range conflictRounds {
-			found, err = p.store.ProcessAgentEvent(p.workCtx, ie, id, now, func(st chat.AgentState) (chat.AgentPlan, error) {
-				before, plan = st.Handoff, p.agentPlan(st, cmd, agent, text, ev, now)
-				return plan, nil
-			})
+			var st chat.AgentState
+			if st, found, err = p.store.LoadAgentState(p.workCtx, ie, id, now); err != nil {
+				break
+			}
+			var plan chat.AgentPlan
+			if found || st.ConversationKey != "" {
+				plan = p.agentPlan(st, cmd, agent, text, ev, now)
+			}
+			if err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now); err == nil && found {
+				p.observeAgent(st.Handoff, plan.Command, now)
+			}
 			if !errors.Is(err, chat.ErrConflict) {
 				break
 			}
-		}
-		if err == nil && found {
-			p.observeAgent(before, plan.Command, now)
 		}
 	}
 	switch {

@@ -17,116 +17,127 @@ import (
 // milliseconds; after this, it was not a notification.
 const notYetWindow = 5 * time.Second
 
-// ProcessAgentEvent applies an agent's message or button press in a team
-// chat, in one transaction: it finds the handoff the agent answered (by the
-// team-chat message they replied to, or the handoff a button belongs to),
-// asks decide what to do, and does it — relay a message to the customer,
-// claim, resolve, return to the bot, or keep an internal note. handoffID is
-// set for button presses; otherwise the reply decides. found is false when
-// the event concerns no open handoff (chatter in the team chat): the event
-// is marked done and nothing else happens.
-func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time,
-	decide func(chat.AgentState) (chat.AgentPlan, error)) (found bool, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+// LoadAgentState finds what an agent's message or button press in a team
+// chat is about, for deciding it: the handoff of the team-chat message they
+// replied to, of the button (handoffID), or of the customer's forum topic
+// they wrote in. found is false when there is no open handoff: then
+// st.ConversationKey names the conversation if it is back with the bot
+// (the agent is told so), or is empty for chatter in the team chat, which
+// is only recorded. chat.ErrNotYet means the agent replied to one of our
+// messages that is still being recorded: try again shortly.
+func (s *Store) LoadAgentState(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time) (st chat.AgentState, found bool, err error) {
+	st, found, err = s.loadAgentState(ctx, ie, handoffID, now)
+	if err != nil && !errors.Is(err, chat.ErrNotYet) {
+		err = unavailable("load agent state", err)
+	}
+	return st, found, err
+}
+
+func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time) (chat.AgentState, bool, error) {
+	ev := ie.Event
+	if handoffID == 0 && ev.ReplyTo != "" {
+		err := s.readGet(ctx, &handoffID, `SELECT handoff_id FROM handoff_messages
+			WHERE platform = ? AND bot = ? AND chat_id = ? AND message_id = ?`, string(ev.Platform), ev.Bot, ev.ChatID, ev.ReplyTo)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return chat.AgentState{}, false, err
+		}
+	}
+	topicKey := ""
+	if handoffID == 0 && ev.ThreadID != "" {
+		// Written in a customer's forum topic: it is about that customer.
+		err := s.readGet(ctx, &topicKey, `SELECT conversation_key FROM team_topics
+			WHERE platform = ? AND bot = ? AND chat_id = ? AND thread_id = ?`, string(ev.Platform), ev.Bot, ev.ChatID, ev.ThreadID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return chat.AgentState{}, false, err
+		}
+		if topicKey != "" {
+			err := s.readGet(ctx, &handoffID, `SELECT h.id FROM conversations c JOIN handoffs h ON h.conversation_id = c.id
+				WHERE c.conversation_key = ? AND h.state IN ('waiting', 'claimed')`, topicKey)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return chat.AgentState{}, false, err
+			}
+		}
+	}
+	if handoffID == 0 && topicKey != "" {
+		return chat.AgentState{ConversationKey: topicKey}, false, nil
+	}
+	if handoffID == 0 && ev.ReplyTo != "" && ev.ReplyToBot && now.Sub(ie.ReceivedAt) < notYetWindow {
+		// A reply to one of our messages that we cannot place: most
+		// likely a notification whose sending is still being recorded.
+		// Dropping it would lose the agent's answer.
+		return chat.AgentState{}, false, fmt.Errorf("reply to message %s: %w", ev.ReplyTo, chat.ErrNotYet)
+	}
+	if handoffID == 0 {
+		return chat.AgentState{}, false, nil
+	}
+	var h struct {
+		ID             int64  `db:"id"`
+		ConversationID int64  `db:"conversation_id"`
+		Team           string `db:"team"`
+		State          string `db:"state"`
+		ClaimedBy      string `db:"claimed_by"`
+		Priority       string `db:"priority"`
+		CreatedAt      int64  `db:"created_at"`
+		DueAt          int64  `db:"due_at"`
+		FirstResponse  *int64 `db:"first_response_at"`
+		Platform       string `db:"platform"`
+		Bot            string `db:"bot"`
+		ChatID         string `db:"chat_id"`
+		LastCustomerAt int64  `db:"last_customer_at"`
+		Customer       string `db:"customer"`
+		Key            string `db:"conversation_key"`
+	}
+	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.priority, h.created_at, h.due_at, h.first_response_at,
+			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key
+		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id WHERE h.id = ?`, handoffID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return chat.AgentState{}, false, nil // not ours: a button of some other bot's message
+	}
+	if err != nil {
+		return chat.AgentState{}, false, err
+	}
+	if h.State != HandoffWaiting && h.State != HandoffClaimed {
+		return chat.AgentState{ConversationKey: h.Key}, false, nil
+	}
+	return chat.AgentState{
+		Handoff: chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy,
+			Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil},
+		Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
+		ConversationKey: h.Key, ConversationID: h.ConversationID,
+		CustomerScope: fmt.Sprintf("%s/%s/%s", h.Platform, h.Bot, h.Customer),
+	}, true, nil
+}
+
+// ApplyAgent writes what an agent's event does, decided on st (as
+// LoadAgentState read it), in one transaction with marking the event done:
+// relay a message to the customer, claim, resolve, return to the bot, or
+// keep an internal note; then what the team chat is told. A handoff that
+// changed since it was read (claimed by someone else, closed) writes
+// nothing and answers chat.ErrConflict: read it and decide again.
+func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.AgentState, plan chat.AgentPlan, now time.Time) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
 			return err
 		}
-		ev := ie.Event
-		if handoffID == 0 && ev.ReplyTo != "" {
-			err := s.get(ctx, tx, &handoffID, `SELECT handoff_id FROM handoff_messages
-				WHERE platform = ? AND bot = ? AND chat_id = ? AND message_id = ?`, string(ev.Platform), ev.Bot, ev.ChatID, ev.ReplyTo)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-		}
-		topicKey := ""
-		if handoffID == 0 && ev.ThreadID != "" {
-			// Written in a customer's forum topic: it is about that customer.
-			err := s.get(ctx, tx, &topicKey, `SELECT conversation_key FROM team_topics
-				WHERE platform = ? AND bot = ? AND chat_id = ? AND thread_id = ?`, string(ev.Platform), ev.Bot, ev.ChatID, ev.ThreadID)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			if topicKey != "" {
-				err := s.get(ctx, tx, &handoffID, `SELECT h.id FROM conversations c JOIN handoffs h ON h.conversation_id = c.id
-					WHERE c.conversation_key = ? AND h.state IN ('waiting', 'claimed')`, topicKey)
-				if err != nil && !errors.Is(err, sql.ErrNoRows) {
-					return err
-				}
-			}
-		}
-		// closed tells the agent that the conversation is back with the bot,
-		// so a message or button press does not silently go nowhere.
-		closed := func(key string) error {
-			plan, err := decide(chat.AgentState{ConversationKey: key})
-			if err != nil {
-				return &decideError{err}
-			}
+		h := st.Handoff
+		if h.State == "" {
+			// No open handoff when it was decided: only the team is told.
 			return s.queueAgentReplies(ctx, tx, ie, plan, 0, now)
-		}
-		if handoffID == 0 && topicKey != "" {
-			return closed(topicKey)
-		}
-		if handoffID == 0 && ev.ReplyTo != "" && ev.ReplyToBot && now.Sub(ie.ReceivedAt) < notYetWindow {
-			// A reply to one of our messages that we cannot place: most
-			// likely a notification whose sending is still being recorded.
-			// Dropping it would lose the agent's answer.
-			return fmt.Errorf("reply to message %s: %w", ev.ReplyTo, chat.ErrNotYet)
-		}
-		if handoffID == 0 {
-			return nil
-		}
-		var h struct {
-			ID             int64  `db:"id"`
-			ConversationID int64  `db:"conversation_id"`
-			Team           string `db:"team"`
-			State          string `db:"state"`
-			ClaimedBy      string `db:"claimed_by"`
-			Priority       string `db:"priority"`
-			CreatedAt      int64  `db:"created_at"`
-			DueAt          int64  `db:"due_at"`
-			FirstResponse  *int64 `db:"first_response_at"`
-			Platform       string `db:"platform"`
-			Bot            string `db:"bot"`
-			ChatID         string `db:"chat_id"`
-			LastCustomerAt int64  `db:"last_customer_at"`
-			CustomerID     *int64 `db:"customer_id"`
-			Key            string `db:"conversation_key"`
-		}
-		err := s.get(ctx, tx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.priority, h.created_at, h.due_at, h.first_response_at,
-				c.platform, c.bot, c.chat_id, c.last_customer_at, c.customer_id, c.conversation_key
-			FROM handoffs h JOIN conversations c ON c.id = h.conversation_id WHERE h.id = ?`, handoffID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // not ours: a button of some other bot's message
-		}
-		if err != nil {
-			return err
-		}
-		if h.State != HandoffWaiting && h.State != HandoffClaimed {
-			return closed(h.Key)
-		}
-		found = true
-		st := chat.AgentState{
-			Handoff: chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy,
-				Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil},
-			Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
-			ConversationKey: h.Key,
-		}
-		plan, err := decide(st)
-		if err != nil {
-			return &decideError{err}
 		}
 		switch plan.Command {
 		case chat.AgentRelay, chat.AgentClaim, chat.AgentNote:
-			// People are at work in it: the idle timer starts again.
-			if _, err := s.exec(ctx, tx, `UPDATE handoffs SET last_activity_at = ? WHERE id = ?`, ms(now), h.ID); err != nil {
+			// People are at work in it: the idle timer starts again. The
+			// handoff must still be as it was read.
+			res, err := s.exec(ctx, tx, `UPDATE handoffs SET last_activity_at = ? WHERE id = ? AND state = ? AND claimed_by = ?`,
+				ms(now), h.ID, h.State, h.ClaimedBy)
+			if err := changed(res, err); err != nil {
 				return err
 			}
 		}
 		switch plan.Command {
 		case chat.AgentRelay:
-			if h.FirstResponse == nil {
-				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET first_response_at = ? WHERE id = ?`, ms(now), h.ID); err != nil {
+			if !h.Answered {
+				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET first_response_at = COALESCE(first_response_at, ?) WHERE id = ?`, ms(now), h.ID); err != nil {
 					return err
 				}
 			}
@@ -136,18 +147,10 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 					return err
 				}
 			}
-			scope := fmt.Sprintf("%s/%s/", h.Platform, h.Bot)
-			if h.CustomerID != nil {
-				var ext string
-				if err := s.get(ctx, tx, &ext, `SELECT external_id FROM customers WHERE id = ?`, *h.CustomerID); err != nil {
-					return err
-				}
-				scope += ext
-			}
 			if _, err := s.exec(ctx, tx, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
 				next_attempt_at, created_at, scope, window_until, priority, handoff_id) VALUES (?, ?, ?, ?, ?, ?, '', 'relay', ?, ?, ?, ?, ?, 3, ?)`,
-				h.ConversationID, ie.ID, h.Platform, h.Bot, h.ChatID, chat.ChatKey(chat.Platform(h.Platform), h.Bot, h.ChatID), plan.Text,
-				ms(now), ms(now), scope, msOrZero(plan.WindowUntil), h.ID); err != nil {
+				st.ConversationID, ie.ID, string(st.Platform), st.Bot, st.ChatID, chat.ChatKey(st.Platform, st.Bot, st.ChatID), plan.Text,
+				ms(now), ms(now), st.CustomerScope, msOrZero(plan.WindowUntil), h.ID); err != nil {
 				return err
 			}
 		case chat.AgentClaim:
@@ -165,22 +168,21 @@ func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, hando
 			if err := changed(res, err); err != nil {
 				return err
 			}
-			if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id = ?`, h.ConversationID); err != nil {
+			if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id = ?`, st.ConversationID); err != nil {
 				return err
 			}
 		case chat.AgentNote:
 			if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, inbox_id, kind, text, created_at)
-				VALUES (?, 'note', ?, 'note', ?, ?)`, h.ConversationID, ie.ID, plan.Agent+": "+plan.Text, ms(now)); err != nil {
+				VALUES (?, 'note', ?, 'note', ?, ?)`, st.ConversationID, ie.ID, plan.Agent+": "+plan.Text, ms(now)); err != nil {
 				return err
 			}
 		}
 		return s.queueAgentReplies(ctx, tx, ie, plan, h.ID, now)
 	})
-	var de *decideError
-	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.Is(err, chat.ErrNotYet) || errors.Is(err, chat.ErrConflict) || errors.As(err, &de) {
-		return found, err
+	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.Is(err, chat.ErrConflict) {
+		return err
 	}
-	return found, unavailable("process agent event", err)
+	return unavailable("apply agent event", err)
 }
 
 // claimHandoff gives a waiting handoff to agent. Another replica's agent

@@ -13,3 +13,9 @@ import (
 func (s *Store) ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.Time, idle time.Duration, decide func(chat.State) (chat.Plan, error)) error {
 	return storetest.Process(ctx, s, ie, now, idle, decide)
 }
+
+// ProcessAgentEvent is storetest.ProcessAgent, as a method for the store's
+// tests.
+func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time, decide func(chat.AgentState) (chat.AgentPlan, error)) (bool, error) {
+	return storetest.ProcessAgent(ctx, s, ie, handoffID, now, decide)
+}

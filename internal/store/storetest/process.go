@@ -39,3 +39,26 @@ func Process(ctx context.Context, s Applier, ie chat.InboxEvent, now time.Time, 
 	}
 	return results[0]
 }
+
+// AgentApplier is the part of the store that records agents' events.
+type AgentApplier interface {
+	LoadAgentState(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time) (st chat.AgentState, found bool, err error)
+	ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.AgentState, plan chat.AgentPlan, now time.Time) error
+}
+
+// ProcessAgent decides an agent's event with decide and applies it, the way
+// the pipeline does: load what it is about, decide outside any
+// transaction (not at all for chatter about no conversation), apply.
+func ProcessAgent(ctx context.Context, s AgentApplier, ie chat.InboxEvent, handoffID int64, now time.Time, decide func(chat.AgentState) (chat.AgentPlan, error)) (found bool, err error) {
+	st, found, err := s.LoadAgentState(ctx, ie, handoffID, now)
+	if err != nil {
+		return false, err
+	}
+	var plan chat.AgentPlan
+	if found || st.ConversationKey != "" {
+		if plan, err = decide(st); err != nil {
+			return found, err
+		}
+	}
+	return found, s.ApplyAgent(ctx, ie, st, plan, now)
+}
