@@ -107,7 +107,7 @@ type Notice struct {
 type OpenHandoff struct {
 	ID         int64
 	Team       string
-	State      string // waiting or claimed
+	State      HandoffState // waiting or claimed; "" when the conversation is back with the bot
 	ClaimedBy  string
 	IncidentID int64 // the incident it is filed under, if any
 	// Priority, CreatedAt, DueAt and Answered (an agent has written to

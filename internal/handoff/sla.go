@@ -6,28 +6,18 @@ package handoff
 
 import (
 	"fmt"
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"strings"
 	"time"
 )
 
-// Priority is a handoff's urgency (DOMAIN.md D15).
-type Priority string
-
-// Priority levels in order of urgency.
-const (
-	Critical Priority = "critical"
-	High     Priority = "high"
-	Medium   Priority = "medium"
-	Low      Priority = "low"
-)
-
 // ParsePriority reads a priority as written in a rules file. Case and
-// surrounding spaces are ignored; "" is Medium, the rules' default.
-func ParsePriority(s string) (Priority, error) {
-	switch p := Priority(strings.ToLower(strings.TrimSpace(s))); p {
+// surrounding spaces are ignored; "" is medium, the rules' default.
+func ParsePriority(s string) (chat.Priority, error) {
+	switch p := chat.Priority(strings.ToLower(strings.TrimSpace(s))); p {
 	case "":
-		return Medium, nil
-	case Critical, High, Medium, Low:
+		return chat.PriorityMedium, nil
+	case chat.PriorityCritical, chat.PriorityHigh, chat.PriorityMedium, chat.PriorityLow:
 		return p, nil
 	}
 	return "", fmt.Errorf("priority %q is not one of critical, high, medium, low", s)
@@ -47,16 +37,16 @@ func DefaultMatrix() Matrix {
 }
 
 // Target is the first-response target for p. A priority that is not one of
-// the four levels gets Medium's, as "" does in ParsePriority.
-func (m Matrix) Target(p Priority) time.Duration {
+// the four levels gets medium's, as "" does in ParsePriority.
+func (m Matrix) Target(p chat.Priority) time.Duration {
 	def := DefaultMatrix()
 	v, d := m.Medium, def.Medium
 	switch p {
-	case Critical:
+	case chat.PriorityCritical:
 		v, d = m.Critical, def.Critical
-	case High:
+	case chat.PriorityHigh:
 		v, d = m.High, def.High
-	case Low:
+	case chat.PriorityLow:
 		v, d = m.Low, def.Low
 	}
 	if v <= 0 {
@@ -67,8 +57,8 @@ func (m Matrix) Target(p Priority) time.Duration {
 
 // Due is the first-response due time of a handoff made at t: the
 // priority's target counted in h's business time.
-func Due(m Matrix, h Hours, p Priority, t time.Time) time.Time {
-	if p == Critical {
+func Due(m Matrix, h Hours, p chat.Priority, t time.Time) time.Time {
+	if p == chat.PriorityCritical {
 		// Outages and security issues do not wait for opening hours (D15:
 		// escalate at once).
 		return t.Add(m.Target(p))

@@ -1,6 +1,7 @@
 package handoff
 
 import (
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"strings"
 	"testing"
 	"time"
@@ -9,15 +10,15 @@ import (
 func TestParsePriority(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
-		want Priority
+		want chat.Priority
 		err  string
 	}{
-		{in: "", want: Medium},
-		{in: "critical", want: Critical},
-		{in: "high", want: High},
-		{in: "medium", want: Medium},
-		{in: "low", want: Low},
-		{in: " High ", want: High},
+		{in: "", want: chat.PriorityMedium},
+		{in: "critical", want: chat.PriorityCritical},
+		{in: "high", want: chat.PriorityHigh},
+		{in: "medium", want: chat.PriorityMedium},
+		{in: "low", want: chat.PriorityLow},
+		{in: " High ", want: chat.PriorityHigh},
 		{in: "urgent", err: `priority "urgent" is not one of critical, high, medium, low`},
 		{in: "p1", err: `"p1"`},
 	} {
@@ -41,19 +42,19 @@ func TestMatrixTarget(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		m    Matrix
-		p    Priority
+		p    chat.Priority
 		want time.Duration
 	}{
-		{"default critical", DefaultMatrix(), Critical, 30 * time.Minute},
-		{"default high", DefaultMatrix(), High, time.Hour},
-		{"default medium", DefaultMatrix(), Medium, 4 * time.Hour},
-		{"default low", DefaultMatrix(), Low, 24 * time.Hour},
-		{"zero matrix takes defaults", Matrix{}, Low, 24 * time.Hour},
-		{"override critical", custom, Critical, 15 * time.Minute},
-		{"override low", custom, Low, 48 * time.Hour},
-		{"unset field keeps default", custom, Medium, 4 * time.Hour},
-		{"negative field keeps default", custom, High, time.Hour},
-		{"unknown priority is medium", custom, Priority("urgent"), 4 * time.Hour},
+		{"default critical", DefaultMatrix(), chat.PriorityCritical, 30 * time.Minute},
+		{"default high", DefaultMatrix(), chat.PriorityHigh, time.Hour},
+		{"default medium", DefaultMatrix(), chat.PriorityMedium, 4 * time.Hour},
+		{"default low", DefaultMatrix(), chat.PriorityLow, 24 * time.Hour},
+		{"zero matrix takes defaults", Matrix{}, chat.PriorityLow, 24 * time.Hour},
+		{"override critical", custom, chat.PriorityCritical, 15 * time.Minute},
+		{"override low", custom, chat.PriorityLow, 48 * time.Hour},
+		{"unset field keeps default", custom, chat.PriorityMedium, 4 * time.Hour},
+		{"negative field keeps default", custom, chat.PriorityHigh, time.Hour},
+		{"unknown priority is medium", custom, chat.Priority("urgent"), 4 * time.Hour},
 		{"empty priority is medium", Matrix{Medium: 2 * time.Hour}, "", 2 * time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,19 +73,19 @@ func TestDue(t *testing.T) {
 		name string
 		m    Matrix
 		h    Hours
-		p    Priority
+		p    chat.Priority
 		t    time.Time
 		want time.Time
 	}{
-		{"critical", DefaultMatrix(), team, Critical, mon10, at(t, "Asia/Shanghai", "2026-01-05 10:30")},
-		{"high", DefaultMatrix(), team, High, mon10, at(t, "Asia/Shanghai", "2026-01-05 11:00")},
-		{"medium", DefaultMatrix(), team, Medium, mon10, at(t, "Asia/Shanghai", "2026-01-05 14:00")},
+		{"critical", DefaultMatrix(), team, chat.PriorityCritical, mon10, at(t, "Asia/Shanghai", "2026-01-05 10:30")},
+		{"high", DefaultMatrix(), team, chat.PriorityHigh, mon10, at(t, "Asia/Shanghai", "2026-01-05 11:00")},
+		{"medium", DefaultMatrix(), team, chat.PriorityMedium, mon10, at(t, "Asia/Shanghai", "2026-01-05 14:00")},
 		// 8 h on Monday, 9 h on Tuesday, 7 h on Wednesday.
-		{"low", DefaultMatrix(), team, Low, mon10, at(t, "Asia/Shanghai", "2026-01-07 16:00")},
-		{"medium on friday evening", DefaultMatrix(), team, Medium, fri17, at(t, "Asia/Shanghai", "2026-01-05 12:00")},
-		{"critical after closing is due at once, hours or not", DefaultMatrix(), team, Critical, at(t, "Asia/Shanghai", "2026-01-05 18:00"), at(t, "Asia/Shanghai", "2026-01-05 18:30")},
-		{"overridden matrix", Matrix{High: 2 * time.Hour}, team, High, mon10, at(t, "Asia/Shanghai", "2026-01-05 12:00")},
-		{"always open", DefaultMatrix(), Hours{}, Low, fri17, fri17.Add(24 * time.Hour)},
+		{"low", DefaultMatrix(), team, chat.PriorityLow, mon10, at(t, "Asia/Shanghai", "2026-01-07 16:00")},
+		{"medium on friday evening", DefaultMatrix(), team, chat.PriorityMedium, fri17, at(t, "Asia/Shanghai", "2026-01-05 12:00")},
+		{"critical after closing is due at once, hours or not", DefaultMatrix(), team, chat.PriorityCritical, at(t, "Asia/Shanghai", "2026-01-05 18:00"), at(t, "Asia/Shanghai", "2026-01-05 18:30")},
+		{"overridden matrix", Matrix{High: 2 * time.Hour}, team, chat.PriorityHigh, mon10, at(t, "Asia/Shanghai", "2026-01-05 12:00")},
+		{"always open", DefaultMatrix(), Hours{}, chat.PriorityLow, fri17, fri17.Add(24 * time.Hour)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Due(tc.m, tc.h, tc.p, tc.t); !got.Equal(tc.want) {

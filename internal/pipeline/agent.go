@@ -189,7 +189,7 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 	team := p.teamFor(st.Handoff.Team)
 	say := func(msg string) {
 		plan.CallbackAnswer = msg
-		if ev.Kind != chat.KindCallback || cmd != chat.AgentClaim || st.Handoff.State == "waiting" {
+		if ev.Kind != chat.KindCallback || cmd != chat.AgentClaim || st.Handoff.State == chat.HandoffWaiting {
 			// Into the customer's topic where the team chat is a forum.
 			n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey}
 			if team == nil || st.Handoff.State == "" || plan.Command == "" {
@@ -215,7 +215,7 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 	}
 	switch cmd {
 	case chat.AgentRelay:
-		if st.Handoff.State == "claimed" && owner != agent {
+		if st.Handoff.State == chat.HandoffClaimed && owner != agent {
 			// Two people must not answer one customer (D13).
 			plan.Command = ""
 			say("Not sent: " + owner + " owns this conversation.")
@@ -227,11 +227,11 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 			say("Not sent: the customer's last message is too old; the platform no longer lets us write to them.")
 			return plan
 		}
-		if st.Handoff.State == "waiting" {
+		if st.Handoff.State == chat.HandoffWaiting {
 			say(agent + " answered and owns this conversation.")
 		}
 	case chat.AgentClaim:
-		if st.Handoff.State == "claimed" && owner != agent {
+		if st.Handoff.State == chat.HandoffClaimed && owner != agent {
 			plan.Command = ""
 			plan.CallbackAnswer = "Already claimed by " + owner + "."
 			return plan

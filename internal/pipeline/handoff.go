@@ -181,7 +181,7 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	h := plan.Handoff
 	prio, err := handoff.ParsePriority(h.Priority)
 	if err != nil {
-		prio = handoff.Medium
+		prio = chat.PriorityMedium
 	}
 	team := p.teamForCustomer(h.Team, ev.Platform)
 	var hours handoff.Hours
@@ -267,7 +267,7 @@ const historyLines = 8
 
 // noticeText is the notification agents read. It is plain text: sent
 // without a parse mode, nothing the customer wrote can format it.
-func noticeText(ev chat.Event, h *chat.Action, prio handoff.Priority, due time.Time, hours handoff.Hours, history []chat.HistoryEntry) string {
+func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time, hours handoff.Hours, history []chat.HistoryEntry) string {
 	var b strings.Builder
 	name := ev.Customer.Name
 	if ev.Customer.Username != "" {

@@ -386,7 +386,7 @@ func clusterUnanswered(texts []store.NameCount, r *rules.Rules, n int) []Cluster
 }
 
 // priorityOrder lists the priorities always reported, most urgent first.
-var priorityOrder = []handoff.Priority{handoff.Critical, handoff.High, handoff.Medium, handoff.Low}
+var priorityOrder = chat.Priorities
 
 // outcome is what became of one handoff by the report's end.
 type outcome struct {

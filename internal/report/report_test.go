@@ -126,7 +126,7 @@ func (sd *seeder) step(chatID, when string) {
 
 func (sd *seeder) close(chatID, state, when string) {
 	sd.t.Helper()
-	if err := sd.s.CloseHandoff(context.Background(), sd.handoff(chatID), state, at(sd.t, when)); err != nil {
+	if err := sd.s.CloseHandoff(context.Background(), sd.handoff(chatID), chat.HandoffState(state), at(sd.t, when)); err != nil {
 		sd.t.Fatal(err)
 	}
 }
@@ -204,7 +204,7 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("N", chat.KindText, "refund?", "11-12 10:00", answered(t, "refund", "refund", "after-sales"))
 	sd.decide("N", chat.KindText, "human", "11-12 10:05", handedOff(t, "human", "human", "medium", at(t, "11-12 14:05")))
 	sd.relay("N", "11-12 10:10")
-	sd.close("N", store.HandoffResolved, "11-12 10:30")
+	sd.close("N", string(chat.HandoffResolved), "11-12 10:30")
 
 	sd.decide("A", chat.KindText, "where is my order 123456", "11-16 09:00", answered(t, "shipping", "shipping"))
 	sd.decide("A", chat.KindText, "thanks", "11-16 09:05", unanswered)
@@ -214,13 +214,13 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("C", chat.KindText, "this is a scam", "11-17 11:00", handedOff(t, "complaint", "complaint", "high", at(t, "11-17 12:00"), "complaint"))
 	sd.relay("C", "11-17 11:04:30")
 	sd.decide("C", chat.KindText, "hello??", "11-17 11:10", unanswered)
-	sd.close("C", store.HandoffResolved, "11-17 11:30")
+	sd.close("C", string(chat.HandoffResolved), "11-17 11:30")
 
 	sd.decide("D", chat.KindText, "human", "11-17 12:00", handedOff(t, "human", "human", "medium", at(t, "11-17 16:00")))
 	sd.step("D", "11-17 16:00")
 	sd.step("D", "11-17 16:30")
 	sd.relay("D", "11-17 17:00")
-	sd.close("D", store.HandoffResolved, "11-17 18:00")
+	sd.close("D", string(chat.HandoffResolved), "11-17 18:00")
 
 	sd.decide("E", chat.KindText, "cheap watches http://spam.example", "11-18 09:00", chat.Plan{Outcome: chat.OutcomeIgnored,
 		Recorded: []chat.Action{{Type: chat.ActionTag, Rule: "spam", Tags: []string{"spam"}}, {Type: chat.ActionIgnore, Rule: "spam"}}})
@@ -232,10 +232,10 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("M", chat.KindText, "I need a human", "11-18 14:00", handedOff(t, "human", "human", "medium", at(t, "11-18 18:00")))
 	sd.relay("M", "11-18 14:10")
 	sd.relay("M", "11-18 14:20")
-	sd.close("M", store.HandoffResolved, "11-18 15:00")
+	sd.close("M", string(chat.HandoffResolved), "11-18 15:00")
 
 	sd.decide("K", chat.KindText, "agent please", "11-19 09:00", handedOff(t, "human", "human", "medium", at(t, "11-19 13:00")))
-	sd.close("K", store.HandoffReturnedToBot, "11-19 09:20")
+	sd.close("K", string(chat.HandoffReturnedToBot), "11-19 09:20")
 	sd.decide("L", chat.KindSticker, "", "11-19 12:00", unanswered)
 	sd.decide("L", chat.KindEdited, "", "11-19 12:01", chat.Plan{Outcome: chat.OutcomeRecorded})
 	sd.decide("H", chat.KindText, "refund please", "11-19 15:00", chat.Plan{Outcome: chat.OutcomeSuppressed, Trace: trace(t, "refund", "refund"),

@@ -71,21 +71,21 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		return chat.AgentState{}, false, nil
 	}
 	var h struct {
-		ID             int64  `db:"id"`
-		ConversationID int64  `db:"conversation_id"`
-		Team           string `db:"team"`
-		State          string `db:"state"`
-		ClaimedBy      string `db:"claimed_by"`
-		Priority       string `db:"priority"`
-		CreatedAt      int64  `db:"created_at"`
-		DueAt          int64  `db:"due_at"`
-		FirstResponse  *int64 `db:"first_response_at"`
-		Platform       string `db:"platform"`
-		Bot            string `db:"bot"`
-		ChatID         string `db:"chat_id"`
-		LastCustomerAt int64  `db:"last_customer_at"`
-		Customer       string `db:"customer"`
-		Key            string `db:"conversation_key"`
+		ID             int64             `db:"id"`
+		ConversationID int64             `db:"conversation_id"`
+		Team           string            `db:"team"`
+		State          chat.HandoffState `db:"state"`
+		ClaimedBy      string            `db:"claimed_by"`
+		Priority       string            `db:"priority"`
+		CreatedAt      int64             `db:"created_at"`
+		DueAt          int64             `db:"due_at"`
+		FirstResponse  *int64            `db:"first_response_at"`
+		Platform       string            `db:"platform"`
+		Bot            string            `db:"bot"`
+		ChatID         string            `db:"chat_id"`
+		LastCustomerAt int64             `db:"last_customer_at"`
+		Customer       string            `db:"customer"`
+		Key            string            `db:"conversation_key"`
 	}
 	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.priority, h.created_at, h.due_at, h.first_response_at,
 			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key
@@ -96,7 +96,7 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 	if err != nil {
 		return chat.AgentState{}, false, err
 	}
-	if h.State != HandoffWaiting && h.State != HandoffClaimed {
+	if !h.State.Open() {
 		return chat.AgentState{ConversationKey: h.Key}, false, nil
 	}
 	return chat.AgentState{
@@ -141,7 +141,7 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 					return err
 				}
 			}
-			if h.State == HandoffWaiting {
+			if h.State == chat.HandoffWaiting {
 				// The first agent to answer owns the conversation.
 				if err := s.claimHandoff(ctx, tx, h.ID, plan.Agent, now); err != nil {
 					return err
@@ -154,15 +154,15 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 				return err
 			}
 		case chat.AgentClaim:
-			if h.State == HandoffWaiting {
+			if h.State == chat.HandoffWaiting {
 				if err := s.claimHandoff(ctx, tx, h.ID, plan.Agent, now); err != nil {
 					return err
 				}
 			}
 		case chat.AgentResolve, chat.AgentBot:
-			state := HandoffResolved
+			state := chat.HandoffResolved
 			if plan.Command == chat.AgentBot {
-				state = HandoffReturnedToBot
+				state = chat.HandoffReturnedToBot
 			}
 			res, err := s.exec(ctx, tx, `UPDATE handoffs SET state = ?, closed_at = ? WHERE id = ? AND state = ?`, state, ms(now), h.ID, h.State)
 			if err := changed(res, err); err != nil {

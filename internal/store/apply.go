@@ -394,14 +394,14 @@ func (b *batchApply) outbox() error {
 			to := snd.To
 			args = append(args, nullID(it.convID), it.fx.Event.ID, string(ev.Platform), ev.Bot, to.ChatID, chat.ChatKey(ev.Platform, ev.Bot, to.ChatID),
 				to.ThreadID, to.ReplyTo, snd.Rule, string(snd.Type), snd.Text, ms(b.now), ms(b.now), ev.CustomerScope(), msOrZero(snd.WindowUntil),
-				priority(snd.Priority), to.CallbackID, buttons)
+				chat.Priority(snd.Priority).Rank(), to.CallbackID, buttons)
 			n++
 		}
 		for _, id := range it.fx.Plan.CallbackAnswers {
 			// Answers do not queue behind the chat's messages: platforms
 			// want them within seconds.
 			args = append(args, nil, it.fx.Event.ID, string(ev.Platform), ev.Bot, ev.ChatID, "callback/"+id,
-				"", "", "", "callback_answer", "", ms(b.now), ms(b.now), "", 0, 3, id, "")
+				"", "", "", string(chat.ActionCallbackAnswer), "", ms(b.now), ms(b.now), "", 0, 3, id, "")
 			n++
 		}
 	}

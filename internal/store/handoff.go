@@ -14,29 +14,21 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
-// Handoff states.
-const (
-	HandoffWaiting       = "waiting"
-	HandoffClaimed       = "claimed"
-	HandoffResolved      = "resolved"
-	HandoffReturnedToBot = "returned_to_bot"
-)
-
 // ErrNoOpenHandoff means the conversation has no waiting or claimed handoff.
 var ErrNoOpenHandoff = errors.New("no open handoff")
 
 // Handoff is a conversation handed to people.
 type Handoff struct {
-	ID             int64     `db:"id"`
-	ConversationID int64     `db:"conversation_id"`
-	State          string    `db:"state"`
-	Priority       string    `db:"priority"`
-	Team           string    `db:"team"`
-	Rule           string    `db:"rule"`
-	CreatedAt      time.Time `db:"-"`
-	DueAt          time.Time `db:"-"`
-	ClaimedBy      string    `db:"claimed_by"`
-	StepsDone      int       `db:"steps_done"`
+	ID             int64             `db:"id"`
+	ConversationID int64             `db:"conversation_id"`
+	State          chat.HandoffState `db:"state"`
+	Priority       string            `db:"priority"`
+	Team           string            `db:"team"`
+	Rule           string            `db:"rule"`
+	CreatedAt      time.Time         `db:"-"`
+	DueAt          time.Time         `db:"-"`
+	ClaimedBy      string            `db:"claimed_by"`
+	StepsDone      int               `db:"steps_done"`
 }
 
 type handoffRow struct {
@@ -119,8 +111,8 @@ func (s *Store) ClaimHandoff(ctx context.Context, handoffID int64, agent string,
 			return nil
 		}
 		var st struct {
-			State     string `db:"state"`
-			ClaimedBy string `db:"claimed_by"`
+			State     chat.HandoffState `db:"state"`
+			ClaimedBy string            `db:"claimed_by"`
 		}
 		if err := s.get(ctx, tx, &st, `SELECT state, claimed_by FROM handoffs WHERE id = ?`, handoffID); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -128,7 +120,7 @@ func (s *Store) ClaimHandoff(ctx context.Context, handoffID int64, agent string,
 			}
 			return err
 		}
-		if st.State != HandoffClaimed {
+		if st.State != chat.HandoffClaimed {
 			return fmt.Errorf("handoff %d is %s: %w", handoffID, st.State, ErrNoOpenHandoff)
 		}
 		owner = st.ClaimedBy
@@ -142,8 +134,8 @@ func (s *Store) ClaimHandoff(ctx context.Context, handoffID int64, agent string,
 
 // CloseHandoff ends an open handoff as resolved or returned_to_bot and
 // gives the conversation back to the bot.
-func (s *Store) CloseHandoff(ctx context.Context, handoffID int64, state string, now time.Time) error {
-	if state != HandoffResolved && state != HandoffReturnedToBot {
+func (s *Store) CloseHandoff(ctx context.Context, handoffID int64, state chat.HandoffState, now time.Time) error {
+	if state != chat.HandoffResolved && state != chat.HandoffReturnedToBot {
 		return fmt.Errorf("close handoff: %q is not a closing state", state)
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -225,19 +217,19 @@ func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone 
 // OpenHandoffSummary is a waiting or claimed handoff as an operator lists
 // it: ids, no names or texts.
 type OpenHandoffSummary struct {
-	ID         int64      `json:"id" db:"id"`
-	State      string     `json:"state" db:"state"`
-	Priority   string     `json:"priority" db:"priority"`
-	Team       string     `json:"team" db:"team"`
-	Rule       string     `json:"rule" db:"rule"`
-	Platform   string     `json:"platform" db:"platform"`
-	Bot        string     `json:"bot" db:"bot"`
-	ChatID     string     `json:"chat_id" db:"chat_id"`
-	ClaimedBy  string     `json:"claimed_by,omitempty" db:"claimed_by"`
-	IncidentID *int64     `json:"incident_id,omitempty" db:"incident_id"`
-	CreatedAt  time.Time  `json:"created_at" db:"-"`
-	DueAt      time.Time  `json:"due_at" db:"-"`
-	ClaimedAt  *time.Time `json:"claimed_at,omitempty" db:"-"`
+	ID         int64             `json:"id" db:"id"`
+	State      chat.HandoffState `json:"state" db:"state"`
+	Priority   string            `json:"priority" db:"priority"`
+	Team       string            `json:"team" db:"team"`
+	Rule       string            `json:"rule" db:"rule"`
+	Platform   string            `json:"platform" db:"platform"`
+	Bot        string            `json:"bot" db:"bot"`
+	ChatID     string            `json:"chat_id" db:"chat_id"`
+	ClaimedBy  string            `json:"claimed_by,omitempty" db:"claimed_by"`
+	IncidentID *int64            `json:"incident_id,omitempty" db:"incident_id"`
+	CreatedAt  time.Time         `json:"created_at" db:"-"`
+	DueAt      time.Time         `json:"due_at" db:"-"`
+	ClaimedAt  *time.Time        `json:"claimed_at,omitempty" db:"-"`
 }
 
 // OpenHandoffs lists the waiting and claimed handoffs, the most overdue

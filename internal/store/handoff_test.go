@@ -47,7 +47,7 @@ func TestHandoffLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.State != HandoffWaiting || h.Priority != "high" || h.Team != "support" || !h.DueAt.Equal(t0.Add(time.Hour)) {
+		if h.State != chat.HandoffWaiting || h.Priority != "high" || h.Team != "support" || !h.DueAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("handoff = %+v", h)
 		}
 		ok, owner, err := s.ClaimHandoff(ctx, h.ID, "alice", t0.Add(2*time.Minute))
@@ -59,11 +59,11 @@ func TestHandoffLifecycle(t *testing.T) {
 			t.Fatalf("second claim: ok=%v owner=%q err=%v, want refused with alice as owner", ok, owner, err)
 		}
 		open, err := s.OpenHandoffs(ctx, 10)
-		if err != nil || len(open) != 1 || open[0].ID != h.ID || open[0].State != HandoffClaimed || open[0].ClaimedBy != "alice" ||
+		if err != nil || len(open) != 1 || open[0].ID != h.ID || open[0].State != chat.HandoffClaimed || open[0].ClaimedBy != "alice" ||
 			open[0].ChatID != "10" || open[0].Platform != "telegram" || open[0].ClaimedAt == nil || !open[0].DueAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("open handoffs %+v, %v", open, err)
 		}
-		if err := s.CloseHandoff(ctx, h.ID, HandoffResolved, t0.Add(10*time.Minute)); err != nil {
+		if err := s.CloseHandoff(ctx, h.ID, chat.HandoffResolved, t0.Add(10*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if open, err := s.OpenHandoffs(ctx, 10); err != nil || len(open) != 0 {
@@ -72,7 +72,7 @@ func TestHandoffLifecycle(t *testing.T) {
 		if _, err := s.OpenHandoff(ctx, conv); !errors.Is(err, ErrNoOpenHandoff) {
 			t.Fatalf("after resolving: err = %v, want ErrNoOpenHandoff", err)
 		}
-		if err := s.CloseHandoff(ctx, h.ID, HandoffResolved, t0.Add(11*time.Minute)); !errors.Is(err, ErrNoOpenHandoff) {
+		if err := s.CloseHandoff(ctx, h.ID, chat.HandoffResolved, t0.Add(11*time.Minute)); !errors.Is(err, ErrNoOpenHandoff) {
 			t.Fatalf("closing twice: err = %v, want ErrNoOpenHandoff", err)
 		}
 		// The conversation is the bot's again.
@@ -209,7 +209,7 @@ func TestClaimRaceOnPostgres(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if seen.State != HandoffClaimed || seen.ClaimedBy != winner {
+	if seen.State != chat.HandoffClaimed || seen.ClaimedBy != winner {
 		t.Fatalf("decided again, the loser sees %+v; want it claimed by %s", seen, winner)
 	}
 }

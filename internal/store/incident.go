@@ -39,7 +39,7 @@ func (p *processing) fileUnderIncident(plan chat.IncidentPlan, handoffID int64) 
 			if err := p.queueWebhooks(plan, id); err != nil {
 				return err
 			}
-			return p.queueNoticeFor(plan.Notice, 0, id, "notice", 3)
+			return p.queueNoticeFor(plan.Notice, 0, id, chat.ActionNotice, 3)
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
@@ -76,12 +76,12 @@ func (p *processing) fileUnderIncident(plan chat.IncidentPlan, handoffID int64) 
 	if n, err := res.RowsAffected(); err != nil || n > 0 {
 		return err
 	}
-	return p.queueNoticeFor(plan.Notice, 0, id, "incident_edit", 3)
+	return p.queueNoticeFor(plan.Notice, 0, id, chat.ActionIncidentEdit, 3)
 }
 
 func (p *processing) queueWebhooks(plan chat.IncidentPlan, incidentID int64) error {
 	for _, n := range plan.Webhook {
-		if err := p.queueNoticeFor(n, 0, incidentID, "notice", 3); err != nil {
+		if err := p.queueNoticeFor(n, 0, incidentID, chat.ActionNotice, 3); err != nil {
 			return err
 		}
 	}

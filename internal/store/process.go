@@ -133,13 +133,13 @@ type conversationRow struct {
 // queueNotice puts a message to a team chat in the outbox, tied to the
 // handoff; "{handoff}" in its buttons' data becomes the handoff's id.
 func (p *processing) queueNotice(n chat.Notice, handoffID int64, prio int) error {
-	return p.queueNoticeFor(n, handoffID, 0, "notice", prio)
+	return p.queueNoticeFor(n, handoffID, 0, chat.ActionNotice, prio)
 }
 
 // queueNoticeFor queues a team-chat message of a handoff or an incident;
 // "{handoff}" and "{incident}" in its buttons' data (and in a webhook
 // event's JSON) become their ids.
-func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, action string, prio int) error {
+func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, action chat.ActionType, prio int) error {
 	ids := strings.NewReplacer("{handoff}", strconv.FormatInt(handoffID, 10), "{incident}", strconv.FormatInt(incidentID, 10))
 	buttons, err := encodeButtons(n.Buttons, ids)
 	if err != nil {
@@ -172,7 +172,7 @@ func (p *processing) handoffEffects(plan chat.Plan, convID int64) error {
 		if handoffID, err = p.openHandoff(convID, plan.Handoff, plan.HandoffDue); err != nil {
 			return fmt.Errorf("open handoff: %w", err)
 		}
-		prio = priority(plan.Handoff.Priority)
+		prio = chat.Priority(plan.Handoff.Priority).Rank()
 	case p.basis.Conversation.Handoff != nil:
 		// The customer writes while people own the conversation: their
 		// messages go to the team chat, tied to the same handoff.
@@ -212,20 +212,6 @@ func msOrZero(t time.Time) int64 {
 		return 0
 	}
 	return ms(t)
-}
-
-// priority orders sends under a burst: urgent handoffs first, each level
-// worth a minute of waiting (see migration 00006), so nothing starves.
-func priority(p string) int {
-	switch p {
-	case "critical":
-		return 3
-	case "high":
-		return 2
-	case "medium":
-		return 1
-	}
-	return 0
 }
 
 func nullID(id int64) any {

@@ -102,7 +102,7 @@ func seedReport(t *testing.T, s *Store) {
 	relayAt(t, s, "16", h40, minute(6))
 	decideAt(t, s, event("17", "40", "hello?"), minute(6.25), unanswered)
 	relayAt(t, s, "18", h40, minute(6.5))
-	if err := s.CloseHandoff(ctx, h40, HandoffResolved, minute(7)); err != nil {
+	if err := s.CloseHandoff(ctx, h40, chat.HandoffResolved, minute(7)); err != nil {
 		t.Fatal(err)
 	}
 	decideAt(t, s, event("19", "40", "thanks"), minute(8), unanswered)
@@ -130,7 +130,7 @@ func seedReport(t *testing.T, s *Store) {
 	// After the period.
 	end := t0.Add(24 * time.Hour)
 	relayAt(t, s, "30", h80, end.Add(time.Minute))
-	if err := s.CloseHandoff(ctx, h80, HandoffResolved, end.Add(2*time.Minute)); err != nil {
+	if err := s.CloseHandoff(ctx, h80, chat.HandoffResolved, end.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	decideAt(t, s, event("31", "70", "Gift cards?"), end, unanswered)

@@ -190,7 +190,7 @@ func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, id
 	}
 	open := make(map[int64]chat.OpenHandoff, len(hs))
 	for _, h := range hs {
-		oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy}
+		oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: chat.HandoffState(h.State), ClaimedBy: h.ClaimedBy}
 		if h.IncidentID != nil {
 			oh.IncidentID = *h.IncidentID
 		}
