@@ -11,17 +11,18 @@ import (
 // error can point at the exact line and column a marketer has to fix.
 
 type fileYAML struct {
-	DefaultLanguage str                      `yaml:"default_language"`
-	Languages       []str                    `yaml:"languages"`
-	Timezone        str                      `yaml:"timezone"`
-	BusinessHours   *businessHoursYAML       `yaml:"business_hours"`
-	Content         contentYAML              `yaml:"content"`
-	Templates       map[string]texts         `yaml:"templates"`
-	HandoffReply    texts                    `yaml:"handoff_reply"`
-	Keywords        map[string][]keywordItem `yaml:"keywords"`
-	Rules           []ruleYAML               `yaml:"rules"`
-	Tests           []testYAML               `yaml:"tests"`
-	keyPos          map[string]yaml.Node     // "keywords/NAME", "templates/NAME" → the key's node
+	DefaultLanguage  str                      `yaml:"default_language"`
+	Languages        []str                    `yaml:"languages"`
+	Timezone         str                      `yaml:"timezone"`
+	BusinessHours    *businessHoursYAML       `yaml:"business_hours"`
+	Content          contentYAML              `yaml:"content"`
+	Templates        map[string]texts         `yaml:"templates"`
+	HandoffReply     texts                    `yaml:"handoff_reply"`
+	Keywords         map[string][]keywordItem `yaml:"keywords"`
+	Rules            []ruleYAML               `yaml:"rules"`
+	Tests            []testYAML               `yaml:"tests"`
+	matchingFileYAML `yaml:",inline"`         // matching.go
+	keyPos           map[string]yaml.Node     // "keywords/NAME", "templates/NAME" → the key's node
 }
 
 type ruleYAML struct {
@@ -47,6 +48,8 @@ type ruleYAML struct {
 	// Private sends the rule's messages to the customer's direct messages
 	// when they wrote in a public channel (Discord; D12).
 	Private *bool `yaml:"private"`
+
+	matchingRuleYAML `yaml:",inline"` // matching.go
 }
 
 type handoffYAML struct {

@@ -37,7 +37,10 @@ type Rules struct {
 	keywordless  []int32 // rules without keywords, decided on `when` alone
 	tests        []testYAML
 	warnings     Errors
-	usesLinks    bool // some when reads links, which costs a scan of the text
+	usesLinks    bool     // some when reads links, which costs a scan of the text
+	sw           switches // the file's matching switches
+	anyOn        switches // switches on for at least one rule: what a message must be looked at for
+	firstWins    bool     // the old order: the first matching rule answers, not the most specific
 	scratch      sync.Pool
 }
 
@@ -58,6 +61,8 @@ type rule struct {
 	private    bool
 	label      localized
 	buttons    []*rule // resolved once every rule is compiled
+	sw         switches
+	priority   int
 }
 
 type actionSpec struct {
@@ -177,6 +182,8 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	c.expectedLanguages()
 	c.compileSnippets()
 	r.handoffReply = c.texts(f.HandoffReply, "handoff_reply")
+	r.sw = f.Matching.apply(swAll)
+	r.ix.lex = c.buildLexicon(&f.matchingFileYAML)
 
 	groups := make([]string, 0, len(f.Keywords))
 	for name := range f.Keywords {
@@ -190,7 +197,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 			errs.add(pos.Line, pos.Column, "keyword group %q has no keywords", name)
 		}
 		for _, w := range words {
-			c.term(w, name, false)
+			c.term(w, name, modePartial)
 		}
 	}
 
@@ -200,8 +207,9 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	}
 	c.buttons()
 	c.unreachable()
-	r.ix.build()
+	r.ix.build(c.families(&f.matchingFileYAML), c.vocabulary(&f.matchingFileYAML))
 	for i, ru := range r.rules {
+		r.anyOn |= ru.sw
 		if len(ru.terms) == 0 {
 			r.keywordless = append(r.keywordless, int32(i))
 		}
@@ -212,22 +220,20 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 			}
 		}
 	}
+	c.overlaps()
 	r.tests = f.Tests
 	return r
 }
 
 // term adds a keyword item to the index. In a rule, a plain word that names
 // a group stands for the whole group.
-func (c *compiler) term(k keywordItem, group string, full bool) []int32 {
+func (c *compiler) term(k keywordItem, group string, mode termMode) []int32 {
 	if k.Match.Value != "" {
-		switch k.Match.Value {
-		case "full":
-			full = true
-		case "partial":
-			full = false
-		default:
-			c.errs.add(k.Match.Line, k.Match.Col, "match %q is not one of partial, full", k.Match.Value)
+		m, ok := parseMode(k.Match.Value)
+		if !ok {
+			c.errs.add(k.Match.Line, k.Match.Col, "match %q is not one of partial, full, exact", k.Match.Value)
 		}
+		mode = m
 	}
 	if k.Regex.Value != "" {
 		re, err := regexp.Compile(k.Regex.Value)
@@ -235,13 +241,28 @@ func (c *compiler) term(k keywordItem, group string, full bool) []int32 {
 			c.errs.add(k.Regex.Line, k.Regex.Col, "regex: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 			return nil
 		}
-		return []int32{c.r.ix.add(k.Regex.Value, group, false, re)}
+		return []int32{c.r.ix.add(k.Regex.Value, group, modePartial, re)}
 	}
 	if matchForm(k.Word.Value) == "" {
 		c.errs.add(k.Word.Line, k.Word.Col, "keyword %q has no letters or digits to match", k.Word.Value)
 		return nil
 	}
-	return []int32{c.r.ix.add(k.Word.Value, group, full, nil)}
+	return []int32{c.r.ix.add(k.Word.Value, group, mode, nil)}
+}
+
+// parseMode reads `match:`: partial (default: anywhere, with the looser
+// matches), full (the whole message), exact (anywhere, contiguous and as
+// written, nothing looser).
+func parseMode(s string) (termMode, bool) {
+	switch s {
+	case "", "partial":
+		return modePartial, true
+	case "full":
+		return modeFull, true
+	case "exact":
+		return modeExact, true
+	}
+	return modePartial, false
 }
 
 func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
@@ -257,21 +278,21 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	}
 	at := fmt.Sprintf("rule %q: ", ry.ID.Value)
 
-	full := false
-	switch ry.Match.Value {
-	case "", "partial":
-	case "full":
-		full = true
-	default:
-		errs.add(ry.Match.Line, ry.Match.Col, "%smatch %q is not one of partial, full", at, ry.Match.Value)
+	mode, ok := parseMode(ry.Match.Value)
+	if !ok {
+		errs.add(ry.Match.Line, ry.Match.Col, "%smatch %q is not one of partial, full, exact", at, ry.Match.Value)
+	}
+	ru.sw = ry.Matching.apply(c.r.sw)
+	if ry.Priority != nil {
+		ru.priority = *ry.Priority
 	}
 	for _, k := range ry.Keywords {
 		if k.Regex.Value == "" && k.Match.Value == "" {
 			if ids, ok := c.r.ix.groupIDs[k.Word.Value]; ok {
-				if full {
-					// The rule asks for whole-message matches of the group's words.
+				if mode != modePartial {
+					// The rule asks for its own match mode of the group's words.
 					for _, w := range c.f.Keywords[k.Word.Value] {
-						ru.terms = append(ru.terms, c.term(w, "", true)...)
+						ru.terms = append(ru.terms, c.term(w, "", mode)...)
 					}
 				} else {
 					ru.terms = append(ru.terms, ids...)
@@ -282,7 +303,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 				errs.warn(k.Word.Line, k.Word.Col, "%s%q is not a keyword group, so it is matched as a word; did you mean the group %q?", at, k.Word.Value, g)
 			}
 		}
-		ru.terms = append(ru.terms, c.term(k, "", full)...)
+		ru.terms = append(ru.terms, c.term(k, "", mode)...)
 	}
 	if ry.When.Value != "" {
 		ru.when = c.when(ry.When, at)
