@@ -51,6 +51,7 @@ func matchFormScripts(s string, toks *tokens) (string, scriptCounts) {
 // token is one word of a message's match form, as the matcher sees it.
 type token struct {
 	start, end int32 // bytes of the word in the form, without the spaces around it
+	rs, re     int32 // bytes of the word as written, in tokens.src
 	han        bool  // a run of Chinese characters
 	brk        bool  // a clause ends before it (. , ; ! ? and their full-width forms)
 	stemmed    bool  // the stemmer changed the word
@@ -60,8 +61,9 @@ type token struct {
 // tokens records the words of a message while its match form is written.
 type tokens struct {
 	list     []token
-	brk      bool // a clause break is pending for the next word
-	question bool // the message has a question mark
+	src      string // the text the words were read from (NFKC-composed if it had to be)
+	brk      bool   // a clause break is pending for the next word
+	question bool   // the message has a question mark
 }
 
 func writeMatchForm(b *strings.Builder, s string, toks *tokens) (counts scriptCounts) {
@@ -71,6 +73,9 @@ func writeMatchForm(b *strings.Builder, s string, toks *tokens) (counts scriptCo
 	var w wordBuf
 	w.buf = w.arr[:0]
 	w.toks = toks
+	if toks != nil {
+		toks.src = s
+	}
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
@@ -78,8 +83,10 @@ func writeMatchForm(b *strings.Builder, s string, toks *tokens) (counts scriptCo
 		}
 		i += size
 		r = compat(r)
+		w.end = i
 		switch c := classify(r); c {
 		case classSep:
+			w.end = i - size
 			w.flush(b)
 			if toks != nil {
 				switch r {
@@ -111,8 +118,13 @@ func writeMatchForm(b *strings.Builder, s string, toks *tokens) (counts scriptCo
 				}
 			}
 			if len(w.buf) > 0 && han != w.han {
+				w.end = i - size
 				w.flush(b)
 			}
+			if len(w.buf) == 0 {
+				w.start = i - size
+			}
+			w.end = i
 			w.han = han
 			w.buf = utf8.AppendRune(w.buf, r)
 		}
@@ -128,6 +140,8 @@ type wordBuf struct {
 	han    bool
 	folded bool
 	toks   *tokens
+	// start and end are the word's bytes in the text being read.
+	start, end int
 }
 
 func (w *wordBuf) flush(b *strings.Builder) {
@@ -144,7 +158,7 @@ func (w *wordBuf) flush(b *strings.Builder) {
 		b.WriteString(s)
 	}
 	if t := w.toks; t != nil {
-		t.list = append(t.list, token{start: int32(start), end: int32(b.Len()), han: w.han, brk: t.brk, stemmed: stemmed, folded: w.folded})
+		t.list = append(t.list, token{start: int32(start), end: int32(b.Len()), rs: int32(w.start), re: int32(w.end), han: w.han, brk: t.brk, stemmed: stemmed, folded: w.folded})
 		t.brk = false
 	}
 	b.WriteByte(' ')

@@ -230,8 +230,10 @@ func (sc *scratch) window(r *Rules, occ []occurrence) {
 	first, last := occ[bestLo].tok, occ[bestHi].tok
 	ft, lt := sc.toks.list[first], sc.toks.list[last]
 	kind := kindProximity
-	if bestSpan == int32(n-1) && worst == kindExact {
-		return // contiguous and in order is what the automaton found already
+	for _, h := range sc.hits {
+		if h.term == occ[0].term {
+			return // found as written by the automaton already
+		}
 	}
 	sc.addHit(hit{term: occ[0].term, kind: kind, worst: worst, t0: first, t1: last, b0: ft.start, b1: lt.end})
 }
@@ -493,8 +495,15 @@ func (sc *scratch) explain(r *Rules, step *Step, hi int32, score float64) {
 	step.Keyword, step.Group = t.source, t.group
 	step.Match = h.kind.String()
 	step.Score = math.Round(score*100) / 100
-	if h.b0 >= 0 && h.b1 > h.b0 && h.kind != kindExact && h.kind != kindFull && h.kind != kindRegex {
-		seen := strings.TrimSpace(sc.form[h.b0:h.b1])
-		step.Detail = fmt.Sprintf("%q ≈ %q", seen, strings.TrimSpace(t.form))
+	if h.b0 < 0 || h.t0 < 0 || h.kind == kindExact || h.kind == kindFull || h.kind == kindRegex {
+		return
 	}
+	// Show the words as the customer wrote them; a Chinese keyword inside
+	// a longer run of characters shows as found.
+	toks := sc.toks.list
+	seen := sc.form[h.b0:h.b1]
+	if !toks[h.t0].han && !toks[h.t1].han {
+		seen = sc.toks.src[toks[h.t0].rs:toks[h.t1].re]
+	}
+	step.Detail = fmt.Sprintf("%q ≈ %q", seen, t.source)
 }

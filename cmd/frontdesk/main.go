@@ -292,6 +292,15 @@ func printTry(w io.Writer, res app.TryResult) {
 		if s.Group != "" {
 			fmt.Fprintf(w, " (group %s)", s.Group)
 		}
+		if s.Match != "" {
+			// How the keyword was found and the rule's score, so a marketer
+			// sees why a looser or a more specific match won.
+			fmt.Fprintf(w, " [%s", s.Match)
+			if s.Detail != "" {
+				fmt.Fprintf(w, " %s", s.Detail)
+			}
+			fmt.Fprintf(w, ", score %.2f]", s.Score)
+		}
 		fmt.Fprintln(w)
 	}
 }
