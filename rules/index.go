@@ -196,7 +196,26 @@ func (ix *index) addWords(id int32, families map[string][]string) {
 	if len(fields) > 1 {
 		t.parts = fields
 	}
+	// Typos are also looked for against the words as written and against
+	// the other members of their family: "trackng" is one letter from
+	// "tracking" but two from its stem "track", "shippment" one from
+	// "shipment".
+	surface := strings.Fields(Normalize(t.source))
+	if len(surface) != len(fields) {
+		surface = nil
+	}
 	for p, w := range fields {
+		ref := partRef{term: id, part: uint8(p), kind: kindTypo}
+		ix.typos.stems[w] = true
+		if surface != nil {
+			ix.typos.surfaces[surface[p]] = true
+		}
+		if surface != nil && surface[p] != w {
+			ix.typos.add(surface[p], ref)
+		}
+		for _, alt := range families[w] {
+			ix.typos.add(alt, ref)
+		}
 		if len(fields) > 1 {
 			ix.words[w] = append(ix.words[w], partRef{term: id, part: uint8(p), kind: kindExact})
 		}

@@ -88,7 +88,7 @@ var thanksWords = map[string][]string{
 // are politeness, not a closing: "thanks, but where is my parcel?".
 var askingWords = map[string][]string{
 	"en": {"where", "when", "how", "what", "why", "which", "who", "can", "could", "would", "please", "want", "need",
-		"help", "still", "but", "however", "yet", "wrong", "problem", "issue", "broken", "missing", "haven't", "hasn't", "didn't", "not"},
+		"still", "but", "however", "yet", "wrong", "problem", "issue", "broken", "missing", "haven't", "hasn't", "didn't", "not"},
 	"ru": {"где", "когда", "как", "почему", "что", "зачем", "можно", "могу", "ли", "пожалуйста", "хочу", "нужно", "надо",
 		"помогите", "но", "однако", "ещё", "еще", "до сих пор", "не", "нет", "проблема", "сломан", "сломался", "подскажите"},
 	"zh": {"吗", "呢", "怎么", "什么", "哪", "几", "多久", "能不能", "可以", "请", "想", "要", "帮", "但", "还没", "为什么",
@@ -164,7 +164,7 @@ var commonWords = []string{
 	"while", "would", "could", "should", "still", "thing", "think", "today", "hello", "thanks", "please", "money",
 	"month", "again", "first", "every", "great", "right", "night", "phone", "house", "paper", "place", "price",
 	"prize", "order", "store", "share", "short", "shirt", "shoes", "sweet", "truck", "trick", "treat", "cancer",
-	"return", "retune", "fund", "funds", "found", "sound", "round", "ground", "better", "letter", "matter",
+	"return", "retune", "shopping", "shipping", "stopping", "tracing", "trading", "packing", "checking", "fund", "funds", "found", "sound", "round", "ground", "better", "letter", "matter",
 	"спасибо", "здравствуйте", "когда", "сегодня", "завтра", "вчера", "сейчас", "потом", "тоже", "только",
 	"можно", "нужно", "очень", "почему", "который", "которая", "сколько", "деньги", "товар", "товары",
 	"работа", "работу", "вопрос", "ответ", "пожалуйста", "привет", "здравствуй",

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -143,10 +144,33 @@ func (sc *scratch) words(r *Rules, form string) {
 		if r.anyOn&swTypos == 0 || len(w) < typoMinLen-1 || ix.lex.common[w] {
 			continue
 		}
-		if _, known := ix.typos.byID[w]; known {
+		if ix.typos.stems[w] {
+			continue // an exact keyword word, found by the automaton
+		}
+		surface := w
+		if t.stemmed {
+			surface = sc.toks.src[t.rs:t.re]
+			if hasUpper(surface) {
+				surface = strings.ToLower(surface)
+			}
+		}
+		if ix.typos.surfaces[surface] || ix.lex.common[surface] {
 			continue
 		}
-		for _, id := range ix.typos.lookup(w) {
+		// The stem and the word as written are both compared ("trackng"
+		// is nearer "tracking" than "track"); only the nearest keyword
+		// words count, so a typo between two keywords picks the closer.
+		ms := ix.typos.lookup(w)
+		if surface != w {
+			ms = nearest(ms, ix.typos.lookup(surface))
+		} else {
+			ms = nearest(ms, nil)
+		}
+		if ix.typos.ambiguous(ms) {
+			continue // as near one keyword as another: guessing would answer wrongly
+		}
+		for _, m := range ms {
+			id := m.id
 			for _, ref := range ix.typos.words[id].refs {
 				sc.part(r, ref, int32(ti), t)
 			}
@@ -506,4 +530,41 @@ func (sc *scratch) explain(r *Rules, step *Step, hi int32, score float64) {
 		seen = sc.toks.src[toks[h.t0].rs:toks[h.t1].re]
 	}
 	step.Detail = fmt.Sprintf("%q ≈ %q", seen, t.source)
+}
+
+func hasUpper(s string) bool {
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// nearest keeps the matches at the least distance of two lists, without
+// allocating when one list has them all.
+func nearest(a, b []typoMatch) []typoMatch {
+	best := int8(127)
+	for _, m := range a {
+		best = min(best, m.dist)
+	}
+	for _, m := range b {
+		best = min(best, m.dist)
+	}
+	all := true
+	for _, m := range a {
+		all = all && m.dist == best
+	}
+	if all && len(b) == 0 {
+		return a
+	}
+	var out []typoMatch
+	for _, list := range [2][]typoMatch{a, b} {
+		for _, m := range list {
+			if m.dist == best && !seenID(out, m.id) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }

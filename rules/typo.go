@@ -17,9 +17,13 @@ import (
 // costs a verification.
 type typoIndex struct {
 	words []typoWord
-	byID  map[string]int32 // stem → word, to skip words that are keywords already
-	dels  map[uint64][]int32
-	cache typoCache
+	byID  map[string]int32 // word → its entry
+	// stems and surfaces hold every keyword word (its stem, and as
+	// written), however short: a message word that is one is never read as
+	// a typo of another ("обмен" is not a typo of "обман").
+	stems, surfaces map[string]bool
+	dels            map[uint64][]int32
+	cache           typoCache
 }
 
 type typoWord struct {
@@ -48,7 +52,7 @@ func allowedTypos(n int) int {
 }
 
 func newTypoIndex() *typoIndex {
-	return &typoIndex{byID: map[string]int32{}, dels: map[uint64][]int32{}}
+	return &typoIndex{byID: map[string]int32{}, stems: map[string]bool{}, surfaces: map[string]bool{}, dels: map[uint64][]int32{}}
 }
 
 // add registers a keyword word (its stem) for a part of a term.
@@ -83,9 +87,15 @@ func typoable(runes []rune) bool {
 	return true
 }
 
+// typoMatch is a keyword word near a message word, and how near.
+type typoMatch struct {
+	id   int32
+	dist int8
+}
+
 // lookup returns the keyword words within the allowed distance of a
-// message word (a stem), nearest first is not needed: every one counts.
-func (t *typoIndex) lookup(word string) []int32 {
+// message word.
+func (t *typoIndex) lookup(word string) []typoMatch {
 	if len(t.words) == 0 {
 		return nil
 	}
@@ -97,7 +107,7 @@ func (t *typoIndex) lookup(word string) []int32 {
 	return ids
 }
 
-func (t *typoIndex) search(word string) []int32 {
+func (t *typoIndex) search(word string) []typoMatch {
 	var buf [typoMaxRune]rune
 	runes := buf[:0]
 	for _, r := range word {
@@ -110,22 +120,22 @@ func (t *typoIndex) search(word string) []int32 {
 	if len(runes) < typoMinLen-1 || !typoable(runes) {
 		return nil
 	}
-	var out []int32
+	var out []typoMatch
 	depth := 1
 	if len(runes) >= typoTwoLen-1 {
 		depth = 2
 	}
 	eachDeletion(runes, depth, func(h uint64) {
 		for _, id := range t.dels[h] {
-			if containsID(out, id) {
+			if seenID(out, id) {
 				continue
 			}
 			w := &t.words[id]
 			d := osaDistance(runes, w.runes, 2)
 			// The first letter is rarely the mistaken one, and requiring it
 			// keeps everyday words ("there" for "where") from matching.
-			if d > 0 && d <= allowedTypos(len(w.runes)) && sameStart(runes, w.runes) {
-				out = append(out, id)
+			if d <= allowedTypos(len(w.runes)) && sameStart(runes, w.runes) {
+				out = append(out, typoMatch{id: id, dist: int8(d)})
 			}
 		}
 	})
@@ -139,9 +149,9 @@ func sameStart(a, b []rune) bool {
 	return len(a) > 1 && len(b) > 1 && a[0] == b[1] && a[1] == b[0]
 }
 
-func containsID(ids []int32, id int32) bool {
-	for _, x := range ids {
-		if x == id {
+func seenID(ms []typoMatch, id int32) bool {
+	for _, x := range ms {
+		if x.id == id {
 			return true
 		}
 	}
@@ -223,21 +233,21 @@ func osaDistance(a, b []rune, max int) int {
 // and the deletions of a long word are the costliest part of a lookup. It
 // stops growing at a bound so random words cannot exhaust memory.
 type typoCache struct {
-	m    sync.Map // string → []int32
+	m    sync.Map // string → []typoMatch
 	size atomic.Int64
 }
 
 const typoCacheMax = 100_000
 
-func (c *typoCache) get(word string) ([]int32, bool) {
+func (c *typoCache) get(word string) ([]typoMatch, bool) {
 	v, ok := c.m.Load(word)
 	if !ok {
 		return nil, false
 	}
-	return v.([]int32), true
+	return v.([]typoMatch), true
 }
 
-func (c *typoCache) put(word string, ids []int32) {
+func (c *typoCache) put(word string, ids []typoMatch) {
 	if c.size.Load() >= typoCacheMax || !utf8.ValidString(word) {
 		return
 	}
@@ -246,4 +256,29 @@ func (c *typoCache) put(word string, ids []int32) {
 	if _, loaded := c.m.LoadOrStore(strings.Clone(word), ids); !loaded {
 		c.size.Add(1)
 	}
+}
+
+// ambiguous reports whether the nearest keyword words of a typo stand for
+// different keywords: "обмне" is as near "обмен" as "обман". Forms of one
+// word ("deliveri", "delivery", "deliv") share a keyword and are not.
+func (t *typoIndex) ambiguous(ms []typoMatch) bool {
+	for i := range ms {
+		for j := i + 1; j < len(ms); j++ {
+			if !shareTerm(t.words[ms[i].id].refs, t.words[ms[j].id].refs) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func shareTerm(a, b []partRef) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.term == y.term {
+				return true
+			}
+		}
+	}
+	return false
 }
