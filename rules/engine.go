@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -48,6 +49,8 @@ const (
 	ReasonThanks         = "thanks or a goodbye: no FAQ answer"
 	ReasonSpam           = "looks like spam: no FAQ answer"
 	ReasonLowScore       = "weak match, below the threshold"
+	ReasonExample        = "example"
+	ReasonExampleAndWhen = "example and when"
 )
 
 // Decide runs the rules in order against an event in its context.
@@ -180,6 +183,7 @@ func IsHumanCommand(text string) bool {
 // Without explain only the candidates are visited: rules with a keyword in
 // the message and rules without keywords, a small fraction of a big file.
 func (r *Rules) walk(d *Decision, sc *scratch, ev chat.Event, explain bool) {
+	r.byExample(sc)
 	cands := sc.touched
 	slices.Sort(cands)
 	sc.steps = sc.steps[:0]
@@ -222,7 +226,7 @@ func (r *Rules) walk(d *Decision, sc *scratch, ev chat.Event, explain bool) {
 		case stopped:
 			d.Trace = append(d.Trace, Step{Rule: ru.id, Reason: ReasonNotReached})
 			continue
-		case len(ru.terms) == 0:
+		case !ru.keyed():
 			if explain && len(free) > 0 && free[0] == i {
 				free = free[1:]
 			}
@@ -233,7 +237,7 @@ func (r *Rules) walk(d *Decision, sc *scratch, ev chat.Event, explain bool) {
 		default:
 			step = Step{Rule: ru.id, Reason: ReasonNoKeyword}
 		}
-		if step.Matched && ru.stop && len(ru.terms) > 0 && i != winner {
+		if step.Matched && ru.stop && ru.keyed() && i != winner {
 			w := r.rules[winner]
 			step.Matched = false
 			step.Reason = fmt.Sprintf("lost to rule %q (score %.2f, %s)", w.id, sc.score[winner], sc.lostBecause(ru, w, i, winner))
@@ -249,6 +253,31 @@ func (r *Rules) walk(d *Decision, sc *scratch, ev chat.Event, explain bool) {
 			}
 			stopped = true
 		}
+	}
+}
+
+// byExample looks for the example the message most resembles when no
+// keyword would answer it, and makes that example's rule a candidate.
+func (r *Rules) byExample(sc *scratch) {
+	if r.examples == nil || r.anyOn&swExamples == 0 {
+		return
+	}
+	for _, i := range sc.touched {
+		if sc.best[i] >= 0 && sc.score[i] >= minScore && r.rules[i].stop {
+			return // a keyword answers: examples are for what keywords miss
+		}
+	}
+	id, sim := r.examples.best(sc.form, sc)
+	if id < 0 || sim < minSimilarity {
+		return
+	}
+	ri := r.examples.rules[id]
+	if r.rules[ri].sw&swExamples == 0 {
+		return
+	}
+	sc.exRule, sc.exID, sc.exSim = ri, id, sim
+	if sc.best[ri] < 0 && sc.neg[ri] < 0 {
+		sc.touched = append(sc.touched, ri)
 	}
 }
 
@@ -306,6 +335,12 @@ type scratch struct {
 	hits      []hit
 	occ       []occurrence
 	steps     []Step
+	exSum     []float32 // by example: similarity sums, zero between messages
+	exGrams   []uint64
+	exTouched []int32
+	exRule    int32 // the rule whose example the message resembles, -1 if none
+	exID      int32
+	exSim     float64
 	form, raw string
 	cues      cueFlags
 	spamCount int
@@ -324,7 +359,7 @@ func (r *Rules) getScratch() *scratch {
 		return sc
 	}
 	sc := &scratch{hit: make([]bool, len(r.ix.terms)), best: make([]int32, len(r.rules)),
-		neg: make([]int32, len(r.rules)), score: make([]float64, len(r.rules)), rules: r}
+		neg: make([]int32, len(r.rules)), score: make([]float64, len(r.rules)), rules: r, exRule: -1}
 	for i := range sc.best {
 		sc.best[i], sc.neg[i] = -1, -1
 	}
@@ -344,6 +379,7 @@ func (r *Rules) putScratch(sc *scratch) {
 	sc.hits, sc.occ, sc.toks.list = sc.hits[:0], sc.occ[:0], sc.toks.list[:0]
 	sc.toks.brk, sc.toks.question = false, false
 	sc.form, sc.raw = "", ""
+	sc.exRule = -1
 	sc.envAny = nil
 	r.scratch.Put(sc)
 }
@@ -405,9 +441,14 @@ func (sc *scratch) has(group string) bool {
 // keyword test (and so belongs in a short trace).
 func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 	step := Step{Rule: ru.id}
-	if len(ru.terms) > 0 {
+	if len(ru.terms) > 0 || ru.examples {
 		hi := sc.best[i]
 		switch {
+		case hi < 0 && int32(i) == sc.exRule:
+			step.Match = "example"
+			step.Score = math.Round(sc.exSim*100) / 100
+			step.Detail = fmt.Sprintf("resembles the example %q", r.examples.texts[sc.exID])
+			sc.score[i] = sc.exSim
 		case hi < 0 && sc.neg[i] >= 0:
 			sc.explain(r, &step, sc.neg[i], 0)
 			step.Reason = ReasonNegated
@@ -416,7 +457,9 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 			step.Reason = ReasonNoKeyword
 			return step, false
 		}
-		sc.explain(r, &step, hi, sc.score[i])
+		if hi >= 0 {
+			sc.explain(r, &step, hi, sc.score[i])
+		}
 		switch {
 		case sc.score[i] < minScore:
 			step.Reason = ReasonLowScore
@@ -445,19 +488,31 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 			return step, true
 		}
 		step.Matched = true
-		step.Reason = ReasonWhen
-		if len(ru.terms) > 0 {
+		switch {
+		case step.Match == "example":
+			step.Reason = ReasonExampleAndWhen
+		case len(ru.terms) > 0:
 			step.Reason = ReasonKeywordAndWhen
+		default:
+			step.Reason = ReasonWhen
 		}
 		return step, true
 	}
 	step.Matched = true
-	step.Reason = ReasonKeyword
-	if len(ru.terms) == 0 {
+	switch {
+	case step.Match == "example":
+		step.Reason = ReasonExample
+	case !ru.keyed():
 		step.Reason = ReasonAlways
+	default:
+		step.Reason = ReasonKeyword
 	}
 	return step, true
 }
+
+// keyed reports whether a rule matches by keywords or examples, rather
+// than on `when` alone.
+func (ru *rule) keyed() bool { return len(ru.terms) > 0 || ru.examples }
 
 // render picks the texts in the first language that has them: the
 // customer's platform language, the language the message is written in, the

@@ -26,6 +26,9 @@ type matchingRuleYAML struct {
 	Matching *switchesYAML `yaml:"matching"`
 	// Priority breaks ties between rules that match equally well; higher wins.
 	Priority *int `yaml:"priority"`
+	// Examples are whole customer questions the rule answers, for messages
+	// that share no keyword with it.
+	Examples []str `yaml:"examples"`
 }
 
 // switchesYAML turns matching features on or off; unset means inherited

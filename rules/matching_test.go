@@ -216,3 +216,53 @@ func TestTraceExplainsLooseMatches(t *testing.T) {
 		}
 	}
 }
+
+func TestExamples(t *testing.T) {
+	const rules = `
+rules:
+  - id: sizes
+    keywords: [size chart]
+    examples:
+      - "which size should I take, I am 180 cm tall"
+      - "какой размер мне подойдет при росте 180"
+      - "我身高180穿多大码"
+    reply: sizes
+  - id: gift
+    examples: ["can you wrap it as a present for my mum", "можно упаковать как подарок"]
+    reply: gift
+`
+	r, err := Parse("ex.yaml", []byte(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ text, want string }{
+		{"which size should I take? I'm 175 cm tall", "sizes"},
+		{"какой размер подойдет при росте 170?", "sizes"},
+		{"我身高175穿多大码", "sizes"},
+		{"我身高一米七五穿多大的码", "sizes"},
+		{"could you wrap it as a present", "gift"},
+		{"можно упаковать как подарок?", "gift"},
+		// Sharing a word or two is not resembling.
+		{"I am tall", "none"},
+		{"what is your phone number", "none"},
+		{"подарок", "none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got, step := decideText(t, r, tt.text)
+			if got != tt.want {
+				t.Fatalf("%q answered by %s, want %s (%+v)", tt.text, got, tt.want, step)
+			}
+			if got != "none" && (step.Match != "example" || !strings.Contains(step.Detail, "resembles")) {
+				t.Errorf("step %+v does not say which example it resembled", step)
+			}
+		})
+	}
+	off, err := Parse("ex.yaml", []byte("matching: {examples: false}\n"+rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := decideText(t, off, "could you wrap it as a present"); got != "none" {
+		t.Errorf("examples: false still answered by %s", got)
+	}
+}

@@ -37,10 +37,11 @@ type Rules struct {
 	keywordless  []int32 // rules without keywords, decided on `when` alone
 	tests        []testYAML
 	warnings     Errors
-	usesLinks    bool     // some when reads links, which costs a scan of the text
-	sw           switches // the file's matching switches
-	anyOn        switches // switches on for at least one rule: what a message must be looked at for
-	firstWins    bool     // the old order: the first matching rule answers, not the most specific
+	usesLinks    bool          // some when reads links, which costs a scan of the text
+	examples     *exampleIndex // nil when no rule has examples
+	sw           switches      // the file's matching switches
+	anyOn        switches      // switches on for at least one rule: what a message must be looked at for
+	firstWins    bool          // the old order: the first matching rule answers, not the most specific
 	scratch      sync.Pool
 }
 
@@ -63,6 +64,7 @@ type rule struct {
 	buttons    []*rule // resolved once every rule is compiled
 	sw         switches
 	priority   int
+	examples   bool // has examples: it matches by them, not on when alone
 }
 
 type actionSpec struct {
@@ -208,9 +210,25 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	c.buttons()
 	c.unreachable()
 	r.ix.build(c.families(&f.matchingFileYAML), c.vocabulary(&f.matchingFileYAML))
+	for i, ry := range f.Rules {
+		for _, ex := range ry.Examples {
+			if formKey(ex.Value) == "" {
+				errs.add(ex.Line, ex.Col, "rule %q: example %q has no letters or digits", ry.ID.Value, ex.Value)
+				continue
+			}
+			if r.examples == nil {
+				r.examples = newExampleIndex()
+			}
+			r.examples.add(int32(i), ex.Value)
+			r.rules[i].examples = true
+		}
+	}
+	if r.examples != nil {
+		r.examples.build()
+	}
 	for i, ru := range r.rules {
 		r.anyOn |= ru.sw
-		if len(ru.terms) == 0 {
+		if len(ru.terms) == 0 && !ru.examples {
 			r.keywordless = append(r.keywordless, int32(i))
 		}
 		for _, id := range ru.terms {
@@ -433,7 +451,7 @@ func (ru *rule) answers() bool {
 // after it can ever be reached.
 func (c *compiler) unreachable() {
 	for i, ru := range c.r.rules {
-		always := len(ru.terms) == 0 && (ru.when == nil || strings.TrimSpace(c.f.Rules[i].When.Value) == "true")
+		always := len(ru.terms) == 0 && len(c.f.Rules[i].Examples) == 0 && (ru.when == nil || strings.TrimSpace(c.f.Rules[i].When.Value) == "true")
 		if always && ru.stop && i+1 < len(c.r.rules) {
 			next := c.f.Rules[i+1].ID
 			c.errs.add(next.Line, next.Col, "rule %q can never match: rule %q (line %d) matches every message and stops; move it to the end or give it keywords or a when", next.Value, ru.id, ru.line)
