@@ -31,10 +31,10 @@ type posting struct {
 // syllables, a shared word) would answer wrongly.
 const minSimilarity = 0.55
 
-// maxPosting drops n-grams that most examples share: they say nothing
-// about which example a message is like, and long posting lists would cost
-// time on every message.
-const maxPostingShare = 0.2
+// maxPostingShare drops n-grams that many examples share (more than 2%,
+// and more than 50): they say little about which example a message is
+// like, and long posting lists would cost time on every message.
+const maxPostingShare = 0.02
 
 func newExampleIndex() *exampleIndex {
 	return &exampleIndex{postings: map[uint64][]posting{}, idf: map[uint64]float32{}}
