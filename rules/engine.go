@@ -75,8 +75,16 @@ func (r *Rules) Explain(ev chat.Event, st chat.State, now time.Time) Decision {
 }
 
 func (r *Rules) decide(ev chat.Event, st chat.State, now time.Time, explain bool) Decision {
+	return r.decideWith(ev, st, now, explain, swAll, false)
+}
+
+// decideWith decides with only the matching switches in mask, and with
+// the first matching rule answering when firstWins: the behaviour before
+// issue 18, for comparing.
+func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain bool, mask switches, firstWins bool) Decision {
 	sc := r.getScratch()
 	defer r.putScratch(sc)
+	sc.mask, sc.firstWins = mask, firstWins
 	sc.prepare(r, ev, st, now)
 	d := Decision{Language: sc.env.Language}
 	if r.pressed(&d, sc, ev) {
@@ -184,6 +192,7 @@ func IsHumanCommand(text string) bool {
 // the message and rules without keywords, a small fraction of a big file.
 func (r *Rules) walk(d *Decision, sc *scratch, ev chat.Event, explain bool) {
 	r.byExample(sc)
+	firstWins := sc.firstWins
 	cands := sc.touched
 	slices.Sort(cands)
 	sc.steps = sc.steps[:0]
@@ -194,7 +203,7 @@ func (r *Rules) walk(d *Decision, sc *scratch, ev chat.Event, explain bool) {
 		sc.steps = append(sc.steps, step)
 		if step.Matched && ru.stop {
 			rk := rank{class: ru.class(), score: sc.score[i], priority: ru.priority, index: i}
-			if r.firstWins {
+			if firstWins {
 				rk = rank{index: i}
 			}
 			if winner < 0 || rk.better(best) {
@@ -259,7 +268,7 @@ func (r *Rules) walk(d *Decision, sc *scratch, ev chat.Event, explain bool) {
 // byExample looks for the example the message most resembles when no
 // keyword would answer it, and makes that example's rule a candidate.
 func (r *Rules) byExample(sc *scratch) {
-	if r.examples == nil || r.anyOn&swExamples == 0 {
+	if r.examples == nil || r.anyOn&sc.mask&swExamples == 0 {
 		return
 	}
 	for _, i := range sc.touched {
@@ -272,7 +281,7 @@ func (r *Rules) byExample(sc *scratch) {
 		return
 	}
 	ri := r.examples.rules[id]
-	if r.rules[ri].sw&swExamples == 0 {
+	if r.rules[ri].sw&sc.mask&swExamples == 0 {
 		return
 	}
 	sc.exRule, sc.exID, sc.exSim = ri, id, sim
@@ -341,6 +350,10 @@ type scratch struct {
 	exRule    int32 // the rule whose example the message resembles, -1 if none
 	exID      int32
 	exSim     float64
+	// mask and firstWins turn the new matching off for a decision, so
+	// check can tell which switch changed a test's outcome.
+	mask      switches
+	firstWins bool
 	form, raw string
 	cues      cueFlags
 	spamCount int
@@ -359,7 +372,7 @@ func (r *Rules) getScratch() *scratch {
 		return sc
 	}
 	sc := &scratch{hit: make([]bool, len(r.ix.terms)), best: make([]int32, len(r.rules)),
-		neg: make([]int32, len(r.rules)), score: make([]float64, len(r.rules)), rules: r, exRule: -1}
+		neg: make([]int32, len(r.rules)), score: make([]float64, len(r.rules)), rules: r, exRule: -1, mask: swAll}
 	for i := range sc.best {
 		sc.best[i], sc.neg[i] = -1, -1
 	}
@@ -380,6 +393,7 @@ func (r *Rules) putScratch(sc *scratch) {
 	sc.toks.brk, sc.toks.question = false, false
 	sc.form, sc.raw = "", ""
 	sc.exRule = -1
+	sc.mask, sc.firstWins = swAll, false
 	sc.envAny = nil
 	r.scratch.Put(sc)
 }
@@ -464,10 +478,10 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 		case sc.score[i] < minScore:
 			step.Reason = ReasonLowScore
 			return step, true
-		case ru.sw&swThanks != 0 && ru.faq() && sc.closing():
+		case ru.sw&sc.mask&swThanks != 0 && ru.faq() && sc.closing():
 			step.Reason = ReasonThanks
 			return step, true
-		case !ru.ignore && ru.faq() && sc.spam():
+		case sc.mask&swThanks != 0 && !ru.ignore && ru.faq() && sc.spam():
 			step.Reason = ReasonSpam
 			return step, true
 		}

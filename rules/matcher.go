@@ -39,7 +39,9 @@ func (k matchKind) needs() switches {
 	switch k {
 	case kindTypo:
 		return swTypos
-	case kindFamily:
+	case kindFamily, kindVocabulary:
+		// Chinese regional vocabulary is the same idea as word families:
+		// other words for the keyword.
 		return swFamilies
 	case kindProximity:
 		return swProximity
@@ -141,7 +143,7 @@ func (sc *scratch) words(r *Rules, form string) {
 		for _, ref := range ix.words[w] {
 			sc.part(r, ref, int32(ti), t)
 		}
-		if r.anyOn&swTypos == 0 || len(w) < typoMinLen-1 || ix.lex.common[w] {
+		if r.anyOn&sc.mask&swTypos == 0 || len(w) < typoMinLen-1 || ix.lex.common[w] {
 			continue
 		}
 		if ix.typos.stems[w] {
@@ -285,7 +287,7 @@ func (sc *scratch) qualify(r *Rules, form string) {
 				}
 			}
 		}
-		if r.anyOn&swNegation != 0 {
+		if r.anyOn&sc.mask&swNegation != 0 {
 			h.neg = sc.negated(r.ix.lex, form, h)
 		}
 	}
@@ -302,13 +304,14 @@ func (sc *scratch) qualify(r *Rules, form string) {
 		}
 		for _, ri := range t.rules {
 			ru := r.rules[ri]
-			if need := h.kind.needs() | h.worst.needs(); need&^ru.sw != 0 {
+			sw := ru.sw & sc.mask
+			if need := h.kind.needs() | h.worst.needs(); need&^sw != 0 {
 				continue // the rule turned this kind of match off
 			}
 			if sc.best[ri] < 0 && sc.neg[ri] < 0 {
 				sc.touched = append(sc.touched, ri)
 			}
-			if h.neg && ru.sw&swNegation != 0 {
+			if h.neg && sw&swNegation != 0 {
 				if sc.neg[ri] < 0 {
 					sc.neg[ri] = int32(i)
 				}

@@ -266,3 +266,43 @@ rules:
 		t.Errorf("examples: false still answered by %s", got)
 	}
 }
+
+// TestUpgradeWarnings: check names the switch that changed a test's
+// outcome since the matching of before issue 18.
+func TestUpgradeWarnings(t *testing.T) {
+	const rules = `
+rules:
+  - id: shipping
+    keywords: [delivery, shipping]
+    reply: shipping
+  - id: cost
+    keywords: ["shipping cost"]
+    reply: cost
+  - id: refund
+    keywords: [refund]
+    reply: refund
+tests:
+  - {text: "where is my delivry", hits: [shipping]}
+  - {text: "what is the shipping cost", hits: [cost]}
+  - {text: "no need to refund", misses: [refund]}
+  - {text: "where is my delivery", hits: [shipping]}
+`
+	r, err := Parse("up.yaml", []byte(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`tests[0] "where is my delivry": the new matching changes what matches, from no rule to shipping (undone by matching: {typos: false})`,
+		`tests[1] "what is the shipping cost": the new matching changes what matches, from shipping to cost (undone by the most specific rule answering instead of the first)`,
+		`tests[2] "no need to refund": the new matching changes what matches, from refund to no rule (undone by matching: {negation: false})`,
+	}
+	var got []string
+	for _, w := range r.Warnings() {
+		if strings.Contains(w.Msg, "new matching") {
+			got = append(got, w.Msg)
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

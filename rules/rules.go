@@ -133,6 +133,7 @@ func Parse(path string, data []byte) (*Rules, error) {
 		for _, e := range r.runTests() {
 			errs.addErr(e)
 		}
+		errs.warns = append(errs.warns, r.upgradeWarnings()...)
 	}
 	if err := errs.result(); err != nil {
 		return nil, err
