@@ -74,6 +74,7 @@ type index struct {
 	groupIDs map[string][]int32
 	words    map[string][]partRef
 	typos    *typoIndex
+	pinyin   *pinyinIndex // nil without Chinese keywords
 	lex      *lexicon
 }
 
@@ -164,6 +165,7 @@ func (ix *index) build(families map[string][]string, vocab [][]string) {
 					ix.acTerms[m] = append(ix.acTerms[m], acRef{term: int32(id), kind: kindVocabulary})
 				}
 				ix.addWords(int32(id), families)
+				ix.addPinyin(int32(id))
 			}
 		}
 	}

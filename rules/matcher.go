@@ -113,8 +113,26 @@ func (sc *scratch) collect(r *Rules, form string) {
 		}
 	}
 	sc.words(r, form)
+	if ix.pinyin != nil && r.anyOn&sc.mask&swTypos != 0 && !sc.hanHit(r) {
+		for ti, t := range sc.toks.list {
+			if t.han {
+				sc.soundAlike(ix.pinyin, form, t, int32(ti))
+			}
+		}
+	}
 	sc.proximity(r)
 	sc.qualify(r, form)
+}
+
+// hanHit reports whether a Chinese keyword matched as written (or as a
+// regional variant): then no keyword is looked for by its sound.
+func (sc *scratch) hanHit(r *Rules) bool {
+	for _, h := range sc.hits {
+		if h.kind != kindRegex && h.kind != kindFull && isHanKey(strings.TrimSpace(r.ix.terms[h.term].form)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (sc *scratch) addHit(h hit) {

@@ -306,3 +306,31 @@ tests:
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestPinyinTypos(t *testing.T) {
+	r, err := Parse("matching.yaml", []byte(matchingRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, text, want, how string }{
+		{"same sound, one character wrong", "我想退宽", "refund", "typo"},
+		{"zh-Hant same sound", "我想退寬", "refund", "typo"},
+		{"same sound for 发票", "能开发漂吗", "invoice", "typo"},
+		{"exact wins over sound", "退款", "refund", "exact"},
+		// Sounds alike but shares no character: another word.
+		{"no character in common", "推宽", "none", ""},
+		// A single character never matches by sound.
+		{"single character", "宽", "none", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, step := decideText(t, r, tt.text)
+			if got != tt.want {
+				t.Fatalf("%q answered by %s, want %s (%+v)", tt.text, got, tt.want, step)
+			}
+			if tt.how != "" && step.Match != tt.how {
+				t.Errorf("%q matched %s, want %s", tt.text, step.Match, tt.how)
+			}
+		})
+	}
+}
