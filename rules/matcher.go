@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -295,13 +296,20 @@ func (sc *scratch) qualify(r *Rules, form string) {
 			h.t0 = tokenAt(toks, h.b0)
 			h.t1 = tokenAt(toks, h.b1-1)
 			if h.kind == kindExact {
+				stemmed := false
 				for _, t := range toks[h.t0 : h.t1+1] {
 					switch {
 					case t.folded:
 						h.kind = kindFolded
-					case t.stemmed && h.kind == kindExact && !r.ix.terms[h.term].exact:
-						h.kind = kindStemmed
+					case t.stemmed:
+						stemmed = true
 					}
+				}
+				// Stemmed only when the words as written differ from the
+				// keyword's: "refunds" for "refund", not "shipping" for "shipping".
+				if stemmed && h.kind == kindExact && !toks[h.t0].han && !toks[h.t1].han &&
+					!sameWords(sc.toks.src[toks[h.t0].rs:toks[h.t1].re], r.ix.terms[h.term].source) {
+					h.kind = kindStemmed
 				}
 			}
 		}
@@ -588,4 +596,31 @@ func nearest(a, b []typoMatch) []typoMatch {
 		}
 	}
 	return out
+}
+
+// sameWords compares two texts by their letters and digits, case folded,
+// whatever stands between the words.
+func sameWords(a, b string) bool {
+	next := func(s string, i int) (rune, int) {
+		for i < len(s) {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r), i
+			}
+		}
+		return -1, i
+	}
+	i, j := 0, 0
+	for {
+		var ra, rb rune
+		ra, i = next(a, i)
+		rb, j = next(b, j)
+		if ra != rb {
+			return false
+		}
+		if ra < 0 {
+			return true
+		}
+	}
 }
