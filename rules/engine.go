@@ -91,8 +91,29 @@ func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain 
 		return d
 	}
 	r.walk(&d, sc, ev, explain)
+	r.thank(&d, sc, ev)
 	r.neverTrap(&d, sc, ev)
 	return d
+}
+
+// BuiltinThanks is the rule id of the file's thanks_reply.
+const BuiltinThanks = "builtin:thanks"
+
+// thank answers a message that is mainly thanks or a goodbye with the
+// file's thanks_reply, when it has one and no rule answered or ignored the
+// message. It is an ordinary reply, so the guard's limits apply to it.
+func (r *Rules) thank(d *Decision, sc *scratch, ev chat.Event) {
+	if len(r.thanksReply) == 0 || r.sw&sc.mask&swThanks == 0 || ev.Kind != chat.KindText || !sc.closing() || sc.spam() {
+		return
+	}
+	for _, a := range d.Actions {
+		if a.Type == chat.ActionReply || a.Type == chat.ActionHandoff || a.Type == chat.ActionIgnore {
+			return
+		}
+	}
+	text := r.render(r.thanksReply, &rule{id: BuiltinThanks}, sc, ev)[0]
+	d.Actions = append(d.Actions, chat.Action{Type: chat.ActionReply, Rule: BuiltinThanks, Text: text})
+	d.Trace = append(d.Trace, Step{Rule: BuiltinThanks, Matched: true, Reason: "thanks or a goodbye: thanks_reply"})
 }
 
 // menu renders a rule's buttons in the reply's language: one per row, two

@@ -20,6 +20,9 @@ type matchingFileYAML struct {
 	// Vocabulary adds sets of Chinese words that mean the same in Mainland,
 	// Taiwan and Hong Kong usage: [[包邮, 免运费]].
 	Vocabulary [][]str `yaml:"vocabulary"`
+	// ThanksReply answers a message that is mainly thanks or a goodbye, when
+	// no rule does; none by default (a thank-you needs no answer).
+	ThanksReply texts `yaml:"thanks_reply"`
 }
 
 type matchingRuleYAML struct {

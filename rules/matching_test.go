@@ -334,3 +334,38 @@ func TestPinyinTypos(t *testing.T) {
 		})
 	}
 }
+
+func TestThanksReply(t *testing.T) {
+	const rules = `
+thanks_reply: {en: "You're welcome!", zh: "不客气！"}
+rules:
+  - id: shipping
+    keywords: [delivery, 快递]
+    reply: shipping
+`
+	r, err := Parse("thanks.yaml", []byte(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ text, rule, reply string }{
+		{"thank you, the delivery was quick", BuiltinThanks, "You're welcome!"},
+		{"谢谢，快递收到了", BuiltinThanks, "不客气！"},
+		{"thanks! where is my delivery?", "shipping", "shipping"},
+		{"hello", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			ev := chat.Event{Kind: chat.KindText, Text: tt.text, ExternalID: "1"}
+			d := r.Decide(ev, chat.State{}, time.Time{})
+			var rule, reply string
+			for _, a := range d.Actions {
+				if a.Type == chat.ActionReply {
+					rule, reply = a.Rule, a.Text
+				}
+			}
+			if rule != tt.rule || reply != tt.reply {
+				t.Errorf("%q: reply %s %q, want %s %q", tt.text, rule, reply, tt.rule, tt.reply)
+			}
+		})
+	}
+}

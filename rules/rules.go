@@ -32,6 +32,7 @@ type Rules struct {
 	loc          *time.Location
 	hours        *businessHours
 	handoffReply localized
+	thanksReply  localized
 	ix           *index
 	rules        []*rule
 	keywordless  []int32 // rules without keywords, decided on `when` alone
@@ -190,6 +191,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	c.compileSnippets()
 	r.handoffReply = c.texts(f.HandoffReply, "handoff_reply")
 	r.sw = f.Matching.apply(swAll)
+	r.thanksReply = c.texts(f.ThanksReply, "thanks_reply")
 	r.ix.lex = c.buildLexicon(&f.matchingFileYAML)
 
 	groups := make([]string, 0, len(f.Keywords))
