@@ -58,8 +58,7 @@ const dfaMaxPatterns = 2000
 
 // index finds, in one pass over a message, every term it contains. All
 // partial keywords of all rules share one Aho-Corasick automaton (with the
-// Chinese vocabulary variants of keywords, and the Chinese words of the
-// lexicon); full-match keywords are a map lookup of the whole message;
+// Chinese vocabulary variants of keywords); full-match keywords are a map lookup of the whole message;
 // regular expressions run one by one (there are few). Word families, the
 // words of multi-word keywords and typos are found per message word, by
 // map lookups (words, typos).
@@ -67,7 +66,6 @@ type index struct {
 	terms    []term
 	ac       ahocorasick.AhoCorasick
 	acTerms  [][]acRef // automaton pattern → terms with that pattern
-	acCue    []cueFlags
 	full     map[string][]int32
 	regexes  []int32
 	byKey    map[string]int32 // dedupe: the same keyword in the same mode is one term
@@ -143,7 +141,6 @@ func (ix *index) build(families map[string][]string, vocab [][]string) {
 			byPattern[p] = n
 			patterns = append(patterns, p)
 			ix.acTerms = append(ix.acTerms, nil)
-			ix.acCue = append(ix.acCue, 0)
 		}
 		return n
 	}
@@ -168,10 +165,6 @@ func (ix *index) build(families map[string][]string, vocab [][]string) {
 				ix.addPinyin(int32(id))
 			}
 		}
-	}
-	for _, k := range keys(ix.lex.zhCues) {
-		n := pattern(k)
-		ix.acCue[n] |= ix.lex.zhCues[k]
 	}
 	// A DFA scans faster but its memory grows with the number of states
 	// times the alphabet; measured at 10,000 keywords it takes about 54 MiB

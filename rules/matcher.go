@@ -84,12 +84,6 @@ func (sc *scratch) collect(r *Rules, form string) {
 		it := ix.ac.IterOverlapping(form)
 		for m := it.Next(); m != nil; m = it.Next() {
 			p := m.Pattern()
-			if c := ix.acCue[p]; c != 0 {
-				sc.cues |= c
-				if c&cueSpam != 0 {
-					sc.spamCount++
-				}
-			}
 			b0, b1 := int32(m.Start()), int32(m.End())
 			if form[b0] == ' ' {
 				b0++
@@ -150,6 +144,7 @@ func (sc *scratch) words(r *Rules, form string) {
 	sc.occ = sc.occ[:0]
 	for ti, t := range sc.toks.list {
 		if t.han {
+			sc.hanCues(ix.lex, form[t.start:t.end])
 			continue
 		}
 		w := form[t.start:t.end]
@@ -194,6 +189,25 @@ func (sc *scratch) words(r *Rules, form string) {
 			id := m.id
 			for _, ref := range ix.typos.words[id].refs {
 				sc.part(r, ref, int32(ti), t)
+			}
+		}
+	}
+}
+
+// hanCues finds the lexicon's Chinese words (thanks, asking, spam) in a run
+// of characters: a table says which characters start one, so most
+// characters cost one array read, and no automaton match is allocated.
+func (sc *scratch) hanCues(lx *lexicon, run string) {
+	for i, r := range run {
+		if r < hanFirst || r > hanLast || !lx.zhStart[r-hanFirst] {
+			continue
+		}
+		for _, c := range lx.zhByRune[r] {
+			if strings.HasPrefix(run[i:], c.word) {
+				sc.cues |= c.flags
+				if c.flags&cueSpam != 0 {
+					sc.spamCount++
+				}
 			}
 		}
 	}

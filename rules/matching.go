@@ -112,7 +112,14 @@ type lexicon struct {
 	zhBefore  []string
 	zhAfter   []string
 	zhBridges []string
-	zhCues    map[string]cueFlags // searched by the automaton
+	zhCues    map[string]cueFlags
+	zhStart   []bool // by character from hanFirst: some Chinese cue starts with it
+	zhByRune  map[rune][]zhCue
+}
+
+type zhCue struct {
+	word  string
+	flags cueFlags
 }
 
 func newLexicon() *lexicon {
@@ -206,6 +213,16 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	}
 	for _, w := range commonWords {
 		lx.common[formKey(w)] = true
+	}
+	lx.zhStart = make([]bool, hanLast-hanFirst+1)
+	lx.zhByRune = map[rune][]zhCue{}
+	for _, k := range keys(lx.zhCues) {
+		r, _ := utf8.DecodeRuneInString(k)
+		if r < hanFirst || r > hanLast {
+			continue
+		}
+		lx.zhStart[r-hanFirst] = true
+		lx.zhByRune[r] = append(lx.zhByRune[r], zhCue{word: k, flags: lx.zhCues[k]})
 	}
 	return lx
 }
