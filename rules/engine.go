@@ -425,7 +425,10 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		form, counts = matchFormScripts(ev.Text, &sc.toks)
 	}
 	sc.form, sc.raw = form, ev.Text
-	sc.links = countLinks(ev.Text)
+	sc.links = 0
+	if mayHaveLinks(ev.Text) {
+		sc.links = countLinks(ev.Text)
+	}
 	sc.collect(r, form)
 	sc.langs = [3]string{baseLanguage(ev.Customer.Language), counts.language(), r.defaultLang}
 	local := now.In(r.loc)

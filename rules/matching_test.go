@@ -369,3 +369,11 @@ rules:
 		})
 	}
 }
+
+func TestMayHaveLinks(t *testing.T) {
+	for _, s := range []string{"http://a.b", "see WWW.SHOP.COM", "Www.x.y", "t.me/chan", "T.ME/chan", "(www.x)", "hTTps://x", "wWw.x.y", "a.b. WwW.c"} {
+		if countLinks(s) > 0 && !mayHaveLinks(s) {
+			t.Errorf("mayHaveLinks(%q) = false, but countLinks finds %d", s, countLinks(s))
+		}
+	}
+}
