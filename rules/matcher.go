@@ -440,10 +440,7 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 func hanNegatedBefore(lx *lexicon, before string) bool {
 	for k := 0; k <= 3; k++ {
 		for _, c := range lx.zhBefore {
-			if strings.HasSuffix(before, c) {
-				if c == "别" && (strings.HasSuffix(before, "特别") || strings.HasSuffix(before, "区别") || strings.HasSuffix(before, "分别") || strings.HasSuffix(before, "类别") || strings.HasSuffix(before, "级别")) {
-					continue
-				}
+			if strings.HasSuffix(before, c) && !notNegation(before[:len(before)-len(c)], c) {
 				return true
 			}
 		}
@@ -458,6 +455,25 @@ func hanNegatedBefore(lx *lexicon, before string) bool {
 		if !trimmed {
 			return false
 		}
+	}
+	return false
+}
+
+// notNegation tells the Chinese that only looks like a negation: 特别,
+// 区别 and 分别 are not 别, and 要不要, 用不用, 需不需要 (the "A-not-A"
+// question) ask whether, they do not refuse.
+func notNegation(rest, cue string) bool {
+	if cue == "别" {
+		for _, w := range [...]string{"特", "区", "分", "类", "级", "识", "告", "性", "离"} {
+			if strings.HasSuffix(rest, w) {
+				return true
+			}
+		}
+	}
+	if after, ok := strings.CutPrefix(cue, "不"); ok && after != "" {
+		r, _ := utf8.DecodeRuneInString(after)
+		last, _ := utf8.DecodeLastRuneInString(rest)
+		return r == last
 	}
 	return false
 }

@@ -112,6 +112,8 @@ func TestMatching(t *testing.T) {
 		{"zh negated", "不用退款了，发票给我", "invoice", ""},
 		{"zh 没收到货 is a shipping question", "没收到货", "shipping", ""},
 		{"zh 特别 is not 别", "快递特别慢", "shipping", ""},
+		{"zh A-not-A asks, does not refuse", "要不要运费", "cost", ""},
+		{"zh 需不需要 asks", "需不需要包邮", "cost", ""},
 		{"zh-Hant negated after", "退款不用了", "none", ""},
 		// 5 thanks and spam
 		{"en thanks", "thank you, the delivery was quick", "none", ""},
