@@ -27,9 +27,10 @@ type Step struct {
 	Keyword string `json:"keyword,omitempty"` // the keyword that matched, as written
 	Group   string `json:"group,omitempty"`   // its keyword group
 	// Match says how the keyword was found: exact, folded, stemmed,
-	// vocabulary, family, proximity, typo, full or regex; Score is the
-	// rule's score (the most specific rule above the threshold answers);
-	// Detail shows a loose match ("delivry" ≈ "deliveri").
+	// vocabulary, family, proximity, typo, full or regex, or that the
+	// message resembled one of the rule's examples; Score is the rule's
+	// score (the most specific rule answers); Detail shows a loose match
+	// as written ("delivry" ≈ "delivery") or the example resembled.
 	Match  string  `json:"match,omitempty"`
 	Score  float64 `json:"score,omitempty"`
 	Detail string  `json:"detail,omitempty"`
