@@ -182,7 +182,7 @@ func (sc *scratch) words(r *Rules, form string) {
 		} else {
 			ms = nearest(ms, nil)
 		}
-		if ix.typos.ambiguous(ms) {
+		if ix.ambiguous(ms) {
 			continue // as near one keyword as another: guessing would answer wrongly
 		}
 		for _, m := range ms {

@@ -379,3 +379,31 @@ func TestMayHaveLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestTyposLeaveEverydayWordsAlone: words one letter from a keyword that
+// are words of their own are not typos.
+func TestTyposLeaveEverydayWordsAlone(t *testing.T) {
+	const rules = `
+rules:
+  - {id: stock, keywords: ["in stock", stock], reply: stock}
+  - {id: battery, keywords: [charger, charge], reply: battery}
+  - {id: exchange, keywords: [обмен], reply: exchange}
+  - {id: cancel, keywords: [cancel], reply: cancel}
+`
+	r, err := Parse("common.yaml", []byte(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ text, want string }{
+		{"my order is stuck in customs", "none"},
+		{"can I change the colour", "none"},
+		{"это обман", "none"},
+		{"is it in stok", "stock"},
+		{"the chargr is missing", "battery"},
+		{"cancer research donation", "none"},
+	} {
+		if got, step := decideText(t, r, tt.text); got != tt.want {
+			t.Errorf("%q answered by %s, want %s (%+v)", tt.text, got, tt.want, step)
+		}
+	}
+}

@@ -259,12 +259,14 @@ func (c *typoCache) put(word string, ids []typoMatch) {
 }
 
 // ambiguous reports whether the nearest keyword words of a typo stand for
-// different keywords: "обмне" is as near "обмен" as "обман". Forms of one
-// word ("deliveri", "delivery", "deliv") share a keyword and are not.
-func (t *typoIndex) ambiguous(ms []typoMatch) bool {
+// different rules: "обмне" is as near "обмен" (exchange) as "обман"
+// (complaint). Forms of one word ("deliveri", "delivery", "deliv"), or
+// two keywords of one rule ("charger", "charge"), are not.
+func (ix *index) ambiguous(ms []typoMatch) bool {
+	t := ix.typos
 	for i := range ms {
 		for j := i + 1; j < len(ms); j++ {
-			if !shareTerm(t.words[ms[i].id].refs, t.words[ms[j].id].refs) {
+			if !ix.shareRule(t.words[ms[i].id].refs, t.words[ms[j].id].refs) {
 				return true
 			}
 		}
@@ -272,11 +274,18 @@ func (t *typoIndex) ambiguous(ms []typoMatch) bool {
 	return false
 }
 
-func shareTerm(a, b []partRef) bool {
+func (ix *index) shareRule(a, b []partRef) bool {
 	for _, x := range a {
 		for _, y := range b {
 			if x.term == y.term {
 				return true
+			}
+			for _, ra := range ix.terms[x.term].rules {
+				for _, rb := range ix.terms[y.term].rules {
+					if ra == rb {
+						return true
+					}
+				}
 			}
 		}
 	}
