@@ -83,9 +83,9 @@ var negationsAfter = map[string][]string{
 // negationBridges may stand between a negation and its keyword: "don't
 // WANT A refund", "не хочу ОФОРМЛЯТЬ возврат", "不用帮我退款".
 var negationBridges = map[string][]string{
-	"en": {"want", "wanna", "need", "to", "a", "an", "the", "my", "any", "your", "this", "that", "it", "for", "me", "us", "request", "make", "ask", "about", "anymore", "is", "are", "was", "any", "more"},
+	"en": {"want", "wanna", "need", "to", "a", "an", "the", "my", "any", "your", "this", "that", "it", "for", "me", "us", "request", "make", "ask", "about", "anymore", "is", "are", "was", "more", "really", "actually", "even", "at", "all"},
 	"ru": {"хочу", "нужно", "надо", "мне", "нам", "это", "этот", "эту", "его", "её", "ее", "их", "уже", "больше", "пока", "делать", "оформлять", "оформить", "просить", "никакой", "никаких", "никакого", "мой", "мою", "мои", "мне", "вам", "делать"},
-	"zh": {"帮我", "给我", "我", "再", "去", "了", "给", "申请", "办理", "进行", "要", "帮", "就", "也", "是"},
+	"zh": {"帮我", "给我", "我", "再", "去", "了", "给", "申请", "办理", "进行", "要", "帮", "就", "也", "是", "先", "暂时", "还是", "都"},
 }
 
 // thanksWords make a message a thank-you or a goodbye when nothing in it

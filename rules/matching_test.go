@@ -407,3 +407,20 @@ rules:
 		}
 	}
 }
+
+func TestNegationBridges(t *testing.T) {
+	r, err := Parse("matching.yaml", []byte(matchingRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ text, want string }{
+		{"I don't really need a refund, send the invoice", "invoice"},
+		{"退款还是不用了，开发票", "invoice"},
+		{"退款先不用了", "none"},
+		{"I really need a refund", "refund"},
+	} {
+		if got, step := decideText(t, r, tt.text); got != tt.want {
+			t.Errorf("%q answered by %s, want %s (%+v)", tt.text, got, tt.want, step)
+		}
+	}
+}
