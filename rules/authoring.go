@@ -32,7 +32,7 @@ func Answers(t chat.ActionType) bool {
 }
 
 // matchModes are the values of match:.
-var matchModes = []string{"partial", "full"}
+var matchModes = []string{"partial", "full", "exact"}
 
 // Suggest returns ", did you mean X?" when one of known is close to got,
 // else "".

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,6 +201,70 @@ func BenchmarkDecideShort(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				r.Decide(ev, st, now)
 			}
+		})
+	}
+}
+
+// syntheticExamples is synthetic with ex examples spread over the rules:
+// customer-like sentences built from the rules' own words and filler, in
+// the three scripts.
+func syntheticExamples(n, kw, ex int) []byte {
+	base := string(synthetic(n, kw))
+	r := rand.New(rand.NewSource(11))
+	fillers := [][]string{
+		{"where", "is", "my", "can", "you", "please", "help", "with", "the", "order", "when", "will", "it", "arrive"},
+		{"где", "мой", "можно", "пожалуйста", "помогите", "с", "заказом", "когда", "придет", "как", "сделать"},
+		{"请问", "我的", "什么时候", "可以", "帮我", "一下", "怎么", "订单", "到了", "吗"},
+	}
+	per := ex / n
+	var b strings.Builder
+	for _, line := range strings.Split(base, "\n") {
+		b.WriteString(line)
+		b.WriteByte('\n')
+		if !strings.HasPrefix(line, "  - id: r") {
+			continue
+		}
+		b.WriteString("    examples:\n")
+		for j := 0; j < per; j++ {
+			set := fillers[r.Intn(len(fillers))]
+			words := make([]string, 6+r.Intn(6))
+			for k := range words {
+				words[k] = set[r.Intn(len(set))]
+			}
+			fmt.Fprintf(&b, "      - %q\n", strings.Join(words, " ")+fmt.Sprintf(" %d", r.Intn(1000)))
+		}
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkDecideAllFeatures is issue 18's speed target: 1,000 rules,
+// 10,000 keywords and 5,000 examples, every matching feature on, a
+// 200-rune mixed message; p50-ns/op is the median of single decisions.
+// "no-keyword" is a message no keyword matches, so the examples are
+// searched too.
+func BenchmarkDecideAllFeatures(b *testing.B) {
+	r, err := Parse("bench.yaml", syntheticExamples(1000, 10000, 5000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev, st, now := benchEvent()
+	noKeyword := ev
+	noKeyword.Text = strings.Repeat("Здравствуйте, подскажите пожалуйста, когда придет мой заказ? hello, can you help me with the order? 请问我的订单什么时候到？", 2)
+	noKeyword.Text = string([]rune(noKeyword.Text)[:200])
+	for _, c := range []struct {
+		name string
+		ev   chat.Event
+	}{{"mixed", ev}, {"no-keyword", noKeyword}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			times := make([]time.Duration, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				r.Decide(c.ev, st, now)
+				times = append(times, time.Since(start))
+			}
+			slices.Sort(times)
+			b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "p50-ns/op")
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -24,8 +26,15 @@ type Step struct {
 	Reason  string `json:"reason"`
 	Keyword string `json:"keyword,omitempty"` // the keyword that matched, as written
 	Group   string `json:"group,omitempty"`   // its keyword group
-	// Detail adds to a fixed Reason: which budget ran out.
-	Detail string `json:"detail,omitempty"`
+	// Match says how the keyword was found: exact, folded, stemmed,
+	// vocabulary, family, proximity, typo, full or regex, or that the
+	// message resembled one of the rule's examples; Score is the rule's
+	// score (the most specific rule answers); Detail shows a loose match
+	// as written ("delivry" ≈ "delivery") or the example resembled, or,
+	// with ReasonOverBudget, which budget ran out.
+	Match  string  `json:"match,omitempty"`
+	Score  float64 `json:"score,omitempty"`
+	Detail string  `json:"detail,omitempty"`
 }
 
 // Reasons in a Step.
@@ -38,6 +47,12 @@ const (
 	ReasonWhenFalse      = "when is false"
 	ReasonNotReached     = "not reached: an earlier rule stopped the evaluation"
 	ReasonButton         = "the customer pressed its button"
+	ReasonNegated        = "keyword negated"
+	ReasonThanks         = "thanks or a goodbye: no FAQ answer"
+	ReasonSpam           = "looks like spam: no FAQ answer"
+	ReasonLowScore       = "weak match, below the threshold"
+	ReasonExample        = "example"
+	ReasonExampleAndWhen = "example and when"
 	// ReasonOverBudget: the rule's `when` ran out of its budget for this
 	// message, so the rule was skipped; the other rules were decided.
 	ReasonOverBudget = "when ran out of its budget"
@@ -77,40 +92,45 @@ func (r *Rules) Explain(ev chat.Event, st chat.State, now time.Time) Decision {
 }
 
 func (r *Rules) decide(ev chat.Event, st chat.State, now time.Time, explain bool) Decision {
+	return r.decideWith(ev, st, now, explain, swAll, false)
+}
+
+// decideWith decides with only the matching switches in mask, and with
+// the first matching rule answering when firstWins: the behaviour before
+// issue 18, for comparing.
+func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain bool, mask switches, firstWins bool) Decision {
 	sc := r.getScratch()
 	defer r.putScratch(sc)
+	sc.mask, sc.firstWins = mask, firstWins
 	sc.prepare(r, ev, st, now)
 	d := Decision{Language: sc.env.Language}
 	if r.pressed(&d, sc, ev) {
 		return d
 	}
-	if !explain {
-		r.decideCandidates(&d, sc, ev)
-		r.neverTrap(&d, sc, ev)
-		return d
-	}
-	stopped := false
-	for i, ru := range r.rules {
-		if stopped {
-			if explain {
-				d.Trace = append(d.Trace, Step{Rule: ru.id, Reason: ReasonNotReached})
-			}
-			continue
-		}
-		step, considered := sc.match(r, i, ru)
-		if considered || explain {
-			d.Trace = append(d.Trace, step)
-		}
-		if !step.Matched {
-			continue
-		}
-		d.Actions = r.plan(d.Actions, ru, sc, ev)
-		if ru.stop {
-			stopped = true
-		}
-	}
+	r.walk(&d, sc, ev, explain)
+	r.thank(&d, sc, ev)
 	r.neverTrap(&d, sc, ev)
 	return d
+}
+
+// BuiltinThanks is the rule id of the file's thanks_reply.
+const BuiltinThanks = "builtin:thanks"
+
+// thank answers a message that is mainly thanks or a goodbye with the
+// file's thanks_reply, when it has one and no rule answered or ignored the
+// message. It is an ordinary reply, so the guard's limits apply to it.
+func (r *Rules) thank(d *Decision, sc *scratch, ev chat.Event) {
+	if len(r.thanksReply) == 0 || r.sw&sc.mask&swThanks == 0 || ev.Kind != chat.KindText || !sc.closing() || sc.spam() {
+		return
+	}
+	for _, a := range d.Actions {
+		if a.Type == chat.ActionReply || a.Type == chat.ActionHandoff || a.Type == chat.ActionIgnore {
+			return
+		}
+	}
+	text := r.render(r.thanksReply, &rule{id: BuiltinThanks}, sc, ev)[0]
+	d.Actions = append(d.Actions, chat.Action{Type: chat.ActionReply, Rule: BuiltinThanks, Text: text})
+	d.Trace = append(d.Trace, Step{Rule: BuiltinThanks, Matched: true, Reason: "thanks or a goodbye: thanks_reply"})
 }
 
 // menu renders a rule's buttons in the reply's language: one per row, two
@@ -200,31 +220,129 @@ func IsHumanCommand(text string) bool {
 	return rest == "" || rest[0] == '@' || rest[0] == ' '
 }
 
-// decideCandidates visits, in file order, only the rules that can match:
-// those with a keyword in the message and those without keywords. With
-// many keyword rules that is a small fraction of the file.
-func (r *Rules) decideCandidates(d *Decision, sc *scratch, ev chat.Event) {
+// walk decides in two steps. First every rule with a keyword in the
+// message is scored and its `when` run; of those that would stop the
+// evaluation, the best (rank) is the one that may answer. Then the rules
+// are visited in file order as before: rules that go on (ack, tag) plan
+// their actions, a keyword rule that lost to the best is passed over, and
+// the best, or a rule without keywords that matches and stops, ends it.
+// Without explain only the candidates are visited: rules with a keyword in
+// the message and rules without keywords, a small fraction of a big file.
+func (r *Rules) walk(d *Decision, sc *scratch, ev chat.Event, explain bool) {
+	r.byExample(sc)
+	firstWins := sc.firstWins
 	cands := sc.touched
 	slices.Sort(cands)
-	free := r.keywordless
-	for len(cands) > 0 || len(free) > 0 {
-		var i int32
-		if len(free) == 0 || len(cands) > 0 && cands[0] < free[0] {
-			i, cands = cands[0], cands[1:]
-		} else {
-			i, free = free[0], free[1:]
-		}
+	sc.steps = sc.steps[:0]
+	winner, best := int32(-1), rank{}
+	for _, i := range cands {
 		ru := r.rules[i]
 		step, _ := sc.match(r, int(i), ru)
+		sc.steps = append(sc.steps, step)
+		if step.Matched && ru.stop {
+			rk := rank{class: ru.class(), score: sc.score[i], priority: ru.priority, index: i}
+			if firstWins {
+				rk = rank{index: i}
+			}
+			if winner < 0 || rk.better(best) {
+				winner, best = i, rk
+			}
+		}
+	}
+	free := r.keywordless
+	ci := 0
+	stopped := false
+	for n := 0; ; n++ {
+		var i int32
+		switch {
+		case explain:
+			if n == len(r.rules) {
+				return
+			}
+			i = int32(n)
+		case ci < len(cands) && (len(free) == 0 || cands[ci] < free[0]):
+			i = cands[ci]
+		case len(free) > 0:
+			i, free = free[0], free[1:]
+		default:
+			return
+		}
+		ru := r.rules[i]
+		var step Step
+		switch {
+		case stopped:
+			d.Trace = append(d.Trace, Step{Rule: ru.id, Reason: ReasonNotReached})
+			continue
+		case !ru.keyed():
+			if explain && len(free) > 0 && free[0] == i {
+				free = free[1:]
+			}
+			step, _ = sc.match(r, int(i), ru)
+		case ci < len(cands) && cands[ci] == i:
+			step = sc.steps[ci]
+			ci++
+		default:
+			step = Step{Rule: ru.id, Reason: ReasonNoKeyword}
+		}
+		if step.Matched && ru.stop && ru.keyed() && i != winner {
+			w := r.rules[winner]
+			step.Matched = false
+			step.Reason = fmt.Sprintf("lost to rule %q (score %.2f, %s)", w.id, sc.score[winner], sc.lostBecause(ru, w, i, winner))
+		}
 		d.Trace = append(d.Trace, step)
 		if !step.Matched {
 			continue
 		}
 		d.Actions = r.plan(d.Actions, ru, sc, ev)
 		if ru.stop {
-			return
+			if !explain {
+				return
+			}
+			stopped = true
 		}
 	}
+}
+
+// byExample looks for the example the message most resembles when no
+// keyword would answer it, and makes that example's rule a candidate.
+func (r *Rules) byExample(sc *scratch) {
+	if r.examples == nil || r.anyOn&sc.mask&swExamples == 0 {
+		return
+	}
+	for _, i := range sc.touched {
+		if sc.best[i] >= 0 && sc.score[i] >= minScore && r.rules[i].stop {
+			return // a keyword answers: examples are for what keywords miss
+		}
+	}
+	id, sim := r.examples.best(sc.form, sc)
+	if id < 0 || sim < minSimilarity {
+		return
+	}
+	ri := r.examples.rules[id]
+	if r.rules[ri].sw&sc.mask&swExamples == 0 {
+		return
+	}
+	sc.exRule, sc.exID, sc.exSim = ri, id, sim
+	if sc.best[ri] < 0 && sc.neg[ri] < 0 {
+		sc.touched = append(sc.touched, ri)
+	}
+}
+
+// lostBecause says why one rule's keyword answer gave way to another's.
+func (sc *scratch) lostBecause(loser, winner *rule, li, wi int32) string {
+	switch {
+	case winner.class() > loser.class() && winner.ignore:
+		return "spam wins over answers"
+	case winner.class() > loser.class() && winner.when != nil:
+		return "its when held, which makes it more specific"
+	case winner.class() > loser.class():
+		return "an urgent handoff wins over answers"
+	case sc.score[wi] > sc.score[li]+1e-9:
+		return fmt.Sprintf("more specific than this rule's %.2f", sc.score[li])
+	case winner.priority > loser.priority:
+		return "higher priority"
+	}
+	return "same score, earlier in the file"
 }
 
 func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []chat.Action {
@@ -254,27 +372,48 @@ func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []
 // scratch is the per-message working state, pooled so that deciding does
 // not allocate it again for every message.
 type scratch struct {
-	hit      []bool  // by term
-	found    []int32 // terms hit, to reset hit
-	first    []int32 // by rule: the first term that hit it, -1 if none
-	touched  []int32 // rules with a term hit, to reset first
-	vm       vm.VM
-	meter    meter
-	env      Env
-	envAny   any
-	rules    *Rules
-	name     string
-	username string
-	langs    [3]string // reply languages in order of preference
+	hit       []bool  // by term: found and not negated, for has()
+	found     []int32 // terms hit, to reset hit
+	best      []int32 // by rule: its best hit, -1 if none
+	neg       []int32 // by rule: a negated hit, -1 if none
+	score     []float64
+	touched   []int32 // rules with a hit, to reset best and neg
+	toks      tokens
+	hits      []hit
+	occ       []occurrence
+	steps     []Step
+	exSum     []float32 // by example: similarity sums, zero between messages
+	exGrams   []uint64
+	exTouched []int32
+	exRule    int32 // the rule whose example the message resembles, -1 if none
+	exID      int32
+	exSim     float64
+	// mask and firstWins turn the new matching off for a decision, so
+	// check can tell which switch changed a test's outcome.
+	mask      switches
+	firstWins bool
+	form, raw string
+	cues      cueFlags
+	spamCount int
+	links     int
+	vm        vm.VM
+	meter     meter
+	env       Env
+	envAny    any
+	rules     *Rules
+	name      string
+	username  string
+	langs     [3]string // reply languages in order of preference
 }
 
 func (r *Rules) getScratch() *scratch {
 	if sc, ok := r.scratch.Get().(*scratch); ok {
 		return sc
 	}
-	sc := &scratch{hit: make([]bool, len(r.ix.terms)), first: make([]int32, len(r.rules)), rules: r}
-	for i := range sc.first {
-		sc.first[i] = -1
+	sc := &scratch{hit: make([]bool, len(r.ix.terms)), best: make([]int32, len(r.rules)),
+		neg: make([]int32, len(r.rules)), score: make([]float64, len(r.rules)), rules: r, exRule: -1, mask: swAll}
+	for i := range sc.best {
+		sc.best[i], sc.neg[i] = -1, -1
 	}
 	// Bound once, so building the environment does not allocate a closure per message.
 	sc.env.Has = sc.has
@@ -288,9 +427,14 @@ func (r *Rules) putScratch(sc *scratch) {
 		sc.hit[id] = false
 	}
 	for _, i := range sc.touched {
-		sc.first[i] = -1
+		sc.best[i], sc.neg[i], sc.score[i] = -1, -1, 0
 	}
 	sc.found, sc.touched = sc.found[:0], sc.touched[:0]
+	sc.hits, sc.occ, sc.toks.list = sc.hits[:0], sc.occ[:0], sc.toks.list[:0]
+	sc.toks.brk, sc.toks.question = false, false
+	sc.form, sc.raw = "", ""
+	sc.exRule = -1
+	sc.mask, sc.firstWins = swAll, false
 	sc.envAny = nil
 	r.scratch.Put(sc)
 }
@@ -298,17 +442,14 @@ func (r *Rules) putScratch(sc *scratch) {
 func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time) {
 	form, counts := "", scriptCounts{}
 	if ev.Text != "" {
-		form, counts = matchFormScripts(ev.Text)
+		form, counts = matchFormScripts(ev.Text, &sc.toks)
 	}
-	sc.found = r.ix.scan(form, ev.Text, sc.hit, sc.found)
-	for _, id := range sc.found {
-		for _, ri := range r.ix.terms[id].rules {
-			if sc.first[ri] < 0 {
-				sc.first[ri] = id
-				sc.touched = append(sc.touched, ri)
-			}
-		}
+	sc.form, sc.raw = form, ev.Text
+	sc.links = 0
+	if mayHaveLinks(ev.Text) {
+		sc.links = countLinks(ev.Text)
 	}
+	sc.collect(r, form)
 	sc.langs = [3]string{baseLanguage(ev.Customer.Language), counts.language(), r.defaultLang}
 	local := now.In(r.loc)
 	has, m, step := sc.env.Has, sc.env.meter, sc.env.Step
@@ -337,7 +478,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		Incidents:       incidentCauses(st.Incidents),
 	}
 	if r.usesLinks {
-		sc.env.Links = countLinks(ev.Text)
+		sc.env.Links = sc.links
 	}
 	if !st.Conversation.Started.IsZero() {
 		sc.env.Conversation.Age = now.Sub(st.Conversation.Started)
@@ -360,14 +501,36 @@ func (sc *scratch) has(group string) bool {
 // keyword test (and so belongs in a short trace).
 func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 	step := Step{Rule: ru.id}
-	if len(ru.terms) > 0 {
-		id := sc.first[i]
-		if id < 0 {
+	if len(ru.terms) > 0 || ru.examples {
+		hi := sc.best[i]
+		switch {
+		case hi < 0 && int32(i) == sc.exRule:
+			step.Match = "example"
+			step.Score = math.Round(sc.exSim*100) / 100
+			step.Detail = fmt.Sprintf("resembles the example %q", r.examples.texts[sc.exID])
+			sc.score[i] = sc.exSim
+		case hi < 0 && sc.neg[i] >= 0:
+			sc.explain(r, &step, sc.neg[i], 0)
+			step.Reason = ReasonNegated
+			return step, true
+		case hi < 0:
 			step.Reason = ReasonNoKeyword
 			return step, false
 		}
-		t := &r.ix.terms[id]
-		step.Keyword, step.Group = t.source, t.group
+		if hi >= 0 {
+			sc.explain(r, &step, hi, sc.score[i])
+		}
+		switch {
+		case sc.score[i] < minScore:
+			step.Reason = ReasonLowScore
+			return step, true
+		case ru.sw&sc.mask&swThanks != 0 && ru.faq() && sc.closing():
+			step.Reason = ReasonThanks
+			return step, true
+		case sc.mask&swThanks != 0 && !ru.ignore && ru.faq() && sc.spam():
+			step.Reason = ReasonSpam
+			return step, true
+		}
 	}
 	if ru.when != nil {
 		if sc.envAny == nil {
@@ -390,19 +553,31 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 			return step, true
 		}
 		step.Matched = true
-		step.Reason = ReasonWhen
-		if len(ru.terms) > 0 {
+		switch {
+		case step.Match == "example":
+			step.Reason = ReasonExampleAndWhen
+		case len(ru.terms) > 0:
 			step.Reason = ReasonKeywordAndWhen
+		default:
+			step.Reason = ReasonWhen
 		}
 		return step, true
 	}
 	step.Matched = true
-	step.Reason = ReasonKeyword
-	if len(ru.terms) == 0 {
+	switch {
+	case step.Match == "example":
+		step.Reason = ReasonExample
+	case !ru.keyed():
 		step.Reason = ReasonAlways
+	default:
+		step.Reason = ReasonKeyword
 	}
 	return step, true
 }
+
+// keyed reports whether a rule matches by keywords or examples, rather
+// than on `when` alone.
+func (ru *rule) keyed() bool { return len(ru.terms) > 0 || ru.examples }
 
 // render picks the texts in the first language that has them: the
 // customer's platform language, the language the message is written in, the

@@ -218,12 +218,15 @@ func (l *errorList) addYAML(err error) {
 }
 
 var knownFields = map[string][]string{
-	"fileYAML":    {"default_language", "languages", "timezone", "business_hours", "content", "templates", "handoff_reply", "keywords", "rules", "tests", "when_budget"},
-	"budgetYAML":  {"steps", "bytes", "time"},
-	"ruleYAML":    {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private"},
-	"handoffYAML": {"priority", "team"},
-	"contentYAML": {"allowed_domains", "banned_phrases"},
-	"plain":       {"text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "incidents", "hits", "misses"},
+	"fileYAML": {"default_language", "languages", "timezone", "business_hours", "content", "templates", "handoff_reply", "keywords", "rules", "tests", "when_budget",
+		"matching", "families", "negations", "vocabulary", "thanks_reply"},
+	"budgetYAML": {"steps", "bytes", "time"},
+	"ruleYAML": {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private",
+		"matching", "priority", "examples"},
+	"switchesYAML": {"typos", "families", "proximity", "negation", "thanks", "examples"},
+	"handoffYAML":  {"priority", "team"},
+	"contentYAML":  {"allowed_domains", "banned_phrases"},
+	"plain":        {"text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "incidents", "hits", "misses"},
 }
 
 func yamlTagName(tag string) string {

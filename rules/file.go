@@ -12,18 +12,19 @@ import (
 // error can point at the exact line and column a marketer has to fix.
 
 type fileYAML struct {
-	DefaultLanguage str                      `yaml:"default_language"`
-	Languages       []str                    `yaml:"languages"`
-	Timezone        str                      `yaml:"timezone"`
-	BusinessHours   *businessHoursYAML       `yaml:"business_hours"`
-	Content         contentYAML              `yaml:"content"`
-	Templates       map[string]texts         `yaml:"templates"`
-	HandoffReply    texts                    `yaml:"handoff_reply"`
-	Keywords        map[string][]keywordItem `yaml:"keywords"`
-	Rules           []ruleYAML               `yaml:"rules"`
-	Tests           []testYAML               `yaml:"tests"`
-	WhenBudget      *budgetYAML              `yaml:"when_budget"`
-	keyPos          map[string]yaml.Node     // "keywords/NAME", "templates/NAME" → the key's node
+	DefaultLanguage  str                      `yaml:"default_language"`
+	Languages        []str                    `yaml:"languages"`
+	Timezone         str                      `yaml:"timezone"`
+	BusinessHours    *businessHoursYAML       `yaml:"business_hours"`
+	Content          contentYAML              `yaml:"content"`
+	Templates        map[string]texts         `yaml:"templates"`
+	HandoffReply     texts                    `yaml:"handoff_reply"`
+	Keywords         map[string][]keywordItem `yaml:"keywords"`
+	Rules            []ruleYAML               `yaml:"rules"`
+	Tests            []testYAML               `yaml:"tests"`
+	WhenBudget       *budgetYAML              `yaml:"when_budget"`
+	matchingFileYAML `yaml:",inline"`         // matching.go
+	keyPos           map[string]yaml.Node     // "keywords/NAME", "templates/NAME" → the key's node
 }
 
 type ruleYAML struct {
@@ -49,6 +50,9 @@ type ruleYAML struct {
 	// Private sends the rule's messages to the customer's direct messages
 	// when they wrote in a public channel (Discord; D12).
 	Private *bool `yaml:"private"`
+
+	matchingRuleYAML `yaml:",inline"` // matching.go
+
 	// Where the rule starts, for problems of the rule as a whole (a missing
 	// id); idGiven tells a missing id from one that failed to decode.
 	Line, Col int      `yaml:"-"`

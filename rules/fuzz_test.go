@@ -2,9 +2,13 @@ package rules
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
 // FuzzTemplate parses arbitrary reply texts and renders them with
@@ -102,6 +106,33 @@ func FuzzParseSyntax(f *testing.F) {
 			if e.Line > lines {
 				t.Errorf("error on line %d of a %d-line file: %v", e.Line, lines, e)
 			}
+		}
+	})
+}
+
+// FuzzDecide feeds any text to the matcher (typos, families, proximity,
+// negation, sound-alike Chinese, examples): it must not panic, and the
+// production path must plan what the full explanation plans.
+func FuzzDecide(f *testing.F) {
+	rules := matchingRules + `
+  - id: paraphrase
+    examples: ["can you wrap it as a present for my mum", "我身高180穿多大码"]
+    reply: paraphrase
+`
+	r, err := Parse("fuzz.yaml", []byte(rules))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"where is my delivry", "не хочу возврат, пришлите чек", "不用退款了", "我想退宽",
+		"thanks! where is my order?", "cancel the whole order", "Ё\u0301 ？ ＲＥＦＵＮＤ", "a'b’c - d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		ev := chat.Event{Kind: chat.KindText, Text: text, ExternalID: "1"}
+		d := r.Explain(ev, chat.State{}, time.Time{})
+		fast := r.Decide(ev, chat.State{}, time.Time{})
+		if !reflect.DeepEqual(d.Actions, fast.Actions) {
+			t.Errorf("%q: Decide planned %+v, Explain %+v", text, fast.Actions, d.Actions)
 		}
 	})
 }

@@ -25,7 +25,7 @@ func foldHan(r rune) rune { return zhfold.Rune(r) }
 // возврат and refunded matches refund. The result has a space before and
 // after every token, which gives alphabetic keywords their word boundaries.
 func matchForm(s string) string {
-	form, _ := matchFormScripts(s)
+	form, _ := matchFormScripts(s, nil)
 	return form
 }
 
@@ -33,13 +33,14 @@ func matchForm(s string) string {
 type scriptCounts struct{ han, cyrillic, latin int }
 
 // matchFormScripts is matchForm that also counts the letters of each
-// script on the way, so language detection costs no second pass.
-func matchFormScripts(s string) (string, scriptCounts) {
+// script on the way, so language detection costs no second pass, and
+// records the words in toks when it is not nil.
+func matchFormScripts(s string, toks *tokens) (string, scriptCounts) {
 	var b strings.Builder
 	// Spaces added between words and at script changes can outgrow the input.
 	b.Grow(len(s) + len(s)/2 + 8)
 	b.WriteByte(' ')
-	counts := writeMatchForm(&b, s)
+	counts := writeMatchForm(&b, s, toks)
 	out := b.String()
 	if len(out) == 1 {
 		return "", counts
@@ -47,12 +48,34 @@ func matchFormScripts(s string) (string, scriptCounts) {
 	return out, counts
 }
 
-func writeMatchForm(b *strings.Builder, s string) (counts scriptCounts) {
+// token is one word of a message's match form, as the matcher sees it.
+type token struct {
+	start, end int32 // bytes of the word in the form, without the spaces around it
+	rs, re     int32 // bytes of the word as written, in tokens.src
+	han        bool  // a run of Chinese characters
+	brk        bool  // a clause ends before it (. , ; ! ? and their full-width forms)
+	stemmed    bool  // the stemmer changed the word
+	folded     bool  // Traditional characters were folded to Simplified
+}
+
+// tokens records the words of a message while its match form is written.
+type tokens struct {
+	list     []token
+	src      string // the text the words were read from (NFKC-composed if it had to be)
+	brk      bool   // a clause break is pending for the next word
+	question bool   // the message has a question mark
+}
+
+func writeMatchForm(b *strings.Builder, s string, toks *tokens) (counts scriptCounts) {
 	if needsFullNFKC(s) {
 		s = norm.NFKC.String(s)
 	}
 	var w wordBuf
 	w.buf = w.arr[:0]
+	w.toks = toks
+	if toks != nil {
+		toks.src = s
+	}
 	for i := 0; i < len(s); {
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
@@ -60,9 +83,19 @@ func writeMatchForm(b *strings.Builder, s string) (counts scriptCounts) {
 		}
 		i += size
 		r = compat(r)
+		w.end = i
 		switch c := classify(r); c {
 		case classSep:
+			w.end = i - size
 			w.flush(b)
+			if toks != nil {
+				switch r {
+				case '?':
+					toks.question, toks.brk = true, true
+				case '.', ',', ';', ':', '!', '\n', '…', '。', '，', '；', '、', '：', '！':
+					toks.brk = true
+				}
+			}
 		case classMark:
 			if len(w.buf) > 0 {
 				w.buf = utf8.AppendRune(w.buf, r)
@@ -70,7 +103,10 @@ func writeMatchForm(b *strings.Builder, s string) (counts scriptCounts) {
 		default:
 			han := c == classHan
 			if han {
-				r = foldHan(r)
+				if f := foldHan(r); f != r {
+					r = f
+					w.folded = true
+				}
 				counts.han++
 			} else {
 				r = lower(r)
@@ -82,8 +118,13 @@ func writeMatchForm(b *strings.Builder, s string) (counts scriptCounts) {
 				}
 			}
 			if len(w.buf) > 0 && han != w.han {
+				w.end = i - size
 				w.flush(b)
 			}
+			if len(w.buf) == 0 {
+				w.start = i - size
+			}
+			w.end = i
 			w.han = han
 			w.buf = utf8.AppendRune(w.buf, r)
 		}
@@ -94,22 +135,35 @@ func writeMatchForm(b *strings.Builder, s string) (counts scriptCounts) {
 
 // wordBuf collects one word; most fit in the inline array.
 type wordBuf struct {
-	arr [64]byte
-	buf []byte
-	han bool
+	arr    [64]byte
+	buf    []byte
+	han    bool
+	folded bool
+	toks   *tokens
+	// start and end are the word's bytes in the text being read.
+	start, end int
 }
 
 func (w *wordBuf) flush(b *strings.Builder) {
 	if len(w.buf) == 0 {
 		return
 	}
+	start := b.Len()
+	stemmed := false
 	if w.han {
 		b.Write(w.buf) // Chinese is not stemmed
 	} else {
-		b.WriteString(stem(w.buf))
+		s := stem(w.buf)
+		stemmed = s != string(w.buf)
+		b.WriteString(s)
+	}
+	if t := w.toks; t != nil {
+		t.list = append(t.list, token{start: int32(start), end: int32(b.Len()), rs: int32(w.start), re: int32(w.end), han: w.han, brk: t.brk, stemmed: stemmed, folded: w.folded})
+		t.brk = false
 	}
 	b.WriteByte(' ')
 	w.buf = w.buf[:0]
+	w.folded = false
 }
 
 type runeClass int

@@ -85,6 +85,25 @@ func baseLanguage(tag string) string {
 	return tag
 }
 
+// mayHaveLinks is a quick test that lets most messages skip countLinks:
+// every link it counts has "://", "t.me/" (so a slash) or "www." in any case.
+func mayHaveLinks(s string) bool {
+	if strings.IndexByte(s, '/') >= 0 {
+		return true
+	}
+	for i := strings.IndexByte(s, '.'); i >= 0; {
+		if i >= 3 && equalFoldASCII(s[i-3:i], "www") {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '.')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
 // countLinks counts URLs in a message, for rules that treat links as spam.
 // It scans the text once without allocating.
 func countLinks(s string) int {

@@ -32,12 +32,17 @@ type Rules struct {
 	loc          *time.Location
 	hours        *businessHours
 	handoffReply localized
+	thanksReply  localized
 	ix           *index
 	rules        []*rule
 	keywordless  []int32 // rules without keywords, decided on `when` alone
 	tests        []testYAML
 	warnings     Errors
-	usesLinks    bool // some when reads links, which costs a scan of the text
+	usesLinks    bool          // some when reads links, which costs a scan of the text
+	examples     *exampleIndex // nil when no rule has examples
+	sw           switches      // the file's matching switches
+	anyOn        switches      // switches on for at least one rule: what a message must be looked at for
+	firstWins    bool          // the old order: the first matching rule answers, not the most specific
 	budget       Budget
 	scratch      sync.Pool
 
@@ -62,6 +67,9 @@ type rule struct {
 	private    bool
 	label      localized
 	buttons    []*rule // resolved once every rule is compiled
+	sw         switches
+	priority   int
+	examples   bool // has examples: it matches by them, not on when alone
 }
 
 type actionSpec struct {
@@ -135,6 +143,11 @@ func Parse(path string, data []byte) (*Rules, error) {
 		for _, e := range r.runTests() {
 			errs.addErr(e)
 		}
+		if f.Matching == nil {
+			// A file that names its matching switches has been written for
+			// (or reviewed against) the new matching: no upgrade warnings.
+			errs.warns = append(errs.warns, r.upgradeWarnings()...)
+		}
 	}
 	if err := errs.result(); err != nil {
 		return nil, err
@@ -195,6 +208,9 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	c.expectedLanguages()
 	c.compileSnippets()
 	r.handoffReply = c.texts(f.HandoffReply, "handoff_reply")
+	r.sw = f.Matching.apply(swAll)
+	r.thanksReply = c.texts(f.ThanksReply, "thanks_reply")
+	r.ix.lex = c.buildLexicon(&f.matchingFileYAML)
 
 	groups := make([]string, 0, len(f.Keywords))
 	for name := range f.Keywords {
@@ -208,7 +224,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 			errs.add(pos.Line, pos.Column, "keyword group %q has no keywords", name)
 		}
 		for _, w := range words {
-			c.term(w, name, false)
+			c.term(w, name, modePartial)
 		}
 	}
 
@@ -218,9 +234,26 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	}
 	c.buttons()
 	c.unreachable()
-	r.ix.build()
+	r.ix.build(c.families(&f.matchingFileYAML), c.vocabulary(&f.matchingFileYAML))
+	for i, ry := range f.Rules {
+		for _, ex := range ry.Examples {
+			if formKey(ex.Value) == "" {
+				errs.add(ex.Line, ex.Col, "rule %q: example %q has no letters or digits", ry.ID.Value, ex.Value)
+				continue
+			}
+			if r.examples == nil {
+				r.examples = newExampleIndex()
+			}
+			r.examples.add(int32(i), ex.Value)
+			r.rules[i].examples = true
+		}
+	}
+	if r.examples != nil {
+		r.examples.build()
+	}
 	for i, ru := range r.rules {
-		if len(ru.terms) == 0 {
+		r.anyOn |= ru.sw
+		if len(ru.terms) == 0 && !ru.examples {
 			r.keywordless = append(r.keywordless, int32(i))
 		}
 		for _, id := range ru.terms {
@@ -230,22 +263,20 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 			}
 		}
 	}
+	c.overlaps()
 	r.tests = f.Tests
 	return r
 }
 
 // term adds a keyword item to the index. In a rule, a plain word that names
 // a group stands for the whole group.
-func (c *compiler) term(k keywordItem, group string, full bool) []int32 {
+func (c *compiler) term(k keywordItem, group string, mode termMode) []int32 {
 	if k.Match.Value != "" {
-		switch k.Match.Value {
-		case "full":
-			full = true
-		case "partial":
-			full = false
-		default:
-			c.errs.add(k.Match.Line, k.Match.Col, "match %q is not one of partial, full%s", k.Match.Value, suggest(k.Match.Value, matchModes))
+		m, ok := parseMode(k.Match.Value)
+		if !ok {
+			c.errs.add(k.Match.Line, k.Match.Col, "match %q is not one of partial, full, exact%s", k.Match.Value, suggest(k.Match.Value, matchModes))
 		}
+		mode = m
 	}
 	if k.Regex.Value != "" {
 		re, err := regexp.Compile(k.Regex.Value)
@@ -253,13 +284,28 @@ func (c *compiler) term(k keywordItem, group string, full bool) []int32 {
 			c.errs.add(k.Regex.Line, k.Regex.Col, "regex: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 			return nil
 		}
-		return []int32{c.r.ix.add(k.Regex.Value, group, false, re)}
+		return []int32{c.r.ix.add(k.Regex.Value, group, modePartial, re)}
 	}
 	if matchForm(k.Word.Value) == "" {
 		c.errs.add(k.Word.Line, k.Word.Col, "keyword %q has no letters or digits to match", k.Word.Value)
 		return nil
 	}
-	return []int32{c.r.ix.add(k.Word.Value, group, full, nil)}
+	return []int32{c.r.ix.add(k.Word.Value, group, mode, nil)}
+}
+
+// parseMode reads `match:`: partial (default: anywhere, with the looser
+// matches), full (the whole message), exact (anywhere, contiguous and as
+// written, nothing looser).
+func parseMode(s string) (termMode, bool) {
+	switch s {
+	case "", "partial":
+		return modePartial, true
+	case "full":
+		return modeFull, true
+	case "exact":
+		return modeExact, true
+	}
+	return modePartial, false
 }
 
 func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
@@ -281,21 +327,21 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	}
 	at := fmt.Sprintf("rule %q: ", ry.ID.Value)
 
-	full := false
-	switch ry.Match.Value {
-	case "", "partial":
-	case "full":
-		full = true
-	default:
-		errs.add(ry.Match.Line, ry.Match.Col, "%smatch %q is not one of partial, full%s", at, ry.Match.Value, suggest(ry.Match.Value, matchModes))
+	mode, ok := parseMode(ry.Match.Value)
+	if !ok {
+		errs.add(ry.Match.Line, ry.Match.Col, "%smatch %q is not one of partial, full, exact%s", at, ry.Match.Value, suggest(ry.Match.Value, matchModes))
+	}
+	ru.sw = ry.Matching.apply(c.r.sw)
+	if ry.Priority != nil {
+		ru.priority = *ry.Priority
 	}
 	for _, k := range ry.Keywords {
 		if k.Regex.Value == "" && k.Match.Value == "" {
 			if ids, ok := c.r.ix.groupIDs[k.Word.Value]; ok {
-				if full {
-					// The rule asks for whole-message matches of the group's words.
+				if mode != modePartial {
+					// The rule asks for its own match mode of the group's words.
 					for _, w := range c.f.Keywords[k.Word.Value] {
-						ru.terms = append(ru.terms, c.term(w, "", true)...)
+						ru.terms = append(ru.terms, c.term(w, "", mode)...)
 					}
 				} else {
 					ru.terms = append(ru.terms, ids...)
@@ -306,7 +352,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 				errs.warn(k.Word.Line, k.Word.Col, "%s%q is not a keyword group, so it is matched as a word; did you mean the group %q?", at, k.Word.Value, g)
 			}
 		}
-		ru.terms = append(ru.terms, c.term(k, "", full)...)
+		ru.terms = append(ru.terms, c.term(k, "", mode)...)
 	}
 	if ry.When.Value != "" {
 		ru.when = c.when(ry.When, at)
@@ -436,7 +482,7 @@ func (ru *rule) answers() bool {
 // after it can ever be reached.
 func (c *compiler) unreachable() {
 	for i, ru := range c.r.rules {
-		always := len(ru.terms) == 0 && (ru.when == nil || strings.TrimSpace(c.f.Rules[i].When.Value) == "true")
+		always := len(ru.terms) == 0 && len(c.f.Rules[i].Examples) == 0 && (ru.when == nil || strings.TrimSpace(c.f.Rules[i].When.Value) == "true")
 		if always && ru.stop && i+1 < len(c.r.rules) {
 			next := c.f.Rules[i+1].ID
 			c.errs.add(next.Line, next.Col, "rule %q can never match: rule %q (line %d) matches every message and stops; move it to the end or give it keywords or a when", next.Value, ru.id, ru.line)

@@ -145,7 +145,11 @@ func scanOpenings(lines []string, last int) (syntaxProblem, bool) {
 			}
 			blockIndent = -1
 		}
-		if i > 0 && !blank && (quote != 0 || len(brackets) > 0) && keyLine.MatchString(lines[i]) {
+		// Inside a quoted text, a line that reads as a comment is almost
+		// surely a quote left open above it (a "#" line inside a text is
+		// legal YAML, but nobody writes one on purpose).
+		comment := quote != 0 && strings.HasPrefix(strings.TrimSpace(lines[i]), "#")
+		if i > 0 && !blank && (quote != 0 || len(brackets) > 0) && (keyLine.MatchString(lines[i]) || comment) {
 			if quote != 0 {
 				return syntaxProblem{qLine, qCol, fmt.Sprintf("this quoted text is never closed: add the closing %c at the end of the text", quote)}, true
 			}

@@ -68,7 +68,12 @@ func TestSyntaxErrorsArePositioned(t *testing.T) {
 				if first.Line == 0 || first.Col == 0 || first.Source == "" {
 					t.Errorf("line %d broken: first error has no position or source: %q", i+1, first.Error())
 				}
-				if b.want != "" && (first.Line != i+1 || !strings.Contains(first.Msg, b.want)) {
+				// A list that spans lines is reported where it opened.
+				opened := i + 1
+				for opened > 1 && strings.HasPrefix(lines[opened-1], "    ") && !strings.Contains(lines[opened-1], "[") {
+					opened--
+				}
+				if b.want != "" && (first.Line != i+1 && first.Line != opened || !strings.Contains(first.Msg, b.want)) {
 					t.Errorf("line %d broken: first error is %q, want one on that line saying %q", i+1, first.Error(), b.want)
 				}
 				if strings.Contains(first.Msg, "rules.") || strings.Contains(first.Msg, "yaml:") {

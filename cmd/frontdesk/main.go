@@ -405,6 +405,15 @@ func printSteps(w io.Writer, steps []rules.Step) {
 		if s.Group != "" {
 			fmt.Fprintf(w, " (group %s)", s.Group)
 		}
+		if s.Match != "" {
+			// How the keyword was found and the rule's score, so a marketer
+			// sees why a looser or a more specific match won.
+			fmt.Fprintf(w, " [%s", s.Match)
+			if s.Detail != "" {
+				fmt.Fprintf(w, " %s", s.Detail)
+			}
+			fmt.Fprintf(w, ", score %.2f]", s.Score)
+		}
 		fmt.Fprintln(w)
 	}
 }

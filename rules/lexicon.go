@@ -1,0 +1,213 @@
+package rules
+
+// The built-in word lists that matching relies on, per language. They are
+// data, not code, so a marketer can see them in the README and extend most
+// of them in the rules file (families:, negations:, vocabulary:). Every
+// entry is written as people write it; it is put through the same folding
+// and stemming as messages when the rules load.
+
+// defaultFamilies are words of one family that Snowball stemming leaves
+// apart: irregular forms and verb/noun pairs. A keyword that is one of them
+// also matches the others (reported as "family").
+var defaultFamilies = [][]string{
+	// English
+	{"deliver", "delivery", "delivered", "delivering", "deliveries"},
+	{"ship", "shipping", "shipment", "shipped", "shipments"},
+	{"refund", "refunded", "refunding", "refundable"},
+	{"return", "returned", "returning", "returns"},
+	{"cancel", "cancellation", "cancelled", "canceled", "cancelling", "canceling"},
+	{"pay", "paid", "payment", "payments", "paying"},
+	{"buy", "bought", "purchase", "purchased"},
+	{"send", "sent"},
+	{"receive", "received", "receipt"},
+	{"arrive", "arrival", "arrived"},
+	{"exchange", "exchanged", "exchanging"},
+	{"track", "tracking", "tracked"},
+	{"subscribe", "subscription", "subscribed", "unsubscribe"},
+	{"discount", "discounted", "discounts"},
+	{"invoice", "invoiced", "invoices", "invoicing"},
+	{"complain", "complaint", "complaints", "complained"},
+	{"open", "opening", "opened"},
+	{"broke", "broken", "break", "breaks"},
+	{"lose", "lost", "loss"},
+	// Russian
+	{"вернуть", "верните", "вернуть", "вернул", "вернули", "возврат", "возвращать", "возвращаю", "возвращение", "вернёте", "вернете"},
+	{"доставить", "доставка", "доставят", "доставили", "доставлять", "доставляете", "доставку", "доставке"},
+	{"отправить", "отправка", "отправите", "отправили", "отправлять", "отправляете", "отправление", "отправку", "отправят"},
+	{"отменить", "отмена", "отмените", "отменить", "отменяю", "отменять", "отменили", "отмену"},
+	{"оплатить", "оплата", "оплатил", "оплачивать", "оплачу", "оплату", "платить", "платёж", "платеж", "заплатил"},
+	{"получить", "получение", "получил", "получила", "получу", "получать", "получили"},
+	{"заказать", "заказ", "заказал", "заказала", "заказывать", "заказы"},
+	{"обменять", "обмен", "обменяйте", "обменять", "поменять", "поменяйте"},
+	{"купить", "покупка", "купил", "купила", "покупать"},
+	{"отследить", "отслеживание", "отслеживать", "трек", "трекинг"},
+	{"прийти", "пришёл", "пришел", "пришла", "пришло", "придёт", "придет", "приходит"},
+	{"работать", "работаете", "работает", "работа"},
+	{"жаловаться", "жалоба", "пожаловаться", "жалуюсь"},
+	{"гарантия", "гарантийный", "гарантийного", "гарантийная", "гарантийке"},
+	{"ремонт", "отремонтировать", "ремонтировать", "отремонтируйте", "починить", "почините", "починка"},
+	{"заменить", "замена", "замените"},
+	{"подписка", "подписаться", "подписался"},
+	{"регистрация", "зарегистрироваться", "зарегистрировался"},
+	{"войти", "вход", "зайти"},
+	{"установить", "установка", "установите"},
+	{"register", "registration", "registered", "signup"},
+	{"login", "logged", "logging", "signin"},
+	{"replace", "replacement", "replaced"},
+	{"install", "installation", "installed", "installing"},
+	{"warranty", "warranties", "guarantee", "guaranteed"},
+}
+
+// negationsBefore are the words that, just before a keyword (only words in
+// negationBridges between, in the same clause), say the customer does not
+// want it: "no need to cancel", "не хочу возврат", "不用退款". Bare "not",
+// "не", 不 and 没(有) are deliberately left out: "my order has not arrived",
+// "не пришла посылка" and 没收到货 are questions about the very thing the
+// keyword names.
+var negationsBefore = map[string][]string{
+	"en": {"don't", "do not", "dont", "doesn't", "does not", "didn't want", "no need", "not need", "needn't",
+		"no longer", "never mind", "nevermind", "not interested in", "not want", "without", "instead of",
+		"rather than", "won't need", "not going to", "cancel my request for"},
+	"ru": {"не надо", "не нужно", "не нужен", "не нужна", "не хочу", "не хотим", "не буду", "не будем",
+		"не стоит", "не собираюсь", "не требуется", "нет необходимости", "вместо", "не планирую", "не прошу", "без"},
+	"zh": {"不要", "不用", "不需要", "不想", "别", "无需", "不必", "没必要", "不打算", "用不着", "不需", "免得"},
+}
+
+// negationsAfter follow the keyword: "refund is not needed", "возврат не нужен", "退款不用了".
+var negationsAfter = map[string][]string{
+	"en": {"not needed", "not necessary", "no longer needed", "isn't needed", "is not needed", "not required"},
+	"ru": {"не нужен", "не нужна", "не нужно", "не надо", "не требуется", "не актуален", "не актуально", "не актуальна", "уже не нужен", "отменяется"},
+	"zh": {"不用了", "不需要了", "不要了", "算了", "就不用了", "不必了", "不用", "不需要"},
+}
+
+// negationBridges may stand between a negation and its keyword: "don't
+// WANT A refund", "не хочу ОФОРМЛЯТЬ возврат", "不用帮我退款".
+var negationBridges = map[string][]string{
+	"en": {"want", "wanna", "need", "to", "a", "an", "the", "my", "any", "your", "this", "that", "it", "for", "me", "us", "request", "make", "ask", "about", "anymore", "is", "are", "was", "more", "really", "actually", "even", "at", "all"},
+	"ru": {"хочу", "нужно", "надо", "мне", "нам", "это", "этот", "эту", "его", "её", "ее", "их", "уже", "больше", "пока", "делать", "оформлять", "оформить", "просить", "никакой", "никаких", "никакого", "мой", "мою", "мои", "мне", "вам", "делать"},
+	"zh": {"帮我", "给我", "我", "再", "去", "了", "给", "申请", "办理", "进行", "要", "帮", "就", "也", "是", "先", "暂时", "还是", "都"},
+}
+
+// thanksWords make a message a thank-you or a goodbye when nothing in it
+// asks for anything (see closingSignals).
+var thanksWords = map[string][]string{
+	"en": {"thanks", "thank", "thx", "thanx", "ty", "appreciate", "appreciated", "cheers", "bye", "goodbye", "grateful"},
+	"ru": {"спасибо", "спс", "благодарю", "благодарим", "благодарна", "благодарен", "свидания"},
+	"zh": {"谢谢", "感谢", "多谢", "谢了", "再见", "拜拜", "辛苦了", "谢啦"},
+}
+
+// askingWords show that a message still asks for something, so thanks in it
+// are politeness, not a closing: "thanks, but where is my parcel?".
+var askingWords = map[string][]string{
+	"en": {"where", "when", "how", "what", "why", "which", "who", "can", "could", "would", "please", "want", "need",
+		"still", "but", "however", "yet", "wrong", "problem", "issue", "broken", "missing", "haven't", "hasn't", "didn't", "not"},
+	"ru": {"где", "когда", "как", "почему", "что", "зачем", "можно", "могу", "ли", "пожалуйста", "хочу", "нужно", "надо",
+		"помогите", "но", "однако", "ещё", "еще", "до сих пор", "не", "нет", "проблема", "сломан", "сломался", "подскажите"},
+	"zh": {"吗", "呢", "怎么", "什么", "哪", "几", "多久", "能不能", "可以", "请", "想", "要", "帮", "但", "还没", "为什么",
+		"如何", "是否", "没", "不", "问题", "坏", "麻烦"},
+}
+
+// spamWords are what link farms and "cheap invoices" offers say; two of
+// them, or one with a link, make a message spam, which no FAQ answers.
+var spamWords = map[string][]string{
+	"en": {"casino", "crypto", "bitcoin", "viagra", "earn", "income", "loan", "followers", "betting", "forex", "airdrop",
+		"cheap", "promo", "click", "investment", "profit", "whatsapp", "subscribe"},
+	"ru": {"казино", "крипта", "криптовалюта", "заработок", "заработать", "доход", "кредит", "ставки", "подписчики",
+		"инвестиции", "прибыль", "дешево", "дёшево", "переходи", "подписывайтесь", "обналичка"},
+	"zh": {"加微信", "加v", "代开发票", "开发票", "兼职", "刷单", "日赚", "博彩", "赌场", "贷款", "返利", "加我", "私聊", "代理", "赚钱"},
+}
+
+// defaultVocabulary pairs words that differ between Mainland, Taiwan and
+// Hong Kong usage, not only in characters (character folding already makes
+// 運費 = 运费). A keyword containing one of a set also matches with the
+// others in its place ("vocabulary" in the trace). Written as people write
+// them; Traditional characters are folded when loading.
+var defaultVocabulary = [][]string{
+	{"包邮", "免运费", "免運費", "免运", "運費全免"},
+	{"软件", "軟體", "软体"},
+	{"信息", "訊息", "讯息", "資訊"},
+	{"视频", "影片"},
+	{"刷卡", "信用卡支付", "信用卡付款", "刷信用卡"},
+	{"网络", "網路"},
+	{"快递", "宅配", "速遞"},
+	{"发货", "出貨", "寄出"},
+	{"优惠券", "折價券", "優惠卷", "折扣碼", "优惠码"},
+	{"质量", "品質"},
+	{"手机", "手機", "手提電話"},
+	{"激活", "啟用", "開通"},
+	{"默认", "預設"},
+	{"退款", "退費"},
+	{"便利店", "超商", "便利商店"},
+	{"自提", "自取", "超商取貨"},
+	{"下单", "下訂", "訂購"},
+	{"短信", "簡訊"},
+	{"邮箱", "電子郵件", "電郵"},
+	{"链接", "連結"},
+	{"充值", "儲值"},
+	{"积分", "點數"},
+	{"联系", "聯絡"},
+	{"收货", "收件"},
+	{"屏幕", "螢幕"},
+	{"内存", "記憶體"},
+	{"鼠标", "滑鼠"},
+	{"打印", "列印"},
+	{"数据", "資料"},
+	{"程序", "程式"},
+	{"登录", "登入"},
+	{"账号", "帳號", "賬戶", "账户"},
+	{"外卖", "外送"},
+	{"出租车", "計程車", "的士"},
+	{"售后", "售後服務"},
+	{"客服", "客服人員"},
+	{"货到付款", "到付", "貨到付款"},
+	{"尺码", "尺寸"},
+	{"运费", "邮费", "郵資"},
+	{"网购", "網拍"},
+	{"营业时间", "營業時間", "辦公時間"},
+	{"人工客服", "真人客服", "專人"},
+	{"物流", "貨運"},
+	{"投诉", "客訴"},
+	{"保修", "保固", "質保", "保養"},
+	{"无理由退货", "鑑賞期", "七天鑑賞期"},
+	{"缺货", "沒貨", "斷貨"},
+	{"补货", "補貨", "再進貨"},
+	{"预售", "預購"},
+	{"现货", "現貨", "有貨"},
+	{"价格", "價錢", "售價"},
+	{"多少钱", "幾多錢", "幾錢"},
+	{"签收", "簽收", "收貨"},
+	{"快递员", "宅配員", "送貨員", "外送員"},
+	{"单号", "追蹤碼", "追蹤號碼", "貨運單號", "物流編號"},
+	{"发票", "統一發票", "電子發票", "收據"},
+	{"网购", "網上購物", "線上購物"},
+	{"在线", "線上"},
+	{"充电宝", "行動電源", "尿袋"},
+	{"U盘", "隨身碟"},
+	{"硬盘", "硬碟"},
+	{"二维码", "QR碼", "條碼"},
+	{"上门取件", "到府取件", "上門收件"},
+	{"退换货", "退換貨", "退貨換貨"},
+	{"客户", "顧客"},
+	{"质量", "質素"},
+	{"打折", "特價", "折扣"},
+	{"支付宝", "支付寶"},
+	{"短信", "短訊"},
+	{"软件", "軟件"},
+	{"网络", "網絡"},
+}
+
+// commonWords are everyday words one edit away from some keyword ("there"
+// and "where", "older" and "order"): they are never read as typos.
+var commonWords = []string{
+	"there", "these", "those", "their", "other", "older", "under", "after", "never", "about", "where", "which",
+	"while", "would", "could", "should", "still", "thing", "think", "today", "hello", "thanks", "please", "money",
+	"month", "again", "first", "every", "great", "right", "night", "phone", "house", "paper", "place", "price",
+	"prize", "order", "store", "share", "short", "shirt", "shoes", "sweet", "truck", "trick", "treat", "cancer",
+	"return", "retune", "shopping", "shipping", "stopping", "tracing", "trading", "packing", "checking", "fund", "funds", "found", "sound", "round", "ground", "better", "letter", "matter",
+	"спасибо", "здравствуйте", "когда", "сегодня", "завтра", "вчера", "сейчас", "потом", "тоже", "только",
+	"можно", "нужно", "очень", "почему", "который", "которая", "сколько", "деньги", "товар", "товары",
+	"работа", "работу", "вопрос", "ответ", "пожалуйста", "привет", "здравствуй",
+	"change", "charge", "stuck", "stick", "stock", "logic", "pride", "prime", "place", "plane", "state", "start",
+	"score", "stone", "store", "shape", "sport", "spent", "ready", "reply", "really", "reason", "recent", "remind",
+	"обман", "обмен", "подпись", "подписка", "размен", "размер", "сегодня", "заказать", "указать", "показать",
+}

@@ -1,0 +1,656 @@
+package rules
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// matchKind is how a keyword was found in a message, from the surest to
+// the loosest; the trace names it and the score weighs it.
+type matchKind uint8
+
+const (
+	kindExact matchKind = iota
+	kindFolded
+	kindStemmed
+	kindVocabulary
+	kindFamily
+	kindProximity
+	kindTypo
+	kindFull
+	kindRegex
+)
+
+var kindNames = [...]string{"exact", "folded", "stemmed", "vocabulary", "family", "proximity", "typo", "full", "regex"}
+
+// kindQuality weighs each kind: an exact keyword is surer than another
+// form of its word, which is surer than words apart or a typo.
+var kindQuality = [...]float64{1, 1, 0.95, 0.95, 0.9, 0.85, 0.8, 1, 1}
+
+func (k matchKind) String() string { return kindNames[k] }
+
+// needs is the switch a kind of match depends on.
+func (k matchKind) needs() switches {
+	switch k {
+	case kindTypo:
+		return swTypos
+	case kindFamily, kindVocabulary:
+		// Chinese regional vocabulary is the same idea as word families:
+		// other words for the keyword.
+		return swFamilies
+	case kindProximity:
+		return swProximity
+	}
+	return 0
+}
+
+// hit is one keyword found in a message.
+type hit struct {
+	term   int32
+	kind   matchKind
+	worst  matchKind // the loosest kind among a proximity match's words
+	neg    bool      // in a negated clause
+	t0, t1 int32     // first and last token
+	b0, b1 int32     // bytes in the form (of the first word, for proximity)
+}
+
+// occurrence is a word of a multi-word keyword found in a message.
+type occurrence struct {
+	term int32
+	part uint8
+	kind matchKind
+	tok  int32
+}
+
+// maxHits bounds the work per message whatever its length.
+const maxHits = 256
+
+// minScore is the least score that answers: any one keyword that matched
+// passes it; it keeps out what is only weakly like a keyword.
+const minScore = 0.5
+
+// collect finds every keyword in the message's match form, with how it was
+// found and whether it is negated, and gives each rule its best score.
+func (sc *scratch) collect(r *Rules, form string) {
+	ix := r.ix
+	sc.cues, sc.spamCount = 0, 0
+	if form != "" && ix.ac.PatternCount() > 0 {
+		it := ix.ac.IterOverlapping(form)
+		for m := it.Next(); m != nil; m = it.Next() {
+			p := m.Pattern()
+			b0, b1 := int32(m.Start()), int32(m.End())
+			if form[b0] == ' ' {
+				b0++
+			}
+			if b1 > b0 && form[b1-1] == ' ' {
+				b1--
+			}
+			for _, ref := range ix.acTerms[p] {
+				sc.addHit(hit{term: ref.term, kind: ref.kind, b0: b0, b1: b1})
+			}
+		}
+	}
+	for _, id := range ix.full[form] {
+		sc.addHit(hit{term: id, kind: kindFull, t0: 0, t1: int32(len(sc.toks.list) - 1), b0: 0, b1: int32(len(form))})
+	}
+	if len(ix.regexes) > 0 && sc.raw != "" {
+		subject := regexSubject(sc.raw)
+		for _, id := range ix.regexes {
+			if ix.terms[id].re.MatchString(subject) {
+				sc.addHit(hit{term: id, kind: kindRegex, t0: -1, t1: -1, b0: -1, b1: -1})
+			}
+		}
+	}
+	sc.words(r, form)
+	if ix.pinyin != nil && r.anyOn&sc.mask&swTypos != 0 && !sc.hanHit(r) {
+		for ti, t := range sc.toks.list {
+			if t.han {
+				sc.soundAlike(ix.pinyin, form, t, int32(ti))
+			}
+		}
+	}
+	sc.proximity(r)
+	sc.qualify(r, form)
+}
+
+// hanHit reports whether a Chinese keyword matched as written (or as a
+// regional variant): then no keyword is looked for by its sound.
+func (sc *scratch) hanHit(r *Rules) bool {
+	for _, h := range sc.hits {
+		if h.kind != kindRegex && h.kind != kindFull && isHanKey(strings.TrimSpace(r.ix.terms[h.term].form)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (sc *scratch) addHit(h hit) {
+	if len(sc.hits) < maxHits {
+		sc.hits = append(sc.hits, h)
+	}
+}
+
+// words looks up each Latin and Cyrillic word of the message: cue words,
+// other members of a keyword's family, words of multi-word keywords, and
+// typos of keyword words.
+func (sc *scratch) words(r *Rules, form string) {
+	ix := r.ix
+	sc.occ = sc.occ[:0]
+	for ti, t := range sc.toks.list {
+		if t.han {
+			sc.hanCues(ix.lex, form[t.start:t.end])
+			continue
+		}
+		w := form[t.start:t.end]
+		if c := ix.lex.words[w]; c != 0 {
+			sc.cues |= c
+			if c&cueSpam != 0 {
+				sc.spamCount++
+			}
+		}
+		for _, ref := range ix.words[w] {
+			sc.part(r, ref, int32(ti), t)
+		}
+		if r.anyOn&sc.mask&swTypos == 0 || len(w) < typoMinLen-1 || ix.lex.common[w] {
+			continue
+		}
+		if ix.typos.stems[w] {
+			continue // an exact keyword word, found by the automaton
+		}
+		surface := w
+		if t.stemmed {
+			surface = sc.toks.src[t.rs:t.re]
+			if hasUpper(surface) {
+				surface = strings.ToLower(surface)
+			}
+		}
+		if ix.typos.surfaces[surface] || ix.lex.common[surface] {
+			continue
+		}
+		// The stem and the word as written are both compared ("trackng"
+		// is nearer "tracking" than "track"); only the nearest keyword
+		// words count, so a typo between two keywords picks the closer.
+		ms := ix.typos.lookup(w)
+		if surface != w {
+			ms = nearest(ms, ix.typos.lookup(surface))
+		} else {
+			ms = nearest(ms, nil)
+		}
+		if ix.ambiguous(ms) {
+			continue // as near one keyword as another: guessing would answer wrongly
+		}
+		for _, m := range ms {
+			id := m.id
+			for _, ref := range ix.typos.words[id].refs {
+				sc.part(r, ref, int32(ti), t)
+			}
+		}
+	}
+}
+
+// hanCues finds the lexicon's Chinese words (thanks, asking, spam) in a run
+// of characters: a table says which characters start one, so most
+// characters cost one array read, and no automaton match is allocated.
+func (sc *scratch) hanCues(lx *lexicon, run string) {
+	for i, r := range run {
+		if r < hanFirst || r > hanLast || !lx.zhStart[r-hanFirst] {
+			continue
+		}
+		for _, c := range lx.zhByRune[r] {
+			if strings.HasPrefix(run[i:], c.word) {
+				sc.cues |= c.flags
+				if c.flags&cueSpam != 0 {
+					sc.spamCount++
+				}
+			}
+		}
+	}
+}
+
+// part records a word matched for a keyword part: a whole single-word
+// keyword is a hit at once; a word of a multi-word one waits for the others.
+func (sc *scratch) part(r *Rules, ref partRef, ti int32, t token) {
+	if len(r.ix.terms[ref.term].parts) == 0 {
+		sc.addHit(hit{term: ref.term, kind: ref.kind, t0: ti, t1: ti, b0: t.start, b1: t.end})
+		return
+	}
+	if len(sc.occ) < maxHits {
+		sc.occ = append(sc.occ, occurrence{term: ref.term, part: ref.part, kind: ref.kind, tok: ti})
+	}
+}
+
+// proximityWindow is how many other words may stand between the words of
+// a multi-word keyword.
+const proximityWindow = 3
+
+// proximity finds the multi-word keywords whose words all appear, in any
+// order, within a short window.
+func (sc *scratch) proximity(r *Rules) {
+	if len(sc.occ) == 0 {
+		return
+	}
+	occ := sc.occ
+	sort.Slice(occ, func(i, j int) bool {
+		if occ[i].term != occ[j].term {
+			return occ[i].term < occ[j].term
+		}
+		return occ[i].tok < occ[j].tok
+	})
+	for i := 0; i < len(occ); {
+		j := i
+		for j < len(occ) && occ[j].term == occ[i].term {
+			j++
+		}
+		sc.window(r, occ[i:j])
+		i = j
+	}
+}
+
+// window looks for the shortest run of occurrences covering every part of
+// one term (sorted by token).
+func (sc *scratch) window(r *Rules, occ []occurrence) {
+	t := &r.ix.terms[occ[0].term]
+	n := len(t.parts)
+	var count [maxParts]int
+	covered := 0
+	bestSpan, bestLo, bestHi := int32(math.MaxInt32), 0, 0
+	lo := 0
+	for hi := range occ {
+		if count[occ[hi].part] == 0 {
+			covered++
+		}
+		count[occ[hi].part]++
+		for covered == n {
+			if span := occ[hi].tok - occ[lo].tok; span < bestSpan {
+				bestSpan, bestLo, bestHi = span, lo, hi
+			}
+			count[occ[lo].part]--
+			if count[occ[lo].part] == 0 {
+				covered--
+			}
+			lo++
+		}
+	}
+	if bestSpan > int32(n-1+proximityWindow) {
+		return
+	}
+	worst := kindExact
+	for _, o := range occ[bestLo : bestHi+1] {
+		if o.kind > worst {
+			worst = o.kind
+		}
+	}
+	first, last := occ[bestLo].tok, occ[bestHi].tok
+	ft, lt := sc.toks.list[first], sc.toks.list[last]
+	kind := kindProximity
+	for _, h := range sc.hits {
+		if h.term == occ[0].term {
+			return // found as written by the automaton already
+		}
+	}
+	sc.addHit(hit{term: occ[0].term, kind: kind, worst: worst, t0: first, t1: last, b0: ft.start, b1: lt.end})
+}
+
+// qualify completes each hit (its tokens, whether folding or stemming was
+// needed, negation) and scores the rules.
+func (sc *scratch) qualify(r *Rules, form string) {
+	toks := sc.toks.list
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.b0 < 0 || len(toks) == 0 {
+			continue
+		}
+		if h.kind == kindExact || h.kind == kindVocabulary {
+			h.t0 = tokenAt(toks, h.b0)
+			h.t1 = tokenAt(toks, h.b1-1)
+			if h.kind == kindExact {
+				stemmed := false
+				for _, t := range toks[h.t0 : h.t1+1] {
+					switch {
+					case t.folded:
+						h.kind = kindFolded
+					case t.stemmed:
+						stemmed = true
+					}
+				}
+				// Stemmed only when the words as written differ from the
+				// keyword's: "refunds" for "refund", not "shipping" for "shipping".
+				if stemmed && h.kind == kindExact && !toks[h.t0].han && !toks[h.t1].han &&
+					!sameWords(sc.toks.src[toks[h.t0].rs:toks[h.t1].re], r.ix.terms[h.term].source) {
+					h.kind = kindStemmed
+				}
+			}
+		}
+		if r.anyOn&sc.mask&swNegation != 0 {
+			h.neg = sc.negated(r.ix.lex, form, h)
+		}
+	}
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		t := &r.ix.terms[h.term]
+		if !h.neg {
+			sc.hit[h.term] = true
+			sc.found = append(sc.found, h.term)
+		}
+		s := kindQuality[h.kind] * t.spec
+		if h.kind == kindProximity {
+			s *= kindQuality[h.worst]
+		}
+		for _, ri := range t.rules {
+			ru := r.rules[ri]
+			sw := ru.sw & sc.mask
+			if need := h.kind.needs() | h.worst.needs(); need&^sw != 0 {
+				continue // the rule turned this kind of match off
+			}
+			if sc.best[ri] < 0 && sc.neg[ri] < 0 {
+				sc.touched = append(sc.touched, ri)
+			}
+			if h.neg && sw&swNegation != 0 {
+				if sc.neg[ri] < 0 {
+					sc.neg[ri] = int32(i)
+				}
+				continue
+			}
+			if sc.best[ri] < 0 || s > sc.score[ri] {
+				sc.score[ri] = s
+				sc.best[ri] = int32(i)
+			}
+		}
+	}
+}
+
+// tokenAt finds the token holding byte b of the form.
+func tokenAt(toks []token, b int32) int32 {
+	i := sort.Search(len(toks), func(i int) bool { return toks[i].end > b })
+	if i == len(toks) {
+		i--
+	}
+	return int32(i)
+}
+
+// negated tells whether a hit stands in a negated clause: a negation just
+// before it (only bridge words between) or just after it.
+func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
+	toks := sc.toks.list
+	if h.t0 < 0 {
+		return false
+	}
+	if toks[h.t0].han {
+		t := toks[h.t0]
+		if hanNegatedBefore(lx, form[t.start:h.b0]) {
+			return true
+		}
+		t = toks[h.t1]
+		if hanNegatedAfter(lx, form[h.b1:t.end]) {
+			return true
+		}
+	}
+	// Words before, within the clause: bridges may stand between.
+	j := int(h.t0) - 1
+	for k := 0; k <= 3 && j >= 0; k++ {
+		if toks[j+1].brk {
+			break
+		}
+		for n := 1; n <= 3 && j-n+1 >= 0; n++ {
+			if n > 1 && toks[j-n+2].brk {
+				break
+			}
+			if lx.negBefore[form[toks[j-n+1].start:toks[j].end]] {
+				return true
+			}
+		}
+		if toks[j].han && hanNegatedBefore(lx, form[toks[j].start:toks[j].end]) {
+			return true
+		}
+		if !lx.bridges[form[toks[j].start:toks[j].end]] {
+			break
+		}
+		j--
+	}
+	// Words after.
+	j = int(h.t1) + 1
+	for k := 0; k <= 2 && j < len(toks); k++ {
+		if toks[j].brk {
+			break
+		}
+		for n := 1; n <= 3 && j+n-1 < len(toks); n++ {
+			if n > 1 && toks[j+n-1].brk {
+				break
+			}
+			if lx.negAfter[form[toks[j].start:toks[j+n-1].end]] {
+				return true
+			}
+		}
+		if !lx.bridges[form[toks[j].start:toks[j].end]] {
+			break
+		}
+		j++
+	}
+	return false
+}
+
+// hanNegatedBefore reports whether Chinese text ends with a negation,
+// bridges aside: 不用退款, 不要帮我退款. 特别 is not 别.
+func hanNegatedBefore(lx *lexicon, before string) bool {
+	for k := 0; k <= 3; k++ {
+		for _, c := range lx.zhBefore {
+			if strings.HasSuffix(before, c) && !notNegation(before[:len(before)-len(c)], c) {
+				return true
+			}
+		}
+		trimmed := false
+		for _, b := range lx.zhBridges {
+			if strings.HasSuffix(before, b) {
+				before = before[:len(before)-len(b)]
+				trimmed = true
+				break
+			}
+		}
+		if !trimmed {
+			return false
+		}
+	}
+	return false
+}
+
+// notNegation tells the Chinese that only looks like a negation: 特别,
+// 区别 and 分别 are not 别, and 要不要, 用不用, 需不需要 (the "A-not-A"
+// question) ask whether, they do not refuse.
+func notNegation(rest, cue string) bool {
+	if cue == "别" {
+		for _, w := range [...]string{"特", "区", "分", "类", "级", "识", "告", "性", "离"} {
+			if strings.HasSuffix(rest, w) {
+				return true
+			}
+		}
+	}
+	if after, ok := strings.CutPrefix(cue, "不"); ok && after != "" {
+		r, _ := utf8.DecodeRuneInString(after)
+		last, _ := utf8.DecodeLastRuneInString(rest)
+		return r == last
+	}
+	return false
+}
+
+// hanNegatedAfter reports whether Chinese text starts with a negation that
+// follows its keyword: 退款不用了.
+func hanNegatedAfter(lx *lexicon, after string) bool {
+	for k := 0; k <= 2; k++ {
+		for _, c := range lx.zhAfter {
+			if strings.HasPrefix(after, c) {
+				return true
+			}
+		}
+		trimmed := false
+		for _, b := range lx.zhBridges {
+			if strings.HasPrefix(after, b) {
+				after = after[len(b):]
+				trimmed = true
+				break
+			}
+		}
+		if !trimmed {
+			return false
+		}
+	}
+	return false
+}
+
+// closing reports whether the message is mainly thanks or a goodbye: a
+// thanks word and nothing that asks for anything.
+func (sc *scratch) closing() bool {
+	return sc.cues&cueThanks != 0 && sc.cues&cueAsking == 0 && !sc.toks.question
+}
+
+// spam reports whether the message reads as spam: two spam words, or one
+// with a link, or several links.
+func (sc *scratch) spam() bool {
+	return sc.links >= 2 || sc.links >= 1 && sc.spamCount >= 1 || sc.spamCount >= 2
+}
+
+// faq reports whether a rule sends an FAQ answer, which thanks and spam
+// must not get.
+func (ru *rule) faq() bool {
+	for _, a := range ru.actions {
+		if a.typ == chat.ActionReply {
+			return true
+		}
+	}
+	return false
+}
+
+// rank orders the rules that matched and would stop: spam (ignore) over
+// everything; then a rule whose own `when` held (the author's condition
+// makes it more specific than the same keywords without one); then an
+// urgent handoff over an FAQ answer; then the score, the author's
+// priority, and the file's order.
+type rank struct {
+	class    int
+	score    float64
+	priority int
+	index    int32
+}
+
+func (a rank) better(b rank) bool {
+	switch {
+	case a.class != b.class:
+		return a.class > b.class
+	case math.Abs(a.score-b.score) > 1e-9:
+		return a.score > b.score
+	case a.priority != b.priority:
+		return a.priority > b.priority
+	}
+	return a.index < b.index
+}
+
+const (
+	classAnswer = iota
+	classUrgent
+	classConditioned
+	classSpam
+)
+
+func (ru *rule) class() int {
+	if ru.ignore {
+		return classSpam
+	}
+	if ru.when != nil {
+		return classConditioned
+	}
+	for _, a := range ru.actions {
+		if a.typ == chat.ActionHandoff && (a.priority == "critical" || a.priority == "high") {
+			return classUrgent
+		}
+	}
+	return classAnswer
+}
+
+// explain fills a step with how its keyword matched.
+func (sc *scratch) explain(r *Rules, step *Step, hi int32, score float64) {
+	h := &sc.hits[hi]
+	t := &r.ix.terms[h.term]
+	step.Keyword, step.Group = t.source, t.group
+	step.Match = h.kind.String()
+	step.Score = math.Round(score*100) / 100
+	if h.b0 < 0 || h.t0 < 0 || h.kind == kindExact || h.kind == kindFull || h.kind == kindRegex {
+		return
+	}
+	// Show the words as the customer wrote them; a Chinese keyword inside
+	// a longer run of characters shows as found.
+	toks := sc.toks.list
+	seen := sc.form[h.b0:h.b1]
+	if !toks[h.t0].han && !toks[h.t1].han {
+		seen = sc.toks.src[toks[h.t0].rs:toks[h.t1].re]
+	}
+	step.Detail = fmt.Sprintf("%q ≈ %q", seen, t.source)
+}
+
+func hasUpper(s string) bool {
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// nearest keeps the matches at the least distance of two lists, without
+// allocating when one list has them all.
+func nearest(a, b []typoMatch) []typoMatch {
+	best := int8(127)
+	for _, m := range a {
+		best = min(best, m.dist)
+	}
+	for _, m := range b {
+		best = min(best, m.dist)
+	}
+	all := true
+	for _, m := range a {
+		all = all && m.dist == best
+	}
+	if all && len(b) == 0 {
+		return a
+	}
+	var out []typoMatch
+	for _, list := range [2][]typoMatch{a, b} {
+		for _, m := range list {
+			if m.dist == best && !seenID(out, m.id) {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// sameWords compares two texts by their letters and digits, case folded,
+// whatever stands between the words.
+func sameWords(a, b string) bool {
+	next := func(s string, i int) (rune, int) {
+		for i < len(s) {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r), i
+			}
+		}
+		return -1, i
+	}
+	i, j := 0, 0
+	for {
+		var ra, rb rune
+		ra, i = next(a, i)
+		rb, j = next(b, j)
+		if ra != rb {
+			return false
+		}
+		if ra < 0 {
+			return true
+		}
+	}
+}

@@ -1,0 +1,337 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The YAML keys of matching (issue 18), inlined into fileYAML and ruleYAML
+// so the file's schema stays in one place while matching keeps its own.
+
+type matchingFileYAML struct {
+	Matching *switchesYAML `yaml:"matching"`
+	// Families are words of one family that stemming misses: [[deliver, delivery]].
+	Families [][]str `yaml:"families"`
+	// Negations add words that negate a keyword, per language: {en: [skip]}.
+	Negations map[string][]str `yaml:"negations"`
+	// Vocabulary adds sets of Chinese words that mean the same in Mainland,
+	// Taiwan and Hong Kong usage: [[包邮, 免运费]].
+	Vocabulary [][]str `yaml:"vocabulary"`
+	// ThanksReply answers a message that is mainly thanks or a goodbye, when
+	// no rule does; none by default (a thank-you needs no answer).
+	ThanksReply texts `yaml:"thanks_reply"`
+}
+
+type matchingRuleYAML struct {
+	Matching *switchesYAML `yaml:"matching"`
+	// Priority breaks ties between rules that match equally well; higher wins.
+	Priority *int `yaml:"priority"`
+	// Examples are whole customer questions the rule answers, for messages
+	// that share no keyword with it.
+	Examples []str `yaml:"examples"`
+}
+
+// switchesYAML turns matching features on or off; unset means inherited
+// (from the file, and for the file: on).
+type switchesYAML struct {
+	Typos     *bool `yaml:"typos"`
+	Families  *bool `yaml:"families"`
+	Proximity *bool `yaml:"proximity"`
+	Negation  *bool `yaml:"negation"`
+	Thanks    *bool `yaml:"thanks"`
+	Examples  *bool `yaml:"examples"`
+}
+
+// switches is the set of matching features on for a rule.
+type switches uint8
+
+const (
+	swTypos switches = 1 << iota
+	swFamilies
+	swProximity
+	swNegation
+	swThanks
+	swExamples
+	swAll = swTypos | swFamilies | swProximity | swNegation | swThanks | swExamples
+)
+
+// switchNames name each switch as the file does, for warnings.
+var switchNames = []struct {
+	sw   switches
+	name string
+}{
+	{swTypos, "typos"}, {swFamilies, "families"}, {swProximity, "proximity"},
+	{swNegation, "negation"}, {swThanks, "thanks"}, {swExamples, "examples"},
+}
+
+func (y *switchesYAML) apply(base switches) switches {
+	if y == nil {
+		return base
+	}
+	set := func(p *bool, sw switches) {
+		if p == nil {
+			return
+		}
+		if *p {
+			base |= sw
+		} else {
+			base &^= sw
+		}
+	}
+	set(y.Typos, swTypos)
+	set(y.Families, swFamilies)
+	set(y.Proximity, swProximity)
+	set(y.Negation, swNegation)
+	set(y.Thanks, swThanks)
+	set(y.Examples, swExamples)
+	return base
+}
+
+// cue flags mark words that say something about the whole message.
+type cueFlags uint8
+
+const (
+	cueThanks cueFlags = 1 << iota
+	cueAsking
+	cueSpam
+)
+
+// lexicon is the compiled word lists: negations, bridges, thanks, asking
+// and spam words, in match form. Latin and Cyrillic entries are looked up
+// by token (or token run, for phrases); Chinese ones are searched inside
+// runs of Han characters.
+type lexicon struct {
+	negBefore map[string]bool // "don t", "не хоч"
+	negAfter  map[string]bool
+	bridges   map[string]bool
+	words     map[string]cueFlags
+	common    map[string]bool
+	zhBefore  []string
+	zhAfter   []string
+	zhBridges []string
+	zhCues    map[string]cueFlags
+	zhStart   []bool // by character from hanFirst: some Chinese cue starts with it
+	zhByRune  map[rune][]zhCue
+}
+
+type zhCue struct {
+	word  string
+	flags cueFlags
+}
+
+func newLexicon() *lexicon {
+	return &lexicon{negBefore: map[string]bool{}, negAfter: map[string]bool{}, bridges: map[string]bool{},
+		words: map[string]cueFlags{}, common: map[string]bool{}, zhCues: map[string]cueFlags{}}
+}
+
+// formKey is a phrase's match form without the outer spaces: the key under
+// which it is looked up among a message's tokens.
+func formKey(s string) string { return strings.TrimSpace(matchForm(s)) }
+
+func isHanKey(k string) bool {
+	r, _ := utf8.DecodeRuneInString(k)
+	return unicode.Is(unicode.Han, r)
+}
+
+func (lx *lexicon) addNegation(word string, after bool) {
+	k := formKey(word)
+	if k == "" {
+		return
+	}
+	switch {
+	case isHanKey(k) && after:
+		lx.zhAfter = append(lx.zhAfter, k)
+	case isHanKey(k):
+		lx.zhBefore = append(lx.zhBefore, k)
+	case after:
+		lx.negAfter[k] = true
+	default:
+		lx.negBefore[k] = true
+	}
+}
+
+func (lx *lexicon) addCue(word string, f cueFlags) {
+	k := formKey(word)
+	switch {
+	case k == "":
+	case isHanKey(k):
+		lx.zhCues[k] |= f
+	case !strings.Contains(k, " "):
+		lx.words[k] |= f
+	}
+}
+
+// buildLexicon compiles the built-in lists and the file's additions.
+func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
+	lx := newLexicon()
+	for _, m := range []struct {
+		lists map[string][]string
+		after bool
+	}{{negationsBefore, false}, {negationsAfter, true}} {
+		for _, list := range m.lists {
+			for _, w := range list {
+				lx.addNegation(w, m.after)
+			}
+		}
+	}
+	for lang, list := range f.Negations {
+		if !validLang(strings.ToLower(lang)) {
+			c.errs.add(0, 0, "negations: %q is not a language code such as zh, ru or en", lang)
+		}
+		for _, w := range list {
+			if formKey(w.Value) == "" {
+				c.errs.add(w.Line, w.Col, "negations: %q has no letters or digits", w.Value)
+				continue
+			}
+			lx.addNegation(w.Value, false)
+		}
+	}
+	for _, list := range negationBridges {
+		for _, w := range list {
+			k := formKey(w)
+			if isHanKey(k) {
+				lx.zhBridges = append(lx.zhBridges, k)
+			} else if k != "" {
+				lx.bridges[k] = true
+			}
+		}
+	}
+	// Longer bridges first, so 帮我 is stripped whole before 我.
+	sort.Slice(lx.zhBridges, func(i, j int) bool { return len(lx.zhBridges[i]) > len(lx.zhBridges[j]) })
+	for _, m := range []struct {
+		lists map[string][]string
+		flag  cueFlags
+	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {spamWords, cueSpam}} {
+		for _, list := range m.lists {
+			for _, w := range list {
+				lx.addCue(w, m.flag)
+			}
+		}
+	}
+	for _, w := range commonWords {
+		lx.common[formKey(w)] = true
+	}
+	lx.zhStart = make([]bool, hanLast-hanFirst+1)
+	lx.zhByRune = map[rune][]zhCue{}
+	for _, k := range keys(lx.zhCues) {
+		r, _ := utf8.DecodeRuneInString(k)
+		if r < hanFirst || r > hanLast {
+			continue
+		}
+		lx.zhStart[r-hanFirst] = true
+		lx.zhByRune[r] = append(lx.zhByRune[r], zhCue{word: k, flags: lx.zhCues[k]})
+	}
+	return lx
+}
+
+// families maps a stem to the other stems of its word family.
+func (c *compiler) families(f *matchingFileYAML) map[string][]string {
+	var sets [][]string
+	for _, fam := range defaultFamilies {
+		sets = append(sets, fam)
+	}
+	for _, fam := range f.Families {
+		var set []string
+		for _, w := range fam {
+			k := formKey(w.Value)
+			if k == "" || strings.Contains(k, " ") || isHanKey(k) {
+				c.errs.add(w.Line, w.Col, "families: %q should be one English or Russian word", w.Value)
+				continue
+			}
+			set = append(set, w.Value)
+		}
+		if len(fam) == 1 {
+			c.errs.add(fam[0].Line, fam[0].Col, "families: a family needs two or more words")
+		}
+		sets = append(sets, set)
+	}
+	out := map[string][]string{}
+	for _, set := range sets {
+		var stems []string
+		for _, w := range set {
+			if k := formKey(w); k != "" && !contains(stems, k) {
+				stems = append(stems, k)
+			}
+		}
+		for _, s := range stems {
+			for _, o := range stems {
+				if o != s && !contains(out[s], o) {
+					out[s] = append(out[s], o)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// vocabulary lists the sets of equivalent Chinese words, in match form.
+func (c *compiler) vocabulary(f *matchingFileYAML) [][]string {
+	var out [][]string
+	add := func(set []string) {
+		var forms []string
+		for _, w := range set {
+			if k := formKey(w); k != "" && !contains(forms, k) {
+				forms = append(forms, k)
+			}
+		}
+		if len(forms) > 1 {
+			out = append(out, forms)
+		}
+	}
+	for _, set := range defaultVocabulary {
+		add(set)
+	}
+	for _, set := range f.Vocabulary {
+		var ws []string
+		for _, w := range set {
+			if !isHanKey(formKey(w.Value)) {
+				c.errs.add(w.Line, w.Col, "vocabulary: %q is not a Chinese word", w.Value)
+				continue
+			}
+			ws = append(ws, w.Value)
+		}
+		add(ws)
+	}
+	return out
+}
+
+// overlaps warns about a keyword that two rules share when neither has a
+// `when` to tell them apart: only the more specific match (then priority,
+// then file order) can ever answer with it.
+func (c *compiler) overlaps() {
+	seen := map[string]int{}
+	for i, ru := range c.r.rules {
+		if ru.when != nil || !ru.stop {
+			continue
+		}
+		told := map[string]bool{} // a keyword indexed in several forms is told once
+		for _, id := range ru.terms {
+			t := &c.r.ix.terms[id]
+			key := t.form
+			if t.re != nil || told[t.source] {
+				continue
+			}
+			told[t.source] = true
+			j, ok := seen[key]
+			if !ok {
+				seen[key] = i
+				continue
+			}
+			if j == i {
+				continue
+			}
+			other := c.r.rules[j]
+			c.errs.warn(ru.line, 0, "rule %q: keyword %q is also a keyword of rule %q (line %d); with nothing more specific in a message, %s", ru.id, t.source, other.id, other.line, tieWinner(other, ru))
+		}
+	}
+}
+
+func tieWinner(first, second *rule) string {
+	if second.priority > first.priority {
+		return fmt.Sprintf("%q wins by priority", second.id)
+	}
+	return fmt.Sprintf("%q wins (earlier in the file); give one of them priority: or a more specific keyword", first.id)
+}
