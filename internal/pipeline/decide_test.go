@@ -1,0 +1,187 @@
+package pipeline
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// Deciding is pure: these tables feed events and snapshots to the
+// pipeline's deciding and read the effects, with no database.
+
+var (
+	decideNow = time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC) // a Wednesday
+	support   = Team{Name: "support", Platform: chat.Telegram, Bot: "shop", ChatID: "-100"}
+)
+
+func decidingPipeline(actions []chat.Action, incidentThreshold int) *Pipeline {
+	return New(Config{Teams: []Team{support}, IncidentThreshold: incidentThreshold},
+		nil, fixedDecider(actions), nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func TestDecideCustomerEffects(t *testing.T) {
+	complaint := chat.Action{Type: chat.ActionHandoff, Rule: "outage", Text: "A colleague will answer.", Priority: "high", Team: "support"}
+	reply := chat.Action{Type: chat.ActionReply, Rule: "faq", Text: "Here is how.", Private: true}
+	private := chat.Event{Platform: chat.Telegram, Bot: "shop", Kind: chat.KindText, ChatID: "42", ChatType: chat.ChatPrivate,
+		MessageID: "7", Text: "the app is down", Customer: chat.Customer{ID: "42", Name: "Ann"}}
+	group := private
+	group.Platform, group.ChatID, group.ChatType = chat.Discord, "chan", chat.ChatGroup
+	slash := group
+	slash.Kind, slash.CallbackID = chat.KindCommand, "interaction-1"
+	button := private
+	button.Kind, button.CallbackID = chat.KindCallback, "cb-1"
+	history := []chat.HistoryEntry{{Direction: "in", Text: "hello"}, {Direction: "out", Text: "Hi Ann"}}
+	details := func(recent int) chat.Details {
+		return chat.Details{Loaded: true, History: history,
+			RecentHandoffs: map[chat.TeamCause]int{{Team: "support", Cause: "outage"}: recent}}
+	}
+	handedOff := chat.State{Conversation: chat.Conversation{ID: 5, Status: chat.StatusWaitingForHuman,
+		Handoff: &chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffClaimed, ClaimedBy: "Bob"}}}
+	openIncident := chat.State{Incidents: []chat.Incident{{ID: 3, Team: "support", Cause: "outage", Handoffs: 50, Started: decideNow.Add(-time.Hour)}},
+		Details: details(0)}
+
+	tests := []struct {
+		name    string
+		ev      chat.Event
+		st      chat.State
+		actions []chat.Action
+		check   func(t *testing.T, plan chat.Plan, st chat.State)
+	}{
+		{"a handoff first asks for the details it needs", private, chat.State{}, []chat.Action{complaint}, func(t *testing.T, plan chat.Plan, st chat.State) {
+			if !plan.NeedsDetails(st) {
+				t.Fatal("a handoff decided without history must be decided again with it")
+			}
+		}},
+		{"a handoff with details: due time, the team's notice quoting the history", private, chat.State{Details: details(0)}, []chat.Action{complaint}, func(t *testing.T, plan chat.Plan, st chat.State) {
+			if plan.NeedsDetails(st) || plan.Handoff == nil || plan.Outcome != chat.OutcomeHandedOff {
+				t.Fatalf("plan %+v", plan)
+			}
+			if want := decideNow.Add(time.Hour); !plan.HandoffDue.Equal(want) {
+				t.Errorf("due %v, want %v (high priority: 1 h)", plan.HandoffDue, want)
+			}
+			if len(plan.Notices) != 1 || plan.Notices[0].ChatID != "-100" || !strings.Contains(plan.Notices[0].Text, "Bot: Hi Ann") {
+				t.Errorf("notices %+v, want one to the team chat quoting the history", plan.Notices)
+			}
+			if len(plan.Sends) != 1 || plan.Sends[0].To.ChatID != "42" || plan.Sends[0].To.ReplyTo != "" {
+				t.Errorf("sends %+v, want the customer told in their private chat", plan.Sends)
+			}
+		}},
+		{"the handoff that reaches the threshold opens an incident", private, chat.State{Details: details(2)}, []chat.Action{complaint}, func(t *testing.T, plan chat.Plan, _ chat.State) {
+			inc := plan.Incident
+			if inc == nil || inc.ID != 0 || inc.Handoffs != 3 || len(plan.Notices) != 0 {
+				t.Fatalf("incident %+v, notices %+v; want a new incident counting 3 and no handoff notice", inc, plan.Notices)
+			}
+		}},
+		{"below the threshold a handoff is notified alone", private, chat.State{Details: details(1)}, []chat.Action{complaint}, func(t *testing.T, plan chat.Plan, _ chat.State) {
+			if plan.Incident != nil || len(plan.Notices) != 1 {
+				t.Fatalf("incident %+v, notices %d; want the handoff's own notice", plan.Incident, len(plan.Notices))
+			}
+		}},
+		{"an open incident of the cause takes the handoff in", private, openIncident, []chat.Action{complaint}, func(t *testing.T, plan chat.Plan, _ chat.State) {
+			inc := plan.Incident
+			if inc == nil || inc.ID != 3 || inc.Handoffs != 50 || !strings.Contains(inc.Notice.Text, "51 customers") {
+				t.Fatalf("incident %+v; want incident 3, decided on 50 handoffs, its notice counting 51", inc)
+			}
+		}},
+		{"while people own it, the customer's message goes to them", private, handedOff, []chat.Action{reply}, func(t *testing.T, plan chat.Plan, _ chat.State) {
+			if len(plan.Sends) != 0 || len(plan.Notices) != 1 || !strings.Contains(plan.Notices[0].Text, "Ann: the app is down") {
+				t.Fatalf("sends %+v, notices %+v; want no bot reply and the message relayed", plan.Sends, plan.Notices)
+			}
+			if len(plan.Suppressed) != 1 || plan.Suppressed[0].Reason != chat.ReasonHumanOwnsConversation {
+				t.Errorf("suppressed %+v", plan.Suppressed)
+			}
+		}},
+		{"a private answer asked in a Discord channel goes to the customer's DMs", group, chat.State{}, []chat.Action{reply}, func(t *testing.T, plan chat.Plan, _ chat.State) {
+			if len(plan.Sends) != 1 || plan.Sends[0].To != (chat.Address{ChatID: chat.DirectMessagePrefix + "42"}) {
+				t.Fatalf("sends %+v", plan.Sends)
+			}
+		}},
+		{"in a group a public answer quotes the customer", group, chat.State{}, []chat.Action{{Type: chat.ActionReply, Rule: "faq", Text: "x"}}, func(t *testing.T, plan chat.Plan, _ chat.State) {
+			if len(plan.Sends) != 1 || plan.Sends[0].To.ReplyTo != "7" || plan.Sends[0].To.ChatID != "chan" {
+				t.Fatalf("sends %+v", plan.Sends)
+			}
+		}},
+		{"a slash command's first answer replaces its thinking", slash, chat.State{}, []chat.Action{{Type: chat.ActionReply, Rule: "faq", Text: "x"}}, func(t *testing.T, plan chat.Plan, _ chat.State) {
+			if len(plan.Sends) != 1 || plan.Sends[0].To.CallbackID != "interaction-1" || len(plan.CallbackAnswers) != 0 {
+				t.Fatalf("sends %+v, answers %v", plan.Sends, plan.CallbackAnswers)
+			}
+		}},
+		{"a slash command with nothing to say is answered empty", slash, chat.State{}, nil, func(t *testing.T, plan chat.Plan, _ chat.State) {
+			if len(plan.CallbackAnswers) != 1 || plan.CallbackAnswers[0] != "interaction-1" {
+				t.Fatalf("answers %v", plan.CallbackAnswers)
+			}
+		}},
+		{"a Telegram button press is always answered", button, chat.State{}, []chat.Action{{Type: chat.ActionReply, Rule: "faq", Text: "x"}}, func(t *testing.T, plan chat.Plan, _ chat.State) {
+			if len(plan.Sends) != 1 || len(plan.CallbackAnswers) != 1 || plan.CallbackAnswers[0] != "cb-1" {
+				t.Fatalf("sends %+v, answers %v", plan.Sends, plan.CallbackAnswers)
+			}
+		}},
+		{"the guard holds back a reply whose content was just sent", private,
+			chat.State{Customer: chat.CustomerState{Reserved: map[string]bool{}}}, []chat.Action{{Type: chat.ActionReply, Rule: "faq", Text: "x"}},
+			func(t *testing.T, plan chat.Plan, _ chat.State) {
+				if len(plan.Sends) != 1 || len(plan.Sends[0].Reservations) == 0 {
+					t.Fatalf("sends %+v, want the reply with the keys that keep it from repeating", plan.Sends)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := decidingPipeline(tt.actions, 3)
+			plan := p.plan(tt.ev, tt.st, decideNow)
+			tt.check(t, plan, tt.st)
+		})
+	}
+}
+
+func TestDecideAgentEffects(t *testing.T) {
+	waiting := chat.AgentState{Handoff: chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffWaiting},
+		Platform: chat.Telegram, Bot: "shop", ChatID: "42", LastCustomerAt: decideNow.Add(-time.Minute), ConversationKey: "telegram/shop/42"}
+	claimedByBob := waiting
+	claimedByBob.Handoff.State, claimedByBob.Handoff.ClaimedBy = chat.HandoffClaimed, "Bob"
+	stale := waiting
+	stale.LastCustomerAt = decideNow.Add(-8 * 24 * time.Hour)
+	closed := chat.AgentState{ConversationKey: "telegram/shop/42"}
+	press := chat.Event{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Kind: chat.KindCallback, CallbackID: "cb"}
+	reply := chat.Event{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Kind: chat.KindText, ReplyTo: "77"}
+
+	tests := []struct {
+		name     string
+		st       chat.AgentState
+		ev       chat.Event
+		cmd      chat.AgentCommand
+		agent    string
+		wantCmd  chat.AgentCommand // what is applied; "" when refused
+		wantSays string            // part of what the team chat or the button is told
+	}{
+		{"the first answer claims and goes to the customer", waiting, reply, chat.AgentRelay, "Ann", chat.AgentRelay, "Ann answered and owns this conversation"},
+		{"the owner answers", claimedByBob, reply, chat.AgentRelay, "Bob", chat.AgentRelay, ""},
+		{"someone else may not answer a claimed conversation", claimedByBob, reply, chat.AgentRelay, "Ann", "", "Bob owns this conversation"},
+		{"a claim of a waiting handoff", waiting, press, chat.AgentClaim, "Ann", chat.AgentClaim, "Ann owns this conversation"},
+		{"a claim that lost is told who won", claimedByBob, press, chat.AgentClaim, "Ann", "", "Already claimed by Bob"},
+		{"resolve", claimedByBob, press, chat.AgentResolve, "Bob", chat.AgentResolve, "Resolved by Bob"},
+		{"back to the bot", claimedByBob, press, chat.AgentBot, "Bob", chat.AgentBot, "gave the conversation back to the bot"},
+		{"past the platform's window nothing is sent", stale, reply, chat.AgentRelay, "Ann", "", "too old"},
+		{"a closed conversation is not written to", closed, reply, chat.AgentRelay, "Ann", "", "this conversation is closed"},
+		{"a closed conversation cannot be claimed", closed, press, chat.AgentClaim, "Ann", "", "already closed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := decidingPipeline(nil, 3)
+			plan := p.agentPlan(tt.st, tt.cmd, tt.agent, "hello", tt.ev, decideNow)
+			if plan.Command != tt.wantCmd {
+				t.Errorf("command %q, want %q", plan.Command, tt.wantCmd)
+			}
+			told := plan.CallbackAnswer
+			for _, n := range plan.Notices {
+				told += "\n" + n.Text
+			}
+			if tt.wantSays != "" && !strings.Contains(told, tt.wantSays) {
+				t.Errorf("told %q, want it to say %q", told, tt.wantSays)
+			}
+		})
+	}
+}
