@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
-	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -74,29 +72,20 @@ func LoadScript(path string) ([]ScriptMessage, error) {
 	return msgs, nil
 }
 
-// Try plays messages through the real pipeline — rules, conversation state,
-// suppressions — on a scratch database with a clock the script drives, and
-// reports each decision. Nothing is sent.
+// Try plays messages through the real deciding — rules, guard, handoff,
+// conversation state, suppressions — in memory, with a clock the script
+// drives, and reports each decision. Nothing is stored and nothing is sent.
 func Try(ctx context.Context, r *rules.Rules, msgs []ScriptMessage, start time.Time) ([]TryResult, error) {
-	dir, err := os.MkdirTemp("", "frontdesk-try-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "try.db"), store.Options{Synchronous: "OFF"})
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-
-	clock := start
-	now := func() time.Time { return clock }
-	st.Now = now
-	pipe := pipeline.New(pipeline.Config{}, st, explainer{r}, nil, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
-
+	cfg := pipeline.Config{}
+	pipe := pipeline.New(cfg, nil, explainer{r}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cfg = pipe.Config()
+	world := newTryWorld(cfg.ConversationIdle, cfg.IncidentWindow)
 	var out []TryResult
 	prev := start
 	for i, m := range msgs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		at, err := scriptTime(m.At, start, prev)
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", i+1, err)
@@ -104,19 +93,14 @@ func Try(ctx context.Context, r *rules.Rules, msgs []ScriptMessage, start time.T
 		if at.Before(prev) {
 			return nil, fmt.Errorf("message %d: at %q is before the previous message", i+1, m.At)
 		}
-		clock, prev = at, at
+		prev = at
 		ev := scriptEvent(m, i, at)
-		if err := st.Accept(ctx, ev); err != nil {
-			return nil, err
-		}
-		claimed, err := st.ClaimEvents(ctx, "try", at, time.Minute, 1)
-		if err != nil || len(claimed) != 1 {
-			return nil, fmt.Errorf("message %d: could not claim it: %v", i+1, err)
-		}
-		plan, err := pipe.ProcessOne(ctx, claimed[0])
+		st := world.state(ev, at)
+		plan, err := pipe.Decide(ev, st, at)
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", i+1, err)
 		}
+		world.apply(ev, st, plan, at)
 		out = append(out, tryResult(m.Text, at, plan))
 	}
 	return out, nil

@@ -77,6 +77,17 @@ func (p *Pipeline) ProcessOne(ctx context.Context, ie chat.InboxEvent) (chat.Pla
 	return done[0].plan, done[0].err
 }
 
+// Decide decides one event on its snapshot with no I/O: what the workers
+// do between loading and applying, for tools that keep state of their own
+// (frontdesk try). A decision that hands off needs st.Details loaded (see
+// chat.Plan.NeedsDetails).
+func (p *Pipeline) Decide(ev chat.Event, st chat.State, now time.Time) (chat.Plan, error) {
+	return p.safePlan(ev, st, now)
+}
+
+// Config is the configuration in force, defaults filled in.
+func (p *Pipeline) Config() Config { return p.cfg }
+
 // safePlan is plan, with a panic turned into an error: a bug in deciding
 // must cost one event, not the process.
 func (p *Pipeline) safePlan(ev chat.Event, st chat.State, now time.Time) (plan chat.Plan, err error) {

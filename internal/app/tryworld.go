@@ -1,0 +1,143 @@
+package app
+
+import (
+	"slices"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// tryWorld is the state `frontdesk try` decides on, kept in memory: the
+// customers, conversations, guard keys and handoffs its script makes. It
+// plays the store's part (a snapshot before each decision, the effects
+// written after) with no database, so a marketer's try needs no disk and
+// shows what deciding alone does.
+type tryWorld struct {
+	idle, incidentWindow time.Duration
+	convs                map[string]*tryConv // open conversations by key
+	seen                 map[string]bool     // customers by scope
+	received             map[string][]time.Time
+	sent                 map[string][]time.Time
+	keys                 map[string]time.Time // guard key → expiry
+	handoffs             map[chat.TeamCause][]time.Time
+	incidents            []chat.Incident
+	lastID               int64
+}
+
+type tryConv struct {
+	id            int64
+	status        chat.ConversationStatus
+	started, last time.Time
+	messages      int
+	album         string
+	burst         int
+	handoff       *chat.OpenHandoff
+	history       []chat.HistoryEntry
+}
+
+func newTryWorld(idle, incidentWindow time.Duration) *tryWorld {
+	return &tryWorld{idle: idle, incidentWindow: incidentWindow, convs: map[string]*tryConv{}, seen: map[string]bool{},
+		received: map[string][]time.Time{}, sent: map[string][]time.Time{}, keys: map[string]time.Time{},
+		handoffs: map[chat.TeamCause][]time.Time{}}
+}
+
+func since(ts []time.Time, from time.Time) int {
+	n := 0
+	for _, t := range ts {
+		if !t.Before(from) {
+			n++
+		}
+	}
+	return n
+}
+
+// state is the snapshot an event is decided on, details included (they
+// cost nothing here).
+func (w *tryWorld) state(ev chat.Event, now time.Time) chat.State {
+	scope := ev.CustomerScope()
+	st := chat.State{Customer: chat.CustomerState{New: !w.seen[scope], Reserved: map[string]bool{},
+		Messages1h: since(w.received[scope], now.Add(-time.Hour)), Messages24h: since(w.received[scope], now.Add(-24*time.Hour)),
+		SentLastHour: since(w.sent[scope], now.Add(-time.Hour))}}
+	for k, exp := range w.keys {
+		if exp.After(now) {
+			st.Customer.Reserved[k] = true
+		}
+	}
+	st.Incidents = slices.Clone(w.incidents)
+	st.Details = chat.Details{Loaded: true, IncidentSince: now.Add(-w.incidentWindow), RecentHandoffs: map[chat.TeamCause]int{}}
+	for tc, at := range w.handoffs {
+		st.Details.RecentHandoffs[tc] = since(at, now.Add(-w.incidentWindow))
+	}
+	c := w.convs[ev.ConversationKey()]
+	if c == nil || now.Sub(c.last) >= w.idle {
+		st.Conversation = chat.Conversation{New: true, Status: chat.StatusBot, Started: now}
+		return st
+	}
+	st.Conversation = chat.Conversation{ID: c.id, Status: c.status, Started: c.started, LastCustomerAt: c.last,
+		LastAlbum: c.album, BurstSends: c.burst, CustomerMessages: c.messages, Handoff: c.handoff}
+	st.Details.History = c.history[max(0, len(c.history)-historyLines):]
+	return st
+}
+
+// historyLines is how much history a handoff notice quotes, as the
+// pipeline asks the store for.
+const historyLines = 8
+
+// apply writes a decision's effects as the store would: the customer's
+// message, the conversation (opened, handed off, its burst), the guard
+// keys and counts of the replies, the handoff and its incident.
+func (w *tryWorld) apply(ev chat.Event, st chat.State, plan chat.Plan, now time.Time) {
+	scope := ev.CustomerScope()
+	if !ev.Kind.Decidable() {
+		return
+	}
+	w.seen[scope] = true
+	w.received[scope] = append(w.received[scope], now)
+	key := ev.ConversationKey()
+	c := w.convs[key]
+	if st.Conversation.New {
+		w.lastID++
+		c = &tryConv{id: w.lastID, status: chat.StatusBot, started: now}
+		w.convs[key] = c
+	}
+	if plan.Handoff != nil {
+		c.status = chat.StatusWaitingForHuman
+		if c.handoff == nil {
+			w.lastID++
+			c.handoff = &chat.OpenHandoff{ID: w.lastID, Team: plan.Handoff.Team, State: chat.HandoffWaiting}
+			tc := chat.TeamCause{Team: plan.Handoff.Team, Cause: plan.Handoff.Rule}
+			w.handoffs[tc] = append(w.handoffs[tc], now)
+		}
+	}
+	if inc := plan.Incident; inc != nil && plan.Handoff != nil {
+		w.fileIncident(*inc, now)
+	}
+	c.last, c.album = now, ev.AlbumID
+	c.messages++
+	c.history = append(c.history, chat.HistoryEntry{Direction: "in", Kind: string(ev.Kind), Text: ev.Text, At: now})
+	sent := 0
+	for _, snd := range plan.Sends {
+		for _, r := range snd.Reservations {
+			w.keys[r.Key] = r.Expires
+		}
+		w.sent[scope] = append(w.sent[scope], now)
+		c.history = append(c.history, chat.HistoryEntry{Direction: "out", Kind: string(snd.Type), Text: snd.Text, At: now})
+		sent++
+	}
+	if plan.ContinuesBurst && !st.Conversation.New {
+		c.burst += sent
+	} else {
+		c.burst = sent
+	}
+}
+
+func (w *tryWorld) fileIncident(inc chat.IncidentPlan, now time.Time) {
+	for i := range w.incidents {
+		if w.incidents[i].ID == inc.ID {
+			w.incidents[i].Handoffs++
+			return
+		}
+	}
+	w.lastID++
+	w.incidents = append(w.incidents, chat.Incident{ID: w.lastID, Team: inc.Team, Cause: inc.Cause, Handoffs: inc.Handoffs, Started: now})
+}
