@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -182,7 +184,10 @@ func raiseTo(v *atomic.Int64, x int64) {
 
 // ClaimEvents leases up to limit pending events to owner until now+lease.
 // Only the oldest pending event of each conversation is eligible, so a
-// conversation's events are handed out one at a time, in order.
+// conversation's events are handed out one at a time, in order. It is one
+// statement (its own transaction): the candidates are chosen and leased
+// together, and on PostgreSQL rows another replica is leasing are skipped,
+// not waited for.
 func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error) {
 	type row struct {
 		ID         int64  `db:"id"`
@@ -190,51 +195,30 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		Raw        []byte `db:"raw"`
 		ReceivedAt int64  `db:"received_at"`
 	}
+	// Start past the events already done. On PostgreSQL their index
+	// entries stay until vacuum, and walking them on every claim made
+	// claims slower the more had been processed. Pending events never get
+	// an id below the oldest pending one, so the mark only rises; it is
+	// refreshed now and then, not on every claim.
+	if err := s.refreshMark(ctx, &s.inboxLow, &s.inboxMarkAt, now, `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND id >= ?`, 0); err != nil {
+		return nil, unavailable("claim events", err)
+	}
 	var rows []row
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		// Start past the events already done. On PostgreSQL their index
-		// entries stay until vacuum, and walking them on every claim made
-		// claims slower the more had been processed. Pending events never
-		// get an id below the oldest pending one, so the mark only rises.
-		low := s.inboxLow.Load()
-		var first sql.NullInt64
-		if err := s.get(ctx, tx, &first, `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND id >= ?`, low); err != nil {
-			return err
-		}
-		if !first.Valid {
-			return nil
-		}
-		raiseTo(&s.inboxLow, first.Int64)
-		var ids []int64
-		err := s.sel(ctx, tx, &ids, `SELECT i.id FROM inbox i
+	err := s.autoSel(ctx, &rows, `WITH candidates AS MATERIALIZED (
+			SELECT i.id FROM inbox i
 			WHERE i.state = 'pending' AND i.id >= ? AND i.next_attempt_at <= ?
 			  AND (i.claimed_until IS NULL OR i.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending'
 			                  AND e.conversation_key = i.conversation_key AND e.id < i.id)
-			ORDER BY i.id LIMIT ?`, first.Int64, ms(now), ms(now), limit)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		// Another replica may have claimed some of them since the SELECT:
-		// the condition, checked again under the row lock, leaves those.
-		q, args, err := sqlx.In(`UPDATE inbox SET claimed_by = ?, claimed_until = ? WHERE id IN (?)
-			AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) RETURNING id`, owner, ms(now.Add(lease)), ids, ms(now))
-		if err != nil {
-			return err
-		}
-		ids = ids[:0]
-		if err := s.sel(ctx, tx, &ids, q, args...); err != nil || len(ids) == 0 {
-			return err
-		}
-		q, args, err = sqlx.In(`SELECT id, event, raw, received_at FROM inbox WHERE id IN (?) ORDER BY id`, ids)
-		if err != nil {
-			return err
-		}
-		return s.sel(ctx, tx, &rows, q, args...)
-	})
+			ORDER BY i.id LIMIT ?`+s.skipLocked()+`)
+		UPDATE inbox SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT id FROM candidates)
+		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
+		RETURNING id, event, raw, received_at`,
+		s.inboxLow.Load(), ms(now), ms(now), limit, owner, ms(now.Add(lease)), ms(now))
 	if err != nil {
 		return nil, unavailable("claim events", err)
 	}
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.ID, b.ID) })
 	out := make([]chat.InboxEvent, 0, len(rows))
 	for _, r := range rows {
 		ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt)}
@@ -245,6 +229,39 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		out = append(out, ie)
 	}
 	return out, nil
+}
+
+// markEvery is how often a claim refreshes its starting mark.
+const markEvery = 250 * time.Millisecond
+
+// refreshMark raises *mark to what query (given the mark) finds, less
+// slack, at most every markEvery. A mark lower than it could be is only
+// slower, never wrong.
+func (s *Store) refreshMark(ctx context.Context, mark, at *atomic.Int64, now time.Time, query string, slack int64) error {
+	nowMS, last := now.UnixMilli(), at.Load()
+	if last != 0 && nowMS >= last && nowMS-last < markEvery.Milliseconds() {
+		return nil
+	}
+	if !at.CompareAndSwap(last, nowMS) {
+		return nil // another claim is refreshing it
+	}
+	var first sql.NullInt64
+	if err := s.readGet(ctx, &first, query, mark.Load()); err != nil {
+		return err
+	}
+	if first.Valid {
+		raiseTo(mark, first.Int64-slack)
+	}
+	return nil
+}
+
+// skipLocked makes a claim's candidate query skip rows another replica's
+// claim holds (PostgreSQL); SQLite has one writer and no row locks.
+func (s *Store) skipLocked() string {
+	if s.postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
 }
 
 // RetryEvent gives back a claimed event that could not be processed. After

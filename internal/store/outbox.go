@@ -1,10 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,64 +41,48 @@ const maxPriorityBonus = 3 * 60000
 
 // ClaimOutgoing leases up to limit messages that are due to owner until
 // now+lease. Only the oldest unsent message of each chat is eligible, so a
-// chat's messages go out one at a time, in order, even across retries.
+// chat's messages go out one at a time, in order, even across retries. It
+// is one statement, as ClaimEvents is.
 func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.Outgoing, error) {
-	var rows []outboxRow
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		// As in ClaimEvents: start past the messages already sent. The
-		// claim order is age with up to maxPriorityBonus for urgency, so a
-		// message queued later can sort up to that much before the oldest
-		// pending one, and the mark stays that far behind it.
-		low := s.outboxLow.Load()
-		var first sql.NullInt64
-		if err := s.get(ctx, tx, &first, `SELECT MIN(created_at - priority * 60000) FROM outbox
-			WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, low); err != nil {
-			return err
-		}
-		if !first.Valid {
-			return nil
-		}
-		mark := first.Int64 - maxPriorityBonus
-		raiseTo(&s.outboxLow, mark)
-		var ids []int64
-		err := s.sel(ctx, tx, &ids, `SELECT o.id FROM outbox o
+	// As in ClaimEvents: start past the messages already sent. The claim
+	// order is age with up to maxPriorityBonus for urgency, so a message
+	// queued later can sort up to that much before the oldest pending one,
+	// and the mark stays that far behind it.
+	if err := s.refreshMark(ctx, &s.outboxLow, &s.outboxMarkAt, now, `SELECT MIN(created_at - priority * 60000) FROM outbox
+		WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, maxPriorityBonus); err != nil {
+		return nil, unavailable("claim outgoing", err)
+	}
+	var rows []struct {
+		outboxRow
+		SortKey int64 `db:"sort_key"`
+	}
+	// A notice for a forum topic that exists already goes into it; an
+	// incident's edit names the message it edits.
+	err := s.autoSel(ctx, &rows, `WITH candidates AS MATERIALIZED (
+			SELECT o.id FROM outbox o
 			WHERE o.state = 'pending' AND (o.created_at - o.priority * 60000) >= ? AND o.next_attempt_at <= ?
 			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
 			                  AND e.chat_key = o.chat_key AND e.id < o.id)
-			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?`, mark, ms(now), ms(now), limit)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		// Another replica may have claimed some of them since the SELECT:
-		// the condition, checked again under the row lock, leaves those.
-		q, args, err := sqlx.In(`UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id IN (?)
-			AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?) RETURNING id`,
-			owner, ms(now.Add(lease)), ids, ms(now))
-		if err != nil {
-			return err
-		}
-		ids = ids[:0]
-		if err := s.sel(ctx, tx, &ids, q, args...); err != nil || len(ids) == 0 {
-			return err
-		}
-		// A notice for a forum topic that exists already goes into it.
-		q, args, err = sqlx.In(`SELECT o.id, o.platform, o.bot, o.chat_id, COALESCE(NULLIF(o.thread_id, ''), t.thread_id, '') AS thread_id,
-			o.reply_to, o.rule, o.action, o.text, o.attempts, o.created_at, o.window_until,
-			o.buttons, o.handoff_id, o.callback_id, o.topic_key, o.topic_name,
-			CASE WHEN o.action = 'incident_edit' THEN COALESCE(i.message_id, '') ELSE '' END AS edit_message_id
-			FROM outbox o LEFT JOIN team_topics t ON o.topic_key <> '' AND t.platform = o.platform AND t.bot = o.bot
-				AND t.chat_id = o.chat_id AND t.conversation_key = o.topic_key
-			LEFT JOIN incidents i ON i.id = o.incident_id
-			WHERE o.id IN (?) ORDER BY (o.created_at - o.priority * 60000), o.id`, ids)
-		if err != nil {
-			return err
-		}
-		return s.sel(ctx, tx, &rows, q, args...)
-	})
+			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?`+s.skipLocked()+`)
+		UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id IN (SELECT id FROM candidates)
+		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
+		RETURNING id, platform, bot, chat_id,
+			COALESCE(NULLIF(thread_id, ''), (SELECT t.thread_id FROM team_topics t WHERE outbox.topic_key <> '' AND t.platform = outbox.platform
+				AND t.bot = outbox.bot AND t.chat_id = outbox.chat_id AND t.conversation_key = outbox.topic_key), '') AS thread_id,
+			reply_to, rule, action, text, attempts, created_at, window_until, buttons, handoff_id, callback_id, topic_key, topic_name,
+			CASE WHEN action = 'incident_edit' THEN COALESCE((SELECT i.message_id FROM incidents i WHERE i.id = outbox.incident_id), '') ELSE '' END AS edit_message_id,
+			created_at - priority * 60000 AS sort_key`,
+		s.outboxLow.Load(), ms(now), ms(now), limit, owner, ms(now.Add(lease)), ms(now))
 	if err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
+	slices.SortFunc(rows, func(a, b struct {
+		outboxRow
+		SortKey int64 `db:"sort_key"`
+	}) int {
+		return cmp.Or(cmp.Compare(a.SortKey, b.SortKey), cmp.Compare(a.ID, b.ID))
+	})
 	out := make([]chat.Outgoing, len(rows))
 	for i, r := range rows {
 		out[i] = chat.Outgoing{

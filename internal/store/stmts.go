@@ -126,3 +126,18 @@ func (s *Store) readSel(ctx context.Context, dest any, query string, args ...any
 	}
 	return s.r.SelectContext(ctx, dest, query, args...)
 }
+
+// autoSel runs one writing statement on its own, outside any transaction
+// (it is its own transaction), and reads what it returns.
+func (s *Store) autoSel(ctx context.Context, dest any, query string, args ...any) error {
+	s.stats.statements.Add(1)
+	s.stats.commits.Add(1)
+	if s.postgres {
+		return s.w.SelectContext(ctx, dest, s.pg(query), args...)
+	}
+	if st := s.stmts.lookup(query); st != nil {
+		return st.SelectContext(ctx, dest, args...)
+	}
+	defer s.preparePending(context.WithoutCancel(ctx))
+	return s.w.SelectContext(ctx, dest, query, args...)
+}

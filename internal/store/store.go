@@ -45,6 +45,8 @@ type Store struct {
 	stats            stats
 	inboxLow         atomic.Int64 // no pending event has a smaller id
 	outboxLow        atomic.Int64 // no pending or future message sorts before it (see ClaimOutgoing)
+	inboxMarkAt      atomic.Int64 // when inboxLow was last refreshed, ms
+	outboxMarkAt     atomic.Int64 // when outboxLow was last refreshed, ms
 	// skipGuardState leaves out the guard's reads, only so a benchmark can
 	// measure what the guard costs.
 	skipGuardState bool
