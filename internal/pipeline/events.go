@@ -231,7 +231,12 @@ func (p *Pipeline) decideFully(ctx context.Context, ev chat.Event, st *chat.Stat
 	if err != nil || !plan.NeedsDetails(*st) {
 		return plan, err
 	}
-	causes := []chat.TeamCause{{Team: plan.Handoff.Team, Cause: plan.Handoff.Rule}}
+	var causes []chat.TeamCause
+	if p.mayOpenIncident(plan.Handoff.Rule, plan.Handoff.Team, st.Incidents) {
+		// Counting a cause's handoffs costs a query that grows with
+		// them; it is asked only where an incident could open.
+		causes = []chat.TeamCause{{Team: plan.Handoff.Team, Cause: plan.Handoff.Rule}}
+	}
 	if err := p.store.LoadDetails(ctx, st, historyLines, causes, now.Add(-p.cfg.IncidentWindow)); err != nil {
 		return chat.Plan{}, err
 	}

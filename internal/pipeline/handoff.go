@@ -218,8 +218,8 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 // handoff went to an incident.
 func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, team *Team, now time.Time) bool {
 	h := plan.Handoff
-	if p.cfg.IncidentThreshold < 0 || h.Rule == "" || h.Rule == rules.BuiltinHuman {
-		return false // a customer asking for a person is no incident
+	if !p.cfg.incidentsOn() || !isIncidentCause(h.Rule) {
+		return false
 	}
 	inc := chat.IncidentPlan{Team: h.Team, Cause: h.Rule, Since: now.Add(-p.cfg.IncidentWindow)}
 	count, since := 0, inc.Since
@@ -348,4 +348,26 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+func (c Config) incidentsOn() bool { return c.IncidentThreshold >= 0 }
+
+// isIncidentCause says whether handoffs by a rule can make an incident: a
+// customer asking for a person is no incident.
+func isIncidentCause(rule string) bool { return rule != "" && rule != rules.BuiltinHuman }
+
+// mayOpenIncident says whether a new handoff by rule in team could open an
+// incident, so its cause's recent handoffs must be counted: incidents are
+// on, the rule can cause one, and none of the cause is open already (an
+// open one is joined without counting).
+func (p *Pipeline) mayOpenIncident(rule, team string, open []chat.Incident) bool {
+	if !p.cfg.incidentsOn() || !isIncidentCause(rule) {
+		return false
+	}
+	for _, inc := range open {
+		if inc.Team == team && inc.Cause == rule {
+			return false
+		}
+	}
+	return true
 }
