@@ -119,6 +119,17 @@ type Details struct {
 	IncidentSince  time.Time
 }
 
+// DetailsWanted says what of Details to load for a decision.
+type DetailsWanted struct {
+	HistoryLines int         // the conversation's last messages
+	Causes       []TeamCause // count these causes' recent handoffs
+	Since        time.Time   // from then on
+	// CountUpTo stops counting there: only whether a cause reached the
+	// incident threshold matters, and counting more costs more the more
+	// handoffs there are. Zero counts all.
+	CountUpTo int
+}
+
 // TeamCause keys handoff counts: a team and the rule that handed off.
 type TeamCause struct{ Team, Cause string }
 

@@ -237,7 +237,8 @@ func (p *Pipeline) decideFully(ctx context.Context, ev chat.Event, st *chat.Stat
 		// them; it is asked only where an incident could open.
 		causes = []chat.TeamCause{{Team: plan.Handoff.Team, Cause: plan.Handoff.Rule}}
 	}
-	if err := p.store.LoadDetails(ctx, st, historyLines, causes, now.Add(-p.cfg.IncidentWindow)); err != nil {
+	if err := p.store.LoadDetails(ctx, st, chat.DetailsWanted{HistoryLines: historyLines, Causes: causes,
+		Since: now.Add(-p.cfg.IncidentWindow), CountUpTo: p.cfg.IncidentThreshold}); err != nil {
 		return chat.Plan{}, err
 	}
 	return p.safePlan(ev, *st, now)

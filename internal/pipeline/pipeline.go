@@ -22,7 +22,7 @@ import (
 type Store interface {
 	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error)
 	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
-	LoadDetails(ctx context.Context, st *chat.State, historyLines int, causes []chat.TeamCause, incidentSince time.Time) error
+	LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error
 	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
 	DueHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.DueHandoff, error)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -291,12 +292,12 @@ func (l *loader) incidents(states []chat.State) error {
 }
 
 // LoadDetails adds to one snapshot what a handoff needs: the
-// conversation's last historyLines messages and, for each team and cause
-// asked about, the handoffs since incidentSince that no resolved incident
-// took care of. Handoffs are few, so this is per event.
-func (s *Store) LoadDetails(ctx context.Context, st *chat.State, historyLines int, causes []chat.TeamCause, incidentSince time.Time) error {
-	st.Details = chat.Details{Loaded: true, IncidentSince: incidentSince, RecentHandoffs: map[chat.TeamCause]int{}}
-	if c := st.Conversation; c.ID != 0 && !c.New && historyLines > 0 {
+// conversation's last messages and, for each team and cause asked about,
+// the handoffs since a moment that no resolved incident took care of (up
+// to want.CountUpTo). Handoffs are few, so this is per event.
+func (s *Store) LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error {
+	st.Details = chat.Details{Loaded: true, IncidentSince: want.Since, RecentHandoffs: map[chat.TeamCause]int{}}
+	if c := st.Conversation; c.ID != 0 && !c.New && want.HistoryLines > 0 {
 		var rows []struct {
 			Direction string `db:"direction"`
 			Kind      string `db:"kind"`
@@ -305,18 +306,22 @@ func (s *Store) LoadDetails(ctx context.Context, st *chat.State, historyLines in
 		}
 		if err := s.readSel(ctx, &rows, `SELECT direction, kind, text, created_at FROM (
 				SELECT id, direction, kind, text, created_at FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?
-			) AS recent ORDER BY id`, c.ID, historyLines); err != nil {
+			) AS recent ORDER BY id`, c.ID, want.HistoryLines); err != nil {
 			return unavailable("load history", err)
 		}
 		for _, r := range rows {
 			st.Details.History = append(st.Details.History, chat.HistoryEntry{Direction: r.Direction, Kind: r.Kind, Text: r.Text, At: fromMS(r.CreatedAt)})
 		}
 	}
-	for _, tc := range causes {
+	upTo := want.CountUpTo
+	if upTo <= 0 {
+		upTo = math.MaxInt32
+	}
+	for _, tc := range want.Causes {
 		var n int
-		if err := s.readGet(ctx, &n, `SELECT COUNT(*) FROM handoffs WHERE team = ? AND rule = ? AND created_at >= ?
-			AND created_at >= COALESCE((SELECT MAX(closed_at) FROM incidents WHERE team = ? AND cause = ?), 0)`,
-			tc.Team, tc.Cause, ms(incidentSince), tc.Team, tc.Cause); err != nil {
+		if err := s.readGet(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM handoffs WHERE team = ? AND rule = ? AND created_at >= ?
+			AND created_at >= COALESCE((SELECT MAX(closed_at) FROM incidents WHERE team = ? AND cause = ?), 0) LIMIT ?) AS recent`,
+			tc.Team, tc.Cause, ms(want.Since), tc.Team, tc.Cause, upTo); err != nil {
 			return unavailable("count handoffs", fmt.Errorf("%s/%s: %w", tc.Team, tc.Cause, err))
 		}
 		st.Details.RecentHandoffs[tc] = n
