@@ -142,4 +142,7 @@
 // with 500. After a crash the drain also waits out the service's lease
 // (30 s), so that a reply sent twice because of the kill shows as a
 // duplicate.
+//
+// With FRONTDESK_LOAD_LOGS set, the replicas' last log lines are printed when
+// the run ends (they are printed anyway when a replica dies).
 package main

@@ -523,6 +523,11 @@ func (s *service) stopReplicas() {
 // temporary directory.
 func (s *service) close() {
 	s.stopReplicas()
+	if os.Getenv("FRONTDESK_LOAD_LOGS") != "" {
+		for i, r := range s.members {
+			fmt.Fprintf(s.stderr, "frontdesk-load: replica %d's last logs:\n%s\n", i, r.logs)
+		}
+	}
 	s.dropDB()
 	if err := os.RemoveAll(s.dir); err != nil {
 		fmt.Fprintf(s.stderr, "frontdesk-load: %v\n", err)

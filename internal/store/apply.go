@@ -127,7 +127,7 @@ func (b *batchApply) check() error {
 	}
 	q := `SELECT id, conversation_key, status FROM conversations WHERE conversation_key IN (` + placeholders(len(keys), 1) + `) AND closed_at IS NULL ORDER BY id`
 	if b.s.postgres {
-		q += ` FOR UPDATE`
+		q += ` FOR NO KEY UPDATE`
 	}
 	var rows []struct {
 		ID     int64  `db:"id"`

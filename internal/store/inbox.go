@@ -259,7 +259,7 @@ func (s *Store) refreshMark(ctx context.Context, mark, at *atomic.Int64, now tim
 // claim holds (PostgreSQL); SQLite has one writer and no row locks.
 func (s *Store) skipLocked() string {
 	if s.postgres {
-		return " FOR UPDATE SKIP LOCKED"
+		return " FOR NO KEY UPDATE SKIP LOCKED"
 	}
 	return ""
 }
