@@ -85,9 +85,17 @@ type DiscordChannel struct {
 	Messages string `yaml:"messages"`
 }
 
+// maxBatch bounds pipeline.batch.
+const maxBatch = 256
+
 // Pipeline tunes message processing. The zero value means the defaults.
 type Pipeline struct {
+	// Workers is how many batches of events are decided at once.
 	Workers int `yaml:"workers"`
+	// Batch is how many events one worker claims, decides and applies in
+	// one transaction (default 64): larger batches cost fewer statements
+	// per message, smaller ones hold the database's writer for less time.
+	Batch int `yaml:"batch"`
 	// ConversationIdle is how long a conversation may be silent before the
 	// customer's next message starts a new one (and is acknowledged again).
 	ConversationIdle Duration `yaml:"conversation_idle"`
@@ -392,6 +400,9 @@ func (c *Config) applyDefaults() {
 			}
 		}
 	}
+	if c.Pipeline.Batch <= 0 {
+		c.Pipeline.Batch = 64
+	}
 	if c.Pipeline.Workers <= 0 {
 		c.Pipeline.Workers = 4
 	}
@@ -492,6 +503,10 @@ func (c *Config) validate() error {
 				errs = append(errs, fmt.Errorf("%s: trusted_proxies: %q is not an IP address or CIDR", c.Path, p))
 			}
 		}
+	}
+	if c.Pipeline.Batch > maxBatch {
+		errs = append(errs, fmt.Errorf("%s: pipeline.batch (%d) must be at most %d: a batch is written with multi-row statements, and the databases bound their parameters",
+			c.Path, c.Pipeline.Batch, maxBatch))
 	}
 	if c.Pipeline.SendTimeout >= c.Pipeline.Lease {
 		errs = append(errs, fmt.Errorf("%s: pipeline.send_timeout (%v) must be shorter than pipeline.lease (%v): a call outliving its claim could be sent twice",
