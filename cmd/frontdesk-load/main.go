@@ -38,6 +38,8 @@ type options struct {
 	seed        uint64
 	customers   int
 	apiLatency  time.Duration
+	batch       int // pipeline.batch of each replica; 0 keeps the service's default
+	senders     int // pipeline.senders of each replica; 0 keeps the default
 }
 
 func (o options) pipeline() bool { return o.mode == "pipeline" }
@@ -86,6 +88,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "workload seed: the same seed posts the same updates")
 	fs.IntVar(&o.customers, "customers", 200, "customers in an FAQ conversation at any time")
 	fs.DurationVar(&o.apiLatency, "api-latency", 0, "the fake Bot API answers each call after this long, so senders wait on I/O")
+	fs.IntVar(&o.batch, "batch", 0, "pipeline.batch of each replica (0: the service's default)")
+	fs.IntVar(&o.senders, "senders", 0, "pipeline.senders of each replica (0: the service's default)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

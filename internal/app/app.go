@@ -182,6 +182,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	a.pipe = pipeline.New(pipeline.Config{
 		Workers:           cfg.Pipeline.Workers,
 		Batch:             cfg.Pipeline.Batch,
+		Senders:           cfg.Pipeline.Senders,
 		ConversationIdle:  time.Duration(cfg.Pipeline.ConversationIdle),
 		SendAttempts:      cfg.Pipeline.SendAttempts,
 		PollInterval:      opt.PollInterval,

@@ -96,6 +96,9 @@ type Pipeline struct {
 	// one transaction (default 64): larger batches cost fewer statements
 	// per message, smaller ones hold the database's writer for less time.
 	Batch int `yaml:"batch"`
+	// Senders is how many messages a replica has in flight to the
+	// platforms at once (default 64).
+	Senders int `yaml:"senders"`
 	// ConversationIdle is how long a conversation may be silent before the
 	// customer's next message starts a new one (and is acknowledged again).
 	ConversationIdle Duration `yaml:"conversation_idle"`
@@ -402,6 +405,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Pipeline.Batch <= 0 {
 		c.Pipeline.Batch = 64
+	}
+	if c.Pipeline.Senders <= 0 {
+		c.Pipeline.Senders = 64
 	}
 	if c.Pipeline.Workers <= 0 {
 		c.Pipeline.Workers = 4
