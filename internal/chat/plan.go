@@ -255,3 +255,14 @@ type SentMessage struct {
 	PlatformMessageID string
 	At                time.Time
 }
+
+// SendClaim asks the store, while it applies a batch, to lease the replies
+// it queues to the sender that will deliver them at once (Owner, until
+// Until, at most Max of them): they need no claim of their own. A reply
+// behind an earlier unsent one in its chat is left for the sender's claim,
+// to keep the chat's order.
+type SendClaim struct {
+	Owner string
+	Until time.Time
+	Max   int
+}

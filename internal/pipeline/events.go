@@ -19,7 +19,7 @@ import (
 // claim holds at most one event of a conversation, so a conversation's
 // events are decided one at a time, in order, in any number of workers.
 func (p *Pipeline) eventLoop() {
-	defer p.done.Done()
+	defer p.loops.Done()
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	slots := make(chan struct{}, p.cfg.Workers)
@@ -73,7 +73,7 @@ func (p *Pipeline) eventLoop() {
 // workers do, and returns the plan. It is for tools (frontdesk try) that
 // play events one by one.
 func (p *Pipeline) ProcessOne(ctx context.Context, ie chat.InboxEvent) (chat.Plan, error) {
-	done := p.processBatch(ctx, []chat.InboxEvent{ie}, p.now())
+	done, _ := p.processBatch(ctx, []chat.InboxEvent{ie}, p.now(), false)
 	return done[0].plan, done[0].err
 }
 
@@ -104,7 +104,8 @@ func (p *Pipeline) safePlan(ev chat.Event, st chat.State, now time.Time) (plan c
 // later, alone.
 func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 	now := p.now()
-	for _, d := range p.processBatch(p.workCtx, events, now) {
+	done, claimed := p.processBatch(p.workCtx, events, now, true)
+	for _, d := range done {
 		switch {
 		case d.err == nil:
 			p.cfg.Observer.Decided(d.event.Event, d.plan)
@@ -120,6 +121,11 @@ func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 				p.log.Warn("pipeline: could not reschedule event; its lease will expire", "event", d.event.ID, "err", rerr)
 			}
 		}
+	}
+	// The replies Apply leased to this replica go at once; the sender
+	// claims the rest.
+	for _, m := range claimed {
+		p.startDelivery(m)
 	}
 	p.wakeSender()
 }
@@ -147,7 +153,11 @@ const conflictRounds = 3
 // messages across chats) and one new handoff per team and cause (they
 // count towards an incident). The others wait for the next round, which
 // sees what the first wrote.
-func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, now time.Time) []decided {
+//
+// With send, the replies it queues are leased to this replica's sender as
+// far as it has free slots, and returned to be sent at once.
+func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, now time.Time, send bool) ([]decided, []chat.Outgoing) {
+	var claimed []chat.Outgoing
 	out := make([]decided, len(events))
 	todo := make([]int, len(events))
 	for i, ie := range events {
@@ -174,7 +184,7 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			for _, i := range todo {
 				out[i].err = err
 			}
-			return out
+			return out, claimed
 		}
 		effects := make([]chat.Effects, 0, len(round))
 		applied := make([]int, 0, len(round))
@@ -198,7 +208,12 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			effects = append(effects, chat.Effects{Event: events[i], Basis: st, Plan: plan})
 			applied = append(applied, i)
 		}
-		results, err := p.store.Apply(ctx, effects, now)
+		var claim chat.SendClaim
+		if send {
+			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots) - len(p.sendSlots) - len(claimed)}
+		}
+		results, leased, err := p.store.ApplyAndClaim(ctx, effects, now, claim)
+		claimed = append(claimed, leased...)
 		todo = later
 		for j, i := range applied {
 			switch {
@@ -215,12 +230,12 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			for _, i := range todo {
 				out[i].err = err
 			}
-			return out
+			return out, claimed
 		}
 		// Keep the batch's order: a later round must not reorder events.
 		slices.Sort(todo)
 	}
-	return out
+	return out, claimed
 }
 
 // decideFully decides an event on its snapshot; a decision that hands off

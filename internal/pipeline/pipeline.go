@@ -24,6 +24,7 @@ type Store interface {
 	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
 	LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error
 	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
+	ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) ([]error, []chat.Outgoing, error)
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
 	DueHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.DueHandoff, error)
 	TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, notices []chat.Notice, now time.Time) (bool, error)
@@ -180,6 +181,12 @@ type Pipeline struct {
 	forums  forums
 	// completer records accepted sends in batches.
 	completer *completer
+	// sendSlots bound the messages in flight to the platforms; deliveries
+	// are those sends, started by the sender's claims or straight from a
+	// batch's Apply. loops are the event and send loops, which start them.
+	sendSlots  chan struct{}
+	deliveries sync.WaitGroup
+	loops      sync.WaitGroup
 
 	eventWake chan struct{}
 	sendWake  chan struct{}
@@ -203,6 +210,7 @@ func New(cfg Config, store Store, decider Decider, senders map[string]Sender, no
 		guard:     guard.New(cfg.Guard),
 		limiter:   newLimiter(cfg.Limits),
 		completer: newCompleter(),
+		sendSlots: make(chan struct{}, cfg.Senders),
 		eventWake: make(chan struct{}, 1),
 		sendWake:  make(chan struct{}, 1),
 		stop:      make(chan struct{}),
@@ -222,11 +230,21 @@ func newOwnerID() string {
 
 // Start runs the pipeline in the background until Stop.
 func (p *Pipeline) Start() {
-	p.done.Add(4)
+	p.loops.Add(2)
 	go p.eventLoop()
 	go p.sendLoop()
+	p.done.Add(3)
 	go p.runCompleter()
 	go p.timerLoop()
+	go func() {
+		// When nothing can start a send any more and every send has
+		// handed its result over, the completer writes what it holds
+		// and stops.
+		defer p.done.Done()
+		p.loops.Wait()
+		p.deliveries.Wait()
+		p.completer.close()
+	}()
 }
 
 // Stop stops taking new work, lets work in progress finish until ctx ends
@@ -234,7 +252,7 @@ func (p *Pipeline) Start() {
 func (p *Pipeline) Stop(ctx context.Context) error {
 	close(p.stop)
 	finished := make(chan struct{})
-	go func() { p.done.Wait(); close(finished) }()
+	go func() { p.loops.Wait(); p.done.Wait(); close(finished) }()
 	select {
 	case <-finished:
 	case <-ctx.Done():

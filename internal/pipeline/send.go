@@ -4,22 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
 func (p *Pipeline) sendLoop() {
-	defer p.done.Done()
-	var inflight sync.WaitGroup
-	// Last, when every send in flight has handed its result over: the
-	// completer writes what it holds and stops.
-	defer p.completer.close()
-	defer inflight.Wait()
-	slots := make(chan struct{}, p.cfg.Senders)
+	defer p.loops.Done()
 	for !p.stopping() {
-		free := p.cfg.Senders - len(slots)
+		free := cap(p.sendSlots) - len(p.sendSlots)
 		if free == 0 {
 			if !p.wait(p.sendWake, p.cfg.PollInterval) {
 				return
@@ -41,17 +34,23 @@ func (p *Pipeline) sendLoop() {
 			continue
 		}
 		for _, m := range msgs {
-			slots <- struct{}{}
-			inflight.Add(1)
-			go func() {
-				defer inflight.Done()
-				p.deliver(m)
-				<-slots
-				// The chat's next message (if any) may go now.
-				p.wakeSender()
-			}()
+			p.startDelivery(m)
 		}
 	}
+}
+
+// startDelivery sends a claimed message in the background once a sender
+// slot is free.
+func (p *Pipeline) startDelivery(m chat.Outgoing) {
+	p.sendSlots <- struct{}{}
+	p.deliveries.Add(1)
+	go func() {
+		defer p.deliveries.Done()
+		p.deliver(m)
+		<-p.sendSlots
+		// The chat's next message (if any) may go now.
+		p.wakeSender()
+	}()
 }
 
 // untilNextDue is how long the sender may sleep when there is nothing to

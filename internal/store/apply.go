@@ -19,11 +19,13 @@ import (
 // only a few events have (a handoff, its notices, an incident) is written
 // per event afterwards.
 type batchApply struct {
-	s     *Store
-	tx    *sqlx.Tx
-	ctx   context.Context
-	now   time.Time
-	items []*applyItem
+	s       *Store
+	tx      *sqlx.Tx
+	ctx     context.Context
+	now     time.Time
+	items   []*applyItem
+	claim   chat.SendClaim
+	claimed *[]outboxRow // the replies leased to the caller's sender
 }
 
 // applyItem is one event of the batch as it is written.
@@ -56,14 +58,15 @@ func (f *failure) Unwrap() error { return f.err }
 // applyAll writes the effects of batch[idxs]. results get ErrAlreadyDone or
 // ErrConflict for the events whose snapshot no longer holds; nothing of
 // those is written. A *failure says which event failed, if one did.
-func (s *Store) applyAll(ctx context.Context, tx *sqlx.Tx, batch []chat.Effects, idxs []int, results []error, now time.Time) error {
-	b := &batchApply{s: s, tx: tx, ctx: ctx, now: now}
+func (s *Store) applyAll(ctx context.Context, tx *sqlx.Tx, batch []chat.Effects, idxs []int, results []error, now time.Time,
+	claim chat.SendClaim, claimed *[]outboxRow) error {
+	b := &batchApply{s: s, tx: tx, ctx: ctx, now: now, claim: claim, claimed: claimed}
 	for _, i := range idxs {
 		results[i] = nil
 		b.items = append(b.items, &applyItem{idx: i, fx: batch[i]})
 	}
 	steps := []func() error{b.check, b.markDone, b.customers, b.openConversations, b.messages, b.decisions, b.outbox,
-		b.reservations, b.updateConversations, b.decisionActions}
+		b.reservations, b.claimSends, b.updateConversations, b.decisionActions}
 	for _, step := range steps {
 		if len(b.items) == 0 {
 			return nil
@@ -607,4 +610,35 @@ func (b *batchApply) decisionActions() error {
 	_, err := b.s.exec(b.ctx, b.tx, `INSERT INTO decision_actions (decision_id, rule, action, outbox_id, suppressed, detail)
 		VALUES `+placeholders(n, 6), args...)
 	return err
+}
+
+// claimSends leases the batch's replies to the caller's sender, up to the
+// number it can send at once: each is due now and, unless an earlier
+// message of its chat is still unsent, needs no claim of its own. The
+// sender claims the rest as usual.
+func (b *batchApply) claimSends() error {
+	if b.claim.Max <= len(*b.claimed) {
+		return nil
+	}
+	var ids []any
+	for _, it := range b.items {
+		for _, id := range it.outboxIDs {
+			if id != 0 && len(ids) < b.claim.Max-len(*b.claimed) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []outboxRow
+	if err := b.s.sel(b.ctx, b.tx, &rows, `UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+		WHERE id IN (`+placeholders(len(ids), 1)+`) AND state = 'pending'
+		  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = outbox.chat_key AND e.id < outbox.id)
+		RETURNING `+claimedColumns, append(append([]any{b.claim.Owner, ms(b.claim.Until)}, ids...))...); err != nil {
+		return err
+	}
+	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
+	*b.claimed = append(*b.claimed, rows...)
+	return nil
 }

@@ -67,12 +67,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?`+s.skipLocked()+`)
 		UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id IN (SELECT id FROM candidates)
 		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
-		RETURNING id, platform, bot, chat_id,
-			COALESCE(NULLIF(thread_id, ''), (SELECT t.thread_id FROM team_topics t WHERE outbox.topic_key <> '' AND t.platform = outbox.platform
-				AND t.bot = outbox.bot AND t.chat_id = outbox.chat_id AND t.conversation_key = outbox.topic_key), '') AS thread_id,
-			reply_to, rule, action, text, attempts, created_at, window_until, buttons, handoff_id, callback_id, topic_key, topic_name,
-			CASE WHEN action = 'incident_edit' THEN COALESCE((SELECT i.message_id FROM incidents i WHERE i.id = outbox.incident_id), '') ELSE '' END AS edit_message_id,
-			created_at - priority * 60000 AS sort_key`,
+		RETURNING `+claimedColumns+`, created_at - priority * 60000 AS sort_key`,
 		s.outboxLow.Load(), ms(now), ms(now), limit, owner, ms(now.Add(lease)), ms(now))
 	if err != nil {
 		return nil, unavailable("claim outgoing", err)
@@ -83,6 +78,24 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	}) int {
 		return cmp.Or(cmp.Compare(a.SortKey, b.SortKey), cmp.Compare(a.ID, b.ID))
 	})
+	claimed := make([]outboxRow, len(rows))
+	for i, r := range rows {
+		claimed[i] = r.outboxRow
+	}
+	return outgoing(claimed)
+}
+
+// claimedColumns are what a claim reads back of an outbox row: a notice
+// for a forum topic that exists already goes into it; an incident's edit
+// names the message it edits.
+const claimedColumns = `id, platform, bot, chat_id,
+			COALESCE(NULLIF(thread_id, ''), (SELECT t.thread_id FROM team_topics t WHERE outbox.topic_key <> '' AND t.platform = outbox.platform
+				AND t.bot = outbox.bot AND t.chat_id = outbox.chat_id AND t.conversation_key = outbox.topic_key), '') AS thread_id,
+			reply_to, rule, action, text, attempts, created_at, window_until, buttons, handoff_id, callback_id, topic_key, topic_name,
+			CASE WHEN action = 'incident_edit' THEN COALESCE((SELECT i.message_id FROM incidents i WHERE i.id = outbox.incident_id), '') ELSE '' END AS edit_message_id`
+
+// outgoing turns claimed rows into messages to send.
+func outgoing(rows []outboxRow) ([]chat.Outgoing, error) {
 	out := make([]chat.Outgoing, len(rows))
 	for i, r := range rows {
 		out[i] = chat.Outgoing{

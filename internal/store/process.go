@@ -24,6 +24,13 @@ import (
 // transaction is rolled back and the batch written again without it. err
 // is for the batch as a whole (the database is unavailable).
 func (s *Store) Apply(ctx context.Context, batch []chat.Effects, now time.Time) (results []error, err error) {
+	results, _, err = s.ApplyAndClaim(ctx, batch, now, chat.SendClaim{})
+	return results, err
+}
+
+// ApplyAndClaim is Apply, and in the same transaction leases the replies it
+// queued as claim asks, returning them to be sent at once.
+func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) (results []error, claimed []chat.Outgoing, err error) {
 	results = make([]error, len(batch))
 	todo := make([]int, len(batch))
 	for i := range todo {
@@ -34,15 +41,16 @@ func (s *Store) Apply(ctx context.Context, batch []chat.Effects, now time.Time) 
 	oneByOne := false
 	for excluded := 0; len(todo) > 0; excluded++ {
 		var fail *failure
+		var rows []outboxRow // leased in this attempt; a rollback forgets them
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 			if !oneByOne {
-				err := s.applyAll(ctx, tx, batch, todo, results, now)
+				err := s.applyAll(ctx, tx, batch, todo, results, now, claim, &rows)
 				errors.As(err, &fail)
 				return err
 			}
 			// A multi-row statement failed: find the event it was.
 			for _, i := range todo {
-				if err := s.applyAll(ctx, tx, batch, []int{i}, results, now); err != nil {
+				if err := s.applyAll(ctx, tx, batch, []int{i}, results, now, claim, &rows); err != nil {
 					if errors.As(err, &fail) {
 						fail.idx = i
 					}
@@ -52,14 +60,15 @@ func (s *Store) Apply(ctx context.Context, batch []chat.Effects, now time.Time) 
 			return nil
 		})
 		if err == nil {
-			return results, nil
+			claimed, err := outgoing(rows)
+			return results, claimed, err
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || fail == nil || excluded >= maxExcluded {
-			return nil, unavailable("apply effects", err)
+			return nil, nil, unavailable("apply effects", err)
 		}
 		if fail.idx < 0 {
 			if oneByOne || len(todo) == 1 {
-				return nil, unavailable("apply effects", err)
+				return nil, nil, unavailable("apply effects", err)
 			}
 			oneByOne, excluded = true, excluded-1
 			continue
@@ -70,7 +79,7 @@ func (s *Store) Apply(ctx context.Context, batch []chat.Effects, now time.Time) 
 		}
 		todo = slices.DeleteFunc(todo, func(i int) bool { return i == fail.idx })
 	}
-	return results, nil
+	return results, nil, nil
 }
 
 // lateConflict is a conflict found after some of an event's effects were
