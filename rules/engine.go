@@ -524,7 +524,7 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 		case sc.score[i] < minScore:
 			step.Reason = ReasonLowScore
 			return step, true
-		case ru.sw&sc.mask&swThanks != 0 && ru.faq() && sc.closing():
+		case ru.sw&sc.mask&swThanks != 0 && !ru.ignore && ru.acts() && sc.closing():
 			step.Reason = ReasonThanks
 			return step, true
 		case sc.mask&swThanks != 0 && !ru.ignore && ru.faq() && sc.spam():

@@ -80,6 +80,13 @@ var negationsAfter = map[string][]string{
 	"zh": {"不用了", "不需要了", "不要了", "算了", "就不用了", "不必了", "不用", "不需要"},
 }
 
+// noneBefore and noneAfter say there is none of a thing: "no complaints",
+// "жалоб нет", 没有投诉. Alone they are often the question itself ("no
+// tracking yet", "посылки нет", 没有物流信息), so they negate a keyword only
+// in a message that thanks (see closing): "thank you, no complaints at all".
+var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "没", "无", "毫无"}
+var noneAfter = []string{"нет", "не было", "none", "никаких"}
+
 // negationBridges may stand between a negation and its keyword: "don't
 // WANT A refund", "не хочу ОФОРМЛЯТЬ возврат", "不用帮我退款".
 var negationBridges = map[string][]string{
@@ -92,19 +99,26 @@ var negationBridges = map[string][]string{
 // asks for anything (see closingSignals).
 var thanksWords = map[string][]string{
 	"en": {"thanks", "thank", "thx", "thanx", "ty", "appreciate", "appreciated", "cheers", "bye", "goodbye", "grateful"},
-	"ru": {"спасибо", "спс", "благодарю", "благодарим", "благодарна", "благодарен", "свидания"},
-	"zh": {"谢谢", "感谢", "多谢", "谢了", "再见", "拜拜", "辛苦了", "谢啦"},
+	"ru": {"спасибо", "спс", "благодарю", "благодарим", "благодарна", "благодарен", "свидания", "спасибочки", "благодарность"},
+	"zh": {"谢谢", "感谢", "多谢", "谢了", "再见", "拜拜", "辛苦了", "谢啦", "掰掰", "感恩", "唔该", "谢谢啦", "感激"},
 }
 
 // askingWords show that a message still asks for something, so thanks in it
 // are politeness, not a closing: "thanks, but where is my parcel?".
 var askingWords = map[string][]string{
-	"en": {"where", "when", "how", "what", "why", "which", "who", "can", "could", "would", "please", "want", "need",
+	"en": {"can", "could", "would", "please", "want", "need", "tell", "know",
 		"still", "but", "however", "yet", "wrong", "problem", "issue", "broken", "missing", "haven't", "hasn't", "didn't", "not"},
-	"ru": {"где", "когда", "как", "почему", "что", "зачем", "можно", "могу", "ли", "пожалуйста", "хочу", "нужно", "надо",
+	"ru": {"можно", "могу", "ли", "пожалуйста", "хочу", "нужно", "надо", "скажите",
 		"помогите", "но", "однако", "ещё", "еще", "до сих пор", "не", "нет", "проблема", "сломан", "сломался", "подскажите"},
 	"zh": {"吗", "呢", "怎么", "什么", "哪", "几", "多久", "能不能", "可以", "请", "想", "要", "帮", "但", "还没", "为什么",
 		"如何", "是否", "没", "不", "问题", "坏", "麻烦"},
+}
+
+// whWords ask only where a clause starts, or in a message with a question
+// mark: "where is it" asks, "thanks to the agent who helped me" does not.
+var whWords = map[string][]string{
+	"en": {"where", "when", "how", "what", "why", "which", "who"},
+	"ru": {"где", "когда", "как", "почему", "что", "зачем", "куда", "сколько"},
 }
 
 // spamWords are what link farms and "cheap invoices" offers say; two of

@@ -149,6 +149,9 @@ func (sc *scratch) words(r *Rules, form string) {
 		}
 		w := form[t.start:t.end]
 		if c := ix.lex.words[w]; c != 0 {
+			if c&cueWh != 0 && ti > 0 && !t.brk && !clauseJoiner(form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]) {
+				c &^= cueWh // mid-clause: "the agent who helped me"
+			}
 			sc.cues |= c
 			if c&cueSpam != 0 {
 				sc.spamCount++
@@ -198,12 +201,18 @@ func (sc *scratch) words(r *Rules, form string) {
 // of characters: a table says which characters start one, so most
 // characters cost one array read, and no automaton match is allocated.
 func (sc *scratch) hanCues(lx *lexicon, run string) {
+	thanksEnd := -1
 	for i, r := range run {
 		if r < hanFirst || r > hanLast || !lx.zhStart[r-hanFirst] {
 			continue
 		}
 		for _, c := range lx.zhByRune[r] {
 			if strings.HasPrefix(run[i:], c.word) {
+				if c.flags&cueThanks != 0 {
+					thanksEnd = i + len(c.word)
+				} else if c.flags == cueAsking && thanksEnd >= 0 && thanksAddressee(run[thanksEnd:i]) {
+					continue // 谢谢你帮我查: what is thanked for, not a request
+				}
 				sc.cues |= c.flags
 				if c.flags&cueSpam != 0 {
 					sc.spamCount++
@@ -211,6 +220,26 @@ func (sc *scratch) hanCues(lx *lexicon, run string) {
 			}
 		}
 	}
+}
+
+// clauseJoiner starts a new clause without punctuation: "thanks and where
+// is it", "спасибо а когда придёт".
+func clauseJoiner(w string) bool {
+	switch w {
+	case "and", "so", "also", "и", "а", "так":
+		return true
+	}
+	return false
+}
+
+// thanksAddressee tells the words between a thanks and what it thanks
+// for: nothing, or whom (谢谢帮我, 谢谢你们帮忙).
+func thanksAddressee(s string) bool {
+	switch s {
+	case "", "你", "您", "你们", "大家", "客服":
+		return true
+	}
+	return false
 }
 
 // part records a word matched for a keyword part: a whole single-word
@@ -381,6 +410,9 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 	if h.t0 < 0 {
 		return false
 	}
+	if sc.cues&cueThanks != 0 && noneNegated(form, toks, h) {
+		return true
+	}
 	if toks[h.t0].han {
 		t := toks[h.t0]
 		if hanNegatedBefore(lx, form[t.start:h.b0]) {
@@ -431,6 +463,45 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 			break
 		}
 		j++
+	}
+	return false
+}
+
+// noneNegated reports whether a keyword is said to be absent, in its
+// clause: "no complaints", "жалоб нет", 没有投诉.
+func noneNegated(form string, toks []token, h *hit) bool {
+	if toks[h.t0].han {
+		before := form[toks[h.t0].start:h.b0]
+		for _, w := range noneBefore {
+			if isHanKey(w) && strings.HasSuffix(before, w) {
+				return true
+			}
+		}
+	}
+	if toks[h.t0].han && h.b0 > toks[h.t0].start {
+		return false
+	}
+	if h.t0 > 0 && !toks[h.t0].brk {
+		for _, w := range noneBefore {
+			if isHanKey(w) {
+				continue
+			}
+			n := int32(strings.Count(w, " ") + 1)
+			if h.t0-n >= 0 && form[toks[h.t0-n].start:toks[h.t0-1].end] == w {
+				return true
+			}
+		}
+	}
+	if toks[h.t1].han && h.b1 < toks[h.t1].end {
+		return false
+	}
+	if i := h.t1 + 1; int(i) < len(toks) && !toks[i].brk {
+		for _, w := range noneAfter {
+			n := int32(strings.Count(w, " ") + 1)
+			if int(i+n-1) < len(toks) && form[toks[i].start:toks[i+n-1].end] == w {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -505,7 +576,7 @@ func hanNegatedAfter(lx *lexicon, after string) bool {
 // closing reports whether the message is mainly thanks or a goodbye: a
 // thanks word and nothing that asks for anything.
 func (sc *scratch) closing() bool {
-	return sc.cues&cueThanks != 0 && sc.cues&cueAsking == 0 && !sc.toks.question
+	return sc.cues&cueThanks != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.toks.question
 }
 
 // spam reports whether the message reads as spam: two spam words, or one
@@ -519,6 +590,17 @@ func (sc *scratch) spam() bool {
 func (ru *rule) faq() bool {
 	for _, a := range ru.actions {
 		if a.typ == chat.ActionReply {
+			return true
+		}
+	}
+	return false
+}
+
+// acts reports whether a rule answers or hands off: a thank-you gets
+// neither ("thanks, the agent was great" calls nobody).
+func (ru *rule) acts() bool {
+	for _, a := range ru.actions {
+		if a.typ == chat.ActionReply || a.typ == chat.ActionHandoff {
 			return true
 		}
 	}

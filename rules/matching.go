@@ -97,6 +97,10 @@ const (
 	cueThanks cueFlags = 1 << iota
 	cueAsking
 	cueSpam
+	// cueWh is a question word (where, когда): it asks only at the start of
+	// a clause or in a message with a question mark; "thanks to the agent
+	// who helped me" asks nothing.
+	cueWh
 )
 
 // lexicon is the compiled word lists: negations, bridges, thanks, asking
@@ -204,7 +208,7 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	for _, m := range []struct {
 		lists map[string][]string
 		flag  cueFlags
-	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {spamWords, cueSpam}} {
+	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {whWords, cueWh}, {spamWords, cueSpam}} {
 		for _, list := range m.lists {
 			for _, w := range list {
 				lx.addCue(w, m.flag)
