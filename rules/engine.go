@@ -395,6 +395,7 @@ type scratch struct {
 	form, raw string
 	cues      cueFlags
 	spamCount int
+	contrast  int32 // the last word that says "just" or "only" (-1: none)
 	links     int
 	vm        vm.VM
 	meter     meter

@@ -67,16 +67,19 @@ var defaultFamilies = [][]string{
 var negationsBefore = map[string][]string{
 	"en": {"don't", "do not", "dont", "doesn't", "does not", "didn't want", "no need", "not need", "needn't",
 		"no longer", "never mind", "nevermind", "not interested in", "not want", "without", "instead of",
-		"rather than", "won't need", "not going to", "cancel my request for"},
+		"rather than", "won't need", "not going to", "cancel my request for", "not a", "not an", "not asking", "not looking for",
+		"isn't a", "is not a", "wasn't a"},
 	"ru": {"не надо", "не нужно", "не нужен", "не нужна", "не хочу", "не хотим", "не буду", "не будем",
-		"не стоит", "не собираюсь", "не требуется", "нет необходимости", "вместо", "не планирую", "не прошу", "без"},
-	"zh": {"不要", "不用", "不需要", "不想", "别", "无需", "不必", "没必要", "不打算", "用不着", "不需", "免得"},
+		"не стоит", "не собираюсь", "не требуется", "нет необходимости", "вместо", "не планирую", "не прошу", "без",
+		"это не", "не про", "не по поводу", "не стану", "не станем"},
+	"zh": {"不要", "不用", "不需要", "不想", "别", "无需", "不必", "没必要", "不打算", "用不着", "不需", "免得", "不是"},
 }
 
 // negationsAfter follow the keyword: "refund is not needed", "возврат не нужен", "退款不用了".
 var negationsAfter = map[string][]string{
 	"en": {"not needed", "not necessary", "no longer needed", "isn't needed", "is not needed", "not required"},
-	"ru": {"не нужен", "не нужна", "не нужно", "не надо", "не требуется", "не актуален", "не актуально", "не актуальна", "уже не нужен", "отменяется"},
+	"ru": {"не нужен", "не нужна", "не нужно", "не надо", "не требуется", "не актуален", "не актуально", "не актуальна", "уже не нужен", "отменяется",
+		"не буду", "не будем", "не стану", "не станем", "не собираюсь", "не хочу"},
 	"zh": {"不用了", "不需要了", "不要了", "算了", "就不用了", "不必了", "不用", "不需要"},
 }
 
@@ -84,8 +87,17 @@ var negationsAfter = map[string][]string{
 // "жалоб нет", 没有投诉. Alone they are often the question itself ("no
 // tracking yet", "посылки нет", 没有物流信息), so they negate a keyword only
 // in a message that thanks (see closing): "thank you, no complaints at all".
-var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "没", "无", "毫无"}
+var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "无", "毫无"}
 var noneAfter = []string{"нет", "не было", "none", "никаких"}
+
+// contrastWords follow a refusal with what is wanted instead: after one of
+// them, "no X" before it is a refusal too ("no complaint, just want the
+// tracking link", "никаких жалоб, просто подскажите", 没有投诉，只是想问).
+var contrastWords = map[string][]string{
+	"en": {"just", "only", "merely", "simply"},
+	"ru": {"просто", "только", "лишь"},
+	"zh": {"只是", "只想", "只要", "就想"},
+}
 
 // negationBridges may stand between a negation and its keyword: "don't
 // WANT A refund", "не хочу ОФОРМЛЯТЬ возврат", "不用帮我退款".

@@ -79,7 +79,7 @@ const minScore = 0.5
 // found and whether it is negated, and gives each rule its best score.
 func (sc *scratch) collect(r *Rules, form string) {
 	ix := r.ix
-	sc.cues, sc.spamCount = 0, 0
+	sc.cues, sc.spamCount, sc.contrast = 0, 0, -1
 	if form != "" && ix.ac.PatternCount() > 0 {
 		it := ix.ac.IterOverlapping(form)
 		for m := it.Next(); m != nil; m = it.Next() {
@@ -144,13 +144,22 @@ func (sc *scratch) words(r *Rules, form string) {
 	sc.occ = sc.occ[:0]
 	for ti, t := range sc.toks.list {
 		if t.han {
+			before := sc.cues
+			sc.cues &^= cueContrast
 			sc.hanCues(ix.lex, form[t.start:t.end])
+			if sc.cues&cueContrast != 0 {
+				sc.contrast = int32(ti)
+			}
+			sc.cues |= before & cueContrast
 			continue
 		}
 		w := form[t.start:t.end]
 		if c := ix.lex.words[w]; c != 0 {
 			if c&cueWh != 0 && ti > 0 && !t.brk && !clauseJoiner(form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]) {
 				c &^= cueWh // mid-clause: "the agent who helped me"
+			}
+			if c&cueContrast != 0 {
+				sc.contrast = int32(ti)
 			}
 			sc.cues |= c
 			if c&cueSpam != 0 {
@@ -410,7 +419,7 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 	if h.t0 < 0 {
 		return false
 	}
-	if sc.cues&cueThanks != 0 && noneNegated(form, toks, h) {
+	if (sc.cues&cueThanks != 0 || sc.contrast > h.t1) && noneNegated(lx, form, toks, h) {
 		return true
 	}
 	if toks[h.t0].han {
@@ -469,10 +478,10 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 
 // noneNegated reports whether a keyword is said to be absent, in its
 // clause: "no complaints", "жалоб нет", 没有投诉.
-func noneNegated(form string, toks []token, h *hit) bool {
+func noneNegated(lx *lexicon, form string, toks []token, h *hit) bool {
 	if toks[h.t0].han {
 		before := form[toks[h.t0].start:h.b0]
-		for _, w := range noneBefore {
+		for _, w := range lx.none[0] {
 			if isHanKey(w) && strings.HasSuffix(before, w) {
 				return true
 			}
@@ -482,7 +491,7 @@ func noneNegated(form string, toks []token, h *hit) bool {
 		return false
 	}
 	if h.t0 > 0 && !toks[h.t0].brk {
-		for _, w := range noneBefore {
+		for _, w := range lx.none[0] {
 			if isHanKey(w) {
 				continue
 			}
@@ -496,7 +505,7 @@ func noneNegated(form string, toks []token, h *hit) bool {
 		return false
 	}
 	if i := h.t1 + 1; int(i) < len(toks) && !toks[i].brk {
-		for _, w := range noneAfter {
+		for _, w := range lx.none[1] {
 			n := int32(strings.Count(w, " ") + 1)
 			if int(i+n-1) < len(toks) && form[toks[i].start:toks[i+n-1].end] == w {
 				return true

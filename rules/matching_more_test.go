@@ -84,3 +84,25 @@ func TestThanksAndClosings(t *testing.T) {
 		{"zh 没有物流 without thanks asks", "没有物流信息", "shipping"},
 	})
 }
+
+// Negation: refusals said as "not a", "не буду" after the verb, 不是, and
+// "no X, just Y"; a problem said with not/не/没 is still a question.
+func TestNegationForms(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en not a complaint", "Not a complaint, just asking about the opening hours", "hours"},
+		{"en no complaint, just", "I have no complaint, just want the tracking link", "shipping"},
+		{"en no tracking is a question", "I have no tracking link for my parcel", "shipping"},
+		{"en not asking for a refund", "I'm not asking for a refund, I want to exchange it", "exchange"},
+		{"en complaint still counts", "I want to file a complaint", "complaint"},
+		{"ru не буду after the verb", "Нет, возвращать не буду, всё подошло", "none"},
+		{"ru жаловаться не буду", "Жаловаться не буду, скажите часы работы", "hours"},
+		{"ru это не жалоба", "Это не жалоба, вопрос про часы работы", "hours"},
+		{"ru не пришла is a question", "посылка так и не пришла", "shipping"},
+		{"ru никаких жалоб, просто", "Никаких жалоб, просто где моя посылка", "shipping"},
+		{"zh 不是要投诉", "我不是要投诉，就想问快递到哪了", "shipping"},
+		{"zh 是不是 asks", "是不是要投诉才有人管", "complaint"},
+		{"zh 没有投诉，只是", "没有投诉，只是想问物流", "shipping"},
+		{"zh 没收到货 still a question", "没收到货，只收到发票", "shipping"},
+		{"zh-Hant 不是要客訴", "不是要投訴，只是想問包裹到哪了", "shipping"},
+	})
+}
