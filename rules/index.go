@@ -73,7 +73,10 @@ type index struct {
 	words    map[string][]partRef
 	typos    *typoIndex
 	pinyin   *pinyinIndex // nil without Chinese keywords
-	lex      *lexicon
+	// hanSplits are Chinese keywords in two parts, by the first character
+	// of either part (hansplit.go).
+	hanSplits map[rune][]hanSplit
+	lex       *lexicon
 }
 
 func newIndex() *index {
@@ -163,6 +166,7 @@ func (ix *index) build(families map[string][]string, vocab [][]string) {
 				}
 				ix.addWords(int32(id), families)
 				ix.addPinyin(int32(id))
+				ix.addHanSplits(int32(id))
 			}
 		}
 	}

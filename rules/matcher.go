@@ -108,6 +108,13 @@ func (sc *scratch) collect(r *Rules, form string) {
 		}
 	}
 	sc.words(r, form)
+	if ix.hanSplits != nil && r.anyOn&sc.mask&swProximity != 0 {
+		for ti, t := range sc.toks.list {
+			if t.han {
+				sc.hanApart(r, form, int32(ti), t)
+			}
+		}
+	}
 	if ix.pinyin != nil && r.anyOn&sc.mask&swTypos != 0 && !sc.hanHit(r) {
 		for ti, t := range sc.toks.list {
 			if t.han {

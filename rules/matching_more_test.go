@@ -106,3 +106,26 @@ func TestNegationForms(t *testing.T) {
 		{"zh-Hant 不是要客訴", "不是要投訴，只是想問包裹到哪了", "shipping"},
 	})
 }
+
+// Chinese keywords apart: a particle inside the verb-object word, or the
+// object before its verb; never across a clause, a negation, or with other
+// words between single characters.
+func TestChineseKeywordsApart(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"zh particle inside", "你们发了货没有", "shipping"},
+		{"zh 退了货", "我已经退了货，钱什么时候到", "refund"},
+		{"zh object first", "钱能退给我吗", "refund"},
+		{"zh 钱还没退", "钱还没退给我", "refund"},
+		{"zh-Hant object first", "錢可以退給我嗎", "refund"},
+		{"zh-Hant 貨什麼時候發", "貨什麼時候發", "shipping"},
+		{"zh four characters apart", "营业的时间是什么", "hours"},
+		{"zh-Hant 幾點鐘上班", "幾點鐘上班", "hours"},
+		{"zh order reversed", "订单怎么取消", "cancel"},
+		{"zh negation between: no", "订单不要取消", "none"},
+		{"zh negated before", "别发了货", "none"},
+		{"zh across a clause: no", "钱，退", "none"},
+		{"zh other words between single characters: no", "真的没人", "none"},
+		{"zh reversed and adjacent: no", "这工人很好", "none"},
+		{"zh too far apart: no", "营业执照上写的时间", "none"},
+	})
+}
