@@ -15,11 +15,11 @@ import (
 // between them in the keyword's order, or adverbs, modals and question
 // words (能, 可以, 什么时候, 还没) when the object comes first.
 
-// hanSplit is one way to split a Chinese keyword.
-type hanSplit struct {
-	term   int32
-	a, b   string // the parts, in the keyword's order
-	single bool   // one part is a single character
+// hanPair is a keyword found when two parts stand apart in this order.
+type hanPair struct {
+	term    int32
+	single  bool // one part is a single character
+	forward bool // in the keyword's order
 }
 
 // hanSplitGap is how many characters may stand between two parts of two
@@ -35,6 +35,13 @@ var hanInfix = "了过个一下的完掉"
 // hanFronted may stand between a fronted object and its verb: 钱能退吗,
 // 货什么时候发, 款已经扣了, 钱还没退.
 var hanFronted = "能可以什么时候还没已经都也要会怎么被何几再就才有可不给我你们帐"
+
+// hanApartIndex is the parts of Chinese keywords and the keywords each
+// pair of parts makes.
+type hanApartIndex struct {
+	parts map[string]bool
+	pairs map[[2]string][]hanPair
+}
 
 // addHanSplits registers the splits of a Chinese keyword.
 func (ix *index) addHanSplits(id int32) {
@@ -55,68 +62,81 @@ func (ix *index) addHanSplits(id int32) {
 	default:
 		return
 	}
-	if ix.hanSplits == nil {
-		ix.hanSplits = map[rune][]hanSplit{}
+	if ix.hanApart == nil {
+		ix.hanApart = &hanApartIndex{parts: map[string]bool{}, pairs: map[[2]string][]hanPair{}}
 	}
+	x := ix.hanApart
 	for _, c := range cuts {
-		s := hanSplit{term: id, a: string(rs[:c]), b: string(rs[c:]), single: c == 1 || len(rs)-c == 1}
-		for _, first := range [2]rune{rs[0], rs[c]} {
-			ix.hanSplits[first] = append(ix.hanSplits[first], s)
-		}
+		a, b := string(rs[:c]), string(rs[c:])
+		single := c == 1 || len(rs)-c == 1
+		x.parts[a], x.parts[b] = true, true
+		x.pairs[[2]string{a, b}] = append(x.pairs[[2]string{a, b}], hanPair{term: id, single: single, forward: true})
+		x.pairs[[2]string{b, a}] = append(x.pairs[[2]string{b, a}], hanPair{term: id, single: single})
 	}
 }
+
+// maxHanParts bounds the parts looked at in one run of characters.
+const maxHanParts = 64
 
 // hanApart finds Chinese keywords whose parts stand apart in a run of
 // Chinese characters (one token).
 func (sc *scratch) hanApart(r *Rules, form string, ti int32, t token) {
+	x := r.ix.hanApart
 	run := form[t.start:t.end]
-	for i, c := range run {
-		for _, s := range r.ix.hanSplits[c] {
-			first, second, forward := s.a, s.b, true
-			if !strings.HasPrefix(run[i:], s.a) {
-				if !strings.HasPrefix(run[i:], s.b) {
-					continue
+	var occ [maxHanParts][2]int
+	n := 0
+	for i := 0; i < len(run) && n < maxHanParts; {
+		_, s1 := utf8.DecodeRuneInString(run[i:])
+		if x.parts[run[i:i+s1]] {
+			occ[n] = [2]int{i, i + s1}
+			n++
+		}
+		if i+s1 < len(run) && n < maxHanParts {
+			_, s2 := utf8.DecodeRuneInString(run[i+s1:])
+			if x.parts[run[i:i+s1+s2]] {
+				occ[n] = [2]int{i, i + s1 + s2}
+				n++
+			}
+		}
+		i += s1
+	}
+	for p := 0; p < n; p++ {
+		for q := p + 1; q < n; q++ {
+			between := run[occ[p][1]:max(occ[q][0], occ[p][1])]
+			if occ[q][0] <= occ[p][1] {
+				continue // adjacent or overlapping: the keyword as written, or another word
+			}
+			gap := utf8.RuneCountInString(between)
+			if gap > hanSplitGrammar {
+				break
+			}
+			for _, hp := range x.pairs[[2]string{run[occ[p][0]:occ[p][1]], run[occ[q][0]:occ[q][1]]}] {
+				if !hanGapFits(between, gap, hp) || hanNegatedBefore(r.ix.lex, between) || sc.hasHit(hp.term) {
+					continue // 货别发了, 订单不要取消
 				}
-				first, second, forward = s.b, s.a, false
+				sc.addHit(hit{term: hp.term, kind: kindProximity, worst: kindExact, t0: ti, t1: ti,
+					b0: t.start + int32(occ[p][0]), b1: t.start + int32(occ[q][1])})
 			}
-			from := i + len(first)
-			j, ok := sc.hanPartAfter(r.ix.lex, run, from, second, s.single, forward)
-			if !ok || sc.hasHit(s.term) {
-				continue
-			}
-			sc.addHit(hit{term: s.term, kind: kindProximity, worst: kindExact, t0: ti, t1: ti,
-				b0: t.start + int32(i), b1: t.start + int32(j+len(second))})
 		}
 	}
 }
 
-// hanPartAfter looks for the second part after the first, across what may
-// stand between them; it returns where the second part starts.
-func (sc *scratch) hanPartAfter(lx *lexicon, run string, from int, part string, single, forward bool) (int, bool) {
-	gap := 0
-	for j := from; j < len(run); {
-		if gap > 0 && strings.HasPrefix(run[j:], part) {
-			if hanNegatedBefore(lx, run[from:j]) {
-				return 0, false // 货别发了, 订单不要取消
-			}
-			return j, true
-		}
-		c, n := utf8.DecodeRuneInString(run[j:])
-		gap++
-		if single {
-			allowed := hanFronted
-			if forward {
-				allowed = hanInfix
-			}
-			if gap > hanSplitGrammar || !strings.ContainsRune(allowed, c) {
-				return 0, false
-			}
-		} else if gap > hanSplitGap {
-			return 0, false
-		}
-		j += n
+// hanGapFits tells whether what stands between two parts lets them count
+// as one keyword.
+func hanGapFits(between string, gap int, hp hanPair) bool {
+	if !hp.single {
+		return gap <= hanSplitGap
 	}
-	return 0, false
+	allowed := hanFronted
+	if hp.forward {
+		allowed = hanInfix
+	}
+	for _, c := range between {
+		if !strings.ContainsRune(allowed, c) {
+			return false
+		}
+	}
+	return true
 }
 
 func (sc *scratch) hasHit(id int32) bool {

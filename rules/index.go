@@ -73,10 +73,10 @@ type index struct {
 	words    map[string][]partRef
 	typos    *typoIndex
 	pinyin   *pinyinIndex // nil without Chinese keywords
-	// hanSplits are Chinese keywords in two parts, by the first character
-	// of either part (hansplit.go).
-	hanSplits map[rune][]hanSplit
-	lex       *lexicon
+	// hanApart finds Chinese keywords in two parts apart (hansplit.go);
+	// nil without Chinese keywords.
+	hanApart *hanApartIndex
+	lex      *lexicon
 }
 
 func newIndex() *index {

@@ -108,7 +108,7 @@ func (sc *scratch) collect(r *Rules, form string) {
 		}
 	}
 	sc.words(r, form)
-	if ix.hanSplits != nil && r.anyOn&sc.mask&swProximity != 0 {
+	if ix.hanApart != nil && r.anyOn&sc.mask&swProximity != 0 {
 		for ti, t := range sc.toks.list {
 			if t.han {
 				sc.hanApart(r, form, int32(ti), t)
