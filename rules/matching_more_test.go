@@ -129,3 +129,22 @@ func TestChineseKeywordsApart(t *testing.T) {
 		{"zh too far apart: no", "营业执照上写的时间", "none"},
 	})
 }
+
+// Taiwanese and Hong Kong words for shopping and support match the
+// Mainland keywords they stand for.
+func TestRegionalVocabulary(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"zh-Hant 超商取貨", "可以超商取貨嗎", "shipping"},
+		{"zh-Hant 7-11取貨", "請問有提供7-11取貨嗎", "shipping"},
+		{"zh-Hant 到貨", "到貨時間大概多久", "shipping"},
+		{"zh-Hant 配送", "配送要多久", "shipping"},
+		{"zh-Hant 詐騙", "這根本是詐騙吧", "complaint"},
+		{"zh-Hant 專人", "可以找專人處理嗎", "human"},
+		{"zh-Hant 客服時間", "客服時間是幾點到幾點", "hours"},
+		{"zh-Hant 有營業", "假日有營業嗎", "hours"},
+		{"zh-Hant 幾點開門", "你們幾點開門", "hours"},
+		{"zh-Hant 取消訂購", "我想取消訂購", "cancel"},
+		{"zh business licence is not opening hours", "营业执照在哪里看", "none"},
+		{"zh 专业 is not 专人", "你们很专业", "none"},
+	})
+}
