@@ -1,5 +1,7 @@
 package rules
 
+import "sync"
+
 // The built-in word lists that matching relies on, per language. They are
 // data, not code, so a marketer can see them in the README and extend most
 // of them in the rules file (families:, negations:, vocabulary:). Every
@@ -228,6 +230,24 @@ var defaultVocabulary = [][]string{
 	{"软件", "軟件"},
 	{"网络", "網絡"},
 }
+
+// functionWords are the glue of multi-word keywords: pronouns,
+// prepositions, articles and auxiliaries (see window in matcher.go).
+var functionWords = []string{
+	"a", "an", "the", "my", "your", "our", "me", "i", "you", "we", "it", "is", "are", "am", "was", "be", "do", "does",
+	"to", "of", "for", "in", "on", "at", "by", "with", "from", "s",
+	"мой", "моя", "моё", "мое", "мои", "мне", "я", "вы", "мы", "в", "на", "с", "к", "по", "за", "у", "о", "от", "для",
+}
+
+var functionWord = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range functionWords {
+		if k := formKey(w); k != "" {
+			m[k] = true
+		}
+	}
+	return m
+})
 
 // commonWords are everyday words one edit away from some keyword ("there"
 // and "where", "older" and "order"): they are never read as typos.

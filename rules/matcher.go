@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode"
@@ -298,20 +299,38 @@ func (sc *scratch) proximity(r *Rules) {
 }
 
 // window looks for the shortest run of occurrences covering every part of
-// one term (sorted by token).
+// one term (sorted by token). Function words ("are", "my", "to") are
+// glue: a keyword with two or more other words matches when those are
+// all there and at least one of its function words is near ("when will
+// you be open" for "when are you open", "where's my order" for "where is
+// my order"); a keyword with fewer ("ship to") only matches with its words
+// together, never apart.
 func (sc *scratch) window(r *Rules, occ []occurrence) {
 	t := &r.ix.terms[occ[0].term]
 	n := len(t.parts)
+	need := n
+	glue := t.fn != 0 && bits.OnesCount8(t.fn) <= n-2
+	if glue {
+		need = n - bits.OnesCount8(t.fn)
+	}
+	required := func(o occurrence) bool { return !glue || t.fn&(1<<o.part) == 0 }
 	var count [maxParts]int
 	covered := 0
 	bestSpan, bestLo, bestHi := int32(math.MaxInt32), 0, 0
 	lo := 0
 	for hi := range occ {
+		if !required(occ[hi]) {
+			continue
+		}
 		if count[occ[hi].part] == 0 {
 			covered++
 		}
 		count[occ[hi].part]++
-		for covered == n {
+		for covered == need {
+			if !required(occ[lo]) {
+				lo++
+				continue
+			}
 			if span := occ[hi].tok - occ[lo].tok; span < bestSpan {
 				bestSpan, bestLo, bestHi = span, lo, hi
 			}
@@ -322,16 +341,31 @@ func (sc *scratch) window(r *Rules, occ []occurrence) {
 			lo++
 		}
 	}
-	if bestSpan > int32(n-1+proximityWindow) {
+	if bestSpan == math.MaxInt32 || bestSpan > int32(n-1+proximityWindow) {
 		return
+	}
+	if t.fn != 0 && !glue && bestSpan != int32(n-1) {
+		return // "ship to": a function word counts only next to its word
+	}
+	first, last := occ[bestLo].tok, occ[bestHi].tok
+	if glue {
+		near := false
+		for _, o := range occ {
+			if !required(o) && o.tok >= first-1 && o.tok <= last+1 {
+				near = true
+				break
+			}
+		}
+		if !near {
+			return
+		}
 	}
 	worst := kindExact
 	for _, o := range occ[bestLo : bestHi+1] {
-		if o.kind > worst {
+		if required(o) && o.kind > worst {
 			worst = o.kind
 		}
 	}
-	first, last := occ[bestLo].tok, occ[bestHi].tok
 	ft, lt := sc.toks.list[first], sc.toks.list[last]
 	kind := kindProximity
 	for _, h := range sc.hits {

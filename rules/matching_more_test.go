@@ -148,3 +148,38 @@ func TestRegionalVocabulary(t *testing.T) {
 		{"zh 专业 is not 专人", "你们很专业", "none"},
 	})
 }
+
+const glueRules = `
+keywords:
+  hours: ["when are you open", "часы работы"]
+  shipping: ["where is my order", "где мой заказ", shipping, доставка]
+  cost: ["ship to", "доставка в"]
+rules:
+  - id: hours
+    keywords: [hours]
+    reply: hours
+  - id: shipping
+    keywords: [shipping]
+    reply: shipping
+  - id: cost
+    keywords: [cost]
+    reply: cost
+`
+
+// Function words in multi-word keywords are glue: the other words must all
+// be there, with one of the function words near; a keyword that is one word
+// and a function word matches only with its words together.
+func TestKeywordFunctionWords(t *testing.T) {
+	runDecideCases(t, glueRules, []decideCase{
+		{"en other auxiliary", "When will you be open again?", "hours"},
+		{"en contraction", "Where's my order?", "shipping"},
+		{"en all words apart", "Where exactly is my last order?", "shipping"},
+		{"en no function word near: no", "when I open the box it is empty", "none"},
+		{"en where without glue: no", "I know where to find the order form", "none"},
+		{"en ship to together", "do you ship to Canada", "cost"},
+		{"en ship ... to apart: no", "How long does shipping take to Germany?", "shipping"},
+		{"ru где ... заказ with мой", "где же мой заказ", "shipping"},
+		{"ru доставка в together", "доставка в Казань", "cost"},
+		{"ru доставка ... в apart: no", "доставка идёт уже неделю в никуда", "shipping"},
+	})
+}
