@@ -1,6 +1,10 @@
 package rules
 
-import "sync"
+import (
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
 
 // The built-in word lists that matching relies on, per language. They are
 // data, not code, so a marketer can see them in the README and extend most
@@ -45,7 +49,7 @@ var defaultFamilies = [][]string{
 	{"отследить", "отслеживание", "отслеживать", "трек", "трекинг"},
 	{"прийти", "пришёл", "пришел", "пришла", "пришло", "придёт", "придет", "приходит"},
 	{"работать", "работаете", "работает", "работа"},
-	{"жаловаться", "жалоба", "пожаловаться", "жалуюсь"},
+	{"жаловаться", "жалоба", "пожаловаться", "жалуюсь", "пожалуюсь", "пожалуемся", "жалуемся", "жалобу"},
 	{"гарантия", "гарантийный", "гарантийного", "гарантийная", "гарантийке"},
 	{"ремонт", "отремонтировать", "ремонтировать", "отремонтируйте", "починить", "почините", "починка"},
 	{"заменить", "замена", "замените"},
@@ -229,6 +233,30 @@ var defaultVocabulary = [][]string{
 	{"短信", "短訊"},
 	{"软件", "軟件"},
 	{"网络", "網絡"},
+}
+
+// reflexiveStems are the stems of families with a reflexive verb
+// (жаловаться): only they match a reflexive word. Вернусь (I'll come back)
+// is not вернуть (give back), whatever the stemmer says.
+var reflexiveStems = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, fam := range defaultFamilies {
+		refl := false
+		for _, w := range fam {
+			refl = refl || reflexive(w)
+		}
+		if refl {
+			for _, w := range fam {
+				m[formKey(w)] = true
+			}
+		}
+	}
+	return m
+})
+
+// reflexive tells a Russian reflexive verb form: вернусь, вернуться.
+func reflexive(w string) bool {
+	return utf8.RuneCountInString(w) > 4 && (strings.HasSuffix(w, "ся") || strings.HasSuffix(w, "сь"))
 }
 
 // functionWords are the glue of multi-word keywords: pronouns,

@@ -183,3 +183,23 @@ func TestKeywordFunctionWords(t *testing.T) {
 		{"ru доставка ... в apart: no", "доставка идёт уже неделю в никуда", "shipping"},
 	})
 }
+
+// Russian: a reflexive verb is another word than its base (вернусь, I'll
+// come back, is not вернуть, give back), unless the family has one
+// (пожалуюсь, пожаловаться); an unstressed first vowel is a typo like any
+// other letter (аператор).
+func TestRussianForms(t *testing.T) {
+	runDecideCases(t, moreRules+`
+families:
+  - [вернуть, возвращать]
+`, []decideCase{
+		{"ru вернусь is not a refund", "Вернусь к этому вопросу позже", "none"},
+		{"ru верните is", "верните деньги", "refund"},
+		{"ru возвращать is", "как возвращать товар", "refund"},
+		{"ru пожалуюсь", "Пожалуюсь в Роспотребнадзор, если не решите", "complaint"},
+		{"ru жалуюсь", "жалуюсь на курьера", "complaint"},
+		{"ru unstressed first vowel", "нужен аператор", "human"},
+		{"ru other first letter: no", "нужен кператор", "none"},
+		{"en first letter still required", "I need a xefund", "none"},
+	})
+}
