@@ -105,6 +105,24 @@ var contrastWords = map[string][]string{
 	"zh": {"只是", "只想", "只要", "就想"},
 }
 
+// requestWords ask for something without a question word: after a refusal
+// ("no need to cancel, send the invoice") they keep the message a request.
+// Russian imperatives (пришлите, дайте) are recognised by their ending.
+var requestWords = map[string][]string{
+	"en": {"send", "give", "show", "check", "help", "email", "provide", "let", "change", "get", "like", "prefer", "instead"},
+	"ru": {"хотел", "хотела", "хотелось", "нужен", "нужна", "нужны", "прошу", "лучше"},
+	"zh": {"给我", "帮我", "麻烦", "我要", "我想", "改成", "换成"},
+}
+
+// contentWords say that all is well. After a refusal they make the
+// message a declining one ("no need for a refund, the size fits"), which
+// gets no FAQ answer although it names something else.
+var contentWords = map[string][]string{
+	"en": {"fits", "fit", "fine", "perfect", "works", "happy", "satisfied", "okay"},
+	"ru": {"подошло", "подошёл", "подошел", "подошла", "подходит", "нормально", "устраивает", "годится", "отлично"},
+	"zh": {"合适", "合身", "刚好", "正好", "没问题", "挺好", "满意"},
+}
+
 // negationBridges may stand between a negation and its keyword: "don't
 // WANT A refund", "не хочу ОФОРМЛЯТЬ возврат", "不用帮我退款".
 var negationBridges = map[string][]string{

@@ -80,7 +80,7 @@ const minScore = 0.5
 // found and whether it is negated, and gives each rule its best score.
 func (sc *scratch) collect(r *Rules, form string) {
 	ix := r.ix
-	sc.cues, sc.spamCount, sc.contrast = 0, 0, -1
+	sc.cues, sc.spamCount, sc.contrast, sc.asks = 0, 0, -1, 0
 	if form != "" && ix.ac.PatternCount() > 0 {
 		it := ix.ac.IterOverlapping(form)
 		for m := it.Next(); m != nil; m = it.Next() {
@@ -153,13 +153,17 @@ func (sc *scratch) words(r *Rules, form string) {
 	for ti, t := range sc.toks.list {
 		if t.han {
 			before := sc.cues
-			sc.cues &^= cueContrast
+			sc.cues &^= cueContrast | cueAsking | cueRequest
 			sc.hanCues(ix.lex, form[t.start:t.end])
 			if sc.cues&cueContrast != 0 {
 				sc.contrast = int32(ti)
 			}
-			sc.cues |= before & cueContrast
+			sc.asking(ti, sc.cues)
+			sc.cues |= before
 			continue
+		}
+		if t.stemmed && imperative(sc.toks.src[t.rs:t.re]) {
+			sc.asking(ti, cueRequest)
 		}
 		w := form[t.start:t.end]
 		if c := ix.lex.words[w]; c != 0 {
@@ -169,6 +173,7 @@ func (sc *scratch) words(r *Rules, form string) {
 			if c&cueContrast != 0 {
 				sc.contrast = int32(ti)
 			}
+			sc.asking(ti, c)
 			sc.cues |= c
 			if c&cueSpam != 0 {
 				sc.spamCount++
@@ -240,6 +245,64 @@ func (sc *scratch) hanCues(lx *lexicon, run string) {
 			}
 		}
 	}
+}
+
+// asking records a word that asks or requests something.
+func (sc *scratch) asking(ti int, c cueFlags) {
+	if c&(cueAsking|cueWh|cueContrast|cueRequest) != 0 && ti < 64 {
+		sc.asks |= 1 << ti
+	}
+}
+
+// imperative tells a Russian imperative: пришлите, дайте, отправьте.
+func imperative(w string) bool {
+	return utf8.RuneCountInString(w) > 4 && (strings.HasSuffix(w, "ите") || strings.HasSuffix(w, "йте") || strings.HasSuffix(w, "ьте"))
+}
+
+// declining reports whether the message refuses something (a negated
+// keyword), says all is well, and asks for nothing outside the refusing
+// clauses: "不用退货了，尺码合适" mentions a size but wants nothing.
+func (sc *scratch) declining() bool {
+	if sc.toks.question || sc.cues&cueContent == 0 {
+		return false
+	}
+	toks := sc.toks.list
+	if len(toks) > 64 {
+		return false
+	}
+	var negClauses uint64 // by clause number
+	any := false
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.neg && h.t0 >= 0 {
+			negClauses |= 1 << min(clauseOf(toks, h.t0), 63)
+			any = true
+		}
+	}
+	if !any {
+		return false
+	}
+	clause := 0
+	for ti := range toks {
+		if ti > 0 && toks[ti].brk {
+			clause++
+		}
+		if sc.asks&(1<<ti) != 0 && negClauses&(1<<min(clause, 63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// clauseOf numbers the clause a token stands in.
+func clauseOf(toks []token, ti int32) int {
+	n := 0
+	for i := int32(1); i <= ti; i++ {
+		if toks[i].brk {
+			n++
+		}
+	}
+	return n
 }
 
 // clauseJoiner starts a new clause without punctuation: "thanks and where

@@ -104,6 +104,11 @@ const (
 	// cueContrast says what the customer wants instead ("no complaint,
 	// just the tracking link").
 	cueContrast
+	// cueRequest asks for something without a question: "send the
+	// invoice", 发票给我.
+	cueRequest
+	// cueContent says all is well: "the size fits", 尺码合适, всё подошло.
+	cueContent
 )
 
 // lexicon is the compiled word lists: negations, bridges, thanks, asking
@@ -212,7 +217,7 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	for _, m := range []struct {
 		lists map[string][]string
 		flag  cueFlags
-	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {whWords, cueWh}, {contrastWords, cueContrast}, {spamWords, cueSpam}} {
+	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {whWords, cueWh}, {contrastWords, cueContrast}, {requestWords, cueRequest}, {contentWords, cueContent}, {spamWords, cueSpam}} {
 		for _, list := range m.lists {
 			for _, w := range list {
 				lx.addCue(w, m.flag)

@@ -203,3 +203,20 @@ families:
 		{"en first letter still required", "I need a xefund", "none"},
 	})
 }
+
+// A refusal followed by "all is well" declines: the other keyword it names
+// gets no answer; a refusal followed by a request still gets one.
+func TestDeclining(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en size fits", "No need for a refund, the size fits after all", "none"},
+		{"en asks the other", "No need for a refund, I want to exchange the size", "exchange"},
+		{"en request the other", "no need to cancel order, send the invoice", "invoice"},
+		{"en question mark asks", "No need for a refund, the size fits, invoice?", "invoice"},
+		{"ru размер подошёл", "Возврат не нужен, размер подошёл", "none"},
+		{"ru imperative asks", "Возврат не нужен, пришлите чек", "invoice"},
+		{"zh 尺码合适", "不用退货了，尺码合适", "none"},
+		{"zh request the other", "不用退款了，发票给我", "invoice"},
+		{"zh-Hant 尺寸剛好", "不用退貨了，尺码剛好", "none"},
+		{"zh no refusal: answers", "尺码合适吗", "exchange"},
+	})
+}
