@@ -220,3 +220,16 @@ func TestDeclining(t *testing.T) {
 		{"zh no refusal: answers", "尺码合适吗", "exchange"},
 	})
 }
+
+func TestRegionalVocabularyQuestions(t *testing.T) {
+	runDecideCases(t, moreRules+`
+  - id: hours2
+    keywords: [上班时间]
+    reply: hours
+`, []decideCase{
+		{"zh-Hant 什麼時候寄", "我的訂單什麼時候寄", "shipping"},
+		{"zh 上班吗", "你们周六上班吗", "hours2"},
+		{"zh 寄回 is not shipping", "可以寄回去吗", "none"},
+		{"zh 上班 alone: no", "我在上班", "none"},
+	})
+}
