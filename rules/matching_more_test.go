@@ -144,6 +144,9 @@ func TestRegionalVocabulary(t *testing.T) {
 		{"zh-Hant 有營業", "假日有營業嗎", "hours"},
 		{"zh-Hant 幾點開門", "你們幾點開門", "hours"},
 		{"zh-Hant 取消訂購", "我想取消訂購", "cancel"},
+		{"zh-Hant 包裹追蹤", "包裹追蹤在哪看", "shipping"},
+		{"zh-Hant 拿到貨", "還沒拿到貨", "shipping"},
+		{"zh-HK 碼數", "可以換碼數嗎", "exchange"},
 		{"zh business licence is not opening hours", "营业执照在哪里看", "none"},
 		{"zh 专业 is not 专人", "你们很专业", "none"},
 	})
