@@ -164,11 +164,15 @@ func (sc *scratch) words(r *Rules, form string) {
 		}
 		if t.stemmed && imperative(sc.toks.src[t.rs:t.re]) {
 			sc.asking(ti, cueRequest)
+			sc.cues |= cueImperative
 		}
 		w := form[t.start:t.end]
 		if c := ix.lex.words[w]; c != 0 {
-			if c&cueWh != 0 && ti > 0 && !t.brk && !clauseJoiner(form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]) {
-				c &^= cueWh // mid-clause: "the agent who helped me"
+			if c&cueWh != 0 && ti > 0 {
+				prev := form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]
+				if !t.brk && !clauseJoiner(prev) || ix.lex.words[prev]&cueThanks != 0 {
+					c &^= cueWh // mid-clause: "the agent who helped me"; "спасибо, что помогли"
+				}
 			}
 			if c&cueContrast != 0 {
 				sc.contrast = int32(ti)
@@ -692,7 +696,7 @@ func hanNegatedAfter(lx *lexicon, after string) bool {
 // closing reports whether the message is mainly thanks or a goodbye: a
 // thanks word and nothing that asks for anything.
 func (sc *scratch) closing() bool {
-	return sc.cues&cueThanks != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.toks.question
+	return sc.cues&cueThanks != 0 && sc.cues&(cueAsking|cueWh|cueImperative) == 0 && !sc.toks.question
 }
 
 // spam reports whether the message reads as spam: two spam words, or one
