@@ -164,7 +164,6 @@ func (sc *scratch) words(r *Rules, form string) {
 		}
 		if t.stemmed && imperative(sc.toks.src[t.rs:t.re]) {
 			sc.asking(ti, cueRequest)
-			sc.cues |= cueImperative
 		}
 		w := form[t.start:t.end]
 		if c := ix.lex.words[w]; c != 0 {
@@ -696,7 +695,7 @@ func hanNegatedAfter(lx *lexicon, after string) bool {
 // closing reports whether the message is mainly thanks or a goodbye: a
 // thanks word and nothing that asks for anything.
 func (sc *scratch) closing() bool {
-	return sc.cues&cueThanks != 0 && sc.cues&(cueAsking|cueWh|cueImperative) == 0 && !sc.toks.question
+	return sc.cues&cueThanks != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.toks.question
 }
 
 // spam reports whether the message reads as spam: two spam words, or one

@@ -109,8 +109,6 @@ const (
 	cueRequest
 	// cueContent says all is well: "the size fits", 尺码合适, всё подошло.
 	cueContent
-	// cueImperative is a Russian imperative (позовите, пришлите): it asks.
-	cueImperative
 )
 
 // lexicon is the compiled word lists: negations, bridges, thanks, asking
