@@ -50,6 +50,7 @@ const (
 	ReasonNegated        = "keyword negated"
 	ReasonThanks         = "thanks or a goodbye: no FAQ answer"
 	ReasonSpam           = "looks like spam: no FAQ answer"
+	ReasonDeclined       = "the message refuses something and asks for nothing else: no FAQ answer"
 	ReasonLowScore       = "weak match, below the threshold"
 	ReasonExample        = "example"
 	ReasonExampleAndWhen = "example and when"
@@ -395,6 +396,8 @@ type scratch struct {
 	form, raw string
 	cues      cueFlags
 	spamCount int
+	contrast  int32  // the last word that says "just" or "only" (-1: none)
+	asks      uint64 // words (the first 64) that ask or request something
 	links     int
 	vm        vm.VM
 	meter     meter
@@ -524,11 +527,14 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 		case sc.score[i] < minScore:
 			step.Reason = ReasonLowScore
 			return step, true
-		case ru.sw&sc.mask&swThanks != 0 && ru.faq() && sc.closing():
+		case ru.sw&sc.mask&swThanks != 0 && !ru.ignore && ru.acts() && sc.closing():
 			step.Reason = ReasonThanks
 			return step, true
 		case sc.mask&swThanks != 0 && !ru.ignore && ru.faq() && sc.spam():
 			step.Reason = ReasonSpam
+			return step, true
+		case ru.sw&sc.mask&swNegation != 0 && ru.faq() && sc.declining():
+			step.Reason = ReasonDeclined
 			return step, true
 		}
 	}

@@ -24,6 +24,8 @@ type term struct {
 	// parts are the words of a keyword of several Latin or Cyrillic words,
 	// which may also match apart (proximity); nil otherwise.
 	parts []string
+	// fn marks the parts that are function words ("are", "my", "to").
+	fn uint8
 	// spec is how specific the keyword is: more words and longer words say
 	// more, so "shipping to another country" beats "shipping".
 	spec float64
@@ -73,6 +75,9 @@ type index struct {
 	words    map[string][]partRef
 	typos    *typoIndex
 	pinyin   *pinyinIndex // nil without Chinese keywords
+	// hanApart finds Chinese keywords in two parts apart (hansplit.go);
+	// nil without Chinese keywords.
+	hanApart *hanApartIndex
 	lex      *lexicon
 }
 
@@ -163,6 +168,7 @@ func (ix *index) build(families map[string][]string, vocab [][]string) {
 				}
 				ix.addWords(int32(id), families)
 				ix.addPinyin(int32(id))
+				ix.addHanSplits(int32(id))
 			}
 		}
 	}
@@ -190,6 +196,11 @@ func (ix *index) addWords(id int32, families map[string][]string) {
 	}
 	if len(fields) > 1 {
 		t.parts = fields
+		for p, w := range fields {
+			if functionWord()[w] {
+				t.fn |= 1 << p
+			}
+		}
 	}
 	// Typos are also looked for against the words as written and against
 	// the other members of their family: "trackng" is one letter from

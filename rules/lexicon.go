@@ -1,5 +1,11 @@
 package rules
 
+import (
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
 // The built-in word lists that matching relies on, per language. They are
 // data, not code, so a marketer can see them in the README and extend most
 // of them in the rules file (families:, negations:, vocabulary:). Every
@@ -43,7 +49,7 @@ var defaultFamilies = [][]string{
 	{"отследить", "отслеживание", "отслеживать", "трек", "трекинг"},
 	{"прийти", "пришёл", "пришел", "пришла", "пришло", "придёт", "придет", "приходит"},
 	{"работать", "работаете", "работает", "работа"},
-	{"жаловаться", "жалоба", "пожаловаться", "жалуюсь"},
+	{"жаловаться", "жалоба", "пожаловаться", "жалуюсь", "пожалуюсь", "пожалуемся", "жалуемся", "жалобу"},
 	{"гарантия", "гарантийный", "гарантийного", "гарантийная", "гарантийке"},
 	{"ремонт", "отремонтировать", "ремонтировать", "отремонтируйте", "починить", "почините", "починка"},
 	{"заменить", "замена", "замените"},
@@ -67,17 +73,54 @@ var defaultFamilies = [][]string{
 var negationsBefore = map[string][]string{
 	"en": {"don't", "do not", "dont", "doesn't", "does not", "didn't want", "no need", "not need", "needn't",
 		"no longer", "never mind", "nevermind", "not interested in", "not want", "without", "instead of",
-		"rather than", "won't need", "not going to", "cancel my request for"},
+		"rather than", "won't need", "not going to", "cancel my request for", "not a", "not an", "not asking", "not looking for",
+		"isn't a", "is not a", "wasn't a"},
 	"ru": {"не надо", "не нужно", "не нужен", "не нужна", "не хочу", "не хотим", "не буду", "не будем",
-		"не стоит", "не собираюсь", "не требуется", "нет необходимости", "вместо", "не планирую", "не прошу", "без"},
-	"zh": {"不要", "不用", "不需要", "不想", "别", "无需", "不必", "没必要", "不打算", "用不着", "不需", "免得"},
+		"не стоит", "не собираюсь", "не требуется", "нет необходимости", "вместо", "не планирую", "не прошу", "без",
+		"это не", "не про", "не по поводу", "не стану", "не станем"},
+	"zh": {"不要", "不用", "不需要", "不想", "别", "无需", "不必", "没必要", "不打算", "用不着", "不需", "免得", "不是"},
 }
 
 // negationsAfter follow the keyword: "refund is not needed", "возврат не нужен", "退款不用了".
 var negationsAfter = map[string][]string{
 	"en": {"not needed", "not necessary", "no longer needed", "isn't needed", "is not needed", "not required"},
-	"ru": {"не нужен", "не нужна", "не нужно", "не надо", "не требуется", "не актуален", "не актуально", "не актуальна", "уже не нужен", "отменяется"},
+	"ru": {"не нужен", "не нужна", "не нужно", "не надо", "не требуется", "не актуален", "не актуально", "не актуальна", "уже не нужен", "отменяется",
+		"не буду", "не будем", "не стану", "не станем", "не собираюсь", "не хочу"},
 	"zh": {"不用了", "不需要了", "不要了", "算了", "就不用了", "不必了", "不用", "不需要"},
+}
+
+// noneBefore and noneAfter say there is none of a thing: "no complaints",
+// "жалоб нет", 没有投诉. Alone they are often the question itself ("no
+// tracking yet", "посылки нет", 没有物流信息), so they negate a keyword only
+// in a message that thanks (see closing): "thank you, no complaints at all".
+var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "无", "毫无"}
+var noneAfter = []string{"нет", "не было", "none", "никаких"}
+
+// contrastWords follow a refusal with what is wanted instead: after one of
+// them, "no X" before it is a refusal too ("no complaint, just want the
+// tracking link", "никаких жалоб, просто подскажите", 没有投诉，只是想问).
+var contrastWords = map[string][]string{
+	"en": {"just", "only", "merely", "simply"},
+	"ru": {"просто", "только", "лишь"},
+	"zh": {"只是", "只想", "只要", "就想"},
+}
+
+// requestWords ask for something without a question word: after a refusal
+// ("no need to cancel, send the invoice") they keep the message a request.
+// Russian imperatives (пришлите, дайте) are recognised by their ending.
+var requestWords = map[string][]string{
+	"en": {"send", "give", "show", "check", "help", "email", "provide", "let", "change", "get", "like", "prefer", "instead"},
+	"ru": {"хотел", "хотела", "хотелось", "нужен", "нужна", "нужны", "прошу", "лучше"},
+	"zh": {"给我", "帮我", "麻烦", "我要", "我想", "改成", "换成"},
+}
+
+// contentWords say that all is well. After a refusal they make the
+// message a declining one ("no need for a refund, the size fits"), which
+// gets no FAQ answer although it names something else.
+var contentWords = map[string][]string{
+	"en": {"fits", "fit", "fine", "perfect", "works", "happy", "satisfied", "okay"},
+	"ru": {"подошло", "подошёл", "подошел", "подошла", "подходит", "нормально", "устраивает", "годится", "отлично"},
+	"zh": {"合适", "合身", "刚好", "正好", "没问题", "挺好", "满意"},
 }
 
 // negationBridges may stand between a negation and its keyword: "don't
@@ -92,19 +135,26 @@ var negationBridges = map[string][]string{
 // asks for anything (see closingSignals).
 var thanksWords = map[string][]string{
 	"en": {"thanks", "thank", "thx", "thanx", "ty", "appreciate", "appreciated", "cheers", "bye", "goodbye", "grateful"},
-	"ru": {"спасибо", "спс", "благодарю", "благодарим", "благодарна", "благодарен", "свидания"},
-	"zh": {"谢谢", "感谢", "多谢", "谢了", "再见", "拜拜", "辛苦了", "谢啦"},
+	"ru": {"спасибо", "спс", "благодарю", "благодарим", "благодарна", "благодарен", "свидания", "спасибочки", "благодарность"},
+	"zh": {"谢谢", "感谢", "多谢", "谢了", "再见", "拜拜", "辛苦了", "谢啦", "掰掰", "感恩", "唔该", "谢谢啦", "感激"},
 }
 
 // askingWords show that a message still asks for something, so thanks in it
 // are politeness, not a closing: "thanks, but where is my parcel?".
 var askingWords = map[string][]string{
-	"en": {"where", "when", "how", "what", "why", "which", "who", "can", "could", "would", "please", "want", "need",
+	"en": {"can", "could", "would", "please", "want", "need", "tell", "know",
 		"still", "but", "however", "yet", "wrong", "problem", "issue", "broken", "missing", "haven't", "hasn't", "didn't", "not"},
-	"ru": {"где", "когда", "как", "почему", "что", "зачем", "можно", "могу", "ли", "пожалуйста", "хочу", "нужно", "надо",
+	"ru": {"можно", "могу", "ли", "пожалуйста", "хочу", "нужно", "надо", "скажите",
 		"помогите", "но", "однако", "ещё", "еще", "до сих пор", "не", "нет", "проблема", "сломан", "сломался", "подскажите"},
 	"zh": {"吗", "呢", "怎么", "什么", "哪", "几", "多久", "能不能", "可以", "请", "想", "要", "帮", "但", "还没", "为什么",
 		"如何", "是否", "没", "不", "问题", "坏", "麻烦"},
+}
+
+// whWords ask only where a clause starts, or in a message with a question
+// mark: "where is it" asks, "thanks to the agent who helped me" does not.
+var whWords = map[string][]string{
+	"en": {"where", "when", "how", "what", "why", "which", "who"},
+	"ru": {"где", "когда", "как", "почему", "что", "зачем", "куда", "сколько"},
 }
 
 // spamWords are what link farms and "cheap invoices" offers say; two of
@@ -129,8 +179,8 @@ var defaultVocabulary = [][]string{
 	{"视频", "影片"},
 	{"刷卡", "信用卡支付", "信用卡付款", "刷信用卡"},
 	{"网络", "網路"},
-	{"快递", "宅配", "速遞"},
-	{"发货", "出貨", "寄出"},
+	{"快递", "宅配", "速遞", "配送", "超商取貨", "店到店", "取貨", "黑貓"},
+	{"发货", "出貨", "寄出", "寄送", "什麼時候寄", "何時寄", "幾時寄"},
 	{"优惠券", "折價券", "優惠卷", "折扣碼", "优惠码"},
 	{"质量", "品質"},
 	{"手机", "手機", "手提電話"},
@@ -160,13 +210,22 @@ var defaultVocabulary = [][]string{
 	{"售后", "售後服務"},
 	{"客服", "客服人員"},
 	{"货到付款", "到付", "貨到付款"},
-	{"尺码", "尺寸"},
+	{"尺码", "尺寸", "碼數"},
 	{"运费", "邮费", "郵資"},
 	{"网购", "網拍"},
-	{"营业时间", "營業時間", "辦公時間"},
-	{"人工客服", "真人客服", "專人"},
-	{"物流", "貨運"},
-	{"投诉", "客訴"},
+	{"营业时间", "營業時間", "辦公時間", "服務時間", "客服時間", "上班時間", "有營業", "營業嗎"},
+	{"几点上班", "幾點營業", "幾點開門", "幾點上班"},
+	{"上班时间", "有上班", "上班嗎"},
+	{"人工客服", "真人客服", "專人", "客服人員"},
+	{"人工", "專人", "真人"},
+	{"物流", "貨運", "配送", "追蹤"},
+	{"到哪了", "到哪裡了", "到哪裏了", "在哪裡了"},
+	{"投诉", "客訴", "申訴"},
+	{"差评", "負評"},
+	{"骗子", "詐騙", "騙人", "騙局"},
+	{"收到货", "到貨", "送達", "拿到貨"},
+	{"取消订单", "取消訂購"},
+	{"付款", "結帳", "結賬", "匯款", "轉帳"},
 	{"保修", "保固", "質保", "保養"},
 	{"无理由退货", "鑑賞期", "七天鑑賞期"},
 	{"缺货", "沒貨", "斷貨"},
@@ -178,7 +237,7 @@ var defaultVocabulary = [][]string{
 	{"签收", "簽收", "收貨"},
 	{"快递员", "宅配員", "送貨員", "外送員"},
 	{"单号", "追蹤碼", "追蹤號碼", "貨運單號", "物流編號"},
-	{"发票", "統一發票", "電子發票", "收據"},
+	{"发票", "統一發票", "電子發票", "收據", "統編"},
 	{"网购", "網上購物", "線上購物"},
 	{"在线", "線上"},
 	{"充电宝", "行動電源", "尿袋"},
@@ -195,6 +254,48 @@ var defaultVocabulary = [][]string{
 	{"软件", "軟件"},
 	{"网络", "網絡"},
 }
+
+// reflexiveStems are the stems of families with a reflexive verb
+// (жаловаться): only they match a reflexive word. Вернусь (I'll come back)
+// is not вернуть (give back), whatever the stemmer says.
+var reflexiveStems = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, fam := range defaultFamilies {
+		refl := false
+		for _, w := range fam {
+			refl = refl || reflexive(w)
+		}
+		if refl {
+			for _, w := range fam {
+				m[formKey(w)] = true
+			}
+		}
+	}
+	return m
+})
+
+// reflexive tells a Russian reflexive verb form: вернусь, вернуться.
+func reflexive(w string) bool {
+	return utf8.RuneCountInString(w) > 4 && (strings.HasSuffix(w, "ся") || strings.HasSuffix(w, "сь"))
+}
+
+// functionWords are the glue of multi-word keywords: pronouns,
+// prepositions, articles and auxiliaries (see window in matcher.go).
+var functionWords = []string{
+	"a", "an", "the", "my", "your", "our", "me", "i", "you", "we", "it", "is", "are", "am", "was", "be", "do", "does",
+	"to", "of", "for", "in", "on", "at", "by", "with", "from", "s",
+	"мой", "моя", "моё", "мое", "мои", "мне", "я", "вы", "мы", "в", "на", "с", "к", "по", "за", "у", "о", "от", "для",
+}
+
+var functionWord = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range functionWords {
+		if k := formKey(w); k != "" {
+			m[k] = true
+		}
+	}
+	return m
+})
 
 // commonWords are everyday words one edit away from some keyword ("there"
 // and "where", "older" and "order"): they are never read as typos.

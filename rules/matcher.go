@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode"
@@ -79,7 +80,7 @@ const minScore = 0.5
 // found and whether it is negated, and gives each rule its best score.
 func (sc *scratch) collect(r *Rules, form string) {
 	ix := r.ix
-	sc.cues, sc.spamCount = 0, 0
+	sc.cues, sc.spamCount, sc.contrast, sc.asks = 0, 0, -1, 0
 	if form != "" && ix.ac.PatternCount() > 0 {
 		it := ix.ac.IterOverlapping(form)
 		for m := it.Next(); m != nil; m = it.Next() {
@@ -108,6 +109,13 @@ func (sc *scratch) collect(r *Rules, form string) {
 		}
 	}
 	sc.words(r, form)
+	if ix.hanApart != nil && r.anyOn&sc.mask&swProximity != 0 {
+		for ti, t := range sc.toks.list {
+			if t.han {
+				sc.hanApart(r, form, int32(ti), t)
+			}
+		}
+	}
 	if ix.pinyin != nil && r.anyOn&sc.mask&swTypos != 0 && !sc.hanHit(r) {
 		for ti, t := range sc.toks.list {
 			if t.han {
@@ -144,17 +152,40 @@ func (sc *scratch) words(r *Rules, form string) {
 	sc.occ = sc.occ[:0]
 	for ti, t := range sc.toks.list {
 		if t.han {
+			before := sc.cues
+			sc.cues &^= cueContrast | cueAsking | cueRequest
 			sc.hanCues(ix.lex, form[t.start:t.end])
+			if sc.cues&cueContrast != 0 {
+				sc.contrast = int32(ti)
+			}
+			sc.asking(ti, sc.cues)
+			sc.cues |= before
 			continue
+		}
+		if t.stemmed && imperative(sc.toks.src[t.rs:t.re]) {
+			sc.asking(ti, cueRequest)
 		}
 		w := form[t.start:t.end]
 		if c := ix.lex.words[w]; c != 0 {
+			if c&cueWh != 0 && ti > 0 {
+				prev := form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]
+				if !t.brk && !clauseJoiner(prev) || ix.lex.words[prev]&cueThanks != 0 {
+					c &^= cueWh // mid-clause: "the agent who helped me"; "спасибо, что помогли"
+				}
+			}
+			if c&cueContrast != 0 {
+				sc.contrast = int32(ti)
+			}
+			sc.asking(ti, c)
 			sc.cues |= c
 			if c&cueSpam != 0 {
 				sc.spamCount++
 			}
 		}
 		for _, ref := range ix.words[w] {
+			if ref.kind == kindFamily && t.stemmed && !reflexiveStems()[w] && reflexive(strings.ToLower(sc.toks.src[t.rs:t.re])) {
+				continue // вернусь (I'll come back) is not вернуть (give back)
+			}
 			sc.part(r, ref, int32(ti), t)
 		}
 		if r.anyOn&sc.mask&swTypos == 0 || len(w) < typoMinLen-1 || ix.lex.common[w] {
@@ -198,12 +229,18 @@ func (sc *scratch) words(r *Rules, form string) {
 // of characters: a table says which characters start one, so most
 // characters cost one array read, and no automaton match is allocated.
 func (sc *scratch) hanCues(lx *lexicon, run string) {
+	thanksEnd := -1
 	for i, r := range run {
 		if r < hanFirst || r > hanLast || !lx.zhStart[r-hanFirst] {
 			continue
 		}
 		for _, c := range lx.zhByRune[r] {
 			if strings.HasPrefix(run[i:], c.word) {
+				if c.flags&cueThanks != 0 {
+					thanksEnd = i + len(c.word)
+				} else if c.flags == cueAsking && thanksEnd >= 0 && thanksAddressee(run[thanksEnd:i]) {
+					continue // 谢谢你帮我查: what is thanked for, not a request
+				}
 				sc.cues |= c.flags
 				if c.flags&cueSpam != 0 {
 					sc.spamCount++
@@ -211,6 +248,84 @@ func (sc *scratch) hanCues(lx *lexicon, run string) {
 			}
 		}
 	}
+}
+
+// asking records a word that asks or requests something.
+func (sc *scratch) asking(ti int, c cueFlags) {
+	if c&(cueAsking|cueWh|cueContrast|cueRequest) != 0 && ti < 64 {
+		sc.asks |= 1 << ti
+	}
+}
+
+// imperative tells a Russian imperative: пришлите, дайте, отправьте.
+func imperative(w string) bool {
+	return utf8.RuneCountInString(w) > 4 && (strings.HasSuffix(w, "ите") || strings.HasSuffix(w, "йте") || strings.HasSuffix(w, "ьте"))
+}
+
+// declining reports whether the message refuses something (a negated
+// keyword), says all is well, and asks for nothing outside the refusing
+// clauses: "不用退货了，尺码合适" mentions a size but wants nothing.
+func (sc *scratch) declining() bool {
+	if sc.toks.question || sc.cues&cueContent == 0 {
+		return false
+	}
+	toks := sc.toks.list
+	if len(toks) > 64 {
+		return false
+	}
+	var negClauses uint64 // by clause number
+	any := false
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.neg && h.t0 >= 0 {
+			negClauses |= 1 << min(clauseOf(toks, h.t0), 63)
+			any = true
+		}
+	}
+	if !any {
+		return false
+	}
+	clause := 0
+	for ti := range toks {
+		if ti > 0 && toks[ti].brk {
+			clause++
+		}
+		if sc.asks&(1<<ti) != 0 && negClauses&(1<<min(clause, 63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// clauseOf numbers the clause a token stands in.
+func clauseOf(toks []token, ti int32) int {
+	n := 0
+	for i := int32(1); i <= ti; i++ {
+		if toks[i].brk {
+			n++
+		}
+	}
+	return n
+}
+
+// clauseJoiner starts a new clause without punctuation: "thanks and where
+// is it", "спасибо а когда придёт".
+func clauseJoiner(w string) bool {
+	switch w {
+	case "and", "so", "also", "и", "а", "так":
+		return true
+	}
+	return false
+}
+
+// thanksAddressee tells the words between a thanks and what it thanks
+// for: nothing, or whom (谢谢帮我, 谢谢你们帮忙).
+func thanksAddressee(s string) bool {
+	switch s {
+	case "", "你", "您", "你们", "大家", "客服":
+		return true
+	}
+	return false
 }
 
 // part records a word matched for a keyword part: a whole single-word
@@ -253,20 +368,38 @@ func (sc *scratch) proximity(r *Rules) {
 }
 
 // window looks for the shortest run of occurrences covering every part of
-// one term (sorted by token).
+// one term (sorted by token). Function words ("are", "my", "to") are
+// glue: a keyword with two or more other words matches when those are
+// all there and at least one of its function words is near ("when will
+// you be open" for "when are you open", "where's my order" for "where is
+// my order"); a keyword with fewer ("ship to") only matches with its words
+// together, never apart.
 func (sc *scratch) window(r *Rules, occ []occurrence) {
 	t := &r.ix.terms[occ[0].term]
 	n := len(t.parts)
+	need := n
+	glue := t.fn != 0 && bits.OnesCount8(t.fn) <= n-2
+	if glue {
+		need = n - bits.OnesCount8(t.fn)
+	}
+	required := func(o occurrence) bool { return !glue || t.fn&(1<<o.part) == 0 }
 	var count [maxParts]int
 	covered := 0
 	bestSpan, bestLo, bestHi := int32(math.MaxInt32), 0, 0
 	lo := 0
 	for hi := range occ {
+		if !required(occ[hi]) {
+			continue
+		}
 		if count[occ[hi].part] == 0 {
 			covered++
 		}
 		count[occ[hi].part]++
-		for covered == n {
+		for covered == need {
+			if !required(occ[lo]) {
+				lo++
+				continue
+			}
 			if span := occ[hi].tok - occ[lo].tok; span < bestSpan {
 				bestSpan, bestLo, bestHi = span, lo, hi
 			}
@@ -277,16 +410,31 @@ func (sc *scratch) window(r *Rules, occ []occurrence) {
 			lo++
 		}
 	}
-	if bestSpan > int32(n-1+proximityWindow) {
+	if bestSpan == math.MaxInt32 || bestSpan > int32(n-1+proximityWindow) {
 		return
+	}
+	if t.fn != 0 && !glue && bestSpan != int32(n-1) {
+		return // "ship to": a function word counts only next to its word
+	}
+	first, last := occ[bestLo].tok, occ[bestHi].tok
+	if glue {
+		near := false
+		for _, o := range occ {
+			if !required(o) && o.tok >= first-1 && o.tok <= last+1 {
+				near = true
+				break
+			}
+		}
+		if !near {
+			return
+		}
 	}
 	worst := kindExact
 	for _, o := range occ[bestLo : bestHi+1] {
-		if o.kind > worst {
+		if required(o) && o.kind > worst {
 			worst = o.kind
 		}
 	}
-	first, last := occ[bestLo].tok, occ[bestHi].tok
 	ft, lt := sc.toks.list[first], sc.toks.list[last]
 	kind := kindProximity
 	for _, h := range sc.hits {
@@ -381,6 +529,9 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 	if h.t0 < 0 {
 		return false
 	}
+	if (sc.cues&cueThanks != 0 || sc.contrast > h.t1) && noneNegated(lx, form, toks, h) {
+		return true
+	}
 	if toks[h.t0].han {
 		t := toks[h.t0]
 		if hanNegatedBefore(lx, form[t.start:h.b0]) {
@@ -431,6 +582,45 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 			break
 		}
 		j++
+	}
+	return false
+}
+
+// noneNegated reports whether a keyword is said to be absent, in its
+// clause: "no complaints", "жалоб нет", 没有投诉.
+func noneNegated(lx *lexicon, form string, toks []token, h *hit) bool {
+	if toks[h.t0].han {
+		before := form[toks[h.t0].start:h.b0]
+		for _, w := range lx.none[0] {
+			if isHanKey(w) && strings.HasSuffix(before, w) {
+				return true
+			}
+		}
+	}
+	if toks[h.t0].han && h.b0 > toks[h.t0].start {
+		return false
+	}
+	if h.t0 > 0 && !toks[h.t0].brk {
+		for _, w := range lx.none[0] {
+			if isHanKey(w) {
+				continue
+			}
+			n := int32(strings.Count(w, " ") + 1)
+			if h.t0-n >= 0 && form[toks[h.t0-n].start:toks[h.t0-1].end] == w {
+				return true
+			}
+		}
+	}
+	if toks[h.t1].han && h.b1 < toks[h.t1].end {
+		return false
+	}
+	if i := h.t1 + 1; int(i) < len(toks) && !toks[i].brk {
+		for _, w := range lx.none[1] {
+			n := int32(strings.Count(w, " ") + 1)
+			if int(i+n-1) < len(toks) && form[toks[i].start:toks[i+n-1].end] == w {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -505,7 +695,7 @@ func hanNegatedAfter(lx *lexicon, after string) bool {
 // closing reports whether the message is mainly thanks or a goodbye: a
 // thanks word and nothing that asks for anything.
 func (sc *scratch) closing() bool {
-	return sc.cues&cueThanks != 0 && sc.cues&cueAsking == 0 && !sc.toks.question
+	return sc.cues&cueThanks != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.toks.question
 }
 
 // spam reports whether the message reads as spam: two spam words, or one
@@ -519,6 +709,17 @@ func (sc *scratch) spam() bool {
 func (ru *rule) faq() bool {
 	for _, a := range ru.actions {
 		if a.typ == chat.ActionReply {
+			return true
+		}
+	}
+	return false
+}
+
+// acts reports whether a rule answers or hands off: a thank-you gets
+// neither ("thanks, the agent was great" calls nobody).
+func (ru *rule) acts() bool {
+	for _, a := range ru.actions {
+		if a.typ == chat.ActionReply || a.typ == chat.ActionHandoff {
 			return true
 		}
 	}

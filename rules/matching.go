@@ -97,6 +97,18 @@ const (
 	cueThanks cueFlags = 1 << iota
 	cueAsking
 	cueSpam
+	// cueWh is a question word (where, когда): it asks only at the start of
+	// a clause or in a message with a question mark; "thanks to the agent
+	// who helped me" asks nothing.
+	cueWh
+	// cueContrast says what the customer wants instead ("no complaint,
+	// just the tracking link").
+	cueContrast
+	// cueRequest asks for something without a question: "send the
+	// invoice", 发票给我.
+	cueRequest
+	// cueContent says all is well: "the size fits", 尺码合适, всё подошло.
+	cueContent
 )
 
 // lexicon is the compiled word lists: negations, bridges, thanks, asking
@@ -112,6 +124,7 @@ type lexicon struct {
 	zhBefore  []string
 	zhAfter   []string
 	zhBridges []string
+	none      [2][]string // noneBefore, noneAfter in match form
 	zhCues    map[string]cueFlags
 	zhStart   []bool // by character from hanFirst: some Chinese cue starts with it
 	zhByRune  map[rune][]zhCue
@@ -204,10 +217,17 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	for _, m := range []struct {
 		lists map[string][]string
 		flag  cueFlags
-	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {spamWords, cueSpam}} {
+	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {whWords, cueWh}, {contrastWords, cueContrast}, {requestWords, cueRequest}, {contentWords, cueContent}, {spamWords, cueSpam}} {
 		for _, list := range m.lists {
 			for _, w := range list {
 				lx.addCue(w, m.flag)
+			}
+		}
+	}
+	for i, list := range [2][]string{noneBefore, noneAfter} {
+		for _, w := range list {
+			if k := formKey(w); k != "" {
+				lx.none[i] = append(lx.none[i], k)
 			}
 		}
 	}

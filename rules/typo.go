@@ -143,10 +143,20 @@ func (t *typoIndex) search(word string) []typoMatch {
 }
 
 func sameStart(a, b []rune) bool {
-	if a[0] == b[0] {
+	if a[0] == b[0] || vowelPair(a[0], b[0]) {
 		return true
 	}
 	return len(a) > 1 && len(b) > 1 && a[0] == b[1] && a[1] == b[0]
+}
+
+// vowelPair tells Russian vowels that sound alike unstressed, the one
+// first letter people do get wrong: аператор for оператор, история/естория.
+func vowelPair(a, b rune) bool {
+	switch {
+	case a > b:
+		a, b = b, a
+	}
+	return a == 'а' && b == 'о' || a == 'е' && b == 'и' || a == 'е' && b == 'э'
 }
 
 func seenID(ms []typoMatch, id int32) bool {

@@ -1,0 +1,149 @@
+package rules
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Chinese keywords apart. Chinese moves the object before the verb and puts
+// particles inside a verb-object word: 发了货 and 货什么时候发 are 发货,
+// 钱能退吗 is 退钱, 营业的时间 is 营业时间. A keyword of two to four
+// characters is split in two (one and one, one and two, two and two); both
+// parts found close together in one clause count as the keyword, reported
+// as "proximity". Single characters are common, so a one-character part
+// only pairs with its partner across grammar words: particles (了, 过, 个)
+// between them in the keyword's order, or adverbs, modals and question
+// words (能, 可以, 什么时候, 还没) when the object comes first.
+
+// hanPair is a keyword found when two parts stand apart in this order.
+type hanPair struct {
+	term    int32
+	single  bool // one part is a single character
+	forward bool // in the keyword's order
+}
+
+// hanSplitGap is how many characters may stand between two parts of two
+// characters; hanSplitGrammar bounds the grammar words between single ones.
+const (
+	hanSplitGap     = 3
+	hanSplitGrammar = 4
+)
+
+// hanInfix may stand inside a verb-object keyword in its order: 发了货, 退过货.
+var hanInfix = "了过个一下的完掉"
+
+// hanFronted may stand between a fronted object and its verb: 钱能退吗,
+// 货什么时候发, 款已经扣了, 钱还没退.
+var hanFronted = "能可以什么时候还没已经都也要会怎么被何几再就才有可不给我你们帐"
+
+// hanApartIndex is the parts of Chinese keywords and the keywords each
+// pair of parts makes.
+type hanApartIndex struct {
+	parts map[string]bool
+	pairs map[[2]string][]hanPair
+}
+
+// addHanSplits registers the splits of a Chinese keyword.
+func (ix *index) addHanSplits(id int32) {
+	t := &ix.terms[id]
+	k := strings.TrimSpace(t.form)
+	if !isHanKey(k) || strings.Contains(k, " ") {
+		return
+	}
+	rs := []rune(k)
+	var cuts []int
+	switch len(rs) {
+	case 2:
+		cuts = []int{1}
+	case 3:
+		cuts = []int{1, 2}
+	case 4:
+		cuts = []int{2}
+	default:
+		return
+	}
+	if ix.hanApart == nil {
+		ix.hanApart = &hanApartIndex{parts: map[string]bool{}, pairs: map[[2]string][]hanPair{}}
+	}
+	x := ix.hanApart
+	for _, c := range cuts {
+		a, b := string(rs[:c]), string(rs[c:])
+		single := c == 1 || len(rs)-c == 1
+		x.parts[a], x.parts[b] = true, true
+		x.pairs[[2]string{a, b}] = append(x.pairs[[2]string{a, b}], hanPair{term: id, single: single, forward: true})
+		x.pairs[[2]string{b, a}] = append(x.pairs[[2]string{b, a}], hanPair{term: id, single: single})
+	}
+}
+
+// maxHanParts bounds the parts looked at in one run of characters.
+const maxHanParts = 64
+
+// hanApart finds Chinese keywords whose parts stand apart in a run of
+// Chinese characters (one token).
+func (sc *scratch) hanApart(r *Rules, form string, ti int32, t token) {
+	x := r.ix.hanApart
+	run := form[t.start:t.end]
+	var occ [maxHanParts][2]int
+	n := 0
+	for i := 0; i < len(run) && n < maxHanParts; {
+		_, s1 := utf8.DecodeRuneInString(run[i:])
+		if x.parts[run[i:i+s1]] {
+			occ[n] = [2]int{i, i + s1}
+			n++
+		}
+		if i+s1 < len(run) && n < maxHanParts {
+			_, s2 := utf8.DecodeRuneInString(run[i+s1:])
+			if x.parts[run[i:i+s1+s2]] {
+				occ[n] = [2]int{i, i + s1 + s2}
+				n++
+			}
+		}
+		i += s1
+	}
+	for p := 0; p < n; p++ {
+		for q := p + 1; q < n; q++ {
+			between := run[occ[p][1]:max(occ[q][0], occ[p][1])]
+			if occ[q][0] <= occ[p][1] {
+				continue // adjacent or overlapping: the keyword as written, or another word
+			}
+			gap := utf8.RuneCountInString(between)
+			if gap > hanSplitGrammar {
+				break
+			}
+			for _, hp := range x.pairs[[2]string{run[occ[p][0]:occ[p][1]], run[occ[q][0]:occ[q][1]]}] {
+				if !hanGapFits(between, gap, hp) || hanNegatedBefore(r.ix.lex, between) || sc.hasHit(hp.term) {
+					continue // 货别发了, 订单不要取消
+				}
+				sc.addHit(hit{term: hp.term, kind: kindProximity, worst: kindExact, t0: ti, t1: ti,
+					b0: t.start + int32(occ[p][0]), b1: t.start + int32(occ[q][1])})
+			}
+		}
+	}
+}
+
+// hanGapFits tells whether what stands between two parts lets them count
+// as one keyword.
+func hanGapFits(between string, gap int, hp hanPair) bool {
+	if !hp.single {
+		return gap <= hanSplitGap
+	}
+	allowed := hanFronted
+	if hp.forward {
+		allowed = hanInfix
+	}
+	for _, c := range between {
+		if !strings.ContainsRune(allowed, c) {
+			return false
+		}
+	}
+	return true
+}
+
+func (sc *scratch) hasHit(id int32) bool {
+	for _, h := range sc.hits {
+		if h.term == id {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,239 @@
+package rules
+
+import "testing"
+
+// moreRules is a shop with handoff rules as well as answers, for the table
+// tests of thanks, negation, Chinese words apart and regional vocabulary.
+const moreRules = `
+keywords:
+  refund: [refund, return, возврат, 退款, 退货, 退钱]
+  shipping: [delivery, parcel, tracking, доставка, посылка, 快递, 发货, 收到货, 包裹, 物流]
+  invoice: [invoice, чек, 发票]
+  exchange: [exchange, size, обмен, размер, 换货, 尺码]
+  cancel: ["cancel order", отменить, 取消订单]
+  hours: ["opening hours", "часы работы", 营业时间, 几点上班]
+  complaint: [complaint, scam, жалоба, пожаловаться, 投诉, 骗子]
+  human: [agent, human, оператор, 人工, 真人]
+rules:
+  - id: complaint
+    keywords: [complaint]
+    handoff: {priority: high}
+    reply: sorry
+  - id: human
+    keywords: [human]
+    handoff: {priority: medium}
+  - id: refund
+    keywords: [refund]
+    reply: refund
+  - id: shipping
+    keywords: [shipping]
+    reply: shipping
+  - id: invoice
+    keywords: [invoice]
+    reply: invoice
+  - id: exchange
+    keywords: [exchange]
+    reply: exchange
+  - id: cancel
+    keywords: [cancel]
+    reply: cancel
+  - id: hours
+    keywords: [hours]
+    reply: hours
+`
+
+type decideCase struct{ name, text, want string }
+
+func runDecideCases(t *testing.T, src string, tests []decideCase) {
+	t.Helper()
+	r, err := Parse("more.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, step := decideText(t, r, tt.text)
+			if got != tt.want {
+				t.Fatalf("%q answered by %s, want %s (step %+v)", tt.text, got, tt.want, step)
+			}
+		})
+	}
+}
+
+// A thank-you gets neither an answer nor a person, even when it names the
+// agent or says there is nothing to complain about; thanks that go on to
+// ask still get their answer.
+func TestThanksAndClosings(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en thanks naming the agent", "Many thanks to the agent who helped me yesterday", "none"},
+		{"en thanks, human was great", "Thank you so much, the human support was amazing", "none"},
+		{"en thanks, no complaints", "Thank you, no complaints at all", "none"},
+		{"en thanks then asks with and", "thanks and where is my parcel", "shipping"},
+		{"en thanks then question mark", "thanks, the agent who helped me, is he there?", "human"},
+		{"en no tracking without thanks is a question", "no tracking yet", "shipping"},
+		{"en wh-word starting the message asks", "where is my parcel, thanks", "shipping"},
+		{"ru thanks to the operator", "Спасибо оператору за помощь", "none"},
+		{"ru thanks, no complaints", "Всё получила, спасибо, жалоб нет", "none"},
+		{"ru thanks then asks", "спасибо, а когда будет доставка", "shipping"},
+		{"ru thanks for helping is a closing", "Спасибо, что помогли с доставкой", "none"},
+		{"ru посылки нет without thanks asks", "посылки нет", "shipping"},
+		{"zh thanks, no complaint meant", "谢谢你们，没有投诉的意思", "none"},
+		{"zh thanks for checking the parcel", "拜拜，谢谢帮我查包裹", "none"},
+		{"zh-Hant bye and thanks", "掰掰，謝謝幫我查包裹", "none"},
+		{"zh-Hant thanks, the real person was kind", "謝謝，真人客服很親切", "none"},
+		{"zh thanks but asks", "谢谢，请帮我查包裹", "shipping"},
+		{"zh 没有物流 without thanks asks", "没有物流信息", "shipping"},
+	})
+}
+
+// Negation: refusals said as "not a", "не буду" after the verb, 不是, and
+// "no X, just Y"; a problem said with not/не/没 is still a question.
+func TestNegationForms(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en not a complaint", "Not a complaint, just asking about the opening hours", "hours"},
+		{"en no complaint, just", "I have no complaint, just want the tracking link", "shipping"},
+		{"en no tracking is a question", "I have no tracking link for my parcel", "shipping"},
+		{"en not asking for a refund", "I'm not asking for a refund, I want to exchange it", "exchange"},
+		{"en complaint still counts", "I want to file a complaint", "complaint"},
+		{"ru не буду after the verb", "Нет, возвращать не буду, всё подошло", "none"},
+		{"ru жаловаться не буду", "Жаловаться не буду, скажите часы работы", "hours"},
+		{"ru это не жалоба", "Это не жалоба, вопрос про часы работы", "hours"},
+		{"ru не пришла is a question", "посылка так и не пришла", "shipping"},
+		{"ru никаких жалоб, просто", "Никаких жалоб, просто где моя посылка", "shipping"},
+		{"zh 不是要投诉", "我不是要投诉，就想问快递到哪了", "shipping"},
+		{"zh 是不是 asks", "是不是要投诉才有人管", "complaint"},
+		{"zh 没有投诉，只是", "没有投诉，只是想问物流", "shipping"},
+		{"zh 没收到货 still a question", "没收到货，只收到发票", "shipping"},
+		{"zh-Hant 不是要客訴", "不是要投訴，只是想問包裹到哪了", "shipping"},
+	})
+}
+
+// Chinese keywords apart: a particle inside the verb-object word, or the
+// object before its verb; never across a clause, a negation, or with other
+// words between single characters.
+func TestChineseKeywordsApart(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"zh particle inside", "你们发了货没有", "shipping"},
+		{"zh 退了货", "我已经退了货，钱什么时候到", "refund"},
+		{"zh object first", "钱能退给我吗", "refund"},
+		{"zh 钱还没退", "钱还没退给我", "refund"},
+		{"zh-Hant object first", "錢可以退給我嗎", "refund"},
+		{"zh-Hant 貨什麼時候發", "貨什麼時候發", "shipping"},
+		{"zh four characters apart", "营业的时间是什么", "hours"},
+		{"zh-Hant 幾點鐘上班", "幾點鐘上班", "hours"},
+		{"zh order reversed", "订单怎么取消", "cancel"},
+		{"zh negation between: no", "订单不要取消", "none"},
+		{"zh negated before", "别发了货", "none"},
+		{"zh across a clause: no", "钱，退", "none"},
+		{"zh other words between single characters: no", "真的没人", "none"},
+		{"zh reversed and adjacent: no", "这工人很好", "none"},
+		{"zh too far apart: no", "营业执照上写的时间", "none"},
+	})
+}
+
+// Taiwanese and Hong Kong words for shopping and support match the
+// Mainland keywords they stand for.
+func TestRegionalVocabulary(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"zh-Hant 超商取貨", "可以超商取貨嗎", "shipping"},
+		{"zh-Hant 7-11取貨", "請問有提供7-11取貨嗎", "shipping"},
+		{"zh-Hant 到貨", "到貨時間大概多久", "shipping"},
+		{"zh-Hant 配送", "配送要多久", "shipping"},
+		{"zh-Hant 詐騙", "這根本是詐騙吧", "complaint"},
+		{"zh-Hant 專人", "可以找專人處理嗎", "human"},
+		{"zh-Hant 客服時間", "客服時間是幾點到幾點", "hours"},
+		{"zh-Hant 有營業", "假日有營業嗎", "hours"},
+		{"zh-Hant 幾點開門", "你們幾點開門", "hours"},
+		{"zh-Hant 取消訂購", "我想取消訂購", "cancel"},
+		{"zh-Hant 包裹追蹤", "包裹追蹤在哪看", "shipping"},
+		{"zh-Hant 拿到貨", "還沒拿到貨", "shipping"},
+		{"zh-HK 碼數", "可以換碼數嗎", "exchange"},
+		{"zh business licence is not opening hours", "营业执照在哪里看", "none"},
+		{"zh 专业 is not 专人", "你们很专业", "none"},
+	})
+}
+
+const glueRules = `
+keywords:
+  hours: ["when are you open", "часы работы"]
+  shipping: ["where is my order", "где мой заказ", shipping, доставка]
+  cost: ["ship to", "доставка в"]
+rules:
+  - id: hours
+    keywords: [hours]
+    reply: hours
+  - id: shipping
+    keywords: [shipping]
+    reply: shipping
+  - id: cost
+    keywords: [cost]
+    reply: cost
+`
+
+// Function words in multi-word keywords are glue: the other words must all
+// be there, with one of the function words near; a keyword that is one word
+// and a function word matches only with its words together.
+func TestKeywordFunctionWords(t *testing.T) {
+	runDecideCases(t, glueRules, []decideCase{
+		{"en other auxiliary", "When will you be open again?", "hours"},
+		{"en contraction", "Where's my order?", "shipping"},
+		{"en all words apart", "Where exactly is my last order?", "shipping"},
+		{"en no function word near: no", "when I open the box it is empty", "none"},
+		{"en where without glue: no", "I know where to find the order form", "none"},
+		{"en ship to together", "do you ship to Canada", "cost"},
+		{"en ship ... to apart: no", "How long does shipping take to Germany?", "shipping"},
+		{"ru где ... заказ with мой", "где же мой заказ", "shipping"},
+		{"ru доставка в together", "доставка в Казань", "cost"},
+		{"ru доставка ... в apart: no", "доставка идёт уже неделю в никуда", "shipping"},
+	})
+}
+
+// Russian: a reflexive verb is another word than its base (вернусь, I'll
+// come back, is not вернуть, give back), unless the family has one
+// (пожалуюсь, пожаловаться); an unstressed first vowel is a typo like any
+// other letter (аператор).
+func TestRussianForms(t *testing.T) {
+	runDecideCases(t, moreRules+`
+families:
+  - [вернуть, возвращать]
+`, []decideCase{
+		{"ru вернусь is not a refund", "Вернусь к этому вопросу позже", "none"},
+		{"ru верните is", "верните деньги", "refund"},
+		{"ru возвращать is", "как возвращать товар", "refund"},
+		{"ru пожалуюсь", "Пожалуюсь в Роспотребнадзор, если не решите", "complaint"},
+		{"ru жалуюсь", "жалуюсь на курьера", "complaint"},
+		{"ru unstressed first vowel", "нужен аператор", "human"},
+		{"ru other first letter: no", "нужен кператор", "none"},
+		{"en first letter still required", "I need a xefund", "none"},
+	})
+}
+
+// A refusal followed by "all is well" declines: the other keyword it names
+// gets no answer; a refusal followed by a request still gets one.
+func TestDeclining(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en size fits", "No need for a refund, the size fits after all", "none"},
+		{"en asks the other", "No need for a refund, I want to exchange the size", "exchange"},
+		{"en request the other", "no need to cancel order, send the invoice", "invoice"},
+		{"en question mark asks", "No need for a refund, the size fits, invoice?", "invoice"},
+		{"ru размер подошёл", "Возврат не нужен, размер подошёл", "none"},
+		{"ru imperative asks", "Возврат не нужен, пришлите чек", "invoice"},
+		{"zh 尺码合适", "不用退货了，尺码合适", "none"},
+		{"zh request the other", "不用退款了，发票给我", "invoice"},
+		{"zh-Hant 尺寸剛好", "不用退貨了，尺码剛好", "none"},
+		{"zh no refusal: answers", "尺码合适吗", "exchange"},
+	})
+}
+
+func TestRegionalVocabularyQuestions(t *testing.T) {
+	runDecideCases(t, moreRules+`
+  - id: hours2
+    keywords: [上班时间]
+    reply: hours
+`, []decideCase{
+		{"zh-Hant 什麼時候寄", "我的訂單什麼時候寄", "shipping"},
+		{"zh 上班吗", "你们周六上班吗", "hours2"},
+		{"zh 寄回 is not shipping", "可以寄回去吗", "none"},
+		{"zh 上班 alone: no", "我在上班", "none"},
+	})
+}
