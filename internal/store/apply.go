@@ -635,7 +635,7 @@ func (b *batchApply) claimSends() error {
 	if err := b.s.sel(b.ctx, b.tx, &rows, `UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
 		WHERE id IN (`+placeholders(len(ids), 1)+`) AND state = 'pending'
 		  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = outbox.chat_key AND e.id < outbox.id)
-		RETURNING `+claimedColumns, append(append([]any{b.claim.Owner, ms(b.claim.Until)}, ids...))...); err != nil {
+		RETURNING `+claimedColumns, append([]any{b.claim.Owner, ms(b.claim.Until)}, ids...)...); err != nil {
 		return err
 	}
 	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
