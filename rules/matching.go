@@ -249,10 +249,7 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 
 // families maps a stem to the other stems of its word family.
 func (c *compiler) families(f *matchingFileYAML) map[string][]string {
-	var sets [][]string
-	for _, fam := range defaultFamilies {
-		sets = append(sets, fam)
-	}
+	sets := append([][]string(nil), defaultFamilies...)
 	for _, fam := range f.Families {
 		var set []string
 		for _, w := range fam {

@@ -42,7 +42,6 @@ type Rules struct {
 	examples     *exampleIndex // nil when no rule has examples
 	sw           switches      // the file's matching switches
 	anyOn        switches      // switches on for at least one rule: what a message must be looked at for
-	firstWins    bool          // the old order: the first matching rule answers, not the most specific
 	budget       Budget
 	scratch      sync.Pool
 

@@ -110,13 +110,6 @@ func (s *Store) markEventDone(ctx context.Context, tx *sqlx.Tx, id int64, now ti
 	return nil
 }
 
-// decideError keeps the decide function's own failures apart from database
-// failures, which callers treat as "try again".
-type decideError struct{ err error }
-
-func (e *decideError) Error() string { return "decide: " + e.err.Error() }
-func (e *decideError) Unwrap() error { return e.err }
-
 type processing struct {
 	s     *Store
 	tx    *sqlx.Tx
@@ -124,8 +117,6 @@ type processing struct {
 	ev    chat.InboxEvent
 	now   time.Time
 	basis chat.State // the snapshot the plan was decided on
-
-	customerID int64 // 0 when the event has no customer
 }
 
 type conversationRow struct {
@@ -165,9 +156,6 @@ func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, 
 		ms(p.now), ms(p.now), prio, buttons, nullID(handoffID), nullID(incidentID), n.TopicKey, n.TopicName)
 	return err
 }
-
-// scope is the customer as the guard keys it.
-func (p *processing) scope() string { return p.ev.CustomerScope() }
 
 // handoffEffects writes what only some events have: a handoff opened or
 // its activity, the team's notices and an incident.
