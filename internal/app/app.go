@@ -193,6 +193,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Redact:            secrets.String,
 		Observer:          observer,
 		Teams:             teams,
+		Supervisors:       cfg.Handoff.Supervisors,
 		Matrix:            matrix(cfg.Handoff),
 		HandoffIdle:       time.Duration(cfg.Handoff.IdleTimeout),
 		IncidentThreshold: cfg.Handoff.Incidents.Threshold,

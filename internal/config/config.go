@@ -143,6 +143,9 @@ type Handoff struct {
 	// this long (24h). Waiting handoffs escalate instead.
 	IdleTimeout Duration  `yaml:"idle_timeout"`
 	Incidents   Incidents `yaml:"incidents"`
+	// Supervisors name teams whose agents may act on any team's handoffs;
+	// everyone else acts only on their own team's.
+	Supervisors []string `yaml:"supervisors"`
 }
 
 // Incidents groups many handoffs with one cause (D17).
@@ -496,6 +499,11 @@ func (c *Config) validate() error {
 			if len(w.Secret) < 16 {
 				errs = append(errs, fmt.Errorf("%s: webhook.secret must be at least 16 characters (receivers check signatures with it)", at))
 			}
+		}
+	}
+	for i, name := range c.Handoff.Supervisors {
+		if !teams[name] {
+			errs = append(errs, fmt.Errorf("%s: handoff.supervisors[%d]: %q is not one of handoff.teams", c.Path, i, name))
 		}
 	}
 	for p := range c.Handoff.Priorities {

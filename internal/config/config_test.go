@@ -163,6 +163,16 @@ func TestParseErrors(t *testing.T) {
 			want: `webhook.secret must be at least 16 characters`,
 		},
 		{
+			name: "a supervisor team that does not exist",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\nhandoff:\n  teams:\n    - {name: s, bot: shop, chat_id: -1}\n  supervisors: [managers]\n",
+			want: `handoff.supervisors[0]: "managers" is not one of handoff.teams`,
+		},
+		{
+			name: "a batch too large for one statement",
+			yaml: "pipeline: {batch: 1000}\n",
+			want: `pipeline.batch (1000) must be at most 256`,
+		},
+		{
 			name: "unknown key in incidents",
 			yaml: "handoff:\n  incidents: {treshold: 5}\n",
 			want: `f.yaml:2: unknown key "treshold"`,

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -200,6 +201,15 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 		}
 	}
 	owner := st.Handoff.ClaimedBy
+	if st.Handoff.State != "" && !p.mayAct(ev, st.Handoff.Team) {
+		// Another team's conversation: the agent is told in the chat they
+		// wrote in, and nothing reaches the customer or the handoff.
+		plan.Command = ""
+		msg := fmt.Sprintf("Not allowed: this conversation belongs to team %s; only that team or a supervisor team may act on it.", team.Name)
+		plan.CallbackAnswer = msg
+		plan.Notices = []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg}}
+		return plan
+	}
 	if st.Handoff.State == "" {
 		// The conversation is back with the bot.
 		plan.Command = ""
@@ -263,4 +273,19 @@ func (p *Pipeline) record(ie chat.InboxEvent, plan chat.Plan, now time.Time) err
 		}
 	}
 	return err
+}
+
+// mayAct says whether an agent writing in ev's chat may act on a handoff of
+// the named team: from that team's chat (or one of its escalation chats),
+// or from a supervisor team's. A handoff of a team no longer configured
+// goes where its notices go (teamFor), and may be acted on from there.
+func (p *Pipeline) mayAct(ev chat.Event, handoffTeam string) bool {
+	from := p.teamByChat(ev)
+	if from == nil {
+		return false
+	}
+	if owner := p.teamFor(handoffTeam); owner == nil || owner.Name == from.Name {
+		return true
+	}
+	return slices.Contains(p.cfg.Supervisors, from.Name)
 }

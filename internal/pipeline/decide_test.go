@@ -185,3 +185,46 @@ func TestDecideAgentEffects(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentsActOnlyOnTheirTeamsHandoffs: an agent in another team's chat
+// can neither claim nor answer a handoff, and is told why there; a
+// supervisor team can; escalation chats count as the team's own.
+func TestAgentsActOnlyOnTheirTeamsHandoffs(t *testing.T) {
+	escalated := support
+	escalated.Escalation = []string{"-150"}
+	billing := Team{Name: "billing", Platform: chat.Telegram, Bot: "shop", ChatID: "-200"}
+	st := chat.AgentState{Handoff: chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffWaiting},
+		Platform: chat.Telegram, Bot: "shop", ChatID: "42", LastCustomerAt: decideNow.Add(-time.Minute)}
+	from := func(chatID string) chat.Event {
+		return chat.Event{Platform: chat.Telegram, Bot: "shop", ChatID: chatID, Kind: chat.KindCallback, CallbackID: "cb"}
+	}
+	tests := []struct {
+		name        string
+		supervisors []string
+		chat        string
+		cmd         chat.AgentCommand
+		allowed     bool
+	}{
+		{"the team's own chat", nil, "-100", chat.AgentClaim, true},
+		{"the team's escalation chat", nil, "-150", chat.AgentClaim, true},
+		{"another team's chat may not claim", nil, "-200", chat.AgentClaim, false},
+		{"another team's chat may not answer", nil, "-200", chat.AgentRelay, false},
+		{"another team's chat may not resolve", nil, "-200", chat.AgentResolve, false},
+		{"a supervisor team may", []string{"billing"}, "-200", chat.AgentClaim, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := New(Config{Teams: []Team{escalated, billing}, Supervisors: tt.supervisors}, nil, fixedDecider(nil), nil, nil,
+				slog.New(slog.NewTextHandler(io.Discard, nil)))
+			plan := p.agentPlan(st, tt.cmd, "Ann", "hello", from(tt.chat), decideNow)
+			if got := plan.Command == tt.cmd; got != tt.allowed {
+				t.Fatalf("command %q, allowed %v; want allowed %v", plan.Command, got, tt.allowed)
+			}
+			if !tt.allowed {
+				if !strings.Contains(plan.CallbackAnswer, "belongs to team support") || len(plan.Notices) != 1 || plan.Notices[0].ChatID != tt.chat {
+					t.Errorf("refusal %q, notices %+v; want the reason told in the chat it came from", plan.CallbackAnswer, plan.Notices)
+				}
+			}
+		})
+	}
+}

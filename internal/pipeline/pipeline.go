@@ -111,7 +111,9 @@ type Config struct {
 	Limits       map[chat.Platform]Limits // nil means DefaultLimits
 	Observer     Observer                 // nil means none
 	Teams        []Team                   // agents' team chats; the first is the default
-	Matrix       handoff.Matrix           // first-response targets per priority
+	// Supervisors name teams whose agents may act on any team's handoffs.
+	Supervisors []string
+	Matrix      handoff.Matrix // first-response targets per priority
 	// HandoffIdle resolves a claimed handoff nobody has written in for
 	// this long (default 24h).
 	HandoffIdle time.Duration
