@@ -474,7 +474,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		Now:             local,
 		Hour:            local.Hour(),
 		Weekday:         weekdays[local.Weekday()],
-		InBusinessHours: r.hours.at(local),
+		InBusinessHours: r.hours.Open(local),
 		Has:             has,
 		meter:           m,
 		Step:            step,

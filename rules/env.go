@@ -1,6 +1,10 @@
 package rules
 
-import "time"
+import (
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/hours"
+)
 
 // Env is what a rule's `when` expression can read. Field names are the names
 // marketers write; every one is documented in the README's rules section.
@@ -57,4 +61,4 @@ type ConversationEnv struct {
 	Age              time.Duration `expr:"age"`               // since the conversation started: age > duration("2h")
 }
 
-var weekdays = [...]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+var weekdays = hours.Weekdays

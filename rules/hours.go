@@ -1,112 +1,68 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/hours"
 )
 
-// businessHours is when people answer: opening intervals per weekday, and
-// holidays when nobody does.
-type businessHours struct {
-	open     [7][]interval // by time.Weekday
-	holidays map[string]bool
-}
-
-type interval struct{ from, to int } // minutes since midnight, to exclusive
-
-var dayNames = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
-
-func compileHours(b *businessHoursYAML, errs *errorList) *businessHours {
-	h := &businessHours{holidays: map[string]bool{}}
+// compileHours checks business_hours entry by entry, so each problem is
+// reported at its place with the rules' own wording, and builds them with
+// the one business-hours implementation (internal/hours), in the file's
+// time zone. Without business_hours the service is always open.
+func compileHours(b *businessHoursYAML, tz string, errs *errorList) hours.Hours {
+	days := map[string]string{}
+	ok := true
 	for _, d := range b.Days {
-		days, err := parseDays(d.Days.Value)
-		if err != nil {
-			errs.add(d.Days.Line, d.Days.Col, "business_hours: %v", err)
+		if _, err := hours.ParseDays(d.Days.Value); err != nil {
+			errs.add(d.Days.Line, d.Days.Col, "business_hours: %s", dayProblem(err))
+			ok = false
 			continue
 		}
-		iv, err := parseInterval(d.Hours.Value)
-		if err != nil {
-			errs.add(d.Hours.Line, d.Hours.Col, "business_hours: %v", err)
+		if err := hours.ParseSpans(d.Days.Value, d.Hours.Value); err != nil {
+			errs.add(d.Hours.Line, d.Hours.Col, "business_hours: %q: write opening hours like 09:00-18:00 (closing after opening; 24:00 for midnight; several like 09:00-12:00,13:00-18:00)", d.Hours.Value)
+			ok = false
 			continue
 		}
-		for _, wd := range days {
-			h.open[wd] = append(h.open[wd], iv)
+		if prev, dup := days[d.Days.Value]; dup {
+			d.Hours.Value = prev + "," + d.Hours.Value
 		}
+		days[d.Days.Value] = d.Hours.Value
 	}
+	var holidays []string
 	for _, hd := range b.Holidays {
-		if _, err := time.Parse("2006-01-02", hd.Value); err != nil {
+		if _, err := hours.Parse(map[string]string{"mon": "00:00-24:00"}, "", []string{hd.Value}); err != nil {
 			errs.add(hd.Line, hd.Col, "business_hours: holiday %q is not a date like 2026-10-01", hd.Value)
+			ok = false
 			continue
 		}
-		h.holidays[hd.Value] = true
+		holidays = append(holidays, hd.Value)
+	}
+	if !ok {
+		return hours.Hours{}
+	}
+	if len(days) == 0 {
+		// Holidays alone: closed on those days, open otherwise.
+		days = map[string]string{"sun-sat": "00:00-24:00"}
+	}
+	h, err := hours.Parse(days, tz, holidays)
+	if err != nil {
+		errs.add(b.Line, b.Col, "business_hours: %v", err)
 	}
 	return h
 }
 
-// parseDays reads "mon", "mon-fri" or "sat,sun".
-func parseDays(s string) ([]time.Weekday, error) {
-	var out []time.Weekday
-	for _, part := range strings.Split(strings.ToLower(s), ",") {
-		part = strings.TrimSpace(part)
-		from, to, isRange := strings.Cut(part, "-")
-		a, ok := dayNames[from]
-		if !ok {
-			return nil, fmt.Errorf("%q is not a day (write mon, tue, … sun, or a range like mon-fri)%s", from, suggest(from, weekdays[:]))
-		}
-		if !isRange {
-			out = append(out, a)
-			continue
-		}
-		b, ok := dayNames[to]
-		if !ok {
-			return nil, fmt.Errorf("%q is not a day (write mon, tue, … sun)%s", to, suggest(to, weekdays[:]))
-		}
-		for d := a; ; d = (d + 1) % 7 {
-			out = append(out, d)
-			if d == b {
-				break
-			}
-		}
+// dayProblem words a bad day name for a marketer, with a suggestion.
+func dayProblem(err error) string {
+	var de *hours.DayError
+	if !errors.As(err, &de) {
+		return err.Error()
 	}
-	return out, nil
-}
-
-// parseInterval reads "09:00-18:00".
-func parseInterval(s string) (interval, error) {
-	from, to, ok := strings.Cut(strings.ReplaceAll(s, " ", ""), "-")
-	if !ok {
-		return interval{}, fmt.Errorf("%q: write opening hours like 09:00-18:00", s)
+	hint := ", or a range like mon-fri"
+	if de.InRange {
+		hint = ""
 	}
-	a, err1 := time.Parse("15:04", from)
-	b, err2 := time.Parse("15:04", to)
-	if err1 != nil || err2 != nil {
-		if to == "24:00" && err1 == nil {
-			return interval{a.Hour()*60 + a.Minute(), 24 * 60}, nil
-		}
-		return interval{}, fmt.Errorf("%q: write opening hours like 09:00-18:00", s)
-	}
-	iv := interval{a.Hour()*60 + a.Minute(), b.Hour()*60 + b.Minute()}
-	if iv.to <= iv.from {
-		return interval{}, fmt.Errorf("%q: closing must be after opening (use 24:00 for midnight)", s)
-	}
-	return iv, nil
-}
-
-// at reports whether t (already in the rules' time zone) is within hours.
-// Without business_hours the service is always open.
-func (h *businessHours) at(t time.Time) bool {
-	if h == nil {
-		return true
-	}
-	if h.holidays[t.Format("2006-01-02")] {
-		return false
-	}
-	m := t.Hour()*60 + t.Minute()
-	for _, iv := range h.open[t.Weekday()] {
-		if m >= iv.from && m < iv.to {
-			return true
-		}
-	}
-	return false
+	return fmt.Sprintf("%q is not a day (write mon, tue, … sun%s)%s", de.Day, hint, suggest(strings.ToLower(de.Day), hours.Weekdays[:]))
 }

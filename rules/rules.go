@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/hours"
 )
 
 // Rules is a loaded, fully checked rules file. It is immutable and safe for
@@ -30,7 +31,7 @@ type Rules struct {
 	file         string
 	defaultLang  string
 	loc          *time.Location
-	hours        *businessHours
+	hours        hours.Hours // zero: always open
 	handoffReply localized
 	thanksReply  localized
 	ix           *index
@@ -200,7 +201,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 		}
 	}
 	if f.BusinessHours != nil {
-		r.hours = compileHours(f.BusinessHours, errs)
+		r.hours = compileHours(f.BusinessHours, r.loc.String(), errs)
 	}
 	r.budget = compileBudget(f.WhenBudget, errs)
 	c.content()

@@ -1,4 +1,7 @@
-package handoff
+// Package hours is business hours, holidays and time zones, one
+// implementation for the rules (in_business_hours) and for handoffs (due
+// times, escalations, "a person will answer at …").
+package hours
 
 import (
 	"fmt"
@@ -43,7 +46,7 @@ var dayNames = map[string]time.Weekday{
 // several separated by commas, "24:00" as an end for midnight), an IANA time
 // zone ("" is UTC), and holiday dates ("2026-10-01"). A weekday named twice
 // gets the union of its intervals. Errors name the bad value.
-func ParseHours(days map[string]string, tz string, holidays []string) (Hours, error) {
+func Parse(days map[string]string, tz string, holidays []string) (Hours, error) {
 	var h Hours
 	if tz == "Local" {
 		// The machine's zone differs between a laptop and production, and
@@ -62,7 +65,7 @@ func ParseHours(days map[string]string, tz string, holidays []string) (Hours, er
 	}
 	sort.Strings(keys) // the same config always reports the same error
 	for _, k := range keys {
-		wds, err := parseDays(k)
+		wds, err := ParseDays(k)
 		if err != nil {
 			return Hours{}, err
 		}
@@ -97,15 +100,28 @@ func ParseHours(days map[string]string, tz string, holidays []string) (Hours, er
 	return h, nil
 }
 
-// parseDays reads "mon", "mon-fri" or "sat,sun".
-func parseDays(s string) ([]time.Weekday, error) {
+// DayError names a day that is not one, in the days it was written in.
+type DayError struct {
+	Day, In string
+	InRange bool // it ends a range ("mon-fry")
+}
+
+func (e *DayError) Error() string {
+	return fmt.Sprintf("day %q in %q: use mon, tue, wed, thu, fri, sat, sun, a range like mon-fri or a list like sat,sun", e.Day, e.In)
+}
+
+// Weekdays are the days' names, Sunday first as time.Weekday counts.
+var Weekdays = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// ParseDays reads "mon", "mon-fri", "fri-mon" (ranges may wrap) or "sat,sun".
+func ParseDays(s string) ([]time.Weekday, error) {
 	var out []time.Weekday
 	for _, part := range strings.Split(strings.ToLower(s), ",") {
 		from, to, isRange := strings.Cut(strings.TrimSpace(part), "-")
 		from, to = strings.TrimSpace(from), strings.TrimSpace(to)
 		a, ok := dayNames[from]
 		if !ok {
-			return nil, fmt.Errorf("day %q in %q: use mon, tue, wed, thu, fri, sat, sun, a range like mon-fri or a list like sat,sun", from, s)
+			return nil, &DayError{Day: from, In: s}
 		}
 		if !isRange {
 			out = append(out, a)
@@ -113,7 +129,7 @@ func parseDays(s string) ([]time.Weekday, error) {
 		}
 		b, ok := dayNames[to]
 		if !ok {
-			return nil, fmt.Errorf("day %q in %q: use mon, tue, wed, thu, fri, sat, sun, a range like mon-fri or a list like sat,sun", to, s)
+			return nil, &DayError{Day: to, In: s, InRange: true}
 		}
 		for d := a; ; d = (d + 1) % 7 {
 			out = append(out, d)
@@ -126,6 +142,13 @@ func parseDays(s string) ([]time.Weekday, error) {
 }
 
 // parseSpans reads "09:00-18:00" or "09:00-12:00,13:00-18:00" for days.
+// ParseSpans checks opening hours as written for days ("09:00-18:00", or
+// several separated by commas).
+func ParseSpans(days, s string) error {
+	_, err := parseSpans(days, s)
+	return err
+}
+
 func parseSpans(days, s string) ([]span, error) {
 	var out []span
 	for _, part := range strings.Split(s, ",") {
@@ -292,83 +315,3 @@ func (h Hours) Add(t time.Time, d time.Duration) time.Time {
 		cur = end // interval(end) moves on: it needs end > t
 	}
 }
-
-// OpeningText says when a person will answer, for a customer writing in
-// lang (zh, ru, en; a region like "zh-CN" is fine; anything else gets en).
-// opening is in the team's zone (as NextOpening returns it); "today" and
-// "tomorrow" are relative to now in that zone, and an opening a week or
-// more away carries its date, since a weekday alone would be ambiguous.
-// The zero opening (no hours ever open) gives "".
-//
-//	en  "Monday 09:00 (Asia/Shanghai time)", "today at 09:00 (…)"
-//	zh  "周一 09:00（Asia/Shanghai 时间）", "明天 09:00（…）"
-//	ru  "в понедельник в 09:00 (время Asia/Shanghai)", "завтра в 09:00 (…)"
-func OpeningText(lang string, opening, now time.Time) string {
-	if opening.IsZero() {
-		return ""
-	}
-	loc := opening.Location()
-	clock := opening.Format("15:04")
-	zone := loc.String()
-	oy, om, od := opening.Date()
-	ny, nm, nd := now.In(loc).Date()
-	days := int(time.Date(oy, om, od, 0, 0, 0, 0, time.UTC).Sub(time.Date(ny, nm, nd, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
-	wd := opening.Weekday()
-
-	switch language(lang) {
-	case "zh":
-		var when string
-		switch {
-		case days == 0:
-			when = "今天"
-		case days == 1:
-			when = "明天"
-		case days > 1 && days < 7:
-			when = zhWeekdays[wd]
-		default:
-			when = fmt.Sprintf("%d月%d日%s", om, od, zhWeekdays[wd])
-		}
-		return when + " " + clock + "（" + zone + " 时间）"
-	case "ru":
-		var when string
-		switch {
-		case days == 0:
-			when = "сегодня"
-		case days == 1:
-			when = "завтра"
-		case days > 1 && days < 7:
-			when = ruWeekdays[wd]
-		default:
-			when = fmt.Sprintf("%s %d %s", ruWeekdays[wd], od, ruMonths[om-1])
-		}
-		return when + " в " + clock + " (время " + zone + ")"
-	default:
-		var when string
-		switch {
-		case days == 0:
-			when = "today at " + clock
-		case days == 1:
-			when = "tomorrow at " + clock
-		case days > 1 && days < 7:
-			when = wd.String() + " " + clock
-		default:
-			when = fmt.Sprintf("%s %d %s %s", wd, od, om, clock)
-		}
-		return when + " (" + zone + " time)"
-	}
-}
-
-// language is the primary subtag of a language tag: "zh-CN" → "zh".
-func language(tag string) string {
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return strings.ToLower(strings.TrimSpace(tag))
-}
-
-var zhWeekdays = [7]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
-
-// ruWeekdays are "on <day>": accusative, with "во" before "вторник".
-var ruWeekdays = [7]string{"в воскресенье", "в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу"}
-
-var ruMonths = [12]string{"января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"}
