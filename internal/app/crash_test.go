@@ -18,17 +18,7 @@ import (
 // takes them back at once. Every customer is answered once, within 5 s of
 // the restart, where the one-minute lease would have made them wait.
 func TestKilledSQLiteServerRestartsWithoutWaitingForLeases(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the crash test builds the binary")
-	}
-	if raceEnabled {
-		t.Skip("the service runs as a separate process the race detector cannot watch; this test runs in the plain pass")
-	}
-	bin := buildBinary(t)
-	rulesPath := filepath.Join(t.TempDir(), "rules.yaml")
-	if err := os.WriteFile(rulesPath, []byte(echoRules), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	bin, rulesPath := binaryWithEchoRules(t)
 	fake := telegramtest.New(telegramtest.WithLimits(telegramtest.Limits{Disabled: true}))
 	t.Cleanup(fake.Close)
 	// The Bot API hangs: every reply is claimed and in flight at the kill.
@@ -92,4 +82,23 @@ func TestSecondSQLiteServerIsRefused(t *testing.T) {
 	if _, err := st.Depth(t.Context(), time.Now()); err != nil {
 		t.Fatalf("a tool beside the server: %v", err)
 	}
+}
+
+// binaryWithEchoRules builds the real binary and writes the echo rules for
+// a test that runs it as a separate process; it skips where that cannot be
+// watched or afforded.
+func binaryWithEchoRules(t *testing.T) (bin, rulesPath string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the test builds the binary")
+	}
+	if raceEnabled {
+		t.Skip("the service runs as a separate process the race detector cannot watch; this test runs in the plain pass")
+	}
+	bin = buildBinary(t)
+	rulesPath = filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rulesPath, []byte(echoRules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return bin, rulesPath
 }

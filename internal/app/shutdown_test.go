@@ -2,7 +2,6 @@ package app
 
 import (
 	"net/http"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -17,17 +16,7 @@ import (
 // at the deadline, and that a restart sends what was left: every
 // accepted message answered exactly once.
 func TestGracefulShutdownOnSIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the shutdown test builds the binary")
-	}
-	if raceEnabled {
-		t.Skip("the service runs as a separate process the race detector cannot watch; this test runs in the plain pass")
-	}
-	bin := buildBinary(t)
-	rulesPath := filepath.Join(t.TempDir(), "rules.yaml")
-	if err := os.WriteFile(rulesPath, []byte(echoRules), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	bin, rulesPath := binaryWithEchoRules(t)
 	// Shorter than the replicas' send_timeout (2s), so the deadline, not
 	// the send timeout, is what cuts a stuck send.
 	const timeout = time.Second

@@ -197,14 +197,17 @@ func (s *Store) claimHandoff(ctx context.Context, tx *sqlx.Tx, id int64, agent s
 
 // changed turns a conditional write that changed no row into
 // chat.ErrConflict: the state it was decided on is gone.
-func changed(res sql.Result, err error) error {
+func changed(res sql.Result, err error) error { return changedOr(res, err, chat.ErrConflict) }
+
+// changedOr turns a conditional write that changed no row into none.
+func changedOr(res sql.Result, err, none error) error {
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return chat.ErrConflict
+		return none
 	}
 	return nil
 }

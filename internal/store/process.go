@@ -99,15 +99,7 @@ const maxExcluded = 3
 func (s *Store) markEventDone(ctx context.Context, tx *sqlx.Tx, id int64, now time.Time) error {
 	res, err := s.exec(ctx, tx, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
 		WHERE id = ? AND state = 'pending'`, ms(now), id)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return chat.ErrAlreadyDone
-	}
-	return nil
+	return changedOr(res, err, chat.ErrAlreadyDone)
 }
 
 type processing struct {
