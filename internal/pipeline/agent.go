@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/handoff"
 )
 
 // handleAgentEvent applies an agent's message or button press in a team
@@ -186,72 +187,31 @@ func agentName(c chat.Customer) string {
 // agentPlan decides the effect of an agent's command on a handoff, and what
 // the team chat is told.
 func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
-	plan := chat.AgentPlan{Command: cmd, Agent: agent, Text: text}
+	plan := chat.AgentPlan{Agent: agent, Text: text}
 	team := p.teamFor(st.Handoff.Team)
-	say := func(msg string) {
-		plan.CallbackAnswer = msg
-		if ev.Kind != chat.KindCallback || cmd != chat.AgentClaim || st.Handoff.State == chat.HandoffWaiting {
-			// Into the customer's topic where the team chat is a forum.
-			n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey}
-			if team == nil || st.Handoff.State == "" || plan.Command == "" {
-				plan.Notices = append(plan.Notices, n)
-				return
-			}
-			plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: agentEvents[plan.Command], At: now, Agent: agent})...)
-		}
-	}
-	owner := st.Handoff.ClaimedBy
 	if st.Handoff.State != "" && !p.mayAct(ev, st.Handoff.Team) {
 		// Another team's conversation: the agent is told in the chat they
 		// wrote in, and nothing reaches the customer or the handoff.
-		plan.Command = ""
 		msg := fmt.Sprintf("Not allowed: this conversation belongs to team %s; only that team or a supervisor team may act on it.", team.Name)
 		plan.CallbackAnswer = msg
 		plan.Notices = []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg}}
 		return plan
 	}
-	if st.Handoff.State == "" {
-		// The conversation is back with the bot.
-		plan.Command = ""
-		switch cmd {
-		case chat.AgentRelay:
-			say("Not sent: this conversation is closed and the customer is with the bot again. It reopens when the customer asks for a person.")
-		case chat.AgentNote:
-			plan.CallbackAnswer = ""
-		default:
-			say("This conversation is already closed.")
-		}
+	if cmd == chat.AgentRelay {
+		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
+	}
+	move := handoff.Transition(st.Handoff, cmd, agent, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback)
+	plan.Command, plan.CallbackAnswer = move.Apply, move.Say
+	if move.Say == "" || move.OnlyToPresser {
 		return plan
 	}
-	switch cmd {
-	case chat.AgentRelay:
-		if st.Handoff.State == chat.HandoffClaimed && owner != agent {
-			// Two people must not answer one customer (D13).
-			plan.Command = ""
-			say("Not sent: " + owner + " owns this conversation.")
-			return plan
-		}
-		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
-		if now.After(plan.WindowUntil) {
-			plan.Command = ""
-			say("Not sent: the customer's last message is too old; the platform no longer lets us write to them.")
-			return plan
-		}
-		if st.Handoff.State == chat.HandoffWaiting {
-			say(agent + " answered and owns this conversation.")
-		}
-	case chat.AgentClaim:
-		if st.Handoff.State == chat.HandoffClaimed && owner != agent {
-			plan.Command = ""
-			plan.CallbackAnswer = "Already claimed by " + owner + "."
-			return plan
-		}
-		say(agent + " owns this conversation.")
-	case chat.AgentResolve:
-		say("Resolved by " + agent + ". The bot answers this customer again.")
-	case chat.AgentBot:
-		say(agent + " gave the conversation back to the bot.")
+	// Into the customer's topic where the team chat is a forum.
+	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: move.Say, TopicKey: st.ConversationKey}
+	if team == nil || st.Handoff.State == "" || plan.Command == "" {
+		plan.Notices = append(plan.Notices, n)
+		return plan
 	}
+	plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: agentEvents[plan.Command], At: now, Agent: agent})...)
 	return plan
 }
 

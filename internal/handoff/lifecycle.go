@@ -1,0 +1,68 @@
+package handoff
+
+import "github.com/frontdesk-bot/frontdesk/internal/chat"
+
+// Move is what an agent's command does to a handoff, decided by Transition:
+// the command to write (none when refused), the state the handoff is in
+// after it, and what the team chat is told.
+type Move struct {
+	Apply chat.AgentCommand // written; "" when the command is refused
+	Next  chat.HandoffState // the handoff's state afterwards ("" when closed)
+	Say   string            // told in the team chat and to a pressed button; "" says nothing
+	// OnlyToPresser keeps Say to the button's answer: a claim pressed
+	// again tells the team nothing new.
+	OnlyToPresser bool
+}
+
+// Transition is the handoff lifecycle as one table: a handoff waiting for a
+// person, claimed by one, or closed (state ""), and an agent's command.
+// windowOpen says the platform still lets the bot write to the customer;
+// byButton says the command came from a button press.
+//
+//	state \ command   relay                       claim                  resolve / bot      note
+//	waiting           → claimed by agent, sent    → claimed by agent     → closed           kept
+//	claimed by agent  sent                        (said again)           → closed           kept
+//	claimed by other  refused: other owns it      refused: told owner    → closed           kept
+//	closed            refused: back with the bot  refused: closed        refused: closed    dropped
+//
+// Any relay outside the platform's window is refused (D13: two people must
+// not answer one customer; the window is the platform's rule).
+func Transition(h chat.OpenHandoff, cmd chat.AgentCommand, agent string, windowOpen, byButton bool) Move {
+	if !h.State.Open() {
+		switch cmd {
+		case chat.AgentRelay:
+			return Move{Say: "Not sent: this conversation is closed and the customer is with the bot again. It reopens when the customer asks for a person."}
+		case chat.AgentNote:
+			return Move{}
+		}
+		// A claim button pressed on a closed conversation: the presser is
+		// told; the team chat has heard it closed already.
+		return Move{Say: "This conversation is already closed.", OnlyToPresser: byButton && cmd == chat.AgentClaim}
+	}
+	ownedByOther := h.State == chat.HandoffClaimed && h.ClaimedBy != agent
+	switch cmd {
+	case chat.AgentRelay:
+		switch {
+		case ownedByOther:
+			return Move{Next: h.State, Say: "Not sent: " + h.ClaimedBy + " owns this conversation."}
+		case !windowOpen:
+			return Move{Next: h.State, Say: "Not sent: the customer's last message is too old; the platform no longer lets us write to them."}
+		case h.State == chat.HandoffWaiting:
+			return Move{Apply: cmd, Next: chat.HandoffClaimed, Say: agent + " answered and owns this conversation."}
+		}
+		return Move{Apply: cmd, Next: chat.HandoffClaimed}
+	case chat.AgentClaim:
+		if ownedByOther {
+			return Move{Next: h.State, Say: "Already claimed by " + h.ClaimedBy + ".", OnlyToPresser: true}
+		}
+		return Move{Apply: cmd, Next: chat.HandoffClaimed, Say: agent + " owns this conversation.",
+			OnlyToPresser: byButton && h.State == chat.HandoffClaimed}
+	case chat.AgentResolve:
+		return Move{Apply: cmd, Next: chat.HandoffResolved, Say: "Resolved by " + agent + ". The bot answers this customer again."}
+	case chat.AgentBot:
+		return Move{Apply: cmd, Next: chat.HandoffReturnedToBot, Say: agent + " gave the conversation back to the bot."}
+	case chat.AgentNote:
+		return Move{Apply: cmd, Next: h.State}
+	}
+	return Move{Next: h.State}
+}
