@@ -58,11 +58,17 @@ func (s *Store) preparePending(ctx context.Context) {
 		if s.stmts.stmts == nil {
 			s.stmts.stmts = map[string]*sqlx.Stmt{}
 		}
-		if old := s.stmts.stmts[q]; old != nil {
-			old.Close()
+		dup := s.stmts.stmts[q] != nil
+		if !dup {
+			s.stmts.stmts[q] = st
 		}
-		s.stmts.stmts[q] = st
 		s.stmts.mu.Unlock()
+		if dup {
+			// Another caller prepared it meanwhile. Closing waits for the
+			// writer connection, which a transaction may hold while it
+			// waits for the cache's lock: so never under the lock.
+			st.Close()
+		}
 	}
 }
 
