@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 )
 
 // tryWorld is the state `frontdesk try` decides on, kept in memory: the
@@ -64,7 +65,7 @@ func (w *tryWorld) state(ev chat.Event, now time.Time) chat.State {
 		}
 	}
 	st.Incidents = slices.Clone(w.incidents)
-	st.Details = chat.Details{Loaded: true, IncidentSince: now.Add(-w.incidentWindow), RecentHandoffs: map[chat.TeamCause]int{}}
+	st.Details = chat.Details{Loaded: true, RecentHandoffs: map[chat.TeamCause]int{}}
 	for tc, at := range w.handoffs {
 		st.Details.RecentHandoffs[tc] = since(at, now.Add(-w.incidentWindow))
 	}
@@ -75,13 +76,9 @@ func (w *tryWorld) state(ev chat.Event, now time.Time) chat.State {
 	}
 	st.Conversation = chat.Conversation{ID: c.id, Status: c.status, Started: c.started, LastCustomerAt: c.last,
 		LastAlbum: c.album, BurstSends: c.burst, CustomerMessages: c.messages, Handoff: c.handoff}
-	st.Details.History = c.history[max(0, len(c.history)-historyLines):]
+	st.Details.History = c.history[max(0, len(c.history)-pipeline.HistoryLines):]
 	return st
 }
-
-// historyLines is how much history a handoff notice quotes, as the
-// pipeline asks the store for.
-const historyLines = 8
 
 // apply writes a decision's effects as the store would: the customer's
 // message, the conversation (opened, handed off, its burst), the guard

@@ -112,11 +112,10 @@ type Details struct {
 	// History is the conversation's last messages, oldest first, for the
 	// agents' notification (D20).
 	History []HistoryEntry
-	// RecentHandoffs counts, per team and cause, the handoffs since
-	// IncidentSince (leaving out those before the cause's last incident
+	// RecentHandoffs counts, per team and cause, the handoffs of the
+	// incident window (leaving out those before the cause's last incident
 	// closed), to spot an incident.
 	RecentHandoffs map[TeamCause]int
-	IncidentSince  time.Time
 }
 
 // DetailsWanted says what of Details to load for a decision.

@@ -69,14 +69,6 @@ func (p *Pipeline) eventLoop() {
 	}
 }
 
-// ProcessOne decides one claimed event and records the result, as the
-// workers do, and returns the plan. It is for tools (frontdesk try) that
-// play events one by one.
-func (p *Pipeline) ProcessOne(ctx context.Context, ie chat.InboxEvent) (chat.Plan, error) {
-	done, _ := p.processBatch(ctx, []chat.InboxEvent{ie}, p.now(), false)
-	return done[0].plan, done[0].err
-}
-
 // Decide decides one event on its snapshot with no I/O: what the workers
 // do between loading and applying, for tools that keep state of their own
 // (frontdesk try). A decision that hands off needs st.Details loaded (see
@@ -252,7 +244,7 @@ func (p *Pipeline) decideFully(ctx context.Context, ev chat.Event, st *chat.Stat
 		// them; it is asked only where an incident could open.
 		causes = []chat.TeamCause{{Team: plan.Handoff.Team, Cause: plan.Handoff.Rule}}
 	}
-	if err := p.store.LoadDetails(ctx, st, chat.DetailsWanted{HistoryLines: historyLines, Causes: causes,
+	if err := p.store.LoadDetails(ctx, st, chat.DetailsWanted{HistoryLines: HistoryLines, Causes: causes,
 		Since: now.Add(-p.cfg.IncidentWindow), CountUpTo: p.cfg.IncidentThreshold}); err != nil {
 		return chat.Plan{}, err
 	}

@@ -261,9 +261,9 @@ func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, t
 	return true
 }
 
-// historyLines is how much of the conversation a notification carries, so
+// HistoryLines is how much of the conversation a notification carries, so
 // the customer is not asked again (D20).
-const historyLines = 8
+const HistoryLines = 8
 
 // noticeText is the notification agents read. It is plain text: sent
 // without a parse mode, nothing the customer wrote can format it.

@@ -120,11 +120,6 @@ func outgoing(rows []outboxRow) ([]chat.Outgoing, error) {
 	return out, nil
 }
 
-// MarkSent records one successful send; see MarkSentBatch.
-func (s *Store) MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error {
-	return s.MarkSentBatch(ctx, []chat.SentMessage{{ID: id, PlatformMessageID: platformMessageID, At: now}})
-}
-
 // MarkSentBatch records successful sends in one transaction of four
 // statements, however many there are: each is marked sent, added to its
 // conversation's history, remembered as a handoff's team-chat message

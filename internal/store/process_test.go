@@ -19,3 +19,9 @@ func (s *Store) ProcessEvent(ctx context.Context, ie chat.InboxEvent, now time.T
 func (s *Store) ProcessAgentEvent(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time, decide func(chat.AgentState) (chat.AgentPlan, error)) (bool, error) {
 	return storetest.ProcessAgent(ctx, s, ie, handoffID, now, decide)
 }
+
+// MarkSent records one successful send, as the pipeline's completer does
+// for many.
+func (s *Store) MarkSent(ctx context.Context, id int64, platformMessageID string, now time.Time) error {
+	return s.MarkSentBatch(ctx, []chat.SentMessage{{ID: id, PlatformMessageID: platformMessageID, At: now}})
+}

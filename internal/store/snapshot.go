@@ -296,7 +296,7 @@ func (l *loader) incidents(states []chat.State) error {
 // the handoffs since a moment that no resolved incident took care of (up
 // to want.CountUpTo). Handoffs are few, so this is per event.
 func (s *Store) LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error {
-	st.Details = chat.Details{Loaded: true, IncidentSince: want.Since, RecentHandoffs: map[chat.TeamCause]int{}}
+	st.Details = chat.Details{Loaded: true, RecentHandoffs: map[chat.TeamCause]int{}}
 	if c := st.Conversation; c.ID != 0 && !c.New && want.HistoryLines > 0 {
 		var rows []struct {
 			Direction string `db:"direction"`
