@@ -54,6 +54,13 @@ var pages = map[string]string{
 //	     lang: zh, ru, en, any language tag, or "auto"/"" (the pipeline detects it).
 //	  →  {"ok":true,"external_id":"…","message_id":"…"}   (a press: "callback_id" instead of "message_id")
 //
+//	POST /api/preview  what the bot would do with a customer's message, decided
+//	     in memory on the conversation's messages so far: nothing is stored,
+//	     sent or added to the transcript (and agents' actions are not
+//	     replayed: a claimed conversation previews as a waiting one).
+//	     {"conversation":"c1","name":"Ann","lang":"en","text":"where is my order?"}
+//	  →  {"ok":true,"decision":Decision}
+//
 //	POST /api/agent   an agent writes in the agents chat, or presses a notice's button:
 //	     {"name":"Alice","text":"On it!","reply_to":"<notice id>"}
 //	     {"name":"Alice","button":"claim:12","message_id":"<notice id>"}
@@ -79,6 +86,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case p == "/api/customer":
 		if post(w, r) {
 			s.customer(w, r)
+		}
+	case p == "/api/preview":
+		if post(w, r) {
+			s.previewMessage(w, r)
 		}
 	case p == "/api/agent":
 		if post(w, r) {
@@ -237,10 +248,9 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	chatID := chatPrefix + req.Conversation
 	now := s.now()
-	ev := chat.Event{Platform: chat.Sandbox, Bot: Bot, ChatID: chatID, ChatType: chat.ChatPrivate,
-		Customer: chat.Customer{ID: chatID, Name: name, Language: lang}, Time: now, Raw: raw}
+	ev := customerEvent(req.Conversation, name, lang, now)
+	ev.Raw = raw
 	m := &Message{Dir: "in", From: name, Time: now, Status: StatusPending}
 
 	s.mu.Lock()
@@ -273,6 +283,78 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	s.accept(w, r, ev, m)
+}
+
+// customerEvent is an event of a customer of conversation, without its
+// kind and content.
+func customerEvent(conversation, name, lang string, at time.Time) chat.Event {
+	chatID := chatPrefix + conversation
+	return chat.Event{Platform: chat.Sandbox, Bot: Bot, ChatID: chatID, ChatType: chat.ChatPrivate,
+		Customer: chat.Customer{ID: chatID, Name: name, Language: lang}, Time: at}
+}
+
+// previewMessage answers what a customer's text would get, asking the
+// Previewer; the transcript and the inbox are not touched.
+func (s *Sandbox) previewMessage(w http.ResponseWriter, r *http.Request) {
+	if s.preview == nil {
+		fail(w, http.StatusNotFound, "previews are off")
+		return
+	}
+	var req customerRequest
+	if _, ok := readBody(w, r, &req); !ok {
+		return
+	}
+	if !validConversation(req.Conversation) {
+		fail(w, http.StatusBadRequest, "conversation: 1–32 characters of a-z, 0-9 and -")
+		return
+	}
+	name, err := cleanName(req.Name, "Customer")
+	if err != nil {
+		fail(w, http.StatusBadRequest, "name: "+err.Error())
+		return
+	}
+	lang, err := cleanLang(req.Lang)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "lang: "+err.Error())
+		return
+	}
+	if req.Button != "" || req.MessageID != "" {
+		fail(w, http.StatusBadRequest, "a preview is of a text; press buttons in the chat")
+		return
+	}
+	if err := checkTextOrButton(req.Text, "", ""); err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	ev := customerEvent(req.Conversation, name, lang, s.now())
+	ev.Kind, ev.Text, ev.ExternalID = textKind(req.Text), req.Text, "preview"
+	plan, err := s.preview.Preview(r.Context(), s.history(req.Conversation), ev)
+	if err != nil {
+		fail(w, http.StatusInternalServerError, "the preview failed: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "decision": explain(plan)})
+}
+
+// history is what the customers of conversation wrote that the inbox took,
+// as events, oldest first: what a preview replays before its message.
+func (s *Sandbox) history(conversation string) []chat.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.convs[conversation]
+	if c == nil {
+		return nil
+	}
+	var out []chat.Event
+	for _, m := range c.msgs {
+		if m.Dir != "in" || m.Status == StatusFailed || (m.Kind != string(chat.KindText) && m.Kind != string(chat.KindCommand)) {
+			continue
+		}
+		ev := customerEvent(conversation, m.From, c.lang, m.Time)
+		ev.Kind, ev.Text, ev.ExternalID, ev.MessageID = chat.Kind(m.Kind), m.Text, m.externalID, m.ID
+		out = append(out, ev)
+	}
+	return out
 }
 
 // agent makes an agent's event in the agents chat: a message (a reply to a

@@ -28,6 +28,14 @@ type Inbox interface {
 	Accept(ctx context.Context, ev chat.Event) error
 }
 
+// Previewer decides what the bot would do with a customer's message without
+// storing or sending anything: history is the conversation's earlier
+// messages, in order, each at its Time, and ev the one to preview. The
+// owner decides them in memory (internal/app, as `frontdesk try` does).
+type Previewer interface {
+	Preview(ctx context.Context, history []chat.Event, ev chat.Event) (chat.Plan, error)
+}
+
 // Bot is the bot name of sandbox events.
 const Bot = "sandbox"
 
@@ -152,9 +160,10 @@ type conversation struct {
 // Sandbox is the web chat: an http.Handler for the page and its API, and the
 // pipeline's Sender for the platform "sandbox".
 type Sandbox struct {
-	inbox Inbox
-	now   func() time.Time
-	epoch string // tells this process's ids (and state) from an earlier one's
+	inbox   Inbox
+	preview Previewer // nil: no previews
+	now     func() time.Time
+	epoch   string // tells this process's ids (and state) from an earlier one's
 
 	maxConversations, maxMessages, maxAgentMessages int
 
@@ -167,15 +176,17 @@ type Sandbox struct {
 	byExtern map[string]*Message // event external id → what the person wrote
 }
 
-// New makes a sandbox that hands events to inbox; now is the clock (nil:
+// New makes a sandbox that hands events to inbox and asks preview what a
+// message would get (nil: /api/preview is off); now is the clock (nil:
 // time.Now).
-func New(inbox Inbox, now func() time.Time) *Sandbox {
+func New(inbox Inbox, preview Previewer, now func() time.Time) *Sandbox {
 	if now == nil {
 		now = time.Now
 	}
 	return &Sandbox{
-		inbox: inbox,
-		now:   now,
+		inbox:   inbox,
+		preview: preview,
+		now:     now,
 		// Ids carry the start time, so that events made after a restart
 		// never collide with stored ones (the inbox drops duplicates).
 		epoch:            strconv.FormatInt(now().UnixMilli(), 36),

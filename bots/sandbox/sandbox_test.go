@@ -52,7 +52,7 @@ var t0 = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 func newSandbox(t *testing.T) (*Sandbox, *fakeInbox) {
 	t.Helper()
 	inbox := &fakeInbox{}
-	return New(inbox, func() time.Time { return t0 }), inbox
+	return New(inbox, nil, func() time.Time { return t0 }), inbox
 }
 
 type response struct {
@@ -163,7 +163,7 @@ func TestCustomerEvent(t *testing.T) {
 		})
 	}
 	// A restart must not reuse ids: the inbox would take them for duplicates.
-	later := New(&fakeInbox{}, func() time.Time { return t0.Add(time.Second) })
+	later := New(&fakeInbox{}, nil, func() time.Time { return t0.Add(time.Second) })
 	if later.epoch == s.epoch {
 		t.Errorf("epoch %q after a restart", later.epoch)
 	}
@@ -711,5 +711,62 @@ func TestConcurrent(t *testing.T) {
 	st := getState(t, s, 0)
 	if len(st.Messages) != 4*20*2 {
 		t.Errorf("%d messages", len(st.Messages))
+	}
+}
+
+// fakePreviewer answers every preview with a reply by rule "faq" and
+// records what it was asked.
+type fakePreviewer struct {
+	history []chat.Event
+	ev      chat.Event
+}
+
+func (f *fakePreviewer) Preview(_ context.Context, history []chat.Event, ev chat.Event) (chat.Plan, error) {
+	f.history, f.ev = history, ev
+	return chat.Plan{Outcome: chat.OutcomeAnswered, Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: "faq", Text: "hi"}}}}, nil
+}
+
+// TestPreview: a preview hands the previewer the conversation's stored
+// texts and the new one, answers its decision, and leaves the inbox and
+// the transcript alone; bad requests and a sandbox without previews are
+// refused.
+func TestPreview(t *testing.T) {
+	inbox := &fakeInbox{}
+	fake := &fakePreviewer{}
+	s := New(inbox, fake, func() time.Time { return t0 })
+	mustOK(t, postJSON(t, s, "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "text": "hello"}))
+	mustOK(t, postJSON(t, s, "/api/customer", map[string]string{"conversation": "c2", "name": "Bob", "text": "other chat"}))
+	before := getState(t, s, 0)
+
+	res := mustOK(t, postJSON(t, s, "/api/preview", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": "/start"}))
+	if d, _ := res.json["decision"].(map[string]any); d == nil || d["why"] != "reply by rule faq" {
+		t.Fatalf("preview answered %s", res.body)
+	}
+	if len(fake.history) != 1 || fake.history[0].Text != "hello" || fake.history[0].ChatID != "c-c1" || fake.history[0].ExternalID == "" {
+		t.Fatalf("history %+v, want c1's one stored message", fake.history)
+	}
+	if ev := fake.ev; ev.Kind != chat.KindCommand || ev.Text != "/start" || ev.ChatID != "c-c1" || ev.Customer.Language != "en" || !ev.Time.Equal(t0) {
+		t.Fatalf("previewed event %+v", ev)
+	}
+	if len(inbox.all()) != 2 || getState(t, s, 0).Seq != before.Seq {
+		t.Fatal("a preview reached the inbox or changed the transcript")
+	}
+
+	for _, tt := range []struct {
+		name string
+		s    *Sandbox
+		body map[string]string
+		want int
+	}{
+		{"previews off", New(inbox, nil, nil), map[string]string{"conversation": "c1", "text": "hi"}, http.StatusNotFound},
+		{"no text", s, map[string]string{"conversation": "c1"}, http.StatusBadRequest},
+		{"a button", s, map[string]string{"conversation": "c1", "button": "btn:x", "message_id": "m"}, http.StatusBadRequest},
+		{"bad conversation", s, map[string]string{"conversation": "C 1", "text": "hi"}, http.StatusBadRequest},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := postJSON(t, tt.s, "/api/preview", tt.body); r.status != tt.want {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.want, r.body)
+			}
+		})
 	}
 }

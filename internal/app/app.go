@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,7 +165,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if cfg.SandboxOn() {
 		// The sandbox's customers and its agent pane are one more platform
 		// and one more team, so they go through the real pipeline.
-		a.sandbox = sandbox.New(inbox, a.clock())
+		a.sandbox = sandbox.New(inbox, sandboxPreview{a}, a.clock())
 		senders[pipeline.SenderKey(chat.Sandbox, sandbox.Bot)] = a.sandbox
 		teams = append(teams, pipeline.Team{Name: "sandbox", Platform: chat.Sandbox, Bot: sandbox.Bot,
 			ChatID: sandbox.AgentsChat, Customers: chat.Sandbox})
@@ -382,6 +383,19 @@ func browsable(addr net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// sandboxPreview decides the sandbox's previews with the running
+// pipeline's deciding (its live rules, guard and teams) on an in-memory
+// world, as `frontdesk try` does: a preview never touches the database.
+type sandboxPreview struct{ a *App }
+
+func (p sandboxPreview) Preview(ctx context.Context, history []chat.Event, ev chat.Event) (chat.Plan, error) {
+	plans, err := playInMemory(ctx, p.a.pipe, append(slices.Clip(history), ev))
+	if err != nil {
+		return chat.Plan{}, fmt.Errorf("preview: %w", err)
+	}
+	return plans[len(plans)-1], nil
 }
 
 // sandboxObserver also tells the sandbox why each of its messages was

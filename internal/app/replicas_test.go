@@ -2,7 +2,9 @@ package app
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
 
@@ -469,4 +472,143 @@ func TestKillAndRestartLosesNothing(t *testing.T) {
 	}
 	time.Sleep(2 * time.Second) // a late duplicate would show now
 	checkReplies(t, repliesByChat(t, fake.Sent()), 20000, customers, perCustomer)
+}
+
+// TestThreeReplicasRaceOnOneHandoffClaim runs three services on one
+// PostgreSQL and, for each of several handoffs, has three agents press its
+// Claim button at the same moment, each press reaching a different replica
+// (Telegram delivers a team chat's presses to whichever replica the load
+// balancer picks). Each time exactly one agent owns the conversation, the
+// team chat hears of it once, the other two are answered "Already claimed
+// by …" under their press, and nothing is sent twice.
+func TestThreeReplicasRaceOnOneHandoffClaim(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	var replicas []*harness
+	for range 3 {
+		cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "unused.db"), "webhook")
+		cfg.Database = dsn
+		cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
+		replicas = append(replicas, start(t, cfg, fake))
+	}
+	agents := []struct {
+		id   int64
+		name string
+	}{{7, "Alice"}, {8, "Bob"}, {9, "Carol"}}
+
+	const rounds = 4
+	for round := range rounds {
+		customer := int64(5000 + round)
+		replicas[round%3].post(update(int64(round+1), customer, "en", "this is a scam, where is my money?"), secret)
+		notice := replicas[0].lastTo(teamChat, 2*round+1)
+		claim := buttonData(t, notice.ReplyMarkup, "claim:")
+
+		callbacks := map[string]string{} // callback id → agent
+		var wg sync.WaitGroup
+		ready := make(chan struct{})
+		for i, ag := range agents {
+			updateID := int64(1000 + 10*round + i)
+			callbacks["cb"+strconv.FormatInt(updateID, 10)] = ag.name
+			h := replicas[(round+i)%3]
+			body := buttonPress(updateID, ag.id, ag.name, notice.MessageID, claim)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-ready
+				if code := h.post(body, secret); code != http.StatusOK {
+					t.Errorf("round %d: %s's press answered %d", round, ag.name, code)
+				}
+			}()
+		}
+		close(ready)
+		wg.Wait()
+
+		told := replicas[0].lastTo(teamChat, 2*round+2).Text
+		owner, ok := strings.CutSuffix(told, " owns this conversation.")
+		if !ok || !slices.Contains(slices.Collect(maps.Values(callbacks)), owner) {
+			t.Fatalf("round %d: team chat told %q", round, told)
+		}
+		answers := waitCallbackAnswers(t, fake, callbacks)
+		for cb, agent := range callbacks {
+			want := "Already claimed by " + owner + "."
+			if agent == owner {
+				want = owner + " owns this conversation."
+			}
+			if answers[cb] != want {
+				t.Errorf("round %d: %s's press (owner %s) answered %q, want %q", round, agent, owner, answers[cb], want)
+			}
+		}
+	}
+
+	for _, h := range replicas {
+		h.waitIdle(h.app.Store())
+	}
+	time.Sleep(time.Second) // a late duplicate from another replica would show now
+	perChat := map[int64][]string{}
+	for _, m := range fake.Sent() {
+		perChat[m.ChatID] = append(perChat[m.ChatID], m.Text)
+	}
+	owned := 0
+	for _, text := range perChat[teamChat] {
+		if strings.HasSuffix(text, " owns this conversation.") {
+			owned++
+		}
+	}
+	if len(perChat[teamChat]) != 2*rounds || owned != rounds {
+		t.Errorf("team chat got %d messages, %d of them claims, want %d notices and %d claims: %q", len(perChat[teamChat]), owned, rounds, rounds, perChat[teamChat])
+	}
+	for round := range rounds {
+		if got := perChat[int64(5000+round)]; len(got) != 1 {
+			t.Errorf("customer %d got %q, want the handoff's answer once", 5000+round, got)
+		}
+	}
+	if n := len(fake.CallsTo("answerCallbackQuery")); n != 3*rounds {
+		t.Errorf("%d presses answered %d times", 3*rounds, n)
+	}
+}
+
+// buttonData finds the callback data of the button starting with prefix in
+// a message's reply markup.
+func buttonData(t *testing.T, markup, prefix string) string {
+	t.Helper()
+	var kb struct {
+		InlineKeyboard [][]struct {
+			CallbackData string `json:"callback_data"`
+		} `json:"inline_keyboard"`
+	}
+	if err := json.Unmarshal([]byte(markup), &kb); err != nil {
+		t.Fatalf("reply markup %q: %v", markup, err)
+	}
+	for _, row := range kb.InlineKeyboard {
+		for _, b := range row {
+			if strings.HasPrefix(b.CallbackData, prefix) {
+				return b.CallbackData
+			}
+		}
+	}
+	t.Fatalf("no %s button in %s", prefix, markup)
+	return ""
+}
+
+// waitCallbackAnswers waits until each of the callback ids has been
+// answered and returns the answers' texts by id.
+func waitCallbackAnswers(t *testing.T, fake *telegramtest.Server, ids map[string]string) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		answers := map[string]string{}
+		for _, c := range fake.CallsTo("answerCallbackQuery") {
+			if _, ok := ids[c.Params["callback_query_id"]]; ok {
+				answers[c.Params["callback_query_id"]] = c.Params["text"]
+			}
+		}
+		if len(answers) == len(ids) {
+			return answers
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("presses answered: %v of %d", answers, len(ids))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -2,9 +2,11 @@ package app
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -58,6 +60,28 @@ type sandboxState struct {
 	} `json:"messages"`
 }
 
+// sandboxCall calls the sandbox's API with the run's token and decodes
+// the answer into out; anything but 200 fails the test.
+func sandboxCall(t *testing.T, h *harness, token, method, path string, body, out any) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, "http://"+h.app.Addr()+"/sandbox"+path, bytes.NewReader(data))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+	}
+}
+
 // TestSandboxThroughThePipeline: a customer in the sandbox gets the real
 // rules' answer with the reason, asks for a person, and the agent pane's
 // notice, claim and answer work as in a team chat.
@@ -72,21 +96,8 @@ func TestSandboxThroughThePipeline(t *testing.T) {
 	}
 	call := func(method, path string, body any) sandboxState {
 		t.Helper()
-		data, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, "http://"+h.app.Addr()+"/sandbox"+path, bytes.NewReader(data))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := h.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
-		}
 		var st sandboxState
-		_ = json.Unmarshal(raw, &st)
+		sandboxCall(t, h, token, method, path, body, &st)
 		return st
 	}
 	// waitFor polls the state until a message matches.
@@ -151,6 +162,130 @@ func TestSandboxThroughThePipeline(t *testing.T) {
 		return pane == "customer" && dir == "out" && text == "Hi Ann, Alice here."
 	})
 	h.waitMetrics(`frontdesk_handoffs_total{priority="high",step="answered",team="sandbox"} 1`)
+}
+
+// rowCounts counts the rows of every table of the SQLite database at path.
+func rowCounts(t *testing.T, path string) map[string]int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var tables []string
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, table := range tables {
+		var n int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM "` + table + `"`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		counts[table] = n
+	}
+	return counts
+}
+
+// TestSandboxPreviewLeavesTheDatabaseUntouched: a preview shows what the
+// bot would do with a message (the FAQ answer, a handoff to the sandbox
+// team, the guard's suppression of a repeat, given the conversation so far)
+// and writes nothing: every table has the rows it had, the transcript the
+// messages it had, and the real message, sent afterwards, is decided the
+// same way.
+func TestSandboxPreviewLeavesTheDatabaseUntouched(t *testing.T) {
+	h, url := startSandbox(t)
+	token := url[strings.Index(url, "token=")+len("token="):]
+	var accepted struct{ OK bool }
+	sandboxCall(t, h, token, "POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": "where is my order?"}, &accepted)
+	h.waitIdle(h.app.store)
+	var before sandboxState
+	sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &before)
+	dbPath := strings.TrimPrefix(h.cfg.Database, "sqlite:")
+	rowsBefore := rowCounts(t, dbPath)
+
+	type preview struct {
+		OK       bool
+		Decision struct {
+			Outcome string
+			Why     string
+			Sends   []struct{ Rule, Action, Text string }
+			Handoff *struct{ Rule, Team, Priority string }
+		}
+	}
+	tests := []struct {
+		name, conversation, text string
+		outcome, why             string
+		sendRule, handoffTeam    string
+	}{
+		{"FAQ in a new conversation", "c2", "where is my order?", "answered", "", "shipping", ""},
+		{"a person asked for", "c1", "this is a scam, I want a human", "", "", "", "sandbox"},
+		{"a repeat the guard stops", "c1", "where is my order?", "", "suppressed: ", "", ""},
+	}
+	previews := map[string]preview{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got preview
+			sandboxCall(t, h, token, "POST", "/api/preview", map[string]string{"conversation": tt.conversation, "name": "Ann", "lang": "en", "text": tt.text}, &got)
+			d := got.Decision
+			previews[tt.name] = got
+			if !got.OK || (tt.outcome != "" && d.Outcome != tt.outcome) || !strings.Contains(d.Why, tt.why) {
+				t.Fatalf("preview %+v, want outcome %q, why containing %q", d, tt.outcome, tt.why)
+			}
+			if tt.sendRule != "" && (len(d.Sends) == 0 || d.Sends[0].Rule != tt.sendRule || !strings.HasPrefix(d.Sends[0].Text, "Orders ship")) {
+				t.Fatalf("preview sends %+v, want the %s answer", d.Sends, tt.sendRule)
+			}
+			if tt.handoffTeam != "" && (d.Handoff == nil || d.Handoff.Team != tt.handoffTeam) {
+				t.Fatalf("preview hands off %+v, want to team %s", d.Handoff, tt.handoffTeam)
+			}
+		})
+	}
+
+	if after := rowCounts(t, dbPath); !maps.Equal(after, rowsBefore) {
+		t.Fatalf("previews wrote to the database: rows before %v, after %v", rowsBefore, after)
+	}
+	var after sandboxState
+	sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &after)
+	if len(after.Messages) != len(before.Messages) {
+		t.Fatalf("previews changed the transcript: %d messages, then %d", len(before.Messages), len(after.Messages))
+	}
+
+	// The repeat, sent for real, is decided as its preview said.
+	sandboxCall(t, h, token, "POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": "where is my order?"}, &accepted)
+	h.waitIdle(h.app.store)
+	want := previews["a repeat the guard stops"].Decision.Why
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var st sandboxState
+		sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)
+		var whys []string
+		for _, m := range st.Messages {
+			if m.Pane == "customer" && m.Dir == "in" && m.Decision != nil {
+				whys = append(whys, m.Decision.Why)
+			}
+		}
+		if len(whys) == 2 {
+			if whys[1] != want {
+				t.Fatalf("the real message was decided %q, its preview said %q", whys[1], want)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the real message has no decision: %q", whys)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestSandboxInABrowser drives the sandbox page in headless Chromium as a

@@ -76,16 +76,10 @@ func LoadScript(path string) ([]ScriptMessage, error) {
 // conversation state, suppressions — in memory, with a clock the script
 // drives, and reports each decision. Nothing is stored and nothing is sent.
 func Try(ctx context.Context, r *rules.Rules, msgs []ScriptMessage, start time.Time) ([]TryResult, error) {
-	cfg := pipeline.Config{}
-	pipe := pipeline.New(cfg, nil, explainer{r}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	cfg = pipe.Config()
-	world := newTryWorld(cfg.ConversationIdle, cfg.IncidentWindow)
-	var out []TryResult
+	pipe := pipeline.New(pipeline.Config{}, nil, explainer{r}, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	events := make([]chat.Event, len(msgs))
 	prev := start
 	for i, m := range msgs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
 		at, err := scriptTime(m.At, start, prev)
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", i+1, err)
@@ -94,14 +88,15 @@ func Try(ctx context.Context, r *rules.Rules, msgs []ScriptMessage, start time.T
 			return nil, fmt.Errorf("message %d: at %q is before the previous message", i+1, m.At)
 		}
 		prev = at
-		ev := scriptEvent(m, i, at)
-		st := world.state(ev, at)
-		plan, err := pipe.Decide(ev, st, at)
-		if err != nil {
-			return nil, fmt.Errorf("message %d: %w", i+1, err)
-		}
-		world.apply(ev, st, plan, at)
-		out = append(out, tryResult(m.Text, at, plan))
+		events[i] = scriptEvent(m, i, at)
+	}
+	plans, err := playInMemory(ctx, pipe, events)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TryResult, len(msgs))
+	for i, m := range msgs {
+		out[i] = tryResult(m.Text, events[i].Time, plans[i])
 	}
 	return out, nil
 }

@@ -1,12 +1,45 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 )
+
+// planner decides one event on a snapshot: *pipeline.Pipeline, whose Decide
+// is pure; its Config says how long a conversation and an incident window
+// last.
+type planner interface {
+	Decide(ev chat.Event, st chat.State, now time.Time) (chat.Plan, error)
+	Config() pipeline.Config
+}
+
+// playInMemory decides events in order, each at its Time, on a fresh
+// in-memory world, and returns each one's plan. It is how `frontdesk try`
+// and the sandbox's previews decide: the real deciding, with the state kept
+// in memory, so nothing is read from or written to any database.
+func playInMemory(ctx context.Context, p planner, events []chat.Event) ([]chat.Plan, error) {
+	cfg := p.Config()
+	w := newTryWorld(cfg.ConversationIdle, cfg.IncidentWindow)
+	plans := make([]chat.Plan, 0, len(events))
+	for i, ev := range events {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		st := w.state(ev, ev.Time)
+		plan, err := p.Decide(ev, st, ev.Time)
+		if err != nil {
+			return nil, fmt.Errorf("message %d: %w", i+1, err)
+		}
+		w.apply(ev, st, plan, ev.Time)
+		plans = append(plans, plan)
+	}
+	return plans, nil
+}
 
 // tryWorld is the state `frontdesk try` decides on, kept in memory: the
 // customers, conversations, guard keys and handoffs its script makes. It

@@ -152,6 +152,7 @@ type IncidentPlan struct {
 type IdleHandoff struct {
 	ID              int64
 	Team            string
+	State           HandoffState // as read: what the lifecycle table decides on
 	ClaimedBy       string
 	LastActivity    time.Time
 	Customer        string // display name

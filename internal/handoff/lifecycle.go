@@ -1,6 +1,10 @@
 package handoff
 
-import "github.com/frontdesk-bot/frontdesk/internal/chat"
+import (
+	"fmt"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
 
 // Move is what an agent's command does to a handoff, decided by Transition:
 // the command to write (none when refused), the state the handoff is in
@@ -15,7 +19,9 @@ type Move struct {
 }
 
 // Transition is the handoff lifecycle as one table: a handoff waiting for a
-// person, claimed by one, or closed (state ""), and an agent's command.
+// person, claimed by one, or closed (state ""), and an agent's command. The
+// moves no agent's command makes are below it: TimeOut (the idle timer) and
+// ResolveIncident (an incident's "Resolve all").
 // windowOpen says the platform still lets the bot write to the customer;
 // byButton says the command came from a button press.
 //
@@ -65,4 +71,44 @@ func Transition(h chat.OpenHandoff, cmd chat.AgentCommand, agent string, windowO
 		return Move{Apply: cmd, Next: h.State}
 	}
 	return Move{Next: h.State}
+}
+
+// TimeOut is the idle timer's move: a claimed handoff nobody has written in
+// for the idle timeout (idleFor, as the team reads it) is resolved and the
+// conversation goes back to the bot, so a forgotten conversation does not
+// keep the bot quiet for good; customer names it for the team.
+//
+//	state \ timer   idle for the timeout
+//	waiting         stays: it escalates instead (reminders, tiers)
+//	claimed         → resolved, the team told
+//	closed          stays
+func TimeOut(h chat.OpenHandoff, customer, idleFor string) Move {
+	if h.State != chat.HandoffClaimed {
+		return Move{Next: h.State}
+	}
+	return Move{Next: chat.HandoffResolved,
+		Say: "Resolved after " + idleFor + " without messages: " + customer + "'s conversation (claimed by " + h.ClaimedBy + ") is back with the bot."}
+}
+
+// IncidentMove is what an agent's "Resolve all" does to an incident.
+type IncidentMove struct {
+	// Resolve closes the incident and every open handoff filed under it
+	// (waiting or claimed → resolved), giving their customers back to
+	// the bot; false when the incident is resolved already.
+	Resolve bool
+	// Say is told to the presser, and to the team when Resolve.
+	Say string
+}
+
+// ResolveIncident is the incident's move: open (counting handoffs) or
+// resolved already, and an agent pressing "Resolve all".
+//
+//	incident \ press   Resolve all
+//	open               → resolved with its open handoffs, the team told how many
+//	resolved           stays; the presser told
+func ResolveIncident(open bool, handoffs int, agent string) IncidentMove {
+	if !open {
+		return IncidentMove{Say: "This incident is already resolved."}
+	}
+	return IncidentMove{Resolve: true, Say: fmt.Sprintf("%s resolved the incident: %d customers are back with the bot.", agent, handoffs)}
 }

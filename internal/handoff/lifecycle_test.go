@@ -54,3 +54,42 @@ func TestTransition(t *testing.T) {
 		})
 	}
 }
+
+func TestTimeOut(t *testing.T) {
+	tests := []struct {
+		name string
+		h    chat.OpenHandoff
+		want Move
+	}{
+		{"a claimed handoff idle for the timeout goes back to the bot", chat.OpenHandoff{ID: 1, State: chat.HandoffClaimed, ClaimedBy: "Ann"},
+			Move{Next: chat.HandoffResolved, Say: "Resolved after 30m without messages: Bob's conversation (claimed by Ann) is back with the bot."}},
+		{"a waiting handoff escalates instead", chat.OpenHandoff{ID: 1, State: chat.HandoffWaiting}, Move{Next: chat.HandoffWaiting}},
+		{"a closed one stays closed", chat.OpenHandoff{}, Move{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := TimeOut(tt.h, "Bob", "30m"); got != tt.want {
+				t.Errorf("TimeOut = %+v\n         want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestResolveIncident(t *testing.T) {
+	tests := []struct {
+		name     string
+		open     bool
+		handoffs int
+		want     IncidentMove
+	}{
+		{"an open incident resolves with its handoffs", true, 4, IncidentMove{Resolve: true, Say: "Ann resolved the incident: 4 customers are back with the bot."}},
+		{"a resolved one: the presser is told", false, 4, IncidentMove{Say: "This incident is already resolved."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ResolveIncident(tt.open, tt.handoffs, "Ann"); got != tt.want {
+				t.Errorf("ResolveIncident = %+v\n                 want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -35,8 +35,9 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			if open, handoffs, err = p.store.Incident(p.workCtx, id); err != nil {
 				break
 			}
-			found = open
-			if err = p.store.ResolveIncident(p.workCtx, ie, id, open, handoffs, p.incidentPlan(ev, agent, open, handoffs, now), now); !errors.Is(err, chat.ErrConflict) {
+			move := handoff.ResolveIncident(open, handoffs, agent)
+			found = move.Resolve
+			if err = p.store.ResolveIncident(p.workCtx, ie, id, move.Resolve, handoffs, p.incidentPlan(ev, agent, move, now), now); !errors.Is(err, chat.ErrConflict) {
 				break
 			}
 		}
@@ -157,16 +158,12 @@ var agentEvents = map[chat.AgentCommand]string{
 	chat.AgentBot:     EventHandoffReturned,
 }
 
-// incidentPlan says what the team chat is told when an agent resolves an
-// incident.
-func (p *Pipeline) incidentPlan(ev chat.Event, agent string, open bool, handoffs int, now time.Time) chat.AgentPlan {
-	msg := "This incident is already resolved."
-	if open {
-		msg = fmt.Sprintf("%s resolved the incident: %d customers are back with the bot.", agent, handoffs)
-	}
-	plan := chat.AgentPlan{Agent: agent, CallbackAnswer: msg}
-	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg}
-	if team := p.teamByChat(ev); team != nil && open {
+// incidentPlan routes what the lifecycle table's move on an incident says:
+// to the presser, and to the team (its webhook too) when it resolved it.
+func (p *Pipeline) incidentPlan(ev chat.Event, agent string, move handoff.IncidentMove, now time.Time) chat.AgentPlan {
+	plan := chat.AgentPlan{Agent: agent, CallbackAnswer: move.Say}
+	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: move.Say}
+	if team := p.teamByChat(ev); team != nil && move.Resolve {
 		plan.Notices = team.withWebhook(n, TeamEvent{Event: EventIncidentResolved, IncidentID: "{incident}", At: now, Agent: agent})
 	} else {
 		plan.Notices = []chat.Notice{n}

@@ -116,7 +116,12 @@ func (p *Pipeline) closeIdle(now time.Time) {
 	}
 	closedAny := false
 	for _, h := range idle {
-		closed, err := p.store.CloseIdleHandoff(p.workCtx, h, p.idleNotices(h, now), now)
+		move := handoff.TimeOut(chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy},
+			agentFacingName(chat.Customer{Name: h.Customer}), shortDuration(p.cfg.HandoffIdle))
+		if move.Next != chat.HandoffResolved {
+			continue
+		}
+		closed, err := p.store.CloseIdleHandoff(p.workCtx, h, p.idleNotices(h, move.Say, now), now)
 		if err != nil {
 			p.log.Warn("handoff timers: closing an idle handoff failed", "handoff", h.ID, "err", err)
 			return
@@ -128,14 +133,13 @@ func (p *Pipeline) closeIdle(now time.Time) {
 	}
 }
 
-// idleNotices tells the team that an idle handoff went back to the bot.
-func (p *Pipeline) idleNotices(h chat.IdleHandoff, now time.Time) []chat.Notice {
+// idleNotices tells the team (its chat and webhook) what the idle timer's
+// move says.
+func (p *Pipeline) idleNotices(h chat.IdleHandoff, text string, now time.Time) []chat.Notice {
 	team := p.teamFor(h.Team)
 	if team == nil {
 		return nil
 	}
-	text := fmt.Sprintf("Resolved after %s without messages: %s's conversation (claimed by %s) is back with the bot.",
-		shortDuration(p.cfg.HandoffIdle), agentFacingName(chat.Customer{Name: h.Customer}), h.ClaimedBy)
 	return team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text, TopicKey: h.ConversationKey},
 		TeamEvent{Event: EventHandoffIdleClosed, At: now, Customer: h.Customer, Agent: h.ClaimedBy})
 }

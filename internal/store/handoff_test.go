@@ -213,3 +213,40 @@ func TestClaimRaceOnPostgres(t *testing.T) {
 		t.Fatalf("decided again, the loser sees %+v; want it claimed by %s", seen, winner)
 	}
 }
+
+// TestIdleHandoffsAndTheirClose: the idle timer reads a claimed handoff
+// with its state (what the lifecycle table decides on); a close decided on
+// a reading that changed since closes nothing, the current one closes it
+// and gives the conversation back to the bot.
+func TestIdleHandoffsAndTheirClose(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		handOff(t, s, "1", t0)
+		conv := conversationOf(t, s, "10")
+		h, err := s.OpenHandoff(ctx, conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _, err := s.ClaimHandoff(ctx, h.ID, "alice", t0.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("claim: %v, %v", ok, err)
+		}
+		idle, err := s.IdleHandoffs(ctx, t0.Add(time.Hour), 10)
+		if err != nil || len(idle) != 1 || idle[0].ID != h.ID || idle[0].State != chat.HandoffClaimed || idle[0].ClaimedBy != "alice" || idle[0].ConversationKey == "" {
+			t.Fatalf("idle handoffs %+v, %v", idle, err)
+		}
+		stale := idle[0]
+		stale.LastActivity = stale.LastActivity.Add(-time.Second)
+		if closed, err := s.CloseIdleHandoff(ctx, stale, nil, t0.Add(time.Hour)); err != nil || closed {
+			t.Fatalf("closing on a changed reading: closed=%v, %v", closed, err)
+		}
+		if closed, err := s.CloseIdleHandoff(ctx, idle[0], nil, t0.Add(time.Hour)); err != nil || !closed {
+			t.Fatalf("closing: closed=%v, %v", closed, err)
+		}
+		if _, err := s.OpenHandoff(ctx, conv); !errors.Is(err, ErrNoOpenHandoff) {
+			t.Fatalf("after the timeout: err = %v, want ErrNoOpenHandoff", err)
+		}
+		if idle, err := s.IdleHandoffs(ctx, t0.Add(2*time.Hour), 10); err != nil || len(idle) != 0 {
+			t.Fatalf("after the timeout, idle handoffs %+v, %v", idle, err)
+		}
+	})
+}

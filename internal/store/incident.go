@@ -105,19 +105,19 @@ func (s *Store) Incident(ctx context.Context, incidentID int64) (open bool, hand
 	return r.State == "open", r.Handoffs, nil
 }
 
-// ResolveIncident marks the agent's event done and, when the decision was
-// made on an open incident counting handoffs, closes it and every handoff
-// filed under it, giving their conversations back to the bot; then it
+// ResolveIncident marks the agent's event done and, when resolve (decided
+// on the incident open and counting handoffs), closes it and every open
+// handoff filed under it, giving their conversations back to the bot; then it
 // queues what the team chat is told (plan's notices and the button's
 // answer). An incident that changed since it was read (resolved by
 // someone else, or joined by another handoff) is chat.ErrConflict: read
 // and decide again.
-func (s *Store) ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, wasOpen bool, handoffs int, plan chat.AgentPlan, now time.Time) error {
+func (s *Store) ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, resolve bool, handoffs int, plan chat.AgentPlan, now time.Time) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
 			return err
 		}
-		if wasOpen {
+		if resolve {
 			res, err := s.exec(ctx, tx, `UPDATE incidents SET state = 'resolved', closed_at = ? WHERE id = ? AND state = 'open' AND handoffs = ?`,
 				ms(now), incidentID, handoffs)
 			if err := changed(res, err); err != nil {
@@ -149,12 +149,13 @@ func (s *Store) IdleHandoffs(ctx context.Context, idleSince time.Time, limit int
 	var rows []struct {
 		ID        int64  `db:"id"`
 		Team      string `db:"team"`
+		State     string `db:"state"`
 		ClaimedBy string `db:"claimed_by"`
 		Last      int64  `db:"last_activity_at"`
 		Name      string `db:"name"`
 		Key       string `db:"conversation_key"`
 	}
-	err := s.readSel(ctx, &rows, `SELECT h.id, h.team, h.claimed_by, h.last_activity_at, COALESCE(cu.name, '') AS name, c.conversation_key
+	err := s.readSel(ctx, &rows, `SELECT h.id, h.team, h.state, h.claimed_by, h.last_activity_at, COALESCE(cu.name, '') AS name, c.conversation_key
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id
 		WHERE h.state = 'claimed' AND h.last_activity_at < ? ORDER BY h.last_activity_at LIMIT ?`, ms(idleSince), limit)
 	if err != nil {
@@ -162,7 +163,7 @@ func (s *Store) IdleHandoffs(ctx context.Context, idleSince time.Time, limit int
 	}
 	out := make([]chat.IdleHandoff, len(rows))
 	for i, r := range rows {
-		out[i] = chat.IdleHandoff{ID: r.ID, Team: r.Team, ClaimedBy: r.ClaimedBy, LastActivity: fromMS(r.Last), Customer: r.Name, ConversationKey: r.Key}
+		out[i] = chat.IdleHandoff{ID: r.ID, Team: r.Team, State: chat.HandoffState(r.State), ClaimedBy: r.ClaimedBy, LastActivity: fromMS(r.Last), Customer: r.Name, ConversationKey: r.Key}
 	}
 	return out, nil
 }

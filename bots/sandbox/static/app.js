@@ -441,6 +441,21 @@
       });
     });
     enterSends($('customer-text'), cform);
+    // A preview is decided in memory: nothing is sent or stored.
+    $('customer-preview').addEventListener('click', function () {
+      var text = $('customer-text').value.replace(/^\s+|\s+$/g, '');
+      var out = $('customer-preview-result'), err = $('customer-error');
+      if (!text) return;
+      api('api/preview', { conversation: state.conv, name: customerName(), lang: $('customer-lang').value, text: text }).then(function (r) {
+        var d = r.decision, replies = (d.sends || []).map(function (s) { return s.text; }).filter(Boolean);
+        out.textContent = 'Preview: ' + d.why + (replies.length ? ' · “' + replies.join('” “') + '”' : '');
+        out.hidden = false;
+        err.hidden = true;
+      }, function (e) {
+        err.textContent = e.message;
+        err.hidden = false;
+      });
+    });
 
     var aform = $('agent-form');
     aform.addEventListener('submit', function (e) {
