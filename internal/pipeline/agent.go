@@ -23,7 +23,7 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 		p.finishRecorded(ie, now)
 		return
 	}
-	agent := agentName(ev.Customer)
+	agent := agentOf(ev)
 	var found bool
 	var err error
 	if cmd == agentResolveIncident {
@@ -159,19 +159,31 @@ var agentEvents = map[chat.AgentCommand]string{
 
 // incidentPlan says what the team chat is told when an agent resolves an
 // incident.
-func (p *Pipeline) incidentPlan(ev chat.Event, agent string, open bool, handoffs int, now time.Time) chat.AgentPlan {
+func (p *Pipeline) incidentPlan(ev chat.Event, agent chat.Agent, open bool, handoffs int, now time.Time) chat.AgentPlan {
 	msg := "This incident is already resolved."
 	if open {
-		msg = fmt.Sprintf("%s resolved the incident: %d customers are back with the bot.", agent, handoffs)
+		msg = fmt.Sprintf("%s resolved the incident: %d customers are back with the bot.", agent.Name, handoffs)
 	}
 	plan := chat.AgentPlan{Agent: agent, CallbackAnswer: msg}
 	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg}
 	if team := p.teamByChat(ev); team != nil && open {
-		plan.Notices = team.withWebhook(n, TeamEvent{Event: EventIncidentResolved, IncidentID: "{incident}", At: now, Agent: agent})
+		plan.Notices = team.withWebhook(n, TeamEvent{Event: EventIncidentResolved, IncidentID: "{incident}", At: now, Agent: agent.Name, AgentID: agent.ID})
 	} else {
 		plan.Notices = []chat.Notice{n}
 	}
 	return plan
+}
+
+// agentOf is who wrote in a team chat: their account, and the name shown
+// for them. A bot's message has no person's account: Telegram's anonymous
+// group admins all write as one bot (GroupAnonymousBot), so its id would
+// make them one agent.
+func agentOf(ev chat.Event) chat.Agent {
+	a := chat.Agent{Name: agentName(ev.Customer)}
+	if !ev.Customer.IsBot {
+		a.ID = chat.AgentID(ev.Platform, ev.Customer.ID)
+	}
+	return a
 }
 
 func agentName(c chat.Customer) string {
@@ -186,7 +198,7 @@ func agentName(c chat.Customer) string {
 
 // agentPlan decides the effect of an agent's command on a handoff, and what
 // the team chat is told.
-func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
+func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent chat.Agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
 	plan := chat.AgentPlan{Agent: agent, Text: text}
 	team := p.teamFor(st.Handoff.Team)
 	if st.Handoff.State != "" && !p.mayAct(ev, st.Handoff.Team) {
@@ -201,7 +213,7 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
 	}
 	move := handoff.Transition(st.Handoff, cmd, agent, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback)
-	plan.Command, plan.CallbackAnswer = move.Apply, move.Say
+	plan.Command, plan.Claim, plan.CallbackAnswer = move.Apply, move.Claim, move.Say
 	if move.Say == "" || move.OnlyToPresser {
 		return plan
 	}
@@ -211,7 +223,7 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 		plan.Notices = append(plan.Notices, n)
 		return plan
 	}
-	plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: agentEvents[plan.Command], At: now, Agent: agent})...)
+	plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: agentEvents[plan.Command], At: now, Agent: agent.Name, AgentID: agent.ID})...)
 	return plan
 }
 

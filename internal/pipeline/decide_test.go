@@ -40,7 +40,7 @@ func TestDecideCustomerEffects(t *testing.T) {
 			RecentHandoffs: map[chat.TeamCause]int{{Team: "support", Cause: "outage"}: recent}}
 	}
 	handedOff := chat.State{Conversation: chat.Conversation{ID: 5, Status: chat.StatusWaitingForHuman,
-		Handoff: &chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffClaimed, ClaimedBy: "Bob"}}}
+		Handoff: &chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffClaimed, ClaimedBy: chat.Agent{ID: "telegram:2", Name: "Bob"}}}}
 	openIncident := chat.State{Incidents: []chat.Incident{{ID: 3, Team: "support", Cause: "outage", Handoffs: 50, Started: decideNow.Add(-time.Hour)}},
 		Details: details(0)}
 
@@ -141,7 +141,8 @@ func TestDecideAgentEffects(t *testing.T) {
 	waiting := chat.AgentState{Handoff: chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffWaiting},
 		Platform: chat.Telegram, Bot: "shop", ChatID: "42", LastCustomerAt: decideNow.Add(-time.Minute), ConversationKey: "telegram/shop/42"}
 	claimedByBob := waiting
-	claimedByBob.Handoff.State, claimedByBob.Handoff.ClaimedBy = chat.HandoffClaimed, "Bob"
+	ann, bob := chat.Agent{ID: "telegram:1", Name: "Ann"}, chat.Agent{ID: "telegram:2", Name: "Bob"}
+	claimedByBob.Handoff.State, claimedByBob.Handoff.ClaimedBy = chat.HandoffClaimed, bob
 	stale := waiting
 	stale.LastCustomerAt = decideNow.Add(-8 * 24 * time.Hour)
 	closed := chat.AgentState{ConversationKey: "telegram/shop/42"}
@@ -153,20 +154,20 @@ func TestDecideAgentEffects(t *testing.T) {
 		st       chat.AgentState
 		ev       chat.Event
 		cmd      chat.AgentCommand
-		agent    string
+		agent    chat.Agent
 		wantCmd  chat.AgentCommand // what is applied; "" when refused
 		wantSays string            // part of what the team chat or the button is told
 	}{
-		{"the first answer claims and goes to the customer", waiting, reply, chat.AgentRelay, "Ann", chat.AgentRelay, "Ann answered and owns this conversation"},
-		{"the owner answers", claimedByBob, reply, chat.AgentRelay, "Bob", chat.AgentRelay, ""},
-		{"someone else may not answer a claimed conversation", claimedByBob, reply, chat.AgentRelay, "Ann", "", "Bob owns this conversation"},
-		{"a claim of a waiting handoff", waiting, press, chat.AgentClaim, "Ann", chat.AgentClaim, "Ann owns this conversation"},
-		{"a claim that lost is told who won", claimedByBob, press, chat.AgentClaim, "Ann", "", "Already claimed by Bob"},
-		{"resolve", claimedByBob, press, chat.AgentResolve, "Bob", chat.AgentResolve, "Resolved by Bob"},
-		{"back to the bot", claimedByBob, press, chat.AgentBot, "Bob", chat.AgentBot, "gave the conversation back to the bot"},
-		{"past the platform's window nothing is sent", stale, reply, chat.AgentRelay, "Ann", "", "too old"},
-		{"a closed conversation is not written to", closed, reply, chat.AgentRelay, "Ann", "", "this conversation is closed"},
-		{"a closed conversation cannot be claimed", closed, press, chat.AgentClaim, "Ann", "", "already closed"},
+		{"the first answer claims and goes to the customer", waiting, reply, chat.AgentRelay, ann, chat.AgentRelay, "Ann answered and owns this conversation"},
+		{"the owner answers", claimedByBob, reply, chat.AgentRelay, bob, chat.AgentRelay, ""},
+		{"someone else may not answer a claimed conversation", claimedByBob, reply, chat.AgentRelay, ann, "", "Bob owns this conversation"},
+		{"a claim of a waiting handoff", waiting, press, chat.AgentClaim, ann, chat.AgentClaim, "Ann owns this conversation"},
+		{"a claim that lost is told who won", claimedByBob, press, chat.AgentClaim, ann, "", "Already claimed by Bob"},
+		{"resolve", claimedByBob, press, chat.AgentResolve, bob, chat.AgentResolve, "Resolved by Bob"},
+		{"back to the bot", claimedByBob, press, chat.AgentBot, bob, chat.AgentBot, "gave the conversation back to the bot"},
+		{"past the platform's window nothing is sent", stale, reply, chat.AgentRelay, ann, "", "too old"},
+		{"a closed conversation is not written to", closed, reply, chat.AgentRelay, ann, "", "this conversation is closed"},
+		{"a closed conversation cannot be claimed", closed, press, chat.AgentClaim, ann, "", "already closed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +217,7 @@ func TestAgentsActOnlyOnTheirTeamsHandoffs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := New(Config{Teams: []Team{escalated, billing}, Supervisors: tt.supervisors}, nil, fixedDecider(nil), nil, nil,
 				slog.New(slog.NewTextHandler(io.Discard, nil)))
-			plan := p.agentPlan(st, tt.cmd, "Ann", "hello", from(tt.chat), decideNow)
+			plan := p.agentPlan(st, tt.cmd, chat.Agent{ID: "telegram:1", Name: "Ann"}, "hello", from(tt.chat), decideNow)
 			if got := plan.Command == tt.cmd; got != tt.allowed {
 				t.Fatalf("command %q, allowed %v; want allowed %v", plan.Command, got, tt.allowed)
 			}

@@ -135,9 +135,9 @@ func (p *Pipeline) idleNotices(h chat.IdleHandoff, now time.Time) []chat.Notice 
 		return nil
 	}
 	text := fmt.Sprintf("Resolved after %s without messages: %s's conversation (claimed by %s) is back with the bot.",
-		shortDuration(p.cfg.HandoffIdle), agentFacingName(chat.Customer{Name: h.Customer}), h.ClaimedBy)
+		shortDuration(p.cfg.HandoffIdle), agentFacingName(chat.Customer{Name: h.Customer}), h.ClaimedBy.Name)
 	return team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text, TopicKey: h.ConversationKey},
-		TeamEvent{Event: EventHandoffIdleClosed, At: now, Customer: h.Customer, Agent: h.ClaimedBy})
+		TeamEvent{Event: EventHandoffIdleClosed, At: now, Customer: h.Customer, Agent: h.ClaimedBy.Name, AgentID: h.ClaimedBy.ID})
 }
 
 func (p *Pipeline) escalate(h chat.DueHandoff, now time.Time) {

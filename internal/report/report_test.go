@@ -107,8 +107,8 @@ func (sd *seeder) relay(chatID, when string) {
 	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: sd.nextID(), Kind: chat.KindText, ChatID: "-100",
 		ChatType: chat.ChatGroup, Text: "Hello, I'm looking into it", Time: moment, Customer: chat.Customer{ID: "7", Name: "Alice"}}
 	sd.process(ev, moment, func(ie chat.InboxEvent) error {
-		_, err := storetest.ProcessAgent(context.Background(), sd.s, ie, id, moment, func(chat.AgentState) (chat.AgentPlan, error) {
-			return chat.AgentPlan{Command: chat.AgentRelay, Agent: "Alice", Text: ie.Text}, nil
+		_, err := storetest.ProcessAgent(context.Background(), sd.s, ie, id, moment, func(st chat.AgentState) (chat.AgentPlan, error) {
+			return chat.AgentPlan{Command: chat.AgentRelay, Agent: chat.Agent{ID: "telegram:7", Name: "Alice"}, Claim: st.Handoff.State == chat.HandoffWaiting, Text: ie.Text}, nil
 		})
 		return err
 	})

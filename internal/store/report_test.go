@@ -28,8 +28,8 @@ func relayAt(t *testing.T, s *Store, id string, handoffID int64, at time.Time) {
 	t.Helper()
 	mustAccept(t, s, chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: id, Kind: chat.KindText, ChatID: "-100",
 		ChatType: chat.ChatGroup, Text: "on it", Customer: chat.Customer{ID: "7", Name: "Alice"}})
-	_, err := s.ProcessAgentEvent(context.Background(), claimOne(t, s, at), handoffID, at, func(chat.AgentState) (chat.AgentPlan, error) {
-		return chat.AgentPlan{Command: chat.AgentRelay, Agent: "Alice", Text: "on it"}, nil
+	_, err := s.ProcessAgentEvent(context.Background(), claimOne(t, s, at), handoffID, at, func(st chat.AgentState) (chat.AgentPlan, error) {
+		return chat.AgentPlan{Command: chat.AgentRelay, Agent: chat.Agent{ID: "telegram:7", Name: "Alice"}, Claim: st.Handoff.State == chat.HandoffWaiting, Text: "on it"}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
