@@ -229,3 +229,61 @@ func TestAgentsActOnlyOnTheirTeamsHandoffs(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentsAreTheirAccounts: who wrote in a team chat is their platform
+// account (a bot, which is how Telegram's anonymous admins write, is
+// nobody's), the decision says when they become the owner, and a team
+// webhook names them by account and name.
+func TestAgentsAreTheirAccounts(t *testing.T) {
+	hooked := support
+	hooked.Webhook = true
+	waiting := chat.AgentState{Handoff: chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffWaiting},
+		Platform: chat.Telegram, Bot: "shop", ChatID: "42", LastCustomerAt: decideNow.Add(-time.Minute)}
+	byName := waiting
+	byName.Handoff.State, byName.Handoff.ClaimedBy = chat.HandoffClaimed, chat.Agent{Name: "Anna"}
+	in := func(p chat.Platform, c chat.Customer) chat.Event {
+		return chat.Event{Platform: p, Bot: "shop", ChatID: "-100", Kind: chat.KindText, ReplyTo: "77", Customer: c}
+	}
+	tests := []struct {
+		name      string
+		ev        chat.Event
+		st        chat.AgentState
+		cmd       chat.AgentCommand
+		want      chat.Agent
+		wantClaim bool
+		wantHook  string // part of the webhook's body; "" when none is sent
+	}{
+		{"a Telegram user answers first and owns it", in(chat.Telegram, chat.Customer{ID: "7", Name: "Anna"}), waiting, chat.AgentRelay,
+			chat.Agent{ID: "telegram:7", Name: "Anna"}, true, `"agent":"Anna","agent_id":"telegram:7"`},
+		{"a Discord user is their Discord account", in(chat.Discord, chat.Customer{ID: "123", Username: "anna"}), waiting, chat.AgentClaim,
+			chat.Agent{ID: "discord:123", Name: "@anna"}, true, `"agent":"@anna","agent_id":"discord:123"`},
+		{"answering a claim by name only does not take it over", in(chat.Telegram, chat.Customer{ID: "8", Name: "Bob"}), byName, chat.AgentRelay,
+			chat.Agent{ID: "telegram:8", Name: "Bob"}, false, ""},
+		{"an anonymous admin is no account, and may not claim", in(chat.Telegram, chat.Customer{ID: "1087968824", Name: "Group", IsBot: true}), waiting, chat.AgentClaim,
+			chat.Agent{Name: "Group"}, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			agent := agentOf(tt.ev)
+			if agent != tt.want {
+				t.Fatalf("agent %+v, want %+v", agent, tt.want)
+			}
+			team := hooked
+			team.Platform = tt.ev.Platform // the team chat is where the agent wrote
+			p := New(Config{Teams: []Team{team}}, nil, fixedDecider(nil), nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			plan := p.agentPlan(tt.st, tt.cmd, agent, "hello", tt.ev, decideNow)
+			if plan.Agent != tt.want || plan.Claim != tt.wantClaim {
+				t.Errorf("plan by %+v, claim %v; want %+v, claim %v", plan.Agent, plan.Claim, tt.want, tt.wantClaim)
+			}
+			hook := ""
+			for _, n := range plan.Notices {
+				if n.Platform == chat.Webhook {
+					hook = n.Text
+				}
+			}
+			if !strings.Contains(hook, tt.wantHook) || (tt.wantHook == "") != (hook == "") {
+				t.Errorf("webhook %q, want it to contain %q", hook, tt.wantHook)
+			}
+		})
+	}
+}
