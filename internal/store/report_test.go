@@ -221,8 +221,9 @@ func TestReportHandoffs(t *testing.T) {
 			got[i].ID = 0 // ids differ between databases
 		}
 		want := []HandoffTimes{
-			// The first of the agent's two replies counts.
-			{Priority: "high", Created: *at(5), Due: *at(60), FirstReply: at(6), Closed: at(7)},
+			// The first of the agent's two replies counts, and is hers.
+			{Priority: "high", Created: *at(5), Due: *at(60), FirstReply: at(6), Closed: at(7),
+				FirstResponder: chat.Agent{ID: "telegram:7", Name: "Alice"}},
 			// Answered and closed after the period: neither counts yet.
 			{Priority: "critical", Created: *at(10), Due: *at(20), StepsDone: 2},
 		}
