@@ -62,8 +62,8 @@ func seedReport(t *testing.T, db string) {
 	agent := chat.Event{ChatID: "-100", ChatType: chat.ChatGroup, Text: "Hi, Alice here", Customer: chat.Customer{ID: "7"}}
 	at := start.Add(6 * time.Minute)
 	process(agent, at, func(ie chat.InboxEvent) error {
-		_, err := storetest.ProcessAgent(ctx, st, ie, open[0].ID, at, func(chat.AgentState) (chat.AgentPlan, error) {
-			return chat.AgentPlan{Command: chat.AgentRelay, Agent: "Alice", Text: ie.Text}, nil
+		_, err := storetest.ProcessAgent(ctx, st, ie, open[0].ID, at, func(st chat.AgentState) (chat.AgentPlan, error) {
+			return chat.AgentPlan{Command: chat.AgentRelay, Agent: chat.Agent{ID: "telegram:7", Name: "Alice"}, Claim: st.Handoff.State == chat.HandoffWaiting, Text: ie.Text}, nil
 		})
 		return err
 	})

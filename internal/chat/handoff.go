@@ -50,3 +50,28 @@ const (
 	ActionCallbackAnswer ActionType = "callback_answer" // the answer to a button press or slash command
 	ActionIncidentEdit   ActionType = "incident_edit"   // an edit of an incident's notification
 )
+
+// Agent is a person acting in a team chat. ID is their platform account
+// (AgentID) and is what ownership is decided on; Name is shown to people
+// and decides nothing, since two people may share one.
+type Agent struct {
+	ID   string
+	Name string
+}
+
+// AgentID is the account of a platform's user, as Agent.ID holds it. The
+// platform is part of it because a team's chats may be on different
+// platforms, whose user ids are separate spaces.
+func AgentID(p Platform, userID string) string {
+	if userID == "" {
+		return ""
+	}
+	return string(p) + ":" + userID
+}
+
+// Known says whether the agent's account is known: claims made before
+// agents were identified by account have only a name.
+func (a Agent) Known() bool { return a.ID != "" }
+
+// Is says whether a and b are the same account; names do not count.
+func (a Agent) Is(b Agent) bool { return a.ID != "" && a.ID == b.ID }

@@ -105,10 +105,12 @@ type Notice struct {
 // OpenHandoff is what a decision needs to know of a conversation's open
 // handoff.
 type OpenHandoff struct {
-	ID         int64
-	Team       string
-	State      HandoffState // waiting or claimed; "" when the conversation is back with the bot
-	ClaimedBy  string
+	ID    int64
+	Team  string
+	State HandoffState // waiting or claimed; "" when the conversation is back with the bot
+	// ClaimedBy is the owner of a claimed handoff; its ID is empty for a
+	// claim made before agents were identified by account.
+	ClaimedBy  Agent
 	IncidentID int64 // the incident it is filed under, if any
 	// Priority, CreatedAt, DueAt and Answered (an agent has written to
 	// the customer) are set where an agent acts on it, for response-time
@@ -153,7 +155,7 @@ type IdleHandoff struct {
 	ID              int64
 	Team            string
 	State           HandoffState // as read: what the lifecycle table decides on
-	ClaimedBy       string
+	ClaimedBy       Agent
 	LastActivity    time.Time
 	Customer        string // display name
 	ConversationKey string
@@ -193,8 +195,12 @@ type AgentState struct {
 // AgentPlan is what an agent's event does.
 type AgentPlan struct {
 	Command AgentCommand
-	Agent   string // the agent's display name
-	Text    string // relay or note text
+	Agent   Agent
+	// Claim makes Agent the handoff's owner: the first answer or a claim
+	// of a waiting handoff, or a claim of one whose owner is not known by
+	// account.
+	Claim bool
+	Text  string // relay or note text
 	// WindowUntil bounds a relay like any send to the customer.
 	WindowUntil time.Time
 	// Notices go back to the team chat (confirmations); CallbackAnswer

@@ -7,43 +7,63 @@ import (
 )
 
 func TestTransition(t *testing.T) {
+	ann := chat.Agent{ID: "telegram:1", Name: "Ann"}
+	otherAnn := chat.Agent{ID: "telegram:2", Name: "Ann"} // another person with the same name
+	bob := chat.Agent{ID: "telegram:3", Name: "Bob"}
+	anonymous := chat.Agent{Name: "Group"}
 	waiting := chat.OpenHandoff{ID: 1, State: chat.HandoffWaiting}
-	ann := chat.OpenHandoff{ID: 1, State: chat.HandoffClaimed, ClaimedBy: "Ann"}
+	byAnn := chat.OpenHandoff{ID: 1, State: chat.HandoffClaimed, ClaimedBy: ann}
+	// Claimed before agents were identified by account: a name only.
+	byName := chat.OpenHandoff{ID: 1, State: chat.HandoffClaimed, ClaimedBy: chat.Agent{Name: "Ann"}}
 	closed := chat.OpenHandoff{}
 	tests := []struct {
 		name       string
 		h          chat.OpenHandoff
 		cmd        chat.AgentCommand
-		agent      string
+		agent      chat.Agent
 		windowOpen bool
 		byButton   bool
 		want       Move
 	}{
-		{"the first answer claims", waiting, chat.AgentRelay, "Bob", true, false,
-			Move{Apply: chat.AgentRelay, Next: chat.HandoffClaimed, Say: "Bob answered and owns this conversation."}},
-		{"the owner answers quietly", ann, chat.AgentRelay, "Ann", true, false, Move{Apply: chat.AgentRelay, Next: chat.HandoffClaimed}},
-		{"another agent may not answer", ann, chat.AgentRelay, "Bob", true, false,
+		{"the first answer claims", waiting, chat.AgentRelay, bob, true, false,
+			Move{Apply: chat.AgentRelay, Claim: true, Next: chat.HandoffClaimed, Say: "Bob answered and owns this conversation."}},
+		{"the owner answers quietly", byAnn, chat.AgentRelay, ann, true, false, Move{Apply: chat.AgentRelay, Next: chat.HandoffClaimed}},
+		{"another agent may not answer", byAnn, chat.AgentRelay, bob, true, false,
 			Move{Next: chat.HandoffClaimed, Say: "Not sent: Ann owns this conversation."}},
-		{"past the window nothing is sent", waiting, chat.AgentRelay, "Bob", false, false,
+		{"another agent with the owner's name may not answer, and hears which Ann owns it", byAnn, chat.AgentRelay, otherAnn, true, false,
+			Move{Next: chat.HandoffClaimed, Say: "Not sent: another Ann (telegram:1) owns this conversation."}},
+		{"another agent with the owner's name may not claim", byAnn, chat.AgentClaim, otherAnn, true, true,
+			Move{Next: chat.HandoffClaimed, Say: "Already claimed by another Ann (telegram:1).", OnlyToPresser: true}},
+		{"past the window nothing is sent", waiting, chat.AgentRelay, bob, false, false,
 			Move{Next: chat.HandoffWaiting, Say: "Not sent: the customer's last message is too old; the platform no longer lets us write to them."}},
-		{"claim a waiting handoff", waiting, chat.AgentClaim, "Bob", true, true,
-			Move{Apply: chat.AgentClaim, Next: chat.HandoffClaimed, Say: "Bob owns this conversation."}},
-		{"the owner presses claim again: only they hear", ann, chat.AgentClaim, "Ann", true, true,
+		{"claim a waiting handoff", waiting, chat.AgentClaim, bob, true, true,
+			Move{Apply: chat.AgentClaim, Claim: true, Next: chat.HandoffClaimed, Say: "Bob owns this conversation."}},
+		{"the owner presses claim again: only they hear", byAnn, chat.AgentClaim, ann, true, true,
 			Move{Apply: chat.AgentClaim, Next: chat.HandoffClaimed, Say: "Ann owns this conversation.", OnlyToPresser: true}},
-		{"a claim that lost hears who owns it", ann, chat.AgentClaim, "Bob", true, true,
+		{"a claim that lost hears who owns it", byAnn, chat.AgentClaim, bob, true, true,
 			Move{Next: chat.HandoffClaimed, Say: "Already claimed by Ann.", OnlyToPresser: true}},
-		{"resolve", ann, chat.AgentResolve, "Ann", true, false,
+		{"claimed by name only: anyone of the team may answer", byName, chat.AgentRelay, bob, true, false,
+			Move{Apply: chat.AgentRelay, Next: chat.HandoffClaimed}},
+		{"claimed by name only: a namesake is no owner either, and may answer", byName, chat.AgentRelay, otherAnn, true, false,
+			Move{Apply: chat.AgentRelay, Next: chat.HandoffClaimed}},
+		{"claimed by name only: a claim takes it, and the team hears", byName, chat.AgentClaim, bob, true, true,
+			Move{Apply: chat.AgentClaim, Claim: true, Next: chat.HandoffClaimed, Say: "Bob owns this conversation."}},
+		{"an anonymous agent may not answer", waiting, chat.AgentRelay, anonymous, true, false,
+			Move{Next: chat.HandoffWaiting, Say: "Not done: this message does not say which account sent it; write as yourself, not anonymously."}},
+		{"an anonymous agent may not claim", byName, chat.AgentClaim, anonymous, true, true,
+			Move{Next: chat.HandoffClaimed, Say: "Not done: this message does not say which account sent it; write as yourself, not anonymously.", OnlyToPresser: true}},
+		{"resolve", byAnn, chat.AgentResolve, ann, true, false,
 			Move{Apply: chat.AgentResolve, Next: chat.HandoffResolved, Say: "Resolved by Ann. The bot answers this customer again."}},
-		{"anyone of the team may resolve", ann, chat.AgentResolve, "Bob", true, true,
+		{"anyone of the team may resolve", byAnn, chat.AgentResolve, bob, true, true,
 			Move{Apply: chat.AgentResolve, Next: chat.HandoffResolved, Say: "Resolved by Bob. The bot answers this customer again."}},
-		{"back to the bot", waiting, chat.AgentBot, "Bob", true, false,
+		{"back to the bot", waiting, chat.AgentBot, bob, true, false,
 			Move{Apply: chat.AgentBot, Next: chat.HandoffReturnedToBot, Say: "Bob gave the conversation back to the bot."}},
-		{"a note is kept", ann, chat.AgentNote, "Bob", false, false, Move{Apply: chat.AgentNote, Next: chat.HandoffClaimed}},
-		{"closed: an answer is refused", closed, chat.AgentRelay, "Bob", true, false,
+		{"a note is kept", byAnn, chat.AgentNote, bob, false, false, Move{Apply: chat.AgentNote, Next: chat.HandoffClaimed}},
+		{"closed: an answer is refused", closed, chat.AgentRelay, bob, true, false,
 			Move{Say: "Not sent: this conversation is closed and the customer is with the bot again. It reopens when the customer asks for a person."}},
-		{"closed: a note is dropped", closed, chat.AgentNote, "Bob", true, false, Move{}},
-		{"closed: resolve again", closed, chat.AgentResolve, "Bob", true, true, Move{Say: "This conversation is already closed."}},
-		{"closed: a claim button tells the presser only", closed, chat.AgentClaim, "Bob", true, true,
+		{"closed: a note is dropped", closed, chat.AgentNote, bob, true, false, Move{}},
+		{"closed: resolve again", closed, chat.AgentResolve, bob, true, true, Move{Say: "This conversation is already closed."}},
+		{"closed: a claim button tells the presser only", closed, chat.AgentClaim, bob, true, true,
 			Move{Say: "This conversation is already closed.", OnlyToPresser: true}},
 	}
 	for _, tt := range tests {
@@ -61,7 +81,7 @@ func TestTimeOut(t *testing.T) {
 		h    chat.OpenHandoff
 		want Move
 	}{
-		{"a claimed handoff idle for the timeout goes back to the bot", chat.OpenHandoff{ID: 1, State: chat.HandoffClaimed, ClaimedBy: "Ann"},
+		{"a claimed handoff idle for the timeout goes back to the bot", chat.OpenHandoff{ID: 1, State: chat.HandoffClaimed, ClaimedBy: chat.Agent{ID: "telegram:7", Name: "Ann"}},
 			Move{Next: chat.HandoffResolved, Say: "Resolved after 30m without messages: Bob's conversation (claimed by Ann) is back with the bot."}},
 		{"a waiting handoff escalates instead", chat.OpenHandoff{ID: 1, State: chat.HandoffWaiting}, Move{Next: chat.HandoffWaiting}},
 		{"a closed one stays closed", chat.OpenHandoff{}, Move{}},

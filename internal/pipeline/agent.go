@@ -23,7 +23,7 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 		p.finishRecorded(ie, now)
 		return
 	}
-	agent := agentName(ev.Customer)
+	agent := agentOf(ev)
 	var found bool
 	var err error
 	if cmd == agentResolveIncident {
@@ -35,7 +35,7 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			if open, handoffs, err = p.store.Incident(p.workCtx, id); err != nil {
 				break
 			}
-			move := handoff.ResolveIncident(open, handoffs, agent)
+			move := handoff.ResolveIncident(open, handoffs, agent.Name)
 			found = move.Resolve
 			if err = p.store.ResolveIncident(p.workCtx, ie, id, move.Resolve, handoffs, p.incidentPlan(ev, agent, move, now), now); !errors.Is(err, chat.ErrConflict) {
 				break
@@ -160,15 +160,27 @@ var agentEvents = map[chat.AgentCommand]string{
 
 // incidentPlan routes what the lifecycle table's move on an incident says:
 // to the presser, and to the team (its webhook too) when it resolved it.
-func (p *Pipeline) incidentPlan(ev chat.Event, agent string, move handoff.IncidentMove, now time.Time) chat.AgentPlan {
+func (p *Pipeline) incidentPlan(ev chat.Event, agent chat.Agent, move handoff.IncidentMove, now time.Time) chat.AgentPlan {
 	plan := chat.AgentPlan{Agent: agent, CallbackAnswer: move.Say}
 	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: move.Say}
 	if team := p.teamByChat(ev); team != nil && move.Resolve {
-		plan.Notices = team.withWebhook(n, TeamEvent{Event: EventIncidentResolved, IncidentID: "{incident}", At: now, Agent: agent})
+		plan.Notices = team.withWebhook(n, TeamEvent{Event: EventIncidentResolved, IncidentID: "{incident}", At: now, Agent: agent.Name, AgentID: agent.ID})
 	} else {
 		plan.Notices = []chat.Notice{n}
 	}
 	return plan
+}
+
+// agentOf is who wrote in a team chat: their account, and the name shown
+// for them. A bot's message has no person's account: Telegram's anonymous
+// group admins all write as one bot (GroupAnonymousBot), so its id would
+// make them one agent.
+func agentOf(ev chat.Event) chat.Agent {
+	a := chat.Agent{Name: agentName(ev.Customer)}
+	if !ev.Customer.IsBot {
+		a.ID = chat.AgentID(ev.Platform, ev.Customer.ID)
+	}
+	return a
 }
 
 func agentName(c chat.Customer) string {
@@ -183,7 +195,7 @@ func agentName(c chat.Customer) string {
 
 // agentPlan decides the effect of an agent's command on a handoff, and what
 // the team chat is told.
-func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
+func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent chat.Agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
 	plan := chat.AgentPlan{Agent: agent, Text: text}
 	team := p.teamFor(st.Handoff.Team)
 	if st.Handoff.State != "" && !p.mayAct(ev, st.Handoff.Team) {
@@ -198,7 +210,7 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
 	}
 	move := handoff.Transition(st.Handoff, cmd, agent, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback)
-	plan.Command, plan.CallbackAnswer = move.Apply, move.Say
+	plan.Command, plan.Claim, plan.CallbackAnswer = move.Apply, move.Claim, move.Say
 	if move.Say == "" || move.OnlyToPresser {
 		return plan
 	}
@@ -208,7 +220,7 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent, t
 		plan.Notices = append(plan.Notices, n)
 		return plan
 	}
-	plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: agentEvents[plan.Command], At: now, Agent: agent})...)
+	plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: agentEvents[plan.Command], At: now, Agent: agent.Name, AgentID: agent.ID})...)
 	return plan
 }
 

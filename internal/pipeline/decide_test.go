@@ -40,7 +40,7 @@ func TestDecideCustomerEffects(t *testing.T) {
 			RecentHandoffs: map[chat.TeamCause]int{{Team: "support", Cause: "outage"}: recent}}
 	}
 	handedOff := chat.State{Conversation: chat.Conversation{ID: 5, Status: chat.StatusWaitingForHuman,
-		Handoff: &chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffClaimed, ClaimedBy: "Bob"}}}
+		Handoff: &chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffClaimed, ClaimedBy: chat.Agent{ID: "telegram:2", Name: "Bob"}}}}
 	openIncident := chat.State{Incidents: []chat.Incident{{ID: 3, Team: "support", Cause: "outage", Handoffs: 50, Started: decideNow.Add(-time.Hour)}},
 		Details: details(0)}
 
@@ -141,7 +141,8 @@ func TestDecideAgentEffects(t *testing.T) {
 	waiting := chat.AgentState{Handoff: chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffWaiting},
 		Platform: chat.Telegram, Bot: "shop", ChatID: "42", LastCustomerAt: decideNow.Add(-time.Minute), ConversationKey: "telegram/shop/42"}
 	claimedByBob := waiting
-	claimedByBob.Handoff.State, claimedByBob.Handoff.ClaimedBy = chat.HandoffClaimed, "Bob"
+	ann, bob := chat.Agent{ID: "telegram:1", Name: "Ann"}, chat.Agent{ID: "telegram:2", Name: "Bob"}
+	claimedByBob.Handoff.State, claimedByBob.Handoff.ClaimedBy = chat.HandoffClaimed, bob
 	stale := waiting
 	stale.LastCustomerAt = decideNow.Add(-8 * 24 * time.Hour)
 	closed := chat.AgentState{ConversationKey: "telegram/shop/42"}
@@ -153,20 +154,20 @@ func TestDecideAgentEffects(t *testing.T) {
 		st       chat.AgentState
 		ev       chat.Event
 		cmd      chat.AgentCommand
-		agent    string
+		agent    chat.Agent
 		wantCmd  chat.AgentCommand // what is applied; "" when refused
 		wantSays string            // part of what the team chat or the button is told
 	}{
-		{"the first answer claims and goes to the customer", waiting, reply, chat.AgentRelay, "Ann", chat.AgentRelay, "Ann answered and owns this conversation"},
-		{"the owner answers", claimedByBob, reply, chat.AgentRelay, "Bob", chat.AgentRelay, ""},
-		{"someone else may not answer a claimed conversation", claimedByBob, reply, chat.AgentRelay, "Ann", "", "Bob owns this conversation"},
-		{"a claim of a waiting handoff", waiting, press, chat.AgentClaim, "Ann", chat.AgentClaim, "Ann owns this conversation"},
-		{"a claim that lost is told who won", claimedByBob, press, chat.AgentClaim, "Ann", "", "Already claimed by Bob"},
-		{"resolve", claimedByBob, press, chat.AgentResolve, "Bob", chat.AgentResolve, "Resolved by Bob"},
-		{"back to the bot", claimedByBob, press, chat.AgentBot, "Bob", chat.AgentBot, "gave the conversation back to the bot"},
-		{"past the platform's window nothing is sent", stale, reply, chat.AgentRelay, "Ann", "", "too old"},
-		{"a closed conversation is not written to", closed, reply, chat.AgentRelay, "Ann", "", "this conversation is closed"},
-		{"a closed conversation cannot be claimed", closed, press, chat.AgentClaim, "Ann", "", "already closed"},
+		{"the first answer claims and goes to the customer", waiting, reply, chat.AgentRelay, ann, chat.AgentRelay, "Ann answered and owns this conversation"},
+		{"the owner answers", claimedByBob, reply, chat.AgentRelay, bob, chat.AgentRelay, ""},
+		{"someone else may not answer a claimed conversation", claimedByBob, reply, chat.AgentRelay, ann, "", "Bob owns this conversation"},
+		{"a claim of a waiting handoff", waiting, press, chat.AgentClaim, ann, chat.AgentClaim, "Ann owns this conversation"},
+		{"a claim that lost is told who won", claimedByBob, press, chat.AgentClaim, ann, "", "Already claimed by Bob"},
+		{"resolve", claimedByBob, press, chat.AgentResolve, bob, chat.AgentResolve, "Resolved by Bob"},
+		{"back to the bot", claimedByBob, press, chat.AgentBot, bob, chat.AgentBot, "gave the conversation back to the bot"},
+		{"past the platform's window nothing is sent", stale, reply, chat.AgentRelay, ann, "", "too old"},
+		{"a closed conversation is not written to", closed, reply, chat.AgentRelay, ann, "", "this conversation is closed"},
+		{"a closed conversation cannot be claimed", closed, press, chat.AgentClaim, ann, "", "already closed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +217,7 @@ func TestAgentsActOnlyOnTheirTeamsHandoffs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := New(Config{Teams: []Team{escalated, billing}, Supervisors: tt.supervisors}, nil, fixedDecider(nil), nil, nil,
 				slog.New(slog.NewTextHandler(io.Discard, nil)))
-			plan := p.agentPlan(st, tt.cmd, "Ann", "hello", from(tt.chat), decideNow)
+			plan := p.agentPlan(st, tt.cmd, chat.Agent{ID: "telegram:1", Name: "Ann"}, "hello", from(tt.chat), decideNow)
 			if got := plan.Command == tt.cmd; got != tt.allowed {
 				t.Fatalf("command %q, allowed %v; want allowed %v", plan.Command, got, tt.allowed)
 			}
@@ -224,6 +225,64 @@ func TestAgentsActOnlyOnTheirTeamsHandoffs(t *testing.T) {
 				if !strings.Contains(plan.CallbackAnswer, "belongs to team support") || len(plan.Notices) != 1 || plan.Notices[0].ChatID != tt.chat {
 					t.Errorf("refusal %q, notices %+v; want the reason told in the chat it came from", plan.CallbackAnswer, plan.Notices)
 				}
+			}
+		})
+	}
+}
+
+// TestAgentsAreTheirAccounts: who wrote in a team chat is their platform
+// account (a bot, which is how Telegram's anonymous admins write, is
+// nobody's), the decision says when they become the owner, and a team
+// webhook names them by account and name.
+func TestAgentsAreTheirAccounts(t *testing.T) {
+	hooked := support
+	hooked.Webhook = true
+	waiting := chat.AgentState{Handoff: chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffWaiting},
+		Platform: chat.Telegram, Bot: "shop", ChatID: "42", LastCustomerAt: decideNow.Add(-time.Minute)}
+	byName := waiting
+	byName.Handoff.State, byName.Handoff.ClaimedBy = chat.HandoffClaimed, chat.Agent{Name: "Anna"}
+	in := func(p chat.Platform, c chat.Customer) chat.Event {
+		return chat.Event{Platform: p, Bot: "shop", ChatID: "-100", Kind: chat.KindText, ReplyTo: "77", Customer: c}
+	}
+	tests := []struct {
+		name      string
+		ev        chat.Event
+		st        chat.AgentState
+		cmd       chat.AgentCommand
+		want      chat.Agent
+		wantClaim bool
+		wantHook  string // part of the webhook's body; "" when none is sent
+	}{
+		{"a Telegram user answers first and owns it", in(chat.Telegram, chat.Customer{ID: "7", Name: "Anna"}), waiting, chat.AgentRelay,
+			chat.Agent{ID: "telegram:7", Name: "Anna"}, true, `"agent":"Anna","agent_id":"telegram:7"`},
+		{"a Discord user is their Discord account", in(chat.Discord, chat.Customer{ID: "123", Username: "anna"}), waiting, chat.AgentClaim,
+			chat.Agent{ID: "discord:123", Name: "@anna"}, true, `"agent":"@anna","agent_id":"discord:123"`},
+		{"answering a claim by name only does not take it over", in(chat.Telegram, chat.Customer{ID: "8", Name: "Bob"}), byName, chat.AgentRelay,
+			chat.Agent{ID: "telegram:8", Name: "Bob"}, false, ""},
+		{"an anonymous admin is no account, and may not claim", in(chat.Telegram, chat.Customer{ID: "1087968824", Name: "Group", IsBot: true}), waiting, chat.AgentClaim,
+			chat.Agent{Name: "Group"}, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			agent := agentOf(tt.ev)
+			if agent != tt.want {
+				t.Fatalf("agent %+v, want %+v", agent, tt.want)
+			}
+			team := hooked
+			team.Platform = tt.ev.Platform // the team chat is where the agent wrote
+			p := New(Config{Teams: []Team{team}}, nil, fixedDecider(nil), nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			plan := p.agentPlan(tt.st, tt.cmd, agent, "hello", tt.ev, decideNow)
+			if plan.Agent != tt.want || plan.Claim != tt.wantClaim {
+				t.Errorf("plan by %+v, claim %v; want %+v, claim %v", plan.Agent, plan.Claim, tt.want, tt.wantClaim)
+			}
+			hook := ""
+			for _, n := range plan.Notices {
+				if n.Platform == chat.Webhook {
+					hook = n.Text
+				}
+			}
+			if !strings.Contains(hook, tt.wantHook) || (tt.wantHook == "") != (hook == "") {
+				t.Errorf("webhook %q, want it to contain %q", hook, tt.wantHook)
 			}
 		})
 	}

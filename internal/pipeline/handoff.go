@@ -141,7 +141,7 @@ func (p *Pipeline) idleNotices(h chat.IdleHandoff, text string, now time.Time) [
 		return nil
 	}
 	return team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text, TopicKey: h.ConversationKey},
-		TeamEvent{Event: EventHandoffIdleClosed, At: now, Customer: h.Customer, Agent: h.ClaimedBy})
+		TeamEvent{Event: EventHandoffIdleClosed, At: now, Customer: h.Customer, Agent: h.ClaimedBy.Name, AgentID: h.ClaimedBy.ID})
 }
 
 func (p *Pipeline) escalate(h chat.DueHandoff, now time.Time) {

@@ -36,7 +36,10 @@ type TeamEvent struct {
 	Priority   string    `json:"priority,omitempty"`
 	DueAt      time.Time `json:"due_at,omitzero"`
 	Rule       string    `json:"rule,omitempty"`
-	Agent      string    `json:"agent,omitempty"`
+	Agent      string    `json:"agent,omitempty"` // display name
+	// AgentID is the agent's account ("telegram:123"), which names them
+	// where Agent may not: two agents can share a name.
+	AgentID string `json:"agent_id,omitempty"`
 	// Text is what the team chat is told, so a tool can show it as is.
 	Text string `json:"text"`
 }

@@ -173,6 +173,19 @@ func writeHandoffsText(b *strings.Builder, r Report) {
 	}
 	res.write(b)
 
+	b.WriteString("\nHandoffs: first responses by agent\n")
+	if len(r.ByAgent) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		ag := table{indent: "  ", header: []string{"agent", "answered", "p50", "p90", "within SLA", ""}, right: []bool{false, true, true, true, true, true}}
+		names := agentNames(r.ByAgent)
+		for i, a := range r.ByAgent {
+			met, pct := slaText(a.SLA)
+			ag.add(names[i], strconv.Itoa(a.Answered), pNText(a.FirstResponse, 50), pNText(a.FirstResponse, 90), met, pct)
+		}
+		ag.write(b)
+	}
+
 	if v, ok := r.Handoffs.SLA.Attainment(); ok {
 		verdict := "met"
 		if v < SLATarget {
@@ -192,6 +205,23 @@ func writeHandoffsText(b *strings.Builder, r Report) {
 			pNText(d.FirstResponse, 50), pNText(d.FirstResponse, 90), met, pct)
 	}
 	daily.write(b)
+}
+
+// agentNames shows agents by name, and by account too where two share a
+// name, so the two rows are not read as one person's.
+func agentNames(as []AgentStats) []string {
+	seen := map[string]int{}
+	for _, a := range as {
+		seen[a.Name]++
+	}
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = cmp.Or(a.Name, a.ID)
+		if seen[a.Name] > 1 || a.Name == "" {
+			out[i] = cmp.Or(a.Name, "?") + " (" + a.ID + ")"
+		}
+	}
+	return out
 }
 
 func slaText(s SLA) (met, pct string) {
@@ -320,6 +350,7 @@ type (
 		EscalationShare    float64        `json:"escalation_share"`
 		Handoffs           jsonHandoffs   `json:"handoffs"`
 		ByPriority         []jsonHandoffs `json:"handoffs_by_priority"`
+		ByAgent            []jsonAgent    `json:"first_responses_by_agent"`
 		Daily              []jsonDay      `json:"daily"`
 	}
 	jsonCluster struct {
@@ -365,6 +396,16 @@ type (
 		FirstP90        *float64 `json:"first_response_p90_seconds"`
 		ResolutionP50   *float64 `json:"resolution_p50_seconds"`
 		ResolutionP90   *float64 `json:"resolution_p90_seconds"`
+	}
+	jsonAgent struct {
+		ID            string   `json:"agent_id"`
+		Name          string   `json:"agent"`
+		Answered      int      `json:"answered"`
+		SLAMet        int      `json:"sla_met"`
+		SLADecided    int      `json:"sla_decided"`
+		SLAAttainment *float64 `json:"sla_attainment"`
+		FirstP50      *float64 `json:"first_response_p50_seconds"`
+		FirstP90      *float64 `json:"first_response_p90_seconds"`
 	}
 	jsonDay struct {
 		Date          string   `json:"date"`
@@ -413,7 +454,7 @@ func toJSON(r Report) jsonReport {
 		IgnoredShare: Share(r.Ignored, r.MessagesIn),
 		// Lists are [] rather than null when empty.
 		Outcomes: []jsonOutcome{}, TopRules: []jsonRule{}, TopKeywordGroups: []jsonGroup{}, TopTags: []jsonTag{},
-		Unanswered: []jsonText{}, UnansweredClusters: []jsonCluster{}, ByPriority: []jsonHandoffs{}, Daily: []jsonDay{},
+		Unanswered: []jsonText{}, UnansweredClusters: []jsonCluster{}, ByPriority: []jsonHandoffs{}, ByAgent: []jsonAgent{}, Daily: []jsonDay{},
 		SLAAttainment: attainment(r.Handoffs.SLA), SLATarget: SLATarget, EscalationShare: r.Handoffs.EscalationShare(),
 		Handoffs: jsonHandoffStats(r.Handoffs),
 	}
@@ -442,6 +483,10 @@ func toJSON(r Report) jsonReport {
 	}
 	for _, h := range r.ByPriority {
 		j.ByPriority = append(j.ByPriority, jsonHandoffStats(h))
+	}
+	for _, a := range r.ByAgent {
+		j.ByAgent = append(j.ByAgent, jsonAgent{ID: a.ID, Name: a.Name, Answered: a.Answered, SLAMet: a.SLA.Met, SLADecided: a.SLA.Decided,
+			SLAAttainment: attainment(a.SLA), FirstP50: seconds(a.FirstResponse, 50), FirstP90: seconds(a.FirstResponse, 90)})
 	}
 	for _, d := range r.Daily {
 		j.Daily = append(j.Daily, jsonDay{Date: d.Day.Format(time.DateOnly), Messages: d.Messages, Opened: d.Opened, Replied: d.Replied,
@@ -476,6 +521,8 @@ func WriteJSON(w io.Writer, r Report) error {
 //	                                sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds,
 //	                                resolution_p50_seconds, …_p90_seconds
+//	agents       the account        agent (its name), answered, sla_met, sla_decided,
+//	                                sla_attainment, first_response_p50_seconds, …_p90_seconds
 //	daily        the date           opened, answered, sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds
 //
@@ -547,6 +594,18 @@ func WriteCSV(w io.Writer, r Report) error {
 			{"resolution_p50_seconds", opt(h.ResolutionP50)}, {"resolution_p90_seconds", opt(h.ResolutionP90)},
 		} {
 			row("handoffs", key, m.metric, m.value)
+		}
+	}
+	for _, a := range j.ByAgent {
+		for _, m := range []struct {
+			metric string
+			value  string
+		}{
+			{"agent", spreadsheetSafe(a.Name)}, {"answered", strconv.Itoa(a.Answered)},
+			{"sla_met", strconv.Itoa(a.SLAMet)}, {"sla_decided", strconv.Itoa(a.SLADecided)}, {"sla_attainment", opt(a.SLAAttainment)},
+			{"first_response_p50_seconds", opt(a.FirstP50)}, {"first_response_p90_seconds", opt(a.FirstP90)},
+		} {
+			row("agents", a.ID, m.metric, m.value)
 		}
 	}
 	for _, d := range j.Daily {

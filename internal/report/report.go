@@ -49,6 +49,11 @@
 //     due time is still ahead, or when the handoff was closed before it
 //     without an agent's message (nobody had to answer). Attainment is
 //     met / decided; the bar is SLATarget.
+//   - By agent: the handoffs whose first response each agent wrote, how
+//     fast it came and whether it met the SLA. Agents are counted by
+//     account, so two people with one name are two rows; a row shows the
+//     name last seen for its account. First responses written before
+//     agents' accounts were kept are not attributed.
 //   - Escalated: at least one escalation to a higher tier was made, not
 //     only the reminder to the team (handoff.Escalations).
 //   - Percentiles are nearest-rank: p90 is the smallest observed value
@@ -120,6 +125,8 @@ type Report struct {
 	// priority (the four levels always, then any other seen).
 	Handoffs   HandoffStats
 	ByPriority []HandoffStats
+	// ByAgent are the first responses per agent, the most first.
+	ByAgent []AgentStats
 	// Daily has one entry per day of the period, oldest first.
 	Daily []DayStats
 }
@@ -185,6 +192,15 @@ type HandoffStats struct {
 
 // EscalationShare is the share of opened handoffs that were escalated.
 func (h HandoffStats) EscalationShare() float64 { return Share(h.Escalated, h.Opened) }
+
+// AgentStats are the first responses one agent (an account) wrote.
+type AgentStats struct {
+	ID            string // the account, chat.Agent.ID
+	Name          string // for display: the name last seen for it
+	Answered      int
+	SLA           SLA
+	FirstResponse Percentiles
+}
 
 // DayStats are the first responses of the handoffs opened on one day.
 type DayStats struct {
@@ -438,6 +454,12 @@ type tally struct {
 	firstResponses, resolutions        []time.Duration
 }
 
+// agentTally is the first responses of one agent.
+type agentTally struct {
+	tally
+	name string
+}
+
 func (t *tally) add(o outcome) {
 	t.opened++
 	if o.replied {
@@ -472,9 +494,19 @@ func (r *Report) addHandoffs(hs []store.HandoffTimes) {
 		byPriority[string(p)] = &tally{}
 	}
 	days := map[string]*tally{} // by date
+	agents := map[string]*agentTally{}
 	for _, h := range hs {
 		o := handoffOutcome(h, r.Until)
 		all.add(o)
+		if o.replied && h.FirstResponder.Known() {
+			a := agents[h.FirstResponder.ID]
+			if a == nil {
+				a = &agentTally{}
+				agents[h.FirstResponder.ID] = a
+			}
+			a.name = h.FirstResponder.Name // hs are oldest first: the last name wins
+			a.add(o)
+		}
 		p := byPriority[h.Priority]
 		if p == nil {
 			p = &tally{}
@@ -495,6 +527,13 @@ func (r *Report) addHandoffs(hs []store.HandoffTimes) {
 	for _, p := range slices.Sorted(maps.Keys(byPriority)) {
 		r.ByPriority = append(r.ByPriority, byPriority[p].stats(p))
 	}
+	for id, a := range agents {
+		s := a.stats("")
+		r.ByAgent = append(r.ByAgent, AgentStats{ID: id, Name: a.name, Answered: s.Replied, SLA: s.SLA, FirstResponse: s.FirstResponse})
+	}
+	slices.SortFunc(r.ByAgent, func(a, b AgentStats) int {
+		return cmp.Or(cmp.Compare(b.Answered, a.Answered), strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
 	// Every day of the period, empty ones too, so a chart has no gaps.
 	last := midnight(r.Until.Add(-time.Nanosecond).In(loc))
 	for d := midnight(r.Since.In(loc)); !d.After(last); d = midnight(d.AddDate(0, 0, 1)) {

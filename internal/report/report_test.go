@@ -99,16 +99,28 @@ func (sd *seeder) handoff(chatID string) int64 {
 	return 0
 }
 
-// relay has an agent answer the customer of a chat's handoff, replying in
+// The agents of the golden history: two of them share a name.
+var (
+	alice     = chat.Agent{ID: "telegram:7", Name: "Alice"}
+	anna      = chat.Agent{ID: "telegram:8", Name: "Anna"}
+	otherAnna = chat.Agent{ID: "telegram:9", Name: "Anna"}
+)
+
+// relay has Alice answer the customer of a chat's handoff, replying in
 // the team chat.
-func (sd *seeder) relay(chatID, when string) {
+func (sd *seeder) relay(chatID, when string) { sd.t.Helper(); sd.relayBy(alice, chatID, when) }
+
+// relayBy has an agent answer the customer of a chat's handoff; the first
+// answer claims it.
+func (sd *seeder) relayBy(agent chat.Agent, chatID, when string) {
 	sd.t.Helper()
 	moment, id := at(sd.t, when), sd.handoff(chatID)
+	user := strings.TrimPrefix(agent.ID, "telegram:")
 	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: sd.nextID(), Kind: chat.KindText, ChatID: "-100",
-		ChatType: chat.ChatGroup, Text: "Hello, I'm looking into it", Time: moment, Customer: chat.Customer{ID: "7", Name: "Alice"}}
+		ChatType: chat.ChatGroup, Text: "Hello, I'm looking into it", Time: moment, Customer: chat.Customer{ID: user, Name: agent.Name}}
 	sd.process(ev, moment, func(ie chat.InboxEvent) error {
-		_, err := storetest.ProcessAgent(context.Background(), sd.s, ie, id, moment, func(chat.AgentState) (chat.AgentPlan, error) {
-			return chat.AgentPlan{Command: chat.AgentRelay, Agent: "Alice", Text: ie.Text}, nil
+		_, err := storetest.ProcessAgent(context.Background(), sd.s, ie, id, moment, func(st chat.AgentState) (chat.AgentPlan, error) {
+			return chat.AgentPlan{Command: chat.AgentRelay, Agent: agent, Claim: st.Handoff.State == chat.HandoffWaiting, Text: ie.Text}, nil
 		})
 		return err
 	})
@@ -193,6 +205,10 @@ func handedOff(t *testing.T, rule, group, priority string, due time.Time, tags .
 //     10m, p90 5h (of 4m30s, 10m, 5h); resolution p50 30m, p90 6h (of
 //     20m, 30m, 1h, 6h); escalated 1 of 6 = 16.7%. Medium: p50 10m,
 //     p90 5h, SLA 1 of 2, resolution p50 1h, p90 6h, escalated 33.3%.
+//   - By agent: Alice (telegram:7) answered C first, in 4m30s, within
+//     SLA (N's answer is before the week); Anna (telegram:8) D, in 5h,
+//     missed; another Anna (telegram:9) M, in 10m, within SLA. Three rows,
+//     one each, the two Annas shown with their accounts.
 //   - Daily: Tue 11-17 two handoffs (p50 4m30s, p90 5h, 1 of 2 within
 //     SLA), Wed 11-18 one (10m), Thu 11-19 one (undecided), Fri 11-20
 //     two (0 of 1); the other days of the week none.
@@ -219,7 +235,7 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("D", chat.KindText, "human", "11-17 12:00", handedOff(t, "human", "human", "medium", at(t, "11-17 16:00")))
 	sd.step("D", "11-17 16:00")
 	sd.step("D", "11-17 16:30")
-	sd.relay("D", "11-17 17:00")
+	sd.relayBy(anna, "D", "11-17 17:00")
 	sd.close("D", string(chat.HandoffResolved), "11-17 18:00")
 
 	sd.decide("E", chat.KindText, "cheap watches http://spam.example", "11-18 09:00", chat.Plan{Outcome: chat.OutcomeIgnored,
@@ -230,8 +246,8 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("G", chat.KindText, "do you sell  gift cards", "11-18 10:30", unanswered)
 
 	sd.decide("M", chat.KindText, "I need a human", "11-18 14:00", handedOff(t, "human", "human", "medium", at(t, "11-18 18:00")))
-	sd.relay("M", "11-18 14:10")
-	sd.relay("M", "11-18 14:20")
+	sd.relayBy(otherAnna, "M", "11-18 14:10")
+	sd.relayBy(otherAnna, "M", "11-18 14:20")
 	sd.close("M", string(chat.HandoffResolved), "11-18 15:00")
 
 	sd.decide("K", chat.KindText, "agent please", "11-19 09:00", handedOff(t, "human", "human", "medium", at(t, "11-19 13:00")))
@@ -333,7 +349,7 @@ func TestJSONKeysAreStable(t *testing.T) {
 				t.Errorf("key %q missing from %s", key, &out)
 			}
 		}
-		for _, key := range []string{"top_rules", "unanswered"} {
+		for _, key := range []string{"top_rules", "unanswered", "first_responses_by_agent"} {
 			if _, ok := got[key].([]any); !ok {
 				t.Errorf("%s is %#v, want a list", key, got[key])
 			}

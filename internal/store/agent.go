@@ -76,6 +76,7 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		Team           string            `db:"team"`
 		State          chat.HandoffState `db:"state"`
 		ClaimedBy      string            `db:"claimed_by"`
+		ClaimedByID    string            `db:"claimed_by_id"`
 		Priority       string            `db:"priority"`
 		CreatedAt      int64             `db:"created_at"`
 		DueAt          int64             `db:"due_at"`
@@ -87,7 +88,7 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		Customer       string            `db:"customer"`
 		Key            string            `db:"conversation_key"`
 	}
-	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.priority, h.created_at, h.due_at, h.first_response_at,
+	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.claimed_by_id, h.priority, h.created_at, h.due_at, h.first_response_at,
 			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id WHERE h.id = ?`, handoffID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -100,7 +101,7 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		return chat.AgentState{ConversationKey: h.Key}, false, nil
 	}
 	return chat.AgentState{
-		Handoff: chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy,
+		Handoff: chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy},
 			Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil},
 		Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
 		ConversationKey: h.Key, ConversationID: h.ConversationID,
@@ -128,22 +129,23 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 		case chat.AgentRelay, chat.AgentClaim, chat.AgentNote:
 			// People are at work in it: the idle timer starts again. The
 			// handoff must still be as it was read.
-			res, err := s.exec(ctx, tx, `UPDATE handoffs SET last_activity_at = ? WHERE id = ? AND state = ? AND claimed_by = ?`,
-				ms(now), h.ID, h.State, h.ClaimedBy)
+			res, err := s.exec(ctx, tx, `UPDATE handoffs SET last_activity_at = ? WHERE id = ? AND state = ? AND claimed_by_id = ? AND claimed_by = ?`,
+				ms(now), h.ID, h.State, h.ClaimedBy.ID, h.ClaimedBy.Name)
 			if err := changed(res, err); err != nil {
+				return err
+			}
+		}
+		if plan.Claim {
+			if err := s.claimHandoff(ctx, tx, h, plan.Agent, now); err != nil {
 				return err
 			}
 		}
 		switch plan.Command {
 		case chat.AgentRelay:
 			if !h.Answered {
-				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET first_response_at = COALESCE(first_response_at, ?) WHERE id = ?`, ms(now), h.ID); err != nil {
-					return err
-				}
-			}
-			if h.State == chat.HandoffWaiting {
-				// The first agent to answer owns the conversation.
-				if err := s.claimHandoff(ctx, tx, h.ID, plan.Agent, now); err != nil {
+				// The first response, and who wrote it, for reports.
+				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET first_response_at = ?, first_response_by_id = ?, first_response_by = ?
+					WHERE id = ? AND first_response_at IS NULL`, ms(now), plan.Agent.ID, plan.Agent.Name, h.ID); err != nil {
 					return err
 				}
 			}
@@ -152,12 +154,6 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 				st.ConversationID, ie.ID, string(st.Platform), st.Bot, st.ChatID, chat.ChatKey(st.Platform, st.Bot, st.ChatID), plan.Text,
 				ms(now), ms(now), st.CustomerScope, msOrZero(plan.WindowUntil), h.ID); err != nil {
 				return err
-			}
-		case chat.AgentClaim:
-			if h.State == chat.HandoffWaiting {
-				if err := s.claimHandoff(ctx, tx, h.ID, plan.Agent, now); err != nil {
-					return err
-				}
 			}
 		case chat.AgentResolve, chat.AgentBot:
 			state := chat.HandoffResolved
@@ -173,7 +169,7 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 			}
 		case chat.AgentNote:
 			if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, inbox_id, kind, text, created_at)
-				VALUES (?, 'note', ?, 'note', ?, ?)`, st.ConversationID, ie.ID, plan.Agent+": "+plan.Text, ms(now)); err != nil {
+				VALUES (?, 'note', ?, 'note', ?, ?)`, st.ConversationID, ie.ID, plan.Agent.Name+": "+plan.Text, ms(now)); err != nil {
 				return err
 			}
 		}
@@ -185,13 +181,13 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 	return unavailable("apply agent event", err)
 }
 
-// claimHandoff gives a waiting handoff to agent. Another replica's agent
-// may have claimed it since it was read: then nothing of the event is
+// claimHandoff gives the handoff h, as it was read, to agent. Another
+// replica's agent may have claimed it since: then nothing of the event is
 // written (chat.ErrConflict), and it is decided again on what is there now,
 // so the agent who lost is told who won.
-func (s *Store) claimHandoff(ctx context.Context, tx *sqlx.Tx, id int64, agent string, now time.Time) error {
-	res, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_at = ? WHERE id = ? AND state = 'waiting'`,
-		agent, ms(now), id)
+func (s *Store) claimHandoff(ctx context.Context, tx *sqlx.Tx, h chat.OpenHandoff, agent chat.Agent, now time.Time) error {
+	res, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_by_id = ?, claimed_at = ?
+		WHERE id = ? AND state = ? AND claimed_by_id = ?`, agent.Name, agent.ID, ms(now), h.ID, h.State, h.ClaimedBy.ID)
 	return changed(res, err)
 }
 

@@ -27,7 +27,8 @@ type Handoff struct {
 	Rule           string            `db:"rule"`
 	CreatedAt      time.Time         `db:"-"`
 	DueAt          time.Time         `db:"-"`
-	ClaimedBy      string            `db:"claimed_by"`
+	ClaimedBy      string            `db:"claimed_by"`    // the owner's name, for display
+	ClaimedByID    string            `db:"claimed_by_id"` // the owner's account; "" for a claim made before accounts were kept
 	StepsDone      int               `db:"steps_done"`
 }
 
@@ -81,7 +82,7 @@ func encodeButtons(rows [][]chat.Button, ids *strings.Replacer) (string, error) 
 // OpenHandoff returns the conversation's waiting or claimed handoff.
 func (s *Store) OpenHandoff(ctx context.Context, conversationID int64) (Handoff, error) {
 	var r handoffRow
-	err := s.readGet(ctx, &r, `SELECT id, conversation_id, state, priority, team, rule, created_at, due_at, claimed_by, steps_done
+	err := s.readGet(ctx, &r, `SELECT id, conversation_id, state, priority, team, rule, created_at, due_at, claimed_by, claimed_by_id, steps_done
 		FROM handoffs WHERE conversation_id = ? AND state IN ('waiting', 'claimed')`, conversationID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Handoff{}, ErrNoOpenHandoff
@@ -94,11 +95,11 @@ func (s *Store) OpenHandoff(ctx context.Context, conversationID int64) (Handoff,
 
 // ClaimHandoff makes agent the owner of a waiting handoff. Exactly one of
 // several agents claiming at once succeeds; the others get ok false and the
-// owner's name, to be told who has it.
-func (s *Store) ClaimHandoff(ctx context.Context, handoffID int64, agent string, now time.Time) (ok bool, owner string, err error) {
+// owner, to be told who has it.
+func (s *Store) ClaimHandoff(ctx context.Context, handoffID int64, agent chat.Agent, now time.Time) (ok bool, owner chat.Agent, err error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_at = ?
-			WHERE id = ? AND state = 'waiting'`, agent, ms(now), handoffID)
+		res, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_by_id = ?, claimed_at = ?
+			WHERE id = ? AND state = 'waiting'`, agent.Name, agent.ID, ms(now), handoffID)
 		if err != nil {
 			return err
 		}
@@ -113,8 +114,9 @@ func (s *Store) ClaimHandoff(ctx context.Context, handoffID int64, agent string,
 		var st struct {
 			State     chat.HandoffState `db:"state"`
 			ClaimedBy string            `db:"claimed_by"`
+			OwnerID   string            `db:"claimed_by_id"`
 		}
-		if err := s.get(ctx, tx, &st, `SELECT state, claimed_by FROM handoffs WHERE id = ?`, handoffID); err != nil {
+		if err := s.get(ctx, tx, &st, `SELECT state, claimed_by, claimed_by_id FROM handoffs WHERE id = ?`, handoffID); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNoOpenHandoff
 			}
@@ -123,7 +125,7 @@ func (s *Store) ClaimHandoff(ctx context.Context, handoffID int64, agent string,
 		if st.State != chat.HandoffClaimed {
 			return fmt.Errorf("handoff %d is %s: %w", handoffID, st.State, ErrNoOpenHandoff)
 		}
-		owner = st.ClaimedBy
+		owner = chat.Agent{ID: st.OwnerID, Name: st.ClaimedBy}
 		return nil
 	})
 	if err != nil && !errors.Is(err, ErrNoOpenHandoff) {
@@ -217,19 +219,20 @@ func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone 
 // OpenHandoffSummary is a waiting or claimed handoff as an operator lists
 // it: ids, no names or texts.
 type OpenHandoffSummary struct {
-	ID         int64             `json:"id" db:"id"`
-	State      chat.HandoffState `json:"state" db:"state"`
-	Priority   string            `json:"priority" db:"priority"`
-	Team       string            `json:"team" db:"team"`
-	Rule       string            `json:"rule" db:"rule"`
-	Platform   string            `json:"platform" db:"platform"`
-	Bot        string            `json:"bot" db:"bot"`
-	ChatID     string            `json:"chat_id" db:"chat_id"`
-	ClaimedBy  string            `json:"claimed_by,omitempty" db:"claimed_by"`
-	IncidentID *int64            `json:"incident_id,omitempty" db:"incident_id"`
-	CreatedAt  time.Time         `json:"created_at" db:"-"`
-	DueAt      time.Time         `json:"due_at" db:"-"`
-	ClaimedAt  *time.Time        `json:"claimed_at,omitempty" db:"-"`
+	ID          int64             `json:"id" db:"id"`
+	State       chat.HandoffState `json:"state" db:"state"`
+	Priority    string            `json:"priority" db:"priority"`
+	Team        string            `json:"team" db:"team"`
+	Rule        string            `json:"rule" db:"rule"`
+	Platform    string            `json:"platform" db:"platform"`
+	Bot         string            `json:"bot" db:"bot"`
+	ChatID      string            `json:"chat_id" db:"chat_id"`
+	ClaimedBy   string            `json:"claimed_by,omitempty" db:"claimed_by"`       // the owner's name
+	ClaimedByID string            `json:"claimed_by_id,omitempty" db:"claimed_by_id"` // the owner's account
+	IncidentID  *int64            `json:"incident_id,omitempty" db:"incident_id"`
+	CreatedAt   time.Time         `json:"created_at" db:"-"`
+	DueAt       time.Time         `json:"due_at" db:"-"`
+	ClaimedAt   *time.Time        `json:"claimed_at,omitempty" db:"-"`
 }
 
 // OpenHandoffs lists the waiting and claimed handoffs, the most overdue
@@ -242,7 +245,7 @@ func (s *Store) OpenHandoffs(ctx context.Context, limit int) ([]OpenHandoffSumma
 		Claimed *int64 `db:"claimed_at"`
 	}
 	err := s.readSel(ctx, &rows, `SELECT h.id, h.state, h.priority, h.team, h.rule, c.platform, c.bot, c.chat_id,
-			h.claimed_by, h.incident_id, h.created_at, h.due_at, h.claimed_at
+			h.claimed_by, h.claimed_by_id, h.incident_id, h.created_at, h.due_at, h.claimed_at
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id
 		WHERE h.state IN ('waiting', 'claimed') ORDER BY h.due_at, h.id LIMIT ?`, limit)
 	if err != nil {

@@ -50,16 +50,17 @@ func TestHandoffLifecycle(t *testing.T) {
 		if h.State != chat.HandoffWaiting || h.Priority != "high" || h.Team != "support" || !h.DueAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("handoff = %+v", h)
 		}
-		ok, owner, err := s.ClaimHandoff(ctx, h.ID, "alice", t0.Add(2*time.Minute))
-		if err != nil || !ok || owner != "alice" {
+		alice, bob := chat.Agent{ID: "telegram:1", Name: "alice"}, chat.Agent{ID: "telegram:2", Name: "bob"}
+		ok, owner, err := s.ClaimHandoff(ctx, h.ID, alice, t0.Add(2*time.Minute))
+		if err != nil || !ok || owner != alice {
 			t.Fatalf("claim: ok=%v owner=%q err=%v", ok, owner, err)
 		}
-		ok, owner, err = s.ClaimHandoff(ctx, h.ID, "bob", t0.Add(3*time.Minute))
-		if err != nil || ok || owner != "alice" {
+		ok, owner, err = s.ClaimHandoff(ctx, h.ID, bob, t0.Add(3*time.Minute))
+		if err != nil || ok || owner != alice {
 			t.Fatalf("second claim: ok=%v owner=%q err=%v, want refused with alice as owner", ok, owner, err)
 		}
 		open, err := s.OpenHandoffs(ctx, 10)
-		if err != nil || len(open) != 1 || open[0].ID != h.ID || open[0].State != chat.HandoffClaimed || open[0].ClaimedBy != "alice" ||
+		if err != nil || len(open) != 1 || open[0].ID != h.ID || open[0].State != chat.HandoffClaimed || open[0].ClaimedBy != "alice" || open[0].ClaimedByID != "telegram:1" ||
 			open[0].ChatID != "10" || open[0].Platform != "telegram" || open[0].ClaimedAt == nil || !open[0].DueAt.Equal(t0.Add(time.Hour)) {
 			t.Fatalf("open handoffs %+v, %v", open, err)
 		}
@@ -98,7 +99,7 @@ func TestConcurrentClaimsHaveOneOwner(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		type result struct {
-			agent, owner string
+			agent, owner chat.Agent
 			ok           bool
 		}
 		results := make(chan result, 8)
@@ -106,7 +107,7 @@ func TestConcurrentClaimsHaveOneOwner(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				agent := fmt.Sprint("agent", i)
+				agent := chat.Agent{ID: fmt.Sprint("telegram:", i), Name: "agent"} // one name: only accounts tell them apart
 				ok, owner, err := s.ClaimHandoff(ctx, h.ID, agent, t0)
 				if err != nil {
 					t.Error(err)
@@ -116,7 +117,7 @@ func TestConcurrentClaimsHaveOneOwner(t *testing.T) {
 		}
 		wg.Wait()
 		close(results)
-		winners, owners := 0, map[string]bool{}
+		winners, owners := 0, map[chat.Agent]bool{}
 		for r := range results {
 			if r.ok {
 				winners++
@@ -184,7 +185,7 @@ func TestClaimRaceOnPostgres(t *testing.T) {
 			_, errs[i] = s.ProcessAgentEvent(ctx, ie, h.ID, t0, func(st chat.AgentState) (chat.AgentPlan, error) {
 				read.Done()
 				read.Wait() // both have read the handoff waiting
-				return chat.AgentPlan{Command: chat.AgentClaim, Agent: ie.Customer.Name}, nil
+				return chat.AgentPlan{Command: chat.AgentClaim, Claim: true, Agent: chat.Agent{ID: ie.Customer.ID, Name: ie.Customer.Name}}, nil
 			})
 		}()
 	}
@@ -201,7 +202,7 @@ func TestClaimRaceOnPostgres(t *testing.T) {
 	if lost < 0 {
 		t.Fatalf("both claims succeeded: %v", errs)
 	}
-	winner := evs[1-lost].Customer.Name
+	winner := chat.Agent{ID: evs[1-lost].Customer.ID, Name: evs[1-lost].Customer.Name}
 	var seen chat.OpenHandoff
 	if _, err := s.ProcessAgentEvent(ctx, evs[lost], h.ID, t0, func(st chat.AgentState) (chat.AgentPlan, error) {
 		seen = st.Handoff
@@ -227,11 +228,11 @@ func TestIdleHandoffsAndTheirClose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok, _, err := s.ClaimHandoff(ctx, h.ID, "alice", t0.Add(time.Minute)); err != nil || !ok {
+		if ok, _, err := s.ClaimHandoff(ctx, h.ID, chat.Agent{ID: "telegram:1", Name: "alice"}, t0.Add(time.Minute)); err != nil || !ok {
 			t.Fatalf("claim: %v, %v", ok, err)
 		}
 		idle, err := s.IdleHandoffs(ctx, t0.Add(time.Hour), 10)
-		if err != nil || len(idle) != 1 || idle[0].ID != h.ID || idle[0].State != chat.HandoffClaimed || idle[0].ClaimedBy != "alice" || idle[0].ConversationKey == "" {
+		if err != nil || len(idle) != 1 || idle[0].ID != h.ID || idle[0].State != chat.HandoffClaimed || idle[0].ClaimedBy != (chat.Agent{ID: "telegram:1", Name: "alice"}) || idle[0].ConversationKey == "" {
 			t.Fatalf("idle handoffs %+v, %v", idle, err)
 		}
 		stale := idle[0]

@@ -151,11 +151,12 @@ func (s *Store) IdleHandoffs(ctx context.Context, idleSince time.Time, limit int
 		Team      string `db:"team"`
 		State     string `db:"state"`
 		ClaimedBy string `db:"claimed_by"`
+		OwnerID   string `db:"claimed_by_id"`
 		Last      int64  `db:"last_activity_at"`
 		Name      string `db:"name"`
 		Key       string `db:"conversation_key"`
 	}
-	err := s.readSel(ctx, &rows, `SELECT h.id, h.team, h.state, h.claimed_by, h.last_activity_at, COALESCE(cu.name, '') AS name, c.conversation_key
+	err := s.readSel(ctx, &rows, `SELECT h.id, h.team, h.state, h.claimed_by, h.claimed_by_id, h.last_activity_at, COALESCE(cu.name, '') AS name, c.conversation_key
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id
 		WHERE h.state = 'claimed' AND h.last_activity_at < ? ORDER BY h.last_activity_at LIMIT ?`, ms(idleSince), limit)
 	if err != nil {
@@ -163,7 +164,7 @@ func (s *Store) IdleHandoffs(ctx context.Context, idleSince time.Time, limit int
 	}
 	out := make([]chat.IdleHandoff, len(rows))
 	for i, r := range rows {
-		out[i] = chat.IdleHandoff{ID: r.ID, Team: r.Team, State: chat.HandoffState(r.State), ClaimedBy: r.ClaimedBy, LastActivity: fromMS(r.Last), Customer: r.Name, ConversationKey: r.Key}
+		out[i] = chat.IdleHandoff{ID: r.ID, Team: r.Team, State: chat.HandoffState(r.State), ClaimedBy: chat.Agent{ID: r.OwnerID, Name: r.ClaimedBy}, LastActivity: fromMS(r.Last), Customer: r.Name, ConversationKey: r.Key}
 	}
 	return out, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
 // The queries behind `frontdesk report` (internal/report). Each reads a
@@ -232,6 +234,9 @@ type HandoffTimes struct {
 	// FirstReply is when an agent's first message to the customer (a
 	// relay) was written; nil if none was by the report's end.
 	FirstReply *time.Time
+	// FirstResponder wrote the first response; its ID is empty when that
+	// predates agents' accounts being kept.
+	FirstResponder chat.Agent
 	// Closed is when it was resolved or given back to the bot; nil if it
 	// was still open at the report's end.
 	Closed *time.Time
@@ -253,11 +258,14 @@ func (s *Store) ReportHandoffs(ctx context.Context, since, until time.Time) ([]H
 		FirstReply *int64 `db:"first_reply"`
 		Closed     *int64 `db:"closed"`
 		StepsDone  int    `db:"steps_done"`
+		ByID       string `db:"first_response_by_id"`
+		ByName     string `db:"first_response_by"`
 	}
 	// The relays are read in one pass over the period's outbox rows
 	// (outbox has no index on handoff_id), not once per handoff.
 	err := s.readSel(ctx, &rows, `SELECT h.id, h.priority, h.created_at, h.due_at, r.first_reply,
-			CASE WHEN h.closed_at < ? THEN h.closed_at END AS closed, h.steps_done
+			CASE WHEN h.closed_at < ? THEN h.closed_at END AS closed, h.steps_done,
+			h.first_response_by_id, h.first_response_by
 		FROM handoffs h LEFT JOIN (
 			SELECT handoff_id, MIN(created_at) AS first_reply FROM outbox
 			WHERE action = 'relay' AND handoff_id IS NOT NULL AND created_at >= ? AND created_at < ?
@@ -272,6 +280,9 @@ func (s *Store) ReportHandoffs(ctx context.Context, since, until time.Time) ([]H
 	for i, r := range rows {
 		out[i] = HandoffTimes{ID: r.ID, Priority: r.Priority, Created: fromMS(r.Created), Due: fromMS(r.Due), StepsDone: r.StepsDone,
 			FirstReply: optionalTime(r.FirstReply), Closed: optionalTime(r.Closed)}
+		if r.FirstReply != nil {
+			out[i].FirstResponder = chat.Agent{ID: r.ByID, Name: r.ByName}
+		}
 	}
 	return out, nil
 }

@@ -28,8 +28,8 @@ func relayAt(t *testing.T, s *Store, id string, handoffID int64, at time.Time) {
 	t.Helper()
 	mustAccept(t, s, chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: id, Kind: chat.KindText, ChatID: "-100",
 		ChatType: chat.ChatGroup, Text: "on it", Customer: chat.Customer{ID: "7", Name: "Alice"}})
-	_, err := s.ProcessAgentEvent(context.Background(), claimOne(t, s, at), handoffID, at, func(chat.AgentState) (chat.AgentPlan, error) {
-		return chat.AgentPlan{Command: chat.AgentRelay, Agent: "Alice", Text: "on it"}, nil
+	_, err := s.ProcessAgentEvent(context.Background(), claimOne(t, s, at), handoffID, at, func(st chat.AgentState) (chat.AgentPlan, error) {
+		return chat.AgentPlan{Command: chat.AgentRelay, Agent: chat.Agent{ID: "telegram:7", Name: "Alice"}, Claim: st.Handoff.State == chat.HandoffWaiting, Text: "on it"}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -221,8 +221,9 @@ func TestReportHandoffs(t *testing.T) {
 			got[i].ID = 0 // ids differ between databases
 		}
 		want := []HandoffTimes{
-			// The first of the agent's two replies counts.
-			{Priority: "high", Created: *at(5), Due: *at(60), FirstReply: at(6), Closed: at(7)},
+			// The first of the agent's two replies counts, and is hers.
+			{Priority: "high", Created: *at(5), Due: *at(60), FirstReply: at(6), Closed: at(7),
+				FirstResponder: chat.Agent{ID: "telegram:7", Name: "Alice"}},
 			// Answered and closed after the period: neither counts yet.
 			{Priority: "critical", Created: *at(10), Due: *at(20), StepsDone: 2},
 		}

@@ -183,15 +183,16 @@ func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, id
 		Team         string `db:"team"`
 		State        string `db:"state"`
 		ClaimedBy    string `db:"claimed_by"`
+		ClaimedByID  string `db:"claimed_by_id"`
 		IncidentID   *int64 `db:"incident_id"`
 	}
-	if err := l.s.readSel(l.ctx, &hs, `SELECT id, conversation_id, team, state, claimed_by, incident_id FROM handoffs
+	if err := l.s.readSel(l.ctx, &hs, `SELECT id, conversation_id, team, state, claimed_by, claimed_by_id, incident_id FROM handoffs
 		WHERE conversation_id IN (`+placeholders(len(waiting), 1)+`) AND state IN ('waiting', 'claimed')`, waiting...); err != nil {
 		return err
 	}
 	open := make(map[int64]chat.OpenHandoff, len(hs))
 	for _, h := range hs {
-		oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: chat.HandoffState(h.State), ClaimedBy: h.ClaimedBy}
+		oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: chat.HandoffState(h.State), ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy}}
 		if h.IncidentID != nil {
 			oh.IncidentID = *h.IncidentID
 		}
