@@ -99,6 +99,11 @@ type State struct {
 	Conversation Conversation
 	// Incidents are the open incidents, which rules can see.
 	Incidents []Incident
+	// Offered are the buttons the bot sent under the message a button
+	// press names (Event.ReplyTo), as the outbox recorded them; the store
+	// loads them for presses only (see Event.PressedChats). Anyone can post
+	// a press with any data, so only a press of one of these is genuine.
+	Offered []Button
 	// Details holds what only a handoff needs. The store loads it for the
 	// events whose first decision opened a handoff, and they are decided
 	// again with it; Details.Loaded tells the two passes apart.
