@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -37,6 +38,9 @@ func (s *Store) LoadStates(ctx context.Context, events []chat.InboxEvent, now ti
 	}
 	if err := l.incidents(states); err != nil {
 		return nil, unavailable("load incidents", err)
+	}
+	if err := l.offered(events, states); err != nil {
+		return nil, unavailable("load offered buttons", err)
 	}
 	return states, nil
 }
@@ -287,6 +291,58 @@ func (l *loader) incidents(states []chat.State) error {
 	}
 	for i := range states {
 		states[i].Incidents = open
+	}
+	return nil
+}
+
+// offered reads, for each button press, the buttons the bot sent under
+// the message pressed (Event.ReplyTo) in the chats it may have been sent
+// to (Event.PressedChats): the outbox keeps every message's buttons and,
+// once sent, its platform id, so messages sent before this was read are
+// covered too. Whether the press is genuine is for deciding to say.
+func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
+	type key struct{ chatKey, messageID string }
+	var args []any
+	for _, ie := range events {
+		if ie.Kind != chat.KindCallback || ie.ReplyTo == "" {
+			continue
+		}
+		for _, k := range ie.PressedChats() {
+			args = append(args, k, ie.ReplyTo)
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	var rows []struct {
+		ChatKey   string `db:"chat_key"`
+		MessageID string `db:"platform_message_id"`
+		Buttons   string `db:"buttons"`
+	}
+	if err := l.s.readSel(l.ctx, &rows, `SELECT chat_key, platform_message_id, buttons FROM outbox
+		WHERE (chat_key, platform_message_id) IN (`+placeholders(len(args)/2, 2)+`) AND buttons <> ''`, args...); err != nil {
+		return err
+	}
+	offered := make(map[key][]chat.Button, len(rows))
+	for _, r := range rows {
+		var grid [][]chat.Button
+		if json.Unmarshal([]byte(r.Buttons), &grid) != nil {
+			// A row that cannot be read offers nothing: its presses are
+			// refused, rather than every batch holding one failing.
+			continue
+		}
+		k := key{r.ChatKey, r.MessageID}
+		for _, row := range grid {
+			offered[k] = append(offered[k], row...)
+		}
+	}
+	for i, ie := range events {
+		if ie.Kind != chat.KindCallback || ie.ReplyTo == "" {
+			continue
+		}
+		for _, k := range ie.PressedChats() {
+			states[i].Offered = append(states[i].Offered, offered[key{k, ie.ReplyTo}]...)
+		}
 	}
 	return nil
 }
