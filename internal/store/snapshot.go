@@ -302,16 +302,24 @@ func (l *loader) incidents(states []chat.State) error {
 // covered too. Whether the press is genuine is for deciding to say.
 func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 	type key struct{ chatKey, messageID string }
-	var args []any
+	var chats, messages []any
+	seenChat, seenMessage := map[string]bool{}, map[string]bool{}
 	for _, ie := range events {
 		if ie.Kind != chat.KindCallback || ie.ReplyTo == "" {
 			continue
 		}
 		for _, k := range ie.PressedChats() {
-			args = append(args, k, ie.ReplyTo)
+			if !seenChat[k] {
+				seenChat[k] = true
+				chats = append(chats, k)
+			}
+		}
+		if !seenMessage[ie.ReplyTo] {
+			seenMessage[ie.ReplyTo] = true
+			messages = append(messages, ie.ReplyTo)
 		}
 	}
-	if len(args) == 0 {
+	if len(chats) == 0 {
 		return nil
 	}
 	var rows []struct {
@@ -319,8 +327,12 @@ func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 		MessageID string `db:"platform_message_id"`
 		Buttons   string `db:"buttons"`
 	}
+	// Two lists rather than a list of pairs: SQLite searches the index
+	// with the former and scans it with the latter. The few rows of other
+	// pairs this also reads are never looked up.
 	if err := l.s.readSel(l.ctx, &rows, `SELECT chat_key, platform_message_id, buttons FROM outbox
-		WHERE (chat_key, platform_message_id) IN (`+placeholders(len(args)/2, 2)+`) AND buttons <> ''`, args...); err != nil {
+		WHERE chat_key IN (`+placeholders(len(chats), 1)+`) AND platform_message_id IN (`+placeholders(len(messages), 1)+`)
+		AND buttons <> ''`, append(chats, messages...)...); err != nil {
 		return err
 	}
 	offered := make(map[key][]chat.Button, len(rows))
