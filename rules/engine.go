@@ -187,7 +187,7 @@ func (r *Rules) pressed(d *Decision, sc *scratch, ev chat.Event, st chat.State) 
 		d.Trace = append(d.Trace, step)
 		return true
 	}
-	if !slices.ContainsFunc(st.Offered, func(b chat.Button) bool { return b.Data == ev.Text }) {
+	if !offered(st.Offered, ev) {
 		return refuse(Step{Rule: id, Reason: ReasonNotOffered})
 	}
 	if !isRule {
@@ -209,6 +209,22 @@ func (r *Rules) pressed(d *Decision, sc *scratch, ev chat.Event, st chat.State) 
 	d.Actions = r.plan(d.Actions, ru, sc, ev)
 	d.Trace = append(d.Trace, step)
 	return true
+}
+
+// offered reports whether the press's data is a button of the message it
+// names, or of one whose send is not recorded yet (its id unknown: the
+// customer may be quicker than the record, and its buttons are offered
+// to this chat either way).
+func offered(offers []chat.Offer, ev chat.Event) bool {
+	if ev.ReplyTo == "" {
+		return false // names no message of ours (Telegram: an inline message)
+	}
+	for _, o := range offers {
+		if (o.MessageID == ev.ReplyTo || o.MessageID == "") && slices.ContainsFunc(o.Buttons, func(b chat.Button) bool { return b.Data == ev.Text }) {
+			return true
+		}
+	}
+	return false
 }
 
 // BuiltinHuman is the rule id of the handoff every customer gets with /human

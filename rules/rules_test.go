@@ -209,7 +209,9 @@ func TestButtonsOfferOtherRules(t *testing.T) {
 	}
 	// The menu as the outbox has it: a press counts only when it is one of
 	// these buttons, on this message.
-	menu := chat.State{Offered: slices.Concat(want...)}
+	menu := chat.State{Offered: []chat.Offer{{MessageID: "7", Buttons: slices.Concat(want...)}}}
+	// The menu may have reached the customer before its send was recorded.
+	unrecorded := chat.State{Offered: []chat.Offer{{Buttons: slices.Concat(want...)}}}
 	flooding := menu
 	flooding.Customer.Messages1h = 25
 	tests := []struct {
@@ -223,18 +225,22 @@ func TestButtonsOfferOtherRules(t *testing.T) {
 			&chat.Action{Type: chat.ActionReply, Rule: "refund", Text: "Возврат за 3 дня.", Private: true}, ""},
 		{"a genuine press of a rule with a when that holds", "rule:person", menu,
 			&chat.Action{Type: chat.ActionHandoff, Rule: "person", Priority: "low"}, ""},
+		{"a genuine press of a message whose send is not recorded yet", "rule:refund", unrecorded,
+			&chat.Action{Type: chat.ActionReply, Rule: "refund", Text: "Возврат за 3 дня.", Private: true}, ""},
 		{"a press naming a rule no button offered", "rule:shipping", menu, nil, ReasonNotOffered},
 		{"a press on a message that offered other buttons", "rule:refund",
-			chat.State{Offered: []chat.Button{{Text: "Shipping", Data: "rule:shipping"}}}, nil, ReasonNotOffered},
+			chat.State{Offered: []chat.Offer{{MessageID: "7", Buttons: []chat.Button{{Text: "Shipping", Data: "rule:shipping"}}}}}, nil, ReasonNotOffered},
+		{"a press on another message than the menu", "rule:refund",
+			chat.State{Offered: []chat.Offer{{MessageID: "6", Buttons: slices.Concat(want...)}}}, nil, ReasonNotOffered},
 		{"a press on a message without buttons (or unknown)", "rule:refund", chat.State{}, nil, ReasonNotOffered},
 		{"forged data that is no rule's button", "refund please", menu, nil, ReasonNotOffered},
 		{"a press whose rule's when refuses now", "rule:person", flooding, nil, ReasonButtonWhenFalse},
 		{"a button of a rule since removed", "rule:removed",
-			chat.State{Offered: []chat.Button{{Text: "Old", Data: "rule:removed"}}}, nil, ReasonRuleGone},
+			chat.State{Offered: []chat.Offer{{MessageID: "7", Buttons: []chat.Button{{Text: "Old", Data: "rule:removed"}}}}}, nil, ReasonRuleGone},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			press := chat.Event{Platform: chat.Telegram, Kind: chat.KindCallback, Text: tt.data, ExternalID: "2", Customer: chat.Customer{Language: "ru"}}
+			press := chat.Event{Platform: chat.Telegram, Kind: chat.KindCallback, Text: tt.data, ReplyTo: "7", ExternalID: "2", Customer: chat.Customer{Language: "ru"}}
 			for _, d := range []Decision{r.Decide(press, tt.st, now), r.Explain(press, tt.st, now)} {
 				if len(d.Trace) != 1 {
 					t.Fatalf("traced %+v, want the press alone", d.Trace)

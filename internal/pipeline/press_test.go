@@ -36,8 +36,8 @@ func TestButtonPressPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := New(Config{}, nil, r, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	refundMenu := chat.State{Offered: []chat.Button{{Text: "Refunds", Data: "rule:refund"}}}
-	secretMenu := chat.State{Offered: []chat.Button{{Text: "Secret", Data: "rule:secret"}}}
+	refundMenu := chat.State{Offered: []chat.Offer{{MessageID: "7", Buttons: []chat.Button{{Text: "Refunds", Data: "rule:refund"}}}}}
+	secretMenu := chat.State{Offered: []chat.Offer{{MessageID: "7", Buttons: []chat.Button{{Text: "Secret", Data: "rule:secret"}}}}}
 	press := func(platform chat.Platform, data string) chat.Event {
 		return chat.Event{Platform: platform, Bot: "shop", Kind: chat.KindCallback, ChatID: "42", ChatType: chat.ChatPrivate,
 			ReplyTo: "7", CallbackID: "cb-1", Text: data, Customer: chat.Customer{ID: "42", Name: "Ann", Language: "en"}}

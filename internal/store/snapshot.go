@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -295,15 +296,18 @@ func (l *loader) incidents(states []chat.State) error {
 	return nil
 }
 
-// offered reads, for each button press, the buttons the bot sent under
-// the message pressed (Event.ReplyTo) in the chats it may have been sent
-// to (Event.PressedChats): the outbox keeps every message's buttons and,
-// once sent, its platform id, so messages sent before this was read are
-// covered too. Whether the press is genuine is for deciding to say.
+// offered reads, for each button press, the bot's messages with buttons
+// in the chats the message pressed may be in (Event.PressedChats): the
+// one the press names (Event.ReplyTo), and those that may have been sent
+// but are not recorded yet (their platform id unknown). The outbox keeps
+// every message's buttons and, once sent, its platform id, so messages
+// sent before this was read are covered too. Whether a press is genuine is
+// for deciding to say.
 func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 	type key struct{ chatKey, messageID string }
-	var chats, messages []any
-	seenChat, seenMessage := map[string]bool{}, map[string]bool{}
+	var chats []any
+	messages := []any{""}
+	seenChat, seenMessage := map[string]bool{}, map[string]bool{"": true}
 	for _, ie := range events {
 		if ie.Kind != chat.KindCallback || ie.ReplyTo == "" {
 			continue
@@ -329,13 +333,16 @@ func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 	}
 	// Two lists rather than a list of pairs: SQLite searches the index
 	// with the former and scans it with the latter. The few rows of other
-	// pairs this also reads are never looked up.
+	// pairs this also reads are never looked up. A row without a platform
+	// id may have been sent when it has been tried; one never tried has
+	// not.
 	if err := l.s.readSel(l.ctx, &rows, `SELECT chat_key, platform_message_id, buttons FROM outbox
 		WHERE chat_key IN (`+placeholders(len(chats), 1)+`) AND platform_message_id IN (`+placeholders(len(messages), 1)+`)
-		AND buttons <> ''`, append(chats, messages...)...); err != nil {
+		AND buttons <> '' AND (platform_message_id <> '' OR (state = 'pending' AND attempts > 0))
+		ORDER BY id`, append(chats, messages...)...); err != nil {
 		return err
 	}
-	offered := make(map[key][]chat.Button, len(rows))
+	offers := make(map[key][]chat.Offer, len(rows))
 	for _, r := range rows {
 		var grid [][]chat.Button
 		if json.Unmarshal([]byte(r.Buttons), &grid) != nil {
@@ -344,16 +351,15 @@ func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 			continue
 		}
 		k := key{r.ChatKey, r.MessageID}
-		for _, row := range grid {
-			offered[k] = append(offered[k], row...)
-		}
+		offers[k] = append(offers[k], chat.Offer{MessageID: r.MessageID, Buttons: slices.Concat(grid...)})
 	}
 	for i, ie := range events {
 		if ie.Kind != chat.KindCallback || ie.ReplyTo == "" {
 			continue
 		}
 		for _, k := range ie.PressedChats() {
-			states[i].Offered = append(states[i].Offered, offered[key{k, ie.ReplyTo}]...)
+			states[i].Offered = append(states[i].Offered, offers[key{k, ie.ReplyTo}]...)
+			states[i].Offered = append(states[i].Offered, offers[key{k, ""}]...)
 		}
 	}
 	return nil
