@@ -17,6 +17,9 @@ type Decision struct {
 	Language string        `json:"language"`
 	Actions  []chat.Action `json:"actions"`
 	Trace    []Step        `json:"trace"`
+	// Refused names why a button press was refused (see pressed): the
+	// customer is told the button is no longer valid, nothing else.
+	Refused string `json:"refused,omitempty"`
 }
 
 // Step is one rule considered, for "why did (or didn't) the bot answer?".
@@ -57,6 +60,15 @@ const (
 	// ReasonOverBudget: the rule's `when` ran out of its budget for this
 	// message, so the rule was skipped; the other rules were decided.
 	ReasonOverBudget = "when ran out of its budget"
+)
+
+// Reasons a button press is refused (Decision.Refused): its data is not
+// among the buttons the bot sent under the message pressed (forged, or of
+// another message), its rule is gone, or its rule's when does not hold now.
+const (
+	ReasonNotOffered      = "pressed a button the bot did not send on that message"
+	ReasonRuleGone        = "pressed the button of a rule no longer in the file"
+	ReasonButtonWhenFalse = "pressed its button, but its when is false now"
 )
 
 // OverBudget lists the rules skipped for this message because their
@@ -105,7 +117,7 @@ func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain 
 	sc.mask, sc.firstWins = mask, firstWins
 	sc.prepare(r, ev, st, now)
 	d := Decision{Language: sc.env.Language}
-	if r.pressed(&d, sc, ev) {
+	if r.pressed(&d, sc, ev, st) {
 		return d
 	}
 	r.walk(&d, sc, ev, explain)
@@ -158,21 +170,61 @@ func (r *Rules) menu(ru *rule, sc *scratch, ev chat.Event) [][]chat.Button {
 	return rows
 }
 
-// pressed answers a press of a button the rules offered: the named rule
-// answers, whatever its keywords and when.
-func (r *Rules) pressed(d *Decision, sc *scratch, ev chat.Event) bool {
-	if ev.Kind != chat.KindCallback || !strings.HasPrefix(ev.Text, ButtonPrefix) {
+// pressed decides a button press. Anyone can post a press with any data,
+// so a press counts only when its data is one of the buttons the bot sent
+// under the message pressed (st.Offered, from the outbox); the rule it
+// names then answers, whatever its keywords, if its `when` holds now. Any
+// other press is refused (Decision.Refused) and nothing answers it: forged,
+// pressed on a message that offered other buttons, of a rule since removed,
+// or of a rule whose `when` does not hold.
+func (r *Rules) pressed(d *Decision, sc *scratch, ev chat.Event, st chat.State) bool {
+	if ev.Kind != chat.KindCallback {
 		return false
 	}
-	id := strings.TrimPrefix(ev.Text, ButtonPrefix)
-	for _, ru := range r.rules {
-		if ru.id == id {
-			d.Actions = r.plan(d.Actions, ru, sc, ev)
-			d.Trace = append(d.Trace, Step{Rule: id, Matched: true, Reason: ReasonButton})
+	id, isRule := strings.CutPrefix(ev.Text, ButtonPrefix)
+	refuse := func(step Step) bool {
+		d.Refused = step.Reason
+		d.Trace = append(d.Trace, step)
+		return true
+	}
+	if !offered(st.Offered, ev) {
+		return refuse(Step{Rule: id, Reason: ReasonNotOffered})
+	}
+	if !isRule {
+		return false // not a rule's button: decided as its text, as before
+	}
+	i := slices.IndexFunc(r.rules, func(ru *rule) bool { return ru.id == id })
+	if i < 0 {
+		return refuse(Step{Rule: id, Reason: ReasonRuleGone})
+	}
+	ru := r.rules[i]
+	step := Step{Rule: id, Matched: true, Reason: ReasonButton}
+	if ru.when != nil && !sc.holds(r, ru, &step) {
+		step.Matched = false
+		if step.Reason == ReasonWhenFalse {
+			step.Reason = ReasonButtonWhenFalse
+		}
+		return refuse(step)
+	}
+	d.Actions = r.plan(d.Actions, ru, sc, ev)
+	d.Trace = append(d.Trace, step)
+	return true
+}
+
+// offered reports whether the press's data is a button of the message it
+// names, or of one whose send is not recorded yet (its id unknown: the
+// customer may be quicker than the record, and its buttons are offered
+// to this chat either way).
+func offered(offers []chat.Offer, ev chat.Event) bool {
+	if ev.ReplyTo == "" {
+		return false // names no message of ours (Telegram: an inline message)
+	}
+	for _, o := range offers {
+		if (o.MessageID == ev.ReplyTo || o.MessageID == "") && slices.ContainsFunc(o.Buttons, func(b chat.Button) bool { return b.Data == ev.Text }) {
 			return true
 		}
 	}
-	return false // a button of rules since changed: nothing answers it
+	return false
 }
 
 // BuiltinHuman is the rule id of the handoff every customer gets with /human
@@ -539,23 +591,7 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 		}
 	}
 	if ru.when != nil {
-		if sc.envAny == nil {
-			sc.envAny = sc.env // boxed once per message, shared by every rule
-		}
-		sc.meter.reset(r.budget)
-		out, err := sc.vm.Run(ru.when, sc.envAny)
-		if err != nil {
-			if be, over := overBudget(err); over {
-				step.Reason, step.Detail = ReasonOverBudget, be.Error()
-				return step, true
-			}
-			// A runtime error must not take the service down or answer
-			// wrongly: the rule simply does not match.
-			step.Reason = "when failed: " + err.Error()
-			return step, true
-		}
-		if ok, _ := out.(bool); !ok {
-			step.Reason = ReasonWhenFalse
+		if !sc.holds(r, ru, &step) {
 			return step, true
 		}
 		step.Matched = true
@@ -579,6 +615,31 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 		step.Reason = ReasonKeyword
 	}
 	return step, true
+}
+
+// holds runs a rule's `when` on this message. When it does not hold
+// (false, failed, or out of its budget) step says why.
+func (sc *scratch) holds(r *Rules, ru *rule, step *Step) bool {
+	if sc.envAny == nil {
+		sc.envAny = sc.env // boxed once per message, shared by every rule
+	}
+	sc.meter.reset(r.budget)
+	out, err := sc.vm.Run(ru.when, sc.envAny)
+	if err != nil {
+		if be, over := overBudget(err); over {
+			step.Reason, step.Detail = ReasonOverBudget, be.Error()
+			return false
+		}
+		// A runtime error must not take the service down or answer
+		// wrongly: the rule simply does not match.
+		step.Reason = "when failed: " + err.Error()
+		return false
+	}
+	if ok, _ := out.(bool); !ok {
+		step.Reason = ReasonWhenFalse
+		return false
+	}
+	return true
 }
 
 // keyed reports whether a rule matches by keywords or examples, rather

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,8 +187,12 @@ rules:
     reply: {en: "Refunds take 3 days.", ru: "Возврат за 3 дня."}
   - id: person
     keywords: [agent]
+    when: customer.messages_1h < 20
     label: {en: "A person", ru: "Оператор"}
     handoff: {priority: low}
+  - id: shipping
+    keywords: [shipping]
+    reply: "Ships in a day."
 `
 
 func TestButtonsOfferOtherRules(t *testing.T) {
@@ -202,27 +207,59 @@ func TestButtonsOfferOtherRules(t *testing.T) {
 	if len(d.Actions) != 1 || d.Actions[0].Text != "Выберите:" || !equalButtons(d.Actions[0].Buttons, want) {
 		t.Fatalf("/help decided %+v, want the menu in Russian", d.Actions)
 	}
+	// The menu as the outbox has it: a press counts only when it is one of
+	// these buttons, on this message.
+	menu := chat.State{Offered: []chat.Offer{{MessageID: "7", Buttons: slices.Concat(want...)}}}
+	// The menu may have reached the customer before its send was recorded.
+	unrecorded := chat.State{Offered: []chat.Offer{{Buttons: slices.Concat(want...)}}}
+	flooding := menu
+	flooding.Customer.Messages1h = 25
 	tests := []struct {
-		data string
-		want chat.Action
+		name    string
+		data    string
+		st      chat.State
+		want    *chat.Action // nil: refused
+		refused string
 	}{
-		{"rule:refund", chat.Action{Type: chat.ActionReply, Rule: "refund", Text: "Возврат за 3 дня.", Private: true}},
-		{"rule:person", chat.Action{Type: chat.ActionHandoff, Rule: "person", Priority: "low"}},
+		{"a genuine press answers with its rule, whatever its keywords", "rule:refund", menu,
+			&chat.Action{Type: chat.ActionReply, Rule: "refund", Text: "Возврат за 3 дня.", Private: true}, ""},
+		{"a genuine press of a rule with a when that holds", "rule:person", menu,
+			&chat.Action{Type: chat.ActionHandoff, Rule: "person", Priority: "low"}, ""},
+		{"a genuine press of a message whose send is not recorded yet", "rule:refund", unrecorded,
+			&chat.Action{Type: chat.ActionReply, Rule: "refund", Text: "Возврат за 3 дня.", Private: true}, ""},
+		{"a press naming a rule no button offered", "rule:shipping", menu, nil, ReasonNotOffered},
+		{"a press on a message that offered other buttons", "rule:refund",
+			chat.State{Offered: []chat.Offer{{MessageID: "7", Buttons: []chat.Button{{Text: "Shipping", Data: "rule:shipping"}}}}}, nil, ReasonNotOffered},
+		{"a press on another message than the menu", "rule:refund",
+			chat.State{Offered: []chat.Offer{{MessageID: "6", Buttons: slices.Concat(want...)}}}, nil, ReasonNotOffered},
+		{"a press on a message without buttons (or unknown)", "rule:refund", chat.State{}, nil, ReasonNotOffered},
+		{"forged data that is no rule's button", "refund please", menu, nil, ReasonNotOffered},
+		{"a press whose rule's when refuses now", "rule:person", flooding, nil, ReasonButtonWhenFalse},
+		{"a button of a rule since removed", "rule:removed",
+			chat.State{Offered: []chat.Offer{{MessageID: "7", Buttons: []chat.Button{{Text: "Old", Data: "rule:removed"}}}}}, nil, ReasonRuleGone},
 	}
 	for _, tt := range tests {
-		press := chat.Event{Platform: chat.Telegram, Kind: chat.KindCallback, Text: tt.data, ExternalID: "2", Customer: chat.Customer{Language: "ru"}}
-		d := r.Decide(press, chat.State{}, now)
-		if len(d.Actions) != 1 || d.Actions[0].Type != tt.want.Type || d.Actions[0].Rule != tt.want.Rule ||
-			d.Actions[0].Private != tt.want.Private || (tt.want.Text != "" && d.Actions[0].Text != tt.want.Text) {
-			t.Errorf("press %s decided %+v, want %+v", tt.data, d.Actions, tt.want)
-		}
-		if len(d.Trace) != 1 || d.Trace[0].Reason != ReasonButton {
-			t.Errorf("press %s traced %+v", tt.data, d.Trace)
-		}
-	}
-	gone := chat.Event{Kind: chat.KindCallback, Text: "rule:removed", ExternalID: "3"}
-	if d := r.Decide(gone, chat.State{}, now); len(d.Actions) != 0 {
-		t.Errorf("a button of a rule no longer in the file decided %+v", d.Actions)
+		t.Run(tt.name, func(t *testing.T) {
+			press := chat.Event{Platform: chat.Telegram, Kind: chat.KindCallback, Text: tt.data, ReplyTo: "7", ExternalID: "2", Customer: chat.Customer{Language: "ru"}}
+			for _, d := range []Decision{r.Decide(press, tt.st, now), r.Explain(press, tt.st, now)} {
+				if len(d.Trace) != 1 {
+					t.Fatalf("traced %+v, want the press alone", d.Trace)
+				}
+				if tt.want == nil {
+					if len(d.Actions) != 0 || d.Refused != tt.refused || d.Trace[0].Reason != tt.refused || d.Trace[0].Matched {
+						t.Errorf("decided %+v refused %q trace %+v, want refused: %s", d.Actions, d.Refused, d.Trace, tt.refused)
+					}
+					continue
+				}
+				if len(d.Actions) != 1 || d.Actions[0].Type != tt.want.Type || d.Actions[0].Rule != tt.want.Rule ||
+					d.Actions[0].Private != tt.want.Private || (tt.want.Text != "" && d.Actions[0].Text != tt.want.Text) {
+					t.Errorf("decided %+v, want %+v", d.Actions, *tt.want)
+				}
+				if d.Refused != "" || d.Trace[0].Reason != ReasonButton || !d.Trace[0].Matched {
+					t.Errorf("refused %q, traced %+v", d.Refused, d.Trace)
+				}
+			}
+		})
 	}
 }
 

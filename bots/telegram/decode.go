@@ -154,6 +154,7 @@ func fromCallback(ev *chat.Event, q *models.CallbackQuery) {
 	if m := q.Message.InaccessibleMessage; m != nil {
 		ev.ChatID = strconv.FormatInt(m.Chat.ID, 10)
 		ev.ChatType = chatType(m.Chat.Type)
+		ev.ReplyTo = strconv.Itoa(m.MessageID) // still names the message, whose buttons the outbox has
 		return
 	}
 	// A button under an inline-mode message: the only place to answer is

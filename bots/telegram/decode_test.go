@@ -149,3 +149,29 @@ func TestDecodeKeepsHugeIDs(t *testing.T) {
 		t.Error("raw payload lost its update_id")
 	}
 }
+
+// TestDecodePressNamesTheMessage: a button press carries the id of the
+// message pressed in ReplyTo, also when Telegram sends that message as
+// inaccessible (date 0), so the press can be checked against the buttons
+// sent on it; a press under an inline message names none of ours.
+func TestDecodePressNamesTheMessage(t *testing.T) {
+	const from = `"from": {"id": 42, "is_bot": false, "first_name": "Ann"}`
+	tests := []struct {
+		name, message, wantChat, wantReplyTo string
+	}{
+		{"an accessible message", `"message": {"message_id": 55, "date": 1700000000, "chat": {"id": 42, "type": "private"}}`, "42", "55"},
+		{"an inaccessible message", `"message": {"message_id": 56, "date": 0, "chat": {"id": -100, "type": "supergroup"}}`, "-100", "56"},
+		{"an inline message", `"inline_message_id": "AAA"`, "42", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := Decode("shop", []byte(`{"update_id": 3, "callback_query": {"id": "cb", "chat_instance": "1", `+from+`, `+tt.message+`, "data": "rule:refund"}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Kind != chat.KindCallback || ev.ChatID != tt.wantChat || ev.ReplyTo != tt.wantReplyTo || ev.Text != "rule:refund" {
+				t.Errorf("decoded %+v, want chat %s, reply_to %q", ev, tt.wantChat, tt.wantReplyTo)
+			}
+		})
+	}
+}

@@ -353,7 +353,14 @@ func writeJSON(stdout, stderr io.Writer, v any) int {
 
 // printTry shows one decision the way a marketer reads it.
 func printTry(w io.Writer, res app.TryResult) {
-	fmt.Fprintf(w, "%s  %q  (language %s, %s)\n", res.At.Format("2006-01-02 15:04:05"), res.Text, res.Language, res.Outcome)
+	said := strconv.Quote(res.Text)
+	if res.Press != "" {
+		said = "presses [" + res.Press + "]"
+	}
+	fmt.Fprintf(w, "%s  %s  (language %s, %s)\n", res.At.Format("2006-01-02 15:04:05"), said, res.Language, res.Outcome)
+	if res.Answer != "" {
+		fmt.Fprintf(w, "  the press is answered: %s\n", res.Answer)
+	}
 	if len(res.Actions) == 0 {
 		fmt.Fprintln(w, "  the bot sends nothing")
 	}

@@ -377,3 +377,59 @@ func TestDiscordHelpAndPrivateReplies(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscordForgedButtonPress (issue 17): a signed component interaction
+// naming a rule the menu did not offer, on the menu's message, runs no
+// rule; the presser alone is told, in a private (ephemeral) follow-up,
+// that the button is no longer valid. The menu's own message id (the
+// interaction response's) is what the press names, so its genuine buttons
+// still answer (TestDiscordHelpAndPrivateReplies).
+func TestDiscordForgedButtonPress(t *testing.T) {
+	fake := newDiscordFake(t)
+	h := startDiscord(t, fake, "")
+	help, _ := json.Marshal(map[string]any{"id": "1300000000000000003", "application_id": fake.BotID(), "type": 2, "token": "itoken-help",
+		"channel_id": "600", "guild_id": "77", "locale": "en-US", "member": map[string]any{"user": map[string]any{"id": "17", "username": "gleb"}},
+		"data": map[string]any{"id": "2", "name": "help", "type": 1}})
+	if code, _ := h.interaction(help, true); code != 200 {
+		t.Fatalf("/help answered %d", code)
+	}
+	var menu discordtest.Message
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		for _, m := range fake.Sent() {
+			if m.Interaction == "itoken-help" {
+				menu = m
+				return true
+			}
+		}
+		return false
+	}); err != nil || strings.Contains(string(menu.Components), "rule:coupon") {
+		t.Fatalf("/help completed with %+v (%v), want a menu without coupon", menu, err)
+	}
+	h.waitIdle() // the menu's id is recorded
+	forged := fake.ComponentInteraction("600", "77", "17", "gleb", menu.ID, "rule:coupon")
+	body, _ := json.Marshal(forged)
+	if code, resp := h.interaction(body, true); code != 200 || resp != `{"type":6}` {
+		t.Fatalf("forged press answered %d %s", code, resp)
+	}
+	var answer discordtest.Message
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		for _, m := range fake.Sent() {
+			if m.Interaction == forged["token"] {
+				answer = m
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("the forged press was not answered; sent %+v", fake.Sent())
+	}
+	if answer.Content != "This button is no longer valid." || answer.Flags&64 == 0 {
+		t.Errorf("the forged press was answered %+v, want a private no-longer-valid notice", answer)
+	}
+	h.waitIdle()
+	for _, m := range fake.Sent() {
+		if strings.Contains(strings.ToLower(m.Content), "coupon") {
+			t.Errorf("a forged press made the bot send %q", m.Content)
+		}
+	}
+}

@@ -140,6 +140,17 @@ func TestSandboxThroughThePipeline(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
+	// A menu's button, pressed in the page, is genuine: the press names the
+	// message whose id the outbox recorded for that send.
+	call("POST", "/api/customer", map[string]string{"conversation": "c2", "name": "Bo", "lang": "en", "text": "/help"})
+	menu, _ := waitFor("the /help menu", func(pane, dir, text, rule string) bool {
+		return pane == "customer" && dir == "out" && rule == "help"
+	})
+	call("POST", "/api/customer", map[string]string{"conversation": "c2", "name": "Bo", "lang": "en", "button": "rule:hours", "message_id": menu})
+	waitFor("the pressed button's answer", func(pane, dir, text, rule string) bool {
+		return pane == "customer" && dir == "out" && rule == "hours"
+	})
+
 	call("POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": "this is a scam, I want a human"})
 	notice, buttons := waitFor("notice in the agent pane", func(pane, dir, text, rule string) bool {
 		return pane == "agents" && dir == "out" && strings.Contains(text, "this is a scam")

@@ -28,6 +28,11 @@ type ScriptMessage struct {
 	Lang     string `yaml:"lang" json:"lang,omitempty"`
 	Chat     string `yaml:"chat" json:"chat,omitempty"`         // private (default) or group
 	Customer string `yaml:"customer" json:"customer,omitempty"` // a name; each name is its own customer
+	// Press, instead of Text, presses the button of this rule ("refund")
+	// under the bot's latest message with buttons in the chat. A button
+	// that message did not offer is refused as the service refuses a
+	// forged press.
+	Press string `yaml:"press" json:"press,omitempty"`
 }
 
 // TryResult is what the bot would do with one message, and why. Its JSON
@@ -40,6 +45,11 @@ type TryResult struct {
 	Actions    []TryAction        `json:"actions"`
 	Suppressed []chat.Suppression `json:"suppressed"`
 	Trace      []rules.Step       `json:"trace"`
+	// Press is the rule whose button was pressed, for a press; Answer what
+	// the press itself is answered, when it says something ("This button
+	// is no longer valid.").
+	Press  string `json:"press,omitempty"`
+	Answer string `json:"answer,omitempty"`
 }
 
 // TryAction is one planned action.
@@ -88,6 +98,9 @@ func Try(ctx context.Context, r *rules.Rules, msgs []ScriptMessage, start time.T
 			return nil, fmt.Errorf("message %d: at %q is before the previous message", i+1, m.At)
 		}
 		prev = at
+		if m.Press != "" && m.Text != "" {
+			return nil, fmt.Errorf("message %d: give text or press, not both", i+1)
+		}
 		events[i] = scriptEvent(m, i, at)
 	}
 	plans, err := playInMemory(ctx, pipe, events)
@@ -97,6 +110,9 @@ func Try(ctx context.Context, r *rules.Rules, msgs []ScriptMessage, start time.T
 	out := make([]TryResult, len(msgs))
 	for i, m := range msgs {
 		out[i] = tryResult(m.Text, events[i].Time, plans[i])
+		if events[i].Kind == chat.KindCallback {
+			out[i].Press = strings.TrimPrefix(events[i].Text, rules.ButtonPrefix)
+		}
 	}
 	return out, nil
 }
@@ -128,6 +144,9 @@ func tryResult(text string, at time.Time, plan chat.Plan) TryResult {
 	if plan.Handoff != nil && plan.Handoff.Text == "" {
 		h := plan.Handoff
 		res.Actions = append(res.Actions, TryAction{Type: h.Type, Rule: h.Rule, Priority: h.Priority, Team: h.Team})
+	}
+	for _, a := range plan.CallbackAnswers {
+		res.Answer = a.Text
 	}
 	_ = json.Unmarshal(plan.Trace, &res.Trace)
 	if res.Trace == nil {
@@ -166,15 +185,21 @@ func scriptEvent(m ScriptMessage, i int, at time.Time) chat.Event {
 	if m.Chat == "group" {
 		chatID, chatType = "-100", chat.ChatGroup
 	}
-	kind := chat.KindText
-	if strings.HasPrefix(m.Text, "/") {
-		kind = chat.KindCommand
-	}
-	return chat.Event{
-		Platform: platform, Bot: "try", ExternalID: strconv.Itoa(i + 1), Kind: kind, ChatID: chatID, ChatType: chatType,
+	ev := chat.Event{
+		Platform: platform, Bot: "try", ExternalID: strconv.Itoa(i + 1), Kind: chat.KindText, ChatID: chatID, ChatType: chatType,
 		MessageID: strconv.Itoa(i + 1), Text: m.Text, Time: at,
 		Customer: chat.Customer{ID: customerID, Name: name, Language: m.Lang},
 	}
+	switch {
+	case m.Press != "":
+		// A press is not a message: it names the message pressed (filled
+		// in by the world) and is answered by its callback id.
+		ev.Kind, ev.MessageID, ev.CallbackID = chat.KindCallback, "", "try-"+strconv.Itoa(i+1)
+		ev.Text = rules.ButtonPrefix + strings.TrimPrefix(m.Press, rules.ButtonPrefix)
+	case strings.HasPrefix(m.Text, "/"):
+		ev.Kind = chat.KindCommand
+	}
+	return ev
 }
 
 func hashName(s string) uint32 {

@@ -30,6 +30,10 @@ func playInMemory(ctx context.Context, p planner, events []chat.Event) ([]chat.P
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if ev.Kind == chat.KindCallback {
+			// A scripted press presses the bot's latest menu in its chat.
+			ev.ReplyTo = w.lastMenu(ev)
+		}
 		st := w.state(ev, ev.Time)
 		plan, err := p.Decide(ev, st, ev.Time)
 		if err != nil {
@@ -56,6 +60,9 @@ type tryWorld struct {
 	handoffs             map[chat.TeamCause][]time.Time
 	incidents            []chat.Incident
 	lastID               int64
+	// menus are the bot's messages with buttons, by chat (chat.ChatKey),
+	// as the outbox keeps them: a press is checked against them.
+	menus map[string][]chat.Offer
 }
 
 type tryConv struct {
@@ -72,7 +79,19 @@ type tryConv struct {
 func newTryWorld(idle, incidentWindow time.Duration) *tryWorld {
 	return &tryWorld{idle: idle, incidentWindow: incidentWindow, convs: map[string]*tryConv{}, seen: map[string]bool{},
 		received: map[string][]time.Time{}, sent: map[string][]time.Time{}, keys: map[string]time.Time{},
-		handoffs: map[chat.TeamCause][]time.Time{}}
+		handoffs: map[chat.TeamCause][]time.Time{}, menus: map[string][]chat.Offer{}}
+}
+
+// lastMenu is the id of the bot's latest message with buttons where a
+// press in ev's chat can be made; "" when there is none.
+func (w *tryWorld) lastMenu(ev chat.Event) string {
+	id := ""
+	for _, k := range ev.PressedChats() {
+		if ms := w.menus[k]; len(ms) > 0 && (id == "" || ms[len(ms)-1].MessageID > id) {
+			id = ms[len(ms)-1].MessageID
+		}
+	}
+	return id
 }
 
 func since(ts []time.Time, from time.Time) int {
@@ -95,6 +114,15 @@ func (w *tryWorld) state(ev chat.Event, now time.Time) chat.State {
 	for k, exp := range w.keys {
 		if exp.After(now) {
 			st.Customer.Reserved[k] = true
+		}
+	}
+	if ev.Kind == chat.KindCallback && ev.ReplyTo != "" {
+		for _, k := range ev.PressedChats() {
+			for _, o := range w.menus[k] {
+				if o.MessageID == ev.ReplyTo {
+					st.Offered = append(st.Offered, o)
+				}
+			}
 		}
 	}
 	st.Incidents = slices.Clone(w.incidents)
@@ -151,6 +179,11 @@ func (w *tryWorld) apply(ev chat.Event, st chat.State, plan chat.Plan, now time.
 			w.keys[r.Key] = r.Expires
 		}
 		w.sent[scope] = append(w.sent[scope], now)
+		if len(snd.Buttons) > 0 {
+			w.lastID++ // zero-padded below, so a later message's id sorts later
+			k := chat.ChatKey(ev.Platform, ev.Bot, snd.To.ChatID)
+			w.menus[k] = append(w.menus[k], chat.Offer{MessageID: fmt.Sprintf("%012d", w.lastID), Buttons: slices.Concat(snd.Buttons...)})
+		}
 		c.history = append(c.history, chat.HistoryEntry{Direction: "out", Kind: string(snd.Type), Text: snd.Text, At: now})
 		sent++
 	}

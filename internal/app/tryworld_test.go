@@ -53,3 +53,54 @@ func TestTryDecidesInMemory(t *testing.T) {
 		t.Errorf("two days later: %+v, want the answer again", res[3])
 	}
 }
+
+// TestTryPressesButtons: a scripted press names a rule's button under the
+// bot's latest message with buttons in the customer's chat, as the outbox
+// keeps it. A button the menu offered answers; one it did not, or a press
+// where the bot offered no menu, is refused as the service refuses a
+// forged press: the press alone is answered "no longer valid".
+func TestTryPressesButtons(t *testing.T) {
+	r, err := rules.Load("../../configs/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []ScriptMessage{
+		{At: "0s", Text: "/help", Customer: "Ann", Lang: "en"},
+		{At: "+10s", Press: "shipping", Customer: "Ann", Lang: "en"},
+		{At: "+10s", Press: "coupon", Customer: "Ann", Lang: "en"},
+		{At: "+10s", Press: "shipping", Customer: "Bob", Lang: "en"},
+	}
+	res, err := Try(context.Background(), r, msgs, time.Date(2026, 1, 7, 10, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		i          int
+		wantRule   string // the rule that answers; "" for none
+		wantAnswer string
+		wantReason string
+	}{
+		{"a button of the menu answers", 1, "shipping", "", rules.ReasonButton},
+		{"a rule the menu does not offer", 2, "", "This button is no longer valid.", rules.ReasonNotOffered},
+		{"another customer, shown no menu", 3, "", "This button is no longer valid.", rules.ReasonNotOffered},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := res[tt.i]
+			rule := ""
+			for _, a := range got.Actions {
+				rule = a.Rule
+			}
+			if rule != tt.wantRule || got.Answer != tt.wantAnswer || got.Press != msgs[tt.i].Press {
+				t.Errorf("press %s: rule %q, answer %q; want %q, %q", got.Press, rule, got.Answer, tt.wantRule, tt.wantAnswer)
+			}
+			if len(got.Trace) != 1 || got.Trace[0].Reason != tt.wantReason {
+				t.Errorf("trace %+v, want %q", got.Trace, tt.wantReason)
+			}
+		})
+	}
+	if _, err := Try(context.Background(), r, []ScriptMessage{{Text: "hi", Press: "shipping"}}, time.Now()); err == nil {
+		t.Error("a message with both text and press was accepted")
+	}
+}

@@ -125,6 +125,19 @@ func (e Event) CustomerScope() string {
 	return string(e.Platform) + "/" + e.Bot + "/" + id
 }
 
+// PressedChats are the chats (as ChatKey) the message a button press names
+// may have been sent to: the press's own chat and, in a private chat, the
+// customer's direct-message address, under which a private answer asked
+// in a public channel was queued (Discord, D12). Message ids are unique
+// only within a chat, so the store looks the message up in these.
+func (e Event) PressedChats() []string {
+	keys := []string{ChatKey(e.Platform, e.Bot, e.ChatID)}
+	if e.ChatType == ChatPrivate && e.Customer.ID != "" {
+		keys = append(keys, ChatKey(e.Platform, e.Bot, DirectMessagePrefix+e.Customer.ID))
+	}
+	return keys
+}
+
 // DirectMessagePrefix marks a chat id that is a user's id, for a message to
 // their direct messages: "dm:123". The sender opens the DM channel.
 const DirectMessagePrefix = "dm:"

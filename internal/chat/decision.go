@@ -99,10 +99,25 @@ type State struct {
 	Conversation Conversation
 	// Incidents are the open incidents, which rules can see.
 	Incidents []Incident
+	// Offered are, for a button press, the bot's messages with buttons in
+	// the press's chat (see Event.PressedChats) as the outbox has them: the
+	// message the press names (Event.ReplyTo), and any whose send is not
+	// recorded yet. Anyone can post a press with any data, so only a press
+	// of one of these buttons is genuine.
+	Offered []Offer
 	// Details holds what only a handoff needs. The store loads it for the
 	// events whose first decision opened a handoff, and they are decided
 	// again with it; Details.Loaded tells the two passes apart.
 	Details Details
+}
+
+// Offer is a message the bot sent with buttons.
+type Offer struct {
+	// MessageID is the platform's id of the message; empty while its send
+	// is not recorded yet: the platform may have it, and the customer may
+	// be pressing already.
+	MessageID string
+	Buttons   []Button
 }
 
 // Details is the part of a snapshot that only a handoff reads: it costs

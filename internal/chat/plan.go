@@ -40,8 +40,9 @@ type Plan struct {
 	// burst of messages, whose sends it adds to.
 	ContinuesBurst bool
 	// CallbackAnswers end a button press's spinner or a slash command's
-	// "thinking…" with nothing to say, by their platform ids.
-	CallbackAnswers []string
+	// "thinking…", by their platform ids, with nothing to say or a short
+	// notice for the person who pressed.
+	CallbackAnswers []CallbackAnswer
 	Outcome         Outcome
 	Trace           json.RawMessage
 }
@@ -58,6 +59,14 @@ type Send struct {
 	// by default, a direct message for private answers, quoting the
 	// customer in groups.
 	To Address
+}
+
+// CallbackAnswer answers a button press or a slash command: ID is the
+// platform's id of it (Event.CallbackID), Text what the person who pressed
+// is shown, if anything (Telegram: a toast; Discord: a private follow-up).
+type CallbackAnswer struct {
+	ID   string
+	Text string
 }
 
 // Address is where a message to a customer goes and how it is placed.
@@ -247,13 +256,25 @@ func (plan *Plan) Place(ev Event) {
 	if ev.Platform == Telegram && ev.Kind == KindCallback && ev.CallbackID != "" {
 		// Telegram shows a spinner until the press is answered, whatever
 		// the bot says in the chat.
-		plan.CallbackAnswers = append(plan.CallbackAnswers, ev.CallbackID)
+		if !plan.answers(ev.CallbackID) {
+			plan.CallbackAnswers = append(plan.CallbackAnswers, CallbackAnswer{ID: ev.CallbackID})
+		}
 	}
 	if interaction != "" {
 		// Nothing to say: take the "thinking…" away rather than leave it
 		// until Discord reports that the application did not respond.
-		plan.CallbackAnswers = append(plan.CallbackAnswers, interaction)
+		plan.CallbackAnswers = append(plan.CallbackAnswers, CallbackAnswer{ID: interaction})
 	}
+}
+
+// answers reports whether the plan answers the press or command id already.
+func (plan *Plan) answers(id string) bool {
+	for _, a := range plan.CallbackAnswers {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // SentMessage is a send the platform accepted, to be recorded.

@@ -111,12 +111,12 @@ func TestDecideCustomerEffects(t *testing.T) {
 			}
 		}},
 		{"a slash command with nothing to say is answered empty", slash, chat.State{}, nil, func(t *testing.T, plan chat.Plan, _ chat.State) {
-			if len(plan.CallbackAnswers) != 1 || plan.CallbackAnswers[0] != "interaction-1" {
+			if len(plan.CallbackAnswers) != 1 || plan.CallbackAnswers[0].ID != "interaction-1" {
 				t.Fatalf("answers %v", plan.CallbackAnswers)
 			}
 		}},
 		{"a Telegram button press is always answered", button, chat.State{}, []chat.Action{{Type: chat.ActionReply, Rule: "faq", Text: "x"}}, func(t *testing.T, plan chat.Plan, _ chat.State) {
-			if len(plan.Sends) != 1 || len(plan.CallbackAnswers) != 1 || plan.CallbackAnswers[0] != "cb-1" {
+			if len(plan.Sends) != 1 || len(plan.CallbackAnswers) != 1 || plan.CallbackAnswers[0].ID != "cb-1" {
 				t.Fatalf("sends %+v, answers %v", plan.Sends, plan.CallbackAnswers)
 			}
 		}},

@@ -268,6 +268,9 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		return plan
 	}
 	d := p.decider.Decide(ev, st, now)
+	if d.Refused != "" {
+		return refusedPress(ev, d)
+	}
 	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now)}
 	var sends []chat.Action
 	for _, a := range d.Actions {
@@ -303,6 +306,30 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	}
 	plan.Outcome = outcome(d, plan)
 	plan.Place(ev)
+	return plan
+}
+
+// buttonNoLongerValid answers a refused button press, in the customer's
+// language where there is a text for it.
+var buttonNoLongerValid = map[string]string{
+	"en": "This button is no longer valid.",
+	"ru": "Эта кнопка больше не действует.",
+	"zh": "此按钮已失效。",
+}
+
+// refusedPress plans a button press the rules refused (forged, of another
+// message, of a rule gone or whose when no longer holds): the press alone
+// is answered, "this button is no longer valid", so the platform's spinner
+// stops; nothing is sent to the chat, and the trace says why.
+func refusedPress(ev chat.Event, d rules.Decision) chat.Plan {
+	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), Outcome: chat.OutcomeRecorded}
+	if ev.CallbackID != "" {
+		text, ok := buttonNoLongerValid[d.Language]
+		if !ok {
+			text = buttonNoLongerValid["en"]
+		}
+		plan.CallbackAnswers = []chat.CallbackAnswer{{ID: ev.CallbackID, Text: text}}
+	}
 	return plan
 }
 

@@ -400,11 +400,11 @@ func (b *batchApply) outbox() error {
 				chat.Priority(snd.Priority).Rank(), to.CallbackID, buttons)
 			n++
 		}
-		for _, id := range it.fx.Plan.CallbackAnswers {
+		for _, a := range it.fx.Plan.CallbackAnswers {
 			// Answers do not queue behind the chat's messages: platforms
 			// want them within seconds.
-			args = append(args, nil, it.fx.Event.ID, string(ev.Platform), ev.Bot, ev.ChatID, "callback/"+id,
-				"", "", "", string(chat.ActionCallbackAnswer), "", ms(b.now), ms(b.now), "", 0, 3, id, "")
+			args = append(args, nil, it.fx.Event.ID, string(ev.Platform), ev.Bot, ev.ChatID, "callback/"+a.ID,
+				"", "", "", string(chat.ActionCallbackAnswer), a.Text, ms(b.now), ms(b.now), "", 0, 3, a.ID, "")
 			n++
 		}
 	}

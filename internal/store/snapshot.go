@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +39,9 @@ func (s *Store) LoadStates(ctx context.Context, events []chat.InboxEvent, now ti
 	}
 	if err := l.incidents(states); err != nil {
 		return nil, unavailable("load incidents", err)
+	}
+	if err := l.offered(events, states); err != nil {
+		return nil, unavailable("load offered buttons", err)
 	}
 	return states, nil
 }
@@ -288,6 +293,75 @@ func (l *loader) incidents(states []chat.State) error {
 	}
 	for i := range states {
 		states[i].Incidents = open
+	}
+	return nil
+}
+
+// offered reads, for each button press, the bot's messages with buttons
+// in the chats the message pressed may be in (Event.PressedChats): the
+// one the press names (Event.ReplyTo), and those that may have been sent
+// but are not recorded yet (their platform id unknown). The outbox keeps
+// every message's buttons and, once sent, its platform id, so messages
+// sent before this was read are covered too. Whether a press is genuine is
+// for deciding to say.
+func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
+	type key struct{ chatKey, messageID string }
+	var chats []any
+	messages := []any{""}
+	seenChat, seenMessage := map[string]bool{}, map[string]bool{"": true}
+	for _, ie := range events {
+		if ie.Kind != chat.KindCallback || ie.ReplyTo == "" {
+			continue
+		}
+		for _, k := range ie.PressedChats() {
+			if !seenChat[k] {
+				seenChat[k] = true
+				chats = append(chats, k)
+			}
+		}
+		if !seenMessage[ie.ReplyTo] {
+			seenMessage[ie.ReplyTo] = true
+			messages = append(messages, ie.ReplyTo)
+		}
+	}
+	if len(chats) == 0 {
+		return nil
+	}
+	var rows []struct {
+		ChatKey   string `db:"chat_key"`
+		MessageID string `db:"platform_message_id"`
+		Buttons   string `db:"buttons"`
+	}
+	// Two lists rather than a list of pairs: SQLite searches the index
+	// with the former and scans it with the latter. The few rows of other
+	// pairs this also reads are never looked up. A row without a platform
+	// id may have been sent when it has been tried; one never tried has
+	// not.
+	if err := l.s.readSel(l.ctx, &rows, `SELECT chat_key, platform_message_id, buttons FROM outbox
+		WHERE chat_key IN (`+placeholders(len(chats), 1)+`) AND platform_message_id IN (`+placeholders(len(messages), 1)+`)
+		AND buttons <> '' AND (platform_message_id <> '' OR (state = 'pending' AND attempts > 0))
+		ORDER BY id`, append(chats, messages...)...); err != nil {
+		return err
+	}
+	offers := make(map[key][]chat.Offer, len(rows))
+	for _, r := range rows {
+		var grid [][]chat.Button
+		if json.Unmarshal([]byte(r.Buttons), &grid) != nil {
+			// A row that cannot be read offers nothing: its presses are
+			// refused, rather than every batch holding one failing.
+			continue
+		}
+		k := key{r.ChatKey, r.MessageID}
+		offers[k] = append(offers[k], chat.Offer{MessageID: r.MessageID, Buttons: slices.Concat(grid...)})
+	}
+	for i, ie := range events {
+		if ie.Kind != chat.KindCallback || ie.ReplyTo == "" {
+			continue
+		}
+		for _, k := range ie.PressedChats() {
+			states[i].Offered = append(states[i].Offered, offers[key{k, ie.ReplyTo}]...)
+			states[i].Offered = append(states[i].Offered, offers[key{k, ""}]...)
+		}
 	}
 	return nil
 }
