@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
 // sendAll marks every message waiting in the outbox sent, as the sender
@@ -150,6 +151,31 @@ func TestForgetCancelsUnsentMessages(t *testing.T) {
 		}
 		if msgs, err := s.ClaimOutgoing(ctx, "w", t0.Add(time.Minute), time.Minute, 10); err != nil || len(msgs) != 0 {
 			t.Errorf("claimed %d messages after forget (%v)", len(msgs), err)
+		}
+	})
+}
+
+// TestForgetRedactsTraces: a trace keeps the rules and keyword groups that
+// reports count, and loses the reasons and details that quote the
+// customer (an expr error, a typo as written).
+func TestForgetRedactsTraces(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		decideAt(t, s, event("1", "10", "delivry to 5 Secret Lane"), t0, chat.Plan{Outcome: chat.OutcomeAnswered,
+			Trace: trace(t,
+				rules.Step{Rule: "sku", Reason: `when failed: strconv.Atoi: parsing "delivry to 5 Secret Lane": invalid syntax`},
+				rules.Step{Rule: "shipping", Matched: true, Reason: rules.ReasonKeyword, Keyword: "delivery", Group: "shipping",
+					Match: "typo", Score: 2.5, Detail: `"delivry" ≈ "delivery"`})})
+		if _, err := s.Forget(ctx, chat.Telegram, "shop", "10", t0); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := s.readGet(ctx, &got, `SELECT trace FROM decisions`); err != nil {
+			t.Fatal(err)
+		}
+		want := `[{"rule":"sku","matched":false},{"rule":"shipping","matched":true,"keyword":"delivery","group":"shipping","match":"typo","score":2.5}]`
+		if got != want {
+			t.Errorf("trace after forget:\n%s\nwant\n%s", got, want)
 		}
 	})
 }

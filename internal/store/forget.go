@@ -230,11 +230,7 @@ func (f *forgetting) run(p chat.Platform, bot, externalID string) error {
 		WHERE id IN (IN) AND state <> 'pending' AND (event <> '{}' OR raw IS NOT NULL OR last_error IS NOT NULL)`, events); err != nil {
 		return err
 	}
-	// Traces quote the message (an expr error names the text it failed on).
-	if err := f.touchIDs("decisions", nil, `UPDATE decisions SET trace = NULL WHERE conversation_id IN (IN) AND trace IS NOT NULL`, convIDs); err != nil {
-		return err
-	}
-	if err := f.touchIDs("decisions", nil, `UPDATE decisions SET trace = NULL WHERE inbox_id IN (IN) AND trace IS NOT NULL`, events); err != nil {
+	if err := f.traces(convIDs, events); err != nil {
 		return err
 	}
 	if err := f.touchIDs("messages", &f.out.Messages, `UPDATE messages SET text = '' WHERE conversation_id IN (IN) AND text <> ''`, convIDs); err != nil {
@@ -264,6 +260,67 @@ func (f *forgetting) run(p chat.Platform, bot, externalID string) error {
 	}
 	return f.touch("customers", nil, `UPDATE customers SET name = '', username = '', language = '', unreachable_reason = '', external_id = ?
 		WHERE id = ?`, forgottenCustomer, customerID)
+}
+
+// traceStepKept is what of a decision's trace step is kept for a forgotten
+// customer: the rules and keyword groups, which reports count. Reasons and
+// details are dropped, since they quote the message (an expr error names
+// the text it failed on; a typo match shows the word as written), and so
+// is any field added later, until someone decides it is safe.
+type traceStepKept struct {
+	Rule    string  `json:"rule"`
+	Matched bool    `json:"matched"`
+	Keyword string  `json:"keyword,omitempty"`
+	Group   string  `json:"group,omitempty"`
+	Match   string  `json:"match,omitempty"`
+	Score   float64 `json:"score,omitempty"`
+}
+
+// traces redacts the traces of the decisions on their events.
+func (f *forgetting) traces(convIDs, events []int64) error {
+	var rows []struct {
+		ID    int64  `db:"id"`
+		Trace string `db:"trace"`
+	}
+	for _, by := range []struct {
+		where string
+		ids   []int64
+	}{{`conversation_id`, convIDs}, {`inbox_id`, events}} {
+		for chunk := range slices.Chunk(by.ids, idChunk) {
+			var part []struct {
+				ID    int64  `db:"id"`
+				Trace string `db:"trace"`
+			}
+			if err := f.s.sel(f.ctx, f.tx, &part, `SELECT id, trace FROM decisions WHERE `+by.where+` IN (`+placeholders(len(chunk), 1)+`)
+				AND trace IS NOT NULL`, anyIDs(chunk)...); err != nil {
+				return fmt.Errorf("decisions: %w", err)
+			}
+			rows = append(rows, part...)
+		}
+	}
+	done := map[int64]bool{}
+	for _, r := range rows {
+		if done[r.ID] {
+			continue
+		}
+		done[r.ID] = true
+		var steps []traceStepKept
+		var kept any // NULL when the trace is not a list of steps
+		if err := json.Unmarshal([]byte(r.Trace), &steps); err == nil {
+			b, err := json.Marshal(steps)
+			if err != nil {
+				return fmt.Errorf("decision %d: %w", r.ID, err)
+			}
+			if string(b) == r.Trace {
+				continue // nothing in it but what is kept
+			}
+			kept = string(b)
+		}
+		if err := f.touch("decisions", nil, `UPDATE decisions SET trace = ? WHERE id = ?`, kept, r.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // events finds the stored events about the customer besides their own
