@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,6 +28,7 @@ const (
 	forgetWords  = "zq7text"
 	forgetMarker = "zq7"
 	forgetID     = 7313370
+	otherWords   = "other7text" // someone else's, which must stay
 )
 
 // forgetRules answer a FAQ with the customer's name, hand complaints off,
@@ -99,7 +103,13 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg.Rules = rules
-			cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
+			// The team's webhook hears of handoffs too, with the customer's
+			// name; two complaints within the hour make an incident.
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+			t.Cleanup(hook.Close)
+			cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890",
+				Webhook: config.TeamWebhook{URL: hook.URL, Secret: hookSecret}}},
+				Incidents: config.Incidents{Threshold: 2, Window: config.Duration(time.Hour)}}
 			driver, dsn := "sqlite", "file:"+path+"?mode=ro"
 			if db == "postgres" {
 				cfg.Database = storetest.PostgresDSN(t)
@@ -128,6 +138,12 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			// Written after the handoff closed: nothing links this event
 			// to them but the topic it was written in.
 			h.post(agentInTopic(104, notice.ThreadID, notice.Text, "ps "+forgetName+" "+forgetWords), secret)
+			h.waitIdle(h.app.Store())
+			// Someone else complains, then they do again: an incident,
+			// whose notification quotes the latest customer, them.
+			h.post(update(4, 5550001, "en", "this is a scam, "+otherWords), secret)
+			h.waitIdle(h.app.Store())
+			h.post(customerSays(5, "still a scam, "+forgetWords), secret)
 			h.waitIdle(h.app.Store())
 
 			ctx := context.Background()
@@ -162,6 +178,11 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 				}
 			}
 
+			var incidentQuotes int
+			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE incident_id IS NOT NULL AND text LIKE '%`+forgetWords+`%'`).Scan(&incidentQuotes); err != nil || incidentQuotes == 0 {
+				t.Errorf("no incident notification quotes them (%v)", err)
+			}
+
 			customer := fmt.Sprint(forgetID)
 			dry, err := h.app.Store().ForgetDryRun(ctx, chat.Telegram, "shop", customer, time.Now())
 			if err != nil {
@@ -177,15 +198,20 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 			if fmt.Sprint(dry) != fmt.Sprint(got) {
 				t.Errorf("the dry run counted %+v, forget did %+v", dry, got)
 			}
-			// Their 3 events and the agent's 5 (the press, the reply, the
-			// note, the resolve, the afterthought).
-			if got.Events != 8 || got.Conversations != 1 || got.Cancelled != 1 || got.Pending != 0 || got.Tables["decisions"] != 3 {
+			// Their 4 events and the agent's 5 (the press, the reply, the
+			// note, the resolve, the afterthought); the second handoff,
+			// joined to the incident, is closed.
+			if got.Events != 9 || got.Conversations != 1 || got.Cancelled != 1 || got.Pending != 0 || got.Tables["decisions"] != 4 ||
+				got.Tables["handoffs"] != 1 {
 				t.Errorf("forgot %+v", got)
 			}
 			for _, needle := range []string{forgetMarker, customer} {
 				if where := find(needle); len(where) > 0 {
 					t.Errorf("after forget, %q is still in %s", needle, strings.Join(where, ", "))
 				}
+			}
+			if where := strings.Join(find(otherWords), ", "); !strings.Contains(where, "messages.text") || !strings.Contains(where, "inbox.raw") {
+				t.Errorf("another customer's words were erased too; left in: %s", where)
 			}
 		})
 	}
