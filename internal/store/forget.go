@@ -43,9 +43,9 @@ type Forgotten struct {
 // Forget erases a customer's personal data (DOMAIN.md D22): their name,
 // username and language, the texts of their conversations (theirs, the
 // bot's and the agents', which may quote them), the stored events and
-// payloads (theirs and the agents' events about them), the decisions'
-// traces (expr errors quote the message), and the notices agents got about
-// them. Sends still waiting, and dead letters, are cancelled; open
+// payloads (theirs and the agents' events about them), the reasons and
+// details in the decisions' traces (expr errors quote the message), and the
+// notices agents got about them. Sends still waiting, and dead letters, are cancelled; open
 // handoffs are closed (reason "forgotten"). The records stay, so counts
 // and reports keep adding up, but nothing in them identifies or quotes the
 // person. Their platform id is unlinked: if they write again, they are a
