@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -55,30 +56,79 @@ func seedMessage(t *testing.T, db string, c chat.Customer, text string, plan cha
 	return st
 }
 
+// TestForget runs forget and export in the order an operator would: look
+// at what forget would touch, export the customer's data for them, erase,
+// and find nobody left to erase or export.
 func TestForget(t *testing.T) {
 	cfgPath, db := cliConfig(t)
-	// A customer who wrote once.
-	st := seedMessage(t, db, chat.Customer{ID: "4242", Name: "Zoe"}, "my phone is 555-0100", chat.Plan{Outcome: chat.OutcomeUnanswered})
+	// A customer who wrote once and got an answer not sent yet.
+	st := seedMessage(t, db, chat.Customer{ID: "4242", Name: "Zoe"}, "my phone is 555-0100", chat.Plan{Outcome: chat.OutcomeAnswered,
+		Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: "faq", Text: "Thanks Zoe"}}}})
 	st.Close()
 
 	tests := []struct {
 		name     string
 		args     []string
 		wantCode int
-		want     string
+		want     []string
+		wantNot  []string // personal data a dry run must not print
 	}{
-		{"erases", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242"}, 0, "forgot telegram/shop/4242: 1 conversations, 1 messages, 1 stored events"},
-		{"already forgotten", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242"}, 1, "no such customer"},
-		{"malformed customer", []string{"forget", "--config", cfgPath, "--customer", "4242"}, 2, "--customer platform/bot/id is required"},
+		{"dry run", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242", "--dry-run"}, 0,
+			[]string{"would touch (nothing changed)", fmt.Sprintf("%-20s 1 rows", "customers"), fmt.Sprintf("%-20s 1 rows", "inbox"), fmt.Sprintf("%-20s 1 rows", "outbox"),
+				"1 unsent messages cancelled"}, []string{"Zoe", "555-0100"}},
+		{"dry run as JSON", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242", "--dry-run", "--json"}, 0,
+			[]string{`"cancelled":1`, `"tables":{`}, []string{"Zoe", "555"}},
+		{"export", []string{"export", "--config", cfgPath, "--customer", "telegram/shop/4242"}, 0,
+			[]string{`"name": "Zoe"`, `"text": "my phone is 555-0100"`, `"from": "customer"`, `"outcome": "answered"`,
+				`"rule": "faq"`, `"state": "pending"`}, nil},
+		{"erases", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242"}, 0,
+			[]string{"forgot telegram/shop/4242: 1 conversations, 1 messages, 1 stored events, 0 sends erased, 1 unsent messages cancelled"}, nil},
+		{"already forgotten", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242"}, 1, []string{"no such customer"}, nil},
+		{"nothing left to export", []string{"export", "--config", cfgPath, "--customer", "telegram/shop/4242"}, 1, []string{"no such customer"}, nil},
+		{"malformed customer", []string{"forget", "--config", cfgPath, "--customer", "4242"}, 2, []string{"--customer platform/bot/id is required"}, nil},
+		{"export without customer", []string{"export", "--config", cfgPath}, 2, []string{"--customer platform/bot/id is required"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(tt.args, &stdout, &stderr)
-			if code != tt.wantCode || !strings.Contains(stdout.String()+stderr.String(), tt.want) {
-				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s\nwant %q", code, tt.wantCode, &stdout, &stderr, tt.want)
+			out := stdout.String() + stderr.String()
+			if code != tt.wantCode {
+				t.Fatalf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tt.wantCode, &stdout, &stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(out, w) {
+					t.Errorf("output shows %q:\n%s", w, out)
+				}
 			}
 		})
+	}
+}
+
+// TestExportIsJSON: export's output decodes into the store's export type,
+// the shape an API serves too.
+func TestExportIsJSON(t *testing.T) {
+	cfgPath, db := cliConfig(t)
+	st := seedMessage(t, db, chat.Customer{ID: "4242", Name: "Zoe"}, "hello", chat.Plan{Outcome: chat.OutcomeUnanswered})
+	st.Close()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"export", "--config", cfgPath, "--customer", "telegram/shop/4242"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	var got store.CustomerExport
+	dec := json.NewDecoder(&stdout)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Customer.Name != "Zoe" || len(got.Conversations) != 1 || len(got.Conversations[0].Messages) != 1 ||
+		got.Conversations[0].Messages[0].Text != "hello" || got.Conversations[0].Decisions[0].Outcome != string(chat.OutcomeUnanswered) {
+		t.Errorf("export = %+v", got)
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,7 +36,8 @@ commands:
                                      (frontdesk check --cases configs/cases.tsv [--min 80%])
   try     what would the bot do?     (frontdesk try --text "我想退钱" [--lang zh] [--json])
                                      (frontdesk try --script conversation.yaml [--json])
-  forget  erase a customer's personal data (frontdesk forget --customer telegram/shop/4242)
+  forget  erase a customer's personal data (frontdesk forget --customer telegram/shop/4242 [--dry-run])
+  export  all data of one customer as JSON  (frontdesk export --customer telegram/shop/4242)
   outbox  list messages given up for good   (frontdesk outbox [--retry ID,ID|all] [--json])
   report  answers, handoffs and SLA of a period (frontdesk report [--since 7d] [--format text|json|csv])
 
@@ -59,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return try(args[1:], stdout, stderr)
 	case "forget":
 		return forget(args[1:], stdout, stderr)
+	case "export":
+		return export(args[1:], stdout, stderr)
 	case "outbox":
 		return outbox(args[1:], stdout, stderr)
 	case "report":
@@ -464,18 +469,19 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 }
 
 // forget erases one customer's personal data (D22), on whichever database
-// the config names.
+// the config names; --dry-run only counts what it would touch.
 func forget(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("forget", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", config.DefaultPath, "config file")
 	customer := fs.String("customer", "", "platform/bot/id, e.g. telegram/shop/4242 or discord/community/53908232506183680")
+	dryRun := fs.Bool("dry-run", false, "count the rows it would touch, per table, and change nothing")
 	asJSON := fs.Bool("json", false, "print what was erased as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	parts := strings.SplitN(*customer, "/", 3)
-	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+	p, bot, id, ok := parseCustomer(*customer)
+	if !ok {
 		fmt.Fprintln(stderr, "frontdesk forget: --customer platform/bot/id is required, e.g. telegram/shop/4242")
 		return 2
 	}
@@ -487,7 +493,11 @@ func forget(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
-	got, err := st.Forget(ctx, chat.Platform(parts[0]), parts[1], parts[2], time.Now())
+	do := st.Forget
+	if *dryRun {
+		do = st.ForgetDryRun
+	}
+	got, err := do(ctx, p, bot, id, time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "frontdesk forget: %v\n", err)
 		return 1
@@ -499,10 +509,68 @@ func forget(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	fmt.Fprintf(stdout, "forgot %s: %d conversations, %d messages, %d stored events, %d sends erased\n",
-		*customer, got.Conversations, got.Messages, got.Events, got.Sends)
+	if *dryRun {
+		// Counts only: what the rows hold is what is being erased.
+		fmt.Fprintf(stdout, "forget %s would touch (nothing changed):\n", *customer)
+		tables := slices.Sorted(maps.Keys(got.Tables))
+		for _, t := range tables {
+			fmt.Fprintf(stdout, "  %-20s %d rows\n", t, got.Tables[t])
+		}
+		fmt.Fprintf(stdout, "%d stored events, %d messages, %d sends erased; %d unsent messages cancelled\n",
+			got.Events, got.Messages, got.Sends, got.Cancelled)
+	} else {
+		fmt.Fprintf(stdout, "forgot %s: %d conversations, %d messages, %d stored events, %d sends erased, %d unsent messages cancelled\n",
+			*customer, got.Conversations, got.Messages, got.Events, got.Sends, got.Cancelled)
+	}
 	if got.Pending > 0 {
 		fmt.Fprintf(stdout, "%d of their events are still waiting to be processed: run forget again once the service has handled them\n", got.Pending)
+	}
+	return 0
+}
+
+// parseCustomer reads platform/bot/id, the way forget and export name a
+// customer.
+func parseCustomer(s string) (p chat.Platform, bot, id string, ok bool) {
+	parts := strings.SplitN(s, "/", 3)
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return "", "", "", false
+	}
+	return chat.Platform(parts[0]), parts[1], parts[2], true
+}
+
+// export prints everything stored about one customer as JSON, for their
+// access request (GDPR art. 15).
+func export(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", config.DefaultPath, "config file")
+	customer := fs.String("customer", "", "platform/bot/id, e.g. telegram/shop/4242 or discord/community/53908232506183680")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	p, bot, id, ok := parseCustomer(*customer)
+	if !ok {
+		fmt.Fprintln(stderr, "frontdesk export: --customer platform/bot/id is required, e.g. telegram/shop/4242")
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := openConfiguredStore(ctx, *configPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk export: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	got, err := st.ExportCustomer(ctx, p, bot, id, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk export: %v\n", err)
+		return 1
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(got); err != nil {
+		fmt.Fprintf(stderr, "frontdesk export: %v\n", err)
+		return 1
 	}
 	return 0
 }
