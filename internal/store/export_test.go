@@ -51,7 +51,7 @@ func TestExportCustomer(t *testing.T) {
 			ChatType: chat.ChatGroup, Text: "/note VIP", Customer: chat.Customer{ID: "7", Name: "Alice"}})
 		if _, err := s.ProcessAgentEvent(ctx, claimOne(t, s, t0.Add(4*time.Minute)), handoffID, t0.Add(4*time.Minute),
 			func(chat.AgentState) (chat.AgentPlan, error) {
-				return chat.AgentPlan{Command: chat.AgentNote, Agent: "Alice", Text: "VIP"}, nil
+				return chat.AgentPlan{Command: chat.AgentNote, Agent: chat.Agent{ID: "telegram:7", Name: "Alice"}, Text: "VIP"}, nil
 			}); err != nil {
 			t.Fatal(err)
 		}
