@@ -140,3 +140,13 @@ type InboxEvent struct {
 	ReceivedAt time.Time
 	Event
 }
+
+// SetAside says when a claim of inbox events sets one aside (marks it
+// failed, for an operator to look at) instead of handing it out again: when
+// it has been claimed Attempts times already and none of them finished, as
+// when processing it kills the process. Cause is its last error then. A
+// zero Attempts never sets aside.
+type SetAside struct {
+	Attempts int
+	Cause    string
+}

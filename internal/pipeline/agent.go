@@ -69,7 +69,10 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 	case errors.Is(err, chat.ErrAlreadyDone):
 	case errors.Is(err, chat.ErrNotYet):
 		p.log.Debug("team chat: agent replied to a message still being recorded; trying again", "event", ie.ID)
-		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, now.Add(200*time.Millisecond), p.cfg.Redact(err.Error()), p.cfg.EventAttempts+30); rerr != nil {
+		// Not a failure: it is tried again shortly without spending an
+		// attempt, for as long as the store answers ErrNotYet (a few
+		// seconds after it arrived).
+		if rerr := p.store.DeferEvent(p.workCtx, ie.ID, now.Add(200*time.Millisecond), p.cfg.Redact(err.Error())); rerr != nil {
 			p.log.Warn("team chat: could not reschedule event", "event", ie.ID, "err", rerr)
 		}
 	default:

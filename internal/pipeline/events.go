@@ -30,7 +30,7 @@ func (p *Pipeline) eventLoop() {
 			}
 			continue
 		}
-		events, err := p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, p.cfg.Batch)
+		events, err := p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, p.cfg.Batch, p.setAside())
 		if err != nil {
 			p.log.Warn("pipeline: claiming events failed", "err", err)
 			if !p.wait(nil, p.cfg.PollInterval) {
@@ -67,6 +67,13 @@ func (p *Pipeline) eventLoop() {
 			run(func() { p.handleBatch(customers) })
 		}
 	}
+}
+
+// setAside is when a claim sets an event aside: after EventAttempts claims
+// none of which finished, the processing crashed or hung every time.
+func (p *Pipeline) setAside() chat.SetAside {
+	return chat.SetAside{Attempts: p.cfg.EventAttempts,
+		Cause: fmt.Sprintf("set aside after %d attempts: processing never finished", p.cfg.EventAttempts)}
 }
 
 // Decide decides one event on its snapshot with no I/O: what the workers

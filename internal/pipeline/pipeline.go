@@ -20,12 +20,13 @@ import (
 
 // Store is the durable state the pipeline works on.
 type Store interface {
-	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error)
+	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, aside chat.SetAside) ([]chat.InboxEvent, error)
 	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
 	LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error
 	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
 	ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) ([]error, []chat.Outgoing, error)
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
+	DeferEvent(ctx context.Context, id int64, next time.Time, cause string) error
 	DueHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.DueHandoff, error)
 	TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, notices []chat.Notice, now time.Time) (bool, error)
 	LoadAgentState(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time) (st chat.AgentState, found bool, err error)
@@ -100,7 +101,10 @@ type Config struct {
 	Senders          int           // messages in flight at once
 	ConversationIdle time.Duration // silence after which a conversation starts anew
 	SendAttempts     int           // tries before a message is given up
-	EventAttempts    int           // tries before an event is set aside as failed
+	// EventAttempts is how often an event is tried (counted when it is
+	// claimed, so a try that crashes counts) before it is set aside as
+	// failed.
+	EventAttempts int
 	Lease            time.Duration // how long a claim holds before another worker may take over
 	SendTimeout      time.Duration // deadline of one platform call
 	// Redact masks secrets in a failure's text before it is stored or
