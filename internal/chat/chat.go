@@ -138,6 +138,9 @@ func ChatKey(p Platform, bot, chatID string) string {
 type InboxEvent struct {
 	ID         int64
 	ReceivedAt time.Time
+	// Attempts counts the claims of the event, the current one included:
+	// above one, an earlier try failed or never finished.
+	Attempts int
 	Event
 }
 

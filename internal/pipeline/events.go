@@ -57,9 +57,16 @@ func (p *Pipeline) eventLoop() {
 			}()
 		}
 		for _, ie := range events {
-			if p.isTeamChat(ie.Event) {
+			switch {
+			case p.isTeamChat(ie.Event):
 				run(func() { p.handleAgentEvent(ie) })
-			} else {
+			case ie.Attempts > 1:
+				// Tried before: alone, so that if it is what crashed or
+				// hung the last try, it does not take other customers'
+				// events down with it again, and their attempts are not
+				// spent on it.
+				run(func() { p.handleBatch([]chat.InboxEvent{ie}) })
+			default:
 				customers = append(customers, ie)
 			}
 		}

@@ -101,10 +101,7 @@ type Config struct {
 	Senders          int           // messages in flight at once
 	ConversationIdle time.Duration // silence after which a conversation starts anew
 	SendAttempts     int           // tries before a message is given up
-	// EventAttempts is how often an event is tried (counted when it is
-	// claimed, so a try that crashes counts) before it is set aside as
-	// failed.
-	EventAttempts int
+	EventAttempts    int           // tries before an event is set aside as failed, counted at claim: a crash counts
 	Lease            time.Duration // how long a claim holds before another worker may take over
 	SendTimeout      time.Duration // deadline of one platform call
 	// Redact masks secrets in a failure's text before it is stored or

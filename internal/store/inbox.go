@@ -200,6 +200,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	type row struct {
 		ID         int64  `db:"id"`
 		State      string `db:"state"`
+		Attempts   int    `db:"attempts"`
 		Event      string `db:"event"`
 		Raw        []byte `db:"raw"`
 		ReceivedAt int64  `db:"received_at"`
@@ -235,7 +236,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 			attempts = CASE WHEN attempts >= ? THEN attempts ELSE attempts + 1 END
 		WHERE id IN (SELECT id FROM candidates)
 		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
-		RETURNING id, state, event, raw, received_at`,
+		RETURNING id, state, attempts, event, raw, received_at`,
 		s.inboxLow.Load(), ms(now), ms(now), limit,
 		setAsideAt, owner, setAsideAt, ms(now.Add(lease)), setAsideAt, aside.Cause, setAsideAt, setAsideAt, ms(now))
 	if err != nil {
@@ -247,7 +248,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		if r.State != "pending" {
 			continue // set aside
 		}
-		ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt)}
+		ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt), Attempts: r.Attempts}
 		if err := json.Unmarshal([]byte(r.Event), &ie.Event); err != nil {
 			return nil, fmt.Errorf("claim events: decode event %d: %w", r.ID, err)
 		}

@@ -92,8 +92,9 @@ func TestClaimCountsEachAttemptOnce(t *testing.T) {
 		run: func(t *testing.T, s *Store, ie chat.InboxEvent) time.Time {
 			// Each claim is abandoned; the next comes after its lease.
 			for i := 1; i <= 2; i++ {
-				if got := claim(t, s, "w", t0.Add(time.Duration(i)*2*time.Minute)); len(got) != 1 || got[0].Text != "poison" {
-					t.Fatalf("claim %d handed out %v, want the poison event again", i+1, texts(got))
+				got := claim(t, s, "w", t0.Add(time.Duration(i)*2*time.Minute))
+				if len(got) != 1 || got[0].Text != "poison" || got[0].Attempts != i+1 {
+					t.Fatalf("claim %d handed out %v, want the poison event again at attempt %d", i+1, got, i+1)
 				}
 			}
 			// The fourth claim sets it aside instead of handing it out.
