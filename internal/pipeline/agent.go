@@ -17,6 +17,7 @@ import (
 // keep a note.
 func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 	now := p.now()
+	defer p.health.begin("agent event", now)()
 	ev := ie.Event
 	cmd, text, id := parseAgentEvent(ev)
 	if cmd == "" {
@@ -52,7 +53,9 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			if found || st.ConversationKey != "" {
 				plan = p.agentPlan(st, cmd, agent, text, ev, now)
 			}
-			if err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now); err == nil && found {
+			err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now)
+			p.health.wrote("apply agent event", err, p.now())
+			if err == nil && found {
 				p.observeAgent(st.Handoff, plan.Command, now)
 			}
 			if !errors.Is(err, chat.ErrConflict) {

@@ -184,6 +184,7 @@ type Pipeline struct {
 	forums  forums
 	// completer records accepted sends in batches.
 	completer *completer
+	health    *health
 	// sendSlots bound the messages in flight to the platforms; deliveries
 	// are those sends, started by the sender's claims or straight from a
 	// batch's Apply. loops are the event and send loops, which start them.
@@ -213,6 +214,7 @@ func New(cfg Config, store Store, decider Decider, senders map[string]Sender, no
 		guard:     guard.New(cfg.Guard),
 		limiter:   newLimiter(cfg.Limits),
 		completer: newCompleter(),
+		health:    newHealth(),
 		sendSlots: make(chan struct{}, cfg.Senders),
 		eventWake: make(chan struct{}, 1),
 		sendWake:  make(chan struct{}, 1),
