@@ -185,6 +185,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Senders:           cfg.Pipeline.Senders,
 		ConversationIdle:  time.Duration(cfg.Pipeline.ConversationIdle),
 		SendAttempts:      cfg.Pipeline.SendAttempts,
+		EventAttempts:     cfg.Pipeline.EventAttempts,
 		PollInterval:      opt.PollInterval,
 		Guard:             guardConfig(cfg.Guard),
 		Limits:            limits(cfg, opt),
