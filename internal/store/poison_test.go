@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -239,4 +240,47 @@ func TestFailedEventsAreListedAndRetried(t *testing.T) {
 			t.Errorf("after retrying all: %+v, %v", failed, err)
 		}
 	})
+}
+
+// TestRetriedEventsAreFoundByARunningService: the retry runs in another
+// process (frontdesk events --retry), which cannot lower the service's
+// claim mark; the service counts its mark again from the bottom within
+// markRecountEvery and finds the event. SQLite only: two stores share a
+// file, where PostgreSQL tests get a schema each.
+func TestRetriedEventsAreFoundByARunningService(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "two.db")
+	open := func() *Store {
+		s, err := OpenSQLite(ctx, path, Options{Synchronous: "NORMAL"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	service, cli := open(), open()
+	aside := chat.SetAside{Attempts: 1, Cause: "set aside after 1 attempts: processing never finished"}
+	mustAccept(t, service, event("1", "10", "poison"), event("2", "20", "fine"))
+	evs, err := service.ClaimEvents(ctx, "w", t0, time.Minute, 10, aside)
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("claim: %v, %v", texts(evs), err)
+	}
+	if err := service.RetryEvent(ctx, evs[0].ID, t0, "boom", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := service.ProcessEvent(ctx, evs[1], t0, 24*time.Hour, noop); err != nil {
+		t.Fatal(err)
+	}
+	// A claim of a later event moves the service's mark past both.
+	mustAccept(t, service, event("3", "30", "later"))
+	if got, err := service.ClaimEvents(ctx, "w", t0.Add(time.Second), time.Minute, 10, aside); err != nil || !equalTexts(texts(got), []string{"later"}) {
+		t.Fatalf("claim: %v, %v", texts(got), err)
+	}
+	if n, err := cli.RetryFailedEvents(ctx, nil, t0.Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("retry: %d, %v", n, err)
+	}
+	got, err := service.ClaimEvents(ctx, "w", t0.Add(time.Second+markRecountEvery), time.Minute, 10, aside)
+	if err != nil || !equalTexts(texts(got), []string{"poison"}) {
+		t.Fatalf("claim %v after the retry: %v, %v; want the retried event", markRecountEvery, texts(got), err)
+	}
 }
