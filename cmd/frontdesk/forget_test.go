@@ -46,7 +46,7 @@ func seedMessage(t *testing.T, db string, c chat.Customer, text string, plan cha
 	if err := st.Accept(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := st.ClaimEvents(ctx, "w", time.Now(), time.Minute, 1)
+	evs, err := st.ClaimEvents(ctx, "w", time.Now(), time.Minute, 1, chat.SetAside{})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("claim: %d, %v", len(evs), err)
 	}

@@ -39,6 +39,7 @@ commands:
   forget  erase a customer's personal data (frontdesk forget --customer telegram/shop/4242 [--dry-run])
   export  all data of one customer as JSON  (frontdesk export --customer telegram/shop/4242)
   outbox  list messages given up for good   (frontdesk outbox [--retry ID,ID|all] [--json])
+  events  list events set aside, unprocessed (frontdesk events [--retry ID,ID|all] [--json])
   report  answers, handoffs and SLA of a period (frontdesk report [--since 7d] [--format text|json|csv])
 
 Run "frontdesk <command> -h" for a command's flags.
@@ -66,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return export(args[1:], stdout, stderr)
 	case "outbox":
 		return outbox(args[1:], stdout, stderr)
+	case "events":
+		return events(args[1:], stdout, stderr)
 	case "report":
 		return report(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
@@ -587,16 +590,10 @@ func outbox(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	var ids []int64
-	if *retry != "" && *retry != "all" {
-		for _, f := range strings.Split(*retry, ",") {
-			id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
-			if err != nil {
-				fmt.Fprintf(stderr, "frontdesk outbox: --retry %q: want message ids like 12,15 or all\n", *retry)
-				return 2
-			}
-			ids = append(ids, id)
-		}
+	ids, err := retryIDs(*retry)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk outbox: --retry %q: want message ids like 12,15 or all\n", *retry)
+		return 2
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -633,6 +630,80 @@ func outbox(args []string, stdout, stderr io.Writer) int {
 	for _, d := range dead {
 		fmt.Fprintf(stdout, "%d  %s  %s/%s chat %s  %s %s  after %d attempt(s): %s\n", d.ID, d.CreatedAt.Format(time.RFC3339),
 			d.Platform, d.Bot, d.ChatID, d.Action, d.Rule, d.Attempts, d.LastError)
+	}
+	return 0
+}
+
+// retryIDs reads a --retry flag: ids, comma-separated, or "all" (and "",
+// no retry) for none in particular.
+func retryIDs(flag string) ([]int64, error) {
+	if flag == "" || flag == "all" {
+		return nil, nil
+	}
+	var ids []int64
+	for _, f := range strings.Split(flag, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// events lists the customers' and agents' events set aside (processing
+// them failed, or never finished, pipeline event attempts times) and puts
+// them back in line on request. What the customer wrote is never printed.
+func events(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("events", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", config.DefaultPath, "config file")
+	retry := fs.String("retry", "", `event ids to process again, comma-separated, or "all"`)
+	limit := fs.Int("limit", 50, "how many to list, newest first")
+	asJSON := fs.Bool("json", false, "print the list as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ids, err := retryIDs(*retry)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk events: --retry %q: want event ids like 12,15 or all\n", *retry)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := openConfiguredStore(ctx, *configPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk events: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	if *retry != "" {
+		n, err := st.RetryFailedEvents(ctx, ids, time.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "frontdesk events: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%d event(s) back in line; the running service processes them within a minute, each in its conversation's order\n", n)
+		return 0
+	}
+	failed, err := st.FailedEvents(ctx, *limit)
+	if err != nil {
+		fmt.Fprintf(stderr, "frontdesk events: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		if err := json.NewEncoder(stdout).Encode(failed); err != nil {
+			return 1
+		}
+		return 0
+	}
+	if len(failed) == 0 {
+		fmt.Fprintln(stdout, "no events set aside")
+		return 0
+	}
+	for _, e := range failed {
+		fmt.Fprintf(stdout, "%d  %s  chat %s  %s  after %d attempt(s): %s\n", e.ID, e.ReceivedAt.Format(time.RFC3339),
+			e.Chat, e.Kind, e.Attempts, e.LastError)
 	}
 	return 0
 }

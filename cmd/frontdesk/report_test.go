@@ -34,7 +34,7 @@ func seedReport(t *testing.T, db string) {
 		if err := st.Accept(ctx, ev); err != nil {
 			t.Fatal(err)
 		}
-		evs, err := st.ClaimEvents(ctx, "w", at, time.Minute, 1)
+		evs, err := st.ClaimEvents(ctx, "w", at, time.Minute, 1, chat.SetAside{})
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("claim: %d, %v", len(evs), err)
 		}

@@ -186,6 +186,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Senders:           cfg.Pipeline.Senders,
 		ConversationIdle:  time.Duration(cfg.Pipeline.ConversationIdle),
 		SendAttempts:      cfg.Pipeline.SendAttempts,
+		EventAttempts:     cfg.Pipeline.EventAttempts,
 		PollInterval:      opt.PollInterval,
 		Guard:             guardConfig(cfg.Guard),
 		Limits:            limits(cfg, opt),
@@ -207,7 +208,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	router, err := httpapi.New(httpapi.Options{
 		Webhooks: webhooks,
 		DB:       st,
-		Ready:    a.rulesReadiness,
+		Ready:    a.readiness,
 		Metrics: promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}),
@@ -603,4 +604,15 @@ func limits(cfg *config.Config, opt Options) map[chat.Platform]pipeline.Limits {
 		return map[chat.Platform]pipeline.Limits{}
 	}
 	return nil
+}
+
+// readiness adds the rules and the pipeline to /readyz. The pipeline
+// makes the replica unready while it cannot make progress: a batch stuck,
+// or writes failing (see pipeline.Pipeline.Health); it is ready again by
+// itself once work goes on.
+func (a *App) readiness() (bool, map[string]string) {
+	ok, detail := a.rulesReadiness()
+	progress, why := a.pipe.Health(a.clock()())
+	detail["pipeline"] = why
+	return ok && progress, detail
 }

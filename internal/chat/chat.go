@@ -151,5 +151,18 @@ func ChatKey(p Platform, bot, chatID string) string {
 type InboxEvent struct {
 	ID         int64
 	ReceivedAt time.Time
+	// Attempts counts the claims of the event, the current one included:
+	// above one, an earlier try failed or never finished.
+	Attempts int
 	Event
+}
+
+// SetAside says when a claim of inbox events sets one aside (marks it
+// failed, for an operator to look at) instead of handing it out again: when
+// it has been claimed Attempts times already and none of them finished, as
+// when processing it kills the process. Cause is its last error then. A
+// zero Attempts never sets aside.
+type SetAside struct {
+	Attempts int
+	Cause    string
 }

@@ -104,6 +104,10 @@ type Pipeline struct {
 	ConversationIdle Duration `yaml:"conversation_idle"`
 	// SendAttempts is how many times a reply is tried before it is given up.
 	SendAttempts int `yaml:"send_attempts"`
+	// EventAttempts is how many times an event is tried before it is set
+	// aside for an operator (frontdesk events); a try is counted when it
+	// starts, so tries that crash the process count too (default 5).
+	EventAttempts int `yaml:"event_attempts"`
 	// Lease is how long a replica's claim on an event or a send holds;
 	// when a replica dies, others take its work over after this (1m).
 	Lease Duration `yaml:"lease"`
@@ -420,6 +424,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Pipeline.SendAttempts <= 0 {
 		c.Pipeline.SendAttempts = 10
+	}
+	if c.Pipeline.EventAttempts <= 0 {
+		c.Pipeline.EventAttempts = 5
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = Duration(20 * time.Second)

@@ -17,6 +17,7 @@ import (
 // keep a note.
 func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 	now := p.now()
+	defer p.health.begin("agent event", now)()
 	ev := ie.Event
 	cmd, text, id := parseAgentEvent(ev)
 	if cmd == "" {
@@ -53,7 +54,9 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			if found || st.ConversationKey != "" {
 				plan = p.agentPlan(st, cmd, agent, text, ev, now)
 			}
-			if err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now); err == nil && found {
+			err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now)
+			p.health.wrote("apply agent event", err, p.now())
+			if err == nil && found {
 				p.observeAgent(st.Handoff, plan.Command, now)
 			}
 			if !errors.Is(err, chat.ErrConflict) {
@@ -70,7 +73,10 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 	case errors.Is(err, chat.ErrAlreadyDone):
 	case errors.Is(err, chat.ErrNotYet):
 		p.log.Debug("team chat: agent replied to a message still being recorded; trying again", "event", ie.ID)
-		if rerr := p.store.RetryEvent(p.workCtx, ie.ID, now.Add(200*time.Millisecond), p.cfg.Redact(err.Error()), p.cfg.EventAttempts+30); rerr != nil {
+		// Not a failure: it is tried again shortly without spending an
+		// attempt, for as long as the store answers ErrNotYet (a few
+		// seconds after it arrived).
+		if rerr := p.store.DeferEvent(p.workCtx, ie.ID, now.Add(200*time.Millisecond), p.cfg.Redact(err.Error())); rerr != nil {
 			p.log.Warn("team chat: could not reschedule event", "event", ie.ID, "err", rerr)
 		}
 	default:

@@ -116,6 +116,7 @@ func (p *Pipeline) writeCompletions(batch []chat.SentMessage) {
 	wait := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := p.store.MarkSentBatch(context.WithoutCancel(p.workCtx), batch)
+		p.health.wrote("record sends", err, p.now())
 		if err == nil {
 			return
 		}

@@ -30,7 +30,10 @@ func (p *Pipeline) eventLoop() {
 			}
 			continue
 		}
-		events, err := p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, p.cfg.Batch)
+		end := p.health.begin("claiming events", p.now())
+		events, err := p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, p.cfg.Batch, p.setAside())
+		end()
+		p.health.wrote("claim events", err, p.now())
 		if err != nil {
 			p.log.Warn("pipeline: claiming events failed", "err", err)
 			if !p.wait(nil, p.cfg.PollInterval) {
@@ -57,9 +60,16 @@ func (p *Pipeline) eventLoop() {
 			}()
 		}
 		for _, ie := range events {
-			if p.isTeamChat(ie.Event) {
+			switch {
+			case p.isTeamChat(ie.Event):
 				run(func() { p.handleAgentEvent(ie) })
-			} else {
+			case ie.Attempts > 1:
+				// Tried before: alone, so that if it is what crashed or
+				// hung the last try, it does not take other customers'
+				// events down with it again, and their attempts are not
+				// spent on it.
+				run(func() { p.handleBatch([]chat.InboxEvent{ie}) })
+			default:
 				customers = append(customers, ie)
 			}
 		}
@@ -67,6 +77,13 @@ func (p *Pipeline) eventLoop() {
 			run(func() { p.handleBatch(customers) })
 		}
 	}
+}
+
+// setAside is when a claim sets an event aside: after EventAttempts claims
+// none of which finished, the processing crashed or hung every time.
+func (p *Pipeline) setAside() chat.SetAside {
+	return chat.SetAside{Attempts: p.cfg.EventAttempts,
+		Cause: fmt.Sprintf("set aside after %d attempts: processing never finished", p.cfg.EventAttempts)}
 }
 
 // Decide decides one event on its snapshot with no I/O: what the workers
@@ -96,6 +113,7 @@ func (p *Pipeline) safePlan(ev chat.Event, st chat.State, now time.Time) (plan c
 // later, alone.
 func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 	now := p.now()
+	defer p.health.begin("batch", now)()
 	done, claimed := p.processBatch(p.workCtx, events, now, true)
 	for _, d := range done {
 		switch {
@@ -109,7 +127,9 @@ func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 		default:
 			p.log.Warn("pipeline: event not processed", "event", d.event.ID, "err", d.err)
 			next := now.Add(backoff(1, time.Second, time.Minute))
-			if rerr := p.store.RetryEvent(p.workCtx, d.event.ID, next, p.cfg.Redact(d.err.Error()), p.cfg.EventAttempts); rerr != nil {
+			rerr := p.store.RetryEvent(p.workCtx, d.event.ID, next, p.cfg.Redact(d.err.Error()), p.cfg.EventAttempts)
+			p.health.wrote("retry event", rerr, p.now())
+			if rerr != nil {
 				p.log.Warn("pipeline: could not reschedule event; its lease will expire", "event", d.event.ID, "err", rerr)
 			}
 		}
@@ -205,6 +225,7 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots) - len(p.sendSlots) - len(claimed)}
 		}
 		results, leased, err := p.store.ApplyAndClaim(ctx, effects, now, claim)
+		p.health.wrote("apply", err, p.now())
 		claimed = append(claimed, leased...)
 		todo = later
 		for j, i := range applied {

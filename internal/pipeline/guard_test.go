@@ -73,7 +73,7 @@ func (w *world) say(customer, text string) chat.Plan {
 	if err := w.store.Accept(ctx, ev); err != nil {
 		w.t.Fatal(err)
 	}
-	evs, err := w.store.ClaimEvents(ctx, "t", w.now, time.Minute, 1)
+	evs, err := w.store.ClaimEvents(ctx, "t", w.now, time.Minute, 1, chat.SetAside{})
 	if err != nil || len(evs) != 1 {
 		w.t.Fatalf("claim: %v (%d)", err, len(evs))
 	}
@@ -255,7 +255,7 @@ func TestConcurrentDecisionsSendOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	evs, err := w.store.ClaimEvents(ctx, "t", w.now, time.Minute, 10)
+	evs, err := w.store.ClaimEvents(ctx, "t", w.now, time.Minute, 10, chat.SetAside{})
 	if err != nil {
 		t.Fatal(err)
 	}

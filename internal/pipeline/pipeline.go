@@ -20,12 +20,13 @@ import (
 
 // Store is the durable state the pipeline works on.
 type Store interface {
-	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error)
+	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, aside chat.SetAside) ([]chat.InboxEvent, error)
 	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
 	LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error
 	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
 	ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) ([]error, []chat.Outgoing, error)
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
+	DeferEvent(ctx context.Context, id int64, next time.Time, cause string) error
 	DueHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.DueHandoff, error)
 	TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, notices []chat.Notice, now time.Time) (bool, error)
 	LoadAgentState(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time) (st chat.AgentState, found bool, err error)
@@ -100,7 +101,7 @@ type Config struct {
 	Senders          int           // messages in flight at once
 	ConversationIdle time.Duration // silence after which a conversation starts anew
 	SendAttempts     int           // tries before a message is given up
-	EventAttempts    int           // tries before an event is set aside as failed
+	EventAttempts    int           // tries before an event is set aside as failed, counted at claim: a crash counts
 	Lease            time.Duration // how long a claim holds before another worker may take over
 	SendTimeout      time.Duration // deadline of one platform call
 	// Redact masks secrets in a failure's text before it is stored or
@@ -183,6 +184,7 @@ type Pipeline struct {
 	forums  forums
 	// completer records accepted sends in batches.
 	completer *completer
+	health    *health
 	// sendSlots bound the messages in flight to the platforms; deliveries
 	// are those sends, started by the sender's claims or straight from a
 	// batch's Apply. loops are the event and send loops, which start them.
@@ -212,6 +214,7 @@ func New(cfg Config, store Store, decider Decider, senders map[string]Sender, no
 		guard:     guard.New(cfg.Guard),
 		limiter:   newLimiter(cfg.Limits),
 		completer: newCompleter(),
+		health:    newHealth(),
 		sendSlots: make(chan struct{}, cfg.Senders),
 		eventWake: make(chan struct{}, 1),
 		sendWake:  make(chan struct{}, 1),

@@ -19,7 +19,10 @@ func (p *Pipeline) sendLoop() {
 			}
 			continue
 		}
+		end := p.health.begin("claiming sends", p.now())
 		msgs, err := p.store.ClaimOutgoing(p.workCtx, p.owner, p.now(), p.cfg.Lease, free)
+		end()
+		p.health.wrote("claim sends", err, p.now())
 		if err != nil {
 			p.log.Warn("sender: claiming messages failed", "err", err)
 			if !p.wait(nil, p.cfg.PollInterval) {

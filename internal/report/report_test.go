@@ -74,7 +74,7 @@ func (sd *seeder) process(ev chat.Event, moment time.Time, fn func(chat.InboxEve
 	if err := sd.s.Accept(ctx, ev); err != nil {
 		sd.t.Fatal(err)
 	}
-	evs, err := sd.s.ClaimEvents(ctx, "seed", moment, time.Minute, 1)
+	evs, err := sd.s.ClaimEvents(ctx, "seed", moment, time.Minute, 1, chat.SetAside{})
 	if err != nil || len(evs) != 1 {
 		sd.t.Fatalf("claim: %d events, %v", len(evs), err)
 	}

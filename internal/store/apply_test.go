@@ -18,7 +18,7 @@ func claimBatch(t *testing.T, s *Store, n int, at time.Time) ([]chat.InboxEvent,
 	for i := range n {
 		mustAccept(t, s, event(fmt.Sprint(100+i), fmt.Sprint(500+i), "where is my order?"))
 	}
-	evs, err := s.ClaimEvents(ctx, "w", at, time.Minute, n)
+	evs, err := s.ClaimEvents(ctx, "w", at, time.Minute, n, chat.SetAside{})
 	if err != nil || len(evs) != n {
 		t.Fatalf("claim: %v, %d of %d events", err, len(evs), n)
 	}
@@ -108,7 +108,7 @@ func TestApplyReportsConflictsAsValues(t *testing.T) {
 		}
 		mustAccept(t, s, event("200", "500", "and now?"), event("201", "501", "and now?"))
 		later := t0.Add(time.Minute)
-		evs, err := s.ClaimEvents(ctx, "w", later, time.Minute, 2)
+		evs, err := s.ClaimEvents(ctx, "w", later, time.Minute, 2, chat.SetAside{})
 		if err != nil || len(evs) != 2 {
 			t.Fatalf("claim: %v, %d", err, len(evs))
 		}

@@ -50,7 +50,7 @@ func BenchmarkProcessEvent(b *testing.B) {
 				if err := s.Accept(ctx, ev); err != nil {
 					b.Fatal(err)
 				}
-				evs, err := s.ClaimEvents(ctx, "b", now, time.Minute, 1)
+				evs, err := s.ClaimEvents(ctx, "b", now, time.Minute, 1, chat.SetAside{})
 				if err != nil || len(evs) != 1 {
 					b.Fatalf("claim: %v %d", err, len(evs))
 				}

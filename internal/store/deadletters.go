@@ -93,6 +93,10 @@ func (s *Store) RetryDeadLetters(ctx context.Context, ids []int64, now time.Time
 		n, err = res.RowsAffected()
 		return err
 	})
+	if err == nil && n > 0 {
+		// They sort below this process's claim mark: count it again.
+		s.outboxRecountAt.Store(0)
+	}
 	return n, unavailable("retry dead letters", err)
 }
 

@@ -170,7 +170,7 @@ func TestClaimRaceOnPostgres(t *testing.T) {
 			CallbackID: "cb" + id, Text: fmt.Sprintf("claim:%d", h.ID), Customer: chat.Customer{ID: agent, Name: agent}, Time: t0}
 	}
 	mustAccept(t, s, press("2", "alice"), press("3", "bob"))
-	evs, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 10)
+	evs, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 10, chat.SetAside{})
 	if err != nil || len(evs) != 2 {
 		t.Fatalf("claimed %d events, %v", len(evs), err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -188,22 +189,38 @@ func raiseTo(v *atomic.Int64, x int64) {
 // statement (its own transaction): the candidates are chosen and leased
 // together, and on PostgreSQL rows another replica is leasing are skipped,
 // not waited for.
-func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.InboxEvent, error) {
+//
+// Claiming counts an attempt, before the event is tried: an event whose
+// processing kills the process (a fatal error no recover catches, an out
+// of memory kill) is counted all the same. One that has been claimed
+// aside.Attempts times already, none of which finished, is set aside
+// (state failed, last_error aside.Cause) by the same statement instead of
+// being handed out again.
+func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, aside chat.SetAside) ([]chat.InboxEvent, error) {
 	type row struct {
 		ID         int64  `db:"id"`
+		State      string `db:"state"`
+		Attempts   int    `db:"attempts"`
 		Event      string `db:"event"`
 		Raw        []byte `db:"raw"`
 		ReceivedAt int64  `db:"received_at"`
 	}
 	// Start past the events already done. On PostgreSQL their index
 	// entries stay until vacuum, and walking them on every claim made
-	// claims slower the more had been processed. Pending events never get
-	// an id below the oldest pending one, so the mark only rises; it is
-	// refreshed now and then, not on every claim.
-	if err := s.refreshMark(ctx, &s.inboxLow, &s.inboxMarkAt, now, `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND id >= ?`, 0); err != nil {
+	// claims slower the more had been processed. Pending events get an id
+	// below the oldest pending one only when an operator retries failed
+	// ones, so the mark rises but for a periodic recount; it is refreshed
+	// now and then, not on every claim.
+	if err := s.refreshMark(ctx, &s.inboxLow, &s.inboxMarkAt, &s.inboxRecountAt, now, `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND id >= ?`, 0, 0); err != nil {
 		return nil, unavailable("claim events", err)
 	}
+	setAsideAt := aside.Attempts
+	if setAsideAt <= 0 {
+		setAsideAt = math.MaxInt32
+	}
 	var rows []row
+	// Every SET expression reads the row as it was, so "attempts >= ?"
+	// means: claimed that often before this claim.
 	err := s.autoSel(ctx, &rows, `WITH candidates AS MATERIALIZED (
 			SELECT i.id FROM inbox i
 			WHERE i.state = 'pending' AND i.id >= ? AND i.next_attempt_at <= ?
@@ -211,17 +228,27 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 			  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending'
 			                  AND e.conversation_key = i.conversation_key AND e.id < i.id)
 			ORDER BY i.id LIMIT ?`+s.skipLocked()+`)
-		UPDATE inbox SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT id FROM candidates)
+		UPDATE inbox SET
+			claimed_by = CASE WHEN attempts >= ? THEN NULL ELSE ? END,
+			claimed_until = CASE WHEN attempts >= ? THEN NULL ELSE CAST(? AS BIGINT) END,
+			last_error = CASE WHEN attempts >= ? THEN ? ELSE last_error END,
+			state = CASE WHEN attempts >= ? THEN 'failed' ELSE state END,
+			attempts = CASE WHEN attempts >= ? THEN attempts ELSE attempts + 1 END
+		WHERE id IN (SELECT id FROM candidates)
 		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
-		RETURNING id, event, raw, received_at`,
-		s.inboxLow.Load(), ms(now), ms(now), limit, owner, ms(now.Add(lease)), ms(now))
+		RETURNING id, state, attempts, event, raw, received_at`,
+		s.inboxLow.Load(), ms(now), ms(now), limit,
+		setAsideAt, owner, setAsideAt, ms(now.Add(lease)), setAsideAt, aside.Cause, setAsideAt, setAsideAt, ms(now))
 	if err != nil {
 		return nil, unavailable("claim events", err)
 	}
 	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.ID, b.ID) })
 	out := make([]chat.InboxEvent, 0, len(rows))
 	for _, r := range rows {
-		ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt)}
+		if r.State != "pending" {
+			continue // set aside
+		}
+		ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt), Attempts: r.Attempts}
 		if err := json.Unmarshal([]byte(r.Event), &ie.Event); err != nil {
 			return nil, fmt.Errorf("claim events: decode event %d: %w", r.ID, err)
 		}
@@ -234,10 +261,17 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 // markEvery is how often a claim refreshes its starting mark.
 const markEvery = 250 * time.Millisecond
 
+// markRecountEvery is how often the mark is counted again from the
+// bottom, where it may go down: rows an operator puts back in line (failed
+// events, dead letters) keep their place in the order, below the mark, and
+// the command that does it runs in another process.
+const markRecountEvery = 30 * time.Second
+
 // refreshMark raises *mark to what query (given the mark) finds, less
-// slack, at most every markEvery. A mark lower than it could be is only
-// slower, never wrong.
-func (s *Store) refreshMark(ctx context.Context, mark, at *atomic.Int64, now time.Time, query string, slack int64) error {
+// slack, at most every markEvery; every markRecountEvery it sets it to what
+// query finds from floor. A mark lower than it could be is only slower,
+// never wrong.
+func (s *Store) refreshMark(ctx context.Context, mark, at, recountAt *atomic.Int64, now time.Time, query string, floor, slack int64) error {
 	nowMS, last := now.UnixMilli(), at.Load()
 	if last != 0 && nowMS >= last && nowMS-last < markEvery.Milliseconds() {
 		return nil
@@ -245,11 +279,18 @@ func (s *Store) refreshMark(ctx context.Context, mark, at *atomic.Int64, now tim
 	if !at.CompareAndSwap(last, nowMS) {
 		return nil // another claim is refreshing it
 	}
+	from, recount := mark.Load(), false
+	if r := recountAt.Load(); (nowMS < r || nowMS-r >= markRecountEvery.Milliseconds()) && recountAt.CompareAndSwap(r, nowMS) {
+		from, recount = floor, true
+	}
 	var first sql.NullInt64
-	if err := s.readGet(ctx, &first, query, mark.Load()); err != nil {
+	if err := s.readGet(ctx, &first, query, from); err != nil {
 		return err
 	}
-	if first.Valid {
+	switch {
+	case first.Valid && recount:
+		mark.Store(first.Int64 - slack)
+	case first.Valid:
 		raiseTo(mark, first.Int64-slack)
 	}
 	return nil
@@ -264,26 +305,44 @@ func (s *Store) skipLocked() string {
 	return ""
 }
 
-// RetryEvent gives back a claimed event that could not be processed. After
-// maxAttempts it is marked failed so it no longer holds up its conversation.
+// RetryEvent gives back a claimed event that could not be processed, to
+// be tried again from next. Its claim counted the attempt; once maxAttempts
+// are spent it is marked failed so it no longer holds up its conversation.
 func (s *Store) RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := s.exec(ctx, tx, `UPDATE inbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+		_, err := s.exec(ctx, tx, `UPDATE inbox SET last_error = ?, next_attempt_at = ?,
 			claimed_by = NULL, claimed_until = NULL,
-			state = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE state END
+			state = CASE WHEN attempts >= ? THEN 'failed' ELSE state END
 			WHERE id = ? AND state = 'pending'`, cause, ms(next), maxAttempts, id)
 		return err
 	})
 	return unavailable("retry event", err)
 }
 
+// DeferEvent gives back a claimed event to be tried again from next
+// without spending an attempt: it was not tried, only found early (an
+// agent's reply to a message whose sending is still being recorded).
+func (s *Store) DeferEvent(ctx context.Context, id int64, next time.Time, cause string) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := s.exec(ctx, tx, `UPDATE inbox SET last_error = ?, next_attempt_at = ?,
+			claimed_by = NULL, claimed_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+			WHERE id = ? AND state = 'pending'`, cause, ms(next), id)
+		return err
+	})
+	return unavailable("defer event", err)
+}
+
 // ReleaseClaims gives back everything owner holds but has not finished, so
 // the next start need not wait for the leases to expire; owner "" gives
-// back every claim (see TakeOver).
+// back every claim (see TakeOver). An owner stopping gracefully gives its
+// events' attempts back too: they were not tried to the end, and did not
+// crash anything. Claims taken over from a process that is gone keep
+// theirs, since that process may have died of them.
 func (s *Store) ReleaseClaims(ctx context.Context, owner string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := s.exec(ctx, tx, `UPDATE inbox SET claimed_by = NULL, claimed_until = NULL
-			WHERE (claimed_by = ? OR (? = '' AND claimed_by IS NOT NULL)) AND state = 'pending'`, owner, owner); err != nil {
+		if _, err := s.exec(ctx, tx, `UPDATE inbox SET claimed_by = NULL, claimed_until = NULL,
+			attempts = CASE WHEN ? <> '' AND attempts > 0 THEN attempts - 1 ELSE attempts END
+			WHERE (claimed_by = ? OR (? = '' AND claimed_by IS NOT NULL)) AND state = 'pending'`, owner, owner, owner); err != nil {
 			return err
 		}
 		_, err := s.exec(ctx, tx, `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL

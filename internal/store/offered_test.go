@@ -23,7 +23,7 @@ func sendWithButtons(t *testing.T, s *Store, ev chat.Event, private bool, button
 	t.Helper()
 	ctx := context.Background()
 	mustAccept(t, s, ev)
-	evs, err := s.ClaimEvents(ctx, "w", at, time.Minute, 10)
+	evs, err := s.ClaimEvents(ctx, "w", at, time.Minute, 10, chat.SetAside{})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("claim: %v, %d events", err, len(evs))
 	}

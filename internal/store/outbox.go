@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -48,8 +49,8 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	// order is age with up to maxPriorityBonus for urgency, so a message
 	// queued later can sort up to that much before the oldest pending one,
 	// and the mark stays that far behind it.
-	if err := s.refreshMark(ctx, &s.outboxLow, &s.outboxMarkAt, now, `SELECT MIN(created_at - priority * 60000) FROM outbox
-		WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, maxPriorityBonus); err != nil {
+	if err := s.refreshMark(ctx, &s.outboxLow, &s.outboxMarkAt, &s.outboxRecountAt, now, `SELECT MIN(created_at - priority * 60000) FROM outbox
+		WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, math.MinInt64, maxPriorityBonus); err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
 	var rows []struct {

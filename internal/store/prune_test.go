@@ -59,7 +59,7 @@ func TestPruneKeepsWhatRetentionKeeps(t *testing.T) {
 			t.Errorf("payloads kept: %d, %v", raw, err)
 		}
 		mustAccept(t, s, event("2", "20", "hello")) // Telegram retrying a kept update
-		if evs, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 5); err != nil || len(evs) != 0 {
+		if evs, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 5, chat.SetAside{}); err != nil || len(evs) != 0 {
 			t.Fatalf("a retry of a kept event became new work: %d, %v", len(evs), err)
 		}
 		again, err := s.Prune(ctx, t0, Retention{Payloads: 7 * 24 * time.Hour, History: 90 * 24 * time.Hour})

@@ -62,7 +62,7 @@ func TestReplicasShareTheWork(t *testing.T) {
 					defer wg.Done()
 					owner := fmt.Sprint("replica", r)
 					for idle := 0; idle < 20; {
-						evs, err := s.ClaimEvents(context.Background(), owner, t0, time.Minute, 4)
+						evs, err := s.ClaimEvents(context.Background(), owner, t0, time.Minute, 4, chat.SetAside{})
 						if err != nil {
 							t.Error(err)
 							return

@@ -47,6 +47,8 @@ type Store struct {
 	outboxLow        atomic.Int64 // no pending or future message sorts before it (see ClaimOutgoing)
 	inboxMarkAt      atomic.Int64 // when inboxLow was last refreshed, ms
 	outboxMarkAt     atomic.Int64 // when outboxLow was last refreshed, ms
+	inboxRecountAt   atomic.Int64 // when inboxLow was last counted from the bottom, ms
+	outboxRecountAt  atomic.Int64 // when outboxLow was last counted from the bottom, ms
 	// skipGuardState leaves out the guard's reads, only so a benchmark can
 	// measure what the guard costs.
 	skipGuardState bool

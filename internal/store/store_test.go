@@ -135,7 +135,7 @@ func TestClaimEventsOnePerConversationInOrder(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store) {
 		mustAccept(t, s, event("1", "10", "a1"), event("2", "20", "b1"), event("3", "10", "a2"))
 		ctx := context.Background()
-		got, err := s.ClaimEvents(ctx, "w1", t0, time.Minute, 10)
+		got, err := s.ClaimEvents(ctx, "w1", t0, time.Minute, 10, chat.SetAside{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +143,7 @@ func TestClaimEventsOnePerConversationInOrder(t *testing.T) {
 			t.Fatalf("claimed %v, want a1 and b1 only (a2 waits for a1)", texts(got))
 		}
 		// Claimed events are not handed out again while the lease holds.
-		again, _ := s.ClaimEvents(ctx, "w2", t0.Add(30*time.Second), time.Minute, 10)
+		again, _ := s.ClaimEvents(ctx, "w2", t0.Add(30*time.Second), time.Minute, 10, chat.SetAside{})
 		if len(again) != 0 {
 			t.Fatalf("claimed %v again during the lease", texts(again))
 		}
@@ -151,12 +151,12 @@ func TestClaimEventsOnePerConversationInOrder(t *testing.T) {
 		if err := s.ProcessEvent(ctx, got[0], t0, 24*time.Hour, noop); err != nil {
 			t.Fatal(err)
 		}
-		next, _ := s.ClaimEvents(ctx, "w2", t0, time.Minute, 10)
+		next, _ := s.ClaimEvents(ctx, "w2", t0, time.Minute, 10, chat.SetAside{})
 		if len(next) != 1 || next[0].Text != "a2" {
 			t.Fatalf("claimed %v, want a2", texts(next))
 		}
 		// Expired leases (the workers died) let another worker take over.
-		late, _ := s.ClaimEvents(ctx, "w3", t0.Add(2*time.Minute), time.Minute, 10)
+		late, _ := s.ClaimEvents(ctx, "w3", t0.Add(2*time.Minute), time.Minute, 10, chat.SetAside{})
 		if fmt.Sprint(texts(late)) != "[b1 a2]" {
 			t.Fatalf("after the leases expired claimed %v, want [b1 a2]", texts(late))
 		}
@@ -181,7 +181,7 @@ func reply(rule, text string) func(chat.State) (chat.Plan, error) {
 
 func claimOne(t *testing.T, s *Store, now time.Time) chat.InboxEvent {
 	t.Helper()
-	evs, err := s.ClaimEvents(context.Background(), "w", now, time.Minute, 1)
+	evs, err := s.ClaimEvents(context.Background(), "w", now, time.Minute, 1, chat.SetAside{})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("claim: %v, %d events", err, len(evs))
 	}
