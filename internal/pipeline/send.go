@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -87,12 +88,13 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 	if !p.waitForSlot(m) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(p.workCtx, p.cfg.SendTimeout)
+	ctx, cancel := context.WithTimeout(p.workCtx, p.sendTimeout(m))
 	err := p.placeInTopic(ctx, sender, &m)
 	var platformID string
 	if err == nil {
 		platformID, err = sender.Send(ctx, m)
 	}
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	cancel()
 	if err == nil {
 		p.recordSent(m, platformID)
@@ -108,6 +110,10 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 	var se *chat.SendError
 	if !errors.As(err, &se) {
 		se = &chat.SendError{Kind: chat.SendTemporary, Err: err}
+	}
+	if timedOut {
+		p.unanswered(m, sender, se)
+		return
 	}
 	switch se.Kind {
 	case chat.SendRateLimited:
@@ -136,6 +142,56 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 		p.cfg.Observer.Sent(m.Platform, "retry")
 		p.retry(m, backoff(m.Attempts, time.Second, 5*time.Minute), se.Error())
 	}
+}
+
+// Deduplicator is a Sender whose platform recognizes a repeated send of
+// the same message (Discord's enforced nonce): sending it again after an
+// unanswered attempt cannot post it twice.
+type Deduplicator interface {
+	Deduplicates(out chat.Outgoing) bool
+}
+
+// causeUnanswered starts the recorded cause of a message once one of its
+// sends went unanswered within send_timeout. It stays on the outbox row
+// through later retries, so whichever replica or process tries next knows
+// the message may have arrived already.
+const causeUnanswered = "unanswered send: "
+
+// unanswered handles a send the platform did not answer in time. Cutting
+// the call short does not take it back: a slow platform may well have
+// delivered it, and sending again may post it twice. Where the platform
+// deduplicates (Discord), it is retried like any failure, soon, inside
+// the platform's deduplication window. Where it does not (Telegram), it is
+// tried once more, with more patience (sendTimeout), and given up if that
+// goes unanswered too: at most one duplicate, never a series of them.
+func (p *Pipeline) unanswered(m chat.Outgoing, sender Sender, se *chat.SendError) {
+	cause := causeUnanswered + se.Error()
+	d, dedup := sender.(Deduplicator)
+	switch {
+	case m.Attempts >= p.cfg.SendAttempts:
+		p.cfg.Observer.Sent(m.Platform, "failed")
+		p.fail(m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, cause), false)
+	case dedup && d.Deduplicates(m):
+		p.cfg.Observer.Sent(m.Platform, "retry")
+		p.retry(m, backoff(m.Attempts, time.Second, 30*time.Second), cause)
+	case strings.HasPrefix(m.LastError, causeUnanswered):
+		p.cfg.Observer.Sent(m.Platform, "failed")
+		p.fail(m, "unanswered twice: not sent a third time, as it may have arrived: "+se.Error(), false)
+	default:
+		p.cfg.Observer.Sent(m.Platform, "retry")
+		p.retry(m, p.cfg.SendTimeout, cause)
+	}
+}
+
+// sendTimeout is how long a send may take. A message whose earlier send
+// went unanswered gets most of its lease: a second unanswered send is
+// given up, so it is better to wait for a slow platform than to cut it
+// short again.
+func (p *Pipeline) sendTimeout(m chat.Outgoing) time.Duration {
+	if strings.HasPrefix(m.LastError, causeUnanswered) {
+		return max(p.cfg.SendTimeout, p.cfg.Lease*3/4)
+	}
+	return p.cfg.SendTimeout
 }
 
 // maxInlineWait is how long a sender waits for a rate-limit slot itself;
@@ -190,6 +246,9 @@ func (p *Pipeline) recordSent(m chat.Outgoing, platformID string) {
 }
 
 func (p *Pipeline) retry(m chat.Outgoing, after time.Duration, cause string) {
+	if strings.HasPrefix(m.LastError, causeUnanswered) && !strings.HasPrefix(cause, causeUnanswered) {
+		cause = causeUnanswered + cause // the mark stays: it may have arrived
+	}
 	cause = p.cfg.Redact(cause)
 	p.log.Info("sender: message will be retried", "outbox", m.ID, "attempt", m.Attempts, "in", after, "cause", cause)
 	if err := p.store.RetryOutgoing(context.Background(), m.ID, p.now().Add(after), cause); err != nil {

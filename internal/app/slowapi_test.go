@@ -1,0 +1,103 @@
+package app
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
+	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
+)
+
+// slowSendTimeout and slowLease are the timeouts of the slow-platform
+// tests: a send that went unanswered once gets 3/4 of the lease the next
+// time, 2.25 s.
+const (
+	slowSendTimeout = time.Second
+	slowLease       = 3 * time.Second
+)
+
+// TestSlowTelegramSendsAReplyAtMostTwice: the Bot API delivers a reply at
+// once but answers only after longer than send_timeout. Telegram has no
+// idempotency key, so a send cut short may have arrived: it is tried once
+// more, with most of the lease to wait for the answer, and given up (a
+// dead letter, not a third copy) if that goes unanswered too. On both
+// databases, as the mark that a send went unanswered is kept in the
+// outbox row.
+func TestSlowTelegramSendsAReplyAtMostTwice(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			for _, tc := range []struct {
+				name   string
+				late   time.Duration // how long the Bot API takes to answer
+				copies int
+				failed bool // given up as unanswered twice
+			}{
+				{"answered in time", slowSendTimeout / 2, 1, false},
+				{"answered after twice send_timeout", 2 * slowSendTimeout, 2, false},
+				{"answered after the patient wait", 3 * slowSendTimeout, 2, true},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel() // each mostly waits out timeouts
+					fake := telegramtest.New()
+					t.Cleanup(fake.Close)
+					fake.SetFailure("sendMessage", &telegramtest.Failure{Late: tc.late})
+					cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+					if db == "postgres" {
+						cfg.Database = storetest.PostgresDSN(t)
+					}
+					cfg.Guard.Debounce = config.Duration(time.Millisecond)
+					cfg.Pipeline.SendTimeout = config.Duration(slowSendTimeout)
+					cfg.Pipeline.Lease = config.Duration(slowLease)
+					h := start(t, cfg, fake)
+
+					h.retryUntilAccepted(update(1, 101, "en", "where is my order"))
+					if _, err := fake.WaitSent(1, 10*time.Second); err != nil {
+						t.Fatal(err)
+					}
+					failed := settled(t, h.app.store)
+					// Past another lease: nothing more goes out.
+					time.Sleep(slowLease)
+					if n := len(fake.Sent()); n != tc.copies {
+						t.Errorf("the reply went out %d times, want %d", n, tc.copies)
+					}
+					if got := len(failed) == 1; got != tc.failed {
+						t.Fatalf("given up: %+v, want given up %v", failed, tc.failed)
+					}
+					if tc.failed && !strings.Contains(failed[0].LastError, "unanswered twice") {
+						t.Errorf("given up with %q, want the reason unanswered twice", failed[0].LastError)
+					}
+				})
+			}
+		})
+	}
+}
+
+// settled waits until the outbox has nothing pending and returns the
+// messages given up.
+func settled(t *testing.T, s *store.Store) []store.OutboxEntry {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		pending, err := s.OutboxEntries(ctx, store.OutboxPending, 10)
+		var failed []store.OutboxEntry
+		if err == nil {
+			failed, err = s.DeadLetters(ctx, 10)
+		}
+		cancel()
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case len(pending) == 0:
+			return failed
+		case time.Now().After(deadline):
+			t.Fatalf("still pending after 20s: %+v", pending)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
