@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/frontdesk-bot/frontdesk/bots/discord/discordtest"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
@@ -99,5 +102,43 @@ func settled(t *testing.T, s *store.Store) []store.OutboxEntry {
 			t.Fatalf("still pending after 20s: %+v", pending)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSlowDiscordSendsAReplyOnce: Discord creates a reply at once but
+// answers only after longer than send_timeout, once or twice (where
+// Telegram's reply would be given up as unanswered twice). Each retry
+// carries the same enforced nonce, so Discord answers it with the message
+// created first: the customer sees the reply once, and it is recorded as
+// sent.
+func TestSlowDiscordSendsAReplyOnce(t *testing.T) {
+	const route = "POST /channels/900/messages"
+	for _, unanswered := range []int{1, 2} {
+		t.Run(strconv.Itoa(unanswered)+" unanswered", func(t *testing.T) {
+			t.Parallel()
+			fake := newDiscordFake(t)
+			// Later than even the patient wait of a retry.
+			fake.AnswerLate(route, unanswered, 3*slowSendTimeout)
+			h := startDiscord(t, fake, fmt.Sprintf("pipeline: {send_timeout: %s, lease: %s}\nguard: {debounce: 1ms}\n", slowSendTimeout, slowLease))
+			if err := fake.WaitConnected(10 * time.Second); err != nil {
+				t.Fatal(err)
+			}
+			h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "where is my order?"))
+			h.sentTo("900", 1)
+			if failed := settled(t, h.app.store); len(failed) > 0 {
+				t.Fatalf("given up: %+v", failed)
+			}
+			time.Sleep(slowLease) // past another lease: nothing more goes out
+			if n := len(fake.CallsTo(route)); n != unanswered+1 {
+				t.Errorf("%d creates, want %d: the unanswered ones and the one answered", n, unanswered+1)
+			}
+			var sent []string
+			for _, m := range fake.Sent() {
+				sent = append(sent, m.Content)
+			}
+			if len(sent) != 1 {
+				t.Fatalf("the customer got %d messages, want the reply once: %q", len(sent), sent)
+			}
+		})
 	}
 }
