@@ -10,7 +10,9 @@
 //
 // The REST side answers the routes a bot needs (see [Server]) under
 // /api/v{N}/ for any N, with Discord's JSON errors; anything else is a
-// 404. The gateway at /gateway speaks JSON (optionally zlib-compressed)
+// 404. A message created with a nonce and enforce_nonce whose nonce the
+// bot used within the last minutes is answered with that earlier message,
+// as Discord does. The gateway at /gateway speaks JSON (optionally zlib-compressed)
 // and supports identify, resume with replay, heartbeats and close codes.
 package discordtest
 
