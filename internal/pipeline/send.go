@@ -160,36 +160,35 @@ const causeUnanswered = "unanswered send: "
 // unanswered handles a send the platform did not answer in time. Cutting
 // the call short does not take it back: a slow platform may well have
 // delivered it, and sending again may post it twice. Where the platform
-// deduplicates (Discord), it is retried like any failure, soon, inside
-// the platform's deduplication window. Where it does not (Telegram), it is
-// tried once more, with more patience (sendTimeout), and given up if that
-// goes unanswered too: at most one duplicate, never a series of them.
+// deduplicates (Discord) the retry comes soon, inside its deduplication
+// window. Where it does not (Telegram) nothing can tell a slow platform
+// that delivered from a hung one that did not, and giving up would lose
+// the reply to the hung one: it is retried with the usual backoff, but
+// every later attempt waits longer for its answer (sendTimeout), so a
+// platform that is slow rather than down answers the second copy and the
+// customer gets at most two.
 func (p *Pipeline) unanswered(m chat.Outgoing, sender Sender, se *chat.SendError) {
 	cause := causeUnanswered + se.Error()
-	d, dedup := sender.(Deduplicator)
-	switch {
-	case m.Attempts >= p.cfg.SendAttempts:
+	if m.Attempts >= p.cfg.SendAttempts {
 		p.cfg.Observer.Sent(m.Platform, "failed")
 		p.fail(m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, cause), false)
-	case dedup && d.Deduplicates(m):
-		p.cfg.Observer.Sent(m.Platform, "retry")
-		p.retry(m, backoff(m.Attempts, time.Second, 30*time.Second), cause)
-	case strings.HasPrefix(m.LastError, causeUnanswered):
-		p.cfg.Observer.Sent(m.Platform, "failed")
-		p.fail(m, "unanswered twice: not sent a third time, as it may have arrived: "+se.Error(), false)
-	default:
-		p.cfg.Observer.Sent(m.Platform, "retry")
-		p.retry(m, p.cfg.SendTimeout, cause)
+		return
 	}
+	ceiling := 5 * time.Minute
+	if d, ok := sender.(Deduplicator); ok && d.Deduplicates(m) {
+		ceiling = 30 * time.Second // Discord remembers a nonce for "a few minutes"
+	}
+	p.cfg.Observer.Sent(m.Platform, "retry")
+	p.retry(m, backoff(m.Attempts, time.Second, ceiling), cause)
 }
 
-// sendTimeout is how long a send may take. A message whose earlier send
-// went unanswered gets most of its lease: a second unanswered send is
-// given up, so it is better to wait for a slow platform than to cut it
-// short again.
+// sendTimeout is how long a send may take: send_timeout, or for a message
+// whose earlier send went unanswered three times that (at most 3/4 of the
+// lease, so the claim outlives the call), since cutting a slow platform
+// short again may cost the customer another copy.
 func (p *Pipeline) sendTimeout(m chat.Outgoing) time.Duration {
 	if strings.HasPrefix(m.LastError, causeUnanswered) {
-		return max(p.cfg.SendTimeout, p.cfg.Lease*3/4)
+		return max(p.cfg.SendTimeout, min(3*p.cfg.SendTimeout, p.cfg.Lease*3/4))
 	}
 	return p.cfg.SendTimeout
 }
