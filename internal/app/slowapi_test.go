@@ -25,7 +25,7 @@ const (
 	slowAttempts    = 3
 )
 
-// TestSlowTelegramSendsAReplyAtMostTwice: the Bot API delivers a reply at
+// TestSlowTelegramSendIsRetriedWithMorePatience: the Bot API delivers a reply at
 // once but answers only after longer than send_timeout. Telegram has no
 // idempotency key, so a send cut short may have arrived; it is retried,
 // and the retries wait longer for the answer: a Bot API slow by up to
@@ -33,7 +33,7 @@ const (
 // copy per attempt, up to send_attempts (the window the README states);
 // nothing is lost either way. On both databases, as the mark that a send
 // went unanswered is kept in the outbox row.
-func TestSlowTelegramSendsAReplyAtMostTwice(t *testing.T) {
+func TestSlowTelegramSendIsRetriedWithMorePatience(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
 			for _, tc := range []struct {
