@@ -2,6 +2,9 @@ package discord
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -154,15 +157,52 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 		if i == len(parts)-1 {
 			msg.Components = components
 		}
-		m, err := s.s.ChannelMessageSendComplex(channel, msg, opt)
+		m, err := s.create(channel, msg, nonce(out, channel, i, text), opt)
 		if err != nil {
-			// Parts already sent are not sent again only if this was the
-			// first; a retry of a split message may repeat earlier parts.
+			// A retry sends the parts already sent again with the same
+			// nonces, so Discord answers with the messages it has.
 			return "", classify(err, out)
 		}
 		last = m.ID
 	}
 	return last, nil
+}
+
+// Deduplicates: a message to a channel, thread or DM goes with a nonce
+// Discord enforces, and an edit is the same edit again, so repeating a
+// send that got no answer does not post it twice. Interaction follow-ups
+// take no nonce.
+func (s *Sender) Deduplicates(out chat.Outgoing) bool { return out.CallbackID == "" }
+
+// create posts a message with a nonce and enforce_nonce, which discordgo's
+// MessageSend lacks: Discord then answers a create whose nonce the bot
+// used in the past few minutes with the message created first, instead of
+// creating another.
+func (s *Sender) create(channel string, msg *discordgo.MessageSend, nonce string, opt discordgo.RequestOption) (*discordgo.Message, error) {
+	body := struct {
+		*discordgo.MessageSend
+		Nonce        string `json:"nonce"`
+		EnforceNonce bool   `json:"enforce_nonce"`
+	}{msg, nonce, true}
+	endpoint := discordgo.EndpointChannelMessages(channel)
+	resp, err := s.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint, opt)
+	if err != nil {
+		return nil, err
+	}
+	var m discordgo.Message
+	if err := json.Unmarshal(resp, &m); err != nil {
+		return nil, fmt.Errorf("discord create message: %w", err)
+	}
+	return &m, nil
+}
+
+// nonce identifies one part of one outbox message in one channel, the
+// same on every attempt. It hashes the outbox id with where and what is
+// sent, so a reset database's reused ids do not match older messages;
+// Discord takes at most 25 characters.
+func nonce(out chat.Outgoing, channel string, part int, text string) string {
+	h := sha256.Sum256(fmt.Appendf(nil, "frontdesk outbox %d part %d in %s: %s", out.ID, part, channel, text))
+	return hex.EncodeToString(h[:12])
 }
 
 // directMessages returns the DM channel with a user, opening it once.

@@ -524,6 +524,10 @@ func CheckConfig(cfg *config.Config) error {
 	return err
 }
 
+// Discord deduplicates a repeated send (its enforced nonce), so the
+// pipeline may repeat a send Discord did not answer in time.
+var _ pipeline.Deduplicator = (*discord.Sender)(nil)
+
 // prepareDiscord sets up a Discord bot: its sender, its gateway receiver
 // (started by Start) and, with a public key, its interactions endpoint.
 func (a *App) prepareDiscord(cfg *config.Config, b config.Bot, inbox *wakingInbox, senders map[string]pipeline.Sender, webhooks map[string]http.Handler) error {

@@ -205,6 +205,9 @@ type Outgoing struct {
 	// EditMessageID, when set, makes this an edit of that message (an
 	// incident's notification, updated as handoffs join it).
 	EditMessageID string
+	// LastError is why the previous attempt failed (empty on the first):
+	// the sender keeps its own marks in it across processes.
+	LastError string
 }
 
 // Button is an inline button: what it says, and the data it sends back.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -90,12 +91,13 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 	if !p.waitForSlot(m) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(p.workCtx, p.cfg.SendTimeout)
+	ctx, cancel := context.WithTimeout(p.workCtx, p.sendTimeout(m))
 	err := p.placeInTopic(ctx, sender, &m)
 	var platformID string
 	if err == nil {
 		platformID, err = sender.Send(ctx, m)
 	}
+	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	cancel()
 	if err == nil {
 		p.recordSent(m, platformID)
@@ -111,6 +113,10 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 	var se *chat.SendError
 	if !errors.As(err, &se) {
 		se = &chat.SendError{Kind: chat.SendTemporary, Err: err}
+	}
+	if timedOut {
+		p.unanswered(m, sender, se)
+		return
 	}
 	switch se.Kind {
 	case chat.SendRateLimited:
@@ -139,6 +145,55 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 		p.cfg.Observer.Sent(m.Platform, "retry")
 		p.retry(m, backoff(m.Attempts, time.Second, 5*time.Minute), se.Error())
 	}
+}
+
+// Deduplicator is a Sender whose platform recognizes a repeated send of
+// the same message (Discord's enforced nonce): sending it again after an
+// unanswered attempt cannot post it twice.
+type Deduplicator interface {
+	Deduplicates(out chat.Outgoing) bool
+}
+
+// causeUnanswered starts the recorded cause of a message once one of its
+// sends went unanswered within send_timeout. It stays on the outbox row
+// through later retries, so whichever replica or process tries next knows
+// the message may have arrived already.
+const causeUnanswered = "unanswered send: "
+
+// unanswered handles a send the platform did not answer in time. Cutting
+// the call short does not take it back: a slow platform may well have
+// delivered it, and sending again may post it twice. Where the platform
+// deduplicates (Discord) the retry comes soon, inside its deduplication
+// window. Where it does not (Telegram) nothing can tell a slow platform
+// that delivered from a hung one that did not, and giving up would lose
+// the reply to the hung one: it is retried with the usual backoff, but
+// every later attempt waits longer for its answer (sendTimeout), so a
+// platform that is slow rather than down answers the second copy and the
+// customer gets at most two.
+func (p *Pipeline) unanswered(m chat.Outgoing, sender Sender, se *chat.SendError) {
+	cause := causeUnanswered + se.Error()
+	if m.Attempts >= p.cfg.SendAttempts {
+		p.cfg.Observer.Sent(m.Platform, "failed")
+		p.fail(m, fmt.Sprintf("gave up after %d attempts: %s", m.Attempts, cause), false)
+		return
+	}
+	ceiling := 5 * time.Minute
+	if d, ok := sender.(Deduplicator); ok && d.Deduplicates(m) {
+		ceiling = 30 * time.Second // Discord remembers a nonce for "a few minutes"
+	}
+	p.cfg.Observer.Sent(m.Platform, "retry")
+	p.retry(m, backoff(m.Attempts, time.Second, ceiling), cause)
+}
+
+// sendTimeout is how long a send may take: send_timeout, or for a message
+// whose earlier send went unanswered three times that (at most 3/4 of the
+// lease, so the claim outlives the call), since cutting a slow platform
+// short again may cost the customer another copy.
+func (p *Pipeline) sendTimeout(m chat.Outgoing) time.Duration {
+	if strings.HasPrefix(m.LastError, causeUnanswered) {
+		return max(p.cfg.SendTimeout, min(3*p.cfg.SendTimeout, p.cfg.Lease*3/4))
+	}
+	return p.cfg.SendTimeout
 }
 
 // maxInlineWait is how long a sender waits for a rate-limit slot itself;
@@ -193,6 +248,9 @@ func (p *Pipeline) recordSent(m chat.Outgoing, platformID string) {
 }
 
 func (p *Pipeline) retry(m chat.Outgoing, after time.Duration, cause string) {
+	if strings.HasPrefix(m.LastError, causeUnanswered) && !strings.HasPrefix(cause, causeUnanswered) {
+		cause = causeUnanswered + cause // the mark stays: it may have arrived
+	}
 	cause = p.cfg.Redact(cause)
 	p.log.Info("sender: message will be retried", "outbox", m.ID, "attempt", m.Attempts, "in", after, "cause", cause)
 	if err := p.store.RetryOutgoing(context.Background(), m.ID, p.now().Add(after), cause); err != nil {

@@ -34,6 +34,7 @@ type outboxRow struct {
 	TopicKey    string `db:"topic_key"`
 	TopicName   string `db:"topic_name"`
 	EditID      string `db:"edit_message_id"`
+	LastError   string `db:"last_error"`
 }
 
 // maxPriorityBonus is how far ahead of its age the most urgent message
@@ -88,11 +89,13 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 
 // claimedColumns are what a claim reads back of an outbox row: a notice
 // for a forum topic that exists already goes into it; an incident's edit
-// names the message it edits.
+// names the message it edits; the last error tells the sender how the
+// previous attempt ended.
 const claimedColumns = `id, platform, bot, chat_id,
 			COALESCE(NULLIF(thread_id, ''), (SELECT t.thread_id FROM team_topics t WHERE outbox.topic_key <> '' AND t.platform = outbox.platform
 				AND t.bot = outbox.bot AND t.chat_id = outbox.chat_id AND t.conversation_key = outbox.topic_key), '') AS thread_id,
 			reply_to, rule, action, text, attempts, created_at, window_until, buttons, handoff_id, callback_id, topic_key, topic_name,
+			last_error,
 			CASE WHEN action = 'incident_edit' THEN COALESCE((SELECT i.message_id FROM incidents i WHERE i.id = outbox.incident_id), '') ELSE '' END AS edit_message_id`
 
 // outgoing turns claimed rows into messages to send.
@@ -117,6 +120,7 @@ func outgoing(rows []outboxRow) ([]chat.Outgoing, error) {
 		}
 		out[i].CallbackID, out[i].TopicKey, out[i].TopicName = r.CallbackID, r.TopicKey, r.TopicName
 		out[i].EditMessageID = r.EditID
+		out[i].LastError = r.LastError
 	}
 	return out, nil
 }

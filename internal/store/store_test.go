@@ -308,8 +308,8 @@ func TestOutboxPerChatOrderAndRetry(t *testing.T) {
 		if len(got) != 2 || got[0].Text != "a-1" || got[1].Text != "b-1" {
 			t.Fatalf("claimed %+v, want the first message of each chat", got)
 		}
-		if got[0].Attempts != 1 {
-			t.Errorf("attempts = %d, want 1", got[0].Attempts)
+		if got[0].Attempts != 1 || got[0].LastError != "" {
+			t.Errorf("attempts = %d, last error %q, want 1 and none", got[0].Attempts, got[0].LastError)
 		}
 		// a-1 fails and is retried later: a-2 must wait behind it.
 		if err := s.RetryOutgoing(ctx, got[0].ID, t0.Add(10*time.Second), "rate limited"); err != nil {
@@ -328,6 +328,10 @@ func TestOutboxPerChatOrderAndRetry(t *testing.T) {
 		retried, _ := s.ClaimOutgoing(ctx, "s", t0.Add(10*time.Second), time.Minute, 10)
 		if len(retried) != 1 || retried[0].Text != "a-1" || retried[0].Attempts != 2 {
 			t.Fatalf("claimed %+v, want a-1 on its second attempt", retried)
+		}
+		// The sender reads how the previous attempt ended.
+		if retried[0].LastError != "rate limited" {
+			t.Errorf("last error of the retry = %q, want the cause recorded", retried[0].LastError)
 		}
 		h, err := s.History(ctx, chat.Telegram, "shop", "20")
 		if err != nil {

@@ -10,7 +10,9 @@
 //
 // The REST side answers the routes a bot needs (see [Server]) under
 // /api/v{N}/ for any N, with Discord's JSON errors; anything else is a
-// 404. The gateway at /gateway speaks JSON (optionally zlib-compressed)
+// 404. A message created with a nonce and enforce_nonce whose nonce the
+// bot used within the last minutes is answered with that earlier message,
+// as Discord does. The gateway at /gateway speaks JSON (optionally zlib-compressed)
 // and supports identify, resume with replay, heartbeats and close codes.
 package discordtest
 
@@ -205,6 +207,8 @@ type Server struct {
 	unknown      map[string]bool
 	blocked      map[string]bool
 	failures     []*failure
+	lates        []*late
+	nonces       map[nonceKey]nonceUse
 	buckets      map[string]*window
 	limited      int
 	interactions map[string]*interaction // by token
@@ -245,6 +249,25 @@ type failure struct {
 	body    string
 }
 
+// late is a delay AnswerLate queued.
+type late struct {
+	pattern string
+	n       int
+	d       time.Duration
+}
+
+// nonceWindow is how long a nonce sent with enforce_nonce is remembered.
+// Discord says "the past few minutes"; the fake takes the short reading.
+const nonceWindow = 2 * time.Minute
+
+// nonceKey: Discord checks a nonce's uniqueness per author.
+type nonceKey struct{ author, nonce string }
+
+type nonceUse struct {
+	message string
+	at      time.Time
+}
+
 // New starts a fake Discord on 127.0.0.1. Close it when done.
 func New(opts ...Option) *Server {
 	s := &Server{
@@ -264,6 +287,7 @@ func New(opts ...Option) *Server {
 		blocked:      map[string]bool{},
 		buckets:      map[string]*window{},
 		interactions: map[string]*interaction{},
+		nonces:       map[nonceKey]nonceUse{},
 		privilegedBy: map[string]bool{},
 		sessions:     map[string]*gwSession{},
 	}
@@ -537,6 +561,19 @@ func (s *Server) FailNext(route string, n int, status int, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures = append(s.failures, &failure{pattern: route, n: n, status: status, body: body})
+}
+
+// AnswerLate makes the next n REST calls matching route (as for FailNext)
+// take effect at once but answer d later, as a slow Discord that has
+// created the message already: a client that stops waiting does not undo
+// it.
+func (s *Server) AnswerLate(route string, n int, d time.Duration) {
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lates = append(s.lates, &late{pattern: route, n: n, d: d})
 }
 
 // ClearFailures drops the failures FailNext queued that are not used up.

@@ -1,6 +1,7 @@
 package discordtest_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -770,5 +771,88 @@ func TestTransport(t *testing.T) {
 	resp2.Body.Close()
 	if resp2.StatusCode != 404 {
 		t.Errorf("unknown route: %d", resp2.StatusCode)
+	}
+}
+
+// TestEnforcedNonce: a create with enforce_nonce and a nonce the bot used
+// already (enforced or not) answers with the first message and creates
+// nothing, as Discord does; without enforce_nonce, or with another nonce,
+// a message is created. A nonce may be a string or an integer, at most 25 characters.
+func TestEnforcedNonce(t *testing.T) {
+	t.Parallel()
+	type send struct {
+		nonce   any
+		enforce bool
+	}
+	for _, tc := range []struct {
+		name    string
+		sends   []send
+		created int
+		sameID  bool // every answer names the first message
+	}{
+		{"enforced twice", []send{{"n-1", true}, {"n-1", true}}, 1, true},
+		{"enforced integer", []send{{12345, true}, {12345, true}}, 1, true},
+		{"not enforced", []send{{"n-1", false}, {"n-1", false}}, 2, false},
+		{"enforced after a plain one", []send{{"n-1", false}, {"n-1", true}}, 1, true},
+		{"plain after an enforced one", []send{{"n-1", true}, {"n-1", false}}, 2, false},
+		{"other nonce", []send{{"n-1", true}, {"n-2", true}}, 2, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := start(t)
+			s := newSession(t, srv, token)
+			var ids []string
+			for _, sd := range tc.sends {
+				m, err := createWithNonce(s, "hello", sd.nonce, sd.enforce)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, m.ID)
+			}
+			if n := len(srv.Sent()); n != tc.created {
+				t.Errorf("%d messages created, want %d", n, tc.created)
+			}
+			if same := ids[0] == ids[len(ids)-1]; same != tc.sameID {
+				t.Errorf("answers named messages %v", ids)
+			}
+		})
+	}
+	t.Run("too long", func(t *testing.T) {
+		srv := start(t)
+		_, err := createWithNonce(newSession(t, srv, token), "hello", strings.Repeat("n", 26), true)
+		restError(t, err, http.StatusBadRequest, 50035)
+	})
+}
+
+// createWithNonce posts a message with a nonce, which discordgo's
+// MessageSend cannot carry.
+func createWithNonce(s *discordgo.Session, content string, nonce any, enforce bool) (*discordgo.Message, error) {
+	body := map[string]any{"content": content, "nonce": nonce, "enforce_nonce": enforce}
+	endpoint := discordgo.EndpointChannelMessages(channel)
+	raw, err := s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	var m discordgo.Message
+	return &m, json.Unmarshal(raw, &m)
+}
+
+// TestAnswerLate: a late answer comes after the message was created; a
+// client that gives up first finds it created all the same.
+func TestAnswerLate(t *testing.T) {
+	t.Parallel()
+	srv := start(t)
+	s := newSession(t, srv, token)
+	srv.AnswerLate("POST /channels/{id}/messages", 1, 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := s.ChannelMessageSend(channel, "slow", discordgo.WithContext(ctx)); err == nil {
+		t.Fatal("the send was answered before the client's deadline")
+	}
+	if n := len(srv.Sent()); n != 1 {
+		t.Fatalf("%d messages created by the unanswered send, want 1", n)
+	}
+	began := time.Now()
+	if _, err := s.ChannelMessageSend(channel, "fast"); err != nil || time.Since(began) > 200*time.Millisecond {
+		t.Fatalf("the next send: %v after %v, want a prompt answer", err, time.Since(began))
 	}
 }

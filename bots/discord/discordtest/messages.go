@@ -10,6 +10,7 @@ import (
 
 const (
 	maxContent    = 2000 // runes, as Discord counts
+	maxNonce      = 25
 	maxEmbeds     = 10
 	maxRows       = 5
 	maxRowWidth   = 5
@@ -33,6 +34,8 @@ type msgFields struct {
 	flags         int
 	stickers      int
 	files         int
+	nonce         string // a string, or an integer as its digits
+	enforceNonce  bool
 }
 
 // empty reports whether a new message with these fields would be empty.
@@ -103,6 +106,24 @@ func parseMessage(rq *request, creating bool) (msgFields, *reply) {
 		} else {
 			f.replyTo = id
 		}
+	}
+	if raw, ok := body["nonce"]; ok {
+		var str string
+		var num json.Number
+		switch {
+		case json.Unmarshal(raw, &str) == nil:
+			f.nonce = str
+		case json.Unmarshal(raw, &num) == nil:
+			f.nonce = num.String()
+		default:
+			errs = append(errs, fieldError{"nonce", "BASE_TYPE_STRING", "Could not interpret " + string(raw) + " as string."})
+		}
+		if utf8.RuneCountInString(f.nonce) > maxNonce {
+			errs = append(errs, fieldError{"nonce", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", maxNonce)})
+		}
+	}
+	if raw, ok := body["enforce_nonce"]; ok && json.Unmarshal(raw, &f.enforceNonce) != nil {
+		errs = append(errs, fieldError{"enforce_nonce", "BASE_TYPE_BOOLEAN", "Must be either true or false."})
 	}
 	if raw, ok := body["sticker_ids"]; ok {
 		var ids []json.RawMessage

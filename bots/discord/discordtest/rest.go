@@ -288,8 +288,30 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	call.Status, call.Code = rep.status, rep.code
 	s.calls = append(s.calls, call)
 	s.notifyLocked()
+	delay := s.takeLateLocked(r.Method, path)
 	s.mu.Unlock()
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-s.closed:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+	}
 	writeReply(w, rep)
+}
+
+func (s *Server) takeLateLocked(method, path string) time.Duration {
+	for i, l := range s.lates {
+		if matchPattern(l.pattern, method, path) {
+			if l.n--; l.n == 0 {
+				s.lates = append(s.lates[:i:i], s.lates[i+1:]...)
+			}
+			return l.d
+		}
+	}
+	return 0
 }
 
 func (s *Server) takeFailureLocked(method, path string) *failure {
@@ -481,8 +503,24 @@ func (s *Server) createMessage(rq *request) reply {
 	if bad != nil {
 		return *bad
 	}
+	// With enforce_nonce, a nonce the bot used within the window answers
+	// with the message created then, wherever it was sent, and creates
+	// nothing.
+	key := nonceKey{s.botID, f.nonce}
+	if f.enforceNonce && f.nonce != "" {
+		if used, seen := s.nonces[key]; seen && rq.now.Sub(used.at) < nonceWindow {
+			if st, kept := s.messages[used.message]; kept {
+				return ok(s.messageJSONLocked(st))
+			}
+		}
+	}
 	st := s.newMessageLocked(c.id, f, "", rq.now)
 	s.sent = append(s.sent, st.msg)
+	if f.nonce != "" {
+		// Discord matches any earlier message with the nonce, enforced
+		// or not.
+		s.nonces[key] = nonceUse{message: st.msg.ID, at: rq.now}
+	}
 	return ok(s.messageJSONLocked(st))
 }
 

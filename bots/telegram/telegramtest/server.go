@@ -74,6 +74,13 @@ func (s *Server) dispatchLocked(rq *request, name string, h handler) reply {
 	if !injected {
 		return h(s, rq)
 	}
+	if f.Late > 0 {
+		rep := h(s, rq)
+		t := time.NewTimer(f.Late)
+		defer t.Stop()
+		s.waitLocked(rq.ctx, nil, t.C)
+		return rep
+	}
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()

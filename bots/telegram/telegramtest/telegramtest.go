@@ -49,6 +49,10 @@ type Failure struct {
 	Description string
 	RetryAfter  int           // seconds, sent with status 429
 	Delay       time.Duration // before answering; cut short if the client goes away
+	// Late answers normally but this much after the method took effect, as
+	// a slow Bot API that has delivered the message already: a client that
+	// stops waiting does not undo it.
+	Late time.Duration
 }
 
 // Option configures a Server.

@@ -352,10 +352,14 @@ func TestDelay(t *testing.T) {
 		failure       telegramtest.Failure
 		clientTimeout time.Duration
 		wantErr       error
+		delivered     int // messages the delayed call sent
 	}{
-		{"client gives up", telegramtest.Failure{Delay: time.Minute}, 50 * time.Millisecond, context.DeadlineExceeded},
-		{"late answer", telegramtest.Failure{Delay: 100 * time.Millisecond}, 10 * time.Second, nil},
-		{"late error", telegramtest.Failure{Status: 500, Delay: time.Minute}, 50 * time.Millisecond, context.DeadlineExceeded},
+		{"client gives up", telegramtest.Failure{Delay: time.Minute}, 50 * time.Millisecond, context.DeadlineExceeded, 0},
+		{"late answer", telegramtest.Failure{Delay: 100 * time.Millisecond}, 10 * time.Second, nil, 1},
+		{"late error", telegramtest.Failure{Status: 500, Delay: time.Minute}, 50 * time.Millisecond, context.DeadlineExceeded, 0},
+		// A slow Bot API that delivered the message before it answers.
+		{"delivered, answered late", telegramtest.Failure{Late: 100 * time.Millisecond}, 10 * time.Second, nil, 1},
+		{"delivered, client gives up", telegramtest.Failure{Late: time.Minute}, 50 * time.Millisecond, context.DeadlineExceeded, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -368,8 +372,11 @@ func TestDelay(t *testing.T) {
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("error = %v, want %v", err, tt.wantErr)
 			}
-			if elapsed := time.Since(began); elapsed < min(tt.failure.Delay, tt.clientTimeout) {
+			if elapsed := time.Since(began); elapsed < min(max(tt.failure.Delay, tt.failure.Late), tt.clientTimeout) {
 				t.Errorf("answered after %v, before the delay", elapsed)
+			}
+			if n := len(srv.Sent()); n != tt.delivered {
+				t.Errorf("%d messages delivered, want %d", n, tt.delivered)
 			}
 			// Only one call was delayed.
 			mustSend(t, b, 42, "again")
