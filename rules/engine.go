@@ -315,8 +315,21 @@ func (r *Rules) byExample(sc *scratch) {
 			return // a keyword answers: examples are for what keywords miss
 		}
 	}
-	id, sim := r.examples.best(sc.form, sc)
-	if id < 0 || sim < minSimilarity {
+	id, sim, least := int32(-1), 0.0, minSimilarity
+	sc.exBy = exByGrams
+	if em := r.embed.Load(); em != nil {
+		if v, ok := em.src.Vector(sc.raw); ok {
+			sc.exBy = exByMeaning
+			id, sim = em.best(v)
+			least = em.min
+		} else {
+			sc.exBy = exByGramsLate
+		}
+	}
+	if sc.exBy != exByMeaning {
+		id, sim = r.examples.best(sc.form, sc)
+	}
+	if id < 0 || sim < least {
 		return
 	}
 	ri := r.examples.rules[id]
@@ -328,6 +341,13 @@ func (r *Rules) byExample(sc *scratch) {
 		sc.touched = append(sc.touched, ri)
 	}
 }
+
+// How a message was compared with the examples, as the trace says it.
+const (
+	exByGrams     = ""
+	exByMeaning   = " (by meaning: embeddings)"
+	exByGramsLate = " (by n-grams: the message's embedding did not arrive in time)"
+)
 
 // lostBecause says why one rule's keyword answer gave way to another's.
 func (sc *scratch) lostBecause(loser, winner *rule, li, wi int32) string {
@@ -389,6 +409,7 @@ type scratch struct {
 	exRule    int32 // the rule whose example the message resembles, -1 if none
 	exID      int32
 	exSim     float64
+	exBy      string // how the message was compared with the examples, for the trace
 	// mask and firstWins turn the new matching off for a decision, so
 	// check can tell which switch changed a test's outcome.
 	mask      switches
@@ -510,8 +531,10 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 		case hi < 0 && int32(i) == sc.exRule:
 			step.Match = "example"
 			step.Score = math.Round(sc.exSim*100) / 100
-			step.Detail = fmt.Sprintf("resembles the example %q", r.examples.texts[sc.exID])
-			sc.score[i] = sc.exSim
+			step.Detail = fmt.Sprintf("resembles the example %q%s", r.examples.texts[sc.exID], sc.exBy)
+			// Any example close enough answers, as any keyword does: a
+			// similarity by meaning is on another scale than n-grams'.
+			sc.score[i] = max(sc.exSim, minScore)
 		case hi < 0 && sc.neg[i] >= 0:
 			sc.explain(r, &step, sc.neg[i], 0)
 			step.Reason = ReasonNegated

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -41,6 +42,7 @@ type Rules struct {
 	warnings     Errors
 	usesLinks    bool          // some when reads links, which costs a scan of the text
 	examples     *exampleIndex // nil when no rule has examples
+	embed        atomic.Pointer[embedding] // nil: examples are compared by n-grams
 	sw           switches      // the file's matching switches
 	anyOn        switches      // switches on for at least one rule: what a message must be looked at for
 	budget       Budget

@@ -155,6 +155,9 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 	for i, ie := range events {
 		out[i].event, todo[i] = ie, i
 	}
+	if pr, ok := p.decider.(Preparer); ok {
+		pr.Prepare(ctx, events)
+	}
 	conflicts := make([]int, len(events))
 	for len(todo) > 0 {
 		var round, later []int
