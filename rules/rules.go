@@ -40,11 +40,11 @@ type Rules struct {
 	keywordless  []int32 // rules without keywords, decided on `when` alone
 	tests        []testYAML
 	warnings     Errors
-	usesLinks    bool          // some when reads links, which costs a scan of the text
-	examples     *exampleIndex // nil when no rule has examples
+	usesLinks    bool                      // some when reads links, which costs a scan of the text
+	examples     *exampleIndex             // nil when no rule has examples
 	embed        atomic.Pointer[embedding] // nil: examples are compared by n-grams
-	sw           switches      // the file's matching switches
-	anyOn        switches      // switches on for at least one rule: what a message must be looked at for
+	sw           switches                  // the file's matching switches
+	anyOn        switches                  // switches on for at least one rule: what a message must be looked at for
 	budget       Budget
 	scratch      sync.Pool
 
