@@ -119,3 +119,22 @@ func (e *embeddings) close() {
 		e.stop()
 	}
 }
+
+// CompareByMeaning fetches, at once and without a per-batch budget, the
+// vectors of r's examples and of texts, then switches r to comparing by
+// meaning: for `check --cases`, which measures the rules as the service
+// would decide with the endpoint answering in time. Nothing to do when the
+// config names no endpoint.
+func CompareByMeaning(ctx context.Context, r *rules.Rules, cfg config.Embeddings, texts []string) error {
+	if cfg.URL == "" {
+		return nil
+	}
+	c := embed.New(embed.Config{URL: cfg.URL, Model: cfg.Model, APIKey: cfg.APIKey, Budget: time.Minute})
+	if err := c.Pin(ctx, r.ExampleTexts()); err != nil {
+		return err
+	}
+	if err := c.Warm(ctx, texts); err != nil {
+		return err
+	}
+	return r.UseEmbeddings(c, cfg.MinSimilarity)
+}
