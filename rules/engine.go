@@ -17,6 +17,10 @@ type Decision struct {
 	Language string        `json:"language"`
 	Actions  []chat.Action `json:"actions"`
 	Trace    []Step        `json:"trace"`
+	// The message's type and sentiment (keys type, sentiment,
+	// sentiment_score), and why it has that type.
+	chat.Insight
+	TypeReason string `json:"type_reason,omitempty"`
 }
 
 // Step is one rule considered, for "why did (or didn't) the bot answer?".
@@ -104,13 +108,13 @@ func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain 
 	defer r.putScratch(sc)
 	sc.mask, sc.firstWins = mask, firstWins
 	sc.prepare(r, ev, st, now)
-	d := Decision{Language: sc.env.Language}
-	if r.pressed(&d, sc, ev) {
-		return d
+	d := Decision{Language: sc.env.Language, Insight: chat.Insight{Sentiment: sc.moodLabel, SentimentScore: sc.mood}}
+	if !r.pressed(&d, sc, ev) {
+		r.walk(&d, sc, ev, explain)
+		r.thank(&d, sc, ev)
+		r.neverTrap(&d, sc, ev)
 	}
-	r.walk(&d, sc, ev, explain)
-	r.thank(&d, sc, ev)
-	r.neverTrap(&d, sc, ev)
+	r.settleType(&d, sc.msgType, sc.typeWhy)
 	return d
 }
 
@@ -409,7 +413,12 @@ type scratch struct {
 	exRule    int32 // the rule whose example the message resembles, -1 if none
 	exID      int32
 	exSim     float64
-	exBy      string // how the message was compared with the examples, for the trace
+	exBy      string         // how the message was compared with the examples, for the trace
+	mood      float64        // the sentiment score, -1 to 1
+	moodLabel chat.Sentiment // and its label
+	moodItems []moodItem
+	msgType   chat.MessageType // the classifier's type, and why
+	typeWhy   string
 	// mask and firstWins turn the new matching off for a decision, so
 	// check can tell which switch changed a test's outcome.
 	mask      switches
@@ -474,15 +483,20 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		sc.links = countLinks(ev.Text)
 	}
 	sc.collect(r, form)
+	sc.mood, sc.moodLabel, sc.moodItems = r.mood.score(form, ev.Text, sc.moodItems)
+	sc.msgType, sc.typeWhy = sc.classify(r, ev)
 	sc.langs = [3]string{baseLanguage(ev.Customer.Language), counts.language(), r.defaultLang}
 	local := now.In(r.loc)
 	has, m, step := sc.env.Has, sc.env.meter, sc.env.Step
 	sc.env = Env{
-		Text:     ev.Text,
-		Kind:     string(ev.Kind),
-		Platform: string(ev.Platform),
-		Language: firstNonEmpty(sc.langs[:]...),
-		Chat:     ChatEnv{Type: string(ev.ChatType)},
+		Text:           ev.Text,
+		Kind:           string(ev.Kind),
+		Type:           string(sc.msgType),
+		Sentiment:      string(sc.moodLabel),
+		SentimentScore: sc.mood,
+		Platform:       string(ev.Platform),
+		Language:       firstNonEmpty(sc.langs[:]...),
+		Chat:           ChatEnv{Type: string(ev.ChatType)},
 		Customer: CustomerEnv{
 			Name: ev.Customer.Name, Username: ev.Customer.Username, New: st.Customer.New,
 			Messages1h: st.Customer.Messages1h, Messages24h: st.Customer.Messages24h,

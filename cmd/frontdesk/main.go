@@ -370,6 +370,9 @@ func writeJSON(stdout, stderr io.Writer, v any) int {
 // printTry shows one decision the way a marketer reads it.
 func printTry(w io.Writer, res app.TryResult) {
 	fmt.Fprintf(w, "%s  %q  (language %s, %s)\n", res.At.Format("2006-01-02 15:04:05"), res.Text, res.Language, res.Outcome)
+	if res.Type != "" {
+		fmt.Fprintf(w, "  type %s (%s); sentiment %s (%+.2f)\n", res.Type, res.TypeReason, res.Sentiment, res.SentimentScore)
+	}
 	if len(res.Actions) == 0 {
 		fmt.Fprintln(w, "  the bot sends nothing")
 	}

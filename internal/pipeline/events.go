@@ -271,7 +271,8 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		return plan
 	}
 	d := p.decider.Decide(ev, st, now)
-	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now)}
+	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now),
+		Insight: d.Insight, TypeReason: d.TypeReason}
 	var sends []chat.Action
 	for _, a := range d.Actions {
 		if !a.Type.Sends() {
