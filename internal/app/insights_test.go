@@ -16,7 +16,7 @@ func TestTypesAndSentimentAreCountedAndStored(t *testing.T) {
 		"My parcel arrived broken, this is terrible!", // after_sales, negative
 		"how do I get a refund",                       // the refund rule: after_sales by its cue
 		"Do you sell wholesale? We are a distributor", // business
-		"hi",                                          // chitchat
+		"hi", // chitchat
 	} {
 		if code := h.post(update(int64(i+1), int64(500+i), "en", text), secret); code != 200 {
 			t.Fatalf("webhook answered %d", code)
