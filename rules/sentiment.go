@@ -53,6 +53,11 @@ type moodLexicon struct {
 	words   map[string]float64
 	han     map[string]float64
 	hanMax  int // the longest Chinese entry, in runes
+	// hanItems holds every Chinese entry (words and modifiers) as the item
+	// it becomes, so a position costs one lookup per candidate length;
+	// hanStarts says which characters begin an entry, so most cost none.
+	hanTable  map[string]moodItem
+	hanStarts map[rune]bool
 	emoji   map[string]float64
 	negate  map[string]bool
 	boost   map[string]float64 // +boostStep or -boostStep
@@ -152,9 +157,35 @@ func builtinMood() (*moodLexicon, error) {
 				lx.hanMax = max(lx.hanMax, utf8.RuneCountInString(k))
 			}
 		}
+		lx.index()
 		baseMood = lx
 	})
 	return baseMood, baseMoodErr
+}
+
+// index builds the Chinese lookup table from the word lists.
+func (lx *moodLexicon) index() {
+	lx.hanTable, lx.hanStarts = map[string]moodItem{}, map[rune]bool{}
+	add := func(k string) {
+		if !isHanKey(k) {
+			return
+		}
+		lx.hanTable[k] = lx.item(k, lx.han[k])
+		r, _ := utf8.DecodeRuneInString(k)
+		lx.hanStarts[r] = true
+		lx.hanMax = max(lx.hanMax, utf8.RuneCountInString(k))
+	}
+	for k := range lx.han {
+		add(k)
+	}
+	for _, m := range []map[string]bool{lx.negate, lx.but} {
+		for k := range m {
+			add(k)
+		}
+	}
+	for k := range lx.boost {
+		add(k)
+	}
 }
 
 // readLexicon reads "entry<TAB>valence" lines, skipping # comments.
@@ -217,12 +248,12 @@ func (lx *moodLexicon) with(extra map[string]map[string]float64) *moodLexicon {
 			delete(out.neutral, k)
 			if isHanKey(k) {
 				out.han[k] = v
-				out.hanMax = max(out.hanMax, utf8.RuneCountInString(k))
 			} else if k != "" && !strings.Contains(k, " ") {
 				out.words[k] = v
 			}
 		}
 	}
+	out.index()
 	return &out
 }
 
@@ -331,33 +362,30 @@ func (lx *moodLexicon) item(k string, v float64) moodItem {
 func (lx *moodLexicon) hanItems(run string, items []moodItem) []moodItem {
 	first := len(items)
 	for len(run) > 0 {
-		found := false
-		// Byte offsets of the next hanMax runes, longest candidate first.
-		var ends [8]int
-		n, off := 0, 0
-		for _, r := range run {
-			if n == len(ends) || n == lx.hanMax {
-				break
+		r, size := utf8.DecodeRuneInString(run)
+		step, it := size, moodItem{}
+		if lx.hanStarts[r] {
+			// The longest entry starting here: candidate ends from the
+			// longest down.
+			var ends [8]int
+			n, off := 0, 0
+			for _, c := range run {
+				if n == len(ends) || n == lx.hanMax {
+					break
+				}
+				off += utf8.RuneLen(c)
+				ends[n] = off
+				n++
 			}
-			off += utf8.RuneLen(r)
-			ends[n] = off
-			n++
-		}
-		for j := n - 1; j >= 0; j-- {
-			k := run[:ends[j]]
-			v, word := lx.han[k]
-			if word || lx.negate[k] || lx.boost[k] != 0 || lx.but[k] {
-				items = append(items, lx.item(k, v))
-				run = run[ends[j]:]
-				found = true
-				break
+			for j := n - 1; j >= 0; j-- {
+				if found, ok := lx.hanTable[run[:ends[j]]]; ok {
+					step, it = ends[j], found
+					break
+				}
 			}
 		}
-		if !found {
-			_, size := utf8.DecodeRuneInString(run)
-			items = append(items, moodItem{})
-			run = run[size:]
-		}
+		items = append(items, it)
+		run = run[step:]
 	}
 	if len(items) > first {
 		items[first].clause = true

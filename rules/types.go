@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -79,9 +80,12 @@ var cueOrder = []chat.MessageType{chat.TypeAfterSales, chat.TypeBusiness, chat.T
 // typeLexicon is the compiled cues: single words by match form, phrases
 // and Chinese words searched in the match form.
 type typeLexicon struct {
-	words   map[string]typeSet
-	phrases []typeCue // Latin and Cyrillic phrases, as " a b " to find whole words
-	han     []typeCue
+	words map[string]typeSet
+	// phrases are Latin and Cyrillic phrases by their first word, checked
+	// only where that word occurs; han are Chinese cues by their first
+	// character, checked only where it occurs.
+	phrases map[string][]typeCue
+	han     map[rune][]typeCue
 }
 
 type typeCue struct {
@@ -108,9 +112,11 @@ func (tl *typeLexicon) add(t chat.MessageType, word string) {
 	switch {
 	case k == "" || bit == 0:
 	case isHanKey(k):
-		tl.han = append(tl.han, typeCue{key: k, set: bit, word: word})
+		r, _ := utf8.DecodeRuneInString(k)
+		tl.han[r] = append(tl.han[r], typeCue{key: k, set: bit, word: word})
 	case strings.Contains(k, " "):
-		tl.phrases = append(tl.phrases, typeCue{key: " " + k + " ", set: bit, word: word})
+		first, _, _ := strings.Cut(k, " ")
+		tl.phrases[first] = append(tl.phrases[first], typeCue{key: k + " ", set: bit, word: word})
 	default:
 		tl.words[k] |= bit
 	}
@@ -118,7 +124,7 @@ func (tl *typeLexicon) add(t chat.MessageType, word string) {
 
 // buildTypes compiles the built-in cues and the file's additions.
 func (c *compiler) buildTypes(f *insightFileYAML) *typeLexicon {
-	tl := &typeLexicon{words: map[string]typeSet{}}
+	tl := &typeLexicon{words: map[string]typeSet{}, phrases: map[string][]typeCue{}, han: map[rune][]typeCue{}}
 	for _, t := range cueOrder {
 		for _, lang := range []string{"en", "ru", "zh"} {
 			for _, w := range typeCues[t][lang] {
@@ -192,46 +198,57 @@ func (c *compiler) ruleType(ry *ruleYAML, at string) chat.MessageType {
 	return ""
 }
 
-// cueTypes finds the cue types of a message's match form, and the first
-// cue word found of each (by position in cueOrder), for the reason.
-func (tl *typeLexicon) cueTypes(form string) (typeSet, [4]string) {
-	var set typeSet
-	var why [4]string
-	note := func(b typeSet, word string) {
-		for i := range cueOrder {
-			if bit := typeSet(1) << i; b&bit != 0 && set&bit == 0 {
-				set |= bit
-				why[i] = word
-			}
-		}
-	}
-	for w := range strings.FieldsSeq(form) {
-		if b, ok := tl.words[w]; ok {
-			note(b, w)
-		}
-	}
-	for _, p := range tl.phrases {
-		if strings.Contains(form, p.key) {
-			note(p.set, p.word)
-		}
-	}
-	if hasHan(form) {
-		for _, p := range tl.han {
-			if strings.Contains(form, p.key) {
-				note(p.set, p.word)
-			}
-		}
-	}
-	return set, why
+// cuesFound are the cue types found in a message, and the first cue word
+// of each (by position in cueOrder), for the reason.
+type cuesFound struct {
+	set typeSet
+	why [4]string
 }
 
-func hasHan(form string) bool {
-	for _, r := range form {
-		if r >= 0x4E00 && r <= 0x9FFF {
-			return true
+func (c *cuesFound) note(b typeSet, word string) {
+	for i := range cueOrder {
+		if bit := typeSet(1) << i; b&bit != 0 && c.set&bit == 0 {
+			c.set |= bit
+			c.why[i] = word
 		}
 	}
-	return false
+}
+
+// cueTypes finds the cue types of a message's match form.
+func (tl *typeLexicon) cueTypes(form string) cuesFound {
+	var c cuesFound
+	// The match form is words between single spaces: each word starts
+	// after a space.
+	for i := 0; i < len(form); {
+		if form[i] == ' ' {
+			i++
+			continue
+		}
+		end := strings.IndexByte(form[i:], ' ')
+		if end < 0 {
+			end = len(form) - i
+		}
+		w, rest := form[i:i+end], form[i:]
+		if b, ok := tl.words[w]; ok {
+			c.note(b, w)
+		}
+		for _, p := range tl.phrases[w] {
+			if strings.HasPrefix(rest, p.key) || len(rest)+1 == len(p.key) && strings.HasPrefix(p.key, rest) {
+				c.note(p.set, p.word)
+			}
+		}
+		if isHanKey(w) {
+			for j, r := range w {
+				for _, p := range tl.han[r] {
+					if strings.HasPrefix(w[j:], p.key) {
+						c.note(p.set, p.word)
+					}
+				}
+			}
+		}
+		i += end
+	}
+	return c
 }
 
 // classify decides the classifier's type of the message being decided,
@@ -247,7 +264,8 @@ func (sc *scratch) classify(r *Rules, ev chat.Event) (chat.MessageType, string) 
 	case sc.spam():
 		return chat.TypeSpam, "spam words or links"
 	}
-	set, why := r.types.cueTypes(sc.form)
+	found := r.types.cueTypes(sc.form)
+	set, why := found.set, found.why
 	asks := sc.toks.question || sc.cues&(cueAsking|cueWh|cueRequest) != 0
 	if set&typeBit(chat.TypeAfterSales) != 0 {
 		return chat.TypeAfterSales, fmt.Sprintf("after-sales cue %q", why[0])
@@ -274,7 +292,7 @@ func (sc *scratch) classify(r *Rules, ev chat.Event) (chat.MessageType, string) 
 	if set&typeBit(chat.TypeChitchat) != 0 && words <= 6 {
 		return chat.TypeChitchat, fmt.Sprintf("chit-chat cue %q", why[3])
 	}
-	if words <= 1 && !hasHan(sc.form) || sc.form == "" {
+	if words <= 1 && !isHanKey(strings.TrimSpace(sc.form)) || sc.form == "" {
 		return chat.TypeChitchat, "too short to ask anything"
 	}
 	return chat.TypeInquiry, "a statement about the customer's case"
