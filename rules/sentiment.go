@@ -50,19 +50,19 @@ const (
 // Chinese words (searched inside runs of Han characters, longest first),
 // emoji, and the words that change other words.
 type moodLexicon struct {
-	words   map[string]float64
-	han     map[string]float64
-	hanMax  int // the longest Chinese entry, in runes
+	words  map[string]float64
+	han    map[string]float64
+	hanMax int // the longest Chinese entry, in runes
 	// hanItems holds every Chinese entry (words and modifiers) as the item
 	// it becomes, so a position costs one lookup per candidate length;
 	// hanStarts says which characters begin an entry, so most cost none.
 	hanTable  map[string]moodItem
 	hanStarts map[rune]bool
-	emoji   map[string]float64
-	negate  map[string]bool
-	boost   map[string]float64 // +boostStep or -boostStep
-	but     map[string]bool
-	neutral map[string]bool
+	emoji     map[string]float64
+	negate    map[string]bool
+	boost     map[string]float64 // +boostStep or -boostStep
+	but       map[string]bool
+	neutral   map[string]bool
 }
 
 // Words that change their neighbours, per language (in match form once compiled).
