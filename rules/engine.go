@@ -20,6 +20,10 @@ type Decision struct {
 	// Refused names why a button press was refused (see pressed): the
 	// customer is told the button is no longer valid, nothing else.
 	Refused string `json:"refused,omitempty"`
+	// The message's type and sentiment (keys type, sentiment,
+	// sentiment_score), and why it has that type.
+	chat.Insight
+	TypeReason string `json:"type_reason,omitempty"`
 }
 
 // Step is one rule considered, for "why did (or didn't) the bot answer?".
@@ -116,13 +120,13 @@ func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain 
 	defer r.putScratch(sc)
 	sc.mask, sc.firstWins = mask, firstWins
 	sc.prepare(r, ev, st, now)
-	d := Decision{Language: sc.env.Language}
-	if r.pressed(&d, sc, ev, st) {
-		return d
+	d := Decision{Language: sc.env.Language, Insight: chat.Insight{Sentiment: sc.moodLabel, SentimentScore: sc.mood}}
+	if !r.pressed(&d, sc, ev, st) {
+		r.walk(&d, sc, ev, explain)
+		r.thank(&d, sc, ev)
+		r.neverTrap(&d, sc, ev)
 	}
-	r.walk(&d, sc, ev, explain)
-	r.thank(&d, sc, ev)
-	r.neverTrap(&d, sc, ev)
+	r.settleType(&d, sc.msgType, sc.typeWhy)
 	return d
 }
 
@@ -367,8 +371,21 @@ func (r *Rules) byExample(sc *scratch) {
 			return // a keyword answers: examples are for what keywords miss
 		}
 	}
-	id, sim := r.examples.best(sc.form, sc)
-	if id < 0 || sim < minSimilarity {
+	id, sim, least := int32(-1), 0.0, minSimilarity
+	sc.exBy = exByGrams
+	if em := r.embed.Load(); em != nil {
+		if v, ok := em.src.Vector(sc.raw); ok {
+			sc.exBy = exByMeaning
+			id, sim = em.best(v)
+			least = em.min
+		} else {
+			sc.exBy = exByGramsLate
+		}
+	}
+	if sc.exBy != exByMeaning {
+		id, sim = r.examples.best(sc.form, sc)
+	}
+	if id < 0 || sim < least {
 		return
 	}
 	ri := r.examples.rules[id]
@@ -380,6 +397,13 @@ func (r *Rules) byExample(sc *scratch) {
 		sc.touched = append(sc.touched, ri)
 	}
 }
+
+// How a message was compared with the examples, as the trace says it.
+const (
+	exByGrams     = ""
+	exByMeaning   = " (by meaning: embeddings)"
+	exByGramsLate = " (by n-grams: the message's embedding did not arrive in time)"
+)
 
 // lostBecause says why one rule's keyword answer gave way to another's.
 func (sc *scratch) lostBecause(loser, winner *rule, li, wi int32) string {
@@ -441,6 +465,12 @@ type scratch struct {
 	exRule    int32 // the rule whose example the message resembles, -1 if none
 	exID      int32
 	exSim     float64
+	exBy      string         // how the message was compared with the examples, for the trace
+	mood      float64        // the sentiment score, -1 to 1
+	moodLabel chat.Sentiment // and its label
+	moodItems []moodItem
+	msgType   chat.MessageType // the classifier's type, and why
+	typeWhy   string
 	// mask and firstWins turn the new matching off for a decision, so
 	// check can tell which switch changed a test's outcome.
 	mask      switches
@@ -505,15 +535,20 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		sc.links = countLinks(ev.Text)
 	}
 	sc.collect(r, form)
+	sc.mood, sc.moodLabel, sc.moodItems = r.mood.score(form, ev.Text, sc.moodItems)
+	sc.msgType, sc.typeWhy = sc.classify(r, ev)
 	sc.langs = [3]string{baseLanguage(ev.Customer.Language), counts.language(), r.defaultLang}
 	local := now.In(r.loc)
 	has, m, step := sc.env.Has, sc.env.meter, sc.env.Step
 	sc.env = Env{
-		Text:     ev.Text,
-		Kind:     string(ev.Kind),
-		Platform: string(ev.Platform),
-		Language: firstNonEmpty(sc.langs[:]...),
-		Chat:     ChatEnv{Type: string(ev.ChatType)},
+		Text:           ev.Text,
+		Kind:           string(ev.Kind),
+		Type:           string(sc.msgType),
+		Sentiment:      string(sc.moodLabel),
+		SentimentScore: sc.mood,
+		Platform:       string(ev.Platform),
+		Language:       firstNonEmpty(sc.langs[:]...),
+		Chat:           ChatEnv{Type: string(ev.ChatType)},
 		Customer: CustomerEnv{
 			Name: ev.Customer.Name, Username: ev.Customer.Username, New: st.Customer.New,
 			Messages1h: st.Customer.Messages1h, Messages24h: st.Customer.Messages24h,
@@ -562,8 +597,10 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 		case hi < 0 && int32(i) == sc.exRule:
 			step.Match = "example"
 			step.Score = math.Round(sc.exSim*100) / 100
-			step.Detail = fmt.Sprintf("resembles the example %q", r.examples.texts[sc.exID])
-			sc.score[i] = sc.exSim
+			step.Detail = fmt.Sprintf("resembles the example %q%s", r.examples.texts[sc.exID], sc.exBy)
+			// Any example close enough answers, as any keyword does: a
+			// similarity by meaning is on another scale than n-grams'.
+			sc.score[i] = max(sc.exSim, minScore)
 		case hi < 0 && sc.neg[i] >= 0:
 			sc.explain(r, &step, sc.neg[i], 0)
 			step.Reason = ReasonNegated

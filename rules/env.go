@@ -9,17 +9,25 @@ import (
 // Env is what a rule's `when` expression can read. Field names are the names
 // marketers write; every one is documented in the README's rules section.
 type Env struct {
-	Text         string          `expr:"text"`     // the message as written
-	Kind         string          `expr:"kind"`     // text, command, photo, sticker, callback
-	Platform     string          `expr:"platform"` // telegram, discord
-	Language     string          `expr:"language"` // the language the reply will be in: zh, ru, en, …
-	Links        int             `expr:"links"`    // how many links the message contains
-	Chat         ChatEnv         `expr:"chat"`
-	Customer     CustomerEnv     `expr:"customer"`
-	Conversation ConversationEnv `expr:"conversation"`
-	Now          time.Time       `expr:"now"`     // in the rules file's timezone
-	Hour         int             `expr:"hour"`    // 0–23, in the rules file's timezone
-	Weekday      string          `expr:"weekday"` // mon, tue, wed, thu, fri, sat, sun
+	Text     string `expr:"text"`     // the message as written
+	Kind     string `expr:"kind"`     // text, command, photo, sticker, callback
+	Platform string `expr:"platform"` // telegram, discord
+	Language string `expr:"language"` // the language the reply will be in: zh, ru, en, …
+	Links    int    `expr:"links"`    // how many links the message contains
+	// Type is the message's type as the classifier sees it (D14):
+	// inquiry, after_sales, praise, business, chitchat or spam. A rule's
+	// own type: is not known yet while rules are being decided.
+	Type string `expr:"type"`
+	// Sentiment is negative, neutral or positive; SentimentScore runs from
+	// -1 (very negative) to 1 (very positive).
+	Sentiment      string          `expr:"sentiment"`
+	SentimentScore float64         `expr:"sentiment_score"`
+	Chat           ChatEnv         `expr:"chat"`
+	Customer       CustomerEnv     `expr:"customer"`
+	Conversation   ConversationEnv `expr:"conversation"`
+	Now            time.Time       `expr:"now"`     // in the rules file's timezone
+	Hour           int             `expr:"hour"`    // 0–23, in the rules file's timezone
+	Weekday        string          `expr:"weekday"` // mon, tue, wed, thu, fri, sat, sun
 	// InBusinessHours is true within the file's business_hours (always, when there are none).
 	InBusinessHours bool `expr:"in_business_hours"`
 	// Incidents lists the rules with an open incident (D17): many customers

@@ -219,10 +219,10 @@ func (l *errorList) addYAML(err error) {
 
 var knownFields = map[string][]string{
 	"fileYAML": {"default_language", "languages", "timezone", "business_hours", "content", "templates", "handoff_reply", "keywords", "rules", "tests", "when_budget",
-		"matching", "families", "negations", "vocabulary", "thanks_reply"},
+		"matching", "families", "negations", "vocabulary", "thanks_reply", "types", "sentiment"},
 	"budgetYAML": {"steps", "bytes", "time"},
 	"ruleYAML": {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private",
-		"matching", "priority", "examples"},
+		"matching", "priority", "examples", "type"},
 	"switchesYAML": {"typos", "families", "proximity", "negation", "thanks", "examples"},
 	"handoffYAML":  {"priority", "team"},
 	"contentYAML":  {"allowed_domains", "banned_phrases"},

@@ -24,6 +24,7 @@ type fileYAML struct {
 	Tests            []testYAML               `yaml:"tests"`
 	WhenBudget       *budgetYAML              `yaml:"when_budget"`
 	matchingFileYAML `yaml:",inline"`         // matching.go
+	insightFileYAML  `yaml:",inline"`         // types.go
 	keyPos           map[string]yaml.Node     // "keywords/NAME", "templates/NAME" → the key's node
 }
 
@@ -52,6 +53,7 @@ type ruleYAML struct {
 	Private *bool `yaml:"private"`
 
 	matchingRuleYAML `yaml:",inline"` // matching.go
+	insightRuleYAML  `yaml:",inline"` // types.go
 
 	// Where the rule starts, for problems of the rule as a whole (a missing
 	// id); idGiven tells a missing id from one that failed to decode.

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -39,10 +40,14 @@ type Rules struct {
 	keywordless  []int32 // rules without keywords, decided on `when` alone
 	tests        []testYAML
 	warnings     Errors
-	usesLinks    bool          // some when reads links, which costs a scan of the text
-	examples     *exampleIndex // nil when no rule has examples
-	sw           switches      // the file's matching switches
-	anyOn        switches      // switches on for at least one rule: what a message must be looked at for
+	usesLinks    bool                      // some when reads links, which costs a scan of the text
+	examples     *exampleIndex             // nil when no rule has examples
+	embed        atomic.Pointer[embedding] // nil: examples are compared by n-grams
+	types        *typeLexicon              // the message-type classifier's cues
+	mood         *moodLexicon              // the sentiment lexicons
+	byID         map[string]int32
+	sw           switches // the file's matching switches
+	anyOn        switches // switches on for at least one rule: what a message must be looked at for
 	budget       Budget
 	scratch      sync.Pool
 
@@ -69,7 +74,8 @@ type rule struct {
 	buttons    []*rule // resolved once every rule is compiled
 	sw         switches
 	priority   int
-	examples   bool // has examples: it matches by them, not on when alone
+	examples   bool             // has examples: it matches by them, not on when alone
+	msgType    chat.MessageType // the type of the messages it acts on; "" for the classifier's
 }
 
 type actionSpec struct {
@@ -211,6 +217,8 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	r.sw = f.Matching.apply(swAll)
 	r.thanksReply = c.texts(f.ThanksReply, "thanks_reply")
 	r.ix.lex = c.buildLexicon(&f.matchingFileYAML)
+	r.types = c.buildTypes(&f.insightFileYAML)
+	r.mood = c.buildMood(&f.insightFileYAML)
 
 	groups := make([]string, 0, len(f.Keywords))
 	for name := range f.Keywords {
@@ -229,8 +237,12 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	}
 
 	seen := map[string]int{}
+	r.byID = map[string]int32{}
 	for i := range f.Rules {
 		r.rules = append(r.rules, c.rule(&f.Rules[i], seen))
+		if _, dup := r.byID[r.rules[i].id]; !dup {
+			r.byID[r.rules[i].id] = int32(i)
+		}
 	}
 	c.buttons()
 	c.unreachable()
@@ -390,6 +402,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 		ru.actions = append(ru.actions, a)
 		stops = true
 	}
+	ru.msgType = c.ruleType(ry, at)
 	for _, t := range ry.Tag {
 		if strings.TrimSpace(t.Value) == "" {
 			errs.add(t.Line, t.Col, "%sa tag cannot be empty", at)

@@ -151,6 +151,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	configGiven := *rulesPath == ""
 	fs.Visit(func(f *flag.Flag) { configGiven = configGiven || f.Name == "config" })
 	var teams []string
+	var embeddings config.Embeddings
 	if configGiven {
 		cfg, err := config.Load(*configPath)
 		if err == nil {
@@ -166,6 +167,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 		for _, t := range cfg.Handoff.Teams {
 			teams = append(teams, t.Name)
 		}
+		embeddings = cfg.Matching.Embeddings
 		fmt.Fprintf(stdout, "%s: ok\n", *configPath)
 	}
 	r, err := rules.Load(*rulesPath)
@@ -188,14 +190,17 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if *casesPath != "" {
-		return checkCases(r, *casesPath, *minAcc, *fullTrace, stdout, stderr)
+		return checkCases(r, embeddings, *casesPath, *minAcc, *fullTrace, stdout, stderr)
 	}
 	return 0
 }
 
 // checkCases scores the rules on a labelled set and prints what a marketer
 // needs to improve them: the figures, then every miss with its trace.
-func checkCases(r *rules.Rules, path, minArg string, fullTrace bool, stdout, stderr io.Writer) int {
+//
+// With an embeddings endpoint in the config, examples are compared by
+// meaning, as the service compares them.
+func checkCases(r *rules.Rules, embeddings config.Embeddings, path, minArg string, fullTrace bool, stdout, stderr io.Writer) int {
 	min, asPercent := 0.0, false
 	if minArg != "" {
 		var err error
@@ -208,6 +213,17 @@ func checkCases(r *rules.Rules, path, minArg string, fullTrace bool, stdout, std
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1
+	}
+	if embeddings.URL != "" {
+		texts := make([]string, len(cases))
+		for i, c := range cases {
+			texts[i] = c.Text
+		}
+		if err := app.CompareByMeaning(context.Background(), r, embeddings, texts); err != nil {
+			fmt.Fprintf(stderr, "frontdesk check: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "examples compared by meaning (%s)\n", embeddings.URL)
 	}
 	rep, err := app.RunCases(context.Background(), r, cases, r.ExampleTime())
 	if err != nil {
@@ -368,6 +384,9 @@ func printTry(w io.Writer, res app.TryResult) {
 	fmt.Fprintf(w, "%s  %s  (language %s, %s)\n", res.At.Format("2006-01-02 15:04:05"), said, res.Language, res.Outcome)
 	if res.Answer != "" {
 		fmt.Fprintf(w, "  the press is answered: %s\n", res.Answer)
+	}
+	if res.Type != "" {
+		fmt.Fprintf(w, "  type %s (%s); sentiment %s (%+.2f)\n", res.Type, res.TypeReason, res.Sentiment, res.SentimentScore)
 	}
 	if len(res.Actions) == 0 {
 		fmt.Fprintln(w, "  the bot sends nothing")

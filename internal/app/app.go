@@ -63,6 +63,7 @@ type App struct {
 	log            *slog.Logger
 	store          *store.Store
 	rules          liveRules
+	embeddings     *embeddings // nil: no embeddings endpoint configured
 	pipe           *pipeline.Pipeline
 
 	metrics    *prometheus.Registry
@@ -109,6 +110,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	a.metrics.MustRegister(dbWorkMetrics(st.Work)...)
 	a.rules.p.Store(r)
 	a.rules.overBudget = newOverBudget(a.metrics, log)
+	a.embeddings = newEmbeddings(cfg.Matching.Embeddings, a.metrics, log)
+	a.rules.embeddings = a.embeddings
 	a.rulesState = newRulesState(a.metrics)
 	a.rulesState.succeeded(time.Now(), r.Len(), true)
 	a.logWarnings(r)
@@ -310,6 +313,7 @@ func (a *App) Start(ctx context.Context) error {
 		}
 	}()
 	a.pipe.Start()
+	a.embeddings.adopt(a.rules.p.Load(), a.rules.p.Load)
 	pollCtx, cancel := context.WithCancel(context.Background())
 	a.cancelPollers = cancel
 	a.registerWebhooks(ctx)
@@ -451,6 +455,7 @@ func (a *App) Stop(ctx context.Context) error {
 		if err := a.pipe.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("pipeline stop: %w", err))
 		}
+		a.embeddings.close()
 		if err := a.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}
@@ -484,6 +489,13 @@ type liveRules struct {
 	// overBudget is told of each rule skipped because its `when` ran out
 	// of its budget; nil in apps built without New.
 	overBudget func(ev chat.Event, s rules.Step)
+	embeddings *embeddings // nil: none configured
+}
+
+// Prepare fetches what deciding a batch will read that is not in the
+// rules themselves: the messages' embeddings, when configured.
+func (l *liveRules) Prepare(ctx context.Context, events []chat.InboxEvent) {
+	l.embeddings.prepare(ctx, events)
 }
 
 func (l *liveRules) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {

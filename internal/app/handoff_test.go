@@ -49,7 +49,7 @@ func TestHandoffNotifiesTheTeamChat(t *testing.T) {
 	if notice == nil {
 		t.Fatalf("no notification in the team chat; sent %+v", sent)
 	}
-	for _, want := range []string{"high priority", "Customer: Ann", "Rule: complaint", "hello, I have a question about my order", "this is a scam, nobody answers!", "Bot: Thanks Ann"} {
+	for _, want := range []string{"high priority", "Customer: Ann", "Message: after_sales · 😠 negative", "Rule: complaint", "hello, I have a question about my order", "this is a scam, nobody answers!", "Bot: Thanks Ann"} {
 		if !strings.Contains(notice.Text, want) {
 			t.Errorf("notification lacks %q:\n%s", want, notice.Text)
 		}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
 )
 
 const adminToken = "test-admin-token-0123456789abcdef"
@@ -154,6 +155,7 @@ func startLive(t *testing.T, w rulesWriter, first string, tweak func(*liveHarnes
 	}
 	cfg.AdminToken = lc.adminToken
 	cfg.RulesWatch = !lc.noWatch
+	cfg.Matching.Embeddings = lc.embeddings
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, logSink(t)), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := New(context.Background(), cfg, Options{Log: log, PollInterval: 50 * time.Millisecond})
@@ -171,6 +173,7 @@ func startLive(t *testing.T, w rulesWriter, first string, tweak func(*liveHarnes
 type liveHarnessConfig struct {
 	adminToken string
 	noWatch    bool
+	embeddings config.Embeddings
 }
 
 func logSink(t *testing.T) io.Writer {
@@ -200,9 +203,15 @@ func (s *syncBuffer) String() string {
 // ask sends a new customer's message and returns the bot's answer.
 func (h *liveHarness) ask() string {
 	h.t.Helper()
+	return h.askText("hi")
+}
+
+// askText is ask with a text of the test's choosing.
+func (h *liveHarness) askText(text string) string {
+	h.t.Helper()
 	h.asked++
 	id := h.asked
-	if code := h.post(update(id, 900+id, "en", "hi"), secret); code != 200 {
+	if code := h.post(update(id, 900+id, "en", text), secret); code != 200 {
 		h.t.Fatalf("webhook answered %d", code)
 	}
 	sent, err := h.fake.WaitSent(int(id), 10*time.Second)

@@ -44,6 +44,8 @@ type pipelineMetrics struct {
 	sla           *prometheus.CounterVec
 	firstResponse *prometheus.HistogramVec
 	resolution    *prometheus.HistogramVec
+	types         *prometheus.CounterVec
+	sentiment     *prometheus.CounterVec
 }
 
 // handoffBuckets span a fast claim (10 s) to a weekend (3 days).
@@ -55,6 +57,14 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 			Name: "frontdesk_messages_in_total",
 			Help: "Customer events decided, by platform, bot and kind (text, photo, command, …).",
 		}, []string{"platform", "bot", "kind"}),
+		types: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_messages_by_type_total",
+			Help: "Customer messages decided, by type (inquiry, after_sales, praise, business, chitchat, spam).",
+		}, []string{"type"}),
+		sentiment: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_sentiment_total",
+			Help: "Customer messages decided, by sentiment (negative, neutral, positive).",
+		}, []string{"sentiment"}),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdesk_decisions_total",
 			Help: "Customer events decided, by outcome.",
@@ -94,13 +104,25 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 		chat.ReasonPerHourCap, chat.ReasonWindowClosed, chat.ReasonHumanOwnsConversation, chat.ReasonCustomerBlocked, chat.ReasonFromBot} {
 		m.suppressions.WithLabelValues(r)
 	}
-	reg.MustRegister(m.messagesIn, m.decisions, m.ruleActions, m.suppressions, m.sends, m.handoffs, m.sla, m.firstResponse, m.resolution)
+	reg.MustRegister(m.messagesIn, m.decisions, m.ruleActions, m.suppressions, m.sends, m.handoffs, m.sla, m.firstResponse, m.resolution,
+		m.types, m.sentiment)
+	// Every type and sentiment from the start, so a rate() sees its first message.
+	for _, t := range chat.MessageTypes {
+		m.types.WithLabelValues(string(t))
+	}
+	for _, s := range chat.Sentiments {
+		m.sentiment.WithLabelValues(string(s))
+	}
 	return m
 }
 
 func (m *pipelineMetrics) Decided(ev chat.Event, plan chat.Plan) {
 	m.messagesIn.WithLabelValues(string(ev.Platform), ev.Bot, string(ev.Kind)).Inc()
 	m.decisions.WithLabelValues(string(plan.Outcome)).Inc()
+	if in := plan.Insight; in.Type != "" {
+		m.types.WithLabelValues(string(in.Type)).Inc()
+		m.sentiment.WithLabelValues(string(in.Sentiment)).Inc()
+	}
 	for _, s := range plan.Sends {
 		if s.Action.Rule != "" {
 			m.ruleActions.WithLabelValues(s.Action.Rule, string(s.Action.Type)).Inc()

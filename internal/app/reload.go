@@ -123,6 +123,7 @@ func (a *App) reloadRules(trigger string) (int, error) {
 		return 0, err
 	}
 	a.rules.p.Store(r)
+	a.embeddings.adopt(r, a.rules.p.Load)
 	a.rulesState.succeeded(at, r.Len(), false)
 	a.log.Info("rules reloaded", "rules", a.cfg.Rules, "trigger", trigger, "count", r.Len())
 	a.logWarnings(r)

@@ -50,6 +50,10 @@ type TryResult struct {
 	// is no longer valid.").
 	Press  string `json:"press,omitempty"`
 	Answer string `json:"answer,omitempty"`
+	// The message's type and sentiment (keys type, sentiment,
+	// sentiment_score), and why it has that type.
+	chat.Insight
+	TypeReason string `json:"type_reason,omitempty"`
 }
 
 // TryAction is one planned action.
@@ -127,7 +131,8 @@ func TryOne(ctx context.Context, r *rules.Rules, m ScriptMessage, at time.Time) 
 }
 
 func tryResult(text string, at time.Time, plan chat.Plan) TryResult {
-	res := TryResult{At: at, Text: text, Language: plan.Language, Outcome: plan.Outcome, Suppressed: plan.Suppressed, Actions: []TryAction{}}
+	res := TryResult{At: at, Text: text, Language: plan.Language, Outcome: plan.Outcome, Suppressed: plan.Suppressed, Actions: []TryAction{},
+		Insight: plan.Insight, TypeReason: plan.TypeReason}
 	if res.Suppressed == nil {
 		res.Suppressed = []chat.Suppression{}
 	}

@@ -45,6 +45,10 @@ type Plan struct {
 	CallbackAnswers []CallbackAnswer
 	Outcome         Outcome
 	Trace           json.RawMessage
+	// Insight is the message's type and sentiment, kept with the decision
+	// for reports; TypeReason says why it has that type (for try).
+	Insight    Insight
+	TypeReason string
 }
 
 // Send is a planned message that passed the frequency guard, with the

@@ -47,6 +47,7 @@ type Config struct {
 	Guard           Guard     `yaml:"guard"`
 	Handoff         Handoff   `yaml:"handoff"`
 	Retention       Retention `yaml:"retention"`
+	Matching        Matching  `yaml:"matching"`
 
 	// Path is the file the config was loaded from.
 	Path string `yaml:"-"`
@@ -150,6 +151,28 @@ type Handoff struct {
 	// Supervisors name teams whose agents may act on any team's handoffs;
 	// everyone else acts only on their own team's.
 	Supervisors []string `yaml:"supervisors"`
+}
+
+// Matching configures how messages are compared with the rules; what
+// matches is set in the rules file, this is only what the rules file
+// cannot say: services the machine offers.
+type Matching struct {
+	Embeddings Embeddings `yaml:"embeddings"`
+}
+
+// Embeddings points at an OpenAI-compatible embeddings endpoint (a local
+// server). When set, a rule's examples are compared with messages by
+// meaning instead of by character n-grams. Off when URL is empty.
+type Embeddings struct {
+	URL    string `yaml:"url"`     // e.g. http://127.0.0.1:8080/v1/embeddings
+	Model  string `yaml:"model"`   // sent as "model"
+	APIKey string `yaml:"api_key"` // sent as a bearer token; use ${VAR}
+	// Budget is the longest a batch of messages waits for their vectors
+	// (150ms); a message whose vector is late is compared by n-grams.
+	Budget Duration `yaml:"budget"`
+	// MinSimilarity is the cosine from which a message is an example
+	// rephrased (0.8); it depends on the model.
+	MinSimilarity float64 `yaml:"min_similarity"`
 }
 
 // Incidents groups many handoffs with one cause (D17).
@@ -353,6 +376,9 @@ func (c *Config) expand(lookup func(string) (string, bool)) error {
 			ex(fmt.Sprintf("bots[%d].%s", i, f.name), f.p)
 		}
 	}
+	ex("matching.embeddings.url", &c.Matching.Embeddings.URL)
+	ex("matching.embeddings.model", &c.Matching.Embeddings.Model)
+	ex("matching.embeddings.api_key", &c.Matching.Embeddings.APIKey)
 	for i := range c.Handoff.Teams {
 		w := &c.Handoff.Teams[i].Webhook
 		ex(fmt.Sprintf("handoff.teams[%d].webhook.url", i), &w.URL)
@@ -539,6 +565,17 @@ func (c *Config) validate() error {
 	if _, _, err := SplitDatabase(c.Database); err != nil {
 		errs = append(errs, fmt.Errorf("%s: database: %w", c.Path, err))
 	}
+	if e := c.Matching.Embeddings; e.URL != "" {
+		if u, err := url.Parse(e.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: matching.embeddings.url %q must be an http:// or https:// address", c.Path, e.URL))
+		}
+		if e.MinSimilarity < 0 || e.MinSimilarity > 1 {
+			errs = append(errs, fmt.Errorf("%s: matching.embeddings.min_similarity (%v) must be between 0 and 1", c.Path, e.MinSimilarity))
+		}
+		if b := time.Duration(e.Budget); b < 0 || b > 5*time.Second {
+			errs = append(errs, fmt.Errorf("%s: matching.embeddings.budget (%v) must be at most 5s: every batch of messages waits for it", c.Path, b))
+		}
+	}
 	if c.AdminToken != "" && !validToken(c.AdminToken) {
 		errs = append(errs, fmt.Errorf("%s: admin_token must be %d-512 characters of A-Z, a-z, 0-9 and - . _ ~ + / = (e.g. openssl rand -hex 32), or empty to turn the admin API off", c.Path, MinAdminToken))
 	}
@@ -651,7 +688,7 @@ func (c *Config) Secrets() []string {
 			}
 		}
 	}
-	add(c.AdminToken)
+	add(c.AdminToken, c.Matching.Embeddings.APIKey)
 	for _, b := range c.Bots {
 		add(b.Token, strings.TrimPrefix(strings.TrimSpace(b.Token), "Bot "), b.WebhookSecret)
 	}

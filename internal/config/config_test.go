@@ -122,6 +122,26 @@ func TestParseErrors(t *testing.T) {
 			want: `f.yaml:2: "tomorrow" is not a duration`,
 		},
 		{
+			name: "embeddings endpoint that is not a URL",
+			yaml: "matching:\n  embeddings: {url: \"localhost:8080\"}\n",
+			want: `f.yaml: matching.embeddings.url "localhost:8080" must be an http:// or https:// address`,
+		},
+		{
+			name: "embeddings similarity out of range",
+			yaml: "matching:\n  embeddings: {url: \"http://127.0.0.1:8080/v1/embeddings\", min_similarity: 80}\n",
+			want: `f.yaml: matching.embeddings.min_similarity (80) must be between 0 and 1`,
+		},
+		{
+			name: "embeddings budget too long",
+			yaml: "matching:\n  embeddings: {url: \"http://127.0.0.1:8080/v1/embeddings\", budget: 1m}\n",
+			want: `matching.embeddings.budget (1m0s) must be at most 5s`,
+		},
+		{
+			name: "unknown key in embeddings",
+			yaml: "matching:\n  embeddings: {endpoint: \"http://x\"}\n",
+			want: `unknown key "endpoint"`,
+		},
+		{
 			name: "bad database",
 			yaml: "database: mysql://x\n",
 			want: `f.yaml: database: "mysql://x": want sqlite:FILE`,
@@ -264,6 +284,7 @@ func TestExpand(t *testing.T) {
 
 func TestSecretsListsWhatMustNotBeLogged(t *testing.T) {
 	yaml := `admin_token: "${ADMIN}"
+matching: {embeddings: {url: "http://127.0.0.1:8080/v1/embeddings", api_key: "${EK}"}}
 database: "postgres://fd:${PW}@db:5432/fd"
 bots:
   - {name: shop, platform: telegram, token: "${TT}", webhook_secret: "${WS}"}
@@ -274,7 +295,7 @@ handoff:
        discord_webhook_url: "https://discord.com/api/webhooks/123/${DWT}"}
 `
 	vars := map[string]string{"ADMIN": "admin-token-0123456789", "PW": "p%40ss-word", "TT": "1:tg-token", "WS": "webhook-secret",
-		"DT": "discord-token", "HS": "0123456789abcdef0", "DWT": "channel-hook-token"}
+		"DT": "discord-token", "HS": "0123456789abcdef0", "DWT": "channel-hook-token", "EK": "embeddings-key-42"}
 	cfg, err := Parse("f.yaml", []byte(yaml), env(vars))
 	if err != nil {
 		t.Fatal(err)

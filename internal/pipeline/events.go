@@ -175,6 +175,9 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 	for i, ie := range events {
 		out[i].event, todo[i] = ie, i
 	}
+	if pr, ok := p.decider.(Preparer); ok {
+		pr.Prepare(ctx, events)
+	}
 	conflicts := make([]int, len(events))
 	for len(todo) > 0 {
 		var round, later []int
@@ -292,7 +295,8 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	if d.Refused != "" {
 		return refusedPress(ev, d)
 	}
-	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now)}
+	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now),
+		Insight: d.Insight, TypeReason: d.TypeReason}
 	var sends []chat.Action
 	for _, a := range d.Actions {
 		if !a.Type.Sends() {

@@ -205,7 +205,7 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{
 		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-		Text: noticeText(ev, h, prio, plan.HandoffDue, hours, history),
+		Text: noticeText(ev, h, prio, plan.HandoffDue, hours, history, plan.Insight),
 		Buttons: [][]chat.Button{{
 			{Text: "Claim", Data: "claim:{handoff}"},
 			{Text: "Resolve", Data: "resolve:{handoff}"},
@@ -271,7 +271,7 @@ const HistoryLines = 8
 
 // noticeText is the notification agents read. It is plain text: sent
 // without a parse mode, nothing the customer wrote can format it.
-func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time, hours handoff.Hours, history []chat.HistoryEntry) string {
+func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time, hours handoff.Hours, history []chat.HistoryEntry, in chat.Insight) string {
 	var b strings.Builder
 	name := ev.Customer.Name
 	if ev.Customer.Username != "" {
@@ -280,6 +280,11 @@ func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time
 	loc := hours.Location()
 	fmt.Fprintf(&b, "Handoff · %s priority · first answer due %s (%s)\n", prio, due.In(loc).Format("Mon 15:04"), loc)
 	fmt.Fprintf(&b, "Customer: %s · %s\n", strings.TrimSpace(name), ev.Platform)
+	if in.Type != "" {
+		// What the message is and how the customer sounds, so an angry
+		// complaint is seen before it is read.
+		fmt.Fprintf(&b, "Message: %s · %s %s (%+.2f)\n", in.Type, sentimentMark[in.Sentiment], in.Sentiment, in.SentimentScore)
+	}
 	if h.Rule != "" {
 		fmt.Fprintf(&b, "Rule: %s", h.Rule)
 		if h.Team != "" {
@@ -299,6 +304,8 @@ func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time
 	b.WriteString("—\nTo answer the customer, reply to this message (in a forum topic, just write there); /claim, /resolve, /bot and /note … work the same way.")
 	return b.String()
 }
+
+var sentimentMark = map[chat.Sentiment]string{chat.SentimentNegative: "😠", chat.SentimentNeutral: "😐", chat.SentimentPositive: "🙂"}
 
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")

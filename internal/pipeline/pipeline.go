@@ -51,6 +51,13 @@ type Decider interface {
 	Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision
 }
 
+// Preparer is a Decider that fetches, once per batch and within its own
+// budget, what deciding the batch's messages will read from elsewhere
+// (their embeddings), so that no single decision waits on the network.
+type Preparer interface {
+	Prepare(ctx context.Context, events []chat.InboxEvent)
+}
+
 // Sender delivers one message on one platform bot.
 type Sender interface {
 	Send(ctx context.Context, out chat.Outgoing) (platformMessageID string, err error)

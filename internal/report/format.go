@@ -131,6 +131,7 @@ func WriteText(w io.Writer, r Report) error {
 	}
 
 	writeHandoffsText(&b, r)
+	writeInsightsText(&b, r)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -352,6 +353,54 @@ type (
 		ByPriority         []jsonHandoffs `json:"handoffs_by_priority"`
 		ByAgent            []jsonAgent    `json:"first_responses_by_agent"`
 		Daily              []jsonDay      `json:"daily"`
+
+		// Issue 22: types, sentiment, coverage, top questions.
+		Types                     map[string]int      `json:"types"`     // every type id, zeros included
+		Untyped                   int                 `json:"untyped"`   // decided before types were kept
+		Sentiment                 map[string]int      `json:"sentiment"` // negative, neutral, positive
+		TypesByDay                []jsonDayCounts     `json:"types_by_day"`
+		SentimentByDay            []jsonDayCounts     `json:"sentiment_by_day"`
+		SentimentByType           map[string]jsonMood `json:"sentiment_by_type"`
+		SentimentByRule           []jsonRuleMood      `json:"sentiment_by_rule"`
+		MostNegativeConversations []jsonNegative      `json:"most_negative_conversations"`
+		Coverage                  *float64            `json:"coverage"` // null when there were no inquiries
+		CoverageTarget            float64             `json:"coverage_target"`
+		CoverageByLanguage        []jsonLangCoverage  `json:"coverage_by_language"`
+		TopQuestions              jsonTopQuestions    `json:"top_questions"`
+	}
+	jsonDayCounts struct {
+		Date   string         `json:"date"`
+		Counts map[string]int `json:"counts"`
+	}
+	jsonMood struct {
+		Negative int `json:"negative"`
+		Neutral  int `json:"neutral"`
+		Positive int `json:"positive"`
+	}
+	jsonRuleMood struct {
+		Rule string `json:"rule"`
+		jsonMood
+	}
+	jsonNegative struct {
+		ConversationID int64   `json:"conversation_id"`
+		LowestScore    float64 `json:"lowest_score"`
+		Negative       int     `json:"negative_messages"`
+	}
+	jsonLangCoverage struct {
+		Language  string   `json:"language"`
+		Inquiries int      `json:"inquiries"`
+		Answered  int      `json:"answered"`
+		Coverage  *float64 `json:"coverage"`
+	}
+	jsonTopQuestions struct {
+		Rules []jsonChange `json:"rules"`
+		Types []jsonChange `json:"types"`
+	}
+	jsonChange struct {
+		Name     string `json:"name"`
+		Count    int    `json:"count"`
+		Previous int    `json:"previous"`
+		Change   int    `json:"change"`
 	}
 	jsonCluster struct {
 		Count             int        `json:"count"`
@@ -488,6 +537,7 @@ func toJSON(r Report) jsonReport {
 		j.ByAgent = append(j.ByAgent, jsonAgent{ID: a.ID, Name: a.Name, Answered: a.Answered, SLAMet: a.SLA.Met, SLADecided: a.SLA.Decided,
 			SLAAttainment: attainment(a.SLA), FirstP50: seconds(a.FirstResponse, 50), FirstP90: seconds(a.FirstResponse, 90)})
 	}
+	addInsightsJSON(&j, r.Insights)
 	for _, d := range r.Daily {
 		j.Daily = append(j.Daily, jsonDay{Date: d.Day.Format(time.DateOnly), Messages: d.Messages, Opened: d.Opened, Replied: d.Replied,
 			SLAMet: d.SLA.Met, SLADecided: d.SLA.Decided, SLAAttainment: attainment(d.SLA),
@@ -523,6 +573,17 @@ func WriteJSON(w io.Writer, r Report) error {
 //	                                resolution_p50_seconds, …_p90_seconds
 //	agents       the account        agent (its name), answered, sla_met, sla_decided,
 //	                                sla_attainment, first_response_p50_seconds, …_p90_seconds
+//	types, sentiment
+//	             the type or sentiment  count
+//	types_by_day, sentiment_by_day
+//	             the date           one metric per type or sentiment
+//	sentiment_by_type, sentiment_by_rule
+//	             type or rule       negative, neutral, positive
+//	most_negative_conversations
+//	             conversation id    lowest_score, negative_messages
+//	coverage     "all" or language  inquiries (per language), answered, coverage, coverage_target ("all")
+//	top_questions
+//	             rule:ID or type:ID count, previous, change
 //	daily        the date           opened, answered, sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds
 //
@@ -608,6 +669,7 @@ func WriteCSV(w io.Writer, r Report) error {
 			row("agents", a.ID, m.metric, m.value)
 		}
 	}
+	insightsCSV(row, j, num, opt)
 	for _, d := range j.Daily {
 		for _, m := range []struct {
 			metric string

@@ -83,6 +83,7 @@ type Source interface {
 	ReportMessages(ctx context.Context, since, until time.Time) (store.MessageReport, error)
 	ReportUnanswered(ctx context.Context, since, until time.Time, limit int) ([]store.NameCount, error)
 	ReportHandoffs(ctx context.Context, since, until time.Time) ([]store.HandoffTimes, error)
+	InsightSource
 }
 
 var _ Source = (*store.Store)(nil)
@@ -129,6 +130,10 @@ type Report struct {
 	ByAgent []AgentStats
 	// Daily has one entry per day of the period, oldest first.
 	Daily []DayStats
+
+	// Insights are the message types, sentiment, coverage and top
+	// questions (insights.go).
+	Insights Insights
 }
 
 // Cluster is a group of unanswered messages asking about the same thing.
@@ -248,6 +253,9 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 	r.Clusters = clusterUnanswered(texts, opts.Rules, TopN)
 	r.addHandoffs(handoffs)
 	r.addVolume(msgs.Hourly)
+	if err := r.addInsights(ctx, src, msgs.Rules); err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
 	return r, nil
 }
 

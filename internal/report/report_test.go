@@ -54,6 +54,17 @@ func (sd *seeder) nextID() string {
 	return fmt.Sprint("u", sd.ids)
 }
 
+// classifier is a rules file with no rules, for the built-in type and
+// sentiment of the seeded messages.
+func classifier(t *testing.T) *rules.Rules {
+	t.Helper()
+	r, err := rules.Parse("classifier.yaml", []byte("rules:\n  - id: none\n    keywords: [zzqx]\n    reply: x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // decide stores a customer's message in a chat and processes it at a
 // moment with a plan.
 func (sd *seeder) decide(chatID string, kind chat.Kind, text, when string, plan chat.Plan) {
@@ -62,6 +73,17 @@ func (sd *seeder) decide(chatID string, kind chat.Kind, text, when string, plan 
 	moment := at(sd.t, when)
 	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: sd.nextID(), Kind: kind, ChatID: chatID, ChatType: chat.ChatPrivate,
 		MessageID: sd.nextID(), Text: text, Time: moment, Customer: chat.Customer{ID: chatID, Name: "Customer " + chatID}}
+	if plan.Outcome != chat.OutcomeRecorded && plan.Insight.Type == "" {
+		// The type and sentiment the rules would read off the text.
+		d := classifier(sd.t).Decide(ev, chat.State{}, moment)
+		plan.Insight = d.Insight
+		if plan.Language == "" {
+			plan.Language = d.Language
+		}
+		if plan.Outcome == chat.OutcomeIgnored {
+			plan.Insight.Type = chat.TypeSpam
+		}
+	}
 	sd.process(ev, moment, func(ie chat.InboxEvent) error {
 		return storetest.Process(ctx, sd.s, ie, moment, 24*time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil })
 	})
@@ -512,6 +534,18 @@ func (f failing) ReportHandoffs(context.Context, time.Time, time.Time) ([]store.
 	return nil, f.err
 }
 
+func (f failing) ReportInsights(context.Context, time.Time, time.Time) ([]store.InsightCount, error) {
+	return nil, f.err
+}
+
+func (f failing) ReportRuleSentiment(context.Context, time.Time, time.Time) ([]store.RuleSentiment, error) {
+	return nil, f.err
+}
+
+func (f failing) ReportNegativeConversations(context.Context, time.Time, time.Time, int) ([]store.ConversationMood, error) {
+	return nil, f.err
+}
+
 func TestBuildErrors(t *testing.T) {
 	if _, err := Build(context.Background(), failing{}, now, now); err == nil {
 		t.Error("an empty period was accepted")
@@ -533,6 +567,18 @@ func (h history) ReportUnanswered(context.Context, time.Time, time.Time, int) ([
 }
 
 func (h history) ReportHandoffs(context.Context, time.Time, time.Time) ([]store.HandoffTimes, error) {
+	return nil, nil
+}
+
+func (h history) ReportInsights(context.Context, time.Time, time.Time) ([]store.InsightCount, error) {
+	return nil, nil
+}
+
+func (h history) ReportRuleSentiment(context.Context, time.Time, time.Time) ([]store.RuleSentiment, error) {
+	return nil, nil
+}
+
+func (h history) ReportNegativeConversations(context.Context, time.Time, time.Time, int) ([]store.ConversationMood, error) {
 	return nil, nil
 }
 

@@ -356,17 +356,18 @@ func (b *batchApply) messages() error {
 
 // decisions records each event's decision with its trace.
 func (b *batchApply) decisions() error {
-	args := make([]any, 0, 6*len(b.items))
+	args := make([]any, 0, 9*len(b.items))
 	for _, it := range b.items {
 		plan := it.fx.Plan
-		args = append(args, it.fx.Event.ID, nullID(it.convID), string(plan.Outcome), plan.Language, nullString(string(plan.Trace)), ms(b.now))
+		args = append(args, it.fx.Event.ID, nullID(it.convID), string(plan.Outcome), plan.Language, nullString(string(plan.Trace)), ms(b.now),
+			string(plan.Insight.Type), string(plan.Insight.Sentiment), plan.Insight.SentimentScore)
 	}
 	var ids []struct {
 		ID    int64 `db:"id"`
 		Inbox int64 `db:"inbox_id"`
 	}
-	if err := b.s.sel(b.ctx, b.tx, &ids, `INSERT INTO decisions (inbox_id, conversation_id, outcome, language, trace, created_at)
-		VALUES `+placeholders(len(b.items), 6)+` RETURNING id, inbox_id`, args...); err != nil {
+	if err := b.s.sel(b.ctx, b.tx, &ids, `INSERT INTO decisions (inbox_id, conversation_id, outcome, language, trace, created_at, msg_type, sentiment, sentiment_score)
+		VALUES `+placeholders(len(b.items), 9)+` RETURNING id, inbox_id`, args...); err != nil {
 		return err
 	}
 	byInbox := make(map[int64]int64, len(ids))
