@@ -87,7 +87,14 @@ func TestHostileWhenStopsWithinBudget(t *testing.T) {
 			if len(over) != 1 || over[0].Rule != "hostile" {
 				t.Fatalf("over budget: %+v; trace %+v", over, d.Trace)
 			}
-			if kind, _, _ := strings.Cut(strings.TrimPrefix(over[0].Detail, "ran out of its "), " "); !strings.Contains("|"+tt.kind+"|", "|"+kind+"|") {
+			// The time budget is the wall-clock backstop: on a starved
+			// machine (CI under load, the race detector) it can run out
+			// before the bytes a few copies allocate are counted.
+			allowed := tt.kind
+			if strings.Contains(allowed, "bytes") {
+				allowed += "|time"
+			}
+			if kind, _, _ := strings.Cut(strings.TrimPrefix(over[0].Detail, "ran out of its "), " "); !strings.Contains("|"+allowed+"|", "|"+kind+"|") {
 				t.Errorf("detail %q, want the %s budget", over[0].Detail, tt.kind)
 			}
 			if strings.Contains(over[0].Detail, "aaaa") {
