@@ -481,3 +481,38 @@ func why(d *Decision) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// ForgetCustomer drops, at once, every conversation whose customer
+// chat.ErasureSubject names (forgotten in the database by `frontdesk
+// forget`), with the agent pane's messages about it. It reports how many
+// conversations it dropped.
+func (s *Sandbox) ForgetCustomer(subject string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dropped := map[string]bool{}
+	for id, c := range s.convs {
+		if chat.ErasureSubject(chat.Sandbox, Bot, chatPrefix+id) != subject {
+			continue
+		}
+		for _, m := range c.msgs {
+			s.forget(m)
+		}
+		delete(s.convs, id)
+		dropped[id] = true
+	}
+	if len(dropped) == 0 {
+		return 0
+	}
+	kept := s.agents[:0]
+	for _, m := range s.agents {
+		if dropped[m.Conversation] {
+			s.forget(m)
+			continue
+		}
+		kept = append(kept, m)
+	}
+	clear(s.agents[len(kept):])
+	s.agents = kept
+	s.seq++ // the page reloads its state
+	return len(dropped)
+}

@@ -346,6 +346,13 @@ func (a *App) Start(ctx context.Context) error {
 		defer a.pollersDone.Done()
 		a.pruneLoop(pollCtx)
 	}()
+	if a.sandbox != nil {
+		a.pollersDone.Add(1)
+		go func() {
+			defer a.pollersDone.Done()
+			a.erasureLoop(pollCtx)
+		}()
+	}
 	if a.cfg.RulesWatch {
 		a.watcher = a.watchRules()
 	}
@@ -584,6 +591,42 @@ func OpenStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 		return store.OpenPostgres(ctx, source, store.Options{})
 	}
 	return store.OpenSQLite(ctx, source, store.Options{})
+}
+
+// erasureEvery is how often the sandbox checks for customers forgotten by
+// `frontdesk forget` (another process), to drop its copies of them.
+const erasureEvery = 2 * time.Second
+
+// erasureLoop drops from the sandbox's memory the customers forgotten
+// while it runs: `frontdesk forget` erases the database and logs the
+// erasure, and this reads the log.
+func (a *App) erasureLoop(ctx context.Context) {
+	after, err := a.store.LastErasure(ctx)
+	for err != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(erasureEvery):
+		}
+		after, err = a.store.LastErasure(ctx)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(erasureEvery):
+		}
+		erased, err := a.store.ErasuresAfter(ctx, after, 100)
+		if err != nil {
+			continue // the database is away; the log waits
+		}
+		for _, e := range erased {
+			if n := a.sandbox.ForgetCustomer(e.Subject); n > 0 {
+				a.log.Info("sandbox dropped a forgotten customer's conversation", "conversations", n)
+			}
+			after = e.ID
+		}
+	}
 }
 
 // pruneLoop removes what the retention no longer keeps, a minute after

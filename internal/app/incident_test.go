@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -188,4 +190,67 @@ func TestSixtySimilarComplaintsBecomeOneIncident(t *testing.T) {
 func jsonInt(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// An incident is its team's: "Resolve all" pressed in another team's chat
+// (a forged press, or a notice forwarded there) is refused in that chat and
+// the incident stays open; its own team resolves it.
+func TestAnotherTeamCannotResolveAnIncident(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.Rules = filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(cfg.Rules, []byte(outageRules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const billingChat = -1009999
+	cfg.Handoff = config.Handoff{Teams: []config.Team{
+		{Name: "support", Bot: "shop", ChatID: config.ID(strconv.FormatInt(teamChat, 10))},
+		{Name: "billing", Bot: "shop", ChatID: config.ID(strconv.FormatInt(billingChat, 10))},
+	}, Incidents: config.Incidents{Threshold: 2, Window: config.Duration(time.Hour)}}
+	a, err := New(context.Background(), cfg, Options{Log: quietLogger(t), PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: fake, cfg: cfg, app: a, client: newClient()}
+	t.Cleanup(func() { h.stop(5 * time.Second) })
+	for i := range 3 {
+		h.post(update(int64(100+i), 9000+int64(i), "en", "the app down again, I can't log in"), secret)
+		h.waitIdle(a.Store())
+	}
+	var incident *telegramtest.Message
+	for _, m := range fake.Sent() {
+		if m.ChatID == teamChat && strings.HasPrefix(m.Text, "Incident") {
+			incident = &m
+		}
+	}
+	if incident == nil {
+		t.Fatalf("no incident notice; sent %+v", fake.Sent())
+	}
+	press := func(updateID int64, chatID int64) {
+		body := fmt.Sprintf(`{"update_id": %d, "callback_query": {"id": "cb%d", "chat_instance": "1",
+			"from": {"id": 8, "is_bot": false, "first_name": "Bob"},
+			"message": {"message_id": %d, "date": 1700000000, "chat": {"id": %d, "type": "supergroup"}},
+			"data": "incident_resolve:1"}}`, updateID, updateID, incident.MessageID, chatID)
+		if code := h.post([]byte(body), secret); code != 200 {
+			t.Fatalf("press answered %d", code)
+		}
+		h.waitIdle(a.Store())
+	}
+	press(400, billingChat)
+	if got := h.lastTo(billingChat, 1).Text; !strings.Contains(got, "Not allowed: this incident belongs to team support") {
+		t.Fatalf("billing's chat was told %q", got)
+	}
+	// Still open: the rules still see it.
+	h.post(update(300, 7777, "en", "status?"), secret)
+	if got := h.lastTo(7777, 1).Text; got != "We know the app is down and are fixing it." {
+		t.Fatalf("after a refused press, the status question was answered %q", got)
+	}
+	press(401, teamChat)
+	if got := fake.Sent()[len(fake.Sent())-1].Text; got != "Bob resolved the incident: 3 customers are back with the bot." {
+		t.Fatalf("support's chat was told %q", got)
+	}
 }

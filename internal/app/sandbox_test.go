@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
 // startSandbox runs the service as a newcomer does: no bot token, so the
@@ -362,4 +364,52 @@ func TestSandboxInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	artifact(t, "sandbox.png", shot)
+}
+
+// TestForgetReachesTheSandbox: `frontdesk forget` runs as another process
+// against the database; a running sandbox drops its copy of the forgotten
+// customer's conversation (their name, their words, the agents' notices
+// about them) within seconds, and keeps everyone else's.
+func TestForgetReachesTheSandbox(t *testing.T) {
+	h, url := startSandbox(t)
+	token := url[strings.Index(url, "token=")+len("token="):]
+	state := func() string {
+		var raw json.RawMessage
+		sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &raw)
+		return string(raw)
+	}
+	for _, c := range []struct{ conv, name, text string }{
+		{"c1", "Annabelle", "human please, Annabelle speaking"},
+		{"c2", "Boris", "where is my order?"},
+	} {
+		var ok json.RawMessage
+		sandboxCall(t, h, token, "POST", "/api/customer", map[string]string{"conversation": c.conv, "name": c.name, "lang": "en", "text": c.text}, &ok)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(state(), `"pane":"agents"`) || !strings.Contains(state(), "Orders ship") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no handoff notice and answer in the sandbox: %s", state())
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	h.waitIdle(h.app.Store())
+	// The CLI's forget: another store on the same database file.
+	cli, err := OpenStore(context.Background(), h.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if _, err := cli.Forget(context.Background(), chat.Sandbox, "sandbox", "c-c1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for strings.Contains(state(), "Annabelle") || strings.Contains(state(), "Annabelle speaking") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox still shows the forgotten customer: %s", state())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if s := state(); !strings.Contains(s, "Boris") || !strings.Contains(s, "where is my order?") {
+		t.Fatalf("the other customer's conversation went too: %s", s)
+	}
 }

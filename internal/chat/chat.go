@@ -6,6 +6,8 @@
 package chat
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 )
@@ -165,4 +167,13 @@ type InboxEvent struct {
 type SetAside struct {
 	Attempts int
 	Cause    string
+}
+
+// ErasureSubject names a forgotten customer to whatever keeps copies of
+// their data outside the database: a digest of the platform, bot and
+// platform id, so a holder can recognise a customer it has while the
+// erasure log keeps no id in clear (and keeps its rows for an hour).
+func ErasureSubject(p Platform, bot, externalID string) string {
+	sum := sha256.Sum256([]byte(string(p) + "/" + bot + "/" + externalID))
+	return hex.EncodeToString(sum[:16])
 }

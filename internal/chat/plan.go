@@ -144,6 +144,14 @@ type Incident struct {
 	Started  time.Time
 }
 
+// IncidentRead is an incident as an agent's "Resolve all" reads it: whose
+// it is, and whether it is still open.
+type IncidentRead struct {
+	Team     string // "" when there is no such incident
+	Open     bool
+	Handoffs int // filed under it
+}
+
 // IncidentPlan files a new handoff under an incident: an open one (ID set),
 // or a new one that also takes in the cause's recent waiting handoffs.
 // Notice is the incident's notification; for an open incident it replaces

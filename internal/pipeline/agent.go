@@ -31,14 +31,21 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 		// Resolved or joined by someone else since it was read: read it
 		// again, and the agent is told what it is now.
 		for range conflictRounds {
-			var open bool
-			var handoffs int
-			if open, handoffs, err = p.store.Incident(p.workCtx, id); err != nil {
+			var inc chat.IncidentRead
+			if inc, err = p.store.Incident(p.workCtx, id); err != nil {
 				break
 			}
-			move := handoff.ResolveIncident(open, handoffs, agent.Name)
+			var plan chat.AgentPlan
+			var move handoff.IncidentMove
+			if inc.Team != "" && !p.mayAct(ev, inc.Team) {
+				// Another team's incident: the presser is told, and it stays open.
+				plan = p.refusal(ev, agent, "incident", inc.Team)
+			} else {
+				move = handoff.ResolveIncident(inc.Open, inc.Handoffs, agent.Name)
+				plan = p.incidentPlan(ev, agent, move, now)
+			}
 			found = move.Resolve
-			if err = p.store.ResolveIncident(p.workCtx, ie, id, move.Resolve, handoffs, p.incidentPlan(ev, agent, move, now), now); !errors.Is(err, chat.ErrConflict) {
+			if err = p.store.ResolveIncident(p.workCtx, ie, id, move.Resolve, inc.Handoffs, plan, now); !errors.Is(err, chat.ErrConflict) {
 				break
 			}
 		}
@@ -207,10 +214,9 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent ch
 	if st.Handoff.State != "" && !p.mayAct(ev, st.Handoff.Team) {
 		// Another team's conversation: the agent is told in the chat they
 		// wrote in, and nothing reaches the customer or the handoff.
-		msg := fmt.Sprintf("Not allowed: this conversation belongs to team %s; only that team or a supervisor team may act on it.", team.Name)
-		plan.CallbackAnswer = msg
-		plan.Notices = []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg}}
-		return plan
+		refused := p.refusal(ev, agent, "conversation", st.Handoff.Team)
+		refused.Text = text
+		return refused
 	}
 	if cmd == chat.AgentRelay {
 		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
@@ -248,6 +254,18 @@ func (p *Pipeline) record(ie chat.InboxEvent, plan chat.Plan, now time.Time) err
 		}
 	}
 	return err
+}
+
+// refusal is what an agent of another team is told, in the chat they
+// wrote in, when they act on a team's conversation or incident (what):
+// nothing else happens.
+func (p *Pipeline) refusal(ev chat.Event, agent chat.Agent, what, owner string) chat.AgentPlan {
+	name := owner
+	if t := p.teamFor(owner); t != nil {
+		name = t.Name
+	}
+	msg := fmt.Sprintf("Not allowed: this %s belongs to team %s; only that team or a supervisor team may act on it.", what, name)
+	return chat.AgentPlan{Agent: agent, CallbackAnswer: msg, Notices: []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg}}}
 }
 
 // mayAct says whether an agent writing in ev's chat may act on a handoff of

@@ -76,7 +76,9 @@ func (s *Store) forget(ctx context.Context, p chat.Platform, bot, externalID str
 		if dryRun {
 			return errDryRun
 		}
-		return nil
+		// Copies outside the database (a running sandbox) learn of it here.
+		_, err := s.exec(ctx, tx, `INSERT INTO erasures (subject, at) VALUES (?, ?)`, chat.ErasureSubject(p, bot, externalID), ms(now))
+		return err
 	})
 	switch {
 	case errors.Is(err, errDryRun):

@@ -90,19 +90,20 @@ func (p *processing) queueWebhooks(plan chat.IncidentPlan, incidentID int64) err
 
 // Incident reads whether an incident is open and how many handoffs it
 // counts, for deciding what resolving it does.
-func (s *Store) Incident(ctx context.Context, incidentID int64) (open bool, handoffs int, err error) {
+func (s *Store) Incident(ctx context.Context, incidentID int64) (chat.IncidentRead, error) {
 	var r struct {
+		Team     string `db:"team"`
 		State    string `db:"state"`
 		Handoffs int    `db:"handoffs"`
 	}
-	err = s.readGet(ctx, &r, `SELECT state, handoffs FROM incidents WHERE id = ?`, incidentID)
+	err := s.readGet(ctx, &r, `SELECT team, state, handoffs FROM incidents WHERE id = ?`, incidentID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return false, 0, nil
+		return chat.IncidentRead{}, nil
 	}
 	if err != nil {
-		return false, 0, unavailable("read incident", err)
+		return chat.IncidentRead{}, unavailable("read incident", err)
 	}
-	return r.State == "open", r.Handoffs, nil
+	return chat.IncidentRead{Team: r.Team, Open: r.State == "open", Handoffs: r.Handoffs}, nil
 }
 
 // ResolveIncident marks the agent's event done and, when resolve (decided
