@@ -197,6 +197,12 @@ func writeHandoffsText(b *strings.Builder, r Report) {
 	} else {
 		fmt.Fprintf(b, "\nSLA attainment: no handoff's SLA is decided yet; target %s\n", percent(SLATarget, true))
 	}
+	for _, c := range []struct {
+		label string
+		h     HandoffStats
+	}{{"public mentions (groups, channels)", r.Public}, {"private messages", r.Private}} {
+		fmt.Fprintf(b, "  %s: %s\n", c.label, slaVerdict(c.h))
+	}
 
 	fmt.Fprintf(b, "\nBy day (messages; handoffs by the day they opened, first response, %s)\n", r.Until.Format("MST"))
 	daily := table{indent: "  ", header: []string{"day", "messages", "opened", "answered", "p50", "p90", "within SLA", ""}, right: []bool{false, true, true, true, true, true, true, true}}
@@ -223,6 +229,19 @@ func agentNames(as []AgentStats) []string {
 		}
 	}
 	return out
+}
+
+// slaVerdict says how a set of handoffs did against SLATarget in one line.
+func slaVerdict(h HandoffStats) string {
+	v, ok := h.SLA.Attainment()
+	if !ok {
+		return fmt.Sprintf("%s opened, no SLA decided yet", plural(h.Opened, "handoff"))
+	}
+	verdict := "met"
+	if v < SLATarget {
+		verdict = "not met"
+	}
+	return fmt.Sprintf("%s (%d of %d decided, %s opened): %s", percent(v, true), h.SLA.Met, h.SLA.Decided, plural(h.Opened, "handoff"), verdict)
 }
 
 func slaText(s SLA) (met, pct string) {
@@ -351,6 +370,7 @@ type (
 		EscalationShare    float64        `json:"escalation_share"`
 		Handoffs           jsonHandoffs   `json:"handoffs"`
 		ByPriority         []jsonHandoffs `json:"handoffs_by_priority"`
+		SLAByChannel       jsonChannels   `json:"sla_by_channel"`
 		ByAgent            []jsonAgent    `json:"first_responses_by_agent"`
 		Daily              []jsonDay      `json:"daily"`
 
@@ -446,6 +466,17 @@ type (
 		ResolutionP50   *float64 `json:"resolution_p50_seconds"`
 		ResolutionP90   *float64 `json:"resolution_p90_seconds"`
 	}
+	// jsonChannels splits the SLA by where the conversation is.
+	jsonChannels struct {
+		Public  jsonChannelSLA `json:"public"`  // groups and channels
+		Private jsonChannelSLA `json:"private"` // private chats
+	}
+	jsonChannelSLA struct {
+		Opened     int      `json:"opened"`
+		Met        int      `json:"met"`
+		Decided    int      `json:"decided"`
+		Attainment *float64 `json:"attainment"` // null when none is decided
+	}
 	jsonAgent struct {
 		ID            string   `json:"agent_id"`
 		Name          string   `json:"agent"`
@@ -495,6 +526,10 @@ func jsonHandoffStats(h HandoffStats) jsonHandoffs {
 		ResolutionP50: seconds(h.Resolution, 50), ResolutionP90: seconds(h.Resolution, 90)}
 }
 
+func jsonChannelStats(h HandoffStats) jsonChannelSLA {
+	return jsonChannelSLA{Opened: h.Opened, Met: h.SLA.Met, Decided: h.SLA.Decided, Attainment: attainment(h.SLA)}
+}
+
 func toJSON(r Report) jsonReport {
 	j := jsonReport{
 		Since: r.Since, Until: r.Until, MessagesIn: r.MessagesIn, Conversations: r.Conversations,
@@ -505,7 +540,8 @@ func toJSON(r Report) jsonReport {
 		Outcomes: []jsonOutcome{}, TopRules: []jsonRule{}, TopKeywordGroups: []jsonGroup{}, TopTags: []jsonTag{},
 		Unanswered: []jsonText{}, UnansweredClusters: []jsonCluster{}, ByPriority: []jsonHandoffs{}, ByAgent: []jsonAgent{}, Daily: []jsonDay{},
 		SLAAttainment: attainment(r.Handoffs.SLA), SLATarget: SLATarget, EscalationShare: r.Handoffs.EscalationShare(),
-		Handoffs: jsonHandoffStats(r.Handoffs),
+		Handoffs:     jsonHandoffStats(r.Handoffs),
+		SLAByChannel: jsonChannels{Public: jsonChannelStats(r.Public), Private: jsonChannelStats(r.Private)},
 	}
 	for _, o := range r.Outcomes {
 		j.Outcomes = append(j.Outcomes, jsonOutcome{Outcome: o.Name, Count: o.Count, Share: Share(o.Count, r.MessagesIn)})
@@ -571,6 +607,8 @@ func WriteJSON(w io.Writer, r Report) error {
 //	                                sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds,
 //	                                resolution_p50_seconds, …_p90_seconds
+//	sla_by_channel
+//	             public or private  opened, met, decided, attainment
 //	agents       the account        agent (its name), answered, sla_met, sla_decided,
 //	                                sla_attainment, first_response_p50_seconds, …_p90_seconds
 //	types, sentiment
@@ -656,6 +694,15 @@ func WriteCSV(w io.Writer, r Report) error {
 		} {
 			row("handoffs", key, m.metric, m.value)
 		}
+	}
+	for _, c := range []struct {
+		key string
+		v   jsonChannelSLA
+	}{{"public", j.SLAByChannel.Public}, {"private", j.SLAByChannel.Private}} {
+		row("sla_by_channel", c.key, "opened", strconv.Itoa(c.v.Opened))
+		row("sla_by_channel", c.key, "met", strconv.Itoa(c.v.Met))
+		row("sla_by_channel", c.key, "decided", strconv.Itoa(c.v.Decided))
+		row("sla_by_channel", c.key, "attainment", opt(c.v.Attainment))
 	}
 	for _, a := range j.ByAgent {
 		for _, m := range []struct {
