@@ -132,6 +132,16 @@ func WriteText(w io.Writer, r Report) error {
 
 	writeHandoffsText(&b, r)
 	writeInsightsText(&b, r)
+	b.WriteString("\nReleased as not spam (false positives, by the rule that ignored them)\n")
+	if len(r.SpamFalsePositives) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		t := table{indent: "  ", right: []bool{false, true}}
+		for _, c := range r.SpamFalsePositives {
+			t.add(cmp.Or(c.Name, "(type spam, no rule)"), strconv.Itoa(c.Count))
+		}
+		t.write(&b)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -387,6 +397,10 @@ type (
 		CoverageTarget            float64             `json:"coverage_target"`
 		CoverageByLanguage        []jsonLangCoverage  `json:"coverage_by_language"`
 		TopQuestions              jsonTopQuestions    `json:"top_questions"`
+
+		// Messages released as not spam in the period, per rule that had
+		// ignored them (rule "" when only the type said spam).
+		SpamFalsePositives []jsonRule `json:"spam_false_positives"`
 	}
 	jsonDayCounts struct {
 		Date   string         `json:"date"`
@@ -574,6 +588,10 @@ func toJSON(r Report) jsonReport {
 			SLAAttainment: attainment(a.SLA), FirstP50: seconds(a.FirstResponse, 50), FirstP90: seconds(a.FirstResponse, 90)})
 	}
 	addInsightsJSON(&j, r.Insights)
+	j.SpamFalsePositives = []jsonRule{}
+	for _, c := range r.SpamFalsePositives {
+		j.SpamFalsePositives = append(j.SpamFalsePositives, jsonRule{Rule: c.Name, Count: c.Count})
+	}
 	for _, d := range r.Daily {
 		j.Daily = append(j.Daily, jsonDay{Date: d.Day.Format(time.DateOnly), Messages: d.Messages, Opened: d.Opened, Replied: d.Replied,
 			SLAMet: d.SLA.Met, SLADecided: d.SLA.Decided, SLAAttainment: attainment(d.SLA),
@@ -622,6 +640,8 @@ func WriteJSON(w io.Writer, r Report) error {
 //	coverage     "all" or language  inquiries (per language), answered, coverage, coverage_target ("all")
 //	top_questions
 //	             rule:ID or type:ID count, previous, change
+//	spam_false_positives
+//	             the rule           count (messages released as not spam)
 //	daily        the date           opened, answered, sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds
 //
@@ -717,6 +737,9 @@ func WriteCSV(w io.Writer, r Report) error {
 		}
 	}
 	insightsCSV(row, j, num, opt)
+	for _, c := range j.SpamFalsePositives {
+		row("spam_false_positives", c.Rule, "count", strconv.Itoa(c.Count))
+	}
 	for _, d := range j.Daily {
 		for _, m := range []struct {
 			metric string

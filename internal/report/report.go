@@ -65,6 +65,11 @@
 //   - Percentiles are nearest-rank: p90 is the smallest observed value
 //     that at least 90% of the values do not exceed.
 //   - Daily: handoffs by the day they opened, in the location of until.
+//   - Spam false positives: messages ignored as spam that an operator
+//     released as not spam, by the day of the release, per rule that
+//     ignored them ("" when only the message's type said spam). The
+//     answer a release queues is not a customer message of its own: the
+//     message was counted once, as ignored.
 package report
 
 import (
@@ -89,6 +94,7 @@ type Source interface {
 	ReportMessages(ctx context.Context, since, until time.Time) (store.MessageReport, error)
 	ReportUnanswered(ctx context.Context, since, until time.Time, limit int) ([]store.NameCount, error)
 	ReportHandoffs(ctx context.Context, since, until time.Time) ([]store.HandoffTimes, error)
+	ReportSpamFalsePositives(ctx context.Context, since, until time.Time) ([]store.NameCount, error)
 	InsightSource
 }
 
@@ -143,6 +149,10 @@ type Report struct {
 	// Insights are the message types, sentiment, coverage and top
 	// questions (insights.go).
 	Insights Insights
+	// SpamFalsePositives count, per rule that ignored them, the messages
+	// operators released as not spam in the period (frontdesk spam
+	// --release), the most first.
+	SpamFalsePositives []Count
 }
 
 // Cluster is a group of unanswered messages asking about the same thing.
@@ -262,6 +272,11 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 	r.Clusters = clusterUnanswered(texts, opts.Rules, TopN)
 	r.addHandoffs(handoffs)
 	r.addVolume(msgs.Hourly)
+	released, err := src.ReportSpamFalsePositives(ctx, since, now)
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	r.SpamFalsePositives = top(countMap(released), len(released))
 	if err := r.addInsights(ctx, src, msgs.Rules); err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}

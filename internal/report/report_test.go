@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 	"github.com/frontdesk-bot/frontdesk/rules"
@@ -111,6 +112,47 @@ func (sd *seeder) process(ev chat.Event, moment time.Time, fn func(chat.InboxEve
 // publicChats are the golden history's chats where customers mentioned
 // the bot in a group rather than writing privately.
 var publicChats = map[string]bool{"C": true, "M": true}
+
+// release has an operator release a chat's message ignored as spam, and
+// the pipeline answer it late: a decision of its own, not a customer
+// message.
+func (sd *seeder) release(chatID, when string) {
+	sd.t.Helper()
+	ctx := context.Background()
+	moment := at(sd.t, when)
+	spam, err := sd.s.SpamMessages(ctx, moment.Add(-30*24*time.Hour), moment, chat.OutcomeIgnored, chat.TypeSpam, 100)
+	if err != nil {
+		sd.t.Fatal(err)
+	}
+	for _, m := range spam {
+		_, ev, err := sd.s.DecidedMessage(ctx, m.InboxID)
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		if ev.ChatID != chatID {
+			continue
+		}
+		answer, err := pipeline.ReleaseEvent(m.InboxID, ev, m.Outcome, m.Type)
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		if _, err := sd.s.ReleaseSpam(ctx, store.SpamRelease{InboxID: m.InboxID, Rule: m.Rule, Answer: answer, By: "ops", At: moment}); err != nil {
+			sd.t.Fatal(err)
+		}
+		sd.s.Now = func() time.Time { return moment }
+		evs, err := sd.s.ClaimEvents(ctx, "seed", moment, time.Minute, 1, chat.SetAside{})
+		if err != nil || len(evs) != 1 || evs[0].ReleaseOf != m.InboxID {
+			sd.t.Fatalf("claim the release: %+v, %v", evs, err)
+		}
+		plan := chat.Plan{Outcome: chat.OutcomeRecorded, Repeats: true,
+			Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: "shipping", Text: "Sorry… Orders ship in 48 hours."}}}}
+		if err := storetest.Process(ctx, sd.s, evs[0], moment, 24*time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil }); err != nil {
+			sd.t.Fatal(err)
+		}
+		return
+	}
+	sd.t.Fatalf("no spam in chat %s", chatID)
+}
 
 // handoff is the open handoff of a customer's chat.
 func (sd *seeder) handoff(chatID string) int64 {
@@ -234,6 +276,9 @@ func handedOff(t *testing.T, rule, group, priority string, due time.Time, tags .
 //     10m, p90 5h (of 4m30s, 10m, 5h); resolution p50 30m, p90 6h (of
 //     20m, 30m, 1h, 6h); escalated 1 of 6 = 16.7%. Medium: p50 10m,
 //     p90 5h, SLA 1 of 2, resolution p50 1h, p90 6h, escalated 33.3%.
+//   - E's spam was released as not spam on 11-18: one false positive of
+//     rule spam. Its late answer is no customer message: the counts above
+//     stay as they are.
 //   - By channel: C and M were public mentions in groups, both answered
 //     within SLA: 2 of 2 = 100% (met); the private D and I missed, K and
 //     J undecided: 0 of 2 = 0% (not met), 4 opened.
@@ -276,6 +321,8 @@ func seedGolden(t *testing.T, s *store.Store) {
 		Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionAck, Rule: "ack-open", Text: "We've got your message."}}}})
 	sd.decide("F", chat.KindText, "do you sell gift cards", "11-18 10:01", unanswered)
 	sd.decide("G", chat.KindText, "do you sell  gift cards", "11-18 10:30", unanswered)
+	// E was no spam: an operator released it three hours later.
+	sd.release("E", "11-18 12:00")
 
 	sd.decide("M", chat.KindText, "I need a human", "11-18 14:00", handedOff(t, "human", "human", "medium", at(t, "11-18 18:00")))
 	sd.relayBy(otherAnna, "M", "11-18 14:10")
@@ -544,6 +591,10 @@ func (f failing) ReportHandoffs(context.Context, time.Time, time.Time) ([]store.
 	return nil, f.err
 }
 
+func (f failing) ReportSpamFalsePositives(context.Context, time.Time, time.Time) ([]store.NameCount, error) {
+	return nil, f.err
+}
+
 func (f failing) ReportInsights(context.Context, time.Time, time.Time) ([]store.InsightCount, error) {
 	return nil, f.err
 }
@@ -577,6 +628,10 @@ func (h history) ReportUnanswered(context.Context, time.Time, time.Time, int) ([
 }
 
 func (h history) ReportHandoffs(context.Context, time.Time, time.Time) ([]store.HandoffTimes, error) {
+	return nil, nil
+}
+
+func (h history) ReportSpamFalsePositives(context.Context, time.Time, time.Time) ([]store.NameCount, error) {
 	return nil, nil
 }
 
