@@ -38,6 +38,9 @@ func ReleaseSpam(ctx context.Context, s *store.Store, id int64, by string, now t
 	return n, nil
 }
 
+// dashboardSpam is how many messages the dashboard's spam review lists.
+const dashboardSpam = 50
+
 // ReleaseSpam is ReleaseSpam on this service's database and clock; the
 // answer is decided at once rather than at the next poll.
 func (a *App) ReleaseSpam(ctx context.Context, id int64, by string) (int64, error) {

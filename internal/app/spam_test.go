@@ -3,7 +3,12 @@ package app
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,4 +122,56 @@ func answeredID(t *testing.T, s *store.Store, since time.Time) int64 {
 		t.Fatalf("answered messages %+v, %v; want one", ms, err)
 	}
 	return ms[0].InboxID
+}
+
+// TestSpamReleaseFromTheDashboard: an admin's session sees the spam on the
+// dashboard and its "not spam" button answers the customer.
+func TestSpamReleaseFromTheDashboard(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.AdminToken = adminToken
+	h := start(t, cfg, fake)
+	const customer = 7171
+	h.post(update(1, customer, "en", "where is my order? I paid on http://shop.example/checkout"), secret)
+	h.waitIdle(h.app.Store())
+
+	base := "http://" + h.app.Addr()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	page := func(resp *http.Response, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d at %s: %s", resp.StatusCode, resp.Request.URL, body)
+		}
+		return string(body)
+	}
+	body := page(browser.Get(base + "/dashboard?token=" + adminToken))
+	if !strings.Contains(body, `<section id="spam">`) || !strings.Contains(body, "http://shop.example/checkout") {
+		t.Fatalf("the dashboard does not list the spam:\n%s", body)
+	}
+	review, err := report.BuildSpam(context.Background(), h.app.Store(), time.Now().Add(-time.Hour), time.Now().Add(time.Minute), 10)
+	if err != nil || len(review.Messages) != 1 {
+		t.Fatalf("%+v, %v", review, err)
+	}
+	id := strconv.FormatInt(review.Messages[0].ID, 10)
+	if !strings.Contains(body, `name="id" value="`+id+`"`) {
+		t.Fatalf("no button for message %s", id)
+	}
+	// Without the session, the button does nothing.
+	if resp, err := http.PostForm(base+"/dashboard/release", url.Values{"id": {id}}); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without a session: %v, %v", resp, err)
+	}
+	body = page(browser.PostForm(base+"/dashboard/release", url.Values{"id": {id}, "since": {"7d"}}))
+	if !strings.Contains(body, "released as not spam") {
+		t.Errorf("the page after the release does not confirm it")
+	}
+	if got := h.lastTo(customer, 1).Text; !strings.HasPrefix(got, "Sorry for the late answer") {
+		t.Errorf("the customer got %q", got)
+	}
 }
