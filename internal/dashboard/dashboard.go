@@ -139,9 +139,9 @@ type pageView struct {
 	Spam     *report.SpamReview
 	Released int64
 	Volume   []bar
-	Outcomes     []bar
-	TopRules     []bar
-	SLA          struct {
+	Outcomes []bar
+	TopRules []bar
+	SLA      struct {
 		Defined  bool
 		Value    float64
 		Met      int
