@@ -164,7 +164,7 @@ type (
 func WriteSpamJSON(w io.Writer, r SpamReview) error {
 	j := jsonSpamReview{Since: r.Since, Until: r.Until, ByRule: []jsonSpamRule{}, Messages: []jsonSpamItem{}, Truncated: r.Truncated}
 	for _, sr := range r.ByRule {
-		j.ByRule = append(j.ByRule, jsonSpamRule{Rule: sr.Rule, Count: sr.Count, Released: sr.Released})
+		j.ByRule = append(j.ByRule, jsonSpamRule(sr))
 	}
 	for _, m := range r.Messages {
 		j.Messages = append(j.Messages, jsonSpamItem{ID: m.ID, Time: m.At, Rule: m.Rule, Outcome: string(m.Outcome), Type: string(m.Type),
