@@ -123,13 +123,18 @@ func (s *Store) ReleaseSpam(ctx context.Context, rel SpamRelease) (int64, error)
 	if err != nil {
 		return 0, fmt.Errorf("release spam: %w", err)
 	}
+	key := ev.ConversationKey()
+	if key == "" {
+		// As Accept keys it: events outside any chat queue behind nothing.
+		key = "none/" + string(ev.Platform) + "/" + ev.Bot + "/" + ev.ExternalID
+	}
 	var answer int64
 	var done bool
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var ids []int64
 		if err := s.sel(ctx, tx, &ids, `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, received_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, external_id) DO NOTHING RETURNING id`,
-			string(ev.Platform), ev.Bot, ev.ExternalID, ev.ConversationKey(), string(ev.Kind), string(data), ms(rel.At)); err != nil {
+			string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(data), ms(rel.At)); err != nil {
 			return err
 		}
 		if len(ids) == 0 {
