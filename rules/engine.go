@@ -64,6 +64,9 @@ const (
 	// ReasonOverBudget: the rule's `when` ran out of its budget for this
 	// message, so the rule was skipped; the other rules were decided.
 	ReasonOverBudget = "when ran out of its budget"
+	// ReasonReleased: the rule ignores messages, and an operator released
+	// this one as not spam.
+	ReasonReleased = "set aside: the message was released as not spam"
 )
 
 // Reasons a button press is refused (Decision.Refused): its data is not
@@ -125,9 +128,48 @@ func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain 
 		r.walk(&d, sc, ev, explain)
 		r.thank(&d, sc, ev)
 		r.neverTrap(&d, sc, ev)
+		r.apologize(&d, sc, ev)
 	}
 	r.settleType(&d, sc.msgType, sc.typeWhy)
 	return d
+}
+
+// BuiltinRelease is the rule id of the apology a message released as not
+// spam gets (the file's spam_release_reply, else builtinReleaseReply).
+const BuiltinRelease = "builtin:spam-release"
+
+var builtinReleaseReply = map[string]string{
+	"en": "Sorry for the late answer: your message was mistakenly filtered as spam.",
+	"ru": "Извините за поздний ответ: ваше сообщение по ошибке попало в спам.",
+	"zh": "抱歉回复晚了：您的消息被误判为垃圾信息。",
+}
+
+// apologize puts the apology at the head of a released message's first
+// answer, so the customer gets one message: the apology and what the rules
+// say now. When the rules say nothing, the apology goes alone.
+func (r *Rules) apologize(d *Decision, sc *scratch, ev chat.Event) {
+	if ev.ReleaseOf == 0 {
+		return
+	}
+	text := ""
+	if len(r.releaseReply) > 0 {
+		text = r.render(r.releaseReply, &rule{id: BuiltinRelease}, sc, ev)[0]
+	} else {
+		for _, lang := range [...]string{sc.langs[0], sc.langs[1], sc.langs[2], "en"} {
+			if t, ok := builtinReleaseReply[lang]; ok {
+				text = t
+				break
+			}
+		}
+	}
+	d.Trace = append(d.Trace, Step{Rule: BuiltinRelease, Matched: true, Reason: "released as not spam: an apology"})
+	for i, a := range d.Actions {
+		if a.Type.Sends() && a.Text != "" {
+			d.Actions[i].Text = text + "\n\n" + a.Text
+			return
+		}
+	}
+	d.Actions = append(d.Actions, chat.Action{Type: chat.ActionReply, Rule: BuiltinRelease, Text: text})
 }
 
 // BuiltinThanks is the rule id of the file's thanks_reply.
@@ -466,6 +508,7 @@ type scratch struct {
 	exID      int32
 	exSim     float64
 	exBy      string         // how the message was compared with the examples, for the trace
+	released  bool           // an operator released the message as not spam: spam rules are set aside
 	mood      float64        // the sentiment score, -1 to 1
 	moodLabel chat.Sentiment // and its label
 	moodItems []moodItem
@@ -530,6 +573,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		form, counts = matchFormScripts(ev.Text, &sc.toks)
 	}
 	sc.form, sc.raw = form, ev.Text
+	sc.released = ev.ReleaseOf != 0
 	sc.links = 0
 	if mayHaveLinks(ev.Text) {
 		sc.links = countLinks(ev.Text)
@@ -591,6 +635,10 @@ func (sc *scratch) has(group string) bool {
 // keyword test (and so belongs in a short trace).
 func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 	step := Step{Rule: ru.id}
+	if sc.released && ru.ignore {
+		step.Reason = ReasonReleased
+		return step, true
+	}
 	if len(ru.terms) > 0 || ru.examples {
 		hi := sc.best[i]
 		switch {

@@ -699,8 +699,11 @@ func (sc *scratch) closing() bool {
 }
 
 // spam reports whether the message reads as spam: two spam words, or one
-// with a link, or several links.
+// with a link, or several links; never for a message released as not spam.
 func (sc *scratch) spam() bool {
+	if sc.released {
+		return false // an operator said it is not
+	}
 	return sc.links >= 2 || sc.links >= 1 && sc.spamCount >= 1 || sc.spamCount >= 2
 }
 

@@ -23,6 +23,10 @@ type matchingFileYAML struct {
 	// ThanksReply answers a message that is mainly thanks or a goodbye, when
 	// no rule does; none by default (a thank-you needs no answer).
 	ThanksReply texts `yaml:"thanks_reply"`
+	// SpamReleaseReply is the apology a message gets when an operator
+	// releases it as not spam (frontdesk spam --release), before the answer
+	// the rules give it now; a built-in text in en, ru and zh by default.
+	SpamReleaseReply texts `yaml:"spam_release_reply"`
 }
 
 type matchingRuleYAML struct {

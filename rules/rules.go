@@ -35,6 +35,7 @@ type Rules struct {
 	hours        hours.Hours // zero: always open
 	handoffReply localized
 	thanksReply  localized
+	releaseReply localized
 	ix           *index
 	rules        []*rule
 	keywordless  []int32 // rules without keywords, decided on `when` alone
@@ -216,6 +217,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	r.handoffReply = c.texts(f.HandoffReply, "handoff_reply")
 	r.sw = f.Matching.apply(swAll)
 	r.thanksReply = c.texts(f.ThanksReply, "thanks_reply")
+	r.releaseReply = c.texts(f.SpamReleaseReply, "spam_release_reply")
 	r.ix.lex = c.buildLexicon(&f.matchingFileYAML)
 	r.types = c.buildTypes(&f.insightFileYAML)
 	r.mood = c.buildMood(&f.insightFileYAML)

@@ -163,7 +163,12 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			// The live rules, so clusters of unanswered messages name the
 			// rule that should have answered them.
 			return report.BuildWith(ctx, st, since, until, report.Options{Rules: a.rules.p.Load()})
-		}, a.clock(), log),
+		}, a.clock(), log).WithSpam(func(ctx context.Context, since, until time.Time) (report.SpamReview, error) {
+			return report.BuildSpam(ctx, st, since, until, dashboardSpam)
+		}, func(ctx context.Context, id int64) error {
+			_, err := a.ReleaseSpam(ctx, id, "dashboard")
+			return err
+		}),
 	}
 	if cfg.SandboxOn() {
 		// The sandbox's customers and its agent pane are one more platform

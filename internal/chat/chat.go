@@ -92,11 +92,15 @@ type Event struct {
 	// in a team chat): an agent answering a notification.
 	ReplyToBot bool `json:"reply_to_bot,omitempty"`
 	// CallbackID identifies a button press, to answer it.
-	CallbackID string    `json:"callback_id,omitempty"`
-	Customer   Customer  `json:"customer"`
-	Text       string    `json:"text,omitempty"`
-	AlbumID    string    `json:"album_id,omitempty"` // Telegram media_group_id
-	Time       time.Time `json:"time"`
+	CallbackID string   `json:"callback_id,omitempty"`
+	Customer   Customer `json:"customer"`
+	Text       string   `json:"text,omitempty"`
+	AlbumID    string   `json:"album_id,omitempty"` // Telegram media_group_id
+	// ReleaseOf is, on a message an operator said is not spam, the inbox
+	// id of the event that was ignored as spam: it is decided again with
+	// the spam rules set aside, and the answer apologizes for the delay.
+	ReleaseOf int64     `json:"release_of,omitempty"`
+	Time      time.Time `json:"time"`
 	// Raw is the payload exactly as the platform sent it, kept for audit and
 	// reprocessing. It is not part of the event's JSON form.
 	Raw json.RawMessage `json:"-"`

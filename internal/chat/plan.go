@@ -15,7 +15,7 @@ const (
 	OutcomeIgnored      Outcome = "ignored"      // a rule said to ignore it (spam): recorded, not answered
 	OutcomeSuppressed   Outcome = "suppressed"   // rules matched but every send was suppressed
 	OutcomeUnanswered   Outcome = "unanswered"   // no rule matched
-	OutcomeRecorded     Outcome = "recorded"     // not a message the rules decide on (edits, blocks, service messages)
+	OutcomeRecorded     Outcome = "recorded"     // not a message the rules decide on (edits, blocks, service messages), or one decided again on release
 )
 
 // Plan is the pipeline's verdict on one event, written by the store in the
@@ -49,6 +49,9 @@ type Plan struct {
 	// for reports; TypeReason says why it has that type (for try).
 	Insight    Insight
 	TypeReason string
+	// Repeats says the event repeats a customer's message already in the
+	// history (one released as not spam): no message row is added for it.
+	Repeats bool
 }
 
 // Send is a planned message that passed the frequency guard, with the

@@ -8,14 +8,17 @@ package dashboard
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/report"
 )
@@ -23,11 +26,20 @@ import (
 // BuildFunc computes the report of [since, now).
 type BuildFunc func(ctx context.Context, since, now time.Time) (report.Report, error)
 
+// SpamFunc reads the spam review of [since, now).
+type SpamFunc func(ctx context.Context, since, now time.Time) (report.SpamReview, error)
+
+// ReleaseFunc releases a message ignored as spam (frontdesk spam
+// --release): errors wrap chat.ErrAlreadyDone for one released before.
+type ReleaseFunc func(ctx context.Context, id int64) error
+
 // Handler serves the dashboard at "/" (mounted under /dashboard).
 type Handler struct {
-	build BuildFunc
-	now   func() time.Time
-	log   *slog.Logger
+	build   BuildFunc
+	now     func() time.Time
+	log     *slog.Logger
+	spam    SpamFunc
+	release ReleaseFunc
 }
 
 // New makes the dashboard; now is the clock the period ends at.
@@ -51,7 +63,19 @@ var page = template.Must(template.New("dashboard").Funcs(template.FuncMap{
 // periods are the choices offered; anything config.Duration parses works.
 var periods = []string{"24h", "7d", "30d", "90d"}
 
+// WithSpam adds the spam review to the page, each message not yet
+// released with a "not spam" button that posts to /release. The page is
+// the admins' (behind the admin token's session), so the button is theirs.
+func (h *Handler) WithSpam(list SpamFunc, release ReleaseFunc) *Handler {
+	h.spam, h.release = list, release
+	return h
+}
+
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/release" && h.release != nil {
+		h.releaseSpam(w, r)
+		return
+	}
 	if r.URL.Path != "/" {
 		http.NotFound(w, r)
 		return
@@ -72,11 +96,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the database did not answer; try again", http.StatusServiceUnavailable)
 		return
 	}
+	v := view(rep, since)
+	if h.spam != nil {
+		review, err := h.spam(r.Context(), now.Add(-d), now)
+		if err != nil {
+			h.log.ErrorContext(r.Context(), "dashboard: spam review failed", "err", err)
+			http.Error(w, "the database did not answer; try again", http.StatusServiceUnavailable)
+			return
+		}
+		v.Spam = &review
+		if id, err := strconv.ParseInt(r.URL.Query().Get("released"), 10, 64); err == nil {
+			v.Released = id
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	// Nothing on the page loads from elsewhere or runs a script.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'")
-	if err := page.Execute(w, view(rep, since)); err != nil {
+	if err := page.Execute(w, v); err != nil {
 		h.log.ErrorContext(r.Context(), "dashboard: render failed", "err", err)
 	}
 }
@@ -97,10 +134,14 @@ type pageView struct {
 	Period       string
 	Periods      []string
 	Report       report.Report
-	Volume       []bar
-	Outcomes     []bar
-	TopRules     []bar
-	SLA          struct {
+	// Spam is the spam review when the page has one; Released the id of
+	// the message just released, to confirm it.
+	Spam     *report.SpamReview
+	Released int64
+	Volume   []bar
+	Outcomes []bar
+	TopRules []bar
+	SLA      struct {
 		Defined  bool
 		Value    float64
 		Met      int
@@ -134,6 +175,53 @@ func view(r report.Report, period string) pageView {
 	v.SLA.Met, v.SLA.Decided, v.SLA.Target = r.Handoffs.SLA.Met, r.Handoffs.SLA.Decided, report.SLATarget
 	v.SLA.TargetAt = num(100 * report.SLATarget)
 	return v
+}
+
+// releaseSpam answers the "not spam" button: POST /release with the
+// message's id, then back to the page (303) with the release confirmed.
+// The session cookie is SameSite=Strict, so another site's form cannot
+// post with it; a request that says it comes from another origin is
+// refused all the same.
+func (h *Handler) releaseSpam(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "POST a message id to release it", http.StatusMethodNotAllowed)
+		return
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+			http.Error(w, "the release must come from the dashboard itself", http.StatusForbidden)
+			return
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<10)
+	id, err := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		http.Error(w, "id must be a message id from the spam review", http.StatusBadRequest)
+		return
+	}
+	since := r.PostFormValue("since")
+	if _, err := config.ParseDuration(since); err != nil {
+		since = "7d"
+	}
+	switch err := h.release(r.Context(), id); {
+	case errors.Is(err, chat.ErrAlreadyDone):
+		http.Error(w, fmt.Sprintf("message %d was released already: the customer has had the late answer", id), http.StatusConflict)
+		return
+	case errors.Is(err, chat.ErrUnavailable):
+		h.log.ErrorContext(r.Context(), "dashboard: release failed", "id", id, "err", err)
+		http.Error(w, "the database did not answer; try again", http.StatusServiceUnavailable)
+		return
+	case err != nil:
+		// Not spam, or no such message: the admin's mistake, said as is.
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	h.log.InfoContext(r.Context(), "dashboard: message released as not spam", "id", id)
+	// Relative to the page's own address (/dashboard/release), which
+	// http.Redirect would resolve against the stripped path instead.
+	w.Header().Set("Location", "./?"+url.Values{"since": {since}, "released": {strconv.FormatInt(id, 10)}}.Encode()+"#spam")
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 func bars(counts []report.Count) []bar {

@@ -330,6 +330,11 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		}
 	}
 	plan.Outcome = outcome(d, plan)
+	if ev.ReleaseOf != 0 {
+		// Released as not spam: the customer's message is in the history
+		// and counted already (as ignored); this decision only answers it.
+		plan.Outcome, plan.Repeats = chat.OutcomeRecorded, true
+	}
 	plan.Place(ev)
 	return plan
 }

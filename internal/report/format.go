@@ -132,6 +132,16 @@ func WriteText(w io.Writer, r Report) error {
 
 	writeHandoffsText(&b, r)
 	writeInsightsText(&b, r)
+	b.WriteString("\nReleased as not spam (false positives, by the rule that ignored them)\n")
+	if len(r.SpamFalsePositives) == 0 {
+		b.WriteString("  none\n")
+	} else {
+		t := table{indent: "  ", right: []bool{false, true}}
+		for _, c := range r.SpamFalsePositives {
+			t.add(cmp.Or(c.Name, "(type spam, no rule)"), strconv.Itoa(c.Count))
+		}
+		t.write(&b)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -197,6 +207,12 @@ func writeHandoffsText(b *strings.Builder, r Report) {
 	} else {
 		fmt.Fprintf(b, "\nSLA attainment: no handoff's SLA is decided yet; target %s\n", percent(SLATarget, true))
 	}
+	for _, c := range []struct {
+		label string
+		h     HandoffStats
+	}{{"public mentions (groups, channels)", r.Public}, {"private messages", r.Private}} {
+		fmt.Fprintf(b, "  %s: %s\n", c.label, slaVerdict(c.h))
+	}
 
 	fmt.Fprintf(b, "\nBy day (messages; handoffs by the day they opened, first response, %s)\n", r.Until.Format("MST"))
 	daily := table{indent: "  ", header: []string{"day", "messages", "opened", "answered", "p50", "p90", "within SLA", ""}, right: []bool{false, true, true, true, true, true, true, true}}
@@ -223,6 +239,19 @@ func agentNames(as []AgentStats) []string {
 		}
 	}
 	return out
+}
+
+// slaVerdict says how a set of handoffs did against SLATarget in one line.
+func slaVerdict(h HandoffStats) string {
+	v, ok := h.SLA.Attainment()
+	if !ok {
+		return fmt.Sprintf("%s opened, no SLA decided yet", plural(h.Opened, "handoff"))
+	}
+	verdict := "met"
+	if v < SLATarget {
+		verdict = "not met"
+	}
+	return fmt.Sprintf("%s (%d of %d decided, %s opened): %s", percent(v, true), h.SLA.Met, h.SLA.Decided, plural(h.Opened, "handoff"), verdict)
 }
 
 func slaText(s SLA) (met, pct string) {
@@ -351,6 +380,7 @@ type (
 		EscalationShare    float64        `json:"escalation_share"`
 		Handoffs           jsonHandoffs   `json:"handoffs"`
 		ByPriority         []jsonHandoffs `json:"handoffs_by_priority"`
+		SLAByChannel       jsonChannels   `json:"sla_by_channel"`
 		ByAgent            []jsonAgent    `json:"first_responses_by_agent"`
 		Daily              []jsonDay      `json:"daily"`
 
@@ -367,6 +397,10 @@ type (
 		CoverageTarget            float64             `json:"coverage_target"`
 		CoverageByLanguage        []jsonLangCoverage  `json:"coverage_by_language"`
 		TopQuestions              jsonTopQuestions    `json:"top_questions"`
+
+		// Messages released as not spam in the period, per rule that had
+		// ignored them (rule "" when only the type said spam).
+		SpamFalsePositives []jsonRule `json:"spam_false_positives"`
 	}
 	jsonDayCounts struct {
 		Date   string         `json:"date"`
@@ -446,6 +480,17 @@ type (
 		ResolutionP50   *float64 `json:"resolution_p50_seconds"`
 		ResolutionP90   *float64 `json:"resolution_p90_seconds"`
 	}
+	// jsonChannels splits the SLA by where the conversation is.
+	jsonChannels struct {
+		Public  jsonChannelSLA `json:"public"`  // groups and channels
+		Private jsonChannelSLA `json:"private"` // private chats
+	}
+	jsonChannelSLA struct {
+		Opened     int      `json:"opened"`
+		Met        int      `json:"met"`
+		Decided    int      `json:"decided"`
+		Attainment *float64 `json:"attainment"` // null when none is decided
+	}
 	jsonAgent struct {
 		ID            string   `json:"agent_id"`
 		Name          string   `json:"agent"`
@@ -495,6 +540,10 @@ func jsonHandoffStats(h HandoffStats) jsonHandoffs {
 		ResolutionP50: seconds(h.Resolution, 50), ResolutionP90: seconds(h.Resolution, 90)}
 }
 
+func jsonChannelStats(h HandoffStats) jsonChannelSLA {
+	return jsonChannelSLA{Opened: h.Opened, Met: h.SLA.Met, Decided: h.SLA.Decided, Attainment: attainment(h.SLA)}
+}
+
 func toJSON(r Report) jsonReport {
 	j := jsonReport{
 		Since: r.Since, Until: r.Until, MessagesIn: r.MessagesIn, Conversations: r.Conversations,
@@ -505,7 +554,8 @@ func toJSON(r Report) jsonReport {
 		Outcomes: []jsonOutcome{}, TopRules: []jsonRule{}, TopKeywordGroups: []jsonGroup{}, TopTags: []jsonTag{},
 		Unanswered: []jsonText{}, UnansweredClusters: []jsonCluster{}, ByPriority: []jsonHandoffs{}, ByAgent: []jsonAgent{}, Daily: []jsonDay{},
 		SLAAttainment: attainment(r.Handoffs.SLA), SLATarget: SLATarget, EscalationShare: r.Handoffs.EscalationShare(),
-		Handoffs: jsonHandoffStats(r.Handoffs),
+		Handoffs:     jsonHandoffStats(r.Handoffs),
+		SLAByChannel: jsonChannels{Public: jsonChannelStats(r.Public), Private: jsonChannelStats(r.Private)},
 	}
 	for _, o := range r.Outcomes {
 		j.Outcomes = append(j.Outcomes, jsonOutcome{Outcome: o.Name, Count: o.Count, Share: Share(o.Count, r.MessagesIn)})
@@ -538,6 +588,10 @@ func toJSON(r Report) jsonReport {
 			SLAAttainment: attainment(a.SLA), FirstP50: seconds(a.FirstResponse, 50), FirstP90: seconds(a.FirstResponse, 90)})
 	}
 	addInsightsJSON(&j, r.Insights)
+	j.SpamFalsePositives = []jsonRule{}
+	for _, c := range r.SpamFalsePositives {
+		j.SpamFalsePositives = append(j.SpamFalsePositives, jsonRule{Rule: c.Name, Count: c.Count})
+	}
 	for _, d := range r.Daily {
 		j.Daily = append(j.Daily, jsonDay{Date: d.Day.Format(time.DateOnly), Messages: d.Messages, Opened: d.Opened, Replied: d.Replied,
 			SLAMet: d.SLA.Met, SLADecided: d.SLA.Decided, SLAAttainment: attainment(d.SLA),
@@ -571,6 +625,8 @@ func WriteJSON(w io.Writer, r Report) error {
 //	                                sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds,
 //	                                resolution_p50_seconds, …_p90_seconds
+//	sla_by_channel
+//	             public or private  opened, met, decided, attainment
 //	agents       the account        agent (its name), answered, sla_met, sla_decided,
 //	                                sla_attainment, first_response_p50_seconds, …_p90_seconds
 //	types, sentiment
@@ -584,6 +640,8 @@ func WriteJSON(w io.Writer, r Report) error {
 //	coverage     "all" or language  inquiries (per language), answered, coverage, coverage_target ("all")
 //	top_questions
 //	             rule:ID or type:ID count, previous, change
+//	spam_false_positives
+//	             the rule           count (messages released as not spam)
 //	daily        the date           opened, answered, sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds
 //
@@ -657,6 +715,15 @@ func WriteCSV(w io.Writer, r Report) error {
 			row("handoffs", key, m.metric, m.value)
 		}
 	}
+	for _, c := range []struct {
+		key string
+		v   jsonChannelSLA
+	}{{"public", j.SLAByChannel.Public}, {"private", j.SLAByChannel.Private}} {
+		row("sla_by_channel", c.key, "opened", strconv.Itoa(c.v.Opened))
+		row("sla_by_channel", c.key, "met", strconv.Itoa(c.v.Met))
+		row("sla_by_channel", c.key, "decided", strconv.Itoa(c.v.Decided))
+		row("sla_by_channel", c.key, "attainment", opt(c.v.Attainment))
+	}
 	for _, a := range j.ByAgent {
 		for _, m := range []struct {
 			metric string
@@ -670,6 +737,9 @@ func WriteCSV(w io.Writer, r Report) error {
 		}
 	}
 	insightsCSV(row, j, num, opt)
+	for _, c := range j.SpamFalsePositives {
+		row("spam_false_positives", c.Rule, "count", strconv.Itoa(c.Count))
+	}
 	for _, d := range j.Daily {
 		for _, m := range []struct {
 			metric string

@@ -49,6 +49,12 @@
 //     due time is still ahead, or when the handoff was closed before it
 //     without an agent's message (nobody had to answer). Attainment is
 //     met / decided; the bar is SLATarget.
+//   - SLA by channel: the same attainment of the handoffs of public
+//     conversations (groups and channels, where a customer mentioned the
+//     bot in front of others) and of private ones, each against SLATarget.
+//     Each handoff keeps its own due time (its priority's, per team); the
+//     split shows whether public mentions, which D15 wants answered
+//     first, are. A conversation of an unknown chat type counts as private.
 //   - By agent: the handoffs whose first response each agent wrote, how
 //     fast it came and whether it met the SLA. Agents are counted by
 //     account, so two people with one name are two rows; a row shows the
@@ -59,6 +65,11 @@
 //   - Percentiles are nearest-rank: p90 is the smallest observed value
 //     that at least 90% of the values do not exceed.
 //   - Daily: handoffs by the day they opened, in the location of until.
+//   - Spam false positives: messages ignored as spam that an operator
+//     released as not spam, by the day of the release, per rule that
+//     ignored them ("" when only the message's type said spam). The
+//     answer a release queues is not a customer message of its own: the
+//     message was counted once, as ignored.
 package report
 
 import (
@@ -83,6 +94,7 @@ type Source interface {
 	ReportMessages(ctx context.Context, since, until time.Time) (store.MessageReport, error)
 	ReportUnanswered(ctx context.Context, since, until time.Time, limit int) ([]store.NameCount, error)
 	ReportHandoffs(ctx context.Context, since, until time.Time) ([]store.HandoffTimes, error)
+	ReportSpamFalsePositives(ctx context.Context, since, until time.Time) ([]store.NameCount, error)
 	InsightSource
 }
 
@@ -126,6 +138,9 @@ type Report struct {
 	// priority (the four levels always, then any other seen).
 	Handoffs   HandoffStats
 	ByPriority []HandoffStats
+	// Public and Private are the handoffs of group and channel
+	// conversations and of private ones.
+	Public, Private HandoffStats
 	// ByAgent are the first responses per agent, the most first.
 	ByAgent []AgentStats
 	// Daily has one entry per day of the period, oldest first.
@@ -134,6 +149,10 @@ type Report struct {
 	// Insights are the message types, sentiment, coverage and top
 	// questions (insights.go).
 	Insights Insights
+	// SpamFalsePositives count, per rule that ignored them, the messages
+	// operators released as not spam in the period (frontdesk spam
+	// --release), the most first.
+	SpamFalsePositives []Count
 }
 
 // Cluster is a group of unanswered messages asking about the same thing.
@@ -253,6 +272,11 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 	r.Clusters = clusterUnanswered(texts, opts.Rules, TopN)
 	r.addHandoffs(handoffs)
 	r.addVolume(msgs.Hourly)
+	released, err := src.ReportSpamFalsePositives(ctx, since, now)
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	r.SpamFalsePositives = top(countMap(released), len(released))
 	if err := r.addInsights(ctx, src, msgs.Rules); err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
@@ -496,7 +520,7 @@ func (t *tally) stats(priority string) HandoffStats {
 
 func (r *Report) addHandoffs(hs []store.HandoffTimes) {
 	loc := r.Until.Location()
-	var all tally
+	var all, public, private tally
 	byPriority := map[string]*tally{}
 	for _, p := range priorityOrder {
 		byPriority[string(p)] = &tally{}
@@ -506,6 +530,11 @@ func (r *Report) addHandoffs(hs []store.HandoffTimes) {
 	for _, h := range hs {
 		o := handoffOutcome(h, r.Until)
 		all.add(o)
+		if isPublic(h.ChatType) {
+			public.add(o)
+		} else {
+			private.add(o)
+		}
 		if o.replied && h.FirstResponder.Known() {
 			a := agents[h.FirstResponder.ID]
 			if a == nil {
@@ -528,6 +557,7 @@ func (r *Report) addHandoffs(hs []store.HandoffTimes) {
 		days[d].add(o)
 	}
 	r.Handoffs = all.stats("")
+	r.Public, r.Private = public.stats(""), private.stats("")
 	for _, p := range priorityOrder {
 		r.ByPriority = append(r.ByPriority, byPriority[string(p)].stats(string(p)))
 		delete(byPriority, string(p))
@@ -553,6 +583,10 @@ func (r *Report) addHandoffs(hs []store.HandoffTimes) {
 		r.Daily = append(r.Daily, DayStats{Day: d, Opened: s.Opened, Replied: s.Replied, SLA: s.SLA, FirstResponse: s.FirstResponse})
 	}
 }
+
+// isPublic reports whether a conversation is seen by others than the
+// customer: a group (or guild channel) or a channel.
+func isPublic(t chat.ChatType) bool { return t == chat.ChatGroup || t == chat.ChatChannel }
 
 func midnight(t time.Time) time.Time {
 	y, m, d := t.Date()

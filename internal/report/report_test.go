@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 	"github.com/frontdesk-bot/frontdesk/rules"
@@ -73,6 +74,9 @@ func (sd *seeder) decide(chatID string, kind chat.Kind, text, when string, plan 
 	moment := at(sd.t, when)
 	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: sd.nextID(), Kind: kind, ChatID: chatID, ChatType: chat.ChatPrivate,
 		MessageID: sd.nextID(), Text: text, Time: moment, Customer: chat.Customer{ID: chatID, Name: "Customer " + chatID}}
+	if publicChats[chatID] {
+		ev.ChatType = chat.ChatGroup
+	}
 	if plan.Outcome != chat.OutcomeRecorded && plan.Insight.Type == "" {
 		// The type and sentiment the rules would read off the text.
 		d := classifier(sd.t).Decide(ev, chat.State{}, moment)
@@ -103,6 +107,51 @@ func (sd *seeder) process(ev chat.Event, moment time.Time, fn func(chat.InboxEve
 	if err := fn(evs[0]); err != nil {
 		sd.t.Fatal(err)
 	}
+}
+
+// publicChats are the golden history's chats where customers mentioned
+// the bot in a group rather than writing privately.
+var publicChats = map[string]bool{"C": true, "M": true}
+
+// release has an operator release a chat's message ignored as spam, and
+// the pipeline answer it late: a decision of its own, not a customer
+// message.
+func (sd *seeder) release(chatID, when string) {
+	sd.t.Helper()
+	ctx := context.Background()
+	moment := at(sd.t, when)
+	spam, err := sd.s.SpamMessages(ctx, moment.Add(-30*24*time.Hour), moment, chat.OutcomeIgnored, chat.TypeSpam, 100)
+	if err != nil {
+		sd.t.Fatal(err)
+	}
+	for _, m := range spam {
+		_, ev, err := sd.s.DecidedMessage(ctx, m.InboxID)
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		if ev.ChatID != chatID {
+			continue
+		}
+		answer, err := pipeline.ReleaseEvent(m.InboxID, ev, m.Outcome, m.Type)
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		if _, err := sd.s.ReleaseSpam(ctx, store.SpamRelease{InboxID: m.InboxID, Rule: m.Rule, Answer: answer, By: "ops", At: moment}); err != nil {
+			sd.t.Fatal(err)
+		}
+		sd.s.Now = func() time.Time { return moment }
+		evs, err := sd.s.ClaimEvents(ctx, "seed", moment, time.Minute, 1, chat.SetAside{})
+		if err != nil || len(evs) != 1 || evs[0].ReleaseOf != m.InboxID {
+			sd.t.Fatalf("claim the release: %+v, %v", evs, err)
+		}
+		plan := chat.Plan{Outcome: chat.OutcomeRecorded, Repeats: true,
+			Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: "shipping", Text: "Sorry… Orders ship in 48 hours."}}}}
+		if err := storetest.Process(ctx, sd.s, evs[0], moment, 24*time.Hour, func(chat.State) (chat.Plan, error) { return plan, nil }); err != nil {
+			sd.t.Fatal(err)
+		}
+		return
+	}
+	sd.t.Fatalf("no spam in chat %s", chatID)
 }
 
 // handoff is the open handoff of a customer's chat.
@@ -227,6 +276,12 @@ func handedOff(t *testing.T, rule, group, priority string, due time.Time, tags .
 //     10m, p90 5h (of 4m30s, 10m, 5h); resolution p50 30m, p90 6h (of
 //     20m, 30m, 1h, 6h); escalated 1 of 6 = 16.7%. Medium: p50 10m,
 //     p90 5h, SLA 1 of 2, resolution p50 1h, p90 6h, escalated 33.3%.
+//   - E's spam was released as not spam on 11-18: one false positive of
+//     rule spam. Its late answer is no customer message: the counts above
+//     stay as they are.
+//   - By channel: C and M were public mentions in groups, both answered
+//     within SLA: 2 of 2 = 100% (met); the private D and I missed, K and
+//     J undecided: 0 of 2 = 0% (not met), 4 opened.
 //   - By agent: Alice (telegram:7) answered C first, in 4m30s, within
 //     SLA (N's answer is before the week); Anna (telegram:8) D, in 5h,
 //     missed; another Anna (telegram:9) M, in 10m, within SLA. Three rows,
@@ -266,6 +321,8 @@ func seedGolden(t *testing.T, s *store.Store) {
 		Sends: []chat.Send{{Action: chat.Action{Type: chat.ActionAck, Rule: "ack-open", Text: "We've got your message."}}}})
 	sd.decide("F", chat.KindText, "do you sell gift cards", "11-18 10:01", unanswered)
 	sd.decide("G", chat.KindText, "do you sell  gift cards", "11-18 10:30", unanswered)
+	// E was no spam: an operator released it three hours later.
+	sd.release("E", "11-18 12:00")
 
 	sd.decide("M", chat.KindText, "I need a human", "11-18 14:00", handedOff(t, "human", "human", "medium", at(t, "11-18 18:00")))
 	sd.relayBy(otherAnna, "M", "11-18 14:10")
@@ -534,6 +591,10 @@ func (f failing) ReportHandoffs(context.Context, time.Time, time.Time) ([]store.
 	return nil, f.err
 }
 
+func (f failing) ReportSpamFalsePositives(context.Context, time.Time, time.Time) ([]store.NameCount, error) {
+	return nil, f.err
+}
+
 func (f failing) ReportInsights(context.Context, time.Time, time.Time) ([]store.InsightCount, error) {
 	return nil, f.err
 }
@@ -567,6 +628,10 @@ func (h history) ReportUnanswered(context.Context, time.Time, time.Time, int) ([
 }
 
 func (h history) ReportHandoffs(context.Context, time.Time, time.Time) ([]store.HandoffTimes, error) {
+	return nil, nil
+}
+
+func (h history) ReportSpamFalsePositives(context.Context, time.Time, time.Time) ([]store.NameCount, error) {
 	return nil, nil
 }
 
@@ -653,5 +718,46 @@ func TestClusterAdvice(t *testing.T) {
 		if got := clusterAdvice(tt.c); got != tt.want {
 			t.Errorf("clusterAdvice(%+v) = %q, want %q", tt.c, got, tt.want)
 		}
+	}
+}
+
+// TestSLAByChannel splits handoffs by where the conversation is, each by
+// its own due time: groups and channels are public, the rest private.
+func TestSLAByChannel(t *testing.T) {
+	created := now.Add(-4 * time.Hour)
+	reply := func(d time.Duration) *time.Time { v := created.Add(d); return &v }
+	h := func(ct chat.ChatType, due time.Duration, replied *time.Time) store.HandoffTimes {
+		return store.HandoffTimes{Priority: "medium", ChatType: ct, Created: created, Due: created.Add(due), FirstReply: replied}
+	}
+	tests := []struct {
+		name            string
+		in              []store.HandoffTimes
+		public, private SLA
+		publicOpened    int
+	}{
+		{"none", nil, SLA{}, SLA{}, 0},
+		{"a group mention in time, a private message late",
+			[]store.HandoffTimes{h(chat.ChatGroup, time.Hour, reply(30*time.Minute)), h(chat.ChatPrivate, time.Hour, reply(2*time.Hour))},
+			SLA{Met: 1, Decided: 1}, SLA{Met: 0, Decided: 1}, 1},
+		{"a channel is public; its own due time decides",
+			[]store.HandoffTimes{h(chat.ChatChannel, 24*time.Hour, reply(3*time.Hour)), h(chat.ChatChannel, time.Hour, nil)},
+			SLA{Met: 1, Decided: 2}, SLA{}, 2},
+		{"an unknown chat type counts as private",
+			[]store.HandoffTimes{h("", time.Hour, reply(time.Minute))},
+			SLA{}, SLA{Met: 1, Decided: 1}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Report{Since: now.Add(-24 * time.Hour), Until: now}
+			r.addHandoffs(tt.in)
+			if r.Public.SLA != tt.public || r.Private.SLA != tt.private || r.Public.Opened != tt.publicOpened ||
+				r.Private.Opened != len(tt.in)-tt.publicOpened {
+				t.Errorf("public %+v (%d opened), private %+v (%d opened); want %+v (%d), %+v (%d)", r.Public.SLA, r.Public.Opened,
+					r.Private.SLA, r.Private.Opened, tt.public, tt.publicOpened, tt.private, len(tt.in)-tt.publicOpened)
+			}
+			if r.Public.SLA.Decided+r.Private.SLA.Decided != r.Handoffs.SLA.Decided {
+				t.Errorf("the split decides %d, all handoffs %d", r.Public.SLA.Decided+r.Private.SLA.Decided, r.Handoffs.SLA.Decided)
+			}
+		})
 	}
 }

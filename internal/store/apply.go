@@ -335,7 +335,7 @@ func (b *batchApply) messages() error {
 	var args []any
 	n := 0
 	for _, it := range b.items {
-		if it.convID == 0 {
+		if it.convID == 0 || it.fx.Plan.Repeats {
 			continue
 		}
 		ev := it.ev()

@@ -50,6 +50,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, r Retention) (Pruned, 
 		{&p.Decisions, `DELETE FROM decision_actions WHERE id IN (SELECT a.id FROM decision_actions a JOIN decisions d ON d.id = a.decision_id
 			WHERE d.created_at < ? LIMIT ?)`, []any{history}},
 		{&p.Decisions, `DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE created_at < ? LIMIT ?)`, []any{history}},
+		{&p.Decisions, `DELETE FROM spam_releases WHERE inbox_id IN (SELECT inbox_id FROM spam_releases WHERE released_at < ? LIMIT ?)`, []any{history}},
 		{&p.Messages, `DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE created_at < ? LIMIT ?)`, []any{history}},
 		{&p.Events, `DELETE FROM inbox WHERE id IN (SELECT i.id FROM inbox i WHERE i.state <> 'pending' AND i.received_at < ?
 			AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.inbox_id = i.id)

@@ -229,6 +229,9 @@ func (s *Store) ReportUnanswered(ctx context.Context, since, until time.Time, li
 type HandoffTimes struct {
 	ID       int64
 	Priority string
+	// ChatType is the type of the customer's chat the handoff is about:
+	// private, or a group or channel where the customer mentioned the bot.
+	ChatType chat.ChatType
 	Created  time.Time
 	Due      time.Time
 	// FirstReply is when an agent's first message to the customer (a
@@ -253,6 +256,7 @@ func (s *Store) ReportHandoffs(ctx context.Context, since, until time.Time) ([]H
 	var rows []struct {
 		ID         int64  `db:"id"`
 		Priority   string `db:"priority"`
+		ChatType   string `db:"chat_type"`
 		Created    int64  `db:"created_at"`
 		Due        int64  `db:"due_at"`
 		FirstReply *int64 `db:"first_reply"`
@@ -263,10 +267,10 @@ func (s *Store) ReportHandoffs(ctx context.Context, since, until time.Time) ([]H
 	}
 	// The relays are read in one pass over the period's outbox rows
 	// (outbox has no index on handoff_id), not once per handoff.
-	err := s.readSel(ctx, &rows, `SELECT h.id, h.priority, h.created_at, h.due_at, r.first_reply,
+	err := s.readSel(ctx, &rows, `SELECT h.id, h.priority, c.chat_type, h.created_at, h.due_at, r.first_reply,
 			CASE WHEN h.closed_at < ? THEN h.closed_at END AS closed, h.steps_done,
 			h.first_response_by_id, h.first_response_by
-		FROM handoffs h LEFT JOIN (
+		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN (
 			SELECT handoff_id, MIN(created_at) AS first_reply FROM outbox
 			WHERE action = 'relay' AND handoff_id IS NOT NULL AND created_at >= ? AND created_at < ?
 			GROUP BY handoff_id
@@ -278,7 +282,7 @@ func (s *Store) ReportHandoffs(ctx context.Context, since, until time.Time) ([]H
 	}
 	out := make([]HandoffTimes, len(rows))
 	for i, r := range rows {
-		out[i] = HandoffTimes{ID: r.ID, Priority: r.Priority, Created: fromMS(r.Created), Due: fromMS(r.Due), StepsDone: r.StepsDone,
+		out[i] = HandoffTimes{ID: r.ID, Priority: r.Priority, ChatType: chat.ChatType(r.ChatType), Created: fromMS(r.Created), Due: fromMS(r.Due), StepsDone: r.StepsDone,
 			FirstReply: optionalTime(r.FirstReply), Closed: optionalTime(r.Closed)}
 		if r.FirstReply != nil {
 			out[i].FirstResponder = chat.Agent{ID: r.ByID, Name: r.ByName}

@@ -119,7 +119,10 @@ func seedReport(t *testing.T, s *Store) {
 		Trace:      trace(t, rules.Step{Rule: "refund", Matched: true, Reason: rules.ReasonKeyword, Keyword: "refund", Group: "refund"})})
 	// A critical handoff nobody claimed: a reminder and an escalation;
 	// it is answered and closed only after the period.
-	decideAt(t, s, event("23", "80", "site down"), minute(10), handoff("outage", "critical", minute(20)))
+	// It was a mention in a group, not a private message.
+	outage := event("23", "80", "site down")
+	outage.ChatType = chat.ChatGroup
+	decideAt(t, s, outage, minute(10), handoff("outage", "critical", minute(20)))
 	h80 := openHandoffID(t, s, "80")
 	for i, at := range []time.Time{minute(20), minute(50)} {
 		if ok, err := s.TakeHandoffStep(ctx, h80, i, nil, at); err != nil || !ok {
@@ -222,10 +225,10 @@ func TestReportHandoffs(t *testing.T) {
 		}
 		want := []HandoffTimes{
 			// The first of the agent's two replies counts, and is hers.
-			{Priority: "high", Created: *at(5), Due: *at(60), FirstReply: at(6), Closed: at(7),
+			{Priority: "high", ChatType: chat.ChatPrivate, Created: *at(5), Due: *at(60), FirstReply: at(6), Closed: at(7),
 				FirstResponder: chat.Agent{ID: "telegram:7", Name: "Alice"}},
 			// Answered and closed after the period: neither counts yet.
-			{Priority: "critical", Created: *at(10), Due: *at(20), StepsDone: 2},
+			{Priority: "critical", ChatType: chat.ChatGroup, Created: *at(10), Due: *at(20), StepsDone: 2},
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("handoffs\n%+v\nwant\n%+v", got, want)
