@@ -41,6 +41,7 @@ commands:
   outbox  list messages given up for good   (frontdesk outbox [--retry ID,ID|all] [--json])
   events  list events set aside, unprocessed (frontdesk events [--retry ID,ID|all] [--json])
   report  answers, handoffs and SLA of a period (frontdesk report [--since 7d] [--format text|json|csv])
+  token   API tokens: create, list, revoke (frontdesk token create --name helpdesk --scope agent)
 
 Run "frontdesk <command> -h" for a command's flags.
 `
@@ -71,6 +72,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return events(args[1:], stdout, stderr)
 	case "report":
 		return report(args[1:], stdout, stderr)
+	case "token":
+		return token(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
