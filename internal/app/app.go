@@ -226,6 +226,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Handoffs: func(ctx context.Context, limit int) (any, error) {
 			return st.OpenHandoffs(ctx, limit)
 		},
+		API:            a.api(inbox),
 		Pages:          pages,
 		PageToken:      a.pageToken(),
 		TrustedProxies: cfg.TrustedProxies,

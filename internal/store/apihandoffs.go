@@ -130,3 +130,16 @@ func (s *Store) HandoffWithMessages(ctx context.Context, id int64) (d HandoffDet
 	}
 	return d, true, nil
 }
+
+// HandoffTeam names the team a handoff belongs to; found is false when
+// there is no such handoff.
+func (s *Store) HandoffTeam(ctx context.Context, id int64) (team string, found bool, err error) {
+	err = s.readGet(ctx, &team, `SELECT team FROM handoffs WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, unavailable("handoff team", err)
+	}
+	return team, true, nil
+}

@@ -93,6 +93,12 @@ func TestHandoffsFilteredAndRead(t *testing.T) {
 		if err != nil || !found || d.ID != id || len(d.Messages) != 1 || d.Messages[0].From != FromCustomer || d.Messages[0].Text != "I want a human" {
 			t.Fatalf("handoff %+v, %v, %v", d, found, err)
 		}
+		if team, found, err := s.HandoffTeam(ctx, id); err != nil || !found || team != "support" {
+			t.Fatalf("handoff team %q, %v, %v", team, found, err)
+		}
+		if _, found, err := s.HandoffTeam(ctx, id+100); err != nil || found {
+			t.Fatalf("no such handoff's team: found %v, %v", found, err)
+		}
 		if _, found, err := s.HandoffWithMessages(ctx, id+100); err != nil || found {
 			t.Fatalf("no such handoff: found %v, %v", found, err)
 		}
