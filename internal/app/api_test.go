@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
 
 // apiCall makes one /api/v1 request and decodes its JSON answer.
@@ -53,7 +55,8 @@ func (h *harness) apiCall(method, path, token, key string, body any) (int, map[s
 func TestAPIForAHelpdesk(t *testing.T) {
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
-	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	dbPath := filepath.Join(t.TempDir(), "fd.db")
+	cfg := testConfig(t, fake, dbPath, "webhook")
 	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
 	cfg.AdminToken = "shared-admin-token"
 	h := start(t, cfg, fake)
@@ -155,6 +158,23 @@ func TestAPIForAHelpdesk(t *testing.T) {
 		t.Fatalf("after claim and reply: %v", hd)
 	}
 
+	// Resolved through the API; a reply after that changes nothing and
+	// the team chat is told, as it would be for one typed there.
+	if code, body := h.apiCall("POST", "/handoffs/1/resolve", agent, "resolve-1", map[string]string{"agent": "Dana"}); code != http.StatusAccepted {
+		t.Fatalf("resolve: %d %v", code, body)
+	}
+	if got := h.lastTo(teamChat, 3).Text; got != "Resolved by Dana. The bot answers this customer again." {
+		t.Fatalf("team chat told %q", got)
+	}
+	const late = "zq8late: one more thing"
+	if code, body := h.apiCall("POST", "/handoffs/1/reply", agent, "reply-2", map[string]string{"agent": "Dana", "text": late}); code != http.StatusAccepted {
+		t.Fatalf("late reply: %d %v", code, body)
+	}
+	if got := h.lastTo(teamChat, 4).Text; !strings.HasPrefix(got, "Not sent: this conversation is closed") {
+		t.Fatalf("team chat told %q", got)
+	}
+	h.waitIdle(h.app.Store())
+
 	admin := tokens[chat.ScopeAdmin]
 	if code, body := h.apiCall("GET", customerID, read, "", nil); code != http.StatusOK ||
 		body["customer"].(map[string]any)["customer"].(map[string]any)["name"] != "Ann" {
@@ -165,5 +185,21 @@ func TestAPIForAHelpdesk(t *testing.T) {
 	}
 	if code, body := h.apiCall("GET", customerID+"/export", admin, "", nil); code != http.StatusNotFound {
 		t.Fatalf("export after forget: %d %v", code, body)
+	}
+	// Nothing the agent wrote through the API about them is left, not
+	// even the reply that was never sent.
+	raw, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	cols, err := storetest.TextColumns(ctx, raw, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, needle := range []string{"found your order", "zq8late"} {
+		if found, err := storetest.FindText(ctx, raw, false, cols, needle); err != nil || len(found) > 0 {
+			t.Errorf("%q is still stored after forget: %v, %v", needle, found, err)
+		}
 	}
 }
