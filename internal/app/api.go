@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/frontdesk-bot/frontdesk/internal/httpapi"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
@@ -47,7 +48,7 @@ func (a *App) api(inbox *wakingInbox) *httpapi.API {
 			ev, err := a.pipe.APIEvent(pipeline.APICommand{Token: act.Token, Agent: act.Agent, Command: act.Command,
 				HandoffID: act.HandoffID, Team: team, Text: act.Text, Key: act.Key}, a.clock()())
 			if err != nil {
-				return true, err
+				return true, fmt.Errorf("%w: %w", httpapi.ErrCannot, err)
 			}
 			// A key posted again finds its event stored and adds nothing.
 			return true, inbox.Accept(ctx, ev)

@@ -79,6 +79,11 @@ type CustomerID struct {
 	ExternalID string
 }
 
+// ErrCannot, wrapped in an error of the API's functions, means the request
+// cannot be done as things are configured (no team chat takes the
+// handoff's team): 409, with the error's text, which names no secret.
+var ErrCannot = errors.New("cannot be done")
+
 // adminTokenName is the name the shared admin_token acts under.
 const adminTokenName = "admin_token"
 
@@ -342,11 +347,15 @@ func answered(c *gin.Context, log *slog.Logger, what string, found bool, err err
 	return true
 }
 
-// apiFailed maps an error to its status: the database unreachable is 503
-// (try again); anything else is 500. The cause goes to the log.
+// apiFailed maps an error to its status: ErrCannot is 409, the database
+// unreachable is 503 (try again); anything else is 500. The cause goes to
+// the log.
 func apiFailed(c *gin.Context, log *slog.Logger, what string, err error) {
 	status, msg := http.StatusInternalServerError, what+": internal error"
-	if errors.Is(err, chat.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, ErrCannot):
+		status, msg = http.StatusConflict, err.Error()
+	case errors.Is(err, chat.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded):
 		status, msg = http.StatusServiceUnavailable, what+": database unavailable, try again"
 	}
 	log.ErrorContext(c.Request.Context(), "api: "+what+" failed", "err", err)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,6 +37,9 @@ func fakeAPI(tokens map[string]chat.APIToken, acts *[]Action) *API {
 		Handoff:  func(_ context.Context, id int64) (any, bool, error) { return id, id == 7, nil },
 		Act: func(_ context.Context, a Action) (bool, error) {
 			*acts = append(*acts, a)
+			if a.HandoffID == 9 {
+				return true, fmt.Errorf("%w: team %q: no team chat takes its handoffs", ErrCannot, "gone")
+			}
 			return a.HandoffID == 7, nil
 		},
 		Customer: customer, Export: customer, Forget: customer,
@@ -84,6 +88,7 @@ func TestAPIRequests(t *testing.T) {
 		{"a claim has no text", "POST", "/api/v1/handoffs/7/claim", "a", `{"agent":"Dana","text":"hi"}`, 400, "only a reply has a text"},
 		{"unknown fields are refused", "POST", "/api/v1/handoffs/7/reply", "a", `{"agent":"Dana","txt":"hi"}`, 400, "unknown field"},
 		{"agent replies", "POST", "/api/v1/handoffs/7/reply", "a", `{"agent":"Dana","text":"hi"}`, 202, `"command":"reply"`},
+		{"a handoff no team chat takes", "POST", "/api/v1/handoffs/9/resolve", "a", `{"agent":"Dana"}`, 409, `no team chat takes its handoffs`},
 		{"no such handoff to resolve", "POST", "/api/v1/handoffs/8/resolve", "a", `{"agent":"Dana"}`, 404, ""},
 		{"an escaped customer id", "GET", "/api/v1/customers/telegram%2Fshop%2F4242", "r", "", 200, `"ExternalID":"4242"`},
 		{"an external id with a slash", "GET", "/api/v1/customers/telegram%2Fshop%2F42%2F42", "r", "", 404, ""},
@@ -104,6 +109,7 @@ func TestAPIRequests(t *testing.T) {
 	want := []Action{
 		{Token: "desk", Agent: "Dana", Command: chat.AgentClaim, HandoffID: 7},
 		{Token: "desk", Agent: "Dana", Command: chat.AgentRelay, HandoffID: 7, Text: "hi"},
+		{Token: "desk", Agent: "Dana", Command: chat.AgentResolve, HandoffID: 9},
 		{Token: "desk", Agent: "Dana", Command: chat.AgentResolve, HandoffID: 8},
 	}
 	for i := range acts {
