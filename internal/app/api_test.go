@@ -53,12 +53,23 @@ func (h *harness) apiCall(method, path, token, key string, body any) (int, map[s
 // with one Idempotency-Key reaches the customer once), then reads,
 // exports and forgets the customer.
 func TestAPIForAHelpdesk(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) { testAPIForAHelpdesk(t, db) })
+	}
+}
+
+func testAPIForAHelpdesk(t *testing.T, db string) {
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
 	dbPath := filepath.Join(t.TempDir(), "fd.db")
 	cfg := testConfig(t, fake, dbPath, "webhook")
 	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
 	cfg.AdminToken = "shared-admin-token"
+	driver, dsn := "sqlite", "file:"+dbPath+"?mode=ro"
+	if db == "postgres" {
+		cfg.Database = storetest.PostgresDSN(t)
+		driver, dsn = "pgx", cfg.Database
+	}
 	h := start(t, cfg, fake)
 	ctx := context.Background()
 	tokens := map[chat.Scope]string{}
@@ -188,17 +199,17 @@ func TestAPIForAHelpdesk(t *testing.T) {
 	}
 	// Nothing the agent wrote through the API about them is left, not
 	// even the reply that was never sent.
-	raw, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
+	raw, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	cols, err := storetest.TextColumns(ctx, raw, false)
+	cols, err := storetest.TextColumns(ctx, raw, db == "postgres")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, needle := range []string{"found your order", "zq8late"} {
-		if found, err := storetest.FindText(ctx, raw, false, cols, needle); err != nil || len(found) > 0 {
+		if found, err := storetest.FindText(ctx, raw, db == "postgres", cols, needle); err != nil || len(found) > 0 {
 			t.Errorf("%q is still stored after forget: %v, %v", needle, found, err)
 		}
 	}
