@@ -181,12 +181,16 @@ func apiAuth(api *API, adminToken string, guard *tokenGuard, limiter *failureLim
 				var err error
 				// Looked up by the hash of a 256-bit secret: nothing
 				// about the secret can be learnt from how long it takes.
-				tok, found, err = api.Token(c.Request.Context(), HashAPIToken(got))
+				hash := HashAPIToken(got)
+				tok, found, err = api.Token(c.Request.Context(), hash)
 				if err != nil {
 					apiFailed(c, log, "token", err)
 					c.Abort()
 					return
 				}
+				// And compared again here, in constant time, so that no
+				// looser equality of some database's collation admits.
+				found = found && subtle.ConstantTimeCompare([]byte(tok.Hash), []byte(hash)) == 1
 			}
 		}
 		if !found {

@@ -23,7 +23,8 @@ import (
 func fakeAPI(tokens map[string]chat.APIToken, acts *[]Action) *API {
 	byHash := map[string]chat.APIToken{}
 	for secret, t := range tokens {
-		byHash[HashAPIToken(secret)] = t
+		t.Hash = HashAPIToken(secret)
+		byHash[t.Hash] = t
 	}
 	customer := func(_ context.Context, c CustomerID) (any, bool, error) {
 		return c, c == CustomerID{Platform: chat.Telegram, Bot: "shop", ExternalID: "4242"}, nil
