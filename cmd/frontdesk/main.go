@@ -42,6 +42,7 @@ commands:
   events  list events set aside, unprocessed (frontdesk events [--retry ID,ID|all] [--json])
   report  answers, handoffs and SLA of a period (frontdesk report [--since 7d] [--format text|json|csv])
   spam    what was ignored as spam, by rule   (frontdesk spam [--since 7d] [--json] [--release ID])
+  token   API tokens: create, list, revoke (frontdesk token create --name helpdesk --scope agent)
 
 Run "frontdesk <command> -h" for a command's flags.
 `
@@ -74,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return report(args[1:], stdout, stderr)
 	case "spam":
 		return spam(args[1:], stdout, stderr)
+	case "token":
+		return token(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

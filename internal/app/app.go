@@ -231,6 +231,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Handoffs: func(ctx context.Context, limit int) (any, error) {
 			return st.OpenHandoffs(ctx, limit)
 		},
+		API:            a.api(inbox),
 		Pages:          pages,
 		PageToken:      a.pageToken(),
 		TrustedProxies: cfg.TrustedProxies,
@@ -679,4 +680,27 @@ func (a *App) readiness() (bool, map[string]string) {
 	progress, why := a.pipe.Health(a.clock()())
 	detail["pipeline"] = why
 	return ok && progress, detail
+}
+
+// CreateAPIToken stores a new named API token and returns its secret, to
+// be shown once: only its hash is kept. It writes the database directly,
+// so it works whether or not a server is running.
+func CreateAPIToken(ctx context.Context, st *store.Store, name string, scope chat.Scope, now time.Time) (string, error) {
+	if !httpapi.ValidTokenName(name) {
+		return "", fmt.Errorf("token name %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+	}
+	if !scope.Valid() {
+		return "", fmt.Errorf("token scope %q: want read, agent or admin", scope)
+	}
+	token, hash, err := httpapi.NewAPIToken()
+	if err != nil {
+		return "", err
+	}
+	if err := st.CreateAPIToken(ctx, chat.APIToken{Name: name, Scope: scope, Hash: hash}, now); err != nil {
+		if errors.Is(err, chat.ErrConflict) {
+			return "", fmt.Errorf("a live token is named %q already: revoke it first, or choose another name", name)
+		}
+		return "", err
+	}
+	return token, nil
 }

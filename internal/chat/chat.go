@@ -101,6 +101,13 @@ type Event struct {
 	// the spam rules set aside, and the answer apologizes for the delay.
 	ReleaseOf int64     `json:"release_of,omitempty"`
 	Time      time.Time `json:"time"`
+	// APIToken is set on an agent's command made through the HTTP API
+	// rather than typed in the team chat: the name of the token it came
+	// with. The agent is then APIAgentID(APIToken), named Customer.Name,
+	// and HandoffID names the handoff a reply (Text) is for. Adapters
+	// never set it.
+	APIToken  string `json:"api_token,omitempty"`
+	HandoffID int64  `json:"handoff_id,omitempty"`
 	// Raw is the payload exactly as the platform sent it, kept for audit and
 	// reprocessing. It is not part of the event's JSON form.
 	Raw json.RawMessage `json:"-"`

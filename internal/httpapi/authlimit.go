@@ -82,6 +82,17 @@ func (f *failureLimiter) failed(addr string) bool {
 	return d.fullAt.Sub(now) > time.Duration(f.limit.Burst-1)*f.limit.Every
 }
 
+// take spends one of key's allowance, the same bucket counting every
+// use instead of failures (an API token's requests); a wait above 0
+// refuses, and says when to try again.
+func (f *failureLimiter) take(key string) time.Duration {
+	if wait := f.blocked(key); wait > 0 {
+		return wait
+	}
+	f.failed(key)
+	return 0
+}
+
 // forgetRepaidLocked drops the addresses whose bucket is full again, and
 // when that is not enough, all of them: an attacker then gets a fresh
 // allowance, which is better than memory without bound.

@@ -47,6 +47,9 @@ type Options struct {
 	RetryOutbox func(ctx context.Context, ids []int64) (int64, error)
 	// Handoffs lists the waiting and claimed handoffs for GET /admin/handoffs.
 	Handoffs func(ctx context.Context, limit int) (any, error)
+	// API, if set, serves /api/v1 for helpdesks and CRMs, with named
+	// tokens; AdminToken, when set, is accepted there too, as scope admin.
+	API *API
 	// TrustedProxies are the addresses (or CIDRs) of reverse proxies whose
 	// X-Forwarded-For is believed. Without them the peer address is the
 	// client, so a proxy in front would look like one client to the
@@ -73,6 +76,9 @@ func init() {
 // New builds the router. It fails only on a malformed TrustedProxies entry.
 func New(o Options) (http.Handler, error) {
 	r := gin.New()
+	// A customer id in the API is platform/bot/external_id escaped as one
+	// path segment (telegram%2Fshop%2F4242): route on the escaped path.
+	r.UseRawPath = true
 	if err := r.SetTrustedProxies(o.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
@@ -151,6 +157,9 @@ func New(o Options) (http.Handler, error) {
 	if o.PageToken != "" {
 		ss = newSessions(o.PageToken, SessionTTL, time.Now)
 		mountPages(r, o.Pages, pageAuth(o.PageToken, ss, guard, https), ss)
+	}
+	if o.API != nil {
+		mountAPI(r, o.API, o.AdminToken, guard, o.Log)
 	}
 	if o.AdminToken != "" {
 		g := r.Group("/admin", bearer(o.AdminToken, guard, o.Log))

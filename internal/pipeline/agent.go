@@ -128,6 +128,14 @@ func (p *Pipeline) finishRecorded(ie chat.InboxEvent, now time.Time) {
 // ("claim:12"), a command sent as a reply (/claim, /resolve, /bot,
 // /note …), or any other reply, which goes to the customer.
 func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoffID int64) {
+	if ev.APIToken != "" && ev.Kind == chat.KindText {
+		// A reply through the API names its handoff; the text is never
+		// read as a command.
+		if ev.HandoffID == 0 || strings.TrimSpace(ev.Text) == "" {
+			return "", "", 0
+		}
+		return chat.AgentRelay, ev.Text, ev.HandoffID
+	}
 	if ev.Kind == chat.KindCallback {
 		action, id, ok := strings.Cut(ev.Text, ":")
 		n, err := strconv.ParseInt(id, 10, 64)
@@ -189,6 +197,11 @@ func (p *Pipeline) incidentPlan(ev chat.Event, agent chat.Agent, move handoff.In
 // group admins all write as one bot (GroupAnonymousBot), so its id would
 // make them one agent.
 func agentOf(ev chat.Event) chat.Agent {
+	if ev.APIToken != "" {
+		// Everyone writing through one token is one account: the token
+		// is what proves who they are, not the name they give.
+		return chat.Agent{ID: chat.APIAgentID(ev.APIToken), Name: agentName(ev.Customer)}
+	}
 	a := chat.Agent{Name: agentName(ev.Customer)}
 	if !ev.Customer.IsBot {
 		a.ID = chat.AgentID(ev.Platform, ev.Customer.ID)

@@ -425,7 +425,10 @@ func (f *forgetting) events(convs []forgottenConv, convIDs, handoffIDs []int64) 
 			if ev.ChatID != c.chatID {
 				continue
 			}
-			if (ev.ReplyTo != "" && replies[c][ev.ReplyTo]) || (ev.ThreadID != "" && threads[c][ev.ThreadID]) {
+			// A command through the HTTP API names its handoff: even one
+			// that changed nothing (the handoff closed) quotes the reply.
+			if (ev.ReplyTo != "" && replies[c][ev.ReplyTo]) || (ev.ThreadID != "" && threads[c][ev.ThreadID]) ||
+				(ev.HandoffID != 0 && slices.Contains(handoffIDs, ev.HandoffID)) {
 				ids = append(ids, r.ID)
 			}
 		}
