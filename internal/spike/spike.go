@@ -7,7 +7,9 @@ package spike
 import (
 	"cmp"
 	"math"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -72,10 +74,10 @@ type State int
 
 // The states of a volume.
 const (
-	Quiet    State = iota // no spike, none starts
-	Starts                // a spike starts: alert
-	Lasts                 // the open spike goes on: say nothing
-	Ends                  // the open spike is over
+	Quiet  State = iota // no spike, none starts
+	Starts              // a spike starts: alert
+	Lasts               // the open spike goes on: say nothing
+	Ends                // the open spike is over
 )
 
 // Judge says what the last hour's count, against the same hour of past
@@ -138,6 +140,9 @@ func (c Config) Plan(counts []chat.VolumeCount, open []chat.Spike) Changes {
 		if v.Name == "" || v.WeeksAgo < 0 || v.WeeksAgo > c.Weeks {
 			continue // decided before types were kept, or outside the window
 		}
+		if v.Kind == chat.SpikeSentiment && v.Name != string(chat.SentimentNegative) {
+			continue // more content customers are no alarm
+		}
 		s := get(Key{v.Kind, v.Name})
 		if v.WeeksAgo == 0 {
 			s.now += v.Count
@@ -188,4 +193,27 @@ func medianF(xs []float64) float64 {
 		return s[m]
 	}
 	return (s[m-1] + s[m]) / 2
+}
+
+var (
+	// emails and long numbers (phones, orders, cards: five or more
+	// characters of digits and separators) are masked in examples, as
+	// the report masks unanswered texts.
+	emails  = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
+	numbers = regexp.MustCompile(`\+?\d[\d\s().-]{3,}\d`)
+)
+
+// exampleRunes is the most of an example an alert shows.
+const exampleRunes = 120
+
+// Example is a customer's text as an alert quotes it: on one line, with
+// e-mail addresses and long numbers masked, cut at exampleRunes.
+func Example(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	text = emails.ReplaceAllString(text, "[email]")
+	text = numbers.ReplaceAllString(text, "[number]")
+	if r := []rune(text); len(r) > exampleRunes {
+		text = string(r[:exampleRunes-1]) + "…"
+	}
+	return text
 }

@@ -2,6 +2,7 @@ package spike
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -77,11 +78,12 @@ func TestPlan(t *testing.T) {
 		ends   []int64
 	}{
 		{
-			name: "a burst of a rule, a type and negative messages starts three spikes",
+			name: "a burst of a rule, a type and negative messages starts three spikes; positive ones none",
 			counts: []chat.VolumeCount{
 				{Kind: chat.SpikeRule, Name: "outage", Count: 30},
 				{Kind: chat.SpikeType, Name: "after_sales", Count: 35},
 				{Kind: chat.SpikeSentiment, Name: "negative", Count: 25},
+				{Kind: chat.SpikeSentiment, Name: "positive", Count: 80},
 				{Kind: chat.SpikeType, Name: "inquiry", Count: 40},
 				{Kind: chat.SpikeType, Name: "inquiry", WeeksAgo: 1, Count: 38},
 				{Kind: chat.SpikeType, Name: "inquiry", WeeksAgo: 2, Count: 41},
@@ -132,6 +134,23 @@ func TestPlan(t *testing.T) {
 			}
 			if !reflect.DeepEqual(starts, tc.starts) || !reflect.DeepEqual(ends, tc.ends) {
 				t.Fatalf("Plan started %v and ended %v, want %v and %v", starts, ends, tc.starts, tc.ends)
+			}
+		})
+	}
+}
+
+func TestExample(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"plain text is kept", "Where is my parcel?", "Where is my parcel?"},
+		{"lines and runs of spaces become one line", "refund\n  please\tnow", "refund please now"},
+		{"e-mails and long numbers are masked", "I am ann@example.com and order 12-345-678, call +7 (999) 123-45-67",
+			"I am [email] and order [number], call [number]"},
+		{"short numbers stay", "2 items, size 42", "2 items, size 42"},
+		{"long texts are cut", strings.Repeat("ж", 130), strings.Repeat("ж", 119) + "…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Example(tc.in); got != tc.want {
+				t.Fatalf("Example(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
