@@ -498,6 +498,10 @@ func (l *liveRules) Prepare(ctx context.Context, events []chat.InboxEvent) {
 	l.embeddings.prepare(ctx, events)
 }
 
+// HandoffTeam is the team the rule hands off to in the rules now loaded,
+// which a spike of the rule alerts.
+func (l *liveRules) HandoffTeam(rule string) string { return l.p.Load().HandoffTeam(rule) }
+
 func (l *liveRules) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {
 	d := l.p.Load().Decide(ev, st, now)
 	if l.overBudget != nil {

@@ -109,6 +109,9 @@ type Start struct {
 	Key
 	Count int
 	Level Level
+	// From is the fewest messages in the hour that start a spike of this
+	// volume now: above Level.Start and at least MinCount.
+	From int
 }
 
 // Changes is what one look at the volumes found.
@@ -160,7 +163,7 @@ func (c Config) Plan(counts []chat.VolumeCount, open []chat.Spike) Changes {
 		sp, isOpen := openBy[k]
 		switch state, level := c.Judge(s.now, s.history, isOpen); state {
 		case Starts:
-			out.Start = append(out.Start, Start{Key: k, Count: s.now, Level: level})
+			out.Start = append(out.Start, Start{Key: k, Count: s.now, Level: level, From: max(c.MinCount, int(math.Floor(level.Start))+1)})
 		case Ends:
 			out.End = append(out.End, sp)
 		}

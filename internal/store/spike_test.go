@@ -28,7 +28,7 @@ func TestVolumeCounts(t *testing.T) {
 			mood chat.Sentiment
 			rule string
 		}{
-			{until.Add(-4*week - time.Hour), chat.TypeInquiry, chat.SentimentNeutral, "price"},   // window 4, its first instant
+			{until.Add(-4*week - time.Hour), chat.TypeInquiry, chat.SentimentNeutral, "price"},      // window 4, its first instant
 			{until.Add(-1*week - 10*time.Minute), chat.TypeInquiry, chat.SentimentNeutral, "price"}, // window 1
 			{until.Add(-1*week + 10*time.Minute), chat.TypeInquiry, chat.SentimentNeutral, "price"}, // after window 1
 			{until.Add(-2 * time.Hour), chat.TypeAfterSales, chat.SentimentNegative, "refund"},      // before window 0
