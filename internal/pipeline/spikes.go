@@ -80,11 +80,12 @@ func (p *Pipeline) startSpike(st spike.Start, now time.Time) (started bool, err 
 	if team == nil {
 		return false, nil
 	}
-	texts, err := p.store.VolumeExamples(p.workCtx, st.Kind, st.Name, now.Add(-spikeWindow), now, spikeExamples)
+	// More than shown, so that copies of one text leave room for others.
+	texts, err := p.store.VolumeExamples(p.workCtx, st.Kind, st.Name, now.Add(-spikeWindow), now, 10*spikeExamples)
 	if err != nil {
 		return false, err
 	}
-	text := spikeText(st, texts)
+	text := spikeText(st, spike.Examples(texts, spikeExamples))
 	ev := TeamEvent{Event: EventSpikeStarted, At: now, Spike: string(st.Kind) + ":" + st.Name, Count: st.Count}
 	if st.Kind == chat.SpikeRule {
 		ev.Rule = st.Name
@@ -103,7 +104,7 @@ func (p *Pipeline) spikeTeam(k spike.Key) *Team {
 	return p.teamFor(name)
 }
 
-// spikeText is the alert the team chat reads.
+// spikeText is the alert the team chat reads; examples are masked.
 func spikeText(st spike.Start, examples []string) string {
 	what := fmt.Sprintf("%s %s", st.Kind, st.Name)
 	if st.Kind == chat.SpikeSentiment {
@@ -115,7 +116,7 @@ func spikeText(st spike.Start, examples []string) string {
 	if len(examples) > 0 {
 		b.WriteString("\nLatest:")
 		for _, e := range examples {
-			fmt.Fprintf(&b, "\n• %s", spike.Example(e))
+			fmt.Fprintf(&b, "\n• %s", e)
 		}
 	}
 	b.WriteString("\nSaid once; told again only if it calms down and comes back.")

@@ -209,6 +209,26 @@ var (
 // exampleRunes is the most of an example an alert shows.
 const exampleRunes = 120
 
+// Examples picks up to n different texts, as Example shows them, in the
+// order given: a burst is often one text many times, and three copies of
+// it say less than one.
+func Examples(texts []string, n int) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range texts {
+		e := Example(t)
+		if len(out) == n {
+			break
+		}
+		if e == "" || seen[strings.ToLower(e)] {
+			continue
+		}
+		seen[strings.ToLower(e)] = true
+		out = append(out, e)
+	}
+	return out
+}
+
 // Example is a customer's text as an alert quotes it: on one line, with
 // e-mail addresses and long numbers masked, cut at exampleRunes.
 func Example(text string) string {

@@ -139,6 +139,26 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+func TestExamples(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		texts []string
+		want  []string
+	}{
+		{"copies count once, case aside", []string{"App down", "app  down", "APP DOWN", "cannot pay"}, []string{"App down", "cannot pay"}},
+		{"at most n, in the order given", []string{"a", "b", "c", "d"}, []string{"a", "b", "c"}},
+		{"texts differing only in a masked number are one", []string{"order 123456 lost", "order 654321 lost"}, []string{"order [number] lost"}},
+		{"blank texts are skipped", []string{" ", "refund"}, []string{"refund"}},
+		{"none", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Examples(tc.texts, 3); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("Examples(%q, 3) = %q, want %q", tc.texts, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestExample(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"plain text is kept", "Where is my parcel?", "Where is my parcel?"},
