@@ -33,6 +33,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/redact"
 	"github.com/frontdesk-bot/frontdesk/internal/report"
+	"github.com/frontdesk-bot/frontdesk/internal/spike"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/internal/teamhook"
 	"github.com/frontdesk-bot/frontdesk/rules"
@@ -203,6 +204,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		HandoffIdle:       time.Duration(cfg.Handoff.IdleTimeout),
 		IncidentThreshold: cfg.Handoff.Incidents.Threshold,
 		IncidentWindow:    time.Duration(cfg.Handoff.Incidents.Window),
+		Spikes: spike.Config{Weeks: cfg.Handoff.Spikes.Weeks, MinCount: cfg.Handoff.Spikes.MinCount,
+			Sigmas: cfg.Handoff.Spikes.Sigmas},
+		SpikeEvery: time.Duration(cfg.Handoff.Spikes.Every),
 	}, st, &a.rules, senders, opt.Now, log)
 	inbox.pipe = a.pipe
 	for _, b := range polling {
