@@ -76,8 +76,7 @@ func (p *Pipeline) checkSpikes(now time.Time) {
 // hour's messages as examples; started is false when another replica
 // recorded it first.
 func (p *Pipeline) startSpike(st spike.Start, now time.Time) (started bool, err error) {
-	team := p.spikeTeam(st.Key)
-	if team == nil {
+	if p.spikeTeam(st.Key) == nil {
 		return false, nil
 	}
 	// More than shown, so that copies of one text leave room for others.
@@ -85,13 +84,23 @@ func (p *Pipeline) startSpike(st spike.Start, now time.Time) (started bool, err 
 	if err != nil {
 		return false, err
 	}
+	team, notices := p.spikeAlert(st, texts, now)
+	return p.store.StartSpike(p.workCtx, chat.Spike{Kind: st.Kind, Name: st.Name, Team: team.Name, Count: st.Count, Usual: st.Level.Median}, notices, now)
+}
+
+// spikeAlert is the team a spike's alert goes to and the alert, for its
+// chat and its webhook, quoting a few different texts of the hour.
+func (p *Pipeline) spikeAlert(st spike.Start, texts []string, now time.Time) (*Team, []chat.Notice) {
+	team := p.spikeTeam(st.Key)
+	if team == nil {
+		return nil, nil
+	}
 	text := spikeText(st, spike.Examples(texts, spikeExamples))
 	ev := TeamEvent{Event: EventSpikeStarted, At: now, Spike: string(st.Kind) + ":" + st.Name, Count: st.Count}
 	if st.Kind == chat.SpikeRule {
 		ev.Rule = st.Name
 	}
-	notices := team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text}, ev)
-	return p.store.StartSpike(p.workCtx, chat.Spike{Kind: st.Kind, Name: st.Name, Team: team.Name, Count: st.Count, Usual: st.Level.Median}, notices, now)
+	return team, team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text}, ev)
 }
 
 // spikeTeam is the team told of a spike: for a rule, the team it hands
