@@ -613,7 +613,7 @@ func (a *App) pruneLoop(ctx context.Context) {
 			a.log.Warn("pruning old data failed; will try again in an hour", "err", err)
 		case p != (store.Pruned{}):
 			a.log.Info("pruned old data", "events", p.Events, "payloads", p.Payloads, "messages", p.Messages, "sends", p.Sends,
-				"conversations", p.Conversations, "customers", p.Customers, "handoffs", p.Handoffs)
+				"conversations", p.Conversations, "customers", p.Customers, "handoffs", p.Handoffs, "spikes", p.Spikes)
 		}
 	}
 }
