@@ -78,7 +78,8 @@ func TestSpikeAlertsOnceWhileItLasts(t *testing.T) {
 	clk.add(-7 * 24 * time.Hour)
 
 	// Each jump of the clock past a minute lets the timer loop look for
-	// spikes once more; the gauge tells when it has.
+	// spikes once more; the pause gives it several ticks to do so, and
+	// where the outcome matters the test waits for the gauge as well.
 	advance := func(d time.Duration) {
 		t.Helper()
 		h.waitIdle(a.Store())
