@@ -129,3 +129,15 @@ var quotedValues = func() map[string]bool {
 	}
 	return out
 }()
+
+// HandoffTeam is the team the rule id hands off to where the file names
+// one; "" for a rule without a handoff or without a team (the default
+// team's). Spikes of the rule alert that team.
+func (r *Rules) HandoffTeam(id string) string {
+	for _, ref := range r.teamRefs {
+		if ref.Rule == id {
+			return ref.Team
+		}
+	}
+	return ""
+}

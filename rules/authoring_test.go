@@ -71,3 +71,25 @@ func TestCheckTeams(t *testing.T) {
 		})
 	}
 }
+
+// A rule's spike alerts the team it hands off to; rules that name none
+// leave the choice to the default team.
+func TestHandoffTeam(t *testing.T) {
+	src := "rules:\n  - id: vip\n    keywords: [vip]\n    handoff: {team: sales}\n  - id: any\n    keywords: [person]\n    handoff: {priority: low}\n  - id: price\n    keywords: [price]\n    reply: cheap\n"
+	r, err := Parse("r.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ rule, want string }{
+		{"vip", "sales"},
+		{"any", ""},
+		{"price", ""},
+		{"unknown", ""},
+	} {
+		t.Run(tt.rule, func(t *testing.T) {
+			if got := r.HandoffTeam(tt.rule); got != tt.want {
+				t.Fatalf("HandoffTeam(%q) = %q, want %q", tt.rule, got, tt.want)
+			}
+		})
+	}
+}

@@ -33,6 +33,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/redact"
 	"github.com/frontdesk-bot/frontdesk/internal/report"
+	"github.com/frontdesk-bot/frontdesk/internal/spike"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/internal/teamhook"
 	"github.com/frontdesk-bot/frontdesk/rules"
@@ -208,6 +209,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		HandoffIdle:       time.Duration(cfg.Handoff.IdleTimeout),
 		IncidentThreshold: cfg.Handoff.Incidents.Threshold,
 		IncidentWindow:    time.Duration(cfg.Handoff.Incidents.Window),
+		Spikes: spike.Config{Weeks: cfg.Handoff.Spikes.Weeks, MinCount: cfg.Handoff.Spikes.MinCount,
+			Sigmas: cfg.Handoff.Spikes.Sigmas},
+		SpikeEvery: time.Duration(cfg.Handoff.Spikes.Every),
 	}, st, &a.rules, senders, opt.Now, log)
 	inbox.pipe = a.pipe
 	for _, b := range polling {
@@ -511,6 +515,10 @@ func (l *liveRules) Prepare(ctx context.Context, events []chat.InboxEvent) {
 	l.embeddings.prepare(ctx, events)
 }
 
+// HandoffTeam is the team the rule hands off to in the rules now loaded,
+// which a spike of the rule alerts.
+func (l *liveRules) HandoffTeam(rule string) string { return l.p.Load().HandoffTeam(rule) }
+
 func (l *liveRules) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {
 	d := l.p.Load().Decide(ev, st, now)
 	if l.overBudget != nil {
@@ -654,7 +662,7 @@ func (a *App) pruneLoop(ctx context.Context) {
 			a.log.Warn("pruning old data failed; will try again in an hour", "err", err)
 		case p != (store.Pruned{}):
 			a.log.Info("pruned old data", "events", p.Events, "payloads", p.Payloads, "messages", p.Messages, "sends", p.Sends,
-				"conversations", p.Conversations, "customers", p.Customers, "handoffs", p.Handoffs)
+				"conversations", p.Conversations, "customers", p.Customers, "handoffs", p.Handoffs, "spikes", p.Spikes)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,6 +47,11 @@ type pipelineMetrics struct {
 	resolution    *prometheus.HistogramVec
 	types         *prometheus.CounterVec
 	sentiment     *prometheus.CounterVec
+	spikeActive   *prometheus.GaugeVec
+	// spikesSeen are the volumes that ever had a spike here, whose gauge
+	// goes back to 0 when it ends.
+	spikesMu   sync.Mutex
+	spikesSeen map[[2]string]bool
 }
 
 // handoffBuckets span a fast claim (10 s) to a weekend (3 days).
@@ -65,6 +71,11 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 			Name: "frontdesk_sentiment_total",
 			Help: "Customer messages decided, by sentiment (negative, neutral, positive).",
 		}, []string{"sentiment"}),
+		spikeActive: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "frontdesk_spike_active",
+			Help: "1 while a spike of a volume is open (kind rule, type or sentiment, and its name), 0 after it ended.",
+		}, []string{"kind", "name"}),
+		spikesSeen: map[[2]string]bool{},
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdesk_decisions_total",
 			Help: "Customer events decided, by outcome.",
@@ -105,7 +116,7 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 		m.suppressions.WithLabelValues(r)
 	}
 	reg.MustRegister(m.messagesIn, m.decisions, m.ruleActions, m.suppressions, m.sends, m.handoffs, m.sla, m.firstResponse, m.resolution,
-		m.types, m.sentiment)
+		m.types, m.sentiment, m.spikeActive)
 	// Every type and sentiment from the start, so a rate() sees its first message.
 	for _, t := range chat.MessageTypes {
 		m.types.WithLabelValues(string(t))
@@ -152,6 +163,27 @@ func (m *pipelineMetrics) HandoffChanged(c pipeline.HandoffChange) {
 		m.firstResponse.WithLabelValues(c.Priority).Observe(c.Since.Seconds())
 	case pipeline.HandoffClosed:
 		m.resolution.WithLabelValues(c.Priority).Observe(c.Since.Seconds())
+	}
+}
+
+// SpikesOpen sets the gauge of every open spike to 1, and of every
+// volume whose spike ended to 0. The open spikes are read from the
+// database, so every replica reports the same.
+func (m *pipelineMetrics) SpikesOpen(open []chat.Spike) {
+	m.spikesMu.Lock()
+	defer m.spikesMu.Unlock()
+	now := map[[2]string]bool{}
+	for _, sp := range open {
+		now[[2]string{string(sp.Kind), sp.Name}] = true
+	}
+	for k := range m.spikesSeen {
+		if !now[k] {
+			m.spikeActive.WithLabelValues(k[0], k[1]).Set(0)
+		}
+	}
+	for k := range now {
+		m.spikesSeen[k] = true
+		m.spikeActive.WithLabelValues(k[0], k[1]).Set(1)
 	}
 }
 

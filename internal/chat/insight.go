@@ -1,5 +1,7 @@
 package chat
 
+import "time"
+
 // MessageType is what kind of message a customer sent (DOMAIN.md D14),
 // decided with the message and kept with its decision for reports.
 type MessageType string
@@ -49,4 +51,37 @@ type Insight struct {
 	Type           MessageType `json:"type,omitempty"`
 	Sentiment      Sentiment   `json:"sentiment,omitempty"`
 	SentimentScore float64     `json:"sentiment_score"`
+}
+
+// SpikeKind is what a volume counts: the messages a rule acted on, the
+// messages of a type, or the negative messages.
+type SpikeKind string
+
+// The volumes watched for spikes.
+const (
+	SpikeRule      SpikeKind = "rule"
+	SpikeType      SpikeKind = "type"
+	SpikeSentiment SpikeKind = "sentiment" // name: the sentiment, "negative"
+)
+
+// VolumeCount is how many customer messages of one kind and name arrived
+// in the window that ended WeeksAgo weeks before the window asked about
+// (0: that window itself).
+type VolumeCount struct {
+	Kind     SpikeKind
+	Name     string
+	WeeksAgo int
+	Count    int
+}
+
+// Spike is a volume above its usual level, remembered while it lasts so
+// that its alert is sent once.
+type Spike struct {
+	ID      int64
+	Kind    SpikeKind
+	Name    string
+	Team    string
+	Started time.Time
+	Count   int     // messages in the hour that started it
+	Usual   float64 // the baseline it was measured against
 }

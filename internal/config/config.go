@@ -148,6 +148,7 @@ type Handoff struct {
 	// this long (24h). Waiting handoffs escalate instead.
 	IdleTimeout Duration  `yaml:"idle_timeout"`
 	Incidents   Incidents `yaml:"incidents"`
+	Spikes      Spikes    `yaml:"spikes"`
 	// Supervisors name teams whose agents may act on any team's handoffs;
 	// everyone else acts only on their own team's.
 	Supervisors []string `yaml:"supervisors"`
@@ -181,6 +182,21 @@ type Incidents struct {
 	// 1h); a negative threshold turns incidents off.
 	Threshold int      `yaml:"threshold"`
 	Window    Duration `yaml:"window"`
+}
+
+// Spikes tunes the alerts on a volume (a rule's, a type's, the negative
+// messages') far above its usual level for the hour of the week. Zero
+// values mean the defaults.
+type Spikes struct {
+	// MinCount is the fewest messages in an hour that can alert (20).
+	MinCount int `yaml:"min_count"`
+	// Weeks of the same hour give the usual level (4).
+	Weeks int `yaml:"weeks"`
+	// Sigmas above the median, in robust deviations, alert (3).
+	Sigmas float64 `yaml:"sigmas"`
+	// Every is how often volumes are looked at (1m); negative turns
+	// spike alerts off.
+	Every Duration `yaml:"every"`
 }
 
 // TeamWebhook sends the team's handoff events as signed JSON to another tool.
@@ -575,6 +591,10 @@ func (c *Config) validate() error {
 		if b := time.Duration(e.Budget); b < 0 || b > 5*time.Second {
 			errs = append(errs, fmt.Errorf("%s: matching.embeddings.budget (%v) must be at most 5s: every batch of messages waits for it", c.Path, b))
 		}
+	}
+	if s := c.Handoff.Spikes; s.MinCount < 0 || s.Weeks < 0 || s.Weeks > 26 || s.Sigmas < 0 {
+		// Each week is one more hour of decisions read every look.
+		errs = append(errs, fmt.Errorf("%s: handoff.spikes: min_count and sigmas must not be negative, weeks must be 0-26 (0: the defaults)", c.Path))
 	}
 	if c.AdminToken != "" && !validToken(c.AdminToken) {
 		errs = append(errs, fmt.Errorf("%s: admin_token must be %d-512 characters of A-Z, a-z, 0-9 and - . _ ~ + / = (e.g. openssl rand -hex 32), or empty to turn the admin API off", c.Path, MinAdminToken))

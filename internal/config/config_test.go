@@ -193,6 +193,16 @@ func TestParseErrors(t *testing.T) {
 			want: `pipeline.batch (1000) must be at most 256`,
 		},
 		{
+			name: "unknown key in spikes",
+			yaml: "handoff:\n  spikes: {min_counts: 5}\n",
+			want: `f.yaml:2: unknown key "min_counts"`,
+		},
+		{
+			name: "spikes over half a year of weeks",
+			yaml: "handoff:\n  spikes: {weeks: 52}\n",
+			want: `handoff.spikes: min_count and sigmas must not be negative, weeks must be 0-26`,
+		},
+		{
 			name: "unknown key in incidents",
 			yaml: "handoff:\n  incidents: {treshold: 5}\n",
 			want: `f.yaml:2: unknown key "treshold"`,

@@ -85,7 +85,8 @@ const DefaultEscalateEvery = 30 * time.Minute
 
 // timerLoop makes the reminders and escalations of handoffs nobody claimed
 // by their due time: first a reminder to the team, then one step up per
-// tier, each exactly once.
+// tier, each exactly once. It also closes idle handoffs and looks for
+// spikes.
 func (p *Pipeline) timerLoop() {
 	defer p.done.Done()
 	for p.wait(nil, p.cfg.PollInterval) {
@@ -102,6 +103,7 @@ func (p *Pipeline) timerLoop() {
 			p.escalate(h, now)
 		}
 		p.closeIdle(now)
+		p.checkSpikes(now)
 	}
 }
 

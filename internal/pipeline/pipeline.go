@@ -15,6 +15,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/guard"
 	"github.com/frontdesk-bot/frontdesk/internal/handoff"
+	"github.com/frontdesk-bot/frontdesk/internal/spike"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -44,6 +45,11 @@ type Store interface {
 	ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, resolve bool, handoffs int, plan chat.AgentPlan, now time.Time) error
 	SaveTopic(ctx context.Context, out chat.Outgoing, threadID string, now time.Time) error
 	ForgetTopic(ctx context.Context, out chat.Outgoing) error
+	VolumeCounts(ctx context.Context, until time.Time, window, period time.Duration, periods int) ([]chat.VolumeCount, error)
+	VolumeExamples(ctx context.Context, kind chat.SpikeKind, name string, since, until time.Time, limit int) ([]string, error)
+	OpenSpikes(ctx context.Context) ([]chat.Spike, error)
+	StartSpike(ctx context.Context, sp chat.Spike, notices []chat.Notice, now time.Time) (started bool, err error)
+	EndSpike(ctx context.Context, id int64, now time.Time) (ended bool, err error)
 }
 
 // Decider is the rules engine, as currently loaded.
@@ -72,6 +78,8 @@ type Observer interface {
 	// HandoffChanged is told when a handoff opens, an agent first writes
 	// to the customer and an agent closes it.
 	HandoffChanged(c HandoffChange)
+	// SpikesOpen is told, after each look for spikes, which are open.
+	SpikesOpen(open []chat.Spike)
 }
 
 // HandoffChange is one step in a handoff's life, for metrics.
@@ -100,6 +108,7 @@ type nopObserver struct{}
 func (nopObserver) Decided(chat.Event, chat.Plan) {}
 func (nopObserver) Sent(chat.Platform, string)    {}
 func (nopObserver) HandoffChanged(HandoffChange)  {}
+func (nopObserver) SpikesOpen([]chat.Spike)       {}
 
 // Config tunes the pipeline.
 type Config struct {
@@ -130,6 +139,10 @@ type Config struct {
 	// incidents off.
 	IncidentThreshold int
 	IncidentWindow    time.Duration
+	// Spikes tunes the spike detector; SpikeEvery is how often it looks
+	// (default a minute; negative turns spikes off).
+	Spikes     spike.Config
+	SpikeEvery time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -175,6 +188,9 @@ func (c *Config) setDefaults() {
 	if c.IncidentWindow <= 0 {
 		c.IncidentWindow = time.Hour
 	}
+	if c.SpikeEvery == 0 {
+		c.SpikeEvery = time.Minute
+	}
 }
 
 // Pipeline runs the event workers and the sender.
@@ -205,7 +221,10 @@ type Pipeline struct {
 	stop    chan struct{}
 	done    sync.WaitGroup
 	workCtx context.Context // cancelled only when a graceful stop runs out of time
-	abort   context.CancelFunc
+	// nextSpikeCheck is when the timer loop next looks for spikes; only
+	// that loop reads and writes it.
+	nextSpikeCheck time.Time
+	abort          context.CancelFunc
 }
 
 // New makes a pipeline. senders maps "platform/bot" to the bot's sender.

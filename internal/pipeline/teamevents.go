@@ -21,22 +21,28 @@ const (
 	EventIncidentOpened    = "incident.opened"
 	EventIncidentUpdated   = "incident.updated"
 	EventIncidentResolved  = "incident.resolved"
+	EventSpikeStarted      = "spike.started"
 )
 
 // TeamEvent is the JSON body of a team webhook call. Ids are strings so
 // that no JSON reader rounds them.
 type TeamEvent struct {
-	Event      string    `json:"event"`
-	Team       string    `json:"team"`
-	HandoffID  string    `json:"handoff_id,omitempty"`
-	IncidentID string    `json:"incident_id,omitempty"`
-	At         time.Time `json:"at"`
-	Customer   string    `json:"customer,omitempty"` // display name
-	Platform   string    `json:"platform,omitempty"` // the customer's
-	Priority   string    `json:"priority,omitempty"`
-	DueAt      time.Time `json:"due_at,omitzero"`
-	Rule       string    `json:"rule,omitempty"`
-	Agent      string    `json:"agent,omitempty"` // display name
+	Event      string `json:"event"`
+	Team       string `json:"team"`
+	HandoffID  string `json:"handoff_id,omitempty"`
+	IncidentID string `json:"incident_id,omitempty"`
+	// Spike names the volume of a spike.started event: "rule:outage",
+	// "type:after_sales", "sentiment:negative"; Count is its messages in
+	// the last hour.
+	Spike    string    `json:"spike,omitempty"`
+	Count    int       `json:"count,omitempty"`
+	At       time.Time `json:"at"`
+	Customer string    `json:"customer,omitempty"` // display name
+	Platform string    `json:"platform,omitempty"` // the customer's
+	Priority string    `json:"priority,omitempty"`
+	DueAt    time.Time `json:"due_at,omitzero"`
+	Rule     string    `json:"rule,omitempty"`
+	Agent    string    `json:"agent,omitempty"` // display name
 	// AgentID is the agent's account ("telegram:123"), which names them
 	// where Agent may not: two agents can share a name.
 	AgentID string `json:"agent_id,omitempty"`
@@ -56,7 +62,7 @@ func (t *Team) withWebhook(n chat.Notice, ev TeamEvent) []chat.Notice {
 		return out
 	}
 	ev.Team, ev.Text = t.Name, n.Text
-	if ev.HandoffID == "" && ev.IncidentID == "" {
+	if ev.HandoffID == "" && ev.IncidentID == "" && ev.Spike == "" {
 		ev.HandoffID = "{handoff}"
 	}
 	body, err := json.Marshal(ev)

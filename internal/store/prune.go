@@ -13,8 +13,8 @@ type Retention struct {
 	// Payloads: the raw platform payload of a processed event. The event's
 	// row stays longer, for deduplication and history.
 	Payloads time.Duration
-	// History: events, decisions, messages, sends, conversations, handoffs
-	// and incidents, once done or closed.
+	// History: events, decisions, messages, sends, conversations, handoffs,
+	// incidents and spikes, once done or closed.
 	History time.Duration
 }
 
@@ -24,7 +24,7 @@ const MinHistory = 48 * time.Hour
 
 // Pruned counts what Prune removed.
 type Pruned struct {
-	Payloads, Events, Decisions, Messages, Sends, Conversations, Customers, Handoffs, Reservations int64
+	Payloads, Events, Decisions, Messages, Sends, Conversations, Customers, Handoffs, Reservations, Spikes int64
 }
 
 // pruneBatch bounds one statement, so pruning never holds locks for long.
@@ -61,6 +61,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, r Retention) (Pruned, 
 		{&p.Handoffs, `DELETE FROM handoffs WHERE id IN (SELECT id FROM handoffs WHERE state NOT IN ('waiting', 'claimed') AND closed_at < ? LIMIT ?)`, []any{history}},
 		{&p.Handoffs, `DELETE FROM incidents WHERE id IN (SELECT i.id FROM incidents i WHERE i.state <> 'open' AND i.closed_at < ?
 			AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.incident_id = i.id) LIMIT ?)`, []any{history}},
+		{&p.Spikes, `DELETE FROM spikes WHERE id IN (SELECT id FROM spikes WHERE ended_at < ? LIMIT ?)`, []any{history}},
 		{&p.Conversations, `DELETE FROM conversations WHERE id IN (SELECT c.id FROM conversations c WHERE c.last_customer_at < ?
 			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)
 			AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id) LIMIT ?)`, []any{history}},

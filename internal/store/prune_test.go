@@ -38,6 +38,15 @@ func TestPruneKeepsWhatRetentionKeeps(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Spikes: one ended long ago goes, one open since then stays.
+		for i, kind := range []chat.SpikeKind{chat.SpikeRule, chat.SpikeType} {
+			if ok, err := s.StartSpike(ctx, chat.Spike{Kind: kind, Name: "x", Team: "support", Count: 30}, nil, old); err != nil || !ok {
+				t.Fatalf("start spike %d: %v, %v", i, ok, err)
+			}
+		}
+		if ok, err := s.EndSpike(ctx, 1, old.Add(time.Hour)); err != nil || !ok {
+			t.Fatalf("end spike: %v, %v", ok, err)
+		}
 		s.Now = func() time.Time { return t0 }
 		if _, err := s.Prune(ctx, t0, Retention{Payloads: 7 * 24 * time.Hour, History: time.Hour}); err == nil {
 			t.Fatal("a history retention shorter than the platforms' retries was accepted")
@@ -46,10 +55,10 @@ func TestPruneKeepsWhatRetentionKeeps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Events != 1 || got.Messages != 2 || got.Sends != 1 || got.Conversations != 1 || got.Customers != 1 || got.Payloads != 2 {
+		if got.Events != 1 || got.Messages != 2 || got.Sends != 1 || got.Conversations != 1 || got.Customers != 1 || got.Payloads != 2 || got.Spikes != 1 {
 			t.Fatalf("pruned %+v", got)
 		}
-		for table, want := range map[string]int{"inbox": 1, "decisions": 1, "messages": 2, "outbox": 1, "conversations": 1, "customers": 1} {
+		for table, want := range map[string]int{"inbox": 1, "decisions": 1, "messages": 2, "outbox": 1, "conversations": 1, "customers": 1, "spikes": 1} {
 			if n := countRows(t, s, table); n != want {
 				t.Errorf("%s: %d rows left, want %d", table, n, want)
 			}
