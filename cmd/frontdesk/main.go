@@ -118,7 +118,8 @@ func serve(args []string, stderr io.Writer) int {
 		break
 	}
 	log.Info("shutting down")
-	stopCtx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownTimeout))
+	// The drain comes first and on top of the time given to sends in flight.
+	stopCtx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownDrain+cfg.ShutdownTimeout))
 	defer cancel()
 	if err := a.Stop(stopCtx); err != nil {
 		log.Error("shutdown", "err", err)
