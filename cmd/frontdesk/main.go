@@ -41,6 +41,7 @@ commands:
   outbox  list messages given up for good   (frontdesk outbox [--retry ID,ID|all] [--json])
   events  list events set aside, unprocessed (frontdesk events [--retry ID,ID|all] [--json])
   report  answers, handoffs and SLA of a period (frontdesk report [--since 7d] [--format text|json|csv])
+  version print the version and commit this binary was built from
 
 Run "frontdesk <command> -h" for a command's flags.
 `
@@ -71,6 +72,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return events(args[1:], stdout, stderr)
 	case "report":
 		return report(args[1:], stdout, stderr)
+	case "version", "--version":
+		return version(stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
