@@ -51,7 +51,7 @@ type object struct {
 		// A Service's selector is a map of labels; a Deployment's and a
 		// budget's has them under matchLabels.
 		Selector map[string]any `yaml:"selector"`
-		Ports []struct {
+		Ports    []struct {
 			Port       int    `yaml:"port"`
 			TargetPort string `yaml:"targetPort"`
 		} `yaml:"ports"`
@@ -105,9 +105,9 @@ type container struct {
 		Requests map[string]string `yaml:"requests"`
 		Limits   map[string]string `yaml:"limits"`
 	} `yaml:"resources"`
-	ReadinessProbe probe `yaml:"readinessProbe"`
-	LivenessProbe  probe `yaml:"livenessProbe"`
-	StartupProbe   probe `yaml:"startupProbe"`
+	ReadinessProbe  probe `yaml:"readinessProbe"`
+	LivenessProbe   probe `yaml:"livenessProbe"`
+	StartupProbe    probe `yaml:"startupProbe"`
 	SecurityContext struct {
 		ReadOnlyRootFilesystem   bool  `yaml:"readOnlyRootFilesystem"`
 		AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
