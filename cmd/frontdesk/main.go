@@ -43,6 +43,7 @@ commands:
   report  answers, handoffs and SLA of a period (frontdesk report [--since 7d] [--format text|json|csv])
   spam    what was ignored as spam, by rule   (frontdesk spam [--since 7d] [--json] [--release ID])
   token   API tokens: create, list, revoke (frontdesk token create --name helpdesk --scope agent)
+  version print the version and commit this binary was built from
 
 Run "frontdesk <command> -h" for a command's flags.
 `
@@ -77,6 +78,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return spam(args[1:], stdout, stderr)
 	case "token":
 		return token(args[1:], stdout, stderr)
+	case "version", "--version":
+		return version(stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -124,7 +127,8 @@ func serve(args []string, stderr io.Writer) int {
 		break
 	}
 	log.Info("shutting down")
-	stopCtx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownTimeout))
+	// The drain comes first and on top of the time given to sends in flight.
+	stopCtx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownDrain+cfg.ShutdownTimeout))
 	defer cancel()
 	if err := a.Stop(stopCtx); err != nil {
 		log.Error("shutdown", "err", err)

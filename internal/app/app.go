@@ -80,6 +80,8 @@ type App struct {
 	cancelPollers context.CancelFunc
 	pollersDone   sync.WaitGroup
 	stopOnce      sync.Once
+	// draining is set when Stop begins: webhooks and /readyz answer 503.
+	draining atomic.Bool
 }
 
 type webhookRegistration struct {
@@ -240,6 +242,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		PageToken:      a.pageToken(),
 		TrustedProxies: cfg.TrustedProxies,
 		ObserveWebhook: a.webhookMetrics(),
+		Draining:       a.draining.Load,
 		Log:            log,
 	})
 	if err != nil {
@@ -452,11 +455,24 @@ func (a *App) registerWebhooks(ctx context.Context) {
 // Addr is the address the server listens on (useful with port 0).
 func (a *App) Addr() string { return a.listener.Addr().String() }
 
-// Stop shuts down gracefully: no new requests, in-flight requests and sends
-// finish until ctx ends, unfinished work is left for the next start.
+// Stop shuts down gracefully: webhooks and /readyz answer 503 for
+// shutdown_drain (the platforms retry elsewhere while the load balancer
+// learns this replica is going), then no new requests, in-flight requests
+// and sends finish until ctx ends, unfinished work is left for the next
+// start. The drain counts against ctx too.
 func (a *App) Stop(ctx context.Context) error {
 	var errs []error
 	a.stopOnce.Do(func() {
+		a.draining.Store(true)
+		if d := time.Duration(a.cfg.ShutdownDrain); d > 0 {
+			a.log.Info("draining: webhooks answer 503 until the listener closes", "for", d)
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
 		if a.watcher != nil {
 			if err := a.watcher.close(); err != nil {
 				errs = append(errs, fmt.Errorf("rules watch: %w", err))

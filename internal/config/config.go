@@ -41,13 +41,20 @@ type Config struct {
 	Sandbox *bool `yaml:"sandbox"`
 	// ShutdownTimeout is how long a stopping service waits for sends in
 	// flight (20s); what is left is sent by the next start.
-	ShutdownTimeout Duration  `yaml:"shutdown_timeout"`
-	Bots            []Bot     `yaml:"bots"`
-	Pipeline        Pipeline  `yaml:"pipeline"`
-	Guard           Guard     `yaml:"guard"`
-	Handoff         Handoff   `yaml:"handoff"`
-	Retention       Retention `yaml:"retention"`
-	Matching        Matching  `yaml:"matching"`
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// ShutdownDrain is how long a stopping service keeps its listener open
+	// but answers webhooks 503 and /readyz 503 before it closes (0: it
+	// closes at once). Behind a load balancer that is told of a stopping
+	// replica late (Kubernetes endpoints), requests still routed to it are
+	// refused with a status the platforms retry, not a reset connection.
+	// It comes before, and on top of, shutdown_timeout.
+	ShutdownDrain Duration  `yaml:"shutdown_drain"`
+	Bots          []Bot     `yaml:"bots"`
+	Pipeline      Pipeline  `yaml:"pipeline"`
+	Guard         Guard     `yaml:"guard"`
+	Handoff       Handoff   `yaml:"handoff"`
+	Retention     Retention `yaml:"retention"`
+	Matching      Matching  `yaml:"matching"`
 
 	// Path is the file the config was loaded from.
 	Path string `yaml:"-"`
@@ -472,6 +479,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = Duration(20 * time.Second)
+	}
+	if c.ShutdownDrain < 0 {
+		c.ShutdownDrain = 0
 	}
 	if c.Pipeline.SendTimeout <= 0 {
 		c.Pipeline.SendTimeout = Duration(20 * time.Second)

@@ -66,7 +66,12 @@ type Options struct {
 	// ObserveWebhook, if set, is told every webhook request to a
 	// configured bot: its status and how long it took, for metrics.
 	ObserveWebhook func(platform, bot string, status int, took time.Duration)
-	Log            *slog.Logger
+	// Draining, if set and true, means the service is stopping: webhooks
+	// answer 503 with Retry-After (the platform delivers the update again,
+	// to another replica) and /readyz answers 503, so the load balancer
+	// stops sending here.
+	Draining func() bool
+	Log      *slog.Logger
 }
 
 func init() {
@@ -105,6 +110,13 @@ func New(o Options) (http.Handler, error) {
 			c.String(http.StatusNotFound, "no such bot\n")
 			return
 		}
+		if o.Draining != nil && o.Draining() {
+			// Nothing was accepted, so nothing is lost: the platform
+			// retries, and the load balancer picks a replica that stays.
+			c.Header("Retry-After", "1")
+			c.String(http.StatusServiceUnavailable, "shutting down\n")
+			return
+		}
 		if o.ObserveWebhook != nil {
 			began := time.Now()
 			defer func() { o.ObserveWebhook(platform, bot, c.Writer.Status(), time.Since(began)) }()
@@ -136,6 +148,10 @@ func New(o Options) (http.Handler, error) {
 			ok = false
 			detail["database"] = "unreachable"
 			o.Log.Warn("readyz: database unreachable", "err", err)
+		}
+		if o.Draining != nil && o.Draining() {
+			ok = false
+			detail["shutdown"] = "draining"
 		}
 		if o.Ready != nil {
 			more, d := o.Ready()

@@ -83,6 +83,52 @@ func TestReadyzRulesDetail(t *testing.T) {
 	}
 }
 
+// TestDrainingRefusesWebhooksWithRetry: a stopping replica answers its
+// webhooks 503 with Retry-After without calling the bot's handler (nothing
+// is accepted, so the platform's retry elsewhere loses and repeats
+// nothing), fails /readyz so the load balancer drops it, and stays alive.
+func TestDrainingRefusesWebhooksWithRetry(t *testing.T) {
+	tests := []struct {
+		name       string
+		draining   bool
+		method     string
+		path       string
+		want       int
+		wantBody   string
+		wantCalled bool
+	}{
+		{"webhook while serving", false, "POST", "/webhooks/telegram/shop", http.StatusAccepted, "", true},
+		{"webhook while draining", true, "POST", "/webhooks/telegram/shop", http.StatusServiceUnavailable, "shutting down", false},
+		{"unknown bot while draining is still unknown", true, "POST", "/webhooks/telegram/other", http.StatusNotFound, "no such bot", false},
+		{"readyz while draining", true, "GET", "/readyz", http.StatusServiceUnavailable, `"shutdown":"draining"`, false},
+		{"readyz while serving", false, "GET", "/readyz", http.StatusOK, `"database":"ok"`, false},
+		{"healthz while draining: alive, not restarted", true, "GET", "/healthz", http.StatusOK, "ok", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			called := false
+			hook := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called = true; w.WriteHeader(http.StatusAccepted) })
+			h := mustNew(t, Options{
+				Webhooks: map[string]http.Handler{"telegram/shop": hook},
+				DB:       pinger{},
+				Draining: func() bool { return tt.draining },
+				Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+			})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, strings.NewReader("{}")))
+			if rec.Code != tt.want || !strings.Contains(rec.Body.String(), tt.wantBody) {
+				t.Errorf("%d %q, want %d with %q", rec.Code, rec.Body, tt.want, tt.wantBody)
+			}
+			if called != tt.wantCalled {
+				t.Errorf("bot handler called: %v, want %v", called, tt.wantCalled)
+			}
+			if wantRetry := tt.want == http.StatusServiceUnavailable && tt.path != "/readyz"; wantRetry != (rec.Header().Get("Retry-After") != "") {
+				t.Errorf("Retry-After %q", rec.Header().Get("Retry-After"))
+			}
+		})
+	}
+}
+
 func TestMetricsRoute(t *testing.T) {
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "frontdesk_rules_loaded 3\n") })
 	for _, tt := range []struct {
