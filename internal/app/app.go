@@ -221,7 +221,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			return st.OutboxEntries(ctx, state, limit)
 		},
 		RetryOutbox: func(ctx context.Context, ids []int64) (int64, error) {
-			return st.RetryDeadLetters(ctx, ids, a.clock()())
+			requeued, err := st.RetryDeadLetters(ctx, ids, a.clock()())
+			return int64(len(requeued)), err
 		},
 		Handoffs: func(ctx context.Context, limit int) (any, error) {
 			return st.OpenHandoffs(ctx, limit)
