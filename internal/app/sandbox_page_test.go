@@ -171,3 +171,25 @@ func TestSandboxPageSurvivesARestart(t *testing.T) {
 		t.Fatalf("after the restart the reply is %q, %v", reply, err)
 	}
 }
+
+// TestPageTokenFile: the token made for the pages is kept beside a SQLite
+// database file, and made for each run where there is no such file.
+func TestPageTokenFile(t *testing.T) {
+	tests := []struct {
+		database, want string
+	}{
+		{"sqlite:frontdesk.db", "frontdesk.db.page-token"},
+		{"sqlite:/var/lib/frontdesk/fd.db?_pragma=busy_timeout(5000)", "/var/lib/frontdesk/fd.db.page-token"},
+		{"sqlite:file:fd.db?mode=rwc", ""},
+		{"sqlite::memory:", ""},
+		{"postgres://u@db:5432/frontdesk", ""},
+		{"nonsense", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.database, func(t *testing.T) {
+			if got := pageTokenFile(tt.database); got != tt.want {
+				t.Errorf("pageTokenFile(%q) = %q, want %q", tt.database, got, tt.want)
+			}
+		})
+	}
+}
