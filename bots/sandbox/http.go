@@ -70,9 +70,10 @@ var pages = map[string]string{
 //
 //	GET  /api/state?since=<seq>
 //	  →  {"epoch":"…","seq":42,"more":false,
-//	      "conversations":[{"id":"c1","chat_id":"c-c1","name":"Ann","lang":"en","first":17,"updated":"…"}],
+//	      "conversations":[{"id":"c1","chat_id":"c-c1","customer_id":"sandbox/sandbox/c-c1","name":"Ann","lang":"en","first":17,"updated":"…"}],
 //	      "agents_first":3,
-//	      "messages":[Message…]}
+//	      "messages":[Message…],
+//	      "rules":{"ok":false,"error":"reload failed: rules.yaml:3:9: …","count":12}}
 //	     messages: every message created or changed after since (a decision
 //	     attached, an edit), as Message's JSON, in seq order, at most 1000:
 //	     when more is true, ask again at once with since=seq. A changed
@@ -80,7 +81,9 @@ var pages = map[string]string{
 //	     held, always; first (agents_first) is the n of the oldest message
 //	     still held, so the page drops older ones and conversations not
 //	     listed. A different epoch means the service restarted: start over
-//	     with since=0.
+//	     with since=0. customer_id is what `frontdesk forget --customer`
+//	     takes. rules says how the last load of the rules went (ok false:
+//	     the last reload was refused and the previous rules still run).
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
 	case p == "/api/customer":
@@ -455,12 +458,14 @@ func (s *Sandbox) accept(w http.ResponseWriter, r *http.Request, ev chat.Event, 
 
 // ConversationInfo describes a customer conversation in /api/state.
 type ConversationInfo struct {
-	ID      string    `json:"id"`
-	ChatID  string    `json:"chat_id"`
-	Name    string    `json:"name"`
-	Lang    string    `json:"lang,omitempty"`
-	First   int64     `json:"first"` // n of its oldest message held
-	Updated time.Time `json:"updated"`
+	ID     string `json:"id"`
+	ChatID string `json:"chat_id"`
+	// CustomerID is what `frontdesk forget --customer` and `export` take.
+	CustomerID string    `json:"customer_id"`
+	Name       string    `json:"name"`
+	Lang       string    `json:"lang,omitempty"`
+	First      int64     `json:"first"` // n of its oldest message held
+	Updated    time.Time `json:"updated"`
 }
 
 // State is the answer of GET /api/state.
@@ -471,6 +476,9 @@ type State struct {
 	Conversations []ConversationInfo `json:"conversations"`
 	AgentsFirst   int64              `json:"agents_first"`
 	Messages      []Message          `json:"messages"`
+	// Rules is how the last load of the rules went: the page shows a
+	// refused reload, as /readyz does, instead of "live".
+	Rules RulesStatus `json:"rules"`
 }
 
 func (s *Sandbox) state(w http.ResponseWriter, r *http.Request) {
@@ -483,7 +491,12 @@ func (s *Sandbox) state(w http.ResponseWriter, r *http.Request) {
 		}
 		since = n
 	}
-	writeJSON(w, http.StatusOK, s.snapshot(since, maxStatePage))
+	st := s.snapshot(since, maxStatePage)
+	st.Rules = RulesStatus{OK: true}
+	if s.rules != nil {
+		st.Rules = s.rules()
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 // snapshot is what changed after since, at most limit messages.
@@ -500,7 +513,7 @@ func (s *Sandbox) snapshot(since int64, limit int) State {
 		}
 	}
 	for _, c := range s.convs {
-		st.Conversations = append(st.Conversations, ConversationInfo{ID: c.id, ChatID: chatPrefix + c.id, Name: c.name, Lang: c.lang,
+		st.Conversations = append(st.Conversations, ConversationInfo{ID: c.id, ChatID: chatPrefix + c.id, CustomerID: CustomerID(c.id), Name: c.name, Lang: c.lang,
 			First: firstN(c), Updated: c.updated})
 		collect(c.msgs)
 	}

@@ -167,6 +167,10 @@ type Sandbox struct {
 
 	maxConversations, maxMessages, maxAgentMessages int
 
+	// rules reports how the last load of the rules went (nil: always
+	// fine), so the page does not say "live" over a refused reload.
+	rules func() RulesStatus
+
 	mu       sync.Mutex
 	seq      int64 // the last change
 	n        int64 // the last id handed out
@@ -198,6 +202,23 @@ func New(inbox Inbox, preview Previewer, now func() time.Time) *Sandbox {
 		byExtern:         map[string]*Message{},
 	}
 }
+
+// RulesStatus is how the last load of the rules went, as /api/state tells
+// the page: OK false with Error when the last reload was refused (the
+// previous rules keep running), and the rules running now.
+type RulesStatus struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	Count int    `json:"count"`
+}
+
+// WatchRules makes /api/state report the rules' status from status, which
+// the owner calls cheaply on every poll. Set it before serving.
+func (s *Sandbox) WatchRules(status func() RulesStatus) { s.rules = status }
+
+// CustomerID is the customer id of a sandbox conversation as `frontdesk
+// forget --customer` and `frontdesk export` take it.
+func CustomerID(conversation string) string { return conversationKeyOf + conversation }
 
 // nextID hands out a number and a process-unique id; s.mu is held.
 func (s *Sandbox) nextID(prefix string) (int64, string) {

@@ -458,7 +458,7 @@ func TestSendDecidedState(t *testing.T) {
 	if st.Seq < st.Messages[len(st.Messages)-1].Seq || st.More {
 		t.Errorf("seq %d, more %v", st.Seq, st.More)
 	}
-	if len(st.Conversations) != 1 || st.Conversations[0] != (ConversationInfo{ID: "c1", ChatID: "c-c1", Name: "Ann", Lang: "en",
+	if len(st.Conversations) != 1 || st.Conversations[0] != (ConversationInfo{ID: "c1", ChatID: "c-c1", CustomerID: "sandbox/sandbox/c-c1", Name: "Ann", Lang: "en",
 		First: before.Messages[0].N, Updated: t0}) {
 		t.Errorf("conversations %+v", st.Conversations)
 	}
@@ -766,6 +766,33 @@ func TestPreview(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if r := postJSON(t, tt.s, "/api/preview", tt.body); r.status != tt.want {
 				t.Fatalf("status %d, want %d: %s", r.status, tt.want, r.body)
+			}
+		})
+	}
+}
+
+// TestStateSaysHowTheRulesLoaded: /api/state carries the owner's word on
+// the last rules load, so the page does not say "live" over a refused one.
+func TestStateSaysHowTheRulesLoaded(t *testing.T) {
+	tests := []struct {
+		name   string
+		status func() RulesStatus
+		want   RulesStatus
+	}{
+		{"no owner's word: fine", nil, RulesStatus{OK: true}},
+		{"loaded", func() RulesStatus { return RulesStatus{OK: true, Count: 12} }, RulesStatus{OK: true, Count: 12}},
+		{"refused", func() RulesStatus {
+			return RulesStatus{OK: false, Error: "reload failed: rules.yaml:2:9: bad", Count: 12}
+		}, RulesStatus{OK: false, Error: "reload failed: rules.yaml:2:9: bad", Count: 12}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newSandbox(t)
+			if tt.status != nil {
+				s.WatchRules(tt.status)
+			}
+			if got := getState(t, s, 0).Rules; got != tt.want {
+				t.Errorf("rules %+v, want %+v", got, tt.want)
 			}
 		})
 	}

@@ -45,8 +45,12 @@ func TestEvents(t *testing.T) {
 		{"lists", []string{"events", "--config", cfgPath}, 0, "chat telegram/shop/4242  text  after 1 attempt(s): set aside after 1 attempts: processing never finished"},
 		{"lists as JSON", []string{"events", "--config", cfgPath, "--json"}, 0, `"chat":"telegram/shop/4242","kind":"text","attempts":1`},
 		{"bad ids", []string{"events", "--config", cfgPath, "--retry", "1,x"}, 2, "want event ids"},
-		{"unknown id", []string{"events", "--config", cfgPath, "--retry", "99"}, 0, "0 event(s) back in line"},
-		{"retries", []string{"events", "--config", cfgPath, "--retry", "1"}, 0, "1 event(s) back in line"},
+		{"unknown id", []string{"events", "--config", cfgPath, "--retry", "99"}, 1, "no event set aside with id 99"},
+		// The known one goes back in line ("nothing left" below), the
+		// others are named.
+		{"known and unknown ids", []string{"events", "--config", cfgPath, "--retry", "99,1,98"}, 1, "frontdesk events: no event set aside with id 99, 98 "},
+		{"already back in line", []string{"events", "--config", cfgPath, "--retry", "1"}, 1, "no event set aside with id 1 "},
+		{"all, when none is set aside", []string{"events", "--config", cfgPath, "--retry", "all"}, 0, "0 event(s) back in line"},
 		{"nothing left", []string{"events", "--config", cfgPath}, 0, "no events set aside"},
 	}
 	for _, tt := range tests {

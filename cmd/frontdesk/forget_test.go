@@ -152,7 +152,12 @@ func TestOutbox(t *testing.T) {
 	}{
 		{"lists", []string{"outbox", "--config", cfgPath}, 0, "telegram/shop chat 4242  reply faq  after 1 attempt(s): gave up after 10 attempts: 502 Bad Gateway"},
 		{"bad ids", []string{"outbox", "--config", cfgPath, "--retry", "x"}, 2, "want message ids"},
-		{"retries", []string{"outbox", "--config", cfgPath, "--retry", "all"}, 0, "1 message(s) back in line"},
+		{"unknown id", []string{"outbox", "--config", cfgPath, "--retry", "999999"}, 1, "no message given up with id 999999"},
+		// The known one goes back in line ("nothing left" below), the
+		// other is named.
+		{"known and unknown ids", []string{"outbox", "--config", cfgPath, "--retry", fmt.Sprintf("999999,%d", msgs[0].ID)}, 1,
+			"1 message(s) back in line; the running service sends them in their chats' order\nfrontdesk outbox: no message given up with id 999999 "},
+		{"all, when none is left", []string{"outbox", "--config", cfgPath, "--retry", "all"}, 0, "0 message(s) back in line"},
 		{"nothing left", []string{"outbox", "--config", cfgPath}, 0, "no messages given up"},
 	}
 	for _, tt := range tests {

@@ -633,12 +633,16 @@ func outbox(args []string, stdout, stderr io.Writer) int {
 	}
 	defer st.Close()
 	if *retry != "" {
-		n, err := st.RetryDeadLetters(ctx, ids, time.Now())
+		requeued, err := st.RetryDeadLetters(ctx, ids, time.Now())
 		if err != nil {
 			fmt.Fprintf(stderr, "frontdesk outbox: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "%d message(s) back in line; the running service sends them in their chats' order\n", n)
+		fmt.Fprintf(stdout, "%d message(s) back in line; the running service sends them in their chats' order\n", len(requeued))
+		if missing := notRequeued(ids, requeued); len(missing) > 0 {
+			fmt.Fprintf(stderr, "frontdesk outbox: no message given up with id %s (see frontdesk outbox for the list)\n", missing)
+			return 1
+		}
 		return 0
 	}
 	dead, err := st.DeadLetters(ctx, *limit)
@@ -680,6 +684,18 @@ func retryIDs(flag string) ([]int64, error) {
 	return ids, nil
 }
 
+// notRequeued lists, comma-separated, the ids asked for that were not put
+// back in line: unknown, or not given up. A typo must not pass for success.
+func notRequeued(asked, requeued []int64) string {
+	var missing []string
+	for _, id := range asked {
+		if !slices.Contains(requeued, id) && !slices.Contains(missing, strconv.FormatInt(id, 10)) {
+			missing = append(missing, strconv.FormatInt(id, 10))
+		}
+	}
+	return strings.Join(missing, ", ")
+}
+
 // events lists the customers' and agents' events set aside (processing
 // them failed, or never finished, pipeline event attempts times) and puts
 // them back in line on request. What the customer wrote is never printed.
@@ -707,12 +723,16 @@ func events(args []string, stdout, stderr io.Writer) int {
 	}
 	defer st.Close()
 	if *retry != "" {
-		n, err := st.RetryFailedEvents(ctx, ids, time.Now())
+		requeued, err := st.RetryFailedEvents(ctx, ids, time.Now())
 		if err != nil {
 			fmt.Fprintf(stderr, "frontdesk events: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "%d event(s) back in line; the running service processes them within a minute, each in its conversation's order\n", n)
+		fmt.Fprintf(stdout, "%d event(s) back in line; the running service processes them within a minute, each in its conversation's order\n", len(requeued))
+		if missing := notRequeued(ids, requeued); len(missing) > 0 {
+			fmt.Fprintf(stderr, "frontdesk events: no event set aside with id %s (see frontdesk events for the list)\n", missing)
+			return 1
+		}
 		return 0
 	}
 	failed, err := st.FailedEvents(ctx, *limit)

@@ -13,7 +13,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -177,6 +179,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		// The sandbox's customers and its agent pane are one more platform
 		// and one more team, so they go through the real pipeline.
 		a.sandbox = sandbox.New(inbox, sandboxPreview{a}, a.clock())
+		a.sandbox.WatchRules(a.sandboxRules)
 		senders[pipeline.SenderKey(chat.Sandbox, sandbox.Bot)] = a.sandbox
 		teams = append(teams, pipeline.Team{Name: "sandbox", Platform: chat.Sandbox, Bot: sandbox.Bot,
 			ChatID: sandbox.AgentsChat, Customers: chat.Sandbox})
@@ -232,7 +235,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			return st.OutboxEntries(ctx, state, limit)
 		},
 		RetryOutbox: func(ctx context.Context, ids []int64) (int64, error) {
-			return st.RetryDeadLetters(ctx, ids, a.clock()())
+			requeued, err := st.RetryDeadLetters(ctx, ids, a.clock()())
+			return int64(len(requeued)), err
 		},
 		Handoffs: func(ctx context.Context, limit int) (any, error) {
 			return st.OpenHandoffs(ctx, limit)
@@ -385,16 +389,50 @@ func (a *App) Start(ctx context.Context) error {
 
 // pageToken guards the dashboard and the sandbox: the admin token, or,
 // when none is configured but the sandbox is on, a token made for this
-// run and shown at start, so the sandbox is never open to anyone who finds
-// the port.
+// setup and shown at start, so the sandbox is never open to anyone who
+// finds the port. With SQLite the made token is kept beside the database
+// and used again at the next start: a new token at every start ended the
+// sessions of the pages left open, which then failed until reopened with
+// the new address.
 func (a *App) pageToken() string {
 	if a.cfg.AdminToken != "" || a.sandbox == nil {
 		return a.cfg.AdminToken
 	}
+	path := pageTokenFile(a.cfg.Database)
+	if path != "" {
+		if b, err := os.ReadFile(path); err == nil && validPageToken(strings.TrimSpace(string(b))) {
+			a.generatedToken = strings.TrimSpace(string(b))
+			return a.generatedToken
+		}
+	}
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	a.generatedToken = hex.EncodeToString(b[:])
+	if path != "" {
+		// Readable by the owner only, like the database beside it.
+		if err := os.WriteFile(path, []byte(a.generatedToken+"\n"), 0o600); err != nil {
+			a.log.Warn("the sandbox's token is for this run only: it could not be kept for the next", "file", path, "err", err)
+		}
+	}
 	return a.generatedToken
+}
+
+// pageTokenFile is where the page token made for a SQLite database is
+// kept ("" for PostgreSQL or an in-memory database: made for each run).
+func pageTokenFile(database string) string {
+	driver, source, err := config.SplitDatabase(database)
+	if err != nil || driver != "sqlite" || strings.HasPrefix(source, "file:") || strings.Contains(source, ":memory:") {
+		return ""
+	}
+	source, _, _ = strings.Cut(source, "?")
+	return source + ".page-token"
+}
+
+// validPageToken: what pageToken makes, 32 hex digits; anything else in
+// the file is replaced.
+func validPageToken(t string) bool {
+	b, err := hex.DecodeString(t)
+	return err == nil && len(b) == 16
 }
 
 // browsable is a listening address as a browser on this machine reaches
@@ -408,6 +446,18 @@ func browsable(addr net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// sandboxRules tells the sandbox page how the last load of the rules went,
+// in the words of /readyz, so it never says "live" over a refused reload.
+func (a *App) sandboxRules() sandbox.RulesStatus {
+	st := a.rulesState.get()
+	out := sandbox.RulesStatus{OK: st.OK, Count: st.Count}
+	if !st.OK {
+		_, detail := a.rulesReadiness()
+		out.Error = detail["rules"]
+	}
+	return out
 }
 
 // sandboxPreview decides the sandbox's previews with the running

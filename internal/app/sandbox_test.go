@@ -18,6 +18,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
 )
 
 // startSandbox runs the service as a newcomer does: no bot token, so the
@@ -27,9 +28,21 @@ func startSandbox(t *testing.T) (*harness, string) {
 	t.Helper()
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
+	return startSandboxWith(t, sandboxConfig(t, fake), fake)
+}
+
+// sandboxConfig is a newcomer's config: no bot token, so the sandbox is on.
+func sandboxConfig(t *testing.T, fake *telegramtest.Server) *config.Config {
 	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
 	cfg.Bots[0].Token = ""
 	cfg.Guard.Debounce = 0
+	return cfg
+}
+
+// startSandboxWith starts the service with cfg and returns the sandbox's
+// URL from the start log.
+func startSandboxWith(t *testing.T, cfg *config.Config, fake *telegramtest.Server) (*harness, string) {
+	t.Helper()
 	logs := &lockedWriter{w: &bytes.Buffer{}}
 	h := startWith(t, cfg, fake, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), PollInterval: 20 * time.Millisecond})
 	logs.mu.Lock()

@@ -504,6 +504,58 @@ func TestRequestIDs(t *testing.T) {
 	}
 }
 
+// TestPageRedirectsKeepTheQuery: the redirects that drop the token and
+// add the page's slash keep every other query parameter, so a link such as
+// /dashboard?since=30d&token=… opens the report of 30 days.
+func TestPageRedirectsKeepTheQuery(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef"
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.URL.Path+"?"+r.URL.RawQuery) })
+	h := mustNew(t, Options{
+		DB: pinger{}, PageToken: token,
+		Pages: map[string]http.Handler{"/dashboard": page},
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	tests := []struct {
+		name string
+		path string
+		// hops are the Locations of the redirects followed, then the page's answer.
+		hops []string
+		page string
+	}{
+		{"bare prefix", "/dashboard?since=30d&token=" + token, []string{"/dashboard?since=30d", "/dashboard/?since=30d"}, "/?since=30d"},
+		{"with the slash", "/dashboard/?since=30d&token=" + token, []string{"/dashboard/?since=30d"}, "/?since=30d"},
+		{"several parameters", "/dashboard?token=" + token + "&since=7d&until=2026-01-02", []string{"/dashboard?since=7d&until=2026-01-02",
+			"/dashboard/?since=7d&until=2026-01-02"}, "/?since=7d&until=2026-01-02"},
+		{"only the token", "/dashboard?token=" + token, []string{"/dashboard", "/dashboard/"}, "/?"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path, cookie := tt.path, ""
+			for i := 0; ; i++ {
+				req := httptest.NewRequest("GET", path, nil)
+				if cookie != "" {
+					req.Header.Set("Cookie", cookie)
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if c := rec.Header().Get("Set-Cookie"); c != "" {
+					cookie = strings.Split(c, ";")[0]
+				}
+				if rec.Code == http.StatusOK {
+					if i != len(tt.hops) || rec.Body.String() != tt.page {
+						t.Fatalf("after %d redirects the page saw %q, want %q after %q", i, rec.Body, tt.page, tt.hops)
+					}
+					return
+				}
+				if i >= len(tt.hops) || rec.Header().Get("Location") != tt.hops[i] {
+					t.Fatalf("hop %d: %d to %q, want the hops %q", i, rec.Code, rec.Header().Get("Location"), tt.hops)
+				}
+				path = rec.Header().Get("Location")
+			}
+		})
+	}
+}
+
 // TestPagesNeedTheTokenOnce: a page opens with the bearer token, or with
 // ?token= once, which sets a session cookie and redirects to an address
 // without the token; the cookie then suffices and does not open the API.

@@ -249,8 +249,9 @@ func mountPages(r *gin.Engine, pages map[string]http.Handler, auth gin.HandlerFu
 		prefix = "/" + strings.Trim(prefix, "/")
 		wrapped := gin.WrapH(http.StripPrefix(prefix, h))
 		r.Any(prefix, auth, func(c *gin.Context) {
-			// The bare prefix is the page itself: its relative links need the slash.
-			c.Redirect(http.StatusMovedPermanently, prefix+"/")
+			// The bare prefix is the page itself: its relative links need
+			// the slash. The query goes along (/dashboard?since=30d).
+			c.Redirect(http.StatusMovedPermanently, (&url.URL{Path: prefix + "/", RawQuery: c.Request.URL.RawQuery}).String())
 		})
 		r.Any(prefix+"/*path", logout(ss), auth, wrapped)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -73,10 +74,11 @@ func (s *Store) OutboxEntries(ctx context.Context, state string, limit int) ([]O
 // RetryDeadLetters puts given-up messages back in line to be sent at
 // once, with their attempts counted afresh: the ids given, or all when ids
 // is empty. A message goes back to its place in its chat's order, so
-// later messages to that chat wait for it. It returns how many were
-// requeued.
-func (s *Store) RetryDeadLetters(ctx context.Context, ids []int64, now time.Time) (int64, error) {
-	var n int64
+// later messages to that chat wait for it. It returns the ids requeued, so
+// a caller can name those asked for that were not (no such id, or not
+// given up).
+func (s *Store) RetryDeadLetters(ctx context.Context, ids []int64, now time.Time) ([]int64, error) {
+	var requeued []int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		q, args := `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = '' WHERE state = 'failed'`, []any{ms(now)}
 		if len(ids) > 0 {
@@ -86,18 +88,15 @@ func (s *Store) RetryDeadLetters(ctx context.Context, ids []int64, now time.Time
 				return err
 			}
 		}
-		res, err := s.exec(ctx, tx, q, args...)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
+		requeued = nil // a retried transaction starts over
+		return s.sel(ctx, tx, &requeued, q+` RETURNING id`, args...)
 	})
-	if err == nil && n > 0 {
+	if err == nil && len(requeued) > 0 {
 		// They sort below this process's claim mark: count it again.
 		s.outboxRecountAt.Store(0)
 	}
-	return n, unavailable("retry dead letters", err)
+	slices.Sort(requeued)
+	return requeued, unavailable("retry dead letters", err)
 }
 
 // OutboxDepth is what waits to be sent, for metrics.

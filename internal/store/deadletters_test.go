@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,8 +57,11 @@ func TestDeadLettersAreListedCountedAndRetried(t *testing.T) {
 		if err != nil || len(dead) != 1 || dead[0].ID != pending[0].ID || dead[0].LastError != "gave up after 10 attempts: 502" || dead[0].Rule != "faq" {
 			t.Fatalf("dead letters %+v, %v", dead, err)
 		}
-		if n, err := s.RetryDeadLetters(ctx, nil, t0.Add(time.Hour)); err != nil || n != 1 {
-			t.Fatalf("retried %d, %v", n, err)
+		if got, err := s.RetryDeadLetters(ctx, []int64{999999}, t0.Add(time.Hour)); err != nil || len(got) != 0 {
+			t.Fatalf("retried no such id: %v, %v; want none", got, err)
+		}
+		if got, err := s.RetryDeadLetters(ctx, nil, t0.Add(time.Hour)); err != nil || !slices.Equal(got, []int64{pending[0].ID}) {
+			t.Fatalf("retried %v, %v; want [%d]", got, err, pending[0].ID)
 		}
 		again, err := s.ClaimOutgoing(ctx, "w", t0.Add(time.Hour), time.Minute, 10)
 		if err != nil || len(again) != 1 || again[0].ID != pending[0].ID || again[0].Attempts != 1 {

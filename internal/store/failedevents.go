@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -45,11 +46,11 @@ func (s *Store) FailedEvents(ctx context.Context, limit int) ([]FailedEvent, err
 // RetryFailedEvents puts events set aside back in line to be processed at
 // once, with their attempts counted afresh: the ids given, or all when ids
 // is empty. An event keeps its place in its conversation's order, so its
-// conversation's later events still waiting wait for it. It returns how
-// many were requeued; a running service finds them within
-// markRecountEvery.
-func (s *Store) RetryFailedEvents(ctx context.Context, ids []int64, now time.Time) (int64, error) {
-	var n int64
+// conversation's later events still waiting wait for it. It returns the
+// ids requeued (a caller names those asked for that were not); a running
+// service finds them within markRecountEvery.
+func (s *Store) RetryFailedEvents(ctx context.Context, ids []int64, now time.Time) ([]int64, error) {
+	var requeued []int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		q, args := `UPDATE inbox SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = '',
 			claimed_by = NULL, claimed_until = NULL WHERE state = 'failed'`, []any{ms(now)}
@@ -60,16 +61,13 @@ func (s *Store) RetryFailedEvents(ctx context.Context, ids []int64, now time.Tim
 				return err
 			}
 		}
-		res, err := s.exec(ctx, tx, q, args...)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
+		requeued = nil // a retried transaction starts over
+		return s.sel(ctx, tx, &requeued, q+` RETURNING id`, args...)
 	})
-	if err == nil && n > 0 {
+	if err == nil && len(requeued) > 0 {
 		// They sit below this process's claim mark: count it again.
 		s.inboxRecountAt.Store(0)
 	}
-	return n, unavailable("retry failed events", err)
+	slices.Sort(requeued)
+	return requeued, unavailable("retry failed events", err)
 }

@@ -40,6 +40,11 @@
     }
     return fetch(path, opts).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (data) {
+        if (r.status === 401) {
+          // The session is over: it expired, was revoked, or the service
+          // came back with another token (one made for the run).
+          throw new Error('signed out: open the address the service printed at start (…/sandbox/?token=…)');
+        }
         if (!r.ok) throw new Error((data && data.error) || (r.status + ' ' + r.statusText));
         return data;
       });
@@ -52,12 +57,21 @@
     el.className = 'status ' + (ok ? 'ok' : 'bad');
   }
 
+  // "live" only while the rules run as loaded: a refused reload is shown,
+  // as /readyz shows it (the previous rules keep answering).
+  function liveStatus(rules) {
+    if (rules && rules.ok === false) setStatus('live, but ' + (rules.error || 'the last rules reload failed') + ' — the previous rules still answer', false);
+    else setStatus('live', true);
+  }
+
   function poll() {
     if (state.polling) return Promise.resolve();
     state.polling = true;
     var changed = false;
+    var rules = null;
     function step() {
       return api('api/state?since=' + state.seq).then(function (st) {
+        rules = st.rules;
         if (state.epoch !== st.epoch) {
           var restarted = state.epoch !== null;
           state.epoch = st.epoch;
@@ -71,7 +85,7 @@
       });
     }
     return step().then(function () {
-      setStatus('live', true);
+      liveStatus(rules);
       if (changed) render();
     }, function (e) {
       setStatus('not connected: ' + e.message, false);
@@ -177,6 +191,14 @@
       sel.value = state.conv;
       sel.setAttribute('data-ids', want);
     }
+  }
+
+  // The customer id of the conversation shown, as `frontdesk forget
+  // --customer` takes it (the server says it once the conversation exists).
+  function renderCustomerID() {
+    var id = 'sandbox/sandbox/c-' + state.conv;
+    state.convs.forEach(function (c) { if (c.id === state.conv && c.customer_id) id = c.customer_id; });
+    $('customer-id').textContent = id;
   }
 
   function renderTranscript() {
@@ -326,7 +348,7 @@
   }
 
   function renderNotice(m, t) {
-    var div = el('div', 'notice' + (t && t.n === m.n ? ' target' : ''));
+    var div = el('div', 'notice' + (t && t.n === m.n ? ' replying' : ''));
     div.setAttribute('data-n', m.n);
     div.setAttribute('data-id', m.id);
     var meta = el('div', 'meta');
@@ -384,6 +406,7 @@
 
   function render() {
     renderConversations();
+    renderCustomerID();
     renderTranscript();
     renderAgentConversations();
     renderAgents();
