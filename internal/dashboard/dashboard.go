@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/report"
 )
@@ -82,14 +83,49 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // bar is one bar of a chart, its geometry computed here so the template
-// only places it: X, Y, W, H in the volume chart's 100×40 box; Width as a
-// CSS length for the horizontal bars.
+// only places it: X, Y, W, H in the day charts' 100×40 box; Width as a
+// CSS length for the horizontal bars. Parts stack a bar: the segments of
+// a day's column, or of a horizontal bar (their Width a share of it).
 type bar struct {
 	Label      string
-	Day        string // short date under a volume bar
+	Title      string // the tooltip and accessible name of a segment
 	Value      int
+	Color      template.CSS
 	X, Y, W, H string
 	Width      template.CSS
+	Parts      []bar
+	Note       string // a figure written after the bar: sentiments, a change
+	NoteTitle  string
+}
+
+// dayChart is a chart of one stacked column per day, with its legend.
+type dayChart struct {
+	Label   string // the accessible name of the SVG
+	Columns []column
+	Legend  []bar // every series with its colour and the period's count
+	Empty   bool  // nothing to draw: the page says so
+}
+
+type column struct {
+	Day   string // short date under the column
+	Total int
+	Parts []bar
+}
+
+// target is a share drawn against its target (SLA attainment, coverage).
+type target struct {
+	Label    string        // the accessible name of its chart
+	Name     string        // its row's name (a language)
+	ID       string        // the headline's element id
+	What     string        // what it is a share of, in words
+	None     template.HTML // what the page says when it is undefined (our own text)
+	Defined  bool
+	Value    float64
+	Of       int // how many it is a share of
+	Target   float64
+	OK       bool
+	BarWidth string
+	TargetAt string
 }
 
 type pageView struct {
@@ -97,43 +133,199 @@ type pageView struct {
 	Period       string
 	Periods      []string
 	Report       report.Report
-	Volume       []bar
+	Volume       dayChart
 	Outcomes     []bar
 	TopRules     []bar
-	SLA          struct {
-		Defined  bool
-		Value    float64
-		Met      int
-		Decided  int
-		Target   float64
-		OK       bool
-		BarWidth string
-		TargetAt string
-	}
+	SLA          target
+	Types        dayChart // per day
+	Moods        dayChart // sentiment per day
+	TypeMoods    []bar    // the period's types, each split by sentiment
+	Sentiments   []bar    // the legend of the sentiment colours
+	NegRules     []bar    // the rules with the most negative messages
+	Coverage     target
+	CoverageLang []target
+	TopByRule    []bar
+	TopByType    []bar
 }
+
+// Colours of the series: one per type and per sentiment, told apart also
+// by the legend's order and every segment's title.
+var colors = map[string]template.CSS{
+	string(chat.TypeAfterSales): "#e07b39", string(chat.TypeInquiry): "#3d6fd8", string(chat.TypeBusiness): "#7b4fc9",
+	string(chat.TypePraise): "#2e9e5b", string(chat.TypeChitchat): "#2aa3a3", string(chat.TypeSpam): "#8a8f98",
+	string(chat.SentimentNegative): "#c62828", string(chat.SentimentNeutral): "#a3aab6", string(chat.SentimentPositive): "#1a7f37",
+	volumeSeries: "#3d6fd8",
+}
+
+const volumeSeries = "messages"
 
 func view(r report.Report, period string) pageView {
 	v := pageView{Since: r.Since.Format("2006-01-02 15:04"), Until: r.Until.Format("2006-01-02 15:04 MST"),
 		Period: period, Periods: periods, Report: r}
-	top := 0
-	for _, d := range r.Daily {
-		top = max(top, d.Messages)
-	}
-	slot := 100.0 / float64(max(len(r.Daily), 1))
+	volume := make([]report.DayCounts, len(r.Daily))
 	for i, d := range r.Daily {
-		h := 0.4 * scale(d.Messages, top)
-		v.Volume = append(v.Volume, bar{Label: d.Day.Format("Mon Jan 2"), Day: d.Day.Format("Jan 2"), Value: d.Messages,
-			X: num(float64(i)*slot + slot*0.1), Y: num(40 - h), W: num(slot * 0.8), H: num(h)})
+		volume[i] = report.DayCounts{Day: d.Day, Counts: []report.Count{{Name: volumeSeries, Count: d.Messages}}}
 	}
+	v.Volume = days("customer messages per day", volume)
 	v.Outcomes = bars(r.Outcomes)
 	v.TopRules = bars(r.TopRules)
-	if val, ok := r.Handoffs.SLA.Attainment(); ok {
-		v.SLA.Defined, v.SLA.Value, v.SLA.OK = true, val, val >= report.SLATarget
-		v.SLA.BarWidth = num(100 * val)
+	v.SLA = shareOf("SLA attainment", r.Handoffs.SLA.Met, r.Handoffs.SLA.Decided, report.SLATarget)
+	v.SLA.ID, v.SLA.What, v.SLA.None = "sla-value", "handoffs answered within their SLA", "No handoff's SLA is decided in this period."
+
+	in := r.Insights
+	v.Types = days("customer messages per day by type", in.TypesByDay)
+	v.Moods = days("customer messages per day by sentiment", in.SentimentByDay)
+	v.Sentiments = legend(in.Sentiment)
+	typeCount := map[string]int{}
+	for _, c := range in.Types {
+		typeCount[c.Name] = c.Count
 	}
-	v.SLA.Met, v.SLA.Decided, v.SLA.Target = r.Handoffs.SLA.Met, r.Handoffs.SLA.Decided, report.SLATarget
-	v.SLA.TargetAt = num(100 * report.SLATarget)
+	v.TypeMoods = moods(in.SentimentByType, func(m report.Mood) int { return typeCount[m.Name] })
+	var negative []report.Mood
+	for _, m := range in.SentimentByRule {
+		if m.Negative > 0 && len(negative) < report.TopN {
+			negative = append(negative, m)
+		}
+	}
+	v.NegRules = moods(negative, nil)
+	v.Coverage = shareOf("FAQ coverage", in.Coverage.Answered, in.Coverage.Inquiries, report.CoverageTarget)
+	v.Coverage.ID, v.Coverage.What, v.Coverage.None = "coverage-value", "inquiries answered by a rule without a handoff", "No inquiry in this period: none to cover."
+	for _, lc := range in.Coverage.ByLanguage {
+		t := shareOf("FAQ coverage, "+languageName(lc.Language), lc.Answered, lc.Inquiries, report.CoverageTarget)
+		t.Name = languageName(lc.Language)
+		v.CoverageLang = append(v.CoverageLang, t)
+	}
+	v.TopByRule = changes(in.TopQuestions.Rules)
+	v.TopByType = changes(in.TopQuestions.Types)
 	return v
+}
+
+// days lays out one column per day in the 100×40 box, each stacked from
+// the bottom in the order of its counts, scaled to the highest day.
+func days(label string, series []report.DayCounts) dayChart {
+	c := dayChart{Label: label, Empty: true}
+	top := 0
+	totals := map[string]int{}
+	var order []string
+	for _, d := range series {
+		sum := 0
+		for _, n := range d.Counts {
+			if _, seen := totals[n.Name]; !seen {
+				order = append(order, n.Name)
+			}
+			totals[n.Name] += n.Count
+			sum += n.Count
+		}
+		top = max(top, sum)
+	}
+	slot := 100.0 / float64(max(len(series), 1))
+	for i, d := range series {
+		col := column{Day: d.Day.Format("Jan 2")}
+		y := 40.0
+		for _, n := range d.Counts {
+			col.Total += n.Count
+			if n.Count == 0 {
+				continue
+			}
+			h := 0.4 * scale(n.Count, top)
+			y -= h
+			title := d.Day.Format("Mon Jan 2") + ": " + strconv.Itoa(n.Count)
+			if len(d.Counts) > 1 {
+				title = d.Day.Format("Mon Jan 2") + ", " + n.Name + ": " + strconv.Itoa(n.Count)
+			}
+			col.Parts = append(col.Parts, bar{Label: n.Name, Title: title, Value: n.Count, Color: color(n.Name),
+				X: num(float64(i)*slot + slot*0.1), Y: num(y), W: num(slot * 0.8), H: num(h)})
+		}
+		c.Columns = append(c.Columns, col)
+	}
+	if len(order) > 1 {
+		for _, name := range order {
+			c.Legend = append(c.Legend, bar{Label: name, Value: totals[name], Color: color(name)})
+		}
+	}
+	c.Empty = top == 0
+	return c
+}
+
+func legend(counts []report.Count) []bar {
+	out := make([]bar, len(counts))
+	for i, c := range counts {
+		out[i] = bar{Label: c.Name, Value: c.Count, Color: color(c.Name)}
+	}
+	return out
+}
+
+// moods draws each type's or rule's messages as one bar split by
+// sentiment; total is the bar's length (all its messages when nil).
+func moods(ms []report.Mood, total func(report.Mood) int) []bar {
+	counts := make([]report.Count, len(ms))
+	for i, m := range ms {
+		counts[i] = report.Count{Name: m.Name, Count: m.Negative + m.Neutral + m.Positive}
+		if total != nil {
+			counts[i].Count = total(m)
+		}
+	}
+	out := bars(counts)
+	for i, m := range ms {
+		split := []report.Count{{Name: string(chat.SentimentNegative), Count: m.Negative},
+			{Name: string(chat.SentimentNeutral), Count: m.Neutral}, {Name: string(chat.SentimentPositive), Count: m.Positive}}
+		of := m.Negative + m.Neutral + m.Positive
+		for _, s := range split {
+			if s.Count > 0 {
+				out[i].Parts = append(out[i].Parts, bar{Label: s.Name, Title: m.Name + ", " + s.Name + ": " + strconv.Itoa(s.Count),
+					Value: s.Count, Color: color(s.Name), Width: template.CSS(num(100*report.Share(s.Count, of)) + "%")})
+			}
+		}
+		out[i].Note = fmt.Sprintf("%d / %d / %d", m.Negative, m.Neutral, m.Positive)
+		out[i].NoteTitle = fmt.Sprintf("%d negative, %d neutral, %d positive", m.Negative, m.Neutral, m.Positive)
+	}
+	return out
+}
+
+// changes draws the top questions with their change against the previous
+// period of the same length.
+func changes(cs []report.Change) []bar {
+	counts := make([]report.Count, len(cs))
+	for i, c := range cs {
+		counts[i] = report.Count{Name: c.Name, Count: c.Count}
+	}
+	out := bars(counts)
+	for i, c := range cs {
+		switch d := c.Count - c.Previous; {
+		case d > 0:
+			out[i].Note = "▲ " + strconv.Itoa(d)
+		case d < 0:
+			out[i].Note = "▼ " + strconv.Itoa(-d)
+		default:
+			out[i].Note = "= 0"
+		}
+		out[i].NoteTitle = fmt.Sprintf("%d in the previous period", c.Previous)
+	}
+	return out
+}
+
+// shareOf is met of all against the target; undefined when all is 0.
+func shareOf(label string, met, all int, goal float64) target {
+	t := target{Label: label, Of: all, Target: goal, TargetAt: num(100 * goal)}
+	if all > 0 {
+		t.Defined, t.Value = true, report.Share(met, all)
+		t.OK, t.BarWidth = t.Value >= goal, num(100*t.Value)
+	}
+	return t
+}
+
+func languageName(code string) string {
+	if code == "" {
+		return "unknown language"
+	}
+	return code
+}
+
+func color(name string) template.CSS {
+	if c, ok := colors[name]; ok {
+		return c
+	}
+	return "#8a8f98"
 }
 
 func bars(counts []report.Count) []bar {
