@@ -224,9 +224,7 @@ func days(label string, series []report.DayCounts) dayChart {
 		y := 40.0
 		for _, n := range d.Counts {
 			col.Total += n.Count
-			if n.Count == 0 {
-				continue
-			}
+			// A zero is drawn too, 0 high: every day has its column.
 			h := 0.4 * scale(n.Count, top)
 			y -= h
 			title := d.Day.Format("Mon Jan 2") + ": " + strconv.Itoa(n.Count)
