@@ -1,6 +1,7 @@
 // Package dashboard serves the figures of `frontdesk report` as a page of
 // charts (D21): volume over time, outcomes, top rules, unanswered
-// questions, first response and SLA attainment. It is server-rendered
+// questions, first response and SLA attainment, and the insights of
+// issue 22 (types, sentiment, FAQ coverage, top questions). It is server-rendered
 // HTML with inline SVG: no scripts, no front-end build, nothing fetched
 // from elsewhere, so it works on a closed network and in any browser.
 package dashboard
@@ -169,29 +170,28 @@ func view(r report.Report, period string) pageView {
 	v.Volume = days("customer messages per day", volume)
 	v.Outcomes = bars(r.Outcomes)
 	v.TopRules = bars(r.TopRules)
-	v.SLA = shareOf("SLA attainment", r.Handoffs.SLA.Met, r.Handoffs.SLA.Decided, report.SLATarget)
+	sla, ok := r.Handoffs.SLA.Attainment()
+	v.SLA = shareOf("SLA attainment", sla, ok, r.Handoffs.SLA.Decided, report.SLATarget)
 	v.SLA.ID, v.SLA.What, v.SLA.None = "sla-value", "handoffs answered within their SLA", "No handoff's SLA is decided in this period."
 
 	in := r.Insights
 	v.Types = days("customer messages per day by type", in.TypesByDay)
 	v.Moods = days("customer messages per day by sentiment", in.SentimentByDay)
 	v.Sentiments = legend(in.Sentiment)
-	typeCount := map[string]int{}
-	for _, c := range in.Types {
-		typeCount[c.Name] = c.Count
-	}
-	v.TypeMoods = moods(in.SentimentByType, func(m report.Mood) int { return typeCount[m.Name] })
+	v.TypeMoods = moods(in.SentimentByType)
 	var negative []report.Mood
 	for _, m := range in.SentimentByRule {
 		if m.Negative > 0 && len(negative) < report.TopN {
 			negative = append(negative, m)
 		}
 	}
-	v.NegRules = moods(negative, nil)
-	v.Coverage = shareOf("FAQ coverage", in.Coverage.Answered, in.Coverage.Inquiries, report.CoverageTarget)
+	v.NegRules = moods(negative)
+	coverage, ok := in.Coverage.Share()
+	v.Coverage = shareOf("FAQ coverage", coverage, ok, in.Coverage.Inquiries, report.CoverageTarget)
 	v.Coverage.ID, v.Coverage.What, v.Coverage.None = "coverage-value", "inquiries answered by a rule without a handoff", "No inquiry in this period: none to cover."
 	for _, lc := range in.Coverage.ByLanguage {
-		t := shareOf("FAQ coverage, "+languageName(lc.Language), lc.Answered, lc.Inquiries, report.CoverageTarget)
+		share, ok := report.Coverage{Inquiries: lc.Inquiries, Answered: lc.Answered}.Share()
+		t := shareOf("FAQ coverage, "+languageName(lc.Language), share, ok, lc.Inquiries, report.CoverageTarget)
 		t.Name = languageName(lc.Language)
 		v.CoverageLang = append(v.CoverageLang, t)
 	}
@@ -203,7 +203,7 @@ func view(r report.Report, period string) pageView {
 // days lays out one column per day in the 100×40 box, each stacked from
 // the bottom in the order of its counts, scaled to the highest day.
 func days(label string, series []report.DayCounts) dayChart {
-	c := dayChart{Label: label, Empty: true}
+	c := dayChart{Label: label}
 	top := 0
 	totals := map[string]int{}
 	var order []string
@@ -254,24 +254,20 @@ func legend(counts []report.Count) []bar {
 }
 
 // moods draws each type's or rule's messages as one bar split by
-// sentiment; total is the bar's length (all its messages when nil).
-func moods(ms []report.Mood, total func(report.Mood) int) []bar {
+// sentiment (every typed message has one).
+func moods(ms []report.Mood) []bar {
 	counts := make([]report.Count, len(ms))
 	for i, m := range ms {
 		counts[i] = report.Count{Name: m.Name, Count: m.Negative + m.Neutral + m.Positive}
-		if total != nil {
-			counts[i].Count = total(m)
-		}
 	}
 	out := bars(counts)
 	for i, m := range ms {
 		split := []report.Count{{Name: string(chat.SentimentNegative), Count: m.Negative},
 			{Name: string(chat.SentimentNeutral), Count: m.Neutral}, {Name: string(chat.SentimentPositive), Count: m.Positive}}
-		of := m.Negative + m.Neutral + m.Positive
 		for _, s := range split {
 			if s.Count > 0 {
 				out[i].Parts = append(out[i].Parts, bar{Label: s.Name, Title: m.Name + ", " + s.Name + ": " + strconv.Itoa(s.Count),
-					Value: s.Count, Color: color(s.Name), Width: template.CSS(num(100*report.Share(s.Count, of)) + "%")})
+					Value: s.Count, Color: color(s.Name), Width: template.CSS(num(100*report.Share(s.Count, counts[i].Count)) + "%")})
 			}
 		}
 		out[i].Note = fmt.Sprintf("%d / %d / %d", m.Negative, m.Neutral, m.Positive)
@@ -302,12 +298,11 @@ func changes(cs []report.Change) []bar {
 	return out
 }
 
-// shareOf is met of all against the target; undefined when all is 0.
-func shareOf(label string, met, all int, goal float64) target {
-	t := target{Label: label, Of: all, Target: goal, TargetAt: num(100 * goal)}
-	if all > 0 {
-		t.Defined, t.Value = true, report.Share(met, all)
-		t.OK, t.BarWidth = t.Value >= goal, num(100*t.Value)
+// shareOf draws a share of `of` against its goal; ok says it is defined.
+func shareOf(label string, v float64, ok bool, of int, goal float64) target {
+	t := target{Label: label, Of: of, Target: goal, TargetAt: num(100 * goal)}
+	if ok {
+		t.Defined, t.Value, t.OK, t.BarWidth = true, v, v >= goal, num(100*v)
 	}
 	return t
 }
