@@ -22,14 +22,27 @@ import (
 // customers wrote: two questions the rules answer and one they do not.
 func startWithHistory(t *testing.T) *harness {
 	t.Helper()
+	return startWithMessages(t, customerMessage{"en", "where is my order"}, customerMessage{"en", "do you sell gift cards"},
+		customerMessage{"en", "how do I get a refund"})
+}
+
+// customerMessage is what one customer wrote, in their language.
+type customerMessage struct{ lang, text string }
+
+// startWithMessages runs the service with an admin token after each
+// message came from a customer of its own, and everything was answered.
+func startWithMessages(t *testing.T, msgs ...customerMessage) *harness {
+	t.Helper()
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
 	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
 	cfg.AdminToken = adminToken
 	h := start(t, cfg, fake)
-	h.post(update(1, 10, "en", "where is my order"), secret)
-	h.post(update(2, 11, "en", "do you sell gift cards"), secret)
-	h.post(update(3, 12, "en", "how do I get a refund"), secret)
+	for i, m := range msgs {
+		if code := h.post(update(int64(i+1), int64(10+i), m.lang, m.text), secret); code != http.StatusOK {
+			t.Fatalf("webhook answered %d", code)
+		}
+	}
 	h.waitIdle(h.app.Store())
 	return h
 }
@@ -110,25 +123,15 @@ func TestDashboardInABrowser(t *testing.T) {
 // visible and that the page never scrolls sideways; a screenshot at each
 // width is kept as an artifact.
 func TestInsightChartsInABrowser(t *testing.T) {
-	fake := telegramtest.New()
-	t.Cleanup(fake.Close)
-	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
-	cfg.AdminToken = adminToken
-	h := start(t, cfg, fake)
-	for i, m := range []struct{ lang, text string }{
-		{"en", "where is my order"},                           // inquiry, answered
-		{"en", "do you sell gift cards"},                      // inquiry no rule answers
-		{"ru", "где мой заказ"},                               // inquiry in another language
-		{"en", "My parcel arrived broken, this is terrible!"}, // after_sales, negative
-		{"en", "Do you sell wholesale? We are a distributor"}, // business
-		{"en", "thank you, great service!"},                   // praise, positive
-		{"en", "hi"},                                          // chitchat
-	} {
-		if code := h.post(update(int64(i+1), int64(700+i), m.lang, m.text), secret); code != http.StatusOK {
-			t.Fatalf("webhook answered %d", code)
-		}
-	}
-	h.waitIdle(h.app.Store())
+	h := startWithMessages(t,
+		customerMessage{"en", "where is my order"},                           // inquiry, answered
+		customerMessage{"en", "do you sell gift cards"},                      // inquiry no rule answers
+		customerMessage{"ru", "где мой заказ"},                               // inquiry in another language
+		customerMessage{"en", "My parcel arrived broken, this is terrible!"}, // after_sales, negative
+		customerMessage{"en", "Do you sell wholesale? We are a distributor"}, // business
+		customerMessage{"en", "thank you, great service!"},                   // praise, positive
+		customerMessage{"en", "hi"},                                          // chitchat
+	)
 	ctx := browser(t) // after the service: the browser closes first
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate("http://"+h.app.Addr()+"/dashboard?token="+adminToken),
