@@ -1,10 +1,13 @@
 package app
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,14 +22,27 @@ import (
 // customers wrote: two questions the rules answer and one they do not.
 func startWithHistory(t *testing.T) *harness {
 	t.Helper()
+	return startWithMessages(t, customerMessage{"en", "where is my order"}, customerMessage{"en", "do you sell gift cards"},
+		customerMessage{"en", "how do I get a refund"})
+}
+
+// customerMessage is what one customer wrote, in their language.
+type customerMessage struct{ lang, text string }
+
+// startWithMessages runs the service with an admin token after each
+// message came from a customer of its own, and everything was answered.
+func startWithMessages(t *testing.T, msgs ...customerMessage) *harness {
+	t.Helper()
 	fake := telegramtest.New()
 	t.Cleanup(fake.Close)
 	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
 	cfg.AdminToken = adminToken
 	h := start(t, cfg, fake)
-	h.post(update(1, 10, "en", "where is my order"), secret)
-	h.post(update(2, 11, "en", "do you sell gift cards"), secret)
-	h.post(update(3, 12, "en", "how do I get a refund"), secret)
+	for i, m := range msgs {
+		if code := h.post(update(int64(i+1), int64(10+i), m.lang, m.text), secret); code != http.StatusOK {
+			t.Fatalf("webhook answered %d", code)
+		}
+	}
 	h.waitIdle(h.app.Store())
 	return h
 }
@@ -98,5 +114,87 @@ func TestDashboardInABrowser(t *testing.T) {
 	artifact(t, "dashboard.png", shot)
 	if messages != "3" || bars < 7 || tallest < 50 {
 		t.Fatalf("dashboard shows %q messages, %v bars, the tallest %v px high", messages, bars, tallest)
+	}
+}
+
+// TestInsightChartsInABrowser loads the dashboard over a history with
+// every kind of message in headless Chromium, at a desktop's and a
+// phone's width, and checks that each chart of the insights is drawn and
+// visible and that the page never scrolls sideways; a screenshot at each
+// width is kept as an artifact.
+func TestInsightChartsInABrowser(t *testing.T) {
+	h := startWithMessages(t,
+		customerMessage{"en", "where is my order"},                           // inquiry, answered
+		customerMessage{"en", "do you sell gift cards"},                      // inquiry no rule answers
+		customerMessage{"ru", "где мой заказ"},                               // inquiry in another language
+		customerMessage{"en", "My parcel arrived broken, this is terrible!"}, // after_sales, negative
+		customerMessage{"en", "Do you sell wholesale? We are a distributor"}, // business
+		customerMessage{"en", "thank you, great service!"},                   // praise, positive
+		customerMessage{"en", "hi"},                                          // chitchat
+	)
+	ctx := browser(t) // after the service: the browser closes first
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate("http://"+h.app.Addr()+"/dashboard?token="+adminToken),
+		chromedp.WaitVisible("#types-by-day svg rect.bar"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// How many elements each selector finds that the browser really draws
+	// (a rendered box, not only an attribute).
+	const visible = `Object.fromEntries(%s.map(s => [s, [...document.querySelectorAll(s)].filter(e => {
+		const r = e.getBoundingClientRect(), st = getComputedStyle(e);
+		return r.width > 0 && r.height > 0 && st.visibility !== "hidden" && st.display !== "none";
+	}).length]))`
+	charts := []struct {
+		sel  string
+		want int // at least
+	}{
+		{`#types-by-day svg[role="img"][aria-label]`, 1},
+		{"#types-by-day svg rect.bar", 5}, // five types today: a segment each
+		{"#types-by-day .legend li", 6},   // all six types, spam's 0 too
+		{`#sentiment-by-day svg[role="img"][aria-label]`, 1},
+		{"#sentiment-by-day svg rect.bar", 3},
+		{"#type-sentiment .stack .hbar", 5},
+		{"#type-sentiment td.note", 6},
+		{"#coverage-value", 1},
+		{`#coverage svg.target[aria-label]`, 3}, // overall, en, ru
+		{"#top-questions td.note", 2},
+		{"#negative-conversations td", 3},
+	}
+	sels := make([]string, len(charts))
+	for i, c := range charts {
+		sels[i] = c.sel
+	}
+	list, _ := json.Marshal(sels)
+	for _, width := range []int64{1280, 390} {
+		t.Run(strconv.FormatInt(width, 10)+"px", func(t *testing.T) {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+				t.Fatal(err)
+			}
+			seen, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](fmt.Sprintf(visible, list)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range charts {
+				if n := int(seen[c.sel]); n < c.want {
+					t.Errorf("%d visible %s, want at least %d", n, c.sel, c.want)
+				}
+			}
+			overflow, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - window.innerWidth`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if overflow > 0 {
+				// Which sections stick out, to say where to look.
+				wide, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...new Set([...document.querySelectorAll("section")].
+					filter(e => e.scrollWidth > e.clientWidth || e.getBoundingClientRect().right > window.innerWidth).map(e => e.id))]`))
+				t.Errorf("the page is %v px wider than the %d px window (sections %v)", overflow, width, wide)
+			}
+			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: a PNG
+			if err != nil {
+				t.Fatal(err)
+			}
+			artifact(t, fmt.Sprintf("dashboard-insights-%d.png", width), shot)
+		})
 	}
 }
