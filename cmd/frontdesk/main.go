@@ -610,10 +610,54 @@ func export(args []string, stdout, stderr io.Writer) int {
 // outbox lists the dead letters (messages given up for good) and puts
 // them back in line on request.
 func outbox(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("outbox", flag.ContinueOnError)
+	return givenUp[store.OutboxEntry]{
+		command: "outbox", what: "message ids to send again", example: "message ids",
+		requeued: "%d message(s) back in line; the running service sends them in their chats' order\n",
+		notFound: "no message given up with id %s (see frontdesk outbox for the list)",
+		none:     "no messages given up",
+		retry:    (*store.Store).RetryDeadLetters,
+		list:     (*store.Store).DeadLetters,
+		line: func(d store.OutboxEntry) string {
+			return fmt.Sprintf("%d  %s  %s/%s chat %s  %s %s  after %d attempt(s): %s", d.ID, d.CreatedAt.Format(time.RFC3339),
+				d.Platform, d.Bot, d.ChatID, d.Action, d.Rule, d.Attempts, d.LastError)
+		},
+	}.run(args, stdout, stderr)
+}
+
+// events lists the customers' and agents' events set aside (processing
+// them failed, or never finished, pipeline event attempts times) and puts
+// them back in line on request. What the customer wrote is never printed.
+func events(args []string, stdout, stderr io.Writer) int {
+	return givenUp[store.FailedEvent]{
+		command: "events", what: "event ids to process again", example: "event ids",
+		requeued: "%d event(s) back in line; the running service processes them within a minute, each in its conversation's order\n",
+		notFound: "no event set aside with id %s (see frontdesk events for the list)",
+		none:     "no events set aside",
+		retry:    (*store.Store).RetryFailedEvents,
+		list:     (*store.Store).FailedEvents,
+		line: func(e store.FailedEvent) string {
+			return fmt.Sprintf("%d  %s  chat %s  %s  after %d attempt(s): %s", e.ID, e.ReceivedAt.Format(time.RFC3339),
+				e.Chat, e.Kind, e.Attempts, e.LastError)
+		},
+	}.run(args, stdout, stderr)
+}
+
+// givenUp is a command over what the service gave up on (sends, events):
+// it lists them, or puts the ones named by --retry back in line.
+type givenUp[T any] struct {
+	command, what, example string
+	requeued, notFound     string // formats: the count put back, the ids not found
+	none                   string
+	retry                  func(*store.Store, context.Context, []int64, time.Time) ([]int64, error)
+	list                   func(*store.Store, context.Context, int) ([]T, error)
+	line                   func(T) string
+}
+
+func (c givenUp[T]) run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(c.command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", config.DefaultPath, "config file")
-	retry := fs.String("retry", "", `message ids to send again, comma-separated, or "all"`)
+	retry := fs.String("retry", "", c.what+`, comma-separated, or "all"`)
 	limit := fs.Int("limit", 50, "how many to list, newest first")
 	asJSON := fs.Bool("json", false, "print the list as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -621,48 +665,47 @@ func outbox(args []string, stdout, stderr io.Writer) int {
 	}
 	ids, err := retryIDs(*retry)
 	if err != nil {
-		fmt.Fprintf(stderr, "frontdesk outbox: --retry %q: want message ids like 12,15 or all\n", *retry)
+		fmt.Fprintf(stderr, "frontdesk %s: --retry %q: want %s like 12,15 or all\n", c.command, *retry, c.example)
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	st, err := openConfiguredStore(ctx, *configPath)
 	if err != nil {
-		fmt.Fprintf(stderr, "frontdesk outbox: %v\n", err)
+		fmt.Fprintf(stderr, "frontdesk %s: %v\n", c.command, err)
 		return 1
 	}
 	defer st.Close()
 	if *retry != "" {
-		requeued, err := st.RetryDeadLetters(ctx, ids, time.Now())
+		requeued, err := c.retry(st, ctx, ids, time.Now())
 		if err != nil {
-			fmt.Fprintf(stderr, "frontdesk outbox: %v\n", err)
+			fmt.Fprintf(stderr, "frontdesk %s: %v\n", c.command, err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "%d message(s) back in line; the running service sends them in their chats' order\n", len(requeued))
+		fmt.Fprintf(stdout, c.requeued, len(requeued))
 		if missing := notRequeued(ids, requeued); len(missing) > 0 {
-			fmt.Fprintf(stderr, "frontdesk outbox: no message given up with id %s (see frontdesk outbox for the list)\n", missing)
+			fmt.Fprintf(stderr, "frontdesk %s: "+c.notFound+"\n", c.command, missing)
 			return 1
 		}
 		return 0
 	}
-	dead, err := st.DeadLetters(ctx, *limit)
+	items, err := c.list(st, ctx, *limit)
 	if err != nil {
-		fmt.Fprintf(stderr, "frontdesk outbox: %v\n", err)
+		fmt.Fprintf(stderr, "frontdesk %s: %v\n", c.command, err)
 		return 1
 	}
 	if *asJSON {
-		if err := json.NewEncoder(stdout).Encode(dead); err != nil {
+		if err := json.NewEncoder(stdout).Encode(items); err != nil {
 			return 1
 		}
 		return 0
 	}
-	if len(dead) == 0 {
-		fmt.Fprintln(stdout, "no messages given up")
+	if len(items) == 0 {
+		fmt.Fprintln(stdout, c.none)
 		return 0
 	}
-	for _, d := range dead {
-		fmt.Fprintf(stdout, "%d  %s  %s/%s chat %s  %s %s  after %d attempt(s): %s\n", d.ID, d.CreatedAt.Format(time.RFC3339),
-			d.Platform, d.Bot, d.ChatID, d.Action, d.Rule, d.Attempts, d.LastError)
+	for _, it := range items {
+		fmt.Fprintln(stdout, c.line(it))
 	}
 	return 0
 }
@@ -694,67 +737,6 @@ func notRequeued(asked, requeued []int64) string {
 		}
 	}
 	return strings.Join(missing, ", ")
-}
-
-// events lists the customers' and agents' events set aside (processing
-// them failed, or never finished, pipeline event attempts times) and puts
-// them back in line on request. What the customer wrote is never printed.
-func events(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("events", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", config.DefaultPath, "config file")
-	retry := fs.String("retry", "", `event ids to process again, comma-separated, or "all"`)
-	limit := fs.Int("limit", 50, "how many to list, newest first")
-	asJSON := fs.Bool("json", false, "print the list as JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	ids, err := retryIDs(*retry)
-	if err != nil {
-		fmt.Fprintf(stderr, "frontdesk events: --retry %q: want event ids like 12,15 or all\n", *retry)
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	st, err := openConfiguredStore(ctx, *configPath)
-	if err != nil {
-		fmt.Fprintf(stderr, "frontdesk events: %v\n", err)
-		return 1
-	}
-	defer st.Close()
-	if *retry != "" {
-		requeued, err := st.RetryFailedEvents(ctx, ids, time.Now())
-		if err != nil {
-			fmt.Fprintf(stderr, "frontdesk events: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(stdout, "%d event(s) back in line; the running service processes them within a minute, each in its conversation's order\n", len(requeued))
-		if missing := notRequeued(ids, requeued); len(missing) > 0 {
-			fmt.Fprintf(stderr, "frontdesk events: no event set aside with id %s (see frontdesk events for the list)\n", missing)
-			return 1
-		}
-		return 0
-	}
-	failed, err := st.FailedEvents(ctx, *limit)
-	if err != nil {
-		fmt.Fprintf(stderr, "frontdesk events: %v\n", err)
-		return 1
-	}
-	if *asJSON {
-		if err := json.NewEncoder(stdout).Encode(failed); err != nil {
-			return 1
-		}
-		return 0
-	}
-	if len(failed) == 0 {
-		fmt.Fprintln(stdout, "no events set aside")
-		return 0
-	}
-	for _, e := range failed {
-		fmt.Fprintf(stdout, "%d  %s  chat %s  %s  after %d attempt(s): %s\n", e.ID, e.ReceivedAt.Format(time.RFC3339),
-			e.Chat, e.Kind, e.Attempts, e.LastError)
-	}
-	return 0
 }
 
 // openConfiguredStore opens the database a config file names, for the
