@@ -225,6 +225,25 @@ type agentRequest struct {
 	MessageID string `json:"message_id"`
 }
 
+// who checks who is writing: the conversation, the customer's name and
+// language, cleaned; a bad one is answered 400 and ok is false.
+func (req customerRequest) who(w http.ResponseWriter) (name, lang string, ok bool) {
+	if !validConversation(req.Conversation) {
+		fail(w, http.StatusBadRequest, "conversation: 1–32 characters of a-z, 0-9 and -")
+		return "", "", false
+	}
+	name, err := cleanName(req.Name, "Customer")
+	if err != nil {
+		fail(w, http.StatusBadRequest, "name: "+err.Error())
+		return "", "", false
+	}
+	if lang, err = cleanLang(req.Lang); err != nil {
+		fail(w, http.StatusBadRequest, "lang: "+err.Error())
+		return "", "", false
+	}
+	return name, lang, true
+}
+
 // customer makes a customer's event: the text they wrote, or their press
 // of a button under a bot reply.
 func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
@@ -233,18 +252,8 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !validConversation(req.Conversation) {
-		fail(w, http.StatusBadRequest, "conversation: 1–32 characters of a-z, 0-9 and -")
-		return
-	}
-	name, err := cleanName(req.Name, "Customer")
-	if err != nil {
-		fail(w, http.StatusBadRequest, "name: "+err.Error())
-		return
-	}
-	lang, err := cleanLang(req.Lang)
-	if err != nil {
-		fail(w, http.StatusBadRequest, "lang: "+err.Error())
+	name, lang, ok := req.who(w)
+	if !ok {
 		return
 	}
 	if err := checkTextOrButton(req.Text, req.Button, req.MessageID); err != nil {
@@ -307,18 +316,8 @@ func (s *Sandbox) previewMessage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := readBody(w, r, &req); !ok {
 		return
 	}
-	if !validConversation(req.Conversation) {
-		fail(w, http.StatusBadRequest, "conversation: 1–32 characters of a-z, 0-9 and -")
-		return
-	}
-	name, err := cleanName(req.Name, "Customer")
-	if err != nil {
-		fail(w, http.StatusBadRequest, "name: "+err.Error())
-		return
-	}
-	lang, err := cleanLang(req.Lang)
-	if err != nil {
-		fail(w, http.StatusBadRequest, "lang: "+err.Error())
+	name, lang, ok := req.who(w)
+	if !ok {
 		return
 	}
 	if req.Button != "" || req.MessageID != "" {
