@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -78,9 +79,20 @@ func (s *Store) OutboxEntries(ctx context.Context, state string, limit int) ([]O
 // a caller can name those asked for that were not (no such id, or not
 // given up).
 func (s *Store) RetryDeadLetters(ctx context.Context, ids []int64, now time.Time) ([]int64, error) {
+	requeued, err := s.requeue(ctx, `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = '' WHERE state = 'failed'`,
+		ids, now, &s.outboxRecountAt)
+	return requeued, unavailable("retry dead letters", err)
+}
+
+// requeue runs update (a statement setting rows of state 'failed' back to
+// pending, its one placeholder the next attempt's time) on the ids given,
+// or on all when ids is empty, and returns the ids it requeued, sorted.
+// They sort below this process's claim mark, so recountAt is reset for
+// the mark to be counted again.
+func (s *Store) requeue(ctx context.Context, update string, ids []int64, now time.Time, recountAt *atomic.Int64) ([]int64, error) {
 	var requeued []int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		q, args := `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = '' WHERE state = 'failed'`, []any{ms(now)}
+		q, args := update, []any{ms(now)}
 		if len(ids) > 0 {
 			var err error
 			q, args, err = sqlx.In(q+` AND id IN (?)`, ms(now), ids)
@@ -92,11 +104,10 @@ func (s *Store) RetryDeadLetters(ctx context.Context, ids []int64, now time.Time
 		return s.sel(ctx, tx, &requeued, q+` RETURNING id`, args...)
 	})
 	if err == nil && len(requeued) > 0 {
-		// They sort below this process's claim mark: count it again.
-		s.outboxRecountAt.Store(0)
+		recountAt.Store(0)
 	}
 	slices.Sort(requeued)
-	return requeued, unavailable("retry dead letters", err)
+	return requeued, err
 }
 
 // OutboxDepth is what waits to be sent, for metrics.

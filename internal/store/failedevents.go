@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"slices"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // FailedEvent is an inbox event set aside, as an operator sees it: where it
@@ -50,24 +47,7 @@ func (s *Store) FailedEvents(ctx context.Context, limit int) ([]FailedEvent, err
 // ids requeued (a caller names those asked for that were not); a running
 // service finds them within markRecountEvery.
 func (s *Store) RetryFailedEvents(ctx context.Context, ids []int64, now time.Time) ([]int64, error) {
-	var requeued []int64
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		q, args := `UPDATE inbox SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = '',
-			claimed_by = NULL, claimed_until = NULL WHERE state = 'failed'`, []any{ms(now)}
-		if len(ids) > 0 {
-			var err error
-			q, args, err = sqlx.In(q+` AND id IN (?)`, ms(now), ids)
-			if err != nil {
-				return err
-			}
-		}
-		requeued = nil // a retried transaction starts over
-		return s.sel(ctx, tx, &requeued, q+` RETURNING id`, args...)
-	})
-	if err == nil && len(requeued) > 0 {
-		// They sit below this process's claim mark: count it again.
-		s.inboxRecountAt.Store(0)
-	}
-	slices.Sort(requeued)
+	requeued, err := s.requeue(ctx, `UPDATE inbox SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = '',
+		claimed_by = NULL, claimed_until = NULL WHERE state = 'failed'`, ids, now, &s.inboxRecountAt)
 	return requeued, unavailable("retry failed events", err)
 }
