@@ -161,9 +161,14 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 	}
 	// An internal note is never sent to the customer.
 	h.post(teamUpdate(201, ownerID, owner, relayed.MessageID, "/note VIP, be nice"), secret)
+	// Nor is a mistyped command: the agent is told, the customer gets nothing.
+	h.post(teamUpdate(203, ownerID, owner, relayed.MessageID, "/reslove please"), secret)
+	if got := h.lastTo(teamChat, 5).Text; !strings.HasPrefix(got, "Unknown command /reslove: nothing was sent to the customer.") {
+		t.Fatalf("team chat told %q", got)
+	}
 	// The owner resolves by replying to the relayed message.
 	h.post(teamUpdate(202, ownerID, owner, relayed.MessageID, "/resolve"), secret)
-	if got := h.lastTo(teamChat, 5).Text; got != "Resolved by "+owner+". The bot answers this customer again." {
+	if got := h.lastTo(teamChat, 6).Text; got != "Resolved by "+owner+". The bot answers this customer again." {
 		t.Fatalf("team chat told %q", got)
 	}
 	// Back with the bot: the next question gets the FAQ answer.
@@ -189,8 +194,13 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 		`frontdesk_handoff_first_response_seconds_count{priority="high"} 1`,
 		`frontdesk_handoff_resolution_seconds_count{priority="high"} 1`,
 		`frontdesk_rule_actions_total{action="reply",rule="shipping"} 1`,
-		`frontdesk_webhook_duration_seconds_count{bot="shop",code="200",platform="telegram"} 9`,
+		`frontdesk_webhook_duration_seconds_count{bot="shop",code="200",platform="telegram"} 10`,
 	)
+	for _, m := range h.fake.Sent() {
+		if m.ChatID == customer && strings.Contains(m.Text, "reslove") {
+			t.Fatal("a mistyped command reached the customer")
+		}
+	}
 }
 
 func TestOutOfHoursHandoffSaysWhenAPersonAnswers(t *testing.T) {

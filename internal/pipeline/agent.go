@@ -58,7 +58,7 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 				break
 			}
 			var plan chat.AgentPlan
-			if found || st.ConversationKey != "" {
+			if found || st.ConversationKey != "" || cmd == agentUnknown {
 				plan = p.agentPlan(st, cmd, agent, text, ev, now)
 			}
 			err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now)
@@ -164,9 +164,15 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 		case chat.AgentNote:
 			return chat.AgentNote, strings.TrimSpace(rest), 0
 		}
+		return agentUnknown, word, 0
 	}
 	return chat.AgentRelay, ev.Text, 0
 }
+
+// agentUnknown is a reply to a customer's conversation that starts with
+// "/" but names no command: the agent is told, and the customer gets
+// nothing (a mistyped /resolve must never reach them).
+const agentUnknown chat.AgentCommand = "unknown"
 
 // agentResolveIncident is the "Resolve all" button of an incident.
 const agentResolveIncident chat.AgentCommand = "incident_resolve"
@@ -222,6 +228,11 @@ func agentName(c chat.Customer) string {
 // agentPlan decides the effect of an agent's command on a handoff, and what
 // the team chat is told.
 func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent chat.Agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
+	if cmd == agentUnknown {
+		msg := fmt.Sprintf("Unknown command %s: nothing was sent to the customer. Commands: /claim, /resolve, /bot, /note TEXT. "+
+			"To send the customer a text that starts with /, begin it with another character.", text)
+		return chat.AgentPlan{Agent: agent, Notices: []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey}}}
+	}
 	plan := chat.AgentPlan{Agent: agent, Text: text}
 	team := p.teamFor(st.Handoff.Team)
 	if st.Handoff.State != "" && !p.mayAct(ev, st.Handoff.Team) {
