@@ -43,7 +43,7 @@ type commandState struct {
 func teamChatsOf(cfg *config.Config, bot string) []string {
 	var out []string
 	for _, t := range cfg.Handoff.Teams {
-		if t.Bot != bot || t.Webhook.URL != "" || t.DiscordWebhookURL != "" {
+		if t.Bot != bot {
 			continue
 		}
 		for _, c := range append([]config.ID{t.ChatID}, t.Escalation...) {
