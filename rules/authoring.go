@@ -141,3 +141,49 @@ func (r *Rules) HandoffTeam(id string) string {
 	}
 	return ""
 }
+
+// CustomerCommand is a command customers can type, as a platform lists it
+// for autocompletion.
+type CustomerCommand struct {
+	Name        string // without the slash
+	Description string
+}
+
+// customerCommands are the commands a customer may be offered, in the
+// order they are listed. /human is built in (the bot never traps anyone);
+// the others are offered only when a rule answers them.
+var customerCommands = []CustomerCommand{
+	{Name: "start", Description: "Start a conversation with the shop assistant"},
+	{Name: "help", Description: "Frequently asked questions"},
+	{Name: "human", Description: "Talk to a person from our team"},
+}
+
+// CustomerCommands are the commands worth listing for customers with these
+// rules: /human always, /start and /help when some rule answers them, so
+// autocompletion never offers a command the bot leaves unanswered. A first
+// message in a private Telegram chat is how a command arrives.
+func (r *Rules) CustomerCommands() []CustomerCommand {
+	now := r.testTime()
+	var out []CustomerCommand
+	for _, c := range customerCommands {
+		if c.Name != "human" {
+			ev := chat.Event{Platform: chat.Telegram, Kind: chat.KindCommand, ChatType: chat.ChatPrivate, Text: "/" + c.Name, Time: now}
+			if !r.speaksTo(ev) {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// speaksTo reports whether the rules answer ev with words or a person;
+// a command that is only ignored or tagged is not worth offering.
+func (r *Rules) speaksTo(ev chat.Event) bool {
+	for _, a := range r.Decide(ev, chat.State{Conversation: chat.Conversation{Status: chat.StatusBot}}, ev.Time).Actions {
+		if a.Type == chat.ActionReply || a.Type == chat.ActionHandoff {
+			return true
+		}
+	}
+	return false
+}

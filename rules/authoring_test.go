@@ -93,3 +93,42 @@ func TestHandoffTeam(t *testing.T) {
 		})
 	}
 }
+
+// Autocompletion offers a customer command only when the rules answer it;
+// /human is built in and always offered.
+func TestCustomerCommands(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		want []string
+	}{
+		{"no command rules", "rules:\n  - id: faq\n    keywords: [refund]\n    reply: \"Refund info\"\n", []string{"human"}},
+		{"start only", "rules:\n  - id: welcome\n    keywords: [\"/start\"]\n    match: full\n    reply: \"Hello\"\n", []string{"start", "human"}},
+		{"help ignored is not offered", "rules:\n  - id: quiet\n    keywords: [\"/help\"]\n    ignore: true\n  - id: welcome\n    keywords: [\"/start\"]\n    reply: \"Hello\"\n", []string{"start", "human"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Parse("t.yaml", []byte(tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range r.CustomerCommands() {
+				if c.Description == "" {
+					t.Errorf("/%s has no description", c.Name)
+				}
+				got = append(got, c.Name)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("commands = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	shipped, err := Load("../configs/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(shipped.CustomerCommands()); got != 3 {
+		t.Errorf("the shipped rules answer /start, /help and /human; got %d commands", got)
+	}
+}

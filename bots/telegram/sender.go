@@ -206,3 +206,37 @@ func (a *Admin) SetWebhook(ctx context.Context, url, secret string) error {
 	_, err := a.b.SetWebhook(ctx, &bot.SetWebhookParams{URL: url, SecretToken: secret})
 	return err
 }
+
+// Command is a bot command as Telegram's menu and autocompletion show it.
+type Command struct {
+	Name        string // without the slash
+	Description string
+}
+
+// SetChatCommands lists cmds for everyone in one chat (a team chat), where
+// they take precedence over the private-chat list.
+func (a *Admin) SetChatCommands(ctx context.Context, chatID string, cmds []Command) error {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return fmt.Errorf("chat id %q: %w", chatID, err)
+	}
+	return a.setCommands(ctx, &models.BotCommandScopeChat{ChatID: id}, cmds)
+}
+
+// SetPrivateCommands lists cmds in every private chat: what customers see.
+func (a *Admin) SetPrivateCommands(ctx context.Context, cmds []Command) error {
+	return a.setCommands(ctx, &models.BotCommandScopeAllPrivateChats{}, cmds)
+}
+
+// setCommands replaces the list for scope. Telegram keeps the last list
+// set, so calling it again with the same list changes nothing.
+func (a *Admin) setCommands(ctx context.Context, scope models.BotCommandScope, cmds []Command) error {
+	list := make([]models.BotCommand, len(cmds))
+	for i, c := range cmds {
+		list[i] = models.BotCommand{Command: c.Name, Description: c.Description}
+	}
+	if _, err := a.b.SetMyCommands(ctx, &bot.SetMyCommandsParams{Commands: list, Scope: scope}); err != nil {
+		return fmt.Errorf("setMyCommands: %w", err)
+	}
+	return nil
+}

@@ -78,6 +78,10 @@ type App struct {
 	pollers  []*telegram.Poller
 	gateways []*discord.Receiver
 	webhooks []webhookRegistration
+	// commandBots are the Telegram bots whose commands are listed for
+	// autocompletion; commands remembers what they were last sent.
+	commandBots []commandRegistration
+	commands    commandState
 
 	cancelPollers context.CancelFunc
 	pollersDone   sync.WaitGroup
@@ -155,6 +159,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			polling = append(polling, b)
 			a.webhooks = append(a.webhooks, webhookRegistration{bot: b, client: telegram.NewAdmin(client)})
 		}
+		a.commandBots = append(a.commandBots, commandRegistration{bot: b.Name, chats: teamChatsOf(cfg, b.Name), client: telegram.NewAdmin(client)})
 		log.Info("bot ready", "bot", b.Name, "platform", b.Platform, "mode", b.Mode)
 	}
 	teams, err := teamsFrom(cfg)
@@ -334,6 +339,13 @@ func (a *App) Start(ctx context.Context) error {
 	pollCtx, cancel := context.WithCancel(context.Background())
 	a.cancelPollers = cancel
 	a.registerWebhooks(ctx)
+	// In the background: autocompletion is a convenience, and a platform
+	// that does not answer must not hold up the start.
+	a.pollersDone.Add(1)
+	go func() {
+		defer a.pollersDone.Done()
+		a.registerCommands(pollCtx)
+	}()
 	// Long polling and gateway connections run on one replica at a time:
 	// two getUpdates loops for one bot make Telegram refuse both, and two
 	// gateway connections would store every message twice over.

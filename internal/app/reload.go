@@ -127,6 +127,9 @@ func (a *App) reloadRules(trigger string) (int, error) {
 	a.rulesState.succeeded(at, r.Len(), false)
 	a.log.Info("rules reloaded", "rules", a.cfg.Rules, "trigger", trigger, "count", r.Len())
 	a.logWarnings(r)
+	// The customers' commands follow the rules; registered in the
+	// background (bounded by commandsTimeout) so a reload answers at once.
+	go a.registerCommands(context.Background())
 	return r.Len(), nil
 }
 

@@ -306,3 +306,21 @@ func (p *Pipeline) mayAct(ev chat.Event, handoffTeam string) bool {
 	}
 	return slices.Contains(p.cfg.Supervisors, from.Name)
 }
+
+// CommandHelp is a command as a platform lists it for autocompletion.
+type CommandHelp struct {
+	Name        string // without the slash
+	Description string
+}
+
+// AgentCommands are the commands parseAgentEvent understands in a team
+// chat, in the order agents see them listed. A command added there belongs
+// here too (TestAgentCommandsAreUnderstood holds them together).
+func AgentCommands() []CommandHelp {
+	return []CommandHelp{
+		{Name: string(chat.AgentClaim), Description: "Take this conversation"},
+		{Name: string(chat.AgentResolve), Description: "Mark it resolved and hand it back to the bot"},
+		{Name: string(chat.AgentBot), Description: "Hand it back to the bot without resolving"},
+		{Name: string(chat.AgentNote), Description: "Keep a note the customer never sees"},
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +44,7 @@ var methods = func() map[string]method {
 		"setWebhook":             acknowledge,
 		"deleteWebhook":          acknowledge,
 		"answerCallbackQuery":    acknowledge,
-		"setMyCommands":          acknowledge,
+		"setMyCommands":          (*Server).setMyCommands,
 		"sendChatAction":         acknowledge,
 	} {
 		m[strings.ToLower(name)] = method{name: name, handle: h}
@@ -257,4 +258,64 @@ func (s *Server) getUpdates(rq *request) reply {
 		out[i] = s.updates[i].raw
 	}
 	return ok(out)
+}
+
+// BotCommand is one entry of a list set with setMyCommands.
+type BotCommand struct {
+	Command     string `json:"command"`
+	Description string `json:"description"`
+}
+
+var commandName = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
+
+// setMyCommands checks the list as Telegram does and keeps it per scope,
+// replacing the previous one: setting the same list again changes nothing.
+func (s *Server) setMyCommands(rq *request) reply {
+	var cmds []BotCommand
+	if json.Unmarshal([]byte(rq.params["commands"]), &cmds) != nil {
+		return badRequest("can't parse commands JSON object")
+	}
+	if len(cmds) > 100 {
+		return badRequest("too many commands")
+	}
+	for _, c := range cmds {
+		if !commandName.MatchString(c.Command) {
+			return badRequest("BOT_COMMAND_INVALID")
+		}
+		if n := utf8.RuneCountInString(c.Description); n == 0 || n > 256 {
+			return badRequest("command description is invalid")
+		}
+	}
+	scope, problem := commandScope(rq.params["scope"])
+	if problem != "" {
+		return badRequest(problem)
+	}
+	s.commands[scope] = cmds
+	return ok(true)
+}
+
+// commandScope names a BotCommandScope as Commands keys it: its type, and
+// for one chat "chat:ID".
+func commandScope(raw string) (string, string) {
+	if raw == "" {
+		return "default", ""
+	}
+	var sc struct {
+		Type   string          `json:"type"`
+		ChatID json.RawMessage `json:"chat_id"`
+	}
+	if json.Unmarshal([]byte(raw), &sc) != nil {
+		return "", "can't parse BotCommandScope JSON object"
+	}
+	switch sc.Type {
+	case "default", "all_private_chats", "all_group_chats", "all_chat_administrators":
+		return sc.Type, ""
+	case "chat", "chat_administrators":
+		id, err := strconv.ParseInt(strings.Trim(string(sc.ChatID), `"`), 10, 64)
+		if err != nil || id == 0 {
+			return "", "chat not found"
+		}
+		return sc.Type + ":" + strconv.FormatInt(id, 10), ""
+	}
+	return "", "unsupported bot command scope type"
 }

@@ -113,6 +113,7 @@ type Server struct {
 	limited     int
 	forums      map[int64]map[int64]bool // forum chat → its live topics
 	topics      []Topic
+	commands    map[string][]BotCommand // scope → the list set last
 }
 
 // Topic is a forum topic the bot created.
@@ -152,6 +153,7 @@ func New(opts ...Option) *Server {
 		forums:      map[int64]map[int64]bool{},
 		chatBuckets: map[chatKey]*bucket{},
 		botBuckets:  map[string]*bucket{},
+		commands:    map[string][]BotCommand{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -272,6 +274,18 @@ func (s *Server) Topics() []Topic {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.topics)
+}
+
+// Commands returns the command lists set with setMyCommands, by scope:
+// "default", "all_private_chats", "chat:ID" and so on.
+func (s *Server) Commands() map[string][]BotCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string][]BotCommand, len(s.commands))
+	for k, v := range s.commands {
+		out[k] = slices.Clone(v)
+	}
+	return out
 }
 
 // Block makes sends to chatID fail with 403, as when a user blocks the bot.
