@@ -1,17 +1,38 @@
 package app
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
 
 // TestAgentSnippetsThroughTheTeamChat: an agent answers a Russian
 // customer's handoff with /s refund-policy and with #shipping-times inside
 // a reply; the customer gets the snippets' Russian texts, filled in. An
-// unknown #nope is only answered in the team chat.
+// unknown #nope is only answered in the team chat. On SQLite and on
+// PostgreSQL: the store reads the conversation's language and the
+// customer's name for the snippet.
 func TestAgentSnippetsThroughTheTeamChat(t *testing.T) {
-	h := newHandoffHarness(t)
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			fake := telegramtest.New()
+			t.Cleanup(fake.Close)
+			cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+			if db == "postgres" {
+				cfg.Database = storetest.PostgresDSN(t)
+			}
+			cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
+			agentSnippetsThroughTheTeamChat(t, start(t, cfg, fake))
+		})
+	}
+}
+
+func agentSnippetsThroughTheTeamChat(t *testing.T, h *harness) {
 	const customer = 4343
 	h.post(update(1, customer, "ru", "это обман, где мои деньги?"), secret)
 	notice := h.lastTo(teamChat, 1)
