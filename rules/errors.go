@@ -218,7 +218,7 @@ func (l *errorList) addYAML(err error) {
 }
 
 var knownFields = map[string][]string{
-	"fileYAML": {"default_language", "languages", "timezone", "business_hours", "content", "templates", "handoff_reply", "keywords", "rules", "tests", "when_budget",
+	"fileYAML": {"default_language", "languages", "timezone", "business_hours", "content", "templates", "snippets", "handoff_reply", "keywords", "rules", "tests", "when_budget",
 		"matching", "families", "negations", "vocabulary", "thanks_reply", "types", "sentiment", "spam_release_reply"},
 	"budgetYAML": {"steps", "bytes", "time"},
 	"ruleYAML": {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private",

@@ -18,6 +18,7 @@ type fileYAML struct {
 	BusinessHours    *businessHoursYAML       `yaml:"business_hours"`
 	Content          contentYAML              `yaml:"content"`
 	Templates        map[string]texts         `yaml:"templates"`
+	Snippets         map[string]texts         `yaml:"snippets"` // agents' canned answers
 	HandoffReply     texts                    `yaml:"handoff_reply"`
 	Keywords         map[string][]keywordItem `yaml:"keywords"`
 	Rules            []ruleYAML               `yaml:"rules"`
@@ -25,7 +26,7 @@ type fileYAML struct {
 	WhenBudget       *budgetYAML              `yaml:"when_budget"`
 	matchingFileYAML `yaml:",inline"`         // matching.go
 	insightFileYAML  `yaml:",inline"`         // types.go
-	keyPos           map[string]yaml.Node     // "keywords/NAME", "templates/NAME" → the key's node
+	keyPos           map[string]yaml.Node     // "keywords/NAME", "templates/NAME", "snippets/NAME" → the key's node
 }
 
 type ruleYAML struct {

@@ -30,7 +30,7 @@ func FuzzTemplate(f *testing.F) {
 		return []templatePart{{literal: "— the team"}}, name == "sig"
 	}
 	f.Fuzz(func(t *testing.T, src, name, username string) {
-		tpl, _, err := parseTemplate(src, "en", snippets, []string{"sig"})
+		tpl, _, err := parseTemplate(src, "en", templateVars, snippets, []string{"sig"})
 		if err != nil {
 			return
 		}

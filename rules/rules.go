@@ -34,6 +34,7 @@ type Rules struct {
 	loc          *time.Location
 	hours        hours.Hours // zero: always open
 	handoffReply localized
+	snippets     map[string]localized // agents' canned answers, by name
 	thanksReply  localized
 	releaseReply localized
 	ix           *index
@@ -142,7 +143,7 @@ func Parse(path string, data []byte) (*Rules, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err == nil {
-		f.keyPos = keyNodes(&root, "keywords", "templates")
+		f.keyPos = keyNodes(&root, "keywords", "templates", "snippets")
 	}
 	r := compile(&f, errs)
 	if len(errs.errs) == 0 {

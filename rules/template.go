@@ -9,6 +9,10 @@ import (
 // the templates: section are used the same way.
 var templateVars = []string{"name", "username"}
 
+// snippetVars are the variables of an agent's snippet (snippets:): a
+// rule's, and the name of the agent who sends it.
+var snippetVars = []string{"name", "username", "agent"}
+
 // template is a text split at its {{variables}} at load time, so rendering
 // is concatenation and customer-supplied values are inserted as plain text,
 // never parsed again.
@@ -32,7 +36,7 @@ type snippetFunc func(name, lang string) ([]templatePart, bool)
 
 // parseTemplate splits s, expanding snippets; on error it reports the byte
 // offset of the bad reference.
-func parseTemplate(s, lang string, snippets snippetFunc, snippetNames []string) (template, int, error) {
+func parseTemplate(s, lang string, vars []string, snippets snippetFunc, snippetNames []string) (template, int, error) {
 	var t template
 	rest := s
 	offset := 0
@@ -53,7 +57,7 @@ func parseTemplate(s, lang string, snippets snippetFunc, snippetNames []string) 
 		}
 		name := strings.TrimSpace(rest[i+2 : i+j])
 		switch {
-		case contains(templateVars, name):
+		case contains(vars, name):
 			t.parts = append(t.parts, templatePart{varName: name})
 		case snippets != nil && contains(snippetNames, name):
 			parts, ok := snippets(name, lang)
@@ -62,7 +66,7 @@ func parseTemplate(s, lang string, snippets snippetFunc, snippetNames []string) 
 			}
 			t.parts = append(t.parts, parts...)
 		default:
-			known := append(append([]string{}, templateVars...), snippetNames...)
+			known := append(append([]string{}, vars...), snippetNames...)
 			return t, offset + i, fmt.Errorf("unknown variable {{%s}}%s (known: %s)", name, suggest(name, known), strings.Join(known, ", "))
 		}
 		offset += i + j + 2
@@ -114,6 +118,20 @@ func (t template) render(name, username string) string {
 			b.WriteString(name)
 		case "username":
 			b.WriteString(username)
+		}
+	}
+	return b.String()
+}
+
+// fill renders the template with the values of its variables; a variable
+// without a value is left empty.
+func (t template) fill(vars map[string]string) string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.varName == "" {
+			b.WriteString(p.literal)
+		} else {
+			b.WriteString(vars[p.varName])
 		}
 	}
 	return b.String()

@@ -43,6 +43,9 @@ func (c *compiler) expectedLanguages() {
 	for _, t := range c.f.Templates {
 		add(t)
 	}
+	for _, t := range c.f.Snippets {
+		add(t)
+	}
 	add(c.f.HandoffReply)
 	for _, ry := range c.f.Rules {
 		add(ry.Reply)
@@ -60,9 +63,26 @@ func (c *compiler) compileSnippets() {
 		}
 		// Snippets may use variables but not other snippets: one level keeps
 		// texts easy to follow and cycles impossible.
-		c.snippets[name] = c.parseTexts(c.f.Templates[name], nil, "templates: "+name)
+		c.snippets[name] = c.parseTexts(c.f.Templates[name], templateVars, nil, "templates: "+name)
+	}
+	// Agents' snippets may use the templates (a signature) and the agent's
+	// name; they are checked like every text, as a customer reads them.
+	c.r.snippets = map[string]localized{}
+	for _, name := range keys(c.f.Snippets) {
+		pos := c.f.keyPos["snippets/"+name]
+		if !snippetName.MatchString(name) {
+			c.errs.add(pos.Line, pos.Column, "snippet %q: a name is lowercase letters, digits, - and _, starting with a letter, so agents can type it after #", name)
+			continue
+		}
+		t := c.f.Snippets[name]
+		what := "snippets: " + name
+		c.r.snippets[name] = c.parseTexts(t, snippetVars, c.snippet, what)
+		c.checkTranslations(t, what)
 	}
 }
+
+// snippetName is what an agent can type after # or /s.
+var snippetName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 
 func (c *compiler) snippet(name, lang string) ([]templatePart, bool) {
 	l, ok := c.snippets[name]
@@ -85,12 +105,12 @@ func (c *compiler) texts(t texts, what string) localized {
 	if !t.set() {
 		return nil
 	}
-	out := c.parseTexts(t, c.snippet, what)
+	out := c.parseTexts(t, templateVars, c.snippet, what)
 	c.checkTranslations(t, what)
 	return out
 }
 
-func (c *compiler) parseTexts(t texts, snippets snippetFunc, what string) localized {
+func (c *compiler) parseTexts(t texts, vars []string, snippets snippetFunc, what string) localized {
 	out := localized{}
 	names := keys(c.f.Templates)
 	for _, lang := range keys(t.ByLang) {
@@ -99,7 +119,7 @@ func (c *compiler) parseTexts(t texts, snippets snippetFunc, what string) locali
 				c.errs.add(s.Line, s.Col, "%s: the text is empty", what)
 				continue
 			}
-			tpl, off, err := parseTemplate(s.Value, lang, snippets, names)
+			tpl, off, err := parseTemplate(s.Value, lang, vars, snippets, names)
 			if err != nil {
 				line, col := s.Line, s.Col
 				if !s.Block && !strings.Contains(s.Value[:off], "\n") {
@@ -190,3 +210,29 @@ func strValues(ss []str) []string {
 	}
 	return out
 }
+
+// Snippet renders the agents' snippet name in lang (the conversation's
+// language; else the file's default language, else the text without a
+// language, else any), with vars such as name, username and agent. ok is
+// false when there is no such snippet.
+func (r *Rules) Snippet(name, lang string, vars map[string]string) (text string, ok bool) {
+	l, ok := r.snippets[name]
+	if !ok {
+		return "", false
+	}
+	for _, try := range []string{lang, r.defaultLang, ""} {
+		if v := l[try]; len(v) > 0 {
+			return v[0].fill(vars), true
+		}
+	}
+	for _, lang := range keys(l) {
+		if v := l[lang]; len(v) > 0 {
+			return v[0].fill(vars), true
+		}
+	}
+	return "", false
+}
+
+// SnippetNames lists the agents' snippets, sorted, for telling an agent
+// what they may type.
+func (r *Rules) SnippetNames() []string { return keys(r.snippets) }

@@ -597,6 +597,14 @@ func (l *liveRules) Prepare(ctx context.Context, events []chat.InboxEvent) {
 // which a spike of the rule alerts.
 func (l *liveRules) HandoffTeam(rule string) string { return l.p.Load().HandoffTeam(rule) }
 
+// Snippet and SnippetNames give agents the snippets of the rules now
+// loaded (pipeline.Snippets), so a reload changes them at once.
+func (l *liveRules) Snippet(name, lang string, vars map[string]string) (string, bool) {
+	return l.p.Load().Snippet(name, lang, vars)
+}
+
+func (l *liveRules) SnippetNames() []string { return l.p.Load().SnippetNames() }
+
 func (l *liveRules) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {
 	d := l.p.Load().Decide(ev, st, now)
 	if l.overBudget != nil {

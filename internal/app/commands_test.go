@@ -53,7 +53,7 @@ func TestCommandsRegisteredAtStartAndReload(t *testing.T) {
 	cfg.Rules = rulesPath
 	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890", Escalation: []config.ID{"-1009"}}}}
 	h := start(t, cfg, fake)
-	agents := []string{"claim", "resolve", "bot", "note"}
+	agents := []string{"claim", "resolve", "bot", "note", "s"}
 	waitCommands(t, fake, map[string][]string{
 		"chat:-1001234567890": agents,
 		"chat:-1009":          agents,

@@ -214,6 +214,12 @@ type AgentState struct {
 	// customer as the guard counts them (see Event.CustomerScope).
 	ConversationID int64
 	CustomerScope  string
+	// Language is the conversation's language, and CustomerName and
+	// CustomerUsername who the customer is: they pick and fill the text of
+	// a snippet an agent sends.
+	Language         string
+	CustomerName     string
+	CustomerUsername string
 }
 
 // AgentPlan is what an agent's event does.

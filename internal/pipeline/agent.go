@@ -58,7 +58,7 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 				break
 			}
 			var plan chat.AgentPlan
-			if found || st.ConversationKey != "" || cmd == agentUnknown {
+			if found || st.ConversationKey != "" || cmd == agentUnknown || cmd == agentSnippet {
 				plan = p.agentPlan(st, cmd, agent, text, ev, now)
 			}
 			err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now)
@@ -163,6 +163,8 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 			return chat.AgentBot, "", 0
 		case chat.AgentNote:
 			return chat.AgentNote, strings.TrimSpace(rest), 0
+		case agentSnippet:
+			return agentSnippet, strings.TrimSpace(rest), 0
 		}
 		return agentUnknown, word, 0
 	}
@@ -229,9 +231,17 @@ func agentName(c chat.Customer) string {
 // the team chat is told.
 func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent chat.Agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
 	if cmd == agentUnknown {
-		msg := fmt.Sprintf("Unknown command %s: nothing was sent to the customer. Commands: /claim, /resolve, /bot, /note TEXT. "+
+		msg := fmt.Sprintf("Unknown command %s: nothing was sent to the customer. Commands: /claim, /resolve, /bot, /note TEXT, /s SNIPPET. "+
 			"To send the customer a text that starts with /, begin it with another character.", text)
 		return chat.AgentPlan{Agent: agent, Notices: []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey}}}
+	}
+	if ev.APIToken == "" {
+		// Snippets become their text before anything else, so the relay
+		// below (guard, window, outbox) carries what the customer reads.
+		var refused string
+		if cmd, text, refused = p.expandSnippets(st, cmd, agent, text); refused != "" {
+			return chat.AgentPlan{Agent: agent, Notices: []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: refused, TopicKey: st.ConversationKey}}}
+		}
 	}
 	plan := chat.AgentPlan{Agent: agent, Text: text}
 	team := p.teamFor(st.Handoff.Team)
@@ -322,5 +332,6 @@ func AgentCommands() []CommandHelp {
 		{Name: string(chat.AgentResolve), Description: "Mark it resolved and hand it back to the bot"},
 		{Name: string(chat.AgentBot), Description: "Hand it back to the bot without resolving"},
 		{Name: string(chat.AgentNote), Description: "Keep a note the customer never sees"},
+		{Name: string(agentSnippet), Description: "Send a snippet: /s NAME (alone: list them)"},
 	}
 }

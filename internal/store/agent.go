@@ -87,9 +87,14 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		LastCustomerAt int64             `db:"last_customer_at"`
 		Customer       string            `db:"customer"`
 		Key            string            `db:"conversation_key"`
+		Language       string            `db:"language"`
+		Name           string            `db:"name"`
+		Username       string            `db:"username"`
 	}
 	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.claimed_by_id, h.priority, h.created_at, h.due_at, h.first_response_at,
-			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key
+			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key,
+			COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = c.id AND d.language <> '' ORDER BY d.id DESC LIMIT 1),
+				cu.language, '') AS language, COALESCE(cu.name, '') AS name, COALESCE(cu.username, '') AS username
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id WHERE h.id = ?`, handoffID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.AgentState{}, false, nil // not ours: a button of some other bot's message
@@ -106,6 +111,7 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
 		ConversationKey: h.Key, ConversationID: h.ConversationID,
 		CustomerScope: fmt.Sprintf("%s/%s/%s", h.Platform, h.Bot, h.Customer),
+		Language:      h.Language, CustomerName: h.Name, CustomerUsername: h.Username,
 	}, true, nil
 }
 
