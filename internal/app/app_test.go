@@ -19,6 +19,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
 
 const secret = "test-secret"
@@ -62,6 +63,23 @@ func quietLogger(t testing.TB) *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// onEachDatabase runs fn on SQLite and on PostgreSQL (skipped, saying why,
+// without FRONTDESK_TEST_POSTGRES), each with its own fake Bot API and the
+// test config pointed at that database, for fn to adjust and start.
+func onEachDatabase(t *testing.T, fn func(t *testing.T, fake *telegramtest.Server, cfg *config.Config)) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			fake := telegramtest.New()
+			t.Cleanup(fake.Close)
+			cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+			if db == "postgres" {
+				cfg.Database = storetest.PostgresDSN(t)
+			}
+			fn(t, fake, cfg)
+		})
+	}
 }
 
 func start(t *testing.T, cfg *config.Config, fake *telegramtest.Server) *harness {

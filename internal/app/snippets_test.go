@@ -1,14 +1,12 @@
 package app
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
-	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
 
 // TestAgentSnippetsThroughTheTeamChat: an agent answers a Russian
@@ -18,18 +16,10 @@ import (
 // PostgreSQL: the store reads the conversation's language and the
 // customer's name for the snippet.
 func TestAgentSnippetsThroughTheTeamChat(t *testing.T) {
-	for _, db := range []string{"sqlite", "postgres"} {
-		t.Run(db, func(t *testing.T) {
-			fake := telegramtest.New()
-			t.Cleanup(fake.Close)
-			cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
-			if db == "postgres" {
-				cfg.Database = storetest.PostgresDSN(t)
-			}
-			cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
-			agentSnippetsThroughTheTeamChat(t, start(t, cfg, fake))
-		})
-	}
+	onEachDatabase(t, func(t *testing.T, fake *telegramtest.Server, cfg *config.Config) {
+		cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
+		agentSnippetsThroughTheTeamChat(t, start(t, cfg, fake))
+	})
 }
 
 func agentSnippetsThroughTheTeamChat(t *testing.T, h *harness) {

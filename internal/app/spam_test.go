@@ -15,10 +15,10 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 	"github.com/frontdesk-bot/frontdesk/internal/report"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
-	"github.com/frontdesk-bot/frontdesk/internal/store/storetest"
 )
 
 // TestSpamRelease: a new customer's question with a link is ignored by the
@@ -28,80 +28,72 @@ import (
 // false positive of the rule without counting the message twice. On
 // SQLite and PostgreSQL.
 func TestSpamRelease(t *testing.T) {
-	for _, db := range []string{"sqlite", "postgres"} {
-		t.Run(db, func(t *testing.T) {
-			fake := telegramtest.New()
-			t.Cleanup(fake.Close)
-			cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
-			if db == "postgres" {
-				cfg.Database = storetest.PostgresDSN(t)
-			}
-			h := start(t, cfg, fake)
-			ctx := context.Background()
-			const customer = 6161
-			if code := h.post(update(1, customer, "en", "where is my order? I paid on http://shop.example/checkout"), secret); code != 200 {
-				t.Fatalf("webhook answered %d", code)
-			}
-			h.waitIdle(h.app.Store())
-			if n := sentTo(fake, customer); n != 0 {
-				t.Fatalf("the spam got %d answers", n)
-			}
-			since := time.Now().Add(-time.Hour)
-			review, err := report.BuildSpam(ctx, h.app.Store(), since, time.Now().Add(time.Minute), 10)
-			if err != nil || len(review.Messages) != 1 || review.Messages[0].Rule != "spam" {
-				t.Fatalf("spam review %+v, %v: want the message, ignored by rule spam", review, err)
-			}
-			id := review.Messages[0].ID
+	onEachDatabase(t, func(t *testing.T, fake *telegramtest.Server, cfg *config.Config) {
+		h := start(t, cfg, fake)
+		ctx := context.Background()
+		const customer = 6161
+		if code := h.post(update(1, customer, "en", "where is my order? I paid on http://shop.example/checkout"), secret); code != 200 {
+			t.Fatalf("webhook answered %d", code)
+		}
+		h.waitIdle(h.app.Store())
+		if n := sentTo(fake, customer); n != 0 {
+			t.Fatalf("the spam got %d answers", n)
+		}
+		since := time.Now().Add(-time.Hour)
+		review, err := report.BuildSpam(ctx, h.app.Store(), since, time.Now().Add(time.Minute), 10)
+		if err != nil || len(review.Messages) != 1 || review.Messages[0].Rule != "spam" {
+			t.Fatalf("spam review %+v, %v: want the message, ignored by rule spam", review, err)
+		}
+		id := review.Messages[0].ID
 
-			if _, err := h.app.ReleaseSpam(ctx, id, "ops"); err != nil {
-				t.Fatal(err)
-			}
-			got := h.lastTo(customer, 1).Text
-			if !strings.HasPrefix(got, "Sorry for the late answer") || !strings.Contains(got, "Orders ship") {
-				t.Errorf("the customer got %q, want the apology, then the shipping answer", got)
-			}
-			_, err = h.app.ReleaseSpam(ctx, id, "ops")
-			if !errors.Is(err, chat.ErrAlreadyDone) || !strings.Contains(err.Error(), "released already") {
-				t.Errorf("second release: %v, want it refused as released already", err)
-			}
-			h.waitIdle(h.app.Store())
-			if n := sentTo(fake, customer); n != 1 {
-				t.Errorf("the customer got %d messages, want exactly one", n)
-			}
-			// The history has the message once, and the late answer.
-			hist, err := h.app.Store().History(ctx, chat.Telegram, "shop", "6161")
-			if err != nil || len(hist) != 2 || hist[0].Direction != "in" || hist[1].Direction != "out" || hist[1].Text != got {
-				t.Errorf("history %+v, %v; want the message in and the late answer out", hist, err)
-			}
+		if _, err := h.app.ReleaseSpam(ctx, id, "ops"); err != nil {
+			t.Fatal(err)
+		}
+		got := h.lastTo(customer, 1).Text
+		if !strings.HasPrefix(got, "Sorry for the late answer") || !strings.Contains(got, "Orders ship") {
+			t.Errorf("the customer got %q, want the apology, then the shipping answer", got)
+		}
+		_, err = h.app.ReleaseSpam(ctx, id, "ops")
+		if !errors.Is(err, chat.ErrAlreadyDone) || !strings.Contains(err.Error(), "released already") {
+			t.Errorf("second release: %v, want it refused as released already", err)
+		}
+		h.waitIdle(h.app.Store())
+		if n := sentTo(fake, customer); n != 1 {
+			t.Errorf("the customer got %d messages, want exactly one", n)
+		}
+		// The history has the message once, and the late answer.
+		hist, err := h.app.Store().History(ctx, chat.Telegram, "shop", "6161")
+		if err != nil || len(hist) != 2 || hist[0].Direction != "in" || hist[1].Direction != "out" || hist[1].Text != got {
+			t.Errorf("history %+v, %v; want the message in and the late answer out", hist, err)
+		}
 
-			// A message that was answered is no spam to release.
-			h.post(update(2, customer+1, "en", "where is my order?"), secret)
-			h.lastTo(customer+1, 1)
-			h.waitIdle(h.app.Store())
-			answered := answeredID(t, h.app.Store(), since)
-			if _, err := h.app.ReleaseSpam(ctx, answered, "ops"); !errors.Is(err, pipeline.ErrNotSpam) {
-				t.Errorf("releasing an answered message: %v, want ErrNotSpam", err)
-			}
-			if _, err := h.app.ReleaseSpam(ctx, 987654, "ops"); !errors.Is(err, store.ErrNoSuchMessage) {
-				t.Errorf("releasing an unknown id: %v, want ErrNoSuchMessage", err)
-			}
+		// A message that was answered is no spam to release.
+		h.post(update(2, customer+1, "en", "where is my order?"), secret)
+		h.lastTo(customer+1, 1)
+		h.waitIdle(h.app.Store())
+		answered := answeredID(t, h.app.Store(), since)
+		if _, err := h.app.ReleaseSpam(ctx, answered, "ops"); !errors.Is(err, pipeline.ErrNotSpam) {
+			t.Errorf("releasing an answered message: %v, want ErrNotSpam", err)
+		}
+		if _, err := h.app.ReleaseSpam(ctx, 987654, "ops"); !errors.Is(err, store.ErrNoSuchMessage) {
+			t.Errorf("releasing an unknown id: %v, want ErrNoSuchMessage", err)
+		}
 
-			r, err := report.Build(ctx, h.app.Store(), since, time.Now().Add(time.Minute))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(r.SpamFalsePositives) != 1 || r.SpamFalsePositives[0] != (report.Count{Name: "spam", Count: 1}) {
-				t.Errorf("false positives %+v, want one of rule spam", r.SpamFalsePositives)
-			}
-			if r.MessagesIn != 2 || r.Ignored != 1 {
-				t.Errorf("%d customer messages, %d ignored; want 2 and 1: the release is no new message", r.MessagesIn, r.Ignored)
-			}
-			review, err = report.BuildSpam(ctx, h.app.Store(), since, time.Now().Add(time.Minute), 10)
-			if err != nil || len(review.Messages) != 1 || review.Messages[0].Released == nil {
-				t.Errorf("after the release the review shows %+v, %v", review.Messages, err)
-			}
-		})
-	}
+		r, err := report.Build(ctx, h.app.Store(), since, time.Now().Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.SpamFalsePositives) != 1 || r.SpamFalsePositives[0] != (report.Count{Name: "spam", Count: 1}) {
+			t.Errorf("false positives %+v, want one of rule spam", r.SpamFalsePositives)
+		}
+		if r.MessagesIn != 2 || r.Ignored != 1 {
+			t.Errorf("%d customer messages, %d ignored; want 2 and 1: the release is no new message", r.MessagesIn, r.Ignored)
+		}
+		review, err = report.BuildSpam(ctx, h.app.Store(), since, time.Now().Add(time.Minute), 10)
+		if err != nil || len(review.Messages) != 1 || review.Messages[0].Released == nil {
+			t.Errorf("after the release the review shows %+v, %v", review.Messages, err)
+		}
+	})
 }
 
 func sentTo(fake *telegramtest.Server, chatID int64) int {
