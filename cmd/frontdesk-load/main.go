@@ -174,6 +174,9 @@ func idBases(target bool) (updateID, chatID int64) {
 // run does one whole run: optional floor, the service (unless --target),
 // the load, the drain, and the report on stdout.
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (*report, error) {
+	// The progress line, the soak's events and run itself all write here,
+	// from their own goroutines.
+	stderr = &lockedWriter{w: stderr}
 	epoch := time.Now()
 	fake, err := startFakeAPI(o.apiListen, epoch, o.apiLatency)
 	if err != nil {
@@ -299,6 +302,19 @@ func drain(ctx context.Context, limit time.Duration, led *ledger, fake *fakeAPI,
 			return fmt.Errorf("interrupted: %w", ctx.Err())
 		}
 	}
+}
+
+// lockedWriter makes one writer safe for several goroutines, each write
+// whole.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // progress prints a line a second on stderr until stop is called (once or
