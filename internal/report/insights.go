@@ -196,7 +196,7 @@ func (r *Report) addInsights(ctx context.Context, src InsightSource, rulesNow []
 		if a.Negative != b.Negative {
 			return b.Negative - a.Negative
 		}
-		return compareNames(a.Name, b.Name)
+		return strings.Compare(a.Name, b.Name)
 	})
 	for _, lc := range langs {
 		in.Coverage.ByLanguage = append(in.Coverage.ByLanguage, *lc)
@@ -205,7 +205,7 @@ func (r *Report) addInsights(ctx context.Context, src InsightSource, rulesNow []
 		if a.Inquiries != b.Inquiries {
 			return b.Inquiries - a.Inquiries
 		}
-		return compareNames(a.Language, b.Language)
+		return strings.Compare(a.Language, b.Language)
 	})
 	prevTypes := map[string]int{}
 	for _, c := range prevCounts {
@@ -250,8 +250,6 @@ func changes(now []Count, before map[string]int) []Change {
 	return out
 }
 
-func compareNames(a, b string) int { return strings.Compare(a, b) }
-
 // periodDays lists the midnights of the days of the period, in the
 // location of Until.
 func (r *Report) periodDays() []time.Time {
@@ -263,7 +261,7 @@ func (r *Report) periodDays() []time.Time {
 	return out
 }
 
-// sentimentText is a Mood as "3 negative, 1 neutral, 0 positive".
+// text is a Mood as "3 negative, 1 neutral, 0 positive".
 func (m Mood) text() string {
 	return fmt.Sprintf("%d negative, %d neutral, %d positive", m.Negative, m.Neutral, m.Positive)
 }

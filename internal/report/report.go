@@ -77,7 +77,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -85,6 +84,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/handoff"
+	"github.com/frontdesk-bot/frontdesk/internal/redact"
 	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
@@ -347,20 +347,8 @@ func byCountThenName(a, b Count) int {
 	return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Name, b.Name))
 }
 
-var (
-	// emails and long numbers (phones, orders, cards: five or more
-	// characters of digits and separators) are masked in unanswered texts.
-	emails  = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
-	numbers = regexp.MustCompile(`\+?\d[\d\s().-]{3,}\d`)
-)
-
-// maskPersonal replaces e-mail addresses and long numbers, and puts the
-// text on one line.
-func maskPersonal(text string) string {
-	text = strings.Join(strings.Fields(text), " ")
-	text = emails.ReplaceAllString(text, "[email]")
-	return numbers.ReplaceAllString(text, "[number]")
-}
+// maskPersonal masks e-mail addresses and long numbers (redact.Personal).
+var maskPersonal = redact.Personal
 
 // groupKey is what texts asking the same question share: case, spaces
 // and punctuation around it aside.

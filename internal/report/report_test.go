@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,16 +56,11 @@ func (sd *seeder) nextID() string {
 	return fmt.Sprint("u", sd.ids)
 }
 
-// classifier is a rules file with no rules, for the built-in type and
-// sentiment of the seeded messages.
-func classifier(t *testing.T) *rules.Rules {
-	t.Helper()
-	r, err := rules.Parse("classifier.yaml", []byte("rules:\n  - id: none\n    keywords: [zzqx]\n    reply: x\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
+// classifier is a rules file with no rule a seeded text matches, for the
+// built-in type and sentiment of the seeded messages; parsed once.
+var classifier = sync.OnceValues(func() (*rules.Rules, error) {
+	return rules.Parse("classifier.yaml", []byte("rules:\n  - id: none\n    keywords: [zzqx]\n    reply: x\n"))
+})
 
 // decide stores a customer's message in a chat and processes it at a
 // moment with a plan.
@@ -79,7 +75,11 @@ func (sd *seeder) decide(chatID string, kind chat.Kind, text, when string, plan 
 	}
 	if plan.Outcome != chat.OutcomeRecorded && plan.Insight.Type == "" {
 		// The type and sentiment the rules would read off the text.
-		d := classifier(sd.t).Decide(ev, chat.State{}, moment)
+		r, err := classifier()
+		if err != nil {
+			sd.t.Fatal(err)
+		}
+		d := r.Decide(ev, chat.State{}, moment)
 		plan.Insight = d.Insight
 		if plan.Language == "" {
 			plan.Language = d.Language

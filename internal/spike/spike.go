@@ -7,11 +7,11 @@ package spike
 import (
 	"cmp"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/redact"
 )
 
 // Config tunes the detector. The zero value means the defaults.
@@ -198,14 +198,6 @@ func medianF(xs []float64) float64 {
 	return (s[m-1] + s[m]) / 2
 }
 
-var (
-	// emails and long numbers (phones, orders, cards: five or more
-	// characters of digits and separators) are masked in examples, as
-	// the report masks unanswered texts.
-	emails  = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
-	numbers = regexp.MustCompile(`\+?\d[\d\s().-]{3,}\d`)
-)
-
 // exampleRunes is the most of an example an alert shows.
 const exampleRunes = 120
 
@@ -232,9 +224,7 @@ func Examples(texts []string, n int) []string {
 // Example is a customer's text as an alert quotes it: on one line, with
 // e-mail addresses and long numbers masked, cut at exampleRunes.
 func Example(text string) string {
-	text = strings.Join(strings.Fields(text), " ")
-	text = emails.ReplaceAllString(text, "[email]")
-	text = numbers.ReplaceAllString(text, "[number]")
+	text = redact.Personal(text)
 	if r := []rune(text); len(r) > exampleRunes {
 		text = string(r[:exampleRunes-1]) + "…"
 	}
