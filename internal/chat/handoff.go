@@ -1,5 +1,7 @@
 package chat
 
+import "strings"
+
 // HandoffState is where a handoff is in its life: waiting for a person,
 // claimed by one, or closed one of three ways.
 type HandoffState string
@@ -27,6 +29,39 @@ const (
 
 // Priorities lists the levels, most urgent first.
 var Priorities = []Priority{PriorityCritical, PriorityHigh, PriorityMedium, PriorityLow}
+
+// Label is how agents write a priority: P1 (critical) to P4 (low).
+func (p Priority) Label() string {
+	for i, q := range Priorities {
+		if q == p {
+			return "P" + string(rune('1'+i))
+		}
+	}
+	return "P4"
+}
+
+// ParsePriority reads a priority as agents and rules write it: P1..P4
+// (any case) or its name (critical, high, medium, low).
+func ParsePriority(s string) (Priority, bool) {
+	for i, q := range Priorities {
+		if strings.EqualFold(s, string(q)) || strings.EqualFold(s, "P"+string(rune('1'+i))) {
+			return q, true
+		}
+	}
+	return "", false
+}
+
+// Raise is the priority one step more urgent (critical stays critical):
+// what /escalate and a customer's "not solved" do. An unknown priority
+// counts as low.
+func (p Priority) Raise() Priority {
+	for i, q := range Priorities {
+		if q == p {
+			return Priorities[max(i-1, 0)]
+		}
+	}
+	return PriorityMedium
+}
 
 // Rank orders sends under a burst: urgent handoffs first, each level worth
 // a minute of waiting in the outbox (see the store's claim order), so

@@ -194,6 +194,20 @@ const (
 	AgentResolve AgentCommand = "resolve" // done; back to the bot
 	AgentBot     AgentCommand = "bot"     // back to the bot without resolving
 	AgentNote    AgentCommand = "note"    // internal, never sent to the customer
+
+	// The commands below run a support desk from the team chat (issue 19).
+	// They are declared here, once, so the store, reports and the platforms'
+	// command menus name them alike.
+	AgentClose    AgentCommand = "close"    // /close [in 10m]: resolve now, or at a time cancelled if the customer writes
+	AgentReopen   AgentCommand = "reopen"   // take a closed conversation back from the bot
+	AgentTransfer AgentCommand = "transfer" // /transfer TEAM|@agent
+	AgentEscalate AgentCommand = "escalate" // raise the priority one step and notify the next escalation chat
+	AgentPriority AgentCommand = "priority" // /priority P1..P4
+	AgentHistory  AgentCommand = "history"  // /history [n]: the conversation so far, in the team chat only
+	AgentBlock    AgentCommand = "block"    // the customer's messages are stored, never answered or relayed
+	AgentUnblock  AgentCommand = "unblock"
+	AgentSnippets AgentCommand = "snippets" // list the snippets
+	AgentIncident AgentCommand = "incident" // /incident take|update TEXT|resolve TEXT
 )
 
 // AgentState is the context of an agent's event: the handoff it concerns.
