@@ -290,7 +290,7 @@ func teamsFrom(cfg *config.Config) ([]pipeline.Team, error) {
 		}
 		out = append(out, pipeline.Team{Name: t.Name, Platform: platform, Bot: t.Bot, ChatID: string(t.ChatID), Hours: hours,
 			Escalation: tiers, Every: time.Duration(t.EscalateEvery), Webhook: t.Webhook.URL != "",
-			ChannelWebhook: t.DiscordWebhookURL != ""})
+			ChannelWebhook: t.DiscordWebhookURL != "", Language: t.Language})
 	}
 	return out, nil
 }
