@@ -30,6 +30,8 @@ func TestTransitionCommands(t *testing.T) {
 		{"close in 1h30m stays open until then", Request{Handoff: byAnn, Command: chat.AgentClose, Agent: ann, CloseIn: 90 * time.Minute},
 			Move{Apply: chat.AgentClose, Next: chat.HandoffClaimed, CloseIn: 90 * time.Minute,
 				Say: "Ann will close this conversation in 1h30m; if the customer writes before then, it stays open."}},
+		{"close with an argument that is no delay", Request{Handoff: byAnn, Command: chat.AgentClose, Agent: ann, Arg: "tomorrow"},
+			Move{Next: chat.HandoffClaimed, Say: "Not closed: write /close, or /close in 10m (2h, 1h30m) to close later."}},
 		{"close a closed conversation", Request{Command: chat.AgentClose, Agent: ann, Closed: resolved},
 			Move{Say: "This conversation is already closed."}},
 		{"reopen a resolved conversation: the agent owns it", Request{Closed: resolved, Command: chat.AgentReopen, Agent: bob},
@@ -118,6 +120,29 @@ func TestTimedClose(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if cancel, say := CustomerWrote(tt.h, "Bob"); cancel != tt.cancel || say != tt.say {
 				t.Errorf("CustomerWrote = %v %q, want %v %q", cancel, say, tt.cancel, tt.say)
+			}
+		})
+	}
+}
+
+func TestParseCloseIn(t *testing.T) {
+	tests := []struct {
+		arg  string
+		want time.Duration
+	}{
+		{"", 0},
+		{"in 10m", 10 * time.Minute},
+		{"in 2h", 2 * time.Hour},
+		{"In 1h30m", 90 * time.Minute},
+		{"in 1h 30m", 90 * time.Minute},
+		{"45s", 45 * time.Second},
+		{"in -5m", 0},
+		{"tomorrow", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arg, func(t *testing.T) {
+			if got := ParseCloseIn(tt.arg); got != tt.want {
+				t.Errorf("ParseCloseIn(%q) = %v, want %v", tt.arg, got, tt.want)
 			}
 		})
 	}
