@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
+	"github.com/frontdesk-bot/frontdesk/internal/report"
 )
 
 // The team-chat commands of issue 19 end to end through the Telegram fake:
@@ -235,6 +237,13 @@ func TestBlockedCustomerIsKeptNotAnsweredNorRelayed(t *testing.T) {
 		t.Fatalf("a blocked customer's messages were answered or relayed: %+v", fake.Sent())
 	}
 	h.waitMetrics(`frontdesk_decisions_total{outcome="blocked"} 2`)
+	r, err := report.Build(context.Background(), h.app.Store(), time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Blocked != 2 || r.BlockedCustomers != 1 {
+		t.Fatalf("report: %d blocked messages of %d customers, want 2 of 1", r.Blocked, r.BlockedCustomers)
+	}
 
 	h.post(groupUpdate(102, teamChat, 7, "Alice", notice.MessageID, "/unblock"), secret)
 	h.told(teamChat, "Alice unblocked this customer")
