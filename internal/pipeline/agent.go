@@ -289,6 +289,11 @@ func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent 
 	}
 	move := handoff.Transition(p.request(st, cmd, agent, to, text, team, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback))
 	plan.Command, plan.Claim, plan.CallbackAnswer = move.Apply, move.Claim, move.Say
+	if plan.CallbackAnswer == "" && ev.Kind == chat.KindCommand && ev.CallbackID != "" {
+		// A Discord slash command (/note) waits for an answer: its
+		// "thinking…" stays until Discord gives up otherwise.
+		plan.CallbackAnswer = "Done."
+	}
 	if move.Say == "" || move.OnlyToPresser {
 		return plan
 	}
@@ -360,6 +365,7 @@ func (p *Pipeline) mayAct(ev chat.Event, handoffTeam string) bool {
 type CommandHelp struct {
 	Name        string // without the slash
 	Description string
+	Arg         string // its argument's name, where the platform asks for one ("" for none)
 }
 
 // AgentCommands are the commands parseAgentEvent understands in a team
@@ -370,13 +376,13 @@ func AgentCommands() []CommandHelp {
 		{Name: string(chat.AgentClaim), Description: "Take this conversation"},
 		{Name: string(chat.AgentResolve), Description: "Mark it resolved and hand it back to the bot"},
 		{Name: string(chat.AgentBot), Description: "Hand it back to the bot without resolving"},
-		{Name: string(chat.AgentNote), Description: "Keep a note the customer never sees"},
-		{Name: string(agentSnippet), Description: "Send a snippet: /s NAME (alone: list them)"},
-		{Name: string(chat.AgentClose), Description: "Close now, or later: /close in 10m (cancelled if the customer writes)"},
+		{Name: string(chat.AgentNote), Description: "Keep a note the customer never sees", Arg: "text"},
+		{Name: string(agentSnippet), Description: "Send a snippet: /s NAME (alone: list them)", Arg: "name"},
+		{Name: string(chat.AgentClose), Description: "Close now, or later: /close in 10m (cancelled if the customer writes)", Arg: "when"},
 		{Name: string(chat.AgentReopen), Description: "Take a closed conversation back from the bot"},
-		{Name: string(chat.AgentTransfer), Description: "Hand it to another team or agent: /transfer TEAM or @agent"},
+		{Name: string(chat.AgentTransfer), Description: "Hand it to another team or agent: /transfer TEAM or @agent", Arg: "to"},
 		{Name: string(chat.AgentEscalate), Description: "Raise the priority one step and tell the next escalation chat"},
-		{Name: string(chat.AgentPriority), Description: "Set the priority: /priority P1 (critical) to P4 (low)"},
+		{Name: string(chat.AgentPriority), Description: "Set the priority: /priority P1 (critical) to P4 (low)", Arg: "level"},
 		{Name: string(chat.AgentBlock), Description: "Block this customer: kept, never answered nor passed on"},
 		{Name: string(chat.AgentUnblock), Description: "Unblock this customer"},
 	}
