@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/report"
 )
@@ -300,5 +302,51 @@ func TestButtonsInTheTeamsLanguageAndTransferByButton(t *testing.T) {
 		if strings.Contains(c.Params["text"], ":1") {
 			t.Errorf("callback data in a button's answer: %q", c.Params["text"])
 		}
+	}
+}
+
+// TestTransferThroughTheAPI: POST /api/v1/handoffs/{id}/transfer goes the
+// way of /transfer in the team chat, once per Idempotency-Key.
+func TestTransferThroughTheAPI(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	h := start(t, twoTeams(fake, t), fake)
+	tok, err := CreateAPIToken(context.Background(), h.app.Store(), "crm", chat.ScopeAgent, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const customer = 4242
+	h.post(update(1, customer, "en", "this is a scam!"), secret)
+	h.lastTo(teamChat, 1)
+	for _, body := range []map[string]string{{"agent": "Dana"}, {"agent": "Dana", "team": "billing", "to_agent": "Bob"}, {"agent": "Dana", "text": "hi", "team": "billing"}} {
+		if code, got := h.apiCall("POST", "/handoffs/1/transfer", tok, "", body); code != http.StatusBadRequest {
+			t.Fatalf("transfer %v: %d %v, want 400", body, code, got)
+		}
+	}
+	if code, got := h.apiCall("POST", "/handoffs/1/transfer", tok, "", map[string]string{"agent": "Dana", "team": "sales"}); code != http.StatusAccepted {
+		t.Fatalf("transfer to sales: %d %v", code, got)
+	}
+	h.told(teamChat, `Not transferred: "sales" is no team nor agent known here. Teams: support, billing.`)
+	for range 2 { // a helpdesk retrying
+		if code, got := h.apiCall("POST", "/handoffs/1/transfer", tok, "move-1", map[string]string{"agent": "Dana", "team": "billing"}); code != http.StatusAccepted || got["command"] != "transfer" {
+			t.Fatalf("transfer: %d %v", code, got)
+		}
+	}
+	moved := h.told(billingChat, "Handoff transferred from team support by Dana")
+	h.told(teamChat, "Dana transferred this conversation to team billing.")
+	// Carol is known to billing once she has acted in its chat.
+	h.post(groupUpdate(100, billingChat, 9, "Carol", moved.MessageID, "/note looking"), secret)
+	h.waitIdle(h.app.Store())
+	if code, got := h.apiCall("POST", "/handoffs/1/transfer", tok, "move-2", map[string]string{"agent": "Dana", "to_agent": "@carol_desk"}); code != http.StatusAccepted {
+		t.Fatalf("transfer to Carol: %d %v", code, got)
+	}
+	h.told(billingChat, "Dana transferred this conversation to Carol, who owns it now.")
+	h.waitIdle(h.app.Store())
+	if n := strings.Count(fmt.Sprint(h.fake.Sent()), "Handoff transferred from team support"); n != 1 {
+		t.Fatalf("the transfer was made %d times, want once", n)
+	}
+	_, one := h.apiCall("GET", "/handoffs/1", tok, "", nil)
+	if hd := one["handoff"].(map[string]any); hd["team"] != "billing" || hd["claimed_by"] != "Carol" {
+		t.Fatalf("after the transfers: %v", hd)
 	}
 }
