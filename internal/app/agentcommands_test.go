@@ -171,6 +171,10 @@ func TestCloseReopenPriorityEscalate(t *testing.T) {
 	h.told(customer, "It ships tomorrow.")
 	h.post(groupUpdate(108, teamChat, 8, "Bob", notice.MessageID, "/reopen"), secret)
 	h.told(teamChat, "Not reopened: this conversation is open already.")
+	h.post(groupUpdate(109, teamChat, 8, "Bob", notice.MessageID, "/tag VIP refund"), secret)
+	h.told(teamChat, "Bob tagged this conversation: vip, refund.")
+	h.post(groupUpdate(110, teamChat, 8, "Bob", notice.MessageID, "/tag vip"), secret)
+	h.told(teamChat, "Already tagged: vip.")
 }
 
 // TestTransferToAnAgentThenATeam: /transfer names an agent the team knows
@@ -345,8 +349,18 @@ func TestTransferThroughTheAPI(t *testing.T) {
 	if n := strings.Count(fmt.Sprint(h.fake.Sent()), "Handoff transferred from team support"); n != 1 {
 		t.Fatalf("the transfer was made %d times, want once", n)
 	}
+	if code, got := h.apiCall("POST", "/handoffs/1/tags", tok, "", map[string]any{"agent": "Dana", "tags": []string{"a:b"}}); code != http.StatusBadRequest {
+		t.Fatalf("bad tags: %d %v", code, got)
+	}
+	for range 2 {
+		if code, got := h.apiCall("POST", "/handoffs/1/tags", tok, "tag-1", map[string]any{"agent": "Dana", "tags": []string{"VIP", "refund"}}); code != http.StatusAccepted || got["command"] != "tag" {
+			t.Fatalf("tags: %d %v", code, got)
+		}
+	}
+	h.told(billingChat, "Dana tagged this conversation: vip, refund.")
+	h.waitIdle(h.app.Store())
 	_, one := h.apiCall("GET", "/handoffs/1", tok, "", nil)
-	if hd := one["handoff"].(map[string]any); hd["team"] != "billing" || hd["claimed_by"] != "Carol" {
-		t.Fatalf("after the transfers: %v", hd)
+	if hd := one["handoff"].(map[string]any); hd["team"] != "billing" || hd["claimed_by"] != "Carol" || fmt.Sprint(hd["tags"]) != "[refund vip]" {
+		t.Fatalf("after the transfers and tags: %v", hd)
 	}
 }

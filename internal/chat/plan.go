@@ -217,6 +217,7 @@ const (
 	AgentUnblock  AgentCommand = "unblock"
 	AgentSnippets AgentCommand = "snippets" // list the snippets
 	AgentIncident AgentCommand = "incident" // /incident take|update TEXT|resolve TEXT
+	AgentTag      AgentCommand = "tag"      // /tag WORD…: label the handoff (also the API's tags)
 )
 
 // AgentState is the context of an agent's event: the handoff it concerns.
@@ -250,6 +251,8 @@ type AgentState struct {
 	// team blocked them (/block).
 	CustomerID      int64
 	CustomerBlocked bool
+	// Tags are the handoff's (or, closed, its last one's) labels.
+	Tags []string
 }
 
 // AgentPlan is what an agent's event does.
@@ -281,6 +284,8 @@ type AgentPlan struct {
 	Assign    Agent
 	ClosesAt  time.Time
 	StepsDone int
+	// Tags are the handoff's labels after a /tag: what it had and the new.
+	Tags []string
 	// AgentTeam is the team whose chat the agent wrote in: the store
 	// remembers who works there, for /transfer @agent.
 	AgentTeam string

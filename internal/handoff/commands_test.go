@@ -1,6 +1,8 @@
 package handoff
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +83,16 @@ func TestTransitionCommands(t *testing.T) {
 			Move{Next: chat.HandoffClaimed, Say: "This customer is blocked already."}},
 		{"unblock", Request{Closed: resolved, Command: chat.AgentUnblock, Agent: ann, Blocked: true},
 			Move{Apply: chat.AgentUnblock, Say: "Ann unblocked this customer: the bot answers them again, and their messages reach you while you own the conversation."}},
+		{"tag: the new labels told", Request{Handoff: byAnn, Command: chat.AgentTag, Agent: bob, Tags: []string{"vip", "refund"}, Tagged: []string{"vip"}},
+			Move{Apply: chat.AgentTag, Next: chat.HandoffClaimed, Say: "Bob tagged this conversation: refund."}},
+		{"tag a closed conversation's last handoff", Request{Closed: resolved, Command: chat.AgentTag, Agent: bob, Tags: []string{"spam"}},
+			Move{Apply: chat.AgentTag, Say: "Bob tagged this conversation: spam."}},
+		{"tag with nothing new", Request{Handoff: byAnn, Command: chat.AgentTag, Agent: bob, Tags: []string{"vip"}, Tagged: []string{"vip"}},
+			Move{Next: chat.HandoffClaimed, Say: "Already tagged: vip."}},
+		{"tag without words", Request{Handoff: byAnn, Command: chat.AgentTag, Agent: bob, Arg: "a:b"},
+			Move{Next: chat.HandoffClaimed, Say: "Not tagged: write /tag WORD … (up to 10 words of letters, digits, - and _)."}},
+		{"tag with no handoff ever", Request{Command: chat.AgentTag, Agent: bob, Tags: []string{"vip"}},
+			Move{Say: "Not tagged: there is no handoff of this conversation."}},
 		{"unblock who is not blocked", Request{Handoff: waiting, Command: chat.AgentUnblock, Agent: ann},
 			Move{Next: chat.HandoffWaiting, Say: "This customer is not blocked."}},
 	}
@@ -143,6 +155,29 @@ func TestParseCloseIn(t *testing.T) {
 		t.Run(tt.arg, func(t *testing.T) {
 			if got := ParseCloseIn(tt.arg); got != tt.want {
 				t.Errorf("ParseCloseIn(%q) = %v, want %v", tt.arg, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseTags(t *testing.T) {
+	tests := []struct {
+		arg  string
+		want []string
+	}{
+		{"VIP refund", []string{"vip", "refund"}},
+		{"vip, late-delivery,  b2b_client", []string{"vip", "late-delivery", "b2b_client"}},
+		{"постоянный 大客户", []string{"постоянный", "大客户"}},
+		{"", nil},
+		{"a:b", nil},
+		{"#vip", nil},
+		{strings.Repeat("x", 33), nil},
+		{"1 2 3 4 5 6 7 8 9 10 11", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arg, func(t *testing.T) {
+			if got := ParseTags(tt.arg); !slices.Equal(got, tt.want) {
+				t.Errorf("ParseTags(%q) = %q, want %q", tt.arg, got, tt.want)
 			}
 		})
 	}

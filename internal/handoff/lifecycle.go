@@ -2,8 +2,11 @@ package handoff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -56,6 +59,9 @@ type Request struct {
 	Escalations int
 	// Blocked says the team has blocked the customer.
 	Blocked bool
+	// Tags are /tag's words (ParseTags; nil when Arg holds none that is
+	// valid), Tagged the handoff's labels already.
+	Tags, Tagged []string
 }
 
 // Transition is the handoff lifecycle as one table: a handoff waiting for a
@@ -76,6 +82,9 @@ type Request struct {
 //	                  unless the customer                         @agent → claimed by agent         escalate tells the next   (refused when it
 //	                  writes first                                unknown: refused, teams listed    escalation chat           already is)
 //	closed            refused: closed      → claimed by agent     refused: closed                   refused: closed           as when open
+//
+//	state \ command   tag WORD…
+//	open or closed    labels added (refused: none new, or not words); closed without any handoff: refused
 //
 // Agents are accounts (chat.Agent.ID), never names: two people called Anna
 // are two agents, and the refusal says which Anna owns it. "Owner unknown"
@@ -101,6 +110,8 @@ func Transition(r Request) Move {
 				Say: agent.Name + " blocked this customer: their messages are kept, never answered by the bot nor passed on here. /unblock undoes it."}
 		}
 		return Move{Apply: cmd, Next: h.State, Say: agent.Name + " unblocked this customer: the bot answers them again, and their messages reach you while you own the conversation."}
+	case chat.AgentTag:
+		return tag(r)
 	case chat.AgentReopen:
 		switch {
 		case h.State.Open():
@@ -217,6 +228,51 @@ func transfer(r Request) Move {
 	}
 	return Move{Apply: chat.AgentTransfer, Next: chat.HandoffClaimed, Assign: r.To,
 		Say: agent.Name + " transferred this conversation to " + r.To.Name + ", who owns it now."}
+}
+
+// tag is /tag WORD… on a conversation, open or closed: labels for
+// reports, helpdesks and CRMs, which change nothing else.
+func tag(r Request) Move {
+	next := r.Handoff.State
+	var added []string
+	for _, t := range r.Tags {
+		if !slices.Contains(r.Tagged, t) && !slices.Contains(added, t) {
+			added = append(added, t)
+		}
+	}
+	switch {
+	case !next.Open() && r.Closed.ID == 0:
+		return Move{Say: "Not tagged: there is no handoff of this conversation."}
+	case len(r.Tags) == 0:
+		return Move{Next: next, Say: "Not tagged: write /tag WORD … (up to 10 words of letters, digits, - and _)."}
+	case len(added) == 0:
+		return Move{Next: next, Say: "Already tagged: " + strings.Join(r.Tags, ", ") + "."}
+	}
+	return Move{Apply: chat.AgentTag, Next: next, Say: r.Agent.Name + " tagged this conversation: " + strings.Join(added, ", ") + "."}
+}
+
+// MaxTags bounds a handoff's labels, and a tag's length in runes.
+const (
+	MaxTags   = 10
+	maxTagLen = 32
+)
+
+// ParseTags reads /tag's words, separated by spaces or commas and
+// lower-cased: letters, digits, - and _, at most maxTagLen each, at most
+// MaxTags. nil when there are none, or any is not a tag.
+func ParseTags(arg string) []string {
+	words := strings.FieldsFunc(strings.ToLower(arg), func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(words) == 0 || len(words) > MaxTags {
+		return nil
+	}
+	for _, w := range words {
+		if utf8.RuneCountInString(w) > maxTagLen || strings.ContainsFunc(w, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_'
+		}) {
+			return nil
+		}
+	}
+	return words
 }
 
 // anonymous refuses what needs an account from an agent writing without one.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -141,7 +142,7 @@ func mountAPI(r *gin.Engine, api *API, adminToken string, guard *tokenGuard, log
 	for _, cmd := range []struct {
 		path    string
 		command chat.AgentCommand
-	}{{"claim", chat.AgentClaim}, {"resolve", chat.AgentResolve}, {"reply", chat.AgentRelay}, {"transfer", chat.AgentTransfer}} {
+	}{{"claim", chat.AgentClaim}, {"resolve", chat.AgentResolve}, {"reply", chat.AgentRelay}, {"transfer", chat.AgentTransfer}, {"tags", chat.AgentTag}} {
 		g.POST("/handoffs/:id/"+cmd.path, agent, func(c *gin.Context) { act(c, api, cmd.command, log) })
 	}
 	customer := func(what string, fn func(context.Context, CustomerID) (any, bool, error)) gin.HandlerFunc {
@@ -238,10 +239,11 @@ func act(c *gin.Context, api *API, cmd chat.AgentCommand, log *slog.Logger) {
 		return
 	}
 	var body struct {
-		Agent   string `json:"agent"`
-		Text    string `json:"text"`
-		Team    string `json:"team"`     // transfer: to this team
-		ToAgent string `json:"to_agent"` // transfer: to this agent
+		Agent   string   `json:"agent"`
+		Text    string   `json:"text"`
+		Team    string   `json:"team"`     // transfer: to this team
+		ToAgent string   `json:"to_agent"` // transfer: to this agent
+		Tags    []string `json:"tags"`     // tags: labels added
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody)
 	dec := json.NewDecoder(c.Request.Body)
@@ -270,6 +272,15 @@ func act(c *gin.Context, api *API, cmd chat.AgentCommand, log *slog.Logger) {
 	case cmd != chat.AgentTransfer && (body.Team != "" || body.ToAgent != ""):
 		problems = append(problems, "team, to_agent: only a transfer names them")
 	}
+	target := body.Team + body.ToAgent
+	switch {
+	case cmd == chat.AgentTag && !validTags(body.Tags):
+		problems = append(problems, "tags: 1 to 10 words of letters, digits, - and _, each at most 32 characters")
+	case cmd == chat.AgentTag:
+		target = strings.Join(body.Tags, " ")
+	case body.Tags != nil:
+		problems = append(problems, "tags: only /tags takes them")
+	}
 	key := c.GetHeader("Idempotency-Key")
 	if len(key) > maxIdempotentKey || strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
 		problems = append(problems, "Idempotency-Key: at most 200 printable ASCII characters")
@@ -286,10 +297,26 @@ func act(c *gin.Context, api *API, cmd chat.AgentCommand, log *slog.Logger) {
 	}
 	tok := c.MustGet(tokenKey).(chat.APIToken)
 	found, err := api.Act(c.Request.Context(), Action{Token: tok.Name, Agent: body.Agent, Command: cmd, HandoffID: id, Text: body.Text,
-		Target: body.Team + body.ToAgent, Key: key})
+		Target: target, Key: key})
 	if answered(c, log, "handoff", found, err) {
 		c.JSON(http.StatusAccepted, gin.H{"status": "accepted", "handoff_id": id, "command": apiCommandName(cmd), "idempotency_key": key})
 	}
+}
+
+// validTags says whether tags are words a handoff may be labelled with
+// (as handoff.ParseTags reads them).
+func validTags(tags []string) bool {
+	if len(tags) == 0 || len(tags) > 10 {
+		return false
+	}
+	for _, t := range tags {
+		if t == "" || utf8.RuneCountInString(t) > 32 || strings.ContainsFunc(t, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_'
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 func apiCommandName(cmd chat.AgentCommand) string {

@@ -152,8 +152,8 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 		switch chat.AgentCommand(action) {
 		case chat.AgentClaim, chat.AgentResolve, chat.AgentBot, agentResolveIncident, chat.AgentClose:
 			return chat.AgentCommand(action), "", n
-		case chat.AgentTransfer:
-			return chat.AgentTransfer, arg, n
+		case chat.AgentTransfer, chat.AgentTag:
+			return chat.AgentCommand(action), arg, n
 		}
 		return "", "", 0
 	}
@@ -174,7 +174,8 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 			return chat.AgentNote, strings.TrimSpace(rest), 0
 		case agentSnippet:
 			return agentSnippet, strings.TrimSpace(rest), 0
-		case chat.AgentClose, chat.AgentReopen, chat.AgentTransfer, chat.AgentEscalate, chat.AgentPriority, chat.AgentBlock, chat.AgentUnblock:
+		case chat.AgentClose, chat.AgentReopen, chat.AgentTransfer, chat.AgentEscalate, chat.AgentPriority, chat.AgentBlock, chat.AgentUnblock,
+			chat.AgentTag:
 			return chat.AgentCommand(strings.ToLower(strings.TrimPrefix(word, "/"))), strings.TrimSpace(rest), 0
 		}
 		return agentUnknown, word, 0
@@ -385,5 +386,6 @@ func AgentCommands() []CommandHelp {
 		{Name: string(chat.AgentPriority), Description: "Set the priority: /priority P1 (critical) to P4 (low)", Arg: "level"},
 		{Name: string(chat.AgentBlock), Description: "Block this customer: kept, never answered nor passed on"},
 		{Name: string(chat.AgentUnblock), Description: "Unblock this customer"},
+		{Name: string(chat.AgentTag), Description: "Label this conversation: /tag vip refund", Arg: "tags"},
 	}
 }

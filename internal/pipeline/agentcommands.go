@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ import (
 // actsOnClosed says whether a command acts on a conversation back with the
 // bot (its last handoff, or its customer).
 func actsOnClosed(cmd chat.AgentCommand) bool {
-	return cmd == chat.AgentReopen || cmd == chat.AgentBlock || cmd == chat.AgentUnblock
+	return cmd == chat.AgentReopen || cmd == chat.AgentBlock || cmd == chat.AgentUnblock || cmd == chat.AgentTag
 }
 
 // request gathers what Transition decides an agent's command on.
@@ -34,6 +35,8 @@ func (p *Pipeline) request(st chat.AgentState, cmd chat.AgentCommand, agent, to 
 		if team != nil {
 			r.Escalations = len(team.Escalation)
 		}
+	case chat.AgentTag:
+		r.Tags, r.Tagged = handoff.ParseTags(text), st.Tags
 	}
 	return r
 }
@@ -88,6 +91,14 @@ func (p *Pipeline) applyMove(plan *chat.AgentPlan, st chat.AgentState, move hand
 		hours = team.Hours
 	}
 	switch plan.Command {
+	case chat.AgentTag:
+		plan.Tags = slices.Clone(st.Tags)
+		for _, t := range handoff.ParseTags(plan.Text) {
+			if !slices.Contains(plan.Tags, t) {
+				plan.Tags = append(plan.Tags, t)
+			}
+		}
+		slices.Sort(plan.Tags)
 	case chat.AgentClose:
 		if move.CloseIn > 0 {
 			plan.ClosesAt = now.Add(move.CloseIn)

@@ -48,16 +48,16 @@ func (p *Pipeline) APIEvent(c APICommand, now time.Time) (chat.Event, error) {
 	switch c.Command {
 	case chat.AgentClaim, chat.AgentResolve:
 		ev.Kind, ev.Text = chat.KindCallback, string(c.Command)+":"+strconv.FormatInt(c.HandoffID, 10)
-	case chat.AgentTransfer:
-		// As the other team's button, or /transfer @agent, would.
+	case chat.AgentTransfer, chat.AgentTag:
+		// As /transfer TEAM|@agent or /tag WORD… would.
 		if c.Target == "" {
-			return chat.Event{}, fmt.Errorf("transfer: name a team or an agent")
+			return chat.Event{}, fmt.Errorf("%s: name a team, an agent or tags", c.Command)
 		}
 		ev.Kind, ev.Text = chat.KindCallback, string(c.Command)+":"+strconv.FormatInt(c.HandoffID, 10)+":"+c.Target
 	case chat.AgentRelay:
 		ev.Kind, ev.Text = chat.KindText, c.Text
 	default:
-		return chat.Event{}, fmt.Errorf("command %q: the API makes claim, resolve, transfer and reply", c.Command)
+		return chat.Event{}, fmt.Errorf("command %q: the API makes claim, resolve, transfer, tag and reply", c.Command)
 	}
 	return ev, nil
 }

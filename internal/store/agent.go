@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -103,9 +104,10 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		CustomerID     *int64            `db:"customer_id"`
 		Blocked        *bool             `db:"blocked_by_team"`
 		Latest         int64             `db:"latest"`
+		Tags           string            `db:"tags"`
 	}
 	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.claimed_by_id, h.priority, h.created_at, h.due_at, h.first_response_at,
-			h.closes_at, h.steps_done, cu.id AS customer_id, cu.blocked_by_team,
+			h.closes_at, h.steps_done, cu.id AS customer_id, cu.blocked_by_team, h.tags,
 			(SELECT MAX(l.id) FROM handoffs l WHERE l.conversation_id = h.conversation_id) AS latest,
 			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key,
 			COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = c.id AND d.language <> '' ORDER BY d.id DESC LIMIT 1),
@@ -128,6 +130,7 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		ConversationKey: h.Key, ConversationID: h.ConversationID,
 		CustomerScope: fmt.Sprintf("%s/%s/%s", h.Platform, h.Bot, h.Customer),
 		Language:      h.Language, CustomerName: h.Name, CustomerUsername: h.Username,
+		Tags: strings.Fields(h.Tags),
 	}
 	if h.CustomerID != nil {
 		st.CustomerID = *h.CustomerID
@@ -171,6 +174,11 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 			}
 			return s.queueAgentReplies(ctx, tx, ie, plan, st.Closed.ID, now)
 		}
+		if h.State == "" && plan.Command == chat.AgentTag {
+			if err := s.applyTags(ctx, tx, st.Closed.ID, st.Tags, plan.Tags); err != nil {
+				return err
+			}
+		}
 		if h.State == "" {
 			// No open handoff when it was decided: only the team is told.
 			return s.queueAgentReplies(ctx, tx, ie, plan, st.Closed.ID, now)
@@ -203,6 +211,10 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 				next_attempt_at, created_at, scope, window_until, priority, handoff_id) VALUES (?, ?, ?, ?, ?, ?, '', 'relay', ?, ?, ?, ?, ?, 3, ?)`,
 				st.ConversationID, ie.ID, string(st.Platform), st.Bot, st.ChatID, chat.ChatKey(st.Platform, st.Bot, st.ChatID), plan.Text,
 				ms(now), ms(now), st.CustomerScope, msOrZero(plan.WindowUntil), h.ID); err != nil {
+				return err
+			}
+		case chat.AgentTag:
+			if err := s.applyTags(ctx, tx, h.ID, st.Tags, plan.Tags); err != nil {
 				return err
 			}
 		case chat.AgentClose, chat.AgentTransfer, chat.AgentEscalate, chat.AgentPriority:

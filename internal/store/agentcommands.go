@@ -84,6 +84,12 @@ func (s *Store) applyBlock(ctx context.Context, tx *sqlx.Tx, st chat.AgentState,
 	return changed(res, err)
 }
 
+// applyTags sets a handoff's labels to tags, as decided on was.
+func (s *Store) applyTags(ctx context.Context, tx *sqlx.Tx, handoffID int64, was, tags []string) error {
+	res, err := s.exec(ctx, tx, `UPDATE handoffs SET tags = ? WHERE id = ? AND tags = ?`, strings.Join(tags, " "), handoffID, strings.Join(was, " "))
+	return changed(res, err)
+}
+
 // rememberAgent keeps who acted in a team's chat, so /transfer @agent can
 // name them.
 func (s *Store) rememberAgent(ctx context.Context, tx *sqlx.Tx, ev chat.Event, plan chat.AgentPlan, now time.Time) error {
