@@ -122,7 +122,7 @@ func (p *Pipeline) closeIdle(now time.Time) {
 	closedAny := false
 	for _, h := range idle {
 		move := handoff.TimeOut(chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: h.ClaimedBy},
-			agentFacingName(chat.Customer{Name: h.Customer}), handoff.ShortDuration(p.cfg.HandoffIdle))
+			agentFacingName(chat.Customer{Name: h.Customer}), shortDuration(p.cfg.HandoffIdle))
 		if move.Next != chat.HandoffResolved {
 			continue
 		}
@@ -349,6 +349,9 @@ func (p *Pipeline) outOfHoursNote(teamName, lang string, now time.Time) string {
 	}
 	return "\nOur team is away right now; a person will answer " + when + "."
 }
+
+// shortDuration writes 24h rather than 24h0m0s.
+func shortDuration(d time.Duration) string { return handoff.ShortDuration(d) }
 
 func (c Config) incidentsOn() bool { return c.IncidentThreshold >= 0 }
 
