@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -35,6 +37,15 @@ func TestDiscordAgentSlashCommands(t *testing.T) {
 	}
 	if got := fake.Commands(""); !slices.Equal(got, []string{"human", "help"}) {
 		t.Fatalf("global commands %v: the agents' must not be offered to every customer", got)
+	}
+	// Registering again (as after a reload) is the same overwrite; Discord
+	// refusing is an error to log once, and nothing else.
+	fake.FailNext("PUT /applications/{app}/guilds/{guild}/commands", 1, http.StatusForbidden, "")
+	if err := h.app.gateways[0].RegisterAgentCommands(context.Background()); err == nil || !strings.Contains(err.Error(), "guild 77") {
+		t.Fatalf("a refused registration: %v", err)
+	}
+	if err := h.app.gateways[0].RegisterAgentCommands(context.Background()); err != nil || !slices.Equal(fake.Commands("77"), want) {
+		t.Fatalf("registering again: %v, %v", err, fake.Commands("77"))
 	}
 
 	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "this is a scam, where is my money?"))
