@@ -77,6 +77,17 @@ func (h *harness) countTo(chatID int64) int {
 	return n
 }
 
+// handedOffToTwoTeams starts the service with teams support and billing
+// (twoTeams) and hands customer 4242 off to support with a complaint (high
+// priority): the notice in support's chat.
+func handedOffToTwoTeams(t *testing.T) (*harness, telegramtest.Message) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	h := start(t, twoTeams(fake, t), fake)
+	h.post(update(1, 4242, "en", "this is a scam!"), secret)
+	return h, h.lastTo(teamChat, 1)
+}
+
 func twoTeams(fake *telegramtest.Server, t *testing.T) *config.Config {
 	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
 	cfg.Handoff = config.Handoff{Teams: []config.Team{
@@ -136,12 +147,8 @@ func TestTimedCloseIsCancelledByTheCustomerThenFires(t *testing.T) {
 // escalation chat told), closed now, then reopened by an agent, after
 // which the customer's messages reach the team again.
 func TestCloseReopenPriorityEscalate(t *testing.T) {
-	fake := telegramtest.New()
-	t.Cleanup(fake.Close)
-	h := start(t, twoTeams(fake, t), fake)
+	h, notice := handedOffToTwoTeams(t)
 	const customer, managers = 4242, -100777
-	h.post(update(1, customer, "en", "this is a scam!"), secret) // high
-	notice := h.lastTo(teamChat, 1)
 
 	h.post(groupUpdate(100, teamChat, 7, "Alice", notice.MessageID, "/priority P4"), secret)
 	h.told(teamChat, "Alice set the priority to P4 (low).")
@@ -181,12 +188,8 @@ func TestCloseReopenPriorityEscalate(t *testing.T) {
 // (by name or @username), then another team, whose chat gets the handoff
 // with its buttons; an unknown name is refused with the teams listed.
 func TestTransferToAnAgentThenATeam(t *testing.T) {
-	fake := telegramtest.New()
-	t.Cleanup(fake.Close)
-	h := start(t, twoTeams(fake, t), fake)
+	h, notice := handedOffToTwoTeams(t)
 	const customer = 4242
-	h.post(update(1, customer, "en", "this is a scam!"), secret)
-	notice := h.lastTo(teamChat, 1)
 	// Bob has acted in the team's chat: the team knows him.
 	h.post(groupUpdate(100, teamChat, 8, "Bob", notice.MessageID, "/note I know this customer"), secret)
 	h.post(groupButton(101, teamChat, 7, "Alice", notice.MessageID, "claim:1"), secret)
@@ -223,12 +226,8 @@ func TestTransferToAnAgentThenATeam(t *testing.T) {
 // customer's messages are stored and counted as blocked, never answered
 // nor passed on; /unblock undoes it.
 func TestBlockedCustomerIsKeptNotAnsweredNorRelayed(t *testing.T) {
-	fake := telegramtest.New()
-	t.Cleanup(fake.Close)
-	h := start(t, twoTeams(fake, t), fake)
+	h, notice := handedOffToTwoTeams(t)
 	const customer = 4242
-	h.post(update(1, customer, "en", "this is a scam!"), secret)
-	notice := h.lastTo(teamChat, 1)
 	h.post(groupUpdate(100, teamChat, 7, "Alice", notice.MessageID, "/block"), secret)
 	h.told(teamChat, "Alice blocked this customer")
 	h.post(groupUpdate(101, teamChat, 7, "Alice", notice.MessageID, "/block"), secret)
@@ -240,7 +239,7 @@ func TestBlockedCustomerIsKeptNotAnsweredNorRelayed(t *testing.T) {
 	h.post(update(3, customer, "en", "spam spam spam"), secret)
 	h.waitIdle(h.app.Store())
 	if h.countTo(teamChat) != toTeam || h.countTo(customer) != toCustomer {
-		t.Fatalf("a blocked customer's messages were answered or relayed: %+v", fake.Sent())
+		t.Fatalf("a blocked customer's messages were answered or relayed: %+v", h.fake.Sent())
 	}
 	h.waitMetrics(`frontdesk_decisions_total{outcome="blocked"} 2`)
 	r, err := report.Build(context.Background(), h.app.Store(), time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
@@ -312,16 +311,11 @@ func TestButtonsInTheTeamsLanguageAndTransferByButton(t *testing.T) {
 // TestTransferThroughTheAPI: POST /api/v1/handoffs/{id}/transfer goes the
 // way of /transfer in the team chat, once per Idempotency-Key.
 func TestTransferThroughTheAPI(t *testing.T) {
-	fake := telegramtest.New()
-	t.Cleanup(fake.Close)
-	h := start(t, twoTeams(fake, t), fake)
+	h, _ := handedOffToTwoTeams(t)
 	tok, err := CreateAPIToken(context.Background(), h.app.Store(), "crm", chat.ScopeAgent, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	const customer = 4242
-	h.post(update(1, customer, "en", "this is a scam!"), secret)
-	h.lastTo(teamChat, 1)
 	for _, body := range []map[string]string{{"agent": "Dana"}, {"agent": "Dana", "team": "billing", "to_agent": "Bob"}, {"agent": "Dana", "text": "hi", "team": "billing"}} {
 		if code, got := h.apiCall("POST", "/handoffs/1/transfer", tok, "", body); code != http.StatusBadRequest {
 			t.Fatalf("transfer %v: %d %v, want 400", body, code, got)

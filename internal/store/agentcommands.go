@@ -161,28 +161,8 @@ func (s *Store) DueCloses(ctx context.Context, now time.Time, limit int) ([]chat
 // it is still as DueCloses read it: a customer's message meanwhile cancels
 // the close (closed is then false).
 func (s *Store) CloseTimed(ctx context.Context, h chat.TimedClose, notices []chat.Notice, now time.Time) (closed bool, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var convID int64
-		err := s.get(ctx, tx, &convID, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'agent', closes_at = NULL
-			WHERE id = ? AND state = ? AND closes_at = ? RETURNING conversation_id`, ms(now), h.ID, h.State, ms(h.ClosesAt))
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // the customer wrote, or it closed, meanwhile
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id = ?`, convID); err != nil {
-			return err
-		}
-		closed = true
-		p := &processing{s: s, tx: tx, ctx: ctx, now: now}
-		for _, n := range notices {
-			if err := p.queueNotice(n, h.ID, 3); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	closed, err = s.closeOnTimer(ctx, h.ID, notices, now, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'agent', closes_at = NULL
+		WHERE id = ? AND state = ? AND closes_at = ? RETURNING conversation_id`, ms(now), h.ID, h.State, ms(h.ClosesAt))
 	if err != nil {
 		return false, unavailable(fmt.Sprintf("close timed handoff %d", h.ID), err)
 	}
