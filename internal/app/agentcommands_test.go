@@ -358,3 +358,37 @@ func TestTransferThroughTheAPI(t *testing.T) {
 		t.Fatalf("after the transfers and tags: %v", hd)
 	}
 }
+
+// TestCommandsInAForumTopic: typed in the customer's topic, /close closes,
+// /reopen takes the closed conversation back (the topic names it, no
+// notice is replied to), /block and /unblock work there too.
+func TestCommandsInAForumTopic(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	fake.SetForum(teamChat)
+	h := start(t, twoTeams(fake, t), fake)
+	const customer = 4242
+	h.post(update(1, customer, "en", "this is a scam!"), secret)
+	h.lastTo(teamChat, 1)
+	thread := fake.Topics()[0].ThreadID
+	inTopic := func(m telegramtest.Message) {
+		t.Helper()
+		if m.ThreadID != thread {
+			t.Fatalf("%q was told outside the customer's topic", m.Text)
+		}
+	}
+	h.post(topicUpdate(100, 7, "Alice", thread, "/close"), secret)
+	inTopic(h.told(teamChat, "Closed by Alice."))
+	h.post(update(2, customer, "en", "where is my order?"), secret)
+	h.told(customer, "Orders ship")
+	h.post(topicUpdate(101, 7, "Alice", thread, "/reopen"), secret)
+	inTopic(h.told(teamChat, "Alice reopened the conversation and owns it"))
+	h.post(update(3, customer, "en", "thanks, one more question"), secret)
+	inTopic(h.told(teamChat, "Ann: thanks, one more question"))
+	h.post(topicUpdate(102, 7, "Alice", thread, "/block"), secret)
+	inTopic(h.told(teamChat, "Alice blocked this customer"))
+	h.post(topicUpdate(103, 7, "Alice", thread, "/unblock"), secret)
+	inTopic(h.told(teamChat, "Alice unblocked this customer"))
+	h.post(topicUpdate(104, 7, "Alice", thread, "/close in 2h"), secret)
+	inTopic(h.told(teamChat, "Alice will close this conversation in 2h"))
+}
