@@ -147,8 +147,11 @@ func (p *Pipeline) transferMenu(st chat.AgentState, agent chat.Agent, ev chat.Ev
 	id := strconv.FormatInt(st.Handoff.ID, 10)
 	var row []chat.Button
 	for _, name := range p.transferTeams(st.Platform) {
-		if name != st.Handoff.Team {
-			row = append(row, chat.Button{Text: name, Data: "transfer:" + id + ":" + name})
+		data := "transfer:" + id + ":" + name
+		// A team whose name makes the data longer than Telegram takes
+		// is reached with /transfer NAME instead.
+		if name != st.Handoff.Team && len(data) <= maxButtonData {
+			row = append(row, chat.Button{Text: name, Data: data})
 		}
 	}
 	text := buttonLabel(lang, "transfer_to")
@@ -161,6 +164,10 @@ func (p *Pipeline) transferMenu(st chat.AgentState, agent chat.Agent, ev chat.Ev
 	}
 	return chat.AgentPlan{Agent: agent, CallbackAnswer: text, Notices: []chat.Notice{n}}
 }
+
+// maxButtonData is the most a button may carry: Telegram's callback_data
+// limit (Discord's custom_id allows 100).
+const maxButtonData = 64
 
 // closeDue closes the handoffs whose timed close (/close in 10m) is due,
 // the same move as /close: the team told, its webhook and metrics too.

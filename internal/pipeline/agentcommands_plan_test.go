@@ -19,6 +19,8 @@ func TestAgentCommandEffects(t *testing.T) {
 	escalated.Language = "ru"
 	billing := Team{Name: "billing", Platform: chat.Telegram, Bot: "shop", ChatID: "-200", Language: "zh"}
 	sandbox := Team{Name: "sandbox", Platform: chat.Sandbox, Bot: "sandbox", ChatID: "agents", Customers: chat.Sandbox}
+	// Its name would make a button's data longer than Telegram takes.
+	long := Team{Name: strings.Repeat("x", 60), Platform: chat.Telegram, Bot: "shop", ChatID: "-300"}
 	ann := chat.Agent{ID: "telegram:1", Name: "Ann"}
 	bob := chat.Agent{ID: "telegram:2", Name: "Bob"}
 	created := decideNow.Add(-time.Hour)
@@ -76,7 +78,7 @@ func TestAgentCommandEffects(t *testing.T) {
 				t.Fatalf("plan %+v", plan)
 			}
 			if b := plan.Notices[0].Buttons; len(b) != 1 || len(b[0]) != 1 || b[0][0] != (chat.Button{Text: "billing", Data: "transfer:9:billing"}) {
-				t.Errorf("buttons %+v, want billing alone (not its own team, not the sandbox's)", b)
+				t.Errorf("buttons %+v, want billing alone (not its own team, not the sandbox's, not one too long for Telegram)", b)
 			}
 		}},
 		{"escalate: priority up, due from its creation, the escalation chat told", open, chat.AgentEscalate, "", chat.Agent{}, in("-100"), func(t *testing.T, plan chat.AgentPlan) {
@@ -116,7 +118,7 @@ func TestAgentCommandEffects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := New(Config{Teams: []Team{escalated, billing, sandbox}}, nil, fixedDecider(nil), nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			p := New(Config{Teams: []Team{escalated, billing, sandbox, long}}, nil, fixedDecider(nil), nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			tt.check(t, p.agentPlanTo(tt.st, tt.cmd, ann, tt.arg, tt.to, tt.ev, decideNow))
 		})
 	}
