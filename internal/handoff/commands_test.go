@@ -93,6 +93,10 @@ func TestTransitionCommands(t *testing.T) {
 			Move{Next: chat.HandoffClaimed, Say: "Not tagged: write /tag WORD … (up to 10 words of letters, digits, - and _)."}},
 		{"tag with no handoff ever", Request{Command: chat.AgentTag, Agent: bob, Tags: []string{"vip"}},
 			Move{Say: "Not tagged: there is no handoff of this conversation."}},
+		{"block with no handoff ever", Request{Command: chat.AgentBlock, Agent: ann},
+			Move{Say: "Not done: this conversation has no customer on record to block or unblock."}},
+		{"block where no customer is on record", Request{Handoff: byAnn, Command: chat.AgentBlock, Agent: ann, NoCustomer: true},
+			Move{Next: chat.HandoffClaimed, Say: "Not done: this conversation has no customer on record to block or unblock."}},
 		{"unblock who is not blocked", Request{Handoff: waiting, Command: chat.AgentUnblock, Agent: ann},
 			Move{Next: chat.HandoffWaiting, Say: "This customer is not blocked."}},
 	}

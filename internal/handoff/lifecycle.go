@@ -57,8 +57,9 @@ type Request struct {
 	To    chat.Agent
 	// Escalations is how many escalation chats the handoff's team has.
 	Escalations int
-	// Blocked says the team has blocked the customer.
-	Blocked bool
+	// Blocked says the team has blocked the customer; NoCustomer that
+	// the conversation has none on record (nobody to block).
+	Blocked, NoCustomer bool
 	// Tags are /tag's words (ParseTags; nil when Arg holds none that is
 	// valid), Tagged the handoff's labels already.
 	Tags, Tagged []string
@@ -101,6 +102,8 @@ func Transition(r Request) Move {
 	case chat.AgentBlock, chat.AgentUnblock:
 		// The customer, not the handoff: open or closed alike.
 		switch {
+		case r.NoCustomer || (!h.State.Open() && r.Closed.ID == 0):
+			return Move{Next: h.State, Say: "Not done: this conversation has no customer on record to block or unblock."}
 		case cmd == chat.AgentBlock && r.Blocked:
 			return Move{Next: h.State, Say: "This customer is blocked already."}
 		case cmd == chat.AgentUnblock && !r.Blocked:

@@ -23,7 +23,7 @@ func actsOnClosed(cmd chat.AgentCommand) bool {
 // request gathers what Transition decides an agent's command on.
 func (p *Pipeline) request(st chat.AgentState, cmd chat.AgentCommand, agent, to chat.Agent, text string, team *Team, windowOpen, byButton bool) handoff.Request {
 	r := handoff.Request{Handoff: st.Handoff, Closed: st.Closed, Command: cmd, Agent: agent, WindowOpen: windowOpen, ByButton: byButton,
-		Arg: text, To: to, Blocked: st.CustomerBlocked}
+		Arg: text, To: to, Blocked: st.CustomerBlocked, NoCustomer: st.CustomerID == 0}
 	switch cmd {
 	case chat.AgentClose:
 		r.CloseIn = handoff.ParseCloseIn(text)
