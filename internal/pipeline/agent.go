@@ -295,19 +295,18 @@ func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent 
 		// "thinking…" stays until Discord gives up otherwise.
 		plan.CallbackAnswer = "Done."
 	}
-	if move.Say == "" || move.OnlyToPresser {
-		return plan
-	}
-	// Into the customer's topic where the team chat is a forum.
-	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: move.Say, TopicKey: st.ConversationKey}
-	event := agentEvents[plan.Command]
-	if plan.Command == chat.AgentClose && move.CloseIn > 0 {
-		event = "" // closes later, if at all: the webhook hears of it then
-	}
-	if team == nil || (st.Handoff.State == "" && plan.Command != chat.AgentReopen) || event == "" {
-		plan.Notices = append(plan.Notices, n)
-	} else {
-		plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: event, At: now, Agent: agent.Name, AgentID: agent.ID})...)
+	if move.Say != "" && !move.OnlyToPresser {
+		// Into the customer's topic where the team chat is a forum.
+		n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: move.Say, TopicKey: st.ConversationKey}
+		event := agentEvents[plan.Command]
+		if plan.Command == chat.AgentClose && move.CloseIn > 0 {
+			event = "" // closes later, if at all: the webhook hears of it then
+		}
+		if team == nil || (st.Handoff.State == "" && plan.Command != chat.AgentReopen) || event == "" {
+			plan.Notices = append(plan.Notices, n)
+		} else {
+			plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: event, At: now, Agent: agent.Name, AgentID: agent.ID})...)
+		}
 	}
 	if plan.Command != "" {
 		p.applyMove(&plan, st, move, team, ev, now)
