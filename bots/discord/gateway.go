@@ -50,6 +50,12 @@ type Receiver struct {
 	registered  bool
 	disconnects chan struct{}
 	ctx         context.Context
+	// appID is the application, known from the first Ready; the agents'
+	// commands go to the guilds of the team channels (agentcommands.go).
+	appID         string
+	agentCommands []AgentCommand
+	teamChannels  []string
+	regMu         sync.Mutex
 }
 
 // NewReceiver makes the receiver for bot over session s (see NewSession).
@@ -111,6 +117,9 @@ func (r *Receiver) onReady(s *discordgo.Session, ready *discordgo.Ready) {
 	r.botUserID = ready.User.ID
 	first := !r.registered
 	r.registered = true
+	if ready.Application != nil && ready.Application.ID != "" {
+		r.appID = ready.Application.ID
+	}
 	r.mu.Unlock()
 	if first && ready.Application != nil && ready.Application.ID != "" {
 		go r.registerCommands(s, ready.Application.ID)
@@ -133,6 +142,10 @@ func (r *Receiver) registerCommands(s *discordgo.Session, appID string) {
 	defer cancel()
 	if _, err := s.ApplicationCommandBulkOverwrite(appID, "", Commands, discordgo.WithContext(ctx)); err != nil {
 		r.log.Warn("discord: could not register the slash commands", "bot", r.bot, "err", err)
+		return // unreachable: the agents' would fail the same way
+	}
+	if err := r.RegisterAgentCommands(ctx); err != nil {
+		r.log.Warn("discord: agents' commands not registered for autocompletion; they still work when typed", "bot", r.bot, "err", err)
 	}
 }
 

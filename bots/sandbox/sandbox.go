@@ -464,6 +464,8 @@ func why(d *Decision) string {
 		parts = append(parts, "no rule answered")
 	case chat.OutcomeRecorded:
 		parts = append(parts, "recorded, not answered")
+	case chat.OutcomeBlocked:
+		parts = append(parts, "the team blocked this customer: kept, not answered nor passed on")
 	case chat.OutcomeIgnored:
 		for _, a := range d.Recorded {
 			if a.Action == chat.ActionIgnore {

@@ -46,7 +46,7 @@ func (a *App) api(inbox *wakingInbox) *httpapi.API {
 				return found, err
 			}
 			ev, err := a.pipe.APIEvent(pipeline.APICommand{Token: act.Token, Agent: act.Agent, Command: act.Command,
-				HandoffID: act.HandoffID, Team: team, Text: act.Text, Key: act.Key}, a.clock()())
+				HandoffID: act.HandoffID, Team: team, Text: act.Text, Target: act.Target, Key: act.Key}, a.clock()())
 			if err != nil {
 				return true, fmt.Errorf("%w: %w", httpapi.ErrCannot, err)
 			}

@@ -290,7 +290,7 @@ func teamsFrom(cfg *config.Config) ([]pipeline.Team, error) {
 		}
 		out = append(out, pipeline.Team{Name: t.Name, Platform: platform, Bot: t.Bot, ChatID: string(t.ChatID), Hours: hours,
 			Escalation: tiers, Every: time.Duration(t.EscalateEvery), Webhook: t.Webhook.URL != "",
-			ChannelWebhook: t.DiscordWebhookURL != ""})
+			ChannelWebhook: t.DiscordWebhookURL != "", Language: t.Language})
 	}
 	return out, nil
 }
@@ -669,7 +669,9 @@ func (a *App) prepareDiscord(cfg *config.Config, b config.Bot, inbox *wakingInbo
 			}
 		}
 	}
-	a.gateways = append(a.gateways, discord.NewReceiver(b.Name, session, inbox, listen, threads, a.log))
+	receiver := discord.NewReceiver(b.Name, session, inbox, listen, threads, a.log)
+	receiver.SetAgentCommands(toDiscord(pipeline.AgentCommands()), teamChatsOf(cfg, b.Name))
+	a.gateways = append(a.gateways, receiver)
 	if b.PublicKey != "" {
 		key, err := discord.ParsePublicKey(b.PublicKey)
 		if err != nil {

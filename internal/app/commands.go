@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdesk-bot/frontdesk/bots/discord"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
@@ -60,6 +61,7 @@ func teamChatsOf(cfg *config.Config, bot string) []string {
 // list follows the rules). A platform that cannot be reached costs one log
 // line per bot and nothing else: the commands still work when typed.
 func (a *App) registerCommands(ctx context.Context) {
+	a.registerDiscordCommands(ctx)
 	if len(a.commandBots) == 0 {
 		return
 	}
@@ -111,6 +113,27 @@ func toTelegram(cmds []pipeline.CommandHelp) []telegram.Command {
 	out := make([]telegram.Command, len(cmds))
 	for i, c := range cmds {
 		out[i] = telegram.Command{Name: c.Name, Description: c.Description}
+	}
+	return out
+}
+
+// registerDiscordCommands lists the agents' commands in the guilds of
+// every Discord bot's team channels (a bot not connected yet does it when
+// it connects). One log line per bot Discord does not answer.
+func (a *App) registerDiscordCommands(ctx context.Context) {
+	for _, r := range a.gateways {
+		rctx, cancel := context.WithTimeout(ctx, commandsTimeout)
+		if err := r.RegisterAgentCommands(rctx); err != nil {
+			a.log.Warn("discord: agents' commands not registered for autocompletion; they still work when typed", "err", err)
+		}
+		cancel()
+	}
+}
+
+func toDiscord(cmds []pipeline.CommandHelp) []discord.AgentCommand {
+	out := make([]discord.AgentCommand, len(cmds))
+	for i, c := range cmds {
+		out[i] = discord.AgentCommand{Name: c.Name, Description: c.Description, Arg: c.Arg}
 	}
 	return out
 }

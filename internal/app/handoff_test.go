@@ -54,7 +54,7 @@ func TestHandoffNotifiesTheTeamChat(t *testing.T) {
 			t.Errorf("notification lacks %q:\n%s", want, notice.Text)
 		}
 	}
-	for _, want := range []string{`"callback_data":"claim:1"`, `"callback_data":"resolve:1"`, `"callback_data":"bot:1"`} {
+	for _, want := range []string{`"callback_data":"claim:1"`, `"callback_data":"close:1"`, `"callback_data":"transfer:1"`, `"callback_data":"bot:1"`, `"text":"Close"`} {
 		if !strings.Contains(notice.ReplyMarkup, want) {
 			t.Errorf("notification buttons lack %s: %s", want, notice.ReplyMarkup)
 		}

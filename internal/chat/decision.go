@@ -81,6 +81,9 @@ type ConversationBasis struct {
 type CustomerState struct {
 	New     bool // never seen before
 	Blocked bool // the customer blocked the bot
+	// BlockedByTeam: agents blocked the customer (/block); their messages
+	// are stored, never answered nor relayed.
+	BlockedByTeam bool
 	// Messages the customer sent before this one, over recent windows, so
 	// rules can spot floods (customer.messages_1h > 20).
 	Messages1h  int

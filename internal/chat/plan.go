@@ -16,6 +16,7 @@ const (
 	OutcomeSuppressed   Outcome = "suppressed"   // rules matched but every send was suppressed
 	OutcomeUnanswered   Outcome = "unanswered"   // no rule matched
 	OutcomeRecorded     Outcome = "recorded"     // not a message the rules decide on (edits, blocks, service messages), or one decided again on release
+	OutcomeBlocked      Outcome = "blocked"      // the team blocked the customer (/block): stored, never answered nor relayed
 )
 
 // Plan is the pipeline's verdict on one event, written by the store in the
@@ -52,6 +53,9 @@ type Plan struct {
 	// Repeats says the event repeats a customer's message already in the
 	// history (one released as not spam): no message row is added for it.
 	Repeats bool
+	// CancelsClose says the customer wrote while a timed close (/close in
+	// 10m) was pending on the open handoff: it no longer closes.
+	CancelsClose bool
 }
 
 // Send is a planned message that passed the frequency guard, with the
@@ -135,6 +139,11 @@ type OpenHandoff struct {
 	CreatedAt time.Time
 	DueAt     time.Time
 	Answered  bool
+	// ClosesAt is when a timed close (/close in 10m) closes it; zero when
+	// none is pending. StepsDone counts the reminders and escalations
+	// made, so /escalate goes to the tier after them.
+	ClosesAt  time.Time
+	StepsDone int
 }
 
 // Incident groups handoffs with one cause (the rule that handed off) in
@@ -208,6 +217,7 @@ const (
 	AgentUnblock  AgentCommand = "unblock"
 	AgentSnippets AgentCommand = "snippets" // list the snippets
 	AgentIncident AgentCommand = "incident" // /incident take|update TEXT|resolve TEXT
+	AgentTag      AgentCommand = "tag"      // /tag WORD…: label the handoff (also the API's tags)
 )
 
 // AgentState is the context of an agent's event: the handoff it concerns.
@@ -234,6 +244,15 @@ type AgentState struct {
 	Language         string
 	CustomerName     string
 	CustomerUsername string
+	// Closed is, when no handoff of the conversation is open, its last
+	// one (what /reopen takes back); ID 0 when there is none.
+	Closed OpenHandoff
+	// CustomerID is the stored customer, and CustomerBlocked whether the
+	// team blocked them (/block).
+	CustomerID      int64
+	CustomerBlocked bool
+	// Tags are the handoff's (or, closed, its last one's) labels.
+	Tags []string
 }
 
 // AgentPlan is what an agent's event does.
@@ -251,6 +270,38 @@ type AgentPlan struct {
 	// answers a button press.
 	Notices        []Notice
 	CallbackAnswer string
+	// Effects of the issue-19 commands, applied by the store as given
+	// (handoff.Move decides them):
+	//   close: ClosesAt zero resolves now; set, the handoff closes then
+	//   reopen: the closed handoff (AgentState.Closed) is claimed by Agent
+	//   transfer: Team set moves it there, waiting, due at DueAt; Assign
+	//     set makes that agent its owner
+	//   escalate/priority: Priority and DueAt; StepsDone for escalate
+	//   block/unblock: the customer (AgentState.CustomerID)
+	Priority  Priority
+	DueAt     time.Time
+	Team      string
+	Assign    Agent
+	ClosesAt  time.Time
+	StepsDone int
+	// Tags are the handoff's labels after a /tag: what it had and the new.
+	Tags []string
+	// AgentTeam is the team whose chat the agent wrote in: the store
+	// remembers who works there, for /transfer @agent.
+	AgentTeam string
+}
+
+// TimedClose is a handoff whose timed close (/close in 10m) is due.
+type TimedClose struct {
+	ID              int64
+	Team            string
+	State           HandoffState
+	ClaimedBy       Agent
+	ClosesAt        time.Time
+	Customer        string // display name
+	ConversationKey string
+	Priority        string
+	CreatedAt       time.Time
 }
 
 // DueHandoff is a waiting handoff whose first-response time has passed.

@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -228,7 +229,12 @@ type Team struct {
 	// DiscordWebhookURL also posts the team's notices to a Discord channel
 	// through a channel webhook (no bot needed; nobody can answer there).
 	DiscordWebhookURL string `yaml:"discord_webhook_url"`
+	// Language labels the team chat's buttons: en (the default), ru or zh.
+	Language string `yaml:"language"`
 }
+
+// TeamLanguages are the languages a team chat's buttons are labelled in.
+var TeamLanguages = []string{"en", "ru", "zh"}
 
 // ID is a platform id written as a number (Telegram's -1001234567890) or
 // a string (Discord's snowflakes, usually quoted).
@@ -545,6 +551,9 @@ func (c *Config) validate() error {
 		}
 		if t.ChatID == "" {
 			errs = append(errs, fmt.Errorf("%s: chat_id is the agents' group (e.g. -1001234567890)", at))
+		}
+		if t.Language != "" && !slices.Contains(TeamLanguages, t.Language) {
+			errs = append(errs, fmt.Errorf("%s: language %q is not one of %s", at, t.Language, strings.Join(TeamLanguages, ", ")))
 		}
 		if d := t.DiscordWebhookURL; d != "" {
 			if u, err := url.Parse(d); err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.Contains(u.Path, "/webhooks/") {

@@ -183,6 +183,11 @@ func TestParseErrors(t *testing.T) {
 			want: `webhook.secret must be at least 16 characters`,
 		},
 		{
+			name: "a team language the buttons have no labels in",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\nhandoff:\n  teams:\n    - {name: s, bot: shop, chat_id: -1, language: de}\n",
+			want: `handoff.teams[0]: language "de" is not one of en, ru, zh`,
+		},
+		{
 			name: "a supervisor team that does not exist",
 			yaml: "bots:\n  - name: shop\n    platform: telegram\nhandoff:\n  teams:\n    - {name: s, bot: shop, chat_id: -1}\n  supervisors: [managers]\n",
 			want: `handoff.supervisors[0]: "managers" is not one of handoff.teams`,

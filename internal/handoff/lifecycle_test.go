@@ -60,7 +60,7 @@ func TestTransition(t *testing.T) {
 			Move{Apply: chat.AgentBot, Next: chat.HandoffReturnedToBot, Say: "Bob gave the conversation back to the bot."}},
 		{"a note is kept", byAnn, chat.AgentNote, bob, false, false, Move{Apply: chat.AgentNote, Next: chat.HandoffClaimed}},
 		{"closed: an answer is refused", closed, chat.AgentRelay, bob, true, false,
-			Move{Say: "Not sent: this conversation is closed and the customer is with the bot again. It reopens when the customer asks for a person."}},
+			Move{Say: "Not sent: this conversation is closed and the customer is with the bot again. It reopens when the customer asks for a person, or with /reopen."}},
 		{"closed: a note is dropped", closed, chat.AgentNote, bob, true, false, Move{}},
 		{"closed: resolve again", closed, chat.AgentResolve, bob, true, true, Move{Say: "This conversation is already closed."}},
 		{"closed: a claim button tells the presser only", closed, chat.AgentClaim, bob, true, true,
@@ -68,7 +68,7 @@ func TestTransition(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Transition(tt.h, tt.cmd, tt.agent, tt.windowOpen, tt.byButton); got != tt.want {
+			if got := Transition(Request{Handoff: tt.h, Command: tt.cmd, Agent: tt.agent, WindowOpen: tt.windowOpen, ByButton: tt.byButton}); got != tt.want {
 				t.Errorf("Transition = %+v\n            want %+v", got, tt.want)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -67,6 +68,9 @@ type Action struct {
 	Command   chat.AgentCommand
 	HandoffID int64
 	Text      string
+	// Target is where a transfer goes: a team's name, or an agent as the
+	// handoff's team knows them ("@bob", "Bob").
+	Target string
 	// Key is the request's Idempotency-Key: the same key of the same
 	// token is the same command, however often it is posted.
 	Key string
@@ -138,7 +142,7 @@ func mountAPI(r *gin.Engine, api *API, adminToken string, guard *tokenGuard, log
 	for _, cmd := range []struct {
 		path    string
 		command chat.AgentCommand
-	}{{"claim", chat.AgentClaim}, {"resolve", chat.AgentResolve}, {"reply", chat.AgentRelay}} {
+	}{{"claim", chat.AgentClaim}, {"resolve", chat.AgentResolve}, {"reply", chat.AgentRelay}, {"transfer", chat.AgentTransfer}, {"tags", chat.AgentTag}} {
 		g.POST("/handoffs/:id/"+cmd.path, agent, func(c *gin.Context) { act(c, api, cmd.command, log) })
 	}
 	customer := func(what string, fn func(context.Context, CustomerID) (any, bool, error)) gin.HandlerFunc {
@@ -235,8 +239,11 @@ func act(c *gin.Context, api *API, cmd chat.AgentCommand, log *slog.Logger) {
 		return
 	}
 	var body struct {
-		Agent string `json:"agent"`
-		Text  string `json:"text"`
+		Agent   string   `json:"agent"`
+		Text    string   `json:"text"`
+		Team    string   `json:"team"`     // transfer: to this team
+		ToAgent string   `json:"to_agent"` // transfer: to this agent
+		Tags    []string `json:"tags"`     // tags: labels added
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody)
 	dec := json.NewDecoder(c.Request.Body)
@@ -246,6 +253,7 @@ func act(c *gin.Context, api *API, cmd chat.AgentCommand, log *slog.Logger) {
 		return
 	}
 	body.Agent, body.Text = strings.TrimSpace(body.Agent), strings.TrimSpace(body.Text)
+	body.Team, body.ToAgent = strings.TrimSpace(body.Team), strings.TrimSpace(body.ToAgent)
 	var problems []string
 	if body.Agent == "" || utf8.RuneCountInString(body.Agent) > maxAgentName {
 		problems = append(problems, "agent: the agent's name, 1 to 100 characters, is required")
@@ -255,6 +263,23 @@ func act(c *gin.Context, api *API, cmd chat.AgentCommand, log *slog.Logger) {
 		problems = append(problems, "text: what the customer is sent, 1 to 4096 characters, is required")
 	case cmd != chat.AgentRelay && body.Text != "":
 		problems = append(problems, "text: only a reply has a text")
+	}
+	switch {
+	case cmd == chat.AgentTransfer && (body.Team == "") == (body.ToAgent == ""):
+		problems = append(problems, "team or to_agent: a transfer names one team or one agent")
+	case cmd == chat.AgentTransfer && utf8.RuneCountInString(body.Team+body.ToAgent) > maxAgentName:
+		problems = append(problems, "team or to_agent: at most 100 characters")
+	case cmd != chat.AgentTransfer && (body.Team != "" || body.ToAgent != ""):
+		problems = append(problems, "team, to_agent: only a transfer names them")
+	}
+	target := body.Team + body.ToAgent
+	switch {
+	case cmd == chat.AgentTag && !validTags(body.Tags):
+		problems = append(problems, "tags: 1 to 10 words of letters, digits, - and _, each at most 32 characters")
+	case cmd == chat.AgentTag:
+		target = strings.Join(body.Tags, " ")
+	case body.Tags != nil:
+		problems = append(problems, "tags: only /tags takes them")
 	}
 	key := c.GetHeader("Idempotency-Key")
 	if len(key) > maxIdempotentKey || strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
@@ -271,10 +296,27 @@ func act(c *gin.Context, api *API, cmd chat.AgentCommand, log *slog.Logger) {
 		key = "auto-" + base64.RawURLEncoding.EncodeToString(b)
 	}
 	tok := c.MustGet(tokenKey).(chat.APIToken)
-	found, err := api.Act(c.Request.Context(), Action{Token: tok.Name, Agent: body.Agent, Command: cmd, HandoffID: id, Text: body.Text, Key: key})
+	found, err := api.Act(c.Request.Context(), Action{Token: tok.Name, Agent: body.Agent, Command: cmd, HandoffID: id, Text: body.Text,
+		Target: target, Key: key})
 	if answered(c, log, "handoff", found, err) {
 		c.JSON(http.StatusAccepted, gin.H{"status": "accepted", "handoff_id": id, "command": apiCommandName(cmd), "idempotency_key": key})
 	}
+}
+
+// validTags says whether tags are words a handoff may be labelled with
+// (as handoff.ParseTags reads them).
+func validTags(tags []string) bool {
+	if len(tags) == 0 || len(tags) > 10 {
+		return false
+	}
+	for _, t := range tags {
+		if t == "" || utf8.RuneCountInString(t) > 32 || strings.ContainsFunc(t, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_'
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 func apiCommandName(cmd chat.AgentCommand) string {

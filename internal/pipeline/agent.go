@@ -58,13 +58,17 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 				break
 			}
 			var plan chat.AgentPlan
+			var to chat.Agent
+			if to, err = p.transferTarget(st, cmd, text); err != nil {
+				break
+			}
 			if found || st.ConversationKey != "" || cmd == agentUnknown || cmd == agentSnippet {
-				plan = p.agentPlan(st, cmd, agent, text, ev, now)
+				plan = p.agentPlanTo(st, cmd, agent, text, to, ev, now)
 			}
 			err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now)
 			p.health.wrote("apply agent event", err, p.now())
 			if err == nil && found {
-				p.observeAgent(st.Handoff, plan.Command, now)
+				p.observeAgent(st.Handoff, plan.Command, plan.ClosesAt.IsZero(), now)
 			}
 			if !errors.Is(err, chat.ErrConflict) {
 				break
@@ -98,7 +102,7 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 // handoff: the first message to the customer is its first response (a
 // claim alone tells the customer nothing), resolving or giving it back
 // closes it.
-func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, now time.Time) {
+func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, closesNow bool, now time.Time) {
 	change := HandoffChange{Priority: h.Priority, Team: h.Team, Since: now.Sub(h.CreatedAt)}
 	switch {
 	case h.State != "" && done == chat.AgentRelay && !h.Answered:
@@ -107,6 +111,8 @@ func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, now 
 		change.Step, change.Reason = HandoffClosed, "resolved"
 	case h.State != "" && done == chat.AgentBot:
 		change.Step, change.Reason = HandoffClosed, "returned_to_bot"
+	case h.State != "" && done == chat.AgentClose && closesNow:
+		change.Step, change.Reason = HandoffClosed, "resolved"
 	default:
 		return
 	}
@@ -137,14 +143,17 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 		return chat.AgentRelay, ev.Text, ev.HandoffID
 	}
 	if ev.Kind == chat.KindCallback {
-		action, id, ok := strings.Cut(ev.Text, ":")
+		action, rest, ok := strings.Cut(ev.Text, ":")
+		id, arg, _ := strings.Cut(rest, ":") // transfer:12:billing
 		n, err := strconv.ParseInt(id, 10, 64)
 		if !ok || err != nil {
 			return "", "", 0
 		}
 		switch chat.AgentCommand(action) {
-		case chat.AgentClaim, chat.AgentResolve, chat.AgentBot, agentResolveIncident:
+		case chat.AgentClaim, chat.AgentResolve, chat.AgentBot, agentResolveIncident, chat.AgentClose:
 			return chat.AgentCommand(action), "", n
+		case chat.AgentTransfer, chat.AgentTag:
+			return chat.AgentCommand(action), arg, n
 		}
 		return "", "", 0
 	}
@@ -165,6 +174,9 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 			return chat.AgentNote, strings.TrimSpace(rest), 0
 		case agentSnippet:
 			return agentSnippet, strings.TrimSpace(rest), 0
+		case chat.AgentClose, chat.AgentReopen, chat.AgentTransfer, chat.AgentEscalate, chat.AgentPriority, chat.AgentBlock, chat.AgentUnblock,
+			chat.AgentTag:
+			return chat.AgentCommand(strings.ToLower(strings.TrimPrefix(word, "/"))), strings.TrimSpace(rest), 0
 		}
 		return agentUnknown, word, 0
 	}
@@ -181,10 +193,13 @@ const agentResolveIncident chat.AgentCommand = "incident_resolve"
 
 // agentEvents names what an agent's command tells a team webhook.
 var agentEvents = map[chat.AgentCommand]string{
-	chat.AgentRelay:   EventAgentReply,
-	chat.AgentClaim:   EventHandoffClaimed,
-	chat.AgentResolve: EventHandoffResolved,
-	chat.AgentBot:     EventHandoffReturned,
+	chat.AgentRelay:    EventAgentReply,
+	chat.AgentClaim:    EventHandoffClaimed,
+	chat.AgentResolve:  EventHandoffResolved,
+	chat.AgentBot:      EventHandoffReturned,
+	chat.AgentClose:    EventHandoffResolved,
+	chat.AgentReopen:   EventHandoffClaimed,
+	chat.AgentEscalate: EventHandoffEscalated,
 }
 
 // incidentPlan routes what the lifecycle table's move on an incident says:
@@ -230,9 +245,15 @@ func agentName(c chat.Customer) string {
 // agentPlan decides the effect of an agent's command on a handoff, and what
 // the team chat is told.
 func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent chat.Agent, text string, ev chat.Event, now time.Time) chat.AgentPlan {
+	return p.agentPlanTo(st, cmd, agent, text, chat.Agent{}, ev, now)
+}
+
+// agentPlanTo is agentPlan with the agent a /transfer names (to), as the
+// handoff's team knows them.
+func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent chat.Agent, text string, to chat.Agent, ev chat.Event, now time.Time) chat.AgentPlan {
 	if cmd == agentUnknown {
-		msg := fmt.Sprintf("Unknown command %s: nothing was sent to the customer. Commands: /claim, /resolve, /bot, /note TEXT, /s SNIPPET. "+
-			"To send the customer a text that starts with /, begin it with another character.", text)
+		msg := fmt.Sprintf("Unknown command %s: nothing was sent to the customer. Commands: %s. "+
+			"To send the customer a text that starts with /, begin it with another character.", text, commandList())
 		return chat.AgentPlan{Agent: agent, Notices: []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey}}}
 	}
 	if ev.APIToken == "" {
@@ -244,6 +265,9 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent ch
 		}
 	}
 	plan := chat.AgentPlan{Agent: agent, Text: text}
+	if from := p.teamByChat(ev); from != nil {
+		plan.AgentTeam = from.Name
+	}
 	team := p.teamFor(st.Handoff.Team)
 	if st.Handoff.State != "" && !p.mayAct(ev, st.Handoff.Team) {
 		// Another team's conversation: the agent is told in the chat they
@@ -252,21 +276,41 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent ch
 		refused.Text = text
 		return refused
 	}
+	if st.Handoff.State == "" && st.Closed.ID != 0 && actsOnClosed(cmd) {
+		if !p.mayAct(ev, st.Closed.Team) {
+			return p.refusal(ev, agent, "conversation", st.Closed.Team)
+		}
+		team = p.teamFor(st.Closed.Team)
+	}
+	if cmd == chat.AgentTransfer && text == "" && st.Handoff.State.Open() {
+		return p.transferMenu(st, agent, ev)
+	}
 	if cmd == chat.AgentRelay {
 		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
 	}
-	move := handoff.Transition(st.Handoff, cmd, agent, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback)
+	move := handoff.Transition(p.request(st, cmd, agent, to, text, team, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback))
 	plan.Command, plan.Claim, plan.CallbackAnswer = move.Apply, move.Claim, move.Say
-	if move.Say == "" || move.OnlyToPresser {
-		return plan
+	if plan.CallbackAnswer == "" && ev.Kind == chat.KindCommand && ev.CallbackID != "" {
+		// A Discord slash command (/note) waits for an answer: its
+		// "thinking…" stays until Discord gives up otherwise.
+		plan.CallbackAnswer = "Done."
 	}
-	// Into the customer's topic where the team chat is a forum.
-	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: move.Say, TopicKey: st.ConversationKey}
-	if team == nil || st.Handoff.State == "" || plan.Command == "" {
-		plan.Notices = append(plan.Notices, n)
-		return plan
+	if move.Say != "" && !move.OnlyToPresser {
+		// Into the customer's topic where the team chat is a forum.
+		n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: move.Say, TopicKey: st.ConversationKey}
+		event := agentEvents[plan.Command]
+		if plan.Command == chat.AgentClose && move.CloseIn > 0 {
+			event = "" // closes later, if at all: the webhook hears of it then
+		}
+		if team == nil || (st.Handoff.State == "" && plan.Command != chat.AgentReopen) || event == "" {
+			plan.Notices = append(plan.Notices, n)
+		} else {
+			plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: event, At: now, Agent: agent.Name, AgentID: agent.ID})...)
+		}
 	}
-	plan.Notices = append(plan.Notices, team.withWebhook(n, TeamEvent{Event: agentEvents[plan.Command], At: now, Agent: agent.Name, AgentID: agent.ID})...)
+	if plan.Command != "" {
+		p.applyMove(&plan, st, move, team, ev, now)
+	}
 	return plan
 }
 
@@ -321,6 +365,7 @@ func (p *Pipeline) mayAct(ev chat.Event, handoffTeam string) bool {
 type CommandHelp struct {
 	Name        string // without the slash
 	Description string
+	Arg         string // its argument's name, where the platform asks for one ("" for none)
 }
 
 // AgentCommands are the commands parseAgentEvent understands in a team
@@ -331,7 +376,15 @@ func AgentCommands() []CommandHelp {
 		{Name: string(chat.AgentClaim), Description: "Take this conversation"},
 		{Name: string(chat.AgentResolve), Description: "Mark it resolved and hand it back to the bot"},
 		{Name: string(chat.AgentBot), Description: "Hand it back to the bot without resolving"},
-		{Name: string(chat.AgentNote), Description: "Keep a note the customer never sees"},
-		{Name: string(agentSnippet), Description: "Send a snippet: /s NAME (alone: list them)"},
+		{Name: string(chat.AgentNote), Description: "Keep a note the customer never sees", Arg: "text"},
+		{Name: string(agentSnippet), Description: "Send a snippet: /s NAME (alone: list them)", Arg: "name"},
+		{Name: string(chat.AgentClose), Description: "Close now, or later: /close in 10m (cancelled if the customer writes)", Arg: "when"},
+		{Name: string(chat.AgentReopen), Description: "Take a closed conversation back from the bot"},
+		{Name: string(chat.AgentTransfer), Description: "Hand it to another team or agent: /transfer TEAM or @agent", Arg: "to"},
+		{Name: string(chat.AgentEscalate), Description: "Raise the priority one step and tell the next escalation chat"},
+		{Name: string(chat.AgentPriority), Description: "Set the priority: /priority P1 (critical) to P4 (low)", Arg: "level"},
+		{Name: string(chat.AgentBlock), Description: "Block this customer: kept, never answered nor passed on"},
+		{Name: string(chat.AgentUnblock), Description: "Unblock this customer"},
+		{Name: string(chat.AgentTag), Description: "Label this conversation: /tag vip refund", Arg: "tags"},
 	}
 }

@@ -17,6 +17,9 @@ type APICommand struct {
 	HandoffID int64
 	Team      string // the handoff's team, whose chat the command is placed in
 	Text      string // what AgentRelay sends the customer
+	// Target is where AgentTransfer goes: a team, or an agent as the
+	// handoff's team knows them.
+	Target string
 	// Key makes the command idempotent: one key of one token is one event
 	// however often it is posted.
 	Key string
@@ -45,10 +48,16 @@ func (p *Pipeline) APIEvent(c APICommand, now time.Time) (chat.Event, error) {
 	switch c.Command {
 	case chat.AgentClaim, chat.AgentResolve:
 		ev.Kind, ev.Text = chat.KindCallback, string(c.Command)+":"+strconv.FormatInt(c.HandoffID, 10)
+	case chat.AgentTransfer, chat.AgentTag:
+		// As /transfer TEAM|@agent or /tag WORD… would.
+		if c.Target == "" {
+			return chat.Event{}, fmt.Errorf("%s: name a team, an agent or tags", c.Command)
+		}
+		ev.Kind, ev.Text = chat.KindCallback, string(c.Command)+":"+strconv.FormatInt(c.HandoffID, 10)+":"+c.Target
 	case chat.AgentRelay:
 		ev.Kind, ev.Text = chat.KindText, c.Text
 	default:
-		return chat.Event{}, fmt.Errorf("command %q: the API makes claim, resolve and reply", c.Command)
+		return chat.Event{}, fmt.Errorf("command %q: the API makes claim, resolve, transfer, tag and reply", c.Command)
 	}
 	return ev, nil
 }

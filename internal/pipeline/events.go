@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/handoff"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -291,6 +292,13 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		plan.Place(ev)
 		return plan
 	}
+	if st.Customer.BlockedByTeam {
+		// Blocked by the team (/block): kept in the history and counted
+		// as blocked, never answered nor passed on to the agents.
+		plan := chat.Plan{Outcome: chat.OutcomeBlocked}
+		plan.Place(ev)
+		return plan
+	}
 	d := p.decider.Decide(ev, st, now)
 	if d.Refused != "" {
 		return refusedPress(ev, d)
@@ -315,6 +323,16 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		}
 	}
 	plan.Sends, plan.Suppressed = p.guard.Check(ev, st, sends, now)
+	if h := st.Conversation.Handoff; h != nil {
+		// The customer wrote again: a pending timed close no longer holds.
+		if cancel, say := handoff.CustomerWrote(*h, agentFacingName(ev.Customer)); cancel {
+			plan.CancelsClose = true
+			if team := p.teamFor(h.Team); team != nil {
+				plan.Notices = append(plan.Notices, chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+					TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform), Text: say})
+			}
+		}
+	}
 	switch h := st.Conversation.Handoff; {
 	case plan.Handoff != nil:
 		p.planHandoff(&plan, ev, st, now)

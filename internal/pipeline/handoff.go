@@ -29,6 +29,8 @@ type Team struct {
 	// text, through a Discord channel webhook (notifications without a
 	// bot: nobody can answer there), sender SenderKey(chat.DiscordWebhook, Name).
 	ChannelWebhook bool
+	// Language labels the buttons of the team chat (en, ru, zh; "" is en).
+	Language string
 	// Customers, when set, makes this team take every handoff of
 	// customers on that platform, whatever team the rule names (the
 	// sandbox's agent pane answers the sandbox's customers), and no
@@ -103,6 +105,7 @@ func (p *Pipeline) timerLoop() {
 			p.escalate(h, now)
 		}
 		p.closeIdle(now)
+		p.closeDue(now)
 		p.checkSpikes(now)
 	}
 }
@@ -169,7 +172,7 @@ func (p *Pipeline) escalate(h chat.DueHandoff, now time.Time) {
 			step.Tier, who, h.Priority, due, team.Name)
 	}
 	n := chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: chatID, Text: text,
-		Buttons: [][]chat.Button{{{Text: "Claim", Data: "claim:{handoff}"}}}}
+		Buttons: [][]chat.Button{{{Text: buttonLabel(team.Language, "claim"), Data: "claim:{handoff}"}}}}
 	event := EventHandoffReminder
 	if step.Tier > 1 {
 		event = EventHandoffEscalated
@@ -207,12 +210,8 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{
 		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-		Text: noticeText(ev, h, prio, plan.HandoffDue, hours, history, plan.Insight),
-		Buttons: [][]chat.Button{{
-			{Text: "Claim", Data: "claim:{handoff}"},
-			{Text: "Resolve", Data: "resolve:{handoff}"},
-			{Text: "Back to bot", Data: "bot:{handoff}"},
-		}},
+		Text:    noticeText(ev, h, prio, plan.HandoffDue, hours, history, plan.Insight),
+		Buttons: noticeButtons(team.Language),
 	}, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
 		Priority: string(prio), DueAt: plan.HandoffDue, Rule: h.Rule})...)
 }
@@ -352,16 +351,7 @@ func (p *Pipeline) outOfHoursNote(teamName, lang string, now time.Time) string {
 }
 
 // shortDuration writes 24h rather than 24h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func shortDuration(d time.Duration) string { return handoff.ShortDuration(d) }
 
 func (c Config) incidentsOn() bool { return c.IncidentThreshold >= 0 }
 

@@ -41,6 +41,9 @@ type Store interface {
 	ReleaseClaims(ctx context.Context, owner string) error
 	IdleHandoffs(ctx context.Context, idleSince time.Time, limit int) ([]chat.IdleHandoff, error)
 	CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notices []chat.Notice, now time.Time) (bool, error)
+	DueCloses(ctx context.Context, now time.Time, limit int) ([]chat.TimedClose, error)
+	CloseTimed(ctx context.Context, h chat.TimedClose, notices []chat.Notice, now time.Time) (bool, error)
+	TeamAgent(ctx context.Context, team, who string) (chat.Agent, bool, error)
 	Incident(ctx context.Context, incidentID int64) (chat.IncidentRead, error)
 	ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, resolve bool, handoffs int, plan chat.AgentPlan, now time.Time) error
 	SaveTopic(ctx context.Context, out chat.Outgoing, threadID string, now time.Time) error

@@ -70,6 +70,7 @@ var outcomeLabels = map[string]string{
 	"ignored":      "ignored (spam)",
 	"suppressed":   "held back by the guard",
 	"unanswered":   "no rule matched",
+	"blocked":      "blocked by the team",
 }
 
 // maxTextWidth bounds a quoted customer text in the text report, so a
@@ -89,6 +90,7 @@ func WriteText(w io.Writer, r Report) error {
 		label := cmp.Or(outcomeLabels[o.Name], o.Name, "(no outcome)")
 		summary.add("  "+label, strconv.Itoa(o.Count), percent(Share(o.Count, r.MessagesIn), r.MessagesIn > 0))
 	}
+	summary.add("customers blocked by the team", strconv.Itoa(r.BlockedCustomers), "")
 	summary.write(&b)
 
 	for _, sec := range []struct {
@@ -366,6 +368,8 @@ type (
 		AnsweredByBot      int            `json:"answered_by_bot"`
 		HandedOff          int            `json:"handed_off"`
 		Ignored            int            `json:"ignored"`
+		Blocked            int            `json:"blocked"`
+		BlockedCustomers   int            `json:"blocked_customers"`
 		AnsweredByBotShare float64        `json:"answered_by_bot_share"`
 		HandedOffShare     float64        `json:"handed_off_share"`
 		IgnoredShare       float64        `json:"ignored_share"`
@@ -547,7 +551,7 @@ func jsonChannelStats(h HandoffStats) jsonChannelSLA {
 func toJSON(r Report) jsonReport {
 	j := jsonReport{
 		Since: r.Since, Until: r.Until, MessagesIn: r.MessagesIn, Conversations: r.Conversations,
-		AnsweredByBot: r.AnsweredByBot, HandedOff: r.HandedOff, Ignored: r.Ignored,
+		AnsweredByBot: r.AnsweredByBot, HandedOff: r.HandedOff, Ignored: r.Ignored, Blocked: r.Blocked, BlockedCustomers: r.BlockedCustomers,
 		AnsweredByBotShare: Share(r.AnsweredByBot, r.MessagesIn), HandedOffShare: Share(r.HandedOff, r.MessagesIn),
 		IgnoredShare: Share(r.Ignored, r.MessagesIn),
 		// Lists are [] rather than null when empty.
@@ -670,6 +674,7 @@ func WriteCSV(w io.Writer, r Report) error {
 		{"answered_by_bot", strconv.Itoa(j.AnsweredByBot)}, {"answered_by_bot_share", num(j.AnsweredByBotShare)},
 		{"handed_off", strconv.Itoa(j.HandedOff)}, {"handed_off_share", num(j.HandedOffShare)},
 		{"ignored", strconv.Itoa(j.Ignored)}, {"ignored_share", num(j.IgnoredShare)},
+		{"blocked", strconv.Itoa(j.Blocked)}, {"blocked_customers", strconv.Itoa(j.BlockedCustomers)},
 		{"sla_attainment", opt(j.SLAAttainment)}, {"sla_target", num(j.SLATarget)},
 		{"escalation_share", num(j.EscalationShare)},
 		{"since", j.Since.Format(time.RFC3339)}, {"until", j.Until.Format(time.RFC3339)},

@@ -15,6 +15,9 @@
 //   - Answered by the bot: outcome "answered", an FAQ reply was sent.
 //     Handed off: outcome "handed_off", the message opened (or joined) a
 //     handoff to people. Ignored: outcome "ignored", a rule said it is spam.
+//     Blocked: outcome "blocked", the team had blocked the customer
+//     (/block): kept, never answered nor passed on to agents; blocked
+//     customers counts the customers those came from.
 //     The rest are "acknowledged" (only the catch-all acknowledgement
 //     went out), "suppressed" (rules matched but the frequency guard
 //     stopped every send) and "unanswered" (no rule matched, or only
@@ -120,7 +123,11 @@ type Report struct {
 	AnsweredByBot int
 	HandedOff     int
 	Ignored       int
-	// Outcomes counts the customer messages by outcome: the six the
+	// Blocked counts the messages of customers the team blocked (/block),
+	// kept and never answered; BlockedCustomers the customers they came from.
+	Blocked          int
+	BlockedCustomers int
+	// Outcomes counts the customer messages by outcome: the seven the
 	// pipeline writes, in outcomeOrder, then any other seen.
 	Outcomes []Count
 
@@ -301,7 +308,7 @@ func (r *Report) addVolume(hourly []store.TimeCount) {
 // first, then people's, then what got no answer.
 var outcomeOrder = []chat.Outcome{
 	chat.OutcomeAnswered, chat.OutcomeAcknowledged, chat.OutcomeHandedOff,
-	chat.OutcomeIgnored, chat.OutcomeSuppressed, chat.OutcomeUnanswered,
+	chat.OutcomeIgnored, chat.OutcomeSuppressed, chat.OutcomeUnanswered, chat.OutcomeBlocked,
 }
 
 func (r *Report) addMessages(m store.MessageReport) {
@@ -318,6 +325,7 @@ func (r *Report) addMessages(m store.MessageReport) {
 	r.AnsweredByBot = m.Outcomes[string(chat.OutcomeAnswered)]
 	r.HandedOff = m.Outcomes[string(chat.OutcomeHandedOff)]
 	r.Ignored = m.Outcomes[string(chat.OutcomeIgnored)]
+	r.Blocked, r.BlockedCustomers = m.Outcomes[string(chat.OutcomeBlocked)], m.BlockedCustomers
 	r.Conversations = m.Conversations
 	r.TopRules = top(countMap(m.Rules), TopN)
 	r.TopKeywordGroups = top(countMap(m.KeywordGroups), TopN)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -59,7 +60,15 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		}
 	}
 	if handoffID == 0 && topicKey != "" {
-		return chat.AgentState{ConversationKey: topicKey}, false, nil
+		// Back with the bot: its last handoff is what /reopen takes back.
+		err := s.readGet(ctx, &handoffID, `SELECT h.id FROM conversations c JOIN handoffs h ON h.conversation_id = c.id
+			WHERE c.conversation_key = ? ORDER BY h.id DESC LIMIT 1`, topicKey)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return chat.AgentState{}, false, err
+		}
+		if handoffID == 0 {
+			return chat.AgentState{ConversationKey: topicKey}, false, nil
+		}
 	}
 	if handoffID == 0 && ev.ReplyTo != "" && ev.ReplyToBot && now.Sub(ie.ReceivedAt) < notYetWindow {
 		// A reply to one of our messages that we cannot place: most
@@ -90,8 +99,16 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		Language       string            `db:"language"`
 		Name           string            `db:"name"`
 		Username       string            `db:"username"`
+		ClosesAt       *int64            `db:"closes_at"`
+		StepsDone      int               `db:"steps_done"`
+		CustomerID     *int64            `db:"customer_id"`
+		Blocked        *bool             `db:"blocked_by_team"`
+		Latest         int64             `db:"latest"`
+		Tags           string            `db:"tags"`
 	}
 	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.claimed_by_id, h.priority, h.created_at, h.due_at, h.first_response_at,
+			h.closes_at, h.steps_done, cu.id AS customer_id, cu.blocked_by_team, h.tags,
+			(SELECT MAX(l.id) FROM handoffs l WHERE l.conversation_id = h.conversation_id) AS latest,
 			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key,
 			COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = c.id AND d.language <> '' ORDER BY d.id DESC LIMIT 1),
 				cu.language, '') AS language, COALESCE(cu.name, '') AS name, COALESCE(cu.username, '') AS username
@@ -102,17 +119,35 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 	if err != nil {
 		return chat.AgentState{}, false, err
 	}
-	if !h.State.Open() {
-		return chat.AgentState{ConversationKey: h.Key}, false, nil
+	oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy},
+		Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil, StepsDone: h.StepsDone}
+	if h.ClosesAt != nil {
+		oh.ClosesAt = fromMS(*h.ClosesAt)
 	}
-	return chat.AgentState{
-		Handoff: chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy},
-			Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil},
+	st := chat.AgentState{
+		Handoff:  oh,
 		Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
 		ConversationKey: h.Key, ConversationID: h.ConversationID,
 		CustomerScope: fmt.Sprintf("%s/%s/%s", h.Platform, h.Bot, h.Customer),
 		Language:      h.Language, CustomerName: h.Name, CustomerUsername: h.Username,
-	}, true, nil
+		Tags: strings.Fields(h.Tags),
+	}
+	if h.CustomerID != nil {
+		st.CustomerID = *h.CustomerID
+	}
+	if h.Blocked != nil {
+		st.CustomerBlocked = *h.Blocked
+	}
+	if !h.State.Open() {
+		// Back with the bot. Only the conversation's last handoff may be
+		// reopened: a later one may be open, or closed since.
+		st.Handoff = chat.OpenHandoff{}
+		if h.Latest == h.ID {
+			st.Closed = oh
+		}
+		return st, false, nil
+	}
+	return st, true, nil
 }
 
 // ApplyAgent writes what an agent's event does, decided on st (as
@@ -126,10 +161,27 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
 			return err
 		}
+		if err := s.rememberAgent(ctx, tx, ie.Event, plan, now); err != nil {
+			return err
+		}
+		if err := s.applyBlock(ctx, tx, st, plan); err != nil {
+			return err
+		}
 		h := st.Handoff
+		if h.State == "" && plan.Command == chat.AgentReopen {
+			if err := s.reopenHandoff(ctx, tx, st, plan.Agent, now); err != nil {
+				return err
+			}
+			return s.queueAgentReplies(ctx, tx, ie, plan, st.Closed.ID, now)
+		}
+		if h.State == "" && plan.Command == chat.AgentTag {
+			if err := s.applyTags(ctx, tx, st.Closed.ID, st.Tags, plan.Tags); err != nil {
+				return err
+			}
+		}
 		if h.State == "" {
 			// No open handoff when it was decided: only the team is told.
-			return s.queueAgentReplies(ctx, tx, ie, plan, 0, now)
+			return s.queueAgentReplies(ctx, tx, ie, plan, st.Closed.ID, now)
 		}
 		switch plan.Command {
 		case chat.AgentRelay, chat.AgentClaim, chat.AgentNote:
@@ -159,6 +211,14 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 				next_attempt_at, created_at, scope, window_until, priority, handoff_id) VALUES (?, ?, ?, ?, ?, ?, '', 'relay', ?, ?, ?, ?, ?, 3, ?)`,
 				st.ConversationID, ie.ID, string(st.Platform), st.Bot, st.ChatID, chat.ChatKey(st.Platform, st.Bot, st.ChatID), plan.Text,
 				ms(now), ms(now), st.CustomerScope, msOrZero(plan.WindowUntil), h.ID); err != nil {
+				return err
+			}
+		case chat.AgentTag:
+			if err := s.applyTags(ctx, tx, h.ID, st.Tags, plan.Tags); err != nil {
+				return err
+			}
+		case chat.AgentClose, chat.AgentTransfer, chat.AgentEscalate, chat.AgentPriority:
+			if err := s.applyHandoffCommand(ctx, tx, st, plan, now); err != nil {
 				return err
 			}
 		case chat.AgentResolve, chat.AgentBot:

@@ -30,6 +30,8 @@ type HandoffRecord struct {
 	// conversation names no customer.
 	Customer string     `json:"customer"`
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
+	// Tags are what agents labelled it with (/tag, the API).
+	Tags []string `json:"tags"`
 }
 
 // HandoffDetail is one handoff with its conversation's messages.
@@ -40,7 +42,7 @@ type HandoffDetail struct {
 
 const handoffRecordQuery = `SELECT h.id, h.state, h.priority, h.team, h.rule, c.platform, c.bot, c.chat_id,
 		h.claimed_by, h.claimed_by_id, h.incident_id, h.created_at, h.due_at, h.claimed_at, h.closed_at,
-		COALESCE(cu.external_id, '') AS customer_id, h.conversation_id
+		COALESCE(cu.external_id, '') AS customer_id, h.conversation_id, h.tags
 	FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id`
 
 type handoffRecordRow struct {
@@ -51,10 +53,14 @@ type handoffRecordRow struct {
 	Closed         *int64 `db:"closed_at"`
 	CustomerID     string `db:"customer_id"`
 	ConversationID int64  `db:"conversation_id"`
+	Tags           string `db:"tags"`
 }
 
 func (r handoffRecordRow) record() HandoffRecord {
-	out := HandoffRecord{OpenHandoffSummary: r.OpenHandoffSummary}
+	out := HandoffRecord{OpenHandoffSummary: r.OpenHandoffSummary, Tags: strings.Fields(r.Tags)}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
 	out.CreatedAt, out.DueAt = fromMS(r.Created), fromMS(r.Due)
 	if r.Claimed != nil {
 		at := fromMS(*r.Claimed)

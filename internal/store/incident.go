@@ -175,10 +175,22 @@ func (s *Store) IdleHandoffs(ctx context.Context, idleSince time.Time, limit int
 // IdleHandoffs read it: a message arriving meanwhile keeps it open
 // (closed is then false).
 func (s *Store) CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notices []chat.Notice, now time.Time) (closed bool, err error) {
+	closed, err = s.closeOnTimer(ctx, h.ID, notices, now, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'timeout'
+		WHERE id = ? AND state = 'claimed' AND last_activity_at = ? RETURNING conversation_id`, ms(now), h.ID, ms(h.LastActivity))
+	if err != nil {
+		return false, unavailable(fmt.Sprintf("close idle handoff %d", h.ID), err)
+	}
+	return closed, nil
+}
+
+// closeOnTimer closes a handoff a timer found due, in one transaction: the
+// conditional update (close, returning the conversation) changes nothing
+// when the handoff is no longer as the timer read it (closed false);
+// otherwise the conversation goes back to the bot and the team is told.
+func (s *Store) closeOnTimer(ctx context.Context, handoffID int64, notices []chat.Notice, now time.Time, update string, args ...any) (closed bool, err error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var convID int64
-		err := s.get(ctx, tx, &convID, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'timeout'
-			WHERE id = ? AND state = 'claimed' AND last_activity_at = ? RETURNING conversation_id`, ms(now), h.ID, ms(h.LastActivity))
+		err := s.get(ctx, tx, &convID, update, args...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // written in, or closed, meanwhile
 		}
@@ -191,14 +203,11 @@ func (s *Store) CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notice
 		closed = true
 		p := &processing{s: s, tx: tx, ctx: ctx, now: now}
 		for _, n := range notices {
-			if err := p.queueNotice(n, h.ID, 3); err != nil {
+			if err := p.queueNotice(n, handoffID, 3); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return false, unavailable(fmt.Sprintf("close idle handoff %d", h.ID), err)
-	}
-	return closed, nil
+	return closed, err
 }

@@ -171,6 +171,11 @@ func (p *processing) handoffEffects(plan chat.Plan, convID int64) error {
 				return fmt.Errorf("handoff activity: %w", err)
 			}
 		}
+		if plan.CancelsClose {
+			if _, err := p.s.exec(p.ctx, p.tx, `UPDATE handoffs SET closes_at = NULL WHERE id = ?`, handoffID); err != nil {
+				return fmt.Errorf("cancel timed close: %w", err)
+			}
+		}
 	}
 	if handoffID != 0 {
 		for _, n := range plan.Notices {

@@ -41,6 +41,9 @@ type MessageReport struct {
 	Outcomes map[string]int
 	// Conversations counts the conversations with at least one of them.
 	Conversations int
+	// BlockedCustomers counts the customers whose messages were kept
+	// unanswered because the team blocked them (outcome "blocked").
+	BlockedCustomers int
 	// Rules counts, per rule, the messages it planned an action for:
 	// sent, recorded (tag, ignore) or suppressed by the guard. A rule
 	// with several actions on one message counts once.
@@ -82,6 +85,10 @@ func (s *Store) ReportMessages(ctx context.Context, since, until time.Time) (Mes
 	if err := s.readGet(ctx, &out.Conversations, `SELECT COUNT(DISTINCT d.conversation_id) FROM decisions d
 		WHERE `+customerMessages, period...); err != nil {
 		return out, unavailable("report conversations", err)
+	}
+	if err := s.readGet(ctx, &out.BlockedCustomers, `SELECT COUNT(DISTINCT c.customer_id) FROM decisions d
+		JOIN conversations c ON c.id = d.conversation_id WHERE `+customerMessages+` AND d.outcome = 'blocked'`, period...); err != nil {
+		return out, unavailable("report blocked customers", err)
 	}
 	if err := s.readSel(ctx, &out.Rules, `SELECT a.rule AS name, COUNT(DISTINCT a.decision_id) AS n
 		FROM decisions d JOIN decision_actions a ON a.decision_id = d.id

@@ -83,21 +83,23 @@ func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error 
 		Bot      string `db:"bot"`
 		External string `db:"external_id"`
 		Blocked  bool   `db:"blocked"`
+		ByTeam   bool   `db:"blocked_by_team"`
 	}
-	if err := l.s.readSel(l.ctx, &rows, `SELECT id, platform, bot, external_id, blocked FROM customers
+	if err := l.s.readSel(l.ctx, &rows, `SELECT id, platform, bot, external_id, blocked, blocked_by_team FROM customers
 		WHERE (platform, bot, external_id) IN (`+placeholders(len(args)/3, 3)+`)`, args...); err != nil {
 		return err
 	}
 	type counts struct {
 		id      int64
 		blocked bool
+		byTeam  bool
 		h1, h24 int
 	}
 	found := make(map[key]*counts, len(rows))
 	byID := make(map[int64]*counts, len(rows))
 	ids := make([]any, 0, len(rows))
 	for _, r := range rows {
-		c := &counts{id: r.ID, blocked: r.Blocked}
+		c := &counts{id: r.ID, blocked: r.Blocked, byTeam: r.ByTeam}
 		found[key{r.Platform, r.Bot, r.External}] = c
 		byID[r.ID] = c
 		ids = append(ids, r.ID)
@@ -129,7 +131,7 @@ func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error 
 		}
 		// A customer who writes has unblocked the bot, whatever an
 		// earlier refused send recorded.
-		states[i].Customer = chat.CustomerState{New: false, Blocked: c.blocked && !ie.Kind.Decidable(), Messages1h: c.h1, Messages24h: c.h24}
+		states[i].Customer = chat.CustomerState{New: false, Blocked: c.blocked && !ie.Kind.Decidable(), BlockedByTeam: c.byTeam, Messages1h: c.h1, Messages24h: c.h24}
 	}
 	return nil
 }
@@ -190,8 +192,9 @@ func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, id
 		ClaimedBy    string `db:"claimed_by"`
 		ClaimedByID  string `db:"claimed_by_id"`
 		IncidentID   *int64 `db:"incident_id"`
+		ClosesAt     *int64 `db:"closes_at"`
 	}
-	if err := l.s.readSel(l.ctx, &hs, `SELECT id, conversation_id, team, state, claimed_by, claimed_by_id, incident_id FROM handoffs
+	if err := l.s.readSel(l.ctx, &hs, `SELECT id, conversation_id, team, state, claimed_by, claimed_by_id, incident_id, closes_at FROM handoffs
 		WHERE conversation_id IN (`+placeholders(len(waiting), 1)+`) AND state IN ('waiting', 'claimed')`, waiting...); err != nil {
 		return err
 	}
@@ -200,6 +203,9 @@ func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, id
 		oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: chat.HandoffState(h.State), ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy}}
 		if h.IncidentID != nil {
 			oh.IncidentID = *h.IncidentID
+		}
+		if h.ClosesAt != nil {
+			oh.ClosesAt = fromMS(*h.ClosesAt)
 		}
 		open[h.Conversation] = oh
 	}

@@ -214,6 +214,8 @@ type Server struct {
 	interactions map[string]*interaction // by token
 	responses    []InteractionResponse
 	privilegedBy map[string]bool
+	commands     map[string][]map[string]any // guild ("" global) → application commands
+	guildOf      map[string]string           // channel → guild
 
 	conns       []*conn // open websocket connections, oldest first
 	connections int
@@ -284,6 +286,8 @@ func New(opts ...Option) *Server {
 		dmUser:       map[string]string{},
 		users:        map[string]string{},
 		unknown:      map[string]bool{},
+		commands:     map[string][]map[string]any{},
+		guildOf:      map[string]string{},
 		blocked:      map[string]bool{},
 		buckets:      map[string]*window{},
 		interactions: map[string]*interaction{},
@@ -599,4 +603,24 @@ func (s *Server) notifyLocked() {
 // validToken reports whether a token (without "Bot ") is accepted.
 func (s *Server) validToken(token string) bool {
 	return token != "" && (len(s.tokens) == 0 || s.tokens[token])
+}
+
+// SetChannelGuild makes channel one of guild's: GET /channels/{id} says so.
+func (s *Server) SetChannelGuild(channel, guild string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guildOf[channel] = guild
+}
+
+// Commands returns the names of the application commands registered in a
+// guild ("" for the global ones), in the order given.
+func (s *Server) Commands(guild string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, c := range s.commands[guild] {
+		name, _ := c["name"].(string)
+		out = append(out, name)
+	}
+	return out
 }

@@ -98,6 +98,8 @@ var routes = []*route{
 	{"POST", "/channels/{channel}/threads", true, true, (*Server).startThread},
 	{"POST", "/channels/{channel}/messages/{message}/threads", true, true, (*Server).startMessageThread},
 	{"POST", "/interactions/{interaction}/{token}/callback", false, true, (*Server).interactionCallback},
+	{"PUT", "/applications/{app}/commands", true, true, (*Server).overwriteCommands},
+	{"PUT", "/applications/{app}/guilds/{guild}/commands", true, true, (*Server).overwriteCommands},
 	{"POST", "/webhooks/{app}/{token}", false, true, (*Server).executeWebhook},
 	{"GET", "/webhooks/{app}/{token}/messages/{message}", false, true, (*Server).getWebhookMessage},
 	{"PATCH", "/webhooks/{app}/{token}/messages/{message}", false, true, (*Server).editWebhookMessage},
@@ -487,11 +489,40 @@ func (s *Server) getChannel(rq *request) reply {
 	case c.recipient != "":
 		return ok(s.dmJSONLocked(c.id, c.recipient))
 	}
-	return ok(map[string]any{
+	ch := map[string]any{
 		"id": c.id, "type": 0, "name": "channel-" + c.id, "position": 0, "flags": 0, "nsfw": false,
 		"permission_overwrites": []any{}, "last_message_id": nil, "rate_limit_per_user": 0,
 		"topic": nil, "parent_id": nil,
-	})
+	}
+	if g := s.guildOf[c.id]; g != "" {
+		ch["guild_id"] = g
+	}
+	return ok(ch)
+}
+
+// overwriteCommands serves the bulk overwrite of an application's global
+// or guild commands: the list given replaces the one there, as on Discord.
+func (s *Server) overwriteCommands(rq *request) reply {
+	if rq.params["app"] != s.botID {
+		return apiError(http.StatusForbidden, 50001, "Missing Access")
+	}
+	var cmds []map[string]any
+	if err := json.Unmarshal(rq.raw, &cmds); err != nil {
+		return apiError(http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
+	}
+	for i, c := range cmds {
+		name, _ := c["name"].(string)
+		desc, _ := c["description"].(string)
+		if name == "" || len(name) > 32 || strings.ToLower(name) != name || desc == "" || len(desc) > 100 {
+			return invalidForm(fieldError{path: strconv.Itoa(i) + ".name", code: "APPLICATION_COMMAND_INVALID", message: "Invalid command name or description"})
+		}
+		c["id"], c["application_id"], c["version"] = Snowflake(), s.botID, Snowflake()
+		if g := rq.params["guild"]; g != "" {
+			c["guild_id"] = g
+		}
+	}
+	s.commands[rq.params["guild"]] = cmds
+	return ok(cmds)
 }
 
 func (s *Server) createMessage(rq *request) reply {
