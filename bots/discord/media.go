@@ -2,10 +2,15 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -88,4 +93,157 @@ func (f *Fetcher) Fetch(ctx context.Context, m chat.Media) (io.ReadCloser, error
 		return nil, fmt.Errorf("download %s: status %d", m.Label(), resp.StatusCode)
 	}
 	return resp.Body, nil
+}
+
+// sendMedia posts a message with media: Discord's own attachments by
+// their URL (Discord shows them), locations and contacts as text, and
+// another platform's or bot's files uploaded, streamed from out.Open into
+// the request (no file is held in memory whole).
+func (s *Sender) sendMedia(ctx context.Context, out chat.Outgoing, channel string) (string, error) {
+	lines := []string{out.Text}
+	var uploads []chat.Media
+	for _, m := range out.Media {
+		switch {
+		case m.Note != "":
+			lines = append(lines, m.Note)
+		case m.Kind == chat.MediaLocation:
+			lines = append(lines, fmt.Sprintf("📍 https://maps.google.com/?q=%.6f,%.6f", m.Latitude, m.Longitude))
+		case m.Kind == chat.MediaContact:
+			lines = append(lines, "👤 "+strings.TrimSpace(m.Contact+" "+m.Phone))
+		case m.Platform == chat.Discord && m.Bot == out.Bot && m.URL != "":
+			lines = append(lines, m.URL)
+		default:
+			uploads = append(uploads, m)
+		}
+	}
+	content := strings.TrimSpace(strings.Join(lines, "\n"))
+	if r := []rune(content); len(r) > MaxMessageLen {
+		content = string(r[:MaxMessageLen-1]) + "…"
+	}
+	msg := &discordgo.MessageSend{Content: content, AllowedMentions: noMentions}
+	if out.ReplyTo != "" {
+		msg.Reference = &discordgo.MessageReference{MessageID: out.ReplyTo, ChannelID: channel, FailIfNotExists: new(false)}
+	}
+	msg.Components = components(out.Buttons)
+	if len(uploads) == 0 {
+		m, err := s.create(channel, msg, nonce(out, channel, 0, content), discordgo.WithContext(ctx))
+		if err != nil {
+			return "", classify(err, out)
+		}
+		return m.ID, nil
+	}
+	if out.Open == nil {
+		return "", &chat.SendError{Kind: chat.SendPermanent, Err: errors.New("media of another platform and no way to download it")}
+	}
+	return s.upload(ctx, out, channel, msg, uploads)
+}
+
+// upload posts msg with files as multipart/form-data, the files streamed
+// through a pipe from their downloads.
+func (s *Sender) upload(ctx context.Context, out chat.Outgoing, channel string, msg *discordgo.MessageSend, files []chat.Media) (string, error) {
+	payload, err := json.Marshal(struct {
+		*discordgo.MessageSend
+		Nonce        string `json:"nonce"`
+		EnforceNonce bool   `json:"enforce_nonce"`
+	}{msg, nonce(out, channel, 0, msg.Content), true})
+	if err != nil {
+		return "", &chat.SendError{Kind: chat.SendPermanent, Err: err}
+	}
+	pr, pw := io.Pipe()
+	form := multipart.NewWriter(pw)
+	go func() {
+		pw.CloseWithError(writeForm(ctx, form, payload, files, out.Open))
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, discordgo.EndpointChannelMessages(channel), pr)
+	if err != nil {
+		pr.Close()
+		return "", &chat.SendError{Kind: chat.SendPermanent, Err: err}
+	}
+	req.Header.Set("Content-Type", form.FormDataContentType())
+	req.Header.Set("Authorization", s.s.Token)
+	req.Header.Set("User-Agent", s.s.UserAgent)
+	// The session's client bounds a call at 30s; an upload is bounded by
+	// ctx (the media timeout) instead.
+	client := &http.Client{Transport: s.s.Client.Transport}
+	resp, err := client.Do(req)
+	pr.Close()
+	if err != nil {
+		if errors.Is(err, chat.ErrMediaTooLarge) {
+			return "", &chat.SendError{Kind: chat.SendPermanent, Err: chat.ErrMediaTooLarge}
+		}
+		return "", &chat.SendError{Kind: chat.SendTemporary, Err: fmt.Errorf("discord upload: %w", err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", &chat.SendError{Kind: chat.SendTemporary, Err: fmt.Errorf("discord upload: %w", err)}
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		var rl struct {
+			RetryAfter float64 `json:"retry_after"`
+		}
+		_ = json.Unmarshal(body, &rl)
+		return "", &chat.SendError{Kind: chat.SendRateLimited, RetryAfter: max(time.Duration(rl.RetryAfter*float64(time.Second)), 100*time.Millisecond),
+			Err: fmt.Errorf("discord upload: status %d", resp.StatusCode)}
+	case resp.StatusCode >= 500:
+		return "", &chat.SendError{Kind: chat.SendTemporary, Err: fmt.Errorf("discord upload: status %d", resp.StatusCode)}
+	case resp.StatusCode >= 300:
+		return "", &chat.SendError{Kind: chat.SendPermanent, Err: fmt.Errorf("discord upload: status %d: %s", resp.StatusCode, body)}
+	}
+	var m discordgo.Message
+	if err := json.Unmarshal(body, &m); err != nil {
+		return "", &chat.SendError{Kind: chat.SendTemporary, Err: fmt.Errorf("discord upload: %w", err)}
+	}
+	return m.ID, nil
+}
+
+// writeForm writes the payload and each file, opened and copied one at a time.
+func writeForm(ctx context.Context, form *multipart.Writer, payload []byte, files []chat.Media, open chat.MediaOpener) error {
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", `form-data; name="payload_json"`)
+	h.Set("Content-Type", "application/json")
+	w, err := form.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(payload); err != nil {
+		return err
+	}
+	for i, m := range files {
+		rc, err := open(ctx, m)
+		if err != nil {
+			return err
+		}
+		h := make(textproto.MIMEHeader)
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="files[%d]"; filename=%q`, i, fileName(m)))
+		h.Set("Content-Type", cmpOr(m.MIME, "application/octet-stream"))
+		w, err := form.CreatePart(h)
+		if err == nil {
+			_, err = io.Copy(w, rc)
+		}
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return form.Close()
+}
+
+// fileName is the name a file is uploaded under.
+func fileName(m chat.Media) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	if _, sub, ok := strings.Cut(m.MIME, "/"); ok {
+		return string(m.Kind) + "." + strings.TrimPrefix(sub, "x-")
+	}
+	return string(m.Kind)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -215,6 +215,11 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 		}},
 	}, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
 		Priority: string(prio), DueAt: plan.HandoffDue, Rule: h.Rule})...)
+	if len(ev.Media) > 0 {
+		// The notice quotes the message; its media follow as themselves.
+		plan.Notices = append(plan.Notices, p.mediaNotice(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+			TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform)}, ev, now))
+	}
 }
 
 // planIncident files the handoff under an incident when its cause (the
@@ -302,7 +307,7 @@ func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time
 		}
 		fmt.Fprintf(&b, "%s: %s\n", who, oneLine(m.Text))
 	}
-	fmt.Fprintf(&b, "Customer: %s\n", oneLine(ev.Text))
+	fmt.Fprintf(&b, "Customer: %s\n", oneLine(customerLine(ev)))
 	b.WriteString("—\nTo answer the customer, reply to this message (in a forum topic, just write there); /claim, /resolve, /bot and /note … work the same way.")
 	return b.String()
 }
