@@ -195,6 +195,7 @@ type Server struct {
 	// changed is closed and replaced whenever something a waiter may be
 	// waiting for happens.
 	changed      chan struct{}
+	files        map[string][]byte // attachment id → content, served under /attachments/
 	calls        []Call
 	sent         []Message
 	edits        []Message
@@ -297,6 +298,7 @@ func New(opts ...Option) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/gateway", s.serveGateway)
 	mux.HandleFunc("/gateway/", s.serveGateway) // discordgo appends a slash
+	mux.HandleFunc("/attachments/", s.serveAttachment)
 	mux.HandleFunc("/", s.serveREST)
 	s.srv = httptest.NewServer(mux)
 	s.base, _ = url.Parse(s.srv.URL)
