@@ -102,6 +102,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if get(w, r) {
 			s.state(w, r)
 		}
+	case strings.HasPrefix(p, "/api/file/"):
+		if get(w, r) {
+			s.serveFile(w, r, strings.TrimPrefix(p, "/api/file/"))
+		}
 	case strings.HasPrefix(p, "/api/"):
 		fail(w, http.StatusNotFound, "no such API: "+p)
 	case pages[p] != "" || p == "":
@@ -185,11 +189,16 @@ func fail(w http.ResponseWriter, status int, msg string) {
 // readBody reads and decodes a bounded JSON body into v, strictly; on
 // failure it has answered.
 func readBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	return readBodyUpTo(w, r, v, MaxBodySize)
+}
+
+// readBodyUpTo is readBody with another limit (a customer's attachment).
+func readBodyUpTo(w http.ResponseWriter, r *http.Request, v any, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			fail(w, http.StatusBadRequest, "body larger than 64 KiB")
+			fail(w, http.StatusBadRequest, "body larger than "+chat.HumanSize(limit))
 			return nil, false
 		}
 		fail(w, http.StatusBadRequest, "could not read the body")
@@ -215,6 +224,8 @@ type customerRequest struct {
 	Text         string `json:"text"`
 	Button       string `json:"button"`
 	MessageID    string `json:"message_id"`
+	// File is an attachment; Text is then its caption, and may be empty.
+	File *upload `json:"file,omitempty"`
 }
 
 type agentRequest struct {
@@ -248,7 +259,8 @@ func (req customerRequest) who(w http.ResponseWriter) (name, lang string, ok boo
 // of a button under a bot reply.
 func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 	var req customerRequest
-	raw, ok := readBody(w, r, &req)
+	// Room for one attachment, base64-encoded.
+	raw, ok := readBodyUpTo(w, r, &req, MaxBodySize+MaxFileSize*4/3+4)
 	if !ok {
 		return
 	}
@@ -256,8 +268,24 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := checkTextOrButton(req.Text, req.Button, req.MessageID); err != nil {
+	if req.File != nil {
+		err := req.File.check()
+		if err == nil && (req.Button != "" || utf8.RuneCountInString(req.Text) > MaxTextLength) {
+			err = errors.New("a file goes with a caption of at most 4096 characters, not a button")
+		}
+		if err != nil {
+			fail(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		// The inbox keeps the request, not the file: that stays here.
+		stripped := req
+		stripped.File = &upload{Name: req.File.Name, MIME: req.File.MIME}
+		raw, _ = json.Marshal(stripped)
+	} else if err := checkTextOrButton(req.Text, req.Button, req.MessageID); err != nil {
 		fail(w, http.StatusBadRequest, err.Error())
+		return
+	} else if len(raw) > MaxBodySize {
+		fail(w, http.StatusBadRequest, "body larger than 64 KiB")
 		return
 	}
 	now := s.now()
@@ -285,6 +313,9 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 	} else {
 		ev.Kind, ev.Text = textKind(req.Text), req.Text
 		m.Kind, m.Text = string(ev.Kind), ev.Text
+		if req.File != nil {
+			s.attachLocked(&ev, m, req.File)
+		}
 	}
 	s.numberLocked(&ev, m)
 	c := s.openConversation(req.Conversation)
