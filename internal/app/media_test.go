@@ -220,3 +220,56 @@ func TestMediaOverTheLimitIsANote(t *testing.T) {
 	}
 	h.waitIdle()
 }
+
+// TestTelegramPhotoReachesDiscordAgents: the other way round, a Telegram
+// customer's photo is fetched from Telegram (getFile, then the file link)
+// and uploaded to the agents' Discord thread as a multipart attachment.
+func TestTelegramPhotoReachesDiscordAgents(t *testing.T) {
+	fake := newDiscordFake(t)
+	tg := telegramtest.New()
+	t.Cleanup(tg.Close)
+	h := startDiscord(t, fake, fmt.Sprintf(`  - name: shop
+    platform: telegram
+    token: "123:TEST"
+    mode: webhook
+    webhook_secret: %s
+    api_url: %q
+handoff:
+  teams:
+    - {name: support, bot: community, chat_id: "700"}
+`, secret, tg.URL()))
+	if err := fake.WaitConnected(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	th := &harness{t: t, fake: tg, app: h.app, client: newClient()}
+	th.post(update(1, 4242, "en", "this is a scam, where is my money?"), secret)
+	var thread string
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		if ts := fake.Threads(); len(ts) == 1 {
+			thread = ts[0].ID
+		}
+		return thread != ""
+	}); err != nil {
+		t.Fatalf("no thread for the handoff: %v", err)
+	}
+	h.sentTo(thread, 1)
+	content := bytes.Repeat([]byte("JPEG."), 2000)
+	tg.AddFile("AgACcustomer", content)
+	th.post(mediaUpdate(2, 4242, photo("AgACcustomer")+`, "caption": "broken screen"`), secret)
+	got := h.sentTo(thread, 2)
+	if got.Content != "Ann: broken screen" {
+		t.Errorf("thread got %q", got.Content)
+	}
+	var upload *discordtest.Call
+	for _, c := range fake.Calls() {
+		if c.Route == "POST /channels/{channel}/messages" && len(c.Files) > 0 {
+			upload = &c
+		}
+	}
+	if upload == nil || upload.Files[0] != "photo.jpeg" || !bytes.Equal(upload.Uploads[0], content) {
+		t.Fatalf("upload %+v", upload)
+	}
+	if n := len(tg.CallsTo("getFile")); n != 1 {
+		t.Errorf("getFile called %d times", n)
+	}
+}

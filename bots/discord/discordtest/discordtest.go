@@ -42,6 +42,8 @@ type Call struct {
 	// payload_json part. It is nil when the request had none.
 	Body  json.RawMessage
 	Files []string // file names of multipart uploads
+	// Uploads are the uploaded files' contents, in the order of Files.
+	Uploads [][]byte
 	Token string   // the bot token from "Authorization: Bot <token>", if any
 	// Status is the HTTP status answered and Code Discord's JSON error code
 	// (0 on success and for errors without one).
