@@ -44,7 +44,7 @@ type Call struct {
 	Files []string // file names of multipart uploads
 	// Uploads are the uploaded files' contents, in the order of Files.
 	Uploads [][]byte
-	Token string   // the bot token from "Authorization: Bot <token>", if any
+	Token   string // the bot token from "Authorization: Bot <token>", if any
 	// Status is the HTTP status answered and Code Discord's JSON error code
 	// (0 on success and for errors without one).
 	Status int
