@@ -273,3 +273,21 @@ handoff:
 		t.Errorf("getFile called %d times", n)
 	}
 }
+
+// TestHandoffNoticeShowsMedia: the notification quotes earlier media as
+// what they are, and a message that hands off with a photo brings the
+// photo after the notice.
+func TestHandoffNoticeShowsMedia(t *testing.T) {
+	h := newHandoffHarness(t)
+	const customer = 4242
+	h.post(mediaUpdate(1, customer, photo("AgACearlier")), secret)
+	h.waitIdle(h.app.Store())
+	h.post(mediaUpdate(2, customer, photo("AgACproof")+`, "caption": "this is a scam, where is my money?"`), secret)
+	notice := h.lastTo(teamChat, 1)
+	if !strings.Contains(notice.Text, "Customer: [photo · image/jpeg · 47.1 KB]") || notice.Media != nil {
+		t.Errorf("notice:\n%s", notice.Text)
+	}
+	if got := h.lastTo(teamChat, 2); got.Media == nil || got.Media.FileID != "AgACproof" || got.Text != "Ann: this is a scam, where is my money?" {
+		t.Fatalf("after the notice %+v (media %+v)", got, got.Media)
+	}
+}

@@ -238,4 +238,5 @@ type HistoryEntry struct {
 	Kind      string // the event kind for "in", the action for "out"
 	Text      string
 	At        time.Time
+	Media     []Media // what the message carried, Text being their caption
 }

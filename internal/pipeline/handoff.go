@@ -305,7 +305,7 @@ func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time
 		if m.Direction == "out" {
 			who = "Bot"
 		}
-		fmt.Fprintf(&b, "%s: %s\n", who, oneLine(m.Text))
+		fmt.Fprintf(&b, "%s: %s\n", who, oneLine(mediaLine(m.Text, m.Media)))
 	}
 	fmt.Fprintf(&b, "Customer: %s\n", oneLine(customerLine(ev)))
 	b.WriteString("—\nTo answer the customer, reply to this message (in a forum topic, just write there); /claim, /resolve, /bot and /note … work the same way.")

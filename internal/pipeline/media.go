@@ -57,12 +57,15 @@ func (p *Pipeline) albumHold(media []chat.Media, now time.Time) time.Time {
 
 // customerLine is what a customer's message says in a team chat: its text,
 // and its media described where it has no text of its own.
-func customerLine(ev chat.Event) string {
-	if len(ev.Media) == 0 || strings.TrimSpace(ev.Text) != "" {
-		return ev.Text
+func customerLine(ev chat.Event) string { return mediaLine(ev.Text, ev.Media) }
+
+// mediaLine is a message's text, or its media described when it has none.
+func mediaLine(text string, media []chat.Media) string {
+	if len(media) == 0 || strings.TrimSpace(text) != "" {
+		return text
 	}
-	parts := make([]string, len(ev.Media))
-	for i, m := range ev.Media {
+	parts := make([]string, len(media))
+	for i, m := range media {
 		parts[i] = m.Describe()
 	}
 	return strings.Join(parts, " ")
