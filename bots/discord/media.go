@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -216,8 +217,8 @@ func writeForm(ctx context.Context, form *multipart.Writer, payload []byte, file
 			return err
 		}
 		h := make(textproto.MIMEHeader)
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="files[%d]"; filename=%q`, i, fileName(m)))
-		h.Set("Content-Type", cmpOr(m.MIME, "application/octet-stream"))
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="files[%d]"; filename=%q`, i, m.FileName()))
+		h.Set("Content-Type", cmp.Or(m.MIME, "application/octet-stream"))
 		w, err := form.CreatePart(h)
 		if err == nil {
 			_, err = io.Copy(w, rc)
@@ -228,22 +229,4 @@ func writeForm(ctx context.Context, form *multipart.Writer, payload []byte, file
 		}
 	}
 	return form.Close()
-}
-
-// fileName is the name a file is uploaded under.
-func fileName(m chat.Media) string {
-	if m.Name != "" {
-		return m.Name
-	}
-	if _, sub, ok := strings.Cut(m.MIME, "/"); ok {
-		return string(m.Kind) + "." + strings.TrimPrefix(sub, "x-")
-	}
-	return string(m.Kind)
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

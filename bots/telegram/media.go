@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -230,7 +231,7 @@ func (s *Sender) sendAlbum(ctx context.Context, files []chat.Media, text string,
 			if err != nil {
 				return "", err
 			}
-			first = cmpOr(first, id)
+			first = cmp.Or(first, id)
 			continue
 		}
 		msgs, err := s.b.SendMediaGroup(ctx, &bot.SendMediaGroupParams{ChatID: at.chatID, MessageThreadID: at.thread, Media: group,
@@ -239,17 +240,10 @@ func (s *Sender) sendAlbum(ctx context.Context, files []chat.Media, text string,
 			return "", classify(err)
 		}
 		if len(msgs) > 0 {
-			first = cmpOr(first, strconv.Itoa(msgs[0].ID))
+			first = cmp.Or(first, strconv.Itoa(msgs[0].ID))
 		}
 	}
 	return first, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // sendOne sends one medium with the method for its kind.
@@ -262,7 +256,7 @@ func (s *Sender) sendOne(ctx context.Context, m chat.Media, c string, at place, 
 		}
 		file = &models.InputFileString{Data: ref}
 		if r != nil {
-			file = &models.InputFileUpload{Filename: uploadName(m), Data: r}
+			file = &models.InputFileUpload{Filename: m.FileName(), Data: r}
 		}
 	}
 	var sent *models.Message
@@ -301,7 +295,7 @@ func (s *Sender) sendOne(ctx context.Context, m chat.Media, c string, at place, 
 	case chat.MediaContact:
 		first, last, _ := strings.Cut(m.Contact, " ")
 		sent, err = s.b.SendContact(ctx, &bot.SendContactParams{ChatID: at.chatID, MessageThreadID: at.thread,
-			PhoneNumber: m.Phone, FirstName: cmpOr(first, "Contact"), LastName: last, ReplyParameters: at.reply, ReplyMarkup: at.markup})
+			PhoneNumber: m.Phone, FirstName: cmp.Or(first, "Contact"), LastName: last, ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	default:
 		sent, err = s.b.SendDocument(ctx, &bot.SendDocumentParams{ChatID: at.chatID, MessageThreadID: at.thread, Document: file, Caption: c,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
@@ -310,19 +304,6 @@ func (s *Sender) sendOne(ctx context.Context, m chat.Media, c string, at place, 
 		return "", mediaError(err)
 	}
 	return strconv.Itoa(sent.ID), nil
-}
-
-// uploadName is the name a file is uploaded under.
-func uploadName(m chat.Media) string {
-	if m.Name != "" {
-		return m.Name
-	}
-	ext := ""
-	switch {
-	case strings.HasPrefix(m.MIME, "image/"), strings.HasPrefix(m.MIME, "video/"), strings.HasPrefix(m.MIME, "audio/"):
-		ext = "." + strings.TrimPrefix(strings.SplitN(m.MIME, "/", 2)[1], "x-")
-	}
-	return string(m.Kind) + ext
 }
 
 // mediaError classifies a failed media send: a file over the limit is

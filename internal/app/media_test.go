@@ -40,22 +40,7 @@ func photo(fileID string) string {
 // mediaTo waits for the n-th message with media sent to chatID.
 func (h *harness) mediaTo(chatID int64, n int) telegramtest.Message {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var to []telegramtest.Message
-		for _, m := range h.fake.Sent() {
-			if m.ChatID == chatID && m.Media != nil {
-				to = append(to, m)
-			}
-		}
-		if len(to) >= n {
-			return to[n-1]
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("chat %d got %d media, want %d", chatID, len(to), n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return h.nthTo(chatID, n, func(m telegramtest.Message) bool { return m.Media != nil })
 }
 
 // TestMediaBothWaysOnTelegram: with a handoff open, the customer's photo
@@ -147,24 +132,29 @@ func TestFailedMediaSendIsRetriedAndSentOnce(t *testing.T) {
 	}
 }
 
+// telegramBotYAML adds the Telegram bot shop, on tg, to startDiscord's bots.
+func telegramBotYAML(tg *telegramtest.Server) string {
+	return fmt.Sprintf(`  - name: shop
+    platform: telegram
+    token: "123:TEST"
+    mode: webhook
+    webhook_secret: %s
+    api_url: %q
+`, secret, tg.URL())
+}
+
 // startDiscordWithTelegramAgents runs a Discord bot for customers whose
 // agents work in a Telegram team chat (bot shop).
 func startDiscordWithTelegramAgents(t *testing.T, maxBytes int) (*discordHarness, *telegramtest.Server) {
 	fake := newDiscordFake(t)
 	tg := telegramtest.New()
 	t.Cleanup(tg.Close)
-	h := startDiscord(t, fake, fmt.Sprintf(`  - name: shop
-    platform: telegram
-    token: "123:TEST"
-    mode: webhook
-    webhook_secret: %s
-    api_url: %q
-handoff:
+	h := startDiscord(t, fake, telegramBotYAML(tg)+fmt.Sprintf(`handoff:
   teams:
     - {name: support, bot: shop, chat_id: "%d"}
 media:
   max_bytes: %d
-`, secret, tg.URL(), teamChat, maxBytes))
+`, teamChat, maxBytes))
 	if err := fake.WaitConnected(10 * time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -228,16 +218,10 @@ func TestTelegramPhotoReachesDiscordAgents(t *testing.T) {
 	fake := newDiscordFake(t)
 	tg := telegramtest.New()
 	t.Cleanup(tg.Close)
-	h := startDiscord(t, fake, fmt.Sprintf(`  - name: shop
-    platform: telegram
-    token: "123:TEST"
-    mode: webhook
-    webhook_secret: %s
-    api_url: %q
-handoff:
+	h := startDiscord(t, fake, telegramBotYAML(tg)+`handoff:
   teams:
     - {name: support, bot: community, chat_id: "700"}
-`, secret, tg.URL()))
+`)
 	if err := fake.WaitConnected(10 * time.Second); err != nil {
 		t.Fatal(err)
 	}

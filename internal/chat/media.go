@@ -75,6 +75,18 @@ func (m Media) Label() string {
 	return string(m.Kind)
 }
 
+// FileName is the name the file is uploaded under: its own, or its kind
+// with an extension from its type ("photo.jpeg").
+func (m Media) FileName() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	if _, sub, ok := strings.Cut(m.MIME, "/"); ok && sub != "" {
+		return string(m.Kind) + "." + strings.TrimPrefix(sub, "x-")
+	}
+	return string(m.Kind)
+}
+
 // Describe is the media in one line, for a history or a note: kind, name,
 // type and size where known.
 func (m Media) Describe() string {
