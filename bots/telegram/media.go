@@ -131,7 +131,7 @@ func (s *Sender) sendMedia(ctx context.Context, out chat.Outgoing, at place) (st
 			return "", nil, mediaError(err)
 		}
 		closers = append(closers, rc)
-		return "", rc, nil
+		return "", &stream{rc}, nil
 	}
 	if len(files) > 1 && groupable(files) {
 		return s.sendAlbum(ctx, files, text, at, input)
@@ -162,6 +162,11 @@ func (s *Sender) sendMedia(ctx context.Context, out chat.Outgoing, at place) (st
 	}
 	return first, nil
 }
+
+// stream hands go-telegram/bot a reader it can check for nil: it calls
+// reflect's IsNil on the reader, which panics on a reader that is not a
+// pointer (io.NopCloser's, say).
+type stream struct{ io.Reader }
 
 // captioned reports whether Telegram shows a caption under media of the kind.
 func captioned(k chat.MediaKind) bool {

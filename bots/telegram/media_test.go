@@ -1,8 +1,13 @@
 package telegram
 
 import (
+	"context"
+	"io"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -69,5 +74,64 @@ func TestDecodeTextHasNoMedia(t *testing.T) {
 	}
 	if ev.Media != nil {
 		t.Errorf("media = %+v, want none", ev.Media)
+	}
+}
+
+// TestSendMediaByKind: each kind goes by its own method, by file id when
+// it is this bot's and uploaded when it is not; kinds Telegram shows no
+// caption under get the text after them; mixed kinds go one by one.
+func TestSendMediaByKind(t *testing.T) {
+	own := func(k chat.MediaKind, id string) chat.Media {
+		return chat.Media{Kind: k, Platform: chat.Telegram, Bot: "shop", FileID: id}
+	}
+	open := func(_ context.Context, m chat.Media) (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader("bytes of " + m.Name)), nil
+	}
+	tests := []struct {
+		name    string
+		media   []chat.Media
+		methods []string // calls made, in order
+		kinds   []string // media sent
+		texts   []string // texts of what was sent, in order
+	}{
+		{"voice with caption", []chat.Media{own(chat.MediaVoice, "V")}, []string{"sendVoice"}, []string{"voice"}, []string{"Ann: hi"}},
+		{"video note, then the text", []chat.Media{own(chat.MediaVideoNote, "N")}, []string{"sendVideoNote", "sendMessage"}, []string{"video_note", ""}, []string{"", "Ann: hi"}},
+		{"sticker", []chat.Media{own(chat.MediaSticker, "S")}, []string{"sendSticker", "sendMessage"}, []string{"sticker", ""}, []string{"", "Ann: hi"}},
+		{"contact", []chat.Media{{Kind: chat.MediaContact, Phone: "+1555", Contact: "Bob Lee"}}, []string{"sendContact", "sendMessage"}, []string{"contact", ""}, []string{"", "Ann: hi"}},
+		{"another platform's file is uploaded", []chat.Media{{Kind: chat.MediaDocument, Platform: chat.Discord, Bot: "community", Name: "a.pdf", MIME: "application/pdf"}},
+			[]string{"sendDocument"}, []string{"document"}, []string{"Ann: hi"}},
+		{"photo and voice are no album", []chat.Media{own(chat.MediaPhoto, "P"), own(chat.MediaVoice, "V")}, []string{"sendPhoto", "sendVoice"},
+			[]string{"photo", "voice"}, []string{"Ann: hi", ""}},
+		{"two documents are one album", []chat.Media{own(chat.MediaDocument, "D1"), own(chat.MediaDocument, "D2")}, []string{"sendMediaGroup"},
+			[]string{"document", "document"}, []string{"Ann: hi", ""}},
+		{"a note instead of a file", []chat.Media{{Kind: chat.MediaDocument, Platform: chat.Discord, Note: "📎 big.zip is over the limit"}}, []string{"sendMessage"},
+			[]string{""}, []string{"Ann: hi\n📎 big.zip is over the limit"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := telegramtest.New()
+			defer srv.Close()
+			s := newTestSender(t, srv)
+			if _, err := s.Send(context.Background(), chat.Outgoing{Bot: "shop", ChatID: "-100", Text: "Ann: hi", Media: tt.media, Open: open}); err != nil {
+				t.Fatal(err)
+			}
+			var methods, kinds, texts []string
+			for _, c := range srv.Calls() {
+				methods = append(methods, c.Method)
+			}
+			for _, m := range srv.Sent() {
+				k := ""
+				if m.Media != nil {
+					k = m.Media.Kind
+					if m.Media.Upload != "" && string(m.Media.Content) != "bytes of "+m.Media.Upload {
+						t.Errorf("uploaded %q as %q", m.Media.Content, m.Media.Upload)
+					}
+				}
+				kinds, texts = append(kinds, k), append(texts, m.Text)
+			}
+			if !reflect.DeepEqual(methods, tt.methods) || !reflect.DeepEqual(kinds, tt.kinds) || !reflect.DeepEqual(texts, tt.texts) {
+				t.Errorf("calls %v kinds %q texts %q\nwant  %v kinds %q texts %q", methods, kinds, texts, tt.methods, tt.kinds, tt.texts)
+			}
+		})
 	}
 }
