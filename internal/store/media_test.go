@@ -81,3 +81,35 @@ func TestAlbumPartsAreClaimedWithTheirHead(t *testing.T) {
 		})
 	}
 }
+
+// TestMediaKeptWithTheHistory: a customer's media are stored with their
+// message (history for the handoff notice, export) as given, and
+// forgetting the customer empties them with the texts.
+func TestMediaKeptWithTheHistory(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		photo := chat.Media{Kind: chat.MediaPhoto, Platform: chat.Telegram, Bot: "shop", FileID: "AgAC", UniqueID: "u", MIME: "image/jpeg",
+			Size: 48213, Width: 1280, Height: 720, Album: "9"}
+		ev := event("1", "10", "the parcel")
+		ev.Kind, ev.Media = chat.KindPhoto, []chat.Media{photo}
+		decideAt(t, s, ev, t0, chat.Plan{Outcome: chat.OutcomeUnanswered})
+		got, err := s.ExportCustomer(ctx, chat.Telegram, "shop", "10", t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs := got.Conversations[0].Messages
+		if len(msgs) != 1 || msgs[0].Text != "the parcel" || !reflect.DeepEqual(msgs[0].Media, []chat.Media{photo}) {
+			t.Fatalf("exported %+v", msgs)
+		}
+		if _, err := s.Forget(ctx, chat.Telegram, "shop", "10", t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		var left int
+		if err := s.readGet(ctx, &left, `SELECT COUNT(*) FROM messages WHERE media <> ''`); err != nil {
+			t.Fatal(err)
+		}
+		if left != 0 {
+			t.Errorf("%d messages keep a forgotten customer's media", left)
+		}
+	})
+}
