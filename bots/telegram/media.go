@@ -321,14 +321,8 @@ func mediaError(err error) error {
 		return err
 	case errors.Is(err, chat.ErrMediaTooLarge):
 		return &chat.SendError{Kind: chat.SendPermanent, Err: err}
-	case errors.Is(err, bot.ErrorBadRequest), errors.Is(err, bot.ErrorForbidden):
-		return classify(err)
 	}
-	var tooMany *bot.TooManyRequestsError
-	if errors.As(err, &tooMany) {
-		return classify(err)
-	}
-	return &chat.SendError{Kind: chat.SendTemporary, Err: err}
+	return classify(err)
 }
 
 // Fetcher downloads files this bot received, for sending them on through
