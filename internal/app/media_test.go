@@ -275,3 +275,22 @@ func TestHandoffNoticeShowsMedia(t *testing.T) {
 		t.Fatalf("after the notice %+v (media %+v)", got, got.Media)
 	}
 }
+
+// TestMediaOverTheLimitWithoutASize: a file whose size the platform did not
+// say is cut off at the limit while streaming, and the agents get the note.
+func TestMediaOverTheLimitWithoutASize(t *testing.T) {
+	h, tg := startDiscordWithTelegramAgents(t, 1000)
+	att := h.fake.AddAttachment("dump.bin", "application/octet-stream", bytes.Repeat([]byte("x"), 64<<10))
+	att["size"] = 0
+	m := discordtest.MessageCreate("", "900", "", "11", "Ann", "the dump")
+	m["attachments"] = []any{att}
+	h.dispatch(m)
+	sent, err := tg.WaitSent(2, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sent[1]; got.Media != nil || !strings.Contains(got.Text, "dump.bin (application/octet-stream, size unknown) is over the") {
+		t.Fatalf("team chat got %+v", got)
+	}
+	h.waitIdle()
+}
