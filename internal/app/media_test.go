@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bots/discord/discordtest"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
 )
 
 // mediaUpdate is a customer's private message with media as Telegram sends
@@ -293,4 +295,36 @@ func TestMediaOverTheLimitWithoutASize(t *testing.T) {
 		t.Fatalf("team chat got %+v", got)
 	}
 	h.waitIdle()
+}
+
+// TestMediaInForumTopic: in a forum, the customer's album lands in their
+// topic as one album, and an agent's video written in the topic reaches
+// the customer.
+func TestMediaInForumTopic(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	fake.SetForum(teamChat)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
+	h := start(t, cfg, fake)
+	const customer = 4242
+	h.post(update(1, customer, "en", "this is a scam, where is my money?"), secret)
+	notice := h.lastTo(teamChat, 1)
+	thread := notice.ThreadID
+	h.waitIdle(h.app.Store())
+
+	h.post(mediaUpdate(2, customer, photo("AgACf1")+`, "media_group_id": "5", "caption": "both sides"`), secret)
+	h.post(mediaUpdate(3, customer, photo("AgACf2")+`, "media_group_id": "5"`), secret)
+	first, second := h.mediaTo(teamChat, 1), h.mediaTo(teamChat, 2)
+	if first.ThreadID != thread || second.ThreadID != thread || first.Media.Album == 0 || first.Media.Album != second.Media.Album {
+		t.Fatalf("album in the topic: %+v / %+v", first, second)
+	}
+
+	video := `"message_thread_id": ` + fmt.Sprint(thread) + `, "is_topic_message": true, "video": {"file_id": "BAACvid", "file_unique_id": "v", "width": 640, "height": 360, "duration": 4, "mime_type": "video/mp4"}, "caption": "here is how"`
+	h.post([]byte(fmt.Sprintf(`{"update_id": 300, "message": {"message_id": 300, "date": %d,
+		"chat": {"id": %d, "type": "supergroup", "title": "Support", "is_forum": true},
+		"from": {"id": 7, "is_bot": false, "first_name": "Alice"}, %s}}`, time.Now().Unix(), teamChat, video)), secret)
+	if got := h.mediaTo(customer, 1); got.Media.Kind != "video" || got.Media.FileID != "BAACvid" || got.Text != "here is how" {
+		t.Fatalf("customer got %+v (media %+v)", got, got.Media)
+	}
 }
