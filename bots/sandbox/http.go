@@ -234,6 +234,8 @@ type agentRequest struct {
 	ReplyTo   string `json:"reply_to"`
 	Button    string `json:"button"`
 	MessageID string `json:"message_id"`
+	// File is an attachment for the customer; Text is then its caption.
+	File *upload `json:"file,omitempty"`
 }
 
 // who checks who is writing: the conversation, the customer's name and
@@ -268,24 +270,7 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if req.File != nil {
-		err := req.File.check()
-		if err == nil && (req.Button != "" || utf8.RuneCountInString(req.Text) > MaxTextLength) {
-			err = errors.New("a file goes with a caption of at most 4096 characters, not a button")
-		}
-		if err != nil {
-			fail(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		// The inbox keeps the request, not the file: that stays here.
-		stripped := req
-		stripped.File = &upload{Name: req.File.Name, MIME: req.File.MIME}
-		raw, _ = json.Marshal(stripped)
-	} else if err := checkTextOrButton(req.Text, req.Button, req.MessageID); err != nil {
-		fail(w, http.StatusBadRequest, err.Error())
-		return
-	} else if len(raw) > MaxBodySize {
-		fail(w, http.StatusBadRequest, "body larger than 64 KiB")
+	if raw, ok = checkContent(w, raw, &req, req.File, req.Text, req.Button, req.MessageID); !ok {
 		return
 	}
 	now := s.now()
@@ -396,7 +381,8 @@ func (s *Sandbox) history(conversation string) []chat.Event {
 // internal/pipeline/agent.go and Store.LoadAgentState read.
 func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
 	var req agentRequest
-	raw, ok := readBody(w, r, &req)
+	// Room for one attachment, base64-encoded.
+	raw, ok := readBodyUpTo(w, r, &req, MaxBodySize+MaxFileSize*4/3+4)
 	if !ok {
 		return
 	}
@@ -405,8 +391,7 @@ func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "name: "+err.Error())
 		return
 	}
-	if err := checkTextOrButton(req.Text, req.Button, req.MessageID); err != nil {
-		fail(w, http.StatusBadRequest, err.Error())
+	if raw, ok = checkContent(w, raw, &req, req.File, req.Text, req.Button, req.MessageID); !ok {
 		return
 	}
 	if req.Button == "" && req.MessageID != "" {
@@ -451,6 +436,9 @@ func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
 		}
 		ev.Kind, ev.Text = textKind(req.Text), req.Text
 		m.Kind, m.Text = string(ev.Kind), ev.Text
+		if req.File != nil {
+			s.attachLocked(&ev, m, req.File)
+		}
 	}
 	s.numberLocked(&ev, m)
 	s.add(nil, m)

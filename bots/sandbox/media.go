@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -48,6 +49,41 @@ func (u *upload) check() error {
 		return errors.New("file: a content type such as image/png")
 	}
 	return nil
+}
+
+// checkContent checks what a person sends: a text or a button press
+// (within 64 KiB), or a file with an optional caption. It answers the
+// refusal itself (ok false) and returns the body the inbox keeps: without
+// the file's bytes, which stay in the sandbox.
+func checkContent(w http.ResponseWriter, raw []byte, req any, f *upload, text, button, messageID string) ([]byte, bool) {
+	if f == nil {
+		if err := checkTextOrButton(text, button, messageID); err != nil {
+			fail(w, http.StatusBadRequest, err.Error())
+			return nil, false
+		}
+		if len(raw) > MaxBodySize {
+			fail(w, http.StatusBadRequest, "body larger than 64 KiB")
+			return nil, false
+		}
+		return raw, true
+	}
+	err := f.check()
+	if err == nil && (button != "" || utf8.RuneCountInString(text) > MaxTextLength) {
+		err = errors.New("a file goes with a caption of at most 4096 characters, not a button")
+	}
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	data := f.Data
+	f.Data = nil
+	stripped, err := json.Marshal(req)
+	f.Data = data
+	if err != nil {
+		fail(w, http.StatusBadRequest, "file: "+err.Error())
+		return nil, false
+	}
+	return stripped, true
 }
 
 // attachLocked keeps the file with the message m and describes it on the

@@ -328,3 +328,56 @@ func TestMediaInForumTopic(t *testing.T) {
 		t.Fatalf("customer got %+v (media %+v)", got, got.Media)
 	}
 }
+
+// TestSandboxMediaBothWays: in the sandbox, a customer's screenshot reaches
+// the agent pane as a thumbnail, and the agent's file reaches the customer
+// pane as a file chip, both through the pipeline.
+func TestSandboxMediaBothWays(t *testing.T) {
+	h, url := startSandbox(t)
+	token := url[strings.Index(url, "token=")+len("token="):]
+	type media struct{ Kind, Name, URL string }
+	type state struct {
+		Messages []struct {
+			Pane, Dir, Text, ID string
+			Media               []media
+		}
+	}
+	waitMedia := func(pane, dir string) (string, media) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			var st state
+			sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)
+			for _, m := range st.Messages {
+				if m.Pane == pane && m.Dir == dir && len(m.Media) == 1 {
+					return m.Text, m.Media[0]
+				}
+			}
+			time.Sleep(30 * time.Millisecond)
+		}
+		t.Fatalf("no media %s in the %s pane", dir, pane)
+		return "", media{}
+	}
+	var ok map[string]any
+	sandboxCall(t, h, token, "POST", "/api/customer", map[string]any{"conversation": "c1", "name": "Ann", "lang": "en", "text": "/human"}, &ok)
+	sandboxCall(t, h, token, "POST", "/api/customer", map[string]any{"conversation": "c1", "name": "Ann", "lang": "en", "text": "see this",
+		"file": map[string]any{"name": "screen.png", "mime": "image/png", "data": []byte("\x89PNG fake")}}, &ok)
+	text, md := waitMedia("agents", "out")
+	if text != "Ann: see this" || md.Kind != "photo" || md.Name != "screen.png" || !strings.HasPrefix(md.URL, "api/file/") {
+		t.Fatalf("agent pane got %q %+v", text, md)
+	}
+	var st state
+	sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)
+	notice := ""
+	for _, m := range st.Messages {
+		if m.Pane == "agents" && m.Dir == "out" && notice == "" {
+			notice = m.ID
+		}
+	}
+	sandboxCall(t, h, token, "POST", "/api/agent", map[string]any{"name": "Alice", "text": "the manual", "reply_to": notice,
+		"file": map[string]any{"name": "manual.pdf", "mime": "application/pdf", "data": []byte("%PDF-1.4")}}, &ok)
+	text, md = waitMedia("customer", "out")
+	if text != "the manual" || md.Kind != "document" || md.Name != "manual.pdf" || md.URL == "" {
+		t.Fatalf("customer pane got %q %+v", text, md)
+	}
+}

@@ -416,6 +416,7 @@
     if (m.status === 'failed') bits.push(m.error || 'not stored');
     div.appendChild(el('div', 'meta', bits.join(' · ')));
     div.appendChild(el('span', 'text', m.text));
+    if (m.media) div.appendChild(mediaBlock(m));
     return div;
   }
 
@@ -499,17 +500,25 @@
       });
     });
     // An attachment goes at once, with what is typed as its caption.
-    $('customer-file').addEventListener('change', function () {
-      var input = $('customer-file'), file = input.files && input.files[0], box = $('customer-text');
-      if (!file) return;
-      var reader = new FileReader();
-      reader.onload = function () {
-        var data = String(reader.result).replace(/^data:[^,]*,/, '');
-        var text = box.value.replace(/^\s+|\s+$/g, '');
-        sendCustomer({ text: text, file: { name: file.name, mime: file.type || 'application/octet-stream', data: data } },
-          function () { box.value = ''; }).then(function () { input.value = ''; });
-      };
-      reader.readAsDataURL(file);
+    function attach(inputID, textID, send) {
+      $(inputID).addEventListener('change', function () {
+        var input = $(inputID), file = input.files && input.files[0], box = $(textID);
+        if (!file) return;
+        var reader = new FileReader();
+        reader.onload = function () {
+          var data = String(reader.result).replace(/^data:[^,]*,/, '');
+          var text = box.value.replace(/^\s+|\s+$/g, '');
+          send({ text: text, file: { name: file.name, mime: file.type || 'application/octet-stream', data: data } },
+            function () { box.value = ''; }).then(function () { input.value = ''; });
+        };
+        reader.readAsDataURL(file);
+      });
+    }
+    attach('customer-file', 'customer-text', sendCustomer);
+    attach('agent-file', 'agent-text', function (body, done) {
+      var t = target();
+      body.reply_to = t ? t.id : '';
+      return sendAgent(body, done);
     });
     enterSends($('customer-text'), cform);
     // A preview is decided in memory: nothing is sent or stored.
