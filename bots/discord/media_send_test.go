@@ -41,13 +41,7 @@ func TestSendMedia(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := discordtest.New(discordtest.WithToken("tok"))
-			t.Cleanup(fake.Close)
-			session, err := discord.NewSession("tok", fake.URL())
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := discord.NewSender(session, &discord.Threads{})
+			fake, s := newFakeSender(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			out := chat.Outgoing{ID: 3, Platform: chat.Discord, Bot: "community", ChatID: channel, Text: "Ann: look", Media: tt.media, Open: open}
@@ -77,4 +71,16 @@ func TestSendMedia(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newFakeSender is a sender to a fake Discord that knows the token "tok".
+func newFakeSender(t *testing.T) (*discordtest.Server, *discord.Sender) {
+	t.Helper()
+	fake := discordtest.New(discordtest.WithToken("tok"))
+	t.Cleanup(fake.Close)
+	session, err := discord.NewSession("tok", fake.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fake, discord.NewSender(session, &discord.Threads{})
 }

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bots/discord/discordtest"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
-	"github.com/frontdesk-bot/frontdesk/internal/config"
 )
 
 // mediaUpdate is a customer's private message with media as Telegram sends
@@ -301,16 +299,15 @@ func TestMediaOverTheLimitWithoutASize(t *testing.T) {
 // topic as one album, and an agent's video written in the topic reaches
 // the customer.
 func TestMediaInForumTopic(t *testing.T) {
-	fake := telegramtest.New()
-	t.Cleanup(fake.Close)
-	fake.SetForum(teamChat)
-	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
-	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
-	h := start(t, cfg, fake)
+	h := newHandoffHarness(t)
+	h.fake.SetForum(teamChat)
 	const customer = 4242
 	h.post(update(1, customer, "en", "this is a scam, where is my money?"), secret)
 	notice := h.lastTo(teamChat, 1)
 	thread := notice.ThreadID
+	if thread == 0 {
+		t.Fatal("the notice is not in a topic")
+	}
 	h.waitIdle(h.app.Store())
 
 	h.post(mediaUpdate(2, customer, photo("AgACf1")+`, "media_group_id": "5", "caption": "both sides"`), secret)
