@@ -101,13 +101,14 @@ func plainType(t string) string {
 // envPath is what a marketer writes for each type of Env.
 var envPath = map[string]string{
 	"rules.Env": "the message", "rules.ChatEnv": "chat", "rules.CustomerEnv": "customer", "rules.ConversationEnv": "conversation",
+	"rules.MediaEnv": "media",
 }
 
 // envFields lists the names under each part of Env, from its expr tags, so
 // the suggestions can never drift from what expressions can read.
 var envFields = func() map[string][]string {
 	out := map[string][]string{}
-	for _, v := range []any{Env{}, ChatEnv{}, CustomerEnv{}, ConversationEnv{}} {
+	for _, v := range []any{Env{}, ChatEnv{}, CustomerEnv{}, ConversationEnv{}, MediaEnv{}} {
 		t := reflect.TypeOf(v)
 		var names []string
 		for i := 0; i < t.NumField(); i++ {

@@ -593,6 +593,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		Platform:       string(ev.Platform),
 		Language:       firstNonEmpty(sc.langs[:]...),
 		Chat:           ChatEnv{Type: string(ev.ChatType)},
+		Media:          mediaEnv(ev.Media),
 		Customer: CustomerEnv{
 			Name: ev.Customer.Name, Username: ev.Customer.Username, New: st.Customer.New,
 			Messages1h: st.Customer.Messages1h, Messages24h: st.Customer.Messages24h,

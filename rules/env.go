@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"math"
 	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 
 	"github.com/frontdesk-bot/frontdesk/internal/hours"
 )
@@ -20,14 +23,17 @@ type Env struct {
 	Type string `expr:"type"`
 	// Sentiment is negative, neutral or positive; SentimentScore runs from
 	// -1 (very negative) to 1 (very positive).
-	Sentiment      string          `expr:"sentiment"`
-	SentimentScore float64         `expr:"sentiment_score"`
-	Chat           ChatEnv         `expr:"chat"`
-	Customer       CustomerEnv     `expr:"customer"`
-	Conversation   ConversationEnv `expr:"conversation"`
-	Now            time.Time       `expr:"now"`     // in the rules file's timezone
-	Hour           int             `expr:"hour"`    // 0–23, in the rules file's timezone
-	Weekday        string          `expr:"weekday"` // mon, tue, wed, thu, fri, sat, sun
+	Sentiment      string  `expr:"sentiment"`
+	SentimentScore float64 `expr:"sentiment_score"`
+	Chat           ChatEnv `expr:"chat"`
+	// Media is the message's first photo, file, voice note… (zero values
+	// when it has none): media.mime == "image/png" answers a screenshot.
+	Media        MediaEnv        `expr:"media"`
+	Customer     CustomerEnv     `expr:"customer"`
+	Conversation ConversationEnv `expr:"conversation"`
+	Now          time.Time       `expr:"now"`     // in the rules file's timezone
+	Hour         int             `expr:"hour"`    // 0–23, in the rules file's timezone
+	Weekday      string          `expr:"weekday"` // mon, tue, wed, thu, fri, sat, sun
 	// InBusinessHours is true within the file's business_hours (always, when there are none).
 	InBusinessHours bool `expr:"in_business_hours"`
 	// Incidents lists the rules with an open incident (D17): many customers
@@ -46,6 +52,25 @@ type Env struct {
 	// meter is the budget of the evaluation in progress, for the counted
 	// built-ins; unexported, so expressions cannot read it.
 	meter *meter
+}
+
+// MediaEnv describes a message's media to rules.
+type MediaEnv struct {
+	Kind     string `expr:"kind"`     // photo, document, voice, audio, video, video_note, animation, sticker, location, contact; "" for none
+	MIME     string `expr:"mime"`     // image/png, application/pdf, audio/ogg, …; "" when the platform does not say
+	Size     int    `expr:"size"`     // bytes; 0 when unknown
+	Name     string `expr:"name"`     // the file's name, where it has one
+	Duration int    `expr:"duration"` // seconds, for voice, audio and video
+	Count    int    `expr:"count"`    // how many media the message carries (a Discord message may have several)
+}
+
+// mediaEnv is what rules see of a message's media: the first one's details.
+func mediaEnv(media []chat.Media) MediaEnv {
+	if len(media) == 0 {
+		return MediaEnv{}
+	}
+	m := media[0]
+	return MediaEnv{Kind: string(m.Kind), MIME: m.MIME, Size: int(min(m.Size, int64(math.MaxInt32))), Name: m.Name, Duration: m.Duration, Count: len(media)}
 }
 
 type ChatEnv struct {

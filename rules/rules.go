@@ -584,7 +584,7 @@ func whenMessage(msg string) string {
 	return plainWhen(msg)
 }
 
-var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "incidents", "has"}
+var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "incidents", "has", "media"}
 
 // hasChecker finds has("group") calls naming groups that do not exist, so the
 // mistake is reported at load instead of silently never matching.

@@ -58,6 +58,7 @@ func NormalizeMessage(botName, botUserID string, m *discordgo.Message) chat.Even
 	if r := m.MessageReference; r != nil && r.MessageID != "" {
 		ev.ReplyTo = r.MessageID
 	}
+	ev.Media = mediaOf(botName, m)
 	switch {
 	case m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply:
 		ev.Kind = chat.KindService // joins, pins, thread creation, command echoes

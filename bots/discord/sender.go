@@ -137,6 +137,9 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 		}
 		channel = dm
 	}
+	if len(out.Media) > 0 && out.EditMessageID == "" {
+		return s.sendMedia(ctx, out, channel)
+	}
 	if out.EditMessageID != "" {
 		m, err := s.s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: out.EditMessageID, Channel: channel,
 			Content: &parts[0], Components: &components, AllowedMentions: noMentions}, opt)

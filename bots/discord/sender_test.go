@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bots/discord"
-	"github.com/frontdesk-bot/frontdesk/bots/discord/discordtest"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
@@ -37,13 +36,7 @@ func TestRepeatedSendsAreDeduplicated(t *testing.T) {
 		{"same id, other text", chat.Outgoing{ID: 7, Text: "hello"}, chat.Outgoing{ID: 7, Text: "bye"}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := discordtest.New(discordtest.WithToken("tok"))
-			t.Cleanup(fake.Close)
-			session, err := discord.NewSession("tok", fake.URL())
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := discord.NewSender(session, &discord.Threads{})
+			fake, s := newFakeSender(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			for _, out := range []*chat.Outgoing{&tc.first, &tc.again} {

@@ -102,6 +102,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if get(w, r) {
 			s.state(w, r)
 		}
+	case strings.HasPrefix(p, "/api/file/"):
+		if get(w, r) {
+			s.serveFile(w, r, strings.TrimPrefix(p, "/api/file/"))
+		}
 	case strings.HasPrefix(p, "/api/"):
 		fail(w, http.StatusNotFound, "no such API: "+p)
 	case pages[p] != "" || p == "":
@@ -185,11 +189,16 @@ func fail(w http.ResponseWriter, status int, msg string) {
 // readBody reads and decodes a bounded JSON body into v, strictly; on
 // failure it has answered.
 func readBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
+	return readBodyUpTo(w, r, v, MaxBodySize)
+}
+
+// readBodyUpTo is readBody with another limit (a customer's attachment).
+func readBodyUpTo(w http.ResponseWriter, r *http.Request, v any, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			fail(w, http.StatusBadRequest, "body larger than 64 KiB")
+			fail(w, http.StatusBadRequest, "body larger than "+chat.HumanSize(limit))
 			return nil, false
 		}
 		fail(w, http.StatusBadRequest, "could not read the body")
@@ -215,6 +224,8 @@ type customerRequest struct {
 	Text         string `json:"text"`
 	Button       string `json:"button"`
 	MessageID    string `json:"message_id"`
+	// File is an attachment; Text is then its caption, and may be empty.
+	File *upload `json:"file,omitempty"`
 }
 
 type agentRequest struct {
@@ -223,6 +234,8 @@ type agentRequest struct {
 	ReplyTo   string `json:"reply_to"`
 	Button    string `json:"button"`
 	MessageID string `json:"message_id"`
+	// File is an attachment for the customer; Text is then its caption.
+	File *upload `json:"file,omitempty"`
 }
 
 // who checks who is writing: the conversation, the customer's name and
@@ -248,7 +261,8 @@ func (req customerRequest) who(w http.ResponseWriter) (name, lang string, ok boo
 // of a button under a bot reply.
 func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 	var req customerRequest
-	raw, ok := readBody(w, r, &req)
+	// Room for one attachment, base64-encoded.
+	raw, ok := readBodyUpTo(w, r, &req, MaxBodySize+MaxFileSize*4/3+4)
 	if !ok {
 		return
 	}
@@ -256,8 +270,7 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := checkTextOrButton(req.Text, req.Button, req.MessageID); err != nil {
-		fail(w, http.StatusBadRequest, err.Error())
+	if raw, ok = checkContent(w, raw, &req, req.File, req.Text, req.Button, req.MessageID); !ok {
 		return
 	}
 	now := s.now()
@@ -285,6 +298,9 @@ func (s *Sandbox) customer(w http.ResponseWriter, r *http.Request) {
 	} else {
 		ev.Kind, ev.Text = textKind(req.Text), req.Text
 		m.Kind, m.Text = string(ev.Kind), ev.Text
+		if req.File != nil {
+			s.attachLocked(&ev, m, req.File)
+		}
 	}
 	s.numberLocked(&ev, m)
 	c := s.openConversation(req.Conversation)
@@ -365,7 +381,8 @@ func (s *Sandbox) history(conversation string) []chat.Event {
 // internal/pipeline/agent.go and Store.LoadAgentState read.
 func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
 	var req agentRequest
-	raw, ok := readBody(w, r, &req)
+	// Room for one attachment, base64-encoded.
+	raw, ok := readBodyUpTo(w, r, &req, MaxBodySize+MaxFileSize*4/3+4)
 	if !ok {
 		return
 	}
@@ -374,8 +391,7 @@ func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "name: "+err.Error())
 		return
 	}
-	if err := checkTextOrButton(req.Text, req.Button, req.MessageID); err != nil {
-		fail(w, http.StatusBadRequest, err.Error())
+	if raw, ok = checkContent(w, raw, &req, req.File, req.Text, req.Button, req.MessageID); !ok {
 		return
 	}
 	if req.Button == "" && req.MessageID != "" {
@@ -420,6 +436,9 @@ func (s *Sandbox) agent(w http.ResponseWriter, r *http.Request) {
 		}
 		ev.Kind, ev.Text = textKind(req.Text), req.Text
 		m.Kind, m.Text = string(ev.Kind), ev.Text
+		if req.File != nil {
+			s.attachLocked(&ev, m, req.File)
+		}
 	}
 	s.numberLocked(&ev, m)
 	s.add(nil, m)

@@ -103,8 +103,12 @@ type Message struct {
 	// Decision ("in", customer pane) is what the pipeline decided, once
 	// it has.
 	Decision *Decision `json:"decision,omitempty"`
+	// Media are its photos and files (a customer's attachment, a
+	// customer's media relayed to the agent pane).
+	Media []MediaView `json:"media,omitempty"`
 
 	externalID string
+	fileIDs    []string // files attached with it, dropped with it
 }
 
 // Decision is the why of a customer message: what the pipeline planned for
@@ -176,8 +180,9 @@ type Sandbox struct {
 	n        int64 // the last id handed out
 	convs    map[string]*conversation
 	agents   []*Message
-	byID     map[string]*Message // platform message id → message, both panes
-	byExtern map[string]*Message // event external id → what the person wrote
+	byID     map[string]*Message   // platform message id → message, both panes
+	byExtern map[string]*Message   // event external id → what the person wrote
+	files    map[string]storedFile // files customers attached, by id
 }
 
 // New makes a sandbox that hands events to inbox and asks preview what a
@@ -280,6 +285,9 @@ func (s *Sandbox) forget(m *Message) {
 	if m.externalID != "" && s.byExtern[m.externalID] == m {
 		delete(s.byExtern, m.externalID)
 	}
+	for _, id := range m.fileIDs {
+		delete(s.files, id)
+	}
 }
 
 // add appends m to its pane, dropping the oldest message past the bound;
@@ -357,7 +365,7 @@ func (s *Sandbox) Send(_ context.Context, out chat.Outgoing) (string, error) {
 		// The message to update is gone: post the update anew.
 	}
 	m := &Message{Dir: "out", Text: out.Text, Time: now, ReplyTo: out.ReplyTo, Buttons: cloneButtons(out.Buttons),
-		Rule: out.Rule, Action: string(out.Action), HandoffID: out.HandoffID}
+		Rule: out.Rule, Action: string(out.Action), HandoffID: out.HandoffID, Media: s.viewsLocked(out.Media)}
 	m.N, m.ID = s.nextID("")
 	if c == nil {
 		m.Conversation = conversationOfKey(out.TopicKey)

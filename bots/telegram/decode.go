@@ -60,6 +60,9 @@ func DecodeAt(botName string, raw []byte, now time.Time) (chat.Event, error) {
 	}
 	ev := Normalize(u)
 	ev.Bot = botName
+	for i := range ev.Media {
+		ev.Media[i].Bot = botName
+	}
 	ev.Raw = raw
 	return ev, nil
 }
@@ -116,12 +119,21 @@ func fromMessage(ev *chat.Event, m *models.Message) {
 	case len(m.Photo) > 0:
 		ev.Kind = chat.KindPhoto
 		ev.Text = m.Caption
+		ev.Media = mediaOf(m)
 	case m.Sticker != nil:
 		ev.Kind = chat.KindSticker
+		ev.Media = mediaOf(m)
+	case m.Document != nil && strings.HasPrefix(m.Document.MimeType, "image/"):
+		// A screenshot sent as a file: a picture to the rules, a
+		// document to the platform.
+		ev.Kind = chat.KindPhoto
+		ev.Text = m.Caption
+		ev.Media = mediaOf(m)
 	case m.Document != nil || m.Voice != nil || m.Video != nil || m.VideoNote != nil || m.Audio != nil ||
 		m.Animation != nil || m.Contact != nil || m.Location != nil:
 		ev.Kind = chat.KindMedia
 		ev.Text = m.Caption
+		ev.Media = mediaOf(m)
 	default:
 		// Joins, leaves, pins, topic creation and the like.
 		ev.Kind = chat.KindService

@@ -48,10 +48,15 @@ func TestDecodeFixtures(t *testing.T) {
 		{"telegram_teloxide_message-rs_de_image_photo.message.json", chat.Event{
 			ExternalID: "77", Kind: chat.KindPhoto, ChatID: "250918540", ChatType: chat.ChatPrivate, MessageID: "199791",
 			Customer: chat.Customer{ID: "250918540", Name: "Андрей Власов", Username: "aka_dude", Language: "en"},
+			// The largest of the sizes Telegram sends.
+			Media: []chat.Media{{Kind: chat.MediaPhoto, Platform: chat.Telegram, Bot: "shop", FileID: "AgADAgAD36sxG-PX0UvQSXIn9rccdw-ACA4ABAEAAwIAA3kAAyTcBAABFgQ",
+				MIME: "image/jpeg", Size: 75245, Width: 962, Height: 719}},
 		}},
 		{"telegram_teloxide_message-rs_de_sticker.message.json", chat.Event{
 			ExternalID: "77", Kind: chat.KindSticker, ChatID: "250918540", ChatType: chat.ChatPrivate, MessageID: "199787",
 			Customer: chat.Customer{ID: "250918540", Name: "Андрей Власов", Username: "aka_dude", Language: "en"},
+			Media: []chat.Media{{Kind: chat.MediaSticker, Platform: chat.Telegram, Bot: "shop", FileID: "CAACAgIAAxkBAAESLdBjMImep-J0W8XaTN6S_Lz1-j1QIQACIwADsND4DGmmygHGlyggKQQ",
+				UniqueID: "AgADIwADsND4DA", MIME: "application/x-tgsticker", Size: 16639, Width: 512, Height: 512}},
 		}},
 		{"telegram_teloxide_message-rs_topic_message_forum.message.json", chat.Event{
 			ExternalID: "77", Kind: chat.KindText, ChatID: "-1001847508954", ChatType: chat.ChatGroup, ThreadID: "4", MessageID: "5",

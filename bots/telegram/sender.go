@@ -76,6 +76,9 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 	if len(out.Buttons) > 0 {
 		p.ReplyMarkup = keyboard(out.Buttons)
 	}
+	if len(out.Media) > 0 {
+		return s.sendMedia(ctx, out, place{chatID: chatID, thread: p.MessageThreadID, reply: p.ReplyParameters, markup: p.ReplyMarkup})
+	}
 	if out.EditMessageID != "" {
 		if id, err := s.edit(ctx, chatID, out); !errors.Is(err, errEditedGone) {
 			return id, err

@@ -58,7 +58,10 @@ type Options struct {
 // App is one running frontdesk.
 type App struct {
 	cfg *config.Config
-	now func() time.Time // nil: time.Now
+	// fetchers download the files each bot received, to send them on
+	// through another bot or platform.
+	fetchers map[string]pipeline.MediaFetcher
+	now      func() time.Time // nil: time.Now
 	// sandbox is the web chat, when on; generatedToken guards the pages
 	// when no admin_token is configured.
 	sandbox        *sandbox.Sandbox
@@ -114,7 +117,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: log, store: st, metrics: prometheus.NewRegistry(), now: opt.Now}
+	a := &App{cfg: cfg, log: log, store: st, metrics: prometheus.NewRegistry(), now: opt.Now, fetchers: map[string]pipeline.MediaFetcher{}}
 	a.metrics.MustRegister(newOutboxCollector(st.Depth))
 	a.metrics.MustRegister(dbWorkMetrics(st.Work)...)
 	a.rules.p.Store(r)
@@ -149,6 +152,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			return nil, fmt.Errorf("bot %q: %w", b.Name, err)
 		}
 		senders[pipeline.SenderKey(chat.Telegram, b.Name)] = telegram.NewSender(client)
+		a.fetchers[pipeline.SenderKey(chat.Telegram, b.Name)] = telegram.NewFetcher(client, a.downloads())
 		switch b.Mode {
 		case config.ModeWebhook:
 			webhooks["telegram/"+b.Name] = telegram.NewWebhook(b.Name, b.WebhookSecret, inbox, log)
@@ -222,6 +226,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Spikes: spike.Config{Weeks: cfg.Handoff.Spikes.Weeks, MinCount: cfg.Handoff.Spikes.MinCount,
 			Sigmas: cfg.Handoff.Spikes.Sigmas},
 		SpikeEvery: time.Duration(cfg.Handoff.Spikes.Every),
+		Media: pipeline.MediaConfig{MaxBytes: cfg.Media.MaxBytes, Timeout: time.Duration(cfg.Media.Timeout),
+			AlbumWait: time.Duration(cfg.Media.AlbumWait), Fetchers: a.fetchers},
 	}, st, &a.rules, senders, opt.Now, log)
 	inbox.pipe = a.pipe
 	for _, b := range polling {
@@ -656,6 +662,7 @@ func (a *App) prepareDiscord(cfg *config.Config, b config.Bot, inbox *wakingInbo
 	}
 	threads := &discord.Threads{}
 	senders[pipeline.SenderKey(chat.Discord, b.Name)] = discord.NewSender(session, threads)
+	a.fetchers[pipeline.SenderKey(chat.Discord, b.Name)] = discord.NewFetcher(a.downloads())
 	listen := discord.Listen{}
 	for _, ch := range b.Channels {
 		listen[string(ch.ID)] = ch.Messages
@@ -799,4 +806,10 @@ func CreateAPIToken(ctx context.Context, st *store.Store, name string, scope cha
 		return "", err
 	}
 	return token, nil
+}
+
+// downloads is the HTTP client of media downloads: every one ends within
+// media.timeout, whatever the caller's context says.
+func (a *App) downloads() *http.Client {
+	return &http.Client{Timeout: time.Duration(a.cfg.Media.Timeout)}
 }

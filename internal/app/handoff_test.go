@@ -90,11 +90,17 @@ func buttonPress(updateID, agentID int64, agentName string, messageID int64, dat
 // lastTo waits for the n-th message sent to chatID and returns it.
 func (h *harness) lastTo(chatID int64, n int) telegramtest.Message {
 	h.t.Helper()
+	return h.nthTo(chatID, n, func(telegramtest.Message) bool { return true })
+}
+
+// nthTo waits for the n-th message sent to chatID that keep accepts.
+func (h *harness) nthTo(chatID int64, n int, keep func(telegramtest.Message) bool) telegramtest.Message {
+	h.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var to []telegramtest.Message
 		for _, m := range h.fake.Sent() {
-			if m.ChatID == chatID {
+			if m.ChatID == chatID && keep(m) {
 				to = append(to, m)
 			}
 		}

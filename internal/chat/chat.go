@@ -96,6 +96,10 @@ type Event struct {
 	Customer   Customer `json:"customer"`
 	Text       string   `json:"text,omitempty"`
 	AlbumID    string   `json:"album_id,omitempty"` // Telegram media_group_id
+	// Media are the message's photos, files, voice notes, location…
+	// (Text is then their caption), kept so they can be sent on as
+	// themselves.
+	Media []Media `json:"media,omitempty"`
 	// ReleaseOf is, on a message an operator said is not spam, the inbox
 	// id of the event that was ignored as spam: it is decided again with
 	// the spam rules set aside, and the answer apologizes for the delay.

@@ -1,6 +1,10 @@
 package chat
 
-import "time"
+import (
+	"context"
+	"io"
+	"time"
+)
 
 // ActionType names what a rule asks the bot to do.
 type ActionType string
@@ -211,7 +215,19 @@ type Outgoing struct {
 	// LastError is why the previous attempt failed (empty on the first):
 	// the sender keeps its own marks in it across processes.
 	LastError string
+	// Media go with the message, Text being their caption; AlbumKey
+	// groups the outbox rows of one album, sent together.
+	Media    []Media
+	AlbumKey string
+	// Open streams the bytes of a media item the platform cannot send by
+	// reference (another platform's or bot's file); set by the sender's
+	// caller, never stored.
+	Open MediaOpener
 }
+
+// MediaOpener opens a media item's bytes for uploading; the caller closes
+// the reader. It fails with ErrMediaTooLarge past the size limit.
+type MediaOpener func(ctx context.Context, m Media) (io.ReadCloser, error)
 
 // Button is an inline button: what it says, and the data it sends back.
 type Button struct {
@@ -225,4 +241,5 @@ type HistoryEntry struct {
 	Kind      string // the event kind for "in", the action for "out"
 	Text      string
 	At        time.Time
+	Media     []Media // what the message carried, Text being their caption
 }

@@ -120,6 +120,11 @@ type Notice struct {
 	// created under TopicName with the first of them.
 	TopicKey  string
 	TopicName string
+	// Media go with the notice (Text is their caption): a customer's
+	// photo reaches the agents as a photo. After holds it back until
+	// then: an album's parts, which arrive one by one, are sent as one.
+	Media []Media
+	After time.Time
 }
 
 // OpenHandoff is what a decision needs to know of a conversation's open
@@ -264,6 +269,10 @@ type AgentPlan struct {
 	// account.
 	Claim bool
 	Text  string // relay or note text
+	// Media an agent relays to the customer (Text is their caption);
+	// After holds an album's part back until the rest is in (see Notice).
+	Media []Media
+	After time.Time
 	// WindowUntil bounds a relay like any send to the customer.
 	WindowUntil time.Time
 	// Notices go back to the team chat (confirmations); CallbackAnswer

@@ -56,6 +56,7 @@ type Config struct {
 	Handoff       Handoff   `yaml:"handoff"`
 	Retention     Retention `yaml:"retention"`
 	Matching      Matching  `yaml:"matching"`
+	Media         Media     `yaml:"media"`
 
 	// Path is the file the config was loaded from.
 	Path string `yaml:"-"`
@@ -495,6 +496,7 @@ func (c *Config) applyDefaults() {
 	if c.Pipeline.Lease <= 0 {
 		c.Pipeline.Lease = Duration(time.Minute)
 	}
+	c.Media.setDefaults()
 	if c.Retention.Payloads <= 0 {
 		c.Retention.Payloads = Duration(7 * 24 * time.Hour)
 	}
@@ -507,6 +509,9 @@ var botName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 func (c *Config) validate() error {
 	var errs []error
+	if err := c.Media.validate(c.Path); err != nil {
+		errs = append(errs, err)
+	}
 	seen := map[string]bool{}
 	for _, b := range c.Bots {
 		at := fmt.Sprintf("%s:%d: bot %q", c.Path, b.Line, b.Name)

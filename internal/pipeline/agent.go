@@ -157,7 +157,7 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 		}
 		return "", "", 0
 	}
-	if (ev.ReplyTo == "" && ev.ThreadID == "") || strings.TrimSpace(ev.Text) == "" {
+	if (ev.ReplyTo == "" && ev.ThreadID == "") || strings.TrimSpace(ev.Text) == "" && len(ev.Media) == 0 {
 		return "", "", 0 // neither a reply nor in a topic: not addressed to a customer
 	}
 	if strings.HasPrefix(ev.Text, "/") {
@@ -287,6 +287,8 @@ func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent 
 	}
 	if cmd == chat.AgentRelay {
 		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
+		// An agent's photo, file or album reaches the customer as itself.
+		plan.Media, plan.After = ev.Media, p.albumHold(ev.Media, now)
 	}
 	move := handoff.Transition(p.request(st, cmd, agent, to, text, team, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback))
 	plan.Command, plan.Claim, plan.CallbackAnswer = move.Apply, move.Claim, move.Say

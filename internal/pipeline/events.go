@@ -341,10 +341,10 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		// (Under an incident it does not: sixty customers' follow-ups would
 		// bury the incident's one notification. It is in the history.)
 		if team := p.teamFor(h.Team); team != nil {
-			plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+			plan.Notices = append(plan.Notices, p.withMedia(team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 				TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-				Text: agentFacingName(ev.Customer) + ": " + ev.Text},
-				TeamEvent{Event: EventCustomerMessage, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform)})...)
+				Text: agentFacingName(ev.Customer) + ": " + customerLine(ev)},
+				TeamEvent{Event: EventCustomerMessage, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform)}), ev, now)...)
 		}
 	}
 	plan.Outcome = outcome(d, plan)

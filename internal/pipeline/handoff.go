@@ -214,6 +214,11 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 		Buttons: noticeButtons(team.Language),
 	}, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
 		Priority: string(prio), DueAt: plan.HandoffDue, Rule: h.Rule})...)
+	if len(ev.Media) > 0 {
+		// The notice quotes the message; its media follow as themselves.
+		plan.Notices = append(plan.Notices, p.mediaNotice(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+			TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform)}, ev, now))
+	}
 }
 
 // planIncident files the handoff under an incident when its cause (the
@@ -299,9 +304,9 @@ func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time
 		if m.Direction == "out" {
 			who = "Bot"
 		}
-		fmt.Fprintf(&b, "%s: %s\n", who, oneLine(m.Text))
+		fmt.Fprintf(&b, "%s: %s\n", who, oneLine(mediaLine(m.Text, m.Media)))
 	}
-	fmt.Fprintf(&b, "Customer: %s\n", oneLine(ev.Text))
+	fmt.Fprintf(&b, "Customer: %s\n", oneLine(customerLine(ev)))
 	b.WriteString("—\nTo answer the customer, reply to this message (in a forum topic, just write there); /claim, /resolve, /bot and /note … work the same way.")
 	return b.String()
 }

@@ -37,6 +37,8 @@ type Store interface {
 	RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error
 	FailOutgoing(ctx context.Context, id int64, cause string, customerBlocked bool) error
 	DeferOutgoing(ctx context.Context, id int64, until time.Time) error
+	ClaimAlbum(ctx context.Context, head chat.Outgoing, owner string, now, until time.Time, max int) ([]chat.Outgoing, error)
+	ReleaseOutgoing(ctx context.Context, ids []int64) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	ReleaseClaims(ctx context.Context, owner string) error
 	IdleHandoffs(ctx context.Context, idleSince time.Time, limit int) ([]chat.IdleHandoff, error)
@@ -146,6 +148,9 @@ type Config struct {
 	// (default a minute; negative turns spikes off).
 	Spikes     spike.Config
 	SpikeEvery time.Duration
+	// Media bounds media sent on across platforms and bots, and holds
+	// albums together.
+	Media MediaConfig
 }
 
 func (c *Config) setDefaults() {
@@ -179,6 +184,7 @@ func (c *Config) setDefaults() {
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
 	}
+	c.Media.setDefaults()
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
 	}

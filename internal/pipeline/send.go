@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -91,18 +92,37 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 	if !p.waitForSlot(m) {
 		return
 	}
+	// An album's parts queued behind it go with it, as one album.
+	parts := p.gatherAlbum(&m)
+	p.prepareMedia(&m)
 	ctx, cancel := context.WithTimeout(p.workCtx, p.sendTimeout(m))
 	err := p.placeInTopic(ctx, sender, &m)
 	var platformID string
 	if err == nil {
 		platformID, err = sender.Send(ctx, m)
+		if errTooLarge(err) && ctx.Err() == nil {
+			// A file ran past the limit while downloading (its size was not
+			// known): it goes as a note instead, and nothing fails.
+			p.noteForeign(&m)
+			platformID, err = sender.Send(ctx, m)
+		}
 	}
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	cancel()
 	if err == nil {
-		p.recordSent(m, platformID)
+		p.recordSentAll(m, parts, platformID)
 		p.cfg.Observer.Sent(m.Platform, "sent")
 		return
+	}
+	if len(parts) > 0 {
+		// They go again with the head's retry.
+		ids := make([]int64, len(parts))
+		for i, part := range parts {
+			ids[i] = part.ID
+		}
+		if rerr := p.store.ReleaseOutgoing(context.Background(), ids); rerr != nil {
+			p.log.Warn("sender: album parts not released; their lease will expire", "outbox", m.ID, "err", rerr)
+		}
 	}
 	if p.workCtx.Err() != nil {
 		// Our own shutdown cut the call short; that says nothing about the
@@ -190,10 +210,15 @@ func (p *Pipeline) unanswered(m chat.Outgoing, sender Sender, se *chat.SendError
 // lease, so the claim outlives the call), since cutting a slow platform
 // short again may cost the customer another copy.
 func (p *Pipeline) sendTimeout(m chat.Outgoing) time.Duration {
-	if strings.HasPrefix(m.LastError, causeUnanswered) {
-		return max(p.cfg.SendTimeout, min(3*p.cfg.SendTimeout, p.cfg.Lease*3/4))
+	timeout := p.cfg.SendTimeout
+	if uploads(m) {
+		// Downloading and uploading files takes longer than a text.
+		timeout = max(timeout, min(p.cfg.Media.Timeout, p.cfg.Lease*3/4))
 	}
-	return p.cfg.SendTimeout
+	if strings.HasPrefix(m.LastError, causeUnanswered) {
+		return max(timeout, min(3*timeout, p.cfg.Lease*3/4))
+	}
+	return timeout
 }
 
 // maxInlineWait is how long a sender waits for a rate-limit slot itself;
@@ -245,6 +270,21 @@ func (p *Pipeline) sleepOrDefer(m chat.Outgoing, wait time.Duration, cancel func
 // others, and waits for that.
 func (p *Pipeline) recordSent(m chat.Outgoing, platformID string) {
 	p.completer.record(chat.SentMessage{ID: m.ID, PlatformMessageID: platformID, At: p.now()}, p.workCtx.Done())
+}
+
+// recordSentAll records a send that carried an album's parts with it:
+// they are sent too, under the same platform message.
+func (p *Pipeline) recordSentAll(m chat.Outgoing, parts []chat.Outgoing, platformID string) {
+	var wg sync.WaitGroup
+	for _, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.recordSent(part, platformID)
+		}()
+	}
+	p.recordSent(m, platformID)
+	wg.Wait()
 }
 
 func (p *Pipeline) retry(m chat.Outgoing, after time.Duration, cause string) {

@@ -207,10 +207,14 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 					return err
 				}
 			}
+			media, err := encodeMedia(plan.Media)
+			if err != nil {
+				return err
+			}
 			if _, err := s.exec(ctx, tx, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
-				next_attempt_at, created_at, scope, window_until, priority, handoff_id) VALUES (?, ?, ?, ?, ?, ?, '', 'relay', ?, ?, ?, ?, ?, 3, ?)`,
+				next_attempt_at, created_at, scope, window_until, priority, handoff_id, media, album_key) VALUES (?, ?, ?, ?, ?, ?, '', 'relay', ?, ?, ?, ?, ?, 3, ?, ?, ?)`,
 				st.ConversationID, ie.ID, string(st.Platform), st.Bot, st.ChatID, chat.ChatKey(st.Platform, st.Bot, st.ChatID), plan.Text,
-				ms(now), ms(now), st.CustomerScope, msOrZero(plan.WindowUntil), h.ID); err != nil {
+				dueAt(now, plan.After), ms(now), st.CustomerScope, msOrZero(plan.WindowUntil), h.ID, media, chat.AlbumOf(plan.Media)); err != nil {
 				return err
 			}
 		case chat.AgentTag:

@@ -343,14 +343,18 @@ func (b *batchApply) messages() error {
 		if at.IsZero() {
 			at = it.fx.Event.ReceivedAt
 		}
-		args = append(args, it.convID, "in", it.fx.Event.ID, string(ev.Kind), ev.Text, ev.MessageID, ms(at))
+		media, err := encodeMedia(ev.Media)
+		if err != nil {
+			return err
+		}
+		args = append(args, it.convID, "in", it.fx.Event.ID, string(ev.Kind), ev.Text, ev.MessageID, ms(at), media)
 		n++
 	}
 	if n == 0 {
 		return nil
 	}
-	_, err := b.s.exec(b.ctx, b.tx, `INSERT INTO messages (conversation_id, direction, inbox_id, kind, text, platform_message_id, created_at)
-		VALUES `+placeholders(n, 7), args...)
+	_, err := b.s.exec(b.ctx, b.tx, `INSERT INTO messages (conversation_id, direction, inbox_id, kind, text, platform_message_id, created_at, media)
+		VALUES `+placeholders(n, 8), args...)
 	return err
 }
 

@@ -61,6 +61,9 @@ type ExportedMessage struct {
 	Kind string    `json:"kind"` // theirs: text, photo, …; ours: reply, relay, note, …
 	Text string    `json:"text"`
 	At   time.Time `json:"at"`
+	// Media are what the message carried (Text is then their caption):
+	// kind, type, size, name, the platform's file id.
+	Media []chat.Media `json:"media,omitempty"`
 }
 
 // ExportedDecision is what the bot decided on one of their messages, and
@@ -174,13 +177,18 @@ func (s *Store) exportConversation(ctx context.Context, conv *ExportedConversati
 		Kind      string `db:"kind"`
 		Text      string `db:"text"`
 		At        int64  `db:"created_at"`
+		Media     string `db:"media"`
 	}
-	if err := s.readSel(ctx, &msgs, `SELECT direction, kind, text, created_at FROM messages WHERE conversation_id = ? ORDER BY id`, conv.ID); err != nil {
+	if err := s.readSel(ctx, &msgs, `SELECT direction, kind, text, created_at, media FROM messages WHERE conversation_id = ? ORDER BY id`, conv.ID); err != nil {
 		return fmt.Errorf("messages: %w", err)
 	}
 	conv.Messages = make([]ExportedMessage, 0, len(msgs))
 	for _, m := range msgs {
-		conv.Messages = append(conv.Messages, ExportedMessage{From: messageFrom(m.Direction, m.Kind), Kind: m.Kind, Text: m.Text, At: fromMS(m.At)})
+		media, err := decodeMedia(m.Media)
+		if err != nil {
+			return fmt.Errorf("messages: %w", err)
+		}
+		conv.Messages = append(conv.Messages, ExportedMessage{From: messageFrom(m.Direction, m.Kind), Kind: m.Kind, Text: m.Text, At: fromMS(m.At), Media: media})
 	}
 
 	var decisions []struct {

@@ -235,7 +235,7 @@ func (f *forgetting) run(p chat.Platform, bot, externalID string) error {
 	if err := f.traces(convIDs, events); err != nil {
 		return err
 	}
-	if err := f.touchIDs("messages", &f.out.Messages, `UPDATE messages SET text = '' WHERE conversation_id IN (IN) AND text <> ''`, convIDs); err != nil {
+	if err := f.touchIDs("messages", &f.out.Messages, `UPDATE messages SET text = '', media = '' WHERE conversation_id IN (IN) AND (text <> '' OR media <> '')`, convIDs); err != nil {
 		return err
 	}
 	if err := f.sends(customerID, p, bot, externalID, convs, convIDs, handoffIDs, events); err != nil {
@@ -444,10 +444,10 @@ func (f *forgetting) events(convs []forgottenConv, convIDs, handoffIDs []int64) 
 func (f *forgetting) sends(customerID int64, p chat.Platform, bot, externalID string, convs []forgottenConv, convIDs, handoffIDs, events []int64) error {
 	forgottenCustomer := "forgotten/" + strconv.FormatInt(customerID, 10)
 	scope := string(p) + "/" + bot + "/" + externalID
-	const cancel = `UPDATE outbox SET state = 'cancelled', text = '', buttons = '', topic_name = '', topic_key = '', last_error = '',
+	const cancel = `UPDATE outbox SET state = 'cancelled', text = '', buttons = '', topic_name = '', topic_key = '', last_error = '', media = '',
 		claimed_by = NULL, claimed_until = NULL WHERE state IN ('pending', 'failed') AND `
-	const empty = `UPDATE outbox SET text = '', buttons = '', topic_name = '', topic_key = '', last_error = ''
-		WHERE state NOT IN ('pending', 'failed') AND (text <> '' OR buttons <> '' OR topic_name <> '' OR topic_key <> '' OR last_error <> '') AND `
+	const empty = `UPDATE outbox SET text = '', buttons = '', topic_name = '', topic_key = '', last_error = '', media = ''
+		WHERE state NOT IN ('pending', 'failed') AND (text <> '' OR buttons <> '' OR topic_name <> '' OR topic_key <> '' OR last_error <> '' OR media <> '') AND `
 	for _, by := range []struct {
 		where string
 		ids   []int64

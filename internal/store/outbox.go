@@ -35,6 +35,8 @@ type outboxRow struct {
 	TopicName   string `db:"topic_name"`
 	EditID      string `db:"edit_message_id"`
 	LastError   string `db:"last_error"`
+	Media       string `db:"media"`
+	AlbumKey    string `db:"album_key"`
 }
 
 // maxPriorityBonus is how far ahead of its age the most urgent message
@@ -95,7 +97,7 @@ const claimedColumns = `id, platform, bot, chat_id,
 			COALESCE(NULLIF(thread_id, ''), (SELECT t.thread_id FROM team_topics t WHERE outbox.topic_key <> '' AND t.platform = outbox.platform
 				AND t.bot = outbox.bot AND t.chat_id = outbox.chat_id AND t.conversation_key = outbox.topic_key), '') AS thread_id,
 			reply_to, rule, action, text, attempts, created_at, window_until, buttons, handoff_id, callback_id, topic_key, topic_name,
-			last_error,
+			last_error, media, album_key,
 			CASE WHEN action = 'incident_edit' THEN COALESCE((SELECT i.message_id FROM incidents i WHERE i.id = outbox.incident_id), '') ELSE '' END AS edit_message_id`
 
 // outgoing turns claimed rows into messages to send.
@@ -121,6 +123,11 @@ func outgoing(rows []outboxRow) ([]chat.Outgoing, error) {
 		out[i].CallbackID, out[i].TopicKey, out[i].TopicName = r.CallbackID, r.TopicKey, r.TopicName
 		out[i].EditMessageID = r.EditID
 		out[i].LastError = r.LastError
+		media, err := decodeMedia(r.Media)
+		if err != nil {
+			return nil, fmt.Errorf("claim outgoing: media of %d: %w", r.ID, err)
+		}
+		out[i].Media, out[i].AlbumKey = media, r.AlbumKey
 	}
 	return out, nil
 }
@@ -151,8 +158,8 @@ func (s *Store) MarkSentBatch(ctx context.Context, sent []chat.SentMessage) erro
 			FROM v WHERE outbox.id = v.id`, values...); err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at)
-			SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at FROM outbox
+		if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at, media)
+			SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at, media FROM outbox
 			WHERE id IN (`+in+`) AND conversation_id IS NOT NULL ORDER BY id`, ids...); err != nil {
 			return err
 		}

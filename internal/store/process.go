@@ -141,11 +141,15 @@ func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, 
 	if n.Platform == chat.Webhook {
 		text = ids.Replace(text)
 	}
+	media, err := encodeMedia(n.Media)
+	if err != nil {
+		return err
+	}
 	_, err = p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
-		next_attempt_at, created_at, priority, buttons, handoff_id, incident_id, topic_key, topic_name)
-		VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		next_attempt_at, created_at, priority, buttons, handoff_id, incident_id, topic_key, topic_name, media, album_key)
+		VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		nullID(p.ev.ID), string(n.Platform), n.Bot, n.ChatID, chat.ChatKey(n.Platform, n.Bot, n.ChatID), action, text,
-		ms(p.now), ms(p.now), prio, buttons, nullID(handoffID), nullID(incidentID), n.TopicKey, n.TopicName)
+		dueAt(p.now, n.After), ms(p.now), prio, buttons, nullID(handoffID), nullID(incidentID), n.TopicKey, n.TopicName, media, chat.AlbumOf(n.Media))
 	return err
 }
 

@@ -384,14 +384,19 @@ func (s *Store) LoadDetails(ctx context.Context, st *chat.State, want chat.Detai
 			Kind      string `db:"kind"`
 			Text      string `db:"text"`
 			CreatedAt int64  `db:"created_at"`
+			Media     string `db:"media"`
 		}
-		if err := s.readSel(ctx, &rows, `SELECT direction, kind, text, created_at FROM (
-				SELECT id, direction, kind, text, created_at FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?
+		if err := s.readSel(ctx, &rows, `SELECT direction, kind, text, created_at, media FROM (
+				SELECT id, direction, kind, text, created_at, media FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?
 			) AS recent ORDER BY id`, c.ID, want.HistoryLines); err != nil {
 			return unavailable("load history", err)
 		}
 		for _, r := range rows {
-			st.Details.History = append(st.Details.History, chat.HistoryEntry{Direction: r.Direction, Kind: r.Kind, Text: r.Text, At: fromMS(r.CreatedAt)})
+			media, err := decodeMedia(r.Media)
+			if err != nil {
+				return fmt.Errorf("load history: %w", err)
+			}
+			st.Details.History = append(st.Details.History, chat.HistoryEntry{Direction: r.Direction, Kind: r.Kind, Text: r.Text, At: fromMS(r.CreatedAt), Media: media})
 		}
 	}
 	upTo := want.CountUpTo

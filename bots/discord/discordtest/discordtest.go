@@ -42,7 +42,9 @@ type Call struct {
 	// payload_json part. It is nil when the request had none.
 	Body  json.RawMessage
 	Files []string // file names of multipart uploads
-	Token string   // the bot token from "Authorization: Bot <token>", if any
+	// Uploads are the uploaded files' contents, in the order of Files.
+	Uploads [][]byte
+	Token   string // the bot token from "Authorization: Bot <token>", if any
 	// Status is the HTTP status answered and Code Discord's JSON error code
 	// (0 on success and for errors without one).
 	Status int
@@ -195,6 +197,7 @@ type Server struct {
 	// changed is closed and replaced whenever something a waiter may be
 	// waiting for happens.
 	changed      chan struct{}
+	files        map[string][]byte // attachment id → content, served under /attachments/
 	calls        []Call
 	sent         []Message
 	edits        []Message
@@ -301,6 +304,7 @@ func New(opts ...Option) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/gateway", s.serveGateway)
 	mux.HandleFunc("/gateway/", s.serveGateway) // discordgo appends a slash
+	mux.HandleFunc("/attachments/", s.serveAttachment)
 	mux.HandleFunc("/", s.serveREST)
 	s.srv = httptest.NewServer(mux)
 	s.base, _ = url.Parse(s.srv.URL)

@@ -191,14 +191,15 @@ func findRoute(method, path string) (rt *route, params map[string]string, pathKn
 var errInvalidJSON = errors.New("invalid JSON")
 
 // readBody returns the JSON body, or multipart's payload_json and file names.
-func readBody(r *http.Request) (json.RawMessage, []string, error) {
+func readBody(r *http.Request) (json.RawMessage, []string, [][]byte, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var raw []byte
 	var files []string
+	var uploads [][]byte
 	if ct == "multipart/form-data" {
 		mr, err := r.MultipartReader()
 		if err != nil {
-			return nil, nil, errInvalidJSON
+			return nil, nil, nil, errInvalidJSON
 		}
 		for {
 			part, err := mr.NextPart()
@@ -206,44 +207,45 @@ func readBody(r *http.Request) (json.RawMessage, []string, error) {
 				break
 			}
 			if err != nil {
-				return nil, nil, errInvalidJSON
+				return nil, nil, nil, errInvalidJSON
 			}
 			b, err := io.ReadAll(part)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			if part.FormName() == "payload_json" {
 				raw = b
 			} else if part.FileName() != "" {
 				files = append(files, part.FileName())
+				uploads = append(uploads, b)
 			}
 		}
 	} else {
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		raw = b
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, files, nil
+		return nil, files, uploads, nil
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, raw); err != nil {
-		return nil, files, errInvalidJSON
+		return nil, files, uploads, errInvalidJSON
 	}
-	return buf.Bytes(), files, nil
+	return buf.Bytes(), files, uploads, nil
 }
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	version, path, apiPath := stripAPI(r.URL.Path)
-	raw, files, bodyErr := readBody(r)
+	raw, files, uploads, bodyErr := readBody(r)
 	token, hasBot := strings.CutPrefix(r.Header.Get("Authorization"), "Bot ")
 	if !hasBot {
 		token = ""
 	}
-	call := Call{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: raw, Files: files, Token: token, At: now}
+	call := Call{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: raw, Files: files, Uploads: uploads, Token: token, At: now}
 
 	// The call is recorded under the same lock as its effects, so a client
 	// that has its answer also finds the call in Calls and Sent.

@@ -161,6 +161,38 @@
     return wrap;
   }
 
+  function size(n) {
+    if (!n) return '';
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(1) + ' KB';
+    return (n / 1024 / 1024).toFixed(1) + ' MB';
+  }
+
+  // Media as thumbnails (images the sandbox holds) and file chips (the rest).
+  function mediaBlock(m) {
+    var box = el('div', 'media');
+    (m.media || []).forEach(function (md) {
+      if (md.url && md.kind === 'photo') {
+        var a = el('a', 'thumb');
+        a.href = md.url;
+        a.target = '_blank';
+        a.rel = 'noopener';
+        var img = el('img');
+        img.src = md.url;
+        img.alt = md.name || md.kind;
+        img.loading = 'lazy';
+        a.appendChild(img);
+        box.appendChild(a);
+        return;
+      }
+      var label = '📎 ' + [md.name || md.kind, md.mime, size(md.size)].filter(Boolean).join(' · ');
+      var chip = md.url ? el('a', 'chip', label) : el('span', 'chip', label);
+      if (md.url) { chip.href = md.url; chip.download = md.name || ''; }
+      box.appendChild(chip);
+    });
+    return box;
+  }
+
   function buttonLabel(press) { return press.label || press.text; }
 
   function tags(parts) {
@@ -223,6 +255,7 @@
     div.setAttribute('data-n', m.n);
     div.appendChild(el('div', 'meta', (m.from || 'customer') + ' · ' + time(m.time)));
     div.appendChild(el('span', 'text', m.kind === 'callback' ? 'pressed “' + buttonLabel(m) + '”' : m.text));
+    if (m.media) div.appendChild(mediaBlock(m));
     var d = m.decision;
     if (m.status === 'failed') {
       div.appendChild(el('span', 'why error', m.error || 'not stored'));
@@ -252,6 +285,7 @@
     div.setAttribute('data-n', m.n);
     div.appendChild(el('div', 'meta', 'bot · ' + time(m.time) + (m.edited ? ' · edited' : '')));
     div.appendChild(el('span', 'text', m.text));
+    if (m.media) div.appendChild(mediaBlock(m));
     if (m.buttons && m.buttons.length) div.appendChild(buttonRows(m, pressCustomerButton));
     var why = m.rule ? 'rule ' + m.rule : (m.action === 'relay' ? 'from an agent' : '');
     div.appendChild(tags([['rule', why], ['action', m.action]]));
@@ -367,6 +401,7 @@
     meta.appendChild(reply);
     div.appendChild(meta);
     div.appendChild(el('span', 'text', m.text));
+    if (m.media) div.appendChild(mediaBlock(m));
     if (m.buttons && m.buttons.length) div.appendChild(buttonRows(m, pressAgentButton));
     return div;
   }
@@ -381,6 +416,7 @@
     if (m.status === 'failed') bits.push(m.error || 'not stored');
     div.appendChild(el('div', 'meta', bits.join(' · ')));
     div.appendChild(el('span', 'text', m.text));
+    if (m.media) div.appendChild(mediaBlock(m));
     return div;
   }
 
@@ -462,6 +498,27 @@
         $('customer-send').disabled = false;
         box.focus();
       });
+    });
+    // An attachment goes at once, with what is typed as its caption.
+    function attach(inputID, textID, send) {
+      $(inputID).addEventListener('change', function () {
+        var input = $(inputID), file = input.files && input.files[0], box = $(textID);
+        if (!file) return;
+        var reader = new FileReader();
+        reader.onload = function () {
+          var data = String(reader.result).replace(/^data:[^,]*,/, '');
+          var text = box.value.replace(/^\s+|\s+$/g, '');
+          send({ text: text, file: { name: file.name, mime: file.type || 'application/octet-stream', data: data } },
+            function () { box.value = ''; }).then(function () { input.value = ''; });
+        };
+        reader.readAsDataURL(file);
+      });
+    }
+    attach('customer-file', 'customer-text', sendCustomer);
+    attach('agent-file', 'agent-text', function (body, done) {
+      var t = target();
+      body.reply_to = t ? t.id : '';
+      return sendAgent(body, done);
     });
     enterSends($('customer-text'), cform);
     // A preview is decided in memory: nothing is sent or stored.

@@ -46,6 +46,18 @@ var methods = func() map[string]method {
 		"answerCallbackQuery":    acknowledge,
 		"setMyCommands":          (*Server).setMyCommands,
 		"sendChatAction":         acknowledge,
+		"sendPhoto":              mediaMethod("photo"),
+		"sendDocument":           mediaMethod("document"),
+		"sendVoice":              mediaMethod("voice"),
+		"sendAudio":              mediaMethod("audio"),
+		"sendVideo":              mediaMethod("video"),
+		"sendVideoNote":          mediaMethod("video_note"),
+		"sendAnimation":          mediaMethod("animation"),
+		"sendSticker":            mediaMethod("sticker"),
+		"sendLocation":           mediaMethod("location"),
+		"sendContact":            mediaMethod("contact"),
+		"sendMediaGroup":         (*Server).sendMediaGroup,
+		"getFile":                (*Server).getFile,
 	} {
 		m[strings.ToLower(name)] = method{name: name, handle: h}
 	}

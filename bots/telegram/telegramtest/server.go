@@ -156,6 +156,10 @@ func parseParams(r *http.Request) (map[string]string, error) {
 				return params, err
 			}
 			params[part.FormName()] = string(b)
+			if name := part.FileName(); name != "" {
+				// An uploaded file: its name, beside its content.
+				params[part.FormName()+uploadSuffix] = name
+			}
 		}
 	case "application/json":
 		var body map[string]json.RawMessage

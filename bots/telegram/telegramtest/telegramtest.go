@@ -41,6 +41,9 @@ type Message struct {
 	ReplyTo     int64 // reply_parameters.message_id
 	ReplyMarkup string
 	At          time.Time
+	// Media is what a sendPhoto, sendDocument, … or one item of a
+	// sendMediaGroup carried; Text is then its caption.
+	Media *Media
 }
 
 // Failure describes how an injected failure answers.
@@ -114,6 +117,7 @@ type Server struct {
 	forums      map[int64]map[int64]bool // forum chat → its live topics
 	topics      []Topic
 	commands    map[string][]BotCommand // scope → the list set last
+	files       map[string][]byte       // file id → content, for getFile and downloads
 }
 
 // Topic is a forum topic the bot created.
@@ -154,12 +158,19 @@ func New(opts ...Option) *Server {
 		chatBuckets: map[chatKey]*bucket{},
 		botBuckets:  map[string]*bucket{},
 		commands:    map[string][]BotCommand{},
+		files:       map[string][]byte{},
 	}
 	for _, o := range opts {
 		o(s)
 	}
 	s.limits = s.limits.withDefaults()
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/file/bot") {
+			s.serveFile(w, r)
+			return
+		}
+		s.serve(w, r)
+	}))
 	return s
 }
 
