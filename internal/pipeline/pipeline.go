@@ -23,7 +23,8 @@ import (
 type Store interface {
 	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, aside chat.SetAside) ([]chat.InboxEvent, error)
 	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
-	LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error
+	LoadDetails(ctx context.Context, events []chat.InboxEvent, states []*chat.State, want chat.DetailsWanted) error
+	CustomerContexts(ctx context.Context, keys []chat.ContextKey, lines int) ([]chat.CustomerContext, error)
 	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
 	ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) ([]error, []chat.Outgoing, error)
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
@@ -139,6 +140,10 @@ type Config struct {
 	// incidents off.
 	IncidentThreshold int
 	IncidentWindow    time.Duration
+	// ContextMessages is how many of the conversation's last messages a
+	// handoff's notice shows (default 5); /history shows as many unless
+	// the agent asks for another number.
+	ContextMessages int
 	// Spikes tunes the spike detector; SpikeEvery is how often it looks
 	// (default a minute; negative turns spikes off).
 	Spikes     spike.Config
@@ -187,6 +192,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.IncidentWindow <= 0 {
 		c.IncidentWindow = time.Hour
+	}
+	if c.ContextMessages <= 0 {
+		c.ContextMessages = DefaultContextMessages
 	}
 	if c.SpikeEvery == 0 {
 		c.SpikeEvery = time.Minute
