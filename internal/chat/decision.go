@@ -25,7 +25,10 @@ type Action struct {
 	Text     string     `json:"text,omitempty"`
 	Priority string     `json:"priority,omitempty"` // handoff only
 	Team     string     `json:"team,omitempty"`     // handoff only
-	Tags     []string   `json:"tags,omitempty"`     // tag only
+	// Snippets are suggested to the agents on a handoff's notice, by
+	// name (handoff only).
+	Snippets []string `json:"snippets,omitempty"`
+	Tags     []string `json:"tags,omitempty"` // tag only
 	// Cooldown overrides the guard's rule cooldown for this rule's sends;
 	// zero keeps the default, a negative value turns it off.
 	Cooldown time.Duration `json:"-"`

@@ -234,6 +234,9 @@ type AgentState struct {
 	Language         string
 	CustomerName     string
 	CustomerUsername string
+	// Context is who the customer is and the conversation's last
+	// messages, loaded only for /history (nil otherwise).
+	Context *CustomerContext
 }
 
 // AgentPlan is what an agent's event does.

@@ -57,8 +57,11 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			if st, found, err = p.store.LoadAgentState(p.workCtx, ie, id, now); err != nil {
 				break
 			}
+			if err = p.loadHistory(&st, cmd, text); err != nil {
+				break
+			}
 			var plan chat.AgentPlan
-			if found || st.ConversationKey != "" || cmd == agentUnknown || cmd == agentSnippet {
+			if found || st.ConversationKey != "" || cmd == agentUnknown || cmd == agentSnippet || cmd == chat.AgentSnippets {
 				plan = p.agentPlan(st, cmd, agent, text, ev, now)
 			}
 			err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now)
@@ -137,6 +140,9 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 		return chat.AgentRelay, ev.Text, ev.HandoffID
 	}
 	if ev.Kind == chat.KindCallback {
+		if name, id, ok := parseSnippetButton(ev.Text); ok {
+			return agentSnippet, name, id
+		}
 		action, id, ok := strings.Cut(ev.Text, ":")
 		n, err := strconv.ParseInt(id, 10, 64)
 		if !ok || err != nil {
@@ -147,6 +153,11 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 			return chat.AgentCommand(action), "", n
 		}
 		return "", "", 0
+	}
+	if isCommand(ev.Text, chat.AgentSnippets) {
+		// Listing the snippets concerns no customer: asked anywhere in
+		// the team chat.
+		return chat.AgentSnippets, "", 0
 	}
 	if (ev.ReplyTo == "" && ev.ThreadID == "") || strings.TrimSpace(ev.Text) == "" {
 		return "", "", 0 // neither a reply nor in a topic: not addressed to a customer
@@ -165,6 +176,8 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 			return chat.AgentNote, strings.TrimSpace(rest), 0
 		case agentSnippet:
 			return agentSnippet, strings.TrimSpace(rest), 0
+		case chat.AgentHistory:
+			return chat.AgentHistory, strings.TrimSpace(rest), 0
 		}
 		return agentUnknown, word, 0
 	}
@@ -235,6 +248,13 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent ch
 			"To send the customer a text that starts with /, begin it with another character.", text)
 		return chat.AgentPlan{Agent: agent, Notices: []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey}}}
 	}
+	if cmd == chat.AgentSnippets {
+		cmd, text = agentSnippet, "" // as /s alone: the list
+	}
+	pressed := p.pressedSnippet(ev, cmd, text)
+	if pressed != "" {
+		text = pressed
+	}
 	if ev.APIToken == "" {
 		// Snippets become their text before anything else, so the relay
 		// below (guard, window, outbox) carries what the customer reads.
@@ -252,11 +272,17 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent ch
 		refused.Text = text
 		return refused
 	}
+	if cmd == chat.AgentHistory {
+		return p.historyPlan(st, agent, text, ev)
+	}
 	if cmd == chat.AgentRelay {
 		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
 	}
 	move := handoff.Transition(st.Handoff, cmd, agent, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback)
 	plan.Command, plan.Claim, plan.CallbackAnswer = move.Apply, move.Claim, move.Say
+	if pressed != "" && plan.Command == chat.AgentRelay {
+		snippetSent(&plan, st, ev, pressed)
+	}
 	if move.Say == "" || move.OnlyToPresser {
 		return plan
 	}
@@ -333,5 +359,7 @@ func AgentCommands() []CommandHelp {
 		{Name: string(chat.AgentBot), Description: "Hand it back to the bot without resolving"},
 		{Name: string(chat.AgentNote), Description: "Keep a note the customer never sees"},
 		{Name: string(agentSnippet), Description: "Send a snippet: /s NAME (alone: list them)"},
+		{Name: string(chat.AgentSnippets), Description: "List the snippets"},
+		{Name: string(chat.AgentHistory), Description: "Who the customer is and the last messages: /history [N]"},
 	}
 }

@@ -207,11 +207,11 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
 		Text: noticeText(h, prio, plan.HandoffDue, hours, handoffContext(ev, st, plan, now), p.cfg.ContextMessages, plan.Insight),
-		Buttons: [][]chat.Button{{
+		Buttons: withRow([][]chat.Button{{
 			{Text: "Claim", Data: "claim:{handoff}"},
 			{Text: "Resolve", Data: "resolve:{handoff}"},
 			{Text: "Back to bot", Data: "bot:{handoff}"},
-		}},
+		}}, p.snippetButtons(h.Snippets)),
 	}, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
 		Priority: string(prio), DueAt: plan.HandoffDue, Rule: h.Rule})...)
 }

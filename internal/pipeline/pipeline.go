@@ -24,7 +24,7 @@ type Store interface {
 	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, aside chat.SetAside) ([]chat.InboxEvent, error)
 	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
 	LoadDetails(ctx context.Context, events []chat.InboxEvent, states []*chat.State, want chat.DetailsWanted) error
-	CustomerContexts(ctx context.Context, keys []chat.ContextKey, lines int) ([]chat.CustomerContext, error)
+	ConversationContext(ctx context.Context, key string, lines int) (c chat.CustomerContext, found bool, err error)
 	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
 	ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) ([]error, []chat.Outgoing, error)
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error

@@ -115,6 +115,32 @@ func (s *Store) customerContexts(ctx context.Context, keys []chat.ContextKey, li
 	return out, nil
 }
 
+// ConversationContext reads the context of the latest conversation with
+// key (see chat.Event.ConversationKey), open or closed, for /history;
+// found is false when there is none.
+func (s *Store) ConversationContext(ctx context.Context, key string, lines int) (c chat.CustomerContext, found bool, err error) {
+	var rows []struct {
+		ID       int64  `db:"id"`
+		Platform string `db:"platform"`
+		Bot      string `db:"bot"`
+		Customer string `db:"customer"`
+	}
+	if err := s.readSel(ctx, &rows, `SELECT c.id, c.platform, c.bot, COALESCE(cu.external_id, '') AS customer
+		FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id
+		WHERE c.conversation_key = ? ORDER BY c.id DESC LIMIT 1`, key); err != nil {
+		return c, false, unavailable("load conversation context", err)
+	}
+	if len(rows) == 0 {
+		return c, false, nil
+	}
+	r := rows[0]
+	out, err := s.CustomerContexts(ctx, []chat.ContextKey{{Platform: chat.Platform(r.Platform), Bot: r.Bot, CustomerID: r.Customer, ConversationID: r.ID}}, lines)
+	if err != nil {
+		return c, false, err
+	}
+	return out[0], true, nil
+}
+
 // lastMessages reads the last lines messages of each key's conversation,
 // oldest first, in one query.
 func (s *Store) lastMessages(ctx context.Context, keys []chat.ContextKey, lines int) (map[int64][]chat.HistoryEntry, error) {
