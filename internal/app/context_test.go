@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk-bot/frontdesk/bots/discord/discordtest"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 )
@@ -162,5 +163,87 @@ func TestHandoffContextInAForumTopic(t *testing.T) {
 	}
 	if !strings.Contains(second.Text, "1 conversation before · 1 handoff before") {
 		t.Errorf("the later card does not count the earlier conversation:\n%s", second.Text)
+	}
+}
+
+// TestHandoffContextInADiscordThread: on Discord the card goes to the
+// customer's thread with the suggested snippets as buttons; a press sends
+// the snippet to the customer, /history answers in the thread, and the
+// customer's later conversation is handed off into the same thread.
+func TestHandoffContextInADiscordThread(t *testing.T) {
+	fake := newDiscordFake(t)
+	h := startDiscord(t, fake, `pipeline: {conversation_idle: 1s}
+handoff:
+  teams:
+    - {name: support, bot: community, chat_id: "700"}
+`)
+	if err := fake.WaitConnected(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "this is a scam, where is my money?"))
+	h.sentTo("900", 1)
+	var thread string
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		if ts := fake.Threads(); len(ts) == 1 {
+			thread = ts[0].ID
+		}
+		return thread != ""
+	}); err != nil {
+		t.Fatalf("no thread opened for the handoff: %v", err)
+	}
+	notice := h.sentTo(thread, 1)
+	for _, want := range []string{"Customer: Ann (@Ann) · discord · en", "First time here", "Tags: complaint", "Customer: this is a scam, where is my money?"} {
+		if !strings.Contains(notice.Content, want) {
+			t.Errorf("notice lacks %q:\n%s", want, notice.Content)
+		}
+	}
+	if !strings.Contains(string(notice.Components), `"custom_id":"snip:1:apology"`) {
+		t.Fatalf("notice buttons: %s", notice.Components)
+	}
+	press := fake.ComponentInteraction(thread, "77", "21", "Alice", notice.ID, "snip:1:apology")
+	body, _ := json.Marshal(press)
+	if code, _ := h.interaction(body, true); code != 200 {
+		t.Fatalf("snippet press answered %d", code)
+	}
+	if got := h.sentTo("900", 2).Content; got != "Ann, we're sorry for the trouble — we'll put it right as quickly as we can." {
+		t.Fatalf("customer got %q", got)
+	}
+	h.waitIdle()
+	h.dispatch(discordtest.MessageCreate("", thread, "77", "21", "Alice", "/history 2"))
+	var hist discordtest.Message
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		for _, m := range fake.Sent() {
+			if m.ChannelID == thread && strings.HasPrefix(m.Content, "History · last 2 messages") {
+				hist = m
+			}
+		}
+		return hist.ID != ""
+	}); err != nil {
+		t.Fatalf("no /history answer in the thread: %+v", fake.Sent())
+	}
+	if !strings.HasSuffix(hist.Content, "Agent: Ann, we're sorry for the trouble — we'll put it right as quickly as we can.") {
+		t.Errorf("/history 2:\n%s", hist.Content)
+	}
+	h.dispatch(discordtest.MessageCreate("", thread, "77", "21", "Alice", "/resolve"))
+	h.waitIdle()
+
+	time.Sleep(1100 * time.Millisecond) // idle: the next message starts another conversation
+	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "this is a scam again!"))
+	var second discordtest.Message
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		for _, m := range fake.Sent() {
+			if strings.HasPrefix(m.Content, "Handoff") && m.ID != notice.ID {
+				second = m
+			}
+		}
+		return second.ID != ""
+	}); err != nil {
+		t.Fatalf("no second handoff notice: %+v", fake.Sent())
+	}
+	if len(fake.Threads()) != 1 || second.ChannelID != thread {
+		t.Fatalf("the later conversation's notice went to %s (threads %+v), want thread %s", second.ChannelID, fake.Threads(), thread)
+	}
+	if !strings.Contains(second.Content, "1 conversation before · 1 handoff before") {
+		t.Errorf("the later card:\n%s", second.Content)
 	}
 }
