@@ -10,7 +10,22 @@ CREATE INDEX decisions_conversation ON decisions (conversation_id);
 CREATE INDEX decision_actions_decision ON decision_actions (decision_id);
 CREATE INDEX conversations_key ON conversations (conversation_key, id);
 
+-- What agents did to handoffs from the team chat (claims, transfers,
+-- closes…), one row per command applied, for per-agent reports. Agents
+-- are staff: the row names no customer.
+CREATE TABLE agent_events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    handoff_id INTEGER NOT NULL,
+    agent_id   TEXT    NOT NULL,
+    agent_name TEXT    NOT NULL,
+    command    TEXT    NOT NULL,
+    claimed    INTEGER NOT NULL DEFAULT 0, -- the command made the agent the owner
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX agent_events_time ON agent_events (created_at);
+
 -- +goose Down
+DROP TABLE agent_events;
 DROP INDEX conversations_key;
 DROP INDEX decision_actions_decision;
 DROP INDEX decisions_conversation;
