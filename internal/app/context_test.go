@@ -32,7 +32,8 @@ func photoUpdate(updateID, chatID int64, caption string) []byte {
 // caption; it suggests the rule's snippets, and pressing one sends it to
 // the customer as the presser's answer. /history 3 answers in the team
 // chat only; /snippets lists them from anywhere in the team chat. On SQLite
-// and on PostgreSQL.
+// and on PostgreSQL. Metrics count Alice's claim and first response under
+// her account.
 func TestHandoffContextInThePlainTeamChat(t *testing.T) {
 	onEachDatabase(t, func(t *testing.T, fake *telegramtest.Server, cfg *config.Config) {
 		cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}, ContextMessages: 4}
@@ -85,6 +86,11 @@ func TestHandoffContextInThePlainTeamChat(t *testing.T) {
 		if !h.sentContains(teamChat, "Not sent: Alice owns this conversation.") {
 			t.Errorf("Bob's press was not refused: %+v", h.fake.Sent())
 		}
+
+		// Per agent, by account: Alice claimed by answering with the
+		// snippet, her first response counted under her account.
+		h.waitMetrics(`frontdesk_agent_handoffs_claimed_total{agent="telegram:7"} 1`,
+			`frontdesk_agent_first_response_seconds_count{agent="telegram:7"} 1`)
 
 		h.post(update(104, teamChat, "en", "/snippets"), secret)
 		h.waitIdle(h.app.Store())

@@ -67,7 +67,7 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now)
 			p.health.wrote("apply agent event", err, p.now())
 			if err == nil && found {
-				p.observeAgent(st.Handoff, plan.Command, now)
+				p.observeAgent(st.Handoff, plan, now)
 			}
 			if !errors.Is(err, chat.ErrConflict) {
 				break
@@ -101,8 +101,14 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 // handoff: the first message to the customer is its first response (a
 // claim alone tells the customer nothing), resolving or giving it back
 // closes it.
-func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, now time.Time) {
-	change := HandoffChange{Priority: h.Priority, Team: h.Team, Since: now.Sub(h.CreatedAt)}
+func (p *Pipeline) observeAgent(h chat.OpenHandoff, plan chat.AgentPlan, now time.Time) {
+	done := plan.Command
+	change := HandoffChange{Priority: h.Priority, Team: h.Team, Since: now.Sub(h.CreatedAt), Agent: plan.Agent.ID}
+	if h.State != "" && plan.Claim {
+		claimed := change
+		claimed.Step = HandoffClaimed
+		p.cfg.Observer.HandoffChanged(claimed)
+	}
 	switch {
 	case h.State != "" && done == chat.AgentRelay && !h.Answered:
 		change.Step, change.WithinSLA = HandoffAnswered, !now.After(h.DueAt)
@@ -110,6 +116,8 @@ func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, now 
 		change.Step, change.Reason = HandoffClosed, "resolved"
 	case h.State != "" && done == chat.AgentBot:
 		change.Step, change.Reason = HandoffClosed, "returned_to_bot"
+	case h.State != "" && done == chat.AgentTransfer:
+		change.Step = HandoffTransferred
 	default:
 		return
 	}

@@ -95,6 +95,10 @@ type HandoffChange struct {
 	WithinSLA bool
 	// Reason is how it closed: resolved or returned_to_bot.
 	Reason string
+	// Agent is the account (chat.Agent.ID) of the agent who claimed,
+	// answered, transferred or closed it; empty for an anonymous one and
+	// for steps no agent took.
+	Agent string
 }
 
 // Handoff steps.
@@ -102,6 +106,10 @@ const (
 	HandoffOpened   = "opened"
 	HandoffAnswered = "answered"
 	HandoffClosed   = "closed"
+	// HandoffClaimed: an agent became its owner (a claim, or answering a
+	// waiting one first); HandoffTransferred: an agent passed it on.
+	HandoffClaimed     = "claimed"
+	HandoffTransferred = "transferred"
 )
 
 type nopObserver struct{}
