@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -16,6 +17,11 @@ const DefaultContextMessages = 5
 // MaxHistoryMessages bounds /history N: a team-chat message has a size
 // limit (Telegram 4096 characters, Discord 2000), and oneLine bounds each.
 const MaxHistoryMessages = 50
+
+// cardMessagesBudget is how many characters of messages a card shows, so
+// that with its header and a notice's lines it stays a message Telegram
+// accepts (4096; emoji count double there).
+const cardMessagesBudget = 3200
 
 // mediaLabels name what a customer sent other than text, as agents read it
 // in a conversation's last messages: an album of photos is not "(no text)".
@@ -76,8 +82,20 @@ func contextCard(c chat.CustomerContext, lines int, loc *time.Location) string {
 	if len(msgs) == 0 {
 		b.WriteString("(no messages yet)\n")
 	}
-	for _, m := range msgs {
-		fmt.Fprintf(&b, "%s %s: %s\n", m.At.In(loc).Format("02 Jan 15:04"), speaker(m), messageText(m))
+	// The latest messages that fit: Telegram refuses a message over 4096
+	// characters, and nothing would reach the team then.
+	out, size := make([]string, 0, len(msgs)), 0
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		line := fmt.Sprintf("%s %s: %s\n", m.At.In(loc).Format("02 Jan 15:04"), speaker(m), messageText(m))
+		if size += utf8.RuneCountInString(line); size > cardMessagesBudget {
+			fmt.Fprintf(&b, "(%s earlier not shown: too long for one message)\n", plural(i+1, "message"))
+			break
+		}
+		out = append(out, line)
+	}
+	for i := len(out) - 1; i >= 0; i-- {
+		b.WriteString(out[i])
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }

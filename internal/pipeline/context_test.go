@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -25,6 +26,10 @@ func TestContextCard(t *testing.T) {
 		{Direction: "out", Kind: "relay", Text: "We'll send another.", At: at.Add(3 * time.Minute)},
 		{Direction: "note", Kind: "note", Text: "Alice: VIP", At: at.Add(4 * time.Minute)},
 	}
+	var long []chat.HistoryEntry
+	for i := range 50 {
+		long = append(long, chat.HistoryEntry{Direction: "in", Kind: "text", Text: fmt.Sprint(i, " ", strings.Repeat("x", 400)), At: at})
+	}
 	tests := []struct {
 		name  string
 		c     chat.CustomerContext
@@ -46,6 +51,8 @@ func TestContextCard(t *testing.T) {
 		{"the last lines only, in the team's zone", chat.CustomerContext{Name: "Лин", Platform: chat.Telegram, Messages: msgs}, 2, shanghai,
 			[]string{"05 Mar 16:33 Agent: We'll send another.\n05 Mar 16:34 Note: Alice: VIP"}, []string{"hello", "photo"}},
 		{"no messages", chat.CustomerContext{Name: "Ann", Platform: chat.Sandbox}, 5, time.UTC, []string{"—\n(no messages yet)"}, nil},
+		{"too many for one message: the latest that fit", chat.CustomerContext{Name: "Ann", Platform: chat.Telegram, Messages: long}, 50, time.UTC,
+			[]string{"—\n(41 messages earlier not shown: too long for one message)\n05 Mar 08:30 Customer: 41 ", "Customer: 49 "}, []string{"Customer: 40 "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
