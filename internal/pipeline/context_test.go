@@ -153,4 +153,12 @@ rules:
 			}
 		})
 	}
+	// Another team's agent sees nothing of the customer.
+	billing := Team{Name: "billing", Platform: chat.Telegram, Bot: "shop", ChatID: "-200"}
+	two := New(Config{Teams: []Team{support, billing}}, nil, r, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ChatID: "-200", Kind: chat.KindCommand, ReplyTo: "5", Text: "/history"}
+	plan = two.agentPlan(withContext, chat.AgentHistory, chat.Agent{ID: "telegram:3", Name: "Bo"}, "", ev, decideNow)
+	if len(plan.Notices) != 1 || !strings.Contains(plan.Notices[0].Text, "belongs to team support") || strings.Contains(plan.Notices[0].Text, "Lin") {
+		t.Errorf("another team's /history: %+v", plan.Notices)
+	}
 }
