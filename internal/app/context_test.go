@@ -148,6 +148,12 @@ func TestHandoffContextInAForumTopic(t *testing.T) {
 	}
 	h.post(topicUpdate(102, 7, "Alice", thread, "/resolve"), secret)
 	h.waitIdle(h.app.Store())
+	// Back with the bot, the conversation's history is still there.
+	h.post(topicUpdate(103, 7, "Alice", thread, "/history 1"), secret)
+	h.waitIdle(h.app.Store())
+	if !h.sentContains(teamChat, "History · last 1 message\n") {
+		t.Errorf("/history after resolving was not answered: %+v", fake.Sent())
+	}
 
 	time.Sleep(1100 * time.Millisecond) // the conversation goes idle: the next message starts another
 	h.post(update(2, customer, "en", "this is a scam again!"), secret)

@@ -64,7 +64,7 @@ func (p *Pipeline) historyPlan(st chat.AgentState, agent chat.Agent, arg string,
 		return say("No history: this conversation is not stored (it may have been forgotten on the customer's request).")
 	}
 	loc := p.teamLocation(ev)
-	return say(fmt.Sprintf("History · last %d messages\n%s", n, contextCard(*st.Context, n, loc)))
+	return say(fmt.Sprintf("History · last %s\n%s", plural(n, "message"), contextCard(*st.Context, n, loc)))
 }
 
 // teamLocation is the time zone of the team whose chat ev is from.
