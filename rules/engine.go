@@ -468,7 +468,7 @@ func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []
 	for _, a := range ru.actions {
 		texts := r.render(a.text, ru, sc, ev)
 		for i, text := range texts {
-			act := chat.Action{Type: a.typ, Rule: ru.id, Text: text, Priority: a.priority, Team: a.team,
+			act := chat.Action{Type: a.typ, Rule: ru.id, Text: text, Priority: a.priority, Team: a.team, Snippets: a.snippets,
 				Cooldown: ru.cooldown, AllowWhileHuman: ru.whileHuman, Private: ru.private}
 			if i == len(texts)-1 && a.typ != chat.ActionAck {
 				act.Buttons = r.menu(ru, sc, ev)
@@ -476,7 +476,7 @@ func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []
 			out = append(out, act)
 		}
 		if len(a.text) == 0 {
-			out = append(out, chat.Action{Type: a.typ, Rule: ru.id, Priority: a.priority, Team: a.team})
+			out = append(out, chat.Action{Type: a.typ, Rule: ru.id, Priority: a.priority, Team: a.team, Snippets: a.snippets})
 		}
 	}
 	if len(ru.tags) > 0 {

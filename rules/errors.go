@@ -224,7 +224,7 @@ var knownFields = map[string][]string{
 	"ruleYAML": {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private",
 		"matching", "priority", "examples", "type"},
 	"switchesYAML": {"typos", "families", "proximity", "negation", "thanks", "examples"},
-	"handoffYAML":  {"priority", "team"},
+	"handoffYAML":  {"priority", "team", "snippets"},
 	"contentYAML":  {"allowed_domains", "banned_phrases"},
 	"plain":        {"text", "lang", "platform", "chat", "name", "at", "conversation_new", "customer_new", "waiting_for_human", "incidents", "hits", "misses"},
 }

@@ -98,6 +98,10 @@ type budgetYAML struct {
 type handoffYAML struct {
 	Priority str `yaml:"priority"`
 	Team     str `yaml:"team"`
+	// Snippets are suggested to agents on the handoff's notice (at most
+	// MaxSuggestedSnippets); without them, snippets named like the rule
+	// or its keywords are.
+	Snippets []str `yaml:"snippets"`
 }
 
 type contentYAML struct {

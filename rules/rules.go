@@ -85,6 +85,7 @@ type actionSpec struct {
 	text     localized
 	priority string
 	team     string
+	snippets []string // suggested to agents on a handoff's notice (suggest.go)
 }
 
 // localized holds a text's variants per language; "" holds texts given
@@ -248,6 +249,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 		}
 	}
 	c.buttons()
+	c.suggestSnippets()
 	c.unreachable()
 	r.ix.build(c.families(&f.matchingFileYAML), c.vocabulary(&f.matchingFileYAML))
 	for i, ry := range f.Rules {

@@ -223,6 +223,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		HandoffIdle:       time.Duration(cfg.Handoff.IdleTimeout),
 		IncidentThreshold: cfg.Handoff.Incidents.Threshold,
 		IncidentWindow:    time.Duration(cfg.Handoff.Incidents.Window),
+		ContextMessages:   cfg.Handoff.ContextMessages,
 		Spikes: spike.Config{Weeks: cfg.Handoff.Spikes.Weeks, MinCount: cfg.Handoff.Spikes.MinCount,
 			Sigmas: cfg.Handoff.Spikes.Sigmas},
 		SpikeEvery: time.Duration(cfg.Handoff.Spikes.Every),

@@ -45,6 +45,7 @@ type pipelineMetrics struct {
 	sla           *prometheus.CounterVec
 	firstResponse *prometheus.HistogramVec
 	resolution    *prometheus.HistogramVec
+	agents        agentMetrics
 	types         *prometheus.CounterVec
 	sentiment     *prometheus.CounterVec
 	spikeActive   *prometheus.GaugeVec
@@ -115,6 +116,7 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 		chat.ReasonPerHourCap, chat.ReasonWindowClosed, chat.ReasonHumanOwnsConversation, chat.ReasonCustomerBlocked, chat.ReasonFromBot} {
 		m.suppressions.WithLabelValues(r)
 	}
+	m.agents = newAgentMetrics(reg)
 	reg.MustRegister(m.messagesIn, m.decisions, m.ruleActions, m.suppressions, m.sends, m.handoffs, m.sla, m.firstResponse, m.resolution,
 		m.types, m.sentiment, m.spikeActive)
 	// Every type and sentiment from the start, so a rate() sees its first message.
@@ -164,6 +166,7 @@ func (m *pipelineMetrics) HandoffChanged(c pipeline.HandoffChange) {
 	case pipeline.HandoffClosed:
 		m.resolution.WithLabelValues(c.Priority).Observe(c.Since.Seconds())
 	}
+	m.agents.observe(c)
 }
 
 // SpikesOpen sets the gauge of every open spike to 1, and of every

@@ -137,7 +137,7 @@ func (w *tryWorld) state(ev chat.Event, now time.Time) chat.State {
 	}
 	st.Conversation = chat.Conversation{ID: c.id, Status: c.status, Started: c.started, LastCustomerAt: c.last,
 		LastAlbum: c.album, BurstSends: c.burst, CustomerMessages: c.messages, Handoff: c.handoff}
-	st.Details.History = c.history[max(0, len(c.history)-pipeline.HistoryLines):]
+	st.Details.Context.Messages = c.history[max(0, len(c.history)-pipeline.DefaultContextMessages):]
 	return st
 }
 

@@ -29,7 +29,10 @@ type Action struct {
 	Text     string     `json:"text,omitempty"`
 	Priority string     `json:"priority,omitempty"` // handoff only
 	Team     string     `json:"team,omitempty"`     // handoff only
-	Tags     []string   `json:"tags,omitempty"`     // tag only
+	// Snippets are suggested to the agents on a handoff's notice, by
+	// name (handoff only).
+	Snippets []string `json:"snippets,omitempty"`
+	Tags     []string `json:"tags,omitempty"` // tag only
 	// Cooldown overrides the guard's rule cooldown for this rule's sends;
 	// zero keeps the default, a negative value turns it off.
 	Cooldown time.Duration `json:"-"`
@@ -131,9 +134,9 @@ type Offer struct {
 // queries, and most messages never hand off.
 type Details struct {
 	Loaded bool
-	// History is the conversation's last messages, oldest first, for the
-	// agents' notification (D20).
-	History []HistoryEntry
+	// Context is who the customer is and the conversation's last messages
+	// (oldest first), for the agents' notification (D20).
+	Context CustomerContext
 	// RecentHandoffs counts, per team and cause, the handoffs of the
 	// incident window (leaving out those before the cause's last incident
 	// closed), to spot an incident.
@@ -142,7 +145,7 @@ type Details struct {
 
 // DetailsWanted says what of Details to load for a decision.
 type DetailsWanted struct {
-	HistoryLines int         // the conversation's last messages
+	HistoryLines int         // the conversation's last messages, with the customer's context
 	Causes       []TeamCause // count these causes' recent handoffs
 	Since        time.Time   // from then on
 	// CountUpTo stops counting there: only whether a cause reached the

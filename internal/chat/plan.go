@@ -258,6 +258,9 @@ type AgentState struct {
 	CustomerBlocked bool
 	// Tags are the handoff's (or, closed, its last one's) labels.
 	Tags []string
+	// Context is who the customer is and the conversation's last
+	// messages, loaded only for /history (nil otherwise).
+	Context *CustomerContext
 }
 
 // AgentPlan is what an agent's event does.

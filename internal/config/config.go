@@ -161,6 +161,10 @@ type Handoff struct {
 	// Supervisors name teams whose agents may act on any team's handoffs;
 	// everyone else acts only on their own team's.
 	Supervisors []string `yaml:"supervisors"`
+	// ContextMessages is how many of the conversation's last messages a
+	// handoff's notice shows with who the customer is, and /history
+	// without a number (5; at most 50).
+	ContextMessages int `yaml:"context_messages"`
 }
 
 // Matching configures how messages are compared with the rules; what
@@ -619,6 +623,10 @@ func (c *Config) validate() error {
 	if s := c.Handoff.Spikes; s.MinCount < 0 || s.Weeks < 0 || s.Weeks > 26 || s.Sigmas < 0 {
 		// Each week is one more hour of decisions read every look.
 		errs = append(errs, fmt.Errorf("%s: handoff.spikes: min_count and sigmas must not be negative, weeks must be 0-26 (0: the defaults)", c.Path))
+	}
+	if n := c.Handoff.ContextMessages; n < 0 || n > 50 {
+		// Every message is a line of the notice, which has a size limit.
+		errs = append(errs, fmt.Errorf("%s: handoff.context_messages (%d) must be 0-50 (0: the default, 5)", c.Path, n))
 	}
 	if c.AdminToken != "" && !validToken(c.AdminToken) {
 		errs = append(errs, fmt.Errorf("%s: admin_token must be %d-512 characters of A-Z, a-z, 0-9 and - . _ ~ + / = (e.g. openssl rand -hex 32), or empty to turn the admin API off", c.Path, MinAdminToken))

@@ -208,6 +208,11 @@ func TestParseErrors(t *testing.T) {
 			want: `handoff.spikes: min_count and sigmas must not be negative, weeks must be 0-26`,
 		},
 		{
+			name: "more context messages than a notice holds",
+			yaml: "handoff:\n  context_messages: 51\n",
+			want: `handoff.context_messages (51) must be 0-50 (0: the default, 5)`,
+		},
+		{
 			name: "unknown key in incidents",
 			yaml: "handoff:\n  incidents: {treshold: 5}\n",
 			want: `f.yaml:2: unknown key "treshold"`,

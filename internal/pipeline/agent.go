@@ -57,18 +57,21 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 			if st, found, err = p.store.LoadAgentState(p.workCtx, ie, id, now); err != nil {
 				break
 			}
+			if err = p.loadHistory(&st, cmd, text); err != nil {
+				break
+			}
 			var plan chat.AgentPlan
 			var to chat.Agent
 			if to, err = p.transferTarget(st, cmd, text); err != nil {
 				break
 			}
-			if found || st.ConversationKey != "" || cmd == agentUnknown || cmd == agentSnippet {
+			if found || st.ConversationKey != "" || cmd == agentUnknown || cmd == agentSnippet || cmd == chat.AgentSnippets {
 				plan = p.agentPlanTo(st, cmd, agent, text, to, ev, now)
 			}
 			err = p.store.ApplyAgent(p.workCtx, ie, st, plan, now)
 			p.health.wrote("apply agent event", err, p.now())
 			if err == nil && found {
-				p.observeAgent(st.Handoff, plan.Command, plan.ClosesAt.IsZero(), now)
+				p.observeAgent(st.Handoff, plan, now)
 			}
 			if !errors.Is(err, chat.ErrConflict) {
 				break
@@ -102,8 +105,14 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 // handoff: the first message to the customer is its first response (a
 // claim alone tells the customer nothing), resolving or giving it back
 // closes it.
-func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, closesNow bool, now time.Time) {
-	change := HandoffChange{Priority: h.Priority, Team: h.Team, Since: now.Sub(h.CreatedAt)}
+func (p *Pipeline) observeAgent(h chat.OpenHandoff, plan chat.AgentPlan, now time.Time) {
+	done, closesNow := plan.Command, plan.ClosesAt.IsZero()
+	change := HandoffChange{Priority: h.Priority, Team: h.Team, Since: now.Sub(h.CreatedAt), Agent: plan.Agent.ID}
+	if h.State != "" && plan.Claim {
+		claimed := change
+		claimed.Step = HandoffClaimed
+		p.cfg.Observer.HandoffChanged(claimed)
+	}
 	switch {
 	case h.State != "" && done == chat.AgentRelay && !h.Answered:
 		change.Step, change.WithinSLA = HandoffAnswered, !now.After(h.DueAt)
@@ -113,6 +122,8 @@ func (p *Pipeline) observeAgent(h chat.OpenHandoff, done chat.AgentCommand, clos
 		change.Step, change.Reason = HandoffClosed, "returned_to_bot"
 	case h.State != "" && done == chat.AgentClose && closesNow:
 		change.Step, change.Reason = HandoffClosed, "resolved"
+	case h.State != "" && done == chat.AgentTransfer:
+		change.Step = HandoffTransferred
 	default:
 		return
 	}
@@ -143,6 +154,9 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 		return chat.AgentRelay, ev.Text, ev.HandoffID
 	}
 	if ev.Kind == chat.KindCallback {
+		if name, id, ok := parseSnippetButton(ev.Text); ok {
+			return agentSnippet, name, id
+		}
 		action, rest, ok := strings.Cut(ev.Text, ":")
 		id, arg, _ := strings.Cut(rest, ":") // transfer:12:billing
 		n, err := strconv.ParseInt(id, 10, 64)
@@ -156,6 +170,11 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 			return chat.AgentCommand(action), arg, n
 		}
 		return "", "", 0
+	}
+	if isCommand(ev.Text, chat.AgentSnippets) {
+		// Listing the snippets concerns no customer: asked anywhere in
+		// the team chat.
+		return chat.AgentSnippets, "", 0
 	}
 	if (ev.ReplyTo == "" && ev.ThreadID == "") || strings.TrimSpace(ev.Text) == "" && len(ev.Media) == 0 {
 		return "", "", 0 // neither a reply nor in a topic: not addressed to a customer
@@ -177,6 +196,8 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 		case chat.AgentClose, chat.AgentReopen, chat.AgentTransfer, chat.AgentEscalate, chat.AgentPriority, chat.AgentBlock, chat.AgentUnblock,
 			chat.AgentTag:
 			return chat.AgentCommand(strings.ToLower(strings.TrimPrefix(word, "/"))), strings.TrimSpace(rest), 0
+		case chat.AgentHistory:
+			return chat.AgentHistory, strings.TrimSpace(rest), 0
 		}
 		return agentUnknown, word, 0
 	}
@@ -256,6 +277,13 @@ func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent 
 			"To send the customer a text that starts with /, begin it with another character.", text, commandList())
 		return chat.AgentPlan{Agent: agent, Notices: []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey}}}
 	}
+	if cmd == chat.AgentSnippets {
+		cmd, text = agentSnippet, "" // as /s alone: the list
+	}
+	pressed := p.pressedSnippet(ev, cmd, text)
+	if pressed != "" {
+		text = pressed
+	}
 	if ev.APIToken == "" {
 		// Snippets become their text before anything else, so the relay
 		// below (guard, window, outbox) carries what the customer reads.
@@ -285,6 +313,9 @@ func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent 
 	if cmd == chat.AgentTransfer && text == "" && st.Handoff.State.Open() {
 		return p.transferMenu(st, agent, ev)
 	}
+	if cmd == chat.AgentHistory {
+		return p.historyPlan(st, agent, text, ev)
+	}
 	if cmd == chat.AgentRelay {
 		plan.WindowUntil = p.guard.WindowUntil(st.Platform, st.LastCustomerAt)
 		// An agent's photo, file or album reaches the customer as itself.
@@ -296,6 +327,12 @@ func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent 
 		// A Discord slash command (/note) waits for an answer: its
 		// "thinking…" stays until Discord gives up otherwise.
 		plan.CallbackAnswer = "Done."
+	}
+	if pressed != "" && plan.Command == chat.AgentRelay {
+		snippetSent(&plan, st, ev, pressed)
+	}
+	if move.Say == "" || move.OnlyToPresser {
+		return plan
 	}
 	if move.Say != "" && !move.OnlyToPresser {
 		// Into the customer's topic where the team chat is a forum.
@@ -388,5 +425,7 @@ func AgentCommands() []CommandHelp {
 		{Name: string(chat.AgentBlock), Description: "Block this customer: kept, never answered nor passed on"},
 		{Name: string(chat.AgentUnblock), Description: "Unblock this customer"},
 		{Name: string(chat.AgentTag), Description: "Label this conversation: /tag vip refund", Arg: "tags"},
+		{Name: string(chat.AgentSnippets), Description: "List the snippets"},
+		{Name: string(chat.AgentHistory), Description: "Who the customer is and the last messages: /history [N]", Arg: "n"},
 	}
 }

@@ -36,7 +36,7 @@ func TestDecideCustomerEffects(t *testing.T) {
 	button.Kind, button.CallbackID = chat.KindCallback, "cb-1"
 	history := []chat.HistoryEntry{{Direction: "in", Text: "hello"}, {Direction: "out", Text: "Hi Ann"}}
 	details := func(recent int) chat.Details {
-		return chat.Details{Loaded: true, History: history,
+		return chat.Details{Loaded: true, Context: chat.CustomerContext{Messages: history},
 			RecentHandoffs: map[chat.TeamCause]int{{Team: "support", Cause: "outage"}: recent}}
 	}
 	handedOff := chat.State{Conversation: chat.Conversation{ID: 5, Status: chat.StatusWaitingForHuman,

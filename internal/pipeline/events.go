@@ -205,11 +205,11 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 		effects := make([]chat.Effects, 0, len(round))
 		applied := make([]int, 0, len(round))
 		causes := map[chat.TeamCause]bool{}
+		plans, errs := p.decideFully(ctx, batch, states, now)
 		for j, i := range round {
-			st := states[j]
-			plan, err := p.decideFully(ctx, events[i].Event, &st, now)
-			if err != nil {
-				out[i].err = err
+			st, plan := states[j], plans[j]
+			if errs[j] != nil {
+				out[i].err = errs[j]
 				continue
 			}
 			if h := plan.Handoff; h != nil {
@@ -255,25 +255,46 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 	return out, claimed
 }
 
-// decideFully decides an event on its snapshot; a decision that hands off
-// needs the snapshot's details (history, recent handoffs), which are loaded
-// and the event decided again with them.
-func (p *Pipeline) decideFully(ctx context.Context, ev chat.Event, st *chat.State, now time.Time) (chat.Plan, error) {
-	plan, err := p.safePlan(ev, *st, now)
-	if err != nil || !plan.NeedsDetails(*st) {
-		return plan, err
-	}
+// decideFully decides events on their snapshots; decisions that hand off
+// need the snapshots' details (the customer's context, recent handoffs),
+// which are loaded for all of them at once, and those events decided
+// again with them. states get the details.
+func (p *Pipeline) decideFully(ctx context.Context, events []chat.InboxEvent, states []chat.State, now time.Time) ([]chat.Plan, []error) {
+	plans, errs := make([]chat.Plan, len(events)), make([]error, len(events))
+	var need []int
 	var causes []chat.TeamCause
-	if p.mayOpenIncident(plan.Handoff.Rule, plan.Handoff.Team, st.Incidents) {
-		// Counting a cause's handoffs costs a query that grows with
-		// them; it is asked only where an incident could open.
-		causes = []chat.TeamCause{{Team: plan.Handoff.Team, Cause: plan.Handoff.Rule}}
+	for j, ie := range events {
+		plans[j], errs[j] = p.safePlan(ie.Event, states[j], now)
+		if errs[j] != nil || !plans[j].NeedsDetails(states[j]) {
+			continue
+		}
+		need = append(need, j)
+		if h := plans[j].Handoff; p.mayOpenIncident(h.Rule, h.Team, states[j].Incidents) {
+			// Counting a cause's handoffs costs a query that grows with
+			// them; it is asked only where an incident could open.
+			if tc := (chat.TeamCause{Team: h.Team, Cause: h.Rule}); !slices.Contains(causes, tc) {
+				causes = append(causes, tc)
+			}
+		}
 	}
-	if err := p.store.LoadDetails(ctx, st, chat.DetailsWanted{HistoryLines: HistoryLines, Causes: causes,
+	if len(need) == 0 {
+		return plans, errs
+	}
+	evs, sts := make([]chat.InboxEvent, len(need)), make([]*chat.State, len(need))
+	for k, j := range need {
+		evs[k], sts[k] = events[j], &states[j]
+	}
+	if err := p.store.LoadDetails(ctx, evs, sts, chat.DetailsWanted{HistoryLines: p.cfg.ContextMessages, Causes: causes,
 		Since: now.Add(-p.cfg.IncidentWindow), CountUpTo: p.cfg.IncidentThreshold}); err != nil {
-		return chat.Plan{}, err
+		for _, j := range need {
+			plans[j], errs[j] = chat.Plan{}, err
+		}
+		return plans, errs
 	}
-	return p.safePlan(ev, *st, now)
+	for _, j := range need {
+		plans[j], errs[j] = p.safePlan(events[j].Event, states[j], now)
+	}
+	return plans, errs
 }
 
 // plan turns the rules' decision into what will be sent and what is

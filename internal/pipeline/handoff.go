@@ -203,15 +203,14 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 		p.log.Warn("handoff without a team chat: configure handoff.teams so agents are told", "rule", h.Rule)
 		return
 	}
-	history := st.Details.History
 	if p.planIncident(plan, ev, st, team, now) {
 		return
 	}
 	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{
 		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-		Text:    noticeText(ev, h, prio, plan.HandoffDue, hours, history, plan.Insight),
-		Buttons: noticeButtons(team.Language),
+		Text:    noticeText(h, prio, plan.HandoffDue, hours, handoffContext(ev, st, plan, now), p.cfg.ContextMessages, plan.Insight),
+		Buttons: withRow(noticeButtons(team.Language), p.snippetButtons(h.Snippets)),
 	}, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
 		Priority: string(prio), DueAt: plan.HandoffDue, Rule: h.Rule})...)
 	if len(ev.Media) > 0 {
@@ -271,21 +270,14 @@ func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, t
 	return true
 }
 
-// HistoryLines is how much of the conversation a notification carries, so
-// the customer is not asked again (D20).
-const HistoryLines = 8
-
-// noticeText is the notification agents read. It is plain text: sent
-// without a parse mode, nothing the customer wrote can format it.
-func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time, hours handoff.Hours, history []chat.HistoryEntry, in chat.Insight) string {
+// noticeText is the notification agents read: the handoff, then who the
+// customer is and the conversation's last lines messages (the one handed
+// off last), so the customer is not asked again (D20). It is plain text:
+// sent without a parse mode, nothing the customer wrote can format it.
+func noticeText(h *chat.Action, prio chat.Priority, due time.Time, hours handoff.Hours, c chat.CustomerContext, lines int, in chat.Insight) string {
 	var b strings.Builder
-	name := ev.Customer.Name
-	if ev.Customer.Username != "" {
-		name += " (@" + ev.Customer.Username + ")"
-	}
 	loc := hours.Location()
 	fmt.Fprintf(&b, "Handoff · %s priority · first answer due %s (%s)\n", prio, due.In(loc).Format("Mon 15:04"), loc)
-	fmt.Fprintf(&b, "Customer: %s · %s\n", strings.TrimSpace(name), ev.Platform)
 	if in.Type != "" {
 		// What the message is and how the customer sounds, so an angry
 		// complaint is seen before it is read.
@@ -298,16 +290,8 @@ func noticeText(ev chat.Event, h *chat.Action, prio chat.Priority, due time.Time
 		}
 		b.WriteByte('\n')
 	}
-	b.WriteString("—\n")
-	for _, m := range history {
-		who := "Customer"
-		if m.Direction == "out" {
-			who = "Bot"
-		}
-		fmt.Fprintf(&b, "%s: %s\n", who, oneLine(mediaLine(m.Text, m.Media)))
-	}
-	fmt.Fprintf(&b, "Customer: %s\n", oneLine(customerLine(ev)))
-	b.WriteString("—\nTo answer the customer, reply to this message (in a forum topic, just write there); /claim, /resolve, /bot and /note … work the same way.")
+	b.WriteString(contextCard(c, lines, loc))
+	b.WriteString("\n—\nTo answer the customer, reply to this message (in a forum topic, just write there); /claim, /close, /transfer, /history, /s NAME and the other commands work the same way.")
 	return b.String()
 }
 

@@ -23,7 +23,8 @@ import (
 type Store interface {
 	ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, aside chat.SetAside) ([]chat.InboxEvent, error)
 	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
-	LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error
+	LoadDetails(ctx context.Context, events []chat.InboxEvent, states []*chat.State, want chat.DetailsWanted) error
+	ConversationContext(ctx context.Context, key string, lines int) (c chat.CustomerContext, found bool, err error)
 	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
 	ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) ([]error, []chat.Outgoing, error)
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
@@ -99,6 +100,10 @@ type HandoffChange struct {
 	WithinSLA bool
 	// Reason is how it closed: resolved or returned_to_bot.
 	Reason string
+	// Agent is the account (chat.Agent.ID) of the agent who claimed,
+	// answered, transferred or closed it; empty for an anonymous one and
+	// for steps no agent took.
+	Agent string
 }
 
 // Handoff steps.
@@ -106,6 +111,10 @@ const (
 	HandoffOpened   = "opened"
 	HandoffAnswered = "answered"
 	HandoffClosed   = "closed"
+	// HandoffClaimed: an agent became its owner (a claim, or answering a
+	// waiting one first); HandoffTransferred: an agent passed it on.
+	HandoffClaimed     = "claimed"
+	HandoffTransferred = "transferred"
 )
 
 type nopObserver struct{}
@@ -144,6 +153,10 @@ type Config struct {
 	// incidents off.
 	IncidentThreshold int
 	IncidentWindow    time.Duration
+	// ContextMessages is how many of the conversation's last messages a
+	// handoff's notice shows (default 5); /history shows as many unless
+	// the agent asks for another number.
+	ContextMessages int
 	// Spikes tunes the spike detector; SpikeEvery is how often it looks
 	// (default a minute; negative turns spikes off).
 	Spikes     spike.Config
@@ -196,6 +209,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.IncidentWindow <= 0 {
 		c.IncidentWindow = time.Hour
+	}
+	if c.ContextMessages <= 0 {
+		c.ContextMessages = DefaultContextMessages
 	}
 	if c.SpikeEvery == 0 {
 		c.SpikeEvery = time.Minute

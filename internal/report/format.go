@@ -199,6 +199,8 @@ func writeHandoffsText(b *strings.Builder, r Report) {
 		ag.write(b)
 	}
 
+	writeAgentWork(b, r)
+
 	if v, ok := r.Handoffs.SLA.Attainment(); ok {
 		verdict := "met"
 		if v < SLATarget {
@@ -361,32 +363,33 @@ func (t *table) write(b *strings.Builder) {
 // add keys, do not rename or remove them.
 type (
 	jsonReport struct {
-		Since              time.Time      `json:"since"`
-		Until              time.Time      `json:"until"`
-		MessagesIn         int            `json:"messages_in"`
-		Conversations      int            `json:"conversations"`
-		AnsweredByBot      int            `json:"answered_by_bot"`
-		HandedOff          int            `json:"handed_off"`
-		Ignored            int            `json:"ignored"`
-		Blocked            int            `json:"blocked"`
-		BlockedCustomers   int            `json:"blocked_customers"`
-		AnsweredByBotShare float64        `json:"answered_by_bot_share"`
-		HandedOffShare     float64        `json:"handed_off_share"`
-		IgnoredShare       float64        `json:"ignored_share"`
-		Outcomes           []jsonOutcome  `json:"outcomes"`
-		TopRules           []jsonRule     `json:"top_rules"`
-		TopKeywordGroups   []jsonGroup    `json:"top_keyword_groups"`
-		TopTags            []jsonTag      `json:"top_tags"`
-		Unanswered         []jsonText     `json:"unanswered"`
-		UnansweredClusters []jsonCluster  `json:"unanswered_clusters"`
-		SLAAttainment      *float64       `json:"sla_attainment"` // null when no handoff's SLA is decided
-		SLATarget          float64        `json:"sla_target"`
-		EscalationShare    float64        `json:"escalation_share"`
-		Handoffs           jsonHandoffs   `json:"handoffs"`
-		ByPriority         []jsonHandoffs `json:"handoffs_by_priority"`
-		SLAByChannel       jsonChannels   `json:"sla_by_channel"`
-		ByAgent            []jsonAgent    `json:"first_responses_by_agent"`
-		Daily              []jsonDay      `json:"daily"`
+		Since              time.Time       `json:"since"`
+		Until              time.Time       `json:"until"`
+		MessagesIn         int             `json:"messages_in"`
+		Conversations      int             `json:"conversations"`
+		AnsweredByBot      int             `json:"answered_by_bot"`
+		HandedOff          int             `json:"handed_off"`
+		Ignored            int             `json:"ignored"`
+		Blocked            int             `json:"blocked"`
+		BlockedCustomers   int             `json:"blocked_customers"`
+		AnsweredByBotShare float64         `json:"answered_by_bot_share"`
+		HandedOffShare     float64         `json:"handed_off_share"`
+		IgnoredShare       float64         `json:"ignored_share"`
+		Outcomes           []jsonOutcome   `json:"outcomes"`
+		TopRules           []jsonRule      `json:"top_rules"`
+		TopKeywordGroups   []jsonGroup     `json:"top_keyword_groups"`
+		TopTags            []jsonTag       `json:"top_tags"`
+		Unanswered         []jsonText      `json:"unanswered"`
+		UnansweredClusters []jsonCluster   `json:"unanswered_clusters"`
+		SLAAttainment      *float64        `json:"sla_attainment"` // null when no handoff's SLA is decided
+		SLATarget          float64         `json:"sla_target"`
+		EscalationShare    float64         `json:"escalation_share"`
+		Handoffs           jsonHandoffs    `json:"handoffs"`
+		ByPriority         []jsonHandoffs  `json:"handoffs_by_priority"`
+		SLAByChannel       jsonChannels    `json:"sla_by_channel"`
+		ByAgent            []jsonAgent     `json:"first_responses_by_agent"`
+		AgentWork          []jsonAgentWork `json:"agents"`
+		Daily              []jsonDay       `json:"daily"`
 
 		// Issue 22: types, sentiment, coverage, top questions.
 		Types                     map[string]int      `json:"types"`     // every type id, zeros included
@@ -591,6 +594,7 @@ func toJSON(r Report) jsonReport {
 		j.ByAgent = append(j.ByAgent, jsonAgent{ID: a.ID, Name: a.Name, Answered: a.Answered, SLAMet: a.SLA.Met, SLADecided: a.SLA.Decided,
 			SLAAttainment: attainment(a.SLA), FirstP50: seconds(a.FirstResponse, 50), FirstP90: seconds(a.FirstResponse, 90)})
 	}
+	j.AgentWork = agentWorkJSON(r)
 	addInsightsJSON(&j, r.Insights)
 	j.SpamFalsePositives = []jsonRule{}
 	for _, c := range r.SpamFalsePositives {
@@ -741,6 +745,7 @@ func WriteCSV(w io.Writer, r Report) error {
 			row("agents", a.ID, m.metric, m.value)
 		}
 	}
+	agentWorkCSV(row, j, opt)
 	insightsCSV(row, j, num, opt)
 	for _, c := range j.SpamFalsePositives {
 		row("spam_false_positives", c.Rule, "count", strconv.Itoa(c.Count))

@@ -97,6 +97,7 @@ type Source interface {
 	ReportMessages(ctx context.Context, since, until time.Time) (store.MessageReport, error)
 	ReportUnanswered(ctx context.Context, since, until time.Time, limit int) ([]store.NameCount, error)
 	ReportHandoffs(ctx context.Context, since, until time.Time) ([]store.HandoffTimes, error)
+	ReportAgents(ctx context.Context, since, until time.Time) ([]store.AgentActivity, error)
 	ReportSpamFalsePositives(ctx context.Context, since, until time.Time) ([]store.NameCount, error)
 	InsightSource
 }
@@ -150,6 +151,9 @@ type Report struct {
 	Public, Private HandoffStats
 	// ByAgent are the first responses per agent, the most first.
 	ByAgent []AgentStats
+	// AgentWork is what each agent claimed, resolved and transferred, the
+	// busiest first.
+	AgentWork []AgentWork
 	// Daily has one entry per day of the period, oldest first.
 	Daily []DayStats
 
@@ -278,6 +282,11 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 	r.Unanswered = groupUnanswered(texts, TopN)
 	r.Clusters = clusterUnanswered(texts, opts.Rules, TopN)
 	r.addHandoffs(handoffs)
+	activity, err := src.ReportAgents(ctx, since, now)
+	if err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	r.addAgentWork(handoffs, activity)
 	r.addVolume(msgs.Hourly)
 	released, err := src.ReportSpamFalsePositives(ctx, since, now)
 	if err != nil {

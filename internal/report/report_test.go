@@ -197,6 +197,22 @@ func (sd *seeder) relayBy(agent chat.Agent, chatID, when string) {
 	})
 }
 
+// command has an agent apply a command to a chat's handoff from the team
+// chat (claim: it makes them the owner).
+func (sd *seeder) command(agent chat.Agent, chatID string, cmd chat.AgentCommand, claim bool, when string) {
+	sd.t.Helper()
+	moment, id := at(sd.t, when), sd.handoff(chatID)
+	user := strings.TrimPrefix(agent.ID, "telegram:")
+	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: sd.nextID(), Kind: chat.KindCommand, ChatID: "-100",
+		ChatType: chat.ChatGroup, Text: "/" + string(cmd), Time: moment, Customer: chat.Customer{ID: user, Name: agent.Name}}
+	sd.process(ev, moment, func(ie chat.InboxEvent) error {
+		_, err := storetest.ProcessAgent(context.Background(), sd.s, ie, id, moment, func(chat.AgentState) (chat.AgentPlan, error) {
+			return chat.AgentPlan{Command: cmd, Agent: agent, Claim: claim}, nil
+		})
+		return err
+	})
+}
+
 // step makes the next reminder or escalation of a chat's unclaimed handoff.
 func (sd *seeder) step(chatID, when string) {
 	sd.t.Helper()
@@ -286,6 +302,11 @@ func handedOff(t *testing.T, rule, group, priority string, due time.Time, tags .
 //     SLA (N's answer is before the week); Anna (telegram:8) D, in 5h,
 //     missed; another Anna (telegram:9) M, in 10m, within SLA. Three rows,
 //     one each, the two Annas shown with their accounts.
+//   - Agents' work: Alice claimed C (answering first) and I (/claim at
+//     16:45, still unanswered), resolved C in 30m, transferred J: 2, 1,
+//     1. Anna (telegram:8) claimed and resolved D (6h); the other Anna
+//     M (1h; her second answer claims nothing). N's claim is before the
+//     week.
 //   - Daily: Tue 11-17 two handoffs (p50 4m30s, p90 5h, 1 of 2 within
 //     SLA), Wed 11-18 one (10m), Thu 11-19 one (undecided), Fri 11-20
 //     two (0 of 1); the other days of the week none.
@@ -339,7 +360,9 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("I", chat.KindText, "my package arrived broken", "11-20 16:00",
 		handedOff(t, "complaint", "complaint", "critical", at(t, "11-20 16:30"), "complaint"))
 	sd.step("I", "11-20 16:30")
+	sd.command(alice, "I", chat.AgentClaim, true, "11-20 16:45")
 	sd.decide("J", chat.KindCommand, "/human", "11-20 17:30", handedOff(t, rules.BuiltinHuman, "", "low", at(t, "11-21 17:30")))
+	sd.command(alice, "J", chat.AgentTransfer, false, "11-20 17:40")
 
 	// O: at the end of the week, so outside it.
 	sd.decide("O", chat.KindText, "too late", "11-20 18:00", unanswered)
@@ -591,6 +614,10 @@ func (f failing) ReportHandoffs(context.Context, time.Time, time.Time) ([]store.
 	return nil, f.err
 }
 
+func (f failing) ReportAgents(context.Context, time.Time, time.Time) ([]store.AgentActivity, error) {
+	return nil, f.err
+}
+
 func (f failing) ReportSpamFalsePositives(context.Context, time.Time, time.Time) ([]store.NameCount, error) {
 	return nil, f.err
 }
@@ -628,6 +655,10 @@ func (h history) ReportUnanswered(context.Context, time.Time, time.Time, int) ([
 }
 
 func (h history) ReportHandoffs(context.Context, time.Time, time.Time) ([]store.HandoffTimes, error) {
+	return nil, nil
+}
+
+func (h history) ReportAgents(context.Context, time.Time, time.Time) ([]store.AgentActivity, error) {
 	return nil, nil
 }
 

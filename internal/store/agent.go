@@ -243,6 +243,9 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 				return err
 			}
 		}
+		if err := s.recordAgentEvent(ctx, tx, h, plan, now); err != nil {
+			return err
+		}
 		return s.queueAgentReplies(ctx, tx, ie, plan, h.ID, now)
 	})
 	if err == nil || errors.Is(err, chat.ErrAlreadyDone) || errors.Is(err, chat.ErrConflict) {

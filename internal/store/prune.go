@@ -59,6 +59,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, r Retention) (Pruned, 
 		{&p.Handoffs, `DELETE FROM handoff_messages WHERE handoff_id IN (SELECT id FROM handoffs
 			WHERE state NOT IN ('waiting', 'claimed') AND closed_at < ? LIMIT ?)`, []any{history}},
 		{&p.Handoffs, `DELETE FROM handoffs WHERE id IN (SELECT id FROM handoffs WHERE state NOT IN ('waiting', 'claimed') AND closed_at < ? LIMIT ?)`, []any{history}},
+		{&p.Handoffs, `DELETE FROM agent_events WHERE id IN (SELECT id FROM agent_events WHERE created_at < ? LIMIT ?)`, []any{history}},
 		{&p.Handoffs, `DELETE FROM incidents WHERE id IN (SELECT i.id FROM incidents i WHERE i.state <> 'open' AND i.closed_at < ?
 			AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.incident_id = i.id) LIMIT ?)`, []any{history}},
 		{&p.Spikes, `DELETE FROM spikes WHERE id IN (SELECT id FROM spikes WHERE ended_at < ? LIMIT ?)`, []any{history}},

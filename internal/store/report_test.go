@@ -226,9 +226,10 @@ func TestReportHandoffs(t *testing.T) {
 		want := []HandoffTimes{
 			// The first of the agent's two replies counts, and is hers.
 			{Priority: "high", ChatType: chat.ChatPrivate, Created: *at(5), Due: *at(60), FirstReply: at(6), Closed: at(7),
-				FirstResponder: chat.Agent{ID: "telegram:7", Name: "Alice"}},
-			// Answered and closed after the period: neither counts yet.
-			{Priority: "critical", ChatType: chat.ChatGroup, Created: *at(10), Due: *at(20), StepsDone: 2},
+				FirstResponder: chat.Agent{ID: "telegram:7", Name: "Alice"}, Owner: chat.Agent{ID: "telegram:7", Name: "Alice"}},
+			// Answered and closed after the period: neither counts yet
+			// (its owner is the current one).
+			{Priority: "critical", ChatType: chat.ChatGroup, Created: *at(10), Due: *at(20), StepsDone: 2, Owner: chat.Agent{ID: "telegram:7", Name: "Alice"}},
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("handoffs\n%+v\nwant\n%+v", got, want)

@@ -372,32 +372,27 @@ func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 	return nil
 }
 
-// LoadDetails adds to one snapshot what a handoff needs: the
-// conversation's last messages and, for each team and cause asked about,
-// the handoffs since a moment that no resolved incident took care of (up
-// to want.CountUpTo). Handoffs are few, so this is per event.
-func (s *Store) LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error {
-	st.Details = chat.Details{Loaded: true, RecentHandoffs: map[chat.TeamCause]int{}}
-	if c := st.Conversation; c.ID != 0 && !c.New && want.HistoryLines > 0 {
-		var rows []struct {
-			Direction string `db:"direction"`
-			Kind      string `db:"kind"`
-			Text      string `db:"text"`
-			CreatedAt int64  `db:"created_at"`
-			Media     string `db:"media"`
+// LoadDetails adds to the snapshots of events (states[i] is events[i]'s)
+// what a handoff needs: who the customer is with the conversation's last
+// messages (chat.CustomerContext), and, for each team and cause asked
+// about, the handoffs since a moment that no resolved incident took care
+// of (up to want.CountUpTo). The contexts of all of them are read
+// together; causes are few (one per team and rule handing off).
+func (s *Store) LoadDetails(ctx context.Context, events []chat.InboxEvent, states []*chat.State, want chat.DetailsWanted) error {
+	keys := make([]chat.ContextKey, len(events))
+	for i, ie := range events {
+		keys[i] = chat.ContextKey{Platform: ie.Platform, Bot: ie.Bot, CustomerID: ie.Customer.ID}
+		if c := states[i].Conversation; !c.New {
+			keys[i].ConversationID = c.ID
 		}
-		if err := s.readSel(ctx, &rows, `SELECT direction, kind, text, created_at, media FROM (
-				SELECT id, direction, kind, text, created_at, media FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?
-			) AS recent ORDER BY id`, c.ID, want.HistoryLines); err != nil {
-			return unavailable("load history", err)
-		}
-		for _, r := range rows {
-			media, err := decodeMedia(r.Media)
-			if err != nil {
-				return fmt.Errorf("load history: %w", err)
-			}
-			st.Details.History = append(st.Details.History, chat.HistoryEntry{Direction: r.Direction, Kind: r.Kind, Text: r.Text, At: fromMS(r.CreatedAt), Media: media})
-		}
+	}
+	contexts, err := s.customerContexts(ctx, keys, want.HistoryLines)
+	if err != nil {
+		return unavailable("load history", err)
+	}
+	recent := map[chat.TeamCause]int{}
+	for i := range states {
+		states[i].Details = chat.Details{Loaded: true, Context: contexts[i], RecentHandoffs: recent}
 	}
 	upTo := want.CountUpTo
 	if upTo <= 0 {
@@ -410,7 +405,7 @@ func (s *Store) LoadDetails(ctx context.Context, st *chat.State, want chat.Detai
 			tc.Team, tc.Cause, ms(want.Since), tc.Team, tc.Cause, upTo); err != nil {
 			return unavailable("count handoffs", fmt.Errorf("%s/%s: %w", tc.Team, tc.Cause, err))
 		}
-		st.Details.RecentHandoffs[tc] = n
+		recent[tc] = n
 	}
 	return nil
 }

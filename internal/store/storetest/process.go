@@ -10,7 +10,7 @@ import (
 // Applier is the part of the store that records decisions.
 type Applier interface {
 	LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error)
-	LoadDetails(ctx context.Context, st *chat.State, want chat.DetailsWanted) error
+	LoadDetails(ctx context.Context, events []chat.InboxEvent, states []*chat.State, want chat.DetailsWanted) error
 	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
 }
 
@@ -25,7 +25,7 @@ func Process(ctx context.Context, s Applier, ie chat.InboxEvent, now time.Time, 
 		return err
 	}
 	st := states[0]
-	if err := s.LoadDetails(ctx, &st, chat.DetailsWanted{HistoryLines: 8, Since: now.Add(-time.Hour)}); err != nil {
+	if err := s.LoadDetails(ctx, []chat.InboxEvent{ie}, []*chat.State{&st}, chat.DetailsWanted{HistoryLines: 8, Since: now.Add(-time.Hour)}); err != nil {
 		return err
 	}
 	plan, err := decide(st)
