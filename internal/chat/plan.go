@@ -49,6 +49,12 @@ type Plan struct {
 	// for reports; TypeReason says why it has that type (for try).
 	Insight    Insight
 	TypeReason string
+	// Feedback is the customer's answer to a feedback button or their
+	// rating's comment, stored per handoff, team, agent and rule.
+	Feedback *Feedback
+	// Reopen gives a closed handoff back to its team ("not solved"); the
+	// Notices then tell the team, tied to it.
+	Reopen *Reopen
 	// Repeats says the event repeats a customer's message already in the
 	// history (one released as not spam): no message row is added for it.
 	Repeats bool
@@ -224,6 +230,14 @@ type AgentState struct {
 	ThreadID string
 	// LastCustomerAt opens the platform's interaction window.
 	LastCustomerAt time.Time
+	// CustomerBlocked says the customer blocked the bot (Telegram's 403 or
+	// its blocked update): notices to them are not sent. Reserved are the
+	// guard's keys taken for the customer, Rated that the conversation has
+	// a rating already, Spam that its messages were ignored as spam.
+	CustomerBlocked bool
+	Reserved        map[string]bool
+	Rated           bool
+	Spam            bool
 	// ConversationID is the stored conversation; CustomerScope the
 	// customer as the guard counts them (see Event.CustomerScope).
 	ConversationID int64
@@ -251,6 +265,10 @@ type AgentPlan struct {
 	// answers a button press.
 	Notices        []Notice
 	CallbackAnswer string
+	// ToCustomer are notices to the customer that answer the agent's
+	// action (claimed, closed, was it solved?), guarded like any send
+	// but for the per-message cap; they go before a relay in the chat.
+	ToCustomer []Send
 }
 
 // DueHandoff is a waiting handoff whose first-response time has passed.

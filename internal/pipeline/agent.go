@@ -257,6 +257,9 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent ch
 	}
 	move := handoff.Transition(st.Handoff, cmd, agent, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback)
 	plan.Command, plan.Claim, plan.CallbackAnswer = move.Apply, move.Claim, move.Say
+	if move.Apply != "" && st.Handoff.State != "" {
+		plan.ToCustomer = p.customerNotices(st, move, agent, now)
+	}
 	if move.Say == "" || move.OnlyToPresser {
 		return plan
 	}
