@@ -71,7 +71,8 @@ func (l *loader) feedback(events []chat.InboxEvent, states []chat.State) error {
 	var hs []latest
 	if len(pressed) > 0 {
 		if err := l.s.readSel(l.ctx, &hs, `SELECT h.id, h.conversation_id, h.team, h.state, h.priority, h.claimed_by, h.claimed_by_id,
-				EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = h.conversation_id AND f.kind = 'solved' AND f.handoff_id = h.id) AS solved,
+				EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = h.conversation_id AND f.kind = 'solved' AND f.handoff_id = h.id
+					AND f.created_at >= COALESCE(h.closed_at, 0)) AS solved,
 				EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = h.conversation_id AND f.kind = 'rating') AS rated,
 				EXISTS (SELECT 1 FROM decisions d WHERE d.conversation_id = h.conversation_id AND (d.outcome = 'ignored' OR d.msg_type = 'spam')) AS spam,
 				COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = h.conversation_id AND d.language <> '' ORDER BY d.id DESC LIMIT 1), '') AS language
@@ -103,7 +104,8 @@ func (l *loader) feedback(events []chat.InboxEvent, states []chat.State) error {
 // feedbackEffects stores a customer's feedback: an answer about a handoff
 // is filed under the handoff's conversation, team, owner and rule as they
 // are; a rule's 👍/👎 under the event's conversation. A second answer of
-// the same kind stores nothing (the unique index), a comment fills the
+// the same kind stores nothing (the unique index; "solved?" answered
+// again after a reopened handoff closed again replaces the first), a comment fills the
 // rating it answers once. A reopened handoff goes back to waiting with its
 // new priority and due time while no other handoff of the conversation is
 // open (else chat.ErrConflict: decide again), and the conversation waits
@@ -115,7 +117,7 @@ func (p *processing) feedbackEffects(plan chat.Plan, convID int64) error {
 		case chat.FeedbackSolved, chat.FeedbackRating:
 			_, err = p.s.exec(p.ctx, p.tx, `INSERT INTO feedback (conversation_id, handoff_id, kind, rule, team, agent_id, agent, value, comment_until, created_at)
 				SELECT h.conversation_id, h.id, ?, h.rule, h.team, h.claimed_by_id, h.claimed_by, ?, ?, ? FROM handoffs h WHERE h.id = ?
-				ON CONFLICT (conversation_id, kind, handoff_id, rule) DO NOTHING`,
+				ON CONFLICT (conversation_id, kind, handoff_id, rule) DO `+onAgain(f.Kind),
 				string(f.Kind), f.Value, msOrZero(f.CommentUntil), ms(p.now), f.HandoffID)
 		case chat.FeedbackHelpful:
 			if convID == 0 {
@@ -146,6 +148,17 @@ func (p *processing) feedbackEffects(plan chat.Plan, convID int64) error {
 		}
 	}
 	return nil
+}
+
+// onAgain is what a second answer of a kind about one handoff does: "was
+// it solved?" is asked again when a reopened handoff closes again, and the
+// last answer stands; a rating stays the first one given.
+func onAgain(kind chat.FeedbackKind) string {
+	if kind == chat.FeedbackSolved {
+		return `UPDATE SET value = excluded.value, team = excluded.team, agent_id = excluded.agent_id, agent = excluded.agent,
+			created_at = excluded.created_at`
+	}
+	return `NOTHING`
 }
 
 // queueCustomerNotices queues the notices an agent's action sends the
