@@ -189,8 +189,8 @@ func (p *Pipeline) feedback(ev chat.Event, st chat.State, now time.Time) (plan c
 		// for the rules.
 		plan = chat.Plan{Language: lang, Outcome: chat.OutcomeRecorded,
 			Feedback: &chat.Feedback{Kind: chat.FeedbackComment, CommentOf: fs.CommentFor, Comment: ev.Text}}
-		plan.Sends, plan.Suppressed = p.guard.Check(ev, st, []chat.Action{{Type: chat.ActionCustomerNotice,
-			Text: n.Notice(chat.NoticeCSATThanks, lang, vars), Cooldown: -1}}, now)
+		plan.Sends, plan.Suppressed = p.guard.Notify(pressedBy(ev, st, now), []chat.Action{{Type: chat.ActionCustomerNotice,
+			Text: n.Notice(chat.NoticeCSATThanks, lang, vars)}}, now)
 		plan.Place(ev)
 		return plan, true
 	default:
@@ -232,17 +232,32 @@ func (p *Pipeline) feedback(ev chat.Event, st chat.State, now time.Time) (plan c
 		plan.CallbackAnswers = []chat.CallbackAnswer{{ID: ev.CallbackID, Text: n.Notice(move.Toast, lang, vars)}}
 	}
 	if move.Reply != "" {
-		a := chat.Action{Type: chat.ActionCustomerNotice, Text: n.Notice(move.Reply, lang, vars), Cooldown: -1}
+		a := chat.Action{Type: chat.ActionCustomerNotice, Text: n.Notice(move.Reply, lang, vars)}
 		if move.Reply == chat.NoticeCSATQuestion {
 			a.Buttons, a.Once = ratingButtons(id), csatOnce(st.Conversation.ID)
 		}
-		plan.Sends, plan.Suppressed = p.guard.Check(ev, st, []chat.Action{a}, now)
+		plan.Sends, plan.Suppressed = p.guard.Notify(pressedBy(ev, st, now), []chat.Action{a}, now)
 	}
 	if move.Reopen {
 		p.planReopen(&plan, ev, fs.Handoff, move, now)
 	}
 	plan.Place(ev)
 	return plan, true
+}
+
+// pressedBy is the customer who answered a feedback question, as the
+// guard sees them: the answers to it are notices of the handoff's close
+// (a reply to each press, at most once per conversation and question),
+// not counted against the per-message or per-hour cap, which a busy
+// handoff's own messages may have used up; the duplicate-content rule and
+// the window hold.
+func pressedBy(ev chat.Event, st chat.State, now time.Time) guard.Recipient {
+	at := ev.Time
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	return guard.Recipient{Platform: ev.Platform, Scope: ev.CustomerScope(), LastCustomerAt: at, Unreachable: st.Customer.Blocked,
+		Reserved: st.Customer.Reserved}
 }
 
 // planReopen gives the handoff back to its team at the raised priority,
