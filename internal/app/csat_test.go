@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/frontdesk-bot/frontdesk/bots/discord/discordtest"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/report"
@@ -253,4 +255,144 @@ func TestCustomerNoticesAndCSAT(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDiscordCustomerNoticesAndCSAT: the same through the Discord fake
+// (discordgo, buttons as components): a claim in the team's thread tells
+// the customer's DM that a colleague joined (no name is configured, so no
+// handle either); /resolve says it is closed and asks, yes then no; yes
+// asks the rating, five buttons in order; the rating is stored.
+func TestDiscordCustomerNoticesAndCSAT(t *testing.T) {
+	fake := newDiscordFake(t)
+	h := startDiscord(t, fake, `handoff:
+  teams:
+    - {name: support, bot: community, chat_id: "700"}
+`)
+	if err := fake.WaitConnected(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "this is a scam, where is my money?"))
+	h.sentTo("900", 1)
+	var thread string
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		if ts := fake.Threads(); len(ts) == 1 {
+			thread = ts[0].ID
+		}
+		return thread != ""
+	}); err != nil {
+		t.Fatal(err)
+	}
+	notice := h.sentTo(thread, 1)
+	press := func(channel, user, name, messageID, data string) {
+		t.Helper()
+		body, _ := json.Marshal(fake.ComponentInteraction(channel, map[bool]string{true: "", false: "77"}[channel == "900"], user, name, messageID, data))
+		if code, resp := h.interaction(body, true); code != 200 || resp != `{"type":6}` {
+			t.Fatalf("press %s answered %d %s", data, code, resp)
+		}
+	}
+	press(thread, "21", "alice_dc", notice.ID, "claim:1")
+	if got := h.sentTo("900", 2).Content; got != "A colleague from support has joined the conversation." {
+		t.Fatalf("customer told %q on the claim", got)
+	}
+	h.dispatch(discordtest.MessageCreate("", thread, "77", "21", "alice_dc", "Refund sent."))
+	h.sentTo("900", 3)
+	h.dispatch(discordtest.MessageCreate("", thread, "77", "21", "alice_dc", "/resolve"))
+	if got := h.sentTo("900", 4).Content; !strings.HasPrefix(got, "This conversation is closed.") {
+		t.Fatalf("customer told %q on the close", got)
+	}
+	asked := h.sentTo("900", 5)
+	yes, no := strings.Index(string(asked.Components), `"custom_id":"csat:yes:1"`), strings.Index(string(asked.Components), `"custom_id":"csat:no:1"`)
+	if asked.Content != "Was your question solved?" || yes < 0 || no < yes {
+		t.Fatalf("solved question %q %s", asked.Content, asked.Components)
+	}
+	h.waitIdle()
+	press("900", "11", "Ann", asked.ID, "csat:yes:1")
+	rating := h.sentTo("900", 6)
+	at := -1
+	for r := 1; r <= 5; r++ {
+		i := strings.Index(string(rating.Components), fmt.Sprintf(`"custom_id":"csat:rate:1:%d"`, r))
+		if i <= at {
+			t.Fatalf("rating buttons out of order: %s", rating.Components)
+		}
+		at = i
+	}
+	h.waitIdle()
+	press("900", "11", "Ann", rating.ID, "csat:rate:1:5")
+	if got := h.sentTo("900", 7).Content; !strings.HasPrefix(got, "Thank you!") {
+		t.Fatalf("customer told %q after rating", got)
+	}
+	h.waitIdle()
+	r, err := report.Build(context.Background(), h.app.Store(), start.Add(-time.Minute), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if avg, ok := r.CSAT.Overall.Average(); !ok || avg != 5 || len(r.CSAT.ByAgent) != 1 || r.CSAT.ByAgent[0].ID != "discord:21" {
+		t.Errorf("csat %v (%v) by agent %+v; want 5 from alice_dc's handoff", avg, ok, r.CSAT.ByAgent)
+	}
+	for _, m := range fake.Sent() {
+		if m.ChannelID == "900" && strings.Contains(m.Content, "alice_dc") {
+			t.Errorf("an agent's handle reached the customer: %q", m.Content)
+		}
+	}
+}
+
+// TestNoFeedbackForBlockedOrSpam: a customer who blocked the bot hears
+// nothing of a claim or a close; one whose conversation had spam is asked
+// whether it was solved but never for a rating; no rating is stored.
+func TestNoFeedbackForBlockedOrSpam(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
+	h := start(t, cfg, fake)
+
+	// Blocked: after the handoff, the customer blocks the bot.
+	const blocker = 5001
+	h.post(update(1, blocker, "en", "this is a scam, where is my money?"), secret)
+	notice := h.lastTo(teamChat, 1)
+	h.post(fmt.Appendf(nil, `{"update_id": 2, "my_chat_member": {"chat": {"id": %d, "type": "private", "first_name": "Ann"},
+		"from": {"id": %d, "is_bot": false, "first_name": "Ann"}, "date": %d,
+		"old_chat_member": {"status": "member", "user": {"id": 100000001, "is_bot": true, "first_name": "Shop"}},
+		"new_chat_member": {"status": "kicked", "user": {"id": 100000001, "is_bot": true, "first_name": "Shop"}, "until_date": 0}}}`,
+		blocker, blocker, time.Now().Unix()), secret)
+	h.waitIdle(h.app.Store())
+	h.post(buttonPress(100, 7, "Alice", notice.MessageID, "claim:1"), secret)
+	h.post(teamUpdate(101, 7, "Alice", notice.MessageID, "/resolve"), secret)
+	if got := h.lastTo(teamChat, 3).Text; !strings.HasPrefix(got, "Resolved by Alice.") {
+		t.Fatalf("team told %q", got)
+	}
+	h.waitIdle(h.app.Store())
+	if got := h.sentTo(blocker); len(got) != 1 {
+		t.Fatalf("a customer who blocked the bot got %d messages: %+v", len(got), got)
+	}
+
+	// Spam: the customer's first message was ignored as link spam.
+	const spammer = 5002
+	h.post(update(3, spammer, "en", "cheap watches http://spam.example"), secret)
+	h.waitIdle(h.app.Store())
+	if got := h.sentTo(spammer); len(got) != 0 {
+		t.Fatalf("spam was answered: %+v", got)
+	}
+	h.post(update(4, spammer, "en", "this is a scam, where is my money?"), secret)
+	second := h.lastTo(teamChat, 4)
+	h.post(buttonPress(102, 7, "Alice", second.MessageID, "claim:2"), secret)
+	h.post(teamUpdate(103, 7, "Alice", second.MessageID, "/resolve"), secret)
+	asked := h.lastTo(spammer, 4)
+	if asked.Text != "Was your question solved?" {
+		t.Fatalf("customer asked %q", asked.Text)
+	}
+	h.waitIdle(h.app.Store())
+	h.post(customerPress(5, spammer, asked.MessageID, "csat:yes:2"), secret)
+	if got := h.lastTo(spammer, 5).Text; got != "Thank you for your feedback!" {
+		t.Fatalf("a spam conversation was asked %q", got)
+	}
+	h.waitIdle(h.app.Store())
+	r, err := report.Build(context.Background(), h.app.Store(), time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CSAT.Overall.Responses() != 0 || r.CSAT.SolvedYes != 1 {
+		t.Errorf("ratings %d, solved yes %d; want none rated and one yes", r.CSAT.Overall.Responses(), r.CSAT.SolvedYes)
+	}
 }
