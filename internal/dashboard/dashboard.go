@@ -187,6 +187,7 @@ type pageView struct {
 	CoverageLang []target
 	TopByRule    []bar
 	TopByType    []bar
+	CSAT         csatView
 }
 
 // Colours of the series: one per type and per sentiment, told apart also
@@ -237,6 +238,7 @@ func view(r report.Report, period string) pageView {
 	}
 	v.TopByRule = changes(in.TopQuestions.Rules)
 	v.TopByType = changes(in.TopQuestions.Types)
+	v.CSAT = csat(r)
 	return v
 }
 
