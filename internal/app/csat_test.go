@@ -396,3 +396,62 @@ func TestNoFeedbackForBlockedOrSpam(t *testing.T) {
 		t.Errorf("ratings %d, solved yes %d; want none rated and one yes", r.CSAT.Overall.Responses(), r.CSAT.SolvedYes)
 	}
 }
+
+// TestSandboxCustomerFeedback: the sandbox shows the notices and the
+// feedback buttons, and its presses go through the same checks.
+func TestSandboxCustomerFeedback(t *testing.T) {
+	h, url := startSandbox(t)
+	token := url[strings.Index(url, "token=")+len("token="):]
+	call := func(method, path string, body any) sandboxState {
+		t.Helper()
+		var st sandboxState
+		sandboxCall(t, h, token, method, path, body, &st)
+		return st
+	}
+	waitFor := func(what string, match func(pane, dir, text string) bool) (id string, buttons []string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, m := range call("GET", "/api/state?since=0", nil).Messages {
+				if match(m.Pane, m.Dir, m.Text) {
+					for _, row := range m.Buttons {
+						for _, b := range row {
+							buttons = append(buttons, b.Data)
+						}
+					}
+					return m.ID, buttons
+				}
+			}
+			time.Sleep(30 * time.Millisecond)
+		}
+		t.Fatalf("no %s within 10s: %+v", what, call("GET", "/api/state?since=0", nil))
+		return "", nil
+	}
+	toCustomer := func(want string) func(pane, dir, text string) bool {
+		return func(pane, dir, text string) bool {
+			return pane == "customer" && dir == "out" && strings.HasPrefix(text, want)
+		}
+	}
+	call("POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": "this is a scam, I want a human"})
+	notice, buttons := waitFor("the notice", func(pane, dir, text string) bool {
+		return pane == "agents" && dir == "out" && strings.Contains(text, "this is a scam")
+	})
+	call("POST", "/api/agent", map[string]string{"name": "Alice", "button": buttons[0], "message_id": notice})
+	waitFor("the claim notice", toCustomer("A colleague from support has joined the conversation."))
+	call("POST", "/api/agent", map[string]string{"name": "Alice", "text": "/resolve", "reply_to": notice})
+	waitFor("the close", toCustomer("This conversation is closed."))
+	asked, yesNo := waitFor("the solved question", toCustomer("Was your question solved?"))
+	if len(yesNo) != 2 || !strings.HasPrefix(yesNo[0], "csat:yes:") || !strings.HasPrefix(yesNo[1], "csat:no:") {
+		t.Fatalf("solved buttons %v, want yes then no", yesNo)
+	}
+	h.waitIdle(h.app.Store()) // the question's id is recorded
+	call("POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "button": yesNo[0], "message_id": asked})
+	rating, stars := waitFor("the rating question", toCustomer("How would you rate our support?"))
+	if len(stars) != 5 || !strings.HasSuffix(stars[0], ":1") || !strings.HasSuffix(stars[4], ":5") {
+		t.Fatalf("rating buttons %v, want 1 to 5", stars)
+	}
+	h.waitIdle(h.app.Store())
+	call("POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "button": stars[2], "message_id": rating})
+	waitFor("the comment prompt", toCustomer("Thank you! Anything you would like to add?"))
+	h.waitMetrics(`frontdesk_csat_total{rating="3"} 1`)
+}
