@@ -52,7 +52,7 @@ func New(build BuildFunc, now func() time.Time, log *slog.Logger) *Handler {
 var pageHTML string
 
 var page = template.Must(template.New("dashboard").Funcs(template.FuncMap{
-	"pct": func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
+	"pct": percent,
 	"dur": func(d time.Duration) string {
 		if d <= 0 {
 			return "-"
