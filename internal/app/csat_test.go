@@ -410,22 +410,7 @@ func TestSandboxCustomerFeedback(t *testing.T) {
 	}
 	waitFor := func(what string, match func(pane, dir, text string) bool) (id string, buttons []string) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			for _, m := range call("GET", "/api/state?since=0", nil).Messages {
-				if match(m.Pane, m.Dir, m.Text) {
-					for _, row := range m.Buttons {
-						for _, b := range row {
-							buttons = append(buttons, b.Data)
-						}
-					}
-					return m.ID, buttons
-				}
-			}
-			time.Sleep(30 * time.Millisecond)
-		}
-		t.Fatalf("no %s within 10s: %+v", what, call("GET", "/api/state?since=0", nil))
-		return "", nil
+		return sandboxWaitFor(t, h, token, what, func(pane, dir, text, _ string) bool { return match(pane, dir, text) })
 	}
 	toCustomer := func(want string) func(pane, dir, text string) bool {
 		return func(pane, dir, text string) bool {

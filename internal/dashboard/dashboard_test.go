@@ -35,7 +35,7 @@ func sample(since, until time.Time) report.Report {
 		ByTeam:   []report.Ratings{{Name: "support", Counts: [5]int{0, 1, 0, 1, 2}}},
 		ByAgent:  []report.Ratings{{ID: "telegram:7", Name: "Anna", Counts: [5]int{0, 0, 0, 1, 2}}, {ID: "telegram:8", Name: "Bob", Counts: [5]int{0, 1}}},
 		Helpful:  []report.Helpful{{Rule: "invoice", Up: 3, Down: 1}},
-		Comments: []report.Comment{{Rating: 4, Agent: "Anna", Text: `<b>great</b>, mail [email]`}}, BotOnly: 2}
+		Comments: []store.FeedbackComment{{Rating: 4, Agent: "Anna", Text: `<b>great</b>, mail [email]`}}, BotOnly: 2}
 	return r
 }
 

@@ -48,7 +48,8 @@ type CSAT struct {
 	// Solved answers: yes and no.
 	SolvedYes, SolvedNo int
 	Helpful             []Helpful
-	Comments            []Comment
+	// Comments are the latest comments on ratings, their text masked.
+	Comments []store.FeedbackComment
 	// BotOnly conversations were answered by the bot and never handed off.
 	BotOnly int
 }
@@ -91,16 +92,6 @@ func (r *Ratings) add(value, n int) {
 type Helpful struct {
 	Rule     string
 	Up, Down int
-}
-
-// Comment is a customer's comment on their rating, masked.
-type Comment struct {
-	At      time.Time
-	Rating  int
-	Team    string
-	AgentID string
-	Agent   string
-	Text    string
 }
 
 // addCSAT reads the period's feedback.
@@ -164,8 +155,8 @@ func (r *Report) addCSAT(ctx context.Context, src FeedbackSource) error {
 		return cmp.Or(cmp.Compare(b.Up+b.Down, a.Up+a.Down), cmp.Compare(a.Rule, b.Rule))
 	})
 	for _, cm := range fb.Comments {
-		c.Comments = append(c.Comments, Comment{At: cm.At, Rating: cm.Rating, Team: cm.Team, AgentID: cm.AgentID, Agent: cm.Agent,
-			Text: redact.Personal(cm.Text)})
+		cm.Text = redact.Personal(cm.Text)
+		c.Comments = append(c.Comments, cm)
 	}
 	r.CSAT = c
 	return nil
