@@ -144,3 +144,64 @@ func TestFeedbackPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomerNoticesOfAgentMoves: what the customer is told of an
+// agent's claim and close, in their language, by the configured name or a
+// generic one, and nothing to a customer who blocked the bot or past the
+// window.
+func TestCustomerNoticesOfAgentMoves(t *testing.T) {
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	p := New(Config{AgentNames: map[string]string{"telegram:7": "Anna"}}, nil, builtinDecider{}, nil,
+		func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	anna, bob := chat.Agent{ID: "telegram:7", Name: "anna_tg"}, chat.Agent{ID: "telegram:8", Name: "bob_tg"}
+	waiting := chat.AgentState{Handoff: chat.OpenHandoff{ID: 4, State: chat.HandoffWaiting}, Platform: chat.Telegram, Bot: "shop", ChatID: "42",
+		CustomerScope: "telegram/shop/42", LastCustomerAt: now.Add(-time.Hour), ConversationID: 9}
+	with := func(f func(*chat.AgentState)) chat.AgentState { st := waiting; f(&st); return st }
+	claimed := with(func(st *chat.AgentState) { st.Handoff.State, st.Handoff.ClaimedBy = chat.HandoffClaimed, anna })
+	tests := []struct {
+		name  string
+		st    chat.AgentState
+		cmd   chat.AgentCommand
+		agent chat.Agent
+		want  []string
+	}{
+		{"a claim, by the configured name", waiting, chat.AgentClaim, anna, []string{"Anna from support has joined the conversation."}},
+		{"a claim by an agent without one, in Chinese", with(func(st *chat.AgentState) { st.Language = "zh" }), chat.AgentClaim, bob,
+			[]string{"客服同事已加入对话。"}},
+		{"a claim, in Russian", with(func(st *chat.AgentState) { st.Language = "ru" }), chat.AgentClaim, bob,
+			[]string{"Коллега из поддержки подключился к разговору."}},
+		{"a close: closed, then the question", claimed, chat.AgentResolve, anna,
+			[]string{"Our colleague has closed this conversation. If you need anything else, just write.", "Was your question solved?"}},
+		{"a customer who blocked the bot hears nothing", with(func(st *chat.AgentState) { st.CustomerBlocked = true }), chat.AgentClaim, anna, nil},
+		{"past the window, nothing", with(func(st *chat.AgentState) { st.LastCustomerAt = now.Add(-48 * time.Hour) }), chat.AgentClaim, anna, nil},
+		{"back to the bot says nothing", claimed, chat.AgentBot, anna, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			move := handoff.Transition(tt.st.Handoff, tt.cmd, tt.agent, true, true)
+			sends := p.customerNotices(tt.st, move, tt.agent, now)
+			var got []string
+			for _, s := range sends {
+				got = append(got, s.Text)
+				if s.To.ChatID != "42" || s.Type != chat.ActionCustomerNotice {
+					t.Errorf("send %+v: want a customer notice to chat 42", s)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("told %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("told %q, want %q", got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// builtinDecider decides nothing: the built-in notices apply.
+type builtinDecider struct{}
+
+func (builtinDecider) Decide(chat.Event, chat.State, time.Time) rules.Decision {
+	return rules.Decision{}
+}
