@@ -472,6 +472,9 @@ func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []
 				Cooldown: ru.cooldown, AllowWhileHuman: ru.whileHuman, Private: ru.private}
 			if i == len(texts)-1 && a.typ != chat.ActionAck {
 				act.Buttons = r.menu(ru, sc, ev)
+				if ru.askHelpful && a.typ == chat.ActionReply {
+					act.Buttons = append(act.Buttons, helpfulButtons(ru.id))
+				}
 			}
 			out = append(out, act)
 		}

@@ -219,9 +219,11 @@ func (l *errorList) addYAML(err error) {
 
 var knownFields = map[string][]string{
 	"fileYAML": {"default_language", "languages", "timezone", "business_hours", "content", "templates", "snippets", "handoff_reply", "keywords", "rules", "tests", "when_budget",
-		"matching", "families", "negations", "vocabulary", "thanks_reply", "types", "sentiment", "spam_release_reply"},
-	"budgetYAML": {"steps", "bytes", "time"},
-	"ruleYAML": {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private",
+		"matching", "families", "negations", "vocabulary", "thanks_reply", "types", "sentiment", "spam_release_reply", "notices", "csat"},
+	"noticesYAML": {"claimed", "closed", "solved_question", "reopened", "csat_question", "csat_comment", "csat_thanks", "yes", "no"},
+	"csatYAML":    {"ask", "comment_minutes"},
+	"budgetYAML":  {"steps", "bytes", "time"},
+	"ruleYAML": {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private", "ask_helpful",
 		"matching", "priority", "examples", "type"},
 	"switchesYAML": {"typos", "families", "proximity", "negation", "thanks", "examples"},
 	"handoffYAML":  {"priority", "team", "snippets"},

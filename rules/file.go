@@ -24,6 +24,8 @@ type fileYAML struct {
 	Rules            []ruleYAML               `yaml:"rules"`
 	Tests            []testYAML               `yaml:"tests"`
 	WhenBudget       *budgetYAML              `yaml:"when_budget"`
+	Notices          noticesYAML              `yaml:"notices"` // notices.go
+	CSAT             csatYAML                 `yaml:"csat"`
 	matchingFileYAML `yaml:",inline"`         // matching.go
 	insightFileYAML  `yaml:",inline"`         // types.go
 	keyPos           map[string]yaml.Node     // "keywords/NAME", "templates/NAME", "snippets/NAME" → the key's node
@@ -52,6 +54,9 @@ type ruleYAML struct {
 	// Private sends the rule's messages to the customer's direct messages
 	// when they wrote in a public channel (Discord; D12).
 	Private *bool `yaml:"private"`
+	// AskHelpful puts 👍/👎 under the rule's reply, so the reports say
+	// how useful the answer is (notices.go).
+	AskHelpful *bool `yaml:"ask_helpful"`
 
 	matchingRuleYAML `yaml:",inline"` // matching.go
 	insightRuleYAML  `yaml:",inline"` // types.go

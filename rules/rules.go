@@ -35,6 +35,8 @@ type Rules struct {
 	hours        hours.Hours // zero: always open
 	handoffReply localized
 	snippets     map[string]localized // agents' canned answers, by name
+	notices      map[chat.CustomerNotice]localized
+	csat         CSAT
 	thanksReply  localized
 	releaseReply localized
 	ix           *index
@@ -72,6 +74,7 @@ type rule struct {
 	cooldown   time.Duration
 	whileHuman bool
 	private    bool
+	askHelpful bool // 👍/👎 under its reply
 	label      localized
 	buttons    []*rule // resolved once every rule is compiled
 	sw         switches
@@ -217,6 +220,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	c.expectedLanguages()
 	c.compileSnippets()
 	r.handoffReply = c.texts(f.HandoffReply, "handoff_reply")
+	c.compileNotices()
 	r.sw = f.Matching.apply(swAll)
 	r.thanksReply = c.texts(f.ThanksReply, "thanks_reply")
 	r.releaseReply = c.texts(f.SpamReleaseReply, "spam_release_reply")
@@ -438,6 +442,15 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	}
 	ru.whileHuman = ry.AllowWhileHuman != nil && *ry.AllowWhileHuman
 	ru.private = ry.Private != nil && *ry.Private
+	if ry.AskHelpful != nil && *ry.AskHelpful {
+		switch {
+		case !ry.Reply.set() || ry.Handoff != nil:
+			errs.add(ry.ID.Line, ry.ID.Col, "%sask_helpful: true needs a reply (not a handoff) to put 👍/👎 under", at)
+		case len(HelpfulPrefix+"down:"+ry.ID.Value) > 64:
+			errs.add(ry.ID.Line, ry.ID.Col, "%sask_helpful: rule id %q is too long for a button (Telegram allows 64 bytes of data)", at, ry.ID.Value)
+		}
+		ru.askHelpful = true
+	}
 	if ry.Label.set() {
 		ru.label = c.texts(ry.Label, at+"label")
 	}

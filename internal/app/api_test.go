@@ -151,7 +151,10 @@ func testAPIForAHelpdesk(t *testing.T, db string) {
 			t.Fatalf("reply: %d %v", code, body)
 		}
 	}
-	if got := h.lastTo(customer, 2).Text; got != answer {
+	if got := h.lastTo(customer, 2).Text; got != "A colleague from support has joined the conversation." {
+		t.Fatalf("customer told %q on the claim", got)
+	}
+	if got := h.lastTo(customer, 3).Text; got != answer {
 		t.Fatalf("customer got %q", got)
 	}
 	h.waitIdle(h.app.Store())

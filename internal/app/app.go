@@ -219,6 +219,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Observer:          observer,
 		Teams:             teams,
 		Supervisors:       cfg.Handoff.Supervisors,
+		AgentNames:        cfg.Handoff.Agents,
 		Matrix:            matrix(cfg.Handoff),
 		HandoffIdle:       time.Duration(cfg.Handoff.IdleTimeout),
 		IncidentThreshold: cfg.Handoff.Incidents.Threshold,
@@ -611,6 +612,18 @@ func (l *liveRules) Snippet(name, lang string, vars map[string]string) (string, 
 }
 
 func (l *liveRules) SnippetNames() []string { return l.p.Load().SnippetNames() }
+
+// Notice, YesNo and CSAT give the customer's notices and the rating
+// question of the rules now loaded (pipeline.Notices).
+func (l *liveRules) Notice(kind chat.CustomerNotice, lang string, vars map[string]string) string {
+	return l.p.Load().Notice(kind, lang, vars)
+}
+
+func (l *liveRules) YesNo(lang string, vars map[string]string) (string, string) {
+	return l.p.Load().YesNo(lang, vars)
+}
+
+func (l *liveRules) CSAT() rules.CSAT { return l.p.Load().CSAT() }
 
 func (l *liveRules) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {
 	d := l.p.Load().Decide(ev, st, now)

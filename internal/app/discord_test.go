@@ -299,7 +299,10 @@ func TestDiscordHandoffInThread(t *testing.T) {
 		t.Fatalf("thread told %q", got.Content)
 	}
 	h.dispatch(discordtest.MessageCreate("", thread, "77", "21", "Alice", "Hi Ann, the refund goes out today."))
-	if got := h.sentTo("900", 2); got.Content != "Hi Ann, the refund goes out today." {
+	if got := h.sentTo("900", 2); got.Content != "A colleague from support has joined the conversation." {
+		t.Fatalf("customer told %q on the claim", got.Content)
+	}
+	if got := h.sentTo("900", 3); got.Content != "Hi Ann, the refund goes out today." {
 		t.Fatalf("customer got %q", got.Content)
 	}
 	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "thanks! and how do refunds work?"))
@@ -311,7 +314,8 @@ func TestDiscordHandoffInThread(t *testing.T) {
 		t.Fatalf("thread told %q", got.Content)
 	}
 	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "where is my order?"))
-	if got := h.sentTo("900", 3); !strings.HasPrefix(got.Content, "Orders ship") {
+	// 4 and 5 told the customer it closed and asked whether it was solved.
+	if got := h.sentTo("900", 6); !strings.HasPrefix(got.Content, "Orders ship") {
 		t.Fatalf("after resolving, the customer got %q", got.Content)
 	}
 }

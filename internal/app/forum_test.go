@@ -64,7 +64,10 @@ func TestHandoffInForumTopic(t *testing.T) {
 	}
 	// Writing in the topic answers the customer; no reply needed.
 	h.post(topicUpdate(200, 7, "Alice", thread, "Hi Ann, the refund goes out today."), secret)
-	if got := h.lastTo(customer, 2).Text; got != "Hi Ann, the refund goes out today." {
+	if got := h.lastTo(customer, 2).Text; got != "A colleague from support has joined the conversation." {
+		t.Fatalf("customer told %q on the claim", got)
+	}
+	if got := h.lastTo(customer, 3).Text; got != "Hi Ann, the refund goes out today." {
 		t.Fatalf("customer got %q", got)
 	}
 	h.post(update(2, customer, "en", "thanks! and how do refunds work?"), secret)
@@ -76,7 +79,8 @@ func TestHandoffInForumTopic(t *testing.T) {
 		t.Fatalf("resolve confirmation %+v", got)
 	}
 	h.post(update(3, customer, "en", "where is my order?"), secret)
-	if got := h.lastTo(customer, 3).Text; !strings.HasPrefix(got, "Orders ship") {
+	// 4 and 5 told the customer it closed and asked whether it was solved.
+	if got := h.lastTo(customer, 6).Text; !strings.HasPrefix(got, "Orders ship") {
 		t.Fatalf("after resolving, the customer got %q", got)
 	}
 	// Writing in the topic of a closed conversation reaches nobody, and says so.

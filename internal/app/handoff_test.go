@@ -155,7 +155,11 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 
 	// The owner answers the customer by replying to the notification.
 	h.post(teamUpdate(200, ownerID, owner, notice.MessageID, "Hi, I've found your order; the refund goes out today."), secret)
-	if got := h.lastTo(customer, 2).Text; got != "Hi, I've found your order; the refund goes out today." {
+	// The claim told the customer a person joined (issue 20), by no handle.
+	if got := h.lastTo(customer, 2).Text; got != "A colleague from support has joined the conversation." {
+		t.Fatalf("customer told %q on the claim", got)
+	}
+	if got := h.lastTo(customer, 3).Text; got != "Hi, I've found your order; the refund goes out today." {
 		t.Fatalf("customer got %q", got)
 	}
 
@@ -177,9 +181,13 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 	if got := h.lastTo(teamChat, 6).Text; got != "Resolved by "+owner+". The bot answers this customer again." {
 		t.Fatalf("team chat told %q", got)
 	}
+	// The customer was told it closed and asked whether it was solved.
+	if got := h.lastTo(customer, 5).Text; got != "Was your question solved?" {
+		t.Fatalf("after resolving, the customer was asked %q", got)
+	}
 	// Back with the bot: the next question gets the FAQ answer.
 	h.post(update(3, customer, "en", "and where is my order?"), secret)
-	if got := h.lastTo(customer, 3).Text; !strings.HasPrefix(got, "Orders ship") {
+	if got := h.lastTo(customer, 6).Text; !strings.HasPrefix(got, "Orders ship") {
 		t.Fatalf("after resolving, the customer got %q", got)
 	}
 	h.waitIdle(h.app.Store())
@@ -333,7 +341,8 @@ func TestIdleClaimedHandoffGoesBackToTheBot(t *testing.T) {
 		t.Fatalf("team chat told %q", got)
 	}
 	h.post(update(3, customer, "en", "where is my order?"), secret)
-	if got := h.lastTo(customer, 2).Text; !strings.HasPrefix(got, "Orders ship") {
+	// 2 said a colleague joined; the timeout tells the customer nothing.
+	if got := h.lastTo(customer, 3).Text; !strings.HasPrefix(got, "Orders ship") {
 		t.Fatalf("after the timeout the customer got %q, want the FAQ answer", got)
 	}
 }

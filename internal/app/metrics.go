@@ -49,6 +49,11 @@ type pipelineMetrics struct {
 	types         *prometheus.CounterVec
 	sentiment     *prometheus.CounterVec
 	spikeActive   *prometheus.GaugeVec
+	// Customers' feedback (issue 20): ratings, solved or not, and 👍/👎
+	// per rule with ask_helpful.
+	csat    *prometheus.CounterVec
+	solved  *prometheus.CounterVec
+	helpful *prometheus.CounterVec
 	// spikesSeen are the volumes that ever had a spike here, whose gauge
 	// goes back to 0 when it ends.
 	spikesMu   sync.Mutex
@@ -77,6 +82,18 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 			Help: "1 while a spike of a volume is open (kind rule, type or sentiment, and its name), 0 after it ended.",
 		}, []string{"kind", "name"}),
 		spikesSeen: map[[2]string]bool{},
+		csat: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_csat_total",
+			Help: "Satisfaction ratings customers gave after a handled conversation, by rating (1 to 5).",
+		}, []string{"rating"}),
+		solved: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_csat_solved_total",
+			Help: "Answers to \"Was your question solved?\", by answer (yes, no: the handoff reopens).",
+		}, []string{"answer"}),
+		helpful: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frontdesk_faq_helpful_total",
+			Help: "👍 (up) and 👎 (down) under the answers of rules with ask_helpful, by rule and vote.",
+		}, []string{"rule", "vote"}),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdesk_decisions_total",
 			Help: "Customer events decided, by outcome.",
@@ -118,7 +135,10 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 	}
 	m.agents = newAgentMetrics(reg)
 	reg.MustRegister(m.messagesIn, m.decisions, m.ruleActions, m.suppressions, m.sends, m.handoffs, m.sla, m.firstResponse, m.resolution,
-		m.types, m.sentiment, m.spikeActive)
+		m.types, m.sentiment, m.spikeActive, m.csat, m.solved, m.helpful)
+	for r := chat.RatingMin; r <= chat.RatingMax; r++ {
+		m.csat.WithLabelValues(strconv.Itoa(r))
+	}
 	// Every type and sentiment from the start, so a rate() sees its first message.
 	for _, t := range chat.MessageTypes {
 		m.types.WithLabelValues(string(t))
@@ -135,6 +155,16 @@ func (m *pipelineMetrics) Decided(ev chat.Event, plan chat.Plan) {
 	if in := plan.Insight; in.Type != "" {
 		m.types.WithLabelValues(string(in.Type)).Inc()
 		m.sentiment.WithLabelValues(string(in.Sentiment)).Inc()
+	}
+	if f := plan.Feedback; f != nil {
+		switch f.Kind {
+		case chat.FeedbackRating:
+			m.csat.WithLabelValues(strconv.Itoa(f.Value)).Inc()
+		case chat.FeedbackSolved:
+			m.solved.WithLabelValues(map[bool]string{true: "yes", false: "no"}[f.Value == 1]).Inc()
+		case chat.FeedbackHelpful:
+			m.helpful.WithLabelValues(f.Rule, map[bool]string{true: "up", false: "down"}[f.Value == 1]).Inc()
+		}
 	}
 	for _, s := range plan.Sends {
 		if s.Action.Rule != "" {

@@ -38,13 +38,18 @@ func TestWholeServiceOnPostgres(t *testing.T) {
 	h.post(update(2, customer, "en", "this is a scam, where is my money?"), secret)
 	notice := h.lastTo(teamChat, 1)
 	h.post(teamUpdate(100, 7, "Alice", notice.MessageID, "Hi Ann, refund today."), secret)
-	if got := h.lastTo(customer, 3).Text; got != "Hi Ann, refund today." {
+	// The first answer claims: the customer hears a colleague joined first.
+	if got := h.lastTo(customer, 3).Text; got != "A colleague from support has joined the conversation." {
+		t.Fatalf("customer told %q on the claim", got)
+	}
+	if got := h.lastTo(customer, 4).Text; got != "Hi Ann, refund today." {
 		t.Fatalf("customer got %q", got)
 	}
 	h.post(teamUpdate(101, 7, "Alice", notice.MessageID, "/resolve"), secret)
 	h.lastTo(teamChat, 3)
 	h.post(update(3, customer, "en", "how do refunds work?"), secret)
-	if got := h.lastTo(customer, 4).Text; !strings.HasPrefix(got, "Refunds:") {
+	// 5 and 6 told the customer it closed and asked whether it was solved.
+	if got := h.lastTo(customer, 7).Text; !strings.HasPrefix(got, "Refunds:") {
 		t.Fatalf("after resolving, the customer got %q", got)
 	}
 	h.waitIdle(h.app.Store())

@@ -75,6 +75,34 @@ type sandboxState struct {
 	} `json:"messages"`
 }
 
+// sandboxWaitFor polls the sandbox's state until a message matches, and
+// returns its id and its buttons' data.
+func sandboxWaitFor(t *testing.T, h *harness, token, what string, match func(pane, dir, text, rule string) bool) (id string, buttons []string) {
+	t.Helper()
+	state := func() sandboxState {
+		t.Helper()
+		var st sandboxState
+		sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)
+		return st
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range state().Messages {
+			if match(m.Pane, m.Dir, m.Text, m.Rule) {
+				for _, row := range m.Buttons {
+					for _, b := range row {
+						buttons = append(buttons, b.Data)
+					}
+				}
+				return m.ID, buttons
+			}
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	t.Fatalf("no %s within 10s: %+v", what, state())
+	return "", nil
+}
+
 // sandboxCall calls the sandbox's API with the run's token and decodes
 // the answer into out; anything but 200 fails the test.
 func sandboxCall(t *testing.T, h *harness, token, method, path string, body, out any) {
@@ -115,25 +143,9 @@ func TestSandboxThroughThePipeline(t *testing.T) {
 		sandboxCall(t, h, token, method, path, body, &st)
 		return st
 	}
-	// waitFor polls the state until a message matches.
 	waitFor := func(what string, match func(pane, dir, text, rule string) bool) (id string, buttons []string) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			for _, m := range call("GET", "/api/state?since=0", nil).Messages {
-				if match(m.Pane, m.Dir, m.Text, m.Rule) {
-					for _, row := range m.Buttons {
-						for _, b := range row {
-							buttons = append(buttons, b.Data)
-						}
-					}
-					return m.ID, buttons
-				}
-			}
-			time.Sleep(30 * time.Millisecond)
-		}
-		t.Fatalf("no %s within 10s: %+v", what, call("GET", "/api/state?since=0", nil))
-		return "", nil
+		return sandboxWaitFor(t, h, token, what, match)
 	}
 
 	call("POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": "where is my order?"})

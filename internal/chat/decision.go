@@ -41,6 +41,10 @@ type Action struct {
 	AllowWhileHuman bool `json:"-"`
 	// Buttons go under the message: other rules' answers, one press away.
 	Buttons [][]Button `json:"buttons,omitempty"`
+	// Once names something a customer gets at most once, for good (the
+	// conversation's one rating question): its guard key never expires
+	// while the conversation matters.
+	Once string `json:"-"`
 	// Private: written in a public channel, the customer gets this in a
 	// direct message instead (DOMAIN.md D12; Discord).
 	Private bool `json:"private,omitempty"`
@@ -119,6 +123,10 @@ type State struct {
 	// events whose first decision opened a handoff, and they are decided
 	// again with it; Details.Loaded tells the two passes apart.
 	Details Details
+	// Feedback is what a feedback press or a rating's comment is decided
+	// on (issue 20): loaded for button presses, and for any message of a
+	// conversation that awaits a comment.
+	Feedback FeedbackState
 }
 
 // Offer is a message the bot sent with buttons.
@@ -182,6 +190,7 @@ const (
 	ReasonHumanOwnsConversation = "human_owns_conversation" // a person is answering
 	ReasonCustomerBlocked       = "customer_blocked"        // the customer blocked the bot
 	ReasonFromBot               = "from_bot"                // never answer a bot
+	ReasonCSATAsked             = "csat_already_asked"      // the conversation was asked for a rating already
 )
 
 // Outgoing is one message to send, as stored in the outbox.

@@ -84,6 +84,7 @@ const (
 	ActionRelay          ActionType = "relay"           // an agent's message to the customer
 	ActionCallbackAnswer ActionType = "callback_answer" // the answer to a button press or slash command
 	ActionIncidentEdit   ActionType = "incident_edit"   // an edit of an incident's notification
+	ActionCustomerNotice ActionType = "customer_notice" // a notice to the customer: a person joined, closed, feedback questions (issue 20)
 )
 
 // Agent is a person acting in a team chat. ID is their platform account

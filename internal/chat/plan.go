@@ -50,6 +50,12 @@ type Plan struct {
 	// for reports; TypeReason says why it has that type (for try).
 	Insight    Insight
 	TypeReason string
+	// Feedback is the customer's answer to a feedback button or their
+	// rating's comment, stored per handoff, team, agent and rule.
+	Feedback *Feedback
+	// Reopen gives a closed handoff back to its team ("not solved"); the
+	// Notices then tell the team, tied to it.
+	Reopen *Reopen
 	// Repeats says the event repeats a customer's message already in the
 	// history (one released as not spam): no message row is added for it.
 	Repeats bool
@@ -239,6 +245,14 @@ type AgentState struct {
 	ThreadID string
 	// LastCustomerAt opens the platform's interaction window.
 	LastCustomerAt time.Time
+	// BlockedBot says the customer blocked the bot (Telegram's 403 or
+	// its blocked update): notices to them are not sent. Reserved are the
+	// guard's keys taken for the customer, Rated that the conversation has
+	// a rating already, Spam that its messages were ignored as spam.
+	BlockedBot bool
+	Reserved   map[string]bool
+	Rated      bool
+	Spam       bool
 	// ConversationID is the stored conversation; CustomerScope the
 	// customer as the guard counts them (see Event.CustomerScope).
 	ConversationID int64
@@ -301,6 +315,10 @@ type AgentPlan struct {
 	// AgentTeam is the team whose chat the agent wrote in: the store
 	// remembers who works there, for /transfer @agent.
 	AgentTeam string
+	// ToCustomer are notices to the customer that answer the agent's
+	// action (claimed, closed, was it solved?), guarded like any send
+	// but for the per-message cap; they go before a relay in the chat.
+	ToCustomer []Send
 }
 
 // TimedClose is a handoff whose timed close (/close in 10m) is due.

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -165,6 +166,11 @@ type Handoff struct {
 	// handoff's notice shows with who the customer is, and /history
 	// without a number (5; at most 50).
 	ContextMessages int `yaml:"context_messages"`
+	// Agents are agents' names as customers read them ("Anna from
+	// support has joined"), by account: {"telegram:7": "Anna"}. An agent
+	// not listed is "a colleague" in the customer's language, never their
+	// platform handle.
+	Agents map[string]string `yaml:"agents"`
 }
 
 // Matching configures how messages are compared with the rules; what
@@ -581,6 +587,15 @@ func (c *Config) validate() error {
 	for i, name := range c.Handoff.Supervisors {
 		if !teams[name] {
 			errs = append(errs, fmt.Errorf("%s: handoff.supervisors[%d]: %q is not one of handoff.teams", c.Path, i, name))
+		}
+	}
+	for id, name := range c.Handoff.Agents {
+		platform, user, ok := strings.Cut(id, ":")
+		switch {
+		case !ok || user == "" || (platform != "telegram" && platform != "discord" && platform != "sandbox" && platform != "api"):
+			errs = append(errs, fmt.Errorf("%s: handoff.agents: %q is not an agent account such as \"telegram:12345\" or \"discord:80351110224678912\"", c.Path, id))
+		case strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 64:
+			errs = append(errs, fmt.Errorf("%s: handoff.agents: %q: the name must be 1 to 64 characters", c.Path, id))
 		}
 	}
 	for p := range c.Handoff.Priorities {

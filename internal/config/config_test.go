@@ -193,6 +193,16 @@ func TestParseErrors(t *testing.T) {
 			want: `handoff.supervisors[0]: "managers" is not one of handoff.teams`,
 		},
 		{
+			name: "an agent's name for customers is keyed by an account",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\nhandoff:\n  agents: {\"anna\": Anna}\n",
+			want: `handoff.agents: "anna" is not an agent account such as "telegram:12345"`,
+		},
+		{
+			name: "an agent's name for customers is not empty",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\nhandoff:\n  agents: {\"telegram:7\": \" \"}\n",
+			want: `handoff.agents: "telegram:7": the name must be 1 to 64 characters`,
+		},
+		{
 			name: "a batch too large for one statement",
 			yaml: "pipeline: {batch: 1000}\n",
 			want: `pipeline.batch (1000) must be at most 256`,

@@ -52,7 +52,7 @@ func New(build BuildFunc, now func() time.Time, log *slog.Logger) *Handler {
 var pageHTML string
 
 var page = template.Must(template.New("dashboard").Funcs(template.FuncMap{
-	"pct": func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
+	"pct": percent,
 	"dur": func(d time.Duration) string {
 		if d <= 0 {
 			return "-"
@@ -187,6 +187,7 @@ type pageView struct {
 	CoverageLang []target
 	TopByRule    []bar
 	TopByType    []bar
+	CSAT         csatView
 }
 
 // Colours of the series: one per type and per sentiment, told apart also
@@ -237,6 +238,7 @@ func view(r report.Report, period string) pageView {
 	}
 	v.TopByRule = changes(in.TopQuestions.Rules)
 	v.TopByType = changes(in.TopQuestions.Types)
+	v.CSAT = csat(r)
 	return v
 }
 

@@ -31,6 +31,11 @@ func sample(since, until time.Time) report.Report {
 		r.Daily = append(r.Daily, report.DayStats{Day: d, Messages: d.Day()})
 	}
 	r.Insights = insights(r.Daily)
+	r.CSAT = report.CSAT{Overall: report.Ratings{Counts: [5]int{0, 1, 0, 1, 2}},
+		ByTeam:   []report.Ratings{{Name: "support", Counts: [5]int{0, 1, 0, 1, 2}}},
+		ByAgent:  []report.Ratings{{ID: "telegram:7", Name: "Anna", Counts: [5]int{0, 0, 0, 1, 2}}, {ID: "telegram:8", Name: "Bob", Counts: [5]int{0, 1}}},
+		Helpful:  []report.Helpful{{Rule: "invoice", Up: 3, Down: 1}},
+		Comments: []store.FeedbackComment{{Rating: 4, Agent: "Anna", Text: `<b>great</b>, mail [email]`}}, BotOnly: 2}
 	return r
 }
 
@@ -103,6 +108,10 @@ func TestDashboard(t *testing.T) {
 			`<td>human</td><td class="n">3</td>`, `style="width:100.00%"`, `style="width:66.67%"`, `href="?since=30d"`,
 			`rule <b>shipping</b>`, `keywords: delivry`, `3× &lt;script&gt;alert(&#34;y&#34;)&lt;/script&gt; delivry?`,
 		}, lacks: []string{`<script>`}, sections: map[string][]string{
+			"csat": {`<b id="csat-value" style="font-size:26px">4.00</b> of 5, from 4 ratings`, `<td>5 ★</td><td class="n">2</td>`,
+				`<td>1 ★</td><td class="n">0</td>`, `<td>Anna (telegram:7)</td><td class="n">3</td>`, `title="average rating">4.67</td>`,
+				`<td>support</td><td class="n">4</td>`, `title="3 👍"`, `75.0% 👍`, `&lt;b&gt;great&lt;/b&gt;, mail [email]`,
+				`<b id="bot-alone">15.4%</b>`},
 			"types-by-day": {`aria-label="customer messages per day by type"`, `<title>Fri Nov 20, inquiry: 3</title>`,
 				`<title>Fri Nov 20, after_sales: 2</title>`, `<title>Thu Nov 19, inquiry: 1</title>`,
 				`<i style="background:#3d6fd8"></i>inquiry <b>10</b>`, `after_sales <b>2</b>`, `business <b>0</b>`,
@@ -221,6 +230,7 @@ func TestDashboardWithNothingToChart(t *testing.T) {
 		{"top-questions", "<h3>By rule</h3>\n  <p class=\"muted\">None in this period.</p>\n  <h3>By type</h3>\n  <p class=\"muted\">None in this period.</p>"},
 		{"negative-rules", "None in this period."},
 		{"negative-conversations", "None in this period."},
+		{"csat", `<p id="csat-value" class="muted">Nobody rated a conversation in this period.</p>`},
 	} {
 		t.Run(tt.id, func(t *testing.T) {
 			sec := section(t, body, tt.id)

@@ -164,6 +164,9 @@ func (g *Guard) Check(ev chat.Event, st chat.State, planned []chat.Action, now t
 // acknowledgement.
 func (g *Guard) reservations(a chat.Action, customer string, ev chat.Event, conv chat.Conversation, now time.Time) []chat.Reservation {
 	var res []chat.Reservation
+	if a.Once != "" {
+		res = append(res, chat.Reservation{Key: "once/" + a.Once, Reason: chat.ReasonCSATAsked, Expires: now.Add(g.cfg.AckKeep)})
+	}
 	if a.Type == chat.ActionAck {
 		// First, so a repeated acknowledgement is reported as such.
 		started := conv.Started
@@ -223,4 +226,50 @@ func contentHash(text string) string {
 // message was at last on platform p: the interaction window less the margin.
 func (g *Guard) WindowUntil(p chat.Platform, last time.Time) time.Time {
 	return last.Add(g.window(p) - g.cfg.Margin)
+}
+
+// Recipient is the customer a notice answering an agent's action goes to.
+type Recipient struct {
+	Platform chat.Platform
+	// Scope is the customer as the guard counts them (chat.Event.CustomerScope).
+	Scope          string
+	LastCustomerAt time.Time
+	// Unreachable: the customer blocked the bot (or an agent blocked
+	// them): nothing goes to them.
+	Unreachable bool
+	Reserved    map[string]bool // the guard keys taken for them
+}
+
+// Notify decides which notices answering an agent's action (a person
+// joined, the conversation is closed, was it solved?) may go to the
+// customer (issue 20). They answer no customer message, so the per-message
+// cap (D8) does not count them; everything else holds: never the same
+// content twice within the cooldown, only within the platform's window,
+// never to a customer who blocked the bot.
+func (g *Guard) Notify(to Recipient, planned []chat.Action, now time.Time) (sends []chat.Send, suppressed []chat.Suppression) {
+	windowUntil := g.WindowUntil(to.Platform, to.LastCustomerAt)
+	taken := map[string]bool{}
+	for _, a := range planned {
+		var reason string
+		res := g.reservations(a, to.Scope, chat.Event{}, chat.Conversation{}, now)
+		switch {
+		case a.Text == "":
+			continue
+		case to.Unreachable:
+			reason = chat.ReasonCustomerBlocked
+		case to.LastCustomerAt.IsZero() || now.After(windowUntil):
+			reason = chat.ReasonWindowClosed
+		default:
+			reason = firstTaken(res, to.Reserved, taken)
+		}
+		if reason != "" {
+			suppressed = append(suppressed, chat.Suppression{Rule: a.Rule, Reason: reason})
+			continue
+		}
+		for _, r := range res {
+			taken[r.Key] = true
+		}
+		sends = append(sends, chat.Send{Action: a, Reservations: res, WindowUntil: windowUntil})
+	}
+	return sends, suppressed
 }

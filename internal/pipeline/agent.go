@@ -331,6 +331,9 @@ func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent 
 	if pressed != "" && plan.Command == chat.AgentRelay {
 		snippetSent(&plan, st, ev, pressed)
 	}
+	if move.Apply != "" && st.Handoff.State != "" {
+		plan.ToCustomer = p.customerNotices(st, move, agent, now)
+	}
 	if move.Say == "" || move.OnlyToPresser {
 		return plan
 	}

@@ -320,6 +320,9 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		plan.Place(ev)
 		return plan
 	}
+	if plan, ok := p.feedback(ev, st, now); ok {
+		return plan
+	}
 	d := p.decider.Decide(ev, st, now)
 	if d.Refused != "" {
 		return refusedPress(ev, d)

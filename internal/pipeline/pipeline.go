@@ -144,7 +144,11 @@ type Config struct {
 	Teams        []Team                   // agents' team chats; the first is the default
 	// Supervisors name teams whose agents may act on any team's handoffs.
 	Supervisors []string
-	Matrix      handoff.Matrix // first-response targets per priority
+	// AgentNames are agents' names as customers read them ("Anna from
+	// support has joined"), by account (chat.AgentID); an agent without
+	// one is "a colleague", never their platform handle.
+	AgentNames map[string]string
+	Matrix     handoff.Matrix // first-response targets per priority
 	// HandoffIdle resolves a claimed handoff nobody has written in for
 	// this long (default 24h).
 	HandoffIdle time.Duration

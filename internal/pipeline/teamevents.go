@@ -14,6 +14,7 @@ const (
 	EventHandoffClaimed    = "handoff.claimed"
 	EventHandoffResolved   = "handoff.resolved"
 	EventHandoffReturned   = "handoff.returned_to_bot"
+	EventHandoffReopened   = "handoff.reopened" // the customer said their question was not solved
 	EventHandoffReminder   = "handoff.reminder"
 	EventHandoffEscalated  = "handoff.escalated"
 	EventHandoffIdleClosed = "handoff.timeout"

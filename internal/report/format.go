@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
 // Format is how a report is written.
@@ -134,6 +136,7 @@ func WriteText(w io.Writer, r Report) error {
 
 	writeHandoffsText(&b, r)
 	writeInsightsText(&b, r)
+	writeCSATText(&b, r)
 	b.WriteString("\nReleased as not spam (false positives, by the rule that ignored them)\n")
 	if len(r.SpamFalsePositives) == 0 {
 		b.WriteString("  none\n")
@@ -408,6 +411,19 @@ type (
 		// Messages released as not spam in the period, per rule that had
 		// ignored them (rule "" when only the type said spam).
 		SpamFalsePositives []jsonRule `json:"spam_false_positives"`
+
+		// Issue 20: customer satisfaction (csat.go). csat is the
+		// period's average rating, null when nobody rated.
+		CSAT                  *float64            `json:"csat"`
+		CSATResponses         int                 `json:"csat_responses"`
+		CSATCounts            [chat.RatingMax]int `json:"csat_counts"` // ratings 1 to 5
+		CSATByTeam            []jsonCSATGroup     `json:"csat_by_team"`
+		CSATByAgent           []jsonCSATGroup     `json:"csat_by_agent"`
+		Solved                jsonSolved          `json:"solved"`
+		FAQHelpful            []jsonHelpful       `json:"faq_helpful"`
+		CSATComments          []jsonComment       `json:"csat_comments"`
+		SolvedByBotAlone      int                 `json:"solved_by_bot_alone"`
+		SolvedByBotAloneShare float64             `json:"solved_by_bot_alone_share"`
 	}
 	jsonDayCounts struct {
 		Date   string         `json:"date"`
@@ -596,6 +612,7 @@ func toJSON(r Report) jsonReport {
 	}
 	j.AgentWork = agentWorkJSON(r)
 	addInsightsJSON(&j, r.Insights)
+	addCSATJSON(&j, r)
 	j.SpamFalsePositives = []jsonRule{}
 	for _, c := range r.SpamFalsePositives {
 		j.SpamFalsePositives = append(j.SpamFalsePositives, jsonRule{Rule: c.Name, Count: c.Count})
@@ -747,6 +764,7 @@ func WriteCSV(w io.Writer, r Report) error {
 	}
 	agentWorkCSV(row, j, opt)
 	insightsCSV(row, j, num, opt)
+	csatCSV(row, j, num, opt)
 	for _, c := range j.SpamFalsePositives {
 		row("spam_false_positives", c.Rule, "count", strconv.Itoa(c.Count))
 	}

@@ -100,6 +100,7 @@ type Source interface {
 	ReportAgents(ctx context.Context, since, until time.Time) ([]store.AgentActivity, error)
 	ReportSpamFalsePositives(ctx context.Context, since, until time.Time) ([]store.NameCount, error)
 	InsightSource
+	FeedbackSource
 }
 
 var _ Source = (*store.Store)(nil)
@@ -164,6 +165,10 @@ type Report struct {
 	// operators released as not spam in the period (frontdesk spam
 	// --release), the most first.
 	SpamFalsePositives []Count
+
+	// CSAT is the customers' feedback: ratings, solved or not, FAQ
+	// helpfulness, comments (csat.go).
+	CSAT CSAT
 }
 
 // Cluster is a group of unanswered messages asking about the same thing.
@@ -294,6 +299,9 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 	}
 	r.SpamFalsePositives = top(countMap(released), len(released))
 	if err := r.addInsights(ctx, src, msgs.Rules); err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	if err := r.addCSAT(ctx, src); err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	return r, nil

@@ -154,6 +154,33 @@ func (sd *seeder) release(chatID, when string) {
 	sd.t.Fatalf("no spam in chat %s", chatID)
 }
 
+// feedback stores a customer's press of a feedback button in a chat.
+func (sd *seeder) feedback(chatID, when string, f chat.Feedback) {
+	sd.t.Helper()
+	sd.decide(chatID, chat.KindCallback, "feedback", when, chat.Plan{Outcome: chat.OutcomeRecorded, Feedback: &f})
+}
+
+// comment is the customer's message after a rating: its comment, as the
+// snapshot says which rating awaits one.
+func (sd *seeder) comment(chatID, when, text string) {
+	sd.t.Helper()
+	moment := at(sd.t, when)
+	ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: sd.nextID(), Kind: chat.KindText, ChatID: chatID, ChatType: chat.ChatPrivate,
+		MessageID: sd.nextID(), Text: text, Time: moment, Customer: chat.Customer{ID: chatID, Name: "Customer " + chatID}}
+	if publicChats[chatID] {
+		ev.ChatType = chat.ChatGroup
+	}
+	sd.process(ev, moment, func(ie chat.InboxEvent) error {
+		return storetest.Process(context.Background(), sd.s, ie, moment, 24*time.Hour, func(st chat.State) (chat.Plan, error) {
+			if st.Feedback.CommentFor == 0 {
+				sd.t.Fatalf("chat %s: no rating awaits a comment", chatID)
+			}
+			return chat.Plan{Outcome: chat.OutcomeRecorded,
+				Feedback: &chat.Feedback{Kind: chat.FeedbackComment, CommentOf: st.Feedback.CommentFor, Comment: text}}, nil
+		})
+	})
+}
+
 // handoff is the open handoff of a customer's chat.
 func (sd *seeder) handoff(chatID string) int64 {
 	sd.t.Helper()
@@ -328,13 +355,25 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("C", chat.KindText, "this is a scam", "11-17 11:00", handedOff(t, "complaint", "complaint", "high", at(t, "11-17 12:00"), "complaint"))
 	sd.relay("C", "11-17 11:04:30")
 	sd.decide("C", chat.KindText, "hello??", "11-17 11:10", unanswered)
+	hC := sd.handoff("C")
 	sd.close("C", string(chat.HandoffResolved), "11-17 11:30")
+	// C says it was solved, rates Alice 4 and comments (with personal data
+	// the report masks); pressing 5 later changes nothing.
+	sd.feedback("C", "11-17 11:31", chat.Feedback{Kind: chat.FeedbackSolved, HandoffID: hC, Value: 1})
+	sd.feedback("C", "11-17 11:32", chat.Feedback{Kind: chat.FeedbackRating, HandoffID: hC, Value: 4, CommentUntil: at(t, "11-17 11:42")})
+	sd.comment("C", "11-17 11:35", "fast, but mail me at c@example.com about order 12345678")
+	sd.feedback("C", "11-17 11:36", chat.Feedback{Kind: chat.FeedbackRating, HandoffID: hC, Value: 5})
+	sd.feedback("A", "11-16 09:01", chat.Feedback{Kind: chat.FeedbackHelpful, Rule: "shipping", Value: 1})
+	sd.feedback("B", "11-16 10:01", chat.Feedback{Kind: chat.FeedbackHelpful, Rule: "refund", Value: 0})
 
 	sd.decide("D", chat.KindText, "human", "11-17 12:00", handedOff(t, "human", "human", "medium", at(t, "11-17 16:00")))
 	sd.step("D", "11-17 16:00")
 	sd.step("D", "11-17 16:30")
 	sd.relayBy(anna, "D", "11-17 17:00")
+	hD := sd.handoff("D")
 	sd.close("D", string(chat.HandoffResolved), "11-17 18:00")
+	sd.feedback("D", "11-17 18:01", chat.Feedback{Kind: chat.FeedbackSolved, HandoffID: hD, Value: 0})
+	sd.feedback("D", "11-17 18:02", chat.Feedback{Kind: chat.FeedbackRating, HandoffID: hD, Value: 2})
 
 	sd.decide("E", chat.KindText, "cheap watches http://spam.example", "11-18 09:00", chat.Plan{Outcome: chat.OutcomeIgnored,
 		Recorded: []chat.Action{{Type: chat.ActionTag, Rule: "spam", Tags: []string{"spam"}}, {Type: chat.ActionIgnore, Rule: "spam"}}})
@@ -348,7 +387,9 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("M", chat.KindText, "I need a human", "11-18 14:00", handedOff(t, "human", "human", "medium", at(t, "11-18 18:00")))
 	sd.relayBy(otherAnna, "M", "11-18 14:10")
 	sd.relayBy(otherAnna, "M", "11-18 14:20")
+	hM := sd.handoff("M")
 	sd.close("M", string(chat.HandoffResolved), "11-18 15:00")
+	sd.feedback("M", "11-18 15:01", chat.Feedback{Kind: chat.FeedbackRating, HandoffID: hM, Value: 5})
 
 	sd.decide("K", chat.KindText, "agent please", "11-19 09:00", handedOff(t, "human", "human", "medium", at(t, "11-19 13:00")))
 	sd.close("K", string(chat.HandoffReturnedToBot), "11-19 09:20")
@@ -634,6 +675,10 @@ func (f failing) ReportNegativeConversations(context.Context, time.Time, time.Ti
 	return nil, f.err
 }
 
+func (f failing) ReportFeedback(context.Context, time.Time, time.Time, int) (store.FeedbackReport, error) {
+	return store.FeedbackReport{}, f.err
+}
+
 func TestBuildErrors(t *testing.T) {
 	if _, err := Build(context.Background(), failing{}, now, now); err == nil {
 		t.Error("an empty period was accepted")
@@ -664,6 +709,10 @@ func (h history) ReportAgents(context.Context, time.Time, time.Time) ([]store.Ag
 
 func (h history) ReportSpamFalsePositives(context.Context, time.Time, time.Time) ([]store.NameCount, error) {
 	return nil, nil
+}
+
+func (h history) ReportFeedback(context.Context, time.Time, time.Time, int) (store.FeedbackReport, error) {
+	return store.FeedbackReport{}, nil
 }
 
 func (h history) ReportInsights(context.Context, time.Time, time.Time) ([]store.InsightCount, error) {
@@ -790,5 +839,34 @@ func TestSLAByChannel(t *testing.T) {
 				t.Errorf("the split decides %d, all handoffs %d", r.Public.SLA.Decided+r.Private.SLA.Decided, r.Handoffs.SLA.Decided)
 			}
 		})
+	}
+}
+
+// TestCSATNullWithoutRatings: a period nobody rated says csat null, not 0,
+// and zero responses, in JSON and as an empty CSV cell.
+func TestCSATNullWithoutRatings(t *testing.T) {
+	r, err := Build(context.Background(), history(nil), now.Add(-time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j, c bytes.Buffer
+	if err := WriteJSON(&j, r); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(j.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := got["csat"]; !ok || v != nil {
+		t.Errorf("csat = %v (present %v), want null", v, ok)
+	}
+	if got["csat_responses"] != float64(0) {
+		t.Errorf("csat_responses = %v, want 0", got["csat_responses"])
+	}
+	if err := WriteCSV(&c, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(c.String(), "\ncsat,all,csat,\n") || !strings.Contains(c.String(), "\ncsat,all,responses,0\n") {
+		t.Errorf("CSV lacks the empty csat cell:\n%s", c.String())
 	}
 }

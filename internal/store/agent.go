@@ -105,13 +105,19 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		Blocked        *bool             `db:"blocked_by_team"`
 		Latest         int64             `db:"latest"`
 		Tags           string            `db:"tags"`
+		BlockedBot     bool              `db:"blocked"`
+		Rated          bool              `db:"rated"`
+		Spam           bool              `db:"spam"`
 	}
 	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.claimed_by_id, h.priority, h.created_at, h.due_at, h.first_response_at,
 			h.closes_at, h.steps_done, cu.id AS customer_id, cu.blocked_by_team, h.tags,
 			(SELECT MAX(l.id) FROM handoffs l WHERE l.conversation_id = h.conversation_id) AS latest,
 			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key,
 			COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = c.id AND d.language <> '' ORDER BY d.id DESC LIMIT 1),
-				cu.language, '') AS language, COALESCE(cu.name, '') AS name, COALESCE(cu.username, '') AS username
+				cu.language, '') AS language, COALESCE(cu.name, '') AS name, COALESCE(cu.username, '') AS username,
+			COALESCE(cu.blocked, 0) <> 0 AS blocked,
+			EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = c.id AND f.kind = 'rating') AS rated,
+			EXISTS (SELECT 1 FROM decisions d WHERE d.conversation_id = c.id AND (d.outcome = 'ignored' OR d.msg_type = 'spam')) AS spam
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id WHERE h.id = ?`, handoffID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.AgentState{}, false, nil // not ours: a button of some other bot's message
@@ -124,11 +130,17 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 	if h.ClosesAt != nil {
 		oh.ClosesAt = fromMS(*h.ClosesAt)
 	}
+	scope := fmt.Sprintf("%s/%s/%s", h.Platform, h.Bot, h.Customer)
+	reserved, err := s.reservedFor(ctx, scope, now)
+	if err != nil {
+		return chat.AgentState{}, false, err
+	}
 	st := chat.AgentState{
+		BlockedBot: h.BlockedBot, Reserved: reserved, Rated: h.Rated, Spam: h.Spam,
 		Handoff:  oh,
 		Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
 		ConversationKey: h.Key, ConversationID: h.ConversationID,
-		CustomerScope: fmt.Sprintf("%s/%s/%s", h.Platform, h.Bot, h.Customer),
+		CustomerScope: scope,
 		Language:      h.Language, CustomerName: h.Name, CustomerUsername: h.Username,
 		Tags: strings.Fields(h.Tags),
 	}
@@ -197,6 +209,10 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 			if err := s.claimHandoff(ctx, tx, h, plan.Agent, now); err != nil {
 				return err
 			}
+		}
+		// What the customer is told of it goes before an agent's answer.
+		if err := s.queueCustomerNotices(ctx, tx, ie, st, plan.ToCustomer, now); err != nil {
+			return err
 		}
 		switch plan.Command {
 		case chat.AgentRelay:

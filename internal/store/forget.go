@@ -238,6 +238,10 @@ func (f *forgetting) run(p chat.Platform, bot, externalID string) error {
 	if err := f.touchIDs("messages", &f.out.Messages, `UPDATE messages SET text = '', media = '' WHERE conversation_id IN (IN) AND (text <> '' OR media <> '')`, convIDs); err != nil {
 		return err
 	}
+	// Their ratings stay in the figures; what they wrote with one goes.
+	if err := f.touchIDs("feedback", nil, `UPDATE feedback SET comment = '' WHERE conversation_id IN (IN) AND comment <> ''`, convIDs); err != nil {
+		return err
+	}
 	if err := f.sends(customerID, p, bot, externalID, convs, convIDs, handoffIDs, events); err != nil {
 		return err
 	}

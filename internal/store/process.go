@@ -160,7 +160,12 @@ func (p *processing) handoffEffects(plan chat.Plan, convID int64) error {
 	var err error
 	var handoffID int64
 	prio := 0
+	if err := p.feedbackEffects(plan, convID); err != nil {
+		return err
+	}
 	switch {
+	case plan.Reopen != nil:
+		handoffID, prio = plan.Reopen.HandoffID, plan.Reopen.Priority.Rank()
 	case plan.Handoff != nil:
 		if handoffID, err = p.openHandoff(convID, plan.Handoff, plan.HandoffDue); err != nil {
 			return fmt.Errorf("open handoff: %w", err)

@@ -43,6 +43,9 @@ func (s *Store) LoadStates(ctx context.Context, events []chat.InboxEvent, now ti
 	if err := l.offered(events, states); err != nil {
 		return nil, unavailable("load offered buttons", err)
 	}
+	if err := l.feedback(events, states); err != nil {
+		return nil, unavailable("load feedback", err)
+	}
 	return states, nil
 }
 
