@@ -222,7 +222,7 @@ var knownFields = map[string][]string{
 		"matching", "families", "negations", "vocabulary", "thanks_reply", "types", "sentiment", "spam_release_reply"},
 	"budgetYAML": {"steps", "bytes", "time"},
 	"ruleYAML": {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private",
-		"matching", "priority", "examples", "type"},
+		"collect", "matching", "priority", "examples", "type"},
 	"switchesYAML": {"typos", "families", "proximity", "negation", "thanks", "examples"},
 	"handoffYAML":  {"priority", "team"},
 	"contentYAML":  {"allowed_domains", "banned_phrases"},

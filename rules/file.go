@@ -52,6 +52,8 @@ type ruleYAML struct {
 	// Private sends the rule's messages to the customer's direct messages
 	// when they wrote in a public channel (Discord; D12).
 	Private *bool `yaml:"private"`
+	// Collect lists details to ask for before handing off (collect.go).
+	Collect []detailYAML `yaml:"collect"`
 
 	matchingRuleYAML `yaml:",inline"` // matching.go
 	insightRuleYAML  `yaml:",inline"` // types.go

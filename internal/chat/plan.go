@@ -52,6 +52,13 @@ type Plan struct {
 	// Repeats says the event repeats a customer's message already in the
 	// history (one released as not spam): no message row is added for it.
 	Repeats bool
+	// Collect changes the conversation's collection of details before a
+	// handoff; nil leaves it as it is. Attrs are customer attributes to
+	// set (the details collected), and DetailsAsked how many details the
+	// handoff asked for first, for reports.
+	Collect      *CollectChange
+	Attrs        []Attr
+	DetailsAsked int
 }
 
 // Send is a planned message that passed the frequency guard, with the

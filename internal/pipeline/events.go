@@ -315,6 +315,9 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		}
 	}
 	plan.Sends, plan.Suppressed = p.guard.Check(ev, st, sends, now)
+	if d.Collect != nil {
+		p.collected(&plan, *d.Collect, ev, st, sends, now)
+	}
 	switch h := st.Conversation.Handoff; {
 	case plan.Handoff != nil:
 		p.planHandoff(&plan, ev, st, now)
@@ -381,6 +384,11 @@ func outcome(d rules.Decision, plan chat.Plan) chat.Outcome {
 	for _, a := range plan.Sends {
 		if a.Type == chat.ActionReply {
 			return chat.OutcomeAnswered
+		}
+	}
+	for _, a := range plan.Sends {
+		if a.Type == chat.ActionAsk {
+			return chat.OutcomeAsked
 		}
 	}
 	return chat.OutcomeAcknowledged

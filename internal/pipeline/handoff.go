@@ -207,7 +207,7 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{
 		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-		Text: noticeText(ev, h, prio, plan.HandoffDue, hours, history, plan.Insight),
+		Text: detailsHeader(plan) + noticeText(ev, h, prio, plan.HandoffDue, hours, history, plan.Insight),
 		Buttons: [][]chat.Button{{
 			{Text: "Claim", Data: "claim:{handoff}"},
 			{Text: "Resolve", Data: "resolve:{handoff}"},
