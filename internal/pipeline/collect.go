@@ -44,6 +44,17 @@ func (p *Pipeline) collected(plan *chat.Plan, c chat.CollectChange, ev chat.Even
 	}
 }
 
+// answering is the snapshot as the guard sees a customer's answer to the
+// bot's question: a message of its own, not the rest of a burst, so the
+// next question is not held back as a second reply to one message (the
+// per-message cap still bounds what one answer gets).
+func answering(st chat.State) chat.State {
+	if st.Conversation.Collecting != nil && !st.Conversation.New {
+		st.Conversation.LastCustomerAt, st.Conversation.LastAlbum = time.Time{}, ""
+	}
+	return st
+}
+
 // detailsHeader is the first line of a handoff's notice when details were
 // asked first: "Order: 12345678 · Email: a@b.c", so the agent starts with
 // what they need.

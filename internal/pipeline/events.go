@@ -292,6 +292,7 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		return plan
 	}
 	d := p.decider.Decide(ev, st, now)
+	st = answering(st)
 	if d.Refused != "" {
 		return refusedPress(ev, d)
 	}
