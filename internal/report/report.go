@@ -145,6 +145,9 @@ type Report struct {
 	ByAgent []AgentStats
 	// Daily has one entry per day of the period, oldest first.
 	Daily []DayStats
+	// NeededDetails counts the handoffs that asked the customer for
+	// details first (details.go).
+	NeededDetails int
 
 	// Insights are the message types, sentiment, coverage and top
 	// questions (insights.go).
@@ -271,6 +274,7 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 	r.Unanswered = groupUnanswered(texts, TopN)
 	r.Clusters = clusterUnanswered(texts, opts.Rules, TopN)
 	r.addHandoffs(handoffs)
+	r.addDetails(handoffs)
 	r.addVolume(msgs.Hourly)
 	released, err := src.ReportSpamFalsePositives(ctx, since, now)
 	if err != nil {
@@ -300,7 +304,7 @@ func (r *Report) addVolume(hourly []store.TimeCount) {
 // outcomeOrder is the order outcomes are listed in: the bot's answers
 // first, then people's, then what got no answer.
 var outcomeOrder = []chat.Outcome{
-	chat.OutcomeAnswered, chat.OutcomeAcknowledged, chat.OutcomeHandedOff,
+	chat.OutcomeAnswered, chat.OutcomeAcknowledged, chat.OutcomeAsked, chat.OutcomeHandedOff,
 	chat.OutcomeIgnored, chat.OutcomeSuppressed, chat.OutcomeUnanswered,
 }
 
