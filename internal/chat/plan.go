@@ -241,6 +241,9 @@ type AgentState struct {
 	Language         string
 	CustomerName     string
 	CustomerUsername string
+	// CustomerAttrs are what the customer told before the handoff
+	// (collect:), for {{order}} in a snippet.
+	CustomerAttrs map[string]string
 }
 
 // AgentPlan is what an agent's event does.

@@ -119,3 +119,32 @@ func TestDecideCollectDetails(t *testing.T) {
 		})
 	}
 }
+
+// TestSnippetsUseCollectedDetails: an agent's snippet may say {{order}},
+// what the customer told before the handoff; unknown, it is empty.
+func TestSnippetsUseCollectedDetails(t *testing.T) {
+	r, err := rules.Parse("t.yaml", []byte(collectRulesFile+`snippets:
+  found:
+    en: "{{name}}, I have found order {{order}}."
+    ru: "{{name}}, заказ {{order}} нашёлся."
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(Config{Teams: []Team{support}}, nil, r, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st := chat.AgentState{Handoff: chat.OpenHandoff{ID: 9, Team: "support", State: chat.HandoffWaiting},
+		Platform: chat.Telegram, Bot: "shop", ChatID: "42", LastCustomerAt: decideNow.Add(-60e9), ConversationKey: "telegram/shop/42",
+		Language: "en", CustomerName: "Ann", CustomerAttrs: map[string]string{"order": "12345678", "name": "not the customer's name"}}
+	unknown := st
+	unknown.CustomerAttrs = nil
+	for _, tt := range []struct {
+		st   chat.AgentState
+		want string
+	}{{st, "Ann, I have found order 12345678."}, {unknown, "Ann, I have found order ."}} {
+		ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Kind: chat.KindText, ReplyTo: "77", Text: "#found"}
+		cmd, text, _ := parseAgentEvent(ev)
+		if plan := p.agentPlan(tt.st, cmd, chat.Agent{ID: "telegram:1", Name: "Bob"}, text, ev, decideNow); plan.Text != tt.want {
+			t.Errorf("customer gets %q, want %q", plan.Text, tt.want)
+		}
+	}
+}

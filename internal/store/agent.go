@@ -90,11 +90,13 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		Language       string            `db:"language"`
 		Name           string            `db:"name"`
 		Username       string            `db:"username"`
+		CustomerID     int64             `db:"customer_id"`
 	}
 	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.claimed_by_id, h.priority, h.created_at, h.due_at, h.first_response_at,
 			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key,
 			COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = c.id AND d.language <> '' ORDER BY d.id DESC LIMIT 1),
-				cu.language, '') AS language, COALESCE(cu.name, '') AS name, COALESCE(cu.username, '') AS username
+				cu.language, '') AS language, COALESCE(cu.name, '') AS name, COALESCE(cu.username, '') AS username,
+				COALESCE(cu.id, 0) AS customer_id
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN customers cu ON cu.id = c.customer_id WHERE h.id = ?`, handoffID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.AgentState{}, false, nil // not ours: a button of some other bot's message
@@ -105,7 +107,12 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 	if !h.State.Open() {
 		return chat.AgentState{ConversationKey: h.Key}, false, nil
 	}
+	attrs, err := s.customerAttrs(ctx, []any{h.CustomerID})
+	if err != nil {
+		return chat.AgentState{}, false, err
+	}
 	return chat.AgentState{
+		CustomerAttrs: attrs[h.CustomerID],
 		Handoff: chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy},
 			Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil},
 		Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
