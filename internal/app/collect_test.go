@@ -137,3 +137,40 @@ func TestDiscordDetailsBeforeTheWait(t *testing.T) {
 		t.Fatalf("notice:\n%s", got)
 	}
 }
+
+// TestSandboxAsksForDetails: the sandbox's customer is asked the details
+// too, and the agent pane's notice starts with the answers.
+func TestSandboxAsksForDetails(t *testing.T) {
+	h, url := startSandbox(t)
+	token := url[strings.Index(url, "token=")+len("token="):]
+	say := func(text string) {
+		var st sandboxState
+		sandboxCall(t, h, token, "POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": text}, &st)
+	}
+	waitFor := func(pane, prefix string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			var st sandboxState
+			sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)
+			for _, m := range st.Messages {
+				if m.Pane == pane && m.Dir == "out" && strings.HasPrefix(m.Text, prefix) {
+					return
+				}
+			}
+			time.Sleep(30 * time.Millisecond)
+		}
+		var st sandboxState
+		sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)
+		t.Fatalf("the %s pane never got %q: %+v", pane, prefix, st)
+	}
+	say("the kettle arrived broken")
+	waitFor("customer", askOrder)
+	say("I lost the receipt")
+	waitFor("customer", "That does not look like an order number")
+	say("12345678")
+	waitFor("customer", askPhoto)
+	say("пропустить")
+	waitFor("customer", handedTo)
+	waitFor("agents", "Order: 12345678 · Photo: (skipped)\nHandoff")
+}
