@@ -182,12 +182,13 @@ func labelOf(name string) string {
 // (the pattern's first group, when it has one), the photo's caption.
 func (d *detail) fits(ev chat.Event) (value string, ok bool) {
 	text := strings.TrimSpace(ev.Text)
+	photo := ev.Kind == chat.KindPhoto
+	if photo {
+		text = strings.TrimSpace("[photo] " + text)
+	}
 	switch d.check {
 	case CheckPhoto:
-		if ev.Kind != chat.KindPhoto {
-			return text, false
-		}
-		return strings.TrimSpace("[photo] " + text), true
+		return text, photo
 	case CheckEmail:
 		if m := emailRE.FindString(text); m != "" {
 			return m, true
@@ -213,7 +214,7 @@ func (d *detail) fits(ev chat.Event) (value string, ok bool) {
 		}
 		return strings.TrimSpace(m[0]), true
 	}
-	return text, text != "" || ev.Kind == chat.KindPhoto
+	return text, text != ""
 }
 
 func digits(s string) int {

@@ -246,6 +246,8 @@ func TestDetailChecks(t *testing.T) {
 		{"photo", detail{check: CheckPhoto}, chat.KindPhoto, "", "[photo]", true},
 		{"photo with caption", detail{check: CheckPhoto}, chat.KindPhoto, "the crack", "[photo] the crack", true},
 		{"text is no photo", detail{check: CheckPhoto}, chat.KindText, "a photo", "a photo", false},
+		{"a photo is no order number", order, chat.KindPhoto, "", "[photo]", false},
+		{"no check takes a photo", detail{}, chat.KindPhoto, "", "[photo]", true},
 		{"own pattern keeps its group", detail{check: checkPattern, re: regexpMust(`(?i)size\s*(\d{2})`)}, chat.KindText, "Size 42 please", "42", true},
 		{"no check takes any text", detail{}, chat.KindText, " red ", "red", true},
 		{"no check takes no sticker", detail{}, chat.KindSticker, "", "", false},
