@@ -236,14 +236,9 @@ var skipWords = map[string]bool{
 	"跳过": true, "略过": true, "不知道": true, "没有": true, "下一步": true,
 }
 
-// IsSkip reports whether a customer's answer asks to skip a detail.
-func IsSkip(text string) bool {
-	t := strings.TrimSpace(text)
-	if strings.HasPrefix(t, "/") {
-		t = t[1:] // /skip
-	}
-	return skipWords[Normalize(t)]
-}
+// IsSkip reports whether a customer's answer asks to skip a detail
+// (Normalize drops punctuation: "/skip" and "Skip!" are "skip").
+func IsSkip(text string) bool { return skipWords[Normalize(text)] }
 
 // escapeScore: while details are asked, a message this negative (an
 // angry customer) is handed to a person at once, with what was collected.
@@ -320,6 +315,11 @@ func (r *Rules) collect(d *Decision, sc *scratch, ev chat.Event, st chat.State, 
 	}
 	if ev.Kind == chat.KindCommand && IsHumanCommand(ev.Text) {
 		return // /human is never made to wait for questions
+	}
+	if ev.ChatType == chat.ChatGroup || ev.ChatType == chat.ChatChannel {
+		// In public chats the answers may never reach the bot (a channel
+		// that hands it mentions only) and details are private: hand off.
+		return
 	}
 	for i, a := range d.Actions {
 		if a.Type != chat.ActionHandoff {

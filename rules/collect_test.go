@@ -194,6 +194,11 @@ func TestHumanIsNeverAskedForDetails(t *testing.T) {
 	if d.Collect == nil || len(d.Actions) != 1 || d.Actions[0].Type != chat.ActionAsk {
 		t.Fatalf("a person please: %+v", d.Actions)
 	}
+	// In a group or channel the rule hands off at once.
+	if d := r.Decide(chat.Event{Kind: chat.KindText, Text: "a person please", ChatType: chat.ChatGroup}, st, time.Now()); d.Collect != nil ||
+		len(d.Actions) != 1 || d.Actions[0].Type != chat.ActionHandoff {
+		t.Fatalf("in a group: %+v", d.Actions)
+	}
 	// Already with people: nothing is asked.
 	st.Conversation.Status = chat.StatusWaitingForHuman
 	if d := r.Decide(chat.Event{Kind: chat.KindText, Text: "a person please"}, st, time.Now()); d.Collect != nil {
