@@ -430,7 +430,8 @@ func (r *Rules) answer(d *Decision, sc *scratch, ev chat.Event, col chat.Collect
 }
 
 // finalHandoff is the rule's handoff once the details are in: its reply
-// may use them ({{order}}).
+// may use them ({{order}}). It ends what the rule began (its ack took the
+// rule's cooldown then), so the rule's cooldown does not hold it back.
 func (r *Rules) finalHandoff(ru *rule, sc *scratch, ev chat.Event, answers []chat.DetailAnswer) []chat.Action {
 	saved := sc.attrs
 	sc.attrs = withAnswers(saved, answers)
@@ -438,6 +439,7 @@ func (r *Rules) finalHandoff(ru *rule, sc *scratch, ev chat.Event, answers []cha
 	var out []chat.Action
 	for _, a := range r.plan(nil, ru, sc, ev) {
 		if a.Type == chat.ActionHandoff {
+			a.Cooldown = -1
 			out = append(out, a)
 		}
 	}

@@ -15,6 +15,7 @@ rules:
   - id: broken
     keywords: [broken, сломан]
     handoff: {priority: high, team: support}
+    ack: {en: "Sorry about that.", ru: "Жаль."}
     reply: {en: "Thanks, a colleague will answer.", ru: "Спасибо, коллега ответит."}
     collect:
       - name: order
@@ -39,7 +40,9 @@ func TestDecideCollectDetails(t *testing.T) {
 			MessageID: "7", Text: text, Time: decideNow, Customer: chat.Customer{ID: "42", Name: "Ann"}}
 	}
 	collecting := func(asking int, answers ...chat.DetailAnswer) chat.State {
-		return chat.State{Conversation: chat.Conversation{ID: 5, Status: chat.StatusBot,
+		// The ack at the start took the rule's cooldown for the customer.
+		return chat.State{Customer: chat.CustomerState{Reserved: map[string]bool{"rule/telegram/shop/42/broken": true}},
+			Conversation: chat.Conversation{ID: 5, Status: chat.StatusBot,
 			Collecting: &chat.Collection{Rule: "broken", Asking: asking, Answers: answers, Started: decideNow}},
 			Details: chat.Details{Loaded: true}}
 	}
@@ -58,7 +61,7 @@ func TestDecideCollectDetails(t *testing.T) {
 			if plan.Handoff != nil || plan.Outcome != chat.OutcomeAsked || len(plan.Notices) != 0 {
 				t.Fatalf("plan %+v", plan)
 			}
-			if len(plan.Sends) != 1 || plan.Sends[0].Type != chat.ActionAsk || plan.Sends[0].Text != "Your order number?" {
+			if len(plan.Sends) != 2 || plan.Sends[0].Type != chat.ActionAck || plan.Sends[1].Type != chat.ActionAsk || plan.Sends[1].Text != "Your order number?" {
 				t.Fatalf("sends %+v", plan.Sends)
 			}
 			if c := plan.Collect; c == nil || c.Next == nil || c.Next.Asking != 0 || c.Handoff != nil {
@@ -84,7 +87,7 @@ func TestDecideCollectDetails(t *testing.T) {
 				t.Errorf("notices %+v", plan.Notices)
 			}
 			if len(plan.Sends) != 1 || plan.Sends[0].Text != "Thanks, a colleague will answer." {
-				t.Errorf("sends %+v", plan.Sends)
+				t.Errorf("sends %+v, suppressed %+v: want the handoff's reply, though the ack took the rule's cooldown", plan.Sends, plan.Suppressed)
 			}
 		}},
 		{"/human while asked hands off with what was given", ev(chat.KindCommand, "/human"), collecting(1, order), func(t *testing.T, plan chat.Plan) {
