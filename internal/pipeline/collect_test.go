@@ -43,7 +43,7 @@ func TestDecideCollectDetails(t *testing.T) {
 		// The ack at the start took the rule's cooldown for the customer.
 		return chat.State{Customer: chat.CustomerState{Reserved: map[string]bool{"rule/telegram/shop/42/broken": true}},
 			Conversation: chat.Conversation{ID: 5, Status: chat.StatusBot,
-			Collecting: &chat.Collection{Rule: "broken", Asking: asking, Answers: answers, Started: decideNow}},
+				Collecting: &chat.Collection{Rule: "broken", Asking: asking, Answers: answers, Started: decideNow}},
 			Details: chat.Details{Loaded: true}}
 	}
 	order := chat.DetailAnswer{Name: "order", Label: "Order", Value: "12345678"}
