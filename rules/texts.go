@@ -57,7 +57,7 @@ func (c *compiler) expectedLanguages() {
 func (c *compiler) compileSnippets() {
 	for _, name := range keys(c.f.Templates) {
 		pos := c.f.keyPos["templates/"+name]
-		if contains(templateVars, name) {
+		if contains(c.vars(templateVars), name) { // a customer attribute a rule collects is a variable too
 			c.errs.add(pos.Line, pos.Column, "template %q has the name of a variable; choose another name", name)
 			continue
 		}
