@@ -252,6 +252,11 @@ var builtinRetry = map[string]map[string]string{
 		"ru": "Это не похоже на номер заказа (например, 12345678).",
 		"zh": "这看起来不像订单号（例如 12345678）。",
 	},
+	ownOrderNumber: {
+		"en": "That does not look like an order number.",
+		"ru": "Это не похоже на номер заказа.",
+		"zh": "这看起来不像订单号。",
+	},
 	CheckEmail: {
 		"en": "That does not look like an e-mail address (e.g. name@example.com).",
 		"ru": "Это не похоже на адрес электронной почты (например, name@example.com).",
@@ -273,6 +278,10 @@ var builtinRetry = map[string]map[string]string{
 		"zh": "格式似乎不正确。",
 	},
 }
+
+// ownOrderNumber keys the explanation for a file's own order numbers
+// (check: order_number with pattern:), whose example would mislead.
+const ownOrderNumber = "order_number_own"
 
 var builtinSkipHint = map[string]string{
 	"en": "Please send it again, or write “skip” to go on without it.",
@@ -396,7 +405,11 @@ func (r *Rules) answer(d *Decision, sc *scratch, ev chat.Event, col chat.Collect
 	case ok:
 		ans.Value, step.Reason = value, ReasonAnswered
 	case !col.Retried:
-		note := builtinText(builtinRetry[det.check], sc)
+		kind := det.check
+		if kind == CheckOrderNumber && det.re != orderNumberRE {
+			kind = ownOrderNumber
+		}
+		note := builtinText(builtinRetry[kind], sc)
 		if len(det.retry) > 0 {
 			note = r.render(det.retry, &rule{id: ru.id}, sc, ev)[0]
 		}

@@ -281,3 +281,35 @@ func TestIsSkip(t *testing.T) {
 }
 
 func regexpMust(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+
+// TestOwnOrderNumbers: pattern: with check: order_number replaces the
+// built-in pattern and keeps the order number's explanation.
+func TestOwnOrderNumbers(t *testing.T) {
+	r, err := Parse("t.yaml", []byte(`rules:
+  - id: broken
+    keywords: [broken]
+    handoff: {priority: high}
+    collect:
+      - {name: order, check: order_number, pattern: '\bSO-\d{6}\b', ask: "Your order number (SO-123456)?"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := &chat.Collection{Rule: "broken"}
+	for _, tt := range []struct {
+		text, want string
+		next       bool
+	}{
+		{"12345678", "That does not look like an order number. Please send it again", true},
+		{"it is SO-123456", "", false},
+	} {
+		st := chat.State{Conversation: chat.Conversation{Status: chat.StatusBot, Collecting: col}}
+		d := r.Decide(chat.Event{Kind: chat.KindText, Text: tt.text}, st, time.Now())
+		if d.Collect == nil || (d.Collect.Next != nil) != tt.next || tt.want != "" && !strings.HasPrefix(d.Actions[0].Text, tt.want) {
+			t.Fatalf("%q: %+v, %+v", tt.text, d.Actions, d.Collect)
+		}
+		if !tt.next && (len(d.Collect.Answers) != 1 || d.Collect.Answers[0].Value != "SO-123456") {
+			t.Errorf("%q: answers %+v", tt.text, d.Collect.Answers)
+		}
+	}
+}

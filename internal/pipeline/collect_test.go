@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/rules"
@@ -50,6 +51,10 @@ func TestDecideCollectDetails(t *testing.T) {
 	fresh := chat.State{Conversation: chat.Conversation{New: true, Status: chat.StatusBot}, Details: chat.Details{Loaded: true}}
 	capped := fresh
 	capped.Customer.SentLastHour = 1000
+	// Answered a second after the question, when the question and an ack
+	// made two sends: a burst would be at the per-message cap.
+	quick := collecting(0)
+	quick.Conversation.LastCustomerAt, quick.Conversation.BurstSends = decideNow.Add(-time.Second), 2
 
 	tests := []struct {
 		name  string
@@ -88,6 +93,11 @@ func TestDecideCollectDetails(t *testing.T) {
 			}
 			if len(plan.Sends) != 1 || plan.Sends[0].Text != "Thanks, a colleague will answer." {
 				t.Errorf("sends %+v, suppressed %+v: want the handoff's reply, though the ack took the rule's cooldown", plan.Sends, plan.Suppressed)
+			}
+		}},
+		{"an answer right after the question gets the next question", ev(chat.KindText, "12345678"), quick, func(t *testing.T, plan chat.Plan) {
+			if len(plan.Sends) != 1 || plan.Sends[0].Type != chat.ActionAsk || plan.Sends[0].Text != "A photo, please." || plan.ContinuesBurst {
+				t.Fatalf("sends %+v, suppressed %+v, burst %v", plan.Sends, plan.Suppressed, plan.ContinuesBurst)
 			}
 		}},
 		{"/human while asked hands off with what was given", ev(chat.KindCommand, "/human"), collecting(1, order), func(t *testing.T, plan chat.Plan) {
