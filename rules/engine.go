@@ -571,6 +571,7 @@ func (r *Rules) putScratch(sc *scratch) {
 	sc.exRule = -1
 	sc.mask, sc.firstWins = swAll, false
 	sc.envAny = nil
+	sc.attrs, sc.env.Customer.Attrs = nil, nil // a customer's details are not kept in the pool
 	r.scratch.Put(sc)
 }
 
