@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -301,7 +302,8 @@ func builtinText(texts map[string]string, sc *scratch) string {
 
 // Reasons in the trace of a decision made while details are asked.
 const (
-	ReasonAsk       = "hands off after details: asked the first"
+	ReasonAsk       = "hands off after details: asked one"
+	ReasonGiven     = "detail given in the message already"
 	ReasonAnswered  = "detail answered"
 	ReasonSkipped   = "detail skipped"
 	ReasonReasked   = "the answer did not fit: asked again"
@@ -339,12 +341,44 @@ func (r *Rules) collect(d *Decision, sc *scratch, ev chat.Event, st chat.State, 
 			return
 		}
 		ru := r.rules[ri]
-		h := a
-		d.Actions[i] = r.ask(ru, 0, sc, ev, "")
-		d.Collect = &chat.CollectChange{Next: &chat.Collection{Rule: ru.id, Started: now}, Handoff: &h}
-		d.Trace = append(d.Trace, Step{Rule: ru.id, Matched: true, Reason: ReasonAsk, Detail: ru.details[0].name})
+		answers := given(ru, ev)
+		for _, a := range answers {
+			d.Trace = append(d.Trace, Step{Rule: ru.id, Matched: true, Reason: ReasonGiven, Detail: a.Name})
+		}
+		if len(answers) == len(ru.details) {
+			// Everything was in the message: nothing to ask.
+			d.Actions = slices.Concat(d.Actions[:i], r.finalHandoff(ru, sc, ev, answers), d.Actions[i+1:])
+			d.Collect = &chat.CollectChange{Answers: answers}
+			return
+		}
+		next := len(answers)
+		d.Actions[i] = r.ask(ru, next, sc, ev, "")
+		d.Collect = &chat.CollectChange{Next: &chat.Collection{Rule: ru.id, Asking: next, Answers: answers, Started: now},
+			Handoff: r.fallback(ru, sc, ev, answers)}
+		d.Trace = append(d.Trace, Step{Rule: ru.id, Matched: true, Reason: ReasonAsk, Detail: ru.details[next].name})
 		return
 	}
+}
+
+// given takes the leading details the message that starts the questions
+// already holds ("my order 12345678 arrived damaged", a photo), so they
+// are not asked for again. Only a check that cannot mistake one detail for
+// another tells: an order number, an e-mail address, a photo. A phone
+// number looks like an order number, and a detail without a check or with
+// only a pattern could be anything: those are always asked.
+func given(ru *rule, ev chat.Event) []chat.DetailAnswer {
+	var out []chat.DetailAnswer
+	for _, det := range ru.details {
+		if det.check != CheckOrderNumber && det.check != CheckEmail && det.check != CheckPhoto {
+			break
+		}
+		value, ok := det.fits(ev)
+		if !ok {
+			break
+		}
+		out = append(out, chat.DetailAnswer{Name: det.name, Label: det.label, Value: value})
+	}
+	return out
 }
 
 // ask is the question for detail i of a rule, after a note (the reason

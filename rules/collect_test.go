@@ -313,3 +313,48 @@ func TestOwnOrderNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailsGivenUpFront: what the first message already holds is not
+// asked for again; when it holds everything, the rule hands off at once.
+func TestDetailsGivenUpFront(t *testing.T) {
+	r, err := Parse("t.yaml", []byte(collectRules+`  - id: contact
+    keywords: [callback]
+    handoff: {priority: low}
+    collect:
+      - {name: phone, check: phone, ask: {en: "Your phone?", ru: "Телефон?", zh: "电话？"}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := chat.State{Conversation: chat.Conversation{Status: chat.StatusBot}}
+	tests := []struct {
+		name    string
+		ev      chat.Event
+		actions string
+		asking  int // -1: handed off
+		answers int
+	}{
+		{"nothing given", chat.Event{Kind: chat.KindText, Text: "it arrived broken"}, "ack broken, ask broken", 0, 0},
+		{"the order number given", chat.Event{Kind: chat.KindText, Text: "order 12345678 arrived broken"}, "ack broken, ask broken", 1, 1},
+		{"a photo with the order number", chat.Event{Kind: chat.KindPhoto, Text: "broken, order #12345678"}, "ack broken, handoff broken", -1, 2},
+		{"a phone number is always asked", chat.Event{Kind: chat.KindText, Text: "callback to +7 912 345 67 89"}, "ask contact", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := r.Decide(tt.ev, st, time.Now())
+			var got []string
+			for _, a := range d.Actions {
+				got = append(got, string(a.Type)+" "+a.Rule)
+			}
+			if g := strings.Join(got, ", "); g != tt.actions || d.Collect == nil {
+				t.Fatalf("actions %q, want %q; collect %+v", g, tt.actions, d.Collect)
+			}
+			switch n := d.Collect.Next; {
+			case tt.asking < 0 && (n != nil || len(d.Collect.Answers) != tt.answers):
+				t.Errorf("collect %+v, want a handoff with %d answers", d.Collect, tt.answers)
+			case tt.asking >= 0 && (n == nil || n.Asking != tt.asking || len(n.Answers) != tt.answers):
+				t.Errorf("next %+v, want asking %d with %d answers", n, tt.asking, tt.answers)
+			}
+		})
+	}
+}
