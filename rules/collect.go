@@ -302,16 +302,21 @@ func builtinText(texts map[string]string, sc *scratch) string {
 
 // Reasons in the trace of a decision made while details are asked.
 const (
-	ReasonAsk       = "hands off after details: asked one"
+	ReasonAsk       = "asks for a detail before handing off"
 	ReasonGiven     = "detail given in the message already"
 	ReasonAnswered  = "detail answered"
 	ReasonSkipped   = "detail skipped"
-	ReasonReasked   = "the answer did not fit: asked again"
-	ReasonKept      = "the answer did not fit again: kept as given"
+	ReasonReasked   = "the answer did not fit, asked again"
+	ReasonKept      = "the answer did not fit again, kept as given"
 	ReasonCollected = "every detail asked: handed off"
 	ReasonEscape    = "asked for a person while details were asked: handed off with what was collected"
 	ReasonComplaint = "a complaint while details were asked: handed off with what was collected"
 )
+
+// detailStep is a trace step about one detail: "detail answered: order".
+func detailStep(rule, reason, name string) Step {
+	return Step{Rule: rule, Matched: true, Reason: reason + ": " + name, Detail: name}
+}
 
 // collect asks for a handoff rule's details before it hands off, and takes
 // the customer's answers; see the README's "Write rules" (collect:).
@@ -343,7 +348,7 @@ func (r *Rules) collect(d *Decision, sc *scratch, ev chat.Event, st chat.State, 
 		ru := r.rules[ri]
 		answers := given(ru, ev)
 		for _, a := range answers {
-			d.Trace = append(d.Trace, Step{Rule: ru.id, Matched: true, Reason: ReasonGiven, Detail: a.Name})
+			d.Trace = append(d.Trace, detailStep(ru.id, ReasonGiven, a.Name))
 		}
 		if len(answers) == len(ru.details) {
 			// Everything was in the message: nothing to ask.
@@ -355,7 +360,7 @@ func (r *Rules) collect(d *Decision, sc *scratch, ev chat.Event, st chat.State, 
 		d.Actions[i] = r.ask(ru, next, sc, ev, "")
 		d.Collect = &chat.CollectChange{Next: &chat.Collection{Rule: ru.id, Asking: next, Answers: answers, Started: now},
 			Handoff: r.fallback(ru, sc, ev, answers)}
-		d.Trace = append(d.Trace, Step{Rule: ru.id, Matched: true, Reason: ReasonAsk, Detail: ru.details[next].name})
+		d.Trace = append(d.Trace, detailStep(ru.id, ReasonAsk, ru.details[next].name))
 		return
 	}
 }
@@ -418,7 +423,7 @@ func (r *Rules) answer(d *Decision, sc *scratch, ev chat.Event, col chat.Collect
 		// file's handoff_reply says, with what was collected.
 		d.Actions = append(keepRecorded(d.Actions), r.humanHandoff(sc, ev, col.Rule))
 		d.Collect = &chat.CollectChange{Answers: col.Answers, Asked: asked}
-		d.Trace = append(d.Trace, Step{Rule: col.Rule, Matched: true, Reason: ReasonCollected, Detail: "the rule no longer asks for this detail"})
+		d.Trace = append(d.Trace, Step{Rule: col.Rule, Matched: true, Reason: ReasonCollected + " (the rule no longer asks for this detail)"})
 		return
 	}
 	if sc.mood <= escapeScore {
@@ -432,12 +437,12 @@ func (r *Rules) answer(d *Decision, sc *scratch, ev chat.Event, col chat.Collect
 	d.Actions = keepRecorded(d.Actions)
 	det := &ru.details[col.Asking]
 	ans := chat.DetailAnswer{Name: det.name, Label: det.label}
-	step := Step{Rule: ru.id, Matched: true, Detail: det.name}
+	reason := ""
 	switch value, ok := det.fits(ev); {
 	case IsSkip(ev.Text):
-		ans.Skipped, step.Reason = true, ReasonSkipped
+		ans.Skipped, reason = true, ReasonSkipped
 	case ok:
-		ans.Value, step.Reason = value, ReasonAnswered
+		ans.Value, reason = value, ReasonAnswered
 	case !col.Retried:
 		kind := det.check
 		if kind == CheckOrderNumber && det.re != orderNumberRE {
@@ -455,15 +460,14 @@ func (r *Rules) answer(d *Decision, sc *scratch, ev chat.Event, col chat.Collect
 		next.Retried = true
 		d.Actions = append(d.Actions, r.ask(ru, col.Asking, sc, ev, note))
 		d.Collect = &chat.CollectChange{Next: &next, Handoff: r.fallback(ru, sc, ev, col.Answers)}
-		step.Reason = ReasonReasked
-		d.Trace = append(d.Trace, step)
+		d.Trace = append(d.Trace, detailStep(ru.id, ReasonReasked, det.name))
 		return
 	default:
 		// Asked twice: kept as the customer gave it, marked for the agent,
 		// rather than asked a third time.
-		ans.Value, ans.Unchecked, step.Reason = value, true, ReasonKept
+		ans.Value, ans.Unchecked, reason = value, true, ReasonKept
 	}
-	d.Trace = append(d.Trace, step)
+	d.Trace = append(d.Trace, detailStep(ru.id, reason, det.name))
 	answers := append(append([]chat.DetailAnswer{}, col.Answers...), ans)
 	if next := col.Asking + 1; next < len(ru.details) {
 		d.Actions = append(d.Actions, r.ask(ru, next, sc, ev, ""))
