@@ -309,7 +309,7 @@ const (
 	ReasonReasked   = "the answer did not fit, asked again"
 	ReasonKept      = "the answer did not fit again, kept as given"
 	ReasonCollected = "every detail asked: handed off"
-	ReasonEscape    = "asked for a person while details were asked: handed off with what was collected"
+	ReasonEscape    = "/human or another handoff rule while details were asked: handed off with what was collected"
 	ReasonComplaint = "a complaint while details were asked: handed off with what was collected"
 )
 
@@ -347,8 +347,8 @@ func (r *Rules) collect(d *Decision, sc *scratch, ev chat.Event, st chat.State, 
 		}
 		ru := r.rules[ri]
 		answers := given(ru, ev)
-		for _, a := range answers {
-			d.Trace = append(d.Trace, detailStep(ru.id, ReasonGiven, a.Name))
+		for _, ans := range answers {
+			d.Trace = append(d.Trace, detailStep(ru.id, ReasonGiven, ans.Name))
 		}
 		if len(answers) == len(ru.details) {
 			// Everything was in the message: nothing to ask.
