@@ -24,6 +24,9 @@ type Decision struct {
 	// sentiment_score), and why it has that type.
 	chat.Insight
 	TypeReason string `json:"type_reason,omitempty"`
+	// Collect is what the decision does to the details asked before a
+	// handoff (collect.go); nil leaves them as they are.
+	Collect *chat.CollectChange `json:"collect,omitempty"`
 }
 
 // Step is one rule considered, for "why did (or didn't) the bot answer?".
@@ -128,7 +131,10 @@ func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain 
 		r.walk(&d, sc, ev, explain)
 		r.thank(&d, sc, ev)
 		r.neverTrap(&d, sc, ev)
+		r.collect(&d, sc, ev, st, now)
 		r.apologize(&d, sc, ev)
+	} else if d.Refused == "" {
+		r.collect(&d, sc, ev, st, now)
 	}
 	r.settleType(&d, sc.msgType, sc.typeWhy)
 	return d
@@ -534,7 +540,8 @@ type scratch struct {
 	rules     *Rules
 	name      string
 	username  string
-	langs     [3]string // reply languages in order of preference
+	attrs     map[string]string // the customer's attributes, for {{order}}
+	langs     [3]string         // reply languages in order of preference
 }
 
 func (r *Rules) getScratch() *scratch {
@@ -567,6 +574,7 @@ func (r *Rules) putScratch(sc *scratch) {
 	sc.exRule = -1
 	sc.mask, sc.firstWins = swAll, false
 	sc.envAny = nil
+	sc.attrs, sc.env.Customer.Attrs = nil, nil // a customer's details are not kept in the pool
 	r.scratch.Put(sc)
 }
 
@@ -600,6 +608,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		Customer: CustomerEnv{
 			Name: ev.Customer.Name, Username: ev.Customer.Username, New: st.Customer.New,
 			Messages1h: st.Customer.Messages1h, Messages24h: st.Customer.Messages24h,
+			Attrs: st.Customer.Attrs,
 		},
 		Conversation: ConversationEnv{
 			New:              st.Conversation.New,
@@ -623,6 +632,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 	}
 	sc.name = firstNonEmpty(ev.Customer.Name, ev.Customer.Username)
 	sc.username = ev.Customer.Username
+	sc.attrs = st.Customer.Attrs
 }
 
 // has answers has("group") in `when`.
@@ -760,7 +770,7 @@ func (r *Rules) render(l localized, ru *rule, sc *scratch, ev chat.Event) []stri
 	if ru.all {
 		out := make([]string, len(vs))
 		for i, t := range vs {
-			out[i] = t.render(sc.name, sc.username)
+			out[i] = t.render(sc.name, sc.username, sc.attrs)
 		}
 		return out
 	}
@@ -768,7 +778,7 @@ func (r *Rules) render(l localized, ru *rule, sc *scratch, ev chat.Event) []stri
 	if len(vs) > 1 {
 		pick = int(fnv32(ev.ExternalID, ru.id) % uint32(len(vs)))
 	}
-	return []string{vs[pick].render(sc.name, sc.username)}
+	return []string{vs[pick].render(sc.name, sc.username, sc.attrs)}
 }
 
 func fnv32(a, b string) uint32 {

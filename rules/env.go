@@ -85,6 +85,9 @@ type CustomerEnv struct {
 	// the last hour and day.
 	Messages1h  int `expr:"messages_1h"`
 	Messages24h int `expr:"messages_24h"`
+	// Attrs are what the customer told before a handoff (collect:):
+	// customer.attrs.order; "" while unknown.
+	Attrs map[string]string `expr:"attrs"`
 }
 
 type ConversationEnv struct {

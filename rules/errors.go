@@ -224,7 +224,7 @@ var knownFields = map[string][]string{
 	"csatYAML":    {"ask", "comment_minutes"},
 	"budgetYAML":  {"steps", "bytes", "time"},
 	"ruleYAML": {"id", "keywords", "match", "when", "reply", "ack", "handoff", "tag", "ignore", "variants", "continue", "cooldown", "allow_while_human", "buttons", "label", "private", "ask_helpful",
-		"matching", "priority", "examples", "type"},
+		"collect", "matching", "priority", "examples", "type"},
 	"switchesYAML": {"typos", "families", "proximity", "negation", "thanks", "examples"},
 	"handoffYAML":  {"priority", "team", "snippets"},
 	"contentYAML":  {"allowed_domains", "banned_phrases"},

@@ -57,6 +57,8 @@ type ruleYAML struct {
 	// AskHelpful puts 👍/👎 under the rule's reply, so the reports say
 	// how useful the answer is (notices.go).
 	AskHelpful *bool `yaml:"ask_helpful"`
+	// Collect lists details to ask for before handing off (collect.go).
+	Collect []detailYAML `yaml:"collect"`
 
 	matchingRuleYAML `yaml:",inline"` // matching.go
 	insightRuleYAML  `yaml:",inline"` // types.go

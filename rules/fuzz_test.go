@@ -34,7 +34,7 @@ func FuzzTemplate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out := tpl.render(name, username)
+		out := tpl.render(name, username, nil)
 		literals, names, usernames := 0, 0, 0
 		for _, p := range tpl.parts {
 			switch p.varName {

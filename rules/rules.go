@@ -81,6 +81,7 @@ type rule struct {
 	priority   int
 	examples   bool             // has examples: it matches by them, not on when alone
 	msgType    chat.MessageType // the type of the messages it acts on; "" for the classifier's
+	details    []detail         // asked before the handoff (collect.go)
 }
 
 type actionSpec struct {
@@ -189,6 +190,7 @@ type compiler struct {
 	errs      *errorList
 	r         *Rules
 	languages []string // languages texts are expected in
+	attrs     []string // customer attributes rules collect, usable as {{name}} in texts
 	snippets  map[string]localized
 	banned    []string // normalized
 	allowed   []string // allowed link domains
@@ -217,6 +219,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	}
 	r.budget = compileBudget(f.WhenBudget, errs)
 	c.content()
+	c.attrs = attrNames(f)
 	c.expectedLanguages()
 	c.compileSnippets()
 	r.handoffReply = c.texts(f.HandoffReply, "handoff_reply")
@@ -412,6 +415,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 		stops = true
 	}
 	ru.msgType = c.ruleType(ry, at)
+	ru.details = c.details(ry, at)
 	for _, t := range ry.Tag {
 		if strings.TrimSpace(t.Value) == "" {
 			errs.add(t.Line, t.Col, "%sa tag cannot be empty", at)

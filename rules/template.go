@@ -105,7 +105,7 @@ func (t template) literal() string {
 	return b.String()
 }
 
-func (t template) render(name, username string) string {
+func (t template) render(name, username string, attrs map[string]string) string {
 	if len(t.parts) == 1 && t.parts[0].varName == "" {
 		return t.parts[0].literal
 	}
@@ -118,6 +118,8 @@ func (t template) render(name, username string) string {
 			b.WriteString(name)
 		case "username":
 			b.WriteString(username)
+		default:
+			b.WriteString(attrs[p.varName]) // a customer attribute; empty until known
 		}
 	}
 	return b.String()

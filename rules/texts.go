@@ -57,13 +57,13 @@ func (c *compiler) expectedLanguages() {
 func (c *compiler) compileSnippets() {
 	for _, name := range keys(c.f.Templates) {
 		pos := c.f.keyPos["templates/"+name]
-		if contains(templateVars, name) {
+		if contains(c.vars(templateVars), name) { // a customer attribute a rule collects is a variable too
 			c.errs.add(pos.Line, pos.Column, "template %q has the name of a variable; choose another name", name)
 			continue
 		}
 		// Snippets may use variables but not other snippets: one level keeps
 		// texts easy to follow and cycles impossible.
-		c.snippets[name] = c.parseTexts(c.f.Templates[name], templateVars, nil, "templates: "+name)
+		c.snippets[name] = c.parseTexts(c.f.Templates[name], c.vars(templateVars), nil, "templates: "+name)
 	}
 	// Agents' snippets may use the templates (a signature) and the agent's
 	// name; they are checked like every text, as a customer reads them.
@@ -76,7 +76,7 @@ func (c *compiler) compileSnippets() {
 		}
 		t := c.f.Snippets[name]
 		what := "snippets: " + name
-		c.r.snippets[name] = c.parseTexts(t, snippetVars, c.snippet, what)
+		c.r.snippets[name] = c.parseTexts(t, c.vars(snippetVars), c.snippet, what)
 		c.checkTranslations(t, what)
 	}
 }
@@ -105,9 +105,18 @@ func (c *compiler) texts(t texts, what string) localized {
 	if !t.set() {
 		return nil
 	}
-	out := c.parseTexts(t, templateVars, c.snippet, what)
+	out := c.parseTexts(t, c.vars(templateVars), c.snippet, what)
 	c.checkTranslations(t, what)
 	return out
+}
+
+// vars is a kind of text's variables and the customer attributes the
+// file's rules collect ({{order}}).
+func (c *compiler) vars(base []string) []string {
+	if len(c.attrs) == 0 {
+		return base
+	}
+	return append(append([]string{}, base...), c.attrs...)
 }
 
 func (c *compiler) parseTexts(t texts, vars []string, snippets snippetFunc, what string) localized {

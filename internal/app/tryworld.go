@@ -63,6 +63,9 @@ type tryWorld struct {
 	// menus are the bot's messages with buttons, by chat (chat.ChatKey),
 	// as the outbox keeps them: a press is checked against them.
 	menus map[string][]chat.Offer
+	// attrs are the customers' attributes by scope: what they told
+	// before a handoff (collect:).
+	attrs map[string]map[string]string
 }
 
 type tryConv struct {
@@ -74,12 +77,13 @@ type tryConv struct {
 	burst         int
 	handoff       *chat.OpenHandoff
 	history       []chat.HistoryEntry
+	collecting    *chat.Collection // details being asked before a handoff
 }
 
 func newTryWorld(idle, incidentWindow time.Duration) *tryWorld {
 	return &tryWorld{idle: idle, incidentWindow: incidentWindow, convs: map[string]*tryConv{}, seen: map[string]bool{},
 		received: map[string][]time.Time{}, sent: map[string][]time.Time{}, keys: map[string]time.Time{},
-		handoffs: map[chat.TeamCause][]time.Time{}, menus: map[string][]chat.Offer{}}
+		handoffs: map[chat.TeamCause][]time.Time{}, menus: map[string][]chat.Offer{}, attrs: map[string]map[string]string{}}
 }
 
 // lastMenu is the id of the bot's latest message with buttons where a
@@ -110,7 +114,7 @@ func (w *tryWorld) state(ev chat.Event, now time.Time) chat.State {
 	scope := ev.CustomerScope()
 	st := chat.State{Customer: chat.CustomerState{New: !w.seen[scope], Reserved: map[string]bool{},
 		Messages1h: since(w.received[scope], now.Add(-time.Hour)), Messages24h: since(w.received[scope], now.Add(-24*time.Hour)),
-		SentLastHour: since(w.sent[scope], now.Add(-time.Hour))}}
+		SentLastHour: since(w.sent[scope], now.Add(-time.Hour)), Attrs: w.attrs[scope]}}
 	for k, exp := range w.keys {
 		if exp.After(now) {
 			st.Customer.Reserved[k] = true
@@ -136,7 +140,7 @@ func (w *tryWorld) state(ev chat.Event, now time.Time) chat.State {
 		return st
 	}
 	st.Conversation = chat.Conversation{ID: c.id, Status: c.status, Started: c.started, LastCustomerAt: c.last,
-		LastAlbum: c.album, BurstSends: c.burst, CustomerMessages: c.messages, Handoff: c.handoff}
+		LastAlbum: c.album, BurstSends: c.burst, CustomerMessages: c.messages, Handoff: c.handoff, Collecting: c.collecting}
 	st.Details.Context.Messages = c.history[max(0, len(c.history)-pipeline.DefaultContextMessages):]
 	return st
 }
@@ -169,6 +173,15 @@ func (w *tryWorld) apply(ev chat.Event, st chat.State, plan chat.Plan, now time.
 	}
 	if inc := plan.Incident; inc != nil && plan.Handoff != nil {
 		w.fileIncident(*inc, now)
+	}
+	if plan.Collect != nil {
+		c.collecting = plan.Collect.Next
+	}
+	for _, a := range plan.Attrs {
+		if w.attrs[scope] == nil {
+			w.attrs[scope] = map[string]string{}
+		}
+		w.attrs[scope][a.Name] = a.Value
 	}
 	c.last, c.album = now, ev.AlbumID
 	c.messages++

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,45 @@ func TestTryPressesButtons(t *testing.T) {
 	}
 	if _, err := Try(context.Background(), r, []ScriptMessage{{Text: "hi", Press: "shipping"}}, time.Now()); err == nil {
 		t.Error("a message with both text and press was accepted")
+	}
+}
+
+// TestTryAsksForDetails: try plays the questions a handoff rule asks first
+// (collect:), keeping the answers in memory as the service keeps them: the
+// handoff follows the last answer, and a later rule reads the order number
+// (customer.attrs.order) in the customer's next conversation.
+func TestTryAsksForDetails(t *testing.T) {
+	r, err := rules.Load("../../configs/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []ScriptMessage{
+		{At: "0s", Text: "the kettle arrived broken", Customer: "Ann", Lang: "en"},
+		{At: "+30s", Text: "my order is 12345678", Customer: "Ann", Lang: "en"},
+		{At: "+30s", Text: "skip", Customer: "Ann", Lang: "en"},
+		{At: "+1m", Text: "where is my order?", Customer: "Bob", Lang: "en"},
+		{At: "+48h", Text: "where is my order?", Customer: "Ann", Lang: "en"}, // a new conversation
+	}
+	res, err := Try(context.Background(), r, msgs, time.Date(2026, 1, 7, 10, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		outcome chat.Outcome
+		action  chat.ActionType
+		text    string
+	}{
+		{chat.OutcomeAsked, chat.ActionAsk, "What is your order number"},
+		{chat.OutcomeAsked, chat.ActionAsk, "Please send a photo"},
+		{chat.OutcomeHandedOff, chat.ActionHandoff, "Thank you! A colleague has your details"},
+		{chat.OutcomeAnswered, chat.ActionReply, "Orders ship"}, // Bob told no order number
+		{chat.OutcomeAnswered, chat.ActionReply, "Order 12345678: orders ship"},
+	}
+	for i, w := range want {
+		got := res[i]
+		if got.Outcome != w.outcome || len(got.Actions) == 0 || got.Actions[len(got.Actions)-1].Type != w.action ||
+			!strings.HasPrefix(got.Actions[len(got.Actions)-1].Text, w.text) {
+			t.Errorf("message %d %q: %s %+v, want %s %s %q", i+1, got.Text, got.Outcome, got.Actions, w.outcome, w.action, w.text)
+		}
 	}
 }

@@ -19,7 +19,7 @@ const (
 
 // Sends reports whether the action produces a message to the customer.
 func (t ActionType) Sends() bool {
-	return t == ActionReply || t == ActionAck || t == ActionHandoff
+	return t == ActionReply || t == ActionAck || t == ActionHandoff || t == ActionAsk
 }
 
 // Action is one thing the bot decided to do for an event.
@@ -75,6 +75,9 @@ type Conversation struct {
 	Handoff *OpenHandoff
 	// CustomerMessages counts the customer's earlier messages in this conversation.
 	CustomerMessages int
+	// Collecting is the handoff waiting for details, when the bot is
+	// asking for them (see Collection).
+	Collecting *Collection
 	// Basis is the open conversation the snapshot was read from, even when
 	// the conversation starts anew after an idle period. The store applies
 	// a decision only while it is unchanged.
@@ -103,6 +106,9 @@ type CustomerState struct {
 	SentLastHour int
 	// Reserved holds the guard keys currently taken for this customer.
 	Reserved map[string]bool
+	// Attrs are the customer's attributes, such as the details asked
+	// before a handoff (customer.attrs.order in rules).
+	Attrs map[string]string
 }
 
 // State is the context an event is decided in: a snapshot the store loaded

@@ -62,6 +62,13 @@ type Plan struct {
 	// CancelsClose says the customer wrote while a timed close (/close in
 	// 10m) was pending on the open handoff: it no longer closes.
 	CancelsClose bool
+	// Collect changes the conversation's collection of details before a
+	// handoff; nil leaves it as it is. Attrs are customer attributes to
+	// set (the details collected), and DetailsAsked how many details the
+	// handoff asked for first, for reports.
+	Collect      *CollectChange
+	Attrs        []Attr
+	DetailsAsked int
 }
 
 // Send is a planned message that passed the frequency guard, with the
@@ -275,6 +282,9 @@ type AgentState struct {
 	// Context is who the customer is and the conversation's last
 	// messages, loaded only for /history (nil otherwise).
 	Context *CustomerContext
+	// CustomerAttrs are what the customer told before the handoff
+	// (collect:), for {{order}} in a snippet.
+	CustomerAttrs map[string]string
 }
 
 // AgentPlan is what an agent's event does.

@@ -324,6 +324,7 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		return plan
 	}
 	d := p.decider.Decide(ev, st, now)
+	st = answering(st)
 	if d.Refused != "" {
 		return refusedPress(ev, d)
 	}
@@ -356,6 +357,9 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 					TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform), Text: say})
 			}
 		}
+	}
+	if d.Collect != nil {
+		p.collected(&plan, *d.Collect, ev, st, sends, now)
 	}
 	switch h := st.Conversation.Handoff; {
 	case plan.Handoff != nil:
@@ -423,6 +427,11 @@ func outcome(d rules.Decision, plan chat.Plan) chat.Outcome {
 	for _, a := range plan.Sends {
 		if a.Type == chat.ActionReply {
 			return chat.OutcomeAnswered
+		}
+	}
+	for _, a := range plan.Sends {
+		if a.Type == chat.ActionAsk {
+			return chat.OutcomeAsked
 		}
 	}
 	return chat.OutcomeAcknowledged

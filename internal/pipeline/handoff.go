@@ -209,7 +209,7 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{
 		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-		Text:    noticeText(h, prio, plan.HandoffDue, hours, handoffContext(ev, st, plan, now), p.cfg.ContextMessages, plan.Insight),
+		Text:    detailsHeader(plan) + noticeText(h, prio, plan.HandoffDue, hours, handoffContext(ev, st, plan, now), p.cfg.ContextMessages, plan.Insight),
 		Buttons: withRow(noticeButtons(team.Language), p.snippetButtons(h.Snippets)),
 	}, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
 		Priority: string(prio), DueAt: plan.HandoffDue, Rule: h.Rule})...)

@@ -40,6 +40,11 @@ func (p *Pipeline) expandSnippets(st chat.AgentState, cmd chat.AgentCommand, age
 		list = strings.Join(names, ", ")
 	}
 	vars := map[string]string{"name": st.CustomerName, "username": st.CustomerUsername, "agent": agent.Name}
+	for k, v := range st.CustomerAttrs {
+		if _, taken := vars[k]; !taken {
+			vars[k] = v // what the customer told before the handoff: {{order}}
+		}
+	}
 	lookup := func(name string) (string, bool) {
 		if sn == nil {
 			return "", false

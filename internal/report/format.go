@@ -68,6 +68,7 @@ func Write(w io.Writer, r Report, f Format) error {
 var outcomeLabels = map[string]string{
 	"answered":     "answered by the bot",
 	"acknowledged": "acknowledged only",
+	"asked":        "asked for details",
 	"handed_off":   "handed off to people",
 	"ignored":      "ignored (spam)",
 	"suppressed":   "held back by the guard",
@@ -135,6 +136,7 @@ func WriteText(w io.Writer, r Report) error {
 	}
 
 	writeHandoffsText(&b, r)
+	writeDetailsText(&b, r)
 	writeInsightsText(&b, r)
 	writeCSATText(&b, r)
 	b.WriteString("\nReleased as not spam (false positives, by the rule that ignored them)\n")
@@ -393,6 +395,9 @@ type (
 		ByAgent            []jsonAgent     `json:"first_responses_by_agent"`
 		AgentWork          []jsonAgentWork `json:"agents"`
 		Daily              []jsonDay       `json:"daily"`
+		// Issue 20: handoffs that asked for details first.
+		NeededDetails      int      `json:"handoffs_needed_details"`
+		NeededDetailsShare *float64 `json:"handoffs_needed_details_share"` // null when there were no handoffs
 
 		// Issue 22: types, sentiment, coverage, top questions.
 		Types                     map[string]int      `json:"types"`     // every type id, zeros included
@@ -613,6 +618,7 @@ func toJSON(r Report) jsonReport {
 	j.AgentWork = agentWorkJSON(r)
 	addInsightsJSON(&j, r.Insights)
 	addCSATJSON(&j, r)
+	addDetailsJSON(&j, r)
 	j.SpamFalsePositives = []jsonRule{}
 	for _, c := range r.SpamFalsePositives {
 		j.SpamFalsePositives = append(j.SpamFalsePositives, jsonRule{Rule: c.Name, Count: c.Count})
@@ -638,7 +644,8 @@ func WriteJSON(w io.Writer, r Report) error {
 //
 //	summary      ""                 messages_in, conversations, answered_by_bot,
 //	                                handed_off, ignored, their _share, sla_attainment,
-//	                                sla_target, escalation_share
+//	                                sla_target, escalation_share, handoffs_needed_details,
+//	                                handoffs_needed_details_share
 //	outcome      the outcome        count, share
 //	top_rules, top_keyword_groups, top_tags, unanswered
 //	             rule, group, tag   count
@@ -698,6 +705,7 @@ func WriteCSV(w io.Writer, r Report) error {
 		{"blocked", strconv.Itoa(j.Blocked)}, {"blocked_customers", strconv.Itoa(j.BlockedCustomers)},
 		{"sla_attainment", opt(j.SLAAttainment)}, {"sla_target", num(j.SLATarget)},
 		{"escalation_share", num(j.EscalationShare)},
+		{"handoffs_needed_details", strconv.Itoa(j.NeededDetails)}, {"handoffs_needed_details_share", opt(j.NeededDetailsShare)},
 		{"since", j.Since.Format(time.RFC3339)}, {"until", j.Until.Format(time.RFC3339)},
 	} {
 		row("summary", "", m.metric, m.value)

@@ -157,6 +157,9 @@ type Report struct {
 	AgentWork []AgentWork
 	// Daily has one entry per day of the period, oldest first.
 	Daily []DayStats
+	// NeededDetails counts the handoffs that asked the customer for
+	// details first (details.go).
+	NeededDetails int
 
 	// Insights are the message types, sentiment, coverage and top
 	// questions (insights.go).
@@ -292,6 +295,7 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	r.addAgentWork(handoffs, activity)
+	r.addDetails(handoffs)
 	r.addVolume(msgs.Hourly)
 	released, err := src.ReportSpamFalsePositives(ctx, since, now)
 	if err != nil {
@@ -324,7 +328,7 @@ func (r *Report) addVolume(hourly []store.TimeCount) {
 // outcomeOrder is the order outcomes are listed in: the bot's answers
 // first, then people's, then what got no answer.
 var outcomeOrder = []chat.Outcome{
-	chat.OutcomeAnswered, chat.OutcomeAcknowledged, chat.OutcomeHandedOff,
+	chat.OutcomeAnswered, chat.OutcomeAcknowledged, chat.OutcomeAsked, chat.OutcomeHandedOff,
 	chat.OutcomeIgnored, chat.OutcomeSuppressed, chat.OutcomeUnanswered, chat.OutcomeBlocked,
 }
 

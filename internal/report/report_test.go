@@ -334,6 +334,7 @@ func handedOff(t *testing.T, rule, group, priority string, due time.Time, tags .
 //     1. Anna (telegram:8) claimed and resolved D (6h); the other Anna
 //     M (1h; her second answer claims nothing). N's claim is before the
 //     week.
+//   - Details asked before a handoff: C's, 1 of 6 handoffs = 16.7%.
 //   - Daily: Tue 11-17 two handoffs (p50 4m30s, p90 5h, 1 of 2 within
 //     SLA), Wed 11-18 one (10m), Thu 11-19 one (undecided), Fri 11-20
 //     two (0 of 1); the other days of the week none.
@@ -352,7 +353,9 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("B", chat.KindText, "I want a refund", "11-16 10:00", answered(t, "refund", "refund", "after-sales"))
 	sd.decide("B", chat.KindText, "call me at +1 555 010 0199", "11-16 10:02", unanswered)
 
-	sd.decide("C", chat.KindText, "this is a scam", "11-17 11:00", handedOff(t, "complaint", "complaint", "high", at(t, "11-17 12:00"), "complaint"))
+	complaint := handedOff(t, "complaint", "complaint", "high", at(t, "11-17 12:00"), "complaint")
+	complaint.DetailsAsked = 2 // asked for two details first (collect:)
+	sd.decide("C", chat.KindText, "this is a scam", "11-17 11:00", complaint)
 	sd.relay("C", "11-17 11:04:30")
 	sd.decide("C", chat.KindText, "hello??", "11-17 11:10", unanswered)
 	hC := sd.handoff("C")
@@ -487,7 +490,8 @@ func TestJSONKeysAreStable(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 			t.Fatal(err)
 		}
-		for _, key := range []string{"messages_in", "conversations", "answered_by_bot", "handed_off", "ignored", "top_rules", "unanswered", "sla_attainment"} {
+		for _, key := range []string{"messages_in", "conversations", "answered_by_bot", "handed_off", "ignored", "top_rules", "unanswered", "sla_attainment",
+			"handoffs_needed_details", "handoffs_needed_details_share"} {
 			if _, ok := got[key]; !ok {
 				t.Errorf("key %q missing from %s", key, &out)
 			}

@@ -135,10 +135,19 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 	if err != nil {
 		return chat.AgentState{}, false, err
 	}
+	var customerID int64
+	if h.CustomerID != nil {
+		customerID = *h.CustomerID
+	}
+	attrs, err := s.customerAttrs(ctx, []any{customerID})
+	if err != nil {
+		return chat.AgentState{}, false, err
+	}
 	st := chat.AgentState{
 		BlockedBot: h.BlockedBot, Reserved: reserved, Rated: h.Rated, Spam: h.Spam,
-		Handoff:  oh,
-		Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
+		CustomerAttrs: attrs[customerID],
+		Handoff:       oh,
+		Platform:      chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
 		ConversationKey: h.Key, ConversationID: h.ConversationID,
 		CustomerScope: scope,
 		Language:      h.Language, CustomerName: h.Name, CustomerUsername: h.Username,

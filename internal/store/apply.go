@@ -87,6 +87,9 @@ func (s *Store) applyAll(ctx context.Context, tx *sqlx.Tx, batch []chat.Effects,
 		if err := p.handoffEffects(it.fx.Plan, it.convID); err != nil {
 			return &failure{idx: it.idx, err: err}
 		}
+		if err := p.collectEffects(it.fx.Plan, it.convID, it.customerID); err != nil {
+			return &failure{idx: it.idx, err: err}
+		}
 	}
 	return nil
 }

@@ -31,6 +31,8 @@ type ExportedCustomer struct {
 	UnreachableReason string    `json:"unreachable_reason,omitempty"`
 	FirstSeen         time.Time `json:"first_seen"`
 	LastSeen          time.Time `json:"last_seen"`
+	// Attrs are what they told before a handoff (collect: in the rules).
+	Attrs map[string]string `json:"attrs,omitempty"`
 }
 
 // ExportedConversation is one conversation with everything in it.
@@ -146,6 +148,11 @@ func (s *Store) exportCustomer(ctx context.Context, p chat.Platform, bot, extern
 			Blocked: c.Blocked, UnreachableReason: c.Unreachable, FirstSeen: fromMS(c.FirstSeen), LastSeen: fromMS(c.LastSeen)},
 		Conversations: []ExportedConversation{},
 	}
+	attrs, err := s.customerAttrs(ctx, []any{c.ID})
+	if err != nil {
+		return CustomerExport{}, fmt.Errorf("customer attributes: %w", err)
+	}
+	out.Customer.Attrs = attrs[c.ID]
 	var convs []struct {
 		ID        int64  `db:"id"`
 		ChatID    string `db:"chat_id"`

@@ -253,12 +253,15 @@ func (f *forgetting) run(p chat.Platform, bot, externalID string) error {
 	}
 	for _, c := range convs {
 		if err := f.touch("conversations", &f.out.Conversations, `UPDATE conversations SET conversation_key = ?, chat_id = '', status = 'bot',
-			last_album = '', closed_at = COALESCE(closed_at, ?) WHERE id = ?`, "forgotten/"+strconv.FormatInt(c.ID, 10), ms(f.now), c.ID); err != nil {
+			last_album = '', collecting = NULL, closed_at = COALESCE(closed_at, ?) WHERE id = ?`, "forgotten/"+strconv.FormatInt(c.ID, 10), ms(f.now), c.ID); err != nil {
 			return err
 		}
 		if err := f.touch("team_topics", nil, `DELETE FROM team_topics WHERE conversation_key = ?`, c.Key); err != nil {
 			return err
 		}
+	}
+	if err := f.touch("customer_attrs", nil, `DELETE FROM customer_attrs WHERE customer_id = ?`, customerID); err != nil {
+		return err
 	}
 	scope := string(p) + "/" + bot + "/" + externalID
 	if err := f.touch("guard_reservations", nil, `DELETE FROM guard_reservations WHERE scope = ?`, scope); err != nil {

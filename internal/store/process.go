@@ -112,14 +112,15 @@ type processing struct {
 }
 
 type conversationRow struct {
-	ID               int64  `db:"id"`
-	Key              string `db:"conversation_key"`
-	Status           string `db:"status"`
-	StartedAt        int64  `db:"started_at"`
-	LastCustomerAt   int64  `db:"last_customer_at"`
-	CustomerMessages int    `db:"customer_messages"`
-	LastAlbum        string `db:"last_album"`
-	BurstSends       int    `db:"burst_sends"`
+	ID               int64   `db:"id"`
+	Key              string  `db:"conversation_key"`
+	Status           string  `db:"status"`
+	StartedAt        int64   `db:"started_at"`
+	LastCustomerAt   int64   `db:"last_customer_at"`
+	CustomerMessages int     `db:"customer_messages"`
+	LastAlbum        string  `db:"last_album"`
+	BurstSends       int     `db:"burst_sends"`
+	Collecting       *string `db:"collecting"` // the details being asked before a handoff, as JSON
 }
 
 // queueNotice puts a message to a team chat in the outbox, tied to the
@@ -167,7 +168,7 @@ func (p *processing) handoffEffects(plan chat.Plan, convID int64) error {
 	case plan.Reopen != nil:
 		handoffID, prio = plan.Reopen.HandoffID, plan.Reopen.Priority.Rank()
 	case plan.Handoff != nil:
-		if handoffID, err = p.openHandoff(convID, plan.Handoff, plan.HandoffDue); err != nil {
+		if handoffID, err = p.openHandoff(convID, plan.Handoff, plan.HandoffDue, plan.DetailsAsked); err != nil {
 			return fmt.Errorf("open handoff: %w", err)
 		}
 		prio = chat.Priority(plan.Handoff.Priority).Rank()

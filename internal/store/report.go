@@ -254,6 +254,9 @@ type HandoffTimes struct {
 	// or before agents' accounts were kept): who resolved it, when it is
 	// closed.
 	Owner chat.Agent
+	// DetailsAsked is how many details the customer was asked for before
+	// it opened (a rule's collect:).
+	DetailsAsked int
 	// StepsDone counts the reminders and escalations made while nobody
 	// had claimed it (see handoff.Escalations: a reminder, then one
 	// escalation per tier). It is the current count, not as of the end.
@@ -277,12 +280,13 @@ func (s *Store) ReportHandoffs(ctx context.Context, since, until time.Time) ([]H
 		ByName     string `db:"first_response_by"`
 		OwnerID    string `db:"claimed_by_id"`
 		OwnerName  string `db:"claimed_by"`
+		Details    int    `db:"details_asked"`
 	}
 	// The relays are read in one pass over the period's outbox rows
 	// (outbox has no index on handoff_id), not once per handoff.
 	err := s.readSel(ctx, &rows, `SELECT h.id, h.priority, c.chat_type, h.created_at, h.due_at, r.first_reply,
 			CASE WHEN h.closed_at < ? THEN h.closed_at END AS closed, h.steps_done,
-			h.first_response_by_id, h.first_response_by, h.claimed_by_id, h.claimed_by
+			h.first_response_by_id, h.first_response_by, h.claimed_by_id, h.claimed_by, h.details_asked
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id LEFT JOIN (
 			SELECT handoff_id, MIN(created_at) AS first_reply FROM outbox
 			WHERE action = 'relay' AND handoff_id IS NOT NULL AND created_at >= ? AND created_at < ?
@@ -296,7 +300,8 @@ func (s *Store) ReportHandoffs(ctx context.Context, since, until time.Time) ([]H
 	out := make([]HandoffTimes, len(rows))
 	for i, r := range rows {
 		out[i] = HandoffTimes{ID: r.ID, Priority: r.Priority, ChatType: chat.ChatType(r.ChatType), Created: fromMS(r.Created), Due: fromMS(r.Due), StepsDone: r.StepsDone,
-			FirstReply: optionalTime(r.FirstReply), Closed: optionalTime(r.Closed), Owner: chat.Agent{ID: r.OwnerID, Name: r.OwnerName}}
+			FirstReply: optionalTime(r.FirstReply), Closed: optionalTime(r.Closed), Owner: chat.Agent{ID: r.OwnerID, Name: r.OwnerName},
+			DetailsAsked: r.Details}
 		if r.FirstReply != nil {
 			out[i].FirstResponder = chat.Agent{ID: r.ByID, Name: r.ByName}
 		}

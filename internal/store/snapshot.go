@@ -127,6 +127,10 @@ func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error 
 			byID[c.Customer].h1, byID[c.Customer].h24 = c.H1, c.H24
 		}
 	}
+	attrs, err := l.s.customerAttrs(l.ctx, ids)
+	if err != nil {
+		return err
+	}
 	for i, ie := range events {
 		c := found[key{string(ie.Platform), ie.Bot, ie.Customer.ID}]
 		if c == nil || ie.Customer.ID == "" {
@@ -134,7 +138,8 @@ func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error 
 		}
 		// A customer who writes has unblocked the bot, whatever an
 		// earlier refused send recorded.
-		states[i].Customer = chat.CustomerState{New: false, Blocked: c.blocked && !ie.Kind.Decidable(), BlockedByTeam: c.byTeam, Messages1h: c.h1, Messages24h: c.h24}
+		states[i].Customer = chat.CustomerState{New: false, Blocked: c.blocked && !ie.Kind.Decidable(), BlockedByTeam: c.byTeam, Messages1h: c.h1, Messages24h: c.h24,
+			Attrs: attrs[c.id]}
 	}
 	return nil
 }
@@ -149,7 +154,7 @@ func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, id
 	byKey := map[string]conversationRow{}
 	if len(keys) > 0 {
 		var rows []conversationRow
-		if err := l.s.readSel(l.ctx, &rows, `SELECT id, conversation_key, status, started_at, last_customer_at, customer_messages, last_album, burst_sends
+		if err := l.s.readSel(l.ctx, &rows, `SELECT id, conversation_key, status, started_at, last_customer_at, customer_messages, last_album, burst_sends, collecting
 			FROM conversations WHERE conversation_key IN (`+placeholders(len(keys), 1)+`) AND closed_at IS NULL`, keys...); err != nil {
 			return err
 		}
@@ -178,6 +183,7 @@ func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, id
 			LastCustomerAt:   fromMS(c.LastCustomerAt),
 			LastAlbum:        c.LastAlbum,
 			BurstSends:       c.BurstSends,
+			Collecting:       decodeCollection(c.Collecting),
 			Basis:            chat.ConversationBasis{ID: c.ID, Status: chat.ConversationStatus(c.Status)},
 		}
 		if c.Status == string(chat.StatusWaitingForHuman) {
