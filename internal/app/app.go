@@ -81,6 +81,7 @@ type App struct {
 	// commandBots are the Telegram bots whose commands are listed for
 	// autocompletion; commands remembers what they were last sent.
 	commandBots []commandRegistration
+	usernames   usernames
 	commands    commandState
 
 	cancelPollers context.CancelFunc
@@ -160,6 +161,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			a.webhooks = append(a.webhooks, webhookRegistration{bot: b, client: telegram.NewAdmin(client)})
 		}
 		a.commandBots = append(a.commandBots, commandRegistration{bot: b.Name, chats: teamChatsOf(cfg, b.Name), client: telegram.NewAdmin(client)})
+		a.usernames.add(b.Name, b.Username, telegram.NewAdmin(client))
 		log.Info("bot ready", "bot", b.Name, "platform", b.Platform, "mode", b.Mode)
 	}
 	teams, err := teamsFrom(cfg)
@@ -215,6 +217,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Observer:          observer,
 		Teams:             teams,
 		Supervisors:       cfg.Handoff.Supervisors,
+		FallbackTeam:      cfg.Handoff.FallbackTeam,
+		Username:          a.usernames.get,
+		PublicLinkTTL:     time.Duration(cfg.Handoff.PublicLinkTTL),
 		Matrix:            matrix(cfg.Handoff),
 		HandoffIdle:       time.Duration(cfg.Handoff.IdleTimeout),
 		IncidentThreshold: cfg.Handoff.Incidents.Threshold,
@@ -290,7 +295,8 @@ func teamsFrom(cfg *config.Config) ([]pipeline.Team, error) {
 		}
 		out = append(out, pipeline.Team{Name: t.Name, Platform: platform, Bot: t.Bot, ChatID: string(t.ChatID), Hours: hours,
 			Escalation: tiers, Every: time.Duration(t.EscalateEvery), Webhook: t.Webhook.URL != "",
-			ChannelWebhook: t.DiscordWebhookURL != ""})
+			ChannelWebhook: t.DiscordWebhookURL != "", Languages: t.Languages,
+			OverflowAfter: time.Duration(t.Overflow.After), OverflowTo: t.Overflow.To})
 	}
 	return out, nil
 }
@@ -344,6 +350,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.pollersDone.Add(1)
 	go func() {
 		defer a.pollersDone.Done()
+		a.learnUsernames(pollCtx)
 		a.registerCommands(pollCtx)
 	}()
 	// Long polling and gateway connections run on one replica at a time:

@@ -48,6 +48,7 @@ type pipelineMetrics struct {
 	types         *prometheus.CounterVec
 	sentiment     *prometheus.CounterVec
 	spikeActive   *prometheus.GaugeVec
+	overflow      *prometheus.CounterVec
 	// spikesSeen are the volumes that ever had a spike here, whose gauge
 	// goes back to 0 when it ends.
 	spikesMu   sync.Mutex
@@ -115,8 +116,12 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 		chat.ReasonPerHourCap, chat.ReasonWindowClosed, chat.ReasonHumanOwnsConversation, chat.ReasonCustomerBlocked, chat.ReasonFromBot} {
 		m.suppressions.WithLabelValues(r)
 	}
+	m.overflow = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "frontdesk_handoff_overflow_total",
+		Help: "Handoffs nobody in their team claimed in time, offered to the overflow team (to), by team.",
+	}, []string{"team", "to"})
 	reg.MustRegister(m.messagesIn, m.decisions, m.ruleActions, m.suppressions, m.sends, m.handoffs, m.sla, m.firstResponse, m.resolution,
-		m.types, m.sentiment, m.spikeActive)
+		m.types, m.sentiment, m.spikeActive, m.overflow)
 	// Every type and sentiment from the start, so a rate() sees its first message.
 	for _, t := range chat.MessageTypes {
 		m.types.WithLabelValues(string(t))

@@ -109,6 +109,9 @@ type State struct {
 	// events whose first decision opened a handoff, and they are decided
 	// again with it; Details.Loaded tells the two passes apart.
 	Details Details
+	// Link is the public question an event in a private chat opens
+	// (/start TOKEN), as stored; nil for every other event.
+	Link *PublicLink
 }
 
 // Offer is a message the bot sent with buttons.
@@ -214,6 +217,9 @@ type Outgoing struct {
 type Button struct {
 	Text string `json:"text"`
 	Data string `json:"data"`
+	// URL, when set, makes a button that opens a link (a t.me deep link)
+	// instead of sending Data back.
+	URL string `json:"url,omitempty"`
 }
 
 // HistoryEntry is one message of a conversation, in or out.

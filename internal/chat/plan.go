@@ -52,6 +52,13 @@ type Plan struct {
 	// Repeats says the event repeats a customer's message already in the
 	// history (one released as not spam): no message row is added for it.
 	Repeats bool
+	// Route is how the new handoff was routed (with Handoff).
+	Route Route
+	// NewLink stores a public question's link to a private chat, offered
+	// instead of a handoff in a public chat; UseLink spends the link this
+	// event opened (a conflict when it was spent meanwhile).
+	NewLink *PublicLink
+	UseLink string
 }
 
 // Send is a planned message that passed the frequency guard, with the
@@ -135,6 +142,9 @@ type OpenHandoff struct {
 	CreatedAt time.Time
 	DueAt     time.Time
 	Answered  bool
+	// OverflowTeam was offered the unclaimed handoff too (overflow); its
+	// agents may claim and answer it. "" until then.
+	OverflowTeam string
 }
 
 // Incident groups handoffs with one cause (the rule that handed off) in
@@ -247,6 +257,9 @@ type AgentPlan struct {
 	Text  string // relay or note text
 	// WindowUntil bounds a relay like any send to the customer.
 	WindowUntil time.Time
+	// MoveTo gives the handoff to another team with a claim: an overflow
+	// team's agent took it, so the customer's next messages go there.
+	MoveTo string
 	// Notices go back to the team chat (confirmations); CallbackAnswer
 	// answers a button press.
 	Notices        []Notice

@@ -245,7 +245,7 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent ch
 	}
 	plan := chat.AgentPlan{Agent: agent, Text: text}
 	team := p.teamFor(st.Handoff.Team)
-	if st.Handoff.State != "" && !p.mayAct(ev, st.Handoff.Team) {
+	if st.Handoff.State != "" && !p.mayActOn(ev, st.Handoff) {
 		// Another team's conversation: the agent is told in the chat they
 		// wrote in, and nothing reaches the customer or the handoff.
 		refused := p.refusal(ev, agent, "conversation", st.Handoff.Team)
@@ -257,6 +257,11 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent ch
 	}
 	move := handoff.Transition(st.Handoff, cmd, agent, cmd != chat.AgentRelay || !now.After(plan.WindowUntil), ev.Kind == chat.KindCallback)
 	plan.Command, plan.Claim, plan.CallbackAnswer = move.Apply, move.Claim, move.Say
+	if from := p.teamByChat(ev); plan.Claim && from != nil && from.Name == st.Handoff.OverflowTeam && !p.mayAct(ev, st.Handoff.Team) {
+		// The overflow team took it: it is theirs now, and the customer's
+		// next messages go to their chat.
+		plan.MoveTo, team = from.Name, from
+	}
 	if move.Say == "" || move.OnlyToPresser {
 		return plan
 	}

@@ -258,6 +258,9 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 // needs the snapshot's details (history, recent handoffs), which are loaded
 // and the event decided again with them.
 func (p *Pipeline) decideFully(ctx context.Context, ev chat.Event, st *chat.State, now time.Time) (chat.Plan, error) {
+	if err := p.loadLink(ctx, ev, st); err != nil {
+		return chat.Plan{}, err
+	}
 	plan, err := p.safePlan(ev, *st, now)
 	if err != nil || !plan.NeedsDetails(*st) {
 		return plan, err
@@ -291,6 +294,10 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		plan.Place(ev)
 		return plan
 	}
+	if linkOpens(ev, st, now) {
+		// A question asked in public, continued here: its handoff starts.
+		return p.planLinkHandoff(ev, st, now)
+	}
 	d := p.decider.Decide(ev, st, now)
 	if d.Refused != "" {
 		return refusedPress(ev, d)
@@ -303,16 +310,21 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 			plan.Recorded = append(plan.Recorded, a)
 			continue
 		}
-		if a.Type == chat.ActionHandoff && st.Conversation.Status != chat.StatusWaitingForHuman {
-			h := a
-			plan.Handoff = &h
-		}
-		if a.Type == chat.ActionHandoff && a.Text != "" {
-			a.Text += p.outOfHoursNote(a.Team, d.Language, now)
+		if a.Type == chat.ActionHandoff {
+			// Routed once: the handoff, its out-of-hours note and its
+			// notice all name the same team.
+			route := p.routeHandoff(&a, d.Language, ev, now)
+			if st.Conversation.Status != chat.StatusWaitingForHuman {
+				h := a
+				plan.Handoff, plan.Route = &h, route
+			}
 		}
 		if a.Text != "" {
 			sends = append(sends, a)
 		}
+	}
+	if kept, offered := p.offerPrivate(&plan, sends, ev, d.Language, now); offered {
+		sends, plan.Route = kept, chat.Route{}
 	}
 	plan.Sends, plan.Suppressed = p.guard.Check(ev, st, sends, now)
 	switch h := st.Conversation.Handoff; {

@@ -50,6 +50,9 @@ type Store interface {
 	OpenSpikes(ctx context.Context) ([]chat.Spike, error)
 	StartSpike(ctx context.Context, sp chat.Spike, notices []chat.Notice, now time.Time) (started bool, err error)
 	EndSpike(ctx context.Context, id int64, now time.Time) (ended bool, err error)
+	PublicLink(ctx context.Context, platform chat.Platform, bot, token string) (*chat.PublicLink, error)
+	OverflowHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.OverflowHandoff, error)
+	TakeOverflow(ctx context.Context, handoffID int64, notices []chat.Notice, now time.Time) (bool, error)
 }
 
 // Decider is the rules engine, as currently loaded.
@@ -80,6 +83,9 @@ type Observer interface {
 	HandoffChanged(c HandoffChange)
 	// SpikesOpen is told, after each look for spikes, which are open.
 	SpikesOpen(open []chat.Spike)
+	// Overflowed is told when a team's unclaimed handoff is offered to
+	// its overflow team.
+	Overflowed(team, to string)
 }
 
 // HandoffChange is one step in a handoff's life, for metrics.
@@ -109,6 +115,7 @@ func (nopObserver) Decided(chat.Event, chat.Plan) {}
 func (nopObserver) Sent(chat.Platform, string)    {}
 func (nopObserver) HandoffChanged(HandoffChange)  {}
 func (nopObserver) SpikesOpen([]chat.Spike)       {}
+func (nopObserver) Overflowed(string, string)     {}
 
 // Config tunes the pipeline.
 type Config struct {
@@ -130,7 +137,15 @@ type Config struct {
 	Teams        []Team                   // agents' team chats; the first is the default
 	// Supervisors name teams whose agents may act on any team's handoffs.
 	Supervisors []string
-	Matrix      handoff.Matrix // first-response targets per priority
+	// FallbackTeam takes the handoffs of customers whose language no team
+	// speaks ("": the first team).
+	FallbackTeam string
+	// Username is a Telegram bot's username by its SenderKey ("" while
+	// unknown), for the t.me link offered instead of a handoff in a public
+	// chat; PublicLinkTTL is how long such a link works (default 24h).
+	Username      func(senderKey string) string
+	PublicLinkTTL time.Duration
+	Matrix        handoff.Matrix // first-response targets per priority
 	// HandoffIdle resolves a claimed handoff nobody has written in for
 	// this long (default 24h).
 	HandoffIdle time.Duration
@@ -187,6 +202,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.IncidentWindow <= 0 {
 		c.IncidentWindow = time.Hour
+	}
+	if c.Username == nil {
+		c.Username = func(string) string { return "" }
+	}
+	if c.PublicLinkTTL <= 0 {
+		c.PublicLinkTTL = 24 * time.Hour
 	}
 	if c.SpikeEvery == 0 {
 		c.SpikeEvery = time.Minute

@@ -16,6 +16,7 @@ const (
 	EventHandoffReturned   = "handoff.returned_to_bot"
 	EventHandoffReminder   = "handoff.reminder"
 	EventHandoffEscalated  = "handoff.escalated"
+	EventHandoffOverflow   = "handoff.overflow"
 	EventHandoffIdleClosed = "handoff.timeout"
 	EventAgentReply        = "handoff.agent_reply"
 	EventIncidentOpened    = "incident.opened"

@@ -90,8 +90,10 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		Language       string            `db:"language"`
 		Name           string            `db:"name"`
 		Username       string            `db:"username"`
+		OverflowTeam   string            `db:"overflowed_to"`
 	}
 	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.claimed_by_id, h.priority, h.created_at, h.due_at, h.first_response_at,
+			CASE WHEN h.overflowed_at IS NULL THEN '' ELSE h.overflow_team END AS overflowed_to,
 			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key,
 			COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = c.id AND d.language <> '' ORDER BY d.id DESC LIMIT 1),
 				cu.language, '') AS language, COALESCE(cu.name, '') AS name, COALESCE(cu.username, '') AS username
@@ -107,7 +109,7 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 	}
 	return chat.AgentState{
 		Handoff: chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy},
-			Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil},
+			Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil, OverflowTeam: h.OverflowTeam},
 		Platform: chat.Platform(h.Platform), Bot: h.Bot, ChatID: h.ChatID, LastCustomerAt: fromMS(h.LastCustomerAt),
 		ConversationKey: h.Key, ConversationID: h.ConversationID,
 		CustomerScope: fmt.Sprintf("%s/%s/%s", h.Platform, h.Bot, h.Customer),
@@ -144,6 +146,11 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 		if plan.Claim {
 			if err := s.claimHandoff(ctx, tx, h, plan.Agent, now); err != nil {
 				return err
+			}
+			if plan.MoveTo != "" {
+				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET team = ? WHERE id = ?`, plan.MoveTo, h.ID); err != nil {
+					return err
+				}
 			}
 		}
 		switch plan.Command {

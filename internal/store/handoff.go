@@ -47,16 +47,22 @@ func (r handoffRow) handoff() Handoff {
 // openHandoff starts a handoff for a conversation in the event's
 // transaction, unless one is open already (a customer asking twice gets
 // the same people, not a second queue entry). It returns the open one's id.
-func (p *processing) openHandoff(convID int64, h *chat.Action, due time.Time) (int64, error) {
+func (p *processing) openHandoff(convID int64, h *chat.Action, due time.Time, r chat.Route) (int64, error) {
 	if convID == 0 {
 		return 0, nil
 	}
 	if due.IsZero() {
 		due = p.now
 	}
-	if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO handoffs (conversation_id, priority, team, rule, created_at, due_at, last_activity_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) WHERE state IN ('waiting', 'claimed') DO NOTHING`,
-		convID, firstNonEmpty(h.Priority, "medium"), h.Team, h.Rule, ms(p.now), ms(due), ms(p.now)); err != nil {
+	var overflowAt any // how it was routed, and its overflow timer
+	if !r.OverflowAt.IsZero() && r.OverflowTeam != "" {
+		overflowAt = ms(r.OverflowAt)
+	}
+	if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO handoffs (conversation_id, priority, team, rule, created_at, due_at, last_activity_at,
+			route_language, route_reason, out_of_hours, overflow_at, overflow_team)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) WHERE state IN ('waiting', 'claimed') DO NOTHING`,
+		convID, firstNonEmpty(h.Priority, "medium"), h.Team, h.Rule, ms(p.now), ms(due), ms(p.now),
+		r.Language, string(r.Reason), boolInt(r.OutOfHours), overflowAt, r.OverflowTeam); err != nil {
 		return 0, err
 	}
 	var id int64
