@@ -10,7 +10,6 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/handoff"
-	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
 // route picks the team of a new handoff (handoff.Choose) for a customer
@@ -194,6 +193,9 @@ func (p *Pipeline) planLinkHandoff(ev chat.Event, st chat.State, now time.Time) 
 	l := st.Link
 	plan := chat.Plan{Language: l.Language, UseLink: l.Token, Outcome: chat.OutcomeHandedOff}
 	a := chat.Action{Type: chat.ActionHandoff, Rule: l.Rule, Team: l.Team, Priority: l.Priority, Text: l.Reply}
+	if a.Text == "" {
+		a.Text = privateText(l.Language).started
+	}
 	plan.Route = p.routeHandoff(&a, l.Language, ev, now)
 	if st.Conversation.Status != chat.StatusWaitingForHuman {
 		h := a
@@ -241,32 +243,32 @@ func (p *Pipeline) offerPrivate(plan *chat.Plan, sends []chat.Action, ev chat.Ev
 	default:
 		return sends, false
 	}
-	texts := privateTexts[routeLanguage(lang)]
-	if texts.button == "" {
-		texts = privateTexts["en"]
-	}
+	texts := privateText(lang)
 	tok := newLinkToken()
-	reply := ""
-	for _, a := range sends {
-		if a.Type == chat.ActionHandoff {
-			reply = a.Text
-		}
-	}
-	plan.NewLink = &chat.PublicLink{Token: tok, Platform: ev.Platform, Bot: ev.Bot, CustomerID: ev.Customer.ID,
-		Rule: h.Rule, Team: h.Team, Priority: h.Priority, Reply: reply, Question: ev.Text, Language: lang,
-		Created: now, Expires: now.Add(p.cfg.PublicLinkTTL)}
-	// The handoff's own text (and its out-of-hours note) is said in
-	// private, when it starts; the other sends stay.
+	// What the handing-off rule says (its reply and its handoff's text)
+	// is said in private, when the handoff starts there, without the
+	// out-of-hours note, which is added then; other rules' sends stay.
+	var said []string
 	kept := sends[:0:0]
 	for _, a := range sends {
-		if a.Type != chat.ActionHandoff {
+		switch {
+		case a.Type == chat.ActionHandoff:
+			if t := strings.TrimSpace(strings.TrimSuffix(a.Text, p.outOfHoursNote(a.Team, lang, now))); t != "" {
+				said = append(said, t)
+			}
+		case a.Rule == h.Rule:
+			said = append(said, a.Text)
+		default:
 			kept = append(kept, a)
 		}
 	}
-	rule := h.Rule
-	if rule == "" {
-		rule = rules.BuiltinHuman
-	}
+	reply := strings.Join(said, "\n\n")
+	plan.NewLink = &chat.PublicLink{Token: tok, Platform: ev.Platform, Bot: ev.Bot, CustomerID: ev.Customer.ID,
+		Rule: h.Rule, Team: h.Team, Priority: h.Priority, Reply: reply, Question: ev.Text, Language: lang,
+		Created: now, Expires: now.Add(p.cfg.PublicLinkTTL)}
+	// Its own rule id: the rule's cooldown must not hold back what the
+	// handing-off rule says in private.
+	rule := BuiltinPrivateLink
 	if ev.Platform == chat.Telegram {
 		link = chat.Button{Text: texts.button, URL: "https://t.me/" + p.cfg.Username(SenderKey(ev.Platform, ev.Bot)) + "?start=" + tok}
 		kept = append(kept, chat.Action{Type: chat.ActionReply, Rule: rule, Text: texts.telegram, Buttons: [][]chat.Button{{link}}})
@@ -280,25 +282,42 @@ func (p *Pipeline) offerPrivate(plan *chat.Plan, sends []chat.Action, ev chat.Ev
 	return kept, true
 }
 
+// BuiltinPrivateLink is the rule id of the message offering a private chat
+// in a public one.
+const BuiltinPrivateLink = "builtin:private-link"
+
+// privateText is privateTexts in lang, or in English.
+func privateText(lang string) privateTexts {
+	if t, ok := privateTextsByLang[routeLanguage(lang)]; ok {
+		return t
+	}
+	return privateTextsByLang["en"]
+}
+
 // privateTexts say, in the customer's language, that a person answers in a
 // private chat.
-var privateTexts = map[string]struct{ telegram, button, discordChannel, discordDM string }{
+type privateTexts struct{ telegram, button, discordChannel, discordDM, started string }
+
+var privateTextsByLang = map[string]privateTexts{
 	"en": {
 		telegram:       "A person will help you in a private chat, so your details stay out of this group. Tap the button to continue there.",
 		button:         "Continue in private",
 		discordChannel: "A person will help you in a direct message: I have sent you one.",
 		discordDM:      "You asked in the channel: «%s». Press the button and a person will answer you here.",
+		started:        "A colleague will answer your question here shortly.",
 	},
 	"ru": {
 		telegram:       "Оператор поможет вам в личном чате, чтобы ваши данные не попали в группу. Нажмите кнопку, чтобы продолжить там.",
 		button:         "Продолжить в личном чате",
 		discordChannel: "Оператор поможет вам в личных сообщениях: я вам написал.",
 		discordDM:      "Вы спросили в канале: «%s». Нажмите кнопку, и оператор ответит вам здесь.",
+		started:        "Оператор скоро ответит на ваш вопрос здесь.",
 	},
 	"zh": {
 		telegram:       "为保护您的隐私，客服将在私聊中为您服务。请点击按钮继续。",
 		button:         "私聊继续",
 		discordChannel: "客服将通过私信为您服务，我已给您发送私信。",
 		discordDM:      "您在频道中提问：«%s»。请点击按钮，客服将在这里回复您。",
+		started:        "客服将很快在这里回复您的问题。",
 	},
 }

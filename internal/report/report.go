@@ -96,6 +96,7 @@ type Source interface {
 	ReportHandoffs(ctx context.Context, since, until time.Time) ([]store.HandoffTimes, error)
 	ReportSpamFalsePositives(ctx context.Context, since, until time.Time) ([]store.NameCount, error)
 	InsightSource
+	RoutingSource
 }
 
 var _ Source = (*store.Store)(nil)
@@ -153,6 +154,8 @@ type Report struct {
 	// operators released as not spam in the period (frontdesk spam
 	// --release), the most first.
 	SpamFalsePositives []Count
+	// Routing is how the handoffs were routed (routing.go).
+	Routing Routing
 }
 
 // Cluster is a group of unanswered messages asking about the same thing.
@@ -278,6 +281,9 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 	}
 	r.SpamFalsePositives = top(countMap(released), len(released))
 	if err := r.addInsights(ctx, src, msgs.Rules); err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	if err := r.addRouting(ctx, src); err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	return r, nil

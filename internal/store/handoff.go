@@ -78,7 +78,7 @@ func encodeButtons(rows [][]chat.Button, ids *strings.Replacer) (string, error) 
 	for i, row := range rows {
 		out[i] = make([]chat.Button, len(row))
 		for j, b := range row {
-			out[i][j] = chat.Button{Text: b.Text, Data: ids.Replace(b.Data)}
+			out[i][j] = chat.Button{Text: b.Text, Data: ids.Replace(b.Data), URL: b.URL}
 		}
 	}
 	data, err := json.Marshal(out)
