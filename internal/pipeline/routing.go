@@ -276,7 +276,9 @@ func (p *Pipeline) offerPrivate(plan *chat.Plan, sends []chat.Action, ev chat.Ev
 		link = chat.Button{Text: texts.button, Data: chat.LinkStartPrefix + tok}
 		kept = append(kept,
 			chat.Action{Type: chat.ActionReply, Rule: rule, Text: texts.discordChannel},
-			chat.Action{Type: chat.ActionReply, Rule: rule, Text: fmt.Sprintf(texts.discordDM, oneLine(ev.Text)), Buttons: [][]chat.Button{{link}}, Private: true})
+			// Two messages of one rule: the second is no repeat.
+			chat.Action{Type: chat.ActionReply, Rule: rule, Text: fmt.Sprintf(texts.discordDM, oneLine(ev.Text)), Buttons: [][]chat.Button{{link}},
+				Private: true, Cooldown: -1})
 	}
 	plan.Handoff = nil
 	return kept, true
