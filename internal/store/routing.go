@@ -31,7 +31,7 @@ func (p *processing) linkEffects(plan chat.Plan) error {
 		}
 	}
 	if plan.UseLink != "" {
-		res, err := p.s.exec(p.ctx, p.tx, `UPDATE public_links SET used_at = ? WHERE token = ? AND used_at IS NULL AND expires_at > ?`,
+		res, err := p.s.exec(p.ctx, p.tx, `UPDATE public_links SET used_at = ?, question = '', reply = '' WHERE token = ? AND used_at IS NULL AND expires_at > ?`,
 			ms(p.now), plan.UseLink, ms(p.now))
 		if err != nil {
 			return err
