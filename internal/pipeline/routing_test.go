@@ -140,7 +140,7 @@ func TestOfferPrivate(t *testing.T) {
 		{name: "telegram group, username unknown: the handoff starts there", ev: group(chat.Telegram, "scam"), lang: "en", actions: complaint,
 			sends: []string{"We're sorry."}},
 		{name: "discord channel: a notice and a DM with a button", ev: group(chat.Discord, "scam!"), lang: "en", actions: complaint, link: true,
-			sends: []string{privateTextsByLang["en"].discordChannel, "You asked in the channel: «scam!». Press the button and a person will answer you here."},
+			sends:  []string{privateTextsByLang["en"].discordChannel, "You asked in the channel: «scam!». Press the button and a person will answer you here."},
 			button: chat.LinkStartPrefix, reply: "We're sorry."},
 		{name: "a private chat: the handoff starts", ev: private, lang: "ru", actions: complaint, username: "shop_bot", sends: []string{"We're sorry."}},
 		{name: "an unknown language: English", ev: group(chat.Telegram, "Betrug"), lang: "de", actions: complaint, username: "shop_bot",
