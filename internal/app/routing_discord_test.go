@@ -28,18 +28,7 @@ func TestDiscordPublicHandoffContinuesInDM(t *testing.T) {
 	if got := h.sentTo("600", 1); got.Content != "A person will help you in a direct message: I have sent you one." {
 		t.Fatalf("channel got %q", got.Content)
 	}
-	var dm discordtest.Message
-	if err := fake.WaitUntil(10*time.Second, func() bool {
-		for _, m := range fake.Sent() {
-			if m.Recipient == "18" {
-				dm = m
-				return true
-			}
-		}
-		return false
-	}); err != nil {
-		t.Fatalf("no direct message; sent %+v", fake.Sent())
-	}
+	dm := h.dmTo("18")
 	m := regexp.MustCompile(`"custom_id":"(start:[A-Za-z0-9_-]+)"`).FindStringSubmatch(string(dm.Components))
 	if m == nil || !strings.Contains(dm.Content, "«this is a scam, where is my money?»") {
 		t.Fatalf("DM %q with %s", dm.Content, dm.Components)
@@ -117,4 +106,22 @@ func TestDiscordRoutingByLanguage(t *testing.T) {
 	if parents["это"] != "800" || parents["this"] != "700" {
 		t.Fatalf("threads by the customer's first word: %v; want ru in 800, en in 700", parents)
 	}
+}
+
+// dmTo waits for the first direct message to a user.
+func (h *discordHarness) dmTo(userID string) discordtest.Message {
+	h.t.Helper()
+	var dm discordtest.Message
+	if err := h.fake.WaitUntil(10*time.Second, func() bool {
+		for _, m := range h.fake.Sent() {
+			if m.Recipient == userID {
+				dm = m
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		h.t.Fatalf("no direct message to %s; sent %+v", userID, h.fake.Sent())
+	}
+	return dm
 }

@@ -268,14 +268,9 @@ func updateAt(updateID, chatID int64, lang, text string, at time.Time) []byte {
 
 // groupUpdate is a customer's message in a Telegram group.
 func groupUpdate(updateID, groupID, userID int64, lang, text string) []byte {
-	u := map[string]any{
-		"update_id": updateID,
-		"message": map[string]any{
-			"message_id": updateID, "date": time.Now().Unix(), "text": text,
-			"chat": map[string]any{"id": groupID, "type": "group", "title": "Shop fans"},
-			"from": map[string]any{"id": userID, "is_bot": false, "first_name": "Ann", "language_code": lang},
-		},
-	}
+	var u map[string]any
+	_ = json.Unmarshal(update(updateID, userID, lang, text), &u)
+	u["message"].(map[string]any)["chat"] = map[string]any{"id": groupID, "type": "group", "title": "Shop fans"}
 	b, _ := json.Marshal(u)
 	return b
 }

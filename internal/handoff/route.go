@@ -93,6 +93,10 @@ func Choose(teams []RouteTeam, named, fallback, lang string, now time.Time) Rout
 	return routed(teams[0], chat.RouteFallback)
 }
 
+// PrimaryLanguage is the language of a tag as routing and reports count
+// it: its primary subtag ("zh-hant" and "zh-CN" are "zh").
+func PrimaryLanguage(tag string) string { return language(tag) }
+
 // speaks reports whether the team answers in lang.
 func speaks(t RouteTeam, lang string) bool {
 	if lang == "" {

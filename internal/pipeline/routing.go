@@ -17,7 +17,7 @@ import (
 // platform (the sandbox's agent pane) first, else by the rule's team, the
 // customer's language and the teams' hours, then the fallback team.
 func (p *Pipeline) route(named, lang string, platform chat.Platform, now time.Time) (*Team, chat.Route) {
-	r := chat.Route{Language: routeLanguage(lang)}
+	r := chat.Route{Language: handoff.PrimaryLanguage(lang)}
 	for i := range p.cfg.Teams {
 		if t := &p.cfg.Teams[i]; t.Customers == platform {
 			r.Reason, r.OutOfHours = chat.RoutePlatform, !t.Hours.Open(now)
@@ -42,15 +42,6 @@ func (p *Pipeline) route(named, lang string, platform chat.Platform, now time.Ti
 		}
 	}
 	return nil, r
-}
-
-// routeLanguage is the language a handoff is routed and reported by: the
-// primary subtag ("zh" for zh-hans and zh-hant).
-func routeLanguage(tag string) string {
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return strings.ToLower(strings.TrimSpace(tag))
 }
 
 // routeHandoff routes a handoff action in place: its Team becomes the
@@ -290,7 +281,7 @@ const BuiltinPrivateLink = "builtin:private-link"
 
 // privateText is privateTexts in lang, or in English.
 func privateText(lang string) privateTexts {
-	if t, ok := privateTextsByLang[routeLanguage(lang)]; ok {
+	if t, ok := privateTextsByLang[handoff.PrimaryLanguage(lang)]; ok {
 		return t
 	}
 	return privateTextsByLang["en"]

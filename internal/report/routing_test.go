@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func TestRoutingFigures(t *testing.T) {
 			}
 			got := r.Routing
 			if got.Handoffs != tc.want.Handoffs || got.OutOfHours != tc.want.OutOfHours || got.OutOfHoursShare() != tc.share ||
-				!equalStats(got.ByTeam, tc.want.ByTeam) || !equalStats(got.ByLanguage, tc.want.ByLanguage) {
+				!slices.Equal(got.ByTeam, tc.want.ByTeam) || !slices.Equal(got.ByLanguage, tc.want.ByLanguage) {
 				t.Fatalf("routing %+v, want %+v (share %v)", got, tc.want, tc.share)
 			}
 			j, _ := json.Marshal(routingJSON(got))
@@ -88,16 +89,4 @@ func TestRoutingFigures(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalStats(a, b []RouteStats) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

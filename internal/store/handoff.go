@@ -201,9 +201,17 @@ func (s *Store) DueHandoffs(ctx context.Context, now time.Time, limit int) ([]ch
 // several workers taking the same step succeeds (ok false for the rest),
 // so each step is made once.
 func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, notices []chat.Notice, now time.Time) (ok bool, err error) {
+	ok, err = s.timerStep(ctx, handoffID, notices, now, `UPDATE handoffs SET steps_done = steps_done + 1
+		WHERE id = ? AND state = 'waiting' AND steps_done = ?`, handoffID, stepsDone)
+	return ok, unavailable("take handoff step", err)
+}
+
+// timerStep makes one step of a handoff's timers: a conditional update,
+// and when it changed the row (only the first of several workers), its
+// notices queued in the same transaction.
+func (s *Store) timerStep(ctx context.Context, handoffID int64, notices []chat.Notice, now time.Time, update string, args ...any) (ok bool, err error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := s.exec(ctx, tx, `UPDATE handoffs SET steps_done = steps_done + 1
-			WHERE id = ? AND state = 'waiting' AND steps_done = ?`, handoffID, stepsDone)
+		res, err := s.exec(ctx, tx, update, args...)
 		if err != nil {
 			return err
 		}
@@ -219,7 +227,7 @@ func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone 
 		}
 		return nil
 	})
-	return ok, unavailable("take handoff step", err)
+	return ok, err
 }
 
 // OpenHandoffSummary is a waiting or claimed handoff as an operator lists

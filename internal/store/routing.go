@@ -6,8 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
@@ -106,22 +104,7 @@ func (s *Store) OverflowHandoffs(ctx context.Context, now time.Time, limit int) 
 // team and queues the notices, in one transaction; only the first of
 // several workers succeeds (ok false for the others), so it happens once.
 func (s *Store) TakeOverflow(ctx context.Context, handoffID int64, notices []chat.Notice, now time.Time) (ok bool, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := s.exec(ctx, tx, `UPDATE handoffs SET overflowed_at = ? WHERE id = ? AND state = 'waiting' AND overflowed_at IS NULL`, ms(now), handoffID)
-		if err != nil {
-			return err
-		}
-		if k, err := res.RowsAffected(); err != nil || k == 0 {
-			return err
-		}
-		ok = true
-		p := &processing{s: s, tx: tx, ctx: ctx, now: now}
-		for _, n := range notices {
-			if err := p.queueNotice(n, handoffID, 3); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	ok, err = s.timerStep(ctx, handoffID, notices, now, `UPDATE handoffs SET overflowed_at = ? WHERE id = ? AND state = 'waiting' AND overflowed_at IS NULL`,
+		ms(now), handoffID)
 	return ok, unavailable("take overflow", err)
 }
