@@ -120,3 +120,24 @@ func OverflowAt(h Hours, t time.Time, after time.Duration) time.Time {
 	}
 	return h.Add(t, after)
 }
+
+// EscalationsWithin is Escalations with every step counted in the team's
+// business time: the reminder at due (already within it, Due sees to
+// that), each escalation every of open time later, so nobody is reminded
+// or paged about the team's handoff while the team is away. A critical
+// handoff's steps stay in plain time, as its due time does (D15: escalate
+// at once).
+func EscalationsWithin(h Hours, p chat.Priority, due time.Time, every time.Duration, maxTier int) []Step {
+	steps := Escalations(due, every, maxTier)
+	if p == chat.PriorityCritical {
+		return steps
+	}
+	every = max(every, 0)
+	for i := range steps {
+		steps[i].At = h.Add(due, time.Duration(i)*every)
+		if i == 0 {
+			steps[i].At = h.NextOpening(due)
+		}
+	}
+	return steps
+}

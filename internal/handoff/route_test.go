@@ -132,3 +132,40 @@ func TestOverflowAt(t *testing.T) {
 		t.Errorf("always open: %v", got)
 	}
 }
+
+// Reminders and escalations come only while the team is at work, except
+// for critical handoffs.
+func TestEscalationsWithin(t *testing.T) {
+	h := mustHours(t, map[string]string{"mon-fri": "09:00-18:00"}, sh)
+	tests := []struct {
+		name string
+		prio chat.Priority
+		due  time.Time
+		want []time.Time
+	}{
+		{"within hours: as in plain time", chat.PriorityMedium, at(t, sh, "2026-12-01 13:00"),
+			[]time.Time{at(t, sh, "2026-12-01 13:00"), at(t, sh, "2026-12-01 13:30"), at(t, sh, "2026-12-01 14:00")}},
+		{"near closing: the rest the next morning", chat.PriorityHigh, at(t, sh, "2026-12-01 17:45"),
+			[]time.Time{at(t, sh, "2026-12-01 17:45"), at(t, sh, "2026-12-02 09:15"), at(t, sh, "2026-12-02 09:45")}},
+		{"due at closing: the reminder at the opening", chat.PriorityLow, at(t, sh, "2026-12-04 18:00"),
+			[]time.Time{at(t, sh, "2026-12-07 09:00"), at(t, sh, "2026-12-07 09:30"), at(t, sh, "2026-12-07 10:00")}},
+		{"critical pages at night", chat.PriorityCritical, at(t, sh, "2026-12-01 23:00"),
+			[]time.Time{at(t, sh, "2026-12-01 23:00"), at(t, sh, "2026-12-01 23:30"), at(t, sh, "2026-12-02 00:00")}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			steps := EscalationsWithin(h, tc.prio, tc.due, 30*time.Minute, 3)
+			if len(steps) != len(tc.want) {
+				t.Fatalf("steps %+v", steps)
+			}
+			for i, s := range steps {
+				if !s.At.Equal(tc.want[i]) || s.Tier != i+1 {
+					t.Errorf("step %d = %+v, want tier %d at %v", i, s, i+1, tc.want[i])
+				}
+				if tc.prio != chat.PriorityCritical && !h.Open(s.At) {
+					t.Errorf("step %d at %v: out of hours", i, s.At)
+				}
+			}
+		})
+	}
+}

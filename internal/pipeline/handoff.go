@@ -151,7 +151,7 @@ func (p *Pipeline) escalate(h chat.DueHandoff, now time.Time) {
 	if every <= 0 {
 		every = DefaultEscalateEvery
 	}
-	step, ok := handoff.NextStep(handoff.Escalations(h.DueAt, every, 1+len(team.Escalation)), h.StepsDone)
+	step, ok := handoff.NextStep(handoff.EscalationsWithin(team.Hours, chat.Priority(h.Priority), h.DueAt, every, 1+len(team.Escalation)), h.StepsDone)
 	if !ok || step.At.After(now) {
 		return
 	}
