@@ -187,6 +187,8 @@ type pageView struct {
 	CoverageLang []target
 	TopByRule    []bar
 	TopByType    []bar
+	RoutingTeams []bar // handoffs by team, with those out of hours
+	RoutingLangs []bar // the same by the customer's language
 }
 
 // Colours of the series: one per type and per sentiment, told apart also
@@ -237,6 +239,8 @@ func view(r report.Report, period string) pageView {
 	}
 	v.TopByRule = changes(in.TopQuestions.Rules)
 	v.TopByType = changes(in.TopQuestions.Types)
+	v.RoutingTeams = routingBars(r.Routing.ByTeam, "no team")
+	v.RoutingLangs = routingBars(r.Routing.ByLanguage, languageName(""))
 	return v
 }
 
