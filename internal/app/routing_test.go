@@ -292,3 +292,24 @@ func teamUpdateIn(updateID, chatID, agentID int64, agentName string, replyTo int
 			"from": {"id": 100000001, "is_bot": true, "first_name": "Shop"}},
 		"text": %q}}`, updateID, updateID, time.Now().Unix(), chatID, agentID, agentName, replyTo, chatID, text))
 }
+
+// TestBotUsernameFromGetMe: without bots[].username the t.me link uses the
+// username Telegram gives at start (getMe).
+func TestBotUsernameFromGetMe(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: config.ID(fmt.Sprint(teamChat))}}}
+	h := start(t, cfg, fake)
+	deadline := time.Now().Add(10 * time.Second)
+	for h.app.usernames.get("telegram/shop") == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("the bot's username was not learned from getMe")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.post(groupUpdate(1, -100500, 4242, "en", "/human"), secret)
+	if got := h.lastTo(-100500, 1).ReplyMarkup; !strings.Contains(got, `"url":"https://t.me/telegramtest_bot?start=`) {
+		t.Fatalf("group got buttons %s", got)
+	}
+}
