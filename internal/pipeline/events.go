@@ -383,6 +383,10 @@ func outcome(d rules.Decision, plan chat.Plan) chat.Outcome {
 	switch {
 	case plan.Handoff != nil:
 		return chat.OutcomeHandedOff
+	case plan.NewLink != nil:
+		// Sent to a private chat for a person: no answer yet, and the
+		// handoff is counted when it starts there.
+		return chat.OutcomeAcknowledged
 	case ignored && len(plan.Sends) == 0:
 		return chat.OutcomeIgnored
 	case len(plan.Sends) == 0 && len(plan.Suppressed) > 0:

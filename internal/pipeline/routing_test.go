@@ -171,7 +171,7 @@ func TestOfferPrivate(t *testing.T) {
 				return
 			}
 			l := plan.NewLink
-			if plan.Handoff != nil || l == nil || plan.Route != (chat.Route{}) || len(plan.Notices) != 0 {
+			if plan.Handoff != nil || l == nil || plan.Route != (chat.Route{}) || len(plan.Notices) != 0 || plan.Outcome != chat.OutcomeAcknowledged {
 				t.Fatalf("handoff %+v, link %+v, notices %d: want a link and no handoff", plan.Handoff, l, len(plan.Notices))
 			}
 			if l.Question != tc.ev.Text || l.CustomerID != "42" || l.Reply != tc.reply || l.Rule != tc.actions[len(tc.actions)-1].Rule ||
