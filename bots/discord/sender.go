@@ -300,6 +300,10 @@ func components(rows [][]chat.Button) []discordgo.MessageComponent {
 			if len(buttons) == 5 { // Discord's limit per row
 				break
 			}
+			if b.URL != "" {
+				buttons = append(buttons, discordgo.Button{Label: b.Text, Style: discordgo.LinkButton, URL: b.URL})
+				continue
+			}
 			buttons = append(buttons, discordgo.Button{Label: b.Text, Style: discordgo.SecondaryButton, CustomID: b.Data})
 		}
 		if len(buttons) > 0 {

@@ -96,6 +96,11 @@ func keyboard(rows [][]chat.Button) *models.InlineKeyboardMarkup {
 	kb := make([][]models.InlineKeyboardButton, len(rows))
 	for i, row := range rows {
 		for _, b := range row {
+			if b.URL != "" {
+				// A link (a t.me deep link): it opens, nothing comes back.
+				kb[i] = append(kb[i], models.InlineKeyboardButton{Text: b.Text, URL: b.URL})
+				continue
+			}
 			kb[i] = append(kb[i], models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
 		}
 	}
@@ -198,6 +203,15 @@ type Admin struct {
 }
 
 func NewAdmin(b *bot.Bot) *Admin { return &Admin{b: b} }
+
+// Username asks Telegram for the bot's username (getMe), for t.me links.
+func (a *Admin) Username(ctx context.Context) (string, error) {
+	me, err := a.b.GetMe(ctx)
+	if err != nil {
+		return "", fmt.Errorf("getMe: %w", err)
+	}
+	return me.Username, nil
+}
 
 // SetWebhook points Telegram at url with the secret it must send back; an
 // empty url removes the webhook, which long polling needs.

@@ -84,6 +84,7 @@ type App struct {
 	// commandBots are the Telegram bots whose commands are listed for
 	// autocompletion; commands remembers what they were last sent.
 	commandBots []commandRegistration
+	usernames   usernames
 	commands    commandState
 
 	cancelPollers context.CancelFunc
@@ -164,6 +165,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			a.webhooks = append(a.webhooks, webhookRegistration{bot: b, client: telegram.NewAdmin(client)})
 		}
 		a.commandBots = append(a.commandBots, commandRegistration{bot: b.Name, chats: teamChatsOf(cfg, b.Name), client: telegram.NewAdmin(client)})
+		a.usernames.add(b.Name, b.Username, telegram.NewAdmin(client))
 		log.Info("bot ready", "bot", b.Name, "platform", b.Platform, "mode", b.Mode)
 	}
 	teams, err := teamsFrom(cfg)
@@ -220,6 +222,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Teams:             teams,
 		Supervisors:       cfg.Handoff.Supervisors,
 		AgentNames:        cfg.Handoff.Agents,
+		FallbackTeam:      cfg.Handoff.FallbackTeam,
+		Username:          a.usernames.get,
+		PublicLinkTTL:     time.Duration(cfg.Handoff.PublicLinkTTL),
 		Matrix:            matrix(cfg.Handoff),
 		HandoffIdle:       time.Duration(cfg.Handoff.IdleTimeout),
 		IncidentThreshold: cfg.Handoff.Incidents.Threshold,
@@ -298,7 +303,8 @@ func teamsFrom(cfg *config.Config) ([]pipeline.Team, error) {
 		}
 		out = append(out, pipeline.Team{Name: t.Name, Platform: platform, Bot: t.Bot, ChatID: string(t.ChatID), Hours: hours,
 			Escalation: tiers, Every: time.Duration(t.EscalateEvery), Webhook: t.Webhook.URL != "",
-			ChannelWebhook: t.DiscordWebhookURL != "", Language: t.Language})
+			ChannelWebhook: t.DiscordWebhookURL != "", Language: cmp.Or(t.Language, first(t.Languages)), Languages: t.Languages,
+			OverflowAfter: time.Duration(t.Overflow.After), OverflowTo: t.Overflow.To})
 	}
 	return out, nil
 }
@@ -352,6 +358,7 @@ func (a *App) Start(ctx context.Context) error {
 	a.pollersDone.Add(1)
 	go func() {
 		defer a.pollersDone.Done()
+		a.learnUsernames(pollCtx)
 		a.registerCommands(pollCtx)
 	}()
 	// Long polling and gateway connections run on one replica at a time:
@@ -826,4 +833,13 @@ func CreateAPIToken(ctx context.Context, st *store.Store, name string, scope cha
 // media.timeout, whatever the caller's context says.
 func (a *App) downloads() *http.Client {
 	return &http.Client{Timeout: time.Duration(a.cfg.Media.Timeout)}
+}
+
+// first is a list's first element, or "" when it is empty: a team's
+// notices speak its first language unless it names one.
+func first(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
 }

@@ -360,18 +360,7 @@ func TestDiscordHelpAndPrivateReplies(t *testing.T) {
 
 	// A refund question in the support channel: the answer goes to a DM.
 	h.dispatch(discordtest.MessageCreate("", "600", "77", "18", "Hana", "how do I get a refund?"))
-	var dm discordtest.Message
-	if err := fake.WaitUntil(10*time.Second, func() bool {
-		for _, m := range fake.Sent() {
-			if m.Recipient == "18" {
-				dm = m
-				return true
-			}
-		}
-		return false
-	}); err != nil {
-		t.Fatalf("no direct message; sent %+v", fake.Sent())
-	}
+	dm := h.dmTo("18")
 	if !strings.HasPrefix(dm.Content, "Refunds:") {
 		t.Fatalf("DM said %q", dm.Content)
 	}

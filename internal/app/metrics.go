@@ -51,9 +51,10 @@ type pipelineMetrics struct {
 	spikeActive   *prometheus.GaugeVec
 	// Customers' feedback (issue 20): ratings, solved or not, and 👍/👎
 	// per rule with ask_helpful.
-	csat    *prometheus.CounterVec
-	solved  *prometheus.CounterVec
-	helpful *prometheus.CounterVec
+	csat     *prometheus.CounterVec
+	solved   *prometheus.CounterVec
+	helpful  *prometheus.CounterVec
+	overflow *prometheus.CounterVec
 	// spikesSeen are the volumes that ever had a spike here, whose gauge
 	// goes back to 0 when it ends.
 	spikesMu   sync.Mutex
@@ -133,9 +134,13 @@ func newPipelineMetrics(reg prometheus.Registerer) *pipelineMetrics {
 		chat.ReasonPerHourCap, chat.ReasonWindowClosed, chat.ReasonHumanOwnsConversation, chat.ReasonCustomerBlocked, chat.ReasonFromBot} {
 		m.suppressions.WithLabelValues(r)
 	}
+	m.overflow = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "frontdesk_handoff_overflow_total",
+		Help: "Handoffs nobody in their team claimed in time, offered to the overflow team (to), by team.",
+	}, []string{"team", "to"})
 	m.agents = newAgentMetrics(reg)
 	reg.MustRegister(m.messagesIn, m.decisions, m.ruleActions, m.suppressions, m.sends, m.handoffs, m.sla, m.firstResponse, m.resolution,
-		m.types, m.sentiment, m.spikeActive, m.csat, m.solved, m.helpful)
+		m.types, m.sentiment, m.spikeActive, m.csat, m.solved, m.helpful, m.overflow)
 	for r := chat.RatingMin; r <= chat.RatingMax; r++ {
 		m.csat.WithLabelValues(strconv.Itoa(r))
 	}

@@ -133,6 +133,9 @@ type State struct {
 	// on (issue 20): loaded for button presses, and for any message of a
 	// conversation that awaits a comment.
 	Feedback FeedbackState
+	// Link is the public question an event in a private chat opens
+	// (/start TOKEN), as stored; nil for every other event.
+	Link *PublicLink
 }
 
 // Offer is a message the bot sent with buttons.
@@ -251,6 +254,9 @@ type MediaOpener func(ctx context.Context, m Media) (io.ReadCloser, error)
 type Button struct {
 	Text string `json:"text"`
 	Data string `json:"data"`
+	// URL, when set, makes a button that opens a link (a t.me deep link)
+	// instead of sending Data back.
+	URL string `json:"url,omitempty"`
 }
 
 // HistoryEntry is one message of a conversation, in or out.

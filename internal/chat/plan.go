@@ -69,6 +69,13 @@ type Plan struct {
 	Collect      *CollectChange
 	Attrs        []Attr
 	DetailsAsked int
+	// Route is how the new handoff was routed (with Handoff).
+	Route Route
+	// NewLink stores a public question's link to a private chat, offered
+	// instead of a handoff in a public chat; UseLink spends the link this
+	// event opened (a conflict when it was spent meanwhile).
+	NewLink *PublicLink
+	UseLink string
 }
 
 // Send is a planned message that passed the frequency guard, with the
@@ -162,6 +169,9 @@ type OpenHandoff struct {
 	// made, so /escalate goes to the tier after them.
 	ClosesAt  time.Time
 	StepsDone int
+	// OverflowTeam was offered the unclaimed handoff too (overflow); its
+	// agents may claim and answer it. "" until then.
+	OverflowTeam string
 }
 
 // Incident groups handoffs with one cause (the rule that handed off) in
@@ -302,6 +312,9 @@ type AgentPlan struct {
 	After time.Time
 	// WindowUntil bounds a relay like any send to the customer.
 	WindowUntil time.Time
+	// MoveTo gives the handoff to another team with a claim: an overflow
+	// team's agent took it, so the customer's next messages go there.
+	MoveTo string
 	// Notices go back to the team chat (confirmations); CallbackAnswer
 	// answers a button press.
 	Notices        []Notice

@@ -74,6 +74,10 @@ type Bot struct {
 	// operators need no manual setWebhook call.
 	WebhookURL string `yaml:"webhook_url"`
 	APIURL     string `yaml:"api_url"`
+	// Username is a Telegram bot's @username (without the @), for the
+	// t.me link that takes a customer from a group to a private chat;
+	// unset, it is asked of Telegram (getMe) at start.
+	Username string `yaml:"username"`
 	// Insecure allows a webhook without a secret: anyone who knows the URL
 	// could then speak for Telegram. Only for local experiments.
 	Insecure bool `yaml:"insecure"`
@@ -171,6 +175,19 @@ type Handoff struct {
 	// not listed is "a colleague" in the customer's language, never their
 	// platform handle.
 	Agents map[string]string `yaml:"agents"`
+	// FallbackTeam takes handoffs of customers whose language no team
+	// speaks (teams[].languages); unset: the first team.
+	FallbackTeam string `yaml:"fallback_team"`
+	// PublicLinkTTL is how long the private-chat link offered for a
+	// handoff asked in a public group or channel works (24h).
+	PublicLinkTTL Duration `yaml:"public_link_ttl"`
+}
+
+// Overflow offers a handoff nobody in the team claimed within After (of
+// the team's business time) to a second team, once.
+type Overflow struct {
+	After Duration `yaml:"after"`
+	To    string   `yaml:"to"`
 }
 
 // Matching configures how messages are compared with the rules; what
@@ -237,6 +254,10 @@ type Team struct {
 	Escalation    []ID        `yaml:"escalation"`
 	EscalateEvery Duration    `yaml:"escalate_every"`
 	Webhook       TeamWebhook `yaml:"webhook"`
+	// Languages the team answers in (zh, ru, en; zh covers Simplified and
+	// Traditional): handoffs go to a team speaking the customer's language.
+	Languages []string `yaml:"languages"`
+	Overflow  Overflow `yaml:"overflow"`
 	// DiscordWebhookURL also posts the team's notices to a Discord channel
 	// through a channel webhook (no bot needed; nobody can answer there).
 	DiscordWebhookURL string `yaml:"discord_webhook_url"`
@@ -584,6 +605,31 @@ func (c *Config) validate() error {
 			}
 		}
 	}
+	for i, t := range c.Handoff.Teams {
+		at := fmt.Sprintf("%s: handoff.teams[%d]", c.Path, i)
+		for _, l := range t.Languages {
+			if !validLanguage(l) {
+				errs = append(errs, fmt.Errorf("%s: languages: %q is not a language code such as zh, ru or en", at, l))
+			}
+		}
+		if o := t.Overflow; o.To != "" || o.After != 0 {
+			switch {
+			case !teams[o.To]:
+				errs = append(errs, fmt.Errorf("%s: overflow.to: %q is not one of handoff.teams", at, o.To))
+			case o.To == t.Name:
+				errs = append(errs, fmt.Errorf("%s: overflow.to: a team cannot overflow to itself", at))
+			}
+			if o.After <= 0 {
+				errs = append(errs, fmt.Errorf("%s: overflow.after must be a positive duration like 10m", at))
+			}
+		}
+	}
+	if f := c.Handoff.FallbackTeam; f != "" && !teams[f] {
+		errs = append(errs, fmt.Errorf("%s: handoff.fallback_team: %q is not one of handoff.teams", c.Path, f))
+	}
+	if c.Handoff.PublicLinkTTL < 0 {
+		errs = append(errs, fmt.Errorf("%s: handoff.public_link_ttl must not be negative", c.Path))
+	}
 	for i, name := range c.Handoff.Supervisors {
 		if !teams[name] {
 			errs = append(errs, fmt.Errorf("%s: handoff.supervisors[%d]: %q is not one of handoff.teams", c.Path, i, name))
@@ -782,6 +828,21 @@ func (c *Config) SandboxOn() bool {
 	}
 	for _, b := range c.Bots {
 		if b.Token != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// validLanguage is a language code (zh, ru, en) with an optional region
+// or script (zh-hant, pt-BR).
+func validLanguage(s string) bool {
+	lang, rest, _ := strings.Cut(strings.ReplaceAll(s, "_", "-"), "-")
+	if len(lang) < 2 || len(lang) > 3 || len(rest) > 8 {
+		return false
+	}
+	for _, r := range strings.ToLower(lang) + strings.ToLower(rest) {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
 			return false
 		}
 	}

@@ -188,6 +188,8 @@ type pageView struct {
 	TopByRule    []bar
 	TopByType    []bar
 	CSAT         csatView
+	RoutingTeams []bar // handoffs by team, with those out of hours
+	RoutingLangs []bar // the same by the customer's language
 }
 
 // Colours of the series: one per type and per sentiment, told apart also
@@ -239,6 +241,8 @@ func view(r report.Report, period string) pageView {
 	v.TopByRule = changes(in.TopQuestions.Rules)
 	v.TopByType = changes(in.TopQuestions.Types)
 	v.CSAT = csat(r)
+	v.RoutingTeams = routingBars(r.Routing.ByTeam, "no team")
+	v.RoutingLangs = routingBars(r.Routing.ByLanguage, languageName(""))
 	return v
 }
 

@@ -297,7 +297,7 @@ func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent 
 		plan.AgentTeam = from.Name
 	}
 	team := p.teamFor(st.Handoff.Team)
-	if st.Handoff.State != "" && !p.mayAct(ev, st.Handoff.Team) {
+	if st.Handoff.State != "" && !p.mayActOn(ev, st.Handoff) {
 		// Another team's conversation: the agent is told in the chat they
 		// wrote in, and nothing reaches the customer or the handoff.
 		refused := p.refusal(ev, agent, "conversation", st.Handoff.Team)
@@ -333,6 +333,11 @@ func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent 
 	}
 	if move.Apply != "" && st.Handoff.State != "" {
 		plan.ToCustomer = p.customerNotices(st, move, agent, now)
+	}
+	if from := p.teamByChat(ev); plan.Claim && from != nil && from.Name == st.Handoff.OverflowTeam && !p.mayAct(ev, st.Handoff.Team) {
+		// The overflow team took it: it is theirs now, and the customer's
+		// next messages go to their chat.
+		plan.MoveTo, team = from.Name, from
 	}
 	if move.Say == "" || move.OnlyToPresser {
 		return plan

@@ -264,6 +264,9 @@ func (p *Pipeline) decideFully(ctx context.Context, events []chat.InboxEvent, st
 	var need []int
 	var causes []chat.TeamCause
 	for j, ie := range events {
+		if errs[j] = p.loadLink(ctx, ie.Event, &states[j]); errs[j] != nil {
+			continue
+		}
 		plans[j], errs[j] = p.safePlan(ie.Event, states[j], now)
 		if errs[j] != nil || !plans[j].NeedsDetails(states[j]) {
 			continue
@@ -323,6 +326,10 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	if plan, ok := p.feedback(ev, st, now); ok {
 		return plan
 	}
+	if linkOpens(ev, st, now) {
+		// A question asked in public, continued here: its handoff starts.
+		return p.planLinkHandoff(ev, st, now)
+	}
 	d := p.decider.Decide(ev, st, now)
 	st = answering(st)
 	if d.Refused != "" {
@@ -336,16 +343,21 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 			plan.Recorded = append(plan.Recorded, a)
 			continue
 		}
-		if a.Type == chat.ActionHandoff && st.Conversation.Status != chat.StatusWaitingForHuman {
-			h := a
-			plan.Handoff = &h
-		}
-		if a.Type == chat.ActionHandoff && a.Text != "" {
-			a.Text += p.outOfHoursNote(a.Team, d.Language, now)
+		if a.Type == chat.ActionHandoff {
+			// Routed once: the handoff, its out-of-hours note and its
+			// notice all name the same team.
+			route := p.routeHandoff(&a, d.Language, ev, now)
+			if st.Conversation.Status != chat.StatusWaitingForHuman {
+				h := a
+				plan.Handoff, plan.Route = &h, route
+			}
 		}
 		if a.Text != "" {
 			sends = append(sends, a)
 		}
+	}
+	if kept, offered := p.offerPrivate(&plan, sends, ev, d.Language, now); offered {
+		sends, plan.Route = kept, chat.Route{}
 	}
 	plan.Sends, plan.Suppressed = p.guard.Check(ev, st, sends, now)
 	if h := st.Conversation.Handoff; h != nil {
@@ -417,6 +429,10 @@ func outcome(d rules.Decision, plan chat.Plan) chat.Outcome {
 	switch {
 	case plan.Handoff != nil:
 		return chat.OutcomeHandedOff
+	case plan.NewLink != nil:
+		// Sent to a private chat for a person: no answer yet, and the
+		// handoff is counted when it starts there.
+		return chat.OutcomeAcknowledged
 	case ignored && len(plan.Sends) == 0:
 		return chat.OutcomeIgnored
 	case len(plan.Sends) == 0 && len(plan.Suppressed) > 0:

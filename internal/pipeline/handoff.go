@@ -36,6 +36,12 @@ type Team struct {
 	// sandbox's agent pane answers the sandbox's customers), and no
 	// other handoffs.
 	Customers chat.Platform
+	// Languages the team answers in; see handoff.Choose.
+	Languages []string
+	// OverflowAfter of business time unclaimed, a handoff is offered to
+	// team OverflowTo too (once); zero: never.
+	OverflowAfter time.Duration
+	OverflowTo    string
 }
 
 // teamFor picks the team a handoff goes to: the one the rule names, else
@@ -52,17 +58,6 @@ func (p *Pipeline) teamFor(name string) *Team {
 		}
 	}
 	return nil
-}
-
-// teamForCustomer picks the team a new handoff goes to: the one that takes
-// the customer's platform, else as teamFor.
-func (p *Pipeline) teamForCustomer(name string, platform chat.Platform) *Team {
-	for i := range p.cfg.Teams {
-		if p.cfg.Teams[i].Customers == platform {
-			return &p.cfg.Teams[i]
-		}
-	}
-	return p.teamFor(name)
 }
 
 // teamByChat is the team whose chat (or escalation chat) an event comes from.
@@ -104,6 +99,7 @@ func (p *Pipeline) timerLoop() {
 		for _, h := range due {
 			p.escalate(h, now)
 		}
+		p.overflow(now)
 		p.closeIdle(now)
 		p.closeDue(now)
 		p.checkSpikes(now)
@@ -158,7 +154,7 @@ func (p *Pipeline) escalate(h chat.DueHandoff, now time.Time) {
 	if every <= 0 {
 		every = DefaultEscalateEvery
 	}
-	step, ok := handoff.NextStep(handoff.Escalations(h.DueAt, every, 1+len(team.Escalation)), h.StepsDone)
+	step, ok := handoff.NextStep(handoff.EscalationsWithin(team.Hours, chat.Priority(h.Priority), h.DueAt, every, 1+len(team.Escalation)), h.StepsDone)
 	if !ok || step.At.After(now) {
 		return
 	}
@@ -192,13 +188,16 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	if err != nil {
 		prio = chat.PriorityMedium
 	}
-	team := p.teamForCustomer(h.Team, ev.Platform)
+	team := p.teamFor(h.Team) // routed already (route)
 	var hours handoff.Hours
 	if team != nil {
 		hours = team.Hours
 		h.Team = team.Name // recorded with the handoff: its later steps go there too
 	}
 	plan.HandoffDue = handoff.Due(p.cfg.Matrix, hours, prio, now)
+	if team != nil && team.OverflowTo != "" && p.teamFor(team.OverflowTo) != nil {
+		plan.Route.OverflowAt, plan.Route.OverflowTeam = handoff.OverflowAt(hours, now, team.OverflowAfter), team.OverflowTo
+	}
 	if team == nil {
 		p.log.Warn("handoff without a team chat: configure handoff.teams so agents are told", "rule", h.Rule)
 		return
@@ -209,7 +208,7 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{
 		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-		Text:    detailsHeader(plan) + noticeText(h, prio, plan.HandoffDue, hours, handoffContext(ev, st, plan, now), p.cfg.ContextMessages, plan.Insight),
+		Text:    detailsHeader(plan) + noticeText(h, prio, plan.HandoffDue, hours, handoffContext(noticeEvent(ev, st.Link), st, plan, now), p.cfg.ContextMessages, plan.Insight),
 		Buttons: withRow(noticeButtons(team.Language), p.snippetButtons(h.Snippets)),
 	}, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
 		Priority: string(prio), DueAt: plan.HandoffDue, Rule: h.Rule})...)

@@ -56,6 +56,9 @@ type Store interface {
 	OpenSpikes(ctx context.Context) ([]chat.Spike, error)
 	StartSpike(ctx context.Context, sp chat.Spike, notices []chat.Notice, now time.Time) (started bool, err error)
 	EndSpike(ctx context.Context, id int64, now time.Time) (ended bool, err error)
+	PublicLink(ctx context.Context, platform chat.Platform, bot, token string) (*chat.PublicLink, error)
+	OverflowHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.OverflowHandoff, error)
+	TakeOverflow(ctx context.Context, handoffID int64, notices []chat.Notice, now time.Time) (bool, error)
 }
 
 // Decider is the rules engine, as currently loaded.
@@ -86,6 +89,9 @@ type Observer interface {
 	HandoffChanged(c HandoffChange)
 	// SpikesOpen is told, after each look for spikes, which are open.
 	SpikesOpen(open []chat.Spike)
+	// Overflowed is told when a team's unclaimed handoff is offered to
+	// its overflow team.
+	Overflowed(team, to string)
 }
 
 // HandoffChange is one step in a handoff's life, for metrics.
@@ -123,6 +129,7 @@ func (nopObserver) Decided(chat.Event, chat.Plan) {}
 func (nopObserver) Sent(chat.Platform, string)    {}
 func (nopObserver) HandoffChanged(HandoffChange)  {}
 func (nopObserver) SpikesOpen([]chat.Spike)       {}
+func (nopObserver) Overflowed(string, string)     {}
 
 // Config tunes the pipeline.
 type Config struct {
@@ -148,7 +155,15 @@ type Config struct {
 	// support has joined"), by account (chat.AgentID); an agent without
 	// one is "a colleague", never their platform handle.
 	AgentNames map[string]string
-	Matrix     handoff.Matrix // first-response targets per priority
+	// FallbackTeam takes the handoffs of customers whose language no team
+	// speaks ("": the first team).
+	FallbackTeam string
+	// Username is a Telegram bot's username by its SenderKey ("" while
+	// unknown), for the t.me link offered instead of a handoff in a public
+	// chat; PublicLinkTTL is how long such a link works (default 24h).
+	Username      func(senderKey string) string
+	PublicLinkTTL time.Duration
+	Matrix        handoff.Matrix // first-response targets per priority
 	// HandoffIdle resolves a claimed handoff nobody has written in for
 	// this long (default 24h).
 	HandoffIdle time.Duration
@@ -216,6 +231,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.ContextMessages <= 0 {
 		c.ContextMessages = DefaultContextMessages
+	}
+	if c.Username == nil {
+		c.Username = func(string) string { return "" }
+	}
+	if c.PublicLinkTTL <= 0 {
+		c.PublicLinkTTL = 24 * time.Hour
 	}
 	if c.SpikeEvery == 0 {
 		c.SpikeEvery = time.Minute

@@ -17,6 +17,7 @@ const (
 	EventHandoffReopened   = "handoff.reopened" // the customer said their question was not solved
 	EventHandoffReminder   = "handoff.reminder"
 	EventHandoffEscalated  = "handoff.escalated"
+	EventHandoffOverflow   = "handoff.overflow"
 	EventHandoffIdleClosed = "handoff.timeout"
 	EventAgentReply        = "handoff.agent_reply"
 	EventIncidentOpened    = "incident.opened"

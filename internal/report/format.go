@@ -137,6 +137,7 @@ func WriteText(w io.Writer, r Report) error {
 
 	writeHandoffsText(&b, r)
 	writeDetailsText(&b, r)
+	writeRoutingText(&b, r)
 	writeInsightsText(&b, r)
 	writeCSATText(&b, r)
 	b.WriteString("\nReleased as not spam (false positives, by the rule that ignored them)\n")
@@ -413,6 +414,9 @@ type (
 		CoverageByLanguage        []jsonLangCoverage  `json:"coverage_by_language"`
 		TopQuestions              jsonTopQuestions    `json:"top_questions"`
 
+		// Issue 20: routing by team, language and hours.
+		Routing jsonRouting `json:"routing"`
+
 		// Messages released as not spam in the period, per rule that had
 		// ignored them (rule "" when only the type said spam).
 		SpamFalsePositives []jsonRule `json:"spam_false_positives"`
@@ -619,6 +623,7 @@ func toJSON(r Report) jsonReport {
 	addInsightsJSON(&j, r.Insights)
 	addCSATJSON(&j, r)
 	addDetailsJSON(&j, r)
+	j.Routing = routingJSON(r.Routing)
 	j.SpamFalsePositives = []jsonRule{}
 	for _, c := range r.SpamFalsePositives {
 		j.SpamFalsePositives = append(j.SpamFalsePositives, jsonRule{Rule: c.Name, Count: c.Count})
@@ -674,6 +679,9 @@ func WriteJSON(w io.Writer, r Report) error {
 //	             rule:ID or type:ID count, previous, change
 //	spam_false_positives
 //	             the rule           count (messages released as not spam)
+//	routing      "all"              handoffs, out_of_hours, out_of_hours_share
+//	routing_by_team, routing_by_language
+//	             team or language   handoffs, out_of_hours, out_of_hours_share
 //	daily        the date           opened, answered, sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds
 //
@@ -773,6 +781,7 @@ func WriteCSV(w io.Writer, r Report) error {
 	agentWorkCSV(row, j, opt)
 	insightsCSV(row, j, num, opt)
 	csatCSV(row, j, num, opt)
+	routingCSV(row, j.Routing, num)
 	for _, c := range j.SpamFalsePositives {
 		row("spam_false_positives", c.Rule, "count", strconv.Itoa(c.Count))
 	}

@@ -101,6 +101,7 @@ type Source interface {
 	ReportSpamFalsePositives(ctx context.Context, since, until time.Time) ([]store.NameCount, error)
 	InsightSource
 	FeedbackSource
+	RoutingSource
 }
 
 var _ Source = (*store.Store)(nil)
@@ -172,6 +173,8 @@ type Report struct {
 	// CSAT is the customers' feedback: ratings, solved or not, FAQ
 	// helpfulness, comments (csat.go).
 	CSAT CSAT
+	// Routing is how the handoffs were routed (routing.go).
+	Routing Routing
 }
 
 // Cluster is a group of unanswered messages asking about the same thing.
@@ -306,6 +309,9 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	if err := r.addCSAT(ctx, src); err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	if err := r.addRouting(ctx, src); err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	return r, nil

@@ -108,10 +108,12 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		BlockedBot     bool              `db:"blocked"`
 		Rated          bool              `db:"rated"`
 		Spam           bool              `db:"spam"`
+		OverflowTeam   string            `db:"overflowed_to"`
 	}
 	err := s.readGet(ctx, &h, `SELECT h.id, h.conversation_id, h.team, h.state, h.claimed_by, h.claimed_by_id, h.priority, h.created_at, h.due_at, h.first_response_at,
 			h.closes_at, h.steps_done, cu.id AS customer_id, cu.blocked_by_team, h.tags,
 			(SELECT MAX(l.id) FROM handoffs l WHERE l.conversation_id = h.conversation_id) AS latest,
+			CASE WHEN h.overflowed_at IS NULL THEN '' ELSE h.overflow_team END AS overflowed_to,
 			c.platform, c.bot, c.chat_id, c.last_customer_at, COALESCE(cu.external_id, '') AS customer, c.conversation_key,
 			COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = c.id AND d.language <> '' ORDER BY d.id DESC LIMIT 1),
 				cu.language, '') AS language, COALESCE(cu.name, '') AS name, COALESCE(cu.username, '') AS username,
@@ -126,7 +128,7 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 		return chat.AgentState{}, false, err
 	}
 	oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: h.State, ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy},
-		Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil, StepsDone: h.StepsDone}
+		Priority: h.Priority, CreatedAt: fromMS(h.CreatedAt), DueAt: fromMS(h.DueAt), Answered: h.FirstResponse != nil, StepsDone: h.StepsDone, OverflowTeam: h.OverflowTeam}
 	if h.ClosesAt != nil {
 		oh.ClosesAt = fromMS(*h.ClosesAt)
 	}
@@ -217,6 +219,11 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 		if plan.Claim {
 			if err := s.claimHandoff(ctx, tx, h, plan.Agent, now); err != nil {
 				return err
+			}
+			if plan.MoveTo != "" {
+				if _, err := s.exec(ctx, tx, `UPDATE handoffs SET team = ? WHERE id = ?`, plan.MoveTo, h.ID); err != nil {
+					return err
+				}
 			}
 		}
 		// What the customer is told of it goes before an agent's answer.

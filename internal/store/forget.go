@@ -267,6 +267,10 @@ func (f *forgetting) run(p chat.Platform, bot, externalID string) error {
 	if err := f.touch("guard_reservations", nil, `DELETE FROM guard_reservations WHERE scope = ?`, scope); err != nil {
 		return err
 	}
+	// Questions asked in public, kept for a private chat.
+	if err := f.touch("public_links", nil, `DELETE FROM public_links WHERE platform = ? AND bot = ? AND customer_id = ?`, string(p), bot, externalID); err != nil {
+		return err
+	}
 	return f.touch("customers", nil, `UPDATE customers SET name = '', username = '', language = '', unreachable_reason = '', external_id = ?
 		WHERE id = ?`, forgottenCustomer, customerID)
 }

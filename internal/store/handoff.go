@@ -47,16 +47,22 @@ func (r handoffRow) handoff() Handoff {
 // openHandoff starts a handoff for a conversation in the event's
 // transaction, unless one is open already (a customer asking twice gets
 // the same people, not a second queue entry). It returns the open one's id.
-func (p *processing) openHandoff(convID int64, h *chat.Action, due time.Time, detailsAsked int) (int64, error) {
+func (p *processing) openHandoff(convID int64, h *chat.Action, due time.Time, detailsAsked int, r chat.Route) (int64, error) {
 	if convID == 0 {
 		return 0, nil
 	}
 	if due.IsZero() {
 		due = p.now
 	}
-	if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO handoffs (conversation_id, priority, team, rule, created_at, due_at, last_activity_at, details_asked)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) WHERE state IN ('waiting', 'claimed') DO NOTHING`,
-		convID, firstNonEmpty(h.Priority, "medium"), h.Team, h.Rule, ms(p.now), ms(due), ms(p.now), detailsAsked); err != nil {
+	var overflowAt any // how it was routed, and its overflow timer
+	if !r.OverflowAt.IsZero() && r.OverflowTeam != "" {
+		overflowAt = ms(r.OverflowAt)
+	}
+	if _, err := p.s.exec(p.ctx, p.tx, `INSERT INTO handoffs (conversation_id, priority, team, rule, created_at, due_at, last_activity_at, details_asked,
+			route_language, route_reason, out_of_hours, overflow_at, overflow_team)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) WHERE state IN ('waiting', 'claimed') DO NOTHING`,
+		convID, firstNonEmpty(h.Priority, "medium"), h.Team, h.Rule, ms(p.now), ms(due), ms(p.now), detailsAsked,
+		r.Language, string(r.Reason), boolInt(r.OutOfHours), overflowAt, r.OverflowTeam); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -72,7 +78,7 @@ func encodeButtons(rows [][]chat.Button, ids *strings.Replacer) (string, error) 
 	for i, row := range rows {
 		out[i] = make([]chat.Button, len(row))
 		for j, b := range row {
-			out[i][j] = chat.Button{Text: b.Text, Data: ids.Replace(b.Data)}
+			out[i][j] = chat.Button{Text: b.Text, Data: ids.Replace(b.Data), URL: b.URL}
 		}
 	}
 	data, err := json.Marshal(out)
@@ -195,9 +201,17 @@ func (s *Store) DueHandoffs(ctx context.Context, now time.Time, limit int) ([]ch
 // several workers taking the same step succeeds (ok false for the rest),
 // so each step is made once.
 func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone int, notices []chat.Notice, now time.Time) (ok bool, err error) {
+	ok, err = s.timerStep(ctx, handoffID, notices, now, `UPDATE handoffs SET steps_done = steps_done + 1
+		WHERE id = ? AND state = 'waiting' AND steps_done = ?`, handoffID, stepsDone)
+	return ok, unavailable("take handoff step", err)
+}
+
+// timerStep makes one step of a handoff's timers: a conditional update,
+// and when it changed the row (only the first of several workers), its
+// notices queued in the same transaction.
+func (s *Store) timerStep(ctx context.Context, handoffID int64, notices []chat.Notice, now time.Time, update string, args ...any) (ok bool, err error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := s.exec(ctx, tx, `UPDATE handoffs SET steps_done = steps_done + 1
-			WHERE id = ? AND state = 'waiting' AND steps_done = ?`, handoffID, stepsDone)
+		res, err := s.exec(ctx, tx, update, args...)
 		if err != nil {
 			return err
 		}
@@ -213,7 +227,7 @@ func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone 
 		}
 		return nil
 	})
-	return ok, unavailable("take handoff step", err)
+	return ok, err
 }
 
 // OpenHandoffSummary is a waiting or claimed handoff as an operator lists

@@ -158,6 +158,9 @@ func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, 
 // its activity, the team's notices and an incident.
 func (p *processing) handoffEffects(plan chat.Plan, convID int64) error {
 	ev := p.ev.Event
+	if err := p.linkEffects(plan); err != nil {
+		return err
+	}
 	var err error
 	var handoffID int64
 	prio := 0
@@ -168,7 +171,7 @@ func (p *processing) handoffEffects(plan chat.Plan, convID int64) error {
 	case plan.Reopen != nil:
 		handoffID, prio = plan.Reopen.HandoffID, plan.Reopen.Priority.Rank()
 	case plan.Handoff != nil:
-		if handoffID, err = p.openHandoff(convID, plan.Handoff, plan.HandoffDue, plan.DetailsAsked); err != nil {
+		if handoffID, err = p.openHandoff(convID, plan.Handoff, plan.HandoffDue, plan.DetailsAsked, plan.Route); err != nil {
 			return fmt.Errorf("open handoff: %w", err)
 		}
 		prio = chat.Priority(plan.Handoff.Priority).Rank()

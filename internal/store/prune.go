@@ -47,6 +47,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, r Retention) (Pruned, 
 			WHERE state <> 'pending' AND received_at < ? AND raw IS NOT NULL LIMIT ?)`, []any{payloads}},
 		{new(int64), `DELETE FROM erasures WHERE id IN (SELECT id FROM erasures WHERE at < ? LIMIT ?)`, []any{ms(now.Add(-erasureLife))}},
 		{&p.Reservations, `DELETE FROM guard_reservations WHERE key IN (SELECT key FROM guard_reservations WHERE expires_at < ? LIMIT ?)`, []any{ms(now)}},
+		{new(int64), `DELETE FROM public_links WHERE token IN (SELECT token FROM public_links WHERE expires_at < ? LIMIT ?)`, []any{ms(now)}},
 		{&p.Decisions, `DELETE FROM decision_actions WHERE id IN (SELECT a.id FROM decision_actions a JOIN decisions d ON d.id = a.decision_id
 			WHERE d.created_at < ? LIMIT ?)`, []any{history}},
 		{&p.Decisions, `DELETE FROM decisions WHERE id IN (SELECT id FROM decisions WHERE created_at < ? LIMIT ?)`, []any{history}},
