@@ -309,6 +309,9 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		}
 		if a.Type == chat.ActionHandoff && a.Text != "" {
 			a.Text += p.outOfHoursNote(a.Team, d.Language, now)
+			if team := p.teamForCustomer(a.Team, ev.Platform); team != nil && plan.Handoff != nil {
+				a.Text += incidentStatusNote(st.Incidents, team.Name, a.Rule, d.Language)
+			}
 		}
 		if a.Text != "" {
 			sends = append(sends, a)
