@@ -165,6 +165,9 @@ func (s *Store) queueIncidentUpdate(ctx context.Context, tx *sqlx.Tx, ie chat.In
 		textArgs = append(textArgs, l, u.Texts[l])
 	}
 	text += " ELSE CAST(? AS TEXT) END"
+	if len(langs) == 0 {
+		text = "CAST(? AS TEXT)" // one text for every language
+	}
 	textArgs = append(textArgs, u.Texts[""])
 	const scope = `c.platform || '/' || c.bot || '/' || COALESCE(cu.external_id, 'chat:' || c.chat_id)`
 	args := append(append([]any{}, reach...), incidentID, ie.ID)

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// seedIncident files five customers' handoffs under one incident: "1"
+// wrote 50 hours before at (outside the window), "2" is blocked, "3" had a
+// reply within the hour, "4" and "5" (who speaks Russian) can be written
+// to. It returns the incident's id.
+func seedIncident(t *testing.T, s *Store, at time.Time) int64 {
+	t.Helper()
+	handoff := &chat.Action{Type: chat.ActionHandoff, Rule: "outage", Team: "support", Priority: "high"}
+	for i, c := range []struct {
+		id   string
+		at   time.Time
+		lang string
+	}{{"1", at.Add(-50 * time.Hour), "en"}, {"2", at.Add(-2 * time.Hour), "en"}, {"3", at.Add(-30 * time.Minute), "en"},
+		{"4", at.Add(-20 * time.Minute), "en"}, {"5", at.Add(-10 * time.Minute), "ru-RU"}} {
+		ev := event(c.id, "90"+c.id, "the app is down")
+		ev.Customer.Language = c.lang
+		plan := chat.Plan{Outcome: chat.OutcomeHandedOff, Handoff: handoff}
+		if c.id == "3" {
+			plan.Sends = []chat.Send{{Action: chat.Action{Type: chat.ActionReply, Rule: "outage", Text: "Sorry!"}}}
+		}
+		if i == 4 {
+			plan.Incident = &chat.IncidentPlan{Team: "support", Cause: "outage", Since: at.Add(-72 * time.Hour), Handoffs: 5,
+				Notice: chat.Notice{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Text: "Incident · 5 customers"}}
+		}
+		decideAt(t, s, ev, c.at, plan)
+	}
+	if _, err := s.w.Exec(s.w.Rebind(`UPDATE customers SET blocked = 1 WHERE external_id = ?`), "902"); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := s.r.Get(&id, `SELECT id FROM incidents`); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// agentEventAt is an agent's message in a team chat of its own (an event
+// left pending holds back the next of its chat), claimed at at.
+func agentEventAt(t *testing.T, s *Store, id string, at time.Time) chat.InboxEvent {
+	t.Helper()
+	mustAccept(t, s, chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: id, Kind: chat.KindText, ChatID: "-100" + id,
+		ChatType: chat.ChatGroup, Text: "/incident update", Customer: chat.Customer{ID: "7", Name: "Alice"}})
+	return claimOne(t, s, at)
+}
+
+// TestIncidentUpdateReachesEachCustomerOnce: one update is one outbox row
+// for each customer who can be written to, in their language, bounded by
+// their window; the others are counted by reason. The same event applied
+// again, or a change decided on an incident that changed since, writes
+// nothing.
+func TestIncidentUpdateReachesEachCustomerOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		at := t0.Add(100 * time.Hour)
+		id := seedIncident(t, s, at)
+		inc, err := s.Incident(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !inc.Open || inc.Handoffs != 5 || inc.Notice != "Incident · 5 customers" || inc.Owner.Known() || inc.Updates != 0 {
+			t.Fatalf("incident read %+v", inc)
+		}
+		alice := chat.Agent{ID: "telegram:7", Name: "Alice"}
+		reach := 47 * time.Hour
+		change := chat.IncidentChange{ID: id, Read: inc, Take: true, Agent: alice, Status: "Fixing it",
+			Update: &chat.IncidentUpdate{Texts: map[string]string{"": "Update: Fixing it", "ru": "Новости: Fixing it"},
+				Reach: map[chat.Platform]time.Duration{chat.Telegram: reach, chat.Discord: reach}, PerHour: 1},
+			Notice: &chat.Notice{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Text: "Incident · 5 customers\nOwner: Alice."}}
+		plan := chat.AgentPlan{Agent: alice, Notices: []chat.Notice{{Platform: chat.Telegram, Bot: "shop", ChatID: "-100",
+			Text: "sent to {sent}; {outside_window} outside; {skipped} skipped"}}}
+		ie := agentEventAt(t, s, "a1", at)
+		sent, err := s.ApplyIncident(ctx, ie, change, plan, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (chat.IncidentSent{Customers: 5, Sent: 2, OutsideWindow: 1, Skipped: 2}); sent != want {
+			t.Fatalf("sent %+v, want %+v", sent, want)
+		}
+		var rows []struct {
+			ChatID string `db:"chat_id"`
+			Text   string `db:"text"`
+			Scope  string `db:"scope"`
+			Until  int64  `db:"window_until"`
+		}
+		if err := s.r.Select(&rows, `SELECT chat_id, text, scope, window_until FROM outbox WHERE action = 'incident_update' ORDER BY chat_id`); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[0].ChatID != "904" || rows[0].Text != "Update: Fixing it" || rows[1].ChatID != "905" || rows[1].Text != "Новости: Fixing it" ||
+			rows[0].Scope != "telegram/shop/904" || rows[0].Until != ms(at.Add(-20*time.Minute+reach)) {
+			t.Fatalf("outbox %+v", rows)
+		}
+		var told string
+		if err := s.r.Get(&told, s.r.Rebind(`SELECT text FROM outbox WHERE action = 'notice' AND inbox_id = ?`), ie.ID); err != nil {
+			t.Fatal(err)
+		}
+		if told != "sent to 2; 1 outside; 2 skipped" {
+			t.Fatalf("team told %q", told)
+		}
+		after, err := s.Incident(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !after.Owner.Is(alice) || after.Owner.Name != "Alice" || after.Status != "Fixing it" || after.Updates != 1 || after.Notice != "Incident · 5 customers\nOwner: Alice." {
+			t.Fatalf("after the update, incident read %+v", after)
+		}
+
+		// The same event again (a crash before it was acknowledged).
+		if _, err := s.ApplyIncident(ctx, ie, change, plan, at); !errors.Is(err, chat.ErrAlreadyDone) {
+			t.Fatalf("applied again: %v, want ErrAlreadyDone", err)
+		}
+		// Another agent's update decided on the incident before Alice's.
+		stale := change
+		stale.Agent, stale.Status = chat.Agent{ID: "telegram:8", Name: "Bob"}, "Other"
+		if _, err := s.ApplyIncident(ctx, agentEventAt(t, s, "a2", at), stale, plan, at); !errors.Is(err, chat.ErrConflict) {
+			t.Fatalf("a stale update: %v, want ErrConflict", err)
+		}
+		if n := countWhere(t, s, "outbox", "action = 'incident_update'"); n != 2 {
+			t.Fatalf("%d updates queued, want 2", n)
+		}
+
+		// Alice resolves it: closed with its handoffs, the resolution sent.
+		resolve := chat.IncidentChange{ID: id, Read: after, Status: "Fixed", Resolve: true,
+			Update: &chat.IncidentUpdate{Texts: map[string]string{"": "Fixed"}, Reach: change.Update.Reach, PerHour: 10}}
+		if sent, err = s.ApplyIncident(ctx, agentEventAt(t, s, "a3", at), resolve, chat.AgentPlan{Agent: alice}, at); err != nil {
+			t.Fatal(err)
+		}
+		if sent.Sent != 3 || sent.Skipped != 1 || sent.OutsideWindow != 1 { // "3" is under the hourly limit of 10 now
+			t.Fatalf("resolution sent %+v", sent)
+		}
+		if got, _ := s.Incident(ctx, id); got.Open || got.Status != "Fixed" {
+			t.Fatalf("after resolving, incident read %+v", got)
+		}
+		if n := countWhere(t, s, "handoffs", "state IN ('waiting', 'claimed')"); n != 0 {
+			t.Fatalf("%d handoffs still open", n)
+		}
+	})
+}
+
+func countWhere(t *testing.T, s *Store, table, where string) int {
+	t.Helper()
+	var n int
+	if err := s.r.Get(&n, "SELECT COUNT(*) FROM "+table+" WHERE "+where); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
