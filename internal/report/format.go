@@ -131,6 +131,7 @@ func WriteText(w io.Writer, r Report) error {
 	}
 
 	writeHandoffsText(&b, r)
+	writeIncidentsText(&b, r)
 	writeInsightsText(&b, r)
 	b.WriteString("\nReleased as not spam (false positives, by the rule that ignored them)\n")
 	if len(r.SpamFalsePositives) == 0 {
@@ -401,6 +402,9 @@ type (
 		// Messages released as not spam in the period, per rule that had
 		// ignored them (rule "" when only the type said spam).
 		SpamFalsePositives []jsonRule `json:"spam_false_positives"`
+
+		// Incidents opened in the period: durations, customers affected.
+		Incidents jsonIncidents `json:"incidents"`
 	}
 	jsonDayCounts struct {
 		Date   string         `json:"date"`
@@ -588,6 +592,7 @@ func toJSON(r Report) jsonReport {
 			SLAAttainment: attainment(a.SLA), FirstP50: seconds(a.FirstResponse, 50), FirstP90: seconds(a.FirstResponse, 90)})
 	}
 	addInsightsJSON(&j, r.Insights)
+	j.Incidents = incidentsJSON(r.Incidents)
 	j.SpamFalsePositives = []jsonRule{}
 	for _, c := range r.SpamFalsePositives {
 		j.SpamFalsePositives = append(j.SpamFalsePositives, jsonRule{Rule: c.Name, Count: c.Count})
@@ -642,6 +647,9 @@ func WriteJSON(w io.Writer, r Report) error {
 //	             rule:ID or type:ID count, previous, change
 //	spam_false_positives
 //	             the rule           count (messages released as not spam)
+//	incidents    "all"              count, open, customers_affected, duration_p50_seconds, …_p90_seconds
+//	             the incident's id  team, rule, owner, started_at, resolved_at, duration_seconds,
+//	                                customers, updates, updates_sent
 //	daily        the date           opened, answered, sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds
 //
@@ -737,6 +745,7 @@ func WriteCSV(w io.Writer, r Report) error {
 		}
 	}
 	insightsCSV(row, j, num, opt)
+	incidentsCSV(row, j.Incidents, num, opt)
 	for _, c := range j.SpamFalsePositives {
 		row("spam_false_positives", c.Rule, "count", strconv.Itoa(c.Count))
 	}

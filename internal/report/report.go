@@ -96,6 +96,7 @@ type Source interface {
 	ReportHandoffs(ctx context.Context, since, until time.Time) ([]store.HandoffTimes, error)
 	ReportSpamFalsePositives(ctx context.Context, since, until time.Time) ([]store.NameCount, error)
 	InsightSource
+	IncidentSource
 }
 
 var _ Source = (*store.Store)(nil)
@@ -153,6 +154,9 @@ type Report struct {
 	// operators released as not spam in the period (frontdesk spam
 	// --release), the most first.
 	SpamFalsePositives []Count
+
+	// Incidents are the incidents opened in the period (incidents.go).
+	Incidents Incidents
 }
 
 // Cluster is a group of unanswered messages asking about the same thing.
@@ -278,6 +282,9 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 	}
 	r.SpamFalsePositives = top(countMap(released), len(released))
 	if err := r.addInsights(ctx, src, msgs.Rules); err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	if err := r.addIncidents(ctx, src); err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	return r, nil

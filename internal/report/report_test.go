@@ -286,6 +286,8 @@ func handedOff(t *testing.T, rule, group, priority string, due time.Time, tags .
 //     SLA (N's answer is before the week); Anna (telegram:8) D, in 5h,
 //     missed; another Anna (telegram:9) M, in 10m, within SLA. Three rows,
 //     one each, the two Annas shown with their accounts.
+//   - Incidents: I's complaint opened one at 11-20 16:00, open at the
+//     end (2h so far), 1 customer, nobody owns it, no updates.
 //   - Daily: Tue 11-17 two handoffs (p50 4m30s, p90 5h, 1 of 2 within
 //     SLA), Wed 11-18 one (10m), Thu 11-19 one (undecided), Fri 11-20
 //     two (0 of 1); the other days of the week none.
@@ -336,8 +338,11 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("H", chat.KindText, "refund please", "11-19 15:00", chat.Plan{Outcome: chat.OutcomeSuppressed, Trace: trace(t, "refund", "refund"),
 		Suppressed: []chat.Suppression{{Rule: "refund", Reason: chat.ReasonRuleCooldown}}})
 
-	sd.decide("I", chat.KindText, "my package arrived broken", "11-20 16:00",
-		handedOff(t, "complaint", "complaint", "critical", at(t, "11-20 16:30"), "complaint"))
+	// I's complaint opens an incident, still open at the week's end.
+	complaintI := handedOff(t, "complaint", "complaint", "critical", at(t, "11-20 16:30"), "complaint")
+	complaintI.Incident = &chat.IncidentPlan{Team: "support", Cause: "complaint", Since: at(t, "11-20 15:00"), Handoffs: 1,
+		Notice: chat.Notice{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Text: "Incident · 1 customer"}}
+	sd.decide("I", chat.KindText, "my package arrived broken", "11-20 16:00", complaintI)
 	sd.step("I", "11-20 16:30")
 	sd.decide("J", chat.KindCommand, "/human", "11-20 17:30", handedOff(t, rules.BuiltinHuman, "", "low", at(t, "11-21 17:30")))
 
@@ -607,6 +612,10 @@ func (f failing) ReportNegativeConversations(context.Context, time.Time, time.Ti
 	return nil, f.err
 }
 
+func (f failing) ReportIncidents(context.Context, time.Time, time.Time) ([]store.IncidentTimes, error) {
+	return nil, f.err
+}
+
 func TestBuildErrors(t *testing.T) {
 	if _, err := Build(context.Background(), failing{}, now, now); err == nil {
 		t.Error("an empty period was accepted")
@@ -640,6 +649,10 @@ func (h history) ReportInsights(context.Context, time.Time, time.Time) ([]store.
 }
 
 func (h history) ReportRuleSentiment(context.Context, time.Time, time.Time) ([]store.RuleSentiment, error) {
+	return nil, nil
+}
+
+func (h history) ReportIncidents(context.Context, time.Time, time.Time) ([]store.IncidentTimes, error) {
 	return nil, nil
 }
 

@@ -143,6 +143,19 @@ func TestIncidentUpdateReachesEachCustomerOnce(t *testing.T) {
 		if n := countWhere(t, s, "handoffs", "state IN ('waiting', 'claimed')"); n != 0 {
 			t.Fatalf("%d handoffs still open", n)
 		}
+
+		// Reports see how long it lasted and whom it affected.
+		got, err := s.ReportIncidents(ctx, t0, at.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ID != id || got[0].Cause != "outage" || got[0].Team != "support" || got[0].Owner != alice ||
+			got[0].Resolved == nil || !got[0].Resolved.Equal(at) || got[0].Customers != 5 || got[0].Updates != 2 || got[0].UpdatesSent != 0 {
+			t.Fatalf("report incidents %+v", got)
+		}
+		if got, err := s.ReportIncidents(ctx, t0, at.Add(-time.Second)); err != nil || len(got) != 1 || got[0].Resolved != nil {
+			t.Fatalf("before its resolution, report incidents %+v, %v; want it open", got, err)
+		}
 	})
 }
 
