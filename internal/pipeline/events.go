@@ -298,6 +298,7 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now),
 		Insight: d.Insight, TypeReason: d.TypeReason}
 	var sends []chat.Action
+	noted := false // an incident's status, said once per answer
 	for _, a := range d.Actions {
 		if !a.Type.Sends() {
 			plan.Recorded = append(plan.Recorded, a)
@@ -309,9 +310,9 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		}
 		if a.Type == chat.ActionHandoff && a.Text != "" {
 			a.Text += p.outOfHoursNote(a.Team, d.Language, now)
-			if team := p.teamForCustomer(a.Team, ev.Platform); team != nil && plan.Handoff != nil {
-				a.Text += incidentStatusNote(st.Incidents, team.Name, a.Rule, d.Language)
-			}
+		}
+		if note := p.incidentNote(a, ev, st, plan.Handoff != nil, d.Language); note != "" && !noted {
+			a.Text, noted = a.Text+note, true
 		}
 		if a.Text != "" {
 			sends = append(sends, a)

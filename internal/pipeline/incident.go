@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -198,19 +199,30 @@ func incidentTexts(resolved bool, status string) map[string]string {
 	return out
 }
 
-// incidentStatusNote is the latest status of the open incident a handoff by
-// rule in team would join, for the customer's answer (in their language);
-// "" when there is none or it has no status yet. A customer who writes
-// about an incident hears at once what its customers were last told.
-func incidentStatusNote(open []chat.Incident, team, rule, lang string) string {
-	for _, inc := range open {
-		if inc.Team == team && inc.Cause == rule && inc.Status != "" {
-			t, ok := incidentStatusNotes[lang]
-			if !ok {
-				t = incidentStatusNotes[""]
-			}
-			return fmt.Sprintf(t, inc.Status)
+// incidentNote is the latest status of an open incident, in the
+// customer's language, for an answer: of the incident a new handoff by the
+// rule would join (opens says it opens one), or of one the rule's when
+// asks about ("outage" in incidents). "" when there is none or it has no
+// status yet. A customer who writes about an incident hears at once what
+// its customers were last told.
+func (p *Pipeline) incidentNote(a chat.Action, ev chat.Event, st chat.State, opens bool, lang string) string {
+	if a.Text == "" || len(st.Incidents) == 0 {
+		return ""
+	}
+	team := ""
+	if t := p.teamForCustomer(a.Team, ev.Platform); t != nil && a.Type == chat.ActionHandoff && opens {
+		team = t.Name
+	}
+	for _, inc := range st.Incidents {
+		joins := team != "" && inc.Team == team && inc.Cause == a.Rule
+		if inc.Status == "" || !(joins || slices.Contains(a.Incidents, inc.Cause)) {
+			continue
 		}
+		t, ok := incidentStatusNotes[lang]
+		if !ok {
+			t = incidentStatusNotes[""]
+		}
+		return fmt.Sprintf(t, inc.Status)
 	}
 	return ""
 }
