@@ -11,6 +11,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/config"
+	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 )
 
 // waitCommands waits until the fake holds want for every scope in it.
@@ -53,7 +54,10 @@ func TestCommandsRegisteredAtStartAndReload(t *testing.T) {
 	cfg.Rules = rulesPath
 	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890", Escalation: []config.ID{"-1009"}}}}
 	h := start(t, cfg, fake)
-	agents := []string{"claim", "resolve", "bot", "note", "s"}
+	var agents []string // every command agents may use, as the team chat lists them
+	for _, c := range pipeline.AgentCommands() {
+		agents = append(agents, c.Name)
+	}
 	waitCommands(t, fake, map[string][]string{
 		"chat:-1001234567890": agents,
 		"chat:-1009":          agents,
