@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,4 +167,60 @@ func countWhere(t *testing.T, s *Store, table, where string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestIncidentUpdateOfThousands: an incident of thousands of customers is
+// updated in one transaction of a few set-based statements, in seconds on
+// either database, each customer once.
+func TestIncidentUpdateOfThousands(t *testing.T) {
+	const many = 3000
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		at := t0.Add(100 * time.Hour)
+		id := seedIncident(t, s, at)
+		for _, q := range []string{
+			`WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+			INSERT INTO customers (platform, bot, external_id, language, first_seen_at, last_seen_at)
+			SELECT 'telegram', 'shop', 'c' || i, 'en', ?, ? FROM n`,
+			`INSERT INTO conversations (conversation_key, platform, bot, chat_id, chat_type, customer_id, status, started_at, last_customer_at)
+			SELECT 'telegram/shop/' || external_id, platform, bot, external_id, 'private', id, 'waiting_for_human', ?, ?
+			FROM customers WHERE external_id LIKE 'c%'`,
+			`INSERT INTO handoffs (conversation_id, team, rule, created_at, due_at, incident_id)
+			SELECT id, 'support', 'outage', ?, ?, ? FROM conversations WHERE chat_id LIKE 'c%'`,
+		} {
+			args := []any{ms(at.Add(-time.Hour)), ms(at.Add(-time.Hour))}
+			switch {
+			case strings.Contains(q, "RECURSIVE"):
+				args = append([]any{many}, args...)
+			case strings.Contains(q, "INTO handoffs"):
+				args = append(args, id)
+			}
+			if _, err := s.w.Exec(s.w.Rebind(q), args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		inc, err := s.Incident(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reach := map[chat.Platform]time.Duration{chat.Telegram: 47 * time.Hour}
+		change := chat.IncidentChange{ID: id, Read: inc, Status: "Fixing it",
+			Update: &chat.IncidentUpdate{Texts: map[string]string{"": "Update: Fixing it", "ru": "Новости"}, Reach: reach, PerHour: 1}}
+		start := time.Now()
+		sent, err := s.ApplyIncident(ctx, agentEventAt(t, s, "a1", at), change, chat.AgentPlan{}, at)
+		took := time.Since(start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d customers updated in %v", sent.Sent, took)
+		if want := (chat.IncidentSent{Customers: many + 5, Sent: many + 2, OutsideWindow: 1, Skipped: 2}); sent != want {
+			t.Fatalf("sent %+v, want %+v", sent, want)
+		}
+		if n := countWhere(t, s, "outbox", "action = 'incident_update'"); n != many+2 {
+			t.Fatalf("%d updates queued, want %d", n, many+2)
+		}
+		if took > 10*time.Second {
+			t.Errorf("an update of %d customers took %v", many, took)
+		}
+	})
 }
