@@ -253,7 +253,7 @@ func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, t
 	}
 	loc := team.Hours.Location()
 	text := fmt.Sprintf("Incident · %d customers handed off by rule %s since %s (%s), team %s.\nLatest: %s: %s\n"+
-		"Each got the rule's answer (with the latest status); the bot stays quiet with them until you resolve the incident, which gives them all back to the bot.",
+		"Each got the rule's answer (and the latest status, once there is one); the bot stays quiet with them until you resolve the incident, which gives them all back to the bot.",
 		count, h.Rule, since.In(loc).Format("Mon 15:04"), loc, team.Name, agentFacingName(ev.Customer), oneLine(ev.Text))
 	inc.Notice = chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
 		Text: withIncidentStatus(text, owner, status, false), Buttons: incidentButtons(owner, false)}
