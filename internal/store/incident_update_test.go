@@ -224,3 +224,57 @@ func TestIncidentUpdateOfThousands(t *testing.T) {
 		}
 	})
 }
+
+// TestIncidentOf: an agent's /incident is about the incident whose
+// notification they replied to (in that chat), or the one the conversation
+// they replied to or wrote in the topic of is filed under; a reply to a
+// message of ours not yet recorded is ErrNotYet, anything else none.
+func TestIncidentOf(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		at := t0.Add(100 * time.Hour)
+		id := seedIncident(t, s, at)
+		var handoffID int64
+		if err := s.r.Get(&handoffID, `SELECT h.id FROM handoffs h JOIN conversations c ON c.id = h.conversation_id WHERE c.chat_id = '904'`); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE incidents SET message_id = '555' WHERE id = ?`, []any{id}},
+			{`INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id) VALUES (?, 'telegram', 'shop', '-100', '444')`, []any{handoffID}},
+			{`INSERT INTO team_topics (platform, bot, chat_id, conversation_key, thread_id, created_at)
+				SELECT 'telegram', 'shop', '-100', conversation_key, '77', 0 FROM conversations WHERE chat_id = '905'`, nil},
+		} {
+			if _, err := s.w.Exec(s.w.Rebind(q.sql), q.args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tt := range []struct {
+			name            string
+			chat, reply, in string
+			toBot           bool
+			received        time.Time
+			want            int64
+			err             error
+		}{
+			{"a reply to the notification", "-100", "555", "", true, at, id, nil},
+			{"the same message id in another chat", "-200", "555", "", false, at, 0, nil},
+			{"a reply to a notice of a conversation under it", "-100", "444", "", true, at, id, nil},
+			{"in the topic of a conversation under it", "-100", "", "77", false, at, id, nil},
+			{"a reply to our message still being recorded", "-100", "999", "", true, at, 0, chat.ErrNotYet},
+			{"a reply to it long after", "-100", "999", "", true, at.Add(-time.Minute), 0, nil},
+			{"a reply to an agent's message", "-100", "999", "", false, at, 0, nil},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				ie := chat.InboxEvent{ReceivedAt: tt.received, Event: chat.Event{Platform: chat.Telegram, Bot: "shop", ChatID: tt.chat,
+					ReplyTo: tt.reply, ReplyToBot: tt.toBot, ThreadID: tt.in}}
+				got, err := s.IncidentOf(ctx, ie, at)
+				if got != tt.want || !errors.Is(err, tt.err) {
+					t.Fatalf("IncidentOf = %d, %v; want %d, %v", got, err, tt.want, tt.err)
+				}
+			})
+		}
+	})
+}
