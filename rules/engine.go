@@ -475,7 +475,7 @@ func (r *Rules) plan(out []chat.Action, ru *rule, sc *scratch, ev chat.Event) []
 		texts := r.render(a.text, ru, sc, ev)
 		for i, text := range texts {
 			act := chat.Action{Type: a.typ, Rule: ru.id, Text: text, Priority: a.priority, Team: a.team, Snippets: a.snippets,
-				Cooldown: ru.cooldown, AllowWhileHuman: ru.whileHuman, Private: ru.private}
+				Cooldown: ru.cooldown, AllowWhileHuman: ru.whileHuman, Private: ru.private, Incidents: ru.incidents}
 			if i == len(texts)-1 && a.typ != chat.ActionAck {
 				act.Buttons = r.menu(ru, sc, ev)
 				if ru.askHelpful && a.typ == chat.ActionReply {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -82,6 +83,9 @@ type rule struct {
 	examples   bool             // has examples: it matches by them, not on when alone
 	msgType    chat.MessageType // the type of the messages it acts on; "" for the classifier's
 	details    []detail         // asked before the handoff (collect.go)
+	// incidents are the ones its when asks about: its answers carry their
+	// latest status while they are open.
+	incidents []string
 }
 
 type actionSpec struct {
@@ -379,7 +383,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 		ru.terms = append(ru.terms, c.term(k, "", mode)...)
 	}
 	if ry.When.Value != "" {
-		ru.when = c.when(ry.When, at)
+		ru.when, ru.incidents = c.when(ry.When, at)
 	}
 
 	switch ry.Variants.Value {
@@ -550,8 +554,9 @@ func groupNames(f *fileYAML) []string {
 
 // when compiles a `when` expression against Env once, at load: first as
 // written, for the marketer's mistakes and the visible costs, then with the
-// budget built in, which is the program that runs.
-func (c *compiler) when(s str, at string) *vm.Program {
+// budget built in, which is the program that runs. It also names the
+// incidents the expression asks about ("outage" in incidents).
+func (c *compiler) when(s str, at string) (*vm.Program, []string) {
 	check := &hasChecker{groups: c.r.ix.groupIDs, usesLinks: &c.r.usesLinks}
 	plain, err := expr.Compile(s.Value, expr.Env(Env{}), expr.AsBool(), expr.Patch(check))
 	if err != nil {
@@ -562,18 +567,18 @@ func (c *compiler) when(s str, at string) *vm.Program {
 			line, col = s.position(fe)
 		}
 		c.errs.add(line, col, "%swhen: %s", at, whenMessage(msg))
-		return nil
+		return nil, nil
 	}
 	if check.internal != "" {
 		c.errs.add(s.Line, s.Col, "%swhen: unknown name %s", at, check.internal)
-		return nil
+		return nil, nil
 	}
 	for _, bad := range check.unknown {
 		c.errs.add(s.Line, s.Col, "%swhen: has(%q): no keyword group %q%s", at, bad, bad, suggest(bad, keys(c.r.ix.groupIDs)))
 	}
 	c.costErrors(s, at)
 	if unbudgeted {
-		return plain
+		return plain, check.incidents
 	}
 	opts := append([]expr.Option{expr.Env(Env{}), expr.AsBool(), expr.Patch(budgetPatcher{})}, budgetFunctions()...)
 	prog, err := expr.Compile(s.Value, opts...)
@@ -581,9 +586,9 @@ func (c *compiler) when(s str, at string) *vm.Program {
 		// The expression compiled as written; failing with the budget
 		// built in is a bug of ours, but it must not run unbudgeted.
 		c.errs.add(s.Line, s.Col, "%swhen: cannot add its budget: %v", at, err)
-		return nil
+		return nil, nil
 	}
-	return prog
+	return prog, check.incidents
 }
 
 // unbudgeted compiles `when` as written, for tests and benchmarks that
@@ -612,6 +617,8 @@ type hasChecker struct {
 	unknown   []string
 	usesLinks *bool
 	internal  string // a name of the budget's machinery, which rules may not use
+	// incidents are those it asks about: "outage" in incidents.
+	incidents []string
 }
 
 func (h *hasChecker) Visit(node *ast.Node) {
@@ -620,6 +627,12 @@ func (h *hasChecker) Visit(node *ast.Node) {
 	}
 	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "links" {
 		*h.usesLinks = true
+	}
+	if b, ok := (*node).(*ast.BinaryNode); ok && b.Operator == "in" {
+		name, isName := b.Left.(*ast.StringNode)
+		if list, ok := b.Right.(*ast.IdentifierNode); ok && isName && list.Value == "incidents" && !slices.Contains(h.incidents, name.Value) {
+			h.incidents = append(h.incidents, name.Value)
+		}
 	}
 	call, ok := (*node).(*ast.CallNode)
 	if !ok || len(call.Arguments) != 1 {

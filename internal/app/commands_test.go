@@ -54,7 +54,7 @@ func TestCommandsRegisteredAtStartAndReload(t *testing.T) {
 	cfg.Rules = rulesPath
 	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890", Escalation: []config.ID{"-1009"}}}}
 	h := start(t, cfg, fake)
-	var agents []string
+	var agents []string // every command agents may use, as the team chat lists them
 	for _, c := range pipeline.AgentCommands() {
 		agents = append(agents, c.Name)
 	}

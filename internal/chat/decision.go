@@ -48,6 +48,9 @@ type Action struct {
 	// Private: written in a public channel, the customer gets this in a
 	// direct message instead (DOMAIN.md D12; Discord).
 	Private bool `json:"private,omitempty"`
+	// Incidents are the incidents (by cause) the rule's when asks about;
+	// while one is open, the answer carries its latest status.
+	Incidents []string `json:"-"`
 }
 
 // ConversationStatus says who is answering a conversation.

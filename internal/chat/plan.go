@@ -182,6 +182,11 @@ type Incident struct {
 	Cause    string
 	Handoffs int // filed under it so far
 	Started  time.Time
+	// Owner took it; Status is the latest update posted to its customers
+	// ("" before the first); Updates counts them.
+	Owner   Agent
+	Status  string
+	Updates int
 }
 
 // IncidentRead is an incident as an agent's "Resolve all" reads it: whose
@@ -190,6 +195,13 @@ type IncidentRead struct {
 	Team     string // "" when there is no such incident
 	Open     bool
 	Handoffs int // filed under it
+	// Owner took it (/incident take); Status is the latest update posted
+	// to its customers, Updates how many were; Notice the text of its
+	// team notification as last queued, which its edits start from.
+	Owner   Agent
+	Status  string
+	Updates int
+	Notice  string
 }
 
 // IncidentPlan files a new handoff under an incident: an open one (ID set),
@@ -205,7 +217,11 @@ type IncidentPlan struct {
 	// or how many an open one counted when this was decided: its notice
 	// says one more, so it is filed only while that still holds.
 	Handoffs int
-	Notice   Notice
+	// Updates is how many status updates the open incident had when this
+	// was decided (its customers' status note came from the latest): it
+	// is filed only while that still holds.
+	Updates int
+	Notice  Notice
 	// Webhook are the same event for team webhooks; "{incident}" in them
 	// becomes the incident's id.
 	Webhook []Notice

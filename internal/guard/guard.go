@@ -225,7 +225,13 @@ func contentHash(text string) string {
 // WindowUntil is the last moment the bot may write to a customer whose last
 // message was at last on platform p: the interaction window less the margin.
 func (g *Guard) WindowUntil(p chat.Platform, last time.Time) time.Time {
-	return last.Add(g.window(p) - g.cfg.Margin)
+	return last.Add(g.Reach(p))
+}
+
+// Reach is how long after a customer's last message on platform p the bot
+// may still write to them: the interaction window less the margin.
+func (g *Guard) Reach(p chat.Platform) time.Duration {
+	return g.window(p) - g.cfg.Margin
 }
 
 // Recipient is the customer a notice answering an agent's action goes to.

@@ -333,15 +333,25 @@ func TimeOut(h chat.OpenHandoff, customer, idleFor string) Move {
 		Say: "Resolved after " + idleFor + " without messages: " + customer + "'s conversation (claimed by " + h.ClaimedBy.Name + ") is back with the bot."}
 }
 
-// IncidentMove is what an agent's "Resolve all" does to an incident.
+// IncidentMove is what an agent's "Resolve all" or /incident does to an
+// incident (ResolveIncident, IncidentAct).
 type IncidentMove struct {
 	// Resolve closes the incident and every open handoff filed under it
 	// (waiting or claimed → resolved), giving their customers back to
 	// the bot; false when the incident is resolved already.
 	Resolve bool
-	// Say is told to the presser, and to the team when Resolve.
+	// Take makes the agent the incident's owner.
+	Take bool
+	// Status is the incident's new status; Announce sends it to every
+	// customer filed under the incident.
+	Status   string
+	Announce bool
+	// Say is told to the presser, and to the team when anything changed.
 	Say string
 }
+
+// Changed says whether the move changes the incident (the team is told).
+func (m IncidentMove) Changed() bool { return m.Resolve || m.Take || m.Announce }
 
 // ResolveIncident is the incident's move: open (counting handoffs) or
 // resolved already, and an agent pressing "Resolve all".

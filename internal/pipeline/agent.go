@@ -27,28 +27,8 @@ func (p *Pipeline) handleAgentEvent(ie chat.InboxEvent) {
 	agent := agentOf(ev)
 	var found bool
 	var err error
-	if cmd == agentResolveIncident {
-		// Resolved or joined by someone else since it was read: read it
-		// again, and the agent is told what it is now.
-		for range conflictRounds {
-			var inc chat.IncidentRead
-			if inc, err = p.store.Incident(p.workCtx, id); err != nil {
-				break
-			}
-			var plan chat.AgentPlan
-			var move handoff.IncidentMove
-			if inc.Team != "" && !p.mayAct(ev, inc.Team) {
-				// Another team's incident: the presser is told, and it stays open.
-				plan = p.refusal(ev, agent, "incident", inc.Team)
-			} else {
-				move = handoff.ResolveIncident(inc.Open, inc.Handoffs, agent.Name)
-				plan = p.incidentPlan(ev, agent, move, now)
-			}
-			found = move.Resolve
-			if err = p.store.ResolveIncident(p.workCtx, ie, id, move.Resolve, inc.Handoffs, plan, now); !errors.Is(err, chat.ErrConflict) {
-				break
-			}
-		}
+	if isIncidentCommand(cmd) {
+		found, err = p.handleIncident(ie, cmd, text, id, agent, now)
 	} else {
 		// A handoff claimed or closed by someone else since it was read is
 		// read again, and the agent told what happened instead.
@@ -164,7 +144,7 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 			return "", "", 0
 		}
 		switch chat.AgentCommand(action) {
-		case chat.AgentClaim, chat.AgentResolve, chat.AgentBot, agentResolveIncident, chat.AgentClose:
+		case chat.AgentClaim, chat.AgentResolve, chat.AgentBot, agentResolveIncident, chat.AgentClose, agentTakeIncident:
 			return chat.AgentCommand(action), "", n
 		case chat.AgentTransfer, chat.AgentTag:
 			return chat.AgentCommand(action), arg, n
@@ -198,6 +178,8 @@ func parseAgentEvent(ev chat.Event) (cmd chat.AgentCommand, text string, handoff
 			return chat.AgentCommand(strings.ToLower(strings.TrimPrefix(word, "/"))), strings.TrimSpace(rest), 0
 		case chat.AgentHistory:
 			return chat.AgentHistory, strings.TrimSpace(rest), 0
+		case chat.AgentIncident:
+			return chat.AgentIncident, strings.TrimSpace(rest), 0
 		}
 		return agentUnknown, word, 0
 	}
@@ -221,19 +203,6 @@ var agentEvents = map[chat.AgentCommand]string{
 	chat.AgentClose:    EventHandoffResolved,
 	chat.AgentReopen:   EventHandoffClaimed,
 	chat.AgentEscalate: EventHandoffEscalated,
-}
-
-// incidentPlan routes what the lifecycle table's move on an incident says:
-// to the presser, and to the team (its webhook too) when it resolved it.
-func (p *Pipeline) incidentPlan(ev chat.Event, agent chat.Agent, move handoff.IncidentMove, now time.Time) chat.AgentPlan {
-	plan := chat.AgentPlan{Agent: agent, CallbackAnswer: move.Say}
-	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: move.Say}
-	if team := p.teamByChat(ev); team != nil && move.Resolve {
-		plan.Notices = team.withWebhook(n, TeamEvent{Event: EventIncidentResolved, IncidentID: "{incident}", At: now, Agent: agent.Name, AgentID: agent.ID})
-	} else {
-		plan.Notices = []chat.Notice{n}
-	}
-	return plan
 }
 
 // agentOf is who wrote in a team chat: their account, and the name shown
@@ -435,5 +404,6 @@ func AgentCommands() []CommandHelp {
 		{Name: string(chat.AgentTag), Description: "Label this conversation: /tag vip refund", Arg: "tags"},
 		{Name: string(chat.AgentSnippets), Description: "List the snippets"},
 		{Name: string(chat.AgentHistory), Description: "Who the customer is and the last messages: /history [N]", Arg: "n"},
+		{Name: string(chat.AgentIncident), Description: "On an incident: take, update TEXT (to its customers), resolve TEXT", Arg: "action"},
 	}
 }

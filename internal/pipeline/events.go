@@ -338,6 +338,7 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now),
 		Insight: d.Insight, TypeReason: d.TypeReason}
 	var sends []chat.Action
+	noted := false // an incident's status, said once per answer
 	for _, a := range d.Actions {
 		if !a.Type.Sends() {
 			plan.Recorded = append(plan.Recorded, a)
@@ -351,6 +352,9 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 				h := a
 				plan.Handoff, plan.Route = &h, route
 			}
+		}
+		if note := p.incidentNote(a, ev, st, plan.Handoff != nil, d.Language); note != "" && !noted {
+			a.Text, noted = a.Text+note, true
 		}
 		if a.Text != "" {
 			sends = append(sends, a)

@@ -231,9 +231,12 @@ func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, t
 	}
 	inc := chat.IncidentPlan{Team: h.Team, Cause: h.Rule, Since: now.Add(-p.cfg.IncidentWindow)}
 	count, since := 0, inc.Since
+	var owner chat.Agent
+	var status string
 	for _, open := range st.Incidents {
 		if open.Team == h.Team && open.Cause == h.Rule {
 			inc.ID, inc.Handoffs, count, since = open.ID, open.Handoffs, open.Handoffs+1, open.Started.Add(-p.cfg.IncidentWindow)
+			inc.Updates, owner, status = open.Updates, open.Owner, open.Status
 		}
 	}
 	if inc.ID == 0 {
@@ -252,10 +255,10 @@ func (p *Pipeline) planIncident(plan *chat.Plan, ev chat.Event, st chat.State, t
 	}
 	loc := team.Hours.Location()
 	text := fmt.Sprintf("Incident · %d customers handed off by rule %s since %s (%s), team %s.\nLatest: %s: %s\n"+
-		"Each got the rule's answer; the bot stays quiet with them until you resolve the incident, which gives them all back to the bot.",
+		"Each got the rule's answer (and the latest status, once there is one); the bot stays quiet with them until you resolve the incident, which gives them all back to the bot.",
 		count, h.Rule, since.In(loc).Format("Mon 15:04"), loc, team.Name, agentFacingName(ev.Customer), oneLine(ev.Text))
-	inc.Notice = chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: text,
-		Buttons: [][]chat.Button{{{Text: "Resolve all", Data: "incident_resolve:{incident}"}}}}
+	inc.Notice = chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+		Text: withIncidentStatus(text, owner, status, false), Buttons: incidentButtons(owner, false)}
 	// The webhook hears of it like of any handoff, with the incident's id.
 	for _, n := range team.withWebhook(inc.Notice, TeamEvent{Event: event, IncidentID: "{incident}", At: now,
 		Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform), Priority: h.Priority, Rule: h.Rule})[1:] {

@@ -48,7 +48,8 @@ type Store interface {
 	CloseTimed(ctx context.Context, h chat.TimedClose, notices []chat.Notice, now time.Time) (bool, error)
 	TeamAgent(ctx context.Context, team, who string) (chat.Agent, bool, error)
 	Incident(ctx context.Context, incidentID int64) (chat.IncidentRead, error)
-	ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, resolve bool, handoffs int, plan chat.AgentPlan, now time.Time) error
+	IncidentOf(ctx context.Context, ie chat.InboxEvent, now time.Time) (int64, error)
+	ApplyIncident(ctx context.Context, ie chat.InboxEvent, ch chat.IncidentChange, plan chat.AgentPlan, now time.Time) (chat.IncidentSent, error)
 	SaveTopic(ctx context.Context, out chat.Outgoing, threadID string, now time.Time) error
 	ForgetTopic(ctx context.Context, out chat.Outgoing) error
 	VolumeCounts(ctx context.Context, until time.Time, window, period time.Duration, periods int) ([]chat.VolumeCount, error)

@@ -138,6 +138,7 @@ func WriteText(w io.Writer, r Report) error {
 	writeHandoffsText(&b, r)
 	writeDetailsText(&b, r)
 	writeRoutingText(&b, r)
+	writeIncidentsText(&b, r)
 	writeInsightsText(&b, r)
 	writeCSATText(&b, r)
 	b.WriteString("\nReleased as not spam (false positives, by the rule that ignored them)\n")
@@ -433,6 +434,8 @@ type (
 		CSATComments          []jsonComment       `json:"csat_comments"`
 		SolvedByBotAlone      int                 `json:"solved_by_bot_alone"`
 		SolvedByBotAloneShare float64             `json:"solved_by_bot_alone_share"`
+		// Incidents opened in the period: durations, customers affected.
+		Incidents jsonIncidents `json:"incidents"`
 	}
 	jsonDayCounts struct {
 		Date   string         `json:"date"`
@@ -624,6 +627,7 @@ func toJSON(r Report) jsonReport {
 	addCSATJSON(&j, r)
 	addDetailsJSON(&j, r)
 	j.Routing = routingJSON(r.Routing)
+	j.Incidents = incidentsJSON(r.Incidents)
 	j.SpamFalsePositives = []jsonRule{}
 	for _, c := range r.SpamFalsePositives {
 		j.SpamFalsePositives = append(j.SpamFalsePositives, jsonRule{Rule: c.Name, Count: c.Count})
@@ -682,6 +686,9 @@ func WriteJSON(w io.Writer, r Report) error {
 //	routing      "all"              handoffs, out_of_hours, out_of_hours_share
 //	routing_by_team, routing_by_language
 //	             team or language   handoffs, out_of_hours, out_of_hours_share
+//	incidents    "all"              count, open, customers_affected, duration_p50_seconds, …_p90_seconds
+//	             the incident's id  team, rule, owner, started_at, resolved_at, duration_seconds,
+//	                                customers, updates, updates_sent
 //	daily        the date           opened, answered, sla_met, sla_decided, sla_attainment,
 //	                                first_response_p50_seconds, …_p90_seconds
 //
@@ -782,6 +789,7 @@ func WriteCSV(w io.Writer, r Report) error {
 	insightsCSV(row, j, num, opt)
 	csatCSV(row, j, num, opt)
 	routingCSV(row, j.Routing, num)
+	incidentsCSV(row, j.Incidents, num, opt)
 	for _, c := range j.SpamFalsePositives {
 		row("spam_false_positives", c.Rule, "count", strconv.Itoa(c.Count))
 	}

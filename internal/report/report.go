@@ -102,6 +102,7 @@ type Source interface {
 	InsightSource
 	FeedbackSource
 	RoutingSource
+	IncidentSource
 }
 
 var _ Source = (*store.Store)(nil)
@@ -175,6 +176,8 @@ type Report struct {
 	CSAT CSAT
 	// Routing is how the handoffs were routed (routing.go).
 	Routing Routing
+	// Incidents are the incidents opened in the period (incidents.go).
+	Incidents Incidents
 }
 
 // Cluster is a group of unanswered messages asking about the same thing.
@@ -312,6 +315,9 @@ func BuildWith(ctx context.Context, src Source, since, now time.Time, opts Optio
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	if err := r.addRouting(ctx, src); err != nil {
+		return Report{}, fmt.Errorf("report: %w", err)
+	}
+	if err := r.addIncidents(ctx, src); err != nil {
 		return Report{}, fmt.Errorf("report: %w", err)
 	}
 	return r, nil

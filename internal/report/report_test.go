@@ -335,6 +335,8 @@ func handedOff(t *testing.T, rule, group, priority string, due time.Time, tags .
 //     M (1h; her second answer claims nothing). N's claim is before the
 //     week.
 //   - Details asked before a handoff: C's, 1 of 6 handoffs = 16.7%.
+//   - Incidents: I's complaint opened one at 11-20 16:00, open at the
+//     end (2h so far), 1 customer, nobody owns it, no updates.
 //   - Daily: Tue 11-17 two handoffs (p50 4m30s, p90 5h, 1 of 2 within
 //     SLA), Wed 11-18 one (10m), Thu 11-19 one (undecided), Fri 11-20
 //     two (0 of 1); the other days of the week none.
@@ -401,8 +403,11 @@ func seedGolden(t *testing.T, s *store.Store) {
 	sd.decide("H", chat.KindText, "refund please", "11-19 15:00", chat.Plan{Outcome: chat.OutcomeSuppressed, Trace: trace(t, "refund", "refund"),
 		Suppressed: []chat.Suppression{{Rule: "refund", Reason: chat.ReasonRuleCooldown}}})
 
-	sd.decide("I", chat.KindText, "my package arrived broken", "11-20 16:00",
-		handedOff(t, "complaint", "complaint", "critical", at(t, "11-20 16:30"), "complaint"))
+	// I's complaint opens an incident, still open at the week's end.
+	complaintI := handedOff(t, "complaint", "complaint", "critical", at(t, "11-20 16:30"), "complaint")
+	complaintI.Incident = &chat.IncidentPlan{Team: "support", Cause: "complaint", Since: at(t, "11-20 15:00"), Handoffs: 1,
+		Notice: chat.Notice{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Text: "Incident · 1 customer"}}
+	sd.decide("I", chat.KindText, "my package arrived broken", "11-20 16:00", complaintI)
 	sd.step("I", "11-20 16:30")
 	sd.command(alice, "I", chat.AgentClaim, true, "11-20 16:45")
 	sd.decide("J", chat.KindCommand, "/human", "11-20 17:30", handedOff(t, rules.BuiltinHuman, "", "low", at(t, "11-21 17:30")))
@@ -683,6 +688,10 @@ func (f failing) ReportFeedback(context.Context, time.Time, time.Time, int) (sto
 	return store.FeedbackReport{}, f.err
 }
 
+func (f failing) ReportIncidents(context.Context, time.Time, time.Time) ([]store.IncidentTimes, error) {
+	return nil, f.err
+}
+
 func TestBuildErrors(t *testing.T) {
 	if _, err := Build(context.Background(), failing{}, now, now); err == nil {
 		t.Error("an empty period was accepted")
@@ -724,6 +733,10 @@ func (h history) ReportInsights(context.Context, time.Time, time.Time) ([]store.
 }
 
 func (h history) ReportRuleSentiment(context.Context, time.Time, time.Time) ([]store.RuleSentiment, error) {
+	return nil, nil
+}
+
+func (h history) ReportIncidents(context.Context, time.Time, time.Time) ([]store.IncidentTimes, error) {
 	return nil, nil
 }
 

@@ -54,8 +54,10 @@ func (p *processing) fileUnderIncident(plan chat.IncidentPlan, handoffID int64) 
 	}
 	// The notice counts the handoffs the decision saw, plus this one:
 	// another worker's handoff filed meanwhile means deciding again.
-	res, err := p.s.exec(p.ctx, p.tx, `UPDATE incidents SET handoffs = handoffs + 1, last_at = ? WHERE id = ? AND handoffs = ? AND state = 'open'`,
-		ms(p.now), id, plan.Handoffs)
+	// So does its status note: an update posted meanwhile means deciding
+	// again, so the customer gets the newest status.
+	res, err := p.s.exec(p.ctx, p.tx, `UPDATE incidents SET handoffs = handoffs + 1, last_at = ? WHERE id = ? AND handoffs = ? AND updates = ? AND state = 'open'`,
+		ms(p.now), id, plan.Handoffs, plan.Updates)
 	if err != nil {
 		return err
 	}
@@ -64,19 +66,26 @@ func (p *processing) fileUnderIncident(plan chat.IncidentPlan, handoffID int64) 
 	} else if n == 0 {
 		return &lateConflict{}
 	}
-	buttons, err := encodeButtons(plan.Notice.Buttons, strings.NewReplacer("{incident}", strconv.FormatInt(id, 10)))
+	return p.editIncidentNotice(plan.Notice, id)
+}
+
+// editIncidentNotice queues an edit of the incident's team notification to
+// n, or rewrites the edit still pending: a burst of changes becomes one
+// edit with the latest text.
+func (p *processing) editIncidentNotice(n chat.Notice, id int64) error {
+	buttons, err := encodeButtons(n.Buttons, strings.NewReplacer("{incident}", strconv.FormatInt(id, 10)))
 	if err != nil {
 		return err
 	}
-	res, err = p.s.exec(p.ctx, p.tx, `UPDATE outbox SET text = ?, buttons = ? WHERE incident_id = ? AND action = 'incident_edit'
-		AND state = 'pending' AND claimed_until IS NULL`, plan.Notice.Text, buttons, id)
+	res, err := p.s.exec(p.ctx, p.tx, `UPDATE outbox SET text = ?, buttons = ? WHERE incident_id = ? AND action = 'incident_edit'
+		AND state = 'pending' AND claimed_until IS NULL`, n.Text, buttons, id)
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n > 0 {
 		return err
 	}
-	return p.queueNoticeFor(plan.Notice, 0, id, chat.ActionIncidentEdit, 3)
+	return p.queueNoticeFor(n, 0, id, chat.ActionIncidentEdit, 3)
 }
 
 func (p *processing) queueWebhooks(plan chat.IncidentPlan, incidentID int64) error {
@@ -88,59 +97,49 @@ func (p *processing) queueWebhooks(plan chat.IncidentPlan, incidentID int64) err
 	return nil
 }
 
-// Incident reads whether an incident is open and how many handoffs it
-// counts, for deciding what resolving it does.
+// Incident reads an incident as an agent's command on it is decided: its
+// team, whether it is open, how many handoffs it counts, its owner and
+// status, and the text of its team notification as last queued.
 func (s *Store) Incident(ctx context.Context, incidentID int64) (chat.IncidentRead, error) {
 	var r struct {
 		Team     string `db:"team"`
 		State    string `db:"state"`
 		Handoffs int    `db:"handoffs"`
+		OwnerID  string `db:"owner_id"`
+		Owner    string `db:"owner"`
+		Status   string `db:"status"`
+		Updates  int    `db:"updates"`
+		Notice   string `db:"notice"`
 	}
-	err := s.readGet(ctx, &r, `SELECT team, state, handoffs FROM incidents WHERE id = ?`, incidentID)
+	err := s.readGet(ctx, &r, `SELECT team, state, handoffs, owner_id, owner, status, updates,
+			COALESCE((SELECT o.text FROM outbox o WHERE o.incident_id = incidents.id AND o.action IN ('notice', 'incident_edit')
+				AND o.platform NOT IN ('webhook', 'discord_webhook') ORDER BY o.id DESC LIMIT 1), '') AS notice
+		FROM incidents WHERE id = ?`, incidentID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.IncidentRead{}, nil
 	}
 	if err != nil {
 		return chat.IncidentRead{}, unavailable("read incident", err)
 	}
-	return chat.IncidentRead{Team: r.Team, Open: r.State == "open", Handoffs: r.Handoffs}, nil
+	return chat.IncidentRead{Team: r.Team, Open: r.State == "open", Handoffs: r.Handoffs,
+		Owner: chat.Agent{ID: r.OwnerID, Name: r.Owner}, Status: r.Status, Updates: r.Updates, Notice: r.Notice}, nil
 }
 
-// ResolveIncident marks the agent's event done and, when resolve (decided
-// on the incident open and counting handoffs), closes it and every open
-// handoff filed under it, giving their conversations back to the bot; then it
-// queues what the team chat is told (plan's notices and the button's
-// answer). An incident that changed since it was read (resolved by
-// someone else, or joined by another handoff) is chat.ErrConflict: read
-// and decide again.
-func (s *Store) ResolveIncident(ctx context.Context, ie chat.InboxEvent, incidentID int64, resolve bool, handoffs int, plan chat.AgentPlan, now time.Time) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
-			return err
-		}
-		if resolve {
-			res, err := s.exec(ctx, tx, `UPDATE incidents SET state = 'resolved', closed_at = ? WHERE id = ? AND state = 'open' AND handoffs = ?`,
-				ms(now), incidentID, handoffs)
-			if err := changed(res, err); err != nil {
-				return err
-			}
-			if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id IN (
-				SELECT conversation_id FROM handoffs WHERE incident_id = ? AND state IN ('waiting', 'claimed'))`, incidentID); err != nil {
-				return err
-			}
-			if _, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'incident'
-				WHERE incident_id = ? AND state IN ('waiting', 'claimed')`, ms(now), incidentID); err != nil {
-				return err
-			}
-		}
-		for i := range plan.Notices {
-			plan.Notices[i].Text = strings.ReplaceAll(plan.Notices[i].Text, "{incident}", strconv.FormatInt(incidentID, 10))
-		}
-		return s.queueAgentReplies(ctx, tx, ie, plan, 0, now)
-	})
-	if err != nil && !errors.Is(err, chat.ErrAlreadyDone) && !errors.Is(err, chat.ErrConflict) {
-		err = unavailable("resolve incident", err)
+// resolveIncident closes an incident as read (open, counting handoffs) and
+// every open handoff filed under it, giving their conversations back to the
+// bot.
+func (s *Store) resolveIncident(ctx context.Context, tx *sqlx.Tx, incidentID int64, handoffs int, now time.Time) error {
+	res, err := s.exec(ctx, tx, `UPDATE incidents SET state = 'resolved', closed_at = ? WHERE id = ? AND state = 'open' AND handoffs = ?`,
+		ms(now), incidentID, handoffs)
+	if err := changed(res, err); err != nil {
+		return err
 	}
+	if _, err := s.exec(ctx, tx, `UPDATE conversations SET status = 'bot' WHERE id IN (
+		SELECT conversation_id FROM handoffs WHERE incident_id = ? AND state IN ('waiting', 'claimed'))`, incidentID); err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, tx, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'incident'
+		WHERE incident_id = ? AND state IN ('waiting', 'claimed')`, ms(now), incidentID)
 	return err
 }
 

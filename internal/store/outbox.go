@@ -170,12 +170,13 @@ func (s *Store) MarkSentBatch(ctx context.Context, sent []chat.SentMessage) erro
 			return err
 		}
 		// The incident's latest notification (or its stand-in, when the
-		// first could not be edited) is the one to edit next.
+		// first could not be edited) is the one to edit next; its updates
+		// to customers are not.
 		_, err := s.exec(ctx, tx, `UPDATE incidents SET message_id = (SELECT o.platform_message_id FROM outbox o
 				WHERE o.incident_id = incidents.id AND o.id IN (`+in+`) AND o.platform <> 'webhook' AND o.platform_message_id <> ''
-				ORDER BY o.id DESC LIMIT 1)
+				AND o.action <> 'incident_update' ORDER BY o.id DESC LIMIT 1)
 			WHERE id IN (SELECT incident_id FROM outbox WHERE id IN (`+in+`) AND incident_id IS NOT NULL
-				AND platform <> 'webhook' AND platform_message_id <> '')`, append(append([]any{}, ids...), ids...)...)
+				AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update')`, append(append([]any{}, ids...), ids...)...)
 		return err
 	})
 	return unavailable("mark sent", err)

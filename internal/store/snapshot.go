@@ -295,8 +295,13 @@ func (l *loader) incidents(states []chat.State) error {
 		Cause    string `db:"cause"`
 		Handoffs int    `db:"handoffs"`
 		Started  int64  `db:"started_at"`
+		OwnerID  string `db:"owner_id"`
+		Owner    string `db:"owner"`
+		Status   string `db:"status"`
+		Updates  int    `db:"updates"`
 	}
-	if err := l.s.readSel(l.ctx, &rows, `SELECT id, team, cause, handoffs, started_at FROM incidents WHERE state = 'open'`); err != nil {
+	if err := l.s.readSel(l.ctx, &rows, `SELECT id, team, cause, handoffs, started_at, owner_id, owner, status, updates
+		FROM incidents WHERE state = 'open'`); err != nil {
 		return err
 	}
 	if len(rows) == 0 {
@@ -304,7 +309,8 @@ func (l *loader) incidents(states []chat.State) error {
 	}
 	open := make([]chat.Incident, len(rows))
 	for i, r := range rows {
-		open[i] = chat.Incident{ID: r.ID, Team: r.Team, Cause: r.Cause, Handoffs: r.Handoffs, Started: fromMS(r.Started)}
+		open[i] = chat.Incident{ID: r.ID, Team: r.Team, Cause: r.Cause, Handoffs: r.Handoffs, Started: fromMS(r.Started),
+			Owner: chat.Agent{ID: r.OwnerID, Name: r.Owner}, Status: r.Status, Updates: r.Updates}
 	}
 	for i := range states {
 		states[i].Incidents = open
