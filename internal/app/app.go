@@ -185,6 +185,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		// and one more team, so they go through the real pipeline.
 		a.sandbox = sandbox.New(inbox, sandboxPreview{a}, a.clock())
 		a.sandbox.WatchRules(a.sandboxRules)
+		a.sandbox.WatchCatalog(a.sandboxCatalog)
 		senders[pipeline.SenderKey(chat.Sandbox, sandbox.Bot)] = a.sandbox
 		teams = append(teams, pipeline.Team{Name: "sandbox", Platform: chat.Sandbox, Bot: sandbox.Bot,
 			ChatID: sandbox.AgentsChat, Customers: chat.Sandbox})
@@ -464,7 +465,7 @@ func browsable(addr net.Addr) string {
 // in the words of /readyz, so it never says "live" over a refused reload.
 func (a *App) sandboxRules() sandbox.RulesStatus {
 	st := a.rulesState.get()
-	out := sandbox.RulesStatus{OK: st.OK, Count: st.Count}
+	out := sandbox.RulesStatus{OK: st.OK, Count: st.Count, Version: rulesVersion(st)}
 	if !st.OK {
 		_, detail := a.rulesReadiness()
 		out.Error = detail["rules"]
