@@ -94,6 +94,19 @@ func TestSandboxPickerFollowsARulesReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitEval(t, ctx, "the picked rule's answer", `document.querySelector("#transcript .msg.out .text").textContent === "Zebras are striped."`)
+
+	// The open picker fits a phone.
+	for _, width := range []int64{1280, 390} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+			t.Fatal(err)
+		}
+		waitEval(t, ctx, fmt.Sprintf("the page fits %d px", width), `document.documentElement.scrollWidth <= window.innerWidth`)
+		shot, err := chromedp.Run(ctx, chromedp.Screenshot("#customer"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		artifact(t, fmt.Sprintf("sandbox-rule-picker-%d.png", width), shot)
+	}
 }
 
 // TestSandboxAgentPaneOffersTheTeamChatCommands: the agent pane lists the
