@@ -13,20 +13,18 @@ type RuleSummary struct {
 }
 
 // Summaries lists the rules in file order. A rule's Try text is the first
-// test that hits it and asks nothing of the moment (no at:, no waiting
-// for a person, no incident), else the first that hits it at all.
+// test that hits it and asks nothing of the moment (no at:, chat:,
+// platform:, waiting for a person or incident): one pinned to a moment may
+// well be answered by another rule when a person tries it now.
 func (r *Rules) Summaries() []RuleSummary {
 	try := map[string]testYAML{}
-	for _, plainOnly := range []bool{true, false} {
-		for _, tc := range r.tests {
-			plain := tc.At.Value == "" && !tc.WaitingForHuman && len(tc.Incidents) == 0 && tc.Chat.Value == "" && tc.Platform.Value == ""
-			if plainOnly && !plain {
-				continue
-			}
-			for _, h := range tc.Hits {
-				if _, ok := try[h.Value]; !ok {
-					try[h.Value] = tc
-				}
+	for _, tc := range r.tests {
+		if tc.At.Value != "" || tc.WaitingForHuman || len(tc.Incidents) > 0 || tc.Chat.Value != "" || tc.Platform.Value != "" {
+			continue
+		}
+		for _, h := range tc.Hits {
+			if _, ok := try[h.Value]; !ok {
+				try[h.Value] = tc
 			}
 		}
 	}

@@ -8,8 +8,8 @@ import (
 )
 
 // TestSummaries: the sandbox's rule picker gets every rule in file order,
-// what it does, and a test's text to try it with, preferring a test that
-// holds at any time over one pinned to a moment.
+// what it does, and a test's text to try it with, never one pinned to a
+// moment (at:, an incident), which may not hold when someone tries it.
 func TestSummaries(t *testing.T) {
 	const file = `
 rules:
@@ -26,6 +26,10 @@ rules:
   - id: untested
     keywords: [zebra]
     reply: "Stripes"
+  - id: outage
+    keywords: [down]
+    when: '"outage" in incidents'
+    reply: "We know"
 tests:
   - text: are you open on sunday
     at: "2026-01-11T10:00:00+08:00"
@@ -35,6 +39,9 @@ tests:
   - text: 我要退款
     lang: zh
     hits: [refund]
+  - text: is the site down
+    incidents: [outage]
+    hits: [outage]
   - text: casino bonus
     hits: [spam]
     misses: [hours]
@@ -48,6 +55,7 @@ tests:
 		{ID: "refund", Actions: []chat.ActionType{chat.ActionHandoff}, Try: "我要退款", Lang: "zh"},
 		{ID: "spam", Actions: []chat.ActionType{chat.ActionIgnore}, Try: "casino bonus"},
 		{ID: "untested", Actions: []chat.ActionType{chat.ActionReply}},
+		{ID: "outage", Actions: []chat.ActionType{chat.ActionReply}},
 	}
 	if got := r.Summaries(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Summaries() =\n%+v\nwant\n%+v", got, want)
