@@ -397,6 +397,16 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		a.log.Info("try the bot in your browser: the sandbox chats with it as a customer and lets you answer as an agent", "url", url)
 	}
+	if a.sandbox != nil || a.cfg.AdminToken != "" {
+		// The same token opens the dashboard (see pageToken).
+		url := "http://" + browsable(ln.Addr()) + "/dashboard?since=7d&token="
+		if a.cfg.AdminToken == "" {
+			url += a.generatedToken
+		} else {
+			url += "<admin_token>"
+		}
+		a.log.Info("the reports as charts: the dashboard", "url", url)
+	}
 	return nil
 }
 

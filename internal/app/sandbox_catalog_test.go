@@ -1,13 +1,18 @@
 package app
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -239,5 +244,51 @@ func TestSandboxAgentPaneOffersTheTeamChatCommands(t *testing.T) {
 			}
 			t.Log("wrote bots/sandbox/docs/agent-pane.png")
 		}
+	}
+}
+
+// TestStartLogOpensTheDashboard: next to the sandbox's address the start
+// log prints the dashboard's, which a newcomer can open as printed: the
+// run's token starts a session, and the period asked for survives the
+// redirect that drops the token. With an admin_token, the line names it
+// instead of printing it.
+func TestStartLogOpensTheDashboard(t *testing.T) {
+	for _, admin := range []string{"", "s3cret-admin-token-for-the-test"} {
+		t.Run(fmt.Sprintf("admin token %v", admin != ""), func(t *testing.T) {
+			fake := telegramtest.New()
+			t.Cleanup(fake.Close)
+			cfg := sandboxConfig(t, fake)
+			cfg.AdminToken = admin
+			logs := &lockedWriter{w: &bytes.Buffer{}}
+			startWith(t, cfg, fake, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), PollInterval: 20 * time.Millisecond})
+			var url string
+			logs.mu.Lock()
+			for _, line := range strings.Split(logs.w.String(), "\n") {
+				var rec struct{ Msg, URL string }
+				if json.Unmarshal([]byte(line), &rec) == nil && strings.Contains(rec.Msg, "the dashboard") {
+					url = rec.URL
+				}
+			}
+			logs.mu.Unlock()
+			if admin != "" {
+				if !strings.HasSuffix(url, "/dashboard?since=7d&token=<admin_token>") || strings.Contains(url, admin) {
+					t.Fatalf("start log's dashboard URL %q", url)
+				}
+				url = strings.Replace(url, "<admin_token>", admin, 1)
+			}
+			if !strings.Contains(url, "/dashboard?since=7d&token=") {
+				t.Fatalf("the start log does not say where the dashboard is (%q)", url)
+			}
+			jar, _ := cookiejar.New(nil)
+			client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+			resp, err := client.Get(strings.Replace(url, "localhost", "127.0.0.1", 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Request.URL.Query().Get("since") != "7d" || resp.Request.URL.Query().Has("token") {
+				t.Errorf("opening %s ended at %s with %d", url, resp.Request.URL, resp.StatusCode)
+			}
+		})
 	}
 }
