@@ -2,11 +2,14 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,7 +20,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/frontdesk-bot/frontdesk/bots/sandbox"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
 )
 
@@ -290,5 +295,53 @@ func TestStartLogOpensTheDashboard(t *testing.T) {
 				t.Errorf("opening %s ended at %s with %d", url, resp.Request.URL, resp.StatusCode)
 			}
 		})
+	}
+}
+
+// refusingInbox takes no event, as an inbox whose database is down.
+type refusingInbox struct{}
+
+func (refusingInbox) Accept(context.Context, chat.Event) error {
+	return errors.New("database is locked")
+}
+
+// TestSandboxPageShowsAMessageNotStored: a message the inbox refused is
+// marked in the transcript with its reason in the colour of errors, not
+// styled as the customer-id bar (the two shared a rule), and the pane's
+// error line says what to do.
+func TestSandboxPageShowsAMessageNotStored(t *testing.T) {
+	srv := httptest.NewServer(sandbox.New(refusingInbox{}, nil, nil))
+	t.Cleanup(srv.Close)
+	ctx := browser(t)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible("#customer-text"),
+		chromedp.SendKeys("#customer-text", "where is my order?"),
+		chromedp.Click("#customer-send"),
+		chromedp.WaitVisible("#transcript .msg.in.failed .why.error"),
+		chromedp.WaitVisible("#customer-error"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	style, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`(() => {
+		const why = getComputedStyle(document.querySelector("#transcript .msg.failed .why.error"));
+		const bar = getComputedStyle(document.querySelector(".customer-id"));
+		const pane = getComputedStyle(document.getElementById("customer-error"));
+		return {whyBorder: why.borderBottomStyle, whyColor: why.color, whyPadding: why.paddingLeft,
+			barBorder: bar.borderBottomStyle, paneColor: pane.color, paneMargin: pane.marginLeft};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if style["whyBorder"] != "none" || style["whyPadding"] != "0px" || style["whyColor"] != style["paneColor"] ||
+		style["barBorder"] != "solid" || style["paneMargin"] == "0px" {
+		t.Errorf("a failed message's reason is styled as another thing: %v", style)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text("#customer-error"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "try again") {
+		t.Errorf("the pane's error says %q", text)
 	}
 }
