@@ -522,7 +522,8 @@
 
   function suggest() {
     var box = $('agent-suggest');
-    var list = suggestions();
+    // Only while the agent is typing: a reload re-renders the catalog.
+    var list = document.activeElement === $('agent-text') ? suggestions() : [];
     box.textContent = '';
     if (!list.length || (list.length === 1 && list[0].word === list[0].w.text)) {
       box.hidden = true;
