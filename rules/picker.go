@@ -14,12 +14,14 @@ type RuleSummary struct {
 
 // Summaries lists the rules in file order. A rule's Try text is the first
 // test that hits it and asks nothing of the moment (no at:, chat:,
-// platform:, waiting for a person or incident): one pinned to a moment may
-// well be answered by another rule when a person tries it now.
+// platform:, conversation_new:, customer_new:, waiting for a person or
+// incident): one pinned to a moment may well be answered by another rule
+// when a person tries it now.
 func (r *Rules) Summaries() []RuleSummary {
 	try := map[string]testYAML{}
 	for _, tc := range r.tests {
-		if tc.At.Value != "" || tc.WaitingForHuman || len(tc.Incidents) > 0 || tc.Chat.Value != "" || tc.Platform.Value != "" {
+		if tc.At.Value != "" || tc.WaitingForHuman || len(tc.Incidents) > 0 || tc.Chat.Value != "" || tc.Platform.Value != "" ||
+			tc.ConversationNew != nil || tc.CustomerNew != nil {
 			continue
 		}
 		for _, h := range tc.Hits {

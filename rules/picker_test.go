@@ -42,6 +42,9 @@ tests:
   - text: is the site down
     incidents: [outage]
     hits: [outage]
+  - text: zebra again
+    conversation_new: false
+    hits: [untested]
   - text: casino bonus
     hits: [spam]
     misses: [hours]
