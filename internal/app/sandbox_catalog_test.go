@@ -266,15 +266,7 @@ func TestStartLogOpensTheDashboard(t *testing.T) {
 			cfg.AdminToken = admin
 			logs := &lockedWriter{w: &bytes.Buffer{}}
 			startWith(t, cfg, fake, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), PollInterval: 20 * time.Millisecond})
-			var url string
-			logs.mu.Lock()
-			for _, line := range strings.Split(logs.w.String(), "\n") {
-				var rec struct{ Msg, URL string }
-				if json.Unmarshal([]byte(line), &rec) == nil && strings.Contains(rec.Msg, "the dashboard") {
-					url = rec.URL
-				}
-			}
-			logs.mu.Unlock()
+			url := loggedURL(t, logs, "the reports as charts")
 			if admin != "" {
 				if !strings.HasSuffix(url, "/dashboard?since=7d&token=<admin_token>") || strings.Contains(url, admin) {
 					t.Fatalf("start log's dashboard URL %q", url)
