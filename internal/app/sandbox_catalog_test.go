@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -31,23 +30,7 @@ import (
 // snippet to the open page without reloading it, a refused reload keeps
 // them, and a rule's try text goes into the customer's box.
 func TestSandboxPickerFollowsARulesReload(t *testing.T) {
-	fake := telegramtest.New()
-	t.Cleanup(fake.Close)
-	cfg := sandboxConfig(t, fake)
-	good, err := os.ReadFile(cfg.Rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Rules = filepath.Join(t.TempDir(), "rules.yaml")
-	cfg.RulesWatch = false // reloaded by the test, when it says
-	if err := os.WriteFile(cfg.Rules, good, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	h, url := startSandboxWith(t, cfg, fake)
-	ctx := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#status.ok")); err != nil {
-		t.Fatal(err)
-	}
+	h, cfg, good, ctx := sandboxPageWithOwnRules(t)
 	listed := func(sel, attr string) []string {
 		t.Helper()
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(
