@@ -83,7 +83,17 @@ var pages = map[string]string{
 //	     listed. A different epoch means the service restarted: start over
 //	     with since=0. customer_id is what `frontdesk forget --customer`
 //	     takes. rules says how the last load of the rules went (ok false:
-//	     the last reload was refused and the previous rules still run).
+//	     the last reload was refused and the previous rules still run);
+//	     version changes whenever other rules start running.
+//
+//	GET  /api/catalog
+//	  →  {"version":"…","rules":[{"id":"shipping","actions":["reply"],"try":"where is my order?","lang":"en"}],
+//	      "commands":[{"name":"claim","description":"Take this conversation"}],
+//	      "snippets":["refund-policy"]}
+//	     what the page offers to pick: the running rules (with a message
+//	     from the file's tests: that each answers), the team chat's
+//	     commands and the rules' snippets (see Catalog). Ask again when
+//	     /api/state's rules.version changes.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
 	case p == "/api/customer":
@@ -105,6 +115,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, "/api/file/"):
 		if get(w, r) {
 			s.serveFile(w, r, strings.TrimPrefix(p, "/api/file/"))
+		}
+	case p == "/api/catalog":
+		if get(w, r) {
+			s.serveCatalog(w, r)
 		}
 	case strings.HasPrefix(p, "/api/"):
 		fail(w, http.StatusNotFound, "no such API: "+p)

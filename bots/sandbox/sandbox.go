@@ -174,6 +174,8 @@ type Sandbox struct {
 	// rules reports how the last load of the rules went (nil: always
 	// fine), so the page does not say "live" over a refused reload.
 	rules func() RulesStatus
+	// catalog is what the page offers to pick (nil: nothing).
+	catalog func() Catalog
 
 	mu       sync.Mutex
 	seq      int64 // the last change
@@ -215,6 +217,9 @@ type RulesStatus struct {
 	OK    bool   `json:"ok"`
 	Error string `json:"error,omitempty"`
 	Count int    `json:"count"`
+	// Version names the rules running now (it changes with each load
+	// that succeeds): the page fetches /api/catalog again when it does.
+	Version string `json:"version,omitempty"`
 }
 
 // WatchRules makes /api/state report the rules' status from status, which

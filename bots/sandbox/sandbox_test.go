@@ -797,3 +797,43 @@ func TestStateSaysHowTheRulesLoaded(t *testing.T) {
 		})
 	}
 }
+
+// TestCatalog: /api/catalog answers what the owner offers, with lists
+// never null (the page iterates them), and /api/state names the rules'
+// version so the page knows when to ask again.
+func TestCatalog(t *testing.T) {
+	tests := []struct {
+		name    string
+		catalog func() Catalog
+		want    string
+	}{
+		{"no owner's word: empty lists", nil, `{"version":"","rules":[],"commands":[],"snippets":[]}`},
+		{"rules, commands and snippets", func() Catalog {
+			return Catalog{Version: "v2",
+				Rules:    []CatalogRule{{ID: "shipping", Actions: []string{"reply"}, Try: "where is my order?", Lang: "en"}, {ID: "quiet"}},
+				Commands: []CatalogCommand{{Name: "claim", Description: "Take this conversation"}},
+				Snippets: []string{"refund-policy"}}
+		}, `{"version":"v2","rules":[{"id":"shipping","actions":["reply"],"try":"where is my order?","lang":"en"},{"id":"quiet","actions":[]}],` +
+			`"commands":[{"name":"claim","description":"Take this conversation"}],"snippets":["refund-policy"]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newSandbox(t)
+			if tt.catalog != nil {
+				s.WatchCatalog(tt.catalog)
+			}
+			r := call(t, s, http.MethodGet, "/api/catalog", "", "")
+			if r.status != http.StatusOK || strings.TrimSpace(string(r.body)) != tt.want {
+				t.Errorf("GET /api/catalog: %d %s\nwant %s", r.status, r.body, tt.want)
+			}
+			if r := call(t, s, http.MethodPost, "/api/catalog", "application/json", "{}"); r.status != http.StatusMethodNotAllowed {
+				t.Errorf("POST /api/catalog: %d, want 405", r.status)
+			}
+		})
+	}
+	s, _ := newSandbox(t)
+	s.WatchRules(func() RulesStatus { return RulesStatus{OK: true, Count: 3, Version: "v7"} })
+	if got := getState(t, s, 0).Rules.Version; got != "v7" {
+		t.Errorf("state's rules version %q, want v7", got)
+	}
+}

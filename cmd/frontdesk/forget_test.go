@@ -75,7 +75,7 @@ func TestForget(t *testing.T) {
 	}{
 		{"dry run", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242", "--dry-run"}, 0,
 			[]string{"would touch (nothing changed)", fmt.Sprintf("%-20s 1 rows", "customers"), fmt.Sprintf("%-20s 1 rows", "inbox"), fmt.Sprintf("%-20s 1 rows", "outbox"),
-				"1 unsent messages cancelled"}, []string{"Zoe", "555-0100"}},
+				"it would erase 1 stored events, 1 messages and 0 sends, and cancel 1 unsent messages"}, []string{"Zoe", "555-0100", "erased", "cancelled"}},
 		{"dry run as JSON", []string{"forget", "--config", cfgPath, "--customer", "telegram/shop/4242", "--dry-run", "--json"}, 0,
 			[]string{`"cancelled":1`, `"tables":{`}, []string{"Zoe", "555"}},
 		{"export", []string{"export", "--config", cfgPath, "--customer", "telegram/shop/4242"}, 0,

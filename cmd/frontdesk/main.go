@@ -548,7 +548,7 @@ func forget(args []string, stdout, stderr io.Writer) int {
 		for _, t := range tables {
 			fmt.Fprintf(stdout, "  %-20s %d rows\n", t, got.Tables[t])
 		}
-		fmt.Fprintf(stdout, "%d stored events, %d messages, %d sends erased; %d unsent messages cancelled\n",
+		fmt.Fprintf(stdout, "it would erase %d stored events, %d messages and %d sends, and cancel %d unsent messages\n",
 			got.Events, got.Messages, got.Sends, got.Cancelled)
 	} else {
 		fmt.Fprintf(stdout, "forgot %s: %d conversations, %d messages, %d stored events, %d sends erased, %d unsent messages cancelled\n",

@@ -191,6 +191,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		// and one more team, so they go through the real pipeline.
 		a.sandbox = sandbox.New(inbox, sandboxPreview{a}, a.clock())
 		a.sandbox.WatchRules(a.sandboxRules)
+		a.sandbox.WatchCatalog(a.sandboxCatalog)
 		senders[pipeline.SenderKey(chat.Sandbox, sandbox.Bot)] = a.sandbox
 		teams = append(teams, pipeline.Team{Name: "sandbox", Platform: chat.Sandbox, Bot: sandbox.Bot,
 			ChatID: sandbox.AgentsChat, Customers: chat.Sandbox})
@@ -411,6 +412,16 @@ func (a *App) Start(ctx context.Context) error {
 		}
 		a.log.Info("try the bot in your browser: the sandbox chats with it as a customer and lets you answer as an agent", "url", url)
 	}
+	if a.sandbox != nil || a.cfg.AdminToken != "" {
+		// The same token opens the dashboard (see pageToken).
+		url := "http://" + browsable(ln.Addr()) + "/dashboard?since=7d&token="
+		if a.cfg.AdminToken == "" {
+			url += a.generatedToken
+		} else {
+			url += "<admin_token>"
+		}
+		a.log.Info("the reports as charts: the dashboard", "url", url)
+	}
 	return nil
 }
 
@@ -479,7 +490,7 @@ func browsable(addr net.Addr) string {
 // in the words of /readyz, so it never says "live" over a refused reload.
 func (a *App) sandboxRules() sandbox.RulesStatus {
 	st := a.rulesState.get()
-	out := sandbox.RulesStatus{OK: st.OK, Count: st.Count}
+	out := sandbox.RulesStatus{OK: st.OK, Count: st.Count, Version: rulesVersion(st)}
 	if !st.OK {
 		_, detail := a.rulesReadiness()
 		out.Error = detail["rules"]

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
 )
 
 // waitEval evaluates expr in the page until it is true, or fails the test
@@ -88,23 +89,7 @@ func TestSandboxPageAtPhoneAndDesktopWidths(t *testing.T) {
 // refused the page says so, with the error /readyz gives, instead of
 // "live"; a good reload makes it live again.
 func TestSandboxPageShowsARefusedReload(t *testing.T) {
-	fake := telegramtest.New()
-	t.Cleanup(fake.Close)
-	cfg := sandboxConfig(t, fake)
-	good, err := os.ReadFile(cfg.Rules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Rules = filepath.Join(t.TempDir(), "rules.yaml")
-	cfg.RulesWatch = false // reloaded by the test, when it says
-	if err := os.WriteFile(cfg.Rules, good, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	h, url := startSandboxWith(t, cfg, fake)
-	ctx := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#status.ok")); err != nil {
-		t.Fatal(err)
-	}
+	h, cfg, good, ctx := sandboxPageWithOwnRules(t)
 	if err := os.WriteFile(cfg.Rules, []byte("rules:\n  - id: [broken\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +112,31 @@ func TestSandboxPageShowsARefusedReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitEval(t, ctx, "live again", `document.getElementById("status").textContent === "live"`)
+}
+
+// sandboxPageWithOwnRules starts the sandbox on a copy of the shipped
+// rules, which only the test reloads (h.app.ReloadRules), and opens its
+// page in Chromium, live; good is the copy's content.
+func sandboxPageWithOwnRules(t *testing.T) (h *harness, cfg *config.Config, good []byte, ctx context.Context) {
+	t.Helper()
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg = sandboxConfig(t, fake)
+	good, err := os.ReadFile(cfg.Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Rules = filepath.Join(t.TempDir(), "rules.yaml")
+	cfg.RulesWatch = false // reloaded by the test, when it says
+	if err := os.WriteFile(cfg.Rules, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, url := startSandboxWith(t, cfg, fake)
+	ctx = browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#status.ok")); err != nil {
+		t.Fatal(err)
+	}
+	return h, cfg, good, ctx
 }
 
 // TestSandboxPageSurvivesARestart: a sandbox page left open while `serve`

@@ -45,16 +45,23 @@ func startSandboxWith(t *testing.T, cfg *config.Config, fake *telegramtest.Serve
 	t.Helper()
 	logs := &lockedWriter{w: &bytes.Buffer{}}
 	h := startWith(t, cfg, fake, Options{Log: slog.New(slog.NewJSONHandler(logs, nil)), PollInterval: 20 * time.Millisecond})
+	return h, loggedURL(t, logs, "try the bot in your browser")
+}
+
+// loggedURL is the url of the JSON log line whose message starts with
+// prefix, or fails the test showing the log.
+func loggedURL(t *testing.T, logs *lockedWriter, prefix string) string {
+	t.Helper()
 	logs.mu.Lock()
 	defer logs.mu.Unlock()
 	for _, line := range strings.Split(logs.w.String(), "\n") {
 		var rec struct{ Msg, URL string }
-		if json.Unmarshal([]byte(line), &rec) == nil && strings.HasPrefix(rec.Msg, "try the bot in your browser") {
-			return h, rec.URL
+		if json.Unmarshal([]byte(line), &rec) == nil && strings.HasPrefix(rec.Msg, prefix) {
+			return rec.URL
 		}
 	}
-	t.Fatalf("the start log does not say where the sandbox is:\n%s", logs.w.String())
-	return nil, ""
+	t.Fatalf("the start log has no %q line:\n%s", prefix, logs.w.String())
+	return ""
 }
 
 // sandboxState is what the test reads of GET /sandbox/api/state.

@@ -26,6 +26,11 @@
     agentConv: '',
     replyTo: '', // a notice the agent picked; '' = the latest
     polling: false,
+    // What the page offers to pick (api/catalog), asked again whenever
+    // api/state says other rules run: a reload shows without a page reload.
+    catalog: { version: '', rules: [], commands: [], snippets: [] },
+    catalogLoading: false,
+    suggestAt: 0, // the highlighted suggestion
   };
   save('conv', state.conv);
 
@@ -86,10 +91,20 @@
     }
     return step().then(function () {
       liveStatus(rules);
+      if (rules && rules.version && rules.version !== state.catalog.version) loadCatalog();
       if (changed) render();
     }, function (e) {
       setStatus('not connected: ' + e.message, false);
     }).then(function () { state.polling = false; });
+  }
+
+  function loadCatalog() {
+    if (state.catalogLoading) return;
+    state.catalogLoading = true;
+    api('api/catalog').then(function (c) {
+      state.catalog = c;
+      renderCatalog();
+    }, function () { /* asked again at the next poll */ }).then(function () { state.catalogLoading = false; });
   }
 
   function apply(st) {
@@ -186,7 +201,7 @@
         return;
       }
       var label = '📎 ' + [md.name || md.kind, md.mime, size(md.size)].filter(Boolean).join(' · ');
-      var chip = md.url ? el('a', 'chip', label) : el('span', 'chip', label);
+      var chip = md.url ? el('a', 'file-chip', label) : el('span', 'file-chip', label);
       if (md.url) { chip.href = md.url; chip.download = md.name || ''; }
       box.appendChild(chip);
     });
@@ -440,6 +455,141 @@
     sendAgent({ button: b.data, message_id: m.id }).then(function () { btn.disabled = false; });
   }
 
+  // ---- the rule picker, the agent's commands and snippets ----
+
+  function chip(text, title, onClick) {
+    var b = el('button', 'chip', text);
+    b.type = 'button';
+    if (title) b.title = title;
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function renderCatalog() {
+    var c = state.catalog;
+    $('rules-count').textContent = '(' + c.rules.length + ')';
+    var list = $('rules-list');
+    list.textContent = '';
+    c.rules.forEach(function (r) {
+      var b = chip(r.id, r.try ? 'Try: ' + r.try : 'No example in the rules file’s tests: to try', function () {
+        if (!r.try) return;
+        var box = $('customer-text');
+        box.value = r.try;
+        if (r.lang && $('customer-lang').querySelector('option[value="' + r.lang + '"]')) $('customer-lang').value = r.lang;
+        box.focus();
+      });
+      b.setAttribute('data-rule', r.id);
+      if (!r.try) b.className += ' untried';
+      b.appendChild(el('span', 'kind', r.actions.join(' ')));
+      list.appendChild(b);
+    });
+    if (!c.rules.length) list.appendChild(el('span', 'none', 'no rules loaded'));
+
+    var cmds = $('agent-commands');
+    cmds.textContent = '';
+    c.commands.forEach(function (cmd) {
+      var b = chip('/' + cmd.name, cmd.description, function () { useCommand(cmd.name); });
+      b.setAttribute('data-command', cmd.name);
+      cmds.appendChild(b);
+    });
+    var snips = $('agent-snippets');
+    snips.textContent = '';
+    c.snippets.forEach(function (name) {
+      var b = chip('#' + name, 'Insert #' + name + ': the customer gets the snippet in their language', function () { insertSnippet(name); });
+      b.setAttribute('data-snippet', name);
+      snips.appendChild(b);
+    });
+    if (!c.snippets.length) snips.appendChild(el('span', 'none', 'none in the rules file (snippets:)'));
+    suggest();
+  }
+
+  // useCommand puts /name first in the agent's box, in place of a command
+  // already there; what follows (a note's text) stays.
+  function useCommand(name) {
+    var box = $('agent-text');
+    var rest = box.value.replace(/^\/\S*\s*/, '');
+    box.value = '/' + name + ' ' + rest;
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+    suggest();
+  }
+
+  // insertSnippet writes #name where the cursor is, as its own word.
+  function insertSnippet(name) {
+    var box = $('agent-text');
+    var at = box.selectionStart === undefined ? box.value.length : box.selectionStart;
+    var before = box.value.slice(0, at), after = box.value.slice(box.selectionEnd === undefined ? at : box.selectionEnd);
+    var word = '#' + name;
+    if (before && !/\s$/.test(before)) word = ' ' + word;
+    if (!after || !/^\s/.test(after)) word += ' ';
+    box.value = before + word + after;
+    box.focus();
+    var end = before.length + word.length;
+    box.setSelectionRange(end, end);
+    suggest();
+  }
+
+  // wordAtCursor is the word being typed: a command (/…, first word only)
+  // or a snippet (#…), with where it starts; null for anything else.
+  function wordAtCursor() {
+    var box = $('agent-text');
+    var at = box.selectionStart === undefined ? box.value.length : box.selectionStart;
+    var before = box.value.slice(0, at);
+    var m = /(^|\s)([\/#][^\s]*)$/.exec(before);
+    if (!m) return null;
+    var start = at - m[2].length;
+    if (m[2][0] === '/' && before.slice(0, start).trim() !== '') return null;
+    return { text: m[2], start: start, end: at };
+  }
+
+  function suggestions() {
+    var w = wordAtCursor();
+    if (!w) return [];
+    var prefix = w.text.slice(1).toLowerCase();
+    if (w.text[0] === '/') {
+      return state.catalog.commands.filter(function (c) { return c.name.indexOf(prefix) === 0; }).map(function (c) {
+        return { word: '/' + c.name, desc: c.description, w: w };
+      });
+    }
+    return state.catalog.snippets.filter(function (n) { return n.toLowerCase().indexOf(prefix) === 0; }).map(function (n) {
+      return { word: '#' + n, desc: 'snippet', w: w };
+    });
+  }
+
+  function suggest() {
+    var box = $('agent-suggest');
+    // Only while the agent is typing: a reload re-renders the catalog.
+    var list = document.activeElement === $('agent-text') ? suggestions() : [];
+    box.textContent = '';
+    if (!list.length || (list.length === 1 && list[0].word === list[0].w.text)) {
+      box.hidden = true;
+      return;
+    }
+    if (state.suggestAt >= list.length) state.suggestAt = 0;
+    list.forEach(function (s, i) {
+      var b = el('button', i === state.suggestAt ? 'active' : '', s.word);
+      b.type = 'button';
+      b.setAttribute('role', 'option');
+      b.setAttribute('data-word', s.word);
+      b.appendChild(el('span', 'desc', s.desc));
+      b.addEventListener('mousedown', function (e) { e.preventDefault(); complete(s); });
+      box.appendChild(b);
+    });
+    box.hidden = false;
+  }
+
+  function complete(s) {
+    var box = $('agent-text');
+    var after = box.value.slice(s.w.end);
+    var word = s.word + (/^\s/.test(after) ? '' : ' ');
+    box.value = box.value.slice(0, s.w.start) + word + after;
+    var end = s.w.start + word.length;
+    box.focus();
+    box.setSelectionRange(end, end);
+    state.suggestAt = 0;
+    suggest();
+  }
+
   function render() {
     renderConversations();
     renderCustomerID();
@@ -550,9 +700,30 @@
         box.focus();
       });
     });
-    enterSends($('agent-text'), aform);
+    var atext = $('agent-text');
+    atext.addEventListener('keydown', function (e) {
+      var list = $('agent-suggest').hidden ? [] : suggestions();
+      if (!list.length) return;
+      if (e.key === 'Tab' || (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229)) {
+        // Enter picks the suggestion; pressed again, it sends.
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        complete(list[state.suggestAt] || list[0]);
+      } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        state.suggestAt = (state.suggestAt + (e.key === 'ArrowDown' ? 1 : list.length - 1)) % list.length;
+        suggest();
+      } else if (e.key === 'Escape') {
+        $('agent-suggest').hidden = true;
+      }
+    });
+    atext.addEventListener('input', function () { state.suggestAt = 0; suggest(); });
+    atext.addEventListener('click', suggest);
+    atext.addEventListener('blur', function () { $('agent-suggest').hidden = true; });
+    enterSends(atext, aform);
 
     render();
+    renderCatalog();
     poll();
     setInterval(poll, POLL_MS);
   }
