@@ -47,10 +47,11 @@ func (s *Store) customerContexts(ctx context.Context, keys []chat.ContextKey, li
 		Username  string `db:"username"`
 		Language  string `db:"language"`
 		FirstSeen int64  `db:"first_seen_at"`
+		Blocked   bool   `db:"blocked_by_team"`
 	}
 	var rows []customer
 	if len(args) > 0 {
-		if err := s.readSel(ctx, &rows, `SELECT id, platform, bot, external_id, name, username, language, first_seen_at FROM customers
+		if err := s.readSel(ctx, &rows, `SELECT id, platform, bot, external_id, name, username, language, first_seen_at, blocked_by_team <> 0 AS blocked_by_team FROM customers
 			WHERE (platform, bot, external_id) IN (`+placeholders(len(args)/3, 3)+`)`, args...); err != nil {
 			return nil, err
 		}
@@ -97,6 +98,23 @@ func (s *Store) customerContexts(ctx context.Context, keys []chat.ContextKey, li
 			}
 		}
 	}
+	lastCSAT := map[int64]int{}
+	if len(ids) > 0 {
+		// The customer's latest rating, of any conversation: an agent
+		// sees how the last one went before answering.
+		var ratings []struct {
+			Customer int64 `db:"customer_id"`
+			Value    int   `db:"value"`
+		}
+		if err := s.readSel(ctx, &ratings, `SELECT c.customer_id, f.value FROM feedback f JOIN conversations c ON c.id = f.conversation_id
+			WHERE c.customer_id IN (`+placeholders(len(ids), 1)+`) AND f.kind = ? ORDER BY f.id`,
+			append(ids, string(chat.FeedbackRating))...); err != nil {
+			return nil, err
+		}
+		for _, r := range ratings {
+			lastCSAT[r.Customer] = r.Value
+		}
+	}
 	messages, err := s.lastMessages(ctx, keys, lines)
 	if err != nil {
 		return nil, err
@@ -109,6 +127,7 @@ func (s *Store) customerContexts(ctx context.Context, keys []chat.ContextKey, li
 		}
 		out[i].Name, out[i].Username, out[i].Language, out[i].FirstSeen = c.Name, c.Username, c.Language, fromMS(c.FirstSeen)
 		out[i].Conversations, out[i].Handoffs, out[i].Tags = conversations[c.ID], handoffs[c.ID], tags[c.ID]
+		out[i].Blocked, out[i].LastCSAT = c.Blocked, lastCSAT[c.ID]
 		if k.ConversationID != 0 && out[i].Conversations > 0 {
 			out[i].Conversations-- // this one
 		}

@@ -77,6 +77,33 @@ func TestCustomerContexts(t *testing.T) {
 			t.Errorf("customer 10 in a new conversation: %+v; want both stored conversations earlier", c)
 		}
 
+		// The team blocked customer 10, who rated two conversations: the
+		// card says so, with the latest rating.
+		for _, q := range []string{
+			`INSERT INTO feedback (conversation_id, handoff_id, kind, value, created_at) VALUES (?, 1, 'rating', 2, 1)`,
+			`INSERT INTO feedback (conversation_id, handoff_id, kind, value, created_at) VALUES (?, 2, 'rating', 4, 2)`,
+		} {
+			if _, err := s.w.Exec(s.w.Rebind(q), first); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.w.Exec(`UPDATE customers SET blocked_by_team = 1 WHERE external_id = '10'`); err != nil {
+			t.Fatal(err)
+		}
+		marked, err := s.CustomerContexts(ctx, []chat.ContextKey{
+			{Platform: chat.Telegram, Bot: "shop", CustomerID: "10", ConversationID: second},
+			{Platform: chat.Telegram, Bot: "shop", CustomerID: "20", ConversationID: other},
+		}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := marked[0]; !c.Blocked || c.LastCSAT != 4 {
+			t.Errorf("customer 10 blocked by the team, rated 2 then 4: blocked=%v last CSAT %d", c.Blocked, c.LastCSAT)
+		}
+		if c := marked[1]; c.Blocked || c.LastCSAT != 0 {
+			t.Errorf("customer 20, neither blocked nor rating: blocked=%v last CSAT %d", c.Blocked, c.LastCSAT)
+		}
+
 		// By key: the latest conversation with it (the first is closed).
 		latest, found, err := s.ConversationContext(ctx, event("1", "10", "").ConversationKey(), 5)
 		if err != nil || !found {

@@ -178,7 +178,7 @@ func (s *Store) queueIncidentUpdate(ctx context.Context, tx *sqlx.Tx, ie chat.In
 		SELECT c.id, CAST(? AS BIGINT), c.platform, c.bot, c.chat_id, c.platform || '/' || c.bot || '/' || c.chat_id, '', 'incident_update', `+text+`,
 			CAST(? AS BIGINT), CAST(? AS BIGINT), `+scope+`, c.last_customer_at + w.reach, 3, CAST(? AS BIGINT)
 		FROM a JOIN conversations c ON c.id = a.id JOIN w ON w.platform = c.platform LEFT JOIN customers cu ON cu.id = c.customer_id
-		WHERE c.last_customer_at + w.reach >= ? AND COALESCE(cu.blocked, 0) = 0
+		WHERE c.last_customer_at + w.reach >= ? AND COALESCE(cu.blocked, 0) = 0 AND COALESCE(cu.blocked_by_team, 0) = 0
 			AND (SELECT COUNT(*) FROM outbox o WHERE o.scope = `+scope+` AND o.created_at > ? AND o.state <> 'failed') < ?
 		ORDER BY c.id`, args...)
 	if err != nil {
