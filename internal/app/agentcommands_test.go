@@ -138,7 +138,18 @@ func TestTimedCloseIsCancelledByTheCustomerThenFires(t *testing.T) {
 	}
 	advance(31 * time.Minute)
 	h.told(teamChat, "Closed as planned: Ann's conversation is back with the bot.")
+	// The customer hears it as after /close now: closed, and was it solved?
+	// The fake, like Telegram, takes one message a second per chat: the
+	// second is retried a second later, by the test's clock.
+	h.told(customer, "This conversation is closed.")
+	time.Sleep(1100 * time.Millisecond)
+	clk.add(2 * time.Second)
+	if asked := h.told(customer, "Was your question solved?"); !inOrder(asked.ReplyMarkup, "csat:yes:1", "csat:no:1") {
+		t.Fatalf("a timed close asks with yes then no; buttons %s", asked.ReplyMarkup)
+	}
 	h.post(update(3, customer, "en", "where is my order?"), secret)
+	time.Sleep(1100 * time.Millisecond)
+	clk.add(2 * time.Second)
 	h.told(customer, "Orders ship")
 	h.waitMetrics(`frontdesk_handoffs_total{priority="high",step="closed",team="support"} 1`)
 }

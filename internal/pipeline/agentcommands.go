@@ -189,7 +189,18 @@ func (p *Pipeline) closeDue(now time.Time) {
 			notices = team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID, Text: move.Say, TopicKey: h.ConversationKey},
 				TeamEvent{Event: EventHandoffResolved, At: now, Customer: h.Customer, Agent: h.ClaimedBy.Name, AgentID: h.ClaimedBy.ID})
 		}
-		closed, err := p.store.CloseTimed(p.workCtx, h, notices, now)
+		// The customer hears it closed, and is asked whether it was
+		// solved, as after /close now: the same move.
+		st, found, err := p.store.LoadAgentState(p.workCtx, chat.InboxEvent{}, h.ID, now)
+		if err != nil {
+			p.log.Warn("handoff timers: reading a timed close's conversation failed", "handoff", h.ID, "err", err)
+			return
+		}
+		var toCustomer []chat.Send
+		if found {
+			toCustomer = p.customerNotices(st, move, h.ClaimedBy, now)
+		}
+		closed, err := p.store.CloseTimed(p.workCtx, h, notices, st, toCustomer, now)
 		if err != nil {
 			p.log.Warn("handoff timers: a timed close failed", "handoff", h.ID, "err", err)
 			return

@@ -45,7 +45,7 @@ type Store interface {
 	IdleHandoffs(ctx context.Context, idleSince time.Time, limit int) ([]chat.IdleHandoff, error)
 	CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notices []chat.Notice, now time.Time) (bool, error)
 	DueCloses(ctx context.Context, now time.Time, limit int) ([]chat.TimedClose, error)
-	CloseTimed(ctx context.Context, h chat.TimedClose, notices []chat.Notice, now time.Time) (bool, error)
+	CloseTimed(ctx context.Context, h chat.TimedClose, notices []chat.Notice, customer chat.AgentState, toCustomer []chat.Send, now time.Time) (bool, error)
 	TeamAgent(ctx context.Context, team, who string) (chat.Agent, bool, error)
 	Incident(ctx context.Context, incidentID int64) (chat.IncidentRead, error)
 	IncidentOf(ctx context.Context, ie chat.InboxEvent, now time.Time) (int64, error)

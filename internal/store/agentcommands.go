@@ -160,8 +160,10 @@ func (s *Store) DueCloses(ctx context.Context, now time.Time, limit int) ([]chat
 // conversation back to the bot, and queues what the team is told, only if
 // it is still as DueCloses read it: a customer's message meanwhile cancels
 // the close (closed is then false).
-func (s *Store) CloseTimed(ctx context.Context, h chat.TimedClose, notices []chat.Notice, now time.Time) (closed bool, err error) {
-	closed, err = s.closeOnTimer(ctx, h.ID, notices, now, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'agent', closes_at = NULL
+// toCustomer are the customer's notices of the close (decided on customer,
+// as an agent's close is), written with it.
+func (s *Store) CloseTimed(ctx context.Context, h chat.TimedClose, notices []chat.Notice, customer chat.AgentState, toCustomer []chat.Send, now time.Time) (closed bool, err error) {
+	closed, err = s.closeOnTimer(ctx, h.ID, notices, customer, toCustomer, now, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'agent', closes_at = NULL
 		WHERE id = ? AND state = ? AND closes_at = ? RETURNING conversation_id`, ms(now), h.ID, h.State, ms(h.ClosesAt))
 	if err != nil {
 		return false, unavailable(fmt.Sprintf("close timed handoff %d", h.ID), err)

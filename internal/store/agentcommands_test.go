@@ -75,10 +75,10 @@ func TestAgentCommandWrites(t *testing.T) {
 		}
 		stale := due[0]
 		stale.ClosesAt = stale.ClosesAt.Add(-time.Second)
-		if closed, err := s.CloseTimed(ctx, stale, nil, at.Add(time.Hour)); err != nil || closed {
+		if closed, err := s.CloseTimed(ctx, stale, nil, chat.AgentState{}, nil, at.Add(time.Hour)); err != nil || closed {
 			t.Fatalf("closing on a changed reading: %v, %v", closed, err)
 		}
-		if closed, err := s.CloseTimed(ctx, due[0], nil, at.Add(time.Hour)); err != nil || !closed {
+		if closed, err := s.CloseTimed(ctx, due[0], nil, chat.AgentState{}, nil, at.Add(time.Hour)); err != nil || !closed {
 			t.Fatalf("closing: %v, %v", closed, err)
 		}
 		if _, err := s.OpenHandoff(ctx, conv); !errors.Is(err, ErrNoOpenHandoff) {

@@ -173,7 +173,7 @@ func (s *Store) queueCustomerNotices(ctx context.Context, tx *sqlx.Tx, ie chat.I
 		var id int64
 		if err := s.get(ctx, tx, &id, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, thread_id, rule, action, text,
 				next_attempt_at, created_at, scope, window_until, priority, buttons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 3, ?) RETURNING id`,
-			nullID(st.ConversationID), ie.ID, string(st.Platform), st.Bot, snd.To.ChatID, chat.ChatKey(st.Platform, st.Bot, snd.To.ChatID), snd.To.ThreadID,
+			nullID(st.ConversationID), nullID(ie.ID), string(st.Platform), st.Bot, snd.To.ChatID, chat.ChatKey(st.Platform, st.Bot, snd.To.ChatID), snd.To.ThreadID,
 			snd.Rule, string(snd.Type), snd.Text, ms(now), ms(now), st.CustomerScope, msOrZero(snd.WindowUntil), buttons); err != nil {
 			return err
 		}

@@ -174,7 +174,7 @@ func (s *Store) IdleHandoffs(ctx context.Context, idleSince time.Time, limit int
 // IdleHandoffs read it: a message arriving meanwhile keeps it open
 // (closed is then false).
 func (s *Store) CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notices []chat.Notice, now time.Time) (closed bool, err error) {
-	closed, err = s.closeOnTimer(ctx, h.ID, notices, now, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'timeout'
+	closed, err = s.closeOnTimer(ctx, h.ID, notices, chat.AgentState{}, nil, now, `UPDATE handoffs SET state = 'resolved', closed_at = ?, closed_reason = 'timeout'
 		WHERE id = ? AND state = 'claimed' AND last_activity_at = ? RETURNING conversation_id`, ms(now), h.ID, ms(h.LastActivity))
 	if err != nil {
 		return false, unavailable(fmt.Sprintf("close idle handoff %d", h.ID), err)
@@ -186,7 +186,8 @@ func (s *Store) CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notice
 // conditional update (close, returning the conversation) changes nothing
 // when the handoff is no longer as the timer read it (closed false);
 // otherwise the conversation goes back to the bot and the team is told.
-func (s *Store) closeOnTimer(ctx context.Context, handoffID int64, notices []chat.Notice, now time.Time, update string, args ...any) (closed bool, err error) {
+func (s *Store) closeOnTimer(ctx context.Context, handoffID int64, notices []chat.Notice, customer chat.AgentState, toCustomer []chat.Send, now time.Time,
+	update string, args ...any) (closed bool, err error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var convID int64
 		err := s.get(ctx, tx, &convID, update, args...)
@@ -206,7 +207,7 @@ func (s *Store) closeOnTimer(ctx context.Context, handoffID int64, notices []cha
 				return err
 			}
 		}
-		return nil
+		return s.queueCustomerNotices(ctx, tx, chat.InboxEvent{}, customer, toCustomer, now)
 	})
 	return closed, err
 }
