@@ -62,18 +62,21 @@ func TestHandoffContextInThePlainTeamChat(t *testing.T) {
 		}
 
 		h.waitIdle(h.app.Store()) // the handoff's reply to the customer is recorded
-		h.post(teamUpdate(100, 7, "Alice", notice.MessageID, "/history 3"), secret)
+		h.post(teamUpdate(100, 7, "Alice", notice.MessageID, "/history 4"), secret)
 		hist := h.lastTo(teamChat, 2)
-		// The last 3: the photo, its answer, the complaint (the frequency
-		// guard held the handoff's reply to the customer back).
-		if !strings.HasPrefix(hist.Text, "History · last 3 messages\nCustomer: Ann · telegram · en") ||
-			!strings.Contains(hist.Text, "Customer: 📷 photo: the box arrived broken\n") || !strings.Contains(hist.Text, "Bot: Orders ship") ||
-			!strings.HasSuffix(hist.Text, "Customer: this is a scam, nobody answers!") || strings.Contains(hist.Text, "Thanks Ann") {
-			t.Fatalf("/history 3 answered:\n%s\nsent: %+v", hist.Text, h.fake.Sent())
+		// The last 4: the photo, the order question it got (a rule with
+		// collect:), the complaint that handed off at once, and its reply;
+		// not the first answer, five messages back.
+		if !strings.HasPrefix(hist.Text, "History · last 4 messages\nCustomer: Ann · telegram · en") ||
+			!strings.Contains(hist.Text, "Customer: 📷 photo: the box arrived broken\n") || !strings.Contains(hist.Text, "Bot: What is your order number") ||
+			!strings.Contains(hist.Text, "Customer: this is a scam, nobody answers!\n") || !strings.HasSuffix(hist.Text, "Bot: We're sorry, Ann. Your message has gone to a senior colleague, who will get back to you within an hour.") ||
+			strings.Contains(hist.Text, "Thanks Ann") {
+			t.Fatalf("/history 4 answered:\n%s\nsent: %+v", hist.Text, h.fake.Sent())
 		}
 
 		h.post(buttonPress(101, 7, "Alice", notice.MessageID, "snip:1:apology"), secret)
-		if got := h.lastTo(customer, 3).Text; got != "Ann, we're sorry for the trouble — we'll put it right as quickly as we can." {
+		// (after "A colleague from support has joined": the press claims it)
+		if got := h.lastTo(customer, 5).Text; got != "Ann, we're sorry for the trouble — we'll put it right as quickly as we can." {
 			t.Fatalf("customer got %q, want the apology snippet", got)
 		}
 		h.waitIdle(h.app.Store())
@@ -106,8 +109,8 @@ func TestHandoffContextInThePlainTeamChat(t *testing.T) {
 				}
 			}
 		}
-		if toCustomer != 3 {
-			t.Errorf("the customer got %d messages, want 3 (two answers, one snippet)", toCustomer)
+		if toCustomer != 5 {
+			t.Errorf("the customer got %d messages, want 5 (three answers, a colleague joined, one snippet)", toCustomer)
 		}
 	})
 }
@@ -143,7 +146,7 @@ func TestHandoffContextInAForumTopic(t *testing.T) {
 		t.Fatalf("/history in the topic answered %+v", got)
 	}
 	h.post(topicButton(101, 7, "Alice", notice.MessageID, thread, "snip:1:refund-policy"), secret)
-	if got := h.lastTo(customer, 2).Text; !strings.HasPrefix(got, "Ann, refunds: within 7 days") || !strings.HasSuffix(got, "— Alice") {
+	if got := h.lastTo(customer, 3).Text; !strings.HasPrefix(got, "Ann, refunds: within 7 days") || !strings.HasSuffix(got, "— Alice") {
 		t.Fatalf("customer got %q, want the refund-policy snippet signed by Alice", got)
 	}
 	h.post(topicUpdate(102, 7, "Alice", thread, "/resolve"), secret)
@@ -217,7 +220,7 @@ handoff:
 	if code, _ := h.interaction(body, true); code != 200 {
 		t.Fatalf("snippet press answered %d", code)
 	}
-	if got := h.sentTo("900", 2).Content; got != "Ann, we're sorry for the trouble — we'll put it right as quickly as we can." {
+	if got := h.sentTo("900", 3).Content; got != "Ann, we're sorry for the trouble — we'll put it right as quickly as we can." {
 		t.Fatalf("customer got %q", got)
 	}
 	h.waitIdle()

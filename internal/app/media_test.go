@@ -268,7 +268,7 @@ func TestHandoffNoticeShowsMedia(t *testing.T) {
 	h.waitIdle(h.app.Store())
 	h.post(mediaUpdate(2, customer, photo("AgACproof")+`, "caption": "this is a scam, where is my money?"`), secret)
 	notice := h.lastTo(teamChat, 1)
-	if !strings.Contains(notice.Text, "Customer: [photo · image/jpeg · 47.1 KB]") || notice.Media != nil {
+	if !strings.Contains(notice.Text, "Customer: 📷 [photo · image/jpeg · 47.1 KB]") || notice.Media != nil {
 		t.Errorf("notice:\n%s", notice.Text)
 	}
 	if got := h.lastTo(teamChat, 2); got.Media == nil || got.Media.FileID != "AgACproof" || got.Text != "Ann: this is a scam, where is my money?" {

@@ -70,7 +70,8 @@ func TestDiscordPublicHandoffContinuesInDM(t *testing.T) {
 	}
 	h.sentTo(thread, 2)
 	h.dispatch(discordtest.MessageCreate("", thread, "77", "21", "Alice", "Hi Hana, I'm on it."))
-	if got := h.sentTo(dm.ChannelID, 3).Content; got != "Hi Hana, I'm on it." {
+	// (the claim told the DM "a colleague has joined" first)
+	if got := h.sentTo(dm.ChannelID, 4).Content; got != "Hi Hana, I'm on it." {
 		t.Fatalf("the DM got %q", got)
 	}
 }

@@ -176,7 +176,8 @@ func TestOverflowToTier2(t *testing.T) {
 		t.Fatalf("tier 2 told %q", got)
 	}
 	h.post(teamUpdateIn(200, tier2Chat, 9, "Bob", over.MessageID, "Hi, Bob here: your refund goes out today."), secret)
-	if got := h.lastTo(customer, 2).Text; got != "Hi, Bob here: your refund goes out today." {
+	// (the claim told the customer "a colleague has joined" first)
+	if got := h.lastTo(customer, 3).Text; got != "Hi, Bob here: your refund goes out today." {
 		t.Fatalf("customer got %q", got)
 	}
 	h.post(updateAt(2, customer, "en", "thanks Bob!", clk.now()), secret)

@@ -124,7 +124,8 @@ func messageText(m chat.HistoryEntry) string {
 		if len(m.Media) > 0 {
 			// No caption: what the file is (name, type, size) says more
 			// than its kind alone.
-			return label + ": " + oneLine(mediaLine("", m.Media))
+			emoji, _, _ := strings.Cut(label, " ")
+			return emoji + " " + oneLine(mediaLine("", m.Media))
 		}
 		return label
 	}
