@@ -97,13 +97,7 @@ func TestHumanIsNeverTrappedInQuestions(t *testing.T) {
 // an image attachment.
 func TestDiscordDetailsBeforeTheWait(t *testing.T) {
 	fake := newDiscordFake(t)
-	h := startDiscord(t, fake, `handoff:
-  teams:
-    - {name: support, bot: community, chat_id: "700"}
-`)
-	if err := fake.WaitConnected(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	h := startDiscordTeam(t, fake)
 	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "the lamp arrived broken"))
 	if got := h.sentTo("900", 1).Content; got != askOrder {
 		t.Fatalf("customer got %q", got)
@@ -123,15 +117,7 @@ func TestDiscordDetailsBeforeTheWait(t *testing.T) {
 	if got := h.sentTo("900", 4).Content; got != handedTo {
 		t.Fatalf("customer got %q", got)
 	}
-	var thread string
-	if err := fake.WaitUntil(10*time.Second, func() bool {
-		if ts := fake.Threads(); len(ts) == 1 {
-			thread = ts[0].ID
-		}
-		return thread != ""
-	}); err != nil {
-		t.Fatalf("no thread for the handoff: %v", err)
-	}
+	thread := onlyThread(t, fake)
 	if got := h.sentTo(thread, 1).Content; !strings.HasPrefix(got, "Order: AB-7654321 · Photo: [photo] here\nHandoff") {
 		t.Fatalf("notice:\n%s", got)
 	}

@@ -197,15 +197,7 @@ handoff:
 	}
 	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "this is a scam, where is my money?"))
 	h.sentTo("900", 1)
-	var thread string
-	if err := fake.WaitUntil(10*time.Second, func() bool {
-		if ts := fake.Threads(); len(ts) == 1 {
-			thread = ts[0].ID
-		}
-		return thread != ""
-	}); err != nil {
-		t.Fatalf("no thread opened for the handoff: %v", err)
-	}
+	thread := onlyThread(t, fake)
 	notice := h.sentTo(thread, 1)
 	for _, want := range []string{"Customer: Ann (@Ann) · discord · en", "First time here", "Tags: complaint", "Customer: this is a scam, where is my money?"} {
 		if !strings.Contains(notice.Content, want) {

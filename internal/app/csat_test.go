@@ -264,25 +264,11 @@ func TestCustomerNoticesAndCSAT(t *testing.T) {
 // asks the rating, five buttons in order; the rating is stored.
 func TestDiscordCustomerNoticesAndCSAT(t *testing.T) {
 	fake := newDiscordFake(t)
-	h := startDiscord(t, fake, `handoff:
-  teams:
-    - {name: support, bot: community, chat_id: "700"}
-`)
-	if err := fake.WaitConnected(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	h := startDiscordTeam(t, fake)
 	start := time.Now()
 	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "this is a scam, where is my money?"))
 	h.sentTo("900", 1)
-	var thread string
-	if err := fake.WaitUntil(10*time.Second, func() bool {
-		if ts := fake.Threads(); len(ts) == 1 {
-			thread = ts[0].ID
-		}
-		return thread != ""
-	}); err != nil {
-		t.Fatal(err)
-	}
+	thread := onlyThread(t, fake)
 	notice := h.sentTo(thread, 1)
 	press := func(channel, user, name, messageID, data string) {
 		t.Helper()

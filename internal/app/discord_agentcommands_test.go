@@ -49,15 +49,7 @@ func TestDiscordAgentSlashCommands(t *testing.T) {
 	}
 
 	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "this is a scam, where is my money?"))
-	var thread string
-	if err := fake.WaitUntil(10*time.Second, func() bool {
-		if ts := fake.Threads(); len(ts) == 1 {
-			thread = ts[0].ID
-		}
-		return thread != ""
-	}); err != nil {
-		t.Fatal("no thread for the handoff")
-	}
+	thread := onlyThread(t, fake)
 	notice := h.sentTo(thread, 1)
 	for _, want := range []string{`"custom_id":"claim:1"`, `"custom_id":"close:1"`, `"custom_id":"transfer:1"`} {
 		if !strings.Contains(string(notice.Components), want) {

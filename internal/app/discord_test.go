@@ -266,13 +266,7 @@ func TestDiscordRefusedTokenStopsOnlyThatBot(t *testing.T) {
 // lands there, /resolve gives the customer back to the bot.
 func TestDiscordHandoffInThread(t *testing.T) {
 	fake := newDiscordFake(t)
-	h := startDiscord(t, fake, `handoff:
-  teams:
-    - {name: support, bot: community, chat_id: "700"}
-`)
-	if err := fake.WaitConnected(10 * time.Second); err != nil {
-		t.Fatal(err)
-	}
+	h := startDiscordTeam(t, fake)
 	h.dispatch(discordtest.MessageCreate("", "900", "", "11", "Ann", "this is a scam, where is my money?"))
 	h.sentTo("900", 1) // the rule's answer to the customer
 	var thread string
@@ -425,4 +419,34 @@ func TestDiscordForgedButtonPress(t *testing.T) {
 			t.Errorf("a forged press made the bot send %q", m.Content)
 		}
 	}
+}
+
+// startDiscordTeam starts the service with one team, support, working in
+// Discord channel 700, once the fake's gateway has it connected.
+func startDiscordTeam(t *testing.T, fake *discordtest.Server) *discordHarness {
+	t.Helper()
+	h := startDiscord(t, fake, `handoff:
+  teams:
+    - {name: support, bot: community, chat_id: "700"}
+`)
+	if err := fake.WaitConnected(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// onlyThread waits for the one thread in the fake, a handoff's, and
+// returns its id.
+func onlyThread(t *testing.T, fake *discordtest.Server) string {
+	t.Helper()
+	var thread string
+	if err := fake.WaitUntil(10*time.Second, func() bool {
+		if ts := fake.Threads(); len(ts) == 1 {
+			thread = ts[0].ID
+		}
+		return thread != ""
+	}); err != nil {
+		t.Fatalf("no thread opened for the handoff: %v", err)
+	}
+	return thread
 }

@@ -227,15 +227,7 @@ func TestTelegramPhotoReachesDiscordAgents(t *testing.T) {
 	}
 	th := &harness{t: t, fake: tg, app: h.app, client: newClient()}
 	th.post(update(1, 4242, "en", "this is a scam, where is my money?"), secret)
-	var thread string
-	if err := fake.WaitUntil(10*time.Second, func() bool {
-		if ts := fake.Threads(); len(ts) == 1 {
-			thread = ts[0].ID
-		}
-		return thread != ""
-	}); err != nil {
-		t.Fatalf("no thread for the handoff: %v", err)
-	}
+	thread := onlyThread(t, fake)
 	h.sentTo(thread, 1)
 	content := bytes.Repeat([]byte("JPEG."), 2000)
 	tg.AddFile("AgACcustomer", content)

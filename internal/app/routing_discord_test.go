@@ -47,15 +47,7 @@ func TestDiscordPublicHandoffContinuesInDM(t *testing.T) {
 	if code, _ := h.interaction(press, true); code != 200 {
 		t.Fatalf("press answered %d", code)
 	}
-	var thread string
-	if err := fake.WaitUntil(10*time.Second, func() bool {
-		if ts := fake.Threads(); len(ts) == 1 {
-			thread = ts[0].ID
-		}
-		return thread != ""
-	}); err != nil {
-		t.Fatal("no handoff thread after the press")
-	}
+	thread := onlyThread(t, fake)
 	notice := h.sentTo(thread, 1)
 	if !strings.Contains(notice.Content, "(asked in a public chat, continued in private) this is a scam, where is my money?") ||
 		!strings.Contains(notice.Content, "Rule: complaint") {
