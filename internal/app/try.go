@@ -218,6 +218,20 @@ func hashName(s string) uint32 {
 // explainer decides with the full trace, so try shows every rule.
 type explainer struct{ r *rules.Rules }
 
+var _ pipeline.Notices = explainer{}
+
 func (e explainer) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {
 	return e.r.Explain(ev, st, now)
 }
+
+// The customer's notices (claimed, closed, the feedback questions) and the
+// snippets are the rules file's, in try as in the service
+// (pipeline.Notices): without these the pipeline would fall back to the
+// built-in texts.
+func (e explainer) Notice(kind chat.CustomerNotice, lang string, vars map[string]string) string {
+	return e.r.Notice(kind, lang, vars)
+}
+
+func (e explainer) YesNo(lang string, vars map[string]string) (string, string) { return e.r.YesNo(lang, vars) }
+
+func (e explainer) CSAT() rules.CSAT { return e.r.CSAT() }

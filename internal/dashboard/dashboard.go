@@ -189,6 +189,10 @@ type pageView struct {
 	TopByType    []bar
 	CSAT         csatView
 	RoutingTeams []bar // handoffs by team, with those out of hours
+	// DetailsShare is the share of handoffs that asked the customer for
+	// details first (collect:); HasHandoffs says there were any.
+	DetailsShare float64
+	HasHandoffs  bool
 	RoutingLangs []bar // the same by the customer's language
 }
 
@@ -242,6 +246,7 @@ func view(r report.Report, period string) pageView {
 	v.TopByType = changes(in.TopQuestions.Types)
 	v.CSAT = csat(r)
 	v.RoutingTeams = routingBars(r.Routing.ByTeam, "no team")
+	v.DetailsShare, v.HasHandoffs = r.NeededDetailsShare()
 	v.RoutingLangs = routingBars(r.Routing.ByLanguage, languageName(""))
 	return v
 }

@@ -55,3 +55,36 @@ func TestDashboardRouting(t *testing.T) {
 		})
 	}
 }
+
+// TestDashboardDetailsShare: the share of handoffs that asked for details
+// first, and no figure without handoffs.
+func TestDashboardDetailsShare(t *testing.T) {
+	tests := []struct {
+		name   string
+		report report.Report
+		want   string
+	}{
+		{"some asked", report.Report{Handoffs: report.HandoffStats{Opened: 8}, NeededDetails: 2},
+			`<b id="needed-details" style="font-size:26px">25.0%</b>`},
+		{"none asked", report.Report{Handoffs: report.HandoffStats{Opened: 3}},
+			`<b id="needed-details" style="font-size:26px">0.0%</b>`},
+		{"no handoff", report.Report{}, `No handoff in this period.`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := New(func(_ context.Context, since, until time.Time) (report.Report, error) {
+				r := tc.report
+				r.Since, r.Until = since, until
+				return r, nil
+			}, func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+			if sec := section(t, rec.Body.String(), "details"); !strings.Contains(sec, tc.want) {
+				t.Errorf("section lacks %s:\n%s", tc.want, sec)
+			}
+		})
+	}
+}

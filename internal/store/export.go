@@ -47,6 +47,21 @@ type ExportedConversation struct {
 	Decisions []ExportedDecision `json:"decisions"`
 	Handoffs  []ExportedHandoff  `json:"handoffs"`
 	Sends     []ExportedSend     `json:"sends"`
+	// Feedback is what they answered: was it solved, their ratings with
+	// comments, 👍/👎 on the bot's answers.
+	Feedback []ExportedFeedback `json:"feedback"`
+}
+
+// ExportedFeedback is one answer to a feedback question (chat.Feedback):
+// kind solved (value 1 yes, 0 no), rating (1–5, with the comment they
+// wrote) or helpful (1 👍, 0 👎, for rule).
+type ExportedFeedback struct {
+	Kind      string    `json:"kind"`
+	HandoffID int64     `json:"handoff_id,omitempty"`
+	Rule      string    `json:"rule,omitempty"`
+	Value     int       `json:"value"`
+	Comment   string    `json:"comment,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // Who wrote a message.
@@ -271,6 +286,27 @@ func (s *Store) exportConversation(ctx context.Context, conv *ExportedConversati
 	for _, o := range sends {
 		conv.Sends = append(conv.Sends, ExportedSend{ID: o.ID, Action: o.Action, Rule: o.Rule, Text: o.Text, State: o.State,
 			CreatedAt: fromMS(o.CreatedAt), SentAt: fromMSPtr(o.SentAt)})
+	}
+
+	var feedback []struct {
+		Kind      string  `db:"kind"`
+		HandoffID int64   `db:"handoff_id"`
+		Rule      string  `db:"rule"`
+		Value     int     `db:"value"`
+		Comment   *string `db:"comment"`
+		At        int64   `db:"created_at"`
+	}
+	if err := s.readSel(ctx, &feedback, `SELECT kind, handoff_id, rule, value, comment, created_at FROM feedback
+		WHERE conversation_id = ? ORDER BY id`, conv.ID); err != nil {
+		return fmt.Errorf("feedback: %w", err)
+	}
+	conv.Feedback = make([]ExportedFeedback, 0, len(feedback))
+	for _, f := range feedback {
+		e := ExportedFeedback{Kind: f.Kind, HandoffID: f.HandoffID, Rule: f.Rule, Value: f.Value, At: fromMS(f.At)}
+		if f.Comment != nil {
+			e.Comment = *f.Comment
+		}
+		conv.Feedback = append(conv.Feedback, e)
 	}
 	return nil
 }

@@ -56,6 +56,11 @@ func TestExportCustomer(t *testing.T) {
 			t.Fatal(err)
 		}
 		sendAll(t, s, t0.Add(5*time.Minute))
+		// They rated the handoff, with a comment: theirs, so exported.
+		if _, err := s.w.Exec(s.w.Rebind(`INSERT INTO feedback (conversation_id, handoff_id, kind, value, comment, created_at)
+			VALUES (?, ?, 'rating', 4, 'quick, thanks', ?)`), conversationOf(t, s, "10"), handoffID, ms(t0.Add(6*time.Minute))); err != nil {
+			t.Fatal(err)
+		}
 
 		got, err := s.ExportCustomer(ctx, chat.Telegram, "shop", "10", t0.Add(time.Hour))
 		if err != nil {
@@ -79,6 +84,14 @@ func TestExportCustomer(t *testing.T) {
 			outcomes = append(outcomes, d.Outcome)
 			rules = append(rules, d.Actions...)
 		}
+		var feedback []ExportedFeedback
+		for _, f := range conv.Feedback {
+			if !f.At.Equal(t0.Add(6 * time.Minute)) {
+				t.Errorf("feedback at %v", f.At)
+			}
+			f.At = time.Time{}
+			feedback = append(feedback, f)
+		}
 		var sends []string
 		for _, o := range conv.Sends {
 			sends = append(sends, o.Action+" "+o.State+": "+o.Text)
@@ -97,6 +110,7 @@ func TestExportCustomer(t *testing.T) {
 			{"outcomes", outcomes, []string{string(chat.OutcomeAnswered), string(chat.OutcomeHandedOff)}},
 			{"rules", rules, []ExportedAction{{Rule: "shipping", Action: "reply"}}},
 			{"sends", sends, []string{"reply sent: Orders ship in two days.", "relay sent: on it"}},
+			{"feedback", feedback, []ExportedFeedback{{Kind: "rating", HandoffID: handoffID, Value: 4, Comment: "quick, thanks"}}},
 			{"handoff", len(conv.Handoffs) == 1 && conv.Handoffs[0].Rule == "complaint" && conv.Handoffs[0].ClaimedBy == "Alice" &&
 				conv.Handoffs[0].FirstResponseAt != nil, true},
 		} {
