@@ -232,6 +232,8 @@ func (e explainer) Notice(kind chat.CustomerNotice, lang string, vars map[string
 	return e.r.Notice(kind, lang, vars)
 }
 
-func (e explainer) YesNo(lang string, vars map[string]string) (string, string) { return e.r.YesNo(lang, vars) }
+func (e explainer) YesNo(lang string, vars map[string]string) (string, string) {
+	return e.r.YesNo(lang, vars)
+}
 
 func (e explainer) CSAT() rules.CSAT { return e.r.CSAT() }
