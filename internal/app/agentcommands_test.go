@@ -46,7 +46,7 @@ func groupButton(updateID, chatID, agentID int64, agentName string, messageID in
 // told waits for a message to chatID whose text starts with prefix.
 func (h *harness) told(chatID int64, prefix string) telegramtest.Message {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for {
 		for _, m := range h.fake.Sent() {
 			if m.ChatID == chatID && strings.HasPrefix(m.Text, prefix) {

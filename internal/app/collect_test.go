@@ -134,7 +134,7 @@ func TestSandboxAsksForDetails(t *testing.T) {
 	}
 	waitFor := func(pane, prefix string) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(messageWait)
 		for time.Now().Before(deadline) {
 			var st sandboxState
 			sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)

@@ -18,7 +18,7 @@ import (
 func waitCommands(t *testing.T, fake *telegramtest.Server, want map[string][]string) {
 	t.Helper()
 	var got map[string][]string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(messageWait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		got = map[string][]string{}
 		for scope, cmds := range fake.Commands() {
 			for _, c := range cmds {
@@ -108,13 +108,13 @@ func TestCommandsRefusedDoNotStopTheStart(t *testing.T) {
 	if sent[0].ChatID != 4242 || !strings.HasPrefix(sent[0].Text, "Hello Ann") {
 		t.Errorf("sent %+v, want the welcome to 4242", sent[0])
 	}
-	for deadline := time.Now().Add(10 * time.Second); len(fake.CallsTo("setMyCommands")) == 0; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(messageWait); len(fake.CallsTo("setMyCommands")) == 0; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("setMyCommands never tried")
 		}
 	}
 	const skipped = "commands not registered for autocompletion"
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), skipped); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(messageWait); !strings.Contains(logs.String(), skipped); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no log line saying the commands were skipped:\n%s", logs)
 		}

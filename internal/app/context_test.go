@@ -161,7 +161,7 @@ func TestHandoffContextInAForumTopic(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond) // the conversation goes idle: the next message starts another
 	h.post(update(2, customer, "en", "this is a scam again!"), secret)
 	var second telegramtest.Message
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for second.Text == "" {
 		for _, m := range fake.Sent() {
 			if m.ChatID == teamChat && strings.HasPrefix(m.Text, "Handoff") && m.MessageID != notice.MessageID {

@@ -29,7 +29,7 @@ func customerPress(updateID, customer, messageID int64, data string) []byte {
 // callbackAnswer waits for the answer to a button press and returns its text.
 func (h *harness) callbackAnswer(id string) string {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for time.Now().Before(deadline) {
 		for _, c := range h.fake.CallsTo("answerCallbackQuery") {
 			if c.Params["callback_query_id"] == id {

@@ -158,7 +158,7 @@ func TestDiscordCustomers(t *testing.T) {
 
 func (h *discordHarness) waitIdle() {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for {
 		s, err := h.app.Store().Stats(context.Background())
 		if err == nil && s.Idle() {

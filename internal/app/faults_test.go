@@ -39,7 +39,7 @@ func pendingHeads(t *testing.T, st *store.Store) (heads map[string]store.OutboxE
 // tried n times and put back with a next time after now.
 func waitAttempts(t *testing.T, st *store.Store, now time.Time, n int, chats ...string) map[string]store.OutboxEntry {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for {
 		heads, _ := pendingHeads(t, st)
 		done := true
@@ -260,7 +260,7 @@ func (h *harness) admin(method, path, body string, want int, out any, withoutTok
 // move right after the store commits.
 func (h *harness) waitMetrics(want ...string) {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for {
 		resp, err := h.client.Get("http://" + h.app.Addr() + "/metrics")
 		if err != nil {

@@ -96,7 +96,7 @@ func (h *harness) lastTo(chatID int64, n int) telegramtest.Message {
 // nthTo waits for the n-th message sent to chatID that keep accepts.
 func (h *harness) nthTo(chatID int64, n int, keep func(telegramtest.Message) bool) telegramtest.Message {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for {
 		var to []telegramtest.Message
 		for _, m := range h.fake.Sent() {

@@ -286,7 +286,7 @@ func (h *liveHarness) wantErrorLogged(problems []string) {
 // waitFor polls until cond holds, up to a deadline.
 func (h *liveHarness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for !cond() {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("after 10s still not: %s", what)

@@ -333,7 +333,7 @@ func TestSandboxMediaBothWays(t *testing.T) {
 	}
 	waitMedia := func(pane, dir string) (string, media) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(messageWait)
 		for time.Now().Before(deadline) {
 			var st state
 			sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)

@@ -596,7 +596,7 @@ func buttonData(t *testing.T, markup, prefix string) string {
 // answered and returns the answers' texts by id.
 func waitCallbackAnswers(t *testing.T, fake *telegramtest.Server, ids map[string]string) map[string]string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for {
 		answers := map[string]string{}
 		for _, c := range fake.CallsTo("answerCallbackQuery") {

@@ -283,7 +283,7 @@ func TestBotUsernameFromGetMe(t *testing.T) {
 	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
 	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: config.ID(fmt.Sprint(teamChat))}}}
 	h := start(t, cfg, fake)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for h.app.usernames.get("telegram/shop") == "" {
 		if time.Now().After(deadline) {
 			t.Fatal("the bot's username was not learned from getMe")

@@ -92,7 +92,7 @@ func sandboxWaitFor(t *testing.T, h *harness, token, what string, match func(pan
 		sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)
 		return st
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for time.Now().Before(deadline) {
 		for _, m := range state().Messages {
 			if match(m.Pane, m.Dir, m.Text, m.Rule) {
@@ -161,7 +161,7 @@ func TestSandboxThroughThePipeline(t *testing.T) {
 	})
 	// The reason is attached once the decision is recorded, which may be
 	// a moment after the reply went out.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for reason := ""; reason == ""; {
 		for _, m := range call("GET", "/api/state?since=0", nil).Messages {
 			if m.Pane == "customer" && m.Dir == "in" && m.Decision != nil && m.Decision.Outcome == "answered" {
@@ -310,7 +310,7 @@ func TestSandboxPreviewLeavesTheDatabaseUntouched(t *testing.T) {
 	sandboxCall(t, h, token, "POST", "/api/customer", map[string]string{"conversation": "c1", "name": "Ann", "lang": "en", "text": "where is my order?"}, &accepted)
 	h.waitIdle(h.app.store)
 	want := previews["a repeat the guard stops"].Decision.Why
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for {
 		var st sandboxState
 		sandboxCall(t, h, token, "GET", "/api/state?since=0", nil, &st)
@@ -417,7 +417,7 @@ func TestForgetReachesTheSandbox(t *testing.T) {
 		var ok json.RawMessage
 		sandboxCall(t, h, token, "POST", "/api/customer", map[string]string{"conversation": c.conv, "name": c.name, "lang": "en", "text": c.text}, &ok)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for !strings.Contains(state(), `"pane":"agents"`) || !strings.Contains(state(), "Orders ship") {
 		if time.Now().After(deadline) {
 			t.Fatalf("no handoff notice and answer in the sandbox: %s", state())
@@ -434,7 +434,7 @@ func TestForgetReachesTheSandbox(t *testing.T) {
 	if _, err := cli.Forget(context.Background(), chat.Sandbox, "sandbox", "c-c1", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(messageWait)
 	for strings.Contains(state(), "Annabelle") || strings.Contains(state(), "Annabelle speaking") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the sandbox still shows the forgotten customer: %s", state())

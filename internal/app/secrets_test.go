@@ -47,7 +47,7 @@ func TestSecretsAndPersonalDataStayOutOfLogs(t *testing.T) {
 		t.Fatalf("post: %d", code)
 	}
 	var pending []store.OutboxEntry
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for len(pending) == 0 || pending[0].LastError == "" {
 		if time.Now().After(deadline) {
 			t.Fatalf("the send did not fail within 10s: %+v", pending)

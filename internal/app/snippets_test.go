@@ -41,7 +41,7 @@ func agentSnippetsThroughTheTeamChat(t *testing.T, h *harness) {
 	}
 
 	h.post(teamUpdate(202, 7, "Алиса", notice.MessageID, "see #nope"), secret)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(messageWait)
 	for !h.sentContains(teamChat, "No snippet #nope; snippets: apology, refund-policy, shipping-times.") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the team chat was not told of the unknown snippet: %+v", h.fake.Sent())
