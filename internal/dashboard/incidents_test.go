@@ -1,11 +1,6 @@
 package dashboard
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -32,15 +27,7 @@ func TestDashboardIncidents(t *testing.T) {
 		{"none", report.Incidents{}, []string{"None in this period."}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			h := New(func(_ context.Context, since, until time.Time) (report.Report, error) {
-				return report.Report{Since: since, Until: until, Incidents: tt.in}, nil
-			}, func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-			if rec.Code != http.StatusOK {
-				t.Fatalf("%d %s", rec.Code, rec.Body)
-			}
-			sec := section(t, rec.Body.String(), "incidents")
+			sec := renderedSection(t, report.Report{Incidents: tt.in}, "incidents")
 			for _, w := range tt.want {
 				if !strings.Contains(sec, w) {
 					t.Errorf("incidents section lacks %q:\n%s", w, sec)

@@ -33,15 +33,7 @@ func TestDashboardRouting(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := New(func(_ context.Context, since, until time.Time) (report.Report, error) {
-				return report.Report{Since: since, Until: until, Routing: tc.routing}, nil
-			}, func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-			if rec.Code != http.StatusOK {
-				t.Fatalf("%d %s", rec.Code, rec.Body)
-			}
-			sec := section(t, rec.Body.String(), "routing")
+			sec := renderedSection(t, report.Report{Routing: tc.routing}, "routing")
 			for _, w := range tc.want {
 				if !strings.Contains(sec, w) {
 					t.Errorf("section lacks %s:\n%s", w, sec)
@@ -72,19 +64,25 @@ func TestDashboardDetailsShare(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := New(func(_ context.Context, since, until time.Time) (report.Report, error) {
-				r := tc.report
-				r.Since, r.Until = since, until
-				return r, nil
-			}, func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-			if rec.Code != http.StatusOK {
-				t.Fatalf("%d %s", rec.Code, rec.Body)
-			}
-			if sec := section(t, rec.Body.String(), "details"); !strings.Contains(sec, tc.want) {
+			if sec := renderedSection(t, tc.report, "details"); !strings.Contains(sec, tc.want) {
 				t.Errorf("section lacks %s:\n%s", tc.want, sec)
 			}
 		})
 	}
+}
+
+// renderedSection serves the dashboard over r (its period set by the
+// request) and returns the section with that id.
+func renderedSection(t *testing.T, r report.Report, id string) string {
+	t.Helper()
+	h := New(func(_ context.Context, since, until time.Time) (report.Report, error) {
+		r.Since, r.Until = since, until
+		return r, nil
+	}, func() time.Time { return now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	return section(t, rec.Body.String(), id)
 }
