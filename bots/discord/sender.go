@@ -41,13 +41,17 @@ func NewSession(token, apiURL string) (*discordgo.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discord session: %w", err)
 	}
-	transport := http.DefaultTransport
+	// Sends in flight share kept-alive connections: net/http's default
+	// keeps two idle per host, and the rest would each dial and handshake.
+	pool := http.DefaultTransport.(*http.Transport).Clone()
+	pool.MaxIdleConns, pool.MaxIdleConnsPerHost = 256, 256
+	var transport http.RoundTripper = pool
 	if apiURL != "" && apiURL != DefaultAPIURL {
 		base, err := url.Parse(apiURL)
 		if err != nil || base.Host == "" {
 			return nil, fmt.Errorf("discord api_url %q: want a URL like http://127.0.0.1:8081", apiURL)
 		}
-		transport = rewriteHost{base: base, next: http.DefaultTransport}
+		transport = rewriteHost{base: base, next: pool}
 	}
 	// Every call gets a deadline even if a caller forgets one.
 	s.Client = &http.Client{Timeout: 30 * time.Second, Transport: transport}

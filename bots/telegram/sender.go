@@ -24,8 +24,12 @@ func NewClient(token, apiURL string, errorsHandler func(error)) (*bot.Bot, error
 	if apiURL == "" {
 		apiURL = DefaultAPIURL
 	}
-	// Every call gets a deadline even if a caller forgets one.
-	client := &http.Client{Timeout: 30 * time.Second}
+	// Every call gets a deadline even if a caller forgets one. net/http
+	// keeps only two idle connections per host by default: with dozens of
+	// sends in flight, most would dial (and TLS-handshake) the Bot API anew.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConns, transport.MaxIdleConnsPerHost = 256, 256
+	client := &http.Client{Timeout: 30 * time.Second, Transport: transport}
 	b, err := bot.New(token,
 		bot.WithServerURL(apiURL),
 		bot.WithSkipGetMe(),

@@ -207,10 +207,13 @@ const (
 
 // Outgoing is one message to send, as stored in the outbox.
 type Outgoing struct {
-	ID        int64
-	Platform  Platform
-	Bot       string
-	ChatID    string
+	ID       int64
+	Platform Platform
+	Bot      string
+	ChatID   string
+	// Line is the queue the message waits in (its chat; a button's answer
+	// has one of its own): a line's messages go one at a time, in order.
+	Line      string
 	ThreadID  string
 	ReplyTo   string // platform message id this answers, if any
 	Text      string

@@ -437,6 +437,9 @@ type SentMessage struct {
 	ID                int64 // the outbox row
 	PlatformMessageID string
 	At                time.Time
+	// ClaimNext asks for the message now first in its chat to be leased
+	// with the record (one is known to wait behind it).
+	ClaimNext bool
 }
 
 // SendClaim asks the store, while it applies a batch, to lease the replies
@@ -448,4 +451,13 @@ type SendClaim struct {
 	Owner string
 	Until time.Time
 	Max   int
+}
+
+// Leased is what applying a batch leased to the caller's sender (Sends,
+// in order), and the chats (outbox lines) of the messages it queued and
+// could not lease: behind an unsent one, not due yet, or past the claim's
+// Max.
+type Leased struct {
+	Sends   []Outgoing
+	Waiting []string
 }

@@ -30,9 +30,10 @@ type completer struct {
 // maxCompletions bounds one transaction of completions.
 const maxCompletions = 256
 
-// completion is a send to record, and who waits for it.
+// completion is a send to record, its chat, and who waits for it.
 type completion struct {
 	chat.SentMessage
+	line    string
 	written chan struct{}
 }
 
@@ -42,13 +43,13 @@ func newCompleter() *completer {
 
 // record queues a send and waits until it is written, or until abort ends
 // (a stop that ran out of time).
-func (c *completer) record(m chat.SentMessage, abort <-chan struct{}) {
+func (c *completer) record(m chat.SentMessage, line string, abort <-chan struct{}) {
 	c.mu.Lock()
 	c.pending[m.ID] = true
 	c.mu.Unlock()
 	done := make(chan struct{})
 	select {
-	case c.in <- completion{m, done}:
+	case c.in <- completion{m, line, done}:
 	case <-abort:
 		return
 	}
@@ -90,39 +91,68 @@ func (p *Pipeline) runCompleter() {
 			}
 		}
 		sent = sent[:0]
-		for _, m := range batch {
+		lines := make([]string, len(batch))
+		for i, m := range batch {
+			lines[i] = m.line
+		}
+		// A chat known to hold a message behind this one moves on in the
+		// same write.
+		followed := p.flights.followed(lines)
+		for i, m := range batch {
+			m.ClaimNext = followed[i]
 			sent = append(sent, m.SentMessage)
 		}
 		// In id order, so two replicas' writes lock rows in one order.
 		slices.SortFunc(sent, func(a, b chat.SentMessage) int { return cmp.Compare(a.ID, b.ID) })
-		p.writeCompletions(sent)
+		next := p.writeCompletions(sent)
 		c.mu.Lock()
 		for _, m := range batch {
 			delete(c.pending, m.ID)
 		}
 		c.mu.Unlock()
+		// The chats' next messages are in flight before the senders of
+		// these go on (their chats are not idle, see flights.finish), and
+		// counted as deliveries before those end (so a stop waits for
+		// them too).
+		for _, m := range next {
+			p.flights.start(m.Line)
+		}
+		p.deliveries.Add(len(next))
 		for _, m := range batch {
 			close(m.written)
 		}
-		// The chats' next messages may go now.
-		p.wakeSender()
+		for _, m := range next {
+			// Waiting for a slot here would hold up recording the sends
+			// that free them.
+			go func() {
+				p.sendSlots <- struct{}{}
+				p.deliverInSlot(m)
+			}()
+		}
 	}
 }
 
 // writeCompletions writes one batch, trying again until it is written or
 // the pipeline is aborted (a stop that ran out of time): then the lease
 // will let the messages be sent again, the one duplicate window left.
-func (p *Pipeline) writeCompletions(batch []chat.SentMessage) {
+// Unless the pipeline is stopping, it leases the message next in line in
+// each of their chats, returned to be sent at once.
+func (p *Pipeline) writeCompletions(batch []chat.SentMessage) []chat.Outgoing {
 	wait := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := p.store.MarkSentBatch(context.WithoutCancel(p.workCtx), batch)
+		now := p.now()
+		var claim chat.SendClaim
+		if !p.stopping() {
+			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots)}
+		}
+		next, err := p.store.MarkSentAndClaimNext(context.WithoutCancel(p.workCtx), batch, claim, now)
 		p.health.wrote("record sends", err, p.now())
 		if err == nil {
-			return
+			return next
 		}
 		if p.workCtx.Err() != nil {
 			p.log.Error("sender: sent messages could not be recorded before the stop; they may be sent again", "messages", len(batch), "err", err)
-			return
+			return nil
 		}
 		level := p.log.Warn
 		if attempt%20 == 0 {

@@ -115,7 +115,8 @@ func (p *Pipeline) safePlan(ev chat.Event, st chat.State, now time.Time) (plan c
 func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 	now := p.now()
 	defer p.health.begin("batch", now)()
-	done, claimed := p.processBatch(p.workCtx, events, now, true)
+	since := p.flights.leasing()
+	done, claimed, waiting, left := p.processBatch(p.workCtx, events, now, true)
 	for _, d := range done {
 		switch {
 		case d.err == nil:
@@ -137,10 +138,16 @@ func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 	}
 	// The replies Apply leased to this replica go at once; the sender
 	// claims the rest.
-	for _, m := range claimed {
+	lines := make([]string, len(claimed))
+	for i, m := range claimed {
 		p.startDelivery(m)
+		lines[i] = m.Line
 	}
-	p.wakeSender()
+	// A message queued behind one of ours goes when that one is recorded
+	// (the completer leases it); any other needs the sender's claim.
+	if p.flights.leased(since, lines) || p.flights.behind(waiting) || left {
+		p.wakeSender()
+	}
 }
 
 // decided is one event's fate in a batch.
@@ -167,11 +174,13 @@ const conflictRounds = 3
 // count towards an incident). The others wait for the next round, which
 // sees what the first wrote.
 //
-// With send, the replies it queues are leased to this replica's sender as
-// far as it has free slots, and returned to be sent at once.
-func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, now time.Time, send bool) ([]decided, []chat.Outgoing) {
-	var claimed []chat.Outgoing
-	out := make([]decided, len(events))
+// With send, the replies and notices it queues are leased to this
+// replica's sender as far as it has free slots, and returned to be sent at
+// once; waiting are the chats of those it queued and could not lease, and
+// left says the sender's claim must look for them all the same (the batch
+// failed, or leased nothing).
+func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, now time.Time, send bool) (out []decided, claimed []chat.Outgoing, waiting []string, left bool) {
+	out = make([]decided, len(events))
 	todo := make([]int, len(events))
 	for i, ie := range events {
 		out[i].event, todo[i] = ie, i
@@ -200,7 +209,7 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			for _, i := range todo {
 				out[i].err = err
 			}
-			return out, claimed
+			return out, claimed, waiting, true
 		}
 		effects := make([]chat.Effects, 0, len(round))
 		applied := make([]int, 0, len(round))
@@ -230,7 +239,9 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 		}
 		results, leased, err := p.store.ApplyAndClaim(ctx, effects, now, claim)
 		p.health.wrote("apply", err, p.now())
-		claimed = append(claimed, leased...)
+		claimed = append(claimed, leased.Sends...)
+		waiting = append(waiting, leased.Waiting...)
+		left = left || err != nil || !send
 		todo = later
 		for j, i := range applied {
 			switch {
@@ -247,12 +258,12 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			for _, i := range todo {
 				out[i].err = err
 			}
-			return out, claimed
+			return out, claimed, waiting, left
 		}
 		// Keep the batch's order: a later round must not reorder events.
 		slices.Sort(todo)
 	}
-	return out, claimed
+	return out, claimed, waiting, left
 }
 
 // decideFully decides events on their snapshots; decisions that hand off

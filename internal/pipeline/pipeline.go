@@ -26,7 +26,7 @@ type Store interface {
 	LoadDetails(ctx context.Context, events []chat.InboxEvent, states []*chat.State, want chat.DetailsWanted) error
 	ConversationContext(ctx context.Context, key string, lines int) (c chat.CustomerContext, found bool, err error)
 	Apply(ctx context.Context, batch []chat.Effects, now time.Time) ([]error, error)
-	ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) ([]error, []chat.Outgoing, error)
+	ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) ([]error, chat.Leased, error)
 	RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error
 	DeferEvent(ctx context.Context, id int64, next time.Time, cause string) error
 	DueHandoffs(ctx context.Context, now time.Time, limit int) ([]chat.DueHandoff, error)
@@ -34,13 +34,14 @@ type Store interface {
 	LoadAgentState(ctx context.Context, ie chat.InboxEvent, handoffID int64, now time.Time) (st chat.AgentState, found bool, err error)
 	ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.AgentState, plan chat.AgentPlan, now time.Time) error
 	ClaimOutgoing(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]chat.Outgoing, error)
-	MarkSentBatch(ctx context.Context, sent []chat.SentMessage) error
+	MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessage, next chat.SendClaim, now time.Time) ([]chat.Outgoing, error)
 	RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error
 	FailOutgoing(ctx context.Context, id int64, cause string, customerBlocked bool) error
 	DeferOutgoing(ctx context.Context, id int64, until time.Time) error
 	ClaimAlbum(ctx context.Context, head chat.Outgoing, owner string, now, until time.Time, max int) ([]chat.Outgoing, error)
 	ReleaseOutgoing(ctx context.Context, ids []int64) error
 	NextDue(ctx context.Context) (time.Time, bool, error)
+	Waiting(ctx context.Context, lines []string) ([]string, error)
 	ReleaseClaims(ctx context.Context, owner string) error
 	IdleHandoffs(ctx context.Context, idleSince time.Time, limit int) ([]chat.IdleHandoff, error)
 	CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notices []chat.Notice, now time.Time) (bool, error)
@@ -263,6 +264,7 @@ type Pipeline struct {
 	// are those sends, started by the sender's claims or straight from a
 	// batch's Apply. loops are the event and send loops, which start them.
 	sendSlots  chan struct{}
+	flights    *flights
 	deliveries sync.WaitGroup
 	loops      sync.WaitGroup
 
@@ -293,6 +295,7 @@ func New(cfg Config, store Store, decider Decider, senders map[string]Sender, no
 		completer: newCompleter(),
 		health:    newHealth(),
 		sendSlots: make(chan struct{}, cfg.Senders),
+		flights:   newFlights(),
 		eventWake: make(chan struct{}, 1),
 		sendWake:  make(chan struct{}, 1),
 		stop:      make(chan struct{}),

@@ -16,11 +16,13 @@ func (p *Pipeline) sendLoop() {
 	for !p.stopping() {
 		free := cap(p.sendSlots) - len(p.sendSlots)
 		if free == 0 {
-			if !p.wait(p.sendWake, p.cfg.PollInterval) {
+			p.flights.waitSlot()
+			if cap(p.sendSlots) == len(p.sendSlots) && !p.wait(p.sendWake, p.cfg.PollInterval) {
 				return
 			}
 			continue
 		}
+		before := p.flights.inFlight()
 		end := p.health.begin("claiming sends", p.now())
 		msgs, err := p.store.ClaimOutgoing(p.workCtx, p.owner, p.now(), p.cfg.Lease, free)
 		end()
@@ -31,6 +33,9 @@ func (p *Pipeline) sendLoop() {
 				return
 			}
 			continue
+		}
+		if len(msgs) < free && p.waitingBehind(before) {
+			p.wakeSender()
 		}
 		if len(msgs) == 0 {
 			if !p.wait(p.sendWake, p.untilNextDue()) {
@@ -47,15 +52,40 @@ func (p *Pipeline) sendLoop() {
 // startDelivery sends a claimed message in the background once a sender
 // slot is free.
 func (p *Pipeline) startDelivery(m chat.Outgoing) {
-	p.sendSlots <- struct{}{}
+	p.flights.start(m.Line)
 	p.deliveries.Add(1)
-	go func() {
-		defer p.deliveries.Done()
-		p.deliver(m)
-		<-p.sendSlots
-		// The chat's next message (if any) may go now.
+	p.sendSlots <- struct{}{}
+	go p.deliverInSlot(m)
+}
+
+// deliverInSlot sends a message that holds a sender slot, is noted in
+// flight and is counted as a delivery.
+func (p *Pipeline) deliverInSlot(m chat.Outgoing) {
+	defer p.deliveries.Done()
+	sent := p.deliver(m)
+	<-p.sendSlots
+	// The chat's next message may go now, if one waits behind it; a
+	// message put back may be due before the sender's next look.
+	if p.flights.finish(m.Line) || !sent {
 		p.wakeSender()
-	}()
+	}
+}
+
+// waitingBehind notes, after a claim came back short, which of the chats
+// that had a message in flight when it started hold another message
+// waiting behind it: finishing that one must claim again. It reports
+// whether to claim again at once (one finished while the claim ran, or
+// the store could not tell).
+func (p *Pipeline) waitingBehind(before []string) bool {
+	if len(before) == 0 {
+		return p.flights.short(nil)
+	}
+	waiting, err := p.store.Waiting(p.workCtx, before)
+	if err != nil {
+		p.log.Warn("sender: could not tell which chats have messages waiting", "err", err)
+		return true
+	}
+	return p.flights.short(waiting)
 }
 
 // untilNextDue is how long the sender may sleep when there is nothing to
@@ -68,29 +98,30 @@ func (p *Pipeline) untilNextDue() time.Duration {
 	return min(max(due.Sub(p.now()), 5*time.Millisecond), p.cfg.PollInterval)
 }
 
-// deliver sends one claimed message and records the outcome.
-func (p *Pipeline) deliver(m chat.Outgoing) {
+// deliver sends one claimed message and records the outcome; sent says
+// it went and is recorded, anything else put it back or gave it up.
+func (p *Pipeline) deliver(m chat.Outgoing) (sent bool) {
 	sender, ok := p.senders[SenderKey(m.Platform, m.Bot)]
 	if !ok {
 		// The bot is not running (no token in this deployment); keep the
 		// message for when it is.
 		p.retry(m, time.Minute, fmt.Sprintf("bot %s/%s is not running", m.Platform, m.Bot))
-		return
+		return false
 	}
 	if p.completer.sentUnrecorded(m.ID) {
 		// Sent already; the record of it is on its way (the database was
 		// slow or away for longer than the lease).
-		return
+		return false
 	}
 	if !m.WindowUntil.IsZero() && p.now().After(m.WindowUntil) {
 		// Too late: the platform's interaction window has closed (say,
 		// after a long outage). Sending now would break its rules.
 		p.fail(m, chat.ReasonWindowClosed, false)
 		p.cfg.Observer.Sent(m.Platform, "window_closed")
-		return
+		return false
 	}
 	if !p.waitForSlot(m) {
-		return
+		return false
 	}
 	// An album's parts queued behind it go with it, as one album.
 	parts := p.gatherAlbum(&m)
@@ -112,7 +143,7 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 	if err == nil {
 		p.recordSentAll(m, parts, platformID)
 		p.cfg.Observer.Sent(m.Platform, "sent")
-		return
+		return true
 	}
 	if len(parts) > 0 {
 		// They go again with the head's retry.
@@ -165,6 +196,7 @@ func (p *Pipeline) deliver(m chat.Outgoing) {
 		p.cfg.Observer.Sent(m.Platform, "retry")
 		p.retry(m, backoff(m.Attempts, time.Second, 5*time.Minute), se.Error())
 	}
+	return false
 }
 
 // Deduplicator is a Sender whose platform recognizes a repeated send of
@@ -269,7 +301,7 @@ func (p *Pipeline) sleepOrDefer(m chat.Outgoing, wait time.Duration, cancel func
 // recordSent hands the send to the completer, which records it with
 // others, and waits for that.
 func (p *Pipeline) recordSent(m chat.Outgoing, platformID string) {
-	p.completer.record(chat.SentMessage{ID: m.ID, PlatformMessageID: platformID, At: p.now()}, p.workCtx.Done())
+	p.completer.record(chat.SentMessage{ID: m.ID, PlatformMessageID: platformID, At: p.now()}, m.Line, p.workCtx.Done())
 }
 
 // recordSentAll records a send that carried an album's parts with it:

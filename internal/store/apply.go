@@ -26,6 +26,20 @@ type batchApply struct {
 	items   []*applyItem
 	claim   chat.SendClaim
 	claimed *[]outboxRow // the replies leased to the caller's sender
+	// waiting gets the chats of the messages queued that were not leased:
+	// behind an unsent one, not due yet, or past the claim's Max.
+	waiting *[]string
+	// notices are the team-chat notices queued for the batch's events,
+	// leased with the replies when due, so a handoff needs no claim of the
+	// sender's own either.
+	notices []queuedRow
+}
+
+// queuedRow is an outbox row written by the batch, and its chat.
+type queuedRow struct {
+	id   int64
+	line string
+	due  bool
 }
 
 // applyItem is one event of the batch as it is written.
@@ -38,6 +52,7 @@ type applyItem struct {
 	opened     bool // convID is a conversation this batch opened
 	decisionID int64
 	outboxIDs  []int64  // per plan.Sends
+	answerIDs  []int64  // per plan.CallbackAnswers
 	lost       []string // per plan.Sends: why its reservation could not be taken; "" when it holds
 	sent       int
 }
@@ -59,14 +74,14 @@ func (f *failure) Unwrap() error { return f.err }
 // ErrConflict for the events whose snapshot no longer holds; nothing of
 // those is written. A *failure says which event failed, if one did.
 func (s *Store) applyAll(ctx context.Context, tx *sqlx.Tx, batch []chat.Effects, idxs []int, results []error, now time.Time,
-	claim chat.SendClaim, claimed *[]outboxRow) error {
-	b := &batchApply{s: s, tx: tx, ctx: ctx, now: now, claim: claim, claimed: claimed}
+	claim chat.SendClaim, claimed *[]outboxRow, waiting *[]string) error {
+	b := &batchApply{s: s, tx: tx, ctx: ctx, now: now, claim: claim, claimed: claimed, waiting: waiting}
 	for _, i := range idxs {
 		results[i] = nil
 		b.items = append(b.items, &applyItem{idx: i, fx: batch[i]})
 	}
 	steps := []func() error{b.check, b.markDone, b.customers, b.openConversations, b.messages, b.decisions, b.outbox,
-		b.reservations, b.claimSends, b.updateConversations, b.decisionActions}
+		b.reservations, b.updateConversations, b.decisionActions}
 	for _, step := range steps {
 		if len(b.items) == 0 {
 			return nil
@@ -83,13 +98,16 @@ func (s *Store) applyAll(ctx context.Context, tx *sqlx.Tx, batch []chat.Effects,
 		})
 	}
 	for _, it := range b.items {
-		p := &processing{s: s, tx: tx, ctx: ctx, ev: it.fx.Event, now: now, basis: it.fx.Basis}
+		p := &processing{s: s, tx: tx, ctx: ctx, ev: it.fx.Event, now: now, basis: it.fx.Basis, notices: &b.notices}
 		if err := p.handoffEffects(it.fx.Plan, it.convID); err != nil {
 			return &failure{idx: it.idx, err: err}
 		}
 		if err := p.collectEffects(it.fx.Plan, it.convID, it.customerID); err != nil {
 			return &failure{idx: it.idx, err: err}
 		}
+	}
+	if err := b.claimSends(); err != nil {
+		return &failure{idx: -1, err: err}
 	}
 	return nil
 }
@@ -396,6 +414,7 @@ func (b *batchApply) outbox() error {
 	for _, it := range b.items {
 		ev := it.ev()
 		it.outboxIDs = make([]int64, len(it.fx.Plan.Sends))
+		it.answerIDs = make([]int64, len(it.fx.Plan.CallbackAnswers))
 		it.lost = make([]string, len(it.fx.Plan.Sends))
 		for _, snd := range it.fx.Plan.Sends {
 			buttons, err := encodeButtons(snd.Buttons, strings.NewReplacer())
@@ -441,10 +460,15 @@ func (b *batchApply) outbox() error {
 	}
 	for _, r := range rows {
 		it := byInbox[r.Inbox]
-		if k := next[r.Inbox]; it != nil && k < len(it.outboxIDs) {
+		k := next[r.Inbox]
+		switch {
+		case it == nil:
+		case k < len(it.outboxIDs):
 			it.outboxIDs[k] = r.ID
-			next[r.Inbox] = k + 1
+		case k < len(it.outboxIDs)+len(it.answerIDs):
+			it.answerIDs[k-len(it.outboxIDs)] = r.ID
 		}
+		next[r.Inbox] = k + 1
 	}
 	return nil
 }
@@ -513,7 +537,7 @@ func (b *batchApply) reservations() error {
 			it.outboxIDs[j] = 0
 			if cb := it.fx.Plan.Sends[j].To.CallbackID; cb != "" {
 				// The interaction it was to answer still needs its answer.
-				p := &processing{s: b.s, tx: b.tx, ctx: b.ctx, ev: it.fx.Event, now: b.now}
+				p := &processing{s: b.s, tx: b.tx, ctx: b.ctx, ev: it.fx.Event, now: b.now, notices: &b.notices}
 				if err := p.answerCallback(cb); err != nil {
 					return err
 				}
@@ -625,16 +649,33 @@ func (b *batchApply) decisionActions() error {
 // message of its chat is still unsent, needs no claim of its own. The
 // sender claims the rest as usual.
 func (b *batchApply) claimSends() error {
-	if b.claim.Max <= len(*b.claimed) {
+	if b.claim.Owner == "" {
 		return nil
 	}
 	var ids []any
-	for _, it := range b.items {
-		for _, id := range it.outboxIDs {
-			if id != 0 && len(ids) < b.claim.Max-len(*b.claimed) {
-				ids = append(ids, id)
-			}
+	lines := map[int64]string{}
+	asked := map[string]bool{} // a chat's second message waits for its first
+	take := func(q queuedRow) {
+		switch {
+		case q.id == 0: // not queued: the guard held it back
+		case q.due && !asked[q.line] && len(ids) < b.claim.Max-len(*b.claimed):
+			ids = append(ids, q.id)
+			lines[q.id], asked[q.line] = q.line, true
+		default:
+			*b.waiting = append(*b.waiting, q.line)
 		}
+	}
+	for _, it := range b.items {
+		ev := it.ev()
+		for j, id := range it.outboxIDs {
+			take(queuedRow{id: id, line: chat.ChatKey(ev.Platform, ev.Bot, it.fx.Plan.Sends[j].To.ChatID), due: true})
+		}
+		for j, id := range it.answerIDs {
+			take(queuedRow{id: id, line: "callback/" + it.fx.Plan.CallbackAnswers[j].ID, due: true})
+		}
+	}
+	for _, q := range b.notices {
+		take(q)
 	}
 	if len(ids) == 0 {
 		return nil
@@ -648,5 +689,11 @@ func (b *batchApply) claimSends() error {
 	}
 	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
 	*b.claimed = append(*b.claimed, rows...)
+	for _, r := range rows {
+		delete(lines, r.ID)
+	}
+	for _, l := range lines {
+		*b.waiting = append(*b.waiting, l)
+	}
 	return nil
 }

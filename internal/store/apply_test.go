@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -192,4 +193,84 @@ func TestApplyLeavesOutOnlyTheFailingEvent(t *testing.T) {
 	if got := countRows(t, s, "outbox"); got != 2 {
 		t.Fatalf("outbox: %d rows, want the other two events' replies", got)
 	}
+}
+
+// TestApplyAndClaimLeasesWhatItCanAndNamesTheRest: applying a batch leases
+// its replies and its team notices to the caller's sender, as far as the
+// claim's Max goes and never two of one chat, and names the chats of what
+// it could not lease, so the sender knows which chats still hold work.
+// Recording a send then leases the message next in its chat when asked.
+func TestApplyAndClaimLeasesWhatItCanAndNamesTheRest(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		evs, states := claimBatch(t, s, 3, t0)
+		handoff := replyPlan(evs[0].Event, "content/a", t0)
+		handoff.Handoff = &chat.Action{Type: chat.ActionHandoff, Rule: "human"}
+		handoff.Notices = []chat.Notice{{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Text: "A customer asks for a person"}}
+		twice := replyPlan(evs[1].Event, "content/b", t0)
+		second := twice.Sends[0]
+		second.Text, second.Reservations = "And one more thing.", nil
+		twice.Sends = append(twice.Sends, second)
+		fx := []chat.Effects{
+			{Event: evs[0], Basis: states[0], Plan: handoff},
+			{Event: evs[1], Basis: states[1], Plan: twice},
+			{Event: evs[2], Basis: states[2], Plan: replyPlan(evs[2].Event, "content/c", t0)},
+		}
+		line := func(ie chat.InboxEvent) string { return chat.ChatKey(ie.Platform, ie.Bot, ie.ChatID) }
+		team := chat.ChatKey(chat.Telegram, "shop", "-100")
+
+		// Room for three: the first event's reply, the second's first
+		// reply (its second waits behind it) and the third's reply; the
+		// notice is past Max.
+		results, leased, err := s.ApplyAndClaim(ctx, fx, t0, chat.SendClaim{Owner: "w", Until: t0.Add(time.Minute), Max: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range results {
+			if r != nil {
+				t.Fatalf("event %d: %v", i, r)
+			}
+		}
+		var got []string
+		for _, m := range leased.Sends {
+			got = append(got, m.Line+" "+m.Text)
+		}
+		want := []string{line(evs[0]) + " It is on its way.", line(evs[1]) + " It is on its way.", line(evs[2]) + " It is on its way."}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("leased %q, want %q", got, want)
+		}
+		wantWaiting := []string{line(evs[1]), team}
+		slices.Sort(wantWaiting)
+		if fmt.Sprint(leased.Waiting) != fmt.Sprint(wantWaiting) {
+			t.Errorf("waiting in %q, want %q", leased.Waiting, wantWaiting)
+		}
+
+		// Recording the second event's first reply, with ClaimNext, leases
+		// its second; recording the third's without it leases nothing.
+		next, err := s.MarkSentAndClaimNext(ctx, []chat.SentMessage{
+			{ID: leased.Sends[1].ID, PlatformMessageID: "11", At: t0, ClaimNext: true},
+			{ID: leased.Sends[2].ID, PlatformMessageID: "12", At: t0},
+		}, chat.SendClaim{Owner: "w", Until: t0.Add(time.Minute), Max: 10}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(next) != 1 || next[0].Text != "And one more thing." || next[0].Line != line(evs[1]) {
+			t.Fatalf("leased next %+v, want the second event's second reply", next)
+		}
+		// Nobody else may claim what is leased; the notice is left for
+		// the sender's claim.
+		rest, err := s.ClaimOutgoing(ctx, "other", t0, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rest) != 1 || rest[0].Line != team {
+			t.Errorf("the sender's claim got %+v, want only the team notice", rest)
+		}
+		// Of the chats with a message in flight, none holds one waiting
+		// behind it any more.
+		waiting, err := s.Waiting(ctx, []string{line(evs[0]), line(evs[1]), team})
+		if err != nil || len(waiting) != 0 {
+			t.Errorf("waiting %q (%v), want none", waiting, err)
+		}
+	})
 }

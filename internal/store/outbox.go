@@ -20,6 +20,7 @@ type outboxRow struct {
 	Platform    string `db:"platform"`
 	Bot         string `db:"bot"`
 	ChatID      string `db:"chat_id"`
+	ChatKey     string `db:"chat_key"`
 	ThreadID    string `db:"thread_id"`
 	ReplyTo     string `db:"reply_to"`
 	Rule        string `db:"rule"`
@@ -93,7 +94,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 // for a forum topic that exists already goes into it; an incident's edit
 // names the message it edits; the last error tells the sender how the
 // previous attempt ended.
-const claimedColumns = `id, platform, bot, chat_id,
+const claimedColumns = `id, platform, bot, chat_id, chat_key,
 			COALESCE(NULLIF(thread_id, ''), (SELECT t.thread_id FROM team_topics t WHERE outbox.topic_key <> '' AND t.platform = outbox.platform
 				AND t.bot = outbox.bot AND t.chat_id = outbox.chat_id AND t.conversation_key = outbox.topic_key), '') AS thread_id,
 			reply_to, rule, action, text, attempts, created_at, window_until, buttons, handoff_id, callback_id, topic_key, topic_name,
@@ -105,7 +106,7 @@ func outgoing(rows []outboxRow) ([]chat.Outgoing, error) {
 	out := make([]chat.Outgoing, len(rows))
 	for i, r := range rows {
 		out[i] = chat.Outgoing{
-			ID: r.ID, Platform: chat.Platform(r.Platform), Bot: r.Bot, ChatID: r.ChatID, ThreadID: r.ThreadID,
+			ID: r.ID, Platform: chat.Platform(r.Platform), Bot: r.Bot, ChatID: r.ChatID, Line: r.ChatKey, ThreadID: r.ThreadID,
 			ReplyTo: r.ReplyTo, Rule: r.Rule, Action: chat.ActionType(r.Action), Text: r.Text,
 			Attempts: r.Attempts, CreatedAt: fromMS(r.CreatedAt),
 		}
@@ -138,14 +139,29 @@ func outgoing(rows []outboxRow) ([]chat.Outgoing, error) {
 // (agents answer by replying to it) and as an incident's notification
 // (later updates edit it).
 func (s *Store) MarkSentBatch(ctx context.Context, sent []chat.SentMessage) error {
+	_, err := s.MarkSentAndClaimNext(ctx, sent, chat.SendClaim{}, time.Time{})
+	return err
+}
+
+// MarkSentAndClaimNext is MarkSentBatch, and in the same transaction leases
+// to next's owner the message now first in the chat of each message sent
+// with ClaimNext, if it is due and nobody holds it: a chat's queue (a team
+// chat's notices) moves on with no claim of the sender's own, which would
+// look through every message waiting.
+func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessage, next chat.SendClaim, now time.Time) ([]chat.Outgoing, error) {
 	if len(sent) == 0 {
-		return nil
+		return nil, nil
 	}
+	var claimed []outboxRow
 	values := make([]any, 0, 3*len(sent))
 	ids := make([]any, 0, len(sent))
+	var after []any
 	for _, m := range sent {
 		values = append(values, m.ID, m.PlatformMessageID, ms(m.At))
 		ids = append(ids, m.ID)
+		if m.ClaimNext {
+			after = append(after, m.ID)
+		}
 	}
 	// Typed once in the first row, which names the columns: PostgreSQL
 	// takes the rows' types from it.
@@ -177,9 +193,21 @@ func (s *Store) MarkSentBatch(ctx context.Context, sent []chat.SentMessage) erro
 				AND o.action <> 'incident_update' ORDER BY o.id DESC LIMIT 1)
 			WHERE id IN (SELECT incident_id FROM outbox WHERE id IN (`+in+`) AND incident_id IS NOT NULL
 				AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update')`, append(append([]any{}, ids...), ids...)...)
-		return err
+		if err != nil || next.Max <= 0 || len(after) == 0 {
+			return err
+		}
+		claimed = claimed[:0]
+		return s.sel(ctx, tx, &claimed, `UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+			WHERE id IN (SELECT head FROM (SELECT DISTINCT (SELECT h.id FROM outbox h WHERE h.state = 'pending' AND h.chat_key = done.chat_key
+					ORDER BY h.id LIMIT 1) AS head FROM outbox done WHERE done.id IN (`+placeholders(len(after), 1)+`)) heads WHERE head IS NOT NULL LIMIT ?)
+			  AND state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+			RETURNING `+claimedColumns, append(append([]any{next.Owner, ms(next.Until)}, after...), next.Max, ms(now), ms(now))...)
 	})
-	return unavailable("mark sent", err)
+	if err != nil {
+		return nil, unavailable("mark sent", err)
+	}
+	slices.SortFunc(claimed, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
+	return outgoing(claimed)
 }
 
 // RetryOutgoing puts a message whose send failed back in line, due at next.
@@ -234,6 +262,25 @@ func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error)
 		return time.Time{}, false, nil
 	}
 	return fromMS(*v), true, nil
+}
+
+// Waiting picks, of the given chats (outbox lines), those with a message
+// waiting that nobody holds: queued behind the one in flight, it becomes
+// claimable when that one is done.
+func (s *Store) Waiting(ctx context.Context, lines []string) ([]string, error) {
+	if len(lines) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(lines))
+	for i, l := range lines {
+		args[i] = l
+	}
+	var waiting []string
+	if err := s.readSel(ctx, &waiting, `SELECT DISTINCT chat_key FROM outbox WHERE state = 'pending' AND claimed_until IS NULL
+		AND chat_key IN (`+placeholders(len(lines), 1)+`)`, args...); err != nil {
+		return nil, unavailable("waiting messages", err)
+	}
+	return waiting, nil
 }
 
 // releaseReservations frees the guard keys a message held, so a message

@@ -28,9 +28,10 @@ func (s *Store) Apply(ctx context.Context, batch []chat.Effects, now time.Time) 
 	return results, err
 }
 
-// ApplyAndClaim is Apply, and in the same transaction leases the replies it
-// queued as claim asks, returning them to be sent at once.
-func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) (results []error, claimed []chat.Outgoing, err error) {
+// ApplyAndClaim is Apply, and in the same transaction leases the replies,
+// button answers and notices it queued as claim asks, returning them to be
+// sent at once, with the chats of those it queued and could not lease.
+func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now time.Time, claim chat.SendClaim) (results []error, leased chat.Leased, err error) {
 	results = make([]error, len(batch))
 	todo := make([]int, len(batch))
 	for i := range todo {
@@ -42,15 +43,16 @@ func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now tim
 	for excluded := 0; len(todo) > 0; excluded++ {
 		var fail *failure
 		var rows []outboxRow // leased in this attempt; a rollback forgets them
+		var waiting []string
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 			if !oneByOne {
-				err := s.applyAll(ctx, tx, batch, todo, results, now, claim, &rows)
+				err := s.applyAll(ctx, tx, batch, todo, results, now, claim, &rows, &waiting)
 				errors.As(err, &fail)
 				return err
 			}
 			// A multi-row statement failed: find the event it was.
 			for _, i := range todo {
-				if err := s.applyAll(ctx, tx, batch, []int{i}, results, now, claim, &rows); err != nil {
+				if err := s.applyAll(ctx, tx, batch, []int{i}, results, now, claim, &rows, &waiting); err != nil {
 					if errors.As(err, &fail) {
 						fail.idx = i
 					}
@@ -60,15 +62,16 @@ func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now tim
 			return nil
 		})
 		if err == nil {
-			claimed, err := outgoing(rows)
-			return results, claimed, err
+			sends, err := outgoing(rows)
+			slices.Sort(waiting)
+			return results, chat.Leased{Sends: sends, Waiting: slices.Compact(waiting)}, err
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || fail == nil || excluded >= maxExcluded {
-			return nil, nil, unavailable("apply effects", err)
+			return nil, chat.Leased{}, unavailable("apply effects", err)
 		}
 		if fail.idx < 0 {
 			if oneByOne || len(todo) == 1 {
-				return nil, nil, unavailable("apply effects", err)
+				return nil, chat.Leased{}, unavailable("apply effects", err)
 			}
 			oneByOne, excluded = true, excluded-1
 			continue
@@ -79,7 +82,7 @@ func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now tim
 		}
 		todo = slices.DeleteFunc(todo, func(i int) bool { return i == fail.idx })
 	}
-	return results, nil, nil
+	return results, chat.Leased{}, nil
 }
 
 // lateConflict is a conflict found after some of an event's effects were
@@ -109,6 +112,9 @@ type processing struct {
 	ev    chat.InboxEvent
 	now   time.Time
 	basis chat.State // the snapshot the plan was decided on
+	// notices, when set, collects the team-chat notices queued, for the
+	// batch to lease to its sender.
+	notices *[]queuedRow
 }
 
 type conversationRow struct {
@@ -146,12 +152,18 @@ func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, 
 	if err != nil {
 		return err
 	}
-	_, err = p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
+	var id int64
+	if err := p.s.get(p.ctx, p.tx, &id, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
 		next_attempt_at, created_at, priority, buttons, handoff_id, incident_id, topic_key, topic_name, media, album_key)
-		VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		nullID(p.ev.ID), string(n.Platform), n.Bot, n.ChatID, chat.ChatKey(n.Platform, n.Bot, n.ChatID), action, text,
-		dueAt(p.now, n.After), ms(p.now), prio, buttons, nullID(handoffID), nullID(incidentID), n.TopicKey, n.TopicName, media, chat.AlbumOf(n.Media))
-	return err
+		dueAt(p.now, n.After), ms(p.now), prio, buttons, nullID(handoffID), nullID(incidentID), n.TopicKey, n.TopicName, media, chat.AlbumOf(n.Media)); err != nil {
+		return err
+	}
+	if p.notices != nil {
+		*p.notices = append(*p.notices, queuedRow{id: id, line: chat.ChatKey(n.Platform, n.Bot, n.ChatID), due: !n.After.After(p.now)})
+	}
+	return nil
 }
 
 // handoffEffects writes what only some events have: a handoff opened or
@@ -208,10 +220,16 @@ func (p *processing) handoffEffects(plan chat.Plan, convID int64) error {
 // answerCallback answers a button press or slash command without a message.
 func (p *processing) answerCallback(id string) error {
 	ev := p.ev.Event
-	_, err := p.s.exec(p.ctx, p.tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
-		VALUES (?, ?, ?, ?, ?, 'callback_answer', '', ?, ?, 3, ?)`, p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID,
-		"callback/"+id, ms(p.now), ms(p.now), id)
-	return err
+	var outboxID int64
+	if err := p.s.get(p.ctx, p.tx, &outboxID, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
+		VALUES (?, ?, ?, ?, ?, 'callback_answer', '', ?, ?, 3, ?) RETURNING id`, p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID,
+		"callback/"+id, ms(p.now), ms(p.now), id); err != nil {
+		return err
+	}
+	if p.notices != nil {
+		*p.notices = append(*p.notices, queuedRow{id: outboxID, line: "callback/" + id, due: true})
+	}
+	return nil
 }
 
 func msOrZero(t time.Time) int64 {
