@@ -126,6 +126,10 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 	ctx := context.Background()
 	// Pin the writer connection so the stricter pragma covers exactly this
 	// commit; the other writers' transactions run between batches.
+	if err := s.writerTurn(ctx, true); err != nil {
+		return unavailable("accept", err)
+	}
+	defer s.endTurn()
 	conn, err := s.w.Connx(ctx)
 	if err != nil {
 		return unavailable("accept", err)

@@ -36,12 +36,13 @@ type Store struct {
 	// Now is the store's clock, for the times it records on its own.
 	Now func() time.Time
 
-	acceptSync, sync string   // synchronous pragmas for inbox inserts and the rest
-	postgres         bool     // the dialect: PostgreSQL, else SQLite
-	pgQueries        sync.Map // query as written → as PostgreSQL takes it
-	stmts            stmtCache
-	path             string   // the SQLite file; "" on PostgreSQL
-	lock             *os.File // held by TakeOver while the store is open
+	acceptSync, sync string    // synchronous pragmas for inbox inserts and the rest
+	postgres         bool      // the dialect: PostgreSQL, else SQLite
+	pgQueries        sync.Map  // query as written → as PostgreSQL takes it
+	stmts            stmtCache // the writer's
+	readStmts        stmtCache // the readers'
+	path             string    // the SQLite file; "" on PostgreSQL
+	lock             *os.File  // held by TakeOver while the store is open
 	stats            stats
 	inboxLow         atomic.Int64 // no pending event has a smaller id
 	outboxLow        atomic.Int64 // no pending or future message sorts before it (see ClaimOutgoing)
@@ -52,6 +53,10 @@ type Store struct {
 	// skipGuardState leaves out the guard's reads, only so a benchmark can
 	// measure what the guard costs.
 	skipGuardState bool
+
+	// turns orders the use of SQLite's writer; nil on PostgreSQL, whose
+	// writers do not wait for each other.
+	turns *writerTurns
 
 	accepts    chan acceptReq
 	stop       chan struct{}
@@ -112,7 +117,12 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s for reading: %w", path, err)
 	}
 	r.SetMaxOpenConns(opt.Readers)
-	s := &Store{w: w, r: r, path: path, Now: time.Now, acceptSync: opt.AcceptSynchronous, sync: opt.Synchronous, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
+	// Every reader stays open: a new SQLite connection reads and parses the
+	// whole schema again before its first query, and database/sql would
+	// close all but two between bursts.
+	r.SetMaxIdleConns(opt.Readers)
+	r.SetConnMaxIdleTime(0)
+	s := &Store{w: w, r: r, path: path, Now: time.Now, turns: &writerTurns{}, acceptSync: opt.AcceptSynchronous, sync: opt.Synchronous, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
@@ -170,7 +180,26 @@ func unavailable(op string, err error) error {
 // inTx runs fn in a write transaction.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	defer s.preparePending(context.WithoutCancel(ctx))
+	if err := s.writerTurn(ctx, false); err != nil {
+		return err
+	}
+	defer s.endTurn()
 	return s.runTx(s.w.BeginTxx(ctx, nil))(fn)
+}
+
+// writerTurn waits for SQLite's writer (see writerTurns); fast is for
+// webhooks' group commits. endTurn gives it back.
+func (s *Store) writerTurn(ctx context.Context, fast bool) error {
+	if s.turns == nil {
+		return nil
+	}
+	return s.turns.acquire(ctx, fast)
+}
+
+func (s *Store) endTurn() {
+	if s.turns != nil {
+		s.turns.release()
+	}
 }
 
 // runTx runs fn in a transaction just begun: commit if it succeeds,

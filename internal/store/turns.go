@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"sync"
+)
+
+// writerTurns hands SQLite's one writer connection out in turns. Webhooks'
+// group commits go before the pipeline's work, since every poster waits
+// for them and the pipeline's batches grow while they do; but never twice
+// in a row while pipeline work waits, so neither side starves. Left to
+// itself, database/sql hands a freed connection to a random waiter, and a
+// group commit queued behind half a dozen batches and claims.
+type writerTurns struct {
+	mu       sync.Mutex
+	busy     bool
+	lastFast bool
+	fast     []chan struct{} // waiting group commits, first come first served
+	slow     []chan struct{} // waiting pipeline work, likewise
+}
+
+// acquire waits for the writer; fast is a group commit of webhooks.
+func (w *writerTurns) acquire(ctx context.Context, fast bool) error {
+	w.mu.Lock()
+	if !w.busy {
+		w.busy, w.lastFast = true, fast
+		w.mu.Unlock()
+		return nil
+	}
+	turn := make(chan struct{})
+	if fast {
+		w.fast = append(w.fast, turn)
+	} else {
+		w.slow = append(w.slow, turn)
+	}
+	w.mu.Unlock()
+	select {
+	case <-turn:
+		return nil
+	case <-ctx.Done():
+		w.mu.Lock()
+		select {
+		case <-turn:
+			// Handed over meanwhile: pass it on.
+			w.mu.Unlock()
+			w.release()
+		default:
+			w.fast = slices.DeleteFunc(w.fast, func(c chan struct{}) bool { return c == turn })
+			w.slow = slices.DeleteFunc(w.slow, func(c chan struct{}) bool { return c == turn })
+			w.mu.Unlock()
+		}
+		return ctx.Err()
+	}
+}
+
+// release hands the writer to the next in turn.
+func (w *writerTurns) release() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var next chan struct{}
+	switch {
+	case len(w.fast) > 0 && (!w.lastFast || len(w.slow) == 0):
+		next, w.fast, w.lastFast = w.fast[0], w.fast[1:], true
+	case len(w.slow) > 0:
+		next, w.slow, w.lastFast = w.slow[0], w.slow[1:], false
+	default:
+		w.busy = false
+		return
+	}
+	close(next)
+}
