@@ -48,6 +48,10 @@ func (p *Pipeline) eventLoop() {
 			}
 			continue
 		}
+		// Less than a batch: everything claimable now was claimed, and
+		// claiming again before an event arrives (or a conversation's next
+		// becomes eligible) would find nothing, at a writer turn each.
+		short := len(events) < p.cfg.Batch
 		var customers []chat.InboxEvent
 		run := func(work func()) {
 			slots <- struct{}{}
@@ -76,6 +80,9 @@ func (p *Pipeline) eventLoop() {
 		}
 		if len(customers) > 0 {
 			run(func() { p.handleBatch(customers) })
+		}
+		if short && !p.wait(p.eventWake, p.cfg.PollInterval) {
+			return
 		}
 	}
 }
@@ -145,7 +152,14 @@ func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 	}
 	// A message queued behind one of ours goes when that one is recorded
 	// (the completer leases it); any other needs the sender's claim.
-	if p.flights.leased(since, lines) || p.flights.behind(waiting) || left {
+	if p.flights.missed(since) {
+		// A claim that came back short meanwhile could not see these in
+		// flight; a message may wait behind one of them all the same.
+		more, err := p.store.Waiting(p.workCtx, lines)
+		waiting = append(waiting, more...)
+		left = left || err != nil
+	}
+	if p.flights.behind(waiting) || left {
 		p.wakeSender()
 	}
 }

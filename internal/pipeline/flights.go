@@ -108,22 +108,20 @@ func (f *flights) followed(lines []string) []bool {
 	return marked
 }
 
-// leasing is read before a batch leases replies, and leased after they
+// leasing is read before a batch leases replies, and missed after they
 // are started: if a claim came back short in between, it could not see
-// them in flight, so their lines are marked as its would have been.
+// them in flight, and whichever of their chats hold a message waiting
+// must be marked as its would have been (see Pipeline.handleBatch).
 func (f *flights) leasing() uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.shorts
 }
 
-func (f *flights) leased(since uint64, lines []string) bool {
+func (f *flights) missed(since uint64) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.shorts == since {
-		return false
-	}
-	return f.markLocked(lines)
+	return f.shorts != since
 }
 
 // waitSlot notes that the sender waits for a delivery to free a slot.

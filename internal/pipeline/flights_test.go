@@ -9,9 +9,9 @@ import "testing"
 // finished while a claim ran is claimed again at once.
 func TestFlightsClaimAgainOnlyWhenWorkCanWait(t *testing.T) {
 	type step struct {
-		do    string // start, finish, behind, short, slot, leased
+		do    string // start, finish, behind, short, slot, leasing, missed
 		lines []string
-		want  bool // what finish, behind, short and leased report
+		want  bool // what finish, behind, short and missed report
 	}
 	cases := []struct {
 		name  string
@@ -48,17 +48,18 @@ func TestFlightsClaimAgainOnlyWhenWorkCanWait(t *testing.T) {
 		{"a chat that finished while the claim ran claims again at once", []step{
 			{do: "short", lines: []string{"gone"}, want: true},
 		}},
-		{"a batch that leased while a claim came back short marks its chats", []step{
+		{"a batch that leased while a claim came back short learns it", []step{
 			{do: "leasing"},
 			{do: "short", lines: nil, want: false},
 			{do: "start", lines: []string{"c"}},
-			{do: "leased", lines: []string{"c"}, want: false},
+			{do: "missed", want: true},
+			{do: "behind", lines: []string{"c"}, want: false},
 			{do: "finish", lines: []string{"c"}, want: true},
 		}},
-		{"a batch that leased with no claim meanwhile marks nothing", []step{
+		{"a batch that leased with no claim meanwhile missed nothing", []step{
 			{do: "leasing"},
 			{do: "start", lines: []string{"c"}},
-			{do: "leased", lines: []string{"c"}, want: false},
+			{do: "missed", want: false},
 			{do: "finish", lines: []string{"c"}, want: false},
 		}},
 		{"a sender waiting for a slot is woken by the next finish", []step{
@@ -91,8 +92,8 @@ func TestFlightsClaimAgainOnlyWhenWorkCanWait(t *testing.T) {
 				case "leasing":
 					since = f.leasing()
 					continue
-				case "leased":
-					got = f.leased(since, s.lines)
+				case "missed":
+					got = f.missed(since)
 				}
 				if got != s.want {
 					t.Fatalf("step %d (%s %v): got %v, want %v", i, s.do, s.lines, got, s.want)

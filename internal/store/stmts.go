@@ -50,7 +50,11 @@ func (s *Store) preparePending(ctx context.Context) {
 	s.stmts.pending = nil
 	s.stmts.mu.Unlock()
 	for _, q := range todo {
+		if s.writerTurn(ctx, false) != nil {
+			return
+		}
 		st, err := s.w.PreparexContext(ctx, q)
+		s.endTurn()
 		if err != nil {
 			continue // it keeps running unprepared
 		}
@@ -73,12 +77,14 @@ func (s *Store) preparePending(ctx context.Context) {
 }
 
 func (s *Store) closeStmts() {
-	s.stmts.mu.Lock()
-	defer s.stmts.mu.Unlock()
-	for _, st := range s.stmts.stmts {
-		st.Close()
+	for _, c := range []*stmtCache{&s.stmts, &s.readStmts} {
+		c.mu.Lock()
+		for _, st := range c.stmts {
+			st.Close()
+		}
+		c.stmts = nil
+		c.mu.Unlock()
 	}
-	s.stmts.stmts = nil
 }
 
 // exec, get and sel run a query in a write transaction, prepared when the
@@ -116,11 +122,16 @@ func (s *Store) sel(ctx context.Context, tx *sqlx.Tx, dest any, query string, ar
 	return tx.SelectContext(ctx, dest, query, args...)
 }
 
-// readGet and readSel query the readers, outside any transaction.
+// readGet and readSel query the readers, outside any transaction; on
+// SQLite through statements prepared once (on each reader as it needs
+// them), as the writer's are.
 func (s *Store) readGet(ctx context.Context, dest any, query string, args ...any) error {
 	s.stats.statements.Add(1)
 	if s.postgres {
-		query = s.pg(query)
+		return s.r.GetContext(ctx, dest, s.pg(query), args...)
+	}
+	if st := s.readStmt(ctx, query); st != nil {
+		return st.GetContext(ctx, dest, args...)
 	}
 	return s.r.GetContext(ctx, dest, query, args...)
 }
@@ -128,9 +139,42 @@ func (s *Store) readGet(ctx context.Context, dest any, query string, args ...any
 func (s *Store) readSel(ctx context.Context, dest any, query string, args ...any) error {
 	s.stats.statements.Add(1)
 	if s.postgres {
-		query = s.pg(query)
+		return s.r.SelectContext(ctx, dest, s.pg(query), args...)
+	}
+	if st := s.readStmt(ctx, query); st != nil {
+		return st.SelectContext(ctx, dest, args...)
 	}
 	return s.r.SelectContext(ctx, dest, query, args...)
+}
+
+// readStmt is query prepared for the readers, or nil when the cache is
+// full (then it runs unprepared). Readers need no turn: a statement is
+// prepared on whichever reader runs it.
+func (s *Store) readStmt(ctx context.Context, query string) *sqlx.Stmt {
+	c := &s.readStmts
+	c.mu.Lock()
+	st, full := c.stmts[query], len(c.stmts) >= maxCachedStmts
+	c.mu.Unlock()
+	if st != nil || full {
+		return st
+	}
+	st, err := s.r.PreparexContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stmts == nil {
+		c.stmts = map[string]*sqlx.Stmt{}
+	}
+	if prev := c.stmts[query]; prev != nil {
+		// Prepared meanwhile by another caller; a reader's statement
+		// closes without waiting for a connection.
+		st.Close()
+		return prev
+	}
+	c.stmts[query] = st
+	return st
 }
 
 // autoSel runs one writing statement on its own, outside any transaction
@@ -141,9 +185,13 @@ func (s *Store) autoSel(ctx context.Context, dest any, query string, args ...any
 	if s.postgres {
 		return s.w.SelectContext(ctx, dest, s.pg(query), args...)
 	}
+	defer s.preparePending(context.WithoutCancel(ctx))
+	if err := s.writerTurn(ctx, false); err != nil {
+		return err
+	}
+	defer s.endTurn()
 	if st := s.stmts.lookup(query); st != nil {
 		return st.SelectContext(ctx, dest, args...)
 	}
-	defer s.preparePending(context.WithoutCancel(ctx))
 	return s.w.SelectContext(ctx, dest, query, args...)
 }
