@@ -184,8 +184,9 @@ const conflictRounds = 3
 // Events of one round are decided on snapshots read together, so two of
 // them must not depend on the same state beyond their own conversation: a
 // round takes one event per customer (the guard counts a customer's
-// messages across chats) and one new handoff per team and cause (they
-// count towards an incident). The others wait for the next round, which
+// messages across chats) and, of the new handoffs of one team and cause
+// (they count towards an incident), only as many as cannot open one
+// together (see sharesRound). The others wait for the next round, which
 // sees what the first wrote.
 //
 // With send, the replies and notices it queues are leased to this
@@ -227,7 +228,8 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 		}
 		effects := make([]chat.Effects, 0, len(round))
 		applied := make([]int, 0, len(round))
-		causes := map[chat.TeamCause]bool{}
+		causes := map[chat.TeamCause]int{}     // new handoffs in this round
+		incidents := map[chat.TeamCause]bool{} // one of them opens or joins an incident
 		plans, errs := p.decideFully(ctx, batch, states, now)
 		for j, i := range round {
 			st, plan := states[j], plans[j]
@@ -237,11 +239,12 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			}
 			if h := plan.Handoff; h != nil {
 				tc := chat.TeamCause{Team: h.Team, Cause: h.Rule}
-				if causes[tc] {
+				if !p.sharesRound(tc, plan, st, causes[tc], incidents[tc]) {
 					later = append(later, i)
 					continue
 				}
-				causes[tc] = true
+				causes[tc]++
+				incidents[tc] = incidents[tc] || plan.Incident != nil
 			}
 			out[i].plan, out[i].handedOff = plan, st.Conversation.Handoff != nil
 			effects = append(effects, chat.Effects{Event: events[i], Basis: st, Plan: plan})
@@ -278,6 +281,25 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 		slices.Sort(todo)
 	}
 	return out, claimed, waiting, left
+}
+
+// sharesRound says whether a new handoff of tc may be applied in a round
+// that has inRound of them already. They were decided on one snapshot, so
+// together they must not be able to reach the incident threshold none of
+// them saw, and one that opens or joins an incident (whose count each
+// checks) goes alone. Handoffs no incident can come of share freely: a
+// round of one each cost a burst of handoffs a whole round apiece.
+func (p *Pipeline) sharesRound(tc chat.TeamCause, plan chat.Plan, st chat.State, inRound int, withIncident bool) bool {
+	switch {
+	case inRound == 0:
+		return true
+	case withIncident || plan.Incident != nil:
+		return false
+	case !p.mayOpenIncident(tc.Cause, tc.Team, st.Incidents):
+		return true
+	}
+	n, counted := st.Details.RecentHandoffs[tc]
+	return counted && n+inRound+1 < p.cfg.IncidentThreshold
 }
 
 // decideFully decides events on their snapshots; decisions that hand off
