@@ -82,6 +82,10 @@ func (s *Store) acceptLoop() {
 				}
 			}
 		}
+		// The group takes in whoever came while it waited for the writer:
+		// under load, groups grow with the wait instead of queueing
+		// behind each other.
+		_ = s.writerTurn(context.Background(), true)
 	fill:
 		for len(batch) < maxBatch {
 			select {
@@ -92,6 +96,7 @@ func (s *Store) acceptLoop() {
 			}
 		}
 		s.commitGroup(batch)
+		s.endTurn()
 	}
 }
 
@@ -125,11 +130,8 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 	now := ms(s.Now())
 	ctx := context.Background()
 	// Pin the writer connection so the stricter pragma covers exactly this
-	// commit; the other writers' transactions run between batches.
-	if err := s.writerTurn(ctx, true); err != nil {
-		return unavailable("accept", err)
-	}
-	defer s.endTurn()
+	// commit; the other writers' transactions run between batches (the
+	// caller holds the writer's turn).
 	conn, err := s.w.Connx(ctx)
 	if err != nil {
 		return unavailable("accept", err)
