@@ -201,8 +201,10 @@ func TestCloseReopenPriorityEscalate(t *testing.T) {
 func TestTransferToAnAgentThenATeam(t *testing.T) {
 	h, notice := handedOffToTwoTeams(t)
 	const customer = 4242
-	// Bob has acted in the team's chat: the team knows him.
+	// Bob has acted in the team's chat: the team knows him. Agents' events
+	// are separate conversations, decided in any order: his is waited for.
 	h.post(groupUpdate(100, teamChat, 8, "Bob", notice.MessageID, "/note I know this customer"), secret)
+	h.waitIdle(h.app.Store())
 	h.post(groupButton(101, teamChat, 7, "Alice", notice.MessageID, "claim:1"), secret)
 	h.told(teamChat, "Alice owns this conversation.")
 
