@@ -243,10 +243,11 @@ func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.Agen
 			if err != nil {
 				return err
 			}
-			if _, err := s.exec(ctx, tx, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
-				next_attempt_at, created_at, scope, window_until, priority, handoff_id, media, album_key) VALUES (?, ?, ?, ?, ?, ?, '', 'relay', ?, ?, ?, ?, ?, 3, ?, ?, ?)`,
-				st.ConversationID, ie.ID, string(st.Platform), st.Bot, st.ChatID, chat.ChatKey(st.Platform, st.Bot, st.ChatID), plan.Text,
-				dueAt(now, plan.After), ms(now), st.CustomerScope, msOrZero(plan.WindowUntil), h.ID, media, chat.AlbumOf(plan.Media)); err != nil {
+			if _, err := s.queueOutgoing(ctx, tx, []newOutgoing{{
+				conversationID: st.ConversationID, inboxID: ie.ID, handoffID: h.ID, platform: st.Platform, bot: st.Bot, chatID: st.ChatID,
+				action: chat.ActionRelay, text: plan.Text, due: dueAt(now, plan.After), created: now, scope: st.CustomerScope,
+				windowUntil: plan.WindowUntil, priority: 3, media: media, albumKey: chat.AlbumOf(plan.Media),
+			}}); err != nil {
 				return err
 			}
 		case chat.AgentTag:
@@ -326,9 +327,6 @@ func (s *Store) queueAgentReplies(ctx context.Context, tx *sqlx.Tx, ie chat.Inbo
 	if plan.CallbackAnswer == "" || ev.CallbackID == "" {
 		return nil
 	}
-	_, err := s.exec(ctx, tx, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
-		VALUES (?, ?, ?, ?, ?, 'callback_answer', ?, ?, ?, 3, ?)`, ie.ID, string(ev.Platform), ev.Bot, ev.ChatID,
-		// Answers do not queue behind the chat's messages: Telegram wants them within seconds.
-		"callback/"+ev.CallbackID, plan.CallbackAnswer, ms(now), ms(now), ev.CallbackID)
+	_, err := s.queueOutgoing(ctx, tx, []newOutgoing{callbackAnswer(ev, ie.ID, ev.CallbackID, plan.CallbackAnswer, now)})
 	return err
 }

@@ -406,11 +406,10 @@ func (b *batchApply) decisions() error {
 }
 
 // outbox queues every reply and every answer to a button press or slash
-// command. Rows get ids in the order given, so each event's replies are
-// matched to their ids in order.
+// command, in one statement; each event's replies are matched to their
+// ids in the order given.
 func (b *batchApply) outbox() error {
-	var args []any
-	n := 0
+	var msgs []newOutgoing
 	for _, it := range b.items {
 		ev := it.ev()
 		it.outboxIDs = make([]int64, len(it.fx.Plan.Sends))
@@ -422,53 +421,26 @@ func (b *batchApply) outbox() error {
 				return err
 			}
 			to := snd.To
-			args = append(args, nullID(it.convID), it.fx.Event.ID, string(ev.Platform), ev.Bot, to.ChatID, chat.ChatKey(ev.Platform, ev.Bot, to.ChatID),
-				to.ThreadID, to.ReplyTo, snd.Rule, string(snd.Type), snd.Text, ms(b.now), ms(b.now), ev.CustomerScope(), msOrZero(snd.WindowUntil),
-				chat.Priority(snd.Priority).Rank(), to.CallbackID, buttons)
-			n++
+			msgs = append(msgs, newOutgoing{
+				conversationID: it.convID, inboxID: it.fx.Event.ID, platform: ev.Platform, bot: ev.Bot, chatID: to.ChatID,
+				threadID: to.ThreadID, replyTo: to.ReplyTo, rule: snd.Rule, action: snd.Type, text: snd.Text,
+				due: b.now, created: b.now, scope: ev.CustomerScope(), windowUntil: snd.WindowUntil,
+				priority: chat.Priority(snd.Priority).Rank(), callbackID: to.CallbackID, buttons: buttons,
+			})
 		}
 		for _, a := range it.fx.Plan.CallbackAnswers {
-			// Answers do not queue behind the chat's messages: platforms
-			// want them within seconds.
-			args = append(args, nil, it.fx.Event.ID, string(ev.Platform), ev.Bot, ev.ChatID, "callback/"+a.ID,
-				"", "", "", string(chat.ActionCallbackAnswer), a.Text, ms(b.now), ms(b.now), "", 0, 3, a.ID, "")
-			n++
+			msgs = append(msgs, callbackAnswer(ev, it.fx.Event.ID, a.ID, a.Text, b.now))
 		}
 	}
-	if n == 0 {
-		return nil
-	}
-	var rows []struct {
-		ID    int64 `db:"id"`
-		Inbox int64 `db:"inbox_id"`
-	}
-	if err := b.s.sel(b.ctx, b.tx, &rows, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, thread_id, reply_to,
-		rule, action, text, next_attempt_at, created_at, scope, window_until, priority, callback_id, buttons)
-		VALUES `+placeholders(n, 18)+` RETURNING id, inbox_id`, args...); err != nil {
+	ids, err := b.s.queueOutgoing(b.ctx, b.tx, msgs)
+	if err != nil {
 		return err
 	}
-	slices.SortFunc(rows, func(a, b struct {
-		ID    int64 `db:"id"`
-		Inbox int64 `db:"inbox_id"`
-	}) int {
-		return cmp.Compare(a.ID, b.ID)
-	})
-	next := map[int64]int{}
-	byInbox := make(map[int64]*applyItem, len(b.items))
 	for _, it := range b.items {
-		byInbox[it.fx.Event.ID] = it
-	}
-	for _, r := range rows {
-		it := byInbox[r.Inbox]
-		k := next[r.Inbox]
-		switch {
-		case it == nil:
-		case k < len(it.outboxIDs):
-			it.outboxIDs[k] = r.ID
-		case k < len(it.outboxIDs)+len(it.answerIDs):
-			it.answerIDs[k-len(it.outboxIDs)] = r.ID
-		}
-		next[r.Inbox] = k + 1
+		n := copy(it.outboxIDs, ids)
+		ids = ids[n:]
+		n = copy(it.answerIDs, ids)
+		ids = ids[n:]
 	}
 	return nil
 }

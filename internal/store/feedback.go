@@ -170,13 +170,15 @@ func (s *Store) queueCustomerNotices(ctx context.Context, tx *sqlx.Tx, ie chat.I
 		if err != nil {
 			return err
 		}
-		var id int64
-		if err := s.get(ctx, tx, &id, `INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, thread_id, rule, action, text,
-				next_attempt_at, created_at, scope, window_until, priority, buttons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 3, ?) RETURNING id`,
-			nullID(st.ConversationID), nullID(ie.ID), string(st.Platform), st.Bot, snd.To.ChatID, chat.ChatKey(st.Platform, st.Bot, snd.To.ChatID), snd.To.ThreadID,
-			snd.Rule, string(snd.Type), snd.Text, ms(now), ms(now), st.CustomerScope, msOrZero(snd.WindowUntil), buttons); err != nil {
+		queued, err := s.queueOutgoing(ctx, tx, []newOutgoing{{
+			conversationID: st.ConversationID, inboxID: ie.ID, platform: st.Platform, bot: st.Bot, chatID: snd.To.ChatID,
+			threadID: snd.To.ThreadID, rule: snd.Rule, action: snd.Type, text: snd.Text, due: now, created: now,
+			scope: st.CustomerScope, windowUntil: snd.WindowUntil, priority: 3, buttons: buttons,
+		}})
+		if err != nil {
 			return err
 		}
+		id := queued[0]
 		held := true
 		for _, r := range snd.Reservations {
 			var taken []string

@@ -125,9 +125,9 @@ func (s *Store) ApplyIncident(ctx context.Context, ie chat.InboxEvent, ch chat.I
 }
 
 // queueIncidentUpdate queues one message to each customer filed under the
-// incident, in one statement: those whose platform's window (u.Reach) is
-// still open, who neither blocked the bot nor were blocked, and who had
-// fewer than u.PerHour messages in the last hour. It counts the others.
+// incident: those whose platform's window (u.Reach) is still open, who
+// neither blocked the bot nor were blocked, and who had fewer than
+// u.PerHour messages in the last hour. It counts the others.
 func (s *Store) queueIncidentUpdate(ctx context.Context, tx *sqlx.Tx, ie chat.InboxEvent, incidentID int64, u chat.IncidentUpdate, now time.Time) (chat.IncidentSent, error) {
 	var sent chat.IncidentSent
 	if err := s.get(ctx, tx, &sent.Customers, `SELECT COUNT(DISTINCT conversation_id) FROM handoffs WHERE incident_id = ?`, incidentID); err != nil {
@@ -170,25 +170,38 @@ func (s *Store) queueIncidentUpdate(ctx context.Context, tx *sqlx.Tx, ie chat.In
 	}
 	textArgs = append(textArgs, u.Texts[""])
 	const scope = `c.platform || '/' || c.bot || '/' || COALESCE(cu.external_id, 'chat:' || c.chat_id)`
-	args := append(append([]any{}, reach...), incidentID, ie.ID)
+	args := append(append([]any{}, reach...), incidentID)
 	args = append(args, textArgs...)
-	args = append(args, ms(now), ms(now), incidentID, ms(now), ms(now.Add(-time.Hour)), u.PerHour)
-	res, err := s.exec(ctx, tx, with+`INSERT INTO outbox (conversation_id, inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
-			next_attempt_at, created_at, scope, window_until, priority, incident_id)
-		SELECT c.id, CAST(? AS BIGINT), c.platform, c.bot, c.chat_id, c.platform || '/' || c.bot || '/' || c.chat_id, '', 'incident_update', `+text+`,
-			CAST(? AS BIGINT), CAST(? AS BIGINT), `+scope+`, c.last_customer_at + w.reach, 3, CAST(? AS BIGINT)
+	args = append(args, ms(now), ms(now.Add(-time.Hour)), u.PerHour)
+	var to []struct {
+		ConversationID int64  `db:"id"`
+		Platform       string `db:"platform"`
+		Bot            string `db:"bot"`
+		ChatID         string `db:"chat_id"`
+		Text           string `db:"text"`
+		Scope          string `db:"scope"`
+		WindowUntil    int64  `db:"window_until"`
+	}
+	if err := s.sel(ctx, tx, &to, with+`SELECT c.id, c.platform, c.bot, c.chat_id, `+text+` AS text, `+scope+` AS scope,
+			c.last_customer_at + w.reach AS window_until
 		FROM a JOIN conversations c ON c.id = a.id JOIN w ON w.platform = c.platform LEFT JOIN customers cu ON cu.id = c.customer_id
 		WHERE c.last_customer_at + w.reach >= ? AND COALESCE(cu.blocked, 0) = 0 AND COALESCE(cu.blocked_by_team, 0) = 0
 			AND (SELECT COUNT(*) FROM outbox o WHERE o.scope = `+scope+` AND o.created_at > ? AND o.state <> 'failed') < ?
-		ORDER BY c.id`, args...)
-	if err != nil {
+		ORDER BY c.id`, args...); err != nil {
 		return sent, fmt.Errorf("queue incident update: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return sent, err
+	msgs := make([]newOutgoing, len(to))
+	for i, r := range to {
+		msgs[i] = newOutgoing{
+			conversationID: r.ConversationID, inboxID: ie.ID, incidentID: incidentID, platform: chat.Platform(r.Platform), bot: r.Bot,
+			chatID: r.ChatID, action: chat.ActionIncidentUpdate, text: r.Text, due: now, created: now, scope: r.Scope,
+			windowUntil: fromMS(r.WindowUntil), priority: 3,
+		}
 	}
-	sent.Sent = int(n)
+	if _, err := s.queueOutgoing(ctx, tx, msgs); err != nil {
+		return sent, fmt.Errorf("queue incident update: %w", err)
+	}
+	sent.Sent = len(to)
 	var inWindow int
 	if err := s.get(ctx, tx, &inWindow, with+`SELECT COUNT(*) FROM a JOIN conversations c ON c.id = a.id JOIN w ON w.platform = c.platform
 		WHERE c.last_customer_at + w.reach >= ?`, append(append(append([]any{}, reach...), incidentID), ms(now))...); err != nil {

@@ -39,11 +39,11 @@ func decodeMedia(s string) ([]chat.Media, error) {
 
 // dueAt is when a queued message may first go: now, or later when the
 // decision holds it back (an album's part waiting for the rest).
-func dueAt(now, after time.Time) int64 {
+func dueAt(now, after time.Time) time.Time {
 	if after.After(now) {
-		return ms(after)
+		return after
 	}
-	return ms(now)
+	return now
 }
 
 // ClaimAlbum leases to owner, with head (claimed already), the pending

@@ -152,14 +152,15 @@ func (p *processing) queueNoticeFor(n chat.Notice, handoffID, incidentID int64, 
 	if err != nil {
 		return err
 	}
-	var id int64
-	if err := p.s.get(p.ctx, p.tx, &id, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, rule, action, text,
-		next_attempt_at, created_at, priority, buttons, handoff_id, incident_id, topic_key, topic_name, media, album_key)
-		VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nullID(p.ev.ID), string(n.Platform), n.Bot, n.ChatID, chat.ChatKey(n.Platform, n.Bot, n.ChatID), action, text,
-		dueAt(p.now, n.After), ms(p.now), prio, buttons, nullID(handoffID), nullID(incidentID), n.TopicKey, n.TopicName, media, chat.AlbumOf(n.Media)); err != nil {
+	queued, err := p.s.queueOutgoing(p.ctx, p.tx, []newOutgoing{{
+		inboxID: p.ev.ID, handoffID: handoffID, incidentID: incidentID, platform: n.Platform, bot: n.Bot, chatID: n.ChatID,
+		action: action, text: text, due: dueAt(p.now, n.After), created: p.now, priority: prio, buttons: buttons,
+		topicKey: n.TopicKey, topicName: n.TopicName, media: media, albumKey: chat.AlbumOf(n.Media),
+	}})
+	if err != nil {
 		return err
 	}
+	id := queued[0]
 	if p.notices != nil {
 		*p.notices = append(*p.notices, queuedRow{id: id, line: chat.ChatKey(n.Platform, n.Bot, n.ChatID), due: !n.After.After(p.now)})
 	}
@@ -220,12 +221,11 @@ func (p *processing) handoffEffects(plan chat.Plan, convID int64) error {
 // answerCallback answers a button press or slash command without a message.
 func (p *processing) answerCallback(id string) error {
 	ev := p.ev.Event
-	var outboxID int64
-	if err := p.s.get(p.ctx, p.tx, &outboxID, `INSERT INTO outbox (inbox_id, platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at, priority, callback_id)
-		VALUES (?, ?, ?, ?, ?, 'callback_answer', '', ?, ?, 3, ?) RETURNING id`, p.ev.ID, string(ev.Platform), ev.Bot, ev.ChatID,
-		"callback/"+id, ms(p.now), ms(p.now), id); err != nil {
+	ids, err := p.s.queueOutgoing(p.ctx, p.tx, []newOutgoing{callbackAnswer(ev, p.ev.ID, id, "", p.now)})
+	if err != nil {
 		return err
 	}
+	outboxID := ids[0]
 	if p.notices != nil {
 		*p.notices = append(*p.notices, queuedRow{id: outboxID, line: "callback/" + id, due: true})
 	}

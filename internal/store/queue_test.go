@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// TestQueueOutgoingWritesEveryColumnInOrder: the one write path of the
+// outbox stores each field in its own column, returns the ids in the order
+// the messages were given, across the statements a large batch takes, and
+// leaves optional references NULL.
+func TestQueueOutgoingWritesEveryColumnInOrder(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		due, created, window := t0.Add(time.Minute), t0, t0.Add(24*time.Hour)
+		n := 2*outgoingPerStatement + 7 // three statements
+		msgs := make([]newOutgoing, n)
+		for i := range msgs {
+			msgs[i] = newOutgoing{
+				platform: chat.Telegram, bot: "main", chatID: fmt.Sprint(1000 + i), text: fmt.Sprintf("message %d", i),
+				action: chat.ActionReply, due: due, created: created, priority: i % 4,
+			}
+		}
+		full := newOutgoing{
+			conversationID: 0, inboxID: 0, handoffID: 41, incidentID: 42, platform: chat.Discord, bot: "side", chatID: "c9",
+			line: "callback/x1", threadID: "t1", replyTo: "r1", rule: "faq", action: chat.ActionNotice, text: "all of it",
+			due: due, created: created, scope: "discord/side/u1", windowUntil: window, priority: 3, callbackID: "x1",
+			buttons: `[[{"text":"a","data":"b"}]]`, media: `[{"kind":"photo"}]`, albumKey: "al", topicKey: "tk", topicName: "tn",
+		}
+		msgs[n/2] = full
+		var ids []int64
+		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			var err error
+			ids, err = s.queueOutgoing(ctx, tx, msgs)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != n {
+			t.Fatalf("%d ids for %d messages", len(ids), n)
+		}
+		for i := 1; i < n; i++ {
+			if ids[i] <= ids[i-1] {
+				t.Fatalf("ids out of order at %d: %d after %d", i, ids[i], ids[i-1])
+			}
+		}
+		var texts []string
+		if err := s.readSel(ctx, &texts, `SELECT text FROM outbox ORDER BY id`); err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []int{0, outgoingPerStatement - 1, outgoingPerStatement, n - 1} {
+			if texts[want] != msgs[want].text {
+				t.Errorf("row %d (check %d) holds %q, want %q", want, i, texts[want], msgs[want].text)
+			}
+		}
+
+		var got struct {
+			ConversationID *int64 `db:"conversation_id"`
+			InboxID        *int64 `db:"inbox_id"`
+			HandoffID      *int64 `db:"handoff_id"`
+			IncidentID     *int64 `db:"incident_id"`
+			Platform       string `db:"platform"`
+			Bot            string `db:"bot"`
+			ChatID         string `db:"chat_id"`
+			ChatKey        string `db:"chat_key"`
+			ThreadID       string `db:"thread_id"`
+			ReplyTo        string `db:"reply_to"`
+			Rule           string `db:"rule"`
+			Action         string `db:"action"`
+			Text           string `db:"text"`
+			Due            int64  `db:"next_attempt_at"`
+			Created        int64  `db:"created_at"`
+			Scope          string `db:"scope"`
+			Window         int64  `db:"window_until"`
+			Priority       int    `db:"priority"`
+			CallbackID     string `db:"callback_id"`
+			Buttons        string `db:"buttons"`
+			Media          string `db:"media"`
+			AlbumKey       string `db:"album_key"`
+			TopicKey       string `db:"topic_key"`
+			TopicName      string `db:"topic_name"`
+			State          string `db:"state"`
+		}
+		if err := s.readGet(ctx, &got, `SELECT `+outgoingColumns+`, state FROM outbox WHERE id = ?`, ids[n/2]); err != nil {
+			t.Fatal(err)
+		}
+		if got.ConversationID != nil || got.InboxID != nil {
+			t.Errorf("absent references stored as %v, %v; want NULL", got.ConversationID, got.InboxID)
+		}
+		if got.HandoffID == nil || *got.HandoffID != 41 || got.IncidentID == nil || *got.IncidentID != 42 {
+			t.Errorf("handoff, incident = %v, %v; want 41, 42", got.HandoffID, got.IncidentID)
+		}
+		checks := []struct {
+			column    string
+			got, want any
+		}{
+			{"platform", got.Platform, "discord"}, {"bot", got.Bot, "side"}, {"chat_id", got.ChatID, "c9"},
+			{"chat_key", got.ChatKey, "callback/x1"}, {"thread_id", got.ThreadID, "t1"}, {"reply_to", got.ReplyTo, "r1"},
+			{"rule", got.Rule, "faq"}, {"action", got.Action, string(chat.ActionNotice)}, {"text", got.Text, "all of it"},
+			{"next_attempt_at", got.Due, due.UnixMilli()}, {"created_at", got.Created, created.UnixMilli()},
+			{"scope", got.Scope, "discord/side/u1"}, {"window_until", got.Window, window.UnixMilli()}, {"priority", got.Priority, 3},
+			{"callback_id", got.CallbackID, "x1"}, {"buttons", got.Buttons, full.buttons}, {"media", got.Media, full.media},
+			{"album_key", got.AlbumKey, "al"}, {"topic_key", got.TopicKey, "tk"}, {"topic_name", got.TopicName, "tn"},
+			{"state", got.State, "pending"},
+		}
+		for _, c := range checks {
+			if c.got != c.want {
+				t.Errorf("%s = %v, want %v", c.column, c.got, c.want)
+			}
+		}
+		// A message without a line of its own queues in its chat's.
+		var line string
+		if err := s.readGet(ctx, &line, `SELECT chat_key FROM outbox WHERE id = ?`, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		if want := chat.ChatKey(chat.Telegram, "main", "1000"); line != want {
+			t.Errorf("chat_key %q, want %q", line, want)
+		}
+	})
+}
