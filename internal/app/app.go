@@ -118,6 +118,12 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.Now != nil {
+		// The store stamps arrivals with it: deciding compares those
+		// stamps with its own time (an agent's reply to a notice still
+		// being recorded is waited for only so long after it arrived).
+		st.Now = opt.Now
+	}
 	a := &App{cfg: cfg, log: log, store: st, metrics: prometheus.NewRegistry(), now: opt.Now, fetchers: map[string]pipeline.MediaFetcher{}}
 	a.metrics.MustRegister(newOutboxCollector(st.Depth))
 	a.metrics.MustRegister(dbWorkMetrics(st.Work)...)

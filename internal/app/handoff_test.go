@@ -379,3 +379,18 @@ func TestHandoffAlsoPostsToADiscordChannelWebhook(t *testing.T) {
 		t.Fatalf("team chat got %q", n.Text)
 	}
 }
+
+// TestStoreStampsArrivalsWithTheAppsClock: the store stamps each accepted
+// event with the clock the pipeline decides by. With two clocks, an
+// agent's reply to a notice whose sending was still being recorded looked
+// minutes old to a clock moved ahead, and was dropped as chatter instead
+// of waited for (TestCustomerNoticesAndCSAT failed that way).
+func TestStoreStampsArrivalsWithTheAppsClock(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	h, clk := startWithClock(t, testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook"), fake)
+	clk.add(time.Hour)
+	if got, want := h.app.Store().Now(), clk.now(); !got.Equal(want) {
+		t.Fatalf("the store's clock reads %v, the app's %v", got, want)
+	}
+}
