@@ -447,10 +447,15 @@ type SentMessage struct {
 // Until, at most Max of them): they need no claim of their own. A reply
 // behind an earlier unsent one in its chat is left for the sender's claim,
 // to keep the chat's order.
+//
+// Recording sends (MarkSentAndClaimNext) takes More as well: after the
+// messages next in their chats, up to More of any other messages due, as
+// the sender's own claim would, for the slots those sends free.
 type SendClaim struct {
 	Owner string
 	Until time.Time
 	Max   int
+	More  int
 }
 
 // Leased is what applying a batch leased to the caller's sender (Sends,

@@ -33,8 +33,11 @@ const maxCompletions = 256
 // completion is a send to record, its chat, and who waits for it.
 type completion struct {
 	chat.SentMessage
-	line    string
-	written chan struct{}
+	line string
+	slot bool // its delivery holds a sender slot, free once it is written
+	// written is told, once it is, whether the completer claimed work for
+	// that slot.
+	written chan bool
 }
 
 func newCompleter() *completer {
@@ -42,21 +45,23 @@ func newCompleter() *completer {
 }
 
 // record queues a send and waits until it is written, or until abort ends
-// (a stop that ran out of time).
-func (c *completer) record(m chat.SentMessage, line string, abort <-chan struct{}) {
+// (a stop that ran out of time); refilled says work was claimed for the
+// sender slot its delivery holds.
+func (c *completer) record(m chat.SentMessage, line string, slot bool, abort <-chan struct{}) (refilled bool) {
 	c.mu.Lock()
 	c.pending[m.ID] = true
 	c.mu.Unlock()
-	done := make(chan struct{})
+	done := make(chan bool, 1)
 	select {
-	case c.in <- completion{m, line, done}:
+	case c.in <- completion{m, line, slot, done}:
 	case <-abort:
-		return
+		return false
 	}
 	select {
-	case <-done:
+	case refilled = <-done:
 	case <-abort:
 	}
+	return refilled
 }
 
 // sentUnrecorded reports whether a message was sent and is waiting to be
@@ -98,13 +103,30 @@ func (p *Pipeline) runCompleter() {
 		// A chat known to hold a message behind this one moves on in the
 		// same write.
 		followed := p.flights.followed(lines)
+		slots, heads := 0, 0
 		for i, m := range batch {
 			m.ClaimNext = followed[i]
 			sent = append(sent, m.SentMessage)
+			if m.slot {
+				slots++
+			}
+			if followed[i] {
+				heads++
+			}
+		}
+		// While the sender waits for slots, there is more to send than
+		// slots: claim for the ones these sends free in the same write,
+		// rather than have the sender claim in a transaction of its own.
+		more := 0
+		if slots > heads && p.flights.slotWanted() {
+			more = slots - heads
 		}
 		// In id order, so two replicas' writes lock rows in one order.
 		slices.SortFunc(sent, func(a, b chat.SentMessage) int { return cmp.Compare(a.ID, b.ID) })
-		next := p.writeCompletions(sent)
+		next := p.writeCompletions(sent, more)
+		// Short of the slots freed, the sender claims for the rest (and
+		// notes which chats wait behind ones in flight).
+		refilled := more > 0 && len(next) >= slots
 		c.mu.Lock()
 		for _, m := range batch {
 			delete(c.pending, m.ID)
@@ -119,7 +141,7 @@ func (p *Pipeline) runCompleter() {
 		}
 		p.deliveries.Add(len(next))
 		for _, m := range batch {
-			close(m.written)
+			m.written <- refilled
 		}
 		for _, m := range next {
 			// Waiting for a slot here would hold up recording the sends
@@ -136,14 +158,15 @@ func (p *Pipeline) runCompleter() {
 // the pipeline is aborted (a stop that ran out of time): then the lease
 // will let the messages be sent again, the one duplicate window left.
 // Unless the pipeline is stopping, it leases the message next in line in
-// each of their chats, returned to be sent at once.
-func (p *Pipeline) writeCompletions(batch []chat.SentMessage) []chat.Outgoing {
+// each of their chats, and up to more other messages due, returned to be
+// sent at once.
+func (p *Pipeline) writeCompletions(batch []chat.SentMessage, more int) []chat.Outgoing {
 	wait := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		now := p.now()
 		var claim chat.SendClaim
 		if !p.stopping() {
-			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots)}
+			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots), More: more}
 		}
 		next, err := p.store.MarkSentAndClaimNext(context.WithoutCancel(p.workCtx), batch, claim, now)
 		p.health.wrote("record sends", err, p.now())

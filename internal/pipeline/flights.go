@@ -35,15 +35,19 @@ func (f *flights) start(line string) {
 }
 
 // finish notes that a message on line is done (sent and recorded, or put
-// back); it reports whether the sender should claim again.
-func (f *flights) finish(line string) bool {
+// back); it reports whether the sender should claim again. refilled says
+// the completer claimed work for the slot it frees already, so a sender
+// waiting for a slot need not claim for this one.
+func (f *flights) finish(line string, refilled bool) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.lines[line]--; f.lines[line] <= 0 {
 		delete(f.lines, line)
 	}
-	again := f.wantSlot
-	f.wantSlot = false
+	again := f.wantSlot && !refilled
+	if again {
+		f.wantSlot = false
+	}
 	// A line with another message in flight already (the next in line,
 	// leased as this one was recorded) keeps its mark for that one.
 	if f.recheck[line] && f.lines[line] == 0 {
@@ -128,5 +132,20 @@ func (f *flights) missed(since uint64) bool {
 func (f *flights) waitSlot() {
 	f.mu.Lock()
 	f.wantSlot = true
+	f.mu.Unlock()
+}
+
+// slotWanted says whether the sender waits for a slot: then recording
+// sends claims for the slots they free (see runCompleter).
+func (f *flights) slotWanted() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.wantSlot
+}
+
+// claiming notes that the sender claims for free slots itself.
+func (f *flights) claiming() {
+	f.mu.Lock()
+	f.wantSlot = false
 	f.mu.Unlock()
 }

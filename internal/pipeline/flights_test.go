@@ -69,6 +69,21 @@ func TestFlightsClaimAgainOnlyWhenWorkCanWait(t *testing.T) {
 			{do: "finish", lines: []string{"a"}, want: true},
 			{do: "finish", lines: []string{"b"}, want: false},
 		}},
+		{"a slot the completer claimed for does not wake the sender; the next one does", []step{
+			{do: "start", lines: []string{"a"}},
+			{do: "start", lines: []string{"b"}},
+			{do: "slot"},
+			{do: "wanted", want: true},
+			{do: "refilled", lines: []string{"a"}, want: false},
+			{do: "wanted", want: true},
+			{do: "finish", lines: []string{"b"}, want: true},
+			{do: "wanted", want: false},
+		}},
+		{"a sender that claims itself wants no slot", []step{
+			{do: "slot"},
+			{do: "claiming"},
+			{do: "wanted", want: false},
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,7 +96,14 @@ func TestFlightsClaimAgainOnlyWhenWorkCanWait(t *testing.T) {
 					f.start(s.lines[0])
 					continue
 				case "finish":
-					got = f.finish(s.lines[0])
+					got = f.finish(s.lines[0], false)
+				case "refilled":
+					got = f.finish(s.lines[0], true)
+				case "wanted":
+					got = f.slotWanted()
+				case "claiming":
+					f.claiming()
+					continue
 				case "behind":
 					got = f.behind(s.lines)
 				case "short":

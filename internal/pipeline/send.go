@@ -22,6 +22,7 @@ func (p *Pipeline) sendLoop() {
 			}
 			continue
 		}
+		p.flights.claiming()
 		before := p.flights.inFlight()
 		end := p.health.begin("claiming sends", p.now())
 		msgs, err := p.store.ClaimOutgoing(p.workCtx, p.owner, p.now(), p.cfg.Lease, free)
@@ -62,11 +63,12 @@ func (p *Pipeline) startDelivery(m chat.Outgoing) {
 // flight and is counted as a delivery.
 func (p *Pipeline) deliverInSlot(m chat.Outgoing) {
 	defer p.deliveries.Done()
-	sent := p.deliver(m)
+	sent, refilled := p.deliver(m)
 	<-p.sendSlots
 	// The chat's next message may go now, if one waits behind it; a
-	// message put back may be due before the sender's next look.
-	if p.flights.finish(m.Line) || !sent {
+	// message put back may be due before the sender's next look; the
+	// slot is the sender's to fill unless the completer did.
+	if p.flights.finish(m.Line, refilled) || !sent {
 		p.wakeSender()
 	}
 }
@@ -100,28 +102,30 @@ func (p *Pipeline) untilNextDue() time.Duration {
 
 // deliver sends one claimed message and records the outcome; sent says
 // it went and is recorded, anything else put it back or gave it up.
-func (p *Pipeline) deliver(m chat.Outgoing) (sent bool) {
+// refilled says the completer, recording it, claimed work for the sender
+// slot it frees.
+func (p *Pipeline) deliver(m chat.Outgoing) (sent, refilled bool) {
 	sender, ok := p.senders[SenderKey(m.Platform, m.Bot)]
 	if !ok {
 		// The bot is not running (no token in this deployment); keep the
 		// message for when it is.
 		p.retry(m, time.Minute, fmt.Sprintf("bot %s/%s is not running", m.Platform, m.Bot))
-		return false
+		return false, false
 	}
 	if p.completer.sentUnrecorded(m.ID) {
 		// Sent already; the record of it is on its way (the database was
 		// slow or away for longer than the lease).
-		return false
+		return false, false
 	}
 	if !m.WindowUntil.IsZero() && p.now().After(m.WindowUntil) {
 		// Too late: the platform's interaction window has closed (say,
 		// after a long outage). Sending now would break its rules.
 		p.fail(m, chat.ReasonWindowClosed, false)
 		p.cfg.Observer.Sent(m.Platform, "window_closed")
-		return false
+		return false, false
 	}
 	if !p.waitForSlot(m) {
-		return false
+		return false, false
 	}
 	// An album's parts queued behind it go with it, as one album.
 	parts := p.gatherAlbum(&m)
@@ -141,9 +145,9 @@ func (p *Pipeline) deliver(m chat.Outgoing) (sent bool) {
 	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	cancel()
 	if err == nil {
-		p.recordSentAll(m, parts, platformID)
+		refilled = p.recordSentAll(m, parts, platformID)
 		p.cfg.Observer.Sent(m.Platform, "sent")
-		return true
+		return true, refilled
 	}
 	if len(parts) > 0 {
 		// They go again with the head's retry.
@@ -196,7 +200,7 @@ func (p *Pipeline) deliver(m chat.Outgoing) (sent bool) {
 		p.cfg.Observer.Sent(m.Platform, "retry")
 		p.retry(m, backoff(m.Attempts, time.Second, 5*time.Minute), se.Error())
 	}
-	return false
+	return false, false
 }
 
 // Deduplicator is a Sender whose platform recognizes a repeated send of
@@ -299,24 +303,27 @@ func (p *Pipeline) sleepOrDefer(m chat.Outgoing, wait time.Duration, cancel func
 }
 
 // recordSent hands the send to the completer, which records it with
-// others, and waits for that.
-func (p *Pipeline) recordSent(m chat.Outgoing, platformID string) {
-	p.completer.record(chat.SentMessage{ID: m.ID, PlatformMessageID: platformID, At: p.now()}, m.Line, p.workCtx.Done())
+// others, and waits for that. slot says its delivery holds a sender slot;
+// refilled says the completer claimed work for it.
+func (p *Pipeline) recordSent(m chat.Outgoing, platformID string, slot bool) (refilled bool) {
+	return p.completer.record(chat.SentMessage{ID: m.ID, PlatformMessageID: platformID, At: p.now()}, m.Line, slot, p.workCtx.Done())
 }
 
 // recordSentAll records a send that carried an album's parts with it:
-// they are sent too, under the same platform message.
-func (p *Pipeline) recordSentAll(m chat.Outgoing, parts []chat.Outgoing, platformID string) {
+// they are sent too, under the same platform message. Only the head
+// holds a slot.
+func (p *Pipeline) recordSentAll(m chat.Outgoing, parts []chat.Outgoing, platformID string) (refilled bool) {
 	var wg sync.WaitGroup
 	for _, part := range parts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p.recordSent(part, platformID)
+			p.recordSent(part, platformID, false)
 		}()
 	}
-	p.recordSent(m, platformID)
+	refilled = p.recordSent(m, platformID, true)
 	wg.Wait()
+	return refilled
 }
 
 func (p *Pipeline) retry(m chat.Outgoing, after time.Duration, cause string) {

@@ -53,34 +53,50 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	// order is age with up to maxPriorityBonus for urgency, so a message
 	// queued later can sort up to that much before the oldest pending one,
 	// and the mark stays that far behind it.
-	if err := s.refreshMark(ctx, &s.outboxLow, &s.outboxMarkAt, &s.outboxRecountAt, now, `SELECT MIN(created_at - priority * 60000) FROM outbox
-		WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, math.MinInt64, maxPriorityBonus); err != nil {
+	if err := s.refreshOutboxMark(ctx, now); err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
-	var rows []struct {
-		outboxRow
-		SortKey int64 `db:"sort_key"`
+	var rows []claimedRow
+	query, args := s.claimDue(owner, now, now.Add(lease), limit)
+	if err := s.autoSel(ctx, &rows, query, args...); err != nil {
+		return nil, unavailable("claim outgoing", err)
 	}
-	// A notice for a forum topic that exists already goes into it; an
-	// incident's edit names the message it edits.
-	err := s.autoSel(ctx, &rows, `WITH candidates AS MATERIALIZED (
+	return inClaimOrder(rows)
+}
+
+// refreshOutboxMark moves the mark claims start from (see ClaimOutgoing).
+func (s *Store) refreshOutboxMark(ctx context.Context, now time.Time) error {
+	return s.refreshMark(ctx, &s.outboxLow, &s.outboxMarkAt, &s.outboxRecountAt, now, `SELECT MIN(created_at - priority * 60000) FROM outbox
+		WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, math.MinInt64, maxPriorityBonus)
+}
+
+// claimedRow is a claimed message and where it sorts in the claim order.
+type claimedRow struct {
+	outboxRow
+	SortKey int64 `db:"sort_key"`
+}
+
+// claimDue is the statement that leases to owner, until until, up to limit
+// messages due at now, the oldest (less their urgency bonus) first; only
+// the oldest unsent message of each chat is eligible.
+func (s *Store) claimDue(owner string, now, until time.Time, limit int) (string, []any) {
+	return `WITH candidates AS MATERIALIZED (
 			SELECT o.id FROM outbox o
 			WHERE o.state = 'pending' AND (o.created_at - o.priority * 60000) >= ? AND o.next_attempt_at <= ?
 			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
 			                  AND e.chat_key = o.chat_key AND e.id < o.id)
-			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?`+s.skipLocked()+`)
+			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?` + s.skipLocked() + `)
 		UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id IN (SELECT id FROM candidates)
 		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
-		RETURNING `+claimedColumns+`, created_at - priority * 60000 AS sort_key`,
-		s.outboxLow.Load(), ms(now), ms(now), limit, owner, ms(now.Add(lease)), ms(now))
-	if err != nil {
-		return nil, unavailable("claim outgoing", err)
-	}
-	slices.SortFunc(rows, func(a, b struct {
-		outboxRow
-		SortKey int64 `db:"sort_key"`
-	}) int {
+		RETURNING ` + claimedColumns + `, created_at - priority * 60000 AS sort_key`,
+		[]any{s.outboxLow.Load(), ms(now), ms(now), limit, owner, ms(until), ms(now)}
+}
+
+// inClaimOrder turns claimed rows into messages in the claim's order
+// (RETURNING keeps none).
+func inClaimOrder(rows []claimedRow) ([]chat.Outgoing, error) {
+	slices.SortFunc(rows, func(a, b claimedRow) int {
 		return cmp.Or(cmp.Compare(a.SortKey, b.SortKey), cmp.Compare(a.ID, b.ID))
 	})
 	claimed := make([]outboxRow, len(rows))
@@ -147,12 +163,21 @@ func (s *Store) MarkSentBatch(ctx context.Context, sent []chat.SentMessage) erro
 // to next's owner the message now first in the chat of each message sent
 // with ClaimNext, if it is due and nobody holds it: a chat's queue (a team
 // chat's notices) moves on with no claim of the sender's own, which would
-// look through every message waiting.
+// look through every message waiting. Then, with next.More, it claims as
+// ClaimOutgoing does, up to More messages: the slots these sends free are
+// filled without a transaction of their own. The messages next in their
+// chats come first, then the others in claim order.
 func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessage, next chat.SendClaim, now time.Time) ([]chat.Outgoing, error) {
 	if len(sent) == 0 {
 		return nil, nil
 	}
 	var claimed []outboxRow
+	var more []claimedRow
+	if next.More > 0 {
+		if err := s.refreshOutboxMark(ctx, now); err != nil {
+			return nil, unavailable("mark sent", err)
+		}
+	}
 	values := make([]any, 0, 3*len(sent))
 	ids := make([]any, 0, len(sent))
 	var after []any
@@ -193,21 +218,37 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 				AND o.action <> 'incident_update' ORDER BY o.id DESC LIMIT 1)
 			WHERE id IN (SELECT incident_id FROM outbox WHERE id IN (`+in+`) AND incident_id IS NOT NULL
 				AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update')`, append(append([]any{}, ids...), ids...)...)
-		if err != nil || next.Max <= 0 || len(after) == 0 {
+		if err != nil {
 			return err
 		}
-		claimed = claimed[:0]
-		return s.sel(ctx, tx, &claimed, `UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
-			WHERE id IN (SELECT head FROM (SELECT DISTINCT (SELECT h.id FROM outbox h WHERE h.state = 'pending' AND h.chat_key = done.chat_key
-					ORDER BY h.id LIMIT 1) AS head FROM outbox done WHERE done.id IN (`+placeholders(len(after), 1)+`)) heads WHERE head IS NOT NULL LIMIT ?)
-			  AND state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
-			RETURNING `+claimedColumns, append(append([]any{next.Owner, ms(next.Until)}, after...), next.Max, ms(now), ms(now))...)
+		claimed, more = claimed[:0], more[:0]
+		if next.Max > 0 && len(after) > 0 {
+			if err := s.sel(ctx, tx, &claimed, `UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+				WHERE id IN (SELECT head FROM (SELECT DISTINCT (SELECT h.id FROM outbox h WHERE h.state = 'pending' AND h.chat_key = done.chat_key
+						ORDER BY h.id LIMIT 1) AS head FROM outbox done WHERE done.id IN (`+placeholders(len(after), 1)+`)) heads WHERE head IS NOT NULL LIMIT ?)
+				  AND state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+				RETURNING `+claimedColumns, append(append([]any{next.Owner, ms(next.Until)}, after...), next.Max, ms(now), ms(now))...); err != nil {
+				return err
+			}
+		}
+		if next.More <= 0 {
+			return nil
+		}
+		// The sender's claim, made here: the chats of the sends just
+		// recorded are claimable again in this transaction already.
+		query, args := s.claimDue(next.Owner, now, next.Until, next.More)
+		return s.sel(ctx, tx, &more, query, args...)
 	})
 	if err != nil {
 		return nil, unavailable("mark sent", err)
 	}
 	slices.SortFunc(claimed, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
-	return outgoing(claimed)
+	heads, err := outgoing(claimed)
+	if err != nil {
+		return nil, err
+	}
+	rest, err := inClaimOrder(more)
+	return append(heads, rest...), err
 }
 
 // RetryOutgoing puts a message whose send failed back in line, due at next.

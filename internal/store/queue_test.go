@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,4 +125,63 @@ func TestQueueOutgoingWritesEveryColumnInOrder(t *testing.T) {
 			t.Errorf("chat_key %q, want %q", line, want)
 		}
 	})
+}
+
+// TestRecordingSendsClaimsMore: recording sends with More claims, in the
+// same transaction, what the sender's claim would: due messages first in
+// their chats (the chat just recorded included), in claim order, at most
+// More, never one that is not due or that another holds.
+func TestRecordingSendsClaimsMore(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		msg := func(chatID, text string, due time.Time) newOutgoing {
+			return newOutgoing{platform: chat.Telegram, bot: "main", chatID: chatID, action: chat.ActionReply, text: text, due: due, created: t0}
+		}
+		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			_, err := s.queueOutgoing(ctx, tx, []newOutgoing{
+				msg("a", "a1", t0), msg("a", "a2", t0), msg("b", "b1", t0), msg("c", "c1", t0.Add(time.Hour)), msg("d", "d1", t0),
+			})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := s.ClaimOutgoing(ctx, "w", t0, time.Minute, 1)
+		if err != nil || len(first) != 1 || first[0].Text != "a1" {
+			t.Fatalf("first claim %+v, %v; want a1", first, err)
+		}
+		// b1 is held by another sender.
+		if other, err := s.ClaimOutgoing(ctx, "other", t0, time.Minute, 1); err != nil || len(other) != 1 || other[0].Text != "b1" {
+			t.Fatalf("other's claim %+v, %v; want b1", other, err)
+		}
+		claim := chat.SendClaim{Owner: "w", Until: t0.Add(time.Minute), Max: 10, More: 5}
+		got, err := s.MarkSentAndClaimNext(ctx, []chat.SentMessage{{ID: first[0].ID, PlatformMessageID: "1", At: t0}}, claim, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if texts := outTexts(got); texts != "a2 d1" {
+			t.Fatalf("recording a1 claimed %q, want a2 (next in its chat) and d1; b1 is held, c1 not due", texts)
+		}
+		claim.More = 1
+		got, err = s.MarkSentAndClaimNext(ctx, []chat.SentMessage{{ID: got[0].ID, PlatformMessageID: "2", At: t0}}, claim, t0)
+		if err != nil || len(got) != 0 {
+			t.Fatalf("recording a2 claimed %+v, %v; want nothing (c1 is not due)", got, err)
+		}
+		// Two hours on, c1 is due and the other sender's lease of b1 has
+		// run out.
+		later := t0.Add(2 * time.Hour)
+		claim.More = 5
+		got, err = s.MarkSentAndClaimNext(ctx, []chat.SentMessage{{ID: first[0].ID + 4, PlatformMessageID: "4", At: later}}, claim, later)
+		if err != nil || outTexts(got) != "b1 c1" {
+			t.Fatalf("two hours on, recording d1 claimed %q, %v; want b1 c1", outTexts(got), err)
+		}
+	})
+}
+
+func outTexts(msgs []chat.Outgoing) string {
+	texts := make([]string, len(msgs))
+	for i, m := range msgs {
+		texts[i] = m.Text
+	}
+	return strings.Join(texts, " ")
 }
