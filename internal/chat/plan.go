@@ -465,4 +465,7 @@ type SendClaim struct {
 type Leased struct {
 	Sends   []Outgoing
 	Waiting []string
+	// EventsWaiting says one of the batch's conversations had its next
+	// event waiting when the batch was marked done: claim events again.
+	EventsWaiting bool
 }

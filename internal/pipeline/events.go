@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -24,14 +25,23 @@ func (p *Pipeline) eventLoop() {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	slots := make(chan struct{}, p.cfg.Workers)
+	// claims counts the claims begun: a batch finishing after another
+	// claim began cannot tell whether that claim passed over one of its
+	// conversations' next events (not claimable while the batch held the
+	// conversation), so it has the loop claim again.
+	var claims atomic.Uint64
+	// wantWorker says the loop waits for a worker to finish.
+	var wantWorker atomic.Bool
 	for !p.stopping() {
 		if len(slots) == cap(slots) {
-			if !p.wait(p.eventWake, p.cfg.PollInterval) {
+			wantWorker.Store(true)
+			if len(slots) == cap(slots) && !p.wait(p.eventWake, p.cfg.PollInterval) {
 				return
 			}
 			continue
 		}
 		end := p.health.begin("claiming events", p.now())
+		claims.Add(1)
 		events, err := p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, p.cfg.Batch, p.setAside())
 		end()
 		p.health.wrote("claim events", err, p.now())
@@ -53,33 +63,38 @@ func (p *Pipeline) eventLoop() {
 		// becomes eligible) would find nothing, at a writer turn each.
 		short := len(events) < p.cfg.Batch
 		var customers []chat.InboxEvent
-		run := func(work func()) {
+		run := func(work func() (claimAgain bool)) {
 			slots <- struct{}{}
 			inflight.Add(1)
+			since := claims.Load()
 			go func() {
 				defer inflight.Done()
-				work()
+				again := work()
 				<-slots
-				// The conversations' next events (if any) are eligible now.
-				p.WakeEvents()
+				// The conversations' next events are eligible now; claim
+				// them if one is waiting, or may be; and the loop may be
+				// waiting for this worker.
+				if again || claims.Load() != since || wantWorker.Swap(false) {
+					p.WakeEvents()
+				}
 			}()
 		}
 		for _, ie := range events {
 			switch {
 			case p.isTeamChat(ie.Event):
-				run(func() { p.handleAgentEvent(ie) })
+				run(func() bool { p.handleAgentEvent(ie); return true })
 			case ie.Attempts > 1:
 				// Tried before: alone, so that if it is what crashed or
 				// hung the last try, it does not take other customers'
 				// events down with it again, and their attempts are not
 				// spent on it.
-				run(func() { p.handleBatch([]chat.InboxEvent{ie}) })
+				run(func() bool { return p.handleBatch([]chat.InboxEvent{ie}) })
 			default:
 				customers = append(customers, ie)
 			}
 		}
 		if len(customers) > 0 {
-			run(func() { p.handleBatch(customers) })
+			run(func() bool { return p.handleBatch(customers) })
 		}
 		if short && !p.wait(p.eventWake, p.cfg.PollInterval) {
 			return
@@ -118,12 +133,15 @@ func (p *Pipeline) safePlan(ev chat.Event, st chat.State, now time.Time) (plan c
 
 // handleBatch decides a batch of customers' events and records the
 // results; an event that fails goes back to the inbox to be tried again
-// later, alone.
-func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
+// later, alone. It reports whether to claim events again: a conversation
+// of the batch has its next event waiting, or it cannot tell.
+func (p *Pipeline) handleBatch(events []chat.InboxEvent) (claimAgain bool) {
 	now := p.now()
 	defer p.health.begin("batch", now)()
 	since := p.flights.leasing()
-	done, claimed, waiting, left := p.processBatch(p.workCtx, events, now, true)
+	done, got, left := p.processBatch(p.workCtx, events, now, true)
+	claimed, waiting := got.Sends, got.Waiting
+	claimAgain = got.EventsWaiting || left
 	for _, d := range done {
 		switch {
 		case d.err == nil:
@@ -134,6 +152,7 @@ func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 		case errors.Is(d.err, chat.ErrAlreadyDone):
 			// Another worker finished it after our lease expired; nothing to do.
 		default:
+			claimAgain = true
 			p.log.Warn("pipeline: event not processed", "event", d.event.ID, "err", d.err)
 			next := now.Add(backoff(1, time.Second, time.Minute))
 			rerr := p.store.RetryEvent(p.workCtx, d.event.ID, next, p.cfg.Redact(d.err.Error()), p.cfg.EventAttempts)
@@ -162,6 +181,7 @@ func (p *Pipeline) handleBatch(events []chat.InboxEvent) {
 	if p.flights.behind(waiting) || left {
 		p.wakeSender()
 	}
+	return claimAgain
 }
 
 // decided is one event's fate in a batch.
@@ -194,7 +214,7 @@ const conflictRounds = 3
 // once; waiting are the chats of those it queued and could not lease, and
 // left says the sender's claim must look for them all the same (the batch
 // failed, or leased nothing).
-func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, now time.Time, send bool) (out []decided, claimed []chat.Outgoing, waiting []string, left bool) {
+func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, now time.Time, send bool) (out []decided, got chat.Leased, left bool) {
 	out = make([]decided, len(events))
 	todo := make([]int, len(events))
 	for i, ie := range events {
@@ -224,7 +244,7 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			for _, i := range todo {
 				out[i].err = err
 			}
-			return out, claimed, waiting, true
+			return out, got, true
 		}
 		effects := make([]chat.Effects, 0, len(round))
 		applied := make([]int, 0, len(round))
@@ -252,12 +272,13 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 		}
 		var claim chat.SendClaim
 		if send {
-			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots) - len(p.sendSlots) - len(claimed)}
+			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots) - len(p.sendSlots) - len(got.Sends)}
 		}
 		results, leased, err := p.store.ApplyAndClaim(ctx, effects, now, claim)
 		p.health.wrote("apply", err, p.now())
-		claimed = append(claimed, leased.Sends...)
-		waiting = append(waiting, leased.Waiting...)
+		got.Sends = append(got.Sends, leased.Sends...)
+		got.Waiting = append(got.Waiting, leased.Waiting...)
+		got.EventsWaiting = got.EventsWaiting || leased.EventsWaiting
 		left = left || err != nil || !send
 		todo = later
 		for j, i := range applied {
@@ -275,12 +296,12 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 			for _, i := range todo {
 				out[i].err = err
 			}
-			return out, claimed, waiting, left
+			return out, got, left
 		}
 		// Keep the batch's order: a later round must not reorder events.
 		slices.Sort(todo)
 	}
-	return out, claimed, waiting, left
+	return out, got, left
 }
 
 // sharesRound says whether a new handoff of tc may be applied in a round

@@ -29,6 +29,9 @@ type batchApply struct {
 	// waiting gets the chats of the messages queued that were not leased:
 	// behind an unsent one, not due yet, or past the claim's Max.
 	waiting *[]string
+	// eventsWaiting is set when a conversation of the batch has its next
+	// event waiting.
+	eventsWaiting *bool
 	// notices are the team-chat notices queued for the batch's events,
 	// leased with the replies when due, so a handoff needs no claim of the
 	// sender's own either.
@@ -74,8 +77,8 @@ func (f *failure) Unwrap() error { return f.err }
 // ErrConflict for the events whose snapshot no longer holds; nothing of
 // those is written. A *failure says which event failed, if one did.
 func (s *Store) applyAll(ctx context.Context, tx *sqlx.Tx, batch []chat.Effects, idxs []int, results []error, now time.Time,
-	claim chat.SendClaim, claimed *[]outboxRow, waiting *[]string) error {
-	b := &batchApply{s: s, tx: tx, ctx: ctx, now: now, claim: claim, claimed: claimed, waiting: waiting}
+	claim chat.SendClaim, claimed *[]outboxRow, waiting *[]string, eventsWaiting *bool) error {
+	b := &batchApply{s: s, tx: tx, ctx: ctx, now: now, claim: claim, claimed: claimed, waiting: waiting, eventsWaiting: eventsWaiting}
 	for _, i := range idxs {
 		results[i] = nil
 		b.items = append(b.items, &applyItem{idx: i, fx: batch[i]})
@@ -197,13 +200,25 @@ func (b *batchApply) markDone() error {
 	for _, it := range b.items {
 		args = append(args, it.fx.Event.ID)
 	}
-	var done []int64
-	if err := b.s.sel(b.ctx, b.tx, &done, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
-		WHERE id IN (`+placeholders(len(b.items), 1)+`) AND state = 'pending' RETURNING id`, args...); err != nil {
+	var rows []struct {
+		ID   int64 `db:"id"`
+		Next bool  `db:"next"`
+	}
+	// And whether each conversation's next event is waiting already, so
+	// the event loop claims again only then (or when another event came).
+	if err := b.s.sel(b.ctx, b.tx, &rows, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
+		WHERE id IN (`+placeholders(len(b.items), 1)+`) AND state = 'pending'
+		RETURNING id, EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending' AND e.conversation_key = inbox.conversation_key
+			AND e.id > inbox.id) AS next`, args...); err != nil {
 		return err
 	}
+	done := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		done[r.ID] = true
+		*b.eventsWaiting = *b.eventsWaiting || r.Next
+	}
 	for _, it := range b.items {
-		if !slices.Contains(done, it.fx.Event.ID) {
+		if !done[it.fx.Event.ID] {
 			it.result = chat.ErrAlreadyDone
 		}
 	}

@@ -274,3 +274,41 @@ func TestApplyAndClaimLeasesWhatItCanAndNamesTheRest(t *testing.T) {
 		}
 	})
 }
+
+// TestApplyTellsWhetherEventsWait: applying a batch says whether one of
+// its conversations has its next event waiting (the event loop claims
+// again only then), and not when none has.
+func TestApplyTellsWhetherEventsWait(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mustAccept(t, s, event("1", "500", "where is my order?"), event("2", "500", "and my refund?"), event("3", "501", "hello"))
+		apply := func(wantEvents int) chat.Leased {
+			t.Helper()
+			evs, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 10, chat.SetAside{})
+			if err != nil || len(evs) != wantEvents {
+				t.Fatalf("claim: %v, %d events, want %d", err, len(evs), wantEvents)
+			}
+			states, err := s.LoadStates(ctx, evs, t0, 24*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fx := make([]chat.Effects, len(evs))
+			for i, ie := range evs {
+				fx[i] = chat.Effects{Event: ie, Basis: states[i], Plan: replyPlan(ie.Event, "content/"+ie.Event.ExternalID, t0)}
+			}
+			_, leased, err := s.ApplyAndClaim(ctx, fx, t0, chat.SendClaim{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return leased
+		}
+		// The first claim holds one event of each chat; chat 500's second
+		// waits behind its first.
+		if !apply(2).EventsWaiting {
+			t.Error("the first batch did not say that chat 500's next event waits")
+		}
+		if apply(1).EventsWaiting {
+			t.Error("the last batch said an event waits; none does")
+		}
+	})
+}

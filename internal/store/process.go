@@ -44,15 +44,16 @@ func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now tim
 		var fail *failure
 		var rows []outboxRow // leased in this attempt; a rollback forgets them
 		var waiting []string
+		var eventsWaiting bool
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 			if !oneByOne {
-				err := s.applyAll(ctx, tx, batch, todo, results, now, claim, &rows, &waiting)
+				err := s.applyAll(ctx, tx, batch, todo, results, now, claim, &rows, &waiting, &eventsWaiting)
 				errors.As(err, &fail)
 				return err
 			}
 			// A multi-row statement failed: find the event it was.
 			for _, i := range todo {
-				if err := s.applyAll(ctx, tx, batch, []int{i}, results, now, claim, &rows, &waiting); err != nil {
+				if err := s.applyAll(ctx, tx, batch, []int{i}, results, now, claim, &rows, &waiting, &eventsWaiting); err != nil {
 					if errors.As(err, &fail) {
 						fail.idx = i
 					}
@@ -64,7 +65,7 @@ func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now tim
 		if err == nil {
 			sends, err := outgoing(rows)
 			slices.Sort(waiting)
-			return results, chat.Leased{Sends: sends, Waiting: slices.Compact(waiting)}, err
+			return results, chat.Leased{Sends: sends, Waiting: slices.Compact(waiting), EventsWaiting: eventsWaiting}, err
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || fail == nil || excluded >= maxExcluded {
 			return nil, chat.Leased{}, unavailable("apply effects", err)

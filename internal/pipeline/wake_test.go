@@ -1,0 +1,88 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/store"
+	"github.com/frontdesk-bot/frontdesk/rules"
+)
+
+// gatedDecider holds the deciding of the event with external id held
+// until the gate opens.
+type gatedDecider struct {
+	rules   *rules.Rules
+	held    string
+	entered chan struct{}
+	gate    chan struct{}
+}
+
+func (d *gatedDecider) Decide(ev chat.Event, st chat.State, now time.Time) rules.Decision {
+	if ev.ExternalID == d.held {
+		d.entered <- struct{}{}
+		<-d.gate
+	}
+	return d.rules.Decide(ev, st, now)
+}
+
+// TestNextEventsNeedNoPoll: with polling an hour apart, a conversation's
+// next event, accepted while its first is being decided, is claimed as
+// soon as the first is done, whether this process was woken for it or it
+// came through another replica (no wake here: the batch's apply says it
+// waits); and an event of another conversation, accepted while the only
+// worker is busy, goes as soon as that worker is free.
+func TestNextEventsNeedNoPoll(t *testing.T) {
+	for _, woken := range []bool{true, false} {
+		t.Run(fmt.Sprintf("woken=%v", woken), func(t *testing.T) {
+			ctx := context.Background()
+			st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "w.db"), store.Options{Synchronous: "OFF"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			r, err := rules.Parse("rules.yaml", []byte(guardRules))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := &gatedDecider{rules: r, held: "1", entered: make(chan struct{}, 1), gate: make(chan struct{})}
+			sender := &recordingSender{}
+			cfg := Config{Workers: 1, Lease: time.Minute, PollInterval: time.Hour}
+			p := New(cfg, st, d, map[string]Sender{SenderKey(chat.Telegram, "shop"): sender}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			accept := func(id, customer, text string, wake bool) {
+				t.Helper()
+				ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: id, Kind: chat.KindText,
+					ChatID: customer, ChatType: chat.ChatPrivate, Text: text, Time: time.Now(), MessageID: id,
+					Customer: chat.Customer{ID: customer, Name: customer, Language: "en"}}
+				if err := st.Accept(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+				if wake {
+					p.WakeEvents()
+				}
+			}
+			// Accepted before the start, which claims it: no wake is left
+			// over for later.
+			accept("1", "x", "shipping", false)
+			p.Start()
+			t.Cleanup(func() { p.Stop(ctx) })
+			select {
+			case <-d.entered:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the first event was never decided")
+			}
+			accept("2", "x", "refund", woken)
+			accept("3", "y", "shipping", woken)
+			close(d.gate)
+			waitFor(t, "x answered twice and y once", func() bool {
+				got := sender.sent()
+				return got["x"] == 2 && got["y"] == 1
+			})
+		})
+	}
+}
