@@ -34,6 +34,22 @@ func (d *hangingDecider) Decide(ev chat.Event, st chat.State, now time.Time) rul
 	return d.rules.Decide(ev, st, now)
 }
 
+// guardRulesOnSQLite opens a fresh SQLite store and parses guardRules,
+// for tests that run a whole pipeline.
+func guardRulesOnSQLite(t *testing.T) (*store.Store, *rules.Rules) {
+	t.Helper()
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "p.db"), store.Options{Synchronous: "OFF"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r, err := rules.Parse("rules.yaml", []byte(guardRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, r
+}
+
 // recordingSender records the chats replies went to.
 type recordingSender struct {
 	mu    sync.Mutex
@@ -66,15 +82,7 @@ func (s *recordingSender) sent() map[string]int {
 // too.
 func TestPoisonEventIsSetAsideAfterItsAttempts(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "p.db"), store.Options{Synchronous: "OFF"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	r, err := rules.Parse("rules.yaml", []byte(guardRules))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, r := guardRulesOnSQLite(t)
 	d := &hangingDecider{rules: r, entered: make(chan struct{}, 8), release: make(chan struct{})}
 	t.Cleanup(func() { close(d.release) })
 	var clock atomic.Int64

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
-	"github.com/frontdesk-bot/frontdesk/internal/store"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -41,15 +39,7 @@ func TestNextEventsNeedNoPoll(t *testing.T) {
 	for _, woken := range []bool{true, false} {
 		t.Run(fmt.Sprintf("woken=%v", woken), func(t *testing.T) {
 			ctx := context.Background()
-			st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "w.db"), store.Options{Synchronous: "OFF"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			r, err := rules.Parse("rules.yaml", []byte(guardRules))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, r := guardRulesOnSQLite(t)
 			d := &gatedDecider{rules: r, held: "1", entered: make(chan struct{}, 1), gate: make(chan struct{})}
 			sender := &recordingSender{}
 			cfg := Config{Workers: 1, Lease: time.Minute, PollInterval: time.Hour}

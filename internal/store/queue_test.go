@@ -62,31 +62,15 @@ func TestQueueOutgoingWritesEveryColumnInOrder(t *testing.T) {
 			}
 		}
 
+		// outboxRow is what a claim reads; the rest of the columns besides.
 		var got struct {
+			outboxRow
 			ConversationID *int64 `db:"conversation_id"`
 			InboxID        *int64 `db:"inbox_id"`
-			HandoffID      *int64 `db:"handoff_id"`
 			IncidentID     *int64 `db:"incident_id"`
-			Platform       string `db:"platform"`
-			Bot            string `db:"bot"`
-			ChatID         string `db:"chat_id"`
-			ChatKey        string `db:"chat_key"`
-			ThreadID       string `db:"thread_id"`
-			ReplyTo        string `db:"reply_to"`
-			Rule           string `db:"rule"`
-			Action         string `db:"action"`
-			Text           string `db:"text"`
 			Due            int64  `db:"next_attempt_at"`
-			Created        int64  `db:"created_at"`
 			Scope          string `db:"scope"`
-			Window         int64  `db:"window_until"`
 			Priority       int    `db:"priority"`
-			CallbackID     string `db:"callback_id"`
-			Buttons        string `db:"buttons"`
-			Media          string `db:"media"`
-			AlbumKey       string `db:"album_key"`
-			TopicKey       string `db:"topic_key"`
-			TopicName      string `db:"topic_name"`
 			State          string `db:"state"`
 		}
 		if err := s.readGet(ctx, &got, `SELECT `+outgoingColumns+`, state FROM outbox WHERE id = ?`, ids[n/2]); err != nil {
@@ -105,8 +89,8 @@ func TestQueueOutgoingWritesEveryColumnInOrder(t *testing.T) {
 			{"platform", got.Platform, "discord"}, {"bot", got.Bot, "side"}, {"chat_id", got.ChatID, "c9"},
 			{"chat_key", got.ChatKey, "callback/x1"}, {"thread_id", got.ThreadID, "t1"}, {"reply_to", got.ReplyTo, "r1"},
 			{"rule", got.Rule, "faq"}, {"action", got.Action, string(chat.ActionNotice)}, {"text", got.Text, "all of it"},
-			{"next_attempt_at", got.Due, due.UnixMilli()}, {"created_at", got.Created, created.UnixMilli()},
-			{"scope", got.Scope, "discord/side/u1"}, {"window_until", got.Window, window.UnixMilli()}, {"priority", got.Priority, 3},
+			{"next_attempt_at", got.Due, due.UnixMilli()}, {"created_at", got.CreatedAt, created.UnixMilli()},
+			{"scope", got.Scope, "discord/side/u1"}, {"window_until", got.WindowUntil, window.UnixMilli()}, {"priority", got.Priority, 3},
 			{"callback_id", got.CallbackID, "x1"}, {"buttons", got.Buttons, full.buttons}, {"media", got.Media, full.media},
 			{"album_key", got.AlbumKey, "al"}, {"topic_key", got.TopicKey, "tk"}, {"topic_name", got.TopicName, "tn"},
 			{"state", got.State, "pending"},
