@@ -116,12 +116,15 @@ func TestOfferPrivate(t *testing.T) {
 		{Type: chat.ActionHandoff, Rule: "complaint", Team: "en", Priority: "high"},
 	}
 	human := []chat.Action{{Type: chat.ActionHandoff, Rule: rules.BuiltinHuman, Text: "A colleague will answer you.", Priority: "medium"}}
+	// Long enough that a random token never holds it by chance (with
+	// "42", 1 token in about 180 did, and the check below failed in CI).
+	const customer = "4208150923"
 	group := func(p chat.Platform, text string) chat.Event {
 		return chat.Event{Platform: p, Bot: "shop", ChatID: "-500", ChatType: chat.ChatGroup, Kind: chat.KindText, Text: text, Time: now,
-			MessageID: "7", Customer: chat.Customer{ID: "42", Name: "Ann"}}
+			MessageID: "7", Customer: chat.Customer{ID: customer, Name: "Ann"}}
 	}
 	private := group(chat.Telegram, "это обман")
-	private.ChatID, private.ChatType = "42", chat.ChatPrivate
+	private.ChatID, private.ChatType = customer, chat.ChatPrivate
 	tests := []struct {
 		name     string
 		ev       chat.Event
@@ -174,8 +177,8 @@ func TestOfferPrivate(t *testing.T) {
 			if plan.Handoff != nil || l == nil || plan.Route != (chat.Route{}) || len(plan.Notices) != 0 || plan.Outcome != chat.OutcomeAcknowledged {
 				t.Fatalf("handoff %+v, link %+v, notices %d: want a link and no handoff", plan.Handoff, l, len(plan.Notices))
 			}
-			if l.Question != tc.ev.Text || l.CustomerID != "42" || l.Reply != tc.reply || l.Rule != tc.actions[len(tc.actions)-1].Rule ||
-				!l.Expires.Equal(now.Add(24*time.Hour)) || !validLinkToken(l.Token) || strings.Contains(l.Token, "42") {
+			if l.Question != tc.ev.Text || l.CustomerID != customer || l.Reply != tc.reply || l.Rule != tc.actions[len(tc.actions)-1].Rule ||
+				!l.Expires.Equal(now.Add(24*time.Hour)) || !validLinkToken(l.Token) || strings.Contains(l.Token, customer) {
 				t.Fatalf("link %+v", l)
 			}
 			last := plan.Sends[len(plan.Sends)-1]
@@ -183,7 +186,7 @@ func TestOfferPrivate(t *testing.T) {
 			if got := b.URL + b.Data; got != tc.button+l.Token {
 				t.Errorf("button %+v, want %s%s", b, tc.button, l.Token)
 			}
-			if tc.ev.Platform == chat.Discord && (!last.Private || last.To.ChatID != chat.DirectMessagePrefix+"42") {
+			if tc.ev.Platform == chat.Discord && (!last.Private || last.To.ChatID != chat.DirectMessagePrefix+customer) {
 				t.Errorf("the DM went to %+v", last.To)
 			}
 		})
