@@ -211,7 +211,8 @@ const conflictRounds = 3
 //
 // With send, the replies and notices it queues are leased to this
 // replica's sender as far as it has free slots, and returned to be sent at
-// once; waiting are the chats of those it queued and could not lease, and
+// once (got.Sends); got.Waiting are the chats of those it queued and could
+// not lease, got.EventsWaiting says a conversation's next event waits, and
 // left says the sender's claim must look for them all the same (the batch
 // failed, or leased nothing).
 func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, now time.Time, send bool) (out []decided, got chat.Leased, left bool) {

@@ -19,23 +19,30 @@ import (
 // only a few events have (a handoff, its notices, an incident) is written
 // per event afterwards.
 type batchApply struct {
-	s       *Store
-	tx      *sqlx.Tx
-	ctx     context.Context
-	now     time.Time
-	items   []*applyItem
-	claim   chat.SendClaim
-	claimed *[]outboxRow // the replies leased to the caller's sender
-	// waiting gets the chats of the messages queued that were not leased:
-	// behind an unsent one, not due yet, or past the claim's Max.
-	waiting *[]string
-	// eventsWaiting is set when a conversation of the batch has its next
-	// event waiting.
-	eventsWaiting *bool
+	s     *Store
+	tx    *sqlx.Tx
+	ctx   context.Context
+	now   time.Time
+	items []*applyItem
+	claim chat.SendClaim
+	out   *applied
 	// notices are the team-chat notices queued for the batch's events,
 	// leased with the replies when due, so a handoff needs no claim of the
 	// sender's own either.
 	notices []queuedRow
+}
+
+// applied is what applying tells the caller besides each event's result;
+// a rolled-back attempt starts a fresh one.
+type applied struct {
+	// leased are the replies leased to the caller's sender.
+	leased []outboxRow
+	// waiting are the chats of the messages queued that were not leased:
+	// behind an unsent one, not due yet, or past the claim's Max.
+	waiting []string
+	// eventsWaiting is set when a conversation of the batch has its next
+	// event waiting.
+	eventsWaiting bool
 }
 
 // queuedRow is an outbox row written by the batch, and its chat.
@@ -77,8 +84,8 @@ func (f *failure) Unwrap() error { return f.err }
 // ErrConflict for the events whose snapshot no longer holds; nothing of
 // those is written. A *failure says which event failed, if one did.
 func (s *Store) applyAll(ctx context.Context, tx *sqlx.Tx, batch []chat.Effects, idxs []int, results []error, now time.Time,
-	claim chat.SendClaim, claimed *[]outboxRow, waiting *[]string, eventsWaiting *bool) error {
-	b := &batchApply{s: s, tx: tx, ctx: ctx, now: now, claim: claim, claimed: claimed, waiting: waiting, eventsWaiting: eventsWaiting}
+	claim chat.SendClaim, out *applied) error {
+	b := &batchApply{s: s, tx: tx, ctx: ctx, now: now, claim: claim, out: out}
 	for _, i := range idxs {
 		results[i] = nil
 		b.items = append(b.items, &applyItem{idx: i, fx: batch[i]})
@@ -215,7 +222,7 @@ func (b *batchApply) markDone() error {
 	done := make(map[int64]bool, len(rows))
 	for _, r := range rows {
 		done[r.ID] = true
-		*b.eventsWaiting = *b.eventsWaiting || r.Next
+		b.out.eventsWaiting = b.out.eventsWaiting || r.Next
 	}
 	for _, it := range b.items {
 		if !done[it.fx.Event.ID] {
@@ -645,11 +652,11 @@ func (b *batchApply) claimSends() error {
 	take := func(q queuedRow) {
 		switch {
 		case q.id == 0: // not queued: the guard held it back
-		case q.due && !asked[q.line] && len(ids) < b.claim.Max-len(*b.claimed):
+		case q.due && !asked[q.line] && len(ids) < b.claim.Max-len(b.out.leased):
 			ids = append(ids, q.id)
 			lines[q.id], asked[q.line] = q.line, true
 		default:
-			*b.waiting = append(*b.waiting, q.line)
+			b.out.waiting = append(b.out.waiting, q.line)
 		}
 	}
 	for _, it := range b.items {
@@ -675,12 +682,12 @@ func (b *batchApply) claimSends() error {
 		return err
 	}
 	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
-	*b.claimed = append(*b.claimed, rows...)
+	b.out.leased = append(b.out.leased, rows...)
 	for _, r := range rows {
 		delete(lines, r.ID)
 	}
 	for _, l := range lines {
-		*b.waiting = append(*b.waiting, l)
+		b.out.waiting = append(b.out.waiting, l)
 	}
 	return nil
 }

@@ -42,18 +42,16 @@ func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now tim
 	oneByOne := false
 	for excluded := 0; len(todo) > 0; excluded++ {
 		var fail *failure
-		var rows []outboxRow // leased in this attempt; a rollback forgets them
-		var waiting []string
-		var eventsWaiting bool
+		var out applied // of this attempt; a rollback forgets it
 		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 			if !oneByOne {
-				err := s.applyAll(ctx, tx, batch, todo, results, now, claim, &rows, &waiting, &eventsWaiting)
+				err := s.applyAll(ctx, tx, batch, todo, results, now, claim, &out)
 				errors.As(err, &fail)
 				return err
 			}
 			// A multi-row statement failed: find the event it was.
 			for _, i := range todo {
-				if err := s.applyAll(ctx, tx, batch, []int{i}, results, now, claim, &rows, &waiting, &eventsWaiting); err != nil {
+				if err := s.applyAll(ctx, tx, batch, []int{i}, results, now, claim, &out); err != nil {
 					if errors.As(err, &fail) {
 						fail.idx = i
 					}
@@ -63,9 +61,9 @@ func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now tim
 			return nil
 		})
 		if err == nil {
-			sends, err := outgoing(rows)
-			slices.Sort(waiting)
-			return results, chat.Leased{Sends: sends, Waiting: slices.Compact(waiting), EventsWaiting: eventsWaiting}, err
+			sends, err := outgoing(out.leased)
+			slices.Sort(out.waiting)
+			return results, chat.Leased{Sends: sends, Waiting: slices.Compact(out.waiting), EventsWaiting: out.eventsWaiting}, err
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || fail == nil || excluded >= maxExcluded {
 			return nil, chat.Leased{}, unavailable("apply effects", err)
