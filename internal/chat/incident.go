@@ -27,19 +27,45 @@ type IncidentChange struct {
 	Notice *Notice
 }
 
-// IncidentUpdate is one message to each customer of an incident, once each,
-// written set-based however many they are. The store writes it as given:
-// no customer outside the platform's window, none who blocked the bot or
-// was blocked, none who had PerHour messages in the last hour.
+// IncidentUpdate is an incident's status carried to its customers, as
+// decided (handoff.Announcement.To) on its audience as read: one message to
+// each customer who may be written to, and the count of the others. The
+// store writes the messages as given, while the incident still counts the
+// handoffs it had when read (else ErrConflict: a customer joined, read the
+// audience and decide again).
 type IncidentUpdate struct {
-	// Texts by the customer's language; "" is for every other language.
-	Texts map[string]string
-	// Reach is, per platform, how long after the customer's last message
-	// the bot may still write (the window less its margin); customers of
-	// platforms not named are not written to.
-	Reach map[Platform]time.Duration
-	// PerHour is the guard's hourly limit of messages to one customer.
-	PerHour int
+	Messages []IncidentMessage
+	Sent     IncidentSent
+}
+
+// IncidentMessage is an update's message to one customer of the incident.
+type IncidentMessage struct {
+	To   IncidentCustomer
+	Text string
+	// WindowUntil is when the platform stops taking the bot's messages to
+	// them; the sender drops the message if it is still queued then.
+	WindowUntil time.Time
+}
+
+// IncidentCustomer is one customer filed under an incident, as an update
+// to them is decided: where to write, in which language, and what the
+// window, blocks and hourly limit say.
+type IncidentCustomer struct {
+	ConversationID int64
+	Platform       Platform
+	Bot            string
+	ChatID         string
+	// Scope is the customer as the guard counts them (Event.CustomerScope).
+	Scope    string
+	Language string // as their platform gives it ("ru-RU"); "" unknown
+	// LastMessageAt is the customer's last message, which opened the
+	// platform's window for the bot's replies.
+	LastMessageAt time.Time
+	// Blocked: they blocked the bot, or the team blocked them.
+	Blocked bool
+	// SentLastHour counts the messages queued to them in the hour before
+	// the update (failed ones aside), for the guard's hourly limit.
+	SentLastHour int
 }
 
 // IncidentSent counts what an update did: Sent customers were queued a

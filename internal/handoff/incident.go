@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"strings"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -77,5 +78,56 @@ func IncidentAct(inc chat.IncidentRead, op IncidentOp, text string, agent chat.A
 }
 
 // sentSummary is how a confirmation says whom an update reached; the
-// store fills in the counts it wrote (chat.IncidentSent).
+// pipeline fills in the counts decided (chat.IncidentSent).
 const sentSummary = "sent to {sent} customers; {outside_window} outside the platform's window and {skipped} blocked or over the hourly limit were skipped."
+
+// Announcement is an incident's status as it is to reach its customers
+// (an update, or the resolution's last word).
+type Announcement struct {
+	// Texts by language (the first two letters of the customer's, lower
+	// case); "" is for every other language.
+	Texts map[string]string
+	// Reach is, per platform, how long after the customer's last message
+	// the bot may still write (the window less its margin); customers of
+	// platforms not named are not written to.
+	Reach map[chat.Platform]time.Duration
+	// PerHour is the guard's hourly limit of messages to one customer.
+	PerHour int
+}
+
+// To decides the announcement's messages to an incident's customers, as
+// read at now: one to each customer whose window is still open, who
+// neither blocked the bot nor was blocked, and who had fewer than PerHour
+// messages in the hour, in their language. The others are counted by
+// reason (outside the window first). It is exempt from the guard's
+// per-message cap (D8): it answers an agent's action, not a customer's
+// message.
+func (a Announcement) To(customers []chat.IncidentCustomer, now time.Time) chat.IncidentUpdate {
+	u := chat.IncidentUpdate{Sent: chat.IncidentSent{Customers: len(customers)}}
+	for _, c := range customers {
+		reach, ok := a.Reach[c.Platform]
+		until := c.LastMessageAt.Add(reach)
+		switch {
+		case !ok || until.Before(now):
+			u.Sent.OutsideWindow++
+		case c.Blocked || c.SentLastHour >= a.PerHour:
+			u.Sent.Skipped++
+		default:
+			u.Messages = append(u.Messages, chat.IncidentMessage{To: c, Text: a.text(c.Language), WindowUntil: until})
+		}
+	}
+	u.Sent.Sent = len(u.Messages)
+	return u
+}
+
+// text is the announcement in language, or in the one for every other.
+func (a Announcement) text(language string) string {
+	lang := strings.ToLower(language)
+	if len(lang) > 2 {
+		lang = lang[:2]
+	}
+	if t, ok := a.Texts[lang]; ok && lang != "" {
+		return t
+	}
+	return a.Texts[""]
+}

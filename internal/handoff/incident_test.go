@@ -3,6 +3,7 @@ package handoff
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -66,4 +67,86 @@ func TestIncidentAct(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAnnouncementTo(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	a := Announcement{
+		Texts:   map[string]string{"": "Update: fixing", "ru": "Новости: чиним", "zh": "进展：修复中"},
+		Reach:   map[chat.Platform]time.Duration{chat.Telegram: 47 * time.Hour, chat.Discord: time.Hour},
+		PerHour: 3,
+	}
+	customer := func(p chat.Platform, lang string, ago time.Duration) chat.IncidentCustomer {
+		return chat.IncidentCustomer{Platform: p, Bot: "shop", ChatID: "1", Language: lang, LastMessageAt: now.Add(-ago)}
+	}
+	blocked := customer(chat.Telegram, "en", time.Hour)
+	blocked.Blocked = true
+	busy := customer(chat.Telegram, "en", time.Hour)
+	busy.SentLastHour = 3
+	almost := customer(chat.Telegram, "en", time.Hour)
+	almost.SentLastHour = 2
+	tests := []struct {
+		name  string
+		c     chat.IncidentCustomer
+		text  string        // "" when none is sent
+		until time.Duration // after now
+		why   string        // when none is sent: "window" or "skipped"
+	}{
+		{"in the window, in English", customer(chat.Telegram, "en", time.Hour), "Update: fixing", 46 * time.Hour, ""},
+		{"a region after the language", customer(chat.Telegram, "ru-RU", time.Hour), "Новости: чиним", 46 * time.Hour, ""},
+		{"the language in capitals", customer(chat.Telegram, "ZH", time.Hour), "进展：修复中", 46 * time.Hour, ""},
+		{"a language without a text gets the default", customer(chat.Telegram, "de", time.Hour), "Update: fixing", 46 * time.Hour, ""},
+		{"no language known", customer(chat.Telegram, "", time.Hour), "Update: fixing", 46 * time.Hour, ""},
+		{"the window's last moment", customer(chat.Telegram, "en", 47*time.Hour), "Update: fixing", 0, ""},
+		{"just outside the window", customer(chat.Telegram, "en", 47*time.Hour+time.Second), "", 0, "window"},
+		{"each platform its own window", customer(chat.Discord, "en", 2*time.Hour), "", 0, "window"},
+		{"a platform the bot may not write on", customer(chat.Sandbox, "en", time.Minute), "", 0, "window"},
+		{"blocked", blocked, "", 0, "skipped"},
+		{"at the hourly limit", busy, "", 0, "skipped"},
+		{"under the hourly limit", almost, "Update: fixing", 46 * time.Hour, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := a.To([]chat.IncidentCustomer{tt.c}, now)
+			want := chat.IncidentSent{Customers: 1}
+			switch tt.why {
+			case "window":
+				want.OutsideWindow = 1
+			case "skipped":
+				want.Skipped = 1
+			default:
+				want.Sent = 1
+			}
+			if u.Sent != want {
+				t.Fatalf("counted %+v, want %+v", u.Sent, want)
+			}
+			if tt.text == "" {
+				if len(u.Messages) != 0 {
+					t.Fatalf("messages %+v, want none", u.Messages)
+				}
+				return
+			}
+			if len(u.Messages) != 1 || u.Messages[0].Text != tt.text || u.Messages[0].To != tt.c || !u.Messages[0].WindowUntil.Equal(now.Add(tt.until)) {
+				t.Fatalf("messages %+v, want %q until now+%v", u.Messages, tt.text, tt.until)
+			}
+		})
+	}
+
+	t.Run("many customers: each once, in order, counted by reason", func(t *testing.T) {
+		all := []chat.IncidentCustomer{customer(chat.Telegram, "en", time.Hour), blocked, customer(chat.Discord, "ru", 3*time.Hour),
+			busy, customer(chat.Discord, "zh-TW", time.Minute)}
+		all[4].ChatID = "5"
+		u := a.To(all, now)
+		if want := (chat.IncidentSent{Customers: 5, Sent: 2, OutsideWindow: 1, Skipped: 2}); u.Sent != want {
+			t.Fatalf("counted %+v, want %+v", u.Sent, want)
+		}
+		if len(u.Messages) != 2 || u.Messages[0].To != all[0] || u.Messages[1].To != all[4] || u.Messages[1].Text != "进展：修复中" {
+			t.Fatalf("messages %+v", u.Messages)
+		}
+	})
+	t.Run("nobody filed", func(t *testing.T) {
+		if u := a.To(nil, now); u.Sent != (chat.IncidentSent{}) || len(u.Messages) != 0 {
+			t.Fatalf("update %+v, want nothing", u)
+		}
+	})
 }

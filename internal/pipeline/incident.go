@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,11 +66,17 @@ func (p *Pipeline) handleIncident(ie chat.InboxEvent, cmd chat.AgentCommand, tex
 			plan = p.refusal(ev, agent, "incident", inc.Team)
 		} else {
 			move := handoff.IncidentAct(inc, op, rest, agent)
-			ch, plan = p.incidentChange(ev, id, inc, move, agent, now)
+			var audience []chat.IncidentCustomer
+			if move.Announce {
+				if audience, err = p.store.IncidentAudience(p.workCtx, id, now); err != nil {
+					return false, err
+				}
+			}
+			ch, plan = p.incidentChange(ev, id, inc, move, agent, audience, now)
 		}
-		var sent chat.IncidentSent
-		sent, err = p.store.ApplyIncident(p.workCtx, ie, ch, plan, now)
+		err = p.store.ApplyIncident(p.workCtx, ie, ch, withIncidentCounts(plan, ch), now)
 		if err == nil && ch.Update != nil {
+			sent := ch.Update.Sent
 			p.log.Info("incident update queued", "incident", id, "customers", sent.Customers, "sent", sent.Sent,
 				"outside_window", sent.OutsideWindow, "skipped", sent.Skipped)
 		}
@@ -82,9 +89,9 @@ func (p *Pipeline) handleIncident(ie chat.InboxEvent, cmd chat.AgentCommand, tex
 
 // incidentChange routes what the lifecycle table's move on an incident
 // says: to the agent (and the team's webhook when it changed anything),
-// to every customer of the incident in their language, and into the
-// incident's notification, which shows its owner and status.
-func (p *Pipeline) incidentChange(ev chat.Event, id int64, inc chat.IncidentRead, move handoff.IncidentMove, agent chat.Agent, now time.Time) (chat.IncidentChange, chat.AgentPlan) {
+// to the incident's customers (audience, as read) in their language, and
+// into the incident's notification, which shows its owner and status.
+func (p *Pipeline) incidentChange(ev chat.Event, id int64, inc chat.IncidentRead, move handoff.IncidentMove, agent chat.Agent, audience []chat.IncidentCustomer, now time.Time) (chat.IncidentChange, chat.AgentPlan) {
 	ch := chat.IncidentChange{ID: id, Read: inc, Take: move.Take, Agent: agent, Status: move.Status, Resolve: move.Resolve}
 	plan := chat.AgentPlan{Agent: agent, CallbackAnswer: move.Say}
 	n := chat.Notice{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: move.Say}
@@ -99,14 +106,13 @@ func (p *Pipeline) incidentChange(ev chat.Event, id int64, inc chat.IncidentRead
 	}
 	plan.Notices = team.withWebhook(n, TeamEvent{Event: event, IncidentID: "{incident}", At: now, Agent: agent.Name, AgentID: agent.ID})
 	if move.Announce {
-		// Exempt from the per-message cap (D8): it answers the agent's
-		// action, not a customer's message; the window, blocks and the
-		// hourly limit still hold.
 		reach := map[chat.Platform]time.Duration{}
 		for _, pl := range []chat.Platform{chat.Telegram, chat.Discord, chat.Sandbox} {
 			reach[pl] = p.guard.Reach(pl)
 		}
-		ch.Update = &chat.IncidentUpdate{Texts: incidentTexts(move.Resolve, move.Status), Reach: reach, PerHour: p.guard.Config().PerHour}
+		a := handoff.Announcement{Texts: incidentTexts(move.Resolve, move.Status), Reach: reach, PerHour: p.guard.Config().PerHour}
+		u := a.To(audience, now)
+		ch.Update = &u
 	}
 	if inc.Notice != "" {
 		owner, status := inc.Owner, inc.Status
@@ -121,6 +127,23 @@ func (p *Pipeline) incidentChange(ev chat.Event, id int64, inc chat.IncidentRead
 			Buttons: incidentButtons(owner, move.Resolve)}
 	}
 	return ch, plan
+}
+
+// withIncidentCounts fills the incident's id and its update's counts
+// (handoff's sentSummary) into what the agent and the team are told.
+func withIncidentCounts(plan chat.AgentPlan, ch chat.IncidentChange) chat.AgentPlan {
+	var sent chat.IncidentSent
+	if ch.Update != nil {
+		sent = ch.Update.Sent
+	}
+	counts := strings.NewReplacer("{incident}", strconv.FormatInt(ch.ID, 10), "{sent}", strconv.Itoa(sent.Sent),
+		"{outside_window}", strconv.Itoa(sent.OutsideWindow), "{skipped}", strconv.Itoa(sent.Skipped))
+	plan.CallbackAnswer = counts.Replace(plan.CallbackAnswer)
+	plan.Notices = slices.Clone(plan.Notices)
+	for i, n := range plan.Notices {
+		plan.Notices[i].Text = counts.Replace(n.Text)
+	}
+	return plan
 }
 
 // incidentStatusMark starts the part of an incident's notification that

@@ -50,7 +50,8 @@ type Store interface {
 	TeamAgent(ctx context.Context, team, who string) (chat.Agent, bool, error)
 	Incident(ctx context.Context, incidentID int64) (chat.IncidentRead, error)
 	IncidentOf(ctx context.Context, ie chat.InboxEvent, now time.Time) (int64, error)
-	ApplyIncident(ctx context.Context, ie chat.InboxEvent, ch chat.IncidentChange, plan chat.AgentPlan, now time.Time) (chat.IncidentSent, error)
+	IncidentAudience(ctx context.Context, incidentID int64, now time.Time) ([]chat.IncidentCustomer, error)
+	ApplyIncident(ctx context.Context, ie chat.InboxEvent, ch chat.IncidentChange, plan chat.AgentPlan, now time.Time) error
 	SaveTopic(ctx context.Context, out chat.Outgoing, threadID string, now time.Time) error
 	ForgetTopic(ctx context.Context, out chat.Outgoing) error
 	VolumeCounts(ctx context.Context, until time.Time, window, period time.Duration, periods int) ([]chat.VolumeCount, error)

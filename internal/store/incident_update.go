@@ -5,9 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -59,17 +56,50 @@ func (s *Store) IncidentOf(ctx context.Context, ie chat.InboxEvent, now time.Tim
 	return 0, nil
 }
 
-// ApplyIncident writes what an agent's /incident does, decided on ch.Read,
-// in one transaction with marking the event done: the owner, the status,
-// the incident closed with its handoffs, one message to each of its
-// customers (set-based, however many they are), the edit of its team
-// notification; then what the team chat is told (plan), with the counts of
-// the update filled in. An incident that changed since it was read is
-// chat.ErrConflict: read it and decide again.
-func (s *Store) ApplyIncident(ctx context.Context, ie chat.InboxEvent, ch chat.IncidentChange, plan chat.AgentPlan, now time.Time) (chat.IncidentSent, error) {
-	var sent chat.IncidentSent
+// IncidentAudience reads the customers filed under an incident, as an
+// update to them is decided at now (handoff.Announcement.To): each
+// conversation once, with its customer's language, blocks, last message
+// and messages queued in the hour before now.
+func (s *Store) IncidentAudience(ctx context.Context, incidentID int64, now time.Time) ([]chat.IncidentCustomer, error) {
+	const scope = `c.platform || '/' || c.bot || '/' || COALESCE(cu.external_id, 'chat:' || c.chat_id)`
+	var rows []struct {
+		ConversationID int64  `db:"id"`
+		Platform       string `db:"platform"`
+		Bot            string `db:"bot"`
+		ChatID         string `db:"chat_id"`
+		Scope          string `db:"scope"`
+		Language       string `db:"language"`
+		LastMessageAt  int64  `db:"last_customer_at"`
+		Blocked        bool   `db:"blocked"`
+		SentLastHour   int    `db:"sent_last_hour"`
+	}
+	if err := s.readSel(ctx, &rows, `SELECT c.id, c.platform, c.bot, c.chat_id, `+scope+` AS scope,
+			COALESCE(cu.language, '') AS language, COALESCE(c.last_customer_at, 0) AS last_customer_at,
+			(COALESCE(cu.blocked, 0) <> 0 OR COALESCE(cu.blocked_by_team, 0) <> 0) AS blocked,
+			(SELECT COUNT(*) FROM outbox o WHERE o.scope = `+scope+` AND o.created_at > ? AND o.state <> 'failed') AS sent_last_hour
+		FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id
+		WHERE c.id IN (SELECT conversation_id FROM handoffs WHERE incident_id = ?)
+		ORDER BY c.id`, ms(now.Add(-time.Hour)), incidentID); err != nil {
+		return nil, unavailable("read incident audience", err)
+	}
+	out := make([]chat.IncidentCustomer, len(rows))
+	for i, r := range rows {
+		out[i] = chat.IncidentCustomer{ConversationID: r.ConversationID, Platform: chat.Platform(r.Platform), Bot: r.Bot, ChatID: r.ChatID,
+			Scope: r.Scope, Language: r.Language, LastMessageAt: fromMS(r.LastMessageAt), Blocked: r.Blocked, SentLastHour: r.SentLastHour}
+	}
+	return out, nil
+}
+
+// ApplyIncident writes what an agent's /incident does, decided on ch.Read
+// (and an update on the incident's audience as read), in one transaction
+// with marking the event done: the owner, the status, the incident closed
+// with its handoffs, the update's messages to its customers as given, the
+// edit of its team notification, and what the team chat is told (plan).
+// An incident that changed since it was read (another agent's change, or a
+// customer filed under it since) is chat.ErrConflict: read it and decide
+// again.
+func (s *Store) ApplyIncident(ctx context.Context, ie chat.InboxEvent, ch chat.IncidentChange, plan chat.AgentPlan, now time.Time) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		sent = chat.IncidentSent{}
 		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
 			return err
 		}
@@ -85,16 +115,17 @@ func (s *Store) ApplyIncident(ctx context.Context, ie chat.InboxEvent, ch chat.I
 			if ch.Update != nil {
 				updates++
 			}
+			// The handoffs counted: an update was decided on its audience
+			// as read.
 			res, err := s.exec(ctx, tx, `UPDATE incidents SET owner_id = ?, owner = ?, status = ?, updates = ?
-				WHERE id = ? AND state = 'open' AND owner_id = ? AND updates = ?`,
-				owner.ID, owner.Name, status, updates, ch.ID, ch.Read.Owner.ID, ch.Read.Updates)
+				WHERE id = ? AND state = 'open' AND owner_id = ? AND updates = ? AND handoffs = ?`,
+				owner.ID, owner.Name, status, updates, ch.ID, ch.Read.Owner.ID, ch.Read.Updates, ch.Read.Handoffs)
 			if err := changed(res, err); err != nil {
 				return err
 			}
 		}
 		if ch.Update != nil {
-			var err error
-			if sent, err = s.queueIncidentUpdate(ctx, tx, ie, ch.ID, *ch.Update, now); err != nil {
+			if err := s.queueIncidentUpdate(ctx, tx, ie, ch.ID, ch.Update.Messages, now); err != nil {
 				return err
 			}
 		}
@@ -109,105 +140,27 @@ func (s *Store) ApplyIncident(ctx context.Context, ie chat.InboxEvent, ch chat.I
 				return err
 			}
 		}
-		counts := strings.NewReplacer("{incident}", strconv.FormatInt(ch.ID, 10), "{sent}", strconv.Itoa(sent.Sent),
-			"{outside_window}", strconv.Itoa(sent.OutsideWindow), "{skipped}", strconv.Itoa(sent.Skipped))
-		plan.CallbackAnswer = counts.Replace(plan.CallbackAnswer)
-		plan.Notices = slices.Clone(plan.Notices)
-		for i, n := range plan.Notices {
-			plan.Notices[i].Text = counts.Replace(n.Text)
-		}
 		return s.queueAgentReplies(ctx, tx, ie, plan, 0, now)
 	})
 	if err != nil && !errors.Is(err, chat.ErrAlreadyDone) && !errors.Is(err, chat.ErrConflict) {
 		err = unavailable("apply incident", err)
 	}
-	return sent, err
+	return err
 }
 
-// queueIncidentUpdate queues one message to each customer filed under the
-// incident: those whose platform's window (u.Reach) is still open, who
-// neither blocked the bot nor were blocked, and who had fewer than
-// u.PerHour messages in the last hour. It counts the others.
-func (s *Store) queueIncidentUpdate(ctx context.Context, tx *sqlx.Tx, ie chat.InboxEvent, incidentID int64, u chat.IncidentUpdate, now time.Time) (chat.IncidentSent, error) {
-	var sent chat.IncidentSent
-	if err := s.get(ctx, tx, &sent.Customers, `SELECT COUNT(DISTINCT conversation_id) FROM handoffs WHERE incident_id = ?`, incidentID); err != nil {
-		return sent, err
-	}
-	if sent.Customers == 0 || len(u.Reach) == 0 {
-		sent.OutsideWindow = sent.Customers
-		return sent, nil
-	}
-	// The platforms' reach as a table, typed in its first row for
-	// PostgreSQL.
-	platforms := make([]chat.Platform, 0, len(u.Reach))
-	for p := range u.Reach {
-		platforms = append(platforms, p)
-	}
-	slices.Sort(platforms)
-	reach := make([]any, 0, 2*len(platforms))
-	for _, p := range platforms {
-		reach = append(reach, string(p), u.Reach[p].Milliseconds())
-	}
-	reachRows := "(CAST(? AS TEXT), CAST(? AS BIGINT))" + strings.Repeat(", (?, ?)", len(platforms)-1)
-	with := `WITH w (platform, reach) AS (VALUES ` + reachRows + `),
-		a AS (SELECT DISTINCT conversation_id AS id FROM handoffs WHERE incident_id = ?) `
-	// The customer's language as their platform gives it (pt-br → pt).
-	langs := make([]string, 0, len(u.Texts))
-	for l := range u.Texts {
-		if l != "" {
-			langs = append(langs, l)
-		}
-	}
-	slices.Sort(langs)
-	text, textArgs := "CASE LOWER(SUBSTR(COALESCE(cu.language, ''), 1, 2))", []any{}
-	for _, l := range langs {
-		text += " WHEN CAST(? AS TEXT) THEN CAST(? AS TEXT)"
-		textArgs = append(textArgs, l, u.Texts[l])
-	}
-	text += " ELSE CAST(? AS TEXT) END"
-	if len(langs) == 0 {
-		text = "CAST(? AS TEXT)" // one text for every language
-	}
-	textArgs = append(textArgs, u.Texts[""])
-	const scope = `c.platform || '/' || c.bot || '/' || COALESCE(cu.external_id, 'chat:' || c.chat_id)`
-	args := append(append([]any{}, reach...), incidentID)
-	args = append(args, textArgs...)
-	args = append(args, ms(now), ms(now.Add(-time.Hour)), u.PerHour)
-	var to []struct {
-		ConversationID int64  `db:"id"`
-		Platform       string `db:"platform"`
-		Bot            string `db:"bot"`
-		ChatID         string `db:"chat_id"`
-		Text           string `db:"text"`
-		Scope          string `db:"scope"`
-		WindowUntil    int64  `db:"window_until"`
-	}
-	if err := s.sel(ctx, tx, &to, with+`SELECT c.id, c.platform, c.bot, c.chat_id, `+text+` AS text, `+scope+` AS scope,
-			c.last_customer_at + w.reach AS window_until
-		FROM a JOIN conversations c ON c.id = a.id JOIN w ON w.platform = c.platform LEFT JOIN customers cu ON cu.id = c.customer_id
-		WHERE c.last_customer_at + w.reach >= ? AND COALESCE(cu.blocked, 0) = 0 AND COALESCE(cu.blocked_by_team, 0) = 0
-			AND (SELECT COUNT(*) FROM outbox o WHERE o.scope = `+scope+` AND o.created_at > ? AND o.state <> 'failed') < ?
-		ORDER BY c.id`, args...); err != nil {
-		return sent, fmt.Errorf("queue incident update: %w", err)
-	}
-	msgs := make([]newOutgoing, len(to))
-	for i, r := range to {
+// queueIncidentUpdate queues an update's messages, one to each customer,
+// as decided.
+func (s *Store) queueIncidentUpdate(ctx context.Context, tx *sqlx.Tx, ie chat.InboxEvent, incidentID int64, messages []chat.IncidentMessage, now time.Time) error {
+	msgs := make([]newOutgoing, len(messages))
+	for i, m := range messages {
 		msgs[i] = newOutgoing{
-			conversationID: r.ConversationID, inboxID: ie.ID, incidentID: incidentID, platform: chat.Platform(r.Platform), bot: r.Bot,
-			chatID: r.ChatID, action: chat.ActionIncidentUpdate, text: r.Text, due: now, created: now, scope: r.Scope,
-			windowUntil: fromMS(r.WindowUntil), priority: 3,
+			conversationID: m.To.ConversationID, inboxID: ie.ID, incidentID: incidentID, platform: m.To.Platform, bot: m.To.Bot,
+			chatID: m.To.ChatID, action: chat.ActionIncidentUpdate, text: m.Text, due: now, created: now, scope: m.To.Scope,
+			windowUntil: m.WindowUntil, priority: 3,
 		}
 	}
 	if _, err := s.queueOutgoing(ctx, tx, msgs); err != nil {
-		return sent, fmt.Errorf("queue incident update: %w", err)
+		return fmt.Errorf("queue incident update: %w", err)
 	}
-	sent.Sent = len(to)
-	var inWindow int
-	if err := s.get(ctx, tx, &inWindow, with+`SELECT COUNT(*) FROM a JOIN conversations c ON c.id = a.id JOIN w ON w.platform = c.platform
-		WHERE c.last_customer_at + w.reach >= ?`, append(append(append([]any{}, reach...), incidentID), ms(now))...); err != nil {
-		return sent, err
-	}
-	sent.OutsideWindow = sent.Customers - inWindow
-	sent.Skipped = inWindow - sent.Sent
-	return sent, nil
+	return nil
 }

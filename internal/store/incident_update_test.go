@@ -54,12 +54,14 @@ func agentEventAt(t *testing.T, s *Store, id string, at time.Time) chat.InboxEve
 	return claimOne(t, s, at)
 }
 
-// TestIncidentUpdateReachesEachCustomerOnce: one update is one outbox row
-// for each customer who can be written to, in their language, bounded by
-// their window; the others are counted by reason. The same event applied
-// again, or a change decided on an incident that changed since, writes
+// TestIncidentAudienceAndUpdate: the audience is each customer filed
+// under the incident once, with what deciding an update needs (language,
+// blocks, last message, messages in the hour); an update writes the
+// messages decided as given, one outbox row each, and what the team is
+// told. The same event applied again, a change decided on an incident that
+// changed since, or an update decided before a customer joined, writes
 // nothing.
-func TestIncidentUpdateReachesEachCustomerOnce(t *testing.T) {
+func TestIncidentAudienceAndUpdate(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		at := t0.Add(100 * time.Hour)
@@ -71,40 +73,70 @@ func TestIncidentUpdateReachesEachCustomerOnce(t *testing.T) {
 		if !inc.Open || inc.Handoffs != 5 || inc.Notice != "Incident · 5 customers" || inc.Owner.Known() || inc.Updates != 0 {
 			t.Fatalf("incident read %+v", inc)
 		}
-		alice := chat.Agent{ID: "telegram:7", Name: "Alice"}
-		reach := 47 * time.Hour
-		change := chat.IncidentChange{ID: id, Read: inc, Take: true, Agent: alice, Status: "Fixing it",
-			Update: &chat.IncidentUpdate{Texts: map[string]string{"": "Update: Fixing it", "ru": "Новости: Fixing it"},
-				Reach: map[chat.Platform]time.Duration{chat.Telegram: reach, chat.Discord: reach}, PerHour: 1},
-			Notice: &chat.Notice{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Text: "Incident · 5 customers\nOwner: Alice."}}
-		plan := chat.AgentPlan{Agent: alice, Notices: []chat.Notice{{Platform: chat.Telegram, Bot: "shop", ChatID: "-100",
-			Text: "sent to {sent}; {outside_window} outside; {skipped} skipped"}}}
-		ie := agentEventAt(t, s, "a1", at)
-		sent, err := s.ApplyIncident(ctx, ie, change, plan, at)
+		audience, err := s.IncidentAudience(ctx, id, at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (chat.IncidentSent{Customers: 5, Sent: 2, OutsideWindow: 1, Skipped: 2}); sent != want {
-			t.Fatalf("sent %+v, want %+v", sent, want)
+		type fact struct {
+			chat, scope, lang string
+			last              time.Time
+			blocked           bool
+			hour              int
+		}
+		want := []fact{
+			{"901", "telegram/shop/901", "en", at.Add(-50 * time.Hour), false, 0},
+			{"902", "telegram/shop/902", "en", at.Add(-2 * time.Hour), true, 0},
+			{"903", "telegram/shop/903", "en", at.Add(-30 * time.Minute), false, 1},
+			{"904", "telegram/shop/904", "en", at.Add(-20 * time.Minute), false, 0},
+			{"905", "telegram/shop/905", "ru-RU", at.Add(-10 * time.Minute), false, 0},
+		}
+		if len(audience) != len(want) {
+			t.Fatalf("audience %+v, want %d customers", audience, len(want))
+		}
+		for i, c := range audience {
+			got := fact{c.ChatID, c.Scope, c.Language, c.LastMessageAt, c.Blocked, c.SentLastHour}
+			if got != want[i] || c.Platform != chat.Telegram || c.Bot != "shop" || c.ConversationID == 0 {
+				t.Errorf("customer %d: %+v, want %+v", i, c, want[i])
+			}
+		}
+		// An hour later, the reply to "3" no longer counts.
+		if later, err := s.IncidentAudience(ctx, id, at.Add(31*time.Minute)); err != nil || later[2].SentLastHour != 0 {
+			t.Fatalf("an hour after the reply, audience %+v, %v", later, err)
+		}
+
+		alice := chat.Agent{ID: "telegram:7", Name: "Alice"}
+		until := at.Add(47 * time.Hour)
+		update := &chat.IncidentUpdate{
+			Messages: []chat.IncidentMessage{{To: audience[3], Text: "Update: Fixing it", WindowUntil: until},
+				{To: audience[4], Text: "Новости: Fixing it", WindowUntil: until.Add(time.Minute)}},
+			Sent: chat.IncidentSent{Customers: 5, Sent: 2, OutsideWindow: 1, Skipped: 2}}
+		change := chat.IncidentChange{ID: id, Read: inc, Take: true, Agent: alice, Status: "Fixing it", Update: update,
+			Notice: &chat.Notice{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Text: "Incident · 5 customers\nOwner: Alice."}}
+		plan := chat.AgentPlan{Agent: alice, Notices: []chat.Notice{{Platform: chat.Telegram, Bot: "shop", ChatID: "-100", Text: "sent to 2"}}}
+		ie := agentEventAt(t, s, "a1", at)
+		if err := s.ApplyIncident(ctx, ie, change, plan, at); err != nil {
+			t.Fatal(err)
 		}
 		var rows []struct {
 			ChatID string `db:"chat_id"`
 			Text   string `db:"text"`
 			Scope  string `db:"scope"`
 			Until  int64  `db:"window_until"`
+			Conv   int64  `db:"conversation_id"`
 		}
-		if err := s.r.Select(&rows, `SELECT chat_id, text, scope, window_until FROM outbox WHERE action = 'incident_update' ORDER BY chat_id`); err != nil {
+		if err := s.r.Select(&rows, `SELECT chat_id, text, scope, window_until, conversation_id FROM outbox WHERE action = 'incident_update' ORDER BY chat_id`); err != nil {
 			t.Fatal(err)
 		}
 		if len(rows) != 2 || rows[0].ChatID != "904" || rows[0].Text != "Update: Fixing it" || rows[1].ChatID != "905" || rows[1].Text != "Новости: Fixing it" ||
-			rows[0].Scope != "telegram/shop/904" || rows[0].Until != ms(at.Add(-20*time.Minute+reach)) {
+			rows[0].Scope != "telegram/shop/904" || rows[0].Until != ms(until) || rows[1].Until != ms(until.Add(time.Minute)) ||
+			rows[0].Conv != audience[3].ConversationID {
 			t.Fatalf("outbox %+v", rows)
 		}
 		var told string
 		if err := s.r.Get(&told, s.r.Rebind(`SELECT text FROM outbox WHERE action = 'notice' AND inbox_id = ?`), ie.ID); err != nil {
 			t.Fatal(err)
 		}
-		if told != "sent to 2; 1 outside; 2 skipped" {
+		if told != "sent to 2" {
 			t.Fatalf("team told %q", told)
 		}
 		after, err := s.Incident(ctx, id)
@@ -114,35 +146,56 @@ func TestIncidentUpdateReachesEachCustomerOnce(t *testing.T) {
 		if !after.Owner.Is(alice) || after.Owner.Name != "Alice" || after.Status != "Fixing it" || after.Updates != 1 || after.Notice != "Incident · 5 customers\nOwner: Alice." {
 			t.Fatalf("after the update, incident read %+v", after)
 		}
+		// The update counts towards each customer's hour.
+		if now, err := s.IncidentAudience(ctx, id, at); err != nil || now[3].SentLastHour != 1 || now[4].SentLastHour != 1 || now[0].SentLastHour != 0 {
+			t.Fatalf("after the update, audience %+v, %v", now, err)
+		}
 
 		// The same event again (a crash before it was acknowledged).
-		if _, err := s.ApplyIncident(ctx, ie, change, plan, at); !errors.Is(err, chat.ErrAlreadyDone) {
+		if err := s.ApplyIncident(ctx, ie, change, plan, at); !errors.Is(err, chat.ErrAlreadyDone) {
 			t.Fatalf("applied again: %v, want ErrAlreadyDone", err)
 		}
 		// Another agent's update decided on the incident before Alice's.
 		stale := change
 		stale.Agent, stale.Status = chat.Agent{ID: "telegram:8", Name: "Bob"}, "Other"
-		if _, err := s.ApplyIncident(ctx, agentEventAt(t, s, "a2", at), stale, plan, at); !errors.Is(err, chat.ErrConflict) {
+		if err := s.ApplyIncident(ctx, agentEventAt(t, s, "a2", at), stale, plan, at); !errors.Is(err, chat.ErrConflict) {
 			t.Fatalf("a stale update: %v, want ErrConflict", err)
+		}
+		// An update decided on the audience before a sixth customer was
+		// filed under the incident would pass them over.
+		decideAt(t, s, event("6", "906", "still down"), at, chat.Plan{Outcome: chat.OutcomeHandedOff,
+			Handoff:  &chat.Action{Type: chat.ActionHandoff, Rule: "outage", Team: "support", Priority: "high"},
+			Incident: &chat.IncidentPlan{ID: id, Team: "support", Cause: "outage", Handoffs: 5, Updates: 1}})
+		missed := chat.IncidentChange{ID: id, Read: after, Status: "Almost", Update: &chat.IncidentUpdate{
+			Messages: []chat.IncidentMessage{{To: audience[3], Text: "Almost", WindowUntil: until}}}}
+		if err := s.ApplyIncident(ctx, agentEventAt(t, s, "a3", at), missed, plan, at); !errors.Is(err, chat.ErrConflict) {
+			t.Fatalf("an update decided before a customer joined: %v, want ErrConflict", err)
 		}
 		if n := countWhere(t, s, "outbox", "action = 'incident_update'"); n != 2 {
 			t.Fatalf("%d updates queued, want 2", n)
 		}
+		joined, err := s.Incident(ctx, id)
+		if err != nil || joined.Handoffs != 6 {
+			t.Fatalf("after a sixth customer joined, incident read %+v, %v", joined, err)
+		}
+		if all, err := s.IncidentAudience(ctx, id, at); err != nil || len(all) != 6 || all[5].ChatID != "906" {
+			t.Fatalf("after a sixth customer joined, audience %+v, %v", all, err)
+		}
 
 		// Alice resolves it: closed with its handoffs, the resolution sent.
-		resolve := chat.IncidentChange{ID: id, Read: after, Status: "Fixed", Resolve: true,
-			Update: &chat.IncidentUpdate{Texts: map[string]string{"": "Fixed"}, Reach: change.Update.Reach, PerHour: 10}}
-		if sent, err = s.ApplyIncident(ctx, agentEventAt(t, s, "a3", at), resolve, chat.AgentPlan{Agent: alice}, at); err != nil {
+		resolve := chat.IncidentChange{ID: id, Read: joined, Status: "Fixed", Resolve: true, Update: &chat.IncidentUpdate{
+			Messages: []chat.IncidentMessage{{To: audience[2], Text: "Fixed", WindowUntil: until}}}}
+		if err := s.ApplyIncident(ctx, agentEventAt(t, s, "a4", at), resolve, chat.AgentPlan{Agent: alice}, at); err != nil {
 			t.Fatal(err)
-		}
-		if sent.Sent != 3 || sent.Skipped != 1 || sent.OutsideWindow != 1 { // "3" is under the hourly limit of 10 now
-			t.Fatalf("resolution sent %+v", sent)
 		}
 		if got, _ := s.Incident(ctx, id); got.Open || got.Status != "Fixed" {
 			t.Fatalf("after resolving, incident read %+v", got)
 		}
 		if n := countWhere(t, s, "handoffs", "state IN ('waiting', 'claimed')"); n != 0 {
 			t.Fatalf("%d handoffs still open", n)
+		}
+		if n := countWhere(t, s, "outbox", "action = 'incident_update'"); n != 3 {
+			t.Fatalf("%d updates queued, want 3", n)
 		}
 
 		// Reports see how long it lasted and whom it affected.
@@ -151,7 +204,7 @@ func TestIncidentUpdateReachesEachCustomerOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(got) != 1 || got[0].ID != id || got[0].Cause != "outage" || got[0].Team != "support" || got[0].Owner != alice ||
-			got[0].Resolved == nil || !got[0].Resolved.Equal(at) || got[0].Customers != 5 || got[0].Updates != 2 || got[0].UpdatesSent != 0 {
+			got[0].Resolved == nil || !got[0].Resolved.Equal(at) || got[0].Customers != 6 || got[0].Updates != 2 || got[0].UpdatesSent != 0 {
 			t.Fatalf("report incidents %+v", got)
 		}
 		if got, err := s.ReportIncidents(ctx, t0, at.Add(-time.Second)); err != nil || len(got) != 1 || got[0].Resolved != nil {
@@ -170,8 +223,8 @@ func countWhere(t *testing.T, s *Store, table, where string) int {
 }
 
 // TestIncidentUpdateOfThousands: an incident of thousands of customers is
-// updated in one transaction of a few set-based statements, in seconds on
-// either database, each customer once.
+// read in one statement and updated in one transaction of a few
+// multi-row statements, in seconds on either database, each customer once.
 func TestIncidentUpdateOfThousands(t *testing.T) {
 	const many = 3000
 	eachDB(t, func(t *testing.T, s *Store) {
@@ -203,21 +256,36 @@ func TestIncidentUpdateOfThousands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		reach := map[chat.Platform]time.Duration{chat.Telegram: 47 * time.Hour}
-		change := chat.IncidentChange{ID: id, Read: inc, Status: "Fixing it",
-			Update: &chat.IncidentUpdate{Texts: map[string]string{"": "Update: Fixing it", "ru": "Новости"}, Reach: reach, PerHour: 1}}
 		start := time.Now()
-		sent, err := s.ApplyIncident(ctx, agentEventAt(t, s, "a1", at), change, chat.AgentPlan{}, at)
+		audience, err := s.IncidentAudience(ctx, id, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(audience) != many+5 {
+			t.Fatalf("audience of %d, want %d", len(audience), many+5)
+		}
+		update := &chat.IncidentUpdate{}
+		for _, c := range audience[5:] {
+			update.Messages = append(update.Messages, chat.IncidentMessage{To: c, Text: "Update: Fixing it", WindowUntil: at.Add(time.Hour)})
+		}
+		change := chat.IncidentChange{ID: id, Read: inc, Status: "Fixing it", Update: update}
+		err = s.ApplyIncident(ctx, agentEventAt(t, s, "a1", at), change, chat.AgentPlan{}, at)
 		took := time.Since(start)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%d customers updated in %v", sent.Sent, took)
-		if want := (chat.IncidentSent{Customers: many + 5, Sent: many + 2, OutsideWindow: 1, Skipped: 2}); sent != want {
-			t.Fatalf("sent %+v, want %+v", sent, want)
+		t.Logf("%d customers read and updated in %v", many, took)
+		var queued []string
+		if err := s.r.Select(&queued, `SELECT chat_id FROM outbox WHERE action = 'incident_update' ORDER BY id`); err != nil {
+			t.Fatal(err)
 		}
-		if n := countWhere(t, s, "outbox", "action = 'incident_update'"); n != many+2 {
-			t.Fatalf("%d updates queued, want %d", n, many+2)
+		if len(queued) != many {
+			t.Fatalf("%d updates queued, want %d", len(queued), many)
+		}
+		for i, chatID := range queued {
+			if chatID != audience[5+i].ChatID {
+				t.Fatalf("update %d queued to %s, want %s: the messages' order as given", i, chatID, audience[5+i].ChatID)
+			}
 		}
 		if took > 10*time.Second {
 			t.Errorf("an update of %d customers took %v", many, took)
