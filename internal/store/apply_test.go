@@ -312,3 +312,67 @@ func TestApplyTellsWhetherEventsWait(t *testing.T) {
 		}
 	})
 }
+
+// TestALostEventLeaseIsHarmless: an event claim may be lost (on
+// PostgreSQL its commit does not wait for the disk; a crash of the
+// database loses the last ones), and the event is then claimed again by
+// another worker while the first still holds it. Both decide it; the first
+// to apply writes its reply, and the other is told it is done, writing
+// nothing.
+func TestALostEventLeaseIsHarmless(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		evs, states := claimBatch(t, s, 1, t0)
+		// The lease as a crash would leave it: never written.
+		if _, err := s.w.Exec(`UPDATE inbox SET claimed_by = NULL, claimed_until = NULL`); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.ClaimEvents(ctx, "other", t0, time.Minute, 10, chat.SetAside{})
+		if err != nil || len(again) != 1 || again[0].ID != evs[0].ID {
+			t.Fatalf("claimed again: %v, %+v", err, again)
+		}
+		fx := []chat.Effects{{Event: evs[0], Basis: states[0], Plan: replyPlan(evs[0].Event, "content/a", t0)}}
+		if results, err := s.Apply(ctx, fx, t0); err != nil || results[0] != nil {
+			t.Fatalf("the first apply: %v, %v", results, err)
+		}
+		fx[0].Plan = replyPlan(again[0].Event, "content/b", t0)
+		results, err := s.Apply(ctx, fx, t0)
+		if err != nil || !errors.Is(results[0], chat.ErrAlreadyDone) {
+			t.Fatalf("the second apply: %v, %v; want ErrAlreadyDone", results, err)
+		}
+		if got := countRows(t, s, "outbox"); got != 1 {
+			t.Fatalf("outbox: %d rows, want the one reply", got)
+		}
+	})
+}
+
+// TestOnlyEventClaimsSkipTheDiskFlush: on PostgreSQL event claims run on
+// connections that commit without waiting for the WAL flush, and every
+// other write waits for it (webhooks' group commits, decisions, recorded
+// sends).
+func TestOnlyEventClaimsSkipTheDiskFlush(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		if !s.postgres {
+			if s.lax != nil {
+				t.Fatal("SQLite has no lax connections")
+			}
+			return
+		}
+		if n := s.lax.Stats().OpenConnections; n != 0 {
+			t.Fatalf("%d lax connections before any claim", n)
+		}
+		claimBatch(t, s, 1, t0)
+		if st := s.lax.Stats(); st.OpenConnections != 1 || st.InUse != 0 {
+			t.Fatalf("after a claim, lax connections %+v: want the claim's, given back", st)
+		}
+		for _, c := range []struct {
+			db   interface{ Get(any, string, ...any) error }
+			want string
+		}{{s.lax, "off"}, {s.w, "on"}} {
+			var got string
+			if err := c.db.Get(&got, `SHOW synchronous_commit`); err != nil || got != c.want {
+				t.Fatalf("synchronous_commit %q (%v), want %q", got, err, c.want)
+			}
+		}
+	})
+}

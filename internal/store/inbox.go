@@ -227,7 +227,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	var rows []row
 	// Every SET expression reads the row as it was, so "attempts >= ?"
 	// means: claimed that often before this claim.
-	err := s.autoSel(ctx, &rows, `WITH candidates AS MATERIALIZED (
+	err := s.leaseSel(ctx, &rows, `WITH candidates AS MATERIALIZED (
 			SELECT i.id FROM inbox i
 			WHERE i.state = 'pending' AND i.id >= ? AND i.next_attempt_at <= ?
 			  AND (i.claimed_until IS NULL OR i.claimed_until < ?)

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // and registers the "pgx" driver
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -51,11 +52,33 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 		db.Close()
 		return nil, err
 	}
-	s := &Store{w: db, r: db, Now: time.Now, postgres: true, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
+	lax, err := openLax(dsn)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{w: db, r: db, lax: lax, Now: time.Now, postgres: true, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	s.wg.Add(2)
 	go s.acceptLoop()
 	go s.queueStatsLoop()
 	return s, nil
+}
+
+// openLax opens the pool of connections whose commits return before
+// PostgreSQL has flushed them to disk (synchronous_commit off, for this
+// session only): see leaseSel for what may use it. The event loop claims
+// one batch at a time, so two connections are plenty.
+func openLax(dsn string) (*sqlx.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	cfg.RuntimeParams["synchronous_commit"] = "off"
+	lax := sqlx.NewDb(stdlib.OpenDB(*cfg), "pgx")
+	lax.SetMaxOpenConns(2)
+	lax.SetMaxIdleConns(2)
+	lax.SetConnMaxIdleTime(5 * time.Minute)
+	return lax, nil
 }
 
 // pgFuncs are the few SQLite spellings PostgreSQL spells differently.

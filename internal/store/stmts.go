@@ -180,10 +180,30 @@ func (s *Store) readStmt(ctx context.Context, query string) *sqlx.Stmt {
 // autoSel runs one writing statement on its own, outside any transaction
 // (it is its own transaction), and reads what it returns.
 func (s *Store) autoSel(ctx context.Context, dest any, query string, args ...any) error {
+	return s.autoSelOn(ctx, s.w, dest, query, args...)
+}
+
+// leaseSel is autoSel for a statement that only leases work: on
+// PostgreSQL its commit does not wait for the WAL to be flushed to disk
+// (s.lax). Losing it in a crash of PostgreSQL loses the lease and nothing
+// else: the work is pending again, is claimed anew, and whoever applies it
+// first marks it done (the others find it done). What is done with the work
+// commits synchronously, which flushes the lease with it. Every replica's
+// event claims then stop waiting for, and adding to, the disk flushes that
+// webhooks' group commits wait for.
+func (s *Store) leaseSel(ctx context.Context, dest any, query string, args ...any) error {
+	db := s.w
+	if s.lax != nil {
+		db = s.lax
+	}
+	return s.autoSelOn(ctx, db, dest, query, args...)
+}
+
+func (s *Store) autoSelOn(ctx context.Context, db *sqlx.DB, dest any, query string, args ...any) error {
 	s.stats.statements.Add(1)
 	s.stats.commits.Add(1)
 	if s.postgres {
-		return s.w.SelectContext(ctx, dest, s.pg(query), args...)
+		return db.SelectContext(ctx, dest, s.pg(query), args...)
 	}
 	defer s.preparePending(context.WithoutCancel(ctx))
 	if err := s.writerTurn(ctx, false); err != nil {

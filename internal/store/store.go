@@ -33,6 +33,9 @@ type Store struct {
 	// one connection with immediate transactions avoids SQLITE_BUSY storms.
 	w *sqlx.DB
 	r *sqlx.DB
+	// lax, on PostgreSQL, are connections whose commits do not wait for
+	// the WAL flush, for claims of events (see leaseSel); nil on SQLite.
+	lax *sqlx.DB
 	// Now is the store's clock, for the times it records on its own.
 	Now func() time.Time
 
@@ -153,7 +156,11 @@ func (s *Store) Close() error {
 	s.closed.Do(func() { close(s.stop) })
 	s.wg.Wait()
 	s.closeStmts()
-	return errors.Join(s.w.Close(), s.r.Close(), s.releaseLock())
+	var laxErr error
+	if s.lax != nil {
+		laxErr = s.lax.Close()
+	}
+	return errors.Join(s.w.Close(), s.r.Close(), laxErr, s.releaseLock())
 }
 
 // Ping checks that the database answers, for readiness probes.
