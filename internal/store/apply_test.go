@@ -366,7 +366,9 @@ func TestOnlyEventClaimsSkipTheDiskFlush(t *testing.T) {
 			t.Fatalf("after a claim, lax connections %+v: want the claim's, given back", st)
 		}
 		for _, c := range []struct {
-			db   interface{ Get(any, string, ...any) error }
+			db interface {
+				Get(any, string, ...any) error
+			}
 			want string
 		}{{s.lax, "off"}, {s.w, "on"}} {
 			var got string
