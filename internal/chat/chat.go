@@ -135,11 +135,16 @@ func (e Event) ConversationKey() string {
 // across all their chats with one bot (a chat stands in for a customer the
 // platform does not name).
 func (e Event) CustomerScope() string {
-	id := e.Customer.ID
-	if id == "" {
-		id = "chat:" + e.ChatID
+	return CustomerScope(e.Platform, e.Bot, e.Customer.ID, e.ChatID)
+}
+
+// CustomerScope is Event.CustomerScope for a customer known by the
+// platform's id for them (customerID, "" when it names none) and the chat.
+func CustomerScope(p Platform, bot, customerID, chatID string) string {
+	if customerID == "" {
+		customerID = "chat:" + chatID
 	}
-	return string(e.Platform) + "/" + e.Bot + "/" + id
+	return string(p) + "/" + bot + "/" + customerID
 }
 
 // PressedChats are the chats (as ChatKey) the message a button press names

@@ -61,31 +61,39 @@ func (s *Store) IncidentOf(ctx context.Context, ie chat.InboxEvent, now time.Tim
 // conversation once, with its customer's language, blocks, last message
 // and messages queued in the hour before now.
 func (s *Store) IncidentAudience(ctx context.Context, incidentID int64, now time.Time) ([]chat.IncidentCustomer, error) {
-	const scope = `c.platform || '/' || c.bot || '/' || COALESCE(cu.external_id, 'chat:' || c.chat_id)`
 	var rows []struct {
 		ConversationID int64  `db:"id"`
 		Platform       string `db:"platform"`
 		Bot            string `db:"bot"`
 		ChatID         string `db:"chat_id"`
-		Scope          string `db:"scope"`
+		CustomerID     string `db:"customer"`
 		Language       string `db:"language"`
 		LastMessageAt  int64  `db:"last_customer_at"`
 		Blocked        bool   `db:"blocked"`
-		SentLastHour   int    `db:"sent_last_hour"`
 	}
-	if err := s.readSel(ctx, &rows, `SELECT c.id, c.platform, c.bot, c.chat_id, `+scope+` AS scope,
+	if err := s.readSel(ctx, &rows, `SELECT c.id, c.platform, c.bot, c.chat_id, COALESCE(cu.external_id, '') AS customer,
 			COALESCE(cu.language, '') AS language, COALESCE(c.last_customer_at, 0) AS last_customer_at,
-			(COALESCE(cu.blocked, 0) <> 0 OR COALESCE(cu.blocked_by_team, 0) <> 0) AS blocked,
-			(SELECT COUNT(*) FROM outbox o WHERE o.scope = `+scope+` AND o.created_at > ? AND o.state <> 'failed') AS sent_last_hour
+			(COALESCE(cu.blocked, 0) <> 0 OR COALESCE(cu.blocked_by_team, 0) <> 0) AS blocked
 		FROM conversations c LEFT JOIN customers cu ON cu.id = c.customer_id
 		WHERE c.id IN (SELECT conversation_id FROM handoffs WHERE incident_id = ?)
-		ORDER BY c.id`, ms(now.Add(-time.Hour)), incidentID); err != nil {
+		ORDER BY c.id`, incidentID); err != nil {
 		return nil, unavailable("read incident audience", err)
 	}
 	out := make([]chat.IncidentCustomer, len(rows))
+	scopes := make([]any, len(rows))
 	for i, r := range rows {
-		out[i] = chat.IncidentCustomer{ConversationID: r.ConversationID, Platform: chat.Platform(r.Platform), Bot: r.Bot, ChatID: r.ChatID,
-			Scope: r.Scope, Language: r.Language, LastMessageAt: fromMS(r.LastMessageAt), Blocked: r.Blocked, SentLastHour: r.SentLastHour}
+		p := chat.Platform(r.Platform)
+		out[i] = chat.IncidentCustomer{ConversationID: r.ConversationID, Platform: p, Bot: r.Bot, ChatID: r.ChatID,
+			Scope: chat.CustomerScope(p, r.Bot, r.CustomerID, r.ChatID), Language: r.Language,
+			LastMessageAt: fromMS(r.LastMessageAt), Blocked: r.Blocked}
+		scopes[i] = out[i].Scope
+	}
+	sent, err := s.sentLastHour(ctx, scopes, now)
+	if err != nil {
+		return nil, unavailable("read incident audience", err)
+	}
+	for i := range out {
+		out[i].SentLastHour = sent[out[i].Scope]
 	}
 	return out, nil
 }

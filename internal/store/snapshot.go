@@ -257,21 +257,13 @@ func (l *loader) guard(events []chat.InboxEvent, states []chat.State) error {
 		append(append([]any{}, scopes...), ms(l.now))...); err != nil {
 		return err
 	}
-	var sent []struct {
-		Scope string `db:"scope"`
-		N     int    `db:"n"`
-	}
-	if err := l.s.readSel(l.ctx, &sent, `SELECT scope, COUNT(*) AS n FROM outbox WHERE scope IN (`+in+`) AND created_at > ? AND state <> 'failed' GROUP BY scope`,
-		append(append([]any{}, scopes...), ms(l.now.Add(-time.Hour)))...); err != nil {
+	sentBy, err := l.s.sentLastHour(l.ctx, scopes, l.now)
+	if err != nil {
 		return err
 	}
 	reserved := map[string][]string{}
 	for _, k := range keys {
 		reserved[k.Scope] = append(reserved[k.Scope], k.Key)
-	}
-	sentBy := map[string]int{}
-	for _, n := range sent {
-		sentBy[n.Scope] = n.N
 	}
 	for i, ie := range events {
 		if ie.ChatID == "" {
@@ -284,6 +276,30 @@ func (l *loader) guard(events []chat.InboxEvent, states []chat.State) error {
 		}
 	}
 	return nil
+}
+
+// sentLastHour counts, per guard scope (chat.CustomerScope), the messages
+// queued to the customer in the hour before now, failed ones aside: what
+// the guard's hourly limit counts. Scopes go 1,000 to a statement, under
+// either database's limit on bound values.
+func (s *Store) sentLastHour(ctx context.Context, scopes []any, now time.Time) (map[string]int, error) {
+	sentBy := map[string]int{}
+	for len(scopes) > 0 {
+		chunk := scopes[:min(len(scopes), 1000)]
+		scopes = scopes[len(chunk):]
+		var sent []struct {
+			Scope string `db:"scope"`
+			N     int    `db:"n"`
+		}
+		if err := s.readSel(ctx, &sent, `SELECT scope, COUNT(*) AS n FROM outbox WHERE scope IN (`+placeholders(len(chunk), 1)+`)
+			AND created_at > ? AND state <> 'failed' GROUP BY scope`, append(append([]any{}, chunk...), ms(now.Add(-time.Hour)))...); err != nil {
+			return nil, err
+		}
+		for _, n := range sent {
+			sentBy[n.Scope] = n.N
+		}
+	}
+	return sentBy, nil
 }
 
 // incidents reads the open incidents, which rules may mention. There are
