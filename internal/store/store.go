@@ -97,7 +97,11 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.Readers <= 0 {
 		opt.Readers = 4
 	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	// temp_store(MEMORY) keeps statement journals in memory. To undo one
+	// multi-row statement alone, SQLite saves the pages it changes; past
+	// 64 KiB it spilled them to a temporary file, at two write calls a page
+	// (about 6 % of the CPU in a profile at --rate max).
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 	w, err := sqlx.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=synchronous("+opt.Synchronous+")&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -537,3 +537,19 @@ func TestAcceptStoresHostileStrings(t *testing.T) {
 		}
 	})
 }
+
+// TestSQLiteKeepsStatementJournalsInMemory: every SQLite connection, the
+// writer's and the readers', keeps temporary data in memory
+// (temp_store = MEMORY, 2): statement journals of multi-row writes then
+// cost no write calls to a temporary file.
+func TestSQLiteKeepsStatementJournalsInMemory(t *testing.T) {
+	s := openTest(t)
+	for name, db := range map[string]interface {
+		Get(any, string, ...any) error
+	}{"writer": s.w, "reader": s.r} {
+		var mode int
+		if err := db.Get(&mode, `PRAGMA temp_store`); err != nil || mode != 2 {
+			t.Errorf("%s: temp_store %d (%v), want 2 (MEMORY)", name, mode, err)
+		}
+	}
+}
