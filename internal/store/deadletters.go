@@ -79,7 +79,7 @@ func (s *Store) OutboxEntries(ctx context.Context, state string, limit int) ([]O
 // a caller can name those asked for that were not (no such id, or not
 // given up).
 func (s *Store) RetryDeadLetters(ctx context.Context, ids []int64, now time.Time) ([]int64, error) {
-	requeued, err := s.requeue(ctx, `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = '' WHERE state = 'failed'`,
+	requeued, err := s.requeue(ctx, `UPDATE outbox SET state = 'pending', waits = 0, attempts = 0, next_attempt_at = ?, last_error = '' WHERE state = 'failed'`,
 		ids, now, &s.outboxRecountAt)
 	return requeued, unavailable("retry dead letters", err)
 }

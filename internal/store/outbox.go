@@ -56,6 +56,9 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	if err := s.refreshOutboxMark(ctx, now); err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
+	if err := s.unparkStale(ctx, now); err != nil {
+		return nil, unavailable("claim outgoing", err)
+	}
 	var rows []claimedRow
 	query, args := s.claimDue(owner, now, now.Add(lease), limit)
 	if err := s.autoSel(ctx, &rows, query, args...); err != nil {
@@ -78,11 +81,13 @@ type claimedRow struct {
 
 // claimDue is the statement that leases to owner, until until, up to limit
 // messages due at now, the oldest (less their urgency bonus) first; only
-// the oldest unsent message of each chat is eligible.
+// the oldest unsent message of each chat is eligible. It walks only the
+// messages that do not wait behind another (waits = 0): those that do
+// cannot be eligible.
 func (s *Store) claimDue(owner string, now, until time.Time, limit int) (string, []any) {
 	return `WITH candidates AS MATERIALIZED (
 			SELECT o.id FROM outbox o
-			WHERE o.state = 'pending' AND (o.created_at - o.priority * 60000) >= ? AND o.next_attempt_at <= ?
+			WHERE o.state = 'pending' AND o.waits = 0 AND (o.created_at - o.priority * 60000) >= ? AND o.next_attempt_at <= ?
 			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
 			                  AND e.chat_key = o.chat_key AND e.id < o.id)
@@ -193,33 +198,58 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 	rows := "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))" + strings.Repeat(", (?, ?, ?)", len(sent)-1)
 	in := placeholders(len(ids), 1)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := s.exec(ctx, tx, `WITH v (id, pmid, at) AS (VALUES `+rows+`)
+		// What each message sent asks for besides: a line in its
+		// conversation's history, a notice's place in its handoff's
+		// thread, an incident's latest notification. Statements with
+		// nothing to do are not sent.
+		var kinds []struct {
+			Conversation bool `db:"conversation"`
+			Handoff      bool `db:"handoff"`
+			Incident     bool `db:"incident"`
+		}
+		if err := s.sel(ctx, tx, &kinds, `WITH v (id, pmid, at) AS (VALUES `+rows+`)
 			UPDATE outbox SET state = 'sent', platform_message_id = v.pmid, sent_at = v.at,
 				claimed_by = NULL, claimed_until = NULL, last_error = ''
-			FROM v WHERE outbox.id = v.id`, values...); err != nil {
+			FROM v WHERE outbox.id = v.id
+			RETURNING conversation_id IS NOT NULL AS conversation,
+				handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> '' AS handoff,
+				incident_id IS NOT NULL AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update' AS incident`,
+			values...); err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at, media)
-			SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at, media FROM outbox
-			WHERE id IN (`+in+`) AND conversation_id IS NOT NULL ORDER BY id`, ids...); err != nil {
+		var history, thread, incident bool
+		for _, k := range kinds {
+			history, thread, incident = history || k.Conversation, thread || k.Handoff, incident || k.Incident
+		}
+		if err := s.unpark(ctx, tx, ids); err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, `INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id)
-			SELECT handoff_id, platform, bot, chat_id, platform_message_id FROM outbox
-			WHERE id IN (`+in+`) AND handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> ''
-			ON CONFLICT DO NOTHING`, ids...); err != nil {
-			return err
+		if history {
+			if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at, media)
+				SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at, media FROM outbox
+				WHERE id IN (`+in+`) AND conversation_id IS NOT NULL ORDER BY id`, ids...); err != nil {
+				return err
+			}
 		}
-		// The incident's latest notification (or its stand-in, when the
-		// first could not be edited) is the one to edit next; its updates
-		// to customers are not.
-		_, err := s.exec(ctx, tx, `UPDATE incidents SET message_id = (SELECT o.platform_message_id FROM outbox o
-				WHERE o.incident_id = incidents.id AND o.id IN (`+in+`) AND o.platform <> 'webhook' AND o.platform_message_id <> ''
-				AND o.action <> 'incident_update' ORDER BY o.id DESC LIMIT 1)
-			WHERE id IN (SELECT incident_id FROM outbox WHERE id IN (`+in+`) AND incident_id IS NOT NULL
-				AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update')`, append(append([]any{}, ids...), ids...)...)
-		if err != nil {
-			return err
+		if thread {
+			if _, err := s.exec(ctx, tx, `INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id)
+				SELECT handoff_id, platform, bot, chat_id, platform_message_id FROM outbox
+				WHERE id IN (`+in+`) AND handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> ''
+				ON CONFLICT DO NOTHING`, ids...); err != nil {
+				return err
+			}
+		}
+		if incident {
+			// The incident's latest notification (or its stand-in, when
+			// the first could not be edited) is the one to edit next; its
+			// updates to customers are not.
+			if _, err := s.exec(ctx, tx, `UPDATE incidents SET message_id = (SELECT o.platform_message_id FROM outbox o
+					WHERE o.incident_id = incidents.id AND o.id IN (`+in+`) AND o.platform <> 'webhook' AND o.platform_message_id <> ''
+					AND o.action <> 'incident_update' ORDER BY o.id DESC LIMIT 1)
+				WHERE id IN (SELECT incident_id FROM outbox WHERE id IN (`+in+`) AND incident_id IS NOT NULL
+					AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update')`, append(append([]any{}, ids...), ids...)...); err != nil {
+				return err
+			}
 		}
 		claimed, more = claimed[:0], more[:0]
 		if next.Max > 0 && len(after) > 0 {
@@ -251,6 +281,41 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 	return append(heads, rest...), err
 }
 
+// unpark lets the messages now first in the chats of the messages ids
+// (which just left the queue: sent, given up) be claimed: they no longer
+// wait.
+func (s *Store) unpark(ctx context.Context, tx *sqlx.Tx, ids []any) error {
+	_, err := s.exec(ctx, tx, `UPDATE outbox SET waits = 0 WHERE waits = 1 AND id IN (
+		SELECT (SELECT h.id FROM outbox h WHERE h.state = 'pending' AND h.chat_key = done.chat_key ORDER BY h.id LIMIT 1)
+		FROM outbox done WHERE done.id IN (`+placeholders(len(ids), 1)+`))`, ids...)
+	return err
+}
+
+// unparkEvery is how often unparkStale looks over the waiting messages.
+const unparkEvery = time.Second
+
+// unparkStale lets every chat's first unsent message that still waits be
+// claimed, at most every unparkEvery. Leaving the queue other than by a
+// send or a give-up (an erasure, a message dropped unsent) does not
+// unpark the next message, nor does a send recorded on PostgreSQL while
+// another replica queues the chat's next message (it cannot see it yet):
+// such a message is claimed at most about a second late, never out of
+// order (the claim still checks that nothing older in its chat is unsent).
+func (s *Store) unparkStale(ctx context.Context, now time.Time) error {
+	nowMS, last := now.UnixMilli(), s.outboxUnparkAt.Load()
+	if last != 0 && nowMS >= last && nowMS-last < unparkEvery.Milliseconds() {
+		return nil
+	}
+	if !s.outboxUnparkAt.CompareAndSwap(last, nowMS) {
+		return nil // another claim is at it
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := s.exec(ctx, tx, `UPDATE outbox SET waits = 0 WHERE waits = 1 AND state = 'pending'
+			AND id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY chat_key)`)
+		return err
+	})
+}
+
 // RetryOutgoing puts a message whose send failed back in line, due at next.
 // It stays at the head of its chat, so later messages wait for it.
 func (s *Store) RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error {
@@ -271,6 +336,9 @@ func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, custom
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := s.exec(ctx, tx, `UPDATE outbox SET state = 'failed', last_error = ?, claimed_by = NULL, claimed_until = NULL
 			WHERE id = ?`, cause, id); err != nil {
+			return err
+		}
+		if err := s.unpark(ctx, tx, []any{id}); err != nil {
 			return err
 		}
 		if err := s.releaseReservations(ctx, tx, id); err != nil {
@@ -294,7 +362,7 @@ func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, custom
 func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error) {
 	var v *int64
 	if err := s.readGet(ctx, &v, `SELECT MIN(o.next_attempt_at) FROM outbox o
-		WHERE o.state = 'pending' AND o.claimed_until IS NULL
+		WHERE o.state = 'pending' AND o.waits = 0 AND o.claimed_until IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
 		                  AND e.chat_key = o.chat_key AND e.id < o.id)`); err != nil {
 		return time.Time{}, false, unavailable("next due", err)

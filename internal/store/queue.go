@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -46,8 +47,18 @@ const outgoingColumns = `conversation_id, inbox_id, handoff_id, incident_id, pla
 
 const outgoingColumnCount = 24
 
+// outgoingRow is one row of queueOutgoing's VALUES: the outbox's columns,
+// then whether the message waits behind an unsent one of its chat (its
+// chat_key bound once more). A message queued by the same statement
+// behind another may be counted as not waiting: the claim still keeps
+// it behind (see claimDue); only counting a chat's first unsent message
+// as waiting would hold the chat up.
+var outgoingRow = "(" + strings.Repeat("?, ", outgoingColumnCount) +
+	"CASE WHEN EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = ?) THEN 1 ELSE 0 END)"
+
 // outgoingPerStatement bounds one INSERT's rows: SQLite takes at most
-// 32,766 bound values in a statement and PostgreSQL 65,535.
+// 32,766 bound values in a statement and PostgreSQL 65,535 (each row binds
+// outgoingColumnCount+1).
 const outgoingPerStatement = 1000
 
 // queueOutgoing writes messages to the outbox, one statement per
@@ -64,11 +75,11 @@ func (s *Store) queueOutgoing(ctx context.Context, tx *sqlx.Tx, msgs []newOutgoi
 			args = append(args, nullID(m.conversationID), nullID(m.inboxID), nullID(m.handoffID), nullID(m.incidentID),
 				string(m.platform), m.bot, m.chatID, line, m.threadID, m.replyTo,
 				m.rule, string(m.action), m.text, ms(m.due), ms(m.created), m.scope, msOrZero(m.windowUntil), m.priority,
-				m.callbackID, m.buttons, m.media, m.albumKey, m.topicKey, m.topicName)
+				m.callbackID, m.buttons, m.media, m.albumKey, m.topicKey, m.topicName, line)
 		}
 		var got []int64
-		if err := s.sel(ctx, tx, &got, `INSERT INTO outbox (`+outgoingColumns+`)
-			VALUES `+placeholders(len(chunk), outgoingColumnCount)+` RETURNING id`, args...); err != nil {
+		if err := s.sel(ctx, tx, &got, `INSERT INTO outbox (`+outgoingColumns+`, waits)
+			VALUES `+strings.TrimSuffix(strings.Repeat(outgoingRow+", ", len(chunk)), ", ")+` RETURNING id`, args...); err != nil {
 			return nil, err
 		}
 		// One statement's rows get ids in the order of its VALUES (a rowid

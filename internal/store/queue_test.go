@@ -169,3 +169,85 @@ func outTexts(msgs []chat.Outgoing) string {
 	}
 	return strings.Join(texts, " ")
 }
+
+// TestMessagesBehindOthersWaitUntilTheirTurn: a message queued behind an
+// unsent one of its chat is marked waiting, and the sender's claim does
+// not walk it; it is claimable the moment the one before it is sent or
+// given up, and within about a second when that one leaves the queue any
+// other way. A waiting message is not reported as due either.
+func TestMessagesBehindOthersWaitUntilTheirTurn(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		queue := func(chatID, text string) int64 {
+			t.Helper()
+			var ids []int64
+			err := s.inTx(ctx, func(tx *sqlx.Tx) (err error) {
+				ids, err = s.queueOutgoing(ctx, tx, []newOutgoing{{platform: chat.Telegram, bot: "main", chatID: chatID,
+					action: chat.ActionNotice, text: text, due: t0, created: t0}})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids[0]
+		}
+		waits := func(id int64) bool {
+			t.Helper()
+			var w int
+			if err := s.readGet(ctx, &w, `SELECT waits FROM outbox WHERE id = ?`, id); err != nil {
+				t.Fatal(err)
+			}
+			return w == 1
+		}
+		claim := func(at time.Time) string {
+			t.Helper()
+			got, err := s.ClaimOutgoing(ctx, "w", at, time.Minute, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return outTexts(got)
+		}
+		t1, t2, t3 := queue("team", "t1"), queue("team", "t2"), queue("team", "t3")
+		c1 := queue("c", "c1")
+		for id, want := range map[int64]bool{t1: false, t2: true, t3: true, c1: false} {
+			if waits(id) != want {
+				t.Errorf("message %d waits %v, want %v", id, !want, want)
+			}
+		}
+		if got := claim(t0); got != "t1 c1" {
+			t.Fatalf("claimed %q, want the first of each chat: t1 c1", got)
+		}
+		if _, err := s.MarkSentAndClaimNext(ctx, []chat.SentMessage{{ID: t1, PlatformMessageID: "1", At: t0}}, chat.SendClaim{}, t0); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t0); got != "t2" {
+			t.Fatalf("after t1 was sent, claimed %q, want t2 at once", got)
+		}
+		if err := s.FailOutgoing(ctx, t2, "chat not found", false); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t0); got != "t3" {
+			t.Fatalf("after t2 was given up, claimed %q, want t3 at once", got)
+		}
+
+		// A message that leaves the queue unsent any other way (here
+		// cancelled, as an erasure does) lets the next one go within a
+		// second, and only then is that one due.
+		x1, x2 := queue("x", "x1"), queue("x", "x2")
+		if _, err := s.w.ExecContext(ctx, s.pg(`UPDATE outbox SET state = 'cancelled' WHERE id = ?`), x1); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t0); got != "" {
+			t.Fatalf("claimed %q in the same second, want nothing yet", got)
+		}
+		if due, ok, err := s.NextDue(ctx); err != nil || ok {
+			t.Fatalf("next due %v, %v, %v: x2 still waits, nothing is due", due, ok, err)
+		}
+		if got := claim(t0.Add(unparkEvery)); got != "x2" {
+			t.Fatalf("a second later claimed %q, want x2", got)
+		}
+		if waits(x2) {
+			t.Error("x2 still marked waiting once claimed")
+		}
+	})
+}

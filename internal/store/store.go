@@ -53,6 +53,7 @@ type Store struct {
 	outboxMarkAt     atomic.Int64 // when outboxLow was last refreshed, ms
 	inboxRecountAt   atomic.Int64 // when inboxLow was last counted from the bottom, ms
 	outboxRecountAt  atomic.Int64 // when outboxLow was last counted from the bottom, ms
+	outboxUnparkAt   atomic.Int64 // when waiting messages were last looked over (unparkStale), ms
 	// skipGuardState leaves out the guard's reads, only so a benchmark can
 	// measure what the guard costs.
 	skipGuardState bool
