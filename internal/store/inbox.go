@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -217,7 +218,11 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	// below the oldest pending one only when an operator retries failed
 	// ones, so the mark rises but for a periodic recount; it is refreshed
 	// now and then, not on every claim.
-	if err := s.refreshMark(ctx, &s.inboxLow, &s.inboxMarkAt, &s.inboxRecountAt, now, `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND id >= ?`, 0, 0); err != nil {
+	var ceiling func(context.Context, int64) (int64, error)
+	if s.postgres {
+		ceiling = s.inboxCeiling
+	}
+	if err := s.refreshMark(ctx, &s.inboxLow, &s.inboxMarkAt, &s.inboxRecountAt, now, `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND id >= ?`, 0, 0, ceiling); err != nil {
 		return nil, unavailable("claim events", err)
 	}
 	setAsideAt := aside.Attempts
@@ -276,8 +281,10 @@ const markRecountEvery = 30 * time.Second
 // refreshMark raises *mark to what query (given the mark) finds, less
 // slack, at most every markEvery; every markRecountEvery it sets it to what
 // query finds from floor. A mark lower than it could be is only slower,
-// never wrong.
-func (s *Store) refreshMark(ctx context.Context, mark, at, recountAt *atomic.Int64, now time.Time, query string, floor, slack int64) error {
+// never wrong. ceiling, when given, is the highest the mark may be (rows
+// below it may still be on their way).
+func (s *Store) refreshMark(ctx context.Context, mark, at, recountAt *atomic.Int64, now time.Time, query string, floor, slack int64,
+	ceiling func(ctx context.Context, nowMS int64) (int64, error)) error {
 	nowMS, last := now.UnixMilli(), at.Load()
 	if last != 0 && nowMS >= last && nowMS-last < markEvery.Milliseconds() {
 		return nil
@@ -293,6 +300,17 @@ func (s *Store) refreshMark(ctx context.Context, mark, at, recountAt *atomic.Int
 	if err := s.readGet(ctx, &first, query, from); err != nil {
 		return err
 	}
+	if ceiling != nil {
+		c, err := ceiling(ctx, nowMS)
+		if err != nil {
+			return err
+		}
+		first.Int64 = min(first.Int64, c+slack)
+		if !first.Valid {
+			// Nothing pending: the mark may rise to the ceiling.
+			first = sql.NullInt64{Int64: c + slack, Valid: true}
+		}
+	}
 	switch {
 	case first.Valid && recount:
 		mark.Store(first.Int64 - slack)
@@ -300,6 +318,60 @@ func (s *Store) refreshMark(ctx context.Context, mark, at, recountAt *atomic.Int
 		raiseTo(mark, first.Int64-slack)
 	}
 	return nil
+}
+
+// inboxSettle is how long after an inbox id became the highest visible
+// every lower id is surely visible too: longer than any webhook's group
+// commit takes (a webhook waits AcceptTimeout, 5 s by default, for its).
+const inboxSettle = 10 * time.Second
+
+// inboxCeiling is the highest mark event claims may start from. On
+// PostgreSQL an id is taken when a webhook's row is inserted and becomes
+// visible when its group commit ends; group commits of several replicas
+// end in another order than they took their ids. A mark raised to the
+// lowest pending id visible could pass over a lower one committed a
+// moment later, and claims would not see that event until the next
+// recount (30 s: measured as p99 ≈ 30 s with three replicas). So the
+// mark rises only to the highest id that was visible inboxSettle ago,
+// which every group commit then in progress has passed by now. (On SQLite
+// one writer commits ids in the order it takes them: no ceiling.)
+func (s *Store) inboxCeiling(ctx context.Context, nowMS int64) (int64, error) {
+	var top sql.NullInt64
+	if err := s.readGet(ctx, &top, `SELECT MAX(id) FROM inbox`); err != nil {
+		return 0, err
+	}
+	return s.inboxSettled.note(nowMS, top.Int64+1), nil
+}
+
+// settledMarks remembers the highest inbox id visible at each of its
+// recent refreshes, to tell which was visible inboxSettle ago.
+type settledMarks struct {
+	mu      sync.Mutex
+	samples []settledSample // oldest first
+}
+
+type settledSample struct{ at, next int64 }
+
+// note records next (one past the highest id visible) at nowMS and
+// returns the latest such value noted at least inboxSettle earlier; 0
+// until there is one (the mark does not rise).
+func (m *settledMarks) note(nowMS, next int64) int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.samples = append(m.samples, settledSample{at: nowMS, next: next})
+	settle := inboxSettle.Milliseconds()
+	// Keep the newest sample old enough and everything after it.
+	keep := 0
+	for i, x := range m.samples {
+		if nowMS-x.at >= settle {
+			keep = i
+		}
+	}
+	m.samples = m.samples[keep:]
+	if x := m.samples[0]; nowMS-x.at >= settle {
+		return x.next
+	}
+	return 0
 }
 
 // skipLocked makes a claim's candidate query skip rows another replica's

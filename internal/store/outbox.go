@@ -70,7 +70,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 // refreshOutboxMark moves the mark claims start from (see ClaimOutgoing).
 func (s *Store) refreshOutboxMark(ctx context.Context, now time.Time) error {
 	return s.refreshMark(ctx, &s.outboxLow, &s.outboxMarkAt, &s.outboxRecountAt, now, `SELECT MIN(created_at - priority * 60000) FROM outbox
-		WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, math.MinInt64, maxPriorityBonus)
+		WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, math.MinInt64, maxPriorityBonus, nil)
 }
 
 // claimedRow is a claimed message and where it sorts in the claim order.

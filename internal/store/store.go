@@ -54,6 +54,7 @@ type Store struct {
 	inboxRecountAt   atomic.Int64 // when inboxLow was last counted from the bottom, ms
 	outboxRecountAt  atomic.Int64 // when outboxLow was last counted from the bottom, ms
 	outboxUnparkAt   atomic.Int64 // when waiting messages were last looked over (unparkStale), ms
+	inboxSettled     settledMarks // PostgreSQL: which inbox ids are surely visible (see inboxCeiling)
 	// skipGuardState leaves out the guard's reads, only so a benchmark can
 	// measure what the guard costs.
 	skipGuardState bool

@@ -553,3 +553,75 @@ func TestSQLiteKeepsStatementJournalsInMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestSettledMarksWaitForGroupCommits: the inbox mark's ceiling is the
+// highest id that was visible at least inboxSettle ago, never a later one;
+// until a sample is that old the mark does not rise.
+func TestSettledMarksWaitForGroupCommits(t *testing.T) {
+	settle := inboxSettle.Milliseconds()
+	var m settledMarks
+	for _, c := range []struct {
+		name      string
+		at, next  int64
+		wantLimit int64
+	}{
+		{"first sample", 0, 10, 0},
+		{"not settled yet", settle - 1, 20, 0},
+		{"the first is settled", settle, 30, 10},
+		{"still the first: the second is not old enough", 2*settle - 2, 40, 10},
+		{"the second is settled", 2*settle - 1, 50, 20},
+		{"long after: the newest old enough", 10 * settle, 60, 50},
+	} {
+		if got := m.note(c.at, c.next); got != c.wantLimit {
+			t.Errorf("%s: ceiling %d, want %d", c.name, got, c.wantLimit)
+		}
+	}
+	if len(m.samples) > 2 {
+		t.Errorf("%d samples kept; only the newest settled one and later are needed", len(m.samples))
+	}
+}
+
+// TestClaimsSeeEventsCommittedOutOfOrder: on PostgreSQL two group commits
+// (two replicas) take inbox ids in one order and commit in the other. A
+// claim made between the two commits must not raise its mark past the
+// lower id, or that event waits for the next recount (30 s).
+func TestClaimsSeeEventsCommittedOutOfOrder(t *testing.T) {
+	s := openPostgresTest(t)
+	ctx := context.Background()
+	insert := func(tx *sqlx.Tx, id string) (rowID int64) {
+		t.Helper()
+		if err := tx.GetContext(ctx, &rowID, `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
+			VALUES ('telegram', 'shop', $1, $2, 'text', '{}', '{}', $3) RETURNING id`, id, "telegram/shop/"+id, ms(t0)); err != nil {
+			t.Fatal(err)
+		}
+		return rowID
+	}
+	slow, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Rollback()
+	lower := insert(slow, "1") // takes the lower id, commits last
+	fast, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	higher := insert(fast, "2")
+	if err := fast.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	at := t0
+	got, err := s.ClaimEvents(ctx, "w", at, time.Minute, 10, chat.SetAside{})
+	if err != nil || len(got) != 1 || got[0].ID != higher {
+		t.Fatalf("first claim %+v, %v; want event %d", got, err, higher)
+	}
+	if err := slow.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// The next refresh of the mark, well before a recount.
+	at = at.Add(2 * markEvery)
+	got, err = s.ClaimEvents(ctx, "w", at, time.Minute, 10, chat.SetAside{})
+	if err != nil || len(got) != 1 || got[0].ID != lower {
+		t.Fatalf("claim after the slower commit %+v, %v; want event %d at once", got, err, lower)
+	}
+}
