@@ -242,6 +242,9 @@ type Outgoing struct {
 	// LastError is why the previous attempt failed (empty on the first):
 	// the sender keeps its own marks in it across processes.
 	LastError string
+	// LeasedUntil is when the claim that handed the message out runs out:
+	// after it another sender may claim it and send it too.
+	LeasedUntil time.Time
 	// Media go with the message, Text being their caption; AlbumKey
 	// groups the outbox rows of one album, sent together.
 	Media    []Media

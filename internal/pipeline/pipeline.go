@@ -40,6 +40,7 @@ type Store interface {
 	DeferOutgoing(ctx context.Context, id int64, until time.Time) error
 	ClaimAlbum(ctx context.Context, head chat.Outgoing, owner string, now, until time.Time, max int) ([]chat.Outgoing, error)
 	ReleaseOutgoing(ctx context.Context, ids []int64) error
+	RenewLease(ctx context.Context, id int64, owner string, leased, until time.Time) (bool, error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	Waiting(ctx context.Context, lines []string) ([]string, error)
 	ReleaseClaims(ctx context.Context, owner string) error

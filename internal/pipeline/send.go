@@ -100,6 +100,32 @@ func (p *Pipeline) untilNextDue() time.Duration {
 	return min(max(due.Sub(p.now()), 5*time.Millisecond), p.cfg.PollInterval)
 }
 
+// holdsLease makes sure the message's lease outlasts its send: a message
+// that waited long for a sender slot or the platform's pace (a backlog,
+// a slow database) may be near the end of its lease, and another sender
+// may then claim it and send it too. Such a lease is renewed first; when
+// it is no longer ours (another holds it, or it left the queue) the
+// message is not sent from here.
+func (p *Pipeline) holdsLease(m *chat.Outgoing) bool {
+	now := p.now()
+	if m.LeasedUntil.IsZero() || now.Add(p.sendTimeout(*m)+leaseMargin).Before(m.LeasedUntil) {
+		return true
+	}
+	until := now.Add(max(p.cfg.Lease, p.sendTimeout(*m)+leaseMargin))
+	ok, err := p.store.RenewLease(p.workCtx, m.ID, p.owner, m.LeasedUntil, until)
+	p.health.wrote("renew lease", err, p.now())
+	if err != nil || !ok {
+		p.log.Info("sender: not sending a message whose lease ran out", "outbox", m.ID, "err", err)
+		return false
+	}
+	m.LeasedUntil = until
+	return true
+}
+
+// leaseMargin is how much of a lease a send leaves unused, for the record
+// of it to be written.
+const leaseMargin = 5 * time.Second
+
 // deliver sends one claimed message and records the outcome; sent says
 // it went and is recorded, anything else put it back or gave it up.
 // refilled says the completer, recording it, claimed work for the sender
@@ -125,6 +151,9 @@ func (p *Pipeline) deliver(m chat.Outgoing) (sent, refilled bool) {
 		return false, false
 	}
 	if !p.waitForSlot(m) {
+		return false, false
+	}
+	if !p.holdsLease(&m) {
 		return false, false
 	}
 	// An album's parts queued behind it go with it, as one album.

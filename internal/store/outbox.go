@@ -38,6 +38,8 @@ type outboxRow struct {
 	LastError   string `db:"last_error"`
 	Media       string `db:"media"`
 	AlbumKey    string `db:"album_key"`
+	// ClaimedUntil is read back by claims only (claimedColumns).
+	ClaimedUntil *int64 `db:"claimed_until"`
 }
 
 // maxPriorityBonus is how far ahead of its age the most urgent message
@@ -119,7 +121,7 @@ const claimedColumns = `id, platform, bot, chat_id, chat_key,
 			COALESCE(NULLIF(thread_id, ''), (SELECT t.thread_id FROM team_topics t WHERE outbox.topic_key <> '' AND t.platform = outbox.platform
 				AND t.bot = outbox.bot AND t.chat_id = outbox.chat_id AND t.conversation_key = outbox.topic_key), '') AS thread_id,
 			reply_to, rule, action, text, attempts, created_at, window_until, buttons, handoff_id, callback_id, topic_key, topic_name,
-			last_error, media, album_key,
+			last_error, media, album_key, claimed_until,
 			CASE WHEN action = 'incident_edit' THEN COALESCE((SELECT i.message_id FROM incidents i WHERE i.id = outbox.incident_id), '') ELSE '' END AS edit_message_id`
 
 // outgoing turns claimed rows into messages to send.
@@ -150,8 +152,30 @@ func outgoing(rows []outboxRow) ([]chat.Outgoing, error) {
 			return nil, fmt.Errorf("claim outgoing: media of %d: %w", r.ID, err)
 		}
 		out[i].Media, out[i].AlbumKey = media, r.AlbumKey
+		if r.ClaimedUntil != nil {
+			out[i].LeasedUntil = fromMS(*r.ClaimedUntil)
+		}
 	}
 	return out, nil
+}
+
+// RenewLease extends to until the lease of a message owner holds, only if
+// its lease is still the one that handed it out (leased, as
+// chat.Outgoing.LeasedUntil has it): false means another sender may hold
+// it now, or it is no longer pending, and it must not be sent.
+func (s *Store) RenewLease(ctx context.Context, id int64, owner string, leased, until time.Time) (bool, error) {
+	var renewed bool
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE outbox SET claimed_until = ?
+			WHERE id = ? AND state = 'pending' AND claimed_by = ? AND claimed_until = ?`, ms(until), id, owner, ms(leased))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		renewed = n == 1
+		return err
+	})
+	return renewed, unavailable("renew lease", err)
 }
 
 // MarkSentBatch records successful sends in one transaction of four
