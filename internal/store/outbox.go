@@ -333,6 +333,12 @@ func (s *Store) unparkStale(ctx context.Context, now time.Time) error {
 	if !s.outboxUnparkAt.CompareAndSwap(last, nowMS) {
 		return nil // another claim is at it
 	}
+	// Most looks find nothing waiting (an idle service): a read, not a
+	// turn at the writer.
+	var waiting bool
+	if err := s.readGet(ctx, &waiting, `SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND waits = 1)`); err != nil || !waiting {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, `UPDATE outbox SET waits = 0 WHERE waits = 1 AND state = 'pending'
 			AND id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY chat_key)`)

@@ -251,3 +251,21 @@ func TestMessagesBehindOthersWaitUntilTheirTurn(t *testing.T) {
 		}
 	})
 }
+
+// TestAnIdleSenderLooksOverWaitingMessagesWithoutWriting: the once-a-second
+// look over waiting messages only reads while none waits, so an idle
+// sender's polls cost one write transaction each (its claim), not two.
+func TestAnIdleSenderLooksOverWaitingMessagesWithoutWriting(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		before := s.Work().Commits
+		for i := range 3 {
+			if got, err := s.ClaimOutgoing(ctx, "w", t0.Add(time.Duration(i)*unparkEvery), time.Minute, 10); err != nil || len(got) != 0 {
+				t.Fatalf("claim %d: %+v, %v", i, got, err)
+			}
+		}
+		if got := s.Work().Commits - before; got != 3 {
+			t.Errorf("three idle claims committed %d transactions, want 3", got)
+		}
+	})
+}
