@@ -107,11 +107,11 @@ func (p *Pipeline) untilNextDue() time.Duration {
 // it is no longer ours (another holds it, or it left the queue) the
 // message is not sent from here.
 func (p *Pipeline) holdsLease(m *chat.Outgoing) bool {
-	now := p.now()
-	if m.LeasedUntil.IsZero() || now.Add(p.sendTimeout(*m)+leaseMargin).Before(m.LeasedUntil) {
+	now, needed := p.now(), p.sendTimeout(*m)+leaseMargin
+	if m.LeasedUntil.IsZero() || now.Add(needed).Before(m.LeasedUntil) {
 		return true
 	}
-	until := now.Add(max(p.cfg.Lease, p.sendTimeout(*m)+leaseMargin))
+	until := now.Add(max(p.cfg.Lease, needed))
 	ok, err := p.store.RenewLease(p.workCtx, m.ID, p.owner, m.LeasedUntil, until)
 	p.health.wrote("renew lease", err, p.now())
 	if err != nil || !ok {

@@ -285,12 +285,9 @@ const markRecountEvery = 30 * time.Second
 // below it may still be on their way).
 func (s *Store) refreshMark(ctx context.Context, mark, at, recountAt *atomic.Int64, now time.Time, query string, floor, slack int64,
 	ceiling func(ctx context.Context, nowMS int64) (int64, error)) error {
-	nowMS, last := now.UnixMilli(), at.Load()
-	if last != 0 && nowMS >= last && nowMS-last < markEvery.Milliseconds() {
+	nowMS := now.UnixMilli()
+	if !turnDue(at, nowMS, markEvery) {
 		return nil
-	}
-	if !at.CompareAndSwap(last, nowMS) {
-		return nil // another claim is refreshing it
 	}
 	from, recount := mark.Load(), false
 	if r := recountAt.Load(); (nowMS < r || nowMS-r >= markRecountEvery.Milliseconds()) && recountAt.CompareAndSwap(r, nowMS) {
@@ -305,9 +302,9 @@ func (s *Store) refreshMark(ctx context.Context, mark, at, recountAt *atomic.Int
 		if err != nil {
 			return err
 		}
-		first.Int64 = min(first.Int64, c+slack)
-		if !first.Valid {
-			// Nothing pending: the mark may rise to the ceiling.
+		// Nothing pending, or pending rows past the ceiling: the mark
+		// rises to the ceiling, no further.
+		if !first.Valid || first.Int64 > c+slack {
 			first = sql.NullInt64{Int64: c + slack, Valid: true}
 		}
 	}
@@ -318,6 +315,17 @@ func (s *Store) refreshMark(ctx context.Context, mark, at, recountAt *atomic.Int
 		raiseTo(mark, first.Int64-slack)
 	}
 	return nil
+}
+
+// turnDue says whether a periodic job last run at *at (ms, 0: never) is
+// due again at nowMS, every apart, and takes the turn if so: of callers
+// racing for one turn, one gets it. A clock gone backwards makes it due.
+func turnDue(at *atomic.Int64, nowMS int64, every time.Duration) bool {
+	last := at.Load()
+	if last != 0 && nowMS >= last && nowMS-last < every.Milliseconds() {
+		return false
+	}
+	return at.CompareAndSwap(last, nowMS)
 }
 
 // inboxSettle is how long after an inbox id became the highest visible

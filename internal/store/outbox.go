@@ -326,12 +326,8 @@ const unparkEvery = time.Second
 // such a message is claimed at most about a second late, never out of
 // order (the claim still checks that nothing older in its chat is unsent).
 func (s *Store) unparkStale(ctx context.Context, now time.Time) error {
-	nowMS, last := now.UnixMilli(), s.outboxUnparkAt.Load()
-	if last != 0 && nowMS >= last && nowMS-last < unparkEvery.Milliseconds() {
+	if !turnDue(&s.outboxUnparkAt, now.UnixMilli(), unparkEvery) {
 		return nil
-	}
-	if !s.outboxUnparkAt.CompareAndSwap(last, nowMS) {
-		return nil // another claim is at it
 	}
 	// Most looks find nothing waiting (an idle service): a read, not a
 	// turn at the writer.
