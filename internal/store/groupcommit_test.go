@@ -2,51 +2,171 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
-// TestGroupCommitIsolatesABadEvent: one event the database (or the encoder)
+// TestGroupCommitIsolatesABadEvent: one event the encoder or the database
 // refuses fails alone; the events committed in the same group are stored.
 // Before, one update with a date past year 9999 made 107 good ones 503.
 func TestGroupCommitIsolatesABadEvent(t *testing.T) {
-	bad := event("3", "30", "from the far future")
-	bad.Time = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) // JSON cannot encode it
+	t.Run("the encoder refuses one of a group", func(t *testing.T) {
+		unencodable := event("3", "30", "from the far future")
+		unencodable.Time = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) // JSON cannot encode it
+		evs := []chat.Event{event("1", "10", "a"), event("2", "20", "b"), unencodable, event("4", "40", "d")}
+		eachDB(t, func(t *testing.T, s *Store) {
+			errs := make([]error, len(evs))
+			var wg sync.WaitGroup
+			for i, ev := range evs {
+				wg.Go(func() { errs[i] = s.Accept(context.Background(), ev) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if want := evs[i].ExternalID == "3"; (err != nil) != want {
+					t.Errorf("event %s: %v, want error %v", evs[i].ExternalID, err, want)
+				}
+				if err != nil && !errors.Is(err, chat.ErrUnavailable) {
+					t.Errorf("event %s: %v does not wrap chat.ErrUnavailable", evs[i].ExternalID, err)
+				}
+			}
+			if n := countRows(t, s, "inbox"); n != 3 {
+				t.Errorf("%d inbox rows, want 3", n)
+			}
+		})
+	})
+
+	// A text PostgreSQL refuses (a NUL byte); storable removes those, so
+	// this is the stand-in for whatever else the database may refuse.
+	refused := func(id string) acceptReq {
+		ev := storable(event(id, id+"0", "refused"))
+		return acceptReq{ctx: context.Background(), ev: ev, data: []byte("{\"text\":\"a\x00b\"}")}
+	}
+	good := func(id string) acceptReq {
+		ev := storable(event(id, id+"0", "fine"))
+		data, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acceptReq{ctx: context.Background(), ev: ev, data: data}
+	}
 	tests := []struct {
 		name    string
-		batch   []chat.Event
+		batch   []acceptReq
 		wantErr []bool
 		rows    int
 	}{
-		{"a bad event among good ones", []chat.Event{event("1", "10", "a"), event("2", "20", "b"), bad, event("4", "40", "d")},
-			[]bool{false, false, true, false}, 3},
-		{"good events only: one commit", []chat.Event{event("1", "10", "a"), event("2", "20", "b")}, []bool{false, false}, 2},
-		{"a bad event alone", []chat.Event{bad}, []bool{true}, 0},
+		{"a refused event among good ones", []acceptReq{good("1"), good("2"), refused("3"), good("4")}, []bool{false, false, true, false}, 3},
+		{"good events only", []acceptReq{good("1"), good("2")}, []bool{false, false}, 2},
+		{"a refused event alone", []acceptReq{refused("3")}, []bool{true}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			eachDB(t, func(t *testing.T, s *Store) {
-				batch := make([]acceptReq, len(tt.batch))
-				for i, ev := range tt.batch {
-					batch[i] = acceptReq{ctx: context.Background(), ev: storable(ev), done: make(chan error, 1)}
+			s := openPostgresTest(t)
+			errs := s.commitGroup(tt.batch)
+			for i, err := range errs {
+				if (err != nil) != tt.wantErr[i] {
+					t.Errorf("event %s: %v, want error %v", tt.batch[i].ev.ExternalID, err, tt.wantErr[i])
 				}
-				s.commitGroup(batch)
-				for i, req := range batch {
-					err := <-req.done
-					if (err != nil) != tt.wantErr[i] {
-						t.Errorf("event %s: %v, want error %v", tt.batch[i].ExternalID, err, tt.wantErr[i])
-					}
-					if err != nil && !errors.Is(err, chat.ErrUnavailable) {
-						t.Errorf("event %s: %v does not wrap chat.ErrUnavailable", tt.batch[i].ExternalID, err)
-					}
+				if err != nil && !errors.Is(err, chat.ErrUnavailable) {
+					t.Errorf("event %s: %v does not wrap chat.ErrUnavailable", tt.batch[i].ev.ExternalID, err)
 				}
-				if n := countRows(t, s, "inbox"); n != tt.rows {
-					t.Errorf("%d inbox rows, want %d", n, tt.rows)
-				}
-			})
+			}
+			if n := countRows(t, s, "inbox"); n != tt.rows {
+				t.Errorf("%d inbox rows, want %d", n, tt.rows)
+			}
 		})
+	}
+}
+
+// TestAcceptFlushesTheLogBeforeAnswering: with the production default, an
+// update is answered only once the write-ahead log holding it is flushed
+// to disk, and the flush happens outside the transaction (whose commit
+// does not wait for the disk). A flush that fails is answered as an outage,
+// and the platform's retry finds the update stored once.
+func TestAcceptFlushesTheLogBeforeAnswering(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "durable.db")
+	s, err := OpenSQLite(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var mu sync.Mutex
+	var flushed []string
+	var fail error
+	s.wal.sync = func(f *os.File) error {
+		mu.Lock()
+		defer mu.Unlock()
+		flushed = append(flushed, f.Name())
+		if fail != nil {
+			return fail
+		}
+		return f.Sync()
+	}
+	flushes := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(flushed)
+	}
+
+	if err := s.Accept(context.Background(), event("1", "10", "a")); err != nil {
+		t.Fatal(err)
+	}
+	if flushes() != 1 || flushed[0] != path+"-wal" {
+		t.Fatalf("flushed %q, want the write-ahead log once", flushed)
+	}
+	var level int
+	if err := s.w.Get(&level, "PRAGMA synchronous"); err != nil || level != 1 {
+		t.Fatalf("writer's synchronous = %d (%v), want 1 (NORMAL): the commit itself must not wait for the disk", level, err)
+	}
+
+	mu.Lock()
+	fail = errors.New("disk on fire")
+	mu.Unlock()
+	if err := s.Accept(context.Background(), event("2", "20", "b")); !errors.Is(err, chat.ErrUnavailable) {
+		t.Fatalf("accept with the flush failing: %v, want chat.ErrUnavailable (the platform retries)", err)
+	}
+	mu.Lock()
+	fail = nil
+	mu.Unlock()
+	if err := s.Accept(context.Background(), event("2", "20", "b")); err != nil {
+		t.Fatalf("the platform's retry: %v", err)
+	}
+	if n := countRows(t, s, "inbox"); n != 2 {
+		t.Errorf("%d inbox rows, want 2 (the retried update once)", n)
+	}
+	if got := flushes(); got != 3 {
+		t.Errorf("%d flushes, want 3 (one per group commit)", got)
+	}
+}
+
+// TestOpenRefusesAcceptsLessDurableThanItSays: the accept level is FULL
+// over NORMAL, or the same as the rest; anything else would be a promise
+// the store does not keep.
+func TestOpenRefusesAcceptsLessDurableThanItSays(t *testing.T) {
+	for _, opt := range []Options{
+		{AcceptSynchronous: "FULL", Synchronous: "OFF"},
+		{AcceptSynchronous: "NORMAL", Synchronous: "FULL"},
+		{AcceptSynchronous: "EXTRA", Synchronous: "NORMAL"},
+	} {
+		s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "x.db"), opt)
+		if err == nil {
+			s.Close()
+			t.Errorf("%+v: opened, want refused", opt)
+		}
+	}
+	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "y.db"), Options{Synchronous: "OFF"})
+	if err != nil {
+		t.Fatalf("both OFF: %v", err)
+	}
+	defer s.Close()
+	if s.wal != nil {
+		t.Error("accepts at the rest's level flush the log all the same")
 	}
 }

@@ -23,6 +23,7 @@ import (
 type acceptReq struct {
 	ctx  context.Context
 	ev   chat.Event
+	data []byte // ev as JSON, encoded by the caller rather than the writer
 	done chan error
 }
 
@@ -39,6 +40,11 @@ const maxBatch = 128
 // commit), which is what makes durable ingest fast on SQLite.
 func (s *Store) Accept(ctx context.Context, ev chat.Event) error {
 	req := acceptReq{ctx: ctx, ev: storable(ev), done: make(chan error, 1)}
+	data, err := json.Marshal(req.ev)
+	if err != nil {
+		return unavailable("accept", fmt.Errorf("event %s: %w", ev.ExternalID, err))
+	}
+	req.data = data
 	select {
 	case s.accepts <- req:
 	case <-ctx.Done():
@@ -67,11 +73,24 @@ func (s *Store) Accept(ctx context.Context, ev chat.Event) error {
 func (s *Store) acceptLoop() {
 	defer s.wg.Done()
 	defer close(s.writerDone)
-	batch := make([]acceptReq, 0, maxBatch)
+	var flushes chan committed
+	if s.wal != nil {
+		flushes = make(chan committed, 64)
+		flushed := make(chan struct{})
+		go func() {
+			defer close(flushed)
+			s.flushLoop(flushes)
+		}()
+		defer func() {
+			close(flushes)
+			<-flushed
+		}()
+	}
 	for {
+		var batch []acceptReq
 		select {
 		case req := <-s.accepts:
-			batch = append(batch[:0], req)
+			batch = append(make([]acceptReq, 0, maxBatch), req)
 		case <-s.stop:
 			// Answer whoever is still queued rather than leave them hanging.
 			for {
@@ -96,28 +115,80 @@ func (s *Store) acceptLoop() {
 				break fill
 			}
 		}
-		s.commitGroup(batch)
+		errs := s.commitGroup(batch)
 		s.endTurn()
+		if flushes != nil {
+			flushes <- committed{batch, errs}
+			continue
+		}
+		answer(batch, errs)
 	}
 }
 
-// commitGroup stores a batch in one transaction and answers each request.
-// When one event is at fault (the database or the encoder refuses a value
-// of it), the others must not fail with it again on every retry: the batch
-// is stored again one event at a time, so only the bad one is refused. A
-// failure of the database itself is answered to all at once.
-func (s *Store) commitGroup(batch []acceptReq) {
+// committed is a group commit whose requests wait for the write-ahead log
+// to reach the disk.
+type committed struct {
+	batch []acceptReq
+	errs  []error
+}
+
+// flushLoop answers group commits once the log holding them is on disk.
+// One flush covers every group committed before it starts; while it runs,
+// the next groups commit, and the flush after it covers them all.
+func (s *Store) flushLoop(in <-chan committed) {
+	var groups []committed
+	for g := range in {
+		groups = append(groups[:0], g)
+	more:
+		for {
+			select {
+			case g, ok := <-in:
+				if !ok {
+					break more
+				}
+				groups = append(groups, g)
+			default:
+				break more
+			}
+		}
+		var err error
+		if slices.ContainsFunc(groups, func(g committed) bool { return slices.Contains(g.errs, nil) }) {
+			err = unavailable("accept", s.wal.flush())
+		}
+		for _, g := range groups {
+			for i := range g.errs {
+				g.errs[i] = cmp.Or(g.errs[i], err)
+			}
+			answer(g.batch, g.errs)
+		}
+	}
+}
+
+func answer(batch []acceptReq, errs []error) {
+	for i, req := range batch {
+		req.done <- errs[i]
+	}
+}
+
+// commitGroup stores a batch in one transaction and returns each request's
+// outcome. When one event is at fault (the database refuses a value of
+// it), the others must not fail with it again on every retry: the batch is
+// stored again one event at a time, so only the bad one is refused. A
+// failure of the database itself is every request's.
+func (s *Store) commitGroup(batch []acceptReq) []error {
+	errs := make([]error, len(batch))
 	err := s.insertBatch(batch)
 	var re *rowError
 	if err == nil || len(batch) == 1 || !errors.As(err, &re) {
-		for _, req := range batch {
-			req.done <- err
+		for i := range errs {
+			errs[i] = err
 		}
-		return
+		return errs
 	}
-	for i, req := range batch {
-		req.done <- s.insertBatch(batch[i : i+1])
+	for i := range batch {
+		errs[i] = s.insertBatch(batch[i : i+1])
 	}
+	return errs
 }
 
 // rowError is a failure caused by one event's values, not by the database
@@ -130,44 +201,25 @@ func (e *rowError) Unwrap() error { return e.err }
 func (s *Store) insertBatch(batch []acceptReq) error {
 	now := ms(s.Now())
 	ctx := context.Background()
-	// Pin the writer connection so the stricter pragma covers exactly this
-	// commit; the other writers' transactions run between batches (the
-	// caller holds the writer's turn).
-	conn, err := s.w.Connx(ctx)
-	if err != nil {
-		return unavailable("accept", err)
-	}
-	defer conn.Close()
-	if s.acceptSync != s.sync && !s.postgres {
-		s.stats.statements.Add(2) // and back, below
-		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+s.acceptSync); err != nil {
-			return unavailable("accept", err)
-		}
-		defer conn.ExecContext(ctx, "PRAGMA synchronous = "+s.sync)
-	}
 	// A request whose caller gave up is still inserted: the platform will
 	// retry it, and the retry must find it (or insert it) either way.
 	// One multi-row statement for the whole group.
 	args := make([]any, 0, 8*len(batch))
 	for _, req := range batch {
 		ev := req.ev
-		data, err := json.Marshal(ev)
-		if err != nil {
-			return unavailable("accept", &rowError{fmt.Errorf("event %s: %w", ev.ExternalID, err)})
-		}
 		key := ev.ConversationKey()
 		if key == "" {
 			// Events outside any chat must not queue behind each other.
 			key = "none/" + string(ev.Platform) + "/" + ev.Bot + "/" + ev.ExternalID
 		}
-		args = append(args, string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(data), []byte(ev.Raw), now)
+		args = append(args, string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(req.data), []byte(ev.Raw), now)
 	}
 	query := `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
 		VALUES ` + placeholders(len(batch), 8) + ` ON CONFLICT (platform, bot, external_id) DO NOTHING`
 	if s.postgres {
 		query = s.pg(query)
 	}
-	err = s.runTx(conn.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error {
+	err := s.runTx(s.w.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error {
 		s.stats.statements.Add(1)
 		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			// The database took the transaction, so the statement's

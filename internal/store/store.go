@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,22 +40,24 @@ type Store struct {
 	// Now is the store's clock, for the times it records on its own.
 	Now func() time.Time
 
-	acceptSync, sync string    // synchronous pragmas for inbox inserts and the rest
-	postgres         bool      // the dialect: PostgreSQL, else SQLite
-	pgQueries        sync.Map  // query as written → as PostgreSQL takes it
-	stmts            stmtCache // the writer's
-	readStmts        stmtCache // the readers'
-	path             string    // the SQLite file; "" on PostgreSQL
-	lock             *os.File  // held by TakeOver while the store is open
-	stats            stats
-	inboxLow         atomic.Int64 // no pending event has a smaller id
-	outboxLow        atomic.Int64 // no pending or future message sorts before it (see ClaimOutgoing)
-	inboxMarkAt      atomic.Int64 // when inboxLow was last refreshed, ms
-	outboxMarkAt     atomic.Int64 // when outboxLow was last refreshed, ms
-	inboxRecountAt   atomic.Int64 // when inboxLow was last counted from the bottom, ms
-	outboxRecountAt  atomic.Int64 // when outboxLow was last counted from the bottom, ms
-	outboxUnparkAt   atomic.Int64 // when waiting messages were last looked over (unparkStale), ms
-	inboxSettled     settledMarks // PostgreSQL: which inbox ids are surely visible (see inboxCeiling)
+	postgres        bool      // the dialect: PostgreSQL, else SQLite
+	pgQueries       sync.Map  // query as written → as PostgreSQL takes it
+	stmts           stmtCache // the writer's
+	readStmts       stmtCache // the readers'
+	path            string    // the SQLite file; "" on PostgreSQL
+	lock            *os.File  // held by TakeOver while the store is open
+	stats           stats
+	inboxLow        atomic.Int64 // no pending event has a smaller id
+	outboxLow       atomic.Int64 // no pending or future message sorts before it (see ClaimOutgoing)
+	inboxMarkAt     atomic.Int64 // when inboxLow was last refreshed, ms
+	outboxMarkAt    atomic.Int64 // when outboxLow was last refreshed, ms
+	inboxRecountAt  atomic.Int64 // when inboxLow was last counted from the bottom, ms
+	outboxRecountAt atomic.Int64 // when outboxLow was last counted from the bottom, ms
+	outboxUnparkAt  atomic.Int64 // when waiting messages were last looked over (unparkStale), ms
+	inboxSettled    settledMarks // PostgreSQL: which inbox ids are surely visible (see inboxCeiling)
+	// wal, on SQLite with durable accepts, is the write-ahead log the
+	// accept loop flushes after each group commit; nil otherwise.
+	wal *walFile
 	// skipGuardState leaves out the guard's reads, only so a benchmark can
 	// measure what the guard costs.
 	skipGuardState bool
@@ -72,9 +75,12 @@ type Store struct {
 
 // Options tune Open. The zero value is the production default.
 type Options struct {
-	// AcceptSynchronous is SQLite's synchronous pragma for inbox inserts:
-	// FULL (default) makes every update Telegram was told 200 for survive a
-	// power cut; group commit keeps that cheap.
+	// AcceptSynchronous is how durable SQLite makes inbox inserts before
+	// Accept returns: FULL (the default with the default Synchronous)
+	// makes every update Telegram was told 200 for survive a power cut.
+	// The insert commits like everything else and the write-ahead log is
+	// flushed after the writer is handed on (see walFile), which group
+	// commit makes cheap. The only other value is Synchronous's own.
 	AcceptSynchronous string
 	// Synchronous is the pragma for everything else (decisions, sends):
 	// NORMAL (default) in WAL mode survives any process crash and loses at
@@ -98,6 +104,15 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if opt.Readers <= 0 {
 		opt.Readers = 4
+	}
+	var wal *walFile
+	switch {
+	case strings.EqualFold(opt.AcceptSynchronous, opt.Synchronous):
+	case strings.EqualFold(opt.AcceptSynchronous, "FULL") && strings.EqualFold(opt.Synchronous, "NORMAL"):
+		wal = newWALFile(path)
+	default:
+		return nil, fmt.Errorf("open %s: accepts at synchronous=%s with the rest at %s: want FULL with NORMAL, or both the same",
+			path, opt.AcceptSynchronous, opt.Synchronous)
 	}
 	// temp_store(MEMORY) keeps statement journals in memory. To undo one
 	// multi-row statement alone, SQLite saves the pages it changes; past
@@ -131,7 +146,7 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	// close all but two between bursts.
 	r.SetMaxIdleConns(opt.Readers)
 	r.SetConnMaxIdleTime(0)
-	s := &Store{w: w, r: r, path: path, Now: time.Now, turns: &writerTurns{}, acceptSync: opt.AcceptSynchronous, sync: opt.Synchronous, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
+	s := &Store{w: w, r: r, path: path, Now: time.Now, turns: &writerTurns{}, wal: wal, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
@@ -161,6 +176,9 @@ func applyMigrations(ctx context.Context, dialect goose.Dialect, db *sql.DB, fsy
 func (s *Store) Close() error {
 	s.closed.Do(func() { close(s.stop) })
 	s.wg.Wait()
+	if s.wal != nil {
+		s.wal.close() // the accept loop, its only user, has returned
+	}
 	s.closeStmts()
 	var laxErr error
 	if s.lax != nil {
