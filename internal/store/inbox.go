@@ -73,13 +73,19 @@ func (s *Store) Accept(ctx context.Context, ev chat.Event) error {
 func (s *Store) acceptLoop() {
 	defer s.wg.Done()
 	defer close(s.writerDone)
+	// Unbuffered: a group is handed to the flusher once the flush before
+	// it is done. So one group commits while the one before it is flushed,
+	// and the webhooks that arrive during a flush make the next group,
+	// rather than a commit each.
 	var flushes chan committed
+	// spare holds the batches the flusher has answered, for reuse.
+	spare := make(chan []acceptReq, 3)
 	if s.wal != nil {
-		flushes = make(chan committed, 64)
+		flushes = make(chan committed)
 		flushed := make(chan struct{})
 		go func() {
 			defer close(flushed)
-			s.flushLoop(flushes)
+			s.flushLoop(flushes, spare)
 		}()
 		defer func() {
 			close(flushes)
@@ -89,8 +95,13 @@ func (s *Store) acceptLoop() {
 	for {
 		var batch []acceptReq
 		select {
+		case batch = <-spare:
+		default:
+			batch = make([]acceptReq, 0, maxBatch)
+		}
+		select {
 		case req := <-s.accepts:
-			batch = append(make([]acceptReq, 0, maxBatch), req)
+			batch = append(batch, req)
 		case <-s.stop:
 			// Answer whoever is still queued rather than leave them hanging.
 			for {
@@ -122,6 +133,7 @@ func (s *Store) acceptLoop() {
 			continue
 		}
 		answer(batch, errs)
+		recycle(spare, batch)
 	}
 }
 
@@ -132,35 +144,29 @@ type committed struct {
 	errs  []error
 }
 
-// flushLoop answers group commits once the log holding them is on disk.
-// One flush covers every group committed before it starts; while it runs,
-// the next groups commit, and the flush after it covers them all.
-func (s *Store) flushLoop(in <-chan committed) {
-	var groups []committed
+// flushLoop answers each group commit once the log holding it is on disk.
+func (s *Store) flushLoop(in <-chan committed, spare chan<- []acceptReq) {
 	for g := range in {
-		groups = append(groups[:0], g)
-	more:
-		for {
-			select {
-			case g, ok := <-in:
-				if !ok {
-					break more
+		if slices.Contains(g.errs, nil) {
+			if err := s.wal.flush(); err != nil {
+				err = unavailable("accept", err)
+				for i := range g.errs {
+					g.errs[i] = cmp.Or(g.errs[i], err)
 				}
-				groups = append(groups, g)
-			default:
-				break more
 			}
 		}
-		var err error
-		if slices.ContainsFunc(groups, func(g committed) bool { return slices.Contains(g.errs, nil) }) {
-			err = unavailable("accept", s.wal.flush())
-		}
-		for _, g := range groups {
-			for i := range g.errs {
-				g.errs[i] = cmp.Or(g.errs[i], err)
-			}
-			answer(g.batch, g.errs)
-		}
+		answer(g.batch, g.errs)
+		recycle(spare, g.batch)
+	}
+}
+
+// recycle offers an answered batch for the next group: a batch holds
+// maxBatch events, tens of kilobytes to allocate for every commit.
+func recycle(spare chan<- []acceptReq, batch []acceptReq) {
+	clear(batch) // no request outlives its answer
+	select {
+	case spare <- batch[:0]:
+	default:
 	}
 }
 
