@@ -23,22 +23,26 @@ import (
 const (
 	metricStatements = "frontdesk_db_statements_total"
 	metricCommits    = "frontdesk_db_commits_total"
+	// metricWriterHeld is SQLite's: how long the one writer was held. A
+	// binary older than it reads as 0, like PostgreSQL.
+	metricWriterHeld = "frontdesk_db_writer_held_seconds_total"
 )
 
 // work is what the service spent: its own count of database round trips and
-// commits, and CPU time. It is read from one replica at one moment, or it is
-// a difference or sum of such readings.
+// commits, the seconds it held SQLite's writer, and CPU time. It is read
+// from one replica at one moment, or it is a difference or sum of such
+// readings.
 type work struct {
-	statements, commits float64
-	cpu                 time.Duration
+	statements, commits, writerHeld float64
+	cpu                             time.Duration
 }
 
 func (w work) plus(o work) work {
-	return work{w.statements + o.statements, w.commits + o.commits, w.cpu + o.cpu}
+	return work{w.statements + o.statements, w.commits + o.commits, w.writerHeld + o.writerHeld, w.cpu + o.cpu}
 }
 
 func (w work) minus(o work) work {
-	return work{w.statements - o.statements, w.commits - o.commits, w.cpu - o.cpu}
+	return work{w.statements - o.statements, w.commits - o.commits, w.writerHeld - o.writerHeld, w.cpu - o.cpu}
 }
 
 // scrapeTimeout bounds one read of /metrics; a replica busy with a backlog
@@ -87,7 +91,7 @@ func parseWork(r io.Reader) (work, error) {
 			// spaces, so it is not cut at the first one above.
 			continue
 		}
-		if name != metricStatements && name != metricCommits {
+		if name != metricStatements && name != metricCommits && name != metricWriterHeld {
 			continue
 		}
 		// "value" or "value timestamp".
@@ -99,10 +103,13 @@ func parseWork(r io.Reader) (work, error) {
 		if err != nil {
 			return work{}, fmt.Errorf("metrics: %s: %w", name, err)
 		}
-		if name == metricStatements {
+		switch name {
+		case metricStatements:
 			w.statements = v
-		} else {
+		case metricCommits:
 			w.commits = v
+		default:
+			w.writerHeld = v
 		}
 		found[name] = true
 	}
@@ -325,12 +332,15 @@ type meter struct {
 
 	pg0    pgReading
 	pgCPU0 time.Duration
-	pgSeen bool // processes named postgres were found at the start
+	pgSeen bool      // processes named postgres were found at the start
+	start  time.Time // of the measured interval
 }
 
 // cost is what meter.finish found. Nil fields were not measured.
 type cost struct {
 	statements, commits *float64      // the replicas' own counts
+	writerHeld          float64       // seconds SQLite's writer was held
+	wall                time.Duration // the measured interval
 	pgCommits           *int64        // pg_stat_database.xact_commit
 	pgXIDs              *int64        // transaction ids handed out: write transactions
 	cpu                 time.Duration // replicas, plus PostgreSQL when pgCPU is set
@@ -362,6 +372,7 @@ func startMeter(ctx context.Context, o options, svc *service, stderr io.Writer) 
 		m.close()
 		return nil, err
 	}
+	m.start = time.Now()
 	return m, nil
 }
 
@@ -387,9 +398,9 @@ func (m *meter) close() {
 func (m *meter) finish(ctx context.Context) cost {
 	defer m.close()
 	total, unmeasured := m.svc.endMeasure(ctx)
-	var c cost
+	c := cost{wall: time.Since(m.start)}
 	if unmeasured == 0 {
-		c.statements, c.commits = &total.statements, &total.commits
+		c.statements, c.commits, c.writerHeld = &total.statements, &total.commits, total.writerHeld
 	}
 	c.cpu = total.cpu
 	if m.pg == nil {

@@ -29,6 +29,9 @@ frontdesk_db_commits_total 4521
 # HELP frontdesk_db_statements_total Round trips to the database by this replica: each statement, multi-row statement, BEGIN, COMMIT and ROLLBACK counts once.
 # TYPE frontdesk_db_statements_total counter
 frontdesk_db_statements_total 1.234567e+06
+# HELP frontdesk_db_writer_held_seconds_total SQLite: time the one writer was held by this replica's transactions (0 on PostgreSQL).
+# TYPE frontdesk_db_writer_held_seconds_total counter
+frontdesk_db_writer_held_seconds_total 12.5
 frontdesk_decisions_total{outcome="replied",rule="a rule"} 17
 `
 
@@ -38,7 +41,9 @@ func TestParseWork(t *testing.T) {
 		want       work
 		wantErr    string
 	}{
-		{name: "served", text: exposition, want: work{statements: 1234567, commits: 4521}},
+		{name: "served", text: exposition, want: work{statements: 1234567, commits: 4521, writerHeld: 12.5}},
+		{name: "no writer time (an older binary)", text: "frontdesk_db_statements_total 12\nfrontdesk_db_commits_total 3\n",
+			want: work{statements: 12, commits: 3}},
 		{name: "timestamps", text: "frontdesk_db_statements_total 12 1700000000000\nfrontdesk_db_commits_total 3 1700000000000\n",
 			want: work{statements: 12, commits: 3}},
 		{name: "labelled namesake ignored",
@@ -240,7 +245,7 @@ func TestFillCost(t *testing.T) {
 	i := func(x int64) *int64 { return &x }
 	r := &report{Messages: 800, Sent: 400}
 	r.fillCost(cost{statements: f(2400), commits: f(100), pgCommits: i(120), pgXIDs: i(96),
-		cpu: 1200 * time.Millisecond, pgCPU: d(400 * time.Millisecond)})
+		cpu: 1200 * time.Millisecond, pgCPU: d(400 * time.Millisecond), writerHeld: 7.5, wall: 10 * time.Second})
 	for name, tt := range map[string]struct {
 		got  *float64
 		want float64
@@ -251,6 +256,7 @@ func TestFillCost(t *testing.T) {
 		"pg_xids_per_message":    {r.PGXIDsPerMessage, 0.12},
 		"cpu_ms_per_reply":       {r.CPUMSPerReply, 3},
 		"pg_cpu_ms_per_reply":    {r.PGCPUMSPerReply, 1},
+		"writer_busy":            {r.WriterBusy, 0.75},
 	} {
 		if tt.got == nil || *tt.got != tt.want {
 			t.Errorf("%s = %v, want %v", name, opt3(tt.got), tt.want)
@@ -259,7 +265,7 @@ func TestFillCost(t *testing.T) {
 	// Nothing to divide by, or counters lost: unknown, not zero.
 	r = &report{}
 	r.fillCost(cost{cpu: time.Second})
-	if r.StatementsPerMessage != nil || r.CPUMSPerReply != nil || r.PGCommitsPerMessage != nil {
+	if r.StatementsPerMessage != nil || r.CPUMSPerReply != nil || r.PGCommitsPerMessage != nil || r.WriterBusy != nil {
 		t.Errorf("figures without a denominator or counters: %+v", r)
 	}
 }

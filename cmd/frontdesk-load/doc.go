@@ -65,9 +65,9 @@
 // naming no message); outage_refused, crashes, restart_ms; rss_mb (peak
 // VmHWM over the replicas); with --floor floor_per_sec and ingest_ratio;
 // api_latency_ms with --api-latency; messages, statements_per_message,
-// commits_per_message, cpu_ms_per_reply and, on PostgreSQL,
-// pg_commits_per_message, pg_xids_per_message and pg_cpu_ms_per_reply (see
-// Cost). In ingest mode the send latencies and lost are null: replies are
+// commits_per_message, cpu_ms_per_reply, on SQLite writer_busy and, on
+// PostgreSQL, pg_commits_per_message, pg_xids_per_message and
+// pg_cpu_ms_per_reply (see Cost). In ingest mode the send latencies and lost are null: replies are
 // not waited for.
 //
 // # Cost
@@ -95,6 +95,12 @@
 // in the milliseconds between is missed), and its replacement counts from
 // its start, startup included. A replica whose counters could not be read
 // (one that died on its own) makes both figures null rather than too small.
+//
+// writer_busy (SQLite): the share of the measured span during which the
+// database's one writer was held, from the growth of the replica's
+// frontdesk_db_writer_held_seconds_total. Near 1, the writer is the
+// serialization point: every transaction waits for the others, and more
+// CPU would not write faster. Absent on PostgreSQL, which has no one writer.
 //
 // pg_commits_per_message (PostgreSQL): the growth of xact_commit in
 // pg_stat_database for the database of --db. It does not agree with

@@ -65,6 +65,7 @@ type report struct {
 	CommitsPerMessage    *float64 `json:"commits_per_message"`
 	PGCommitsPerMessage  *float64 `json:"pg_commits_per_message,omitempty"` // PostgreSQL's xact_commit
 	PGXIDsPerMessage     *float64 `json:"pg_xids_per_message,omitempty"`    // write transactions, by PostgreSQL
+	WriterBusy           *float64 `json:"writer_busy,omitempty"`            // SQLite: share of the time its one writer was held
 	CPUMSPerReply        *float64 `json:"cpu_ms_per_reply"`                 // replicas and PostgreSQL
 	PGCPUMSPerReply      *float64 `json:"pg_cpu_ms_per_reply,omitempty"`    // PostgreSQL's share of it
 
@@ -107,6 +108,10 @@ func (r *report) fillCost(c cost) {
 	}
 	if c.statements != nil {
 		r.StatementsPerMessage, r.CommitsPerMessage = perMessage(*c.statements), perMessage(*c.commits)
+	}
+	if c.writerHeld > 0 && c.wall > 0 {
+		busy := round3(c.writerHeld / c.wall.Seconds())
+		r.WriterBusy = &busy
 	}
 	if c.pgCommits != nil {
 		r.PGCommitsPerMessage = perMessage(float64(*c.pgCommits))
@@ -203,6 +208,9 @@ func (r *report) writeText(w io.Writer) error {
 		if r.PGCommitsPerMessage != nil {
 			db += fmt.Sprintf("; PostgreSQL counts %s commits, %s of them writing",
 				opt3(r.PGCommitsPerMessage), opt3(r.PGXIDsPerMessage))
+		}
+		if r.WriterBusy != nil {
+			db += fmt.Sprintf("; SQLite's writer busy %.0f %% of the time", *r.WriterBusy*100)
 		}
 		row("database", db)
 		cpu := fmt.Sprintf("%s ms per reply", opt3(r.CPUMSPerReply))

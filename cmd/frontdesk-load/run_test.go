@@ -71,6 +71,9 @@ func TestRunPipelineSQLite(t *testing.T) {
 	case rep.Messages > int(rep.Accepted) || rep.Messages < int(rep.Accepted)*8/10:
 		// About a tenth of the updates are posted again, and not messages.
 		t.Errorf("messages %d of %d updates accepted", rep.Messages, rep.Accepted)
+	case rep.WriterBusy == nil || *rep.WriterBusy <= 0 || *rep.WriterBusy > 1:
+		// One writer, held some of the time, never more than all of it.
+		t.Errorf("writer_busy %v, want a share in (0, 1]", keys["writer_busy"])
 	}
 	// The workload posts about 400 updates, 80 % of them messages to answer.
 	if rep.Accepted < 300 || rep.Sent < 200 {
@@ -118,6 +121,8 @@ func TestRunPipelinePostgres(t *testing.T) {
 		t.Errorf("PostgreSQL counts %v commits per message, the store %v", *rep.PGCommitsPerMessage, *rep.CommitsPerMessage)
 	case *rep.CPUMSPerReply <= *rep.PGCPUMSPerReply:
 		t.Errorf("CPU per reply %v is not more than PostgreSQL's share %v", *rep.CPUMSPerReply, *rep.PGCPUMSPerReply)
+	case rep.WriterBusy != nil:
+		t.Errorf("writer_busy %v on PostgreSQL, which has no one writer", *rep.WriterBusy)
 	case rep.APILatencyMS != 5:
 		t.Errorf("api_latency_ms %v", rep.APILatencyMS)
 	}

@@ -294,5 +294,16 @@ func dbWorkMetrics(work func() store.Work) []prometheus.Collector {
 			Name: "frontdesk_db_commits_total",
 			Help: "Write transactions committed by this replica.",
 		}, func() float64 { return float64(work().Commits) }),
+		// SQLite has one writer: the rate of the first is the share of the
+		// time it is busy (near 1, the replica writes as fast as it can),
+		// the second's is what waiting for it costs.
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "frontdesk_db_writer_held_seconds_total",
+			Help: "SQLite: time the one writer was held by this replica's transactions (0 on PostgreSQL).",
+		}, func() float64 { return work().WriterHeld.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "frontdesk_db_writer_waited_seconds_total",
+			Help: "SQLite: time this replica's transactions waited for the one writer, summed over them (0 on PostgreSQL).",
+		}, func() float64 { return work().WriterWaited.Seconds() }),
 	}
 }

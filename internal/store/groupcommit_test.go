@@ -170,3 +170,47 @@ func TestOpenRefusesAcceptsLessDurableThanItSays(t *testing.T) {
 		t.Error("accepts at the rest's level flush the log all the same")
 	}
 }
+
+// TestWorkCountsTheWritersTime: the time SQLite's writer is held, and waited
+// for, is kept for /metrics (the load tool's writer_busy).
+func TestWorkCountsTheWritersTime(t *testing.T) {
+	s := openTest(t)
+	before := s.Work()
+	ctx := context.Background()
+	if err := s.writerTurn(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error)
+	go func() {
+		err := s.writerTurn(ctx, true)
+		if err == nil {
+			s.endTurn()
+		}
+		waited <- err
+	}()
+	for queued := false; !queued; time.Sleep(time.Millisecond) {
+		s.turns.mu.Lock()
+		queued = len(s.turns.fast) == 1
+		s.turns.mu.Unlock()
+	}
+	const hold = 30 * time.Millisecond
+	time.Sleep(hold) // the queued turn waits at least this long
+	s.endTurn()
+	if err := <-waited; err != nil {
+		t.Fatal(err)
+	}
+	mustAccept(t, s, event("1", "10", "a"))
+	after := s.Work()
+	if held := after.WriterHeld - before.WriterHeld; held < hold {
+		t.Errorf("writer held %s, want at least %s", held, hold)
+	}
+	if w := after.WriterWaited - before.WriterWaited; w < hold {
+		t.Errorf("writer waited for %s, want at least %s", w, hold)
+	}
+
+	pg := openPostgresTest(t)
+	mustAccept(t, pg, event("1", "10", "a"))
+	if w := pg.Work(); w.WriterHeld != 0 || w.WriterWaited != 0 {
+		t.Errorf("PostgreSQL reports a writer's time: %+v", w)
+	}
+}

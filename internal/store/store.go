@@ -258,11 +258,19 @@ type Work struct {
 	Statements uint64
 	// Commits counts write transactions committed (or tried).
 	Commits uint64
+	// WriterHeld and WriterWaited are, on SQLite, how long the one writer
+	// was held, and waited for by everything that used it; zero on
+	// PostgreSQL, whose writers do not wait for each other.
+	WriterHeld, WriterWaited time.Duration
 }
 
 type stats struct{ statements, commits atomic.Uint64 }
 
 // Work reads the counters, for metrics and the load tool.
 func (s *Store) Work() Work {
-	return Work{Statements: s.stats.statements.Load(), Commits: s.stats.commits.Load()}
+	w := Work{Statements: s.stats.statements.Load(), Commits: s.stats.commits.Load()}
+	if s.turns != nil {
+		w.WriterHeld, w.WriterWaited = time.Duration(s.turns.held.Load()), time.Duration(s.turns.waited.Load())
+	}
+	return w
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // writerTurns hands SQLite's one writer connection out in turns. Webhooks'
@@ -12,12 +14,19 @@ import (
 // in a row while pipeline work waits, so neither side starves. Left to
 // itself, database/sql hands a freed connection to a random waiter, and a
 // group commit queued behind half a dozen batches and claims.
+//
+// It also keeps the time the writer was held and waited for: SQLite has one
+// writer, so the share of time it is held says how close a replica is to
+// the most it can write, and the waits are what that costs in latency.
 type writerTurns struct {
 	mu       sync.Mutex
 	busy     bool
 	lastFast bool
 	fast     []chan struct{} // waiting group commits, first come first served
 	slow     []chan struct{} // waiting pipeline work, likewise
+
+	heldSince    time.Time    // when the holder got its turn; the holder's alone
+	held, waited atomic.Int64 // nanoseconds, over all turns
 }
 
 // acquire waits for the writer; fast is a group commit of webhooks.
@@ -26,8 +35,10 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) error {
 	if !w.busy {
 		w.busy, w.lastFast = true, fast
 		w.mu.Unlock()
+		w.heldSince = time.Now()
 		return nil
 	}
+	asked := time.Now()
 	turn := make(chan struct{})
 	if fast {
 		w.fast = append(w.fast, turn)
@@ -37,6 +48,8 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) error {
 	w.mu.Unlock()
 	select {
 	case <-turn:
+		w.heldSince = time.Now()
+		w.waited.Add(int64(w.heldSince.Sub(asked)))
 		return nil
 	case <-ctx.Done():
 		w.mu.Lock()
@@ -44,6 +57,7 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) error {
 		case <-turn:
 			// Handed over meanwhile: pass it on.
 			w.mu.Unlock()
+			w.heldSince = time.Now()
 			w.release()
 		default:
 			w.fast = slices.DeleteFunc(w.fast, func(c chan struct{}) bool { return c == turn })
@@ -56,6 +70,7 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) error {
 
 // release hands the writer to the next in turn.
 func (w *writerTurns) release() {
+	w.held.Add(int64(time.Since(w.heldSince)))
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var next chan struct{}
