@@ -336,11 +336,18 @@ func (s *Store) unparkStale(ctx context.Context, now time.Time) error {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := s.exec(ctx, tx, `UPDATE outbox SET waits = 0 WHERE waits = 1 AND state = 'pending'
-			AND id IN (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY chat_key)`)
+		_, err := s.exec(ctx, tx, unparkQuery)
 		return err
 	})
 }
+
+// unparkQuery lets the waiting messages that are first in their chat go.
+// It walks the waiting messages (outbox_waiting) and looks each one's chat
+// up in its pending index: the first spelling (id IN the MIN(id) of every
+// chat) read the whole outbox on PostgreSQL, 480 ms a second under the
+// load tool's backlog.
+const unparkQuery = `UPDATE outbox SET waits = 0 WHERE state = 'pending' AND waits = 1
+	AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = outbox.chat_key AND e.id < outbox.id)`
 
 // RetryOutgoing puts a message whose send failed back in line, due at next.
 // It stays at the head of its chat, so later messages wait for it.
