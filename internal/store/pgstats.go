@@ -40,6 +40,12 @@ func (s *Store) queueStatsLoop() {
 // thousand rows, and a fifth of the table, changed since the last analyze.
 // ANALYZE samples a bounded number of rows, so it stays cheap on a big
 // table. It returns the tables analyzed.
+//
+// One replica at a time does it: they all look every few seconds, and
+// with three replicas under load each analyzed the same tables at once,
+// waiting for each other (17 runs of ANALYZE inbox in 25 s, 590 ms each).
+// The replica that holds the lock analyzes; the others skip, and find
+// the statistics fresh at their next look.
 func (s *Store) analyzeStaleQueues(ctx context.Context) ([]string, error) {
 	var stale []string
 	if err := s.r.SelectContext(ctx, &stale, `SELECT relname FROM pg_stat_user_tables
@@ -47,10 +53,26 @@ func (s *Store) analyzeStaleQueues(ctx context.Context) ([]string, error) {
 		  AND n_mod_since_analyze > GREATEST(1000, n_live_tup / 5)`); err != nil {
 		return nil, unavailable("queue statistics", err)
 	}
+	if len(stale) == 0 {
+		return nil, nil
+	}
+	tx, err := s.w.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, unavailable("analyze", err)
+	}
+	defer tx.Rollback()
+	var ours bool
+	// Per schema: each schema is another deployment's queues.
+	if err := tx.GetContext(ctx, &ours, `SELECT pg_try_advisory_xact_lock(hashtext('frontdesk analyze ' || current_schema()))`); err != nil {
+		return nil, unavailable("analyze", err)
+	}
+	if !ours {
+		return nil, nil
+	}
 	for _, table := range stale {
-		if _, err := s.w.ExecContext(ctx, "ANALYZE "+table); err != nil {
+		if _, err := tx.ExecContext(ctx, "ANALYZE "+table); err != nil {
 			return nil, unavailable("analyze "+table, err)
 		}
 	}
-	return stale, nil
+	return stale, unavailable("analyze", tx.Commit())
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,3 +70,74 @@ func TestQueueStatisticsKeepClaimsFast(t *testing.T) {
 // regexpSort finds a plan that sorts the candidates rather than reading
 // them in index order.
 var regexpSort = regexp.MustCompile(`Sort  \(`)
+
+// TestOneReplicaAnalyzesAtATime: while one replica analyzes the queues,
+// the others, finding them stale too, skip rather than analyze them again
+// (waiting for the first); once it is done they may.
+func TestOneReplicaAnalyzesAtATime(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	open := func() *Store {
+		s, err := OpenPostgres(context.Background(), dsn, Options{Readers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	first, second := open(), open()
+	ctx := context.Background()
+	analyzed := func() int {
+		t.Helper()
+		var n int
+		if err := second.r.GetContext(ctx, &n, `SELECT analyze_count FROM pg_stat_user_tables
+			WHERE schemaname = current_schema() AND relname = 'inbox'`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Another replica is analyzing: it holds the lock (so the stores' own
+	// loops skip as well).
+	busy, err := first.w.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Rollback()
+	if _, err := busy.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('frontdesk analyze ' || current_schema()))`); err != nil {
+		t.Fatal(err)
+	}
+	before := analyzed()
+	if _, err := first.w.ExecContext(ctx, `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, received_at)
+		SELECT 'telegram', 'shop', g::text, 'telegram/shop/' || g, 'text', '{}', 0 FROM generate_series(1, 5000) g`); err != nil {
+		t.Fatal(err)
+	}
+	// The counts of changed rows reach pg_stat_user_tables a moment after
+	// the commit.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var n int
+		if err := second.r.GetContext(ctx, &n, `SELECT COUNT(*) FROM pg_stat_user_tables
+			WHERE schemaname = current_schema() AND relname = 'inbox' AND n_mod_since_analyze > 1000`); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the inbox never looked stale")
+		}
+	}
+	if got, err := second.analyzeStaleQueues(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("while another replica analyzes: analyzed %v (%v), want none", got, err)
+	}
+	if n := analyzed(); n != before {
+		t.Fatalf("the inbox was analyzed %d times while another replica held the lock", n-before)
+	}
+	busy.Rollback()
+	got, err := second.analyzeStaleQueues(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Now it does, unless a store's own loop got there first.
+	if !slices.Contains(got, "inbox") && analyzed() == before {
+		t.Fatalf("once the other is done: analyzed %v, and nobody analyzed the inbox", got)
+	}
+}
