@@ -21,16 +21,19 @@ func TestClaimsUseIndexes(t *testing.T) {
 			AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = o.chat_key AND e.id < o.id)
 			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT 4`,
 		"look over waiting messages": unparkQuery,
+		"customers of a batch":       customersQuery(3, false),
+		"their recent messages":      recentMessagesQuery(3, false),
 	} {
 		var rows []struct {
 			ID, Parent, NotUsed int
 			Detail              string
 		}
-		if err := s.r.SelectContext(context.Background(), &rows, "EXPLAIN QUERY PLAN "+q); err != nil {
+		// A plan does not depend on the values: every parameter is 1.
+		if err := s.r.SelectContext(context.Background(), &rows, "EXPLAIN QUERY PLAN "+strings.ReplaceAll(q, "?", "1")); err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range rows {
-			if (strings.HasPrefix(r.Detail, "SCAN ") && !strings.Contains(r.Detail, "USING")) || strings.Contains(r.Detail, "TEMP B-TREE") {
+			if (strings.HasPrefix(r.Detail, "SCAN ") && !strings.Contains(r.Detail, "USING") && !strings.Contains(r.Detail, "CONSTANT ROWS")) || strings.Contains(r.Detail, "TEMP B-TREE") {
 				t.Errorf("%s: plan step %q scans or sorts instead of using an index", name, r.Detail)
 			}
 		}
@@ -91,8 +94,8 @@ func TestPostgresLookupsUseIndexes(t *testing.T) {
 		args        []any
 		want        string // in the plan, when reading no table whole is not enough
 	}{
-		{"customers of a batch", customersQuery(64), keys, ""},
-		{"their recent messages", recentMessagesQuery(64), append([]any{100003, 50000}, ids...), "conversation_id = c.id"},
+		{"customers of a batch", customersQuery(64, true), keys, ""},
+		{"their recent messages", recentMessagesQuery(64, true), append([]any{100003, 50000}, ids...), "conversation_id = c.id"},
 		{"the look over waiting messages", unparkQuery, nil, "outbox_waiting"},
 	} {
 		var plan []string
