@@ -75,16 +75,8 @@ var regexpSort = regexp.MustCompile(`Sort  \(`)
 // the others, finding them stale too, skip rather than analyze them again
 // (waiting for the first); once it is done they may.
 func TestOneReplicaAnalyzesAtATime(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	open := func() *Store {
-		s, err := OpenPostgres(context.Background(), dsn, Options{Readers: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	first, second := open(), open()
+	replicas := openPostgresReplicas(t, 2)
+	first, second := replicas[0], replicas[1]
 	ctx := context.Background()
 	analyzed := func() int {
 		t.Helper()

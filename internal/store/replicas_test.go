@@ -204,16 +204,8 @@ func TestReplicasStartingTogetherMigrateOnce(t *testing.T) {
 // singleton work; one runs it, and the other takes over when the first
 // stops.
 func TestSingletonRunsOnOneReplicaAtATime(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	open := func() *Store {
-		s, err := OpenPostgres(context.Background(), dsn, Options{Readers: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
-	a, b := open(), open()
+	replicas := openPostgresReplicas(t, 2)
+	a, b := replicas[0], replicas[1]
 	running := make(chan string, 4)
 	var mu sync.Mutex
 	active := 0
@@ -259,4 +251,21 @@ func TestSingletonRunsOnOneReplicaAtATime(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("b never took over")
 	}
+}
+
+// openPostgresReplicas opens n stores on one PostgreSQL schema, as n
+// replicas of a deployment; it skips (saying why) without PostgreSQL.
+func openPostgresReplicas(t *testing.T, n int) []*Store {
+	t.Helper()
+	dsn := storetest.PostgresDSN(t)
+	stores := make([]*Store, n)
+	for i := range stores {
+		s, err := OpenPostgres(context.Background(), dsn, Options{Readers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	return stores
 }
