@@ -214,3 +214,46 @@ func TestWorkCountsTheWritersTime(t *testing.T) {
 		t.Errorf("PostgreSQL reports a writer's time: %+v", w)
 	}
 }
+
+// TestWALFileFollowsANewLog: when SQLite has made a new log file (it
+// deletes the old one when its last connection closes), the flush syncs
+// the new file, not the deleted one still held open.
+func TestWALFileFollowsANewLog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	if err := os.WriteFile(db+"-wal", []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := newWALFile(db)
+	defer w.close()
+	var synced []os.FileInfo
+	w.sync = func(f *os.File) error {
+		fi, err := f.Stat()
+		synced = append(synced, fi)
+		return err
+	}
+	if err := w.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(db + "-wal"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(db+"-wal", []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.flush(); err != nil {
+		t.Fatal(err)
+	}
+	current, err := os.Stat(db + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(synced) != 2 || !os.SameFile(synced[1], current) || os.SameFile(synced[0], current) {
+		t.Fatalf("synced %d files; the second is the new log: %v", len(synced), len(synced) == 2 && os.SameFile(synced[1], current))
+	}
+	if err := os.Remove(db + "-wal"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.flush(); err == nil {
+		t.Fatal("flushed a log that is gone; want an error (the webhooks are answered 503)")
+	}
+}

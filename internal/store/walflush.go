@@ -24,7 +24,8 @@ import (
 //   - A checkpoint that ran in between copied the frames into the database
 //     and flushed it (NORMAL flushes both at every checkpoint).
 //
-// Only the accept loop uses it, so it needs no lock.
+// Only the accept loop's flusher goroutine uses it (and Close, once that
+// has returned), so it needs no lock.
 type walFile struct {
 	path string
 	f    *os.File
