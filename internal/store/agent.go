@@ -180,7 +180,7 @@ func (s *Store) loadAgentState(ctx context.Context, ie chat.InboxEvent, handoffI
 // changed since it was read (claimed by someone else, closed) writes
 // nothing and answers chat.ErrConflict: read it and decide again.
 func (s *Store) ApplyAgent(ctx context.Context, ie chat.InboxEvent, st chat.AgentState, plan chat.AgentPlan, now time.Time) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
 			return err
 		}

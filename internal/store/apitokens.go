@@ -15,7 +15,7 @@ import (
 // CreateAPIToken stores a new API token. A live token of the same name
 // (or, against all odds, the same hash) answers chat.ErrConflict.
 func (s *Store) CreateAPIToken(ctx context.Context, t chat.APIToken, now time.Time) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, `INSERT INTO api_tokens (name, scope, hash, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT DO NOTHING`, t.Name, string(t.Scope), t.Hash, ms(now))
 		return changedOr(res, err, fmt.Errorf("api token %q: %w", t.Name, chat.ErrConflict))
@@ -42,7 +42,7 @@ func (s *Store) APITokens(ctx context.Context) ([]chat.APIToken, error) {
 // RevokeAPIToken revokes the live token of that name; ok is false when
 // there is none.
 func (s *Store) RevokeAPIToken(ctx context.Context, name string, now time.Time) (ok bool, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL`, ms(now), name)
 		if err != nil {
 			return err

@@ -91,7 +91,7 @@ func (s *Store) RetryDeadLetters(ctx context.Context, ids []int64, now time.Time
 // the mark to be counted again.
 func (s *Store) requeue(ctx context.Context, update string, ids []int64, now time.Time, recountAt *atomic.Int64) ([]int64, error) {
 	var requeued []int64
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		q, args := update, []any{ms(now)}
 		if len(ids) > 0 {
 			var err error

@@ -66,7 +66,7 @@ var errDryRun = errors.New("dry run")
 
 func (s *Store) forget(ctx context.Context, p chat.Platform, bot, externalID string, now time.Time, dryRun bool) (Forgotten, error) {
 	var out Forgotten
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		// A retried transaction starts counting again.
 		out = Forgotten{Tables: map[string]int64{}}
 		f := &forgetting{s: s, ctx: ctx, tx: tx, out: &out, now: now}

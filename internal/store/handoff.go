@@ -103,7 +103,7 @@ func (s *Store) OpenHandoff(ctx context.Context, conversationID int64) (Handoff,
 // several agents claiming at once succeeds; the others get ok false and the
 // owner, to be told who has it.
 func (s *Store) ClaimHandoff(ctx context.Context, handoffID int64, agent chat.Agent, now time.Time) (ok bool, owner chat.Agent, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_by_id = ?, claimed_at = ?
 			WHERE id = ? AND state = 'waiting'`, agent.Name, agent.ID, ms(now), handoffID)
 		if err != nil {
@@ -146,7 +146,7 @@ func (s *Store) CloseHandoff(ctx context.Context, handoffID int64, state chat.Ha
 	if state != chat.HandoffResolved && state != chat.HandoffReturnedToBot {
 		return fmt.Errorf("close handoff: %q is not a closing state", state)
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		var convID int64
 		if err := s.get(ctx, tx, &convID, `UPDATE handoffs SET state = ?, closed_at = ?
 			WHERE id = ? AND state IN ('waiting', 'claimed') RETURNING conversation_id`, state, ms(now), handoffID); err != nil {
@@ -210,7 +210,7 @@ func (s *Store) TakeHandoffStep(ctx context.Context, handoffID int64, stepsDone 
 // and when it changed the row (only the first of several workers), its
 // notices queued in the same transaction.
 func (s *Store) timerStep(ctx context.Context, handoffID int64, notices []chat.Notice, now time.Time, update string, args ...any) (ok bool, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, update, args...)
 		if err != nil {
 			return err

@@ -453,7 +453,7 @@ func (s *Store) skipLocked() string {
 // be tried again from next. Its claim counted the attempt; once maxAttempts
 // are spent it is marked failed so it no longer holds up its conversation.
 func (s *Store) RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, `UPDATE inbox SET last_error = ?, next_attempt_at = ?,
 			claimed_by = NULL, claimed_until = NULL,
 			state = CASE WHEN attempts >= ? THEN 'failed' ELSE state END
@@ -467,7 +467,7 @@ func (s *Store) RetryEvent(ctx context.Context, id int64, next time.Time, cause 
 // without spending an attempt: it was not tried, only found early (an
 // agent's reply to a message whose sending is still being recorded).
 func (s *Store) DeferEvent(ctx context.Context, id int64, next time.Time, cause string) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, `UPDATE inbox SET last_error = ?, next_attempt_at = ?,
 			claimed_by = NULL, claimed_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
 			WHERE id = ? AND state = 'pending'`, cause, ms(next), id)
@@ -483,7 +483,7 @@ func (s *Store) DeferEvent(ctx context.Context, id int64, next time.Time, cause 
 // crash anything. Claims taken over from a process that is gone keep
 // theirs, since that process may have died of them.
 func (s *Store) ReleaseClaims(ctx context.Context, owner string) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if _, err := s.exec(ctx, tx, `UPDATE inbox SET claimed_by = NULL, claimed_until = NULL,
 			attempts = CASE WHEN ? <> '' AND attempts > 0 THEN attempts - 1 ELSE attempts END
 			WHERE (claimed_by = ? OR (? = '' AND claimed_by IS NOT NULL)) AND state = 'pending'`, owner, owner, owner); err != nil {

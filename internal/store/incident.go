@@ -188,7 +188,7 @@ func (s *Store) CloseIdleHandoff(ctx context.Context, h chat.IdleHandoff, notice
 // otherwise the conversation goes back to the bot and the team is told.
 func (s *Store) closeOnTimer(ctx context.Context, handoffID int64, notices []chat.Notice, customer chat.AgentState, toCustomer []chat.Send, now time.Time,
 	update string, args ...any) (closed bool, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		var convID int64
 		err := s.get(ctx, tx, &convID, update, args...)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -107,7 +107,7 @@ func (s *Store) IncidentAudience(ctx context.Context, incidentID int64, now time
 // customer filed under it since) is chat.ErrConflict: read it and decide
 // again.
 func (s *Store) ApplyIncident(ctx context.Context, ie chat.InboxEvent, ch chat.IncidentChange, plan chat.AgentPlan, now time.Time) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if err := s.markEventDone(ctx, tx, ie.ID, now); err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func (s *Store) ClaimAlbum(ctx context.Context, head chat.Outgoing, owner string
 		return nil, nil
 	}
 	var rows []outboxRow
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		return s.sel(ctx, tx, &rows, `UPDATE outbox SET claimed_by = ?, claimed_until = ?
 			WHERE id IN (SELECT o.id FROM outbox o
 				WHERE o.chat_key = ? AND o.state = 'pending' AND o.album_key = ? AND o.id > ?
@@ -84,7 +84,7 @@ func (s *Store) ReleaseOutgoing(ctx context.Context, ids []int64) error {
 	for i, id := range ids {
 		args[i] = id
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL
 			WHERE id IN (`+placeholders(len(ids), 1)+`) AND state = 'pending'`, args...)
 		return err

@@ -165,7 +165,7 @@ func outgoing(rows []outboxRow) ([]chat.Outgoing, error) {
 // it now, or it is no longer pending, and it must not be sent.
 func (s *Store) RenewLease(ctx context.Context, id int64, owner string, leased, until time.Time) (bool, error) {
 	var renewed bool
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE outbox SET claimed_until = ?
 			WHERE id = ? AND state = 'pending' AND claimed_by = ? AND claimed_until = ?`, ms(until), id, owner, ms(leased))
 		if err != nil {
@@ -221,7 +221,7 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 	// takes the rows' types from it.
 	rows := "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))" + strings.Repeat(", (?, ?, ?)", len(sent)-1)
 	in := placeholders(len(ids), 1)
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		// What each message sent asks for besides: a line in its
 		// conversation's history, a notice's place in its handoff's
 		// thread, an incident's latest notification. Statements with
@@ -335,7 +335,7 @@ func (s *Store) unparkStale(ctx context.Context, now time.Time) error {
 	if err := s.readGet(ctx, &waiting, `SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND waits = 1)`); err != nil || !waiting {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, unparkQuery)
 		return err
 	})
@@ -352,7 +352,7 @@ const unparkQuery = `UPDATE outbox SET waits = 0 WHERE state = 'pending' AND wai
 // RetryOutgoing puts a message whose send failed back in line, due at next.
 // It stays at the head of its chat, so later messages wait for it.
 func (s *Store) RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, `UPDATE outbox SET next_attempt_at = ?, last_error = ?, claimed_by = NULL, claimed_until = NULL
 			WHERE id = ? AND state = 'pending'`, ms(next), cause, id)
 		return err
@@ -366,7 +366,7 @@ func (s *Store) RetryOutgoing(ctx context.Context, id int64, next time.Time, cau
 // a message to the customer's own chat says that: a refused team notice
 // is the team chat's problem, not the customer's.
 func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, customerBlocked bool) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if _, err := s.exec(ctx, tx, `UPDATE outbox SET state = 'failed', last_error = ?, claimed_by = NULL, claimed_until = NULL
 			WHERE id = ?`, cause, id); err != nil {
 			return err
@@ -437,7 +437,7 @@ func (s *Store) releaseReservations(ctx context.Context, tx *sqlx.Tx, outboxID i
 // counting the claim as an attempt: waiting for a rate-limit slot is not a
 // failure.
 func (s *Store) DeferOutgoing(ctx context.Context, id int64, until time.Time) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, `UPDATE outbox SET next_attempt_at = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, claimed_by = NULL, claimed_until = NULL
 			WHERE id = ? AND state = 'pending'`, ms(until), id)
 		return err
@@ -448,7 +448,7 @@ func (s *Store) DeferOutgoing(ctx context.Context, id int64, until time.Time) er
 // SaveTopic remembers the forum topic of a customer conversation in a team
 // chat, so later notices and agents' messages in it find each other.
 func (s *Store) SaveTopic(ctx context.Context, out chat.Outgoing, threadID string, now time.Time) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, `INSERT INTO team_topics (platform, bot, chat_id, conversation_key, thread_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, chat_id, conversation_key) DO UPDATE SET
 			thread_id = excluded.thread_id, created_at = excluded.created_at`,
@@ -461,7 +461,7 @@ func (s *Store) SaveTopic(ctx context.Context, out chat.Outgoing, threadID strin
 // ForgetTopic drops a topic that was deleted in the team chat; the next
 // notice opens a new one.
 func (s *Store) ForgetTopic(ctx context.Context, out chat.Outgoing) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, `DELETE FROM team_topics WHERE platform = ? AND bot = ? AND chat_id = ? AND conversation_key = ?`,
 			string(out.Platform), out.Bot, out.ChatID, out.TopicKey)
 		return err

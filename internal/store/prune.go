@@ -73,7 +73,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time, r Retention) (Pruned, 
 	for _, st := range steps {
 		for {
 			var n int64
-			err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+			err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 				res, err := s.exec(ctx, tx, st.query, append(st.args, pruneBatch)...)
 				if err != nil {
 					return err

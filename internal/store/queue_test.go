@@ -36,7 +36,7 @@ func TestQueueOutgoingWritesEveryColumnInOrder(t *testing.T) {
 		}
 		msgs[n/2] = full
 		var ids []int64
-		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 			var err error
 			ids, err = s.queueOutgoing(ctx, tx, msgs)
 			return err
@@ -121,7 +121,7 @@ func TestRecordingSendsClaimsMore(t *testing.T) {
 		msg := func(chatID, text string, due time.Time) newOutgoing {
 			return newOutgoing{platform: chat.Telegram, bot: "main", chatID: chatID, action: chat.ActionReply, text: text, due: due, created: t0}
 		}
-		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 			_, err := s.queueOutgoing(ctx, tx, []newOutgoing{
 				msg("a", "a1", t0), msg("a", "a2", t0), msg("b", "b1", t0), msg("c", "c1", t0.Add(time.Hour)), msg("d", "d1", t0),
 			})
@@ -181,7 +181,7 @@ func TestMessagesBehindOthersWaitUntilTheirTurn(t *testing.T) {
 		queue := func(chatID, text string) int64 {
 			t.Helper()
 			var ids []int64
-			err := s.inTx(ctx, func(tx *sqlx.Tx) (err error) {
+			err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) (err error) {
 				ids, err = s.queueOutgoing(ctx, tx, []newOutgoing{{platform: chat.Telegram, bot: "main", chatID: chatID,
 					action: chat.ActionNotice, text: text, due: t0, created: t0}})
 				return err

@@ -130,7 +130,7 @@ func (s *Store) ReleaseSpam(ctx context.Context, rel SpamRelease) (int64, error)
 	}
 	var answer int64
 	var done bool
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		var ids []int64
 		if err := s.sel(ctx, tx, &ids, `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, received_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, bot, external_id) DO NOTHING RETURNING id`,

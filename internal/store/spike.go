@@ -111,7 +111,7 @@ func (s *Store) OpenSpikes(ctx context.Context) ([]chat.Spike, error) {
 // transaction, unless one of the same volume is open already (another
 // replica saw it first): then nothing is written and started is false.
 func (s *Store) StartSpike(ctx context.Context, sp chat.Spike, notices []chat.Notice, now time.Time) (started bool, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		var id int64
 		err := s.get(ctx, tx, &id, `INSERT INTO spikes (kind, name, team, count, usual, started_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (kind, name) WHERE ended_at IS NULL DO NOTHING RETURNING id`,
@@ -140,7 +140,7 @@ func (s *Store) StartSpike(ctx context.Context, sp chat.Spike, notices []chat.No
 // EndSpike closes an open spike; ended is false when it was closed
 // already.
 func (s *Store) EndSpike(ctx context.Context, id int64, now time.Time) (ended bool, err error) {
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE spikes SET ended_at = ? WHERE id = ? AND ended_at IS NULL`, ms(now), id)
 		if err != nil {
 			return err

@@ -200,16 +200,18 @@ func (s *Store) leaseSel(ctx context.Context, dest any, query string, args ...an
 }
 
 func (s *Store) autoSelOn(ctx context.Context, db *sqlx.DB, dest any, query string, args ...any) error {
-	s.stats.statements.Add(1)
-	s.stats.commits.Add(1)
 	if s.postgres {
+		s.stats.statements.Add(1)
+		s.stats.commits.Add(1)
 		return db.SelectContext(ctx, dest, s.pg(query), args...)
 	}
-	defer s.preparePending(context.WithoutCancel(ctx))
-	if err := s.writerTurn(ctx, false); err != nil {
-		return err
-	}
-	defer s.endTurn()
+	// On SQLite it joins whatever else waits for the writer (see combine).
+	return s.combine(ctx, &txReq{query: query, args: args, dest: dest})
+}
+
+// selWriter runs one statement on SQLite's writer, prepared when the cache
+// has it; its caller holds the writer's turn.
+func (s *Store) selWriter(ctx context.Context, dest any, query string, args ...any) error {
 	if st := s.stmts.lookup(query); st != nil {
 		return st.SelectContext(ctx, dest, args...)
 	}

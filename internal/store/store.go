@@ -66,11 +66,15 @@ type Store struct {
 	// writers do not wait for each other.
 	turns *writerTurns
 
-	accepts    chan acceptReq
-	stop       chan struct{}
-	writerDone chan struct{} // closed when the group-commit writer has exited
-	wg         sync.WaitGroup
-	closed     sync.Once
+	accepts chan acceptReq
+	// txs queues SQLite's write transactions for the combiner, which
+	// closes combinerDone when it exits; nil on PostgreSQL.
+	txs          chan *txReq
+	combinerDone chan struct{}
+	stop         chan struct{}
+	writerDone   chan struct{} // closed when the group-commit writer has exited
+	wg           sync.WaitGroup
+	closed       sync.Once
 }
 
 // Options tune Open. The zero value is the production default.
@@ -146,9 +150,11 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	// close all but two between bursts.
 	r.SetMaxIdleConns(opt.Readers)
 	r.SetConnMaxIdleTime(0)
-	s := &Store{w: w, r: r, path: path, Now: time.Now, turns: &writerTurns{}, wal: wal, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
-	s.wg.Add(1)
+	s := &Store{w: w, r: r, path: path, Now: time.Now, turns: &writerTurns{}, wal: wal, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{}),
+		txs: make(chan *txReq, maxCombined), combinerDone: make(chan struct{})}
+	s.wg.Add(2)
 	go s.acceptLoop()
+	go s.combineLoop()
 	return s, nil
 }
 
@@ -208,14 +214,15 @@ func unavailable(op string, err error) error {
 	return fmt.Errorf("%s: %w: %w", op, chat.ErrUnavailable, err)
 }
 
-// inTx runs fn in a write transaction.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	defer s.preparePending(context.WithoutCancel(ctx))
-	if err := s.writerTurn(ctx, false); err != nil {
-		return err
+// inTx runs fn in a write transaction and returns once it is committed
+// or rolled back. fn must use the ctx it is given: on SQLite it runs on the
+// combiner's goroutine, in a commit shared with other transactions (see
+// combine), and cancelling the caller's ctx does not cut it short.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	if s.turns != nil {
+		return s.combine(ctx, &txReq{fn: fn})
 	}
-	defer s.endTurn()
-	return s.runTx(s.w.BeginTxx(ctx, nil))(fn)
+	return s.runTx(s.w.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error { return fn(ctx, tx) })
 }
 
 // writerTurn waits for SQLite's writer (see writerTurns); fast is for

@@ -365,7 +365,7 @@ func TestFailOutgoingBlockedMarksCustomer(t *testing.T) {
 				}
 				out, _ := s.ClaimOutgoing(ctx, "s", t0, time.Minute, 1)
 				if tt.toTeamChat {
-					err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+					err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 						_, err := s.exec(ctx, tx, `UPDATE outbox SET chat_id = '-100999' WHERE id = ?`, out[0].ID)
 						return err
 					})
