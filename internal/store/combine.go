@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -35,9 +36,10 @@ type txReq struct {
 	args  []any
 	dest  any
 
-	state atomic.Int32 // reqQueued, then reqTaken or reqAbandoned
-	err   error        // the outcome, set before done is closed
-	done  chan struct{}
+	queued time.Time
+	state  atomic.Int32 // reqQueued, then reqTaken or reqAbandoned
+	err    error        // the outcome, set before done is closed
+	done   chan struct{}
 }
 
 const (
@@ -56,7 +58,7 @@ var errTxLost = errors.New("the combined transaction was lost")
 
 // combine queues a transaction for the combiner and waits for its commit.
 func (s *Store) combine(ctx context.Context, req *txReq) error {
-	req.ctx, req.done = ctx, make(chan struct{})
+	req.ctx, req.done, req.queued = ctx, make(chan struct{}), time.Now()
 	select {
 	case s.txs <- req:
 	case <-ctx.Done():
@@ -108,7 +110,9 @@ func (s *Store) combineLoop() {
 				}
 			}
 		}
-		_ = s.writerTurn(context.Background(), false)
+		// Its own wait for the writer is counted as each transaction's,
+		// from when it was queued.
+		_, _ = s.turns.acquire(context.Background(), false)
 		// Whoever queued while this waited for the writer goes in the
 		// same commit.
 	fill:
@@ -120,9 +124,10 @@ func (s *Store) combineLoop() {
 				break fill
 			}
 		}
-		live := batch[:0]
+		live, start := batch[:0], time.Now()
 		for _, req := range batch {
 			if req.state.CompareAndSwap(reqQueued, reqTaken) {
+				s.turns.waited.Add(int64(start.Sub(req.queued)))
 				live = append(live, req)
 			}
 		}

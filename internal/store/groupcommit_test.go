@@ -208,6 +208,23 @@ func TestWorkCountsTheWritersTime(t *testing.T) {
 		t.Errorf("writer waited for %s, want at least %s", w, hold)
 	}
 
+	// Transactions combined into one commit each count their own wait.
+	f := newCombineFixture(t)
+	before = f.s.Work()
+	f.hold()
+	errs := make([]error, 2)
+	f.queue(ctx, &errs[0], insert("a"))
+	f.queue(ctx, &errs[1], insert("b"))
+	time.Sleep(hold)
+	f.unhold()
+	f.wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if w := f.s.Work().WriterWaited - before.WriterWaited; w < 2*hold {
+		t.Errorf("two transactions queued %s behind a held writer waited %s in all, want at least %s", hold, w, 2*hold)
+	}
+
 	pg := openPostgresTest(t)
 	mustAccept(t, pg, event("1", "10", "a"))
 	if w := pg.Work(); w.WriterHeld != 0 || w.WriterWaited != 0 {

@@ -231,7 +231,9 @@ func (s *Store) writerTurn(ctx context.Context, fast bool) error {
 	if s.turns == nil {
 		return nil
 	}
-	return s.turns.acquire(ctx, fast)
+	waited, err := s.turns.acquire(ctx, fast)
+	s.turns.waited.Add(int64(waited))
+	return err
 }
 
 func (s *Store) endTurn() {

@@ -8,16 +8,18 @@ import (
 	"time"
 )
 
-// writerTurns hands SQLite's one writer connection out in turns. Webhooks'
-// group commits go before the pipeline's work, since every poster waits
-// for them and the pipeline's batches grow while they do; but never twice
-// in a row while pipeline work waits, so neither side starves. Left to
-// itself, database/sql hands a freed connection to a random waiter, and a
-// group commit queued behind half a dozen batches and claims.
+// writerTurns hands SQLite's one writer connection out in turns, between
+// webhooks' group commits (fast) and the combiner, which runs everything
+// else (see combine). Group commits go first, since every poster waits for
+// them and the combiner's transactions grow while they do; but never twice
+// in a row while the combiner waits, so neither side starves. Left to
+// itself, database/sql hands a freed connection to a random waiter.
 //
-// It also keeps the time the writer was held and waited for: SQLite has one
-// writer, so the share of time it is held says how close a replica is to
-// the most it can write, and the waits are what that costs in latency.
+// It also keeps the time the writer was held (release counts it) and
+// waited for (its callers count that: the combiner counts each of its
+// transactions' wait from when it was queued). SQLite has one writer, so
+// the share of time it is held says how close a replica is to the most it
+// can write, and the waits are what that costs in latency.
 type writerTurns struct {
 	mu       sync.Mutex
 	busy     bool
@@ -29,14 +31,15 @@ type writerTurns struct {
 	held, waited atomic.Int64 // nanoseconds, over all turns
 }
 
-// acquire waits for the writer; fast is a group commit of webhooks.
-func (w *writerTurns) acquire(ctx context.Context, fast bool) error {
+// acquire waits for the writer, and says how long; fast is a group commit
+// of webhooks. Its caller counts the wait (see Store.writerTurn).
+func (w *writerTurns) acquire(ctx context.Context, fast bool) (time.Duration, error) {
 	w.mu.Lock()
 	if !w.busy {
 		w.busy, w.lastFast = true, fast
 		w.mu.Unlock()
 		w.heldSince = time.Now()
-		return nil
+		return 0, nil
 	}
 	asked := time.Now()
 	turn := make(chan struct{})
@@ -49,8 +52,7 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) error {
 	select {
 	case <-turn:
 		w.heldSince = time.Now()
-		w.waited.Add(int64(w.heldSince.Sub(asked)))
-		return nil
+		return w.heldSince.Sub(asked), nil
 	case <-ctx.Done():
 		w.mu.Lock()
 		select {
@@ -64,7 +66,7 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) error {
 			w.slow = slices.DeleteFunc(w.slow, func(c chan struct{}) bool { return c == turn })
 			w.mu.Unlock()
 		}
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 func TestWriterTurnsPutGroupCommitsFirstButNeverTwiceInARow(t *testing.T) {
 	var w writerTurns
 	ctx := context.Background()
-	if err := w.acquire(ctx, false); err != nil {
+	if _, err := w.acquire(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	got := make(chan string, 8)
@@ -35,7 +35,7 @@ func TestWriterTurnsPutGroupCommitsFirstButNeverTwiceInARow(t *testing.T) {
 	}
 	wait := func(name string, fast bool) {
 		go func() {
-			if err := w.acquire(ctx, fast); err != nil {
+			if _, err := w.acquire(ctx, fast); err != nil {
 				got <- "error " + err.Error()
 				return
 			}
@@ -49,7 +49,10 @@ func TestWriterTurnsPutGroupCommitsFirstButNeverTwiceInARow(t *testing.T) {
 	wait("fast1", true)
 	queued(1, 2)
 	gone, cancel := context.WithCancel(ctx)
-	go func() { got <- "gave up: " + w.acquire(gone, true).Error() }()
+	go func() {
+		_, err := w.acquire(gone, true)
+		got <- "gave up: " + err.Error()
+	}()
 	queued(2, 2)
 	cancel()
 	if g := <-got; g != "gave up: context canceled" {
