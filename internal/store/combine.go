@@ -134,9 +134,9 @@ func (s *Store) combineLoop() {
 		for len(live) > 0 {
 			live = s.commitCombined(live)
 		}
+		s.preparePending(context.Background())
 		s.endTurn()
 		clear(batch)
-		s.preparePending(context.Background())
 	}
 }
 

@@ -43,8 +43,9 @@ func (c *stmtCache) lookup(query string) *sqlx.Stmt {
 	return st
 }
 
-// preparePending prepares the queries noted since; it must run with no
-// transaction open in this goroutine.
+// preparePending prepares the queries noted since. Only the combiner calls
+// it, between its transactions and while it holds the writer's turn, so no
+// transaction holds the connection and nobody else prepares.
 func (s *Store) preparePending(ctx context.Context) {
 	s.stmts.mu.Lock()
 	var todo []string
@@ -54,11 +55,7 @@ func (s *Store) preparePending(ctx context.Context) {
 	s.stmts.pending = nil
 	s.stmts.mu.Unlock()
 	for _, q := range todo {
-		if s.writerTurn(ctx, false) != nil {
-			return
-		}
 		st, err := s.w.PreparexContext(ctx, q)
-		s.endTurn()
 		if err != nil {
 			continue // it keeps running unprepared
 		}
@@ -66,17 +63,8 @@ func (s *Store) preparePending(ctx context.Context) {
 		if s.stmts.stmts == nil {
 			s.stmts.stmts = map[string]*sqlx.Stmt{}
 		}
-		dup := s.stmts.stmts[q] != nil
-		if !dup {
-			s.stmts.stmts[q] = st
-		}
+		s.stmts.stmts[q] = st
 		s.stmts.mu.Unlock()
-		if dup {
-			// Another caller prepared it meanwhile. Closing waits for the
-			// writer connection, which a transaction may hold while it
-			// waits for the cache's lock: so never under the lock.
-			st.Close()
-		}
 	}
 }
 

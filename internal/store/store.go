@@ -219,7 +219,7 @@ func unavailable(op string, err error) error {
 // combiner's goroutine, in a commit shared with other transactions (see
 // combine), and cancelling the caller's ctx does not cut it short.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
-	if s.turns != nil {
+	if s.txs != nil {
 		return s.combine(ctx, &txReq{fn: fn})
 	}
 	return s.runTx(s.w.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error { return fn(ctx, tx) })
