@@ -59,6 +59,22 @@ func waitAttempts(t *testing.T, st *store.Store, now time.Time, n int, chats ...
 	}
 }
 
+// waitPending waits until n messages wait in the outbox.
+func waitPending(t *testing.T, st *store.Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(messageWait)
+	for {
+		_, all := pendingHeads(t, st)
+		if len(all) == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages pending after %v, want %d", len(all), messageWait, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestPlatformOutageWaitsAndRecoversInOrder: the Bot API answers 500s, then
 // hangs past the send timeout, then asks to wait with retry_after, for
 // at least five minutes of (moved) clock. Replies wait in the outbox with an
@@ -77,6 +93,9 @@ func TestPlatformOutageWaitsAndRecoversInOrder(t *testing.T) {
 	h.post(update(1, 10, "en", "hello, I have a question"), secret) // acknowledged
 	h.post(update(2, 10, "en", "how do I get a refund"), secret)    // the refund answer, after the acknowledgement
 	h.post(update(3, 20, "en", "where is my order"), secret)
+	// Deciding and sending run side by side: chat 10's first reply may be
+	// tried before its second is decided. Start once all three wait.
+	waitPending(t, st, 3)
 	heads := waitAttempts(t, st, clk.now(), 1, "10", "20")
 	next := func() time.Duration {
 		return max(heads["10"].NextAttempt.Sub(clk.now()), heads["20"].NextAttempt.Sub(clk.now())) + time.Millisecond
