@@ -69,7 +69,7 @@ func TestGroupCommitIsolatesABadEvent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openPostgresTest(t)
-			errs := s.commitGroup(tt.batch)
+			errs := s.commitGroup(tt.batch).errs
 			for i, err := range errs {
 				if (err != nil) != tt.wantErr[i] {
 					t.Errorf("event %s: %v, want error %v", tt.batch[i].ev.ExternalID, err, tt.wantErr[i])

@@ -126,22 +126,26 @@ func (s *Store) acceptLoop() {
 				break fill
 			}
 		}
-		errs := s.commitGroup(batch)
+		g := s.commitGroup(batch)
 		s.endTurn()
 		if flushes != nil {
-			flushes <- committed{batch, errs}
+			flushes <- g
 			continue
 		}
-		answer(batch, errs)
+		s.acceptLeases.handOver(g.batch, g.leased, g.at, g.others)
+		answer(batch, g.errs)
 		recycle(spare, batch)
 	}
 }
 
 // committed is a group commit whose requests wait for the write-ahead log
-// to reach the disk.
+// to reach the disk, with the events it leased at accept.
 type committed struct {
-	batch []acceptReq
-	errs  []error
+	batch  []acceptReq
+	errs   []error
+	leased []leased
+	others bool      // it stored events it did not lease
+	at     time.Time // when it stored them
 }
 
 // flushLoop answers each group commit once the log holding it is on disk.
@@ -155,6 +159,10 @@ func (s *Store) flushLoop(in <-chan committed, spare chan<- []acceptReq) {
 				}
 			}
 		}
+		// Leased events are handed over once durable, and even when the
+		// flush failed: they are committed, and the webhooks, answered
+		// with an error, will find them stored when they retry.
+		s.acceptLeases.handOver(g.batch, g.leased, g.at, g.others)
 		answer(g.batch, g.errs)
 		recycle(spare, g.batch)
 	}
@@ -181,20 +189,33 @@ func answer(batch []acceptReq, errs []error) {
 // it), the others must not fail with it again on every retry: the batch is
 // stored again one event at a time, so only the bad one is refused. A
 // failure of the database itself is every request's.
-func (s *Store) commitGroup(batch []acceptReq) []error {
-	errs := make([]error, len(batch))
-	err := s.insertBatch(batch)
+func (s *Store) commitGroup(batch []acceptReq) committed {
+	g := committed{batch: batch, errs: make([]error, len(batch)), at: fromMS(ms(s.Now()))}
+	// Leases are written under config, so that StopLeasing, once it
+	// returns, has no lease of the old owner still on its way.
+	l := &s.acceptLeases
+	l.config.Lock()
+	defer l.config.Unlock()
+	rows, others, err := s.insertBatch(batch, g.at)
 	var re *rowError
 	if err == nil || len(batch) == 1 || !errors.As(err, &re) {
-		for i := range errs {
-			errs[i] = err
+		for i := range g.errs {
+			g.errs[i] = err
 		}
-		return errs
+		g.leased, g.others = rows, others
+		l.noteLeased(len(g.leased))
+		return g
 	}
 	for i := range batch {
-		errs[i] = s.insertBatch(batch[i : i+1])
+		one, others, err := s.insertBatch(batch[i:i+1], g.at)
+		g.errs[i] = err
+		for _, r := range one {
+			g.leased = append(g.leased, leased{id: r.id, req: i})
+		}
+		g.others = g.others || others
+		l.noteLeased(len(one))
 	}
-	return errs
+	return g
 }
 
 // rowError is a failure caused by one event's values, not by the database
@@ -204,9 +225,14 @@ type rowError struct{ err error }
 func (e *rowError) Error() string { return e.err.Error() }
 func (e *rowError) Unwrap() error { return e.err }
 
-func (s *Store) insertBatch(batch []acceptReq) error {
-	now := ms(s.Now())
+// insertBatch stores a group in one transaction. When the pipeline takes
+// leases at accept (see LeaseAtAccept), the same transaction leases the
+// events inserted that are first in line in their conversations: those
+// are returned, and others says some inserted were not leased.
+func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []leased, others bool, err error) {
+	now := ms(at)
 	ctx := context.Background()
+	watched, owner, lease, max := s.acceptLeases.leaseTo()
 	// A request whose caller gave up is still inserted: the platform will
 	// retry it, and the retry must find it (or insert it) either way.
 	// One multi-row statement for the whole group.
@@ -225,17 +251,64 @@ func (s *Store) insertBatch(batch []acceptReq) error {
 	if s.postgres {
 		query = s.pg(query)
 	}
-	err := s.runTx(s.w.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error {
+	if watched {
+		// Someone takes what is accepted from here: they are told of the
+		// events inserted, leased or not.
+		query += ` RETURNING id, platform, bot, external_id`
+	}
+	err = s.runTx(s.w.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error {
 		s.stats.statements.Add(1)
-		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-			// The database took the transaction, so the statement's
-			// failure is most likely one event's value: commitGroup
-			// stores them one by one to find it.
+		if !watched {
+			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+				// The database took the transaction, so the statement's
+				// failure is most likely one event's value: commitGroup
+				// stores them one by one to find it.
+				return &rowError{err}
+			}
+			return nil
+		}
+		inserted, err := insertedRows(ctx, tx, query, args, batch)
+		if err != nil {
 			return &rowError{err}
 		}
-		return nil
+		if owner == "" || len(inserted) == 0 {
+			others = len(inserted) > 0
+			return nil
+		}
+		leasedRows, err = s.leaseInserted(ctx, tx, inserted, owner, at.Add(lease), max)
+		others = len(leasedRows) < len(inserted)
+		return err
 	})
-	return unavailable("accept", err)
+	if err != nil {
+		return nil, false, unavailable("accept", err)
+	}
+	return leasedRows, others, nil
+}
+
+// insertedRows runs a group's insert and returns the rows it inserted (not
+// those stored before), lowest id first, with their requests' places.
+func insertedRows(ctx context.Context, tx *sqlx.Tx, query string, args []any, batch []acceptReq) ([]leased, error) {
+	type key struct{ platform, bot, id string }
+	var rows []struct {
+		ID         int64  `db:"id"`
+		Platform   string `db:"platform"`
+		Bot        string `db:"bot"`
+		ExternalID string `db:"external_id"`
+	}
+	if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	at := make(map[key]int, len(batch))
+	for i := len(batch) - 1; i >= 0; i-- { // the first of a repeated id wins
+		ev := batch[i].ev
+		at[key{string(ev.Platform), ev.Bot, ev.ExternalID}] = i
+	}
+	out := make([]leased, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, leased{id: r.ID, req: at[key{r.Platform, r.Bot, r.ExternalID}]})
+	}
+	slices.SortFunc(out, func(a, b leased) int { return cmp.Compare(a.id, b.id) })
+	return out, nil
 }
 
 // raiseTo sets v to x if x is larger.

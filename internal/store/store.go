@@ -67,6 +67,8 @@ type Store struct {
 	turns *writerTurns
 
 	accepts chan acceptReq
+	// acceptLeases hands events leased at accept to the pipeline (SQLite).
+	acceptLeases acceptLeases
 	// txs queues SQLite's write transactions for the combiner, which
 	// closes combinerDone when it exits; nil on PostgreSQL.
 	txs          chan *txReq
