@@ -676,7 +676,7 @@ func (w *wakingInbox) Accept(ctx context.Context, ev chat.Event) error {
 	if err := w.store.Accept(ctx, ev); err != nil {
 		return err
 	}
-	w.pipe.WakeEvents()
+	w.pipe.Accepted()
 	return nil
 }
 

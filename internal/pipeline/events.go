@@ -32,28 +32,40 @@ func (p *Pipeline) eventLoop() {
 	var claims atomic.Uint64
 	// wantWorker says the loop waits for a worker to finish.
 	var wantWorker atomic.Bool
+	// claimDue says the loop was woken for a claim (an event accepted and
+	// not leased, a worker done, a poll), not only for events leased at
+	// accept.
+	claimDue := true
 	for !p.stopping() {
 		if len(slots) == cap(slots) {
 			wantWorker.Store(true)
 			if len(slots) == cap(slots) && !p.wait(p.eventWake, p.cfg.PollInterval) {
 				return
 			}
+			claimDue = true
 			continue
 		}
-		end := p.health.begin("claiming events", p.now())
-		claims.Add(1)
-		events, err := p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, p.cfg.Batch, p.setAside())
-		end()
-		p.health.wrote("claim events", err, p.now())
-		if err != nil {
-			p.log.Warn("pipeline: claiming events failed", "err", err)
-			if !p.wait(nil, p.cfg.PollInterval) {
-				return
+		var events []chat.InboxEvent
+		if p.leaser != nil {
+			var others bool
+			events, others = p.leaser.TakeLeased()
+			claimDue = claimDue || others
+		}
+		var err error
+		if claimDue && len(events) < p.cfg.Batch {
+			end := p.health.begin("claiming events", p.now())
+			claims.Add(1)
+			var claimed []chat.InboxEvent
+			claimed, err = p.store.ClaimEvents(p.workCtx, p.owner, p.now(), p.cfg.Lease, p.cfg.Batch-len(events), p.setAside())
+			end()
+			p.health.wrote("claim events", err, p.now())
+			if err != nil {
+				p.log.Warn("pipeline: claiming events failed", "err", err)
 			}
-			continue
+			events = append(events, claimed...)
 		}
-		if len(events) == 0 {
-			if !p.wait(p.eventWake, p.cfg.PollInterval) {
+		if err == nil && len(events) == 0 {
+			if claimDue = p.waitEvents(); p.stopping() {
 				return
 			}
 			continue
@@ -96,10 +108,38 @@ func (p *Pipeline) eventLoop() {
 		if len(customers) > 0 {
 			run(func() bool { return p.handleBatch(customers) })
 		}
-		if short && !p.wait(p.eventWake, p.cfg.PollInterval) {
-			return
+		switch {
+		case err != nil:
+			// The leased events are on their way; the claim is tried
+			// again after a pause.
+			if !p.wait(nil, p.cfg.PollInterval) {
+				return
+			}
+			claimDue = true
+		case short:
+			if claimDue = p.waitEvents(); p.stopping() {
+				return
+			}
+		default:
+			claimDue = true
 		}
 	}
+}
+
+// waitEvents sleeps until there are events to take or claim, or the poll
+// interval passes; it reports whether a claim is due (anything but events
+// leased at accept woke it).
+func (p *Pipeline) waitEvents() (claimDue bool) {
+	t := time.NewTimer(p.cfg.PollInterval)
+	defer t.Stop()
+	select {
+	case <-p.accepted:
+		return false
+	case <-p.eventWake:
+	case <-t.C:
+	case <-p.stop:
+	}
+	return true
 }
 
 // setAside is when a claim sets an event aside: after EventAttempts claims

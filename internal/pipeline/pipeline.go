@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -272,6 +273,12 @@ type Pipeline struct {
 
 	eventWake chan struct{}
 	sendWake  chan struct{}
+	// leaser, when the store leases events as it accepts them, hands
+	// them over; accepted is told when it has some, or events it did not
+	// lease. Both are set by Start; leasing says so to Accepted.
+	leaser   acceptLeaser
+	accepted <-chan struct{}
+	leasing  atomic.Bool
 
 	stop    chan struct{}
 	done    sync.WaitGroup
@@ -315,8 +322,26 @@ func newOwnerID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// acceptLeaser is a store that leases events to the pipeline in the
+// transaction that accepts them and hands them over in memory (SQLite):
+// an event first in line in its conversation is then decided without a
+// claim of its own.
+type acceptLeaser interface {
+	LeaseAtAccept(owner string, lease time.Duration, max int) <-chan struct{}
+	TakeLeased() (events []chat.InboxEvent, others bool)
+	StopLeasing()
+}
+
 // Start runs the pipeline in the background until Stop.
 func (p *Pipeline) Start() {
+	// Only a running pipeline takes leases: a tool that makes a pipeline
+	// to decide must not take events from the service it runs beside.
+	if l, ok := p.store.(acceptLeaser); ok {
+		if p.accepted = l.LeaseAtAccept(p.owner, p.cfg.Lease, p.cfg.Batch); p.accepted != nil {
+			p.leaser = l
+			p.leasing.Store(true)
+		}
+	}
 	p.loops.Add(2)
 	go p.eventLoop()
 	go p.sendLoop()
@@ -337,6 +362,11 @@ func (p *Pipeline) Start() {
 // Stop stops taking new work, lets work in progress finish until ctx ends
 // (then aborts it), and hands back unfinished claims for the next start.
 func (p *Pipeline) Stop(ctx context.Context) error {
+	if p.leaser != nil {
+		// Events accepted from now on wait in the inbox for the next
+		// start; those leased and not taken are given back below.
+		p.leaser.StopLeasing()
+	}
 	close(p.stop)
 	finished := make(chan struct{})
 	go func() { p.loops.Wait(); p.done.Wait(); close(finished) }()
@@ -352,9 +382,18 @@ func (p *Pipeline) Stop(ctx context.Context) error {
 	return p.store.ReleaseClaims(release, p.owner)
 }
 
-// WakeEvents tells the pipeline a new event was accepted, so it need not
-// wait for its next poll.
+// WakeEvents tells the pipeline there are events to claim (a new one was
+// accepted, or one was released), so it need not wait for its next poll.
 func (p *Pipeline) WakeEvents() { notify(p.eventWake) }
+
+// Accepted tells the pipeline a new event was accepted. A store that
+// leases at accept tells it itself, with the event, and a claim would find
+// nothing.
+func (p *Pipeline) Accepted() {
+	if !p.leasing.Load() {
+		p.WakeEvents()
+	}
+}
 
 func (p *Pipeline) wakeSender() { notify(p.sendWake) }
 
