@@ -337,7 +337,10 @@ func (p *Pipeline) Start() {
 	// Only a running pipeline takes leases: a tool that makes a pipeline
 	// to decide must not take events from the service it runs beside.
 	if l, ok := p.store.(acceptLeaser); ok {
-		if p.accepted = l.LeaseAtAccept(p.owner, p.cfg.Lease, p.cfg.Batch); p.accepted != nil {
+		// At most half a batch, so that a batch always has room for the
+		// claim of older events (a conversation's next ones) however many
+		// new conversations a burst of webhooks brings.
+		if p.accepted = l.LeaseAtAccept(p.owner, p.cfg.Lease, max(1, p.cfg.Batch/2)); p.accepted != nil {
 			p.leaser = l
 			p.leasing.Store(true)
 		}
