@@ -28,12 +28,12 @@ import (
 // its claims, as they did before. So the leases never outrun the pipeline.
 type acceptLeases struct {
 	// config is held by the accept loop while it leases and commits, so
-	// that once stopLeasing returns no lease of the old owner is still
+	// that once StopLeasing returns no lease of the old owner is still
 	// being written (the owner's release of its claims comes after).
 	config sync.Mutex
 	owner  string // "" when nobody takes leases
 	lease  time.Duration
-	max    int
+	limit  int
 
 	mu      sync.Mutex
 	pending int               // leased, not yet taken (in the queue or being flushed)
@@ -49,14 +49,14 @@ type leased struct {
 	req int
 }
 
-// LeaseAtAccept makes the store lease to owner, for lease, up to max of
+// LeaseAtAccept makes the store lease to owner, for lease, up to limit of
 // the events it accepts that are first in line in their conversations, in
 // the transaction that stores them. Once durable they wait for TakeLeased;
 // the returned channel is told when they, or events not leased, are
 // accepted. It returns nil on PostgreSQL, which does not lease at accept.
 // StopLeasing ends it.
-func (s *Store) LeaseAtAccept(owner string, lease time.Duration, max int) <-chan struct{} {
-	if s.postgres || owner == "" || max <= 0 {
+func (s *Store) LeaseAtAccept(owner string, lease time.Duration, limit int) <-chan struct{} {
+	if s.postgres || owner == "" || limit <= 0 {
 		return nil
 	}
 	l := &s.acceptLeases
@@ -64,7 +64,7 @@ func (s *Store) LeaseAtAccept(owner string, lease time.Duration, max int) <-chan
 	defer l.config.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.owner, l.lease, l.max = owner, lease, max
+	l.owner, l.lease, l.limit = owner, lease, limit
 	// Whatever an earlier owner left was given back with its claims.
 	l.pending, l.queue, l.others = 0, nil, false
 	if l.ready == nil {
@@ -102,7 +102,7 @@ func (s *Store) TakeLeased() (events []chat.InboxEvent, others bool) {
 // leaseTo says whether someone takes what is accepted (watched), and who
 // leases the group being committed, and how many: owner "" when nobody
 // does, or a group's leases still wait to be taken.
-func (l *acceptLeases) leaseTo() (watched bool, owner string, lease time.Duration, max int) {
+func (l *acceptLeases) leaseTo() (watched bool, owner string, lease time.Duration, limit int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.owner == "" {
@@ -111,15 +111,15 @@ func (l *acceptLeases) leaseTo() (watched bool, owner string, lease time.Duratio
 	if l.pending > 0 {
 		return true, "", 0, 0
 	}
-	return true, l.owner, l.lease, l.max
+	return true, l.owner, l.lease, l.limit
 }
 
 // leaseInserted leases, in the accept transaction, the events just
-// inserted that are first in line in their conversations, up to max of
+// inserted that are first in line in their conversations, up to limit of
 // them, lowest id first.
-func (s *Store) leaseInserted(ctx context.Context, tx *sqlx.Tx, inserted []leased, owner string, until time.Time, max int) ([]leased, error) {
-	if len(inserted) > max {
-		inserted = inserted[:max]
+func (s *Store) leaseInserted(ctx context.Context, tx *sqlx.Tx, inserted []leased, owner string, until time.Time, limit int) ([]leased, error) {
+	if len(inserted) > limit {
+		inserted = inserted[:limit]
 	}
 	ids := make([]any, 0, len(inserted)+2)
 	ids = append(ids, owner, ms(until))

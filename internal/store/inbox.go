@@ -232,7 +232,7 @@ func (e *rowError) Unwrap() error { return e.err }
 func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []leased, others bool, err error) {
 	now := ms(at)
 	ctx := context.Background()
-	watched, owner, lease, max := s.acceptLeases.leaseTo()
+	watched, owner, lease, limit := s.acceptLeases.leaseTo()
 	// A request whose caller gave up is still inserted: the platform will
 	// retry it, and the retry must find it (or insert it) either way.
 	// One multi-row statement for the whole group.
@@ -275,7 +275,7 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 			others = len(inserted) > 0
 			return nil
 		}
-		leasedRows, err = s.leaseInserted(ctx, tx, inserted, owner, at.Add(lease), max)
+		leasedRows, err = s.leaseInserted(ctx, tx, inserted, owner, at.Add(lease), limit)
 		others = len(leasedRows) < len(inserted)
 		return err
 	})
