@@ -327,7 +327,7 @@ func newOwnerID() string {
 // an event first in line in its conversation is then decided without a
 // claim of its own.
 type acceptLeaser interface {
-	LeaseAtAccept(owner string, lease time.Duration, max int) <-chan struct{}
+	LeaseAtAccept(owner string, lease time.Duration, limit int) <-chan struct{}
 	TakeLeased() (events []chat.InboxEvent, others bool)
 	StopLeasing()
 }

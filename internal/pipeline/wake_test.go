@@ -137,3 +137,34 @@ func TestAcceptedEventsNeedNoClaim(t *testing.T) {
 	close(d.gate)
 	waitFor(t, "x answered twice", func() bool { return sender.sent()["x"] == 2 })
 }
+
+// leaseLimits records what the pipeline asks the store to lease at accept.
+type leaseLimits struct {
+	*store.Store
+	limit int
+}
+
+func (l *leaseLimits) LeaseAtAccept(owner string, lease time.Duration, limit int) <-chan struct{} {
+	l.limit = limit
+	return l.Store.LeaseAtAccept(owner, lease, limit)
+}
+
+// TestLeasesAtAcceptLeaveRoomForAClaim: the event loop claims only the
+// room a batch has left after the events leased at accept, so a group of
+// webhooks may lease at most half a batch; otherwise a burst of new
+// conversations could fill batch after batch while a conversation's next
+// message waited for a claim.
+func TestLeasesAtAcceptLeaveRoomForAClaim(t *testing.T) {
+	for _, batch := range []int{1, 2, 3, 64} {
+		t.Run(fmt.Sprint("batch=", batch), func(t *testing.T) {
+			st, r := guardRulesOnSQLite(t)
+			rec := &leaseLimits{Store: st}
+			p := New(Config{Batch: batch, Lease: time.Minute, PollInterval: time.Hour}, rec, r, nil, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			p.Start()
+			t.Cleanup(func() { p.Stop(context.Background()) })
+			if rec.limit < 1 || (batch > 1 && rec.limit > batch/2) {
+				t.Errorf("leases up to %d events at accept with batches of %d, want 1 to %d", rec.limit, batch, max(1, batch/2))
+			}
+		})
+	}
+}
