@@ -220,9 +220,16 @@ func (b *batchApply) markDone() error {
 		return err
 	}
 	done := make(map[int64]bool, len(rows))
+	var followed []any
 	for _, r := range rows {
 		done[r.ID] = true
-		b.out.eventsWaiting = b.out.eventsWaiting || r.Next
+		if r.Next {
+			followed = append(followed, r.ID)
+		}
+	}
+	b.out.eventsWaiting = b.out.eventsWaiting || len(followed) > 0
+	if err := b.s.unparkNext(b.ctx, b.tx, inboxLines, followed); err != nil {
+		return err
 	}
 	for _, it := range b.items {
 		if !done[it.fx.Event.ID] {

@@ -47,7 +47,7 @@ func (s *Store) FailedEvents(ctx context.Context, limit int) ([]FailedEvent, err
 // ids requeued (a caller names those asked for that were not); a running
 // service finds them within markRecountEvery.
 func (s *Store) RetryFailedEvents(ctx context.Context, ids []int64, now time.Time) ([]int64, error) {
-	requeued, err := s.requeue(ctx, `UPDATE inbox SET state = 'pending', attempts = 0, next_attempt_at = ?, last_error = '',
+	requeued, err := s.requeue(ctx, `UPDATE inbox SET state = 'pending', waits = 0, attempts = 0, next_attempt_at = ?, last_error = '',
 		claimed_by = NULL, claimed_until = NULL WHERE state = 'failed'`, ids, now, &s.inboxRecountAt)
 	return requeued, unavailable("retry failed events", err)
 }

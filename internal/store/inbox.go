@@ -225,6 +225,11 @@ type rowError struct{ err error }
 func (e *rowError) Error() string { return e.err.Error() }
 func (e *rowError) Unwrap() error { return e.err }
 
+// acceptedRow is one row of insertBatch's VALUES: the event's columns, then
+// whether it waits behind a pending event of its conversation (its key
+// bound once more; see queueLines).
+var acceptedRow = "(" + strings.Repeat("?, ", 8) + inboxLines.waitsValue() + ")"
+
 // insertBatch stores a group in one transaction. When the pipeline takes
 // leases at accept (see LeaseAtAccept), the same transaction leases the
 // events inserted that are first in line in their conversations: those
@@ -244,10 +249,10 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 			// Events outside any chat must not queue behind each other.
 			key = "none/" + string(ev.Platform) + "/" + ev.Bot + "/" + ev.ExternalID
 		}
-		args = append(args, string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(req.data), []byte(ev.Raw), now)
+		args = append(args, string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(req.data), []byte(ev.Raw), now, key)
 	}
-	query := `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at)
-		VALUES ` + placeholders(len(batch), 8) + ` ON CONFLICT (platform, bot, external_id) DO NOTHING`
+	query := `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at, waits)
+		VALUES ` + strings.TrimSuffix(strings.Repeat(acceptedRow+", ", len(batch)), ", ") + ` ON CONFLICT (platform, bot, external_id) DO NOTHING`
 	if s.postgres {
 		query = s.pg(query)
 	}
@@ -323,8 +328,9 @@ func raiseTo(v *atomic.Int64, x int64) {
 
 // ClaimEvents leases up to limit pending events to owner until now+lease.
 // Only the oldest pending event of each conversation is eligible, so a
-// conversation's events are handed out one at a time, in order. It is one
-// statement (its own transaction): the candidates are chosen and leased
+// conversation's events are handed out one at a time, in order; it walks
+// only the events that do not wait behind another (see queueLines). It is
+// one statement (its own transaction): the candidates are chosen and leased
 // together, and on PostgreSQL rows another replica is leasing are skipped,
 // not waited for.
 //
@@ -356,6 +362,9 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	if err := s.refreshMark(ctx, &s.inboxLow, &s.inboxMarkAt, &s.inboxRecountAt, now, `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND id >= ?`, 0, 0, ceiling); err != nil {
 		return nil, unavailable("claim events", err)
 	}
+	if err := s.unparkStale(ctx, inboxLines, &s.inboxUnparkAt, now); err != nil {
+		return nil, unavailable("claim events", err)
+	}
 	setAsideAt := aside.Attempts
 	if setAsideAt <= 0 {
 		setAsideAt = math.MaxInt32
@@ -365,7 +374,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	// means: claimed that often before this claim.
 	err := s.leaseSel(ctx, &rows, `WITH candidates AS MATERIALIZED (
 			SELECT i.id FROM inbox i
-			WHERE i.state = 'pending' AND i.id >= ? AND i.next_attempt_at <= ?
+			WHERE i.state = 'pending' AND i.waits = 0 AND i.id >= ? AND i.next_attempt_at <= ?
 			  AND (i.claimed_until IS NULL OR i.claimed_until < ?)
 			  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending'
 			                  AND e.conversation_key = i.conversation_key AND e.id < i.id)
@@ -386,9 +395,11 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	}
 	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.ID, b.ID) })
 	out := make([]chat.InboxEvent, 0, len(rows))
+	var setAside []any
 	for _, r := range rows {
 		if r.State != "pending" {
-			continue // set aside
+			setAside = append(setAside, r.ID)
+			continue
 		}
 		ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt), Attempts: r.Attempts}
 		if err := json.Unmarshal([]byte(r.Event), &ie.Event); err != nil {
@@ -396,6 +407,14 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		}
 		ie.Raw = r.Raw
 		out = append(out, ie)
+	}
+	if len(setAside) > 0 {
+		// Their conversations' next events go on. Failing here must not
+		// lose the events just claimed: a look finds those next events
+		// within unparkEvery all the same (unparkStale).
+		_ = s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+			return s.unparkNext(ctx, tx, inboxLines, setAside)
+		})
 	}
 	return out, nil
 }
@@ -527,11 +546,18 @@ func (s *Store) skipLocked() string {
 // are spent it is marked failed so it no longer holds up its conversation.
 func (s *Store) RetryEvent(ctx context.Context, id int64, next time.Time, cause string, maxAttempts int) error {
 	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := s.exec(ctx, tx, `UPDATE inbox SET last_error = ?, next_attempt_at = ?,
+		var states []string
+		if err := s.sel(ctx, tx, &states, `UPDATE inbox SET last_error = ?, next_attempt_at = ?,
 			claimed_by = NULL, claimed_until = NULL,
 			state = CASE WHEN attempts >= ? THEN 'failed' ELSE state END
-			WHERE id = ? AND state = 'pending'`, cause, ms(next), maxAttempts, id)
-		return err
+			WHERE id = ? AND state = 'pending' RETURNING state`, cause, ms(next), maxAttempts, id); err != nil {
+			return err
+		}
+		if len(states) == 1 && states[0] == "failed" {
+			// Set aside: its conversation's next event goes on.
+			return s.unparkNext(ctx, tx, inboxLines, []any{id})
+		}
+		return nil
 	})
 	return unavailable("retry event", err)
 }

@@ -58,7 +58,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	if err := s.refreshOutboxMark(ctx, now); err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
-	if err := s.unparkStale(ctx, now); err != nil {
+	if err := s.unparkStale(ctx, outboxLines, &s.outboxUnparkAt, now); err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
 	var rows []claimedRow
@@ -245,7 +245,7 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 		for _, k := range kinds {
 			history, thread, incident = history || k.Conversation, thread || k.Handoff, incident || k.Incident
 		}
-		if err := s.unpark(ctx, tx, ids); err != nil {
+		if err := s.unparkNext(ctx, tx, outboxLines, ids); err != nil {
 			return err
 		}
 		if history {
@@ -305,50 +305,6 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 	return append(heads, rest...), err
 }
 
-// unpark lets the messages now first in the chats of the messages ids
-// (which just left the queue: sent, given up) be claimed: they no longer
-// wait.
-func (s *Store) unpark(ctx context.Context, tx *sqlx.Tx, ids []any) error {
-	_, err := s.exec(ctx, tx, `UPDATE outbox SET waits = 0 WHERE waits = 1 AND id IN (
-		SELECT (SELECT h.id FROM outbox h WHERE h.state = 'pending' AND h.chat_key = done.chat_key ORDER BY h.id LIMIT 1)
-		FROM outbox done WHERE done.id IN (`+placeholders(len(ids), 1)+`))`, ids...)
-	return err
-}
-
-// unparkEvery is how often unparkStale looks over the waiting messages.
-const unparkEvery = time.Second
-
-// unparkStale lets every chat's first unsent message that still waits be
-// claimed, at most every unparkEvery. Leaving the queue other than by a
-// send or a give-up (an erasure, a message dropped unsent) does not
-// unpark the next message, nor does a send recorded on PostgreSQL while
-// another replica queues the chat's next message (it cannot see it yet):
-// such a message is claimed at most about a second late, never out of
-// order (the claim still checks that nothing older in its chat is unsent).
-func (s *Store) unparkStale(ctx context.Context, now time.Time) error {
-	if !turnDue(&s.outboxUnparkAt, now.UnixMilli(), unparkEvery) {
-		return nil
-	}
-	// Most looks find nothing waiting (an idle service): a read, not a
-	// turn at the writer.
-	var waiting bool
-	if err := s.readGet(ctx, &waiting, `SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND waits = 1)`); err != nil || !waiting {
-		return err
-	}
-	return s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := s.exec(ctx, tx, unparkQuery)
-		return err
-	})
-}
-
-// unparkQuery lets the waiting messages that are first in their chat go.
-// It walks the waiting messages (outbox_waiting) and looks each one's chat
-// up in its pending index: the first spelling (id IN the MIN(id) of every
-// chat) read the whole outbox on PostgreSQL, 480 ms a second under the
-// load tool's backlog.
-const unparkQuery = `UPDATE outbox SET waits = 0 WHERE state = 'pending' AND waits = 1
-	AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = outbox.chat_key AND e.id < outbox.id)`
-
 // RetryOutgoing puts a message whose send failed back in line, due at next.
 // It stays at the head of its chat, so later messages wait for it.
 func (s *Store) RetryOutgoing(ctx context.Context, id int64, next time.Time, cause string) error {
@@ -371,7 +327,7 @@ func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, custom
 			WHERE id = ?`, cause, id); err != nil {
 			return err
 		}
-		if err := s.unpark(ctx, tx, []any{id}); err != nil {
+		if err := s.unparkNext(ctx, tx, outboxLines, []any{id}); err != nil {
 			return err
 		}
 		if err := s.releaseReservations(ctx, tx, id); err != nil {

@@ -99,9 +99,20 @@ const maxExcluded = 3
 // markEventDone marks a claimed event done; chat.ErrAlreadyDone means
 // another worker finished it first (its claim had expired).
 func (s *Store) markEventDone(ctx context.Context, tx *sqlx.Tx, id int64, now time.Time) error {
-	res, err := s.exec(ctx, tx, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
-		WHERE id = ? AND state = 'pending'`, ms(now), id)
-	return changedOr(res, err, chat.ErrAlreadyDone)
+	var next []bool
+	if err := s.sel(ctx, tx, &next, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
+		WHERE id = ? AND state = 'pending'
+		RETURNING EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending' AND e.conversation_key = inbox.conversation_key
+			AND e.id > inbox.id) AS next`, ms(now), id); err != nil {
+		return err
+	}
+	if len(next) == 0 {
+		return chat.ErrAlreadyDone
+	}
+	if next[0] {
+		return s.unparkNext(ctx, tx, inboxLines, []any{id})
+	}
+	return nil
 }
 
 type processing struct {

@@ -49,12 +49,8 @@ const outgoingColumnCount = 24
 
 // outgoingRow is one row of queueOutgoing's VALUES: the outbox's columns,
 // then whether the message waits behind an unsent one of its chat (its
-// chat_key bound once more). A message queued by the same statement
-// behind another may be counted as not waiting: the claim still keeps
-// it behind (see claimDue); only counting a chat's first unsent message
-// as waiting would hold the chat up.
-var outgoingRow = "(" + strings.Repeat("?, ", outgoingColumnCount) +
-	"CASE WHEN EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = ?) THEN 1 ELSE 0 END)"
+// chat_key bound once more; see queueLines).
+var outgoingRow = "(" + strings.Repeat("?, ", outgoingColumnCount) + outboxLines.waitsValue() + ")"
 
 // outgoingPerStatement bounds one INSERT's rows: SQLite takes at most
 // 32,766 bound values in a statement and PostgreSQL 65,535 (each row binds

@@ -54,6 +54,7 @@ type Store struct {
 	inboxRecountAt  atomic.Int64 // when inboxLow was last counted from the bottom, ms
 	outboxRecountAt atomic.Int64 // when outboxLow was last counted from the bottom, ms
 	outboxUnparkAt  atomic.Int64 // when waiting messages were last looked over (unparkStale), ms
+	inboxUnparkAt   atomic.Int64 // when waiting events were last looked over (unparkStale), ms
 	inboxSettled    settledMarks // PostgreSQL: which inbox ids are surely visible (see inboxCeiling)
 	// wal, on SQLite with durable accepts, is the write-ahead log the
 	// accept loop flushes after each group commit; nil otherwise.

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+)
+
+// TestEventsWaitBehindTheirConversation: an event accepted while an
+// earlier one of its conversation is pending is marked waiting, so claims
+// do not walk it; finishing the earlier one (done, or set aside as
+// failing) lets it go in the same transaction, and one whose predecessor
+// left the queue any other way goes within unparkEvery.
+func TestEventsWaitBehindTheirConversation(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ids := map[string]int64{}
+		accept := func(id, chatID string) {
+			t.Helper()
+			mustAccept(t, s, event(id, chatID, "hi"))
+			var got int64
+			if err := s.r.GetContext(ctx, &got, s.pg(`SELECT id FROM inbox WHERE external_id = ?`), id); err != nil {
+				t.Fatal(err)
+			}
+			ids[id] = got
+		}
+		waits := func(id string) bool {
+			t.Helper()
+			var w int
+			if err := s.r.GetContext(ctx, &w, s.pg(`SELECT waits FROM inbox WHERE id = ?`), ids[id]); err != nil {
+				t.Fatal(err)
+			}
+			return w == 1
+		}
+		claim := func(at time.Time) []string {
+			t.Helper()
+			got, err := s.ClaimEvents(ctx, "w", at, time.Minute, 10, chat.SetAside{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return externalIDs(got)
+		}
+
+		accept("1", "a")
+		accept("2", "a")
+		accept("3", "b")
+		accept("4", "a")
+		for id, want := range map[string]bool{"1": false, "2": true, "3": false, "4": true} {
+			if waits(id) != want {
+				t.Errorf("event %s waits %v, want %v", id, !want, want)
+			}
+		}
+		if got := claim(t0); !slices.Equal(got, []string{"1", "3"}) {
+			t.Fatalf("claimed %v, want the first of each conversation: [1 3]", got)
+		}
+		finish(t, s, chat.InboxEvent{ID: ids["1"], ReceivedAt: t0, Attempts: 1, Event: event("1", "a", "hi")})
+		if waits("2") {
+			t.Error("event 2 still waits once event 1 is done")
+		}
+		if got := claim(t0); !slices.Equal(got, []string{"2"}) {
+			t.Fatalf("after event 1 was done, claimed %v, want [2] at once", got)
+		}
+		// Event 2 fails its last attempt: set aside, and event 4 goes on.
+		if err := s.RetryEvent(ctx, ids["2"], t0, "boom", 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t0); !slices.Equal(got, []string{"4"}) {
+			t.Fatalf("after event 2 was set aside, claimed %v, want [4] at once", got)
+		}
+
+		// An event that leaves the queue any other way (here by hand)
+		// lets the next go within a second, and not sooner.
+		accept("5", "c")
+		accept("6", "c")
+		if _, err := s.w.ExecContext(ctx, s.pg(`UPDATE inbox SET state = 'failed' WHERE id = ?`), ids["5"]); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t0); len(got) != 0 {
+			t.Fatalf("claimed %v in the same second, want nothing yet", got)
+		}
+		if got := claim(t0.Add(unparkEvery)); !slices.Equal(got, []string{"6"}) {
+			t.Fatalf("a second later claimed %v, want [6]", got)
+		}
+
+		// Requeued by an operator, a failed event is first in line again
+		// and claimed, though it waited when it was accepted.
+		if _, err := s.RetryFailedEvents(ctx, []int64{ids["2"]}, t0); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t0.Add(markRecountEvery)); !slices.Contains(got, "2") {
+			t.Fatalf("after the retry claimed %v, want event 2 among them", got)
+		}
+	})
+}
+
+// TestAnIdleLookOverWaitingEventsOnlyReads: the look over waiting events
+// costs a claim no write of its own when nothing is stuck, so idle polls
+// stay one write transaction each.
+func TestAnIdleLookOverWaitingEventsOnlyReads(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mustAccept(t, s, event("1", "a", "hi"), event("2", "a", "hi again"))
+		if got, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 10, chat.SetAside{}); err != nil || len(got) != 1 {
+			t.Fatalf("claim: %+v, %v", got, err)
+		}
+		before := s.Work().Commits
+		for i := 1; i <= 3; i++ {
+			// Event 2 waits behind event 1, which is claimed: nothing to do.
+			if got, err := s.ClaimEvents(ctx, "w", t0.Add(time.Duration(i)*unparkEvery), time.Minute, 10, chat.SetAside{}); err != nil || len(got) != 0 {
+				t.Fatalf("claim %d: %+v, %v", i, got, err)
+			}
+		}
+		if got := s.Work().Commits - before; got != 3 {
+			t.Errorf("three claims with a look each committed %d transactions, want 3", got)
+		}
+	})
+}
