@@ -32,11 +32,17 @@ var (
 )
 
 // waitsValue is what a row's waits column is queued with: 1 when its line
-// has an unfinished row, the line bound as its parameter. A row queued by
-// the same statement behind another may be counted as not waiting; only
-// counting a line's first row as waiting would hold the line up.
+// has an unfinished row that nobody has claimed, the line bound as its
+// parameter. A claimed row may be finishing at this moment: on PostgreSQL
+// another replica can mark it done, look for the line's next row, and
+// not see this one, still uncommitted; marked waiting, it would wait for
+// the look (about one event in a hundred with three replicas under load:
+// 189 of 15,782). A row behind an unclaimed one is safe to mark: that one
+// must be claimed, decided and finished first, which takes longer than
+// queueing this one. A row queued by the same statement behind another
+// may be counted as not waiting. A row not marked is only walked.
 func (q queueLines) waitsValue() string {
-	return `CASE WHEN EXISTS (SELECT 1 FROM ` + q.table + ` e WHERE e.state = 'pending' AND e.` + q.line + ` = ?) THEN 1 ELSE 0 END`
+	return `CASE WHEN EXISTS (SELECT 1 FROM ` + q.table + ` e WHERE e.state = 'pending' AND e.` + q.line + ` = ? AND e.claimed_by IS NULL) THEN 1 ELSE 0 END`
 }
 
 // unparkNext lets the first unfinished row of the lines of the rows ids,

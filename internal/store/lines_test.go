@@ -10,10 +10,10 @@ import (
 )
 
 // TestEventsWaitBehindTheirConversation: an event accepted while an
-// earlier one of its conversation is pending is marked waiting, so claims
-// do not walk it; finishing the earlier one (done, or set aside as
+// earlier one of its conversation is pending and unclaimed is marked
+// waiting, so claims do not walk it; finishing the earlier one (done, or set aside as
 // failing) lets it go in the same transaction, and one whose predecessor
-// left the queue any other way goes within unparkEvery.
+// left the queue any other way goes at the next look (unparkEvery).
 func TestEventsWaitBehindTheirConversation(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -56,6 +56,16 @@ func TestEventsWaitBehindTheirConversation(t *testing.T) {
 		if got := claim(t0); !slices.Equal(got, []string{"1", "3"}) {
 			t.Fatalf("claimed %v, want the first of each conversation: [1 3]", got)
 		}
+		// Behind an event that is claimed, and may be finishing on another
+		// replica unseen, an event is not marked; the claim still keeps it
+		// behind.
+		accept("7", "b")
+		if waits("7") {
+			t.Error("event 7 waits behind claimed event 3, want it walked instead")
+		}
+		if got := claim(t0); len(got) != 0 {
+			t.Fatalf("claimed %v while events 1 and 3 are claimed, want nothing", got)
+		}
 		finish(t, s, chat.InboxEvent{ID: ids["1"], ReceivedAt: t0, Attempts: 1, Event: event("1", "a", "hi")})
 		if waits("2") {
 			t.Error("event 2 still waits once event 1 is done")
@@ -72,17 +82,18 @@ func TestEventsWaitBehindTheirConversation(t *testing.T) {
 		}
 
 		// An event that leaves the queue any other way (here by hand)
-		// lets the next go within a second, and not sooner.
+		// lets the next go at the next look, and not sooner (the claims
+		// above looked at t0).
 		accept("5", "c")
 		accept("6", "c")
 		if _, err := s.w.ExecContext(ctx, s.pg(`UPDATE inbox SET state = 'failed' WHERE id = ?`), ids["5"]); err != nil {
 			t.Fatal(err)
 		}
-		if got := claim(t0); len(got) != 0 {
-			t.Fatalf("claimed %v in the same second, want nothing yet", got)
+		if got := claim(t0.Add(unparkEvery - time.Millisecond)); len(got) != 0 {
+			t.Fatalf("claimed %v before the next look, want nothing yet", got)
 		}
 		if got := claim(t0.Add(unparkEvery)); !slices.Equal(got, []string{"6"}) {
-			t.Fatalf("a second later claimed %v, want [6]", got)
+			t.Fatalf("at the next look claimed %v, want [6]", got)
 		}
 
 		// Requeued by an operator, a failed event is first in line again

@@ -231,20 +231,20 @@ func TestMessagesBehindOthersWaitUntilTheirTurn(t *testing.T) {
 		}
 
 		// A message that leaves the queue unsent any other way (here
-		// cancelled, as an erasure does) lets the next one go within a
-		// second, and only then is that one due.
+		// cancelled, as an erasure does) lets the next one go at the next
+		// look over waiting messages, and only then is that one due.
 		x1, x2 := queue("x", "x1"), queue("x", "x2")
 		if _, err := s.w.ExecContext(ctx, s.pg(`UPDATE outbox SET state = 'cancelled' WHERE id = ?`), x1); err != nil {
 			t.Fatal(err)
 		}
 		if got := claim(t0); got != "" {
-			t.Fatalf("claimed %q in the same second, want nothing yet", got)
+			t.Fatalf("claimed %q before the next look, want nothing yet", got)
 		}
 		if due, ok, err := s.NextDue(ctx); err != nil || ok {
 			t.Fatalf("next due %v, %v, %v: x2 still waits, nothing is due", due, ok, err)
 		}
 		if got := claim(t0.Add(unparkEvery)); got != "x2" {
-			t.Fatalf("a second later claimed %q, want x2", got)
+			t.Fatalf("at the next look claimed %q, want x2", got)
 		}
 		if waits(x2) {
 			t.Error("x2 still marked waiting once claimed")
