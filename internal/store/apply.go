@@ -215,8 +215,7 @@ func (b *batchApply) markDone() error {
 	// the event loop claims again only then (or when another event came).
 	if err := b.s.sel(b.ctx, b.tx, &rows, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
 		WHERE id IN (`+placeholders(len(b.items), 1)+`) AND state = 'pending'
-		RETURNING id, EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending' AND e.conversation_key = inbox.conversation_key
-			AND e.id > inbox.id) AS next`, args...); err != nil {
+		RETURNING id, `+nextPendingEvent+` AS next`, args...); err != nil {
 		return err
 	}
 	done := make(map[int64]bool, len(rows))

@@ -129,3 +129,45 @@ func TestAnIdleLookOverWaitingEventsOnlyReads(t *testing.T) {
 		}
 	})
 }
+
+// TestSetAsideAndAgentEventsLetTheNextGo: the other two ways an event
+// leaves the queue let its conversation's next event go at once, without
+// waiting for the look: a claim that sets aside an event tried too often,
+// and an agent's event done in the team chat.
+func TestSetAsideAndAgentEventsLetTheNextGo(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		aside := chat.SetAside{Attempts: 1, Cause: "crashed the worker"}
+		mustAccept(t, s, event("1", "a", "hi"), event("2", "a", "hi again"))
+		if got, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 10, aside); err != nil || !slices.Equal(externalIDs(got), []string{"1"}) {
+			t.Fatalf("first claim: %v, %v; want [1]", externalIDs(got), err)
+		}
+		// The lease ran out without event 1 being finished: the next claim
+		// sets it aside, and the one after it (at the same moment, with no
+		// look due) finds event 2.
+		later := t0.Add(2 * time.Minute)
+		if got, err := s.ClaimEvents(ctx, "w", later, time.Minute, 10, aside); err != nil || len(got) != 0 {
+			t.Fatalf("claim that sets event 1 aside: %v, %v; want nothing handed out", externalIDs(got), err)
+		}
+		if got, err := s.ClaimEvents(ctx, "w", later, time.Minute, 10, aside); err != nil || !slices.Equal(externalIDs(got), []string{"2"}) {
+			t.Fatalf("after event 1 was set aside claimed %v, %v; want [2] at once", externalIDs(got), err)
+		}
+
+		mustAccept(t, s, teamMessage("a1", "7", "Ann"), teamMessage("a2", "7", "Ann"))
+		first, err := s.ClaimEvents(ctx, "w", later, time.Minute, 10, chat.SetAside{})
+		if err != nil || !slices.Equal(externalIDs(first), []string{"a1"}) {
+			t.Fatalf("claimed %v, %v; want the team chat's first message [a1]", externalIDs(first), err)
+		}
+		note := chat.AgentPlan{Command: chat.AgentNote, Agent: chat.Agent{ID: "telegram:7", Name: "Ann"}}
+		st, _, err := s.LoadAgentState(ctx, first[0], 0, later)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ApplyAgent(ctx, first[0], st, note, later); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.ClaimEvents(ctx, "w", later, time.Minute, 10, chat.SetAside{}); err != nil || !slices.Equal(externalIDs(got), []string{"a2"}) {
+			t.Fatalf("after a1 was done claimed %v, %v; want [a2] at once", externalIDs(got), err)
+		}
+	})
+}

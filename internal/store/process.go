@@ -96,14 +96,19 @@ func (*lateConflict) Unwrap() error { return chat.ErrConflict }
 // blames the database instead.
 const maxExcluded = 3
 
-// markEventDone marks a claimed event done; chat.ErrAlreadyDone means
-// another worker finished it first (its claim had expired).
+// nextPendingEvent, in a RETURNING of an update of inbox rows, says whether
+// the row's conversation has a later event pending: the done-marks let it
+// go (unparkNext) only then.
+const nextPendingEvent = `EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending' AND e.conversation_key = inbox.conversation_key
+			AND e.id > inbox.id)`
+
+// markEventDone marks a claimed event done, and lets its conversation's
+// next event go; chat.ErrAlreadyDone means another worker finished it
+// first (its claim had expired).
 func (s *Store) markEventDone(ctx context.Context, tx *sqlx.Tx, id int64, now time.Time) error {
 	var next []bool
 	if err := s.sel(ctx, tx, &next, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
-		WHERE id = ? AND state = 'pending'
-		RETURNING EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending' AND e.conversation_key = inbox.conversation_key
-			AND e.id > inbox.id) AS next`, ms(now), id); err != nil {
+		WHERE id = ? AND state = 'pending' RETURNING `+nextPendingEvent+` AS next`, ms(now), id); err != nil {
 		return err
 	}
 	if len(next) == 0 {
