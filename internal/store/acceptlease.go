@@ -121,18 +121,17 @@ func (s *Store) leaseInserted(ctx context.Context, tx *sqlx.Tx, inserted []lease
 	if len(inserted) > limit {
 		inserted = inserted[:limit]
 	}
-	ids := make([]any, 0, len(inserted)+2)
-	ids = append(ids, owner, ms(until))
+	ids := make([]any, 0, len(inserted))
 	for _, r := range inserted {
 		ids = append(ids, r.id)
 	}
+	in, ids := s.in(ids)
 	var got []int64
-	s.stats.statements.Add(1)
-	err := tx.SelectContext(ctx, &got, `UPDATE inbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
-		WHERE id IN (`+placeholders(len(inserted), 1)+`)
+	err := s.sel(ctx, tx, &got, `UPDATE inbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+		WHERE id IN (`+in+`)
 		  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending'
 		                  AND e.conversation_key = inbox.conversation_key AND e.id < inbox.id)
-		RETURNING id`, ids...)
+		RETURNING id`, append([]any{owner, ms(until)}, ids...)...)
 	if err != nil {
 		return nil, fmt.Errorf("lease at accept: %w", err)
 	}

@@ -126,23 +126,10 @@ func (s *Store) applyAll(ctx context.Context, tx *sqlx.Tx, batch []chat.Effects,
 // (PostgreSQL takes the list's types from its first row; "" leaves a
 // column untyped).
 func values(n int, casts ...string) string {
-	var first strings.Builder
-	first.WriteByte('(')
-	for i, c := range casts {
-		if i > 0 {
-			first.WriteString(", ")
-		}
-		if c == "" {
-			first.WriteByte('?')
-		} else {
-			first.WriteString("CAST(? AS " + c + ")")
-		}
-	}
-	first.WriteByte(')')
 	if n == 1 {
-		return first.String()
+		return typedRow(casts...)
 	}
-	return first.String() + ", " + placeholders(n-1, len(casts))
+	return typedRow(casts...) + ", " + placeholders(n-1, len(casts))
 }
 
 // check sets aside the events whose conversation is no longer as their
@@ -159,7 +146,8 @@ func (b *batchApply) check() error {
 	if len(keys) == 0 {
 		return nil
 	}
-	q := `SELECT id, conversation_key, status FROM conversations WHERE conversation_key IN (` + placeholders(len(keys), 1) + `) AND closed_at IS NULL ORDER BY id`
+	in, keys := b.s.in(keys)
+	q := `SELECT id, conversation_key, status FROM conversations WHERE conversation_key IN (` + in + `) AND closed_at IS NULL ORDER BY id`
 	if b.s.postgres {
 		q += ` FOR NO KEY UPDATE`
 	}
@@ -189,7 +177,8 @@ func (b *batchApply) check() error {
 	// finished by another worker whose claim outlived ours, and is not to
 	// be decided again.
 	var done []int64
-	if err := b.s.sel(b.ctx, b.tx, &done, `SELECT id FROM inbox WHERE id IN (`+placeholders(len(changed), 1)+`) AND state <> 'pending'`, changed...); err != nil {
+	in, changed = b.s.in(changed)
+	if err := b.s.sel(b.ctx, b.tx, &done, `SELECT id FROM inbox WHERE id IN (`+in+`) AND state <> 'pending'`, changed...); err != nil {
 		return err
 	}
 	for _, it := range b.items {
@@ -203,10 +192,11 @@ func (b *batchApply) check() error {
 // markDone marks the events done; one already done was finished by another
 // worker whose claim outlived ours.
 func (b *batchApply) markDone() error {
-	args := []any{ms(b.now)}
+	ids := make([]any, 0, len(b.items))
 	for _, it := range b.items {
-		args = append(args, it.fx.Event.ID)
+		ids = append(ids, it.fx.Event.ID)
 	}
+	in, ids := b.s.in(ids)
 	var rows []struct {
 		ID   int64 `db:"id"`
 		Next bool  `db:"next"`
@@ -214,8 +204,8 @@ func (b *batchApply) markDone() error {
 	// And whether each conversation's next event is waiting already, so
 	// the event loop claims again only then (or when another event came).
 	if err := b.s.sel(b.ctx, b.tx, &rows, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
-		WHERE id IN (`+placeholders(len(b.items), 1)+`) AND state = 'pending'
-		RETURNING id, `+nextPendingEvent+` AS next`, args...); err != nil {
+		WHERE id IN (`+in+`) AND state = 'pending'
+		RETURNING id, `+nextPendingEvent+` AS next`, append([]any{ms(b.now)}, ids...)...); err != nil {
 		return err
 	}
 	done := make(map[int64]bool, len(rows))
@@ -291,8 +281,9 @@ func (b *batchApply) customers() error {
 			Bot      string `db:"bot"`
 			External string `db:"external_id"`
 		}
+		source, args := b.s.rows(placeholders(1, 9), len(order), args)
 		if err := b.s.sel(b.ctx, b.tx, &ids, `INSERT INTO customers (platform, bot, external_id, name, username, language, blocked, first_seen_at, last_seen_at)
-			VALUES `+placeholders(len(order), 9)+`
+			`+source+`
 			ON CONFLICT (platform, bot, external_id) DO UPDATE SET
 				name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE customers.name END,
 				username = CASE WHEN excluded.username <> '' THEN excluded.username ELSE customers.username END,
@@ -339,7 +330,8 @@ func (b *batchApply) openConversations() error {
 		}
 	}
 	if len(closing) > 0 {
-		if _, err := b.s.exec(b.ctx, b.tx, `UPDATE conversations SET closed_at = ? WHERE id IN (`+placeholders(len(closing), 1)+`)`,
+		in, closing := b.s.in(closing)
+		if _, err := b.s.exec(b.ctx, b.tx, `UPDATE conversations SET closed_at = ? WHERE id IN (`+in+`)`,
 			append([]any{ms(b.now)}, closing...)...); err != nil {
 			return err
 		}
@@ -364,8 +356,9 @@ func (b *batchApply) openConversations() error {
 		ID  int64  `db:"id"`
 		Key string `db:"conversation_key"`
 	}
+	rows, args := b.s.rows(placeholders(1, 12), len(opening), args)
 	if err := b.s.sel(b.ctx, b.tx, &ids, `INSERT INTO conversations (conversation_key, platform, bot, chat_id, chat_type, customer_id, status,
-		started_at, last_customer_at, customer_messages, last_album, burst_sends) VALUES `+placeholders(len(opening), 12)+`
+		started_at, last_customer_at, customer_messages, last_album, burst_sends) `+rows+`
 		RETURNING id, conversation_key`, args...); err != nil {
 		return err
 	}
@@ -402,8 +395,9 @@ func (b *batchApply) messages() error {
 	if n == 0 {
 		return nil
 	}
+	rows, args := b.s.rows(placeholders(1, 8), n, args)
 	_, err := b.s.exec(b.ctx, b.tx, `INSERT INTO messages (conversation_id, direction, inbox_id, kind, text, platform_message_id, created_at, media)
-		VALUES `+placeholders(n, 8), args...)
+		`+rows, args...)
 	return err
 }
 
@@ -419,8 +413,9 @@ func (b *batchApply) decisions() error {
 		ID    int64 `db:"id"`
 		Inbox int64 `db:"inbox_id"`
 	}
+	rows, args := b.s.rows(placeholders(1, 9), len(b.items), args)
 	if err := b.s.sel(b.ctx, b.tx, &ids, `INSERT INTO decisions (inbox_id, conversation_id, outcome, language, trace, created_at, msg_type, sentiment, sentiment_score)
-		VALUES `+placeholders(len(b.items), 9)+` RETURNING id, inbox_id`, args...); err != nil {
+		`+rows+` RETURNING id, inbox_id`, args...); err != nil {
 		return err
 	}
 	byInbox := make(map[int64]int64, len(ids))
@@ -507,10 +502,11 @@ func (b *batchApply) reservations() error {
 		for _, w := range wants {
 			args = append(args, w.res.Key, w.it.ev().CustomerScope(), w.it.outboxIDs[w.send], ms(w.res.Expires), ms(b.now))
 		}
+		rows, args := b.s.rows(placeholders(1, 5), len(wants), args)
 		args = append(args, ms(b.now))
 		var taken []string
 		if err := b.s.sel(b.ctx, b.tx, &taken, `INSERT INTO guard_reservations (key, scope, outbox_id, expires_at, created_at)
-			VALUES `+placeholders(len(wants), 5)+`
+			`+rows+`
 			ON CONFLICT (key) DO UPDATE SET scope = excluded.scope, outbox_id = excluded.outbox_id,
 				expires_at = excluded.expires_at, created_at = excluded.created_at
 			WHERE guard_reservations.expires_at <= ? RETURNING key`, args...); err != nil {
@@ -547,7 +543,7 @@ func (b *batchApply) reservations() error {
 	if len(drop) == 0 {
 		return nil
 	}
-	in := placeholders(len(drop), 1)
+	in, drop := b.s.in(drop)
 	if _, err := b.s.exec(b.ctx, b.tx, `DELETE FROM guard_reservations WHERE outbox_id IN (`+in+`)`, drop...); err != nil {
 		return err
 	}
@@ -595,8 +591,8 @@ func (b *batchApply) updateConversations() error {
 	if n == 0 {
 		return nil
 	}
-	_, err := b.s.exec(b.ctx, b.tx, `WITH v (id, status, counted, at, burst, sent, album) AS (VALUES `+
-		values(n, "BIGINT", "TEXT", "INTEGER", "BIGINT", "INTEGER", "INTEGER", "TEXT")+`)
+	rows, args := b.s.typedRows(typedRow("BIGINT", "TEXT", "INTEGER", "BIGINT", "INTEGER", "INTEGER", "TEXT"), placeholders(1, 7), n, args)
+	_, err := b.s.exec(b.ctx, b.tx, `WITH v (id, status, counted, at, burst, sent, album) AS (`+rows+`)
 		UPDATE conversations SET status = v.status,
 			last_customer_at = COALESCE(v.at, conversations.last_customer_at),
 			customer_messages = conversations.customer_messages + v.counted,
@@ -639,8 +635,9 @@ func (b *batchApply) decisionActions() error {
 	if n == 0 {
 		return nil
 	}
+	rows, args := b.s.rows(placeholders(1, 6), n, args)
 	_, err := b.s.exec(b.ctx, b.tx, `INSERT INTO decision_actions (decision_id, rule, action, outbox_id, suppressed, detail)
-		VALUES `+placeholders(n, 6), args...)
+		`+rows, args...)
 	return err
 }
 
@@ -680,9 +677,10 @@ func (b *batchApply) claimSends() error {
 	if len(ids) == 0 {
 		return nil
 	}
+	in, ids := b.s.in(ids)
 	var rows []outboxRow
 	if err := b.s.sel(b.ctx, b.tx, &rows, `UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
-		WHERE id IN (`+placeholders(len(ids), 1)+`) AND state = 'pending'
+		WHERE id IN (`+in+`) AND state = 'pending'
 		  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = outbox.chat_key AND e.id < outbox.id)
 		RETURNING `+claimedColumns, append([]any{b.claim.Owner, ms(b.claim.Until)}, ids...)...); err != nil {
 		return err

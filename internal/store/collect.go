@@ -65,7 +65,8 @@ func (s *Store) customerAttrs(ctx context.Context, ids []any) (map[int64]map[str
 		Name     string `db:"name"`
 		Value    string `db:"value"`
 	}
-	if err := s.readSel(ctx, &rows, `SELECT customer_id, name, value FROM customer_attrs WHERE customer_id IN (`+placeholders(len(ids), 1)+`)`, ids...); err != nil {
+	in, ids := s.in(ids)
+	if err := s.readSel(ctx, &rows, `SELECT customer_id, name, value FROM customer_attrs WHERE customer_id IN (`+in+`)`, ids...); err != nil {
 		return nil, err
 	}
 	out := map[int64]map[string]string{}

@@ -46,9 +46,10 @@ func (l *loader) feedback(events []chat.InboxEvent, states []chat.State) error {
 		ID           int64 `db:"id"`
 		Conversation int64 `db:"conversation_id"`
 	}
+	in, padded := l.s.in(all)
 	if err := l.s.readSel(l.ctx, &waiting, `SELECT id, conversation_id FROM feedback
-		WHERE conversation_id IN (`+placeholders(len(all), 1)+`) AND kind = 'rating' AND comment IS NULL AND comment_until > ?`,
-		append(all, ms(l.now))...); err != nil {
+		WHERE conversation_id IN (`+in+`) AND kind = 'rating' AND comment IS NULL AND comment_until > ?`,
+		append(append([]any{}, padded...), ms(l.now))...); err != nil {
 		return err
 	}
 	comment := map[int64]int64{}
@@ -70,13 +71,14 @@ func (l *loader) feedback(events []chat.InboxEvent, states []chat.State) error {
 	}
 	var hs []latest
 	if len(pressed) > 0 {
+		in, pressed := l.s.in(pressed)
 		if err := l.s.readSel(l.ctx, &hs, `SELECT h.id, h.conversation_id, h.team, h.state, h.priority, h.claimed_by, h.claimed_by_id,
 				EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = h.conversation_id AND f.kind = 'solved' AND f.handoff_id = h.id
 					AND f.created_at >= COALESCE(h.closed_at, 0)) AS solved,
 				EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = h.conversation_id AND f.kind = 'rating') AS rated,
 				EXISTS (SELECT 1 FROM decisions d WHERE d.conversation_id = h.conversation_id AND (d.outcome = 'ignored' OR d.msg_type = 'spam')) AS spam,
 				COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = h.conversation_id AND d.language <> '' ORDER BY d.id DESC LIMIT 1), '') AS language
-			FROM handoffs h WHERE h.id IN (SELECT MAX(id) FROM handoffs WHERE conversation_id IN (`+placeholders(len(pressed), 1)+`) GROUP BY conversation_id)`,
+			FROM handoffs h WHERE h.id IN (SELECT MAX(id) FROM handoffs WHERE conversation_id IN (`+in+`) GROUP BY conversation_id)`,
 			pressed...); err != nil {
 			return err
 		}

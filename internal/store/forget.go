@@ -146,7 +146,7 @@ func (f *forgetting) unlink(table, query string, args ...any) error {
 // the list goes, after the leading args.
 func (f *forgetting) touchIDs(table string, into *int64, query string, ids []int64, leading ...any) error {
 	for chunk := range slices.Chunk(ids, idChunk) {
-		args := append(slices.Clone(leading), anyIDs(chunk)...)
+		args := append(slices.Clone(leading), anyOf(chunk)...)
 		if err := f.touch(table, into, strings.Replace(query, "(IN)", "("+placeholders(len(chunk), 1)+")", 1), args...); err != nil {
 			return err
 		}
@@ -159,20 +159,12 @@ func (f *forgetting) selectIDs(query string, ids []int64) ([]int64, error) {
 	var got []int64
 	for chunk := range slices.Chunk(ids, idChunk) {
 		var part []int64
-		if err := f.s.sel(f.ctx, f.tx, &part, strings.Replace(query, "(IN)", "("+placeholders(len(chunk), 1)+")", 1), anyIDs(chunk)...); err != nil {
+		if err := f.s.sel(f.ctx, f.tx, &part, strings.Replace(query, "(IN)", "("+placeholders(len(chunk), 1)+")", 1), anyOf(chunk)...); err != nil {
 			return nil, err
 		}
 		got = append(got, part...)
 	}
 	return got, nil
-}
-
-func anyIDs(ids []int64) []any {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return args
 }
 
 func (f *forgetting) run(p chat.Platform, bot, externalID string) error {
@@ -305,7 +297,7 @@ func (f *forgetting) traces(convIDs, events []int64) error {
 				Trace string `db:"trace"`
 			}
 			if err := f.s.sel(f.ctx, f.tx, &part, `SELECT id, trace FROM decisions WHERE `+by.where+` IN (`+placeholders(len(chunk), 1)+`)
-				AND trace IS NOT NULL`, anyIDs(chunk)...); err != nil {
+				AND trace IS NOT NULL`, anyOf(chunk)...); err != nil {
 				return fmt.Errorf("decisions: %w", err)
 			}
 			rows = append(rows, part...)
@@ -386,7 +378,7 @@ func (f *forgetting) events(convs []forgottenConv, convIDs, handoffIDs []int64) 
 		}
 		if err := s.sel(ctx, tx, &rows, `SELECT m.platform, m.bot, m.chat_id, m.message_id, h.created_at
 			FROM handoff_messages m JOIN handoffs h ON h.id = m.handoff_id WHERE m.handoff_id IN (`+placeholders(len(chunk), 1)+`)`,
-			anyIDs(chunk)...); err != nil {
+			anyOf(chunk)...); err != nil {
 			return nil, err
 		}
 		for _, r := range rows {

@@ -251,20 +251,17 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 		}
 		args = append(args, string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(req.data), []byte(ev.Raw), now, key)
 	}
+	rows, args := s.rows(acceptedRow, len(batch), args)
 	query := `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at, waits)
-		VALUES ` + strings.TrimSuffix(strings.Repeat(acceptedRow+", ", len(batch)), ", ") + ` ON CONFLICT (platform, bot, external_id) DO NOTHING`
-	if s.postgres {
-		query = s.pg(query)
-	}
+		` + rows + ` ON CONFLICT (platform, bot, external_id) DO NOTHING`
 	if watched {
 		// Someone takes what is accepted from here: they are told of the
 		// events inserted, leased or not.
 		query += ` RETURNING id, platform, bot, external_id`
 	}
 	err = s.runTx(s.w.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error {
-		s.stats.statements.Add(1)
 		if !watched {
-			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			if _, err := s.exec(ctx, tx, query, args...); err != nil {
 				// The database took the transaction, so the statement's
 				// failure is most likely one event's value: commitGroup
 				// stores them one by one to find it.
@@ -272,7 +269,7 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 			}
 			return nil
 		}
-		inserted, err := insertedRows(ctx, tx, query, args, batch)
+		inserted, err := s.insertedRows(ctx, tx, query, args, batch)
 		if err != nil {
 			return &rowError{err}
 		}
@@ -292,7 +289,7 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 
 // insertedRows runs a group's insert and returns the rows it inserted (not
 // those stored before), lowest id first, with their requests' places.
-func insertedRows(ctx context.Context, tx *sqlx.Tx, query string, args []any, batch []acceptReq) ([]leased, error) {
+func (s *Store) insertedRows(ctx context.Context, tx *sqlx.Tx, query string, args []any, batch []acceptReq) ([]leased, error) {
 	type key struct{ platform, bot, id string }
 	var rows []struct {
 		ID         int64  `db:"id"`
@@ -300,7 +297,7 @@ func insertedRows(ctx context.Context, tx *sqlx.Tx, query string, args []any, ba
 		Bot        string `db:"bot"`
 		ExternalID string `db:"external_id"`
 	}
-	if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
+	if err := s.sel(ctx, tx, &rows, query, args...); err != nil {
 		return nil, err
 	}
 	at := make(map[key]int, len(batch))

@@ -51,9 +51,10 @@ func (s *Store) unparkNext(ctx context.Context, tx *sqlx.Tx, q queueLines, ids [
 	if len(ids) == 0 {
 		return nil
 	}
+	in, ids := s.in(ids)
 	_, err := s.exec(ctx, tx, `UPDATE `+q.table+` SET waits = 0 WHERE waits = 1 AND id IN (
 		SELECT (SELECT h.id FROM `+q.table+` h WHERE h.state = 'pending' AND h.`+q.line+` = done.`+q.line+` ORDER BY h.id LIMIT 1)
-		FROM `+q.table+` done WHERE done.id IN (`+placeholders(len(ids), 1)+`))`, ids...)
+		FROM `+q.table+` done WHERE done.id IN (`+in+`))`, ids...)
 	return err
 }
 
@@ -73,8 +74,9 @@ func (s *Store) unparkStale(ctx context.Context, q queueLines, at *atomic.Int64,
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		// Checked again where it is written: the read may be stale.
+		in, stale := s.in(stale)
 		_, err := s.exec(ctx, tx, `UPDATE `+q.table+` SET waits = 0
-			WHERE id IN (`+placeholders(len(stale), 1)+`) AND state = 'pending' AND waits = 1
+			WHERE id IN (`+in+`) AND state = 'pending' AND waits = 1
 			  AND NOT EXISTS (SELECT 1 FROM `+q.table+` e WHERE e.state = 'pending' AND e.`+q.line+` = `+q.table+`.`+q.line+` AND e.id < `+q.table+`.id)`,
 			stale...)
 		return err

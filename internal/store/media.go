@@ -80,10 +80,7 @@ func (s *Store) ReleaseOutgoing(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	args := anyOf(ids)
 	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := s.exec(ctx, tx, `UPDATE outbox SET claimed_by = NULL, claimed_until = NULL
 			WHERE id IN (`+placeholders(len(ids), 1)+`) AND state = 'pending'`, args...)

@@ -73,9 +73,10 @@ func (s *Store) queueOutgoing(ctx context.Context, tx *sqlx.Tx, msgs []newOutgoi
 				m.rule, string(m.action), m.text, ms(m.due), ms(m.created), m.scope, msOrZero(m.windowUntil), m.priority,
 				m.callbackID, m.buttons, m.media, m.albumKey, m.topicKey, m.topicName, line)
 		}
+		rows, args := s.rows(outgoingRow, len(chunk), args)
 		var got []int64
 		if err := s.sel(ctx, tx, &got, `INSERT INTO outbox (`+outgoingColumns+`, waits)
-			VALUES `+strings.TrimSuffix(strings.Repeat(outgoingRow+", ", len(chunk)), ", ")+` RETURNING id`, args...); err != nil {
+			`+rows+` RETURNING id`, args...); err != nil {
 			return nil, err
 		}
 		// One statement's rows get ids in the order of its VALUES (a rowid

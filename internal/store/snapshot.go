@@ -88,6 +88,7 @@ func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error 
 		Blocked  bool   `db:"blocked"`
 		ByTeam   bool   `db:"blocked_by_team"`
 	}
+	_, args = l.s.tuplesIn(3, args) // padded: the query's text depends only on its length
 	if err := l.s.readSel(l.ctx, &rows, customersQuery(len(args)/3, l.s.postgres), args...); err != nil {
 		return err
 	}
@@ -114,8 +115,9 @@ func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error 
 		}
 		// The customer's recent messages, across conversations, so rules
 		// can spot floods.
-		err := l.s.readSel(l.ctx, &cs, recentMessagesQuery(len(ids), l.s.postgres),
-			append([]any{ms(l.now.Add(-time.Hour)), ms(l.now.Add(-24 * time.Hour))}, ids...)...)
+		_, padded := l.s.in(ids)
+		err := l.s.readSel(l.ctx, &cs, recentMessagesQuery(len(padded), l.s.postgres),
+			append([]any{ms(l.now.Add(-time.Hour)), ms(l.now.Add(-24 * time.Hour))}, padded...)...)
 		if err != nil {
 			return err
 		}
@@ -187,8 +189,9 @@ func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, id
 	byKey := map[string]conversationRow{}
 	if len(keys) > 0 {
 		var rows []conversationRow
+		in, keys := l.s.in(keys)
 		if err := l.s.readSel(l.ctx, &rows, `SELECT id, conversation_key, status, started_at, last_customer_at, customer_messages, last_album, burst_sends, collecting
-			FROM conversations WHERE conversation_key IN (`+placeholders(len(keys), 1)+`) AND closed_at IS NULL`, keys...); err != nil {
+			FROM conversations WHERE conversation_key IN (`+in+`) AND closed_at IS NULL`, keys...); err != nil {
 			return err
 		}
 		for _, r := range rows {
@@ -236,8 +239,9 @@ func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, id
 		IncidentID   *int64 `db:"incident_id"`
 		ClosesAt     *int64 `db:"closes_at"`
 	}
+	in, waiting := l.s.in(waiting)
 	if err := l.s.readSel(l.ctx, &hs, `SELECT id, conversation_id, team, state, claimed_by, claimed_by_id, incident_id, closes_at FROM handoffs
-		WHERE conversation_id IN (`+placeholders(len(waiting), 1)+`) AND state IN ('waiting', 'claimed')`, waiting...); err != nil {
+		WHERE conversation_id IN (`+in+`) AND state IN ('waiting', 'claimed')`, waiting...); err != nil {
 		return err
 	}
 	open := make(map[int64]chat.OpenHandoff, len(hs))
@@ -281,13 +285,13 @@ func (l *loader) guard(events []chat.InboxEvent, states []chat.State) error {
 	if len(scopes) == 0 {
 		return nil
 	}
-	in := placeholders(len(scopes), 1)
+	in, padded := l.s.in(scopes)
 	var keys []struct {
 		Scope string `db:"scope"`
 		Key   string `db:"key"`
 	}
 	if err := l.s.readSel(l.ctx, &keys, `SELECT scope, key FROM guard_reservations WHERE scope IN (`+in+`) AND expires_at > ?`,
-		append(append([]any{}, scopes...), ms(l.now))...); err != nil {
+		append(append([]any{}, padded...), ms(l.now))...); err != nil {
 		return err
 	}
 	sentBy, err := l.s.sentLastHour(l.ctx, scopes, l.now)
@@ -324,7 +328,8 @@ func (s *Store) sentLastHour(ctx context.Context, scopes []any, now time.Time) (
 			Scope string `db:"scope"`
 			N     int    `db:"n"`
 		}
-		if err := s.readSel(ctx, &sent, `SELECT scope, COUNT(*) AS n FROM outbox WHERE scope IN (`+placeholders(len(chunk), 1)+`)
+		in, chunk := s.in(chunk)
+		if err := s.readSel(ctx, &sent, `SELECT scope, COUNT(*) AS n FROM outbox WHERE scope IN (`+in+`)
 			AND created_at > ? AND state <> 'failed' GROUP BY scope`, append(append([]any{}, chunk...), ms(now.Add(-time.Hour)))...); err != nil {
 			return nil, err
 		}
@@ -407,8 +412,10 @@ func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 	// pairs this also reads are never looked up. A row without a platform
 	// id may have been sent when it has been tried; one never tried has
 	// not.
+	inChats, chats := l.s.in(chats)
+	inMessages, messages := l.s.in(messages)
 	if err := l.s.readSel(l.ctx, &rows, `SELECT chat_key, platform_message_id, buttons FROM outbox
-		WHERE chat_key IN (`+placeholders(len(chats), 1)+`) AND platform_message_id IN (`+placeholders(len(messages), 1)+`)
+		WHERE chat_key IN (`+inChats+`) AND platform_message_id IN (`+inMessages+`)
 		AND buttons <> '' AND (platform_message_id <> '' OR (state = 'pending' AND attempts > 0))
 		ORDER BY id`, append(chats, messages...)...); err != nil {
 		return err

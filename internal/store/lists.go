@@ -1,0 +1,140 @@
+package store
+
+import (
+	"math/bits"
+	"strconv"
+	"strings"
+)
+
+// A batch's statements carry lists: the ids of an IN, the rows of a
+// multi-row INSERT. Written as they come, a statement has one text per
+// batch size, and SQLite prepares a statement per text (stmtCache): at
+// --rate max a run saw about 1,500 texts, most ran unprepared, and parsing
+// them took 18 % of the service's CPU, much of it in the writer's turn.
+// So on SQLite a list is written padded to the next power of two, which
+// leaves each statement a handful of texts, all kept prepared. PostgreSQL
+// gets lists as they are (pgx keeps its own statement cache per
+// connection, and pads nothing).
+
+// maxPaddedArgs keeps a padded statement under SQLite's limit of 32,766
+// bound values; a list that would pass it is written as it is.
+const maxPaddedArgs = 30000
+
+// listSize is the number of items a list of n is written with.
+func (s *Store) listSize(n, width int) int {
+	if s.postgres || n <= 1 {
+		return n
+	}
+	padded := 1 << bits.Len(uint(n-1))
+	if padded*width > maxPaddedArgs {
+		return n
+	}
+	return padded
+}
+
+// in writes the list of an IN: "?, ?, ?" and its arguments. On SQLite the
+// list is padded with NULLs, which match nothing: in a WHERE, "x IN (a,
+// NULL)" is true where x = a and NULL (no row) elsewhere. (Repeating a value
+// instead makes SQLite walk its rows once more per copy: a team chat's
+// queue, repeated, took 7 % of the service's CPU.) Only for a positive IN
+// in a WHERE: NOT IN with a NULL is never true.
+func (s *Store) in(values []any) (string, []any) {
+	return s.tuplesIn(1, values)
+}
+
+// tuplesIn writes the list of a row-value IN, "(a, b) IN (…)": the values
+// are width at a time, padded as in does.
+func (s *Store) tuplesIn(width int, values []any) (string, []any) {
+	n := len(values) / width
+	size := s.listSize(n, width)
+	if size > n {
+		values = append(values[:len(values):len(values)], make([]any, (size-n)*width)...)
+	}
+	return placeholders(size, width), values
+}
+
+// rows writes the rows of a multi-row INSERT or of a VALUES table, n rows
+// of row ("(?, ?, …)": each of its columns binds one value, a placeholder
+// or an expression with one), their values in args. On PostgreSQL it is
+// "VALUES row, row, …". On SQLite the rows are padded, so each row binds
+// one more value first, 1 for a row and NULL for padding, and the padding
+// is filtered out: "SELECT column2, … FROM (VALUES …) WHERE column1 IS NOT
+// NULL" (SQLite names a VALUES table's columns column1, column2, …). The
+// WHERE also keeps an INSERT's ON CONFLICT unambiguous, as SQLite asks of
+// an INSERT … SELECT with one.
+func (s *Store) rows(row string, n int, args []any) (string, []any) {
+	return s.typedRows(row, row, n, args)
+}
+
+// typedRows is rows whose first row differs on PostgreSQL: it types the
+// VALUES table's columns with casts (PostgreSQL takes them from the first
+// row). SQLite writes every row as first, casts and all.
+func (s *Store) typedRows(first, row string, n int, args []any) (string, []any) {
+	if s.postgres {
+		var b strings.Builder
+		b.WriteString("VALUES ")
+		b.WriteString(first)
+		for range n - 1 {
+			b.WriteString(", ")
+			b.WriteString(row)
+		}
+		return b.String(), args
+	}
+	width := strings.Count(first, "?")
+	size := s.listSize(n, width+1)
+	marked := "(?, " + first[1:]
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for c := range width {
+		if c > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("column")
+		b.WriteString(strconv.Itoa(c + 2))
+	}
+	b.WriteString(" FROM (VALUES ")
+	for i := range size {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(marked)
+	}
+	b.WriteString(") WHERE column1 IS NOT NULL")
+	all := make([]any, 0, size*(width+1))
+	for i := range n {
+		all = append(all, 1)
+		all = append(all, args[i*width:(i+1)*width]...)
+	}
+	for range (size - n) * (width + 1) {
+		all = append(all, nil)
+	}
+	return b.String(), all
+}
+
+// typedRow is one row of width placeholders, each cast to its type ("" for
+// none): the first row of a VALUES table on PostgreSQL.
+func typedRow(casts ...string) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, c := range casts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if c == "" {
+			b.WriteByte('?')
+		} else {
+			b.WriteString("CAST(? AS " + c + ")")
+		}
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// anyOf is xs as the arguments of a statement.
+func anyOf[T any](xs []T) []any {
+	args := make([]any, len(xs))
+	for i, x := range xs {
+		args[i] = x
+	}
+	return args
+}

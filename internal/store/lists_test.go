@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// TestListsTakeAFewTexts: on SQLite every length of a list, from 1 to
+// 1,000, is written in one of a handful of texts, so the statements stay
+// prepared; PostgreSQL gets each list as it is.
+func TestListsTakeAFewTexts(t *testing.T) {
+	sqlite, postgres := &Store{}, &Store{postgres: true}
+	for _, tc := range []struct {
+		name   string
+		s      *Store
+		render func(s *Store, n int) (string, []any)
+		most   int
+	}{
+		{"SQLite IN", sqlite, func(s *Store, n int) (string, []any) { return s.in(make([]any, n)) }, 11},
+		{"SQLite rows", sqlite, func(s *Store, n int) (string, []any) { return s.rows("(?, ?)", n, make([]any, 2*n)) }, 11},
+		{"PostgreSQL IN", postgres, func(s *Store, n int) (string, []any) { return s.in(make([]any, n)) }, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			texts := map[string]bool{}
+			for n := 1; n <= 1000; n++ {
+				text, args := tc.render(tc.s, n)
+				texts[text] = true
+				if want := countPlaceholders(text); len(args) != want {
+					t.Fatalf("n=%d: %d arguments for %d placeholders", n, len(args), want)
+				}
+			}
+			if len(texts) > tc.most {
+				t.Errorf("%d texts for lists of 1 to 1,000, want at most %d", len(texts), tc.most)
+			}
+		})
+	}
+	// Past SQLite's limit on bound values a list is written as it is.
+	if text, args := sqlite.in(make([]any, 20000)); len(args) != 20000 || countPlaceholders(text) != 20000 {
+		t.Errorf("20,000 values written with %d arguments", len(args))
+	}
+}
+
+func countPlaceholders(text string) int {
+	n := 0
+	for _, c := range text {
+		if c == '?' {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPaddedListsSelectAndInsertExactly runs padded lists against both
+// databases: an insert of n rows inserts n (NULLs in their first column
+// too), and IN lists of every length find exactly what they name.
+func TestPaddedListsSelectAndInsertExactly(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if _, err := s.w.ExecContext(ctx, `CREATE TABLE list_probe (id INTEGER PRIMARY KEY, name TEXT, note TEXT, n INTEGER)`); err != nil {
+			t.Fatal(err)
+		}
+		if s.postgres {
+			t.Cleanup(func() { s.w.ExecContext(context.Background(), `DROP TABLE list_probe`) })
+		}
+		inTx := func(fn func(tx *sqlx.Tx) error) {
+			t.Helper()
+			if err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error { return fn(tx) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var names []string
+		for n := 1; n <= 9; n++ {
+			var args []any
+			var want []string
+			for i := range n {
+				name := fmt.Sprintf("r%d.%d", n, i)
+				want = append(want, name)
+				var first any // a NULL first column is a row, not padding
+				if i%2 == 0 {
+					first = name
+				}
+				args = append(args, n*100+i, first, name, i)
+			}
+			var got []int64
+			inTx(func(tx *sqlx.Tx) error {
+				rows, args := s.rows("(?, ?, ?, ?)", n, args)
+				return s.sel(ctx, tx, &got, `INSERT INTO list_probe (id, name, note, n) `+rows+` RETURNING id`, args...)
+			})
+			if len(got) != n {
+				t.Fatalf("inserting %d rows inserted %d", n, len(got))
+			}
+			names = append(names, want...)
+		}
+		if c := countRows(t, s, "list_probe"); c != len(names) {
+			t.Fatalf("table holds %d rows, want %d", c, len(names))
+		}
+		for n := 1; n <= 9; n++ {
+			ask := names[n : 2*n]
+			in, args := s.in(anyOf(ask))
+			var got []string
+			if err := s.readSel(ctx, &got, `SELECT note FROM list_probe WHERE note IN (`+in+`) ORDER BY note`, args...); err != nil {
+				t.Fatal(err)
+			}
+			want := slices.Sorted(slices.Values(ask))
+			if !slices.Equal(got, want) {
+				t.Errorf("IN of %d: got %q, want %q", n, got, want)
+			}
+			var pairs []any
+			for _, name := range ask {
+				var id int64
+				if err := s.readGet(ctx, &id, `SELECT id FROM list_probe WHERE note = ?`, name); err != nil {
+					t.Fatal(err)
+				}
+				pairs = append(pairs, id, name)
+			}
+			tuples, args := s.tuplesIn(2, pairs)
+			var found int
+			if err := s.readGet(ctx, &found, `SELECT COUNT(*) FROM list_probe WHERE (id, note) IN (`+tuples+`)`, args...); err != nil {
+				t.Fatal(err)
+			}
+			if found != n {
+				t.Errorf("row-value IN of %d found %d", n, found)
+			}
+		}
+	})
+}
