@@ -36,6 +36,9 @@ func (p *Pipeline) eventLoop() {
 	// not leased, a worker done, a poll), not only for events leased at
 	// accept.
 	claimDue := true
+	// batchDone is told of every batch that finishes (see claimGate).
+	batchDone := make(chan struct{}, 1)
+	var took batchTimes
 	for !p.stopping() {
 		if len(slots) == cap(slots) {
 			wantWorker.Store(true)
@@ -53,6 +56,12 @@ func (p *Pipeline) eventLoop() {
 		}
 		var err error
 		if claimDue && len(events) < p.cfg.Batch {
+			// Only batches finishing after this claim may end claimGate's
+			// wait: one finished before left nothing this claim misses.
+			select {
+			case <-batchDone:
+			default:
+			}
 			end := p.health.begin("claiming events", p.now())
 			claims.Add(1)
 			var claimed []chat.InboxEvent
@@ -81,8 +90,11 @@ func (p *Pipeline) eventLoop() {
 			since := claims.Load()
 			go func() {
 				defer inflight.Done()
+				start := time.Now()
 				again := work()
+				took.observe(time.Since(start))
 				<-slots
+				notify(batchDone)
 				// The conversations' next events are eligible now; claim
 				// them if one is waiting, or may be; and the loop may be
 				// waiting for this worker.
@@ -120,10 +132,67 @@ func (p *Pipeline) eventLoop() {
 			if claimDue = p.waitEvents(); p.stopping() {
 				return
 			}
+			// All there was is claimed: the next claim waits for the
+			// batches in flight to finish, so what comes meanwhile goes
+			// together.
+			if claimDue && p.leaser == nil && !p.waitBatches(slots, batchDone, took.claimGate(p.cfg.PollInterval)) {
+				return
+			}
 		default:
 			claimDue = true
 		}
 	}
+}
+
+// batchTimes is how long batches take lately: a moving average.
+type batchTimes struct{ avg atomic.Int64 }
+
+func (b *batchTimes) observe(d time.Duration) {
+	for {
+		old := b.avg.Load()
+		next := int64(d)
+		if old > 0 {
+			next = old + (int64(d)-old)/8
+		}
+		if b.avg.CompareAndSwap(old, next) {
+			return
+		}
+	}
+}
+
+// claimGate is how long, after a claim that came back short, the next
+// claim waits for the batches in flight to finish: twice what batches take
+// lately, at most the poll interval. A short claim took all there was;
+// claiming again at the next event accepted starts a batch of one or two
+// events beside the first, each paying the batch's fixed cost (about
+// twenty statements on PostgreSQL, loading and applying) for little.
+// Waiting lets the events accepted meanwhile go together in the next.
+// Batches still run side by side whenever claims come back full. A batch
+// that hangs holds claims back by twice the usual time of a batch, not
+// more. Only without leases at accept (PostgreSQL): on SQLite most events
+// are leased as they are accepted and their batches go at once.
+func (b *batchTimes) claimGate(poll time.Duration) time.Duration {
+	return min(2*time.Duration(b.avg.Load()), poll)
+}
+
+// waitBatches waits until no batch is in flight (slots empty), at most
+// for gate; it reports whether to go on.
+func (p *Pipeline) waitBatches(slots chan struct{}, batchDone <-chan struct{}, gate time.Duration) bool {
+	if gate <= 0 {
+		return true
+	}
+	t := time.NewTimer(gate)
+	defer t.Stop()
+	for len(slots) > 0 {
+		select {
+		case <-batchDone:
+		case <-t.C:
+			return true
+		case <-p.stop:
+			return false
+		}
+	}
+	return true
 }
 
 // waitEvents sleeps until there are events to take or claim, or the poll
