@@ -56,12 +56,6 @@ func (p *Pipeline) eventLoop() {
 		}
 		var err error
 		if claimDue && len(events) < p.cfg.Batch {
-			// Only batches finishing after this claim may end claimGate's
-			// wait: one finished before left nothing this claim misses.
-			select {
-			case <-batchDone:
-			default:
-			}
 			end := p.health.begin("claiming events", p.now())
 			claims.Add(1)
 			var claimed []chat.InboxEvent

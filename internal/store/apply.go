@@ -122,16 +122,6 @@ func (s *Store) applyAll(ctx context.Context, tx *sqlx.Tx, batch []chat.Effects,
 	return nil
 }
 
-// values writes n rows for a VALUES list, the first typed with casts
-// (PostgreSQL takes the list's types from its first row; "" leaves a
-// column untyped).
-func values(n int, casts ...string) string {
-	if n == 1 {
-		return typedRow(casts...)
-	}
-	return typedRow(casts...) + ", " + placeholders(n-1, len(casts))
-}
-
 // check sets aside the events whose conversation is no longer as their
 // snapshot read it: an agent resolved it, or it was closed or opened
 // meanwhile. On PostgreSQL the rows stay locked until the commit, so what
@@ -591,7 +581,7 @@ func (b *batchApply) updateConversations() error {
 	if n == 0 {
 		return nil
 	}
-	rows, args := b.s.typedRows(typedRow("BIGINT", "TEXT", "INTEGER", "BIGINT", "INTEGER", "INTEGER", "TEXT"), placeholders(1, 7), n, args)
+	rows, args := b.s.typedRows(n, args, "BIGINT", "TEXT", "INTEGER", "BIGINT", "INTEGER", "INTEGER", "TEXT")
 	_, err := b.s.exec(b.ctx, b.tx, `WITH v (id, status, counted, at, burst, sent, album) AS (`+rows+`)
 		UPDATE conversations SET status = v.status,
 			last_customer_at = COALESCE(v.at, conversations.last_customer_at),

@@ -64,26 +64,27 @@ func (s *Store) tuplesIn(width int, values []any) (string, []any) {
 // WHERE also keeps an INSERT's ON CONFLICT unambiguous, as SQLite asks of
 // an INSERT … SELECT with one.
 func (s *Store) rows(row string, n int, args []any) (string, []any) {
-	return s.typedRows(row, row, n, args)
+	if s.postgres {
+		return "VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", "), args
+	}
+	return s.paddedRows(row, n, args)
 }
 
-// typedRows is rows whose first row differs on PostgreSQL: it types the
-// VALUES table's columns with casts (PostgreSQL takes them from the first
-// row). SQLite writes every row as first, casts and all.
-func (s *Store) typedRows(first, row string, n int, args []any) (string, []any) {
+// typedRows is rows of placeholders cast to their types ("" for none):
+// PostgreSQL takes a VALUES table's types from its first row, so only that
+// one is cast there; SQLite casts every row, the text being one for all.
+func (s *Store) typedRows(n int, args []any, casts ...string) (string, []any) {
 	if s.postgres {
-		var b strings.Builder
-		b.WriteString("VALUES ")
-		b.WriteString(first)
-		for range n - 1 {
-			b.WriteString(", ")
-			b.WriteString(row)
-		}
-		return b.String(), args
+		return "VALUES " + values(n, casts...), args
 	}
-	width := strings.Count(first, "?")
+	return s.paddedRows(typedRow(casts...), n, args)
+}
+
+// paddedRows is rows on SQLite.
+func (s *Store) paddedRows(row string, n int, args []any) (string, []any) {
+	width := strings.Count(row, "?")
 	size := s.listSize(n, width+1)
-	marked := "(?, " + first[1:]
+	marked := "(?, " + row[1:]
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	for c := range width {
@@ -110,6 +111,14 @@ func (s *Store) typedRows(first, row string, n int, args []any) (string, []any) 
 		all = append(all, nil)
 	}
 	return b.String(), all
+}
+
+// values writes n rows of a VALUES list, the first typed with casts
+// (PostgreSQL takes the list's types from its first row; "" leaves a
+// column untyped).
+func values(n int, casts ...string) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(casts)), ", ") + ")"
+	return typedRow(casts...) + strings.Repeat(", "+row, n-1)
 }
 
 // typedRow is one row of width placeholders, each cast to its type ("" for

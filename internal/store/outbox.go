@@ -218,7 +218,7 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 	}
 	// Typed once in the first row, which names the columns: PostgreSQL
 	// takes the rows' types from it.
-	rows, values := s.typedRows(typedRow("BIGINT", "TEXT", "BIGINT"), placeholders(1, 3), len(sent), values)
+	rows, values := s.typedRows(len(sent), values, "BIGINT", "TEXT", "BIGINT")
 	in, padded := s.in(ids)
 	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		// What each message sent asks for besides: a line in its
@@ -369,7 +369,7 @@ func (s *Store) Waiting(ctx context.Context, lines []string) ([]string, error) {
 	if len(lines) == 0 {
 		return nil, nil
 	}
-	rows, args := s.typedRows(typedRow("TEXT"), "(?)", len(lines), anyOf(lines))
+	rows, args := s.typedRows(len(lines), anyOf(lines), "TEXT")
 	var waiting []string
 	if err := s.readSel(ctx, &waiting, waitingQuery(rows), args...); err != nil {
 		return nil, unavailable("waiting messages", err)

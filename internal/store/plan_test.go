@@ -11,7 +11,7 @@ import (
 // run for every message, and the tables keep history.
 func TestClaimsUseIndexes(t *testing.T) {
 	s := openTest(t)
-	waitingList, _ := s.typedRows(typedRow("TEXT"), "(?)", 3, make([]any, 3))
+	waitingList, _ := s.typedRows(3, make([]any, 3), "TEXT")
 	for name, q := range map[string]string{
 		"inbox claim": `SELECT i.id FROM inbox i WHERE i.state = 'pending' AND i.waits = 0 AND i.id >= 1 AND i.next_attempt_at <= 1
 			AND (i.claimed_until IS NULL OR i.claimed_until < 1)
