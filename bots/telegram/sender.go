@@ -29,7 +29,7 @@ func NewClient(token, apiURL string, errorsHandler func(error)) (*bot.Bot, error
 	// sends in flight, most would dial (and TLS-handshake) the Bot API anew.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConns, transport.MaxIdleConnsPerHost = 256, 256
-	client := &http.Client{Timeout: 30 * time.Second, Transport: transport}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: wholeBodies{next: transport}}
 	b, err := bot.New(token,
 		bot.WithServerURL(apiURL),
 		bot.WithSkipGetMe(),
