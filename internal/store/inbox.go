@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -369,24 +370,9 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	var rows []row
 	// Every SET expression reads the row as it was, so "attempts >= ?"
 	// means: claimed that often before this claim.
-	err := s.leaseSel(ctx, &rows, `WITH candidates AS MATERIALIZED (
-			SELECT i.id FROM inbox i
-			WHERE i.state = 'pending' AND i.waits = 0 AND i.id >= ? AND i.next_attempt_at <= ?
-			  AND (i.claimed_until IS NULL OR i.claimed_until < ?)
-			  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending'
-			                  AND e.conversation_key = i.conversation_key AND e.id < i.id)
-			ORDER BY i.id LIMIT ?`+s.skipLocked()+`)
-		UPDATE inbox SET
-			claimed_by = CASE WHEN attempts >= ? THEN NULL ELSE ? END,
-			claimed_until = CASE WHEN attempts >= ? THEN NULL ELSE CAST(? AS BIGINT) END,
-			last_error = CASE WHEN attempts >= ? THEN ? ELSE last_error END,
-			state = CASE WHEN attempts >= ? THEN 'failed' ELSE state END,
-			attempts = CASE WHEN attempts >= ? THEN attempts ELSE attempts + 1 END
-		WHERE id IN (SELECT id FROM candidates)
-		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
-		RETURNING id, state, attempts, event, raw, received_at`,
+	err := s.leaseSel(ctx, &rows, s.claimEventsQuery(), s.plannedEachCall(
 		s.inboxLow.Load(), ms(now), ms(now), limit,
-		setAsideAt, owner, setAsideAt, ms(now.Add(lease)), setAsideAt, aside.Cause, setAsideAt, setAsideAt, ms(now))
+		setAsideAt, owner, setAsideAt, ms(now.Add(lease)), setAsideAt, aside.Cause, setAsideAt, setAsideAt, ms(now))...)
 	if err != nil {
 		return nil, unavailable("claim events", err)
 	}
@@ -414,6 +400,27 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		})
 	}
 	return out, nil
+}
+
+// claimEventsQuery is ClaimEvents' statement. Its arguments: the mark,
+// now (twice), the limit; then setAsideAt, owner, setAsideAt, the lease's
+// end, setAsideAt, the cause, setAsideAt, setAsideAt, and now again.
+func (s *Store) claimEventsQuery() string {
+	return `WITH candidates AS MATERIALIZED (
+			SELECT i.id FROM inbox i
+			WHERE i.state = 'pending' AND i.waits = 0 AND i.id >= ? AND i.next_attempt_at <= ?
+			  AND (i.claimed_until IS NULL OR i.claimed_until < ?)
+			  AND ` + s.firstInLine("inbox", "i", "conversation_key") + `
+			ORDER BY i.id LIMIT ?` + s.skipLocked() + `)
+		UPDATE inbox SET
+			claimed_by = CASE WHEN attempts >= ? THEN NULL ELSE ? END,
+			claimed_until = CASE WHEN attempts >= ? THEN NULL ELSE CAST(? AS BIGINT) END,
+			last_error = CASE WHEN attempts >= ? THEN ? ELSE last_error END,
+			state = CASE WHEN attempts >= ? THEN 'failed' ELSE state END,
+			attempts = CASE WHEN attempts >= ? THEN attempts ELSE attempts + 1 END
+		WHERE ` + s.idInCandidates() + `
+		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
+		RETURNING id, state, attempts, event, raw, received_at`
 }
 
 // markEvery is how often a claim refreshes its starting mark.
@@ -536,6 +543,59 @@ func (s *Store) skipLocked() string {
 		return " FOR NO KEY UPDATE SKIP LOCKED"
 	}
 	return ""
+}
+
+// A claim's plan must not depend on the queues' statistics: they lag a
+// burst by seconds, and PostgreSQL keeps a prepared claim's plan (a
+// generic plan, made once) until the next ANALYZE. Planned while the inbox
+// was nearly empty, or analyzed while few events were pending, the event
+// claim's "no earlier pending event in this conversation" became a walk of
+// every pending event per candidate (a join on nothing, or inbox_claim
+// walked by id), and its update joined the candidates to every pending
+// event the same way. With three replicas single claims took 0.1–4.7 s
+// (auto_explain), and the rows they held locked kept other replicas'
+// "done" updates waiting up to 12 s. firstInLine and idInCandidates spell
+// the claims so that no statistics lead there: 0.4 ms in each state that
+// gave the bad plans (TestClaimPlansIgnoreStaleStatistics).
+
+// plannedEachCall marks a claim's arguments so that PostgreSQL plans the
+// claim at each call, with its arguments and the statistics of the moment,
+// instead of keeping one generic plan: the queues change too fast for a
+// plan made once (TestClaimPlansIgnoreStaleStatistics has a generic plan
+// made on new queues read every pending message per candidate). The
+// statement is still described once and sent in one round trip (pgx's
+// QueryExecModeCacheDescribe); planning it costs well under a millisecond.
+func (s *Store) plannedEachCall(args ...any) []any {
+	if !s.postgres {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
+}
+
+// firstInLine is a claim's check that row alias of table is the first
+// pending one of its line (key): no pending row of the line has a smaller
+// id. On PostgreSQL the OFFSET keeps it a probe per candidate instead of a
+// join, and "id + 0" leaves the line's key as the only thing an index can
+// look up, so the probe reads the line's pending rows (an index of
+// table_pending) and nothing else. SQLite probes per row anyway.
+func (s *Store) firstInLine(table, alias, key string) string {
+	earlier, fence := "e.id < "+alias+".id", ""
+	if s.postgres {
+		earlier, fence = "e.id + 0 < "+alias+".id", " OFFSET 0"
+	}
+	return "NOT EXISTS (SELECT 1 FROM " + table + " e WHERE e.state = 'pending' AND e." + key + " = " + alias + "." + key +
+		" AND " + earlier + fence + ")"
+}
+
+// idInCandidates matches the rows a claim's candidates CTE chose. On
+// PostgreSQL the ids go as one array, looked up by key whatever the
+// statistics say; "IN (SELECT …)" could become a join that walks every
+// pending row.
+func (s *Store) idInCandidates() string {
+	if s.postgres {
+		return "id = ANY (ARRAY(SELECT id FROM candidates))"
+	}
+	return "id IN (SELECT id FROM candidates)"
 }
 
 // RetryEvent gives back a claimed event that could not be processed, to

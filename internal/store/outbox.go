@@ -90,13 +90,12 @@ func (s *Store) claimDue(owner string, now, until time.Time, limit int) (string,
 			SELECT o.id FROM outbox o
 			WHERE o.state = 'pending' AND o.waits = 0 AND (o.created_at - o.priority * 60000) >= ? AND o.next_attempt_at <= ?
 			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
-			  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
-			                  AND e.chat_key = o.chat_key AND e.id < o.id)
+			  AND ` + s.firstInLine("outbox", "o", "chat_key") + `
 			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?` + s.skipLocked() + `)
-		UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id IN (SELECT id FROM candidates)
+		UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE ` + s.idInCandidates() + `
 		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
 		RETURNING ` + claimedColumns + `, created_at - priority * 60000 AS sort_key`,
-		[]any{s.outboxLow.Load(), ms(now), ms(now), limit, owner, ms(until), ms(now)}
+		s.plannedEachCall(s.outboxLow.Load(), ms(now), ms(now), limit, owner, ms(until), ms(now))
 }
 
 // inClaimOrder turns claimed rows into messages in the claim's order

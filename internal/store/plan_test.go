@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestClaimsUseIndexes guards against claims that scan whole tables: they
@@ -154,4 +155,102 @@ func planUses(rows []struct {
 		}
 	}
 	return false
+}
+
+// The claims run for every batch while the queues go from empty to a
+// backlog in seconds, and the statistics lag. Whatever they say, a
+// claim's check that a candidate is first in its line must look the line
+// up by key, and its update must not walk the table per candidate: plans
+// that did made single claims take seconds with three replicas. The
+// claims are planned at each call (plannedEachCall), as PREPARE under
+// force_custom_plan plans them here.
+func TestClaimPlansIgnoreStaleStatistics(t *testing.T) {
+	now := int64(1_000_000)
+	backlog := []string{
+		// 300 conversations with 1,000 pending events, the first 100 in
+		// line already claimed; and the outbox's counterpart.
+		`INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, received_at, state, waits, claimed_until)
+			SELECT 'telegram', 'shop', 'b' || g, 'telegram/shop/b' || (g % 300), 'message', '{}', g, 'pending',
+				CASE WHEN g > 300 THEN 1 ELSE 0 END, CASE WHEN g <= 100 THEN 9000000 END
+			FROM generate_series(1, 1000) g`,
+		`INSERT INTO outbox (platform, bot, chat_id, chat_key, action, text, state, next_attempt_at, created_at, waits)
+			SELECT 'telegram', 'shop', (g % 300)::text, 'telegram/shop/b' || (g % 300), 'reply', 'x', 'pending', 0, 500000 + g,
+				CASE WHEN g > 300 THEN 1 ELSE 0 END
+			FROM generate_series(1, 1000) g`,
+	}
+	history := []string{
+		`INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, received_at, state)
+			SELECT 'telegram', 'shop', 'h' || g, 'telegram/shop/h' || (g % 3000), 'message', '{}', g,
+				CASE WHEN g % 4000 = 0 THEN 'pending' ELSE 'done' END
+			FROM generate_series(1, 20000) g`,
+		`INSERT INTO outbox (platform, bot, chat_id, chat_key, action, text, state, next_attempt_at, created_at)
+			SELECT 'telegram', 'shop', (g % 3000)::text, 'telegram/shop/h' || (g % 3000), 'reply', 'x',
+				CASE WHEN g % 4000 = 0 THEN 'pending' ELSE 'sent' END, 0, g
+			FROM generate_series(1, 20000) g`,
+	}
+	for _, tt := range []struct {
+		name string
+		// before runs before the claims are prepared and planned, after
+		// before the plans are read.
+		before, after []string
+	}{
+		// A new deployment: the queues never analyzed, one row each.
+		{"planned on new queues", []string{
+			`INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, received_at) VALUES ('telegram', 'shop', 'n', 'telegram/shop/n', 'message', '{}', 0)`,
+			`INSERT INTO outbox (platform, bot, chat_id, chat_key, action, text, next_attempt_at, created_at) VALUES ('telegram', 'shop', 'n', 'telegram/shop/n', 'reply', 'x', 0, 0)`,
+		}, append(history, backlog...)},
+		{"analyzed when few were pending", append(history, `ANALYZE inbox`, `ANALYZE outbox`), backlog},
+		{"analyzed while empty", []string{`ANALYZE inbox`, `ANALYZE outbox`}, append(history, backlog...)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openPostgresTest(t)
+			ctx := context.Background()
+			conn, err := s.w.Connx(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			run := func(q string) {
+				t.Helper()
+				if _, err := conn.ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			for _, q := range tt.before {
+				run(q)
+			}
+			run(`SET plan_cache_mode = force_custom_plan`)
+			outboxQuery, _ := s.claimDue("owner", time.UnixMilli(now), time.UnixMilli(2*now), 64)
+			claims := []struct{ name, query, args, lookup string }{
+				{"event claim", s.claimEventsQuery(),
+					`(0, 1000000, 1000000, 64, 5, 'owner', 5, 2000000, 5, 'cause', 5, 5, 1000000)`, "conversation_key = i.conversation_key"},
+				{"message claim", outboxQuery, `(-10000000, 1000000, 1000000, 64, 'owner', 2000000, 1000000)`, "chat_key = o.chat_key"},
+			}
+			for i, c := range claims {
+				run(`PREPARE claim` + strconv.Itoa(i) + ` AS ` + s.pg(c.query))
+				run(`BEGIN`)
+				run(`EXECUTE claim` + strconv.Itoa(i) + c.args)
+				run(`ROLLBACK`)
+			}
+			for _, q := range tt.after {
+				run(q)
+			}
+			for i, c := range claims {
+				var plan []string
+				if err := conn.SelectContext(ctx, &plan, `EXPLAIN EXECUTE claim`+strconv.Itoa(i)+c.args); err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+				text := strings.Join(plan, "\n")
+				if strings.Contains(text, "Join Filter") || !strings.Contains(text, "Index Cond: ("+c.lookup+")") {
+					t.Errorf("%s: the check that a candidate is first in line does not look its line up by key:\n%s", c.name, text)
+				}
+				// The update finds the candidates by id, or at worst reads
+				// the pending rows once (a custom plan that believes them
+				// few); never once per candidate.
+				if strings.Contains(text, "Semi Join") || strings.Contains(text, "Seq Scan") {
+					t.Errorf("%s: the update walks the table for its candidates:\n%s", c.name, text)
+				}
+			}
+		})
+	}
 }
