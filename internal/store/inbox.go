@@ -314,6 +314,19 @@ func (s *Store) insertedRows(ctx context.Context, tx *sqlx.Tx, query string, arg
 	return out, nil
 }
 
+// inboxMarkQuery finds where event claims start (see ClaimEvents).
+const inboxMarkQuery = `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND waits = 0 AND id >= ?`
+
+// lowerTo sets v to x if x is smaller.
+func lowerTo(v *atomic.Int64, x int64) {
+	for {
+		cur := v.Load()
+		if x >= cur || v.CompareAndSwap(cur, x) {
+			return
+		}
+	}
+}
+
 // raiseTo sets v to x if x is larger.
 func raiseTo(v *atomic.Int64, x int64) {
 	for {
@@ -349,19 +362,28 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	}
 	// Start past the events already done. On PostgreSQL their index
 	// entries stay until vacuum, and walking them on every claim made
-	// claims slower the more had been processed. Pending events get an id
-	// below the oldest pending one only when an operator retries failed
-	// ones, so the mark rises but for a periodic recount; it is refreshed
-	// now and then, not on every claim.
+	// claims slower the more had been processed. The mark is the first
+	// event the claim's walk could take: pending and first in line
+	// (waits = 0), the index the claim walks. An event that waits gets in
+	// line behind a pending one with a smaller id, so it is never below
+	// the mark when it is let go with that one's finishing; one let go by
+	// the look over stuck lines may be, and lowers the mark below. Pending
+	// events get an id below the mark otherwise only when an operator
+	// retries failed ones, so the mark rises but for a periodic recount;
+	// it is refreshed now and then, not on every claim.
 	var ceiling func(context.Context, int64) (int64, error)
 	if s.postgres {
 		ceiling = s.inboxCeiling
 	}
-	if err := s.refreshMark(ctx, &s.inboxLow, &s.inboxMarkAt, &s.inboxRecountAt, now, `SELECT MIN(id) FROM inbox WHERE state = 'pending' AND id >= ?`, 0, 0, ceiling); err != nil {
+	if err := s.refreshMark(ctx, &s.inboxLow, &s.inboxMarkAt, &s.inboxRecountAt, now, inboxMarkQuery, 0, 0, ceiling); err != nil {
 		return nil, unavailable("claim events", err)
 	}
-	if err := s.unparkStale(ctx, inboxLines, &s.inboxUnparkAt, now); err != nil {
+	unparked, err := s.unparkStale(ctx, inboxLines, &s.inboxUnparkAt, now)
+	if err != nil {
 		return nil, unavailable("claim events", err)
+	}
+	if unparked > 0 {
+		lowerTo(&s.inboxLow, unparked)
 	}
 	setAsideAt := aside.Attempts
 	if setAsideAt <= 0 {
@@ -370,7 +392,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	var rows []row
 	// Every SET expression reads the row as it was, so "attempts >= ?"
 	// means: claimed that often before this claim.
-	err := s.leaseSel(ctx, &rows, s.claimEventsQuery(), s.plannedEachCall(
+	err = s.leaseSel(ctx, &rows, s.claimEventsQuery(), s.plannedEachCall(
 		s.inboxLow.Load(), ms(now), ms(now), limit,
 		setAsideAt, owner, setAsideAt, ms(now.Add(lease)), setAsideAt, aside.Cause, setAsideAt, setAsideAt, ms(now))...)
 	if err != nil {
@@ -575,17 +597,16 @@ func (s *Store) plannedEachCall(args ...any) []any {
 
 // firstInLine is a claim's check that row alias of table is the first
 // pending one of its line (key): no pending row of the line has a smaller
-// id. On PostgreSQL the OFFSET keeps it a probe per candidate instead of a
-// join, and "id + 0" leaves the line's key as the only thing an index can
-// look up, so the probe reads the line's pending rows (an index of
-// table_pending) and nothing else. SQLite probes per row anyway.
+// id. On PostgreSQL the OFFSET keeps it a probe per candidate (an index
+// lookup by the candidate's line) instead of a join the planner may choose
+// to run without one. SQLite probes per row anyway.
 func (s *Store) firstInLine(table, alias, key string) string {
-	earlier, fence := "e.id < "+alias+".id", ""
+	fence := ""
 	if s.postgres {
-		earlier, fence = "e.id + 0 < "+alias+".id", " OFFSET 0"
+		fence = " OFFSET 0"
 	}
 	return "NOT EXISTS (SELECT 1 FROM " + table + " e WHERE e.state = 'pending' AND e." + key + " = " + alias + "." + key +
-		" AND " + earlier + fence + ")"
+		" AND e.id < " + alias + ".id" + fence + ")"
 }
 
 // idInCandidates matches the rows a claim's candidates CTE chose. On

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -52,10 +53,23 @@ func (s *Store) unparkNext(ctx context.Context, tx *sqlx.Tx, q queueLines, ids [
 		return nil
 	}
 	in, ids := s.in(ids)
-	_, err := s.exec(ctx, tx, `UPDATE `+q.table+` SET waits = 0 WHERE waits = 1 AND id IN (
-		SELECT (SELECT h.id FROM `+q.table+` h WHERE h.state = 'pending' AND h.`+q.line+` = done.`+q.line+` ORDER BY h.id LIMIT 1)
-		FROM `+q.table+` done WHERE done.id IN (`+in+`))`, ids...)
+	_, err := s.exec(ctx, tx, q.unparkNextQuery(in), s.plannedEachCall(ids...)...)
 	return err
+}
+
+// unparkNextQuery is unparkNext's statement, the ids it is given in the
+// list in.
+func (q queueLines) unparkNextQuery(in string) string {
+	return `UPDATE ` + q.table + ` SET waits = 0 WHERE waits = 1 AND id IN (
+		SELECT ` + q.firstPending("h", "", "done."+q.line) + `
+		FROM ` + q.table + ` done WHERE done.id IN (` + in + `))`
+}
+
+// firstPending is the id of the first unfinished row (and where) of the
+// line named by key, an SQL expression.
+func (q queueLines) firstPending(alias, where, key string) string {
+	return `(SELECT ` + alias + `.id FROM ` + q.table + ` ` + alias + ` WHERE ` + alias + `.state = 'pending'` + where +
+		` AND ` + alias + `.` + q.line + ` = ` + key + ` ORDER BY ` + alias + `.id LIMIT 1)`
 }
 
 // unparkEvery is how often unparkStale looks over a queue's waiting rows.
@@ -64,23 +78,32 @@ const unparkEvery = time.Second
 // unparkStale lets every line's first unfinished row that is still marked
 // waiting be claimed, at most every unparkEvery (at: when it last looked,
 // ms). The look is a read; only what it finds takes a turn at the writer.
-func (s *Store) unparkStale(ctx context.Context, q queueLines, at *atomic.Int64, now time.Time) error {
+// It returns the smallest id it let go, 0 for none: the inbox's mark must
+// not stay above it (see ClaimEvents).
+func (s *Store) unparkStale(ctx context.Context, q queueLines, at *atomic.Int64, now time.Time) (int64, error) {
 	if !turnDue(at, now.UnixMilli(), unparkEvery) {
-		return nil
+		return 0, nil
 	}
-	var stale []any
+	var stale []int64
 	if err := s.readSel(ctx, &stale, q.staleHeadsQuery()); err != nil || len(stale) == 0 {
-		return err
+		return 0, err
 	}
-	return s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	ids := make([]any, len(stale))
+	for i, id := range stale {
+		ids[i] = id
+	}
+	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		// Checked again where it is written: the read may be stale.
-		in, stale := s.in(stale)
+		in, ids := s.in(ids)
 		_, err := s.exec(ctx, tx, `UPDATE `+q.table+` SET waits = 0
 			WHERE id IN (`+in+`) AND state = 'pending' AND waits = 1
-			  AND NOT EXISTS (SELECT 1 FROM `+q.table+` e WHERE e.state = 'pending' AND e.`+q.line+` = `+q.table+`.`+q.line+` AND e.id < `+q.table+`.id)`,
-			stale...)
+			  AND `+s.firstInLine(q.table, q.table, q.line), ids...)
 		return err
 	})
+	if err != nil {
+		return 0, err
+	}
+	return slices.Min(stale), nil
 }
 
 // staleHeadsQuery finds the rows first of their line and marked waiting.
@@ -95,10 +118,7 @@ func (q queueLines) staleHeadsQuery() string {
 		return `(SELECT ` + alias + `.` + q.line + ` FROM ` + q.table + ` ` + alias + ` WHERE ` + alias + `.state = 'pending'` + where +
 			` ORDER BY ` + alias + `.` + q.line + ` LIMIT 1)`
 	}
-	firstID := func(alias, where string) string {
-		return `(SELECT ` + alias + `.id FROM ` + q.table + ` ` + alias + ` WHERE ` + alias + `.state = 'pending'` + where +
-			` AND ` + alias + `.` + q.line + ` = lines.k ORDER BY ` + alias + `.id LIMIT 1)`
-	}
+	firstID := func(alias, where string) string { return q.firstPending(alias, where, "lines.k") }
 	return `WITH RECURSIVE lines (k) AS (
 			SELECT ` + first("w", " AND w.waits = 1") + `
 			UNION ALL

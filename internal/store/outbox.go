@@ -57,7 +57,9 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	if err := s.refreshOutboxMark(ctx, now); err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
-	if err := s.unparkStale(ctx, outboxLines, &s.outboxUnparkAt, now); err != nil {
+	// The outbox's mark counts waiting messages too: one let go here is
+	// above it already.
+	if _, err := s.unparkStale(ctx, outboxLines, &s.outboxUnparkAt, now); err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
 	var rows []claimedRow

@@ -47,7 +47,7 @@ type Store struct {
 	path            string    // the SQLite file; "" on PostgreSQL
 	lock            *os.File  // held by TakeOver while the store is open
 	stats           stats
-	inboxLow        atomic.Int64 // no pending event has a smaller id
+	inboxLow        atomic.Int64 // no claimable event has a smaller id (see ClaimEvents)
 	outboxLow       atomic.Int64 // no pending or future message sorts before it (see ClaimOutgoing)
 	inboxMarkAt     atomic.Int64 // when inboxLow was last refreshed, ms
 	outboxMarkAt    atomic.Int64 // when outboxLow was last refreshed, ms
