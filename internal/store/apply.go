@@ -193,9 +193,7 @@ func (b *batchApply) markDone() error {
 	}
 	// And whether each conversation's next event is waiting already, so
 	// the event loop claims again only then (or when another event came).
-	if err := b.s.sel(b.ctx, b.tx, &rows, `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
-		WHERE id IN (`+in+`) AND state = 'pending'
-		RETURNING id, `+nextPendingEvent+` AS next`, append([]any{ms(b.now)}, ids...)...); err != nil {
+	if err := b.s.sel(b.ctx, b.tx, &rows, markDoneQuery(in), append([]any{ms(b.now)}, ids...)...); err != nil {
 		return err
 	}
 	done := make(map[int64]bool, len(rows))
@@ -216,6 +214,15 @@ func (b *batchApply) markDone() error {
 		}
 	}
 	return nil
+}
+
+// markDoneQuery marks the events in the list in done, as of its one
+// argument before them, and reads back which it marked and whether each
+// one's conversation has another event pending.
+func markDoneQuery(in string) string {
+	return `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
+		WHERE id IN (` + in + `) AND state = 'pending'
+		RETURNING id, ` + nextPendingEvent + ` AS next`
 }
 
 // blockedChange is what an event says of whether the customer can be

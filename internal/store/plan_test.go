@@ -235,6 +235,7 @@ func TestClaimPlansIgnoreStaleStatistics(t *testing.T) {
 					`(0, 1000000, 1000000, 64, 5, 'owner', 5, 2000000, 5, 'cause', 5, 5, 1000000)`, "conversation_key = i.conversation_key"},
 				{"message claim", outboxQuery, `(-10000000, 1000000, 1000000, 64, 'owner', 2000000, 1000000)`, "chat_key = o.chat_key"},
 				// What runs with every batch applied, and once a second.
+				{"events marked done", markDoneQuery(ids), `(1, 5, 6, 7)`, "conversation_key = inbox.conversation_key"},
 				{"events let go after those done", inboxLines.unparkNextQuery(ids), `(5, 6, 7)`, "conversation_key = done.conversation_key"},
 				{"messages let go after those sent", outboxLines.unparkNextQuery(ids), `(5, 6, 7)`, "chat_key = done.chat_key"},
 				{"the look over waiting events", inboxLines.staleHeadsQuery(), ``, "conversation_key = lines.k"},
