@@ -40,6 +40,7 @@ type options struct {
 	apiLatency  time.Duration
 	batch       int // pipeline.batch of each replica; 0 keeps the service's default
 	senders     int // pipeline.senders of each replica; 0 keeps the default
+	workers     int // pipeline.workers of each replica; 0 keeps the default
 }
 
 func (o options) pipeline() bool { return o.mode == "pipeline" }
@@ -90,6 +91,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.apiLatency, "api-latency", 0, "the fake Bot API answers each call after this long, so senders wait on I/O")
 	fs.IntVar(&o.batch, "batch", 0, "pipeline.batch of each replica (0: the service's default)")
 	fs.IntVar(&o.senders, "senders", 0, "pipeline.senders of each replica (0: the service's default)")
+	fs.IntVar(&o.workers, "workers", 0, "pipeline.workers of each replica (0: the service's default)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

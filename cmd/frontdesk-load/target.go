@@ -58,9 +58,9 @@ type service struct {
 	// restarting is the replica being crashed and restarted on purpose.
 	restarting int
 	reported   map[*replica]bool // died on their own, already told
-	// batch and senders are the replicas' pipeline.batch and
-	// pipeline.senders; 0 keeps the service's defaults.
-	batch, senders int
+	// batch, senders and workers are the replicas' pipeline.batch,
+	// pipeline.senders and pipeline.workers; 0 keeps the service's defaults.
+	batch, senders, workers int
 
 	// measuring is set from beginMeasure on; gone is the work of the
 	// replicas that ended since, and unmeasured those whose counters were
@@ -95,7 +95,7 @@ func startService(ctx context.Context, o options, apiURL string, stderr io.Write
 	}
 	s := &service{
 		dir: dir, bin: o.bin, apiURL: apiURL, stderr: stderr, secret: randomHex(16),
-		dropDB: func() {}, restarting: -1, reported: map[*replica]bool{}, batch: o.batch, senders: o.senders,
+		dropDB: func() {}, restarting: -1, reported: map[*replica]bool{}, batch: o.batch, senders: o.senders, workers: o.workers,
 	}
 	if err := s.init(ctx, o); err != nil {
 		s.close()
@@ -237,6 +237,7 @@ pipeline:
   rate_limits: false
   batch: %d
   senders: %d
+  workers: %d
 guard:
   per_hour: 100000
   per_message: 10
@@ -248,7 +249,7 @@ handoff:
     - {name: support, bot: shop, chat_id: %q}
   # Incidents would fold the workload's many handoffs into one edited notice.
   incidents: {threshold: -1}
-`, addr, s.dsn, s.rulesPath(), s.secret, s.apiURL, serviceLease, s.batch, s.senders, teamChat)
+`, addr, s.dsn, s.rulesPath(), s.secret, s.apiURL, serviceLease, s.batch, s.senders, s.workers, teamChat)
 }
 
 // start runs replica i on addr and waits until it is ready.
