@@ -567,27 +567,27 @@ func (s *Store) skipLocked() string {
 	return ""
 }
 
-// A claim's plan must not depend on the queues' statistics: they lag a
-// burst by seconds, and PostgreSQL keeps a prepared claim's plan (a
-// generic plan, made once) until the next ANALYZE. Planned while the inbox
-// was nearly empty, or analyzed while few events were pending, the event
-// claim's "no earlier pending event in this conversation" became a walk of
-// every pending event per candidate (a join on nothing, or inbox_claim
-// walked by id), and its update joined the candidates to every pending
-// event the same way. With three replicas single claims took 0.1–4.7 s
-// (auto_explain), and the rows they held locked kept other replicas'
-// "done" updates waiting up to 12 s. firstInLine and idInCandidates spell
-// the claims so that no statistics lead there: 0.4 ms in each state that
-// gave the bad plans (TestClaimPlansIgnoreStaleStatistics).
+// The statements that read the queues' pending rows must not depend on
+// the statistics: they lag a burst by seconds (after a drain, until a fifth
+// of the table changes), and PostgreSQL keeps a prepared statement's
+// generic plan until the next ANALYZE. Planned on a nearly empty inbox, or
+// on statistics that believed few or no events pending, the event claim's
+// "no earlier pending event in this conversation" read every pending event
+// per candidate (a join on nothing, or inbox_claim read whole), and its
+// update joined the candidates to every pending event the same way. With
+// three replicas single claims took 0.1–4.7 s (auto_explain), and the rows
+// they held locked kept other replicas' "done" updates waiting up to 12 s.
+// Now those statements are planned per call (plannedEachCall), spelled so
+// that no plan reads a line but by its key (firstInLine, idInCandidates),
+// and inbox_claim is gone on PostgreSQL (migration 22): 0.4 ms in every
+// state that gave the bad plans (TestClaimPlansIgnoreStaleStatistics).
 
-// plannedEachCall marks a claim's arguments so that PostgreSQL plans the
-// claim at each call, with its arguments and the statistics of the moment,
+// plannedEachCall marks a statement's arguments so that PostgreSQL plans it
+// at each call, with its arguments and the statistics of the moment,
 // instead of keeping one generic plan: the queues change too fast for a
-// plan made once (TestClaimPlansIgnoreStaleStatistics has a generic plan
-// made on new queues read every pending message per candidate). The
-// statement is still described once and sent in one round trip (pgx's
-// QueryExecModeCacheDescribe); planning it took 0.2–0.6 ms in EXPLAIN
-// ANALYZE with 3,000 events pending.
+// plan made once. The statement is still described once and sent in one
+// round trip (pgx's QueryExecModeCacheDescribe); planning a claim took
+// 0.2–0.6 ms in EXPLAIN ANALYZE with 3,000 events pending.
 func (s *Store) plannedEachCall(args ...any) []any {
 	if !s.postgres {
 		return args

@@ -88,13 +88,9 @@ func (s *Store) unparkStale(ctx context.Context, q queueLines, at *atomic.Int64,
 	if err := s.readSel(ctx, &stale, q.staleHeadsQuery()); err != nil || len(stale) == 0 {
 		return 0, err
 	}
-	ids := make([]any, len(stale))
-	for i, id := range stale {
-		ids[i] = id
-	}
 	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		// Checked again where it is written: the read may be stale.
-		in, ids := s.in(ids)
+		in, ids := s.in(anyOf(stale))
 		_, err := s.exec(ctx, tx, `UPDATE `+q.table+` SET waits = 0
 			WHERE id IN (`+in+`) AND state = 'pending' AND waits = 1
 			  AND `+s.firstInLine(q.table, q.table, q.line), ids...)

@@ -107,6 +107,28 @@ func TestEventsWaitBehindTheirConversation(t *testing.T) {
 	})
 }
 
+// TestAnEventLetGoByTheLookIsClaimedAtOnce: claims start from a mark,
+// the first event first in line. An event the look over stuck lines lets
+// go may sit below it (its predecessor left the queue by hand, and the
+// mark moved on past it): the same claim takes it, not the recount half a
+// minute later.
+func TestAnEventLetGoByTheLookIsClaimedAtOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mustAccept(t, s, event("1", "a", "hi"), event("2", "a", "hi again"), event("3", "b", "hello"))
+		if _, err := s.w.ExecContext(ctx, s.pg(`UPDATE inbox SET state = 'failed' WHERE external_id = '1'`)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 10, chat.SetAside{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := externalIDs(got); !slices.Equal(ids, []string{"2", "3"}) {
+			t.Fatalf("claimed %v, want event 2, let go by the look, with event 3: [2 3]", ids)
+		}
+	})
+}
+
 // TestAnIdleLookOverWaitingEventsOnlyReads: the look over waiting events
 // costs a claim no write of its own when nothing is stuck, so idle polls
 // stay one write transaction each.
