@@ -26,7 +26,18 @@ const (
 	// metricWriterHeld is SQLite's: how long the one writer was held. A
 	// binary older than it reads as 0, like PostgreSQL.
 	metricWriterHeld = "frontdesk_db_writer_held_seconds_total"
+	// metricWriterPart is SQLite's writer time by what it went to, one
+	// series per part (label "part"); a binary older than it has none.
+	metricWriterPart = "frontdesk_db_writer_part_seconds_total"
 )
+
+// writerPartNames are the parts of SQLite's writer time the service
+// exports, in the order the report prints them. A part this tool does not
+// know (a newer binary's) is left out.
+var writerPartNames = [...]string{"accept", "apply", "claim_events", "sent", "claim_sends", "commit", "other"}
+
+// writerParts are seconds of SQLite's writer time, per writerPartNames.
+type writerParts [len(writerPartNames)]float64
 
 // work is what the service spent: its own count of database round trips and
 // commits, the seconds it held SQLite's writer, and CPU time. It is read
@@ -34,15 +45,22 @@ const (
 // readings.
 type work struct {
 	statements, commits, writerHeld float64
+	writerParts                     writerParts
 	cpu                             time.Duration
 }
 
 func (w work) plus(o work) work {
-	return work{w.statements + o.statements, w.commits + o.commits, w.writerHeld + o.writerHeld, w.cpu + o.cpu}
+	for i := range w.writerParts {
+		w.writerParts[i] += o.writerParts[i]
+	}
+	return work{w.statements + o.statements, w.commits + o.commits, w.writerHeld + o.writerHeld, w.writerParts, w.cpu + o.cpu}
 }
 
 func (w work) minus(o work) work {
-	return work{w.statements - o.statements, w.commits - o.commits, w.writerHeld - o.writerHeld, w.cpu - o.cpu}
+	for i := range w.writerParts {
+		w.writerParts[i] -= o.writerParts[i]
+	}
+	return work{w.statements - o.statements, w.commits - o.commits, w.writerHeld - o.writerHeld, w.writerParts, w.cpu - o.cpu}
 }
 
 // scrapeTimeout bounds one read of /metrics; a replica busy with a backlog
@@ -84,6 +102,12 @@ func parseWork(r io.Reader) (work, error) {
 		if line == "" || line[0] == '#' {
 			continue
 		}
+		if labels, ok := strings.CutPrefix(line, metricWriterPart+"{"); ok {
+			if err := w.writerParts.parse(labels); err != nil {
+				return work{}, err
+			}
+			continue
+		}
 		name, rest, _ := strings.Cut(line, " ")
 		if i := strings.IndexByte(name, '{'); i >= 0 {
 			// Labelled series: the counters have none, so a labelled
@@ -122,6 +146,35 @@ func parseWork(r io.Reader) (work, error) {
 		}
 	}
 	return w, nil
+}
+
+// parse reads one series of metricWriterPart, from after its "{": its
+// labels, then its value.
+func (p *writerParts) parse(series string) error {
+	labels, rest, ok := strings.Cut(series, "}")
+	if !ok {
+		return fmt.Errorf("metrics: %s{%s: no end to its labels", metricWriterPart, series)
+	}
+	part := ""
+	for _, l := range strings.Split(labels, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), `part="`); ok {
+			part = strings.TrimSuffix(v, `"`)
+		}
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return fmt.Errorf("metrics: %s{%s} has no value", metricWriterPart, labels)
+	}
+	v, err := strconv.ParseFloat(fields[0], 64)
+	if err != nil {
+		return fmt.Errorf("metrics: %s{%s}: %w", metricWriterPart, labels, err)
+	}
+	for i, name := range writerPartNames {
+		if name == part {
+			p[i] = v
+		}
+	}
+	return nil
 }
 
 // procTimes is a process's CPU time from /proc/PID/stat, in clock ticks:
@@ -340,6 +393,7 @@ type meter struct {
 type cost struct {
 	statements, commits *float64      // the replicas' own counts
 	writerHeld          float64       // seconds SQLite's writer was held
+	writerParts         writerParts   // the same, by what it went to
 	wall                time.Duration // the measured interval
 	pgCommits           *int64        // pg_stat_database.xact_commit
 	pgXIDs              *int64        // transaction ids handed out: write transactions
@@ -400,7 +454,7 @@ func (m *meter) finish(ctx context.Context) cost {
 	total, unmeasured := m.svc.endMeasure(ctx)
 	c := cost{wall: time.Since(m.start)}
 	if unmeasured == 0 {
-		c.statements, c.commits, c.writerHeld = &total.statements, &total.commits, total.writerHeld
+		c.statements, c.commits, c.writerHeld, c.writerParts = &total.statements, &total.commits, total.writerHeld, total.writerParts
 	}
 	c.cpu = total.cpu
 	if m.pg == nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,6 +33,13 @@ frontdesk_db_statements_total 1.234567e+06
 # HELP frontdesk_db_writer_held_seconds_total SQLite: time the one writer was held by this replica's transactions (0 on PostgreSQL).
 # TYPE frontdesk_db_writer_held_seconds_total counter
 frontdesk_db_writer_held_seconds_total 12.5
+# HELP frontdesk_db_writer_part_seconds_total SQLite: time the one writer was held, by what it did.
+# TYPE frontdesk_db_writer_part_seconds_total counter
+frontdesk_db_writer_part_seconds_total{part="accept"} 2.5
+frontdesk_db_writer_part_seconds_total{part="apply"} 6
+frontdesk_db_writer_part_seconds_total{part="commit"} 3
+frontdesk_db_writer_part_seconds_total{part="other"} 1
+frontdesk_db_writer_part_seconds_total{part="a part of tomorrow"} 9
 frontdesk_decisions_total{outcome="replied",rule="a rule"} 17
 `
 
@@ -41,7 +49,12 @@ func TestParseWork(t *testing.T) {
 		want       work
 		wantErr    string
 	}{
-		{name: "served", text: exposition, want: work{statements: 1234567, commits: 4521, writerHeld: 12.5}},
+		{name: "served", text: exposition, want: work{statements: 1234567, commits: 4521, writerHeld: 12.5,
+			writerParts: writerParts{2.5, 6, 0, 0, 0, 3, 1}}},
+		{name: "a part with no value", text: "frontdesk_db_statements_total 1\nfrontdesk_db_commits_total 1\n" +
+			"frontdesk_db_writer_part_seconds_total{part=\"apply\"}\n", wantErr: "has no value"},
+		{name: "a part's labels unended", text: "frontdesk_db_statements_total 1\nfrontdesk_db_commits_total 1\n" +
+			"frontdesk_db_writer_part_seconds_total{part=\"apply\" 3\n", wantErr: "no end to its labels"},
 		{name: "no writer time (an older binary)", text: "frontdesk_db_statements_total 12\nfrontdesk_db_commits_total 3\n",
 			want: work{statements: 12, commits: 3}},
 		{name: "timestamps", text: "frontdesk_db_statements_total 12 1700000000000\nfrontdesk_db_commits_total 3 1700000000000\n",
@@ -245,7 +258,8 @@ func TestFillCost(t *testing.T) {
 	i := func(x int64) *int64 { return &x }
 	r := &report{Messages: 800, Sent: 400}
 	r.fillCost(cost{statements: f(2400), commits: f(100), pgCommits: i(120), pgXIDs: i(96),
-		cpu: 1200 * time.Millisecond, pgCPU: d(400 * time.Millisecond), writerHeld: 7.5, wall: 10 * time.Second})
+		cpu: 1200 * time.Millisecond, pgCPU: d(400 * time.Millisecond), writerHeld: 7.5, wall: 10 * time.Second,
+		writerParts: writerParts{1, 4, 0.5, 0, 0, 1.5, 0.5}})
 	for name, tt := range map[string]struct {
 		got  *float64
 		want float64
@@ -262,10 +276,14 @@ func TestFillCost(t *testing.T) {
 			t.Errorf("%s = %v, want %v", name, opt3(tt.got), tt.want)
 		}
 	}
+	wantParts := map[string]float64{"accept": 0.1, "apply": 0.4, "claim_events": 0.05, "commit": 0.15, "other": 0.05}
+	if !maps.Equal(r.WriterParts, wantParts) {
+		t.Errorf("writer_parts %v, want %v (a part that took nothing left out)", r.WriterParts, wantParts)
+	}
 	// Nothing to divide by, or counters lost: unknown, not zero.
 	r = &report{}
 	r.fillCost(cost{cpu: time.Second})
-	if r.StatementsPerMessage != nil || r.CPUMSPerReply != nil || r.PGCommitsPerMessage != nil || r.WriterBusy != nil {
+	if r.StatementsPerMessage != nil || r.CPUMSPerReply != nil || r.PGCommitsPerMessage != nil || r.WriterBusy != nil || r.WriterParts != nil {
 		t.Errorf("figures without a denominator or counters: %+v", r)
 	}
 }

@@ -65,7 +65,7 @@
 // naming no message); outage_refused, crashes, restart_ms; rss_mb (peak
 // VmHWM over the replicas); with --floor floor_per_sec and ingest_ratio;
 // api_latency_ms with --api-latency; messages, statements_per_message,
-// commits_per_message, cpu_ms_per_reply, on SQLite writer_busy and, on
+// commits_per_message, cpu_ms_per_reply, on SQLite writer_busy and writer_parts and, on
 // PostgreSQL, pg_commits_per_message, pg_xids_per_message and
 // pg_cpu_ms_per_reply (see Cost). In ingest mode the send latencies and lost are null: replies are
 // not waited for.
@@ -101,6 +101,14 @@
 // frontdesk_db_writer_held_seconds_total. Near 1, the writer is the
 // serialization point: every transaction waits for the others, and more
 // CPU would not write faster. Absent on PostgreSQL, which has no one writer.
+//
+// writer_parts (SQLite): writer_busy by what the writer did, from
+// frontdesk_db_writer_part_seconds_total; the shares add up to writer_busy
+// (up to rounding). accept: webhooks' group commits; apply: decided events'
+// effects; claim_events and claim_sends: the claims, each with its own
+// commit; sent: sends recorded and the next messages of their chats leased;
+// commit: the commits of transactions combined; other: everything else
+// (agents' actions, timers, pruning) and the turns' own overhead.
 //
 // pg_commits_per_message (PostgreSQL): the growth of xact_commit in
 // pg_stat_database for the database of --db. It does not agree with

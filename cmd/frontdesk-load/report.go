@@ -68,6 +68,9 @@ type report struct {
 	WriterBusy           *float64 `json:"writer_busy,omitempty"`            // SQLite: share of the time its one writer was held
 	CPUMSPerReply        *float64 `json:"cpu_ms_per_reply"`                 // replicas and PostgreSQL
 	PGCPUMSPerReply      *float64 `json:"pg_cpu_ms_per_reply,omitempty"`    // PostgreSQL's share of it
+	// WriterParts is WriterBusy by what the writer did (SQLite, a binary
+	// that exports it): each part's share of the time, adding up to it.
+	WriterParts map[string]float64 `json:"writer_parts,omitempty"`
 
 	FloorPerSec *float64 `json:"floor_per_sec,omitempty"`
 	IngestRatio *float64 `json:"ingest_ratio,omitempty"`
@@ -112,6 +115,14 @@ func (r *report) fillCost(c cost) {
 	if c.writerHeld > 0 && c.wall > 0 {
 		busy := round3(c.writerHeld / c.wall.Seconds())
 		r.WriterBusy = &busy
+		for i, secs := range c.writerParts {
+			if secs > 0 {
+				if r.WriterParts == nil {
+					r.WriterParts = map[string]float64{}
+				}
+				r.WriterParts[writerPartNames[i]] = round3(secs / c.wall.Seconds())
+			}
+		}
 	}
 	if c.pgCommits != nil {
 		r.PGCommitsPerMessage = perMessage(float64(*c.pgCommits))
@@ -213,6 +224,15 @@ func (r *report) writeText(w io.Writer) error {
 			db += fmt.Sprintf("; SQLite's writer busy %.0f %% of the time", *r.WriterBusy*100)
 		}
 		row("database", db)
+		if len(r.WriterParts) > 0 {
+			var parts []string
+			for _, name := range writerPartNames {
+				if share, ok := r.WriterParts[name]; ok {
+					parts = append(parts, fmt.Sprintf("%s %.0f %%", name, share*100))
+				}
+			}
+			row("writer", strings.Join(parts, ", "))
+		}
 		cpu := fmt.Sprintf("%s ms per reply", opt3(r.CPUMSPerReply))
 		if r.PGCPUMSPerReply != nil {
 			cpu += fmt.Sprintf(", of which PostgreSQL %s", opt3(r.PGCPUMSPerReply))

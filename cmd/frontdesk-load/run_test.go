@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,6 +75,21 @@ func TestRunPipelineSQLite(t *testing.T) {
 	case rep.WriterBusy == nil || *rep.WriterBusy <= 0 || *rep.WriterBusy > 1:
 		// One writer, held some of the time, never more than all of it.
 		t.Errorf("writer_busy %v, want a share in (0, 1]", keys["writer_busy"])
+	}
+	// The writer's time by part: every message was accepted, applied and
+	// sent, each under its own part, and the parts add up to the whole
+	// (each is rounded to three decimals).
+	sum := 0.0
+	for _, part := range []string{"accept", "apply", "sent", "commit"} {
+		if rep.WriterParts[part] <= 0 {
+			t.Errorf("writer_parts %v: no %s", rep.WriterParts, part)
+		}
+	}
+	for _, share := range rep.WriterParts {
+		sum += share
+	}
+	if rep.WriterBusy != nil && math.Abs(sum-*rep.WriterBusy) > 0.001*float64(len(rep.WriterParts))+0.001 {
+		t.Errorf("writer_parts %v add up to %.3f, writer_busy %v", rep.WriterParts, sum, *rep.WriterBusy)
 	}
 	// The workload posts about 400 updates, 80 % of them messages to answer.
 	if rep.Accepted < 300 || rep.Sent < 200 {

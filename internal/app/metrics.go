@@ -305,5 +305,25 @@ func dbWorkMetrics(work func() store.Work) []prometheus.Collector {
 			Name: "frontdesk_db_writer_waited_seconds_total",
 			Help: "SQLite: time this replica's transactions waited for the one writer, summed over them (0 on PostgreSQL).",
 		}, func() float64 { return work().WriterWaited.Seconds() }),
+		writerParts{work: work, desc: prometheus.NewDesc("frontdesk_db_writer_part_seconds_total",
+			"SQLite: time the one writer was held, by what it did (accept, apply, sent, claim_events, claim_sends, commit, other); "+
+				"the parts add up to frontdesk_db_writer_held_seconds_total. None on PostgreSQL.",
+			[]string{"part"}, nil)},
+	}
+}
+
+// writerParts exports store.Work's WriterParts, one series per part. The
+// parts are read together, so that they add up to the held time read with
+// them.
+type writerParts struct {
+	work func() store.Work
+	desc *prometheus.Desc
+}
+
+func (c writerParts) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c writerParts) Collect(ch chan<- prometheus.Metric) {
+	for part, d := range c.work().WriterParts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, d.Seconds(), part)
 	}
 }

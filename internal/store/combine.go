@@ -35,6 +35,8 @@ type txReq struct {
 	query string
 	args  []any
 	dest  any
+	// part is what its time on the writer counts as (see writerPart).
+	part writerPart
 
 	queued time.Time
 	state  atomic.Int32 // reqQueued, then reqTaken or reqAbandoned
@@ -154,7 +156,10 @@ func (s *Store) commitCombined(reqs []*txReq) (notRun []*txReq) {
 		req := reqs[0]
 		s.stats.statements.Add(1)
 		s.stats.commits.Add(1)
-		req.finish(s.selWriter(context.WithoutCancel(req.ctx), req.dest, req.query, req.args...))
+		start := time.Now()
+		err := s.selWriter(context.WithoutCancel(req.ctx), req.dest, req.query, req.args...)
+		s.turns.spend(req.part, time.Since(start)) // its commit included
+		req.finish(err)
 		return nil
 	}
 	ctx := context.Background()
@@ -169,7 +174,9 @@ func (s *Store) commitCombined(reqs []*txReq) (notRun []*txReq) {
 	alone := len(reqs) == 1
 	ran := make([]*txReq, 0, len(reqs))
 	for i, req := range reqs {
+		start := time.Now()
 		err := s.runPart(tx, req, alone)
+		s.turns.spend(req.part, time.Since(start))
 		switch {
 		case err == nil:
 			ran = append(ran, req)
@@ -192,7 +199,9 @@ func (s *Store) commitCombined(reqs []*txReq) (notRun []*txReq) {
 	}
 	s.stats.statements.Add(1) // COMMIT
 	s.stats.commits.Add(1)
+	start := time.Now()
 	err = tx.Commit()
+	s.turns.spend(partCommit, time.Since(start))
 	for _, req := range ran {
 		req.finish(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -229,6 +230,93 @@ func TestWorkCountsTheWritersTime(t *testing.T) {
 	mustAccept(t, pg, event("1", "10", "a"))
 	if w := pg.Work(); w.WriterHeld != 0 || w.WriterWaited != 0 {
 		t.Errorf("PostgreSQL reports a writer's time: %+v", w)
+	}
+}
+
+// TestWorkSaysWhatTheWriterDid: SQLite's writer time is kept by what it
+// went to, each kind of work under its own part, and the parts add up to
+// the time it was held.
+func TestWorkSaysWhatTheWriterDid(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	var evs []chat.InboxEvent
+	var states []chat.State
+	var sends []chat.Outgoing
+	steps := []struct {
+		part string
+		do   func() error
+	}{
+		{"accept", func() error {
+			return errors.Join(s.Accept(ctx, event("1", "10", "where is my order?")), s.Accept(ctx, event("2", "20", "hello")))
+		}},
+		{"claim_events", func() error {
+			var err error
+			if evs, err = s.ClaimEvents(ctx, "w", t0, time.Minute, 10, chat.SetAside{}); err == nil && len(evs) != 2 {
+				err = fmt.Errorf("claimed %d events, want 2", len(evs))
+			}
+			if err == nil {
+				states, err = s.LoadStates(ctx, evs, t0, 24*time.Hour)
+			}
+			return err
+		}},
+		{"apply", func() error {
+			fx := make([]chat.Effects, len(evs))
+			for i, ie := range evs {
+				fx[i] = chat.Effects{Event: ie, Basis: states[i], Plan: replyPlan(ie.Event, "content/"+ie.CustomerScope(), t0)}
+			}
+			results, err := s.Apply(ctx, fx, t0)
+			return errors.Join(append(results, err)...)
+		}},
+		{"claim_sends", func() error {
+			var err error
+			if sends, err = s.ClaimOutgoing(ctx, "w", t0, time.Minute, 10); err == nil && len(sends) != 2 {
+				err = fmt.Errorf("claimed %d sends, want 2", len(sends))
+			}
+			return err
+		}},
+		{"sent", func() error {
+			_, err := s.MarkSentAndClaimNext(ctx, []chat.SentMessage{{ID: sends[0].ID, PlatformMessageID: "1", At: t0},
+				{ID: sends[1].ID, PlatformMessageID: "2", At: t0}}, chat.SendClaim{Owner: "w", Until: t0.Add(time.Minute), Max: 4}, t0)
+			return err
+		}},
+	}
+	for _, step := range steps {
+		before := s.Work()
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.part, err)
+		}
+		after := s.Work()
+		for part, d := range after.WriterParts {
+			grew := d > before.WriterParts[part]
+			switch {
+			case part == step.part && !grew:
+				t.Errorf("%s: the writer's time under %q did not grow (%s)", step.part, part, d)
+			case part != step.part && part != "other" && part != "commit" && grew:
+				t.Errorf("%s: the writer's time under %q grew too (%s → %s)", step.part, part, before.WriterParts[part], d)
+			}
+		}
+	}
+	w := s.Work()
+	if len(w.WriterParts) != int(numWriterParts) {
+		t.Errorf("parts %v, want %d of them", w.WriterParts, numWriterParts)
+	}
+	var sum time.Duration
+	for part, d := range w.WriterParts {
+		if d < 0 {
+			t.Errorf("%s: %s", part, d)
+		}
+		sum += d
+	}
+	// Every named part was spent inside a turn, so other is what they
+	// leave, and the sum is the held time.
+	if sum != w.WriterHeld || w.WriterParts["commit"] <= 0 {
+		t.Errorf("parts %v add up to %s, held %s", w.WriterParts, sum, w.WriterHeld)
+	}
+
+	pg := openPostgresTest(t)
+	mustAccept(t, pg, event("1", "10", "a"))
+	if w := pg.Work(); w.WriterParts != nil {
+		t.Errorf("PostgreSQL reports the parts of a writer's time: %v", w.WriterParts)
 	}
 }
 

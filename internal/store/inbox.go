@@ -127,7 +127,9 @@ func (s *Store) acceptLoop() {
 				break fill
 			}
 		}
+		start := time.Now()
 		g := s.commitGroup(batch)
+		s.turns.spend(partAccept, time.Since(start))
 		s.endTurn()
 		if flushes != nil {
 			flushes <- g
@@ -392,7 +394,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	var rows []row
 	// Every SET expression reads the row as it was, so "attempts >= ?"
 	// means: claimed that often before this claim.
-	err = s.leaseSel(ctx, &rows, s.claimEventsQuery(), s.plannedEachCall(
+	err = s.leaseSel(ctx, partClaimEvents, &rows, s.claimEventsQuery(), s.plannedEachCall(
 		s.inboxLow.Load(), ms(now), ms(now), limit,
 		setAsideAt, owner, setAsideAt, ms(now.Add(lease)), setAsideAt, aside.Cause, setAsideAt, setAsideAt, ms(now))...)
 	if err != nil {

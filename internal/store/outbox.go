@@ -64,7 +64,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	}
 	var rows []claimedRow
 	query, args := s.claimDue(owner, now, now.Add(lease), limit)
-	if err := s.autoSel(ctx, &rows, query, args...); err != nil {
+	if err := s.autoSel(ctx, partClaimSends, &rows, query, args...); err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
 	return inClaimOrder(rows)
@@ -221,7 +221,7 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 	// takes the rows' types from it.
 	rows, values := s.typedRows(len(sent), values, "BIGINT", "TEXT", "BIGINT")
 	in, padded := s.in(ids)
-	err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.inTxAs(ctx, partSent, func(ctx context.Context, tx *sqlx.Tx) error {
 		// What each message sent asks for besides: a line in its
 		// conversation's history, a notice's place in its handoff's
 		// thread, an incident's latest notification. Statements with

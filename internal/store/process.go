@@ -43,7 +43,7 @@ func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now tim
 	for excluded := 0; len(todo) > 0; excluded++ {
 		var fail *failure
 		var out applied // of this attempt; a rollback forgets it
-		err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		err := s.inTxAs(ctx, partApply, func(ctx context.Context, tx *sqlx.Tx) error {
 			if !oneByOne {
 				err := s.applyAll(ctx, tx, batch, todo, results, now, claim, &out)
 				errors.As(err, &fail)

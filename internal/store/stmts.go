@@ -170,8 +170,8 @@ func (s *Store) readStmt(ctx context.Context, query string) *sqlx.Stmt {
 
 // autoSel runs one writing statement on its own, outside any transaction
 // (it is its own transaction), and reads what it returns.
-func (s *Store) autoSel(ctx context.Context, dest any, query string, args ...any) error {
-	return s.autoSelOn(ctx, s.w, dest, query, args...)
+func (s *Store) autoSel(ctx context.Context, part writerPart, dest any, query string, args ...any) error {
+	return s.autoSelOn(ctx, s.w, part, dest, query, args...)
 }
 
 // leaseSel is autoSel for a statement that only leases work: on
@@ -182,22 +182,22 @@ func (s *Store) autoSel(ctx context.Context, dest any, query string, args ...any
 // commits synchronously, which flushes the lease with it. Every replica's
 // event claims then stop waiting for, and adding to, the disk flushes that
 // webhooks' group commits wait for.
-func (s *Store) leaseSel(ctx context.Context, dest any, query string, args ...any) error {
+func (s *Store) leaseSel(ctx context.Context, part writerPart, dest any, query string, args ...any) error {
 	db := s.w
 	if s.lax != nil {
 		db = s.lax
 	}
-	return s.autoSelOn(ctx, db, dest, query, args...)
+	return s.autoSelOn(ctx, db, part, dest, query, args...)
 }
 
-func (s *Store) autoSelOn(ctx context.Context, db *sqlx.DB, dest any, query string, args ...any) error {
+func (s *Store) autoSelOn(ctx context.Context, db *sqlx.DB, part writerPart, dest any, query string, args ...any) error {
 	if s.postgres {
 		s.stats.statements.Add(1)
 		s.stats.commits.Add(1)
 		return db.SelectContext(ctx, dest, s.pg(query), args...)
 	}
 	// On SQLite it joins whatever else waits for the writer (see combine).
-	return s.combine(ctx, &txReq{query: query, args: args, dest: dest})
+	return s.combine(ctx, &txReq{query: query, args: args, dest: dest, part: part})
 }
 
 // selWriter runs one statement on SQLite's writer, prepared when the cache

@@ -222,8 +222,13 @@ func unavailable(op string, err error) error {
 // combiner's goroutine, in a commit shared with other transactions (see
 // combine), and cancelling the caller's ctx does not cut it short.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	return s.inTxAs(ctx, partOther, fn)
+}
+
+// inTxAs is inTx for work whose time on SQLite's writer counts as part.
+func (s *Store) inTxAs(ctx context.Context, part writerPart, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
 	if s.txs != nil {
-		return s.combine(ctx, &txReq{fn: fn})
+		return s.combine(ctx, &txReq{fn: fn, part: part})
 	}
 	return s.runTx(s.w.BeginTxx(ctx, nil))(func(tx *sqlx.Tx) error { return fn(ctx, tx) })
 }
@@ -274,6 +279,13 @@ type Work struct {
 	// was held, and waited for by everything that used it; zero on
 	// PostgreSQL, whose writers do not wait for each other.
 	WriterHeld, WriterWaited time.Duration
+	// WriterParts is, on SQLite, WriterHeld by what the writer did, keyed
+	// by part: accept (webhooks' group commits), apply (decided events'
+	// effects), sent (sends recorded), claim_events and claim_sends (each
+	// claim with its own commit), commit (combined transactions' commits)
+	// and other (the rest, the turns' own overhead included). Nil on
+	// PostgreSQL.
+	WriterParts map[string]time.Duration
 }
 
 type stats struct{ statements, commits atomic.Uint64 }
@@ -283,6 +295,16 @@ func (s *Store) Work() Work {
 	w := Work{Statements: s.stats.statements.Load(), Commits: s.stats.commits.Load()}
 	if s.turns != nil {
 		w.WriterHeld, w.WriterWaited = time.Duration(s.turns.held.Load()), time.Duration(s.turns.waited.Load())
+		w.WriterParts = make(map[string]time.Duration, numWriterParts)
+		named := time.Duration(0)
+		for p := partOther + 1; p < numWriterParts; p++ {
+			d := time.Duration(s.turns.spent[p].Load())
+			w.WriterParts[writerPartNames[p]] = d
+			named += d
+		}
+		// Other is what the named parts leave of the held time (a turn
+		// under way has its parts counted before its held time is).
+		w.WriterParts[writerPartNames[partOther]] = max(0, w.WriterHeld-named)
 	}
 	return w
 }

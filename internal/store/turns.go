@@ -29,6 +29,36 @@ type writerTurns struct {
 
 	heldSince    time.Time    // when the holder got its turn; the holder's alone
 	held, waited atomic.Int64 // nanoseconds, over all turns
+	// spent is the held time by what it went to (nanoseconds): the
+	// turn's holder adds each part of its work as it finishes it.
+	spent [numWriterParts]atomic.Int64
+}
+
+// writerPart is what a turn of SQLite's writer was spent on. The writer is
+// where SQLite's throughput stops, so the shares of these say what a
+// faster replica has to cut (see Work.WriterParts).
+type writerPart int
+
+const (
+	partOther       writerPart = iota // everything else: agents' actions, timers, pruning, the turns' own overhead
+	partAccept                        // webhooks' group commits: insert, lease at accept, commit
+	partApply                         // the effects of decided events, up to their commit
+	partSent                          // sends recorded, and the chats' next messages leased
+	partClaimEvents                   // the event claims (each its own transaction)
+	partClaimSends                    // the senders' claims (likewise)
+	partCommit                        // the commit of combined transactions: their pages written to the log
+	numWriterParts
+)
+
+// writerPartNames are the parts' names on /metrics.
+var writerPartNames = [numWriterParts]string{"other", "accept", "apply", "sent", "claim_events", "claim_sends", "commit"}
+
+// spend adds d to what part took; only the turn's holder calls it. A nil
+// w (PostgreSQL, whose writers do not take turns) keeps nothing.
+func (w *writerTurns) spend(part writerPart, d time.Duration) {
+	if w != nil {
+		w.spent[part].Add(int64(d))
+	}
 }
 
 // acquire waits for the writer, and says how long; fast is a group commit
