@@ -261,7 +261,8 @@ func (p *Pipeline) handleBatch(events []chat.InboxEvent) (claimAgain bool) {
 			rerr := p.store.RetryEvent(p.workCtx, d.event.ID, next, p.cfg.Redact(d.err.Error()), p.cfg.EventAttempts)
 			p.health.wrote("retry event", rerr, p.now())
 			if rerr != nil {
-				p.log.Warn("pipeline: could not reschedule event; its lease will expire", "event", d.event.ID, "err", rerr)
+				p.log.Warn("pipeline: could not reschedule event; trying it again while its lease lasts", "event", d.event.ID, "err", rerr)
+				p.retryHeld(d.event, now.Add(p.cfg.Lease/2))
 			}
 		}
 	}
@@ -285,6 +286,31 @@ func (p *Pipeline) handleBatch(events []chat.InboxEvent) (claimAgain bool) {
 		p.wakeSender()
 	}
 	return claimAgain
+}
+
+// heldRetryPause is how long an event whose failure could not be recorded
+// waits before this replica tries it again.
+const heldRetryPause = time.Second
+
+// retryHeld tries an event again after a pause, here, when neither it nor
+// the note of its failure could be written (the database refused both: a
+// full disk, an outage). It is still leased to this replica, so nobody
+// else takes it or its conversation's next events; left to its lease, its
+// customer would wait a minute after the database is back. It keeps trying
+// until until (within the lease); after that the lease running out brings
+// it back, as before. Trying twice is safe: an event is applied once, by
+// whoever marks it done first.
+func (p *Pipeline) retryHeld(ie chat.InboxEvent, until time.Time) {
+	p.loops.Add(1)
+	go func() {
+		defer p.loops.Done()
+		if !p.wait(nil, heldRetryPause) || p.now().After(until) {
+			return
+		}
+		if p.handleBatch([]chat.InboxEvent{ie}) {
+			p.WakeEvents()
+		}
+	}()
 }
 
 // decided is one event's fate in a batch.
