@@ -34,7 +34,7 @@ const (
 // writerPartNames are the parts of SQLite's writer time the service
 // exports, in the order the report prints them. A part this tool does not
 // know (a newer binary's) is left out.
-var writerPartNames = [...]string{"accept", "apply", "claim_events", "sent", "claim_sends", "commit", "other"}
+var writerPartNames = [...]string{"accept", "apply", "claim_events", "sent", "claim_sends", "commit", "checkpoint", "other"}
 
 // writerParts are seconds of SQLite's writer time, per writerPartNames.
 type writerParts [len(writerPartNames)]float64

@@ -50,7 +50,7 @@ func TestParseWork(t *testing.T) {
 		wantErr    string
 	}{
 		{name: "served", text: exposition, want: work{statements: 1234567, commits: 4521, writerHeld: 12.5,
-			writerParts: writerParts{2.5, 6, 0, 0, 0, 3, 1}}},
+			writerParts: writerParts{2.5, 6, 0, 0, 0, 3, 0, 1}}},
 		{name: "a part with no value", text: "frontdesk_db_statements_total 1\nfrontdesk_db_commits_total 1\n" +
 			"frontdesk_db_writer_part_seconds_total{part=\"apply\"}\n", wantErr: "has no value"},
 		{name: "a part's labels unended", text: "frontdesk_db_statements_total 1\nfrontdesk_db_commits_total 1\n" +
@@ -259,7 +259,7 @@ func TestFillCost(t *testing.T) {
 	r := &report{Messages: 800, Sent: 400}
 	r.fillCost(cost{statements: f(2400), commits: f(100), pgCommits: i(120), pgXIDs: i(96),
 		cpu: 1200 * time.Millisecond, pgCPU: d(400 * time.Millisecond), writerHeld: 7.5, wall: 10 * time.Second,
-		writerParts: writerParts{1, 4, 0.5, 0, 0, 1.5, 0.5}})
+		writerParts: writerParts{1, 4, 0.5, 0, 0, 1.5, 0.2, 0.3}})
 	for name, tt := range map[string]struct {
 		got  *float64
 		want float64
@@ -276,7 +276,7 @@ func TestFillCost(t *testing.T) {
 			t.Errorf("%s = %v, want %v", name, opt3(tt.got), tt.want)
 		}
 	}
-	wantParts := map[string]float64{"accept": 0.1, "apply": 0.4, "claim_events": 0.05, "commit": 0.15, "other": 0.05}
+	wantParts := map[string]float64{"accept": 0.1, "apply": 0.4, "claim_events": 0.05, "commit": 0.15, "checkpoint": 0.02, "other": 0.03}
 	if !maps.Equal(r.WriterParts, wantParts) {
 		t.Errorf("writer_parts %v, want %v (a part that took nothing left out)", r.WriterParts, wantParts)
 	}

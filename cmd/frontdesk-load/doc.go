@@ -107,8 +107,10 @@
 // (up to rounding). accept: webhooks' group commits; apply: decided events'
 // effects; claim_events and claim_sends: the claims, each with its own
 // commit; sent: sends recorded and the next messages of their chats leased;
-// commit: the commits of transactions combined; other: everything else
-// (agents' actions, timers, pruning) and the turns' own overhead.
+// commit: the commits of transactions combined; checkpoint: the writer's
+// share of copying the log into the database (most of it is copied
+// beside the writer); other: everything else (agents' actions, timers,
+// pruning) and the turns' own overhead.
 //
 // pg_commits_per_message (PostgreSQL): the growth of xact_commit in
 // pg_stat_database for the database of --db. It does not agree with

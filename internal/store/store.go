@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,8 @@ type Store struct {
 	// lax, on PostgreSQL, are connections whose commits do not wait for
 	// the WAL flush, for claims of events (see leaseSel); nil on SQLite.
 	lax *sqlx.DB
+	// ckpt, on SQLite, is the checkpointer's connection (see checkpointLoop).
+	ckpt *sqlx.DB
 	// Now is the store's clock, for the times it records on its own.
 	Now func() time.Time
 
@@ -79,6 +82,10 @@ type Store struct {
 	wg           sync.WaitGroup
 	closed       sync.Once
 }
+
+// busyTimeoutMS is how long a SQLite connection waits for a lock another
+// process holds (a CLI command against a running service's database).
+const busyTimeoutMS = 10000
 
 // Options tune Open. The zero value is the production default.
 type Options struct {
@@ -125,8 +132,8 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	// multi-row statement alone, SQLite saves the pages it changes; past
 	// 64 KiB it spilled them to a temporary file, at two write calls a page
 	// (about 6 % of the CPU in a profile at --rate max).
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
-	w, err := sqlx.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=synchronous("+opt.Synchronous+")&_txlock=immediate")
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(" + strconv.Itoa(busyTimeoutMS) + ")&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
+	w, err := sqlx.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=synchronous("+opt.Synchronous+")&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -155,9 +162,19 @@ func OpenSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	r.SetConnMaxIdleTime(0)
 	s := &Store{w: w, r: r, path: path, Now: time.Now, turns: &writerTurns{}, wal: wal, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{}),
 		txs: make(chan *txReq, maxCombined), combinerDone: make(chan struct{})}
-	s.wg.Add(2)
+	ckpt, err := sqlx.Open("sqlite", base+"&_pragma=synchronous("+opt.Synchronous+")")
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	ckpt.SetMaxIdleConns(1)
+	s.ckpt = ckpt
+	s.wg.Add(3)
 	go s.acceptLoop()
 	go s.combineLoop()
+	go s.checkpointLoop(ckpt, checkpointEvery, walRestartAt)
 	return s, nil
 }
 
@@ -189,11 +206,14 @@ func (s *Store) Close() error {
 		s.wal.close() // the accept loop, its only user, has returned
 	}
 	s.closeStmts()
-	var laxErr error
+	var laxErr, ckptErr error
 	if s.lax != nil {
 		laxErr = s.lax.Close()
 	}
-	return errors.Join(s.w.Close(), s.r.Close(), laxErr, s.releaseLock())
+	if s.ckpt != nil {
+		ckptErr = s.ckpt.Close()
+	}
+	return errors.Join(s.w.Close(), s.r.Close(), laxErr, ckptErr, s.releaseLock())
 }
 
 // Ping checks that the database answers, for readiness probes.

@@ -47,11 +47,12 @@ const (
 	partClaimEvents                   // the event claims (each its own transaction)
 	partClaimSends                    // the senders' claims (likewise)
 	partCommit                        // the commit of combined transactions: their pages written to the log
+	partCheckpoint                    // the writer's share of the checkpoints (see checkpointLoop)
 	numWriterParts
 )
 
 // writerPartNames are the parts' names on /metrics.
-var writerPartNames = [numWriterParts]string{"other", "accept", "apply", "sent", "claim_events", "claim_sends", "commit"}
+var writerPartNames = [numWriterParts]string{"other", "accept", "apply", "sent", "claim_events", "claim_sends", "commit", "checkpoint"}
 
 // spend adds d to what part took; only the turn's holder calls it. A nil
 // w (PostgreSQL, whose writers do not take turns) keeps nothing.
