@@ -23,9 +23,9 @@ import (
 // finds every page of the log copied, and under a steady stream of commits
 // the background copy is never quite done. So once the log holds
 // walRestartAt pages, the writer takes a turn to copy what is left (little:
-// the background ones copied the rest), and its next transaction starts
-// the log over, as SQLite's own checkpoints let it. Neither kind waits for
-// readers: one still reading an old page holds the log back, as before.
+// the background ones copied the rest) and start the log over (RESTART).
+// Neither kind waits for readers: a reader still on an old page holds the
+// log back until the next look, as it held SQLite's own checkpoints back.
 //
 // Durability is unchanged: a checkpoint at synchronous NORMAL flushes the
 // log before copying and the database file before the log may be started
