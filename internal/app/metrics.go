@@ -306,7 +306,7 @@ func dbWorkMetrics(work func() store.Work) []prometheus.Collector {
 			Help: "SQLite: time this replica's transactions waited for the one writer, summed over them (0 on PostgreSQL).",
 		}, func() float64 { return work().WriterWaited.Seconds() }),
 		writerParts{work: work, desc: prometheus.NewDesc("frontdesk_db_writer_part_seconds_total",
-			"SQLite: time the one writer was held, by what it did (accept, apply, sent, claim_events, claim_sends, commit, other); "+
+			"SQLite: time the one writer was held, by what it did (accept, apply, sent, claim_events, claim_sends, commit, checkpoint, other); "+
 				"the parts add up to frontdesk_db_writer_held_seconds_total. None on PostgreSQL.",
 			[]string{"part"}, nil)},
 	}

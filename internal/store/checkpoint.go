@@ -60,11 +60,11 @@ func (s *Store) checkpointLoop(ckpt *sqlx.DB, every time.Duration, restartAt int
 			return
 		case <-t.C:
 		}
-		if c := s.stats.commits.Load(); c == seen {
+		c := s.stats.commits.Load()
+		if c == seen {
 			continue // nothing written since the last look
-		} else {
-			seen = c
 		}
+		seen = c
 		// A failure is tried again at the next tick; the log only grows
 		// meanwhile.
 		_ = s.checkpoint(context.Background(), ckpt, restartAt)
@@ -85,8 +85,7 @@ func (s *Store) checkpoint(ctx context.Context, ckpt *sqlx.DB, restartAt int) er
 }
 
 // finishCheckpoint copies, in a turn of the writer, what the background
-// checkpoints left of the log, so that the writer's next transaction
-// starts it over.
+// checkpoints left of the log, and starts the log over.
 func (s *Store) finishCheckpoint(ctx context.Context) error {
 	if err := s.writerTurn(ctx, false); err != nil {
 		return err

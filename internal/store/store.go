@@ -302,9 +302,10 @@ type Work struct {
 	// WriterParts is, on SQLite, WriterHeld by what the writer did, keyed
 	// by part: accept (webhooks' group commits), apply (decided events'
 	// effects), sent (sends recorded), claim_events and claim_sends (each
-	// claim with its own commit), commit (combined transactions' commits)
-	// and other (the rest, the turns' own overhead included). Nil on
-	// PostgreSQL.
+	// claim with its own commit), commit (combined transactions' commits),
+	// checkpoint (the writer's share of checkpoints) and other (what those
+	// leave of WriterHeld: the rest, the turns' own overhead included). Nil
+	// on PostgreSQL.
 	WriterParts map[string]time.Duration
 }
 

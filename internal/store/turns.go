@@ -55,9 +55,10 @@ const (
 var writerPartNames = [numWriterParts]string{"other", "accept", "apply", "sent", "claim_events", "claim_sends", "commit", "checkpoint"}
 
 // spend adds d to what part took; only the turn's holder calls it. A nil
-// w (PostgreSQL, whose writers do not take turns) keeps nothing.
+// w (PostgreSQL, whose writers do not take turns) keeps nothing, and other
+// is never kept: it is what the named parts leave of the held time.
 func (w *writerTurns) spend(part writerPart, d time.Duration) {
-	if w != nil {
+	if w != nil && part != partOther {
 		w.spent[part].Add(int64(d))
 	}
 }
