@@ -456,6 +456,22 @@ type SendClaim struct {
 	Until time.Time
 	Max   int
 	More  int
+	// Events, when its Owner is set, asks applying a batch to lease the
+	// events next in the batch's conversations as well.
+	Events EventClaim
+}
+
+// EventClaim asks the store, while it marks a batch's events done, to
+// lease to Owner, until Until, the events that come next in those
+// conversations: the worker decides them next, with no claim of its own,
+// which at a backlog was a writer turn (or a transaction on PostgreSQL)
+// for every batch and, on PostgreSQL, a walk past every event other
+// replicas hold. Only an event a claim would hand out is leased: due,
+// nobody's, and tried fewer than Aside.Attempts times.
+type EventClaim struct {
+	Owner string
+	Until time.Time
+	Aside SetAside
 }
 
 // Leased is what applying a batch leased to the caller's sender (Sends,
@@ -466,6 +482,10 @@ type Leased struct {
 	Sends   []Outgoing
 	Waiting []string
 	// EventsWaiting says one of the batch's conversations had its next
-	// event waiting when the batch was marked done: claim events again.
+	// event waiting when the batch was marked done and not leased in
+	// Events: claim events again.
 	EventsWaiting bool
+	// Events are the conversations' next events leased to the claim's
+	// Events.Owner, in id order.
+	Events []InboxEvent
 }

@@ -54,6 +54,7 @@ func (p *Pipeline) eventLoop() {
 			events, others = p.leaser.TakeLeased()
 			claimDue = claimDue || others
 		}
+		events = append(events, p.next.take(p.cfg.Batch-len(events))...)
 		var err error
 		if claimDue && len(events) < p.cfg.Batch {
 			end := p.health.begin("claiming events", p.now())
@@ -138,6 +139,42 @@ func (p *Pipeline) eventLoop() {
 	}
 }
 
+// nextEvents holds the events a batch's apply leased to this replica
+// (chat.EventClaim) until the event loop takes them; ready is told when it
+// has some.
+type nextEvents struct {
+	mu    sync.Mutex
+	queue []chat.InboxEvent
+	ready chan struct{}
+}
+
+func (n *nextEvents) put(events []chat.InboxEvent) {
+	if len(events) == 0 {
+		return
+	}
+	n.mu.Lock()
+	n.queue = append(n.queue, events...)
+	n.mu.Unlock()
+	notify(n.ready)
+}
+
+// take returns up to limit of the events held, oldest first; what it
+// leaves keeps ready told.
+func (n *nextEvents) take(limit int) []chat.InboxEvent {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	k := min(max(limit, 0), len(n.queue))
+	if k == 0 {
+		return nil
+	}
+	out := slices.Clone(n.queue[:k])
+	n.queue = n.queue[k:]
+	if len(n.queue) > 0 {
+		notify(n.ready)
+	}
+	return out
+}
+
 // batchTimes is how long batches take lately: a moving average.
 type batchTimes struct{ avg atomic.Int64 }
 
@@ -191,12 +228,14 @@ func (p *Pipeline) waitBatches(slots chan struct{}, batchDone <-chan struct{}, g
 
 // waitEvents sleeps until there are events to take or claim, or the poll
 // interval passes; it reports whether a claim is due (anything but events
-// leased at accept woke it).
+// leased at accept or by a batch woke it).
 func (p *Pipeline) waitEvents() (claimDue bool) {
 	t := time.NewTimer(p.cfg.PollInterval)
 	defer t.Stop()
 	select {
 	case <-p.accepted:
+		return false
+	case <-p.next.ready:
 		return false
 	case <-p.eventWake:
 	case <-t.C:
@@ -245,6 +284,9 @@ func (p *Pipeline) handleBatch(events []chat.InboxEvent) (claimAgain bool) {
 	done, got, left := p.processBatch(p.workCtx, events, now, true)
 	claimed, waiting := got.Sends, got.Waiting
 	claimAgain = got.EventsWaiting || left
+	// Whatever became of this batch, the events leased with it are this
+	// replica's to decide next.
+	p.next.put(got.Events)
 	for _, d := range done {
 		switch {
 		case d.err == nil:
@@ -402,13 +444,15 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 		}
 		var claim chat.SendClaim
 		if send {
-			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots) - len(p.sendSlots) - len(got.Sends)}
+			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots) - len(p.sendSlots) - len(got.Sends),
+				Events: chat.EventClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Aside: p.setAside()}}
 		}
 		results, leased, err := p.store.ApplyAndClaim(ctx, effects, now, claim)
 		p.health.wrote("apply", err, p.now())
 		got.Sends = append(got.Sends, leased.Sends...)
 		got.Waiting = append(got.Waiting, leased.Waiting...)
 		got.EventsWaiting = got.EventsWaiting || leased.EventsWaiting
+		got.Events = append(got.Events, leased.Events...)
 		left = left || err != nil || !send
 		todo = later
 		for j, i := range applied {

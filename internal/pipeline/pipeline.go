@@ -279,6 +279,9 @@ type Pipeline struct {
 	leaser   acceptLeaser
 	accepted <-chan struct{}
 	leasing  atomic.Bool
+	// next holds the events a batch's apply leased to this replica, next
+	// in its conversations, until the event loop takes them.
+	next nextEvents
 
 	stop    chan struct{}
 	done    sync.WaitGroup
@@ -307,6 +310,7 @@ func New(cfg Config, store Store, decider Decider, senders map[string]Sender, no
 		flights:   newFlights(),
 		eventWake: make(chan struct{}, 1),
 		sendWake:  make(chan struct{}, 1),
+		next:      nextEvents{ready: make(chan struct{}, 1)},
 		stop:      make(chan struct{}),
 		workCtx:   ctx,
 		abort:     cancel,

@@ -3,6 +3,8 @@ package store
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -41,8 +43,10 @@ type applied struct {
 	// behind an unsent one, not due yet, or past the claim's Max.
 	waiting []string
 	// eventsWaiting is set when a conversation of the batch has its next
-	// event waiting.
+	// event waiting, not leased in events.
 	eventsWaiting bool
+	// events are the conversations' next events leased to the caller.
+	events []chat.InboxEvent
 }
 
 // queuedRow is an outbox row written by the batch, and its chat.
@@ -204,9 +208,19 @@ func (b *batchApply) markDone() error {
 			followed = append(followed, r.ID)
 		}
 	}
-	b.out.eventsWaiting = b.out.eventsWaiting || len(followed) > 0
-	if err := b.s.unparkNext(b.ctx, b.tx, inboxLines, followed); err != nil {
-		return err
+	if len(followed) > 0 {
+		leased, err := b.leaseNextEvents(followed)
+		if err != nil {
+			return err
+		}
+		// What was not leased (due later, someone else's, tried too often,
+		// or not asked for) waits for a claim: let it be claimed.
+		if len(leased) < len(followed) {
+			b.out.eventsWaiting = true
+			if err := b.s.unparkNext(b.ctx, b.tx, inboxLines, followed); err != nil {
+				return err
+			}
+		}
 	}
 	for _, it := range b.items {
 		if !done[it.fx.Event.ID] {
@@ -219,6 +233,52 @@ func (b *batchApply) markDone() error {
 // markDoneQuery marks the events in the list in done, as of its one
 // argument before them, and reads back which it marked and whether each
 // one's conversation has another event pending.
+// leaseNextEvents leases to the claim's Events.Owner the events next in
+// the conversations of the events done (ids), as far as a claim would hand
+// them out, and keeps them for the caller (see chat.EventClaim). The
+// checks are in the WHERE, not in CASEs: on PostgreSQL a row another
+// replica is leasing at this moment is checked again once that is
+// committed, and stays theirs.
+func (b *batchApply) leaseNextEvents(ids []any) ([]chat.InboxEvent, error) {
+	c := b.claim.Events
+	if c.Owner == "" {
+		return nil, nil
+	}
+	setAsideAt := c.Aside.Attempts
+	if setAsideAt <= 0 {
+		setAsideAt = math.MaxInt32
+	}
+	in, ids := b.s.in(ids)
+	var rows []claimedEvent
+	if err := b.s.sel(b.ctx, b.tx, &rows, leaseNextQuery(in), b.s.plannedEachCall(append([]any{c.Owner, ms(c.Until)},
+		append(ids, ms(b.now), ms(b.now), setAsideAt)...)...)...); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(x, y claimedEvent) int { return cmp.Compare(x.ID, y.ID) })
+	events := make([]chat.InboxEvent, 0, len(rows))
+	for _, r := range rows {
+		ie, err := r.inboxEvent()
+		if err != nil {
+			return nil, fmt.Errorf("lease next events: %w", err)
+		}
+		events = append(events, ie)
+	}
+	b.out.events = append(b.out.events, events...)
+	return events, nil
+}
+
+// leaseNextQuery is leaseNextEvents' statement, the ids of the events done
+// in the list in. Its arguments: owner, the lease's end, the ids, now twice
+// and the attempts at which a claim sets an event aside.
+func leaseNextQuery(in string) string {
+	return `UPDATE inbox SET waits = 0, claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+		WHERE id IN (SELECT ` + inboxLines.firstPending("h", "", "done.conversation_key") + `
+			FROM inbox done WHERE done.id IN (` + in + `))
+		  AND state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+		  AND attempts < ?
+		RETURNING ` + claimedEventColumns
+}
+
 func markDoneQuery(in string) string {
 	return `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
 		WHERE id IN (` + in + `) AND state = 'pending'

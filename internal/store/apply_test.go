@@ -378,3 +378,110 @@ func TestOnlyEventClaimsSkipTheDiskFlush(t *testing.T) {
 		}
 	})
 }
+
+// TestApplyLeasesTheConversationsNextEvents: applying a batch with an
+// event claim leases to its owner the event next in each of the batch's
+// conversations, as a claim would hand it out, and no other: not one due
+// later, not one someone else holds, not one tried too often. Those wait
+// for a claim, and the batch says so. What is leased no claim takes, and
+// applying it leases the one after it: a conversation's events go one at a
+// time, in order.
+func TestApplyLeasesTheConversationsNextEvents(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		// Five conversations; each has a first event, and all but the last
+		// one more behind it.
+		mustAccept(t, s,
+			event("1", "600", "first"), event("2", "600", "second"), event("3", "600", "third"),
+			event("4", "601", "first"), event("5", "601", "later"),
+			event("6", "602", "first"), event("7", "602", "held"),
+			event("8", "603", "first"), event("9", "603", "tried"),
+			event("10", "604", "alone"))
+		heads, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 10, chat.SetAside{})
+		if err != nil || len(heads) != 5 {
+			t.Fatalf("claim: %v, %d events, want the five conversations' first", err, len(heads))
+		}
+		idOf := func(externalID string) int64 {
+			t.Helper()
+			var id int64
+			if err := s.r.Get(&id, s.r.Rebind(`SELECT id FROM inbox WHERE external_id = ?`), externalID); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		for _, q := range []struct {
+			sql string
+			arg any
+		}{
+			{`UPDATE inbox SET next_attempt_at = ? WHERE external_id = '5'`, ms(t0.Add(time.Hour))},                       // due later
+			{`UPDATE inbox SET claimed_by = 'other', claimed_until = ? WHERE external_id = '7'`, ms(t0.Add(time.Minute))}, // someone else's
+			{`UPDATE inbox SET attempts = ? WHERE external_id = '9'`, 3},                                                  // tried three times
+		} {
+			if _, err := s.w.Exec(s.w.Rebind(q.sql), q.arg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claim := chat.SendClaim{Events: chat.EventClaim{Owner: "w", Until: t0.Add(time.Minute), Aside: chat.SetAside{Attempts: 3}}}
+		apply := func(evs []chat.InboxEvent) chat.Leased {
+			t.Helper()
+			states, err := s.LoadStates(ctx, evs, t0, 24*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fx := make([]chat.Effects, len(evs))
+			for i, ie := range evs {
+				fx[i] = chat.Effects{Event: ie, Basis: states[i], Plan: replyPlan(ie.Event, "content/"+ie.ExternalID, t0)}
+			}
+			results, leased, err := s.ApplyAndClaim(ctx, fx, t0, claim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range results {
+				if r != nil {
+					t.Fatalf("event %d: %v", i, r)
+				}
+			}
+			return leased
+		}
+
+		leased := apply(heads)
+		if len(leased.Events) != 1 || leased.Events[0].ID != idOf("2") || leased.Events[0].Text != "second" ||
+			leased.Events[0].Attempts != 1 || string(leased.Events[0].Raw) != `{"update_id":2}` {
+			t.Fatalf("leased %+v, want conversation 600's second event, whole, claimed once", leased.Events)
+		}
+		if !leased.EventsWaiting {
+			t.Error("the batch did not say that events it did not lease wait")
+		}
+		// The one tried too often is let go for the claim, which sets it
+		// aside; the leased one is nobody else's.
+		others, err := s.ClaimEvents(ctx, "other", t0, time.Minute, 10, chat.SetAside{Attempts: 3, Cause: "aside"})
+		if err != nil || len(others) != 0 {
+			t.Fatalf("another worker's claim: %v, %+v, want nothing", err, others)
+		}
+		var state string
+		if err := s.r.Get(&state, s.r.Rebind(`SELECT state FROM inbox WHERE id = ?`), idOf("9")); err != nil || state != "failed" {
+			t.Errorf("the event tried three times is %q (%v), want set aside by the claim", state, err)
+		}
+
+		// Applying the leased event leases the third, and nothing waits.
+		leased = apply(leased.Events)
+		if len(leased.Events) != 1 || leased.Events[0].ID != idOf("3") {
+			t.Fatalf("leased %+v, want conversation 600's third event", leased.Events)
+		}
+		if leased.EventsWaiting {
+			t.Error("the batch said events wait; its only next event was leased")
+		}
+		leased = apply(leased.Events)
+		if len(leased.Events) != 0 || leased.EventsWaiting {
+			t.Errorf("the last event of the conversation leased %+v (waiting %v), want nothing", leased.Events, leased.EventsWaiting)
+		}
+		// The one due later was let go for a claim, which takes it once due.
+		if _, err := s.w.Exec(s.w.Rebind(`UPDATE inbox SET next_attempt_at = 0 WHERE external_id = '5'`)); err != nil {
+			t.Fatal(err)
+		}
+		later, err := s.ClaimEvents(ctx, "w", t0, time.Minute, 10, chat.SetAside{})
+		if err != nil || len(later) != 1 || later[0].ID != idOf("5") {
+			t.Fatalf("claim: %v, %+v, want conversation 601's second event", err, later)
+		}
+	})
+}

@@ -354,14 +354,6 @@ func raiseTo(v *atomic.Int64, x int64) {
 // (state failed, last_error aside.Cause) by the same statement instead of
 // being handed out again.
 func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, aside chat.SetAside) ([]chat.InboxEvent, error) {
-	type row struct {
-		ID         int64  `db:"id"`
-		State      string `db:"state"`
-		Attempts   int    `db:"attempts"`
-		Event      string `db:"event"`
-		Raw        []byte `db:"raw"`
-		ReceivedAt int64  `db:"received_at"`
-	}
 	// Start past the events already done. On PostgreSQL their index
 	// entries stay until vacuum, and walking them on every claim made
 	// claims slower the more had been processed. The mark is the first
@@ -391,7 +383,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	if setAsideAt <= 0 {
 		setAsideAt = math.MaxInt32
 	}
-	var rows []row
+	var rows []claimedEvent
 	// Every SET expression reads the row as it was, so "attempts >= ?"
 	// means: claimed that often before this claim.
 	err = s.leaseSel(ctx, partClaimEvents, &rows, s.claimEventsQuery(), s.plannedEachCall(
@@ -400,7 +392,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	if err != nil {
 		return nil, unavailable("claim events", err)
 	}
-	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(rows, func(a, b claimedEvent) int { return cmp.Compare(a.ID, b.ID) })
 	out := make([]chat.InboxEvent, 0, len(rows))
 	var setAside []any
 	for _, r := range rows {
@@ -408,11 +400,10 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 			setAside = append(setAside, r.ID)
 			continue
 		}
-		ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt), Attempts: r.Attempts}
-		if err := json.Unmarshal([]byte(r.Event), &ie.Event); err != nil {
-			return nil, fmt.Errorf("claim events: decode event %d: %w", r.ID, err)
+		ie, err := r.inboxEvent()
+		if err != nil {
+			return nil, fmt.Errorf("claim events: %w", err)
 		}
-		ie.Raw = r.Raw
 		out = append(out, ie)
 	}
 	if len(setAside) > 0 {
@@ -424,6 +415,28 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		})
 	}
 	return out, nil
+}
+
+// claimedEvent is an inbox row as a claim reads it back.
+type claimedEvent struct {
+	ID         int64  `db:"id"`
+	State      string `db:"state"`
+	Attempts   int    `db:"attempts"`
+	Event      string `db:"event"`
+	Raw        []byte `db:"raw"`
+	ReceivedAt int64  `db:"received_at"`
+}
+
+// claimedEventColumns are what a claim reads back of an inbox row.
+const claimedEventColumns = `id, state, attempts, event, raw, received_at`
+
+func (r claimedEvent) inboxEvent() (chat.InboxEvent, error) {
+	ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt), Attempts: r.Attempts}
+	if err := json.Unmarshal([]byte(r.Event), &ie.Event); err != nil {
+		return chat.InboxEvent{}, fmt.Errorf("decode event %d: %w", r.ID, err)
+	}
+	ie.Raw = r.Raw
+	return ie, nil
 }
 
 // claimEventsQuery is ClaimEvents' statement. Its arguments: the mark,
@@ -444,7 +457,7 @@ func (s *Store) claimEventsQuery() string {
 			attempts = CASE WHEN attempts >= ? THEN attempts ELSE attempts + 1 END
 		WHERE ` + s.idInCandidates() + `
 		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
-		RETURNING id, state, attempts, event, raw, received_at`
+		RETURNING ` + claimedEventColumns
 }
 
 // markEvery is how often a claim refreshes its starting mark.

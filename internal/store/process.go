@@ -63,7 +63,8 @@ func (s *Store) ApplyAndClaim(ctx context.Context, batch []chat.Effects, now tim
 		if err == nil {
 			sends, err := outgoing(out.leased)
 			slices.Sort(out.waiting)
-			return results, chat.Leased{Sends: sends, Waiting: slices.Compact(out.waiting), EventsWaiting: out.eventsWaiting}, err
+			return results, chat.Leased{Sends: sends, Waiting: slices.Compact(out.waiting), EventsWaiting: out.eventsWaiting,
+				Events: out.events}, err
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || fail == nil || excluded >= maxExcluded {
 			return nil, chat.Leased{}, unavailable("apply effects", err)

@@ -1,0 +1,82 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/store"
+)
+
+// countingClaims is a real store that counts the events its claims hand
+// out.
+type countingClaims struct {
+	*store.Store
+	claimed atomic.Int32
+}
+
+func (c *countingClaims) ClaimEvents(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int, aside chat.SetAside) ([]chat.InboxEvent, error) {
+	evs, err := c.Store.ClaimEvents(ctx, owner, now, lease, limit, aside)
+	c.claimed.Add(int32(len(evs)))
+	return evs, err
+}
+
+// decidedOrder records the texts of the events decided, in order.
+type decidedOrder struct {
+	nopObserver
+	mu    sync.Mutex
+	texts []string
+}
+
+func (o *decidedOrder) Decided(ev chat.Event, _ chat.Plan) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.texts = append(o.texts, ev.Text)
+}
+
+func (o *decidedOrder) decided() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.texts...)
+}
+
+// TestAConversationsNextEventsComeWithoutClaims: a customer's messages
+// waiting in the inbox are decided one after another, in order, each
+// leased by the apply of the one before it: the claims hand out only the
+// first.
+func TestAConversationsNextEventsComeWithoutClaims(t *testing.T) {
+	ctx := context.Background()
+	st, r := guardRulesOnSQLite(t)
+	c := &countingClaims{Store: st}
+	const n = 6
+	var want []string
+	for i := range n {
+		text := fmt.Sprintf("refund %d", i)
+		want = append(want, text)
+		ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: fmt.Sprint(i + 1), Kind: chat.KindText, ChatID: "a",
+			ChatType: chat.ChatPrivate, Text: text, Time: t0, MessageID: fmt.Sprint(i + 1), Customer: chat.Customer{ID: "a", Name: "Ann", Language: "en"}}
+		if err := st.Accept(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := &decidedOrder{}
+	cfg := Config{Lease: time.Minute, PollInterval: 5 * time.Millisecond, Observer: order}
+	p := New(cfg, c, r, map[string]Sender{SenderKey(chat.Telegram, "shop"): &recordingSender{}}, time.Now,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p.Start()
+	defer p.Stop(ctx)
+
+	waitFor(t, "every event decided", func() bool { return len(order.decided()) == n })
+	if got := order.decided(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("decided %q, want %q", got, want)
+	}
+	if got := c.claimed.Load(); got != 1 {
+		t.Errorf("claims handed out %d events, want only the first", got)
+	}
+}
