@@ -227,25 +227,34 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 		// thread, an incident's latest notification. Statements with
 		// nothing to do are not sent.
 		var kinds []struct {
-			Conversation bool `db:"conversation"`
-			Handoff      bool `db:"handoff"`
-			Incident     bool `db:"incident"`
+			ID           int64 `db:"id"`
+			Conversation bool  `db:"conversation"`
+			Handoff      bool  `db:"handoff"`
+			Incident     bool  `db:"incident"`
+			Next         bool  `db:"next"`
 		}
 		if err := s.sel(ctx, tx, &kinds, `WITH v (id, pmid, at) AS (`+rows+`)
 			UPDATE outbox SET state = 'sent', platform_message_id = v.pmid, sent_at = v.at,
 				claimed_by = NULL, claimed_until = NULL, last_error = ''
 			FROM v WHERE outbox.id = v.id
-			RETURNING conversation_id IS NOT NULL AS conversation,
+			RETURNING outbox.id, `+nextPendingMessage+` AS next, conversation_id IS NOT NULL AS conversation,
 				handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> '' AS handoff,
 				incident_id IS NOT NULL AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update' AS incident`,
 			values...); err != nil {
 			return err
 		}
 		var history, thread, incident bool
+		var followed []any
 		for _, k := range kinds {
 			history, thread, incident = history || k.Conversation, thread || k.Handoff, incident || k.Incident
+			if k.Next {
+				followed = append(followed, k.ID)
+			}
 		}
-		if err := s.unparkNext(ctx, tx, outboxLines, ids); err != nil {
+		// Only a chat with a message behind the one sent has one to let
+		// go: most replies are their chat's only message, and the
+		// statement was one in four of a write of sends.
+		if err := s.unparkNext(ctx, tx, outboxLines, followed); err != nil {
 			return err
 		}
 		if history {
@@ -305,6 +314,11 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 	rest, err := inClaimOrder(more)
 	return append(heads, rest...), err
 }
+
+// nextPendingMessage, in a RETURNING of an update of outbox rows, says
+// whether the row's chat has a later message pending.
+const nextPendingMessage = `EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending' AND e.chat_key = outbox.chat_key
+				AND e.id > outbox.id)`
 
 // RetryOutgoing puts a message whose send failed back in line, due at next.
 // It stays at the head of its chat, so later messages wait for it.
