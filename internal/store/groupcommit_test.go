@@ -362,3 +362,19 @@ func TestWALFileFollowsANewLog(t *testing.T) {
 		t.Fatal("flushed a log that is gone; want an error (the webhooks are answered 503)")
 	}
 }
+
+// TestAWebhookGroupIsOneStatementOnPostgres: on PostgreSQL a group of
+// webhooks is stored by its insert alone, its own transaction: one round
+// trip, where BEGIN and COMMIT around it made three.
+func TestAWebhookGroupIsOneStatementOnPostgres(t *testing.T) {
+	s := openPostgresTest(t)
+	before := s.Work()
+	mustAccept(t, s, event("1", "10", "a"))
+	work := s.Work()
+	if st, c := work.Statements-before.Statements, work.Commits-before.Commits; st != 1 || c != 1 {
+		t.Errorf("one webhook took %d statements and %d commits, want 1 and 1", st, c)
+	}
+	if n := countRows(t, s, "inbox"); n != 1 {
+		t.Errorf("%d inbox rows, want 1", n)
+	}
+}

@@ -269,3 +269,45 @@ func TestAnIdleSenderLooksOverWaitingMessagesWithoutWriting(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordingASendLetsItsChatGoOnlyWhenOneWaits: recording a reply that
+// is its chat's only message costs no statement to let the chat's next
+// one go; a reply with another behind it lets that one be claimed.
+func TestRecordingASendLetsItsChatGoOnlyWhenOneWaits(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		evs, states := claimBatch(t, s, 2, t0)
+		alone := replyPlan(evs[0].Event, "content/a", t0)
+		twice := replyPlan(evs[1].Event, "content/b", t0)
+		second := twice.Sends[0]
+		second.Text, second.Reservations = "And one more thing.", nil
+		twice.Sends = append(twice.Sends, second)
+		if _, err := s.Apply(ctx, []chat.Effects{{Event: evs[0], Basis: states[0], Plan: alone}, {Event: evs[1], Basis: states[1], Plan: twice}}, t0); err != nil {
+			t.Fatal(err)
+		}
+		heads, err := s.ClaimOutgoing(ctx, "w", t0, time.Minute, 10)
+		if err != nil || len(heads) != 2 {
+			t.Fatalf("claim: %v, %+v, want each chat's first reply", err, heads)
+		}
+		record := func(m chat.Outgoing) uint64 {
+			t.Helper()
+			before := s.Work().Statements
+			if _, err := s.MarkSentAndClaimNext(ctx, []chat.SentMessage{{ID: m.ID, PlatformMessageID: "p", At: t0}}, chat.SendClaim{}, t0); err != nil {
+				t.Fatal(err)
+			}
+			return s.Work().Statements - before
+		}
+		// BEGIN, the update, the line in the conversation's history, COMMIT.
+		if n := record(heads[0]); n != 4 {
+			t.Errorf("recording a chat's only reply took %d statements, want 4", n)
+		}
+		// And the one that lets the second reply go.
+		if n := record(heads[1]); n != 5 {
+			t.Errorf("recording a reply with another behind it took %d statements, want 5", n)
+		}
+		next, err := s.ClaimOutgoing(ctx, "w", t0, time.Minute, 10)
+		if err != nil || len(next) != 1 || next[0].Text != "And one more thing." {
+			t.Errorf("claim after the sends: %v, %+v, want the second reply", err, next)
+		}
+	})
+}
