@@ -28,8 +28,13 @@ func (p *Pipeline) eventLoop() {
 	// claims counts the claims begun: a batch finishing after another
 	// claim began cannot tell whether that claim passed over one of its
 	// conversations' next events (not claimable while the batch held the
-	// conversation), so it has the loop claim again.
+	// conversation), so it has the loop claim again. Except a batch of
+	// customers' events on SQLite: its apply, which the one writer orders
+	// after every accept committed before it, leases those next events
+	// or says they wait (handleBatch), and every event accepted after it
+	// is first in line, leased at accept or announced by it.
 	var claims atomic.Uint64
+	ordered := p.leaser != nil
 	// wantWorker says the loop waits for a worker to finish.
 	var wantWorker atomic.Bool
 	// claimDue says the loop was woken for a claim (an event accepted and
@@ -79,7 +84,7 @@ func (p *Pipeline) eventLoop() {
 		// becomes eligible) would find nothing, at a writer turn each.
 		short := len(events) < p.cfg.Batch
 		var customers []chat.InboxEvent
-		run := func(work func() (claimAgain bool)) {
+		run := func(customers bool, work func() (claimAgain bool)) {
 			slots <- struct{}{}
 			inflight.Add(1)
 			since := claims.Load()
@@ -93,7 +98,8 @@ func (p *Pipeline) eventLoop() {
 				// The conversations' next events are eligible now; claim
 				// them if one is waiting, or may be; and the loop may be
 				// waiting for this worker.
-				if again || claims.Load() != since || wantWorker.Swap(false) {
+				passedOver := claims.Load() != since && !(customers && ordered)
+				if again || passedOver || wantWorker.Swap(false) {
 					p.WakeEvents()
 				}
 			}()
@@ -101,19 +107,19 @@ func (p *Pipeline) eventLoop() {
 		for _, ie := range events {
 			switch {
 			case p.isTeamChat(ie.Event):
-				run(func() bool { p.handleAgentEvent(ie); return true })
+				run(false, func() bool { p.handleAgentEvent(ie); return true })
 			case ie.Attempts > 1:
 				// Tried before: alone, so that if it is what crashed or
 				// hung the last try, it does not take other customers'
 				// events down with it again, and their attempts are not
 				// spent on it.
-				run(func() bool { return p.handleBatch([]chat.InboxEvent{ie}) })
+				run(true, func() bool { return p.handleBatch([]chat.InboxEvent{ie}) })
 			default:
 				customers = append(customers, ie)
 			}
 		}
 		if len(customers) > 0 {
-			run(func() bool { return p.handleBatch(customers) })
+			run(true, func() bool { return p.handleBatch(customers) })
 		}
 		switch {
 		case err != nil:

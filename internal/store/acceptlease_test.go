@@ -87,11 +87,19 @@ func TestLeaseAtAccept(t *testing.T) {
 				t.Fatalf("another claimed %v (%v) of an event leased at accept", externalIDs(evs), err)
 			}
 
-			// The conversation's next waits behind it: not leased, left for a
-			// claim once the first is done.
+			// The conversation's next waits behind it: not leased, and no
+			// claim is asked for, since the first one's apply takes care of
+			// it (with an event claim it leases it; without, as here, it
+			// lets it go for the claim below).
 			mustAccept(t, s, event("2", "10", "and when?"))
+			if got, others := s.TakeLeased(); len(got) != 0 || others || told(ready) {
+				t.Fatalf("second of a conversation, behind one held: took %v, others %v", externalIDs(got), others)
+			}
+			// Behind an event nobody holds (2, waiting its turn), a claim is
+			// asked for: that one needs one.
+			mustAccept(t, s, event("2b", "10", "hello?"))
 			if got, others := s.TakeLeased(); len(got) != 0 || !others || !told(ready) {
-				t.Fatalf("second of a conversation: took %v, others %v", externalIDs(got), others)
+				t.Fatalf("behind one nobody holds: took %v, others %v", externalIDs(got), others)
 			}
 			finish(t, s, want[0])
 			evs, err := s.ClaimEvents(ctx, "worker", t0, time.Minute, 10, chat.SetAside{})
@@ -220,5 +228,38 @@ func TestLeaseAtAcceptOnlyOnSQLite(t *testing.T) {
 	}
 	if evs, err := s.ClaimEvents(context.Background(), "me", t0, time.Minute, 10, chat.SetAside{}); err != nil || len(evs) != 1 {
 		t.Fatalf("claim: %v %v, want the event", externalIDs(evs), err)
+	}
+}
+
+// TestOthersToClaim: of a group's inserted events not leased at accept,
+// those past the limit and those behind an event nobody holds need a
+// claim; those behind an event the pipeline holds do not.
+func TestOthersToClaim(t *testing.T) {
+	ins := func(waits ...bool) []leased {
+		var out []leased
+		for i, w := range waits {
+			out = append(out, leased{id: int64(i + 1), req: i, waits: w})
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		inserted []leased
+		leased   []leased
+		limit    int
+		want     bool
+	}{
+		{"all leased", ins(false, false), ins(false, false), 10, false},
+		{"one behind an event held", ins(false, false), ins(false), 10, false},
+		{"one behind an event nobody holds", ins(false, true), ins(false), 10, true},
+		{"past the limit", ins(false, false, false), ins(false, false), 2, true},
+		{"none leased, all behind events held", ins(false, false), nil, 10, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := othersToClaim(tt.inserted, tt.leased, tt.limit); got != tt.want {
+				t.Errorf("othersToClaim = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -261,7 +261,7 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 	if watched {
 		// Someone takes what is accepted from here: they are told of the
 		// events inserted, leased or not.
-		query += ` RETURNING id, platform, bot, external_id`
+		query += ` RETURNING id, platform, bot, external_id, waits`
 	}
 	if !watched && s.postgres {
 		return nil, false, s.insertAlone(ctx, query, args)
@@ -285,7 +285,7 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 			return nil
 		}
 		leasedRows, err = s.leaseInserted(ctx, tx, inserted, owner, at.Add(lease), limit)
-		others = len(leasedRows) < len(inserted)
+		others = othersToClaim(inserted, leasedRows, limit)
 		return err
 	})
 	if err != nil {
@@ -323,6 +323,7 @@ func (s *Store) insertedRows(ctx context.Context, tx *sqlx.Tx, query string, arg
 		Platform   string `db:"platform"`
 		Bot        string `db:"bot"`
 		ExternalID string `db:"external_id"`
+		Waits      int    `db:"waits"`
 	}
 	if err := s.sel(ctx, tx, &rows, query, args...); err != nil {
 		return nil, err
@@ -334,7 +335,7 @@ func (s *Store) insertedRows(ctx context.Context, tx *sqlx.Tx, query string, arg
 	}
 	out := make([]leased, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, leased{id: r.ID, req: at[key{r.Platform, r.Bot, r.ExternalID}]})
+		out = append(out, leased{id: r.ID, req: at[key{r.Platform, r.Bot, r.ExternalID}], waits: r.Waits == 1})
 	}
 	slices.SortFunc(out, func(a, b leased) int { return cmp.Compare(a.id, b.id) })
 	return out, nil
