@@ -80,3 +80,51 @@ func TestAConversationsNextEventsComeWithoutClaims(t *testing.T) {
 		t.Errorf("claims handed out %d events, want only the first", got)
 	}
 }
+
+// TestMessagesArrivingBehindOthersNeedNoPoll: customers write again while
+// their earlier messages are being decided. Every message is decided, each
+// conversation's in order, with no look for work nobody announced (the
+// poll is an hour): a message behind one in flight is leased by that one's
+// apply, and any other is announced by its accept.
+func TestMessagesArrivingBehindOthersNeedNoPoll(t *testing.T) {
+	ctx := context.Background()
+	st, r := guardRulesOnSQLite(t)
+	order := &decidedOrder{}
+	cfg := Config{Lease: time.Minute, PollInterval: time.Hour, Observer: order}
+	p := New(cfg, st, r, map[string]Sender{SenderKey(chat.Telegram, "shop"): &recordingSender{}}, time.Now,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p.Start()
+	defer p.Stop(ctx)
+
+	const chats, each = 6, 8
+	var wg sync.WaitGroup
+	for c := range chats {
+		wg.Go(func() {
+			for i := range each {
+				chatID := fmt.Sprint("c", c)
+				ev := chat.Event{Platform: chat.Telegram, Bot: "shop", ExternalID: fmt.Sprint(c*100 + i), Kind: chat.KindText,
+					ChatID: chatID, ChatType: chat.ChatPrivate, Text: fmt.Sprintf("%s refund %d", chatID, i), Time: t0,
+					MessageID: fmt.Sprint(i), Customer: chat.Customer{ID: chatID, Name: "Ann", Language: "en"}}
+				if err := st.Accept(ctx, ev); err != nil {
+					t.Error(err)
+					return
+				}
+				time.Sleep(time.Duration(i%3) * time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	waitFor(t, "every message decided", func() bool { return len(order.decided()) == chats*each })
+	next := map[string]int{}
+	for _, text := range order.decided() {
+		var chatID string
+		var i int
+		if _, err := fmt.Sscanf(text, "%s refund %d", &chatID, &i); err != nil {
+			t.Fatal(err)
+		}
+		if i != next[chatID] {
+			t.Errorf("%s: decided message %d after %d, want them in order", chatID, i, next[chatID]-1)
+		}
+		next[chatID] = i + 1
+	}
+}
