@@ -84,7 +84,7 @@ func (p *Pipeline) eventLoop() {
 		// becomes eligible) would find nothing, at a writer turn each.
 		short := len(events) < p.cfg.Batch
 		var customers []chat.InboxEvent
-		run := func(customers bool, work func() (claimAgain bool)) {
+		run := func(customerBatch bool, work func() (claimAgain bool)) {
 			slots <- struct{}{}
 			inflight.Add(1)
 			since := claims.Load()
@@ -98,7 +98,7 @@ func (p *Pipeline) eventLoop() {
 				// The conversations' next events are eligible now; claim
 				// them if one is waiting, or may be; and the loop may be
 				// waiting for this worker.
-				passedOver := claims.Load() != since && !(customers && ordered)
+				passedOver := claims.Load() != since && !(customerBatch && ordered)
 				if again || passedOver || wantWorker.Swap(false) {
 					p.WakeEvents()
 				}

@@ -230,9 +230,6 @@ func (b *batchApply) markDone() error {
 	return nil
 }
 
-// markDoneQuery marks the events in the list in done, as of its one
-// argument before them, and reads back which it marked and whether each
-// one's conversation has another event pending.
 // leaseNextEvents leases to the claim's Events.Owner the events next in
 // the conversations of the events done (ids), as far as a claim would hand
 // them out, and keeps them for the caller (see chat.EventClaim). The
@@ -279,6 +276,9 @@ func leaseNextQuery(in string) string {
 		RETURNING ` + claimedEventColumns
 }
 
+// markDoneQuery marks the events in the list in done, as of its one
+// argument before them, and reads back which it marked and whether each
+// one's conversation has another event pending.
 func markDoneQuery(in string) string {
 	return `UPDATE inbox SET state = 'done', done_at = ?, claimed_by = NULL, claimed_until = NULL
 		WHERE id IN (` + in + `) AND state = 'pending'

@@ -455,6 +455,7 @@ type claimedEvent struct {
 // claimedEventColumns are what a claim reads back of an inbox row.
 const claimedEventColumns = `id, state, attempts, event, raw, received_at`
 
+// inboxEvent decodes the row as the pipeline takes it.
 func (r claimedEvent) inboxEvent() (chat.InboxEvent, error) {
 	ie := chat.InboxEvent{ID: r.ID, ReceivedAt: fromMS(r.ReceivedAt), Attempts: r.Attempts}
 	if err := json.Unmarshal([]byte(r.Event), &ie.Event); err != nil {
