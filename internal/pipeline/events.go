@@ -450,8 +450,9 @@ func (p *Pipeline) processBatch(ctx context.Context, events []chat.InboxEvent, n
 		}
 		var claim chat.SendClaim
 		if send {
-			claim = chat.SendClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Max: cap(p.sendSlots) - len(p.sendSlots) - len(got.Sends),
-				Events: chat.EventClaim{Owner: p.owner, Until: now.Add(p.cfg.Lease), Aside: p.setAside()}}
+			until := now.Add(p.cfg.Lease)
+			claim = chat.SendClaim{Owner: p.owner, Until: until, Max: cap(p.sendSlots) - len(p.sendSlots) - len(got.Sends),
+				Events: chat.EventClaim{Owner: p.owner, Until: until, Aside: p.setAside()}}
 		}
 		results, leased, err := p.store.ApplyAndClaim(ctx, effects, now, claim)
 		p.health.wrote("apply", err, p.now())

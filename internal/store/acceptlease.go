@@ -59,17 +59,18 @@ type leased struct {
 // says it waits. On SQLite, the only store that leases at accept, the one
 // writer orders the apply after this insert, so the apply sees it. Those
 // claims found nothing: at 1,000 webhooks a second, more than half of all
-// event claims.
+// event claims. leasedRows are some of inserted, in inserted's order (see
+// leaseInserted).
 func othersToClaim(inserted, leasedRows []leased, limit int) bool {
 	if len(inserted) > limit {
 		return true
 	}
-	got := make(map[int64]bool, len(leasedRows))
-	for _, r := range leasedRows {
-		got[r.id] = true
-	}
 	for _, r := range inserted {
-		if !got[r.id] && r.waits {
+		if len(leasedRows) > 0 && leasedRows[0].id == r.id {
+			leasedRows = leasedRows[1:]
+			continue
+		}
+		if r.waits {
 			return true
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -241,14 +240,13 @@ func (b *batchApply) leaseNextEvents(ids []any) ([]chat.InboxEvent, error) {
 	if c.Owner == "" {
 		return nil, nil
 	}
-	setAsideAt := c.Aside.Attempts
-	if setAsideAt <= 0 {
-		setAsideAt = math.MaxInt32
-	}
 	in, ids := b.s.in(ids)
+	args := make([]any, 0, len(ids)+5)
+	args = append(args, c.Owner, ms(c.Until))
+	args = append(args, ids...)
+	args = append(args, ms(b.now), ms(b.now), setAsideAt(c.Aside))
 	var rows []claimedEvent
-	if err := b.s.sel(b.ctx, b.tx, &rows, leaseNextQuery(in), b.s.plannedEachCall(append([]any{c.Owner, ms(c.Until)},
-		append(ids, ms(b.now), ms(b.now), setAsideAt)...)...)...); err != nil {
+	if err := b.s.sel(b.ctx, b.tx, &rows, leaseNextQuery(in), b.s.plannedEachCall(args...)...); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(rows, func(x, y claimedEvent) int { return cmp.Compare(x.ID, y.ID) })

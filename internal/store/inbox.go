@@ -404,10 +404,7 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 	if unparked > 0 {
 		lowerTo(&s.inboxLow, unparked)
 	}
-	setAsideAt := aside.Attempts
-	if setAsideAt <= 0 {
-		setAsideAt = math.MaxInt32
-	}
+	setAsideAt := setAsideAt(aside)
 	var rows []claimedEvent
 	// Every SET expression reads the row as it was, so "attempts >= ?"
 	// means: claimed that often before this claim.
@@ -440,6 +437,15 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, now time.Time, le
 		})
 	}
 	return out, nil
+}
+
+// setAsideAt is the number of claims after which a claim sets an event
+// aside instead of handing it out again: never, when aside.Attempts is 0.
+func setAsideAt(aside chat.SetAside) int {
+	if aside.Attempts <= 0 {
+		return math.MaxInt32
+	}
+	return aside.Attempts
 }
 
 // claimedEvent is an inbox row as a claim reads it back.
