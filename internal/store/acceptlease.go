@@ -1,13 +1,9 @@
 package store
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"sync"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -42,35 +38,38 @@ type acceptLeases struct {
 	ready   chan struct{}     // told when queue or others changed
 }
 
-// leased is an event leased by a group commit: its row and its request's
-// place in the group.
+// leased is an event a group commit inserted: its row and its request's
+// place in the group, and whether it was leased.
 type leased struct {
 	id  int64
 	req int
 	// waits: inserted behind an event of its conversation that nobody
 	// has claimed (see queueLines.waitsValue).
-	waits bool
+	waits  bool
+	leased bool
+	offer  offer
 }
 
 // othersToClaim says whether a group's inserted events that were not
-// leased at accept need a claim of the pipeline's: those past the limit,
-// and those behind an event nobody holds. One behind an event the pipeline
-// holds needs none: that event's apply leases it (chat.EventClaim), or
-// says it waits. On SQLite, the only store that leases at accept, the one
-// writer orders the apply after this insert, so the apply sees it. Those
-// claims found nothing: at 1,000 webhooks a second, more than half of all
-// event claims. leasedRows are some of inserted, in inserted's order (see
-// leaseInserted).
-func othersToClaim(inserted, leasedRows []leased, limit int) bool {
-	if len(inserted) > limit {
-		return true
-	}
+// leased at accept need a claim of the pipeline's: those behind an event
+// nobody holds, those past the limit or inserted while nobody leased, and
+// those behind an earlier event of the group that was stored before (the
+// group's repeat of a webhook), which may have been done since. One
+// behind an event the pipeline holds needs none: that event's apply
+// leases it (chat.EventClaim), or says it waits; likewise one behind an
+// event this group inserted, once that one's turn comes. On SQLite, the
+// only store that leases at accept, the one writer orders the apply after
+// this insert, so the apply sees it. Those claims found nothing: at 1,000
+// webhooks a second, more than half of all event claims.
+// predecessorInserted says whether the group inserted the first event of
+// r's conversation in it.
+func othersToClaim(inserted []leased, predecessorInserted func(r leased) bool) bool {
 	for _, r := range inserted {
-		if len(leasedRows) > 0 && leasedRows[0].id == r.id {
-			leasedRows = leasedRows[1:]
-			continue
-		}
-		if r.waits {
+		switch {
+		case r.leased:
+		case r.waits, r.offer == capped, r.offer == unwatched:
+			return true
+		case r.offer == behind && !predecessorInserted(r):
 			return true
 		}
 	}
@@ -140,40 +139,6 @@ func (l *acceptLeases) leaseTo() (watched bool, owner string, lease time.Duratio
 		return true, "", 0, 0
 	}
 	return true, l.owner, l.lease, l.limit
-}
-
-// leaseInserted leases, in the accept transaction, the events just
-// inserted that are first in line in their conversations, up to limit of
-// them, lowest id first.
-func (s *Store) leaseInserted(ctx context.Context, tx *sqlx.Tx, inserted []leased, owner string, until time.Time, limit int) ([]leased, error) {
-	if len(inserted) > limit {
-		inserted = inserted[:limit]
-	}
-	ids := make([]any, 0, len(inserted))
-	for _, r := range inserted {
-		ids = append(ids, r.id)
-	}
-	in, ids := s.in(ids)
-	var got []int64
-	err := s.sel(ctx, tx, &got, `UPDATE inbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
-		WHERE id IN (`+in+`)
-		  AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.state = 'pending'
-		                  AND e.conversation_key = inbox.conversation_key AND e.id < inbox.id)
-		RETURNING id`, append([]any{owner, ms(until)}, ids...)...)
-	if err != nil {
-		return nil, fmt.Errorf("lease at accept: %w", err)
-	}
-	keep := make(map[int64]bool, len(got))
-	for _, id := range got {
-		keep[id] = true
-	}
-	out := inserted[:0:0]
-	for _, r := range inserted {
-		if keep[r.id] {
-			out = append(out, r)
-		}
-	}
-	return out, nil
 }
 
 // noteLeased records, once a group is committed, how many of its events

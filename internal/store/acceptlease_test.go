@@ -154,9 +154,23 @@ func TestLeaseAtAccept(t *testing.T) {
 func TestLeaseAtAcceptCapsAGroup(t *testing.T) {
 	s := openTest(t)
 	s.LeaseAtAccept("me", time.Minute, 2)
-	batch := make([]acceptReq, 4)
-	for i, id := range []string{"1", "2", "3", "4"} {
-		ev := storable(event(id, "1"+id, "hi"))
+	group(t, s, event("1", "11", "hi"), event("2", "12", "hi"), event("3", "13", "hi"), event("4", "14", "hi"))
+	got, others := s.TakeLeased()
+	if !reflect.DeepEqual(externalIDs(got), []string{"1", "2"}) || !others {
+		t.Fatalf("took %v (others %v), want 1 and 2, and told of the rest", externalIDs(got), others)
+	}
+	evs, err := s.ClaimEvents(context.Background(), "me", t0, time.Minute, 10, chat.SetAside{})
+	if err != nil || !reflect.DeepEqual(externalIDs(evs), []string{"3", "4"}) {
+		t.Fatalf("claim: %v %v, want 3 and 4", externalIDs(evs), err)
+	}
+}
+
+// group commits evs in one group and hands what it leased over.
+func group(t *testing.T, s *Store, evs ...chat.Event) {
+	t.Helper()
+	batch := make([]acceptReq, len(evs))
+	for i, ev := range evs {
+		ev = storable(ev)
 		data, err := json.Marshal(ev)
 		if err != nil {
 			t.Fatal(err)
@@ -170,13 +184,43 @@ func TestLeaseAtAcceptCapsAGroup(t *testing.T) {
 		}
 	}
 	s.acceptLeases.handOver(g.batch, g.leased, g.at, g.others)
+}
+
+// TestLeaseAtAcceptInAGroup: of a conversation's events in one group only
+// the first is leased, and the one behind it needs no claim (its apply
+// leases it); but behind a repeated webhook of an event done already, the
+// next is first in line and a claim must find it.
+func TestLeaseAtAcceptInAGroup(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	s.LeaseAtAccept("me", time.Minute, 10)
+	group(t, s, event("1", "10", "hi"), event("2", "10", "where is my order?"), event("3", "20", "hello"))
 	got, others := s.TakeLeased()
-	if !reflect.DeepEqual(externalIDs(got), []string{"1", "2"}) || !others {
-		t.Fatalf("took %v (others %v), want 1 and 2, and told of the rest", externalIDs(got), others)
+	if !reflect.DeepEqual(externalIDs(got), []string{"1", "3"}) || others {
+		t.Fatalf("took %v (others %v), want 1 and 3 and no claim", externalIDs(got), others)
 	}
-	evs, err := s.ClaimEvents(context.Background(), "me", t0, time.Minute, 10, chat.SetAside{})
-	if err != nil || !reflect.DeepEqual(externalIDs(evs), []string{"3", "4"}) {
-		t.Fatalf("claim: %v %v, want 3 and 4", externalIDs(evs), err)
+	if evs, err := s.ClaimEvents(ctx, "other", t0, time.Minute, 10, chat.SetAside{}); err != nil || len(evs) != 0 {
+		t.Fatalf("claimed %v (%v): 2 waits behind 1", externalIDs(evs), err)
+	}
+	finish(t, s, got[0])
+	finish(t, s, got[1])
+	evs, err := s.ClaimEvents(ctx, "me", t0, time.Minute, 10, chat.SetAside{})
+	if err != nil || !reflect.DeepEqual(externalIDs(evs), []string{"2"}) {
+		t.Fatalf("claim after 1: %v %v, want 2", externalIDs(evs), err)
+	}
+	finish(t, s, evs[0])
+
+	// 1 again (Telegram retrying it), done long since, and a new message
+	// of its conversation in the same group: nothing of the conversation
+	// is pending, but the statement could not know 1 would not be stored.
+	group(t, s, event("1", "10", "hi"), event("4", "10", "and my refund?"))
+	got, others = s.TakeLeased()
+	if len(got) != 0 || !others {
+		t.Fatalf("took %v (others %v), want none and a claim", externalIDs(got), others)
+	}
+	evs, err = s.ClaimEvents(ctx, "me", t0, time.Minute, 10, chat.SetAside{})
+	if err != nil || !reflect.DeepEqual(externalIDs(evs), []string{"4"}) {
+		t.Fatalf("claim: %v %v, want 4", externalIDs(evs), err)
 	}
 }
 
@@ -232,32 +276,33 @@ func TestLeaseAtAcceptOnlyOnSQLite(t *testing.T) {
 }
 
 // TestOthersToClaim: of a group's inserted events not leased at accept,
-// those past the limit and those behind an event nobody holds need a
-// claim; those behind an event the pipeline holds do not.
+// those behind an event nobody holds, those past the limit, those stored
+// while nobody leased and those behind a repeated webhook of the group
+// need a claim; those behind an event the pipeline holds, or behind one
+// the group inserted, do not.
 func TestOthersToClaim(t *testing.T) {
-	ins := func(waits ...bool) []leased {
-		var out []leased
-		for i, w := range waits {
-			out = append(out, leased{id: int64(i + 1), req: i, waits: w})
-		}
-		return out
+	row := func(leasedAtAccept, waits bool, o offer) leased {
+		return leased{leased: leasedAtAccept, waits: waits, offer: o}
 	}
 	tests := []struct {
-		name     string
-		inserted []leased
-		leased   []leased
-		limit    int
-		want     bool
+		name                string
+		inserted            []leased
+		predecessorInserted bool
+		want                bool
 	}{
-		{"all leased", ins(false, false), ins(false, false), 10, false},
-		{"one behind an event held", ins(false, false), ins(false), 10, false},
-		{"one behind an event nobody holds", ins(false, true), ins(false), 10, true},
-		{"past the limit", ins(false, false, false), ins(false, false), 2, true},
-		{"none leased, all behind events held", ins(false, false), nil, 10, false},
+		{"all leased", []leased{row(true, false, offered), row(true, false, offered)}, true, false},
+		{"one behind an event held", []leased{row(true, false, offered), row(false, false, offered)}, true, false},
+		{"one behind an event nobody holds", []leased{row(true, false, offered), row(false, true, offered)}, true, true},
+		{"past the limit", []leased{row(true, false, offered), row(false, false, capped)}, true, true},
+		{"stored while nobody leased", []leased{row(false, false, unwatched)}, true, true},
+		{"behind one the group inserted", []leased{row(true, false, offered), row(false, false, behind)}, true, false},
+		{"behind one the group repeated", []leased{row(false, false, behind)}, false, true},
+		{"none leased, all behind events held", []leased{row(false, false, offered), row(false, false, offered)}, true, false},
+		{"nothing inserted", nil, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := othersToClaim(tt.inserted, tt.leased, tt.limit); got != tt.want {
+			if got := othersToClaim(tt.inserted, func(leased) bool { return tt.predecessorInserted }); got != tt.want {
 				t.Errorf("othersToClaim = %v, want %v", got, tt.want)
 			}
 		})

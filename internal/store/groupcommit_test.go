@@ -363,18 +363,38 @@ func TestWALFileFollowsANewLog(t *testing.T) {
 	}
 }
 
-// TestAWebhookGroupIsOneStatementOnPostgres: on PostgreSQL a group of
-// webhooks is stored by its insert alone, its own transaction: one round
-// trip, where BEGIN and COMMIT around it made three.
-func TestAWebhookGroupIsOneStatementOnPostgres(t *testing.T) {
-	s := openPostgresTest(t)
-	before := s.Work()
-	mustAccept(t, s, event("1", "10", "a"))
-	work := s.Work()
-	if st, c := work.Statements-before.Statements, work.Commits-before.Commits; st != 1 || c != 1 {
-		t.Errorf("one webhook took %d statements and %d commits, want 1 and 1", st, c)
+// TestAWebhookGroupIsOneStatement: a group commit of webhooks is one
+// statement, its own transaction, on both databases and whether or not it
+// leases at accept (BEGIN, the insert, the lease and COMMIT were four on
+// SQLite; BEGIN, the insert and COMMIT three on PostgreSQL).
+func TestAWebhookGroupIsOneStatement(t *testing.T) {
+	tests := []struct {
+		name  string
+		open  func(*testing.T) *Store
+		lease bool
+	}{
+		{"SQLite", openTest, false},
+		{"SQLite, leasing at accept", openTest, true},
+		{"PostgreSQL", openPostgresTest, false},
 	}
-	if n := countRows(t, s, "inbox"); n != 1 {
-		t.Errorf("%d inbox rows, want 1", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.open(t)
+			if tt.lease {
+				s.LeaseAtAccept("me", time.Minute, 10)
+			}
+			before := s.Work()
+			mustAccept(t, s, event("1", "10", "a"))
+			work := s.Work()
+			if st, c := work.Statements-before.Statements, work.Commits-before.Commits; st != 1 || c != 1 {
+				t.Errorf("one webhook took %d statements and %d commits, want 1 and 1", st, c)
+			}
+			if n := countRows(t, s, "inbox"); n != 1 {
+				t.Errorf("%d inbox rows, want 1", n)
+			}
+			if got, _ := s.TakeLeased(); tt.lease != (len(got) == 1) {
+				t.Errorf("leased at accept: %v, want %v", externalIDs(got), tt.lease)
+			}
+		})
 	}
 }

@@ -200,6 +200,15 @@ func (s *Store) autoSelOn(ctx context.Context, db *sqlx.DB, part writerPart, des
 	return s.combine(ctx, &txReq{query: query, args: args, dest: dest, part: part})
 }
 
+// execWriter runs one statement on SQLite's writer, its own transaction,
+// prepared when the cache has it; its caller holds the writer's turn.
+func (s *Store) execWriter(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := s.stmts.lookup(query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return s.w.ExecContext(ctx, query, args...)
+}
+
 // selWriter runs one statement on SQLite's writer, prepared when the cache
 // has it; its caller holds the writer's turn.
 func (s *Store) selWriter(ctx context.Context, dest any, query string, args ...any) error {
