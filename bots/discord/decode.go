@@ -62,7 +62,9 @@ func NormalizeMessage(botName, botUserID string, m *discordgo.Message) chat.Even
 	switch {
 	case m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply:
 		ev.Kind = chat.KindService // joins, pins, thread creation, command echoes
-	case strings.HasPrefix(ev.Text, "/") || strings.HasPrefix(ev.Text, "!"):
+	case strings.HasPrefix(ev.Text, "/"):
+		// Only "/": Discord has no "!" commands of its own, and a
+		// customer's "!!! it broke" must not be taken for one.
 		ev.Kind = chat.KindCommand
 	case len(m.StickerItems) > 0 && ev.Text == "":
 		ev.Kind = chat.KindSticker

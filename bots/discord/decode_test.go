@@ -58,6 +58,13 @@ func TestNormalizeMessage(t *testing.T) {
 		{"another bot", `{"id":"6","channel_id":"9","content":"hi","author":{"id":"8","username":"other","bot":true}}`, chat.KindText, "hi", chat.ChatPrivate, true, ""},
 		{"a webhook's message", `{"id":"7","channel_id":"9","content":"hi","webhook_id":"3","author":{"id":"3","username":"hook"}}`, chat.KindText, "hi", chat.ChatPrivate, true, ""},
 		{"thread created (service)", `{"id":"8","channel_id":"9","guild_id":"5","content":"","type":18,"author":{"id":"7","username":"ann"}}`, chat.KindService, "", chat.ChatGroup, false, ""},
+		// Discord has no "!" commands of its own: an upset customer's
+		// "!!!" must be read as what it says, not as a bot command
+		// (which the rules take for chit-chat, at the lowest priority).
+		{"text starting with exclamation marks", `{"id":"9","channel_id":"9","content":"!!! my parcel arrived broken, refund please","author":{"id":"7","username":"ann"}}`,
+			chat.KindText, "!!! my parcel arrived broken, refund please", chat.ChatPrivate, false, ""},
+		{"slash command typed as text", `{"id":"10","channel_id":"9","guild_id":"5","content":"<@42> /human","author":{"id":"7","username":"ann"},"mentions":[{"id":"42"}]}`,
+			chat.KindCommand, "/human", chat.ChatGroup, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
