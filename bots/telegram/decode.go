@@ -74,6 +74,12 @@ func Normalize(u models.Update) chat.Event {
 	switch {
 	case u.Message != nil:
 		fromMessage(&ev, u.Message)
+		if u.Message.IsAutomaticForward {
+			// A channel's post that Telegram copies into the channel's
+			// discussion group (from the service account 777000): the
+			// brand's own words, like the channel post itself.
+			ev.Kind = chat.KindOther
+		}
 	case u.EditedMessage != nil:
 		fromMessage(&ev, u.EditedMessage)
 		ev.Kind = chat.KindEdited
