@@ -37,6 +37,10 @@ func DecodeMessage(botName, botUserID string, raw []byte) (chat.Event, error) {
 // NormalizeMessage maps a message onto the platform-neutral event. The
 // author is the message's author: in MESSAGE_CREATE, member.user is absent.
 func NormalizeMessage(botName, botUserID string, m *discordgo.Message) chat.Event {
+	forward := m.MessageReference != nil && m.MessageReference.Type == discordgo.MessageReferenceTypeForward
+	if forward {
+		m = withSnapshot(m)
+	}
 	ev := chat.Event{
 		Platform:   chat.Discord,
 		Bot:        botName,
@@ -55,14 +59,16 @@ func NormalizeMessage(botName, botUserID string, m *discordgo.Message) chat.Even
 		ev.Customer = chat.Customer{ID: m.Author.ID, Name: firstNonEmpty(m.Author.GlobalName, m.Author.Username),
 			Username: m.Author.Username, Language: m.Author.Locale, IsBot: m.Author.Bot || m.WebhookID != ""}
 	}
-	if r := m.MessageReference; r != nil && r.MessageID != "" {
+	if r := m.MessageReference; r != nil && r.MessageID != "" && !forward {
 		ev.ReplyTo = r.MessageID
 	}
 	ev.Media = mediaOf(botName, m)
 	switch {
 	case m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply:
 		ev.Kind = chat.KindService // joins, pins, thread creation, command echoes
-	case strings.HasPrefix(ev.Text, "/") || strings.HasPrefix(ev.Text, "!"):
+	case strings.HasPrefix(ev.Text, "/"):
+		// Only "/": Discord has no "!" commands of its own, and a
+		// customer's "!!! it broke" must not be taken for one.
 		ev.Kind = chat.KindCommand
 	case len(m.StickerItems) > 0 && ev.Text == "":
 		ev.Kind = chat.KindSticker
@@ -75,6 +81,26 @@ func NormalizeMessage(botName, botUserID string, m *discordgo.Message) chat.Even
 		}
 	}
 	return ev
+}
+
+// withSnapshot is a forwarded message with what was forwarded in it: a
+// forward's own content and attachments are empty, the forwarded
+// message's are only in its snapshot. The author, channel and ids stay
+// the forward's own.
+func withSnapshot(m *discordgo.Message) *discordgo.Message {
+	for _, s := range m.MessageSnapshots {
+		if s.Message == nil {
+			continue
+		}
+		f := *m
+		if f.Content == "" {
+			f.Content = s.Message.Content
+		}
+		f.Attachments = append(f.Attachments[:len(f.Attachments):len(f.Attachments)], s.Message.Attachments...)
+		f.StickerItems = append(f.StickerItems[:len(f.StickerItems):len(f.StickerItems)], s.Message.StickerItems...)
+		return &f
+	}
+	return m
 }
 
 // mentions reports whether the message mentions the bot user.

@@ -58,6 +58,27 @@ func TestNormalizeMessage(t *testing.T) {
 		{"another bot", `{"id":"6","channel_id":"9","content":"hi","author":{"id":"8","username":"other","bot":true}}`, chat.KindText, "hi", chat.ChatPrivate, true, ""},
 		{"a webhook's message", `{"id":"7","channel_id":"9","content":"hi","webhook_id":"3","author":{"id":"3","username":"hook"}}`, chat.KindText, "hi", chat.ChatPrivate, true, ""},
 		{"thread created (service)", `{"id":"8","channel_id":"9","guild_id":"5","content":"","type":18,"author":{"id":"7","username":"ann"}}`, chat.KindService, "", chat.ChatGroup, false, ""},
+		// Discord has no "!" commands of its own: an upset customer's
+		// "!!!" must be read as what it says, not as a bot command
+		// (which the rules take for chit-chat, at the lowest priority).
+		{"text starting with exclamation marks", `{"id":"9","channel_id":"9","content":"!!! my parcel arrived broken, refund please","author":{"id":"7","username":"ann"}}`,
+			chat.KindText, "!!! my parcel arrived broken, refund please", chat.ChatPrivate, false, ""},
+		{"slash command typed as text", `{"id":"10","channel_id":"9","guild_id":"5","content":"<@42> /human","author":{"id":"7","username":"ann"},"mentions":[{"id":"42"}]}`,
+			chat.KindCommand, "/human", chat.ChatGroup, false, ""},
+		// A forward (message_reference type 1) carries what was forwarded
+		// only in its snapshot, and its reference is a message of another
+		// channel, not one it answers.
+		{"forwarded text", `{"id":"11","channel_id":"9","content":"","type":0,"author":{"id":"7","username":"ann"},` +
+			`"message_reference":{"type":1,"message_id":"500","channel_id":"600","guild_id":"700"},` +
+			`"message_snapshots":[{"message":{"type":0,"content":"Order #A-17 confirmed","timestamp":"2025-01-01T00:00:00+00:00","attachments":[],"embeds":[]}}]}`,
+			chat.KindText, "Order #A-17 confirmed", chat.ChatPrivate, false, ""},
+		{"forwarded screenshot", `{"id":"12","channel_id":"9","content":"","author":{"id":"7","username":"ann"},` +
+			`"message_reference":{"type":1,"message_id":"501","channel_id":"600"},` +
+			`"message_snapshots":[{"message":{"type":0,"content":"","attachments":[{"id":"1","filename":"a.png","url":"https://cdn.discordapp.com/a.png","content_type":"image/png"}]}}]}`,
+			chat.KindPhoto, "", chat.ChatPrivate, false, ""},
+		{"forward with a null snapshot", `{"id":"13","channel_id":"9","content":"","author":{"id":"7","username":"ann"},` +
+			`"message_reference":{"type":1,"message_id":"502"},"message_snapshots":[null,{"message":null}]}`,
+			chat.KindText, "", chat.ChatPrivate, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,7 +53,9 @@ func DecodeAt(botName string, raw []byte, now time.Time) (chat.Event, error) {
 	}
 	var u models.Update
 	if err := json.Unmarshal(raw, &u); err != nil {
-		return chat.Event{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		if u, err = lenientUpdate(raw, err); err != nil {
+			return chat.Event{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
 	}
 	if err := checkDate(u, now); err != nil {
 		return chat.Event{}, err
@@ -74,6 +76,12 @@ func Normalize(u models.Update) chat.Event {
 	switch {
 	case u.Message != nil:
 		fromMessage(&ev, u.Message)
+		if u.Message.IsAutomaticForward {
+			// A channel's post that Telegram copies into the channel's
+			// discussion group (from the service account 777000): the
+			// brand's own words, like the channel post itself.
+			ev.Kind = chat.KindOther
+		}
 	case u.EditedMessage != nil:
 		fromMessage(&ev, u.EditedMessage)
 		ev.Kind = chat.KindEdited
@@ -243,4 +251,74 @@ func checkDate(u models.Update, now time.Time) error {
 		return fmt.Errorf("%w: %d", ErrDate, date)
 	}
 	return nil
+}
+
+// messageFields are the update's fields that hold a message: one the
+// library cannot wholly decode is read without the parts it cannot.
+var messageFields = map[string]bool{
+	"message": true, "edited_message": true, "channel_post": true, "edited_channel_post": true,
+	"business_message": true, "edited_business_message": true,
+}
+
+// lenientUpdate decodes an update that go-telegram/bot refused with err.
+// A field of the wrong type is garbage (err is returned). Anything else is
+// a variant newer than the library (a new kind of forward origin,
+// reaction, member status, background…), which Telegram adds several
+// times a year: refusing the update would make Telegram retry it and then
+// drop it, and with it the customer's message. So the message's fields
+// that cannot be decoded are left out, as are other update fields (the
+// update is then stored as "other", its raw payload whole).
+func lenientUpdate(raw []byte, err error) (models.Update, error) {
+	var u models.Update
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return u, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return u, err
+	}
+	for k, v := range fields {
+		one, err := keepDecodable(map[string]json.RawMessage{k: v}, func(b []byte) error { return json.Unmarshal(b, new(models.Update)) })
+		if err != nil {
+			return u, err
+		}
+		if len(one) == 0 && messageFields[k] {
+			var msg map[string]json.RawMessage
+			if json.Unmarshal(v, &msg) != nil {
+				continue
+			}
+			if msg, err = keepDecodable(msg, func(b []byte) error { return json.Unmarshal(b, new(models.Message)) }); err != nil {
+				return u, err
+			}
+			b, _ := json.Marshal(msg)
+			one = map[string]json.RawMessage{k: b}
+		}
+		if len(one) == 0 {
+			continue
+		}
+		b, _ := json.Marshal(one)
+		if err := json.Unmarshal(b, &u); err != nil {
+			return models.Update{}, err
+		}
+	}
+	return u, nil
+}
+
+// keepDecodable returns the fields that decode alone, and an error when one
+// of the others has a value of the wrong type.
+func keepDecodable(fields map[string]json.RawMessage, decode func([]byte) error) (map[string]json.RawMessage, error) {
+	kept := make(map[string]json.RawMessage, len(fields))
+	for k, v := range fields {
+		b, _ := json.Marshal(map[string]json.RawMessage{k: v})
+		err := decode(b)
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, err
+		}
+		if err == nil {
+			kept[k] = v
+		}
+	}
+	return kept, nil
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
@@ -119,6 +120,12 @@ func TestDecodeOddInput(t *testing.T) {
 		{"huge ids stay exact", `{"update_id": 9223372036854775807, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": -1009223372036854775, "type": "supergroup"}, "text": "x"}}`, false, chat.KindText},
 		{"channel post is not a customer", `{"update_id": 7, "channel_post": {"message_id": 1, "date": 1700000000, "chat": {"id": -100, "type": "channel"}, "text": "news"}}`, false, chat.KindOther},
 		{"voice message", `{"update_id": 8, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": 5, "type": "private"}, "voice": {"file_id": "a", "file_unique_id": "b", "duration": 3}}}`, false, chat.KindMedia},
+		// A channel's post copied by Telegram into the channel's discussion
+		// group: from is the service account 777000 ("Telegram"), not a
+		// customer, and the text is the brand's own.
+		{"channel post forwarded into its discussion group", `{"update_id": 30, "message": {"message_id": 9, "date": 1700000000, "chat": {"id": -1005, "type": "supergroup", "title": "Shop chat"}, "from": {"id": 777000, "is_bot": false, "first_name": "Telegram"}, "sender_chat": {"id": -1009, "type": "channel", "title": "Shop"}, "is_automatic_forward": true, "forward_origin": {"type": "channel", "date": 1700000000, "chat": {"id": -1009, "type": "channel", "title": "Shop"}, "message_id": 3}, "text": "Refunds now take 3 days"}}`, false, chat.KindOther},
+		{"a customer's comment under that post", `{"update_id": 31, "message": {"message_id": 10, "date": 1700000000, "chat": {"id": -1005, "type": "supergroup", "title": "Shop chat"}, "from": {"id": 5, "is_bot": false, "first_name": "Ann"}, "message_thread_id": 9, "reply_to_message": {"message_id": 9, "date": 1700000000, "chat": {"id": -1005, "type": "supergroup", "title": "Shop chat"}, "from": {"id": 777000, "is_bot": false, "first_name": "Telegram"}, "is_automatic_forward": true, "text": "Refunds now take 3 days"}, "text": "mine took two weeks"}}`, false, chat.KindText},
+		{"a customer forwarding a channel post", `{"update_id": 32, "message": {"message_id": 11, "date": 1700000000, "chat": {"id": 5, "type": "private", "first_name": "Ann"}, "from": {"id": 5, "is_bot": false, "first_name": "Ann"}, "forward_origin": {"type": "channel", "date": 1700000000, "chat": {"id": -1009, "type": "channel", "title": "Shop"}, "message_id": 3}, "text": "Refunds now take 3 days"}}`, false, chat.KindText},
 		{"bot kicked from a group is not a block", `{"update_id": 9, "my_chat_member": {"chat": {"id": -5, "type": "group", "title": "g"}, "from": {"id": 1, "is_bot": false, "first_name": "a"}, "date": 1700000000, "old_chat_member": {"status": "member", "user": {"id": 2, "is_bot": true, "first_name": "b"}}, "new_chat_member": {"status": "kicked", "user": {"id": 2, "is_bot": true, "first_name": "b"}, "until_date": 0}}}`, false, chat.KindService},
 	}
 	for _, tt := range tests {
@@ -176,6 +183,60 @@ func TestDecodePressNamesTheMessage(t *testing.T) {
 			}
 			if ev.Kind != chat.KindCallback || ev.ChatID != tt.wantChat || ev.ReplyTo != tt.wantReplyTo || ev.Text != "rule:refund" {
 				t.Errorf("decoded %+v, want chat %s, reply_to %q", ev, tt.wantChat, tt.wantReplyTo)
+			}
+		})
+	}
+}
+
+// TestDecodeNewerVariants: Telegram adds kinds of forward origin,
+// reaction, member status, background… several times a year, and
+// go-telegram/bot refuses a kind it does not know. Such an update is
+// still Telegram's: the customer's message is decided without the part
+// the library cannot read, another update is kept as "other"; only a field
+// of the wrong type makes it malformed.
+func TestDecodeNewerVariants(t *testing.T) {
+	const msg = `"message_id": 9, "date": 1700000000, "chat": {"id": 5, "type": "private", "first_name": "Ann"}, "from": {"id": 5, "is_bot": false, "first_name": "Ann"}`
+	const bot = `{"id": 1, "is_bot": true, "first_name": "b"}`
+	tests := []struct {
+		name, body        string
+		malformed         bool
+		kind              chat.Kind
+		text, chat, reply string
+	}{
+		{"forward from an unknown kind of origin", `{"update_id": 1, "message": {` + msg + `, "forward_origin": {"type": "story", "date": 1700000000}, "text": "где мой заказ?"}}`,
+			false, chat.KindText, "где мой заказ?", "5", ""},
+		{"photo with an unknown kind of origin", `{"update_id": 2, "message": {` + msg + `, "forward_origin": {"type": "gift"}, "caption": "退款", "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]}}`,
+			false, chat.KindPhoto, "退款", "5", ""},
+		{"reply to a message with an unknown origin", `{"update_id": 3, "message": {` + msg + `, "reply_to_message": {"message_id": 4, "date": 1700000000, "chat": {"id": 5, "type": "private"}, "forward_origin": {"type": "story"}}, "text": "and this?"}}`,
+			false, chat.KindText, "and this?", "5", ""},
+		{"edited message with an unknown background", `{"update_id": 4, "edited_message": {` + msg + `, "chat_background_set": {"type": {"type": "gift_theme"}}, "text": "x"}}`,
+			false, chat.KindEdited, "x", "5", ""},
+		{"unknown member status", `{"update_id": 5, "my_chat_member": {"chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": false, "first_name": "Ann"}, "date": 1700000000, "old_chat_member": {"status": "member", "user": ` + bot + `}, "new_chat_member": {"status": "suspended", "user": ` + bot + `}}}`,
+			false, chat.KindOther, "", "", ""},
+		{"unknown reaction type", `{"update_id": 6, "message_reaction": {"chat": {"id": 5, "type": "private"}, "message_id": 3, "date": 1700000000, "old_reaction": [], "new_reaction": [{"type": "sparkle"}]}}`,
+			false, chat.KindOther, "", "", ""},
+		{"button under a message with an unknown origin", `{"update_id": 7, "callback_query": {"id": "cb", "chat_instance": "1", "from": {"id": 5, "is_bot": false, "first_name": "Ann"}, "message": {` + msg + `, "forward_origin": {"type": "story"}}, "data": "rule:refund"}}`,
+			false, chat.KindOther, "", "", ""},
+		{"a field of the wrong type beside an unknown origin", `{"update_id": 8, "message": {` + msg + `, "forward_origin": {"type": "story"}, "text": 5}}`, true, "", "", "", ""},
+		{"origin type of the wrong type", `{"update_id": 9, "message": {` + msg + `, "forward_origin": {"type": 5}, "text": "x"}}`, true, "", "", "", ""},
+		{"message of the wrong type", `{"update_id": 10, "message": "hello"}`, true, "", "", "", ""},
+		{"unknown origin and a date out of range", `{"update_id": 11, "message": {"message_id": 9, "date": 1000, "chat": {"id": 5, "type": "private"}, "forward_origin": {"type": "story"}, "text": "x"}}`, true, "", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := DecodeAt("shop", []byte(tt.body), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+			if tt.malformed {
+				if !errors.Is(err, ErrMalformed) {
+					t.Fatalf("err = %v, want ErrMalformed", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if ev.Kind != tt.kind || ev.Text != tt.text || ev.ChatID != tt.chat || ev.ReplyTo != tt.reply || ev.ExternalID == "" || string(ev.Raw) != tt.body {
+				t.Errorf("decoded kind %q text %q chat %q reply %q id %q; want kind %q text %q chat %q reply %q",
+					ev.Kind, ev.Text, ev.ChatID, ev.ReplyTo, ev.ExternalID, tt.kind, tt.text, tt.chat, tt.reply)
 			}
 		})
 	}

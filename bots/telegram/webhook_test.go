@@ -140,6 +140,9 @@ func TestWebhookHostileInput(t *testing.T) {
 		{"negative date", `{"update_id": 22, "edited_message": {"message_id": 1, "date": -62135596800, "chat": {"id": 5, "type": "private"}, "text": "hi"}}`, 400, 0, ""},
 		{"membership change from the future", `{"update_id": 23, "my_chat_member": {"date": 99999999999, "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": false, "first_name": "x"}, "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": true, "first_name": "b"}}, "new_chat_member": {"status": "kicked", "user": {"id": 1, "is_bot": true, "first_name": "b"}, "until_date": 0}}}`, 400, 0, ""},
 		{"null message", `{"update_id": 15, "message": null}`, 200, 1, chat.KindOther},
+		{"a forward origin newer than the library", `{"update_id": 24, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": 5, "type": "private"}, "forward_origin": {"type": "story", "date": 1700000000}, "text": "refund?"}}`, 200, 1, chat.KindText},
+		{"a member status newer than the library", `{"update_id": 25, "chat_member": {"date": 1700000000, "chat": {"id": -5, "type": "supergroup", "title": "g"}, "from": {"id": 5, "is_bot": false, "first_name": "x"}, "old_chat_member": {"status": "left", "user": {"id": 5, "is_bot": false, "first_name": "x"}}, "new_chat_member": {"status": "guest", "user": {"id": 5, "is_bot": false, "first_name": "x"}}}}`, 200, 1, chat.KindOther},
+		{"text of the wrong type", `{"update_id": 26, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": 5, "type": "private"}, "text": ["refund"]}}`, 400, 0, ""},
 		{"array instead of object", `[{"update_id": 16}]`, 400, 0, ""},
 		{"empty body", ``, 400, 0, ""},
 	}
