@@ -564,17 +564,19 @@ func (c *compiler) when(s str, at string) (*vm.Program, []string) {
 		var fe *file.Error
 		if errors.As(err, &fe) {
 			msg = fe.Message
-			line, col = s.position(fe)
+			line, col = s.position(c.errs.lines, fe)
 		}
 		c.errs.add(line, col, "%swhen: %s", at, whenMessage(msg))
 		return nil, nil
 	}
 	if check.internal != "" {
-		c.errs.add(s.Line, s.Col, "%swhen: unknown name %s", at, check.internal)
+		line, col := s.posAt(c.errs.lines, check.internalAt)
+		c.errs.add(line, col, "%swhen: unknown name %s", at, check.internal)
 		return nil, nil
 	}
 	for _, bad := range check.unknown {
-		c.errs.add(s.Line, s.Col, "%swhen: has(%q): no keyword group %q%s", at, bad, bad, suggest(bad, keys(c.r.ix.groupIDs)))
+		line, col := s.posAt(c.errs.lines, bad.at)
+		c.errs.add(line, col, "%swhen: has(%q): no keyword group %q%s", at, bad.name, bad.name, suggest(bad.name, keys(c.r.ix.groupIDs)))
 	}
 	c.costErrors(s, at)
 	if unbudgeted {
@@ -613,17 +615,18 @@ var envNames = []string{"text", "kind", "platform", "language", "links", "chat",
 // hasChecker finds has("group") calls naming groups that do not exist, so the
 // mistake is reported at load instead of silently never matching.
 type hasChecker struct {
-	groups    map[string][]int32
-	unknown   []string
-	usesLinks *bool
-	internal  string // a name of the budget's machinery, which rules may not use
+	groups     map[string][]int32
+	unknown    []unknownGroup
+	usesLinks  *bool
+	internal   string // a name of the budget's machinery, which rules may not use
+	internalAt int    // where it is in the expression
 	// incidents are those it asks about: "outage" in incidents.
 	incidents []string
 }
 
 func (h *hasChecker) Visit(node *ast.Node) {
 	if id, ok := (*node).(*ast.IdentifierNode); ok && strings.HasPrefix(id.Value, "__") {
-		h.internal = id.Value
+		h.internal, h.internalAt = id.Value, id.Location().From
 	}
 	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "links" {
 		*h.usesLinks = true
@@ -644,9 +647,16 @@ func (h *hasChecker) Visit(node *ast.Node) {
 	}
 	if s, ok := call.Arguments[0].(*ast.StringNode); ok {
 		if _, exists := h.groups[s.Value]; !exists {
-			h.unknown = append(h.unknown, s.Value)
+			h.unknown = append(h.unknown, unknownGroup{s.Value, s.Location().From})
 		}
 	}
+}
+
+// unknownGroup is a has() argument naming no group, and where it is in the
+// expression, so the caret goes under it.
+type unknownGroup struct {
+	name string
+	at   int
 }
 
 // keyNodes maps "section/key" to the key's node for the named top-level

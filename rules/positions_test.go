@@ -1,0 +1,88 @@
+package rules
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// posCase is a broken rules file and the problem it must be refused with:
+// a message saying msg, at line:col (columns count characters, so the
+// CJK and emoji before a mistake count one each).
+type posCase struct {
+	name      string
+	src       string
+	line, col int
+	msg       string
+}
+
+func checkPositions(t *testing.T, cases []posCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("rules.yaml", []byte(tc.src))
+			var es Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("want Errors, got %T: %v", err, err)
+			}
+			lines := splitLines(tc.src)
+			for _, e := range es {
+				if !strings.Contains(e.Msg, tc.msg) {
+					continue
+				}
+				if e.Line != tc.line || e.Col != tc.col {
+					t.Errorf("%q at %d:%d, want %d:%d\n%s", e.Msg, e.Line, e.Col, tc.line, tc.col, e.Snippet())
+				}
+				if e.Line > 0 && e.Source != strings.TrimPrefix(lines[e.Line-1], "\uFEFF") {
+					t.Errorf("source line %q, want %q", e.Source, lines[e.Line-1])
+				}
+				return
+			}
+			t.Errorf("no error saying %q; got:\n%s", tc.msg, es.Pretty())
+		})
+	}
+}
+
+// A `when` error points inside the expression, at the very spot, however
+// the expression is written: plain, quoted with escapes, over several
+// lines, or as a | or > block.
+func TestWhenErrorPositions(t *testing.T) {
+	checkPositions(t, []posCase{
+		{"plain", "rules:\n  - id: a\n    when: text contains \"x\" && foo > 1\n    reply: hi\n",
+			3, 32, "unknown name foo"},
+		{"cjk and emoji before", "rules:\n  - id: a\n    when: text contains \"退款😀\" && foo > 1\n    reply: hi\n",
+			3, 34, "unknown name foo"},
+		{"double quotes with escapes", "rules:\n  - id: a\n    when: \"text contains \\\"x\\\" && foo > 1\"\n    reply: hi\n",
+			3, 35, "unknown name foo"},
+		{"double quotes with a unicode escape", "rules:\n  - id: a\n    when: \"text contains \\\"\\u00e9\\\" && foo > 1\"\n    reply: hi\n",
+			3, 40, "unknown name foo"},
+		{"single quotes with a doubled quote", "rules:\n  - id: a\n    when: 'text contains \"it''s\" && foo > 1'\n    reply: hi\n",
+			3, 37, "unknown name foo"},
+		{"plain over two lines", "rules:\n  - id: a\n    when: text contains \"x\" &&\n      foo > 1\n    reply: hi\n",
+			4, 7, "unknown name foo"},
+		{"double quotes over two lines", "rules:\n  - id: a\n    when: \"text contains \\\"x\\\" &&\n      foo > 1\"\n    reply: hi\n",
+			4, 7, "unknown name foo"},
+		{"double quotes with an escaped line break", "rules:\n  - id: a\n    when: \"text contains \\\"x\\\" && \\\n      foo > 1\"\n    reply: hi\n",
+			4, 7, "unknown name foo"},
+		{"literal block", "rules:\n  - id: a\n    when: |\n      text contains \"x\" &&\n        foo > 1\n    reply: hi\n",
+			5, 9, "unknown name foo"},
+		{"folded block", "rules:\n  - id: a\n    when: >\n      text contains \"x\" &&\n      foo > 1\n    reply: hi\n",
+			5, 7, "unknown name foo"},
+		{"folded block with a blank line", "rules:\n  - id: a\n    when: >-\n      text contains \"x\"\n\n      && foo > 1\n    reply: hi\n",
+			6, 10, "unknown name foo"},
+		{"type error in a block", "rules:\n  - id: a\n    when: |\n      hour > 3 &&\n      text + 1 > 2\n    reply: hi\n",
+			5, 12, "mismatched types text and number"},
+		{"ends too early in a block", "rules:\n  - id: a\n    when: |\n      text contains \"x\" &&\n      (1 +\n    reply: hi\n",
+			5, 11, "ends too early"},
+		{"CRLF line endings", "rules:\r\n  - id: a\r\n    when: |\r\n      hour > 3 &&\r\n        foo > 1\r\n    reply: hi\r\n",
+			5, 9, "unknown name foo"},
+		{"has() of an unknown group, under its name", "keywords:\n  refund: [x]\nrules:\n  - id: a\n    when: hour > 1 && has(\"refnd\")\n    reply: hi\n",
+			5, 27, `no keyword group "refnd", did you mean "refund"`},
+		{"has() in a block", "keywords:\n  refund: [x]\nrules:\n  - id: a\n    when: |\n      hour > 1 &&\n        has(\"refnd\")\n    reply: hi\n",
+			7, 13, `no keyword group "refnd"`},
+		{"the budget's machinery", "rules:\n  - id: a\n    when: |\n      hour > 3 &&\n        __step()\n    reply: hi\n",
+			5, 9, "unknown name __step"},
+		{"cost in a block", "rules:\n  - id: a\n    when: >-\n      hour > 1 &&\n      count(1..2000000, # > hour) > 0\n    reply: hi\n",
+			5, 7, "count runs its predicate"},
+	})
+}
