@@ -233,17 +233,22 @@ func (b *businessHoursYAML) UnmarshalYAML(n *yaml.Node) error {
 
 // checkKeys reports keys of a mapping that are not in known: custom
 // decoders lose yaml.v3's strict-field checking, so they check themselves.
+// Every unknown key is reported, not only the first.
 func checkKeys(n *yaml.Node, known ...string) error {
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
+	var te yaml.TypeError
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !contains(known, k.Value) {
-			return posError(k.Line, k.Column, "unknown field %q%s", k.Value, suggest(k.Value, known))
+			te.Errors = append(te.Errors, posError(k.Line, k.Column, "unknown field %q%s", k.Value, suggest(k.Value, known)).(*yaml.TypeError).Errors...)
 		}
 	}
-	return nil
+	if len(te.Errors) == 0 {
+		return nil
+	}
+	return &te
 }
 
 // checkDuplicates reports a key given twice in a mapping a custom decoder

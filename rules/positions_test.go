@@ -86,3 +86,50 @@ func TestWhenErrorPositions(t *testing.T) {
 			5, 7, "count runs its predicate"},
 	})
 }
+
+// One mistake is one error: every mistake is reported, and none is
+// reported for what only follows from another (a rule "doing nothing"
+// because its replly: is misspelt, a rule "never matching" because the
+// when above it did not compile).
+func TestEveryMistakeOnceAndNothingElse(t *testing.T) {
+	cases := []struct {
+		name string
+		src  string
+		want []string // "line:col: part of the message", in order
+	}{
+		{"two misspelt fields in one rule", "rules:\n  - id: a\n    keyword: [x]\n    replly: y\n",
+			[]string{`3:5: unknown field "keyword", did you mean "keywords"?`, `4:5: unknown field "replly", did you mean "reply"?`}},
+		{"two misspelt fields in one example", "rules:\n  - id: a\n    reply: x\ntests:\n  - {txt: \"x\", hit: [a]}\n",
+			[]string{`5:6: unknown field "txt"`, `5:16: unknown field "hit"`}},
+		{"a reply of the wrong shape", "rules:\n  - id: a\n    reply:\n      en: {x: y}\n",
+			[]string{`4:11: want a text, or a list of variant texts`}},
+		{"a when that does not compile is not a catch-all", "rules:\n  - id: a\n    when: text + 1\n    reply: y\n  - id: b\n    reply: z\n",
+			[]string{`3:16: rule "a": when: invalid operation`}},
+		{"a bad regex is not a catch-all", "rules:\n  - id: a\n    keywords: [{regex: \"(x\"}]\n    reply: y\n  - id: b\n    reply: z\n",
+			[]string{`3:24: regex: missing closing )`}},
+		{"a rule without id after a catch-all", "rules:\n  - id: a\n    reply: x\n  - reply: y\n",
+			[]string{`4:5: a rule needs an id`, `4:5: the rule on line 4 can never match: rule "a" (line 2) matches every message`}},
+		{"a catch-all without id", "rules:\n  - reply: x\n  - id: b\n    reply: y\n",
+			[]string{`2:5: a rule needs an id`, `3:9: rule "b" can never match: the rule on line 2 matches every message`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("rules.yaml", []byte(tc.src))
+			var es Errors
+			if !errors.As(err, &es) {
+				t.Fatalf("want Errors, got %T: %v", err, err)
+			}
+			var got []string
+			for _, e := range es {
+				got = append(got, strings.TrimPrefix(e.Error(), "rules.yaml:"))
+			}
+			ok := len(got) == len(tc.want)
+			for i := 0; ok && i < len(got); i++ {
+				ok = strings.HasPrefix(got[i], tc.want[i])
+			}
+			if !ok {
+				t.Errorf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
+			}
+		})
+	}
+}

@@ -434,7 +434,10 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 		ru.ignore = true
 		stops = true
 	}
-	if len(ru.actions) == 0 && len(ru.tags) == 0 && !ru.ignore && ry.ID.Value != "" {
+	// A rule with fields that did not decode (a misspelt replly:, a reply
+	// of the wrong shape) already has its error; "does nothing" would only
+	// send the reader looking for a second mistake.
+	if len(ru.actions) == 0 && len(ru.tags) == 0 && !ru.ignore && ry.ID.Value != "" && len(ry.problems) == 0 {
 		errs.add(ry.ID.Line, ry.ID.Col, "%sdoes nothing: give it a reply, ack, handoff, tag or ignore", at)
 	}
 	if v := ry.Cooldown.Value; v != "" {
@@ -521,10 +524,21 @@ func (ru *rule) answers() bool {
 // after it can ever be reached.
 func (c *compiler) unreachable() {
 	for i, ru := range c.r.rules {
-		always := len(ru.terms) == 0 && len(c.f.Rules[i].Examples) == 0 && (ru.when == nil || strings.TrimSpace(c.f.Rules[i].When.Value) == "true")
+		// A when that did not compile (already reported) is not "no when":
+		// the rule is not known to match every message.
+		when := strings.TrimSpace(c.f.Rules[i].When.Value)
+		always := len(ru.terms) == 0 && len(c.f.Rules[i].Keywords) == 0 && len(c.f.Rules[i].Examples) == 0 && (when == "" || when == "true")
 		if always && ru.stop && i+1 < len(c.r.rules) {
-			next := c.f.Rules[i+1].ID
-			c.errs.add(next.Line, next.Col, "rule %q can never match: rule %q (line %d) matches every message and stops; move it to the end or give it keywords or a when", next.Value, ru.id, ru.line)
+			next := &c.f.Rules[i+1]
+			line, col, name := next.ID.Line, next.ID.Col, fmt.Sprintf("rule %q", next.ID.Value)
+			if next.ID.Value == "" {
+				line, col, name = next.Line, next.Col, fmt.Sprintf("the rule on line %d", next.Line)
+			}
+			this := fmt.Sprintf("rule %q (line %d)", ru.id, ru.line)
+			if ru.id == "" {
+				this = fmt.Sprintf("the rule on line %d", c.f.Rules[i].Line)
+			}
+			c.errs.add(line, col, "%s can never match: %s matches every message and stops; move it to the end or give it keywords or a when", name, this)
 			return
 		}
 	}
