@@ -33,7 +33,7 @@ func checkPositions(t *testing.T, cases []posCase) {
 				if e.Line != tc.line || e.Col != tc.col {
 					t.Errorf("%q at %d:%d, want %d:%d\n%s", e.Msg, e.Line, e.Col, tc.line, tc.col, e.Snippet())
 				}
-				if e.Line > 0 && e.Source != strings.TrimPrefix(lines[e.Line-1], "\uFEFF") {
+				if e.Line > 0 && e.Source != strings.ToValidUTF8(strings.TrimPrefix(lines[e.Line-1], "\uFEFF"), "\uFFFD") {
 					t.Errorf("source line %q, want %q", e.Source, lines[e.Line-1])
 				}
 				return
@@ -131,5 +131,43 @@ func TestEveryMistakeOnceAndNothingElse(t *testing.T) {
 				t.Errorf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
 			}
 		})
+	}
+}
+
+// Problems of the file as a whole, and of values of the wrong type, point
+// at the value and name its key, however the file is written.
+func TestFileAndTypeErrorPositions(t *testing.T) {
+	checkPositions(t, []posCase{
+		{"BOM before a misspelt key", "\uFEFFrulez:\n  - id: a\n", 1, 1, `unknown field "rulez", did you mean "rules"?`},
+		{"BOM before an unclosed quote", "\uFEFFdefault_language: \"en\nrules:\n  - id: a\n", 1, 19, "this quoted text is never closed"},
+		{"not UTF-8", "rules:\n  - id: a\n    reply: \"退x\xff\"\n", 3, 15, "not UTF-8 text: save the file as UTF-8"},
+		{"GBK-encoded Chinese", "rules:\n  - id: a\n    reply: \"\xcd\xcb\xbf\xee\"\n", 3, 13, "not UTF-8 text"},
+		{"a list at the top", "- id: a\n  reply: x\n", 1, 1, "the rules file is a list; it must be settings at the top level"},
+		{"a single value at the top", "just some text\n", 1, 1, "the rules file is a single value"},
+		{"rules as a mapping", "rules:\n  id: a\n  reply: x\n", 2, 3, "rules: want a list (such as [a, b]) here, not a mapping"},
+		{"a mapping for a list, block style", "rules:\n  - id: a\n    reply: x\n    tag:\n      a: b\n", 5, 7, "tag: want a list (such as [a, b]) here, not a mapping"},
+		{"a mapping for a list, in braces", "rules:\n  - {id: 退款, reply: \"x\", tag: {a: b}}\n", 2, 31, "tag: want a list (such as [a, b]) here, not a mapping"},
+		{"a number for a list, in braces", "rules:\n  - {id: 退款, keywords: 5, reply: x}\n", 2, 24, "keywords: want a list (such as [a, b]) here, not a number"},
+		{"a word for a list, in an example", "rules:\n  - id: a\n    reply: x\ntests:\n  - {text: \"x\", hits: a}\n", 5, 23, "hits: want a list (such as [a, b]) here, not a single text"},
+		{"a word for a number", "rules:\n  - id: a\n    reply: x\n    priority: high\n", 4, 15, "priority: want a whole number here, not a single text"},
+		{"an alias to nothing", "rules:\n  - id: a\n    reply: *signoff\n", 3, 12, "*signoff repeats what is marked &signoff, but nothing is"},
+		{"a misspelt key merged into another rule", "rules:\n  - &r {id: a, replly: y, keywords: [k]}\n  - <<: *r\n    id: b\n", 2, 16, `unknown field "replly"`},
+	})
+}
+
+// Anchors, aliases and merge keys are YAML; a file that reuses a rule's
+// fields with <<: *name loads, and each rule keeps its own id.
+func TestMergeKeysLoad(t *testing.T) {
+	src := "templates:\n  signoff: &s {en: \"Ask us anything.\"}\nrules:\n  - &faq\n    id: refund\n    keywords: [refund]\n    reply: *s\n" +
+		"  - <<: *faq\n    id: shipping\n    keywords: [shipping]\n  - <<: [*faq]\n    id: cancel\n    keywords: [cancel]\n" +
+		"tests:\n  - {text: \"refund please\", hits: [refund]}\n  - {text: \"shipping please\", hits: [shipping], misses: [refund]}\n  - {text: \"cancel it\", hits: [cancel]}\n"
+	r, err := Parse("rules.yaml", []byte(src))
+	if err != nil {
+		var es Errors
+		errors.As(err, &es)
+		t.Fatalf("a file with merge keys is refused:\n%s", es.Pretty())
+	}
+	if r.Len() != 3 {
+		t.Errorf("%d rules, want 3", r.Len())
 	}
 }

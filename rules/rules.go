@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -126,7 +127,17 @@ func Load(path string) (*Rules, error) {
 // Parse compiles a rules file already read and runs its tests. The error,
 // if any, is Errors: every problem found, each with file:line:col.
 func Parse(path string, data []byte) (*Rules, error) {
+	// A byte-order mark (Notepad puts one first) is not a character of
+	// the first line: columns there would be one off.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	errs := &errorList{file: path, lines: splitLines(string(data))}
+	if e := fileShape(data, errs.lines); e != nil {
+		errs.addErr(e)
+		return nil, errs.result()
+	}
+	if err := yaml.Unmarshal(data, &errs.root); err != nil {
+		errs.root = yaml.Node{}
+	}
 	var f fileYAML
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -150,10 +161,7 @@ func Parse(path string, data []byte) (*Rules, error) {
 			errs.addYAML(&yaml.TypeError{Errors: ry.problems})
 		}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err == nil {
-		f.keyPos = keyNodes(&root, "keywords", "templates", "snippets")
-	}
+	f.keyPos = keyNodes(&errs.root, "keywords", "templates", "snippets")
 	r := compile(&f, errs)
 	if len(errs.errs) == 0 {
 		r.file = path
@@ -183,6 +191,54 @@ func Parse(path string, data []byte) (*Rules, error) {
 		w.File = path
 	}
 	return r, nil
+}
+
+// fileShape finds what makes a file unreadable as a rules file before any
+// YAML is read: bytes that are not UTF-8 text (a file saved as GBK or
+// Windows-1251), or a top level that is not a mapping of settings.
+func fileShape(data []byte, lines []string) *Error {
+	utf16 := bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff})
+	if !utf16 && !utf8.Valid(data) {
+		for i, l := range lines {
+			if utf8.ValidString(l) {
+				continue
+			}
+			col := 1
+			for j, r := range l {
+				if r == utf8.RuneError {
+					if _, size := utf8.DecodeRuneInString(l[j:]); size == 1 {
+						break
+					}
+				}
+				col++
+			}
+			return &Error{Line: i + 1, Col: col, Msg: "this line has bytes that are not UTF-8 text: save the file as UTF-8 (in most editors: Save as… → Encoding: UTF-8)",
+				Source: strings.ToValidUTF8(l, "\uFFFD")}
+		}
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
+		return nil // syntax errors and empty files are reported by the decoding
+	}
+	top := root.Content[0]
+	for top.Kind == yaml.AliasNode && top.Alias != nil {
+		top = top.Alias
+	}
+	if top.Kind == yaml.MappingNode {
+		return nil
+	}
+	what := "a list"
+	if top.Kind == yaml.ScalarNode {
+		what = "a single value"
+	}
+	e := &Error{Line: top.Line, Col: top.Column, Msg: fmt.Sprintf("the rules file is %s; it must be settings at the top level, such as keywords: and rules: (a list of rules goes under rules:)", what)}
+	if top.Kind == yaml.SequenceNode {
+		e.Msg = "the rules file is a list; it must be settings at the top level, such as keywords: and rules: — put the list under rules: and indent it"
+	}
+	if top.Line > 0 && top.Line <= len(lines) {
+		e.Source = lines[top.Line-1]
+	}
+	return e
 }
 
 // Warnings are problems that do not stop the rules from loading, such as a

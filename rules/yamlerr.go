@@ -38,6 +38,19 @@ func locateSyntax(data []byte, lines []string, v3err error) syntaxProblem {
 		v3line, _ = strconv.Atoi(sub[1])
 		v3msg = sub[3]
 	}
+	if m := unknownAnchor.FindStringSubmatch(v3msg); m != nil {
+		// yaml.v3 gives no line for an alias to nothing: find *name.
+		ref := regexp.MustCompile(`(^|[\s\[{,:-])\*` + regexp.QuoteMeta(m[1]) + `($|[\s\]},])`)
+		for i, l := range lines {
+			if loc := ref.FindStringIndex(l); loc != nil {
+				at := loc[0]
+				if l[at] != '*' {
+					at++
+				}
+				return syntaxProblem{i + 1, len([]rune(l[:at])) + 1, fmt.Sprintf("*%s repeats what is marked &%s, but nothing is: mark it with &%s where it is first written (above this line), or write it out here", m[1], m[1], m[1])}
+			}
+		}
+	}
 	p := syntaxProblem{line: v3line, msg: v3msg}
 	if gp, ok := goccyProblem(data); ok {
 		p = gp
@@ -213,6 +226,8 @@ func scanOpenings(lines []string, last int) (syntaxProblem, bool) {
 	}
 	return syntaxProblem{}, false
 }
+
+var unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 
 // explainSyntax turns a parser's message into what to change, looking at the
 // source line the error points into.
