@@ -171,3 +171,17 @@ func TestMergeKeysLoad(t *testing.T) {
 		t.Errorf("%d rules, want 3", r.Len())
 	}
 }
+
+// Syntax errors point at the mistake, not where the parser gave up.
+func TestSyntaxErrorPositions(t *testing.T) {
+	checkPositions(t, []posCase{
+		{"key indented under a plain text", "rules:\n  - id: a\n    reply: y\n     keywords: [a]\n", 4, 6, `indented more than "reply:" on the line above`},
+		{"key indented under a plain text, CJK", "rules:\n  - id: a\n    reply: 退款😀\n      when: hour > 3\n", 4, 7, `indented more than "reply:"`},
+		{"tab in the indentation", "rules:\n  - id: a\n\treply: y\n", 3, 1, "tabs are not allowed for indentation"},
+		{"quote never closed after CJK", "rules:\n  - id: 退款😀\n    reply: \"退款😀 x\n  - id: b\n    reply: y\n", 3, 12, "this quoted text is never closed"},
+		{"quote never closed, CRLF", "rules:\r\n  - id: a\r\n    reply: \"x\r\n  - id: b\r\n    reply: y\r\n", 3, 12, "this quoted text is never closed"},
+		{"list never closed", "keywords:\n  r: [退款😀, x\nrules:\n  - id: b\n    reply: y\n", 2, 6, "this list opened with [ is never closed"},
+		{"key given twice", "rules:\n  - id: a\n    reply: y\n    reply: z\n", 4, 5, `"reply" is given twice in the same place (first on line 3)`},
+		{"text after the closing quote", "rules:\n  - id: 退款😀\n    reply: \"退款\" y\n", 3, 17, "there is more text after the closing quote"},
+	})
+}
