@@ -2,7 +2,10 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
@@ -201,25 +204,176 @@ func mulCap(a, b int64) int64 {
 	return a * b
 }
 
-// position maps an offset in a `when` to the file: a one-line plain or
-// quoted scalar maps column for column; for block scalars the error points
-// at the scalar's first line, as the compile errors do.
-func (s str) position(e *file.Error) (line, col int) {
-	line, col = s.Line, s.Col
-	if !s.Block && e.Line <= 1 {
-		col += e.Column
-		if s.Quoted {
-			col++
+// position maps an error's place in a `when` to the file.
+func (s str) position(lines []string, e *file.Error) (line, col int) {
+	return s.posAt(lines, e.From)
+}
+
+// posAt maps a character offset in the scalar's value to its line and
+// column in the file (columns count characters, as YAML's do): the value
+// is the source with its quotes, escapes, indentation and line folding
+// taken out, so the source's characters are walked alongside the value's.
+// A block scalar (| or >) starts on the line after its indicator; a
+// "double-quoted" escape is one character of the value.
+func (s str) posAt(lines []string, off int) (line, col int) {
+	src := s.sourceChars(lines)
+	if len(src) == 0 {
+		return s.Line, s.Col
+	}
+	val := []rune(s.Value)
+	j := 0
+	for i := 0; i < len(val) && j < len(src); i++ {
+		r := val[i]
+		if unicode.IsSpace(r) {
+			// A space of the value is a space of the source, or a line
+			// break folded into it; one that is neither (an escape) takes
+			// no source character.
+			if src[j].space {
+				if i == off {
+					return src[j].line, src[j].col
+				}
+				j++
+			} else if i == off {
+				return src[j].line, src[j].col
+			}
+			continue
+		}
+		for j < len(src)-1 && src[j].space {
+			j++ // indentation, folded line breaks, trimmed spaces
+		}
+		for k := j; k < len(src) && k < j+8; k++ {
+			if src[k].r == r {
+				j = k
+				break
+			}
+		}
+		if i == off {
+			return src[j].line, src[j].col
+		}
+		j++
+	}
+	if j > 0 {
+		// The end of the expression: just after its last character.
+		last := src[min(j, len(src))-1]
+		return last.line, last.col + 1
+	}
+	return s.Line, s.Col
+}
+
+// srcChar is one character of a scalar as written, with the character of
+// the value it stands for.
+type srcChar struct {
+	r         rune
+	line, col int
+	space     bool
+}
+
+// sourceChars lists the characters of the scalar as written, from its first
+// character of content to its end (or a little past it: the walk in posAt
+// stops with the value).
+func (s str) sourceChars(lines []string) []srcChar {
+	if s.Line < 1 || s.Line > len(lines) {
+		return nil
+	}
+	var out []srcChar
+	add := func(r rune, line, col int) {
+		out = append(out, srcChar{r: r, line: line, col: col, space: unicode.IsSpace(r)})
+	}
+	if s.Block {
+		header := firstNonSpace(lines[s.Line-1]) - 1
+		indent := -1
+		for i := s.Line; i < len(lines); i++ {
+			l := []rune(lines[i])
+			if strings.TrimSpace(lines[i]) == "" {
+				add('\n', i+1, len(l)+1)
+				continue
+			}
+			ind := firstNonSpace(lines[i]) - 1
+			if indent < 0 {
+				if ind <= header {
+					break
+				}
+				indent = ind
+			}
+			if ind < indent {
+				break
+			}
+			for k := indent; k < len(l); k++ {
+				add(l[k], i+1, k+1)
+			}
+			add('\n', i+1, len(l)+1)
+		}
+		return out
+	}
+	quote := rune(0)
+	start := s.Col - 1
+	if s.Quoted {
+		if first := []rune(lines[s.Line-1]); start >= 0 && start < len(first) {
+			quote = first[start]
+		}
+		start++
+	}
+	for i := s.Line - 1; i < len(lines) && i < s.Line+200; i++ {
+		l := []rune(lines[i])
+		k := 0
+		if i == s.Line-1 {
+			k = max(start, 0)
+		}
+		continued := false
+		for ; k < len(l); k++ {
+			r := l[k]
+			switch {
+			case quote != 0 && r == quote && quote == '\'' && k+1 < len(l) && l[k+1] == '\'':
+				add('\'', i+1, k+1)
+				k++
+			case quote != 0 && r == quote:
+				return out
+			case quote == '"' && r == '\\' && k+1 == len(l):
+				continued = true // an escaped line break: the text goes on
+			case quote == '"' && r == '\\':
+				n := map[rune]int{'x': 2, 'u': 4, 'U': 8}[l[k+1]]
+				add(unescape(l[k+1], string(l[min(k+2, len(l)):min(k+2+n, len(l))])), i+1, k+1)
+				k += 1 + n
+			default:
+				add(r, i+1, k+1)
+			}
+		}
+		if !continued {
+			add('\n', i+1, len(l)+1)
 		}
 	}
-	return line, col
+	return out
+}
+
+// unescape is the character a "double-quoted" escape stands for; hex is
+// the digits of \x, \u and \U.
+func unescape(c rune, hex string) rune {
+	if hex != "" {
+		if v, err := strconv.ParseUint(hex, 16, 32); err == nil {
+			return rune(v)
+		}
+		return utf8.RuneError
+	}
+	switch c {
+	case 'n', 'r', 'L', 'P':
+		return '\n'
+	case 't':
+		return '\t'
+	case '_':
+		return '\u00a0'
+	case '0', 'a', 'b', 'e', 'f', 'v':
+		return utf8.RuneError // a control character: not a space, not in the text as written
+	case 'N':
+		return '\u0085'
+	}
+	return c // \" \\ \/ \ and a tab stand for themselves
 }
 
 // costErrors are the problems of one `when`, positioned in the file.
 func (c *compiler) costErrors(s str, at string) {
 	for _, p := range staticCost(s.Value, c.r.budget) {
 		fe := (&file.Error{Location: p.loc}).Bind(file.NewSource(s.Value))
-		line, col := s.position(fe)
+		line, col := s.position(c.errs.lines, fe)
 		c.errs.add(line, col, "%swhen: %s", at, strings.TrimSpace(p.msg))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,6 +82,8 @@ func (es Errors) Pretty() string {
 type errorList struct {
 	file  string
 	lines []string
+	root  yaml.Node // the file's nodes, when it parses: wrong types are found among them
+	used  map[*yaml.Node]bool
 	errs  Errors
 	warns Errors
 }
@@ -101,7 +104,7 @@ func (l *errorList) add(line, col int, format string, args ...any) {
 
 func (l *errorList) addErr(e *Error) {
 	e.File = l.file
-	if e.Line > 0 && e.Line <= len(l.lines) {
+	if e.Line > 0 && e.Line <= len(l.lines) && e.Source == "" {
 		e.Source = l.lines[e.Line-1]
 	}
 	l.errs = append(l.errs, e)
@@ -117,6 +120,11 @@ func (l *errorList) result() error {
 			return a.Line < b.Line
 		}
 		return a.Col < b.Col
+	})
+	// The same problem found twice (in a mapping and where << merges it
+	// into another) is one thing to fix.
+	l.errs = slices.CompactFunc(l.errs, func(a, b *Error) bool {
+		return a.Line == b.Line && a.Col == b.Col && a.Msg == b.Msg
 	})
 	return l.errs
 }
@@ -167,7 +175,7 @@ func (l *errorList) valueColumn(line int) int {
 
 var yamlLineMsg = regexp.MustCompile(`^(?:yaml: )?line (\d+): (?:col (\d+): )?(.*)$`)
 var yamlUnknownField = regexp.MustCompile(`^field (\S+) not found in type rules\.(\w+)$`)
-var yamlCannotUnmarshal = regexp.MustCompile(`^cannot unmarshal !!(\w+) .*into (.*)$`)
+var yamlCannotUnmarshal = regexp.MustCompile(`^cannot unmarshal !!(\w+) (?:` + "`" + `(.*)` + "`" + ` )?into (.*)$`)
 var yamlDuplicate = regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`)
 
 // addYAML turns the YAML library's errors into positioned ones.
@@ -192,12 +200,22 @@ func (l *errorList) addYAML(err error) {
 			msg = fmt.Sprintf("unknown field %q%s", u[1], suggest(u[1], knownFields[u[2]]))
 			col = l.keyColumn(line, u[1])
 		} else if c := yamlCannotUnmarshal.FindStringSubmatch(msg); c != nil {
-			msg = fmt.Sprintf("want %s here, not %s", goTypeName(c[2]), yamlTagName(c[1]))
-			if key := l.keyAt(line); key != "" {
-				msg = key + ": " + msg
-			}
-			if col == 0 {
-				col = l.valueColumn(line)
+			msg = fmt.Sprintf("want %s here, not %s", goTypeName(c[3]), yamlTagName(c[1]))
+			if n, key := l.wrongNode(line, c[1], c[2]); n != nil {
+				// The value itself, and the key it is given for, even on a
+				// line with several ({id: a, tag: {x: y}}) or where a
+				// mapping's first key is (tag:\n  x: y).
+				col = n.Column
+				if key != "" {
+					msg = key + ": " + msg
+				}
+			} else {
+				if key := l.keyAt(line); key != "" {
+					msg = key + ": " + msg
+				}
+				if col == 0 {
+					col = l.valueColumn(line)
+				}
 			}
 		} else if d := yamlDuplicate.FindStringSubmatch(msg); d != nil {
 			msg = fmt.Sprintf("%q is given twice in the same place (first on line %s); keep one", d[1], d[2])
@@ -215,6 +233,54 @@ func (l *errorList) addYAML(err error) {
 		}
 		l.add(line, col, "%s", msg)
 	}
+}
+
+// wrongNode finds the value yaml.v3 could not decode: a node on line
+// tagged tag ("map", "seq", "int" …) whose text is value (as yaml.v3
+// quotes it: the first characters, then "..."), not yet reported, the
+// innermost where several fit ({id: a, tag: {x: y}} is two mappings on one
+// line); and the key it is the value of ("tag", or "tag (an item of the
+// list)").
+func (l *errorList) wrongNode(line int, tag, value string) (*yaml.Node, string) {
+	if l.used == nil {
+		l.used = map[*yaml.Node]bool{}
+	}
+	var found *yaml.Node
+	foundKey, foundDepth := "", -1
+	prefix, cut := strings.CutSuffix(value, "...")
+	var walk func(n *yaml.Node, key string, depth int)
+	walk = func(n *yaml.Node, key string, depth int) {
+		if n == nil {
+			return
+		}
+		fits := value == "" || n.Value == value || cut && strings.HasPrefix(n.Value, prefix)
+		if n.Line == line && n.Tag == "!!"+tag && fits && !l.used[n] && depth > foundDepth {
+			found, foundKey, foundDepth = n, key, depth
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, "", depth+1)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				walk(n.Content[i+1], n.Content[i].Value, depth+1)
+			}
+		case yaml.SequenceNode:
+			item := ""
+			if key != "" {
+				item = key + " (an item of the list)"
+			}
+			for _, c := range n.Content {
+				walk(c, item, depth+1)
+			}
+		}
+	}
+	walk(&l.root, "", 0)
+	if found != nil {
+		l.used[found] = true
+	}
+	return found, foundKey
 }
 
 var knownFields = map[string][]string{
@@ -259,7 +325,10 @@ func (l *errorList) keyAt(line int) string {
 var keyOnLine = regexp.MustCompile(`^\s*(?:-\s+)?([A-Za-z_][\w-]*):(?:\s|$)`)
 
 func goTypeName(t string) string {
+	t = strings.TrimPrefix(t, "*")
 	switch {
+	case t == "int" || t == "int64" || t == "float64":
+		return "a whole number"
 	case strings.HasPrefix(t, "[]"):
 		return "a list (such as [a, b])"
 	case strings.HasPrefix(t, "map["):

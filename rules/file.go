@@ -73,9 +73,7 @@ type ruleYAML struct {
 func (r *ruleYAML) UnmarshalYAML(n *yaml.Node) error {
 	type plain ruleYAML
 	r.Line, r.Col = n.Line, n.Column
-	for i := 0; i+1 < len(n.Content) && n.Kind == yaml.MappingNode; i += 2 {
-		r.idGiven = r.idGiven || n.Content[i].Value == "id"
-	}
+	r.idGiven = hasKey(n, "id")
 	line, col, given := r.Line, r.Col, r.idGiven
 	err := n.Decode((*plain)(r))
 	r.Line, r.Col, r.idGiven = line, col, given
@@ -233,17 +231,65 @@ func (b *businessHoursYAML) UnmarshalYAML(n *yaml.Node) error {
 
 // checkKeys reports keys of a mapping that are not in known: custom
 // decoders lose yaml.v3's strict-field checking, so they check themselves.
+// Every unknown key is reported, not only the first.
 func checkKeys(n *yaml.Node, known ...string) error {
 	if n.Kind != yaml.MappingNode {
 		return nil
 	}
+	var te yaml.TypeError
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
+		if k.Tag == "!!merge" {
+			// <<: *defaults merges another mapping's fields: check those.
+			for _, m := range mergedMaps(n.Content[i+1]) {
+				if err := checkKeys(m, known...); err != nil {
+					te.Errors = append(te.Errors, err.(*yaml.TypeError).Errors...)
+				}
+			}
+			continue
+		}
 		if !contains(known, k.Value) {
-			return posError(k.Line, k.Column, "unknown field %q%s", k.Value, suggest(k.Value, known))
+			te.Errors = append(te.Errors, posError(k.Line, k.Column, "unknown field %q%s", k.Value, suggest(k.Value, known)).(*yaml.TypeError).Errors...)
 		}
 	}
+	if len(te.Errors) == 0 {
+		return nil
+	}
+	return &te
+}
+
+// mergedMaps are the mappings a merge key (<<) brings in: one, or a list.
+func mergedMaps(v *yaml.Node) []*yaml.Node {
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		return []*yaml.Node{v}
+	case yaml.SequenceNode:
+		var out []*yaml.Node
+		for _, c := range v.Content {
+			out = append(out, mergedMaps(c)...)
+		}
+		return out
+	}
 	return nil
+}
+
+// hasKey reports whether a mapping sets key, itself or through <<.
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content) && n.Kind == yaml.MappingNode; i += 2 {
+		if n.Content[i].Tag == "!!merge" {
+			for _, m := range mergedMaps(n.Content[i+1]) {
+				if hasKey(m, key) {
+					return true
+				}
+			}
+		} else if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 // checkDuplicates reports a key given twice in a mapping a custom decoder

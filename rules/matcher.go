@@ -479,6 +479,22 @@ func (sc *scratch) qualify(r *Rules, form string) {
 			h.neg = sc.negated(r.ix.lex, form, h)
 		}
 	}
+	if r.anyOn&sc.mask&swNegation != 0 {
+		// A keyword inside a longer one that is negated is negated with
+		// it: in "отменить заказ не надо" the negation follows "отменить
+		// заказ", and "отменить" alone must not answer as if asked.
+		for i := range sc.hits {
+			n := &sc.hits[i]
+			if !n.neg || n.b0 < 0 || n.kind == kindProximity {
+				continue
+			}
+			for j := range sc.hits {
+				if h := &sc.hits[j]; !h.neg && h.b0 >= n.b0 && h.b1 <= n.b1 {
+					h.neg = true
+				}
+			}
+		}
+	}
 	for i := range sc.hits {
 		h := &sc.hits[i]
 		t := &r.ix.terms[h.term]

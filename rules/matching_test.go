@@ -16,7 +16,7 @@ keywords:
   refund: [refund, "money back", возврат, 退款, 退货]
   shipping: [delivery, "where is my order", tracking, доставка, посылка, 快递, 收到货, 发货]
   cost: ["shipping cost", "стоимость доставки", 运费, 包邮]
-  cancel: ["cancel order", отменить, 取消订单]
+  cancel: ["cancel order", отменить, "отменить заказ", 取消订单]
   invoice: [invoice, чек, 发票]
   code: ["12345"]
 families:
@@ -115,6 +115,8 @@ func TestMatching(t *testing.T) {
 		{"zh A-not-A asks, does not refuse", "要不要运费", "cost", ""},
 		{"zh 需不需要 asks", "需不需要包邮", "cost", ""},
 		{"zh-Hant negated after", "退款不用了", "none", ""},
+		{"ru negated after a longer keyword negates its shorter one", "отменить заказ не надо", "none", ""},
+		{"ru the longer keyword not negated", "хочу отменить заказ", "cancel", "exact"},
 		// 5 thanks and spam
 		{"en thanks", "thank you, the delivery was quick", "none", ""},
 		{"en thanks with a question", "thanks! where is my order?", "shipping", ""},

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -126,7 +127,17 @@ func Load(path string) (*Rules, error) {
 // Parse compiles a rules file already read and runs its tests. The error,
 // if any, is Errors: every problem found, each with file:line:col.
 func Parse(path string, data []byte) (*Rules, error) {
+	// A byte-order mark (Notepad puts one first) is not a character of
+	// the first line: columns there would be one off.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	errs := &errorList{file: path, lines: splitLines(string(data))}
+	if e := fileShape(data, errs.lines); e != nil {
+		errs.addErr(e)
+		return nil, errs.result()
+	}
+	if err := yaml.Unmarshal(data, &errs.root); err != nil {
+		errs.root = yaml.Node{}
+	}
 	var f fileYAML
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -150,10 +161,7 @@ func Parse(path string, data []byte) (*Rules, error) {
 			errs.addYAML(&yaml.TypeError{Errors: ry.problems})
 		}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err == nil {
-		f.keyPos = keyNodes(&root, "keywords", "templates", "snippets")
-	}
+	f.keyPos = keyNodes(&errs.root, "keywords", "templates", "snippets")
 	r := compile(&f, errs)
 	if len(errs.errs) == 0 {
 		r.file = path
@@ -183,6 +191,54 @@ func Parse(path string, data []byte) (*Rules, error) {
 		w.File = path
 	}
 	return r, nil
+}
+
+// fileShape finds what makes a file unreadable as a rules file before any
+// YAML is read: bytes that are not UTF-8 text (a file saved as GBK or
+// Windows-1251), or a top level that is not a mapping of settings.
+func fileShape(data []byte, lines []string) *Error {
+	utf16 := bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff})
+	if !utf16 && !utf8.Valid(data) {
+		for i, l := range lines {
+			if utf8.ValidString(l) {
+				continue
+			}
+			col := 1
+			for j, r := range l {
+				if r == utf8.RuneError {
+					if _, size := utf8.DecodeRuneInString(l[j:]); size == 1 {
+						break
+					}
+				}
+				col++
+			}
+			return &Error{Line: i + 1, Col: col, Msg: "this line has bytes that are not UTF-8 text: save the file as UTF-8 (in most editors: Save as… → Encoding: UTF-8)",
+				Source: strings.ToValidUTF8(l, "\uFFFD")}
+		}
+	}
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
+		return nil // syntax errors and empty files are reported by the decoding
+	}
+	top := root.Content[0]
+	for top.Kind == yaml.AliasNode && top.Alias != nil {
+		top = top.Alias
+	}
+	if top.Kind == yaml.MappingNode {
+		return nil
+	}
+	what := "a list"
+	if top.Kind == yaml.ScalarNode {
+		what = "a single value"
+	}
+	e := &Error{Line: top.Line, Col: top.Column, Msg: fmt.Sprintf("the rules file is %s; it must be settings at the top level, such as keywords: and rules: (a list of rules goes under rules:)", what)}
+	if top.Kind == yaml.SequenceNode {
+		e.Msg = "the rules file is a list; it must be settings at the top level, such as keywords: and rules: — put the list under rules: and indent it"
+	}
+	if top.Line > 0 && top.Line <= len(lines) {
+		e.Source = lines[top.Line-1]
+	}
+	return e
 }
 
 // Warnings are problems that do not stop the rules from loading, such as a
@@ -434,7 +490,10 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 		ru.ignore = true
 		stops = true
 	}
-	if len(ru.actions) == 0 && len(ru.tags) == 0 && !ru.ignore && ry.ID.Value != "" {
+	// A rule with fields that did not decode (a misspelt replly:, a reply
+	// of the wrong shape) already has its error; "does nothing" would only
+	// send the reader looking for a second mistake.
+	if len(ru.actions) == 0 && len(ru.tags) == 0 && !ru.ignore && ry.ID.Value != "" && len(ry.problems) == 0 {
 		errs.add(ry.ID.Line, ry.ID.Col, "%sdoes nothing: give it a reply, ack, handoff, tag or ignore", at)
 	}
 	if v := ry.Cooldown.Value; v != "" {
@@ -521,10 +580,21 @@ func (ru *rule) answers() bool {
 // after it can ever be reached.
 func (c *compiler) unreachable() {
 	for i, ru := range c.r.rules {
-		always := len(ru.terms) == 0 && len(c.f.Rules[i].Examples) == 0 && (ru.when == nil || strings.TrimSpace(c.f.Rules[i].When.Value) == "true")
+		// A when that did not compile (already reported) is not "no when":
+		// the rule is not known to match every message.
+		when := strings.TrimSpace(c.f.Rules[i].When.Value)
+		always := len(ru.terms) == 0 && len(c.f.Rules[i].Keywords) == 0 && len(c.f.Rules[i].Examples) == 0 && (when == "" || when == "true")
 		if always && ru.stop && i+1 < len(c.r.rules) {
-			next := c.f.Rules[i+1].ID
-			c.errs.add(next.Line, next.Col, "rule %q can never match: rule %q (line %d) matches every message and stops; move it to the end or give it keywords or a when", next.Value, ru.id, ru.line)
+			next := &c.f.Rules[i+1]
+			line, col, name := next.ID.Line, next.ID.Col, fmt.Sprintf("rule %q", next.ID.Value)
+			if next.ID.Value == "" {
+				line, col, name = next.Line, next.Col, fmt.Sprintf("the rule on line %d", next.Line)
+			}
+			this := fmt.Sprintf("rule %q (line %d)", ru.id, ru.line)
+			if ru.id == "" {
+				this = fmt.Sprintf("the rule on line %d", c.f.Rules[i].Line)
+			}
+			c.errs.add(line, col, "%s can never match: %s matches every message and stops; move it to the end or give it keywords or a when", name, this)
 			return
 		}
 	}
@@ -564,17 +634,19 @@ func (c *compiler) when(s str, at string) (*vm.Program, []string) {
 		var fe *file.Error
 		if errors.As(err, &fe) {
 			msg = fe.Message
-			line, col = s.position(fe)
+			line, col = s.position(c.errs.lines, fe)
 		}
 		c.errs.add(line, col, "%swhen: %s", at, whenMessage(msg))
 		return nil, nil
 	}
 	if check.internal != "" {
-		c.errs.add(s.Line, s.Col, "%swhen: unknown name %s", at, check.internal)
+		line, col := s.posAt(c.errs.lines, check.internalAt)
+		c.errs.add(line, col, "%swhen: unknown name %s", at, check.internal)
 		return nil, nil
 	}
 	for _, bad := range check.unknown {
-		c.errs.add(s.Line, s.Col, "%swhen: has(%q): no keyword group %q%s", at, bad, bad, suggest(bad, keys(c.r.ix.groupIDs)))
+		line, col := s.posAt(c.errs.lines, bad.at)
+		c.errs.add(line, col, "%swhen: has(%q): no keyword group %q%s", at, bad.name, bad.name, suggest(bad.name, keys(c.r.ix.groupIDs)))
 	}
 	c.costErrors(s, at)
 	if unbudgeted {
@@ -613,17 +685,18 @@ var envNames = []string{"text", "kind", "platform", "language", "links", "chat",
 // hasChecker finds has("group") calls naming groups that do not exist, so the
 // mistake is reported at load instead of silently never matching.
 type hasChecker struct {
-	groups    map[string][]int32
-	unknown   []string
-	usesLinks *bool
-	internal  string // a name of the budget's machinery, which rules may not use
+	groups     map[string][]int32
+	unknown    []unknownGroup
+	usesLinks  *bool
+	internal   string // a name of the budget's machinery, which rules may not use
+	internalAt int    // where it is in the expression
 	// incidents are those it asks about: "outage" in incidents.
 	incidents []string
 }
 
 func (h *hasChecker) Visit(node *ast.Node) {
 	if id, ok := (*node).(*ast.IdentifierNode); ok && strings.HasPrefix(id.Value, "__") {
-		h.internal = id.Value
+		h.internal, h.internalAt = id.Value, id.Location().From
 	}
 	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "links" {
 		*h.usesLinks = true
@@ -644,9 +717,16 @@ func (h *hasChecker) Visit(node *ast.Node) {
 	}
 	if s, ok := call.Arguments[0].(*ast.StringNode); ok {
 		if _, exists := h.groups[s.Value]; !exists {
-			h.unknown = append(h.unknown, s.Value)
+			h.unknown = append(h.unknown, unknownGroup{s.Value, s.Location().From})
 		}
 	}
+}
+
+// unknownGroup is a has() argument naming no group, and where it is in the
+// expression, so the caret goes under it.
+type unknownGroup struct {
+	name string
+	at   int
 }
 
 // keyNodes maps "section/key" to the key's node for the named top-level

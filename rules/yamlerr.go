@@ -38,6 +38,19 @@ func locateSyntax(data []byte, lines []string, v3err error) syntaxProblem {
 		v3line, _ = strconv.Atoi(sub[1])
 		v3msg = sub[3]
 	}
+	if m := unknownAnchor.FindStringSubmatch(v3msg); m != nil {
+		// yaml.v3 gives no line for an alias to nothing: find *name.
+		ref := regexp.MustCompile(`(^|[\s\[{,:-])\*` + regexp.QuoteMeta(m[1]) + `($|[\s\]},])`)
+		for i, l := range lines {
+			if loc := ref.FindStringIndex(l); loc != nil {
+				at := loc[0]
+				if l[at] != '*' {
+					at++
+				}
+				return syntaxProblem{i + 1, len([]rune(l[:at])) + 1, fmt.Sprintf("*%s repeats what is marked &%s, but nothing is: mark it with &%s where it is first written (above this line), or write it out here", m[1], m[1], m[1])}
+			}
+		}
+	}
 	p := syntaxProblem{line: v3line, msg: v3msg}
 	if gp, ok := goccyProblem(data); ok {
 		p = gp
@@ -58,6 +71,9 @@ func locateSyntax(data []byte, lines []string, v3err error) syntaxProblem {
 	if s, ok := scanOpenings(lines, last); ok {
 		return s
 	}
+	if s, ok := keyIndentedUnderText(lines, p); ok {
+		return s
+	}
 	if p.line >= 1 && p.line <= len(lines) {
 		p.msg = explainSyntax(p.msg, lines[p.line-1], p.col)
 		if p.col == 0 {
@@ -66,6 +82,34 @@ func locateSyntax(data []byte, lines []string, v3err error) syntaxProblem {
 	}
 	return p
 }
+
+// keyIndentedUnderText recognises a key indented deeper than the key above
+// it when that one has a plain text value:
+//
+//	reply: y
+//	 keywords: [a]
+//
+// YAML reads the second line as more of reply's text, and the parsers
+// complain about the colon on the line above; the mistake is the indent.
+func keyIndentedUnderText(lines []string, p syntaxProblem) (syntaxProblem, bool) {
+	if p.line < 1 || p.line >= len(lines) || !strings.Contains(p.msg, "mapping value") && !strings.Contains(p.msg, "unexpected key name") {
+		return syntaxProblem{}, false
+	}
+	above := keyWithText.FindStringSubmatch(lines[p.line-1])
+	next := lines[p.line]
+	if above == nil || !keyLine.MatchString(next) {
+		return syntaxProblem{}, false
+	}
+	keyCol := len([]rune(lines[p.line-1][:strings.Index(lines[p.line-1], above[1]+":")])) + 1
+	col := firstNonSpace(next)
+	if col <= keyCol {
+		return syntaxProblem{}, false
+	}
+	return syntaxProblem{p.line + 1, col, fmt.Sprintf("this line is indented more than %q on the line above, so it reads as more of that text: start it in the same column as %q (or, if it is text, put the text in quotes)", above[1]+":", above[1]+":")}, true
+}
+
+// keyWithText is "key: a plain text" (not quoted, not a list or mapping).
+var keyWithText = regexp.MustCompile(`^\s*(?:-\s+)?([A-Za-z_][\w-]*):\s+[^\s"'\[{|>&*#]`)
 
 // goccyProblem is where goccy/go-yaml puts the syntax error. It only
 // explains an error yaml.v3 already found, so if it panics on some odd
@@ -213,6 +257,8 @@ func scanOpenings(lines []string, last int) (syntaxProblem, bool) {
 	}
 	return syntaxProblem{}, false
 }
+
+var unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
 
 // explainSyntax turns a parser's message into what to change, looking at the
 // source line the error points into.

@@ -13,6 +13,12 @@ func TestCheck(t *testing.T) {
 	if err := os.WriteFile(broken, []byte("rules:\n  - id: a\n    when: 'txt == \"x\"'\n    reply: hi\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A when in a | block is pointed at inside the block, and try refuses
+	// the file as check does.
+	block := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(block, []byte("rules:\n  - id: a\n    when: |\n      hour > 3 &&\n        txt == \"x\"\n    reply: hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		args     []string
@@ -23,6 +29,8 @@ func TestCheck(t *testing.T) {
 		{"example config and rules", []string{"check", "--config", "../../configs/frontdesk.yaml"}, 0, "rules.yaml: ok", ""},
 		{"rules file as argument", []string{"check", "../../configs/rules.yaml"}, 0, "rules.yaml: ok (", ""},
 		{"broken rules", []string{"check", "--rules", broken}, 1, "", "rules.yaml:3:12: rule \"a\": when: unknown name txt, did you mean \"text\"?\n |     when: 'txt == \"x\"'\n |            ^"},
+		{"broken when in a block", []string{"check", "--rules", block}, 1, "", "rules.yaml:5:9: rule \"a\": when: unknown name txt, did you mean \"text\"?\n |         txt == \"x\"\n |         ^"},
+		{"try refuses broken rules", []string{"try", "--rules", block, "--text", "hi"}, 1, "", "rules.yaml:5:9: rule \"a\": when: unknown name txt"},
 		{"cases above --min", []string{"check", "--config", "../../configs/frontdesk.yaml", "--cases", "../../configs/cases.tsv", "--min", "0.1"}, 0, "ok: accuracy is at least --min 0.1 (read as a fraction: 10.0%)", ""},
 		{"cases below --min", []string{"check", "--config", "../../configs/frontdesk.yaml", "--cases", "../../configs/cases.tsv", "--min", "99%"}, 1, "FAIL: accuracy", ""},
 		{"cases print figures and misses", []string{"check", "--config", "../../configs/frontdesk.yaml", "--cases", "../../configs/cases.tsv"}, 0, "zh-Hant", ""},
