@@ -8,8 +8,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/width"
 )
 
 // Error is one problem in a rules file, at a position a person can jump to.
@@ -42,13 +44,21 @@ func (e *Error) Snippet() string {
 	if col > len(prefix) {
 		col = len(prefix)
 	}
-	// Keep tabs so the caret lines up under the same characters.
-	pad := make([]rune, col)
-	for i := range pad {
-		if prefix[i] == '\t' {
-			pad[i] = '\t'
-		} else {
-			pad[i] = ' '
+	// Keep tabs, and give wide characters (Chinese, Japanese, Korean, most
+	// emoji) two columns and combining marks none, as a terminal shows
+	// them, so the caret lines up under the same character.
+	pad := make([]rune, 0, col)
+	for _, r := range prefix[:col] {
+		switch displayWidth(r) {
+		case 0:
+		case 2:
+			pad = append(pad, ' ', ' ')
+		default:
+			if r == '\t' {
+				pad = append(pad, '\t')
+			} else {
+				pad = append(pad, ' ')
+			}
 		}
 	}
 	return " | " + e.Source + "\n | " + string(pad) + "^"
@@ -374,4 +384,19 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// displayWidth is how many columns a terminal gives r: two for East Asian
+// wide and fullwidth characters, none for combining marks and format
+// characters (a zero-width joiner, a variation selector), one otherwise.
+func displayWidth(r rune) int {
+	switch {
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) || unicode.Is(unicode.Variation_Selector, r):
+		return 0
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
 }

@@ -185,3 +185,30 @@ func TestSyntaxErrorPositions(t *testing.T) {
 		{"text after the closing quote", "rules:\n  - id: 退款😀\n    reply: \"退款\" y\n", 3, 17, "there is more text after the closing quote"},
 	})
 }
+
+// TestCaretLinesUpInATerminal: the caret goes under the column's
+// character as a terminal shows the line, where Chinese characters and
+// most emoji take two columns, combining marks none, and tabs stay tabs.
+func TestCaretLinesUpInATerminal(t *testing.T) {
+	tests := []struct {
+		name, source string
+		col          int
+		want         string // the caret line
+	}{
+		{"ascii", `when: txt == "a"`, 7, "      ^"},
+		{"after Chinese", `zh: "退款说明" {{nmae}}`, 12, "               ^"},
+		{"after an emoji", `😀 x`, 3, "   ^"},
+		{"after a combining mark", "e\u0301 x", 4, "  ^"},
+		{"after a tab", "\tkey: x", 7, "\t     ^"},
+		{"past the end", "ab", 9, "  ^"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &Error{File: "r.yaml", Line: 1, Col: tt.col, Msg: "m", Source: tt.source}
+			lines := strings.Split(e.Snippet(), "\n")
+			if len(lines) != 2 || lines[1] != " | "+tt.want {
+				t.Errorf("snippet:\n%s\nwant the caret line %q", e.Snippet(), " | "+tt.want)
+			}
+		})
+	}
+}
