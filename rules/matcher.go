@@ -482,10 +482,13 @@ func (sc *scratch) qualify(r *Rules, form string) {
 	if r.anyOn&sc.mask&swNegation != 0 {
 		// A keyword inside a longer one that is negated is negated with
 		// it: in "отменить заказ не надо" the negation follows "отменить
-		// заказ", and "отменить" alone must not answer as if asked.
+		// заказ", and "отменить" alone must not answer as if asked. Also
+		// when the longer one was found in other forms ("отменять заказ не
+		// нужно"), as long as its words stand together: found apart, its
+		// span holds other words that may be asked for.
 		for i := range sc.hits {
 			n := &sc.hits[i]
-			if !n.neg || n.b0 < 0 || n.kind == kindProximity {
+			if !n.neg || n.b0 < 0 || n.kind == kindProximity && int(n.t1-n.t0)+1 != len(r.ix.terms[n.term].parts) {
 				continue
 			}
 			for j := range sc.hits {

@@ -117,6 +117,8 @@ func TestMatching(t *testing.T) {
 		{"zh-Hant negated after", "退款不用了", "none", ""},
 		{"ru negated after a longer keyword negates its shorter one", "отменить заказ не надо", "none", ""},
 		{"ru the longer keyword not negated", "хочу отменить заказ", "cancel", "exact"},
+		{"ru negated after the longer keyword's other form", "отменять заказ не нужно", "none", ""},
+		{"en negated after the longer keyword's other form", "cancelling the order is not needed", "none", ""},
 		// 5 thanks and spam
 		{"en thanks", "thank you, the delivery was quick", "none", ""},
 		{"en thanks with a question", "thanks! where is my order?", "shipping", ""},
