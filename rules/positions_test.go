@@ -16,15 +16,22 @@ type posCase struct {
 	msg       string
 }
 
+// parseErrors parses src, which must be refused, and returns its errors.
+func parseErrors(t *testing.T, src string) Errors {
+	t.Helper()
+	_, err := Parse("rules.yaml", []byte(src))
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("want Errors, got %T: %v", err, err)
+	}
+	return es
+}
+
 func checkPositions(t *testing.T, cases []posCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("rules.yaml", []byte(tc.src))
-			var es Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("want Errors, got %T: %v", err, err)
-			}
+			es := parseErrors(t, tc.src)
 			lines := splitLines(tc.src)
 			for _, e := range es {
 				if !strings.Contains(e.Msg, tc.msg) {
@@ -114,11 +121,7 @@ func TestEveryMistakeOnceAndNothingElse(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("rules.yaml", []byte(tc.src))
-			var es Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("want Errors, got %T: %v", err, err)
-			}
+			es := parseErrors(t, tc.src)
 			var got []string
 			for _, e := range es {
 				got = append(got, strings.TrimPrefix(e.Error(), "rules.yaml:"))

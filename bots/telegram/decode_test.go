@@ -130,15 +130,9 @@ func TestDecodeOddInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev, err := Decode("shop", []byte(tt.body))
-			if tt.malformed {
-				if !errors.Is(err, ErrMalformed) {
-					t.Fatalf("err = %v, want ErrMalformed", err)
-				}
+			ev, ok := decoded(t, tt.body, time.Now(), tt.malformed)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
 			}
 			if ev.Kind != tt.kind {
 				t.Errorf("kind = %q, want %q", ev.Kind, tt.kind)
@@ -224,15 +218,9 @@ func TestDecodeNewerVariants(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev, err := DecodeAt("shop", []byte(tt.body), time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
-			if tt.malformed {
-				if !errors.Is(err, ErrMalformed) {
-					t.Fatalf("err = %v, want ErrMalformed", err)
-				}
+			ev, ok := decoded(t, tt.body, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), tt.malformed)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
 			}
 			if ev.Kind != tt.kind || ev.Text != tt.text || ev.ChatID != tt.chat || ev.ReplyTo != tt.reply || ev.ExternalID == "" || string(ev.Raw) != tt.body {
 				t.Errorf("decoded kind %q text %q chat %q reply %q id %q; want kind %q text %q chat %q reply %q",
@@ -240,4 +228,21 @@ func TestDecodeNewerVariants(t *testing.T) {
 			}
 		})
 	}
+}
+
+// decoded decodes body as received at now; malformed says it must be
+// refused as such, and then ok is false.
+func decoded(t *testing.T, body string, now time.Time, malformed bool) (ev chat.Event, ok bool) {
+	t.Helper()
+	ev, err := DecodeAt("shop", []byte(body), now)
+	if malformed {
+		if !errors.Is(err, ErrMalformed) {
+			t.Fatalf("err = %v, want ErrMalformed", err)
+		}
+		return ev, false
+	}
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	return ev, true
 }
