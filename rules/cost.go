@@ -204,11 +204,6 @@ func mulCap(a, b int64) int64 {
 	return a * b
 }
 
-// position maps an error's place in a `when` to the file.
-func (s str) position(lines []string, e *file.Error) (line, col int) {
-	return s.posAt(lines, e.From)
-}
-
 // posAt maps a character offset in the scalar's value to its line and
 // column in the file (columns count characters, as YAML's do): the value
 // is the source with its quotes, escapes, indentation and line folding
@@ -373,7 +368,7 @@ func unescape(c rune, hex string) rune {
 func (c *compiler) costErrors(s str, at string) {
 	for _, p := range staticCost(s.Value, c.r.budget) {
 		fe := (&file.Error{Location: p.loc}).Bind(file.NewSource(s.Value))
-		line, col := s.position(c.errs.lines, fe)
+		line, col := s.posAt(c.errs.lines, fe.From)
 		c.errs.add(line, col, "%swhen: %s", at, strings.TrimSpace(p.msg))
 	}
 }

@@ -634,7 +634,7 @@ func (c *compiler) when(s str, at string) (*vm.Program, []string) {
 		var fe *file.Error
 		if errors.As(err, &fe) {
 			msg = fe.Message
-			line, col = s.position(c.errs.lines, fe)
+			line, col = s.posAt(c.errs.lines, fe.From)
 		}
 		c.errs.add(line, col, "%swhen: %s", at, whenMessage(msg))
 		return nil, nil

@@ -276,33 +276,30 @@ func TestLeaseAtAcceptOnlyOnSQLite(t *testing.T) {
 }
 
 // TestOthersToClaim: of a group's inserted events not leased at accept,
-// those behind an event nobody holds, those past the limit, those stored
-// while nobody leased and those behind a repeated webhook of the group
-// need a claim; those behind an event the pipeline holds, or behind one
-// the group inserted, do not.
+// those behind an event nobody holds and those not offered a lease (past
+// the limit, or behind a repeated webhook of the group) need a claim;
+// those behind an event the pipeline holds, or behind one the group
+// inserted, do not.
 func TestOthersToClaim(t *testing.T) {
 	row := func(leasedAtAccept, waits bool, o offer) leased {
 		return leased{leased: leasedAtAccept, waits: waits, offer: o}
 	}
 	tests := []struct {
-		name                string
-		inserted            []leased
-		predecessorInserted bool
-		want                bool
+		name     string
+		inserted []leased
+		want     bool
 	}{
-		{"all leased", []leased{row(true, false, offered), row(true, false, offered)}, true, false},
-		{"one behind an event held", []leased{row(true, false, offered), row(false, false, offered)}, true, false},
-		{"one behind an event nobody holds", []leased{row(true, false, offered), row(false, true, offered)}, true, true},
-		{"past the limit", []leased{row(true, false, offered), row(false, false, capped)}, true, true},
-		{"stored while nobody leased", []leased{row(false, false, unwatched)}, true, true},
-		{"behind one the group inserted", []leased{row(true, false, offered), row(false, false, behind)}, true, false},
-		{"behind one the group repeated", []leased{row(false, false, behind)}, false, true},
-		{"none leased, all behind events held", []leased{row(false, false, offered), row(false, false, offered)}, true, false},
-		{"nothing inserted", nil, true, false},
+		{"all leased", []leased{row(true, false, offered), row(true, false, offered)}, false},
+		{"one behind an event held", []leased{row(true, false, offered), row(false, false, offered)}, false},
+		{"one behind an event nobody holds", []leased{row(true, false, offered), row(false, true, offered)}, true},
+		{"past the limit, or behind a repeated webhook", []leased{row(true, false, offered), row(false, false, unoffered)}, true},
+		{"behind one the group inserted", []leased{row(true, false, offered), row(false, false, behind)}, false},
+		{"none leased, all behind events held", []leased{row(false, false, offered), row(false, false, offered)}, false},
+		{"nothing inserted", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := othersToClaim(tt.inserted, func(leased) bool { return tt.predecessorInserted }); got != tt.want {
+			if got := othersToClaim(tt.inserted); got != tt.want {
 				t.Errorf("othersToClaim = %v, want %v", got, tt.want)
 			}
 		})

@@ -253,15 +253,13 @@ func leasedInsert(rows string) string {
 		WHERE true`
 }
 
-// offer is what a group commit offers a request's event: a lease if it
-// is first in line, or none, and why.
+// offer is what a group commit offers a request's event.
 type offer uint8
 
 const (
-	offered   offer = iota // leased if nothing of its conversation is pending
-	behind                 // an earlier event of its conversation is in the group: the statement's lookups do not see it
-	capped                 // past the group's limit
-	unwatched              // nobody leases at accept now
+	offered   offer = iota // a lease, taken if nothing of its conversation is pending
+	behind                 // none: an earlier event of its conversation in the group was inserted with it, and its turn comes first
+	unoffered              // none, though it may be first in line: past the group's limit, or behind a repeated webhook of the group
 )
 
 // insertBatch stores a group with one statement, its own transaction: one
@@ -277,15 +275,16 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 	watched, owner, lease, limit := s.acceptLeases.leaseTo()
 	leasing := owner != ""
 	row, width := acceptedRow, 9
+	var offers []offer
+	var keys []string
+	var firsts map[string]int // a conversation's first request in the group
 	if leasing {
 		row, width = leasedRow, 12
+		offers, keys, firsts = make([]offer, len(batch)), make([]string, len(batch)), make(map[string]int, len(batch))
 	}
 	// A request whose caller gave up is still inserted: the platform will
 	// retry it, and the retry must find it (or insert it) either way.
 	args := make([]any, 0, width*len(batch))
-	offers := make([]offer, len(batch))
-	keys := make([]string, len(batch))
-	firsts := map[string]int{} // a conversation's first request in the group
 	offeredSoFar := 0
 	for i, req := range batch {
 		ev := req.ev
@@ -294,23 +293,22 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 			// Events outside any chat must not queue behind each other.
 			key = "none/" + string(ev.Platform) + "/" + ev.Bot + "/" + ev.ExternalID
 		}
-		keys[i] = key
 		args = append(args, string(ev.Platform), ev.Bot, ev.ExternalID, key, string(ev.Kind), string(req.data), []byte(ev.Raw), now, key)
-		if _, seen := firsts[key]; seen {
-			offers[i] = behind
-		} else {
-			firsts[key] = i
-		}
 		if !leasing {
-			offers[i] = max(offers[i], unwatched)
 			continue
 		}
+		keys[i] = key
+		// Only the first of a conversation's events in the group may be
+		// leased: the statement's lookups do not see the rows it inserts.
 		var by, until any
 		attempts := 0
-		if offers[i] == offered && offeredSoFar == limit {
-			offers[i] = capped
-		}
-		if offers[i] == offered {
+		switch _, seen := firsts[key]; {
+		case seen:
+			offers[i] = behind
+		case offeredSoFar == limit:
+			firsts[key], offers[i] = i, unoffered
+		default:
+			firsts[key] = i
 			offeredSoFar++
 			by, until, attempts = owner, ms(at.Add(lease)), 1
 		}
@@ -333,17 +331,27 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 	if err != nil {
 		return nil, false, unavailable("accept", err)
 	}
-	firstInserted := map[string]bool{}
+	if !leasing {
+		return nil, len(inserted) > 0, nil
+	}
+	// One behind a repeated webhook of the group may be first in line: the
+	// repeated event may be done already.
+	firstStored := make(map[string]bool, len(inserted))
+	for _, r := range inserted {
+		if firsts[keys[r.req]] == r.req {
+			firstStored[keys[r.req]] = true
+		}
+	}
 	for i, r := range inserted {
 		inserted[i].offer = offers[r.req]
-		if firsts[keys[r.req]] == r.req {
-			firstInserted[keys[r.req]] = true
+		if offers[r.req] == behind && !firstStored[keys[r.req]] {
+			inserted[i].offer = unoffered
 		}
 		if r.leased {
 			leasedRows = append(leasedRows, inserted[i])
 		}
 	}
-	return leasedRows, othersToClaim(inserted, func(r leased) bool { return firstInserted[keys[r.req]] }), nil
+	return leasedRows, othersToClaim(inserted), nil
 }
 
 // insertAlone runs a group's insert as its own transaction: one round
