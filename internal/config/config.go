@@ -111,8 +111,9 @@ type Pipeline struct {
 	// one transaction (default 64): larger batches cost fewer statements
 	// per message, smaller ones hold the database's writer for less time.
 	Batch int `yaml:"batch"`
-	// Senders is how many messages a replica has in flight to the
-	// platforms at once (default 64).
+	// Senders is how many sends a replica has running to the platforms at
+	// once (default 64); it holds twice as many messages leased, so the next
+	// one goes while the last one sent is being recorded.
 	Senders int `yaml:"senders"`
 	// ConversationIdle is how long a conversation may be silent before the
 	// customer's next message starts a new one (and is acknowledged again).

@@ -140,7 +140,7 @@ func (nopObserver) Overflowed(string, string)     {}
 type Config struct {
 	Workers          int           // batches of events decided at once
 	Batch            int           // events claimed, decided and applied together (default 64)
-	Senders          int           // messages in flight at once
+	Senders          int           // sends running at once (twice as many are held)
 	ConversationIdle time.Duration // silence after which a conversation starts anew
 	SendAttempts     int           // tries before a message is given up
 	EventAttempts    int           // tries before an event is set aside as failed, counted at claim: a crash counts
@@ -263,10 +263,17 @@ type Pipeline struct {
 	// completer records accepted sends in batches.
 	completer *completer
 	health    *health
-	// sendSlots bound the messages in flight to the platforms; deliveries
-	// are those sends, started by the sender's claims or straight from a
-	// batch's Apply. loops are the event and send loops, which start them.
+	// sendSlots bound the messages this replica holds to send: leased,
+	// waiting for a call, being sent, or being recorded as sent. calls
+	// bound those being sent (pipeline.senders). There are twice as many
+	// slots as calls, so that while one message's send is recorded
+	// (a database write, milliseconds on PostgreSQL) the next is already
+	// on its way: a sender waits on the platform, not on the database.
+	// deliveries are the messages held, started by the sender's claims or
+	// straight from a batch's Apply. loops are the event and send loops,
+	// which start them.
 	sendSlots  chan struct{}
+	calls      chan struct{}
 	flights    *flights
 	deliveries sync.WaitGroup
 	loops      sync.WaitGroup
@@ -306,7 +313,8 @@ func New(cfg Config, store Store, decider Decider, senders map[string]Sender, no
 		limiter:   newLimiter(cfg.Limits),
 		completer: newCompleter(),
 		health:    newHealth(),
-		sendSlots: make(chan struct{}, cfg.Senders),
+		sendSlots: make(chan struct{}, heldPerCall*cfg.Senders),
+		calls:     make(chan struct{}, cfg.Senders),
 		flights:   newFlights(),
 		eventWake: make(chan struct{}, 1),
 		sendWake:  make(chan struct{}, 1),

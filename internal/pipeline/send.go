@@ -150,29 +150,11 @@ func (p *Pipeline) deliver(m chat.Outgoing) (sent, refilled bool) {
 		p.cfg.Observer.Sent(m.Platform, "window_closed")
 		return false, false
 	}
-	if !p.waitForSlot(m) {
+	c, ok := p.call(&m, sender)
+	if !ok {
 		return false, false
 	}
-	if !p.holdsLease(&m) {
-		return false, false
-	}
-	// An album's parts queued behind it go with it, as one album.
-	parts := p.gatherAlbum(&m)
-	p.prepareMedia(&m)
-	ctx, cancel := context.WithTimeout(p.workCtx, p.sendTimeout(m))
-	err := p.placeInTopic(ctx, sender, &m)
-	var platformID string
-	if err == nil {
-		platformID, err = sender.Send(ctx, m)
-		if errTooLarge(err) && ctx.Err() == nil {
-			// A file ran past the limit while downloading (its size was not
-			// known): it goes as a note instead, and nothing fails.
-			p.noteForeign(&m)
-			platformID, err = sender.Send(ctx, m)
-		}
-	}
-	timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
-	cancel()
+	platformID, parts, err, timedOut := c.platformID, c.parts, c.err, c.timedOut
 	if err == nil {
 		refilled = p.recordSentAll(m, parts, platformID)
 		p.cfg.Observer.Sent(m.Platform, "sent")
@@ -230,6 +212,52 @@ func (p *Pipeline) deliver(m chat.Outgoing) (sent, refilled bool) {
 		p.retry(m, backoff(m.Attempts, time.Second, 5*time.Minute), se.Error())
 	}
 	return false, false
+}
+
+// heldPerCall is how many messages a replica holds for each send it may
+// have running (see Pipeline.sendSlots).
+const heldPerCall = 2
+
+// called is what the platform answered to a send.
+type called struct {
+	platformID string
+	parts      []chat.Outgoing // an album's parts that went with it
+	err        error
+	timedOut   bool
+}
+
+// call sends m once the pipeline's calls and the platform's limits allow
+// it, and frees its call as soon as the platform answered, before the
+// outcome is recorded. ok is false when it did not send (its turn was
+// handed back, its lease lost, or the pipeline is stopping).
+func (p *Pipeline) call(m *chat.Outgoing, sender Sender) (c called, ok bool) {
+	select {
+	case p.calls <- struct{}{}:
+	case <-p.workCtx.Done():
+		p.retry(*m, 0, "interrupted by shutdown")
+		return c, false
+	}
+	defer func() { <-p.calls }()
+	if !p.waitForSlot(*m) || !p.holdsLease(m) {
+		return c, false
+	}
+	// An album's parts queued behind it go with it, as one album.
+	c.parts = p.gatherAlbum(m)
+	p.prepareMedia(m)
+	ctx, cancel := context.WithTimeout(p.workCtx, p.sendTimeout(*m))
+	defer cancel()
+	c.err = p.placeInTopic(ctx, sender, m)
+	if c.err == nil {
+		c.platformID, c.err = sender.Send(ctx, *m)
+		if errTooLarge(c.err) && ctx.Err() == nil {
+			// A file ran past the limit while downloading (its size was not
+			// known): it goes as a note instead, and nothing fails.
+			p.noteForeign(m)
+			c.platformID, c.err = sender.Send(ctx, *m)
+		}
+	}
+	c.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
+	return c, true
 }
 
 // Deduplicator is a Sender whose platform recognizes a repeated send of
