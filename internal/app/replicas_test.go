@@ -292,9 +292,11 @@ func checkReplies(t *testing.T, perChat map[int64][]int, firstChat int64, custom
 	checkKillWindow(t, customers*perCustomer, missing, duplicates)
 }
 
-// maxInFlight is how many sends one process has in flight at once
-// (pipeline.Config.Senders' default).
-const maxInFlight = 64
+// maxInFlight is how many sends one process may have handed to the
+// platform and not yet recorded: the messages it holds, twice
+// pipeline.Config.Senders' default of 64 (the next one goes while the
+// last one's record is written).
+const maxInFlight = 2 * 64
 
 // checkKillWindow fails on any message not answered. A message the killed
 // process had handed to the platform but not yet recorded as sent is sent
