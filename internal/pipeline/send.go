@@ -154,16 +154,15 @@ func (p *Pipeline) deliver(m chat.Outgoing) (sent, refilled bool) {
 	if !ok {
 		return false, false
 	}
-	platformID, parts, err, timedOut := c.platformID, c.parts, c.err, c.timedOut
-	if err == nil {
-		refilled = p.recordSentAll(m, parts, platformID)
+	if c.err == nil {
+		refilled = p.recordSentAll(m, c.parts, c.platformID)
 		p.cfg.Observer.Sent(m.Platform, "sent")
 		return true, refilled
 	}
-	if len(parts) > 0 {
+	if len(c.parts) > 0 {
 		// They go again with the head's retry.
-		ids := make([]int64, len(parts))
-		for i, part := range parts {
+		ids := make([]int64, len(c.parts))
+		for i, part := range c.parts {
 			ids[i] = part.ID
 		}
 		if rerr := p.store.ReleaseOutgoing(context.Background(), ids); rerr != nil {
@@ -177,10 +176,10 @@ func (p *Pipeline) deliver(m chat.Outgoing) (sent, refilled bool) {
 		return
 	}
 	var se *chat.SendError
-	if !errors.As(err, &se) {
-		se = &chat.SendError{Kind: chat.SendTemporary, Err: err}
+	if !errors.As(c.err, &se) {
+		se = &chat.SendError{Kind: chat.SendTemporary, Err: c.err}
 	}
-	if timedOut {
+	if c.timedOut {
 		p.unanswered(m, sender, se)
 		return
 	}
