@@ -221,88 +221,15 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 	// takes the rows' types from it.
 	rows, values := s.typedRows(len(sent), values, "BIGINT", "TEXT", "BIGINT")
 	in, padded := s.in(ids)
-	err := s.inTxAs(ctx, partSent, func(ctx context.Context, tx *sqlx.Tx) error {
-		// What each message sent asks for besides: a line in its
-		// conversation's history, a notice's place in its handoff's
-		// thread, an incident's latest notification. Statements with
-		// nothing to do are not sent.
-		var kinds []struct {
-			ID           int64 `db:"id"`
-			Conversation bool  `db:"conversation"`
-			Handoff      bool  `db:"handoff"`
-			Incident     bool  `db:"incident"`
-			Next         bool  `db:"next"`
-		}
-		if err := s.sel(ctx, tx, &kinds, `WITH v (id, pmid, at) AS (`+rows+`)
-			UPDATE outbox SET state = 'sent', platform_message_id = v.pmid, sent_at = v.at,
-				claimed_by = NULL, claimed_until = NULL, last_error = ''
-			FROM v WHERE outbox.id = v.id
-			RETURNING outbox.id, `+nextPendingMessage+` AS next, conversation_id IS NOT NULL AS conversation,
-				handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> '' AS handoff,
-				incident_id IS NOT NULL AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update' AS incident`,
-			values...); err != nil {
-			return err
-		}
-		var history, thread, incident bool
-		var followed []any
-		for _, k := range kinds {
-			history, thread, incident = history || k.Conversation, thread || k.Handoff, incident || k.Incident
-			if k.Next {
-				followed = append(followed, k.ID)
-			}
-		}
-		// Only a chat with a message behind the one sent has one to let
-		// go: most replies are their chat's only message, and the
-		// statement was one in four of a write of sends.
-		if err := s.unparkNext(ctx, tx, outboxLines, followed); err != nil {
-			return err
-		}
-		if history {
-			if _, err := s.exec(ctx, tx, `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at, media)
-				SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at, media FROM outbox
-				WHERE id IN (`+in+`) AND conversation_id IS NOT NULL ORDER BY id`, padded...); err != nil {
-				return err
-			}
-		}
-		if thread {
-			if _, err := s.exec(ctx, tx, `INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id)
-				SELECT handoff_id, platform, bot, chat_id, platform_message_id FROM outbox
-				WHERE id IN (`+in+`) AND handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> ''
-				ON CONFLICT DO NOTHING`, padded...); err != nil {
-				return err
-			}
-		}
-		if incident {
-			// The incident's latest notification (or its stand-in, when
-			// the first could not be edited) is the one to edit next; its
-			// updates to customers are not.
-			if _, err := s.exec(ctx, tx, `UPDATE incidents SET message_id = (SELECT o.platform_message_id FROM outbox o
-					WHERE o.incident_id = incidents.id AND o.id IN (`+in+`) AND o.platform <> 'webhook' AND o.platform_message_id <> ''
-					AND o.action <> 'incident_update' ORDER BY o.id DESC LIMIT 1)
-				WHERE id IN (SELECT incident_id FROM outbox WHERE id IN (`+in+`) AND incident_id IS NOT NULL
-					AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update')`, append(append([]any{}, padded...), padded...)...); err != nil {
-				return err
-			}
-		}
-		claimed, more = claimed[:0], more[:0]
-		if next.Max > 0 && len(after) > 0 {
-			in, after := s.in(after)
-			if err := s.sel(ctx, tx, &claimed, `UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
-				WHERE id IN (SELECT head FROM (SELECT DISTINCT (SELECT h.id FROM outbox h WHERE h.state = 'pending' AND h.chat_key = done.chat_key
-						ORDER BY h.id LIMIT 1) AS head FROM outbox done WHERE done.id IN (`+in+`)) heads WHERE head IS NOT NULL LIMIT ?)
-				  AND state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
-				RETURNING `+claimedColumns, append(append([]any{next.Owner, ms(next.Until)}, after...), next.Max, ms(now), ms(now))...); err != nil {
-				return err
-			}
-		}
-		if next.More <= 0 {
-			return nil
-		}
-		// The sender's claim, made here: the chats of the sends just
-		// recorded are claimable again in this transaction already.
-		query, args := s.claimDue(next.Owner, now, next.Until, next.More)
-		return s.sel(ctx, tx, &more, query, args...)
-	})
+	r := sentRecord{rows: rows, values: values, in: in, ids: padded, after: after}
+	var err error
+	if s.postgres {
+		err = s.markSentScript(ctx, r, next, now, &claimed, &more)
+	} else {
+		err = s.inTxAs(ctx, partSent, func(ctx context.Context, tx *sqlx.Tx) error {
+			return s.markSentTx(ctx, tx, r, next, now, &claimed, &more)
+		})
+	}
 	if err != nil {
 		return nil, unavailable("mark sent", err)
 	}
@@ -313,6 +240,149 @@ func (s *Store) MarkSentAndClaimNext(ctx context.Context, sent []chat.SentMessag
 	}
 	rest, err := inClaimOrder(more)
 	return append(heads, rest...), err
+}
+
+// sentRecord is what MarkSentAndClaimNext writes: the rows of values
+// (id, platform id, time) for sentUpdateQuery, the sent messages' ids as
+// a list in, and after, those whose chat's next message to lease.
+type sentRecord struct {
+	rows   string
+	values []any
+	in     string
+	ids    []any
+	after  []any
+}
+
+// sentUpdateQuery marks the messages of rows sent.
+func sentUpdateQuery(rows string) string {
+	return `WITH v (id, pmid, at) AS (` + rows + `)
+			UPDATE outbox SET state = 'sent', platform_message_id = v.pmid, sent_at = v.at,
+				claimed_by = NULL, claimed_until = NULL, last_error = ''
+			FROM v WHERE outbox.id = v.id`
+}
+
+// What each message sent asks for besides: a line in its conversation's
+// history, a notice's place in its handoff's thread, an incident's latest
+// notification. Each takes the sent messages' ids as the list in.
+func sentHistoryQuery(in string) string {
+	return `INSERT INTO messages (conversation_id, direction, outbox_id, kind, text, platform_message_id, created_at, media)
+				SELECT conversation_id, 'out', id, action, text, platform_message_id, sent_at, media FROM outbox
+				WHERE id IN (` + in + `) AND conversation_id IS NOT NULL ORDER BY id`
+}
+
+func sentThreadQuery(in string) string {
+	return `INSERT INTO handoff_messages (handoff_id, platform, bot, chat_id, message_id)
+				SELECT handoff_id, platform, bot, chat_id, platform_message_id FROM outbox
+				WHERE id IN (` + in + `) AND handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> ''
+				ON CONFLICT DO NOTHING`
+}
+
+// sentIncidentQuery takes the list twice. The incident's latest
+// notification (or its stand-in, when the first could not be edited) is
+// the one to edit next; its updates to customers are not.
+func sentIncidentQuery(in string) string {
+	return `UPDATE incidents SET message_id = (SELECT o.platform_message_id FROM outbox o
+					WHERE o.incident_id = incidents.id AND o.id IN (` + in + `) AND o.platform <> 'webhook' AND o.platform_message_id <> ''
+					AND o.action <> 'incident_update' ORDER BY o.id DESC LIMIT 1)
+				WHERE id IN (SELECT incident_id FROM outbox WHERE id IN (` + in + `) AND incident_id IS NOT NULL
+					AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update')`
+}
+
+// claimHeadsQuery leases the message now first in the chat of each sent
+// one of the list in; its arguments are the owner, the lease's end, the
+// list, the most to lease, and now twice.
+func claimHeadsQuery(in string) string {
+	return `UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1
+				WHERE id IN (SELECT head FROM (SELECT DISTINCT (SELECT h.id FROM outbox h WHERE h.state = 'pending' AND h.chat_key = done.chat_key
+						ORDER BY h.id LIMIT 1) AS head FROM outbox done WHERE done.id IN (` + in + `)) heads WHERE head IS NOT NULL LIMIT ?)
+				  AND state = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+				RETURNING ` + claimedColumns
+}
+
+// markSentTx is MarkSentAndClaimNext's transaction on SQLite, where a
+// statement is a call, not a round trip: statements with nothing to do
+// are not run.
+func (s *Store) markSentTx(ctx context.Context, tx *sqlx.Tx, r sentRecord, next chat.SendClaim, now time.Time, claimed *[]outboxRow, more *[]claimedRow) error {
+	var kinds []struct {
+		ID           int64 `db:"id"`
+		Conversation bool  `db:"conversation"`
+		Handoff      bool  `db:"handoff"`
+		Incident     bool  `db:"incident"`
+		Next         bool  `db:"next"`
+	}
+	if err := s.sel(ctx, tx, &kinds, sentUpdateQuery(r.rows)+`
+			RETURNING outbox.id, `+nextPendingMessage+` AS next, conversation_id IS NOT NULL AS conversation,
+				handoff_id IS NOT NULL AND action = 'notice' AND platform_message_id <> '' AS handoff,
+				incident_id IS NOT NULL AND platform <> 'webhook' AND platform_message_id <> '' AND action <> 'incident_update' AS incident`,
+		r.values...); err != nil {
+		return err
+	}
+	var history, thread, incident bool
+	var followed []any
+	for _, k := range kinds {
+		history, thread, incident = history || k.Conversation, thread || k.Handoff, incident || k.Incident
+		if k.Next {
+			followed = append(followed, k.ID)
+		}
+	}
+	// Only a chat with a message behind the one sent has one to let go:
+	// most replies are their chat's only message, and the statement was
+	// one in four of a write of sends.
+	if err := s.unparkNext(ctx, tx, outboxLines, followed); err != nil {
+		return err
+	}
+	for _, st := range []struct {
+		needed bool
+		query  string
+		args   []any
+	}{
+		{history, sentHistoryQuery(r.in), r.ids},
+		{thread, sentThreadQuery(r.in), r.ids},
+		{incident, sentIncidentQuery(r.in), append(append([]any{}, r.ids...), r.ids...)},
+	} {
+		if !st.needed {
+			continue
+		}
+		if _, err := s.exec(ctx, tx, st.query, st.args...); err != nil {
+			return err
+		}
+	}
+	*claimed, *more = (*claimed)[:0], (*more)[:0]
+	if next.Max > 0 && len(r.after) > 0 {
+		in, after := s.in(r.after)
+		if err := s.sel(ctx, tx, claimed, claimHeadsQuery(in), append(append([]any{next.Owner, ms(next.Until)}, after...), next.Max, ms(now), ms(now))...); err != nil {
+			return err
+		}
+	}
+	if next.More <= 0 {
+		return nil
+	}
+	// The sender's claim, made here: the chats of the sends just recorded
+	// are claimable again in this transaction already.
+	query, args := s.claimDue(next.Owner, now, next.Until, next.More)
+	return s.sel(ctx, tx, more, query, args...)
+}
+
+// markSentScript is MarkSentAndClaimNext on PostgreSQL: one script, so
+// one round trip. Each statement runs whether or not it has anything to
+// do: which ones do is known only from the first one's rows, and asking
+// would cost the round trip the script saves.
+func (s *Store) markSentScript(ctx context.Context, r sentRecord, next chat.SendClaim, now time.Time, claimed *[]outboxRow, more *[]claimedRow) error {
+	var sc script
+	sc.exec(sentUpdateQuery(r.rows), r.values...)
+	sc.exec(outboxLines.unparkNextQuery(r.in), r.ids...)
+	sc.exec(sentHistoryQuery(r.in), r.ids...)
+	sc.exec(sentThreadQuery(r.in), r.ids...)
+	sc.exec(sentIncidentQuery(r.in), append(append([]any{}, r.ids...), r.ids...)...)
+	if next.Max > 0 && len(r.after) > 0 {
+		in, after := s.in(r.after)
+		scriptSel(&sc, claimed, claimHeadsQuery(in), append(append([]any{next.Owner, ms(next.Until)}, after...), next.Max, ms(now), ms(now))...)
+	}
+	if next.More > 0 {
+		query, args := s.claimDue(next.Owner, now, next.Until, next.More)
+		scriptSel(&sc, more, query, withoutExecMode(args)...)
+	}
+	return s.runScript(ctx, &sc)
 }
 
 // nextPendingMessage, in a RETURNING of an update of outbox rows, says

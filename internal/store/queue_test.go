@@ -297,13 +297,19 @@ func TestRecordingASendLetsItsChatGoOnlyWhenOneWaits(t *testing.T) {
 			}
 			return s.Work().Statements - before
 		}
-		// BEGIN, the update, the line in the conversation's history, COMMIT.
-		if n := record(heads[0]); n != 4 {
-			t.Errorf("recording a chat's only reply took %d statements, want 4", n)
+		// On SQLite: BEGIN, the update, the line in the conversation's
+		// history, COMMIT; and for the second, the statement that lets the
+		// reply behind it go. On PostgreSQL a record is one script, one
+		// round trip either way.
+		only, behind := uint64(4), uint64(5)
+		if s.postgres {
+			only, behind = 1, 1
 		}
-		// And the one that lets the second reply go.
-		if n := record(heads[1]); n != 5 {
-			t.Errorf("recording a reply with another behind it took %d statements, want 5", n)
+		if n := record(heads[0]); n != only {
+			t.Errorf("recording a chat's only reply took %d statements, want %d", n, only)
+		}
+		if n := record(heads[1]); n != behind {
+			t.Errorf("recording a reply with another behind it took %d statements, want %d", n, behind)
 		}
 		next, err := s.ClaimOutgoing(ctx, "w", t0, time.Minute, 10)
 		if err != nil || len(next) != 1 || next[0].Text != "And one more thing." {
