@@ -370,10 +370,11 @@ func (s *Store) markSentTx(ctx context.Context, tx *sqlx.Tx, r sentRecord, next 
 func (s *Store) markSentScript(ctx context.Context, r sentRecord, next chat.SendClaim, now time.Time, claimed *[]outboxRow, more *[]claimedRow) error {
 	var sc script
 	sc.exec(sentUpdateQuery(r.rows), r.values...)
-	sc.exec(outboxLines.unparkNextQuery(r.in), r.ids...)
 	sc.exec(sentHistoryQuery(r.in), r.ids...)
 	sc.exec(sentThreadQuery(r.in), r.ids...)
 	sc.exec(sentIncidentQuery(r.in), append(append([]any{}, r.ids...), r.ids...)...)
+	sc.planEachCall()
+	sc.exec(outboxLines.unparkNextQuery(r.in), r.ids...)
 	if next.Max > 0 && len(r.after) > 0 {
 		in, after := s.in(r.after)
 		scriptSel(&sc, claimed, claimHeadsQuery(in), append(append([]any{next.Owner, ms(next.Until)}, after...), next.Max, ms(now), ms(now))...)

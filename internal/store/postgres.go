@@ -57,13 +57,7 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 		db.Close()
 		return nil, err
 	}
-	scripts, err := openScripts(dsn)
-	if err != nil {
-		db.Close()
-		lax.Close()
-		return nil, err
-	}
-	s := &Store{w: db, r: db, lax: lax, scripts: scripts, Now: time.Now, postgres: true, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
+	s := &Store{w: db, r: db, lax: lax, Now: time.Now, postgres: true, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	s.wg.Add(2)
 	go s.acceptLoop()
 	go s.queueStatsLoop()

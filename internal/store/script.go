@@ -2,32 +2,48 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// On PostgreSQL every statement is a round trip, and at the rates one
-// replica sees on its own (a batch of one or two events, a send recorded
-// at a time) the round trips, not the statements' work, were most of the
-// CPU: a write and a read system call, a wake-up of the process on each
-// side, for each of about 25 statements per message (at 60 messages a
-// second, 10.8 ms of CPU per reply, a fifth of the replica's in network
-// system calls and as much in the Go scheduler).
+// On PostgreSQL every statement is a round trip: a write and a read
+// system call and a wake-up of a process on each side. Recording sends was
+// up to eight of them (BEGIN, the update, the line in the history, the let
+// go of the chat's next message, the claims, COMMIT), for every batch of
+// sends: most of a replica's statements when the platform is slow and
+// sends are recorded a few at a time.
 //
-// A script is several statements sent to PostgreSQL as one simple-protocol
-// message. PostgreSQL runs such a message as one transaction (one fails,
-// none of it is kept) and answers all of it at once: one round trip and
-// one commit, where BEGIN, the statements and COMMIT were as many round
-// trips each. The arguments are written into the text by pgx (its simple
-// protocol's quoting), and every statement is planned with its values, as
-// plannedEachCall asks of the claims.
+// A script is several statements sent to PostgreSQL at once, as one pgx
+// batch: one pipeline of prepared statements and one Sync, which
+// PostgreSQL runs as one implicit transaction (one fails, none of it is
+// kept) and answers at once. One round trip and one commit.
 type script struct {
 	batch pgx.Batch
 	reads []func(pgx.Rows) error // per statement queued; nil for one whose rows are not read
+	// custom is set once the statements queued from here on are planned
+	// with their values (planEachCall).
+	custom bool
+}
+
+// planEachCall has the statements queued after it planned at each call
+// with their values, as plannedEachCall has a lone statement planned: the
+// claims and the statements that let a line go walk whole tables with a
+// plan made once for any value on stale statistics (see
+// TestClaimPlansIgnoreStaleStatistics). Those before it keep the plan
+// PostgreSQL keeps for a prepared statement, which for a statement of a
+// few rows by id is cheaper than planning it every time (at --rate max,
+// planning all of them every time cost 7 % more CPU per reply).
+//
+// The setting is the session's, and transactional: runScript sets it back
+// at the script's end, and a script that fails takes it back with the
+// rest.
+func (sc *script) planEachCall() {
+	if !sc.custom {
+		sc.exec(`SET plan_cache_mode = force_custom_plan`)
+		sc.custom = true
+	}
 }
 
 // exec queues a statement whose rows, if any, are not read.
@@ -47,31 +63,17 @@ func scriptSel[T any](sc *script, dest *[]T, query string, args ...any) {
 	})
 }
 
-// openScripts opens the connections scripts run on: their own, because
-// pgx sends a batch in the protocol its connection is configured with.
-// Records of sends come from one goroutine per replica and the event
-// loop's workers load their batches' state, so a few are enough.
-func openScripts(dsn string) (*sql.DB, error) {
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w", err)
-	}
-	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	return db, nil
-}
-
 // runScript sends sc and reads its answers: one round trip, one
 // transaction. Its queries are written as the others are (s.pg turns
 // them into PostgreSQL's).
 func (s *Store) runScript(ctx context.Context, sc *script) error {
+	if sc.custom {
+		sc.exec(`RESET plan_cache_mode`)
+	}
 	for _, q := range sc.batch.QueuedQueries {
 		q.SQL = s.pg(q.SQL)
 	}
-	conn, err := s.scripts.Conn(ctx)
+	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return err
 	}

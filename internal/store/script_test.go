@@ -58,22 +58,51 @@ func TestAScriptIsOneTransaction(t *testing.T) {
 	}
 }
 
-// TestScriptsArePlannedWithTheirValues: the claims and the statements that
-// let a line go run in scripts, and a plan made once for any value walks
-// whole tables when the statistics are stale (see
-// TestClaimPlansIgnoreStaleStatistics); the scripts' connections plan each
-// statement with its values, as plannedEachCall does.
-func TestScriptsArePlannedWithTheirValues(t *testing.T) {
+// TestScriptsPlanClaimsWithTheirValues: the claims and the statements
+// that let a line go run in scripts, and a plan made once for any value
+// walks whole tables when the statistics are stale (see
+// TestClaimPlansIgnoreStaleStatistics). What a script queues after
+// planEachCall is planned with its values; what it queues before, and the
+// scripts after it, keep PostgreSQL's usual choice, also when the script
+// fails half way.
+func TestScriptsPlanClaimsWithTheirValues(t *testing.T) {
 	s := openPostgresTest(t)
-	var modes []struct {
+	ctx := context.Background()
+	s.w.SetMaxOpenConns(1) // every script on the one session
+	type mode struct {
 		Mode string `db:"mode"`
 	}
+	const show = `SELECT current_setting('plan_cache_mode') AS mode`
+	var before, after, next []mode
 	var sc script
-	scriptSel(&sc, &modes, `SELECT current_setting('plan_cache_mode') AS mode`)
-	if err := s.runScript(context.Background(), &sc); err != nil {
+	scriptSel(&sc, &before, show)
+	sc.planEachCall()
+	scriptSel(&sc, &after, show)
+	if err := s.runScript(ctx, &sc); err != nil {
 		t.Fatal(err)
 	}
-	if len(modes) != 1 || modes[0].Mode != "force_custom_plan" {
-		t.Errorf("scripts run with plan_cache_mode %+v, want force_custom_plan", modes)
+	var failing script
+	failing.planEachCall()
+	failing.exec(`SELECT 1 / 0`)
+	if err := s.runScript(ctx, &failing); err == nil {
+		t.Fatal("a script dividing by zero ran")
+	}
+	var last script
+	scriptSel(&last, &next, show)
+	if err := s.runScript(ctx, &last); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		got  []mode
+		want string
+	}{
+		{"before planEachCall", before, "auto"},
+		{"after planEachCall", after, "force_custom_plan"},
+		{"in the next script, after one that failed", next, "auto"},
+	} {
+		if len(c.got) != 1 || c.got[0].Mode != c.want {
+			t.Errorf("%s: plan_cache_mode %+v, want %s", c.name, c.got, c.want)
+		}
 	}
 }

@@ -38,9 +38,6 @@ type Store struct {
 	// lax, on PostgreSQL, are connections whose commits do not wait for
 	// the WAL flush, for claims of events (see leaseSel); nil on SQLite.
 	lax *sqlx.DB
-	// scripts, on PostgreSQL, are the connections scripts run on (see
-	// script).
-	scripts *sql.DB
 	// ckpt, on SQLite, is the checkpointer's connection (see checkpointLoop).
 	ckpt *sqlx.DB
 	// Now is the store's clock, for the times it records on its own.
@@ -213,9 +210,7 @@ func (s *Store) Close() error {
 	if s.lax != nil {
 		laxErr = s.lax.Close()
 	}
-	if s.scripts != nil {
-		laxErr = errors.Join(laxErr, s.scripts.Close())
-	}
+
 	if s.ckpt != nil {
 		ckptErr = s.ckpt.Close()
 	}
