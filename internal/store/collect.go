@@ -60,15 +60,28 @@ func (s *Store) customerAttrs(ctx context.Context, ids []any) (map[int64]map[str
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var rows []struct {
-		Customer int64  `db:"customer_id"`
-		Name     string `db:"name"`
-		Value    string `db:"value"`
-	}
-	in, ids := s.in(ids)
-	if err := s.readSel(ctx, &rows, `SELECT customer_id, name, value FROM customer_attrs WHERE customer_id IN (`+in+`)`, ids...); err != nil {
+	var rows []attrRow
+	query, args := s.attrsQuery(ids)
+	if err := s.readSel(ctx, &rows, query, args...); err != nil {
 		return nil, err
 	}
+	return attrsByCustomer(rows), nil
+}
+
+// attrRow is one attribute of one customer.
+type attrRow struct {
+	Customer int64  `db:"customer_id"`
+	Name     string `db:"name"`
+	Value    string `db:"value"`
+}
+
+// attrsQuery reads the attributes of the customers with the given ids.
+func (s *Store) attrsQuery(ids []any) (string, []any) {
+	in, ids := s.in(ids)
+	return `SELECT customer_id, name, value FROM customer_attrs WHERE customer_id IN (` + in + `)`, ids
+}
+
+func attrsByCustomer(rows []attrRow) map[int64]map[string]string {
 	out := map[int64]map[string]string{}
 	for _, r := range rows {
 		if out[r.Customer] == nil {
@@ -76,5 +89,5 @@ func (s *Store) customerAttrs(ctx context.Context, ids []any) (map[int64]map[str
 		}
 		out[r.Customer][r.Name] = r.Value
 	}
-	return out, nil
+	return out
 }

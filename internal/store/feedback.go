@@ -16,17 +16,11 @@ import (
 // for button presses, the conversation's latest handoff, whether its
 // "solved?" was answered and the conversation rated, its language, and
 // whether it had spam.
-func (l *loader) feedback(events []chat.InboxEvent, states []chat.State) error {
-	convOf := func(i int) int64 {
-		if c := states[i].Conversation; c.ID != 0 {
-			return c.ID
-		}
-		return states[i].Conversation.Basis.ID
-	}
+func (l *loader) feedback(second *reads, events []chat.InboxEvent, states []chat.State) (fill func()) {
 	var all, pressed []any
 	seen, seenPress := map[int64]bool{}, map[int64]bool{}
 	for i, ie := range events {
-		id := convOf(i)
+		id := snapshotConversation(states[i])
 		if id == 0 || !ie.Kind.Decidable() {
 			continue
 		}
@@ -40,55 +34,47 @@ func (l *loader) feedback(events []chat.InboxEvent, states []chat.State) error {
 		}
 	}
 	if len(all) == 0 {
-		return nil
+		return func() {}
 	}
 	var waiting []struct {
 		ID           int64 `db:"id"`
 		Conversation int64 `db:"conversation_id"`
 	}
 	in, padded := l.s.in(all)
-	if err := l.s.readSel(l.ctx, &waiting, `SELECT id, conversation_id FROM feedback
+	readInto(second, &waiting, `SELECT id, conversation_id FROM feedback
 		WHERE conversation_id IN (`+in+`) AND kind = 'rating' AND comment IS NULL AND comment_until > ?`,
-		append(append([]any{}, padded...), ms(l.now))...); err != nil {
-		return err
-	}
-	comment := map[int64]int64{}
-	for _, w := range waiting {
-		comment[w.Conversation] = w.ID
-	}
-	type latest struct {
-		ID           int64  `db:"id"`
-		Conversation int64  `db:"conversation_id"`
-		Team         string `db:"team"`
-		State        string `db:"state"`
-		Priority     string `db:"priority"`
-		ClaimedBy    string `db:"claimed_by"`
-		ClaimedByID  string `db:"claimed_by_id"`
-		Solved       bool   `db:"solved"`
-		Rated        bool   `db:"rated"`
-		Spam         bool   `db:"spam"`
-		Language     string `db:"language"`
-	}
-	var hs []latest
+		append(append([]any{}, padded...), ms(l.now))...)
+	var hs []latestHandoff
 	if len(pressed) > 0 {
 		in, pressed := l.s.in(pressed)
-		if err := l.s.readSel(l.ctx, &hs, `SELECT h.id, h.conversation_id, h.team, h.state, h.priority, h.claimed_by, h.claimed_by_id,
+		readInto(second, &hs, `SELECT h.id, h.conversation_id, h.team, h.state, h.priority, h.claimed_by, h.claimed_by_id,
 				EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = h.conversation_id AND f.kind = 'solved' AND f.handoff_id = h.id
 					AND f.created_at >= COALESCE(h.closed_at, 0)) AS solved,
 				EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = h.conversation_id AND f.kind = 'rating') AS rated,
 				EXISTS (SELECT 1 FROM decisions d WHERE d.conversation_id = h.conversation_id AND (d.outcome = 'ignored' OR d.msg_type = 'spam')) AS spam,
 				COALESCE((SELECT d.language FROM decisions d WHERE d.conversation_id = h.conversation_id AND d.language <> '' ORDER BY d.id DESC LIMIT 1), '') AS language
 			FROM handoffs h WHERE h.id IN (SELECT MAX(id) FROM handoffs WHERE conversation_id IN (`+in+`) GROUP BY conversation_id)`,
-			pressed...); err != nil {
-			return err
-		}
+			pressed...)
 	}
-	byConv := make(map[int64]latest, len(hs))
+	return func() {
+		comment := make(map[int64]int64, len(waiting))
+		for _, w := range waiting {
+			comment[w.Conversation] = w.ID
+		}
+		fillFeedback(events, states, comment, hs)
+	}
+}
+
+// fillFeedback adds to the snapshots what their conversations' feedback
+// is decided on: the rating awaiting its comment, and for a press the
+// latest handoff.
+func fillFeedback(events []chat.InboxEvent, states []chat.State, comment map[int64]int64, hs []latestHandoff) {
+	byConv := make(map[int64]latestHandoff, len(hs))
 	for _, h := range hs {
 		byConv[h.Conversation] = h
 	}
 	for i, ie := range events {
-		id := convOf(i)
+		id := snapshotConversation(states[i])
 		if id == 0 {
 			continue
 		}
@@ -100,7 +86,31 @@ func (l *loader) feedback(events []chat.InboxEvent, states []chat.State) error {
 			fs.Solved, fs.Rated, fs.Spam, fs.Language = h.Solved, h.Rated, h.Spam, h.Language
 		}
 	}
-	return nil
+}
+
+// snapshotConversation is the id of the conversation a snapshot's event is in:
+// the open one, or the one it may close and replace.
+func snapshotConversation(st chat.State) int64 {
+	if c := st.Conversation; c.ID != 0 {
+		return c.ID
+	}
+	return st.Conversation.Basis.ID
+}
+
+// latestHandoff is a conversation's latest handoff, as a press on its
+// feedback buttons is decided on.
+type latestHandoff struct {
+	ID           int64  `db:"id"`
+	Conversation int64  `db:"conversation_id"`
+	Team         string `db:"team"`
+	State        string `db:"state"`
+	Priority     string `db:"priority"`
+	ClaimedBy    string `db:"claimed_by"`
+	ClaimedByID  string `db:"claimed_by_id"`
+	Solved       bool   `db:"solved"`
+	Rated        bool   `db:"rated"`
+	Spam         bool   `db:"spam"`
+	Language     string `db:"language"`
 }
 
 // feedbackEffects stores a customer's feedback: an answer about a handoff

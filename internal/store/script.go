@@ -25,6 +25,8 @@ type script struct {
 	// custom is set once the statements queued from here on are planned
 	// with their values (planEachCall).
 	custom bool
+	// readOnly scripts only read: they commit nothing worth counting.
+	readOnly bool
 }
 
 // planEachCall has the statements queued after it planned at each call
@@ -79,7 +81,9 @@ func (s *Store) runScript(ctx context.Context, sc *script) error {
 	}
 	defer conn.Close()
 	s.stats.statements.Add(1)
-	s.stats.commits.Add(1)
+	if !sc.readOnly {
+		s.stats.commits.Add(1)
+	}
 	return conn.Raw(func(driverConn any) error {
 		results := driverConn.(*stdlib.Conn).Conn().SendBatch(ctx, &sc.batch)
 		for i, read := range sc.reads {
@@ -112,4 +116,40 @@ func withoutExecMode(args []any) []any {
 		}
 	}
 	return args
+}
+
+// reads are queries that do not depend on each other's rows. On
+// PostgreSQL they go as one script when run is called: one round trip
+// where each was one (loading a batch's state was seven to nine). On
+// SQLite, where a query is a call, each runs as it is added.
+type reads struct {
+	s   *Store
+	ctx context.Context
+	sc  script
+	err error // SQLite: the first query's that failed; the rest are not run
+}
+
+func (s *Store) newReads(ctx context.Context) *reads {
+	r := &reads{s: s, ctx: ctx}
+	r.sc.readOnly = true
+	return r
+}
+
+// readInto adds a query whose rows go to dest once r has run.
+func readInto[T any](r *reads, dest *[]T, query string, args ...any) {
+	if r.s.postgres {
+		scriptSel(&r.sc, dest, query, args...)
+		return
+	}
+	if r.err == nil {
+		r.err = r.s.readSel(r.ctx, dest, query, args...)
+	}
+}
+
+// run runs the queries added (on SQLite, reports how they went).
+func (r *reads) run() error {
+	if r.err != nil || len(r.sc.reads) == 0 {
+		return r.err
+	}
+	return r.s.runScript(r.ctx, &r.sc)
 }

@@ -18,6 +18,11 @@ import (
 // of date by the time its effects are applied; Apply checks that it still
 // holds and answers chat.ErrConflict when it does not.
 //
+// The queries go in two rounds (see reads): what the events' own keys
+// find (customers, conversations, guard, incidents, buttons offered), then
+// what those rows' ids find (recent messages, attributes, handoffs,
+// feedback). On PostgreSQL each round is one round trip.
+//
 // conversationIdle is how long a conversation may be silent before the
 // customer's next message opens a new one.
 func (s *Store) LoadStates(ctx context.Context, events []chat.InboxEvent, now time.Time, conversationIdle time.Duration) ([]chat.State, error) {
@@ -25,33 +30,46 @@ func (s *Store) LoadStates(ctx context.Context, events []chat.InboxEvent, now ti
 	if len(events) == 0 {
 		return states, nil
 	}
-	l := loader{s: s, ctx: ctx, now: now}
-	if err := l.customers(events, states); err != nil {
-		return nil, unavailable("load customers", err)
-	}
-	if err := l.conversations(events, states, conversationIdle); err != nil {
-		return nil, unavailable("load conversations", err)
-	}
+	l := loader{s: s, now: now}
+	first := s.newReads(ctx)
+	steps := []loadStep{l.customers(first, events, states), l.conversations(first, events, states, conversationIdle)}
 	if !s.skipGuardState {
-		if err := l.guard(events, states); err != nil {
-			return nil, unavailable("load guard", err)
-		}
+		steps = append(steps, l.guard(first, events, states))
 	}
-	if err := l.incidents(states); err != nil {
-		return nil, unavailable("load incidents", err)
+	steps = append(steps, l.incidents(first, states), l.offered(first, events, states))
+	if err := first.run(); err != nil {
+		return nil, unavailable("load state", err)
 	}
-	if err := l.offered(events, states); err != nil {
-		return nil, unavailable("load offered buttons", err)
+	second := s.newReads(ctx)
+	var fill []func()
+	for _, step := range steps {
+		fill = append(fill, step(second))
 	}
-	if err := l.feedback(events, states); err != nil {
-		return nil, unavailable("load feedback", err)
+	// After the conversations' step: it reads them by the ids it found.
+	fill = append(fill, l.feedback(second, events, states))
+	if err := second.run(); err != nil {
+		return nil, unavailable("load state", err)
+	}
+	// In the loaders' order: a customer's snapshot is written whole
+	// before the guard adds to it.
+	for _, f := range fill {
+		f()
 	}
 	return states, nil
 }
 
+// loadStep is a loader's part after the first round of reads has run: it
+// adds its queries of the second round, and returns what fills the
+// snapshots once that round has run.
+type loadStep func(second *reads) (fill func())
+
+// filled is the step of a loader that needs no second round.
+func filled(fill func()) loadStep {
+	return func(*reads) func() { return fill }
+}
+
 type loader struct {
 	s   *Store
-	ctx context.Context
 	now time.Time
 }
 
@@ -64,7 +82,7 @@ func placeholders(n, width int) string {
 	return strings.TrimSuffix(strings.Repeat(group+", ", n), ", ")
 }
 
-func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error {
+func (l *loader) customers(first *reads, events []chat.InboxEvent, states []chat.State) loadStep {
 	type key struct{ platform, bot, id string }
 	var args []any
 	seen := map[key]bool{}
@@ -78,7 +96,7 @@ func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error 
 		args = append(args, k.platform, k.bot, k.id)
 	}
 	if len(args) == 0 {
-		return nil
+		return filled(func() {})
 	}
 	var rows []struct {
 		ID       int64  `db:"id"`
@@ -89,57 +107,55 @@ func (l *loader) customers(events []chat.InboxEvent, states []chat.State) error 
 		ByTeam   bool   `db:"blocked_by_team"`
 	}
 	_, args = l.s.tuplesIn(3, args) // padded: the query's text depends only on its length
-	if err := l.s.readSel(l.ctx, &rows, customersQuery(len(args)/3, l.s.postgres), args...); err != nil {
-		return err
-	}
-	type counts struct {
-		id      int64
-		blocked bool
-		byTeam  bool
-		h1, h24 int
-	}
-	found := make(map[key]*counts, len(rows))
-	byID := make(map[int64]*counts, len(rows))
-	ids := make([]any, 0, len(rows))
-	for _, r := range rows {
-		c := &counts{id: r.ID, blocked: r.Blocked, byTeam: r.ByTeam}
-		found[key{r.Platform, r.Bot, r.External}] = c
-		byID[r.ID] = c
-		ids = append(ids, r.ID)
-	}
-	if len(ids) > 0 {
-		var cs []struct {
+	readInto(first, &rows, customersQuery(len(args)/3, l.s.postgres), args...)
+	return func(second *reads) func() {
+		type counts struct {
+			id      int64
+			blocked bool
+			byTeam  bool
+			h1, h24 int
+		}
+		found := make(map[key]*counts, len(rows))
+		byID := make(map[int64]*counts, len(rows))
+		ids := make([]any, 0, len(rows))
+		for _, r := range rows {
+			c := &counts{id: r.ID, blocked: r.Blocked, byTeam: r.ByTeam}
+			found[key{r.Platform, r.Bot, r.External}] = c
+			byID[r.ID] = c
+			ids = append(ids, r.ID)
+		}
+		var recent []struct {
 			Customer int64 `db:"customer_id"`
 			H1       int   `db:"h1"`
 			H24      int   `db:"h24"`
 		}
-		// The customer's recent messages, across conversations, so rules
-		// can spot floods.
-		_, padded := l.s.in(ids)
-		err := l.s.readSel(l.ctx, &cs, recentMessagesQuery(len(padded), l.s.postgres),
-			append([]any{ms(l.now.Add(-time.Hour)), ms(l.now.Add(-24 * time.Hour))}, padded...)...)
-		if err != nil {
-			return err
+		var attrRows []attrRow
+		if len(ids) > 0 {
+			// The customer's recent messages, across conversations, so
+			// rules can spot floods.
+			_, padded := l.s.in(ids)
+			readInto(second, &recent, recentMessagesQuery(len(padded), l.s.postgres),
+				append([]any{ms(l.now.Add(-time.Hour)), ms(l.now.Add(-24 * time.Hour))}, padded...)...)
+			query, args := l.s.attrsQuery(ids)
+			readInto(second, &attrRows, query, args...)
 		}
-		for _, c := range cs {
-			byID[c.Customer].h1, byID[c.Customer].h24 = c.H1, c.H24
+		return func() {
+			for _, c := range recent {
+				byID[c.Customer].h1, byID[c.Customer].h24 = c.H1, c.H24
+			}
+			attrs := attrsByCustomer(attrRows)
+			for i, ie := range events {
+				c := found[key{string(ie.Platform), ie.Bot, ie.Customer.ID}]
+				if c == nil || ie.Customer.ID == "" {
+					continue
+				}
+				// A customer who writes has unblocked the bot, whatever an
+				// earlier refused send recorded.
+				states[i].Customer = chat.CustomerState{New: false, Blocked: c.blocked && !ie.Kind.Decidable(), BlockedByTeam: c.byTeam, Messages1h: c.h1, Messages24h: c.h24,
+					Attrs: attrs[c.id]}
+			}
 		}
 	}
-	attrs, err := l.s.customerAttrs(l.ctx, ids)
-	if err != nil {
-		return err
-	}
-	for i, ie := range events {
-		c := found[key{string(ie.Platform), ie.Bot, ie.Customer.ID}]
-		if c == nil || ie.Customer.ID == "" {
-			continue
-		}
-		// A customer who writes has unblocked the bot, whatever an
-		// earlier refused send recorded.
-		states[i].Customer = chat.CustomerState{New: false, Blocked: c.blocked && !ie.Kind.Decidable(), BlockedByTeam: c.byTeam, Messages1h: c.h1, Messages24h: c.h24,
-			Attrs: attrs[c.id]}
-	}
-	return nil
 }
 
 // customersQuery finds n customers by (platform, bot, external id), given
@@ -154,7 +170,7 @@ func customersQuery(n int, postgres bool) string {
 			WHERE (platform, bot, external_id) IN (` + placeholders(n, 3) + `)`
 	}
 	return `WITH k (platform, bot, external_id) AS (VALUES ` + values(n, "TEXT", "TEXT", "TEXT") + `)
-		SELECT c.id, c.platform, c.bot, c.external_id, c.blocked, c.blocked_by_team
+		SELECT c.id, c.platform, c.bot, c.external_id, c.blocked <> 0 AS blocked, c.blocked_by_team <> 0 AS blocked_by_team
 		FROM k JOIN customers c ON c.platform = k.platform AND c.bot = k.bot AND c.external_id = k.external_id`
 }
 
@@ -179,95 +195,96 @@ func recentMessagesQuery(n int, postgres bool) string {
 		GROUP BY c.customer_id`
 }
 
-func (l *loader) conversations(events []chat.InboxEvent, states []chat.State, idle time.Duration) error {
+func (l *loader) conversations(first *reads, events []chat.InboxEvent, states []chat.State, idle time.Duration) loadStep {
 	keys := make([]any, 0, len(events))
 	for _, ie := range events {
 		if ie.ChatID != "" {
 			keys = append(keys, ie.ConversationKey())
 		}
 	}
-	byKey := map[string]conversationRow{}
+	var rows []conversationRow
 	if len(keys) > 0 {
-		var rows []conversationRow
 		in, keys := l.s.in(keys)
-		if err := l.s.readSel(l.ctx, &rows, `SELECT id, conversation_key, status, started_at, last_customer_at, customer_messages, last_album, burst_sends, collecting
-			FROM conversations WHERE conversation_key IN (`+in+`) AND closed_at IS NULL`, keys...); err != nil {
-			return err
-		}
+		readInto(first, &rows, `SELECT id, conversation_key, status, started_at, last_customer_at, customer_messages, last_album, burst_sends, collecting
+			FROM conversations WHERE conversation_key IN (`+in+`) AND closed_at IS NULL`, keys...)
+	}
+	// The snapshots' conversations are filled before the second round:
+	// the feedback's queries take their ids.
+	return func(second *reads) func() {
+		byKey := make(map[string]conversationRow, len(rows))
 		for _, r := range rows {
 			byKey[r.Key] = r
 		}
-	}
-	var waiting []any
-	for i, ie := range events {
-		if ie.ChatID == "" {
-			continue
-		}
-		c, ok := byKey[ie.ConversationKey()]
-		if !ok || l.now.Sub(fromMS(c.LastCustomerAt)) >= idle {
-			states[i].Conversation = chat.Conversation{New: true, Status: chat.StatusBot, Started: l.now}
-			if ok {
-				states[i].Conversation.Basis = chat.ConversationBasis{ID: c.ID, Status: chat.ConversationStatus(c.Status)}
+		var waiting []any
+		for i, ie := range events {
+			if ie.ChatID == "" {
+				continue
 			}
-			continue
+			c, ok := byKey[ie.ConversationKey()]
+			if !ok || l.now.Sub(fromMS(c.LastCustomerAt)) >= idle {
+				states[i].Conversation = chat.Conversation{New: true, Status: chat.StatusBot, Started: l.now}
+				if ok {
+					states[i].Conversation.Basis = chat.ConversationBasis{ID: c.ID, Status: chat.ConversationStatus(c.Status)}
+				}
+				continue
+			}
+			states[i].Conversation = chat.Conversation{
+				ID:               c.ID,
+				Status:           chat.ConversationStatus(c.Status),
+				Started:          fromMS(c.StartedAt),
+				CustomerMessages: c.CustomerMessages,
+				LastCustomerAt:   fromMS(c.LastCustomerAt),
+				LastAlbum:        c.LastAlbum,
+				BurstSends:       c.BurstSends,
+				Collecting:       decodeCollection(c.Collecting),
+				Basis:            chat.ConversationBasis{ID: c.ID, Status: chat.ConversationStatus(c.Status)},
+			}
+			if c.Status == string(chat.StatusWaitingForHuman) {
+				waiting = append(waiting, c.ID)
+			}
 		}
-		states[i].Conversation = chat.Conversation{
-			ID:               c.ID,
-			Status:           chat.ConversationStatus(c.Status),
-			Started:          fromMS(c.StartedAt),
-			CustomerMessages: c.CustomerMessages,
-			LastCustomerAt:   fromMS(c.LastCustomerAt),
-			LastAlbum:        c.LastAlbum,
-			BurstSends:       c.BurstSends,
-			Collecting:       decodeCollection(c.Collecting),
-			Basis:            chat.ConversationBasis{ID: c.ID, Status: chat.ConversationStatus(c.Status)},
+		if len(waiting) == 0 {
+			return func() {}
 		}
-		if c.Status == string(chat.StatusWaitingForHuman) {
-			waiting = append(waiting, c.ID)
+		var hs []struct {
+			ID           int64  `db:"id"`
+			Conversation int64  `db:"conversation_id"`
+			Team         string `db:"team"`
+			State        string `db:"state"`
+			ClaimedBy    string `db:"claimed_by"`
+			ClaimedByID  string `db:"claimed_by_id"`
+			IncidentID   *int64 `db:"incident_id"`
+			ClosesAt     *int64 `db:"closes_at"`
+		}
+		in, waiting := l.s.in(waiting)
+		readInto(second, &hs, `SELECT id, conversation_id, team, state, claimed_by, claimed_by_id, incident_id, closes_at FROM handoffs
+			WHERE conversation_id IN (`+in+`) AND state IN ('waiting', 'claimed')`, waiting...)
+		return func() {
+			open := make(map[int64]chat.OpenHandoff, len(hs))
+			for _, h := range hs {
+				oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: chat.HandoffState(h.State), ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy}}
+				if h.IncidentID != nil {
+					oh.IncidentID = *h.IncidentID
+				}
+				if h.ClosesAt != nil {
+					oh.ClosesAt = fromMS(*h.ClosesAt)
+				}
+				open[h.Conversation] = oh
+			}
+			for i := range states {
+				c := &states[i].Conversation
+				if h, ok := open[c.ID]; ok && !c.New {
+					c.Handoff = &h
+				}
+			}
 		}
 	}
-	if len(waiting) == 0 {
-		return nil
-	}
-	var hs []struct {
-		ID           int64  `db:"id"`
-		Conversation int64  `db:"conversation_id"`
-		Team         string `db:"team"`
-		State        string `db:"state"`
-		ClaimedBy    string `db:"claimed_by"`
-		ClaimedByID  string `db:"claimed_by_id"`
-		IncidentID   *int64 `db:"incident_id"`
-		ClosesAt     *int64 `db:"closes_at"`
-	}
-	in, waiting := l.s.in(waiting)
-	if err := l.s.readSel(l.ctx, &hs, `SELECT id, conversation_id, team, state, claimed_by, claimed_by_id, incident_id, closes_at FROM handoffs
-		WHERE conversation_id IN (`+in+`) AND state IN ('waiting', 'claimed')`, waiting...); err != nil {
-		return err
-	}
-	open := make(map[int64]chat.OpenHandoff, len(hs))
-	for _, h := range hs {
-		oh := chat.OpenHandoff{ID: h.ID, Team: h.Team, State: chat.HandoffState(h.State), ClaimedBy: chat.Agent{ID: h.ClaimedByID, Name: h.ClaimedBy}}
-		if h.IncidentID != nil {
-			oh.IncidentID = *h.IncidentID
-		}
-		if h.ClosesAt != nil {
-			oh.ClosesAt = fromMS(*h.ClosesAt)
-		}
-		open[h.Conversation] = oh
-	}
-	for i := range states {
-		c := &states[i].Conversation
-		if h, ok := open[c.ID]; ok && !c.New {
-			c.Handoff = &h
-		}
-	}
-	return nil
 }
 
 // guard reads what the frequency guard decides from: the keys taken for
 // each customer and how many messages the bot sent them in the last hour.
 // The keys' uniqueness is the backstop when they change before Apply.
-func (l *loader) guard(events []chat.InboxEvent, states []chat.State) error {
+func (l *loader) guard(first *reads, events []chat.InboxEvent, states []chat.State) loadStep {
 	var scopes []any
 	seen := map[string]bool{}
 	for _, ie := range events {
@@ -279,58 +296,53 @@ func (l *loader) guard(events []chat.InboxEvent, states []chat.State) error {
 			scopes = append(scopes, sc)
 		}
 	}
-	for i := range states {
-		states[i].Customer.Reserved = map[string]bool{}
-	}
-	if len(scopes) == 0 {
-		return nil
-	}
-	in, padded := l.s.in(scopes)
 	var keys []struct {
 		Scope string `db:"scope"`
 		Key   string `db:"key"`
 	}
-	if err := l.s.readSel(l.ctx, &keys, `SELECT scope, key FROM guard_reservations WHERE scope IN (`+in+`) AND expires_at > ?`,
-		append(append([]any{}, padded...), ms(l.now))...); err != nil {
-		return err
-	}
-	sentBy, err := l.s.sentLastHour(l.ctx, scopes, l.now)
-	if err != nil {
-		return err
-	}
-	reserved := map[string][]string{}
-	for _, k := range keys {
-		reserved[k.Scope] = append(reserved[k.Scope], k.Key)
-	}
-	for i, ie := range events {
-		if ie.ChatID == "" {
-			continue
-		}
-		sc := ie.CustomerScope()
-		states[i].Customer.SentLastHour = sentBy[sc]
-		for _, k := range reserved[sc] {
-			states[i].Customer.Reserved[k] = true
+	var sent [][]scopeCount
+	if len(scopes) > 0 {
+		in, padded := l.s.in(scopes)
+		readInto(first, &keys, `SELECT scope, key FROM guard_reservations WHERE scope IN (`+in+`) AND expires_at > ?`,
+			append(append([]any{}, padded...), ms(l.now))...)
+		for _, q := range l.s.sentLastHourQueries(scopes, l.now) {
+			sent = append(sent, nil)
+			readInto(first, &sent[len(sent)-1], q.query, q.args...)
 		}
 	}
-	return nil
+	return filled(func() {
+		reserved := map[string][]string{}
+		for _, k := range keys {
+			reserved[k.Scope] = append(reserved[k.Scope], k.Key)
+		}
+		sentBy := map[string]int{}
+		for _, chunk := range sent {
+			for _, n := range chunk {
+				sentBy[n.Scope] = n.N
+			}
+		}
+		for i, ie := range events {
+			states[i].Customer.Reserved = map[string]bool{}
+			if ie.ChatID == "" {
+				continue
+			}
+			sc := ie.CustomerScope()
+			states[i].Customer.SentLastHour = sentBy[sc]
+			for _, k := range reserved[sc] {
+				states[i].Customer.Reserved[k] = true
+			}
+		}
+	})
 }
 
 // sentLastHour counts, per guard scope (chat.CustomerScope), the messages
 // queued to the customer in the hour before now, failed ones aside: what
-// the guard's hourly limit counts. Scopes go 1,000 to a statement, under
-// either database's limit on bound values.
+// the guard's hourly limit counts.
 func (s *Store) sentLastHour(ctx context.Context, scopes []any, now time.Time) (map[string]int, error) {
 	sentBy := map[string]int{}
-	for len(scopes) > 0 {
-		chunk := scopes[:min(len(scopes), 1000)]
-		scopes = scopes[len(chunk):]
-		var sent []struct {
-			Scope string `db:"scope"`
-			N     int    `db:"n"`
-		}
-		in, chunk := s.in(chunk)
-		if err := s.readSel(ctx, &sent, `SELECT scope, COUNT(*) AS n FROM outbox WHERE scope IN (`+in+`)
-			AND created_at > ? AND state <> 'failed' GROUP BY scope`, append(append([]any{}, chunk...), ms(now.Add(-time.Hour)))...); err != nil {
+	for _, q := range s.sentLastHourQueries(scopes, now) {
+		var sent []scopeCount
+		if err := s.readSel(ctx, &sent, q.query, q.args...); err != nil {
 			return nil, err
 		}
 		for _, n := range sent {
@@ -340,9 +352,35 @@ func (s *Store) sentLastHour(ctx context.Context, scopes []any, now time.Time) (
 	return sentBy, nil
 }
 
+// scopeCount is a count of one guard scope's messages.
+type scopeCount struct {
+	Scope string `db:"scope"`
+	N     int    `db:"n"`
+}
+
+// query is a statement and its arguments.
+type query struct {
+	query string
+	args  []any
+}
+
+// sentLastHourQueries are sentLastHour's statements: scopes go 1,000 to
+// one, under either database's limit on bound values.
+func (s *Store) sentLastHourQueries(scopes []any, now time.Time) []query {
+	var qs []query
+	for len(scopes) > 0 {
+		chunk := scopes[:min(len(scopes), 1000)]
+		scopes = scopes[len(chunk):]
+		in, chunk := s.in(chunk)
+		qs = append(qs, query{`SELECT scope, COUNT(*) AS n FROM outbox WHERE scope IN (` + in + `)
+			AND created_at > ? AND state <> 'failed' GROUP BY scope`, append(append([]any{}, chunk...), ms(now.Add(-time.Hour)))})
+	}
+	return qs
+}
+
 // incidents reads the open incidents, which rules may mention. There are
 // few, and the partial index holds only open ones.
-func (l *loader) incidents(states []chat.State) error {
+func (l *loader) incidents(first *reads, states []chat.State) loadStep {
 	var rows []struct {
 		ID       int64  `db:"id"`
 		Team     string `db:"team"`
@@ -354,22 +392,21 @@ func (l *loader) incidents(states []chat.State) error {
 		Status   string `db:"status"`
 		Updates  int    `db:"updates"`
 	}
-	if err := l.s.readSel(l.ctx, &rows, `SELECT id, team, cause, handoffs, started_at, owner_id, owner, status, updates
-		FROM incidents WHERE state = 'open'`); err != nil {
-		return err
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	open := make([]chat.Incident, len(rows))
-	for i, r := range rows {
-		open[i] = chat.Incident{ID: r.ID, Team: r.Team, Cause: r.Cause, Handoffs: r.Handoffs, Started: fromMS(r.Started),
-			Owner: chat.Agent{ID: r.OwnerID, Name: r.Owner}, Status: r.Status, Updates: r.Updates}
-	}
-	for i := range states {
-		states[i].Incidents = open
-	}
-	return nil
+	readInto(first, &rows, `SELECT id, team, cause, handoffs, started_at, owner_id, owner, status, updates
+		FROM incidents WHERE state = 'open'`)
+	return filled(func() {
+		if len(rows) == 0 {
+			return
+		}
+		open := make([]chat.Incident, len(rows))
+		for i, r := range rows {
+			open[i] = chat.Incident{ID: r.ID, Team: r.Team, Cause: r.Cause, Handoffs: r.Handoffs, Started: fromMS(r.Started),
+				Owner: chat.Agent{ID: r.OwnerID, Name: r.Owner}, Status: r.Status, Updates: r.Updates}
+		}
+		for i := range states {
+			states[i].Incidents = open
+		}
+	})
 }
 
 // offered reads, for each button press, the bot's messages with buttons
@@ -379,8 +416,7 @@ func (l *loader) incidents(states []chat.State) error {
 // every message's buttons and, once sent, its platform id, so messages
 // sent before this was read are covered too. Whether a press is genuine is
 // for deciding to say.
-func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
-	type key struct{ chatKey, messageID string }
+func (l *loader) offered(first *reads, events []chat.InboxEvent, states []chat.State) loadStep {
 	var chats []any
 	messages := []any{""}
 	seenChat, seenMessage := map[string]bool{}, map[string]bool{"": true}
@@ -400,13 +436,9 @@ func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 		}
 	}
 	if len(chats) == 0 {
-		return nil
+		return filled(func() {})
 	}
-	var rows []struct {
-		ChatKey   string `db:"chat_key"`
-		MessageID string `db:"platform_message_id"`
-		Buttons   string `db:"buttons"`
-	}
+	var rows []offeredRow
 	// Two lists rather than a list of pairs: SQLite searches the index
 	// with the former and scans it with the latter. The few rows of other
 	// pairs this also reads are never looked up. A row without a platform
@@ -414,12 +446,17 @@ func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 	// not.
 	inChats, chats := l.s.in(chats)
 	inMessages, messages := l.s.in(messages)
-	if err := l.s.readSel(l.ctx, &rows, `SELECT chat_key, platform_message_id, buttons FROM outbox
+	readInto(first, &rows, `SELECT chat_key, platform_message_id, buttons FROM outbox
 		WHERE chat_key IN (`+inChats+`) AND platform_message_id IN (`+inMessages+`)
 		AND buttons <> '' AND (platform_message_id <> '' OR (state = 'pending' AND attempts > 0))
-		ORDER BY id`, append(chats, messages...)...); err != nil {
-		return err
-	}
+		ORDER BY id`, append(chats, messages...)...)
+	return filled(func() { fillOffered(events, states, rows) })
+}
+
+// fillOffered adds to the snapshots of button presses the messages with
+// buttons read for them.
+func fillOffered(events []chat.InboxEvent, states []chat.State, rows []offeredRow) {
+	type key struct{ chatKey, messageID string }
 	offers := make(map[key][]chat.Offer, len(rows))
 	for _, r := range rows {
 		var grid [][]chat.Button
@@ -440,7 +477,13 @@ func (l *loader) offered(events []chat.InboxEvent, states []chat.State) error {
 			states[i].Offered = append(states[i].Offered, offers[key{k, ""}]...)
 		}
 	}
-	return nil
+}
+
+// offeredRow is a message with buttons, for a press to be checked against.
+type offeredRow struct {
+	ChatKey   string `db:"chat_key"`
+	MessageID string `db:"platform_message_id"`
+	Buttons   string `db:"buttons"`
 }
 
 // LoadDetails adds to the snapshots of events (states[i] is events[i]'s)
