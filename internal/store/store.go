@@ -292,9 +292,11 @@ func (s *Store) runTx(tx *sqlx.Tx, err error) func(fn func(tx *sqlx.Tx) error) e
 // Work counts the database work done since the store was opened.
 type Work struct {
 	// Statements counts round trips to the database: a statement, a
-	// multi-row statement, BEGIN, COMMIT and ROLLBACK each count once.
+	// multi-row statement, BEGIN, COMMIT and ROLLBACK each count once, and
+	// so does a script on PostgreSQL (several statements sent at once).
 	Statements uint64
-	// Commits counts write transactions committed (or tried).
+	// Commits counts write transactions committed (or tried), a writing
+	// script's included.
 	Commits uint64
 	// WriterHeld and WriterWaited are, on SQLite, how long the one writer
 	// was held, and waited for by everything that used it; zero on
