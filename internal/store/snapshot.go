@@ -305,9 +305,12 @@ func (l *loader) guard(first *reads, events []chat.InboxEvent, states []chat.Sta
 		in, padded := l.s.in(scopes)
 		readInto(first, &keys, `SELECT scope, key FROM guard_reservations WHERE scope IN (`+in+`) AND expires_at > ?`,
 			append(append([]any{}, padded...), ms(l.now))...)
-		for _, q := range l.s.sentLastHourQueries(scopes, l.now) {
-			sent = append(sent, nil)
-			readInto(first, &sent[len(sent)-1], q.query, q.args...)
+		// Each chunk's rows have their own slice, made before any is
+		// handed out: the script keeps the pointers until it runs.
+		qs := l.s.sentLastHourQueries(scopes, l.now)
+		sent = make([][]scopeCount, len(qs))
+		for i, q := range qs {
+			readInto(first, &sent[i], q.query, q.args...)
 		}
 	}
 	return filled(func() {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -55,6 +56,33 @@ func TestAStateIsReadInTwoRounds(t *testing.T) {
 		}
 		if c := second.Conversation; c.Status != chat.StatusWaitingForHuman || c.Handoff == nil || c.Handoff.Team != "support" {
 			t.Errorf("the handed-off conversation: %+v, want waiting for support's open handoff", c)
+		}
+	})
+}
+
+// TestTheGuardsCountsOfALargeBatch: scopes go 1,000 to a query, and each
+// query's rows reach the snapshot, the first's too (the script keeps
+// where each query's rows go until it runs).
+func TestTheGuardsCountsOfALargeBatch(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		evs, states := claimBatch(t, s, 1, t0)
+		if _, err := s.Apply(ctx, []chat.Effects{{Event: evs[0], Basis: states[0], Plan: replyPlan(evs[0].Event, "content/a", t0)}}, t0); err != nil {
+			t.Fatal(err)
+		}
+		batch := []chat.InboxEvent{evs[0]}
+		for i := range 1000 {
+			batch = append(batch, chat.InboxEvent{ID: int64(10_000 + i), Event: event(fmt.Sprint(10_000+i), fmt.Sprint(20_000+i), "hi")})
+		}
+		got, err := s.LoadStates(ctx, batch, t0.Add(time.Minute), 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := got[0].Customer.SentLastHour; n != 1 {
+			t.Errorf("the first customer of 1,001 was sent %d messages this hour, want 1", n)
+		}
+		if n := got[1000].Customer.SentLastHour; n != 0 {
+			t.Errorf("the last customer was sent %d, want 0", n)
 		}
 	})
 }
