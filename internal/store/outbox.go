@@ -64,7 +64,7 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 	}
 	var rows []claimedRow
 	query, args := s.claimDue(owner, now, now.Add(lease), limit)
-	if err := s.autoSel(ctx, partClaimSends, &rows, query, args...); err != nil {
+	if err := s.autoSel(ctx, partClaimSends, &rows, query, s.plannedEachCall(args...)...); err != nil {
 		return nil, unavailable("claim outgoing", err)
 	}
 	return inClaimOrder(rows)
@@ -86,7 +86,8 @@ type claimedRow struct {
 // messages due at now, the oldest (less their urgency bonus) first; only
 // the oldest unsent message of each chat is eligible. It walks only the
 // messages that do not wait behind another (waits = 0): those that do
-// cannot be eligible.
+// cannot be eligible. Its plan depends on how many are pending: run alone,
+// it goes with plannedEachCall; in a script, after planEachCall.
 func (s *Store) claimDue(owner string, now, until time.Time, limit int) (string, []any) {
 	return `WITH candidates AS MATERIALIZED (
 			SELECT o.id FROM outbox o
@@ -97,7 +98,7 @@ func (s *Store) claimDue(owner string, now, until time.Time, limit int) (string,
 		UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE ` + s.idInCandidates() + `
 		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
 		RETURNING ` + claimedColumns + `, created_at - priority * 60000 AS sort_key`,
-		s.plannedEachCall(s.outboxLow.Load(), ms(now), ms(now), limit, owner, ms(until), ms(now))
+		[]any{s.outboxLow.Load(), ms(now), ms(now), limit, owner, ms(until), ms(now)}
 }
 
 // inClaimOrder turns claimed rows into messages in the claim's order
@@ -360,7 +361,7 @@ func (s *Store) markSentTx(ctx context.Context, tx *sqlx.Tx, r sentRecord, next 
 	// The sender's claim, made here: the chats of the sends just recorded
 	// are claimable again in this transaction already.
 	query, args := s.claimDue(next.Owner, now, next.Until, next.More)
-	return s.sel(ctx, tx, more, query, args...)
+	return s.sel(ctx, tx, more, query, s.plannedEachCall(args...)...)
 }
 
 // markSentScript is MarkSentAndClaimNext on PostgreSQL: one script, so
@@ -381,7 +382,7 @@ func (s *Store) markSentScript(ctx context.Context, r sentRecord, next chat.Send
 	}
 	if next.More > 0 {
 		query, args := s.claimDue(next.Owner, now, next.Until, next.More)
-		scriptSel(&sc, more, query, withoutExecMode(args)...)
+		scriptSel(&sc, more, query, args...)
 	}
 	return s.runScript(ctx, &sc)
 }

@@ -107,17 +107,6 @@ func (s *Store) runScript(ctx context.Context, sc *script) error {
 	})
 }
 
-// withoutExecMode drops the mode plannedEachCall puts before a statement's
-// arguments: a script's statements are planned with their values anyway.
-func withoutExecMode(args []any) []any {
-	if len(args) > 0 {
-		if _, ok := args[0].(pgx.QueryExecMode); ok {
-			return args[1:]
-		}
-	}
-	return args
-}
-
 // reads are queries that do not depend on each other's rows. On
 // PostgreSQL they go as one script when run is called: one round trip
 // where each was one (loading a batch's state was seven to nine). On
