@@ -83,6 +83,23 @@ type failure struct {
 func (f *failure) Error() string { return f.err.Error() }
 func (f *failure) Unwrap() error { return f.err }
 
+// The rows batchApply writes, typed as the columns they fill.
+var (
+	// platform, bot, external_id, name, username, language, blocked, first_seen_at, last_seen_at
+	customerRow = rowOf("TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "INTEGER", "BIGINT", "BIGINT")
+	// conversation_key, platform, bot, chat_id, chat_type, customer_id, status, started_at,
+	// last_customer_at, customer_messages, last_album, burst_sends
+	openedConversationRow = rowOf("TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "INTEGER", "TEXT", "INTEGER")
+	// conversation_id, direction, inbox_id, kind, text, platform_message_id, created_at, media
+	messageRow = rowOf("BIGINT", "TEXT", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT")
+	// inbox_id, conversation_id, outcome, language, trace, created_at, msg_type, sentiment, sentiment_score
+	decisionRow = rowOf("BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "DOUBLE PRECISION")
+	// key, scope, outbox_id, expires_at, created_at
+	reservationRow = rowOf("TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT")
+	// decision_id, rule, action, outbox_id, suppressed, detail
+	decisionActionRow = rowOf("BIGINT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT")
+)
+
 // applyAll writes the effects of batch[idxs]. results get ErrAlreadyDone or
 // ErrConflict for the events whose snapshot no longer holds; nothing of
 // those is written. A *failure says which event failed, if one did.
@@ -336,7 +353,7 @@ func (b *batchApply) customers() error {
 			Bot      string `db:"bot"`
 			External string `db:"external_id"`
 		}
-		source, args := b.s.rows(placeholders(1, 9), len(order), args)
+		source, args := b.s.rows(customerRow, len(order), args)
 		if err := b.s.sel(b.ctx, b.tx, &ids, `INSERT INTO customers (platform, bot, external_id, name, username, language, blocked, first_seen_at, last_seen_at)
 			`+source+`
 			ON CONFLICT (platform, bot, external_id) DO UPDATE SET
@@ -411,7 +428,7 @@ func (b *batchApply) openConversations() error {
 		ID  int64  `db:"id"`
 		Key string `db:"conversation_key"`
 	}
-	rows, args := b.s.rows(placeholders(1, 12), len(opening), args)
+	rows, args := b.s.rows(openedConversationRow, len(opening), args)
 	if err := b.s.sel(b.ctx, b.tx, &ids, `INSERT INTO conversations (conversation_key, platform, bot, chat_id, chat_type, customer_id, status,
 		started_at, last_customer_at, customer_messages, last_album, burst_sends) `+rows+`
 		RETURNING id, conversation_key`, args...); err != nil {
@@ -450,7 +467,7 @@ func (b *batchApply) messages() error {
 	if n == 0 {
 		return nil
 	}
-	rows, args := b.s.rows(placeholders(1, 8), n, args)
+	rows, args := b.s.rows(messageRow, n, args)
 	_, err := b.s.exec(b.ctx, b.tx, `INSERT INTO messages (conversation_id, direction, inbox_id, kind, text, platform_message_id, created_at, media)
 		`+rows, args...)
 	return err
@@ -468,7 +485,7 @@ func (b *batchApply) decisions() error {
 		ID    int64 `db:"id"`
 		Inbox int64 `db:"inbox_id"`
 	}
-	rows, args := b.s.rows(placeholders(1, 9), len(b.items), args)
+	rows, args := b.s.rows(decisionRow, len(b.items), args)
 	if err := b.s.sel(b.ctx, b.tx, &ids, `INSERT INTO decisions (inbox_id, conversation_id, outcome, language, trace, created_at, msg_type, sentiment, sentiment_score)
 		`+rows+` RETURNING id, inbox_id`, args...); err != nil {
 		return err
@@ -557,7 +574,7 @@ func (b *batchApply) reservations() error {
 		for _, w := range wants {
 			args = append(args, w.res.Key, w.it.ev().CustomerScope(), w.it.outboxIDs[w.send], ms(w.res.Expires), ms(b.now))
 		}
-		rows, args := b.s.rows(placeholders(1, 5), len(wants), args)
+		rows, args := b.s.rows(reservationRow, len(wants), args)
 		args = append(args, ms(b.now))
 		var taken []string
 		if err := b.s.sel(b.ctx, b.tx, &taken, `INSERT INTO guard_reservations (key, scope, outbox_id, expires_at, created_at)
@@ -690,7 +707,7 @@ func (b *batchApply) decisionActions() error {
 	if n == 0 {
 		return nil
 	}
-	rows, args := b.s.rows(placeholders(1, 6), n, args)
+	rows, args := b.s.rows(decisionActionRow, n, args)
 	_, err := b.s.exec(b.ctx, b.tx, `INSERT INTO decision_actions (decision_id, rule, action, outbox_id, suppressed, detail)
 		`+rows, args...)
 	return err

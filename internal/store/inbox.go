@@ -232,13 +232,20 @@ func (e *rowError) Unwrap() error { return e.err }
 // acceptedRow is one row of insertBatch's VALUES: the event's columns, then
 // whether it waits behind a pending event of its conversation (its key
 // bound once more; see queueLines).
-var acceptedRow = "(" + strings.Repeat("?, ", 8) + inboxLines.waitsValue() + ")"
+var acceptedRow = rowShape{
+	text: "(" + strings.Repeat("?, ", 8) + inboxLines.waitsValue() + ")",
+	// platform, bot, external_id, conversation_key, kind, event, raw, received_at, the key again
+	types: []string{"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BYTEA", "BIGINT", "TEXT"},
+}
 
 // leasedRow is acceptedRow with the lease at accept (see LeaseAtAccept):
 // the owner, the lease's end and the attempts a request is offered (NULL,
 // NULL and 0 when the group may not lease it), which leasedInsert keeps
 // only where nothing of the event's conversation is pending.
-var leasedRow = "(" + strings.Repeat("?, ", 8) + inboxLines.waitsValue() + ", ?, ?, ?)"
+var leasedRow = rowShape{
+	text:  "(" + strings.Repeat("?, ", 8) + inboxLines.waitsValue() + ", ?, ?, ?)",
+	types: append(slices.Clip(acceptedRow.types), "TEXT", "BIGINT", "INTEGER"),
+}
 
 // leasedInsert is the insert of leasedRow's rows, as SQLite writes them
 // (see Store.rows: their columns are column2 to column13). The rows are
@@ -274,17 +281,17 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 	ctx := context.Background()
 	watched, owner, lease, limit := s.acceptLeases.leaseTo()
 	leasing := owner != ""
-	row, width := acceptedRow, 9
+	row := acceptedRow
 	var offers []offer
 	var keys []string
 	var firsts map[string]int // a conversation's first request in the group
 	if leasing {
-		row, width = leasedRow, 12
+		row = leasedRow
 		offers, keys, firsts = make([]offer, len(batch)), make([]string, len(batch)), make(map[string]int, len(batch))
 	}
 	// A request whose caller gave up is still inserted: the platform will
 	// retry it, and the retry must find it (or insert it) either way.
-	args := make([]any, 0, width*len(batch))
+	args := make([]any, 0, len(row.types)*len(batch))
 	offeredSoFar := 0
 	for i, req := range batch {
 		ev := req.ev

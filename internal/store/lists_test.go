@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"testing"
@@ -11,7 +12,8 @@ import (
 
 // TestListsTakeAFewTexts: on SQLite every length of a list, from 1 to
 // 1,000, is written in one of a handful of texts, so the statements stay
-// prepared; PostgreSQL gets each list as it is.
+// prepared; PostgreSQL gets a multi-row statement's rows as arrays, in one
+// text, and each IN list as it is.
 func TestListsTakeAFewTexts(t *testing.T) {
 	sqlite, postgres := &Store{}, &Store{postgres: true}
 	for _, tc := range []struct {
@@ -21,8 +23,10 @@ func TestListsTakeAFewTexts(t *testing.T) {
 		most   int
 	}{
 		{"SQLite IN", sqlite, func(s *Store, n int) (string, []any) { return s.in(make([]any, n)) }, 11},
-		{"SQLite rows", sqlite, func(s *Store, n int) (string, []any) { return s.rows("(?, ?)", n, make([]any, 2*n)) }, 11},
+		{"SQLite rows", sqlite, func(s *Store, n int) (string, []any) { return s.rows(rowOf("TEXT", "BIGINT"), n, make([]any, 2*n)) }, 11},
 		{"PostgreSQL IN", postgres, func(s *Store, n int) (string, []any) { return s.in(make([]any, n)) }, 1000},
+		{"PostgreSQL rows", postgres, func(s *Store, n int) (string, []any) { return s.rows(rowOf("TEXT", "BIGINT"), n, make([]any, 2*n)) }, 1},
+		{"PostgreSQL typed rows", postgres, func(s *Store, n int) (string, []any) { return s.typedRows(n, make([]any, 2*n), "TEXT", "BIGINT") }, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			texts := map[string]bool{}
@@ -42,6 +46,17 @@ func TestListsTakeAFewTexts(t *testing.T) {
 	if text, args := sqlite.in(make([]any, 20000)); len(args) != 20000 || countPlaceholders(text) != 20000 {
 		t.Errorf("20,000 values written with %d arguments", len(args))
 	}
+}
+
+// probeRow is a row of list_probe; its last column is an expression, as
+// the outbox's and the inbox's rows have.
+var probeRow = rowShape{text: "(?, ?, ?, ? + 1)", types: []string{"INTEGER", "TEXT", "TEXT", "INTEGER"}}
+
+type probe struct {
+	ID   int64          `db:"id"`
+	Name sql.NullString `db:"name"`
+	Note string         `db:"note"`
+	N    int64          `db:"n"`
 }
 
 func countPlaceholders(text string) int {
@@ -87,11 +102,26 @@ func TestPaddedListsSelectAndInsertExactly(t *testing.T) {
 			}
 			var got []int64
 			inTx(func(tx *sqlx.Tx) error {
-				rows, args := s.rows("(?, ?, ?, ?)", n, args)
+				rows, args := s.rows(probeRow, n, args)
 				return s.sel(ctx, tx, &got, `INSERT INTO list_probe (id, name, note, n) `+rows+` RETURNING id`, args...)
 			})
 			if len(got) != n {
 				t.Fatalf("inserting %d rows inserted %d", n, len(got))
+			}
+			var wrote []probe
+			if err := s.readSel(ctx, &wrote, `SELECT id, name, note, n FROM list_probe WHERE id >= ? AND id < ? ORDER BY id`, n*100, n*100+100); err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range wrote {
+				// Each value lands in its own row and column; the last
+				// column is the row's expression.
+				var wantName sql.NullString
+				if i%2 == 0 {
+					wantName = sql.NullString{String: want[i], Valid: true}
+				}
+				if r.ID != int64(n*100+i) || r.Name != wantName || r.Note != want[i] || r.N != int64(i)+1 {
+					t.Errorf("row %d of %d: %+v", i, n, r)
+				}
 			}
 			names = append(names, want...)
 		}

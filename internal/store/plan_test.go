@@ -13,6 +13,7 @@ import (
 func TestClaimsUseIndexes(t *testing.T) {
 	s := openTest(t)
 	waitingList, _ := s.typedRows(3, make([]any, 3), "TEXT")
+	customers, _ := s.customersQuery(make([]any, 9))
 	for name, q := range map[string]string{
 		"inbox claim": `SELECT i.id FROM inbox i WHERE i.state = 'pending' AND i.waits = 0 AND i.id >= 1 AND i.next_attempt_at <= 1
 			AND (i.claimed_until IS NULL OR i.claimed_until < 1)
@@ -24,7 +25,7 @@ func TestClaimsUseIndexes(t *testing.T) {
 			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT 4`,
 		"look over waiting events":   inboxLines.staleHeadsQuery(),
 		"look over waiting messages": outboxLines.staleHeadsQuery(),
-		"customers of a batch":       customersQuery(3, false),
+		"customers of a batch":       customers,
 		"their recent messages":      recentMessagesQuery(3, false),
 		"messages waiting in chats":  waitingQuery(waitingList),
 	} {
@@ -117,12 +118,13 @@ func TestPostgresLookupsUseIndexes(t *testing.T) {
 		keys = append(keys, "telegram", "shop", strconv.Itoa(i*70+1))
 		ids = append(ids, i*70+1)
 	}
+	customers, keys := s.customersQuery(keys)
 	for _, tt := range []struct {
 		name, query string
 		args        []any
 		want        string // in the plan, when reading no table whole is not enough
 	}{
-		{"customers of a batch", customersQuery(64, true), keys, ""},
+		{"customers of a batch", customers, keys, ""},
 		{"their recent messages", recentMessagesQuery(64, true), append([]any{100003, 50000}, ids...), "conversation_id = c.id"},
 		{"the look over waiting messages", outboxLines.staleHeadsQuery(), nil, "outbox_waiting"},
 		{"the look over waiting events", inboxLines.staleHeadsQuery(), nil, "inbox_waiting"},

@@ -50,7 +50,14 @@ const outgoingColumnCount = 24
 // outgoingRow is one row of queueOutgoing's VALUES: the outbox's columns,
 // then whether the message waits behind an unsent one of its chat (its
 // chat_key bound once more; see queueLines).
-var outgoingRow = "(" + strings.Repeat("?, ", outgoingColumnCount) + outboxLines.waitsValue() + ")"
+var outgoingRow = rowShape{
+	text: "(" + strings.Repeat("?, ", outgoingColumnCount) + outboxLines.waitsValue() + ")",
+	types: []string{"BIGINT", "BIGINT", "BIGINT", "BIGINT", // conversation_id, inbox_id, handoff_id, incident_id
+		"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", // platform … text
+		"BIGINT", "BIGINT", "TEXT", "BIGINT", "INTEGER", // next_attempt_at, created_at, scope, window_until, priority
+		"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", // callback_id … topic_name
+		"TEXT"}, // the chat_key again
+}
 
 // outgoingPerStatement bounds one INSERT's rows: SQLite takes at most
 // 32,766 bound values in a statement and PostgreSQL 65,535 (each row binds
