@@ -12,18 +12,24 @@ import (
 // batch size, and SQLite prepares a statement per text (stmtCache): at
 // --rate max a run saw about 1,500 texts, most ran unprepared, and parsing
 // them took 18 % of the service's CPU, much of it in the writer's turn.
-// So on SQLite a list is written padded to the next power of two, which
-// leaves each statement a handful of texts, all kept prepared. PostgreSQL
-// gets lists as they are (pgx keeps its own statement cache per
-// connection, and pads nothing).
+// So a list is written padded to the next power of two, which leaves each
+// statement a handful of texts, all kept prepared. On PostgreSQL, where a
+// multi-row statement's rows go as arrays in one text (see rows), an IN
+// list is padded too: each text is then prepared once per connection, and
+// planned at most five times before PostgreSQL keeps its generic plan,
+// where a list of each length was planned on every call. (As an array,
+// "IN (SELECT unnest(…))", a list joins its table instead of looking ids
+// up: TestClaimPlansIgnoreStaleStatistics finds events marked done by
+// walking the pending ones.)
 
 // maxPaddedArgs keeps a padded statement under SQLite's limit of 32,766
-// bound values; a list that would pass it is written as it is.
+// bound values (PostgreSQL's is 65,535); a list that would pass it is
+// written as it is.
 const maxPaddedArgs = 30000
 
 // listSize is the number of items a list of n is written with.
 func (s *Store) listSize(n, width int) int {
-	if s.postgres || n <= 1 {
+	if n <= 1 {
 		return n
 	}
 	padded := 1 << bits.Len(uint(n-1))

@@ -230,16 +230,16 @@ func TestClaimPlansIgnoreStaleStatistics(t *testing.T) {
 			}
 			run(`SET plan_cache_mode = force_custom_plan`)
 			outboxQuery, _ := s.claimDue("owner", time.UnixMilli(now), time.UnixMilli(2*now), 64)
-			ids, _ := s.in(make([]any, 3))
+			ids, _ := s.in(make([]any, 3)) // padded to four: the fourth is NULL below
 			// Each statement, its arguments, and how it must look a line up.
 			claims := []struct{ name, query, args, lookup string }{
 				{"event claim", s.claimEventsQuery(),
 					`(0, 1000000, 1000000, 64, 5, 'owner', 5, 2000000, 5, 'cause', 5, 5, 1000000)`, "conversation_key = i.conversation_key"},
 				{"message claim", outboxQuery, `(-10000000, 1000000, 1000000, 64, 'owner', 2000000, 1000000)`, "chat_key = o.chat_key"},
 				// What runs with every batch applied, and once a second.
-				{"events marked done", markDoneQuery(ids), `(1, 5, 6, 7)`, "conversation_key = inbox.conversation_key"},
-				{"events let go after those done", inboxLines.unparkNextQuery(ids), `(5, 6, 7)`, "conversation_key = done.conversation_key"},
-				{"messages let go after those sent", outboxLines.unparkNextQuery(ids), `(5, 6, 7)`, "chat_key = done.chat_key"},
+				{"events marked done", markDoneQuery(ids), `(1, 5, 6, 7, NULL)`, "conversation_key = inbox.conversation_key"},
+				{"events let go after those done", inboxLines.unparkNextQuery(ids), `(5, 6, 7, NULL)`, "conversation_key = done.conversation_key"},
+				{"messages let go after those sent", outboxLines.unparkNextQuery(ids), `(5, 6, 7, NULL)`, "chat_key = done.chat_key"},
 				{"the look over waiting events", inboxLines.staleHeadsQuery(), ``, "conversation_key = lines.k"},
 				{"the look over waiting messages", outboxLines.staleHeadsQuery(), ``, "chat_key = lines.k"},
 			}
