@@ -14,8 +14,8 @@ import (
 // them took 18 % of the service's CPU, much of it in the writer's turn.
 // So a list is written padded to the next power of two, which leaves each
 // statement a handful of texts, all kept prepared. On PostgreSQL, where a
-// multi-row statement's rows go as arrays in one text (see rows), an IN
-// list is padded too: each text is then prepared once per connection, and
+// multi-row statement's rows go as arrays from ten rows up (see rows), an
+// IN list is padded too: each text is then prepared once per connection, and
 // planned at most five times before PostgreSQL keeps its generic plan,
 // where a list of each length was planned on every call. (As an array,
 // "IN (SELECT unnest(…))", a list joins its table instead of looking ids
@@ -78,14 +78,18 @@ func rowOf(types ...string) rowShape {
 // rows writes the rows of a multi-row INSERT or of a VALUES table, n rows
 // of shape, their values in args (row after row).
 //
-// On PostgreSQL the values go column by column, one array each, and the
-// rows are unnested from them: "SELECT u.v1, … FROM unnest(CAST(? AS
-// BIGINT[]), …) AS u(v1, …)", each placeholder of the row's text reading
-// its column. The statement's text is then one for every batch size:
-// written as "VALUES row, row, …" it had a text per size, each prepared
-// on each connection and planned with every row's expressions (85 ms for
-// a 55-row outbox insert, whose rows each look up their chat), and
-// planning was 30 % of PostgreSQL's statement time at --api-latency.
+// On PostgreSQL, from arrayRows rows up, the values go column by column,
+// one array each, and the rows are unnested from them: "SELECT u.v1, …
+// FROM unnest(CAST(? AS BIGINT[]), …) AS u(v1, …)", each placeholder of the
+// row's text reading its column. Written as "VALUES row, row, …", each
+// batch size was a statement of its own, prepared on each connection and
+// planned with every row's expressions (85 ms for a 55-row outbox insert,
+// whose rows each look up their chat): at --rate max planning was 30 % of
+// PostgreSQL's statement time. Fewer rows stay VALUES, a handful of texts
+// whose generic plans PostgreSQL keeps after five calls; as arrays they
+// were planned at every call (PostgreSQL guesses ten rows for an array
+// parameter, and a plan for ten looks dearer than one for two), and cost
+// a tenth more CPU per reply when the platform is slow and batches small.
 //
 // On SQLite the rows are padded, so each row binds one more value first,
 // 1 for a row and NULL for padding, and the padding is filtered out:
@@ -94,20 +98,29 @@ func rowOf(types ...string) rowShape {
 // keeps an INSERT's ON CONFLICT unambiguous, as SQLite asks of an INSERT …
 // SELECT with one.
 func (s *Store) rows(shape rowShape, n int, args []any) (string, []any) {
-	if s.postgres {
-		return unnestRows(shape, n, args)
+	switch {
+	case !s.postgres:
+		return s.paddedRows(shape.text, n, args)
+	case n < arrayRows:
+		return "VALUES " + strings.TrimSuffix(strings.Repeat(shape.text+", ", n), ", "), args
 	}
-	return s.paddedRows(shape.text, n, args)
+	return unnestRows(shape, n, args)
 }
+
+// arrayRows is the fewest rows PostgreSQL is given as arrays (see rows).
+const arrayRows = 10
 
 // typedRows is rows of placeholders cast to their types: a VALUES table
 // other statements read. SQLite casts every row, the text being one for
-// all.
+// all; PostgreSQL takes a VALUES table's types from its first row.
 func (s *Store) typedRows(n int, args []any, casts ...string) (string, []any) {
-	if s.postgres {
-		return unnestRows(rowOf(casts...), n, args)
+	switch {
+	case !s.postgres:
+		return s.paddedRows(typedRow(casts...), n, args)
+	case n < arrayRows:
+		return "VALUES " + typedRow(casts...) + strings.Repeat(", "+rowOf(casts...).text, n-1), args
 	}
-	return s.paddedRows(typedRow(casts...), n, args)
+	return unnestRows(rowOf(casts...), n, args)
 }
 
 // unnestRows is rows on PostgreSQL. pgx sends each column as an array of
@@ -189,7 +202,7 @@ func (s *Store) paddedRows(row string, n int, args []any) (string, []any) {
 }
 
 // typedRow is one row of placeholders, each cast to its type ("" for
-// none): a row of typedRows on SQLite.
+// none): every row of typedRows on SQLite, the first on PostgreSQL.
 func typedRow(casts ...string) string {
 	var b strings.Builder
 	b.WriteByte('(')

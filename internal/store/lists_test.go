@@ -13,7 +13,8 @@ import (
 // TestListsTakeAFewTexts: on SQLite every length of a list, from 1 to
 // 1,000, is written in one of a handful of texts, so the statements stay
 // prepared; PostgreSQL pads its IN lists the same way, and takes a
-// multi-row statement's rows as arrays, in one text.
+// multi-row statement's rows as VALUES up to nine and as arrays, in one
+// text, from ten.
 func TestListsTakeAFewTexts(t *testing.T) {
 	sqlite, postgres := &Store{}, &Store{postgres: true}
 	for _, tc := range []struct {
@@ -25,8 +26,8 @@ func TestListsTakeAFewTexts(t *testing.T) {
 		{"SQLite IN", sqlite, func(s *Store, n int) (string, []any) { return s.in(make([]any, n)) }, 11},
 		{"SQLite rows", sqlite, func(s *Store, n int) (string, []any) { return s.rows(rowOf("TEXT", "BIGINT"), n, make([]any, 2*n)) }, 11},
 		{"PostgreSQL IN", postgres, func(s *Store, n int) (string, []any) { return s.in(make([]any, n)) }, 11},
-		{"PostgreSQL rows", postgres, func(s *Store, n int) (string, []any) { return s.rows(rowOf("TEXT", "BIGINT"), n, make([]any, 2*n)) }, 1},
-		{"PostgreSQL typed rows", postgres, func(s *Store, n int) (string, []any) { return s.typedRows(n, make([]any, 2*n), "TEXT", "BIGINT") }, 1},
+		{"PostgreSQL rows", postgres, func(s *Store, n int) (string, []any) { return s.rows(rowOf("TEXT", "BIGINT"), n, make([]any, 2*n)) }, arrayRows},
+		{"PostgreSQL typed rows", postgres, func(s *Store, n int) (string, []any) { return s.typedRows(n, make([]any, 2*n), "TEXT", "BIGINT") }, arrayRows},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			texts := map[string]bool{}
@@ -88,7 +89,8 @@ func TestPaddedListsSelectAndInsertExactly(t *testing.T) {
 			}
 		}
 		var names []string
-		for n := 1; n <= 9; n++ {
+		// As VALUES and, from arrayRows, as arrays on PostgreSQL.
+		for _, n := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, arrayRows, arrayRows + 1, 33} {
 			var args []any
 			var want []string
 			for i := range n {
