@@ -15,9 +15,9 @@ import (
 // So a list is written padded to the next power of two, which leaves each
 // statement a handful of texts, all kept prepared. On PostgreSQL, where a
 // multi-row statement's rows go as arrays from ten rows up (see rows), an
-// IN list is padded too: each text is then prepared once per connection, and
-// planned at most five times before PostgreSQL keeps its generic plan,
-// where a list of each length was planned on every call. (As an array,
+// IN list is padded too: a few texts, each prepared once per connection
+// and planned until PostgreSQL keeps its generic plan, where every length
+// was a statement of its own, prepared and planned apart. (As an array,
 // "IN (SELECT unnest(…))", a list joins its table instead of looking ids
 // up: TestClaimPlansIgnoreStaleStatistics finds events marked done by
 // walking the pending ones.)
@@ -84,12 +84,12 @@ func rowOf(types ...string) rowShape {
 // row's text reading its column. Written as "VALUES row, row, …", each
 // batch size was a statement of its own, prepared on each connection and
 // planned with every row's expressions (85 ms for a 55-row outbox insert,
-// whose rows each look up their chat): at --rate max planning was 30 % of
+// whose rows each look up their chat), and planning was 30 % of
 // PostgreSQL's statement time. Fewer rows stay VALUES, a handful of texts
 // whose generic plans PostgreSQL keeps after five calls; as arrays they
 // were planned at every call (PostgreSQL guesses ten rows for an array
 // parameter, and a plan for ten looks dearer than one for two), and cost
-// a tenth more CPU per reply when the platform is slow and batches small.
+// 5-8 % more CPU per reply when the platform is slow and batches small.
 //
 // On SQLite the rows are padded, so each row binds one more value first,
 // 1 for a row and NULL for padding, and the padding is filtered out:
