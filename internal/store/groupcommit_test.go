@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -57,12 +58,25 @@ func TestGroupCommitIsolatesABadEvent(t *testing.T) {
 		}
 		return acceptReq{ctx: context.Background(), ev: ev, data: data}
 	}
+	// A group of arrayRows or more goes to PostgreSQL as arrays (see
+	// Store.rows): one refused among them still costs only itself.
+	var large []acceptReq
+	var largeErr []bool
+	for i := range arrayRows + 2 {
+		id := strconv.Itoa(100 + i)
+		if i == 5 {
+			large, largeErr = append(large, refused(id)), append(largeErr, true)
+			continue
+		}
+		large, largeErr = append(large, good(id)), append(largeErr, false)
+	}
 	tests := []struct {
 		name    string
 		batch   []acceptReq
 		wantErr []bool
 		rows    int
 	}{
+		{"a refused event in a group sent as arrays", large, largeErr, arrayRows + 1},
 		{"a refused event among good ones", []acceptReq{good("1"), good("2"), refused("3"), good("4")}, []bool{false, false, true, false}, 3},
 		{"good events only", []acceptReq{good("1"), good("2")}, []bool{false, false}, 2},
 		{"a refused event alone", []acceptReq{refused("3")}, []bool{true}, 0},

@@ -14,6 +14,7 @@ func TestClaimsUseIndexes(t *testing.T) {
 	s := openTest(t)
 	waitingList, _ := s.typedRows(3, make([]any, 3), "TEXT")
 	customers, _ := s.customersQuery(make([]any, 9))
+	threeIDs, _ := s.in(make([]any, 3))
 	for name, q := range map[string]string{
 		"inbox claim": `SELECT i.id FROM inbox i WHERE i.state = 'pending' AND i.waits = 0 AND i.id >= 1 AND i.next_attempt_at <= 1
 			AND (i.claimed_until IS NULL OR i.claimed_until < 1)
@@ -26,7 +27,7 @@ func TestClaimsUseIndexes(t *testing.T) {
 		"look over waiting events":   inboxLines.staleHeadsQuery(),
 		"look over waiting messages": outboxLines.staleHeadsQuery(),
 		"customers of a batch":       customers,
-		"their recent messages":      recentMessagesQuery(3, false),
+		"their recent messages":      recentMessagesQuery(threeIDs, false),
 		"messages waiting in chats":  waitingQuery(waitingList),
 	} {
 		var rows []struct {
@@ -119,13 +120,14 @@ func TestPostgresLookupsUseIndexes(t *testing.T) {
 		ids = append(ids, i*70+1)
 	}
 	customers, keys := s.customersQuery(keys)
+	inIDs, ids := s.in(ids)
 	for _, tt := range []struct {
 		name, query string
 		args        []any
 		want        string // in the plan, when reading no table whole is not enough
 	}{
 		{"customers of a batch", customers, keys, ""},
-		{"their recent messages", recentMessagesQuery(64, true), append([]any{100003, 50000}, ids...), "conversation_id = c.id"},
+		{"their recent messages", recentMessagesQuery(inIDs, true), append([]any{100003, 50000}, ids...), "conversation_id = c.id"},
 		{"the look over waiting messages", outboxLines.staleHeadsQuery(), nil, "outbox_waiting"},
 		{"the look over waiting events", inboxLines.staleHeadsQuery(), nil, "inbox_waiting"},
 		{"an event claim's walk", `SELECT i.id FROM inbox i WHERE i.state = 'pending' AND i.waits = 0 AND i.id >= 1 AND i.next_attempt_at <= 1

@@ -133,9 +133,9 @@ func (l *loader) customers(first *reads, events []chat.InboxEvent, states []chat
 		if len(ids) > 0 {
 			// The customer's recent messages, across conversations, so
 			// rules can spot floods.
-			_, padded := l.s.in(ids)
-			readInto(second, &recent, recentMessagesQuery(len(padded), l.s.postgres),
-				append([]any{ms(l.now.Add(-time.Hour)), ms(l.now.Add(-24 * time.Hour))}, padded...)...)
+			in, listed := l.s.in(ids)
+			readInto(second, &recent, recentMessagesQuery(in, l.s.postgres),
+				append([]any{ms(l.now.Add(-time.Hour)), ms(l.now.Add(-24 * time.Hour))}, listed...)...)
 			query, args := l.s.attrsQuery(ids)
 			readInto(second, &attrRows, query, args...)
 		}
@@ -177,24 +177,25 @@ func (s *Store) customersQuery(keys []any) (string, []any) {
 		FROM k JOIN customers c ON c.platform = k.platform AND c.bot = k.bot AND c.external_id = k.external_id`, keys
 }
 
-// recentMessagesQuery counts the incoming messages of n customers; its
-// arguments are the times 1 h and 24 h ago, then the customers' ids. On
+// recentMessagesQuery counts the incoming messages of the customers of the
+// list in (see Store.in); its arguments are the times 1 h and 24 h ago,
+// then the list's. On
 // PostgreSQL it counts conversation by conversation in the index of
 // incoming messages by time: joined, the planner drove the join from every
 // incoming message of the last day (its statistics did not know of the
 // minutes-old ones), 40-80 ms a batch with the load tool's 17,000. SQLite
 // plans the join from the conversations, and runs it faster than the
 // subqueries.
-func recentMessagesQuery(n int, postgres bool) string {
+func recentMessagesQuery(in string, postgres bool) string {
 	if !postgres {
 		return `SELECT c.customer_id, COALESCE(SUM(CASE WHEN m.created_at >= ? THEN 1 ELSE 0 END), 0) AS h1, COUNT(*) AS h24
 			FROM conversations c JOIN messages m ON m.conversation_id = c.id
-			WHERE m.created_at >= ? AND c.customer_id IN (` + placeholders(n, 1) + `) AND m.direction = 'in'
+			WHERE m.created_at >= ? AND c.customer_id IN (` + in + `) AND m.direction = 'in'
 			GROUP BY c.customer_id`
 	}
 	recent := `(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' AND m.created_at >= ?)`
 	return `SELECT c.customer_id, CAST(SUM(` + recent + `) AS BIGINT) AS h1, CAST(SUM(` + recent + `) AS BIGINT) AS h24
-		FROM conversations c WHERE c.customer_id IN (` + placeholders(n, 1) + `)
+		FROM conversations c WHERE c.customer_id IN (` + in + `)
 		GROUP BY c.customer_id`
 }
 

@@ -210,7 +210,6 @@ func (s *Store) Close() error {
 	if s.lax != nil {
 		laxErr = s.lax.Close()
 	}
-
 	if s.ckpt != nil {
 		ckptErr = s.ckpt.Close()
 	}
