@@ -260,6 +260,17 @@ func leasedInsert(rows string) string {
 		WHERE true`
 }
 
+// acceptInsert is the insert of a group's rows (of leasedRow when
+// leasing, else of acceptedRow); an event stored already is left as it is.
+func acceptInsert(rows string, leasing bool) string {
+	query := `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at, waits)
+		` + rows
+	if leasing {
+		query = leasedInsert(rows)
+	}
+	return query + ` ON CONFLICT (platform, bot, external_id) DO NOTHING`
+}
+
 // offer is what a group commit offers a request's event.
 type offer uint8
 
@@ -322,12 +333,7 @@ func (s *Store) insertBatch(batch []acceptReq, at time.Time) (leasedRows []lease
 		args = append(args, by, until, attempts)
 	}
 	rows, args := s.rows(row, len(batch), args)
-	query := `INSERT INTO inbox (platform, bot, external_id, conversation_key, kind, event, raw, received_at, waits)
-		` + rows
-	if leasing {
-		query = leasedInsert(rows)
-	}
-	query += ` ON CONFLICT (platform, bot, external_id) DO NOTHING`
+	query := acceptInsert(rows, leasing)
 	if !watched {
 		return nil, false, s.insertAlone(ctx, query, args)
 	}

@@ -43,7 +43,8 @@ var (
 // queueing this one. A row queued by the same statement behind another
 // may be counted as not waiting. A row not marked is only walked.
 func (q queueLines) waitsValue() string {
-	return `CASE WHEN EXISTS (SELECT 1 FROM ` + q.table + ` e WHERE e.state = 'pending' AND e.` + q.line + ` = ? AND e.claimed_by IS NULL) THEN 1 ELSE 0 END`
+	return `CASE WHEN (SELECT 1 FROM ` + q.table + ` e WHERE e.state = 'pending' AND e.` + q.line + ` = ? AND e.claimed_by IS NULL
+		LIMIT 1) IS NULL THEN 0 ELSE 1 END`
 }
 
 // unparkNext lets the first unfinished row of the lines of the rows ids,

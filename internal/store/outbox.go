@@ -72,9 +72,16 @@ func (s *Store) ClaimOutgoing(ctx context.Context, owner string, now time.Time, 
 
 // refreshOutboxMark moves the mark claims start from (see ClaimOutgoing).
 func (s *Store) refreshOutboxMark(ctx context.Context, now time.Time) error {
-	return s.refreshMark(ctx, &s.outboxLow, &s.outboxMarkAt, &s.outboxRecountAt, now, `SELECT MIN(created_at - priority * 60000) FROM outbox
-		WHERE state = 'pending' AND (created_at - priority * 60000) >= ?`, math.MinInt64, maxPriorityBonus, nil)
+	return s.refreshMark(ctx, &s.outboxLow, &s.outboxMarkAt, &s.outboxRecountAt, now, outboxMarkQuery, math.MinInt64, maxPriorityBonus, nil)
 }
+
+// outboxMarkQuery is where the claims of messages start: the least claim
+// order of a pending message at or above the last mark. It reads
+// outbox_claim, whose condition on PostgreSQL names waits so that no
+// lookup by chat can take it for its own (migration 23): every row's
+// waits is 0 or 1.
+const outboxMarkQuery = `SELECT MIN(created_at - priority * 60000) FROM outbox
+		WHERE state = 'pending' AND waits >= 0 AND (created_at - priority * 60000) >= ?`
 
 // claimedRow is a claimed message and where it sorts in the claim order.
 type claimedRow struct {

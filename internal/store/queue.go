@@ -82,8 +82,7 @@ func (s *Store) queueOutgoing(ctx context.Context, tx *sqlx.Tx, msgs []newOutgoi
 		}
 		rows, args := s.rows(outgoingRow, len(chunk), args)
 		var got []int64
-		if err := s.sel(ctx, tx, &got, `INSERT INTO outbox (`+outgoingColumns+`, waits)
-			`+rows+` RETURNING id`, args...); err != nil {
+		if err := s.sel(ctx, tx, &got, outgoingInsert(rows), args...); err != nil {
 			return nil, err
 		}
 		// One statement's rows get ids in the order of its VALUES (a rowid
@@ -92,6 +91,12 @@ func (s *Store) queueOutgoing(ctx context.Context, tx *sqlx.Tx, msgs []newOutgoi
 		ids = append(ids, got...)
 	}
 	return ids, nil
+}
+
+// outgoingInsert is the insert of outgoingRow's rows, returning their ids.
+func outgoingInsert(rows string) string {
+	return `INSERT INTO outbox (` + outgoingColumns + `, waits)
+			` + rows + ` RETURNING id`
 }
 
 // callbackAnswer is the answer to a button press or slash command, in a
