@@ -102,8 +102,8 @@ func (s *Store) claimDue(owner string, now, until time.Time, limit int) (string,
 			  AND (o.claimed_until IS NULL OR o.claimed_until < ?)
 			  AND ` + s.firstInLine("outbox", "o", "chat_key") + `
 			ORDER BY (o.created_at - o.priority * 60000), o.id LIMIT ?` + s.skipLocked() + `)
-		UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE ` + s.idInCandidates() + `
-		AND state = 'pending' AND (claimed_until IS NULL OR claimed_until < ?)
+		UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE ` + s.chosenCandidates() + `
+		AND (claimed_until IS NULL OR claimed_until < ?)
 		RETURNING ` + claimedColumns + `, created_at - priority * 60000 AS sort_key`,
 		[]any{s.outboxLow.Load(), ms(now), ms(now), limit, owner, ms(until), ms(now)}
 }
