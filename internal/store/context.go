@@ -21,6 +21,13 @@ func (s *Store) CustomerContexts(ctx context.Context, keys []chat.ContextKey, li
 	return out, nil
 }
 
+// customerContextQuery reads what an agent is shown of the customers of
+// keys, three values each (see customersByKey).
+func (s *Store) customerContextQuery(keys []any) (string, []any) {
+	return s.customersByKey(`c.id, c.platform, c.bot, c.external_id, c.name, c.username, c.language, c.first_seen_at,
+		c.blocked_by_team <> 0 AS blocked_by_team`, keys)
+}
+
 func (s *Store) customerContexts(ctx context.Context, keys []chat.ContextKey, lines int) ([]chat.CustomerContext, error) {
 	out := make([]chat.CustomerContext, len(keys))
 	if len(keys) == 0 {
@@ -51,8 +58,8 @@ func (s *Store) customerContexts(ctx context.Context, keys []chat.ContextKey, li
 	}
 	var rows []customer
 	if len(args) > 0 {
-		if err := s.readSel(ctx, &rows, `SELECT id, platform, bot, external_id, name, username, language, first_seen_at, blocked_by_team <> 0 AS blocked_by_team FROM customers
-			WHERE (platform, bot, external_id) IN (`+placeholders(len(args)/3, 3)+`)`, args...); err != nil {
+		query, args := s.customerContextQuery(args)
+		if err := s.readSel(ctx, &rows, query, args...); err != nil {
 			return nil, err
 		}
 	}

@@ -444,16 +444,25 @@ func (s *Store) FailOutgoing(ctx context.Context, id int64, cause string, custom
 // are not claimable whatever their time.
 func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error) {
 	var v *int64
-	if err := s.readGet(ctx, &v, `SELECT MIN(o.next_attempt_at) FROM outbox o
-		WHERE o.state = 'pending' AND o.waits = 0 AND o.claimed_until IS NULL
-		  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.state = 'pending'
-		                  AND e.chat_key = o.chat_key AND e.id < o.id)`); err != nil {
+	if err := s.readGet(ctx, &v, s.nextDueQuery()); err != nil {
 		return time.Time{}, false, unavailable("next due", err)
 	}
 	if v == nil {
 		return time.Time{}, false, nil
 	}
 	return fromMS(*v), true, nil
+}
+
+// nextDueQuery is NextDue's statement. Its check that a message is first
+// in its chat is a probe by chat (firstInLine), as the claims' is: as an
+// anti join, on statistics that believed nothing pending, it read every
+// pending message for each one waiting for nobody (8,700 buffers with 60
+// of them during an outage of the Bot API), and the senders ask this
+// whenever they go idle.
+func (s *Store) nextDueQuery() string {
+	return `SELECT MIN(o.next_attempt_at) FROM outbox o
+		WHERE o.state = 'pending' AND o.waits = 0 AND o.claimed_until IS NULL
+		  AND ` + s.firstInLine("outbox", "o", "chat_key")
 }
 
 // Waiting picks, of the given chats (outbox lines), those with a message

@@ -304,6 +304,8 @@ func TestClaimPlansIgnoreStaleStatistics(t *testing.T) {
 				{"messages let go after those sent", outboxLines.unparkNextQuery(ids), `(5, 6, 7, NULL)`, "chat_key = done.chat_key"},
 				{"the look over waiting events", inboxLines.staleHeadsQuery(), ``, "conversation_key = lines.k"},
 				{"the look over waiting messages", outboxLines.staleHeadsQuery(), ``, "chat_key = lines.k"},
+				// What the senders ask whenever they go idle.
+				{"when the next message is due", s.nextDueQuery(), ``, "chat_key = o.chat_key"},
 			}
 			for _, q := range tt.after {
 				run(q)
@@ -444,5 +446,49 @@ func TestQueueingLooksItsLineUp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A batch's customers, and the customers an agent is shown on a handoff,
+// are looked up key by key in the unique index, whatever the statistics
+// know: written as "(platform, bot, external_id) IN (…)", PostgreSQL read
+// every customer of the bot and filtered them by id (2,700 buffers a
+// lookup with 3,700 customers in a load run whose tables had never been
+// analyzed).
+func TestCustomerLookupsProbeEachKey(t *testing.T) {
+	s := openPostgresTest(t)
+	ctx := context.Background()
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO customers (platform, bot, external_id, first_seen_at, last_seen_at)
+		SELECT 'telegram', 'shop', g::text, 0, 0 FROM generate_series(1, 20000) g`); err != nil {
+		t.Fatal(err)
+	}
+	for _, analyzed := range []bool{false, true} {
+		if analyzed {
+			if _, err := s.w.ExecContext(ctx, `ANALYZE customers`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, n := range []int{1, 2, 5, arrayRows + 3} {
+			var keys []any
+			for i := range n {
+				keys = append(keys, "telegram", "shop", strconv.Itoa(i*97+1))
+			}
+			batch, batchArgs := s.customersQuery(keys)
+			context, contextArgs := s.customerContextQuery(keys)
+			for name, q := range map[string]struct {
+				query string
+				args  []any
+			}{"a batch's customers": {batch, batchArgs}, "the customers shown to agents": {context, contextArgs}} {
+				var plan []string
+				if err := s.w.SelectContext(ctx, &plan, s.pg("EXPLAIN "+q.query), q.args...); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				text := strings.Join(plan, "\n")
+				if !strings.Contains(text, "Index Cond: ((platform = ") || !strings.Contains(text, "AND (external_id = ") ||
+					strings.Contains(text, "Filter:") || strings.Contains(text, "Seq Scan on customers") {
+					t.Errorf("%s, %d keys, analyzed %v: does not look each key up:\n%s", name, n, analyzed, text)
+				}
+			}
+		}
 	}
 }

@@ -158,23 +158,29 @@ func (l *loader) customers(first *reads, events []chat.InboxEvent, states []chat
 	}
 }
 
-// customersQuery finds customers by (platform, bot, external id), the
-// keys given three values each. On PostgreSQL the keys are joined as a
-// table: "(platform, bot, external_id) IN (…)" read the whole table there,
-// 17 ms a batch with 15,000 customers. SQLite looks each key up in the
+// customersQuery finds a batch's customers by (platform, bot, external
+// id), the keys given three values each.
+func (s *Store) customersQuery(keys []any) (string, []any) {
+	return s.customersByKey(`c.id, c.platform, c.bot, c.external_id, c.blocked <> 0 AS blocked, c.blocked_by_team <> 0 AS blocked_by_team`, keys)
+}
+
+// customersByKey selects columns of the customers (c) whose (platform,
+// bot, external id) are among keys, three values each. On PostgreSQL the
+// keys are joined as a table: "(platform, bot, external_id) IN (…)" became
+// a walk of the bot's every customer filtered by id, 17 ms a batch with
+// 15,000 customers, whenever the statistics did not say that every
+// customer has the same platform and bot. SQLite looks each key up in the
 // unique index either way; with 100,000 customers it answered about 5 %
 // more replies a second with this query and the next in their first
 // spelling.
-func (s *Store) customersQuery(keys []any) (string, []any) {
+func (s *Store) customersByKey(columns string, keys []any) (string, []any) {
 	if !s.postgres {
 		in, keys := s.tuplesIn(3, keys)
-		return `SELECT id, platform, bot, external_id, blocked, blocked_by_team FROM customers
-			WHERE (platform, bot, external_id) IN (` + in + `)`, keys
+		return `SELECT ` + columns + ` FROM customers c WHERE (c.platform, c.bot, c.external_id) IN (` + in + `)`, keys
 	}
 	rows, keys := s.typedRows(len(keys)/3, keys, "TEXT", "TEXT", "TEXT")
 	return `WITH k (platform, bot, external_id) AS (` + rows + `)
-		SELECT c.id, c.platform, c.bot, c.external_id, c.blocked <> 0 AS blocked, c.blocked_by_team <> 0 AS blocked_by_team
-		FROM k JOIN customers c ON c.platform = k.platform AND c.bot = k.bot AND c.external_id = k.external_id`, keys
+		SELECT ` + columns + ` FROM k JOIN customers c ON c.platform = k.platform AND c.bot = k.bot AND c.external_id = k.external_id`, keys
 }
 
 // recentMessagesQuery counts the incoming messages of the customers of the
