@@ -62,7 +62,7 @@ func TestQueueStatisticsKeepClaimsFast(t *testing.T) {
 	if p := plan(); regexpSort.MatchString(p) {
 		t.Fatalf("the claim still sorts every pending row:\n%s", p)
 	}
-	if again, err := s.analyzeStaleQueues(ctx); err != nil || len(again) != 0 {
+	if again, err := s.analyzeStaleTables(ctx); err != nil || len(again) != 0 {
 		t.Fatalf("analyzed again without changes: %v, %v", again, err)
 	}
 }
@@ -117,19 +117,92 @@ func TestOneReplicaAnalyzesAtATime(t *testing.T) {
 			t.Fatal("the inbox never looked stale")
 		}
 	}
-	if got, err := second.analyzeStaleQueues(ctx); err != nil || len(got) != 0 {
+	if got, err := second.analyzeStaleTables(ctx); err != nil || len(got) != 0 {
 		t.Fatalf("while another replica analyzes: analyzed %v (%v), want none", got, err)
 	}
 	if n := analyzed(); n != before {
 		t.Fatalf("the inbox was analyzed %d times while another replica held the lock", n-before)
 	}
 	busy.Rollback()
-	got, err := second.analyzeStaleQueues(ctx)
+	got, err := second.analyzeStaleTables(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Now it does, unless a store's own loop got there first.
 	if !slices.Contains(got, "inbox") && analyzed() == before {
 		t.Fatalf("once the other is done: analyzed %v, and nobody analyzed the inbox", got)
+	}
+}
+
+// TestGrownTablesAreAnalyzed: a lookup prepared while the conversations
+// were few keeps a generic plan that reads them all (reading a small table
+// whole is cheaper than an index). Once the table has grown, the store
+// analyzes it without waiting for autovacuum (off on some servers, and a
+// minute behind at best), and the plan is made again on an index.
+func TestGrownTablesAreAnalyzed(t *testing.T) {
+	s, err := OpenPostgres(context.Background(), storetest.PostgresDSN(t), Options{Readers: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	conn, err := s.w.Connx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A deployment's first conversations, analyzed.
+	grow := func(from, to int) {
+		t.Helper()
+		for _, q := range []string{
+			`INSERT INTO customers (platform, bot, external_id, first_seen_at, last_seen_at)
+				SELECT 'telegram', 'shop', g::text, 0, 0 FROM generate_series($1::int, $2::int) g`,
+			`INSERT INTO conversations (conversation_key, platform, bot, chat_id, customer_id, started_at, last_customer_at)
+				SELECT 'telegram/shop/' || external_id, 'telegram', 'shop', external_id, id, 0, 0 FROM customers
+				WHERE CAST(external_id AS INTEGER) BETWEEN $1 AND $2`,
+		} {
+			if _, err := s.w.ExecContext(ctx, q, from, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	grow(1, 10)
+	for _, q := range []string{
+		`ANALYZE conversations`,
+		`SET plan_cache_mode = force_generic_plan`,
+		`PREPARE lookup AS SELECT id FROM conversations WHERE conversation_key IN ($1, $2) AND closed_at IS NULL`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := func() string {
+		t.Helper()
+		var lines []string
+		if err := conn.SelectContext(ctx, &lines, `EXPLAIN EXECUTE lookup('telegram/shop/5', 'telegram/shop/7')`); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(lines, "\n")
+	}
+	if p := plan(); !strings.Contains(p, "Seq Scan") {
+		t.Fatalf("planned on ten conversations without reading them whole; the test shows nothing:\n%s", p)
+	}
+	grow(11, 20000)
+	deadline := time.Now().Add(4 * queueStatsEvery)
+	for {
+		var tuples float64
+		if err := s.r.GetContext(ctx, &tuples, `SELECT reltuples FROM pg_class WHERE oid = 'conversations'::regclass`); err != nil {
+			t.Fatal(err)
+		}
+		if tuples >= 10000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v after 20,000 conversations came, nobody analyzed them", 4*queueStatsEvery)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if p := plan(); strings.Contains(p, "Seq Scan") || !strings.Contains(p, "Index") {
+		t.Fatalf("the lookup still reads every conversation:\n%s", p)
 	}
 }
