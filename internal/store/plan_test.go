@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // TestClaimsUseIndexes guards against claims that scan whole tables: they
@@ -182,6 +184,26 @@ func planUses(rows []struct {
 	return false
 }
 
+// onOneConnection opens a PostgreSQL store for a test and one connection
+// of it, so that what the test prepares and sets stays in one session; run
+// executes a statement there.
+func onOneConnection(t *testing.T) (*Store, *sqlx.Conn, func(string)) {
+	t.Helper()
+	s := openPostgresTest(t)
+	conn, err := s.w.Connx(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	run := func(q string) {
+		t.Helper()
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return s, conn, run
+}
+
 // statisticsScenario is a state the queues' statistics can be in when a
 // statement is planned: before runs first, after brings the backlog the
 // statistics do not know of.
@@ -274,19 +296,8 @@ func TestClaimPlansIgnoreStaleStatistics(t *testing.T) {
 	now := int64(1_000_000)
 	for _, tt := range staleStatistics() {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openPostgresTest(t)
+			s, conn, run := onOneConnection(t)
 			ctx := context.Background()
-			conn, err := s.w.Connx(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			run := func(q string) {
-				t.Helper()
-				if _, err := conn.ExecContext(ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
 			for _, q := range tt.before {
 				run(q)
 			}
@@ -387,19 +398,8 @@ func TestQueueingLooksItsLineUp(t *testing.T) {
 	}
 	for _, tt := range staleStatistics() {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openPostgresTest(t)
+			s, conn, run := onOneConnection(t)
 			ctx := context.Background()
-			conn, err := s.w.Connx(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			run := func(q string) {
-				t.Helper()
-				if _, err := conn.ExecContext(ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
 			type statement struct {
 				name, query, lookup string
 				args                []any
