@@ -23,13 +23,13 @@ import (
 // customers' recent messages the same way, with plans made in the run's
 // first seconds. So the store looks at all of its tables.
 
-// queueStatsEvery is how often the store looks whether its tables changed
+// tableStatsEvery is how often the store looks whether its tables changed
 // enough to need fresh statistics.
-const queueStatsEvery = 5 * time.Second
+const tableStatsEvery = 5 * time.Second
 
-func (s *Store) queueStatsLoop() {
+func (s *Store) tableStatsLoop() {
 	defer s.wg.Done()
-	t := time.NewTicker(queueStatsEvery)
+	t := time.NewTicker(tableStatsEvery)
 	defer t.Stop()
 	for {
 		select {

@@ -45,25 +45,32 @@ func TestQueueStatisticsKeepClaimsFast(t *testing.T) {
 	t.Logf("the claim's plan right after the burst:\n%s", plan())
 	// The store's own loop notices and analyzes, well within autovacuum's
 	// minute.
-	deadline := time.Now().Add(4 * queueStatsEvery)
-	for {
-		var tuples float64
-		if err := s.r.GetContext(ctx, &tuples, `SELECT reltuples FROM pg_class WHERE oid = 'inbox'::regclass`); err != nil {
-			t.Fatal(err)
-		}
-		if tuples >= burst/2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%v after the burst PostgreSQL still believes the inbox holds %v rows", 4*queueStatsEvery, tuples)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitForAnalyze(t, s, "inbox", burst/2)
 	if p := plan(); regexpSort.MatchString(p) {
 		t.Fatalf("the claim still sorts every pending row:\n%s", p)
 	}
 	if again, err := s.analyzeStaleTables(ctx); err != nil || len(again) != 0 {
 		t.Fatalf("analyzed again without changes: %v, %v", again, err)
+	}
+}
+
+// waitForAnalyze waits, up to a few of the store's looks, for table to be
+// analyzed by the store with at least tuples rows.
+func waitForAnalyze(t *testing.T, s *Store, table string, tuples float64) {
+	t.Helper()
+	deadline := time.Now().Add(4 * tableStatsEvery)
+	for {
+		var believed float64
+		if err := s.r.GetContext(context.Background(), &believed, `SELECT reltuples FROM pg_class WHERE oid = CAST($1 AS regclass)`, table); err != nil {
+			t.Fatal(err)
+		}
+		if believed >= tuples {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v after it grew, PostgreSQL still believes %s holds %v rows", 4*tableStatsEvery, table, believed)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -140,17 +147,8 @@ func TestOneReplicaAnalyzesAtATime(t *testing.T) {
 // analyzes it without waiting for autovacuum (off on some servers, and a
 // minute behind at best), and the plan is made again on an index.
 func TestGrownTablesAreAnalyzed(t *testing.T) {
-	s, err := OpenPostgres(context.Background(), storetest.PostgresDSN(t), Options{Readers: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, conn, run := onOneConnection(t)
 	ctx := context.Background()
-	conn, err := s.w.Connx(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	// A deployment's first conversations, analyzed.
 	grow := func(from, to int) {
 		t.Helper()
@@ -172,9 +170,7 @@ func TestGrownTablesAreAnalyzed(t *testing.T) {
 		`SET plan_cache_mode = force_generic_plan`,
 		`PREPARE lookup AS SELECT id FROM conversations WHERE conversation_key IN ($1, $2) AND closed_at IS NULL`,
 	} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
+		run(q)
 	}
 	plan := func() string {
 		t.Helper()
@@ -188,20 +184,7 @@ func TestGrownTablesAreAnalyzed(t *testing.T) {
 		t.Fatalf("planned on ten conversations without reading them whole; the test shows nothing:\n%s", p)
 	}
 	grow(11, 20000)
-	deadline := time.Now().Add(4 * queueStatsEvery)
-	for {
-		var tuples float64
-		if err := s.r.GetContext(ctx, &tuples, `SELECT reltuples FROM pg_class WHERE oid = 'conversations'::regclass`); err != nil {
-			t.Fatal(err)
-		}
-		if tuples >= 10000 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%v after 20,000 conversations came, nobody analyzed them", 4*queueStatsEvery)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitForAnalyze(t, s, "conversations", 10000)
 	if p := plan(); strings.Contains(p, "Seq Scan") || !strings.Contains(p, "Index") {
 		t.Fatalf("the lookup still reads every conversation:\n%s", p)
 	}

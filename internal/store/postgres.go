@@ -60,7 +60,7 @@ func OpenPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 	s := &Store{w: db, r: db, lax: lax, Now: time.Now, postgres: true, accepts: make(chan acceptReq, 1024), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	s.wg.Add(2)
 	go s.acceptLoop()
-	go s.queueStatsLoop()
+	go s.tableStatsLoop()
 	return s, nil
 }
 
