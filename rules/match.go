@@ -21,7 +21,8 @@ func foldHan(r rune) rune { return zhfold.Rune(r) }
 // matchForm is the form keywords and messages are compared in: Normalize's
 // folding (NFKC, lower case, separators) plus Traditional→Simplified Chinese,
 // tokens split where the script changes between Chinese and other letters,
-// and Russian and English words reduced to their stems, so возврата matches
+// words mixing Latin and Cyrillic lookalikes written in one script
+// (repairLookalikes), and Russian and English words reduced to their stems, so возврата matches
 // возврат and refunded matches refund. The result has a space before and
 // after every token, which gives alphabetic keywords their word boundaries.
 func matchForm(s string) string {
@@ -61,7 +62,7 @@ type token struct {
 // tokens records the words of a message while its match form is written.
 type tokens struct {
 	list     []token
-	src      string // the text the words were read from (NFKC-composed if it had to be)
+	src      string // the text the words were read from (NFKC-composed and lookalikes repaired if it had to be)
 	brk      bool   // a clause break is pending for the next word
 	question bool   // the message has a question mark
 }
@@ -70,6 +71,7 @@ func writeMatchForm(b *strings.Builder, s string, toks *tokens) (counts scriptCo
 	if needsFullNFKC(s) {
 		s = norm.NFKC.String(s)
 	}
+	s = repairLookalikes(s)
 	var w wordBuf
 	w.buf = w.arr[:0]
 	w.toks = toks
