@@ -24,6 +24,9 @@ type Decision struct {
 	// sentiment_score), and why it has that type.
 	chat.Insight
 	TypeReason string `json:"type_reason,omitempty"`
+	// ReadAs is the message in Cyrillic letters when it was read as
+	// Russian written in Latin ones ("gde moi zakaz": где мой заказ).
+	ReadAs string `json:"read_as,omitempty"`
 	// Collect is what the decision does to the details asked before a
 	// handoff (collect.go); nil leaves them as they are.
 	Collect *chat.CollectChange `json:"collect,omitempty"`
@@ -126,7 +129,7 @@ func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain 
 	defer r.putScratch(sc)
 	sc.mask, sc.firstWins = mask, firstWins
 	sc.prepare(r, ev, st, now)
-	d := Decision{Language: sc.env.Language, Insight: chat.Insight{Sentiment: sc.moodLabel, SentimentScore: sc.mood}}
+	d := Decision{Language: sc.env.Language, Insight: chat.Insight{Sentiment: sc.moodLabel, SentimentScore: sc.mood}, ReadAs: sc.readAs}
 	if !r.pressed(&d, sc, ev, st) {
 		r.walk(&d, sc, ev, explain)
 		r.thank(&d, sc, ev)
@@ -542,6 +545,7 @@ type scratch struct {
 	username  string
 	attrs     map[string]string // the customer's attributes, for {{order}}
 	langs     [3]string         // reply languages in order of preference
+	readAs    string            // the message in Cyrillic, when it was Russian in Latin letters
 }
 
 func (r *Rules) getScratch() *scratch {
@@ -580,8 +584,15 @@ func (r *Rules) putScratch(sc *scratch) {
 
 func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time) {
 	form, counts := "", scriptCounts{}
+	sc.readAs = ""
 	if ev.Text != "" {
-		form, counts = matchFormScripts(ev.Text, &sc.toks)
+		text := ev.Text
+		if r.translit {
+			if cyr, ok := fromTranslit(text); ok {
+				text, sc.readAs = cyr, cyr
+			}
+		}
+		form, counts = matchFormScripts(text, &sc.toks)
 	}
 	sc.form, sc.raw = form, ev.Text
 	sc.released = ev.ReleaseOf != 0

@@ -33,6 +33,46 @@ func TestTryJSON(t *testing.T) {
 	}
 }
 
+// try says when the rules read a message in other letters than it was
+// written in, as text and as read_as, and answers it in the language read.
+func TestTryShowsWhatWasRead(t *testing.T) {
+	at := "2026-01-07T10:00:00+08:00"
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"try", "--rules", "../../configs/rules.yaml", "--text", "gde moi zakaz", "--at", at}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	if want := `read as Russian in Latin letters: "где мой заказ"`; !strings.Contains(stdout.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, &stdout)
+	}
+	for _, tc := range []struct{ text, readAs, lang, rule string }{
+		{"gde moi zakaz", "где мой заказ", "ru", "shipping"},
+		{"where is my order", "", "en", "shipping"},
+	} {
+		stdout.Reset()
+		if code := run([]string{"try", "--rules", "../../configs/rules.yaml", "--text", tc.text, "--at", at, "--json"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, &stderr)
+		}
+		var res struct {
+			ReadAs   *string `json:"read_as"`
+			Language string  `json:"language"`
+			Actions  []struct{ Rule string }
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, &stdout)
+		}
+		got := ""
+		if res.ReadAs != nil {
+			got = *res.ReadAs
+		}
+		if got != tc.readAs || res.Language != tc.lang || len(res.Actions) == 0 || res.Actions[0].Rule != tc.rule {
+			t.Errorf("%q: read_as %q, language %q, actions %+v; want %q, %q, %s", tc.text, got, res.Language, res.Actions, tc.readAs, tc.lang, tc.rule)
+		}
+		if tc.readAs == "" && res.ReadAs != nil {
+			t.Errorf("%q: read_as present for a message read as written", tc.text)
+		}
+	}
+}
+
 func TestTryScript(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "s.yaml")
 	os.WriteFile(script, []byte(`- {at: "0s", text: "this is a scam", customer: Ann, lang: en}

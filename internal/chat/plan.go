@@ -50,6 +50,9 @@ type Plan struct {
 	// for reports; TypeReason says why it has that type (for try).
 	Insight    Insight
 	TypeReason string
+	// ReadAs is the text the rules read, when it is not the message as
+	// written (Russian in Latin letters, read in Cyrillic), for try.
+	ReadAs string
 	// Feedback is the customer's answer to a feedback button or their
 	// rating's comment, stored per handoff, team, agent and rule.
 	Feedback *Feedback
