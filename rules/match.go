@@ -22,7 +22,8 @@ func foldHan(r rune) rune { return zhfold.Rune(r) }
 // folding (NFKC, lower case, separators) plus Traditional→Simplified Chinese,
 // tokens split where the script changes between Chinese and other letters,
 // words mixing Latin and Cyrillic lookalikes written in one script
-// (repairLookalikes), and Russian and English words reduced to their stems, so возврата matches
+// (repairLookalikes), spaced-out words joined (joinSpaced), letters
+// stretched for emphasis counted once (stretched), and Russian and English words reduced to their stems, so возврата matches
 // возврат and refunded matches refund. The result has a space before and
 // after every token, which gives alphabetic keywords their word boundaries.
 func matchForm(s string) string {
@@ -62,7 +63,7 @@ type token struct {
 // tokens records the words of a message while its match form is written.
 type tokens struct {
 	list     []token
-	src      string // the text the words were read from (NFKC-composed and lookalikes repaired if it had to be)
+	src      string // the text the words were read from (NFKC-composed, spaced-out words joined and lookalikes repaired if it had to be)
 	brk      bool   // a clause break is pending for the next word
 	question bool   // the message has a question mark
 }
@@ -71,9 +72,10 @@ func writeMatchForm(b *strings.Builder, s string, toks *tokens) (counts scriptCo
 	if needsFullNFKC(s) {
 		s = norm.NFKC.String(s)
 	}
-	s = repairLookalikes(s)
+	s = repairLookalikes(joinSpaced(s))
 	var w wordBuf
 	w.buf = w.arr[:0]
+	w.src = s
 	w.toks = toks
 	if toks != nil {
 		toks.src = s
@@ -128,11 +130,39 @@ func writeMatchForm(b *strings.Builder, s string, toks *tokens) (counts scriptCo
 			}
 			w.end = i
 			w.han = han
+			if !han && w.stretched(r) {
+				continue
+			}
 			w.buf = utf8.AppendRune(w.buf, r)
 		}
 	}
 	w.flush(b)
 	return counts
+}
+
+// stretched reports whether r, about to be added to the word, repeats its
+// last letter a third time or more: "refuuund", "заказззз", "pleeease". No
+// word of English or Russian has a letter three times in a row, so the
+// run stands for one letter ("refund", "заказ", "please"; a word with the
+// letter doubled is then one letter off, which the typo tolerance
+// forgives: "shippping" is "shiping"). The word's second copy is taken
+// back at the third, and later ones are not added. A word that is only
+// the one letter ("www", "xxx", "ааа") is kept as written, and so are
+// digits (10000).
+func (w *wordBuf) stretched(r rune) bool {
+	if r == w.last && !unicode.IsDigit(r) {
+		w.run++
+	} else {
+		w.last, w.run = r, 1
+	}
+	if w.run < 3 {
+		return false
+	}
+	if w.run == 3 {
+		w.buf = w.buf[:len(w.buf)-utf8.RuneLen(r)] // the second copy
+		w.cut = true
+	}
+	return true
 }
 
 // wordBuf collects one word; most fit in the inline array.
@@ -142,13 +172,23 @@ type wordBuf struct {
 	han    bool
 	folded bool
 	toks   *tokens
+	// last is the last letter added and run how many times in a row it
+	// came; cut says a run in the word was cut to one letter.
+	last rune
+	run  int
+	cut  bool
+	src  string // the text being read
 	// start and end are the word's bytes in the text being read.
 	start, end int
 }
 
 func (w *wordBuf) flush(b *strings.Builder) {
+	w.last, w.run = 0, 0
 	if len(w.buf) == 0 {
 		return
+	}
+	if w.cut {
+		w.unstretch()
 	}
 	start := b.Len()
 	stemmed := false
@@ -166,6 +206,22 @@ func (w *wordBuf) flush(b *strings.Builder) {
 	b.WriteByte(' ')
 	w.buf = w.buf[:0]
 	w.folded = false
+}
+
+// unstretch ends a word in which stretched runs were cut: a word that is
+// one letter over and over ("www", "xxx") is written back as it came, since
+// the run is the word; any other is marked folded, as its hits are not
+// exact.
+func (w *wordBuf) unstretch() {
+	w.cut = false
+	if _, size := utf8.DecodeRune(w.buf); size < len(w.buf) {
+		w.folded = true
+		return
+	}
+	w.buf = w.buf[:0]
+	for _, r := range w.src[w.start:w.end] {
+		w.buf = utf8.AppendRune(w.buf, lower(compat(r)))
+	}
 }
 
 type runeClass int
