@@ -64,7 +64,8 @@ func TestMatchFormDoesNotAllocateForCachedWords(t *testing.T) {
 }
 
 func FuzzMatchForm(f *testing.F) {
-	for _, s := range []string{"", "ＲＥＦＵＮＤ", "退貨😡", "возврата!!", "cafe\u0301", "\xff\xfe", "a\u0300\u0301\u0302"} {
+	for _, s := range []string{"", "ＲＥＦＵＮＤ", "退貨😡", "возврата!!", "cafe\u0301", "\xff\xfe", "a\u0300\u0301\u0302",
+		"гдe мoй зaкaз", "refuuund www", "退 款 r e f u n d", "ааа\u0301а"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
