@@ -32,8 +32,8 @@ func repairLookalikes(s string) string {
 		return s
 	}
 	var msg scriptCounts // letters of the message's single-script words
-	eachWord(s, func(w string) {
-		if c := countScripts(w); c.latin == 0 || c.cyrillic == 0 {
+	eachWordAt(s, func(start, end int) {
+		if c := countScripts(s[start:end]); c.latin == 0 || c.cyrillic == 0 {
 			msg.latin += c.latin
 			msg.cyrillic += c.cyrillic
 		}
@@ -166,11 +166,6 @@ func hasMixedWord(s string) bool {
 		}
 	}
 	return false
-}
-
-// eachWord calls f with each run of Latin and Cyrillic letters of s.
-func eachWord(s string, f func(w string)) {
-	eachWordAt(s, func(start, end int) { f(s[start:end]) })
 }
 
 // eachWordAt calls f with the bytes of each run of Latin and Cyrillic

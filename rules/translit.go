@@ -42,7 +42,8 @@ func fromTranslit(s string) (string, bool) {
 	}
 	words := translitWords()
 	var lower, cyr [64]byte
-	eachTranslitWord(s, func(w string) {
+	eachTranslitWord(s, func(start, end int) {
+		w := s[start:end]
 		if len(w) < 2 || len(w) > len(lower) {
 			return
 		}
@@ -64,7 +65,7 @@ func fromTranslit(s string) (string, bool) {
 	var b strings.Builder
 	b.Grow(2 * len(s))
 	last := 0
-	eachTranslitWordAt(s, func(start, end int) {
+	eachTranslitWord(s, func(start, end int) {
 		b.WriteString(s[last:start])
 		b.WriteString(translitWord(strings.ToLower(s[start:end])))
 		last = end
@@ -74,7 +75,8 @@ func fromTranslit(s string) (string, bool) {
 }
 
 func isLetterRune(r rune) bool {
-	return classify(r) == classLetter || classify(r) == classHan
+	c := classify(r)
+	return c == classLetter || c == classHan
 }
 
 // translitSteps are the Latin spellings of Russian letters, longest first
@@ -189,13 +191,9 @@ var translitWords = sync.OnceValue(func() translitSets {
 	return s
 })
 
-// eachTranslitWord calls f with each run of Latin letters of s, the
-// apostrophes that stand for the soft sign included.
-func eachTranslitWord(s string, f func(w string)) {
-	eachTranslitWordAt(s, func(start, end int) { f(s[start:end]) })
-}
-
-func eachTranslitWordAt(s string, f func(start, end int)) {
+// eachTranslitWord calls f with the bytes of each run of Latin letters of
+// s, the apostrophes that stand for the soft sign included.
+func eachTranslitWord(s string, f func(start, end int)) {
 	start := -1
 	for i := 0; i < len(s); i++ {
 		c := s[i]
