@@ -24,9 +24,12 @@ type Decision struct {
 	// sentiment_score), and why it has that type.
 	chat.Insight
 	TypeReason string `json:"type_reason,omitempty"`
-	// ReadAs is the message in Cyrillic letters when it was read as
-	// Russian written in Latin ones ("gde moi zakaz": где мой заказ).
-	ReadAs string `json:"read_as,omitempty"`
+	// ReadAs is the message as the rules read it when it was written in
+	// other letters than it means: Russian in Latin letters ("gde moi
+	// zakaz": где мой заказ) or typed on the wrong keyboard layout ("ult
+	// vjq pfrfp": где мой заказ). ReadFrom says which (DescribeReading).
+	ReadAs   string `json:"read_as,omitempty"`
+	ReadFrom string `json:"read_from,omitempty"`
 	// Collect is what the decision does to the details asked before a
 	// handoff (collect.go); nil leaves them as they are.
 	Collect *chat.CollectChange `json:"collect,omitempty"`
@@ -129,7 +132,8 @@ func (r *Rules) decideWith(ev chat.Event, st chat.State, now time.Time, explain 
 	defer r.putScratch(sc)
 	sc.mask, sc.firstWins = mask, firstWins
 	sc.prepare(r, ev, st, now)
-	d := Decision{Language: sc.env.Language, Insight: chat.Insight{Sentiment: sc.moodLabel, SentimentScore: sc.mood}, ReadAs: sc.readAs}
+	d := Decision{Language: sc.env.Language, Insight: chat.Insight{Sentiment: sc.moodLabel, SentimentScore: sc.mood}, ReadAs: sc.readAs,
+		ReadFrom: sc.readFrom.String()}
 	if !r.pressed(&d, sc, ev, st) {
 		r.walk(&d, sc, ev, explain)
 		r.thank(&d, sc, ev)
@@ -545,7 +549,8 @@ type scratch struct {
 	username  string
 	attrs     map[string]string // the customer's attributes, for {{order}}
 	langs     [3]string         // reply languages in order of preference
-	readAs    string            // the message in Cyrillic, when it was Russian in Latin letters
+	readAs    string            // the message as meant, when it was written in other letters (reread)
+	readFrom  reading           // and how it was read
 }
 
 func (r *Rules) getScratch() *scratch {
@@ -584,13 +589,11 @@ func (r *Rules) putScratch(sc *scratch) {
 
 func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time) {
 	form, counts := "", scriptCounts{}
-	sc.readAs = ""
+	sc.readAs, sc.readFrom = "", readAsWritten
 	if ev.Text != "" {
-		text := ev.Text
-		if r.translit {
-			if cyr, ok := fromTranslit(text); ok {
-				text, sc.readAs = cyr, cyr
-			}
+		text, how := reread(ev.Text, r.translit)
+		if how != readAsWritten {
+			sc.readAs, sc.readFrom = text, how
 		}
 		form, counts = matchFormScripts(text, &sc.toks)
 	}

@@ -125,7 +125,7 @@ func FuzzDecide(f *testing.F) {
 	}
 	for _, s := range []string{"where is my delivry", "не хочу возврат, пришлите чек", "不用退款了", "我想退宽",
 		"thanks! where is my order?", "cancel the whole order", "Ё\u0301 ？ ＲＥＦＵＮＤ", "a'b’c - d",
-		"gde moi zakaz'", "wherе is my оrder", "refuuund!!", "退 款", "r e f u n d"} {
+		"gde moi zakaz'", "wherе is my оrder", "refuuund!!", "退 款", "r e f u n d", "ult vjq pfrfp&", "цруку шы ьн щквук"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {

@@ -3,7 +3,6 @@ package rules
 import (
 	"strings"
 	"sync"
-	"unicode/utf8"
 )
 
 // Russian speakers without a Cyrillic keyboard (abroad, on a work laptop,
@@ -12,56 +11,77 @@ import (
 // Russian nor English, and the message went unanswered.
 //
 // fromTranslit returns a message written in Latin letters only, that reads
-// as Russian, in Cyrillic letters, and false for anything else. It reads as
-// Russian when more of its words are everyday Russian words once
-// transliterated (где, хочу, спасибо, заказ) than are everyday English words
-// (where, my, want), and at least one is. Words that are both ("no", "da")
+// as Russian, in Cyrillic letters, and false for anything else (see
+// reread). It reads as Russian when more of its words are everyday Russian
+// words once transliterated (где, хочу, спасибо, заказ) than are everyday
+// English words (where, my, want), and at least one is. Words that are both ("no", "da")
 // count for neither, and one-letter words for neither. The Cyrillic is a
 // best reading, not an exact one (the soft sign is usually left out, "i" may
 // have been и or й): what matches from it goes through the typo tolerance
 // and the stems like any other Russian message.
 func fromTranslit(s string) (string, bool) {
-	var ru, en int
-	hasLatin := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= utf8.RuneSelf:
-			// Any other script (Cyrillic, Chinese, accented Latin) and the
-			// message is not translit: mixed words are repairLookalikes'.
-			r, _ := utf8.DecodeRuneInString(s[i:])
-			if isLetterRune(r) {
-				return "", false
-			}
-		case c|0x20 >= 'a' && c|0x20 <= 'z':
-			hasLatin = true
-		}
+	if text, how := reread(s, true); how == readTranslit {
+		return text, true
 	}
-	if !hasLatin {
-		return "", false
-	}
+	return "", false
+}
+
+// latinWords steps through the words of s in Latin letters (see
+// eachTranslitWord) of two letters or more, lower-cased, that are not
+// words of both languages. It is a value on the caller's stack: telling a
+// message's language allocates nothing.
+type latinWords struct {
+	s     string
+	i     int
+	lower [64]byte
+}
+
+func (it *latinWords) next() ([]byte, bool) {
 	words := translitWords()
-	var lower, cyr [64]byte
-	eachTranslitWord(s, func(start, end int) {
-		w := s[start:end]
-		if len(w) < 2 || len(w) > len(lower) {
-			return
+	for it.i < len(it.s) {
+		start, end := nextTranslitWord(it.s, it.i)
+		if start < 0 {
+			it.i = len(it.s)
+			break
 		}
-		lw := lower[:len(w)]
+		it.i = end
+		w := it.s[start:end]
+		if len(w) < 2 || len(w) > len(it.lower) {
+			continue
+		}
+		lw := it.lower[:len(w)]
 		for i := range len(w) {
 			lw[i] = w[i] | 0x20 // ASCII letters and the apostrophe (0x27) alike
 		}
+		if !words.both[string(lw)] {
+			return lw, true
+		}
+	}
+	return nil, false
+}
+
+// latinMarkers counts the everyday English words of s and its other
+// words, and of those the everyday Russian words once transliterated.
+func latinMarkers(s string) (en, other, ru int) {
+	words := translitWords()
+	it := latinWords{s: s}
+	var cyr [128]byte
+	for lw, ok := it.next(); ok; lw, ok = it.next() {
 		switch {
-		case words.both[string(lw)]:
 		case words.en[string(lw)]:
 			en++
 		case words.ru[string(translitAppend(cyr[:0], string(lw)))]:
 			ru++
+			other++
+		default:
+			other++
 		}
-	})
-	if ru == 0 || ru <= en {
-		return "", false
 	}
+	return en, other, ru
+}
+
+// translitText is s with its words in Latin letters transliterated.
+func translitText(s string) string {
 	var b strings.Builder
 	b.Grow(2 * len(s))
 	last := 0
@@ -71,7 +91,7 @@ func fromTranslit(s string) (string, bool) {
 		last = end
 	})
 	b.WriteString(s[last:])
-	return b.String(), true
+	return b.String()
 }
 
 func isLetterRune(r rune) bool {
@@ -194,8 +214,21 @@ var translitWords = sync.OnceValue(func() translitSets {
 // eachTranslitWord calls f with the bytes of each run of Latin letters of
 // s, the apostrophes that stand for the soft sign included.
 func eachTranslitWord(s string, f func(start, end int)) {
-	start := -1
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
+		start, end := nextTranslitWord(s, i)
+		if start < 0 {
+			return
+		}
+		f(start, end)
+		i = end
+	}
+}
+
+// nextTranslitWord is the first word of s from byte i on (see
+// eachTranslitWord), or -1, -1.
+func nextTranslitWord(s string, i int) (start, end int) {
+	start = -1
+	for ; i < len(s); i++ {
 		c := s[i]
 		letter := c|0x20 >= 'a' && c|0x20 <= 'z'
 		// An apostrophe after a consonant is the soft sign (den'gi,
@@ -205,13 +238,13 @@ func eachTranslitWord(s string, f func(start, end int)) {
 		case (letter || inner) && start < 0:
 			start = i
 		case !letter && !inner && start >= 0:
-			f(start, i)
-			start = -1
+			return start, i
 		}
 	}
-	if start >= 0 {
-		f(start, len(s))
+	if start < 0 {
+		return -1, -1
 	}
+	return start, len(s)
 }
 
 // hasCyrillicKeyword reports whether a keyword of the file, in a group or a

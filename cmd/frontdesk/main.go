@@ -396,7 +396,7 @@ func printTry(w io.Writer, res app.TryResult) {
 		fmt.Fprintf(w, "  the press is answered: %s\n", res.Answer)
 	}
 	if res.ReadAs != "" {
-		fmt.Fprintf(w, "  read as Russian in Latin letters: %q\n", res.ReadAs)
+		fmt.Fprintf(w, "  read as %s: %q\n", rules.DescribeReading(res.ReadFrom), res.ReadAs)
 	}
 	if res.Type != "" {
 		fmt.Fprintf(w, "  type %s (%s); sentiment %s (%+.2f)\n", res.Type, res.TypeReason, res.Sentiment, res.SentimentScore)

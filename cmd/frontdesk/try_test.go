@@ -44,9 +44,10 @@ func TestTryShowsWhatWasRead(t *testing.T) {
 	if want := `read as Russian in Latin letters: "где мой заказ"`; !strings.Contains(stdout.String(), want) {
 		t.Errorf("output lacks %q:\n%s", want, &stdout)
 	}
-	for _, tc := range []struct{ text, readAs, lang, rule string }{
-		{"gde moi zakaz", "где мой заказ", "ru", "shipping"},
-		{"where is my order", "", "en", "shipping"},
+	for _, tc := range []struct{ text, readAs, from, lang, rule string }{
+		{"gde moi zakaz", "где мой заказ", "translit", "ru", "shipping"},
+		{"ult vjq pfrfp", "где мой заказ", "russian_on_english_layout", "ru", "shipping"},
+		{"where is my order", "", "", "en", "shipping"},
 	} {
 		stdout.Reset()
 		if code := run([]string{"try", "--rules", "../../configs/rules.yaml", "--text", tc.text, "--at", at, "--json"}, &stdout, &stderr); code != 0 {
@@ -54,6 +55,7 @@ func TestTryShowsWhatWasRead(t *testing.T) {
 		}
 		var res struct {
 			ReadAs   *string `json:"read_as"`
+			ReadFrom string  `json:"read_from"`
 			Language string  `json:"language"`
 			Actions  []struct{ Rule string }
 		}
@@ -64,8 +66,9 @@ func TestTryShowsWhatWasRead(t *testing.T) {
 		if res.ReadAs != nil {
 			got = *res.ReadAs
 		}
-		if got != tc.readAs || res.Language != tc.lang || len(res.Actions) == 0 || res.Actions[0].Rule != tc.rule {
-			t.Errorf("%q: read_as %q, language %q, actions %+v; want %q, %q, %s", tc.text, got, res.Language, res.Actions, tc.readAs, tc.lang, tc.rule)
+		if got != tc.readAs || res.ReadFrom != tc.from || res.Language != tc.lang || len(res.Actions) == 0 || res.Actions[0].Rule != tc.rule {
+			t.Errorf("%q: read_as %q from %q, language %q, actions %+v; want %q from %q, %q, %s",
+				tc.text, got, res.ReadFrom, res.Language, res.Actions, tc.readAs, tc.from, tc.lang, tc.rule)
 		}
 		if tc.readAs == "" && res.ReadAs != nil {
 			t.Errorf("%q: read_as present for a message read as written", tc.text)

@@ -54,9 +54,12 @@ type TryResult struct {
 	// sentiment_score), and why it has that type.
 	chat.Insight
 	TypeReason string `json:"type_reason,omitempty"`
-	// ReadAs is the text the rules read when it is not Text: Russian
-	// written in Latin letters, read in Cyrillic.
-	ReadAs string `json:"read_as,omitempty"`
+	// ReadAs is the text the rules read when it is not Text (Russian
+	// written in Latin letters, read in Cyrillic; a message typed on the
+	// wrong keyboard layout), and ReadFrom how it was read:
+	// rules.DescribeReading.
+	ReadAs   string `json:"read_as,omitempty"`
+	ReadFrom string `json:"read_from,omitempty"`
 }
 
 // TryAction is one planned action.
@@ -135,7 +138,7 @@ func TryOne(ctx context.Context, r *rules.Rules, m ScriptMessage, at time.Time) 
 
 func tryResult(text string, at time.Time, plan chat.Plan) TryResult {
 	res := TryResult{At: at, Text: text, Language: plan.Language, Outcome: plan.Outcome, Suppressed: plan.Suppressed, Actions: []TryAction{},
-		Insight: plan.Insight, TypeReason: plan.TypeReason, ReadAs: plan.ReadAs}
+		Insight: plan.Insight, TypeReason: plan.TypeReason, ReadAs: plan.ReadAs, ReadFrom: plan.ReadFrom}
 	if res.Suppressed == nil {
 		res.Suppressed = []chat.Suppression{}
 	}

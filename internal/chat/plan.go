@@ -51,8 +51,9 @@ type Plan struct {
 	Insight    Insight
 	TypeReason string
 	// ReadAs is the text the rules read, when it is not the message as
-	// written (Russian in Latin letters, read in Cyrillic), for try.
-	ReadAs string
+	// written (Russian in Latin letters, read in Cyrillic), and ReadFrom
+	// how it was read; for try.
+	ReadAs, ReadFrom string
 	// Feedback is the customer's answer to a feedback button or their
 	// rating's comment, stored per handoff, team, agent and rule.
 	Feedback *Feedback

@@ -585,7 +585,7 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		return refusedPress(ev, d)
 	}
 	plan := chat.Plan{Language: d.Language, Trace: traceJSON(d), ContinuesBurst: p.guard.InBurst(ev, st.Conversation, now),
-		Insight: d.Insight, TypeReason: d.TypeReason, ReadAs: d.ReadAs}
+		Insight: d.Insight, TypeReason: d.TypeReason, ReadAs: d.ReadAs, ReadFrom: d.ReadFrom}
 	var sends []chat.Action
 	noted := false // an incident's status, said once per answer
 	for _, a := range d.Actions {
