@@ -116,6 +116,10 @@ type Message struct {
 type Decision struct {
 	Outcome  chat.Outcome `json:"outcome"`
 	Language string       `json:"language,omitempty"`
+	// ReadAs is the text the rules read when the message was written in
+	// other letters than it means (Russian in Latin letters, the wrong
+	// keyboard layout).
+	ReadAs string `json:"read_as,omitempty"`
 	// Sends are the messages planned and let through, in order.
 	Sends []Planned `json:"sends,omitempty"`
 	// Suppressed are planned messages the guard stopped, with the reason
@@ -443,7 +447,7 @@ func (s *Sandbox) Decided(ev chat.Event, plan chat.Plan) {
 
 // explain turns a plan into the page's why.
 func explain(plan chat.Plan) *Decision {
-	d := &Decision{Outcome: plan.Outcome, Language: plan.Language, Notices: len(plan.Notices)}
+	d := &Decision{Outcome: plan.Outcome, Language: plan.Language, ReadAs: plan.ReadAs, Notices: len(plan.Notices)}
 	for _, snd := range plan.Sends {
 		d.Sends = append(d.Sends, Planned{Rule: snd.Rule, Action: snd.Type, Text: snd.Text})
 	}

@@ -531,6 +531,22 @@ func TestWhy(t *testing.T) {
 	}
 }
 
+// The page shows what the rules read when the message was written in
+// other letters than it means, and nothing when it was read as written.
+func TestExplainSaysWhatWasRead(t *testing.T) {
+	d := explain(chat.Plan{Outcome: chat.OutcomeAnswered, Language: "ru", ReadAs: "где мой заказ", ReadFrom: "translit"})
+	if d.ReadAs != "где мой заказ" {
+		t.Errorf("read_as = %q", d.ReadAs)
+	}
+	b, err := json.Marshal(explain(chat.Plan{Outcome: chat.OutcomeAnswered}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "read_as") {
+		t.Errorf("a message read as written says read_as: %s", b)
+	}
+}
+
 func TestSendUnknownChat(t *testing.T) {
 	s, _ := newSandbox(t)
 	for _, chatID := range []string{"c-nobody", "42", "", "dm:c-c1"} {

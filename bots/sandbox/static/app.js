@@ -282,6 +282,7 @@
       why.appendChild(document.createTextNode(' — ' + d.why));
       if (d.matched && d.matched.length) why.appendChild(document.createTextNode(' · matched: ' + d.matched.join(', ')));
       if (d.language) why.appendChild(document.createTextNode(' · language: ' + d.language));
+      if (d.read_as) why.appendChild(document.createTextNode(' · read as: ' + d.read_as));
       div.appendChild(why);
     }
     box.appendChild(div);
