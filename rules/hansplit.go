@@ -13,7 +13,8 @@ import (
 // as "proximity". Single characters are common, so a one-character part
 // only pairs with its partner across grammar words: particles (了, 过, 个)
 // between them in the keyword's order, or adverbs, modals and question
-// words (能, 可以, 什么时候, 还没) when the object comes first.
+// words (能, 可以, 什么时候, 还没) when the object comes first, or right
+// after it when 把 or 将 puts it first (把钱退回来).
 
 // hanPair is a keyword found when two parts stand apart in this order.
 type hanPair struct {
@@ -33,8 +34,8 @@ const (
 var hanInfix = "了过个一下的完掉"
 
 // hanFronted may stand between a fronted object and its verb: 钱能退吗,
-// 货什么时候发, 款已经扣了, 钱还没退.
-var hanFronted = "能可以什么时候还没已经都也要会怎么被何几再就才有可不给我你们帐"
+// 货什么时候发, 款已经扣了, 钱还没退, 货我想退.
+var hanFronted = "能可以什么时候还没已经都也要想会怎么被何几再就才有可不给我你们帐"
 
 // hanApartIndex is the parts of Chinese keywords and the keywords each
 // pair of parts makes.
@@ -103,15 +104,22 @@ func (sc *scratch) hanApart(r *Rules, form string, ti int32, t token) {
 	for p := 0; p < n; p++ {
 		for q := p + 1; q < n; q++ {
 			between := run[occ[p][1]:max(occ[q][0], occ[p][1])]
-			if occ[q][0] <= occ[p][1] {
-				continue // adjacent or overlapping: the keyword as written, or another word
+			if occ[q][0] < occ[p][1] {
+				continue // overlapping: another word
+			}
+			adjacent := occ[q][0] == occ[p][1]
+			// Adjacent parts are the keyword as written, or another word,
+			// unless 把 or 将 fronts the object: 把钱退回来 is 退钱.
+			if adjacent && !hanDisposal(run[:occ[p][0]]) {
+				continue
 			}
 			gap := utf8.RuneCountInString(between)
 			if gap > hanSplitGrammar {
 				break
 			}
 			for _, hp := range x.pairs[[2]string{run[occ[p][0]:occ[p][1]], run[occ[q][0]:occ[q][1]]}] {
-				if !hanGapFits(between, gap, hp) || hanNegatedBefore(r.ix.lex, between) || sc.hasHit(hp.term) {
+				if adjacent && (hp.forward || hp.single && !hanComplement(run[occ[q][1]:])) ||
+					!hanGapFits(between, gap, hp) || hanNegatedBefore(r.ix.lex, between) || sc.hasHit(hp.term) {
 					continue // 货别发了, 订单不要取消
 				}
 				sc.addHit(hit{term: hp.term, kind: kindProximity, worst: kindExact, t0: ti, t1: ti,
@@ -119,6 +127,24 @@ func (sc *scratch) hanApart(r *Rules, form string, ti int32, t token) {
 			}
 		}
 	}
+}
+
+// hanDisposal tells whether before, the characters before a part, ends in
+// 把 or 将, which put the object before its verb (把钱退回来, 将订单取消).
+func hanDisposal(before string) bool {
+	return strings.HasSuffix(before, "把") || strings.HasSuffix(before, "将")
+}
+
+// hanComplement tells whether after, what follows a one-character verb
+// right after its object, starts as a verb's complement or particle does
+// (把钱退回来, 把货发了吗) or is nothing: then the two characters are the
+// verb and its object, not a word of their own (把工人叫来 is not 人工).
+func hanComplement(after string) bool {
+	if after == "" {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(after)
+	return strings.ContainsRune("回了掉给一下吧吗啊呢出过完", r)
 }
 
 // hanGapFits tells whether what stands between two parts lets them count

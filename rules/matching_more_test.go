@@ -127,6 +127,11 @@ func TestChineseKeywordsApart(t *testing.T) {
 		{"zh across a clause: no", "钱，退", "none"},
 		{"zh other words between single characters: no", "真的没人", "none"},
 		{"zh reversed and adjacent: no", "这工人很好", "none"},
+		{"zh 把 fronts the object", "把钱退回来", "refund"},
+		{"zh-Hant 把 fronts the object", "能把貨發了嗎", "shipping"},
+		{"zh 将 fronts two-character parts", "请将订单取消", "cancel"},
+		{"zh 把 before a word of its own: no", "把工人叫来", "none"},
+		{"zh topic, then who wants", "这个货我想退", "refund"},
 		{"zh too far apart: no", "营业执照上写的时间", "none"},
 	})
 }
