@@ -25,7 +25,9 @@ var defaultFamilies = [][]string{
 	{"pay", "paid", "payment", "payments", "paying"},
 	{"buy", "bought", "purchase", "purchased"},
 	{"send", "sent"},
-	{"receive", "received", "receipt"},
+	// Not "receipt": that is a paper (an invoice), while "I haven't received
+	// my order" asks where a delivery is.
+	{"receive", "received", "receiving"},
 	{"arrive", "arrival", "arrived"},
 	{"exchange", "exchanged", "exchanging"},
 	{"track", "tracking", "tracked"},

@@ -242,3 +242,22 @@ func TestRegionalVocabularyQuestions(t *testing.T) {
 		{"zh 上班 alone: no", "我在上班", "none"},
 	})
 }
+
+// "Received" is about a delivery, "receipt" about a paper: a customer who
+// has not received their order must not be told how invoices work.
+func TestReceivedIsNotAReceipt(t *testing.T) {
+	runDecideCases(t, `
+rules:
+  - id: invoice
+    keywords: [receipt]
+    reply: invoice
+  - id: shipping
+    keywords: [parcel]
+    reply: shipping
+`, []decideCase{
+		{"received, nothing else", "I haven't received it yet", "none"},
+		{"received the parcel", "I haven't received my parcel", "shipping"},
+		{"a receipt", "can you send me the receipt", "invoice"},
+		{"receipts", "I need receipts for both orders", "invoice"},
+	})
+}
