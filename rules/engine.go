@@ -591,7 +591,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 	form, counts := "", scriptCounts{}
 	sc.readAs, sc.readFrom = "", readAsWritten
 	if ev.Text != "" {
-		text, how := reread(ev.Text, r.translit)
+		text, how := reread(ev.Text, r.hasRussian)
 		if how != readAsWritten {
 			sc.readAs, sc.readFrom = text, how
 		}

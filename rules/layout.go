@@ -84,7 +84,7 @@ type reading uint8
 
 const (
 	readAsWritten     reading = iota
-	readTranslit              // Russian in Latin letters (fromTranslit)
+	readTranslit              // Russian in Latin letters (translit.go)
 	readRussianLayout         // Russian typed on the English layout
 	readEnglishLayout         // English typed on the Russian layout
 )

@@ -53,7 +53,7 @@ type Rules struct {
 	mood         *moodLexicon              // the sentiment lexicons
 	byID         map[string]int32
 	sw           switches // the file's matching switches
-	translit     bool     // Russian is one of the file's languages: read Russian written in Latin letters (fromTranslit)
+	hasRussian   bool     // Russian is one of the file's languages: read Russian in Latin letters or on the wrong layout (reread)
 	anyOn        switches // switches on for at least one rule: what a message must be looked at for
 	budget       Budget
 	scratch      sync.Pool
@@ -282,7 +282,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	c.content()
 	c.attrs = attrNames(f)
 	c.expectedLanguages()
-	r.translit = slices.Contains(c.languages, "ru") || f.DefaultLanguage.Value == "ru" || c.hasCyrillicKeyword()
+	r.hasRussian = slices.Contains(c.languages, "ru") || f.DefaultLanguage.Value == "ru" || c.hasCyrillicKeyword()
 	c.compileSnippets()
 	r.handoffReply = c.texts(f.HandoffReply, "handoff_reply")
 	c.compileNotices()

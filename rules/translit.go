@@ -7,24 +7,17 @@ import (
 
 // Russian speakers without a Cyrillic keyboard (abroad, on a work laptop,
 // on a phone set up in English) write Russian in Latin letters: "gde moi
-// zakaz", "hochu vernut dengi", "spasibo". To the matcher that is neither
+// zakaz", "hochu vernut dengi", "spasibo". To the matcher that was neither
 // Russian nor English, and the message went unanswered.
 //
-// fromTranslit returns a message written in Latin letters only, that reads
-// as Russian, in Cyrillic letters, and false for anything else (see
-// reread). It reads as Russian when more of its words are everyday Russian
-// words once transliterated (где, хочу, спасибо, заказ) than are everyday
-// English words (where, my, want), and at least one is. Words that are both ("no", "da")
-// count for neither, and one-letter words for neither. The Cyrillic is a
-// best reading, not an exact one (the soft sign is usually left out, "i" may
-// have been и or й): what matches from it goes through the typo tolerance
-// and the stems like any other Russian message.
-func fromTranslit(s string) (string, bool) {
-	if text, how := reread(s, true); how == readTranslit {
-		return text, true
-	}
-	return "", false
-}
+// Such a message reads as Russian (see reread) when more of its words are
+// everyday Russian words once transliterated (где, хочу, спасибо, заказ)
+// than are everyday English words (where, my, want), and at least one is.
+// Words of both languages ("no", "da") count for neither, and so do
+// one-letter words. The Cyrillic is a best reading, not an exact one (the
+// soft sign is usually left out, "i" may have been и or й): what matches
+// from it goes through the typo tolerance and the stems like any other
+// Russian message.
 
 // latinWords steps through the words of s in Latin letters (see
 // eachTranslitWord) of two letters or more, lower-cased, that are not

@@ -7,6 +7,15 @@ import (
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
+// fromTranslit is reread's reading of s as Russian in Latin letters, if
+// that is how it reads.
+func fromTranslit(s string) (string, bool) {
+	if text, how := reread(s, true); how == readTranslit {
+		return text, true
+	}
+	return "", false
+}
+
 func TestFromTranslit(t *testing.T) {
 	tests := []struct {
 		name, in string
