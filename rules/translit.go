@@ -42,11 +42,26 @@ func (it *latinWords) next() ([]byte, bool) {
 		if len(w) < 2 || len(w) > len(it.lower) {
 			continue
 		}
-		lw := it.lower[:len(w)]
+		lw := it.lower[:0]
+		var last byte
+		run := 0
 		for i := range len(w) {
-			lw[i] = w[i] | 0x20 // ASCII letters and the apostrophe (0x27) alike
+			c := w[i] | 0x20 // ASCII letters and the apostrophe (0x27) alike
+			if c == last {
+				run++
+			} else {
+				last, run = c, 1
+			}
+			// A letter stretched for emphasis counts once, as in the match
+			// form (see stretched): spasiboooo is spasibo.
+			switch {
+			case run == 3:
+				lw = lw[:len(lw)-1]
+			case run < 3:
+				lw = append(lw, c)
+			}
 		}
-		if !words.both[string(lw)] {
+		if len(lw) >= 2 && !words.both[string(lw)] {
 			return lw, true
 		}
 	}

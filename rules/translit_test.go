@@ -26,6 +26,7 @@ func TestFromTranslit(t *testing.T) {
 		{"passport spellings", "Zdravstvuyte, kogda budet dostavka", "здравствуйте, когда будет доставка"},
 		{"one russian word is enough when nothing is english", "zakaz 5521", "заказ 5521"},
 		{"words of both languages tell nothing", "net, spasibo", "нет, спасибо"},
+		{"a stretched word still tells", "spasiboooo!!!", "спасибоооо!!!"},
 		{"english stays english", "where is my order", ""},
 		{"more english than russian", "I want my zakaz", ""},
 		{"no everyday word at all", "pls help asap", ""},
