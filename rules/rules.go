@@ -228,6 +228,12 @@ func fileShape(data []byte, lines []string) *Error {
 	if top.Kind == yaml.MappingNode {
 		return nil
 	}
+	if top.Kind == yaml.ScalarNode && top.Tag == "!!null" && top.Value == "" {
+		// A document marker and nothing in it ("---"): as empty as no
+		// text at all (its node sits on the line after the marker, which
+		// the file may not have).
+		return &Error{Msg: "the rules file is empty"}
+	}
 	what := "a list"
 	if top.Kind == yaml.ScalarNode {
 		what = "a single value"
