@@ -2,8 +2,23 @@ package rules
 
 import "testing"
 
+// rewriteCase is a text and what a rewrite of the text must give.
+type rewriteCase struct{ name, in, want string }
+
+// checkRewrites runs a table of rewriteCases through rewrite, named fn.
+func checkRewrites(t *testing.T, fn string, rewrite func(string) string, tests []rewriteCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rewrite(tt.in); got != tt.want {
+				t.Fatalf("%s(%q) = %q, want %q", fn, tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestRepairLookalikes(t *testing.T) {
-	tests := []struct{ name, in, want string }{
+	checkRewrites(t, "repairLookalikes", repairLookalikes, []rewriteCase{
 		{"latin e and o in russian words", "гдe мoй зaкaз?", "где мой заказ?"},
 		{"capitals keep their case", "ГДЕ МOЙ ЗAКAЗ", "ГДЕ МОЙ ЗАКАЗ"},
 		{"cyrillic letters in english words", "wherе is my оrder", "where is my order"},
@@ -17,14 +32,7 @@ func TestRepairLookalikes(t *testing.T) {
 		{"chinese beside it is kept", "我的зaкaз", "我的заказ"},
 		{"nothing to repair returns the text", "where is my order", "where is my order"},
 		{"empty", "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := repairLookalikes(tt.in); got != tt.want {
-				t.Fatalf("repairLookalikes(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 // A word typed with lookalike letters of the other script matches the

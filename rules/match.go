@@ -23,8 +23,9 @@ func foldHan(r rune) rune { return zhfold.Rune(r) }
 // tokens split where the script changes between Chinese and other letters,
 // words mixing Latin and Cyrillic lookalikes written in one script
 // (repairLookalikes), spaced-out words joined (joinSpaced), letters
-// stretched for emphasis counted once (stretched), and Russian and English words reduced to their stems, so возврата matches
-// возврат and refunded matches refund. The result has a space before and
+// stretched for emphasis counted once (stretched), and Russian and English
+// words reduced to their stems, so возврата matches возврат and refunded
+// matches refund. The result has a space before and
 // after every token, which gives alphabetic keywords their word boundaries.
 func matchForm(s string) string {
 	form, _ := matchFormScripts(s, nil)
@@ -63,7 +64,7 @@ type token struct {
 // tokens records the words of a message while its match form is written.
 type tokens struct {
 	list     []token
-	src      string // the text the words were read from (NFKC-composed, spaced-out words joined and lookalikes repaired if it had to be)
+	src      string // the text the words were read from (NFKC-composed, spaced-out words joined, lookalikes repaired)
 	brk      bool   // a clause break is pending for the next word
 	question bool   // the message has a question mark
 }

@@ -146,7 +146,7 @@ func Parse(path string, data []byte) (*Rules, error) {
 		var te *yaml.TypeError
 		switch {
 		case errors.Is(err, io.EOF):
-			errs.add(0, 0, "the rules file is empty")
+			errs.add(0, 0, msgEmptyFile)
 			return nil, errs.result()
 		case errors.As(err, &te):
 			// The rest of the file was still decoded: check it too, so
@@ -194,6 +194,10 @@ func Parse(path string, data []byte) (*Rules, error) {
 	return r, nil
 }
 
+// msgEmptyFile refuses a file with nothing in it: no text, only comments,
+// or a document marker alone.
+const msgEmptyFile = "the rules file is empty"
+
 // fileShape finds what makes a file unreadable as a rules file before any
 // YAML is read: bytes that are not UTF-8 text (a file saved as GBK or
 // Windows-1251), or a top level that is not a mapping of settings.
@@ -232,7 +236,7 @@ func fileShape(data []byte, lines []string) *Error {
 		// A document marker and nothing in it ("---"): as empty as no
 		// text at all (its node sits on the line after the marker, which
 		// the file may not have).
-		return &Error{Msg: "the rules file is empty"}
+		return &Error{Msg: msgEmptyFile}
 	}
 	what := "a list"
 	if top.Kind == yaml.ScalarNode {
@@ -288,7 +292,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	c.content()
 	c.attrs = attrNames(f)
 	c.expectedLanguages()
-	r.hasRussian = slices.Contains(c.languages, "ru") || f.DefaultLanguage.Value == "ru" || c.hasCyrillicKeyword()
+	r.hasRussian = slices.Contains(c.languages, "ru") || r.defaultLang == "ru" || c.hasCyrillicKeyword()
 	c.compileSnippets()
 	r.handoffReply = c.texts(f.HandoffReply, "handoff_reply")
 	c.compileNotices()

@@ -3,7 +3,7 @@ package rules
 import "testing"
 
 func TestJoinSpaced(t *testing.T) {
-	tests := []struct{ name, in, want string }{
+	checkRewrites(t, "joinSpaced", joinSpaced, []rewriteCase{
 		{"chinese a character at a time", "退 款", "退款"},
 		{"a whole spaced sentence", "快 递 到 哪 了？", "快递到哪了？"},
 		{"ideographic spaces", "退\u3000款", "退款"},
@@ -16,14 +16,7 @@ func TestJoinSpaced(t *testing.T) {
 		{"words of two letters do not join", "ok ok ok ok", "ok ok ok ok"},
 		{"ordinary text", "where is my order", "where is my order"},
 		{"no space", "退款", "退款"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := joinSpaced(tt.in); got != tt.want {
-				t.Fatalf("joinSpaced(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestSpacedWordsMatch(t *testing.T) {

@@ -107,3 +107,22 @@ rules:
 		t.Fatalf("read as %q, answered by %q; want the Latin keyword to answer as written", d.ReadAs, answer(d))
 	}
 }
+
+// Russian as the default language, however it is spelt, is Russian too.
+func TestTranslitWithRussianDefault(t *testing.T) {
+	r, err := Parse("ru.yaml", []byte(`
+default_language: RU
+languages: [en]
+rules:
+  - id: shipping
+    keywords: [parcel]
+    reply: {en: "Parcels ship in 48 hours."}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := chat.Event{Platform: chat.Telegram, Kind: chat.KindText, ChatType: chat.ChatPrivate, Text: "gde moi zakaz"}
+	if d := r.Decide(ev, chat.State{}, time.Date(2026, 1, 7, 10, 0, 0, 0, time.UTC)); d.ReadAs != "где мой заказ" {
+		t.Fatalf("read as %q, want где мой заказ", d.ReadAs)
+	}
+}
