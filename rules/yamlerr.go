@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -121,6 +122,12 @@ func goccyProblem(data []byte) (p syntaxProblem, ok bool) {
 			ok = false
 		}
 	}()
+	// goccy counts the \r and the \n of a CRLF inside a quoted text as two
+	// lines, so on a file saved on Windows every error after a multi-line
+	// text was placed lower than it is. Its lines are made to end as
+	// splitLines ends them; no column moves, a \r being last on its line.
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
 	_, err := parser.ParseBytes(data, 0)
 	var ge goccy.Error
 	if err == nil || !errors.As(err, &ge) || ge.GetToken() == nil || ge.GetToken().Position == nil {

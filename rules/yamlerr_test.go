@@ -2,7 +2,9 @@ package rules
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,5 +86,72 @@ func TestSyntaxErrorsArePositioned(t *testing.T) {
 				t.Fatal("no mutation broke the file; the test tests nothing")
 			}
 		})
+	}
+}
+
+// A file saved on Windows (CRLF) or old Mac OS (CR) gets its errors at
+// the same line and column as the same file with Unix line ends, also
+// after texts that span lines inside quotes, where one parser counted
+// each CRLF as two lines. Every line below the texts is broken in turn.
+func TestLineEndsDoNotMoveErrors(t *testing.T) {
+	const file = `keywords:
+  greet: [hi, "good
+    morning"]
+rules:
+  - id: a
+    keywords: [greet]
+    reply: "Hello,
+      nice to see you,
+      again"
+  - id: b
+    keywords: [refund]
+    reply: 'Money back
+      within a week'
+  - id: c
+    keywords: [late]
+    reply: ok
+  - id: d
+    keywords: [where]
+    reply: on its way
+`
+	lines := strings.Split(strings.TrimSuffix(file, "\n"), "\n")
+	breaks := map[string]func(string) string{
+		"colon in a text":    func(l string) string { return l + ": more" },
+		"one space less":     func(l string) string { return strings.TrimPrefix(l, " ") },
+		"quote never closed": func(l string) string { return l + ` "open` },
+		"tab indentation":    func(l string) string { return "\t" + strings.TrimLeft(l, " ") },
+	}
+	positions := func(err error) []string {
+		var es Errors
+		if !errors.As(err, &es) {
+			return nil
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, fmt.Sprintf("%d:%d %s | %s", e.Line, e.Col, e.Msg, e.Source))
+		}
+		return out
+	}
+	broken := 0
+	for name, brk := range breaks {
+		for i := 9; i < len(lines); i++ {
+			mutated := append(append(append([]string{}, lines[:i]...), brk(lines[i])), lines[i+1:]...)
+			lf := strings.Join(mutated, "\n") + "\n"
+			_, err := Parse("f.yaml", []byte(lf))
+			want := positions(err)
+			if len(want) == 0 {
+				continue
+			}
+			broken++
+			for end, text := range map[string]string{"CRLF": strings.ReplaceAll(lf, "\n", "\r\n"), "CR": strings.ReplaceAll(lf, "\n", "\r")} {
+				_, err := Parse("f.yaml", []byte(text))
+				if got := positions(err); !slices.Equal(got, want) {
+					t.Errorf("%s on line %d, %s line ends:\n got %q\nwant %q (as with LF)", name, i+1, end, got, want)
+				}
+			}
+		}
+	}
+	if broken == 0 {
+		t.Fatal("no mutation broke the file; the test tests nothing")
 	}
 }
