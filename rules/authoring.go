@@ -44,7 +44,29 @@ func nameHint(name string) string {
 	if quotedValues[name] {
 		return fmt.Sprintf("; a text value is written in quotes: %q", name)
 	}
+	if messageNames[name] {
+		return "; the message's own names have no prefix: text, kind, media, links, language, type, sentiment"
+	}
+	if ours, ok := meantNames[name]; ok {
+		return fmt.Sprintf(", did you mean %q?", ours)
+	}
 	return suggest(name, envNames)
+}
+
+// messageNames are what other bot frameworks call the message as a whole
+// (message.text in their filters): here its parts are names of their own.
+var messageNames = map[string]bool{"message": true, "msg": true, "update": true, "event": true}
+
+// meantNames are names people bring from other tools or plain English for
+// one of ours that no spelling distance would find (user for customer).
+var meantNames = map[string]string{
+	"body": "text", "content": "text", "input": "text",
+	"user": "customer", "client": "customer", "sender": "customer",
+	"lang": "language", "locale": "language",
+	"day": "weekday", "dow": "weekday", "time": "now", "date": "now",
+	"session": "conversation", "dialog": "conversation", "dialogue": "conversation", "thread": "conversation",
+	"business_hours": "in_business_hours", "open_hours": "in_business_hours", "working_hours": "in_business_hours",
+	"incident": "incidents", "link": "links", "urls": "links",
 }
 
 // plainWhen makes the rest of expr's messages speak the marketer's

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -21,6 +22,13 @@ func TestWhenMessagesHideGoTypes(t *testing.T) {
 		{"weekday == mon", `written in quotes: "mon"`},
 		{"hour >= 22 ||", "ends too early"},
 		{"has(1)", "number"},
+		{`message.text contains "hi"`, "unknown name message; the message's own names have no prefix: text, kind"},
+		{`msg.kind == "photo"`, "no prefix"},
+		{`user.name == "x"`, `unknown name user, did you mean "customer"?`},
+		{`lang == "ru"`, `did you mean "language"?`},
+		{`business_hours`, `did you mean "in_business_hours"?`},
+		{`dialog.new`, `did you mean "conversation"?`},
+		{`custmer.new`, `unknown name custmer, did you mean "customer"?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.when, func(t *testing.T) {
@@ -130,5 +138,23 @@ func TestCustomerCommands(t *testing.T) {
 	}
 	if got := len(shipped.CustomerCommands()); got != 3 {
 		t.Errorf("the shipped rules answer /start, /help and /human; got %d commands", got)
+	}
+}
+
+// The names suggested for another tool's spelling are names a `when` can
+// read, and none of those spellings is itself one of ours.
+func TestMeantNamesAreOurs(t *testing.T) {
+	for theirs, ours := range meantNames {
+		if !slices.Contains(envNames, ours) {
+			t.Errorf("%s is suggested for %s but is no name of a when", ours, theirs)
+		}
+		if slices.Contains(envNames, theirs) || messageNames[theirs] {
+			t.Errorf("%s is one of our names, or listed twice", theirs)
+		}
+	}
+	for theirs := range messageNames {
+		if slices.Contains(envNames, theirs) {
+			t.Errorf("%s is one of our names", theirs)
+		}
 	}
 }
