@@ -158,3 +158,41 @@ func TestMeantNamesAreOurs(t *testing.T) {
 		}
 	}
 }
+
+// A keywords: that lists nothing (a list emptied while editing, or a
+// placeholder) makes a rule match every message, as a rule without
+// keywords does; that is warned about where nothing else limits the rule.
+func TestEmptyKeywordsWarn(t *testing.T) {
+	const want = `warning: rule "a": keywords lists none, so this rule matches every message`
+	tests := []struct {
+		name, rule string
+		warned     bool
+	}{
+		{"empty list", "keywords: []\n    reply: ok\n", true},
+		{"nothing after the key", "keywords:\n    reply: ok\n", true},
+		{"empty list with a when", "keywords: []\n    when: links > 0\n    reply: ok\n", false},
+		{"empty list with examples", "keywords: []\n    examples: [where is my parcel]\n    reply: ok\n", false},
+		{"no keywords line: every message, as meant", "reply: ok\n", false},
+		{"keywords given", "keywords: [refund]\n    reply: ok\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Parse("r.yaml", []byte("rules:\n  - id: a\n    "+tt.rule))
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			var got []string
+			for _, w := range r.Warnings() {
+				if strings.Contains(w.Error(), "keywords lists none") {
+					got = append(got, w.Error())
+				}
+			}
+			switch {
+			case tt.warned && (len(got) != 1 || !strings.HasPrefix(got[0], "r.yaml:3:5: "+want)):
+				t.Errorf("warnings %q, want one at 3:5 saying %q", got, want)
+			case !tt.warned && len(got) > 0:
+				t.Errorf("warned %q, want nothing", got)
+			}
+		})
+	}
+}

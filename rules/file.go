@@ -68,15 +68,36 @@ type ruleYAML struct {
 	Line, Col int      `yaml:"-"`
 	idGiven   bool     `yaml:"-"`
 	problems  []string `yaml:"-"` // decoding problems, in yaml.v3's format
+	// noKeywords is the key of a keywords: that lists none ([] or
+	// nothing), nil otherwise: such a rule matches every message, which
+	// an emptied list rarely means.
+	noKeywords *yaml.Node `yaml:"-"`
+}
+
+// emptyListAt returns the key node of key in mapping n when its value is
+// an empty list or nothing at all.
+func emptyListAt(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content) && n.Kind == yaml.MappingNode; i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value != key {
+			continue
+		}
+		if (v.Kind == yaml.SequenceNode && len(v.Content) == 0) || (v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+			return k
+		}
+		return nil
+	}
+	return nil
 }
 
 func (r *ruleYAML) UnmarshalYAML(n *yaml.Node) error {
 	type plain ruleYAML
 	r.Line, r.Col = n.Line, n.Column
 	r.idGiven = hasKey(n, "id")
-	line, col, given := r.Line, r.Col, r.idGiven
+	r.noKeywords = emptyListAt(n, "keywords")
+	line, col, given, none := r.Line, r.Col, r.idGiven, r.noKeywords
 	err := n.Decode((*plain)(r))
-	r.Line, r.Col, r.idGiven = line, col, given
+	r.Line, r.Col, r.idGiven, r.noKeywords = line, col, given, none
 	// yaml.v3 drops a list element whose decoder fails, and then every
 	// other mistake in that rule would go unreported; so the problems ride
 	// along and Parse reports them. A custom decoder also loses yaml.v3's

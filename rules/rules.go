@@ -596,6 +596,9 @@ func (c *compiler) unreachable() {
 		// the rule is not known to match every message.
 		when := strings.TrimSpace(c.f.Rules[i].When.Value)
 		always := len(ru.terms) == 0 && len(c.f.Rules[i].Keywords) == 0 && len(c.f.Rules[i].Examples) == 0 && (when == "" || when == "true")
+		if k := c.f.Rules[i].noKeywords; always && k != nil {
+			c.errs.warn(k.Line, k.Column, "rule %q: keywords lists none, so this rule matches every message; give it keywords, or remove the line if every message is meant", ru.id)
+		}
 		if always && ru.stop && i+1 < len(c.r.rules) {
 			next := &c.f.Rules[i+1]
 			line, col, name := next.ID.Line, next.ID.Col, fmt.Sprintf("rule %q", next.ID.Value)
