@@ -1,14 +1,21 @@
 package app
 
 import (
-	"bufio"
+	"bytes"
 	"context"
+	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
@@ -26,16 +33,23 @@ type Case struct {
 	Tags     []string `json:"tags,omitempty"`
 }
 
-// LoadCases reads a TSV file with a header naming its columns: text and
-// expected are required, lang and tag optional (tag may list several,
-// separated by commas). Lines starting with # are comments. Every expected
-// id is checked against the rules, so a typo is not counted as a miss.
+// LoadCases reads a file of labelled messages with a header naming its
+// columns: text and expected are required, lang and tag optional (tag may
+// list several, separated by commas). Columns are separated by tabs, or,
+// in a CSV file as spreadsheets export it, by commas or semicolons (told
+// by the header). The file may be UTF-8, with or without
+// a byte-order mark, or UTF-16 with one (Excel's "Unicode Text"). Lines
+// starting with # are comments. Every expected id is checked against the
+// rules, so a typo is not counted as a miss.
 func LoadCases(path string, r *rules.Rules) ([]Case, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read cases: %w", err)
 	}
-	defer f.Close()
+	text, err := casesText(path, data)
+	if err != nil {
+		return nil, err
+	}
 	ids := r.RuleIDs()
 	known := map[string]bool{None: true}
 	for _, id := range ids {
@@ -46,31 +60,32 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 		col  = map[string]int{}
 		errs []string
 	)
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if n == 1 {
-			line = strings.TrimPrefix(line, "\ufeff") // spreadsheets save TSV with a byte-order mark
+	next := tsvRows(text)
+	if sep, ok := csvSeparator(text); ok {
+		next = csvRows(text, sep)
+	}
+	for {
+		n, fields, err := next()
+		if err == io.EOF {
+			break
 		}
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
 		}
-		fields := strings.Split(line, "\t")
 		if len(col) == 0 {
 			for i, h := range fields {
 				col[strings.ToLower(strings.TrimSpace(h))] = i
 			}
 			for _, need := range []string{"text", "expected"} {
 				if _, ok := col[need]; !ok {
-					return nil, fmt.Errorf("%s:%d: the header needs a %q column (columns are separated by tabs: text, expected, and optionally lang and tag)", path, n, need)
+					return nil, fmt.Errorf("%s:%d: the header needs a %q column (columns are separated by tabs, or by commas in a .csv file: text, expected, and optionally lang and tag)", path, n, need)
 				}
 			}
 			continue
 		}
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(fields) {
-				return unquoteField(strings.TrimSpace(fields[i]))
+				return strings.TrimSpace(fields[i])
 			}
 			return ""
 		}
@@ -94,9 +109,6 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 			out = append(out, c)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read cases: %w", err)
-	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
@@ -104,6 +116,113 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 		return nil, fmt.Errorf("%s: no cases; write a header line \"text<TAB>expected<TAB>lang<TAB>tag\" and one message per line", path)
 	}
 	return out, nil
+}
+
+// casesText is a cases file's text: UTF-16 with a byte-order mark (what
+// Excel saves as "Unicode Text") is decoded, a UTF-8 byte-order mark
+// dropped, and anything else must be UTF-8.
+func casesText(path string, data []byte) (string, error) {
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		out, _, err := transform.Bytes(unicode.BOMOverride(unicode.UTF8.NewDecoder()), data)
+		if err != nil {
+			return "", fmt.Errorf("%s: the file starts as UTF-16 but is not: %w", path, err)
+		}
+		data = out
+	}
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if !utf8.Valid(data) {
+		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
+		return "", fmt.Errorf("%s:%d: this line is not UTF-8 text (saved as GBK, Big5 or Windows-1251?): save the file as UTF-8, or as a spreadsheet's \"CSV UTF-8\" or \"Unicode Text\"", path, line)
+	}
+	return string(data), nil
+}
+
+// firstInvalid is the offset of data's first byte that is not UTF-8.
+func firstInvalid(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
+}
+
+// csvSeparator says whether the cases are comma-separated, and by what,
+// from the header (the first line that is not a comment): tabs make it
+// TSV; else commas, or semicolons where it has no comma (spreadsheets in
+// locales whose decimal mark is a comma, Russian among them, separate by
+// semicolons).
+func csvSeparator(text string) (rune, bool) {
+	for line := range strings.Lines(text) {
+		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		switch {
+		case strings.Contains(line, "\t"):
+			return 0, false
+		case strings.Contains(line, ","):
+			return ',', true
+		case strings.Contains(line, ";"):
+			return ';', true
+		}
+		return 0, false
+	}
+	return 0, false
+}
+
+// rowReader gives the next row's line number and fields, io.EOF at the
+// end; blank lines and comments are skipped.
+type rowReader func() (line int, fields []string, err error)
+
+// tsvRows reads tab-separated rows, one a line; a spreadsheet's quoting
+// of a field that holds quotes is undone.
+func tsvRows(text string) rowReader {
+	lines := strings.Split(text, "\n")
+	n := 0
+	return func() (int, []string, error) {
+		for n < len(lines) {
+			line := strings.TrimRight(lines[n], "\r")
+			n++
+			if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			fields := strings.Split(line, "\t")
+			for i, f := range fields {
+				fields[i] = unquoteField(strings.TrimSpace(f))
+			}
+			return n, fields, nil
+		}
+		return n, nil, io.EOF
+	}
+}
+
+// csvRows reads comma-separated rows as spreadsheets write them: a quoted
+// field may hold commas, quotes doubled and line breaks.
+func csvRows(text string, sep rune) rowReader {
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.Comma = sep
+	cr.Comment = '#'
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	return func() (int, []string, error) {
+		for {
+			fields, err := cr.Read()
+			if err != nil {
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					return pe.StartLine, nil, fmt.Errorf("not CSV as spreadsheets write it: %w", pe.Err)
+				}
+				return 0, nil, err
+			}
+			line, _ := cr.FieldPos(0)
+			if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
+				continue
+			}
+			return line, fields, nil
+		}
+	}
 }
 
 // unquoteField undoes a spreadsheet's quoting of a field that holds

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
@@ -43,6 +44,16 @@ func writeCases(t *testing.T, body string) string {
 	return path
 }
 
+// utf16LE is s as Excel's "Unicode Text" saves it: UTF-16, little end
+// first, after a byte-order mark.
+func utf16LE(s string) string {
+	b := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
+}
+
 func TestLoadCases(t *testing.T) {
 	r := loadCasesRules(t)
 	tests := []struct {
@@ -61,6 +72,12 @@ func TestLoadCases(t *testing.T) {
 		{"missing expected", "text\texpected\nI want a refund\n", 0, "", "cases.tsv:2: no expected rule id"},
 		{"no expected column", "text\tlang\nhi\ten\n", 0, "", `the header needs a "expected" column`},
 		{"no cases", "text\texpected\n", 0, "", "no cases"},
+		{"CSV as spreadsheets write it: a quoted comma, quote and line break", "\ufefftext,expected,tag\r\n\"refund, \"\"now\"\"\nplease\",refund,\"a, b\"\r\nhello,none,\r\n", 2, "refund, \"now\"\nplease", ""},
+		{"CSV with semicolons (a Russian spreadsheet)", "text;expected;lang\nверните деньги, пожалуйста;refund;ru\n", 1, "верните деньги, пожалуйста", ""},
+		{"CSV: errors name the line a row starts on", "text,expected\n\"two\nlines\",refund\nI want a refund,refnd\n", 0, "", `cases.tsv:4: expected "refnd" is no rule's id`},
+		{"CSV: a quote never closed", "text,expected\n\"refund,refund\n", 0, "", "cases.tsv:2: not CSV as spreadsheets write it"},
+		{"UTF-16 with a byte-order mark (Excel's Unicode Text)", utf16LE("text\texpected\r\n我想退款\trefund\r\n"), 1, "我想退款", ""},
+		{"not UTF-8 (GBK)", "text\texpected\nhello\tnone\n\xce\xd2\xcf\xeb\xcd\xcb\xbf\xee\trefund\n", 0, "", "cases.tsv:3: this line is not UTF-8 text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
