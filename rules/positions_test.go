@@ -2,8 +2,10 @@ package rules
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // posCase is a broken rules file and the problem it must be refused with:
@@ -213,5 +215,46 @@ func TestCaretLinesUpInATerminal(t *testing.T) {
 				t.Errorf("snippet:\n%s\nwant the caret line %q", e.Snippet(), " | "+tt.want)
 			}
 		})
+	}
+}
+
+// A file saved as UTF-16 (Windows Notepad's "Unicode") loads as the same
+// file in UTF-8 does, and its errors have the same positions and show the
+// same lines: not the UTF-16 bytes.
+func TestUTF16FilesReadAsText(t *testing.T) {
+	encode := func(s string, bigEndian bool) []byte {
+		out := []byte{0xFF, 0xFE}
+		if bigEndian {
+			out = []byte{0xFE, 0xFF}
+		}
+		for _, u := range utf16.Encode([]rune(s)) {
+			if bigEndian {
+				out = append(out, byte(u>>8), byte(u))
+			} else {
+				out = append(out, byte(u), byte(u>>8))
+			}
+		}
+		return out
+	}
+	for _, src := range []string{
+		"rules:\n  - id: 退款\n    keywords: [退款]\n    reply: \"好的😀\"\ntests:\n  - {text: \"我要退款\", hits: [退款]}\n",
+		"rules:\n  - id: a\n    reply: \"退款😀 x\n  - id: b\n    reply: y\n",
+		"rules:\r\n  - id: a\r\n    when: text contains \"退款\" && foo > 1\r\n    reply: hi\r\n",
+		"rules:\n  - id: a\n    reply: x\n  - id: a\n    replly: y\n",
+		"rules:\n  - id: a\n    reply: y\n     keywords: [a]\n",
+	} {
+		_, wantErr := Parse("r.yaml", []byte(src))
+		for _, bigEndian := range []bool{false, true} {
+			_, err := Parse("r.yaml", encode(src, bigEndian))
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Errorf("%q as UTF-16 (big-endian %v):\n got %v\nwant %v", src, bigEndian, err, wantErr)
+			}
+			var got, want Errors
+			errors.As(err, &got)
+			errors.As(wantErr, &want)
+			if got.Pretty() != want.Pretty() {
+				t.Errorf("%q as UTF-16 (big-endian %v) shows\n%s\nwant\n%s", src, bigEndian, got.Pretty(), want.Pretty())
+			}
+		}
 	}
 }

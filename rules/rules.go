@@ -128,9 +128,10 @@ func Load(path string) (*Rules, error) {
 // Parse compiles a rules file already read and runs its tests. The error,
 // if any, is Errors: every problem found, each with file:line:col.
 func Parse(path string, data []byte) (*Rules, error) {
-	// A byte-order mark (Notepad puts one first) is not a character of
-	// the first line: columns there would be one off.
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	// A byte-order mark is not a character of the first line (columns
+	// there would be one off), and a UTF-16 file's lines must be shown as
+	// text, not as bytes.
+	data = FileText(data)
 	errs := &errorList{file: path, lines: splitLines(string(data))}
 	if e := fileShape(data, errs.lines); e != nil {
 		errs.addErr(e)
@@ -202,8 +203,7 @@ const msgEmptyFile = "the rules file is empty"
 // YAML is read: bytes that are not UTF-8 text (a file saved as GBK or
 // Windows-1251), or a top level that is not a mapping of settings.
 func fileShape(data []byte, lines []string) *Error {
-	utf16 := bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff})
-	if !utf16 && !utf8.Valid(data) {
+	if !utf8.Valid(data) {
 		for i, l := range lines {
 			if utf8.ValidString(l) {
 				continue

@@ -14,9 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
-
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -118,18 +115,10 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 	return out, nil
 }
 
-// casesText is a cases file's text: UTF-16 with a byte-order mark (what
-// Excel saves as "Unicode Text") is decoded, a UTF-8 byte-order mark
-// dropped, and anything else must be UTF-8.
+// casesText is a cases file's text (see rules.FileText), which must be
+// UTF-8.
 func casesText(path string, data []byte) (string, error) {
-	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-		out, _, err := transform.Bytes(unicode.BOMOverride(unicode.UTF8.NewDecoder()), data)
-		if err != nil {
-			return "", fmt.Errorf("%s: the file starts as UTF-16 but is not: %w", path, err)
-		}
-		data = out
-	}
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	data = rules.FileText(data)
 	if !utf8.Valid(data) {
 		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
 		return "", fmt.Errorf("%s:%d: this line is not UTF-8 text (saved as GBK, Big5 or Windows-1251?): save the file as UTF-8, or as a spreadsheet's \"CSV UTF-8\" or \"Unicode Text\"", path, line)
