@@ -353,16 +353,23 @@ func goTypeName(t string) string {
 
 // suggest returns ", did you mean X?" when a known name is close to got.
 func suggest(got string, known []string) string {
+	best := Nearest(got, known)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(", did you mean %q?", best)
+}
+
+// Nearest is the one of known that got is most likely a misspelling of
+// (at most two letters off), or "".
+func Nearest(got string, known []string) string {
 	best, bestDist := "", 3
 	for _, k := range known {
 		if d := editDistance(got, k); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(", did you mean %q?", best)
+	return best
 }
 
 func editDistance(a, b string) int {

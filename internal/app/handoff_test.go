@@ -173,7 +173,7 @@ func TestHandoffThroughTheTeamChat(t *testing.T) {
 	h.post(teamUpdate(201, ownerID, owner, relayed.MessageID, "/note VIP, be nice"), secret)
 	// Nor is a mistyped command: the agent is told, the customer gets nothing.
 	h.post(teamUpdate(203, ownerID, owner, relayed.MessageID, "/reslove please"), secret)
-	if got := h.lastTo(teamChat, 5).Text; !strings.HasPrefix(got, "Unknown command /reslove: nothing was sent to the customer.") {
+	if got := h.lastTo(teamChat, 5).Text; !strings.HasPrefix(got, "Unknown command /reslove (did you mean /resolve?): nothing was sent to the customer.") {
 		t.Fatalf("team chat told %q", got)
 	}
 	// The owner resolves by replying to the relayed message.

@@ -242,8 +242,12 @@ func (p *Pipeline) agentPlan(st chat.AgentState, cmd chat.AgentCommand, agent ch
 // handoff's team knows them.
 func (p *Pipeline) agentPlanTo(st chat.AgentState, cmd chat.AgentCommand, agent chat.Agent, text string, to chat.Agent, ev chat.Event, now time.Time) chat.AgentPlan {
 	if cmd == agentUnknown {
-		msg := fmt.Sprintf("Unknown command %s: nothing was sent to the customer. Commands: %s. "+
-			"To send the customer a text that starts with /, begin it with another character.", text, commandList())
+		hint := ""
+		if near := nearCommand(strings.ToLower(strings.TrimPrefix(text, "/"))); near != "" {
+			hint = " (did you mean /" + near + "?)"
+		}
+		msg := fmt.Sprintf("Unknown command %s%s: nothing was sent to the customer. Commands: %s. "+
+			"To send the customer a text that starts with /, begin it with another character.", text, hint, commandList())
 		return chat.AgentPlan{Agent: agent, Notices: []chat.Notice{{Platform: ev.Platform, Bot: ev.Bot, ChatID: ev.ChatID, Text: msg, TopicKey: st.ConversationKey}}}
 	}
 	if cmd == chat.AgentSnippets {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/handoff"
+	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
 // The team-chat commands of issue 19 (close, reopen, transfer, escalate,
@@ -247,9 +248,29 @@ func buttonLabel(lang, key string) string {
 
 // commandList names the team chat's commands for an agent who mistyped one.
 func commandList() string {
-	names := make([]string, 0, len(AgentCommands()))
-	for _, c := range AgentCommands() {
-		names = append(names, "/"+c.Name)
+	names := commandNames()
+	for i, n := range names {
+		names[i] = "/" + n
 	}
 	return strings.Join(names, ", ")
+}
+
+// nearCommand is the command a mistyped one most likely meant, or "".
+// Words and commands of one or two letters are left out: any short word
+// is two letters from /s.
+func nearCommand(typed string) string {
+	if len(typed) < 3 {
+		return ""
+	}
+	names := slices.DeleteFunc(commandNames(), func(n string) bool { return len(n) < 3 })
+	return rules.Nearest(typed, names)
+}
+
+// commandNames are the agents' commands, without their slash.
+func commandNames() []string {
+	names := make([]string, 0, len(AgentCommands()))
+	for _, c := range AgentCommands() {
+		names = append(names, c.Name)
+	}
+	return names
 }

@@ -179,3 +179,24 @@ func TestParseAgentCommands(t *testing.T) {
 		})
 	}
 }
+
+// A mistyped command is answered with the one it most likely meant; a
+// short word is not taken for /s, and a word far from every command gets
+// no guess.
+func TestNearCommand(t *testing.T) {
+	for typed, want := range map[string]string{
+		"reslove":  "resolve",
+		"clam":     "claim",
+		"tranfser": "transfer",
+		"histroy":  "history",
+		"ok":       "",
+		"hi":       "",
+		"x":        "",
+		"weather":  "",
+		"sss":      "",
+	} {
+		if got := nearCommand(typed); got != want {
+			t.Errorf("nearCommand(%q) = %q, want %q", typed, got, want)
+		}
+	}
+}
