@@ -196,3 +196,47 @@ func TestEmptyKeywordsWarn(t *testing.T) {
 		})
 	}
 }
+
+// A language code no customer has (a country's, or a three-letter one)
+// loads, since its texts harm no one, but check says their texts are
+// never chosen and which code was meant; real codes pass quietly.
+func TestLanguageCodesNoCustomerHas(t *testing.T) {
+	tests := []struct {
+		name, file string
+		want       []string // the warnings about language codes, in order
+	}{
+		{"a country for a language", "default_language: cn\nrules:\n  - id: a\n    reply: {cn: \"好\", en: ok}\n",
+			[]string{`1:19: warning: default_language: "cn" is a country code, and no customer's language is cn; did you mean "zh"?`,
+				`4:13: warning: rule "a": reply: "cn" is a country code`}},
+		{"three letters", "languages: [zh, eng]\nrules:\n  - id: a\n    reply: {zh: 好, eng: ok}\n",
+			[]string{`1:17: warning: languages: "eng" is written "en" as customers' languages are`,
+				`4:20: warning: rule "a": reply: "eng" is written "en"`}},
+		{"no language at all", "templates:\n  signoff: {xx: bye, en: bye}\nrules:\n  - id: a\n    reply: \"ok {{signoff}}\"\n",
+			[]string{`2:13: warning: templates: signoff: "xx" is no language code`}},
+		{"Japan, in a snippet", "snippets:\n  hi: {jp: こんにちは, en: hi}\nrules:\n  - id: a\n    reply: ok\n",
+			[]string{`2:8: warning: snippets: hi: "jp" is a country code, and no customer's language is jp; did you mean "ja"?`}},
+		{"real codes, Twi among them", "default_language: de\nlanguages: [de, uk, tw]\nrules:\n  - id: a\n    reply: {de: ja, uk: так, tw: aane}\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Parse("r.yaml", []byte(tt.file))
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			var got []string
+			for _, w := range r.Warnings() {
+				if msg := strings.TrimPrefix(w.Error(), "r.yaml:"); strings.Contains(msg, "customer's language") {
+					got = append(got, msg)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("warnings\n %q\nwant\n %q", got, tt.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("warning %q, want one starting %q", got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}

@@ -360,6 +360,7 @@ type texts struct {
 	ByLang map[string][]str // "" for texts without a language
 	Line   int
 	Col    int
+	keyAt  map[string]str // each language key as written, where it is
 }
 
 func (t *texts) set() bool { return len(t.ByLang) > 0 }
@@ -382,6 +383,10 @@ func (t *texts) UnmarshalYAML(n *yaml.Node) error {
 			if _, dup := t.ByLang[lang]; dup {
 				return posError(k.Line, k.Column, "language %q is given twice", lang)
 			}
+			if t.keyAt == nil {
+				t.keyAt = map[string]str{}
+			}
+			t.keyAt[lang] = str{Value: k.Value, Line: k.Line, Col: k.Column}
 			vs, err := variants(v)
 			if err != nil {
 				return err

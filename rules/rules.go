@@ -265,6 +265,9 @@ type compiler struct {
 	snippets  map[string]localized
 	banned    []string // normalized
 	allowed   []string // allowed link domains
+	// langWarned holds the places already warned of a language code no
+	// customer has (a text may be compiled more than once).
+	langWarned map[[2]int]bool
 }
 
 func compile(f *fileYAML, errs *errorList) *Rules {
@@ -274,6 +277,8 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 		l := strings.ToLower(f.DefaultLanguage.Value)
 		if !validLang(l) {
 			errs.add(f.DefaultLanguage.Line, f.DefaultLanguage.Col, "default_language %q is not a language code such as zh, ru or en", f.DefaultLanguage.Value)
+		} else {
+			c.warnLanguage(str{Value: l, Line: f.DefaultLanguage.Line, Col: f.DefaultLanguage.Col}, "default_language: ")
 		}
 		r.defaultLang = l
 	}

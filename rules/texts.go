@@ -27,6 +27,8 @@ func (c *compiler) expectedLanguages() {
 			lang := strings.ToLower(l.Value)
 			if !validLang(lang) {
 				c.errs.add(l.Line, l.Col, "%q is not a language code such as zh, ru or en", l.Value)
+			} else {
+				c.warnLanguage(str{Value: lang, Line: l.Line, Col: l.Col}, "languages: ")
 			}
 			c.languages = append(c.languages, lang)
 		}
@@ -123,6 +125,9 @@ func (c *compiler) parseTexts(t texts, vars []string, snippets snippetFunc, what
 	out := localized{}
 	names := keys(c.f.Templates)
 	for _, lang := range keys(t.ByLang) {
+		if k, ok := t.keyAt[lang]; ok {
+			c.warnLanguage(str{Value: lang, Line: k.Line, Col: k.Col}, what+": ")
+		}
 		for _, s := range t.ByLang[lang] {
 			if strings.TrimSpace(s.Value) == "" {
 				c.errs.add(s.Line, s.Col, "%s: the text is empty", what)
