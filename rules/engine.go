@@ -536,6 +536,7 @@ type scratch struct {
 	firstWins bool
 	form, raw string
 	cues      cueFlags
+	terse     bool // thanks, with nothing but matched keywords: a request (onlyKeywordsAndThanks)
 	spamCount int
 	contrast  int32  // the last word that says "just" or "only" (-1: none)
 	asks      uint64 // words (the first 64) that ask or request something

@@ -80,7 +80,7 @@ const minScore = 0.5
 // found and whether it is negated, and gives each rule its best score.
 func (sc *scratch) collect(r *Rules, form string) {
 	ix := r.ix
-	sc.cues, sc.spamCount, sc.contrast, sc.asks = 0, 0, -1, 0
+	sc.cues, sc.spamCount, sc.contrast, sc.asks, sc.terse = 0, 0, -1, 0, false
 	if form != "" && ix.ac.PatternCount() > 0 {
 		it := ix.ac.IterOverlapping(form)
 		for m := it.Next(); m != nil; m = it.Next() {
@@ -125,7 +125,105 @@ func (sc *scratch) collect(r *Rules, form string) {
 	}
 	sc.proximity(r)
 	sc.qualify(r, form)
+	if sc.cues&cueThanks != 0 {
+		sc.terse = sc.onlyKeywordsAndThanks(ix.lex, form)
+	}
 }
+
+// onlyKeywordsAndThanks reports whether every word of the message is a
+// keyword that matched, thanks, or a word that goes with thanks ("thank
+// you so much", "спасибо заранее", "谢谢啦"): "退款，谢谢" and "refund,
+// thanks" name what they want and thank in advance. A thank-you for
+// something done says what was done ("refund arrived, thanks").
+func (sc *scratch) onlyKeywordsAndThanks(lx *lexicon, form string) bool {
+	covered := func(b0, b1 int32) bool {
+		for _, h := range sc.hits {
+			if h.b0 >= 0 && h.b0 <= b0 && b1 <= h.b1 && !h.neg {
+				return true
+			}
+		}
+		return false
+	}
+	any := false
+	for _, t := range sc.toks.list {
+		if !t.han {
+			surface := strings.ToLower(sc.toks.src[t.rs:t.re])
+			switch {
+			case pastTense(surface):
+				return false // "refunded, thanks", "деньги вернули, спасибо": done, not asked for
+			case covered(t.start, t.end):
+				any = true
+			case lx.words[form[t.start:t.end]]&cueThanks == 0 && !thanksCompanions[surface]:
+				return false
+			}
+			continue
+		}
+		// A run of Chinese characters: each part is a keyword that
+		// matched, a thanks word, or a particle or addressee.
+		run := form[t.start:t.end]
+	chars:
+		for i := 0; i < len(run); {
+			b := t.start + int32(i)
+			for _, h := range sc.hits {
+				if h.b0 == b && h.b1 > b && h.b1 <= t.end && !h.neg {
+					i += int(h.b1 - b)
+					any = true
+					continue chars
+				}
+			}
+			r, size := utf8.DecodeRuneInString(run[i:])
+			if r >= hanFirst && r <= hanLast {
+				for _, c := range lx.zhByRune[r] {
+					if c.flags&cueThanks != 0 && strings.HasPrefix(run[i:], c.word) {
+						i += len(c.word)
+						continue chars
+					}
+				}
+			}
+			if !strings.ContainsRune(zhThanksCompanions, r) {
+				return false
+			}
+			i += size
+		}
+	}
+	return any
+}
+
+// pastTense tells an English or Russian verb in the past, which says what
+// was done: refunded, arrived; вернули, получил, пришла.
+func pastTense(w string) bool {
+	if englishPast[w] {
+		return true
+	}
+	n := utf8.RuneCountInString(w)
+	if n > 4 && strings.HasSuffix(w, "ed") {
+		return true
+	}
+	if n > 3 {
+		for _, end := range []string{"л", "ла", "ло", "ли", "лся", "лась", "лось", "лись"} {
+			if strings.HasSuffix(w, end) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// englishPast are irregular past forms customers write after thanks.
+var englishPast = map[string]bool{"got": true, "came": true, "sent": true, "paid": true, "found": true, "gave": true, "done": true, "arrived": true}
+
+// thanksCompanions are the words that go with thanks and say nothing of
+// their own: whom, how much, and in advance.
+var thanksCompanions = map[string]bool{
+	"you": true, "so": true, "much": true, "a": true, "lot": true, "very": true, "in": true, "advance": true, "again": true,
+	"guys": true, "team": true, "ok": true, "okay": true, "pls": true, "plz": true,
+	"вам": true, "большое": true, "огромное": true, "заранее": true, "ребята": true, "ок": true, "пжл": true, "плиз": true,
+}
+
+// zhThanksCompanions are the Chinese characters that go with thanks: the
+// addressee, "in advance" and sentence particles; not 了, which says it is
+// done (收到货了，谢谢).
+const zhThanksCompanions = "你您们先呀哦啊哈嘛吧"
 
 // hanHit reports whether a Chinese keyword matched as written (or as a
 // regional variant): then no keyword is looked for by its sound.
@@ -714,7 +812,7 @@ func hanNegatedAfter(lx *lexicon, after string) bool {
 // closing reports whether the message is mainly thanks or a goodbye: a
 // thanks word and nothing that asks for anything.
 func (sc *scratch) closing() bool {
-	return sc.cues&cueThanks != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.toks.question
+	return sc.cues&cueThanks != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.toks.question && !sc.terse
 }
 
 // spam reports whether the message reads as spam: two spam words, or one

@@ -86,6 +86,31 @@ func TestThanksAndClosings(t *testing.T) {
 	})
 }
 
+// Thanks after nothing but what the customer wants ("退款，谢谢", "refund,
+// thanks") is politeness: the request is answered. Thanks after what was
+// done (a verb in the past, 了, 已经) stays a closing, also when the done
+// thing is itself a keyword.
+func TestThanksAfterABareRequest(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en keyword, thanks", "Refund, thanks", "refund"},
+		{"en keyword, thank you so much", "parcel, thank you so much", "shipping"},
+		{"en thanks first", "thanks, delivery", "shipping"},
+		{"ru keyword, thanks in advance", "Доставка, спасибо заранее", "shipping"},
+		{"ru keyword, спасибо большое", "возврат, спасибо большое", "refund"},
+		{"zh keyword, thanks", "退款，谢谢", "refund"},
+		{"zh keyword and thanks in one run, to you", "退款谢谢您", "refund"},
+		{"zh-Hant keyword, thanks", "包裹，謝謝", "shipping"},
+		{"en done: past tense", "refunded, thanks", "none"},
+		{"en done: irregular past", "parcel came, thanks", "none"},
+		{"en more words than the keyword", "Delivery to Kazan, thanks", "none"},
+		{"ru done: past tense", "Посылка пришла, спасибо", "none"},
+		{"ru done: past tense of the keyword's verb", "Возврат сделали, спасибо", "none"},
+		{"zh done: 了 after the keyword", "收到货了，谢谢", "none"},
+		{"zh done: 已经", "已经退款，谢谢", "none"},
+		{"zh-Hant done: 了", "收到貨了，謝謝", "none"},
+	})
+}
+
 // Negation: refusals said as "not a", "не буду" after the verb, 不是, and
 // "no X, just Y"; a problem said with not/не/没 is still a question.
 func TestNegationForms(t *testing.T) {
