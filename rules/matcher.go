@@ -216,8 +216,8 @@ var englishPast = map[string]bool{"got": true, "came": true, "sent": true, "paid
 // their own: whom, how much, and in advance.
 var thanksCompanions = map[string]bool{
 	"you": true, "so": true, "much": true, "a": true, "lot": true, "very": true, "in": true, "advance": true, "again": true,
-	"guys": true, "team": true, "ok": true, "okay": true, "pls": true, "plz": true,
-	"вам": true, "большое": true, "огромное": true, "заранее": true, "ребята": true, "ок": true, "пжл": true, "плиз": true,
+	"guys": true, "team": true, "pls": true, "plz": true,
+	"вам": true, "большое": true, "огромное": true, "заранее": true, "ребята": true, "пжл": true, "плиз": true,
 }
 
 // zhThanksCompanions are the Chinese characters that go with thanks: the

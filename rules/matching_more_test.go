@@ -103,6 +103,7 @@ func TestThanksAfterABareRequest(t *testing.T) {
 		{"en done: past tense", "refunded, thanks", "none"},
 		{"en done: irregular past", "parcel came, thanks", "none"},
 		{"en more words than the keyword", "Delivery to Kazan, thanks", "none"},
+		{"en ok says it is settled", "Refund ok, thanks", "none"},
 		{"ru done: past tense", "Посылка пришла, спасибо", "none"},
 		{"ru done: past tense of the keyword's verb", "Возврат сделали, спасибо", "none"},
 		{"zh done: 了 after the keyword", "收到货了，谢谢", "none"},
