@@ -360,7 +360,7 @@ type texts struct {
 	ByLang map[string][]str // "" for texts without a language
 	Line   int
 	Col    int
-	keyAt  map[string]str // each language key as written, where it is
+	keyAt  map[string]str // each language key (lowercase) and where it is
 }
 
 func (t *texts) set() bool { return len(t.ByLang) > 0 }
@@ -386,7 +386,7 @@ func (t *texts) UnmarshalYAML(n *yaml.Node) error {
 			if t.keyAt == nil {
 				t.keyAt = map[string]str{}
 			}
-			t.keyAt[lang] = str{Value: k.Value, Line: k.Line, Col: k.Column}
+			t.keyAt[lang] = str{Value: lang, Line: k.Line, Col: k.Column}
 			vs, err := variants(v)
 			if err != nil {
 				return err

@@ -32,15 +32,9 @@ func languageCodeProblem(code string) string {
 	return ""
 }
 
-// warnLanguage warns once about a language code no customer has, at s.
+// warnLanguage warns about a language code no customer has, at s.
 func (c *compiler) warnLanguage(s str, what string) {
-	problem := languageCodeProblem(s.Value)
-	if problem == "" || c.langWarned[[2]int{s.Line, s.Col}] {
-		return
+	if problem := languageCodeProblem(s.Value); problem != "" {
+		c.errs.warn(s.Line, s.Col, "%s%s", what, problem)
 	}
-	if c.langWarned == nil {
-		c.langWarned = map[[2]int]bool{}
-	}
-	c.langWarned[[2]int{s.Line, s.Col}] = true
-	c.errs.warn(s.Line, s.Col, "%s%s", what, problem)
 }

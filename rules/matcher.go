@@ -200,7 +200,7 @@ func pastTense(w string) bool {
 		return true
 	}
 	if n > 3 {
-		for _, end := range []string{"л", "ла", "ло", "ли", "лся", "лась", "лось", "лись"} {
+		for _, end := range russianPastEnds {
 			if strings.HasSuffix(w, end) {
 				return true
 			}
@@ -209,8 +209,12 @@ func pastTense(w string) bool {
 	return false
 }
 
-// englishPast are irregular past forms customers write after thanks.
-var englishPast = map[string]bool{"got": true, "came": true, "sent": true, "paid": true, "found": true, "gave": true, "done": true, "arrived": true}
+// russianPastEnds end Russian verbs in the past: вернул, пришла, вернули.
+var russianPastEnds = []string{"л", "ла", "ло", "ли", "лся", "лась", "лось", "лись"}
+
+// englishPast are irregular past forms customers write after thanks (the
+// regular ones end in -ed).
+var englishPast = map[string]bool{"got": true, "came": true, "sent": true, "paid": true, "found": true, "gave": true, "done": true}
 
 // thanksCompanions are the words that go with thanks and say nothing of
 // their own: whom, how much, and in advance.

@@ -265,9 +265,6 @@ type compiler struct {
 	snippets  map[string]localized
 	banned    []string // normalized
 	allowed   []string // allowed link domains
-	// langWarned holds the places already warned of a language code no
-	// customer has (a text may be compiled more than once).
-	langWarned map[[2]int]bool
 }
 
 func compile(f *fileYAML, errs *errorList) *Rules {

@@ -126,7 +126,7 @@ func (c *compiler) parseTexts(t texts, vars []string, snippets snippetFunc, what
 	names := keys(c.f.Templates)
 	for _, lang := range keys(t.ByLang) {
 		if k, ok := t.keyAt[lang]; ok {
-			c.warnLanguage(str{Value: lang, Line: k.Line, Col: k.Col}, what+": ")
+			c.warnLanguage(k, what+": ")
 		}
 		for _, s := range t.ByLang[lang] {
 			if strings.TrimSpace(s.Value) == "" {

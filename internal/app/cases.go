@@ -75,7 +75,7 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 			}
 			for _, need := range []string{"text", "expected"} {
 				if _, ok := col[need]; !ok {
-					return nil, fmt.Errorf("%s:%d: the header needs a %q column (columns are separated by tabs, or by commas in a .csv file: text, expected, and optionally lang and tag)", path, n, need)
+					return nil, fmt.Errorf("%s:%d: the header needs a %q column (columns are separated by tabs, commas or semicolons: text, expected, and optionally lang and tag)", path, n, need)
 				}
 			}
 			continue
