@@ -412,3 +412,40 @@ func TestAWebhookGroupIsOneStatement(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkHeldCoversItsParts reads the writer's time while webhooks are
+// written: a turn's parts are counted as they end and its held time when
+// it ends, so a reading between the two once had the parts add up to more
+// than the held time.
+func TestWorkHeldCoversItsParts(t *testing.T) {
+	s := openTest(t)
+	done := make(chan error)
+	go func() {
+		var err error
+		for i := 0; i < 300 && err == nil; i++ {
+			err = s.Accept(context.Background(), event(strconv.Itoa(i), strconv.Itoa(i%7), "hi"))
+		}
+		done <- err
+	}()
+	for reads := 0; ; reads++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d readings", reads)
+			return
+		default:
+		}
+		w := s.Work()
+		var named time.Duration
+		for part, d := range w.WriterParts {
+			if part != "other" {
+				named += d
+			}
+		}
+		if named > w.WriterHeld || w.WriterParts["other"] != w.WriterHeld-named {
+			t.Fatalf("reading %d: parts %v add up to more than held %s", reads, w.WriterParts, w.WriterHeld)
+		}
+	}
+}

@@ -317,7 +317,6 @@ type stats struct{ statements, commits atomic.Uint64 }
 func (s *Store) Work() Work {
 	w := Work{Statements: s.stats.statements.Load(), Commits: s.stats.commits.Load()}
 	if s.turns != nil {
-		w.WriterHeld, w.WriterWaited = time.Duration(s.turns.held.Load()), time.Duration(s.turns.waited.Load())
 		w.WriterParts = make(map[string]time.Duration, numWriterParts)
 		named := time.Duration(0)
 		for p := partOther + 1; p < numWriterParts; p++ {
@@ -325,9 +324,10 @@ func (s *Store) Work() Work {
 			w.WriterParts[writerPartNames[p]] = d
 			named += d
 		}
-		// Other is what the named parts leave of the held time (a turn
-		// under way has its parts counted before its held time is).
-		w.WriterParts[writerPartNames[partOther]] = max(0, w.WriterHeld-named)
+		// Held is read after the parts, so it holds them all (see
+		// heldSoFar); other is what they leave of it.
+		w.WriterHeld, w.WriterWaited = s.turns.heldSoFar(), time.Duration(s.turns.waited.Load())
+		w.WriterParts[writerPartNames[partOther]] = w.WriterHeld - named
 	}
 	return w
 }

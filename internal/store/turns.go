@@ -27,8 +27,11 @@ type writerTurns struct {
 	fast     []chan struct{} // waiting group commits, first come first served
 	slow     []chan struct{} // waiting pipeline work, likewise
 
-	heldSince    time.Time    // when the holder got its turn; the holder's alone
-	held, waited atomic.Int64 // nanoseconds, over all turns
+	// heldSince is when the writer was handed to its holder (guarded by
+	// mu, and set at the handover, so a turn's held time covers every
+	// part its holder spends in it).
+	heldSince    time.Time
+	held, waited atomic.Int64 // nanoseconds, over all turns ended
 	// spent is the held time by what it went to (nanoseconds): the
 	// turn's holder adds each part of its work as it finishes it.
 	spent [numWriterParts]atomic.Int64
@@ -69,8 +72,8 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) (time.Duration, er
 	w.mu.Lock()
 	if !w.busy {
 		w.busy, w.lastFast = true, fast
-		w.mu.Unlock()
 		w.heldSince = time.Now()
+		w.mu.Unlock()
 		return 0, nil
 	}
 	asked := time.Now()
@@ -83,7 +86,8 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) (time.Duration, er
 	w.mu.Unlock()
 	select {
 	case <-turn:
-		w.heldSince = time.Now()
+		// release set heldSince before it closed turn, and only this
+		// holder's own release writes it again.
 		return w.heldSince.Sub(asked), nil
 	case <-ctx.Done():
 		w.mu.Lock()
@@ -91,7 +95,6 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) (time.Duration, er
 		case <-turn:
 			// Handed over meanwhile: pass it on.
 			w.mu.Unlock()
-			w.heldSince = time.Now()
 			w.release()
 		default:
 			w.fast = slices.DeleteFunc(w.fast, func(c chan struct{}) bool { return c == turn })
@@ -104,9 +107,10 @@ func (w *writerTurns) acquire(ctx context.Context, fast bool) (time.Duration, er
 
 // release hands the writer to the next in turn.
 func (w *writerTurns) release() {
-	w.held.Add(int64(time.Since(w.heldSince)))
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	now := time.Now()
+	w.held.Add(int64(now.Sub(w.heldSince)))
 	var next chan struct{}
 	switch {
 	case len(w.fast) > 0 && (!w.lastFast || len(w.slow) == 0):
@@ -117,5 +121,20 @@ func (w *writerTurns) release() {
 		w.busy = false
 		return
 	}
+	w.heldSince = now
 	close(next)
+}
+
+// heldSoFar is the time the writer has been held, the turn under way
+// included. Read after the parts, it is never less than their sum: each
+// part was spent inside a turn that either has ended (and is in held) or
+// is under way (and counted here up to now).
+func (w *writerTurns) heldSoFar() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	held := time.Duration(w.held.Load())
+	if w.busy {
+		held += time.Since(w.heldSince)
+	}
+	return held
 }
