@@ -26,6 +26,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/hours"
+	"github.com/frontdesk-bot/frontdesk/internal/timespan"
 )
 
 // Rules is a loaded, fully checked rules file. It is immutable and safe for
@@ -511,10 +512,10 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 		errs.add(ry.ID.Line, ry.ID.Col, "%sdoes nothing: give it a reply, ack, handoff, tag or ignore", at)
 	}
 	if v := ry.Cooldown.Value; v != "" {
-		d, err := time.ParseDuration(v)
+		d, err := timespan.Parse(v)
 		switch {
-		case err != nil || d < 0:
-			errs.add(ry.Cooldown.Line, ry.Cooldown.Col, "%scooldown %q is not a duration like 30m or 2h (0s turns it off)", at, v)
+		case err != nil:
+			errs.add(ry.Cooldown.Line, ry.Cooldown.Col, "%scooldown %q is not a length of time like 30m, 2h or 1d (0 turns it off): %v", at, v, err)
 		case d == 0:
 			ru.cooldown = -1
 		default:
@@ -645,7 +646,7 @@ func groupNames(f *fileYAML) []string {
 // incidents the expression asks about ("outage" in incidents).
 func (c *compiler) when(s str, at string) (*vm.Program, []string) {
 	check := &hasChecker{groups: c.r.ix.groupIDs, usesLinks: &c.r.usesLinks}
-	plain, err := expr.Compile(s.Value, expr.Env(Env{}), expr.AsBool(), expr.Patch(check))
+	plain, err := expr.Compile(s.Value, expr.Env(Env{}), expr.AsBool(), expr.Patch(check), durationFunction)
 	if err != nil {
 		line, col, msg := s.Line, s.Col, err.Error()
 		var fe *file.Error
@@ -665,11 +666,15 @@ func (c *compiler) when(s str, at string) (*vm.Program, []string) {
 		line, col := s.posAt(c.errs.lines, bad.at)
 		c.errs.add(line, col, "%swhen: has(%q): no keyword group %q%s", at, bad.name, bad.name, suggest(bad.name, keys(c.r.ix.groupIDs)))
 	}
+	for _, bad := range check.badDurations {
+		line, col := s.posAt(c.errs.lines, bad.at)
+		c.errs.add(line, col, "%swhen: duration(%q) is not a length of time like 30m, 2h or 1d: %v", at, bad.text, bad.err)
+	}
 	c.costErrors(s, at)
 	if unbudgeted {
 		return plain, check.incidents
 	}
-	opts := append([]expr.Option{expr.Env(Env{}), expr.AsBool(), expr.Patch(budgetPatcher{})}, budgetFunctions()...)
+	opts := append([]expr.Option{expr.Env(Env{}), expr.AsBool(), expr.Patch(budgetPatcher{}), durationFunction}, budgetFunctions()...)
 	prog, err := expr.Compile(s.Value, opts...)
 	if err != nil {
 		// The expression compiled as written; failing with the budget
@@ -709,7 +714,23 @@ type hasChecker struct {
 	internalAt int    // where it is in the expression
 	// incidents are those it asks about: "outage" in incidents.
 	incidents []string
+	// badDurations are duration("…") calls whose text is no length of
+	// time: expr would fail them at every message, and check must say so.
+	badDurations []badDuration
 }
+
+type badDuration struct {
+	text string
+	err  error
+	at   int
+}
+
+// durationFunction replaces expr's duration(), which reads only Go's form,
+// with the lengths the rest of the rules file takes: duration("1d") and
+// duration("2 hours") as well as duration("90m").
+var durationFunction = expr.Function("duration", func(p ...any) (any, error) {
+	return timespan.Parse(p[0].(string))
+}, new(func(string) time.Duration))
 
 func (h *hasChecker) Visit(node *ast.Node) {
 	if id, ok := (*node).(*ast.IdentifierNode); ok && strings.HasPrefix(id.Value, "__") {
@@ -729,6 +750,14 @@ func (h *hasChecker) Visit(node *ast.Node) {
 		return
 	}
 	id, ok := call.Callee.(*ast.IdentifierNode)
+	if ok && id.Value == "duration" {
+		if s, ok := call.Arguments[0].(*ast.StringNode); ok {
+			if _, err := timespan.Parse(s.Value); err != nil {
+				h.badDurations = append(h.badDurations, badDuration{s.Value, err, s.Location().From})
+			}
+		}
+		return
+	}
 	if !ok || id.Value != "has" {
 		return
 	}

@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/frontdesk-bot/frontdesk/internal/timespan"
 )
 
 // Config is the whole service configuration.
@@ -323,32 +325,29 @@ const (
 	DefaultRules    = "rules.yaml"
 )
 
-// Duration is a time.Duration written as "10m" or "24h" in YAML.
+// Duration is a time.Duration written as "10m", "24h", "7d" or "2 days"
+// in YAML.
 type Duration time.Duration
 
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := parseDuration(n.Value)
+	// A negative length is read, for validation to refuse by the name of
+	// the setting that may not be negative.
+	abs, negative := strings.CutPrefix(strings.TrimSpace(n.Value), "-")
+	v, err := timespan.Parse(abs)
+	if negative {
+		v = -v
+	}
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (write it like 90s, 10m, 24h or 7d)", n.Line, n.Value)
+		return fmt.Errorf("line %d: %q is not a duration (write it like 90s, 10m, 24h or 7d): %w", n.Line, n.Value, err)
 	}
 	*d = Duration(v)
 	return nil
 }
 
-// ParseDuration is time.ParseDuration with days ("7d", "90d"), which
-// retention periods and report periods are written in.
-func ParseDuration(s string) (time.Duration, error) { return parseDuration(s) }
-
-func parseDuration(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("bad duration %q", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	return time.ParseDuration(s)
-}
+// ParseDuration reads a length of time as people write it: Go's form
+// (90s, 10m, 24h), days and weeks (7d, 2w), and words ("2 days"); see
+// internal/timespan.
+func ParseDuration(s string) (time.Duration, error) { return timespan.Parse(s) }
 
 // Load reads, expands and validates the config file at path.
 func Load(path string) (*Config, error) {

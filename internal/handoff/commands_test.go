@@ -33,7 +33,7 @@ func TestTransitionCommands(t *testing.T) {
 			Move{Apply: chat.AgentClose, Next: chat.HandoffClaimed, CloseIn: 90 * time.Minute,
 				Say: "Ann will close this conversation in 1h30m; if the customer writes before then, it stays open."}},
 		{"close with an argument that is no delay", Request{Handoff: byAnn, Command: chat.AgentClose, Agent: ann, Arg: "tomorrow"},
-			Move{Next: chat.HandoffClaimed, Say: "Not closed: write /close, or /close in 10m (2h, 1h30m) to close later."}},
+			Move{Next: chat.HandoffClaimed, Say: "Not closed: write /close, or /close in 10m (2h, 1h30m, 1d, 2 hours) to close later."}},
 		{"close a closed conversation", Request{Command: chat.AgentClose, Agent: ann, Closed: resolved},
 			Move{Say: "This conversation is already closed."}},
 		{"reopen a resolved conversation: the agent owns it", Request{Closed: resolved, Command: chat.AgentReopen, Agent: bob},
@@ -154,6 +154,16 @@ func TestParseCloseIn(t *testing.T) {
 		{"45s", 45 * time.Second},
 		{"in -5m", 0},
 		{"tomorrow", 0},
+		{"in 2 hours", 2 * time.Hour},
+		{"in 1 day", 24 * time.Hour},
+		{"in 1d", 24 * time.Hour},
+		{"через 30 минут", 30 * time.Minute},
+		{"через 2 часа", 2 * time.Hour},
+		{"2小时后", 2 * time.Hour},
+		{"1天以后", 24 * time.Hour},
+		{"in 1 month", 0},
+		{"in 0", 0},
+		{"thanks, solved", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.arg, func(t *testing.T) {

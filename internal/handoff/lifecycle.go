@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/timespan"
 )
 
 // Move is what an agent's command does to a handoff, decided by Transition:
@@ -168,7 +169,7 @@ func Transition(r Request) Move {
 		return Move{Apply: cmd, Next: chat.HandoffResolved, Say: "Resolved by " + agent.Name + ". The bot answers this customer again."}
 	case chat.AgentClose:
 		if strings.TrimSpace(r.Arg) != "" && r.CloseIn <= 0 {
-			return Move{Next: h.State, Say: "Not closed: write /close, or /close in 10m (2h, 1h30m) to close later."}
+			return Move{Next: h.State, Say: "Not closed: write /close, or /close in 10m (2h, 1h30m, 1d, 2 hours) to close later."}
 		}
 		if r.CloseIn > 0 {
 			return Move{Apply: cmd, Next: h.State, CloseIn: r.CloseIn,
@@ -376,11 +377,18 @@ func ownerName(owner, agent chat.Agent) string {
 	return owner.Name
 }
 
-// ParseCloseIn reads /close's argument: "in 10m", "in 2h", "in 1h30m"
-// (or the duration alone); 0 when it is none, or not a positive duration.
+// ParseCloseIn reads /close's argument: "in 10m", "in 2h", "in 1h30m",
+// "in 2 hours", "через 2 часа", "1天后" (or the length alone); 0 when it
+// is none, or not a positive length of time.
 func ParseCloseIn(arg string) time.Duration {
-	arg = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.ToLower(arg)), "in "))
-	d, err := time.ParseDuration(strings.ReplaceAll(arg, " ", ""))
+	arg = strings.TrimSpace(strings.ToLower(arg))
+	for _, word := range []string{"in ", "через "} {
+		arg = strings.TrimPrefix(arg, word)
+	}
+	for _, word := range []string{"以后", "以後", "后", "後"} {
+		arg = strings.TrimSuffix(arg, word)
+	}
+	d, err := timespan.Parse(arg)
 	if err != nil || d <= 0 {
 		return 0
 	}
