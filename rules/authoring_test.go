@@ -240,3 +240,43 @@ func TestLanguageCodesNoCustomerHas(t *testing.T) {
 		})
 	}
 }
+
+// TestFieldHints: a key another tool or plain English would use is told
+// ours, at the key; a rule with no id is named by its line.
+func TestFieldHints(t *testing.T) {
+	cases := []struct{ name, src, want string }{
+		{"name for id", "rules:\n  - name: a\n    reply: x\n", `2:5: unknown field "name", did you mean "id"?`},
+		{"title for id", "rules:\n  - id: a\n    title: A\n    reply: x\n", `3:5: unknown field "title", did you mean "id"?`},
+		{"answer for reply", "rules:\n  - id: a\n    answer: x\n", `3:5: unknown field "answer", did you mean "reply"?`},
+		{"triggers for keywords", "rules:\n  - id: a\n    triggers: [x]\n    reply: x\n", `3:5: unknown field "triggers", did you mean "keywords"?`},
+		{"condition for when", "rules:\n  - id: a\n    condition: \"true\"\n    reply: x\n", `3:5: unknown field "condition", did you mean "when"?`},
+		{"escalate for handoff", "rules:\n  - id: a\n    escalate: {team: t}\n", `3:5: unknown field "escalate", did you mean "handoff"?`},
+		{"capitals", "rules:\n  - id: a\n    Answer: x\n", `3:5: unknown field "Answer", did you mean "reply"?`},
+		{"a file's lang", "lang: zh\nrules:\n  - id: a\n    reply: x\n", `1:1: unknown field "lang", did you mean "default_language"?`},
+		{"a file's tz", "tz: Asia/Shanghai\nrules:\n  - id: a\n    reply: x\n", `1:1: unknown field "tz", did you mean "timezone"?`},
+		{"a spelling still found", "rules:\n  - id: a\n    replly: x\n", `3:5: unknown field "replly", did you mean "reply"?`},
+		{"nothing near", "rules:\n  - id: a\n    zzz: x\n    reply: x\n", `3:5: unknown field "zzz"` + "\n"},
+		{"a rule without id named by its line", "rules:\n  - id: a\n    reply: x\n  - keywords: [b]\n    reply: y\n    cooldown: soon\n",
+			`6:15: the rule on line 4: cooldown "soon" is not a length of time`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(tc.src))
+			if err == nil || !strings.Contains(err.Error()+"\n", tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestMeantFieldsAreOurs(t *testing.T) {
+	for theirs, ours := range meantFields {
+		hinted := false
+		for _, known := range knownFields {
+			hinted = hinted || slices.Contains(known, ours) && !slices.Contains(known, theirs)
+		}
+		if !hinted {
+			t.Errorf("%s is suggested for %s, but no mapping has %s without %s", ours, theirs, ours, theirs)
+		}
+	}
+}

@@ -207,7 +207,7 @@ func (l *errorList) addYAML(err error) {
 		col, _ := strconv.Atoi(sub[2])
 		msg := sub[3]
 		if u := yamlUnknownField.FindStringSubmatch(msg); u != nil {
-			msg = fmt.Sprintf("unknown field %q%s", u[1], suggest(u[1], knownFields[u[2]]))
+			msg = fmt.Sprintf("unknown field %q%s", u[1], fieldHint(u[1], knownFields[u[2]]))
 			col = l.keyColumn(line, u[1])
 		} else if c := yamlCannotUnmarshal.FindStringSubmatch(msg); c != nil {
 			msg = fmt.Sprintf("want %s here, not %s", goTypeName(c[3]), yamlTagName(c[1]))
@@ -352,6 +352,35 @@ func goTypeName(t string) string {
 }
 
 // suggest returns ", did you mean X?" when a known name is close to got.
+// fieldHint is suggest for a key, knowing also the names other bot tools
+// and plain English give our fields (name for id, answer for reply),
+// which no spelling distance finds.
+func fieldHint(got string, known []string) string {
+	if ours, ok := meantFields[strings.ToLower(got)]; ok && contains(known, ours) {
+		return fmt.Sprintf(", did you mean %q?", ours)
+	}
+	return suggest(strings.ToLower(got), known)
+}
+
+// meantFields maps other tools' and plain English names for a key to
+// ours; a name is hinted only where its field exists.
+var meantFields = map[string]string{
+	"name": "id", "title": "id", "key": "id", "intent": "id",
+	"answer": "reply", "response": "reply", "respond": "reply", "message": "reply", "text": "reply", "replies": "reply", "say": "reply", "reply_text": "reply",
+	"words": "keywords", "triggers": "keywords", "trigger": "keywords", "phrases": "keywords", "patterns": "keywords", "keys": "keywords",
+	"condition": "when", "if": "when", "filter": "when", "where": "when",
+	"escalate": "handoff", "human": "handoff", "transfer": "handoff", "operator": "handoff", "hand_off": "handoff",
+	"labels": "tag", "tags": "tag",
+	"skip": "ignore", "drop": "ignore", "mute": "ignore",
+	"throttle": "cooldown", "cool_down": "cooldown", "rate_limit": "cooldown",
+	"order": "priority", "weight": "priority",
+	"samples": "examples", "utterances": "examples", "training": "examples",
+	"intents": "rules", "faq": "rules", "faqs": "rules",
+	"lang": "default_language", "language": "default_language", "locale": "default_language",
+	"tz": "timezone", "time_zone": "timezone",
+	"hours": "business_hours", "opening_hours": "business_hours", "working_hours": "business_hours", "open_hours": "business_hours",
+}
+
 func suggest(got string, known []string) string {
 	best := Nearest(got, known)
 	if best == "" {

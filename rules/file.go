@@ -74,6 +74,15 @@ type ruleYAML struct {
 	noKeywords *yaml.Node `yaml:"-"`
 }
 
+// title names the rule in messages: by its id, or, when it has none (an
+// error of its own), by its line, since rule "" names nothing.
+func (ry *ruleYAML) title() string {
+	if ry.ID.Value == "" {
+		return fmt.Sprintf("the rule on line %d", ry.Line)
+	}
+	return fmt.Sprintf("rule %q", ry.ID.Value)
+}
+
 // emptyListAt returns the key node of key in mapping n when its value is
 // an empty list or nothing at all.
 func emptyListAt(n *yaml.Node, key string) *yaml.Node {
@@ -270,7 +279,7 @@ func checkKeys(n *yaml.Node, known ...string) error {
 			continue
 		}
 		if !contains(known, k.Value) {
-			te.Errors = append(te.Errors, posError(k.Line, k.Column, "unknown field %q%s", k.Value, suggest(k.Value, known)).(*yaml.TypeError).Errors...)
+			te.Errors = append(te.Errors, posError(k.Line, k.Column, "unknown field %q%s", k.Value, fieldHint(k.Value, known)).(*yaml.TypeError).Errors...)
 		}
 	}
 	if len(te.Errors) == 0 {

@@ -337,7 +337,7 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	for i, ry := range f.Rules {
 		for _, ex := range ry.Examples {
 			if formKey(ex.Value) == "" {
-				errs.add(ex.Line, ex.Col, "rule %q: example %q has no letters or digits", ry.ID.Value, ex.Value)
+				errs.add(ex.Line, ex.Col, "%s: example %q has no letters or digits", ry.title(), ex.Value)
 				continue
 			}
 			if r.examples == nil {
@@ -424,7 +424,7 @@ func (c *compiler) rule(ry *ruleYAML, seen map[string]int) *rule {
 	default:
 		seen[ry.ID.Value] = ry.ID.Line
 	}
-	at := fmt.Sprintf("rule %q: ", ry.ID.Value)
+	at := ry.title() + ": "
 
 	mode, ok := parseMode(ry.Match.Value)
 	if !ok {
@@ -557,7 +557,7 @@ func (c *compiler) buttons() {
 	}
 	for i, ry := range c.f.Rules {
 		ru := c.r.rules[i]
-		at := fmt.Sprintf("rule %q: ", ry.ID.Value)
+		at := ry.title() + ": "
 		if len(ry.Buttons) > maxButtons {
 			c.errs.add(ry.Buttons[maxButtons].Line, ry.Buttons[maxButtons].Col, "%sat most %d buttons", at, maxButtons)
 		}

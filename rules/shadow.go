@@ -92,7 +92,7 @@ func (r *Rules) keywordWarnings(f *fileYAML, errs *errorList) {
 		if len(shadowed) == 0 {
 			continue
 		}
-		at := fmt.Sprintf("rule %q", ry.ID.Value)
+		at := ry.title()
 		if len(shadowed) == len(seen) && len(seen) > 1 {
 			s := shadowed[0]
 			errs.warn(ry.ID.Line, ry.ID.Col, "%s can never match by its keywords: rule %q (line %d) comes first and answers each of them (%q through its keyword %q, …); move %s above it, or remove it",

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
@@ -23,7 +22,7 @@ func (c *compiler) suggestSnippets() {
 		if h == nil || i >= len(c.r.rules) {
 			continue
 		}
-		at := fmt.Sprintf("rule %q: ", ry.ID.Value)
+		at := ry.title() + ": "
 		var picked []string
 		if len(h.Snippets) > 0 {
 			if len(h.Snippets) > MaxSuggestedSnippets {
