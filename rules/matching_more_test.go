@@ -131,6 +131,11 @@ func TestNegationForms(t *testing.T) {
 		{"zh 没有投诉，只是", "没有投诉，只是想问物流", "shipping"},
 		{"zh 没收到货 still a question", "没收到货，只收到发票", "shipping"},
 		{"zh-Hant 不是要客訴", "不是要投訴，只是想問包裹到哪了", "shipping"},
+		{"zh 没有要: not meaning to", "我没有要退款，只是问一下物流", "shipping"},
+		{"zh 没要", "我没要取消订单", "none"},
+		{"zh-Hant 沒有要", "沒有要投訴，就想問營業時間", "hours"},
+		{"zh 没有要到: did not get, a question", "一直没有要到退款", "refund"},
+		{"zh 还没有: not yet, a question", "还没有退款", "refund"},
 	})
 }
 
