@@ -76,11 +76,11 @@ var negationsBefore = map[string][]string{
 	"en": {"don't", "do not", "dont", "doesn't", "does not", "didn't want", "no need", "not need", "needn't",
 		"no longer", "never mind", "nevermind", "not interested in", "not want", "without", "instead of",
 		"rather than", "won't need", "not going to", "cancel my request for", "not a", "not an", "not asking", "not looking for",
-		"isn't a", "is not a", "wasn't a"},
+		"isn't a", "is not a", "wasn't a", "wasn't going to", "wasnt going to", "was not going to", "not trying to", "not planning to", "not gonna"},
 	"ru": {"не надо", "не нужно", "не нужен", "не нужна", "не хочу", "не хотим", "не буду", "не будем",
 		"не стоит", "не собираюсь", "не требуется", "нет необходимости", "вместо", "не планирую", "не прошу", "без",
-		"это не", "не про", "не по поводу", "не стану", "не станем"},
-	"zh": {"不要", "不用", "不需要", "不想", "别", "无需", "不必", "没必要", "不打算", "用不着", "不需", "免得", "不是", "没有要", "没要"},
+		"это не", "не про", "не по поводу", "не стану", "не станем", "не собирался", "не собиралась", "не пытаюсь", "не планировал", "не планировала"},
+	"zh": {"不要", "不用", "不需要", "不想", "别", "无需", "不必", "没必要", "不打算", "用不着", "不需", "免得", "不是", "没有要", "没要", "没打算", "没想"},
 }
 
 // negationsAfter follow the keyword: "refund is not needed", "возврат не нужен", "退款不用了".

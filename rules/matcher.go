@@ -669,7 +669,7 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 		if toks[j+1].brk {
 			break
 		}
-		for n := 1; n <= 3 && j-n+1 >= 0; n++ {
+		for n := 1; n <= lx.negWords && j-n+1 >= 0; n++ {
 			if n > 1 && toks[j-n+2].brk {
 				break
 			}
@@ -691,7 +691,7 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 		if toks[j].brk {
 			break
 		}
-		for n := 1; n <= 3 && j+n-1 < len(toks); n++ {
+		for n := 1; n <= lx.negWords && j+n-1 < len(toks); n++ {
 			if n > 1 && toks[j+n-1].brk {
 				break
 			}

@@ -122,6 +122,9 @@ const (
 type lexicon struct {
 	negBefore map[string]bool // "don t", "не хоч"
 	negAfter  map[string]bool
+	// negWords is the most tokens of a negation phrase ("wasn t go to"),
+	// how far before and after a keyword a phrase is looked for.
+	negWords int
 	bridges   map[string]bool
 	words     map[string]cueFlags
 	common    map[string]bool
@@ -167,6 +170,9 @@ func (lx *lexicon) addNegation(word string, after bool) {
 		lx.negAfter[k] = true
 	default:
 		lx.negBefore[k] = true
+	}
+	if !isHanKey(k) {
+		lx.negWords = max(lx.negWords, strings.Count(k, " ")+1)
 	}
 }
 
