@@ -98,6 +98,10 @@ var negationsAfter = map[string][]string{
 var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "无", "毫无"}
 var noneAfter = []string{"нет", "не было", "none", "никаких"}
 
+// neededWords after a keyword that "no" stands before make a refusal of
+// it in any message: "no refund needed", "no exchange necessary".
+var neededWords = []string{"needed", "necessary", "required", "wanted"}
+
 // contrastWords follow a refusal with what is wanted instead: after one of
 // them, "no X" before it is a refusal too ("no complaint, just want the
 // tracking link", "никаких жалоб, просто подскажите", 没有投诉，只是想问).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -650,7 +651,7 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 	if h.t0 < 0 {
 		return false
 	}
-	if (sc.cues&cueThanks != 0 || sc.contrast > h.t1) && noneNegated(lx, form, toks, h) {
+	if (sc.cues&cueThanks != 0 || sc.contrast > h.t1) && noneNegated(lx, form, toks, h) || noneNeeded(lx, form, toks, h) {
 		return true
 	}
 	if toks[h.t0].han {
@@ -744,6 +745,16 @@ func noneNegated(lx *lexicon, form string, toks []token, h *hit) bool {
 		}
 	}
 	return false
+}
+
+// noneNeeded reports "no X needed": a none word just before the keyword
+// and a word of need just after it, in one clause.
+func noneNeeded(lx *lexicon, form string, toks []token, h *hit) bool {
+	before, after := int(h.t0)-1, int(h.t1)+1
+	if before < 0 || after >= len(toks) || toks[h.t0].brk || toks[after].brk || toks[h.t0].han || toks[h.t1].han {
+		return false
+	}
+	return lx.needed[form[toks[after].start:toks[after].end]] && slices.Contains(lx.none[0], form[toks[before].start:toks[before].end])
 }
 
 // hanNegatedBefore reports whether Chinese text ends with a negation,

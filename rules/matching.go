@@ -124,14 +124,15 @@ type lexicon struct {
 	negAfter  map[string]bool
 	// negWords is the most tokens of a negation phrase ("wasn t go to"),
 	// how far before and after a keyword a phrase is looked for.
-	negWords int
+	negWords  int
 	bridges   map[string]bool
 	words     map[string]cueFlags
 	common    map[string]bool
 	zhBefore  []string
 	zhAfter   []string
 	zhBridges []string
-	none      [2][]string // noneBefore, noneAfter in match form
+	none      [2][]string     // noneBefore, noneAfter in match form
+	needed    map[string]bool // neededWords in match form
 	zhCues    map[string]cueFlags
 	zhStart   []bool // by character from hanFirst: some Chinese cue starts with it
 	zhByRune  map[rune][]zhCue
@@ -240,6 +241,10 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 				lx.none[i] = append(lx.none[i], k)
 			}
 		}
+	}
+	lx.needed = map[string]bool{}
+	for _, w := range neededWords {
+		lx.needed[formKey(w)] = true
 	}
 	for _, w := range commonWords {
 		lx.common[formKey(w)] = true
