@@ -280,3 +280,30 @@ func TestMeantFieldsAreOurs(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeHints: a single text where a list or a handoff's fields are
+// wanted is refused with the line as it was meant, and a rule whose
+// keywords did not decode is not taken for a catch-all hiding the rest.
+func TestShapeHints(t *testing.T) {
+	cases := []struct{ name, src, want, notWant string }{
+		{"keywords as one text", "rules:\n  - id: a\n    keywords: refund, money back\n    reply: x\n  - id: b\n    reply: y\n",
+			`3:15: keywords: want a list (such as [a, b]) here, not a single text; write keywords: [refund, money back]`, "can never match"},
+		{"a keyword that needs quotes", "rules:\n  - id: a\n    keywords: \"where: here\"\n    reply: x\n",
+			`write keywords: ["where: here"]`, ""},
+		{"tag as one text", "rules:\n  - id: a\n    keywords: [x]\n    tag: vip\n    reply: x\n", `write tag: [vip]`, ""},
+		{"handoff as a team's name", "rules:\n  - id: a\n    keywords: [x]\n    handoff: support\n",
+			`4:14: handoff: want a mapping of fields here, not a single text; write handoff: {team: support}`, ""},
+		{"a number is no list: no hint", "rules:\n  - id: a\n    keywords: [x]\n    reply: x\n    continue: maybe\n", `continue: want true or false here, not a single text` + "\n", "write"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(tc.src))
+			if err == nil || !strings.Contains(err.Error()+"\n", tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if tc.notWant != "" && strings.Contains(err.Error(), tc.notWant) {
+				t.Errorf("err = %v, want nothing of %q", err, tc.notWant)
+			}
+		})
+	}
+}

@@ -217,7 +217,7 @@ func (l *errorList) addYAML(err error) {
 				// mapping's first key is (tag:\n  x: y).
 				col = n.Column
 				if key != "" {
-					msg = key + ": " + msg
+					msg = key + ": " + msg + shapeHint(key, n)
 				}
 			} else {
 				if key := l.keyAt(line); key != "" {
@@ -243,6 +243,37 @@ func (l *errorList) addYAML(err error) {
 		}
 		l.add(line, col, "%s", msg)
 	}
+}
+
+// shapeHint writes out, for a single text where a list or a handoff's
+// fields are wanted, the line as it was meant: keywords: refund, money
+// back is [refund, money back]; handoff: support is {team: support}.
+func shapeHint(key string, n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode || strings.TrimSpace(n.Value) == "" {
+		return ""
+	}
+	switch key {
+	case "keywords", "tag", "examples", "languages", "buttons", "snippets":
+		var items []string
+		for _, item := range strings.Split(n.Value, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				items = append(items, flowItem(item))
+			}
+		}
+		return fmt.Sprintf("; write %s: [%s]", key, strings.Join(items, ", "))
+	case "handoff":
+		return fmt.Sprintf("; write handoff: {team: %s}", flowItem(strings.TrimSpace(n.Value)))
+	}
+	return ""
+}
+
+// flowItem is an item as it can stand in [a, b] or {k: v}: quoted when
+// it holds what YAML would read otherwise.
+func flowItem(s string) string {
+	if strings.ContainsAny(s, ":#[]{},\"'&*!|>%@`") {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // wrongNode finds the value yaml.v3 could not decode: a node on line
@@ -351,7 +382,6 @@ func goTypeName(t string) string {
 	return "a text"
 }
 
-// suggest returns ", did you mean X?" when a known name is close to got.
 // fieldHint is suggest for a key, knowing also the names other bot tools
 // and plain English give our fields (name for id, answer for reply),
 // which no spelling distance finds.
@@ -381,6 +411,7 @@ var meantFields = map[string]string{
 	"hours": "business_hours", "opening_hours": "business_hours", "working_hours": "business_hours", "open_hours": "business_hours",
 }
 
+// suggest returns ", did you mean X?" when a known name is close to got.
 func suggest(got string, known []string) string {
 	best := Nearest(got, known)
 	if best == "" {

@@ -595,22 +595,24 @@ func (ru *rule) answers() bool {
 // after it can ever be reached.
 func (c *compiler) unreachable() {
 	for i, ru := range c.r.rules {
-		// A when that did not compile (already reported) is not "no when":
-		// the rule is not known to match every message.
+		// A when that did not compile, or keywords that did not decode
+		// (already reported), are not "no when" and "no keywords": the
+		// rule is not known to match every message.
 		when := strings.TrimSpace(c.f.Rules[i].When.Value)
-		always := len(ru.terms) == 0 && len(c.f.Rules[i].Keywords) == 0 && len(c.f.Rules[i].Examples) == 0 && (when == "" || when == "true")
+		always := len(ru.terms) == 0 && len(c.f.Rules[i].Keywords) == 0 && len(c.f.Rules[i].Examples) == 0 && (when == "" || when == "true") &&
+			len(c.f.Rules[i].problems) == 0
 		if k := c.f.Rules[i].noKeywords; always && k != nil {
 			c.errs.warn(k.Line, k.Column, "rule %q: keywords lists none, so this rule matches every message; give it keywords, or remove the line if every message is meant", ru.id)
 		}
 		if always && ru.stop && i+1 < len(c.r.rules) {
 			next := &c.f.Rules[i+1]
-			line, col, name := next.ID.Line, next.ID.Col, fmt.Sprintf("rule %q", next.ID.Value)
+			line, col := next.ID.Line, next.ID.Col
 			if next.ID.Value == "" {
-				line, col, name = next.Line, next.Col, fmt.Sprintf("the rule on line %d", next.Line)
+				line, col = next.Line, next.Col
 			}
-			this := fmt.Sprintf("rule %q (line %d)", ru.id, ru.line)
-			if ru.id == "" {
-				this = fmt.Sprintf("the rule on line %d", c.f.Rules[i].Line)
+			name, this := next.title(), c.f.Rules[i].title()
+			if ru.id != "" {
+				this = fmt.Sprintf("rule %q (line %d)", ru.id, ru.line)
 			}
 			c.errs.add(line, col, "%s can never match: %s matches every message and stops; move it to the end or give it keywords or a when", name, this)
 			return
