@@ -307,3 +307,22 @@ func TestShapeHints(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryTemplateProblem: every bad reference in a text is reported, each
+// under its own caret, not only the first.
+func TestEveryTemplateProblem(t *testing.T) {
+	src := "rules:\n  - id: a\n    keywords: [x]\n    reply: \"Hi {{nmae}}, it takes {{ days }} days {{name\"\n"
+	_, err := Parse("t.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{
+		`4:16: unknown variable {{nmae}}, did you mean "name"?`,
+		`4:35: unknown variable {{days}}`,
+		`4:51: {{ is not closed with }}`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v\nwant %q", err, want)
+		}
+	}
+}

@@ -144,8 +144,8 @@ func DefaultNotice(kind chat.CustomerNotice, lang string, vars map[string]string
 	if !ok {
 		s = texts["en"]
 	}
-	t, _, err := parseTemplate(s, lang, noticeVars, nil, nil)
-	if err != nil {
+	t, problems := parseTemplate(s, lang, noticeVars, nil, nil)
+	if len(problems) > 0 {
 		return s
 	}
 	return t.fill(vars)

@@ -34,10 +34,17 @@ const maxVarLen = 64
 // snippetFunc returns a snippet's parts in a language, for {{snippet}}.
 type snippetFunc func(name, lang string) ([]templatePart, bool)
 
-// parseTemplate splits s, expanding snippets; on error it reports the byte
-// offset of the bad reference.
-func parseTemplate(s, lang string, vars []string, snippets snippetFunc, snippetNames []string) (template, int, error) {
+// templateProblem is a bad reference in a text, at byte offset at.
+type templateProblem struct {
+	at  int
+	err error
+}
+
+// parseTemplate splits s, expanding snippets. It reports every bad
+// reference, each at its byte offset, so a marketer fixes them in one go.
+func parseTemplate(s, lang string, vars []string, snippets snippetFunc, snippetNames []string) (template, []templateProblem) {
 	var t template
+	var problems []templateProblem
 	rest := s
 	offset := 0
 	for {
@@ -53,7 +60,8 @@ func parseTemplate(s, lang string, vars []string, snippets snippetFunc, snippetN
 		}
 		j := strings.Index(rest[i:], "}}")
 		if j < 0 {
-			return t, offset + i, fmt.Errorf("{{ is not closed with }}")
+			problems = append(problems, templateProblem{offset + i, fmt.Errorf("{{ is not closed with }}")})
+			break
 		}
 		name := strings.TrimSpace(rest[i+2 : i+j])
 		switch {
@@ -62,15 +70,18 @@ func parseTemplate(s, lang string, vars []string, snippets snippetFunc, snippetN
 		case snippets != nil && contains(snippetNames, name):
 			parts, ok := snippets(name, lang)
 			if !ok {
-				return t, offset + i, fmt.Errorf("template {{%s}} has no text", name)
+				problems = append(problems, templateProblem{offset + i, fmt.Errorf("template {{%s}} has no text", name)})
 			}
 			t.parts = append(t.parts, parts...)
 		default:
 			known := append(append([]string{}, vars...), snippetNames...)
-			return t, offset + i, fmt.Errorf("unknown variable {{%s}}%s (known: %s)", name, suggest(name, known), strings.Join(known, ", "))
+			problems = append(problems, templateProblem{offset + i, fmt.Errorf("unknown variable {{%s}}%s (known: %s)", name, suggest(name, known), strings.Join(known, ", "))})
 		}
 		offset += i + j + 2
 		rest = rest[i+j+2:]
+	}
+	if len(problems) > 0 {
+		return t, problems
 	}
 	t.parts = mergeLiterals(t.parts)
 	for _, p := range t.parts {
@@ -80,7 +91,7 @@ func parseTemplate(s, lang string, vars []string, snippets snippetFunc, snippetN
 			t.maxLen += len([]rune(p.literal))
 		}
 	}
-	return t, 0, nil
+	return t, nil
 }
 
 func mergeLiterals(parts []templatePart) []templatePart {

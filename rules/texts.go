@@ -133,16 +133,18 @@ func (c *compiler) parseTexts(t texts, vars []string, snippets snippetFunc, what
 				c.errs.add(s.Line, s.Col, "%s: the text is empty", what)
 				continue
 			}
-			tpl, off, err := parseTemplate(s.Value, lang, vars, snippets, names)
-			if err != nil {
+			tpl, problems := parseTemplate(s.Value, lang, vars, snippets, names)
+			for _, p := range problems {
 				line, col := s.Line, s.Col
-				if !s.Block && !strings.Contains(s.Value[:off], "\n") {
-					col += len([]rune(s.Value[:off]))
+				if !s.Block && !strings.Contains(s.Value[:p.at], "\n") {
+					col += len([]rune(s.Value[:p.at]))
 					if s.Quoted {
 						col++
 					}
 				}
-				c.errs.add(line, col, "%v", err)
+				c.errs.add(line, col, "%v", p.err)
+			}
+			if len(problems) > 0 {
 				continue
 			}
 			if snippets != nil {
