@@ -93,8 +93,59 @@ func Normalize(u models.Update) chat.Event {
 		// A channel's own posts are the brand's, not a customer's.
 		fromMessage(&ev, u.ChannelPost)
 		ev.Kind = chat.KindOther
+	case u.BusinessMessage != nil:
+		fromBusinessMessage(&ev, u.BusinessMessage)
+	case u.EditedBusinessMessage != nil:
+		fromBusinessMessage(&ev, u.EditedBusinessMessage)
+		if ev.Kind != chat.KindOther {
+			ev.Kind = chat.KindEdited
+		}
 	}
 	return ev
+}
+
+// businessPrefix marks the chat id of a chat the bot serves through a
+// Telegram Business account ("business:CONNECTION:CHAT"): replies there
+// must name the connection, and a conversation held through the business
+// account is another chat than the customer's own chat with the bot.
+const businessPrefix = "business:"
+
+// BusinessChatID is the chat id of chat as reached through a business
+// connection.
+func BusinessChatID(connection, chatID string) string {
+	return businessPrefix + connection + ":" + chatID
+}
+
+// splitChatID reads a chat id: Telegram's own, or one reached through a
+// business connection (see businessPrefix).
+func splitChatID(id string) (chatID int64, connection string, err error) {
+	if rest, ok := strings.CutPrefix(id, businessPrefix); ok {
+		i := strings.LastIndexByte(rest, ':')
+		if i <= 0 {
+			return 0, "", fmt.Errorf("chat id %q: no business connection", id)
+		}
+		connection, id = rest[:i], rest[i+1:]
+	}
+	chatID, err = strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return 0, "", fmt.Errorf("chat id %q: %w", id, err)
+	}
+	return chatID, connection, nil
+}
+
+// fromBusinessMessage reads a message of a private chat of a Telegram
+// Business account the bot is connected to: the customers write to the
+// business, and the bot answers for it. The business's own messages in
+// those chats (its owner answering in person, or a bot, this one
+// included, on its behalf) come too; they are not a customer's.
+func fromBusinessMessage(ev *chat.Event, m *models.Message) {
+	fromMessage(ev, m)
+	if m.BusinessConnectionID != "" {
+		ev.ChatID = BusinessChatID(m.BusinessConnectionID, ev.ChatID)
+	}
+	if m.SenderBusinessBot != nil || m.From == nil || m.From.ID != m.Chat.ID {
+		ev.Kind = chat.KindOther
+	}
 }
 
 func fromMessage(ev *chat.Event, m *models.Message) {
@@ -243,6 +294,10 @@ func checkDate(u models.Update, now time.Time) error {
 		date = u.ChannelPost.Date
 	case u.MyChatMember != nil:
 		date = u.MyChatMember.Date
+	case u.BusinessMessage != nil:
+		date = u.BusinessMessage.Date
+	case u.EditedBusinessMessage != nil:
+		date = u.EditedBusinessMessage.Date
 	default:
 		return nil
 	}

@@ -246,3 +246,79 @@ func decoded(t *testing.T, body string, now time.Time, malformed bool) (ev chat.
 	}
 	return ev, true
 }
+
+// TestDecodeBusiness: a customer writing to a Telegram Business account the
+// bot is connected to is a customer in a chat reached through that
+// connection; the business's own messages there (its owner answering in
+// person, a bot on its behalf) and the connection's other updates are not
+// a customer's.
+func TestDecodeBusiness(t *testing.T) {
+	const chat5 = `"chat": {"id": 5, "type": "private", "first_name": "Ann"}`
+	const ann = `"from": {"id": 5, "is_bot": false, "first_name": "Ann", "language_code": "ru"}`
+	const owner = `"from": {"id": 77, "is_bot": false, "first_name": "Shop owner"}`
+	const conn = `"business_connection_id": "AbC-dE_f:9"`
+	tests := []struct {
+		name, body string
+		kind       chat.Kind
+		chatID     string
+		customer   string
+		text       string
+	}{
+		{"a customer's text", `{"update_id": 1, "business_message": {"message_id": 3, "date": 1700000000, ` + conn + `, ` + chat5 + `, ` + ann + `, "text": "где мой заказ?"}}`,
+			chat.KindText, "business:AbC-dE_f:9:5", "5", "где мой заказ?"},
+		{"a customer's photo", `{"update_id": 2, "business_message": {"message_id": 4, "date": 1700000000, ` + conn + `, ` + chat5 + `, ` + ann + `, "caption": "退款", "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]}}`,
+			chat.KindPhoto, "business:AbC-dE_f:9:5", "5", "退款"},
+		{"a customer's edit", `{"update_id": 3, "edited_business_message": {"message_id": 3, "date": 1700000000, "edit_date": 1700000100, ` + conn + `, ` + chat5 + `, ` + ann + `, "text": "где заказ?"}}`,
+			chat.KindEdited, "business:AbC-dE_f:9:5", "5", "где заказ?"},
+		{"the owner answering in person", `{"update_id": 4, "business_message": {"message_id": 5, "date": 1700000000, ` + conn + `, ` + chat5 + `, ` + owner + `, "text": "Сейчас проверю"}}`,
+			chat.KindOther, "business:AbC-dE_f:9:5", "77", "Сейчас проверю"},
+		{"the bot's own reply, echoed", `{"update_id": 5, "business_message": {"message_id": 6, "date": 1700000000, ` + conn + `, ` + chat5 + `, ` + owner + `, "sender_business_bot": {"id": 1, "is_bot": true, "first_name": "shop_bot"}, "text": "Заказ в пути"}}`,
+			chat.KindOther, "business:AbC-dE_f:9:5", "77", "Заказ в пути"},
+		{"the owner's edit", `{"update_id": 6, "edited_business_message": {"message_id": 5, "date": 1700000000, ` + conn + `, ` + chat5 + `, ` + owner + `, "text": "x"}}`,
+			chat.KindOther, "business:AbC-dE_f:9:5", "77", "x"},
+		{"the connection itself", `{"update_id": 7, "business_connection": {"id": "AbC-dE_f:9", "user": {"id": 77, "is_bot": false, "first_name": "Shop owner"}, "user_chat_id": 77, "date": 1700000000, "is_enabled": true}}`,
+			chat.KindOther, "", "", ""},
+		{"messages deleted", `{"update_id": 8, "deleted_business_messages": {"business_connection_id": "AbC-dE_f:9", ` + chat5 + `, "message_ids": [3]}}`,
+			chat.KindOther, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, _ := decoded(t, tt.body, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), false)
+			if ev.Kind != tt.kind || ev.ChatID != tt.chatID || ev.Customer.ID != tt.customer || ev.Text != tt.text || ev.ChatType != chatTypeFor(tt.chatID) {
+				t.Errorf("decoded kind %q chat %q (%q) customer %q text %q; want %q %q %q %q", ev.Kind, ev.ChatID, ev.ChatType, ev.Customer.ID, ev.Text, tt.kind, tt.chatID, tt.customer, tt.text)
+			}
+		})
+	}
+	if _, err := DecodeAt("shop", []byte(`{"update_id": 9, "business_message": {"message_id": 3, "date": 1000, `+conn+`, `+chat5+`, `+ann+`, "text": "x"}}`), time.Now()); !errors.Is(err, ErrDate) {
+		t.Errorf("a business message dated 1970: err = %v, want ErrDate", err)
+	}
+}
+
+func chatTypeFor(chatID string) chat.ChatType {
+	if chatID == "" {
+		return ""
+	}
+	return chat.ChatPrivate
+}
+
+func TestSplitChatID(t *testing.T) {
+	tests := []struct {
+		in         string
+		id         int64
+		connection string
+		bad        bool
+	}{
+		{"5", 5, "", false},
+		{"-1001234567890", -1001234567890, "", false},
+		{BusinessChatID("AbC-dE_f:9", "5"), 5, "AbC-dE_f:9", false},
+		{"business:5", 0, "", true},
+		{"business:c:x", 0, "", true},
+		{"dm:5", 0, "", true},
+	}
+	for _, tt := range tests {
+		id, connection, err := splitChatID(tt.in)
+		if (err != nil) != tt.bad || id != tt.id || connection != tt.connection {
+			t.Errorf("splitChatID(%q) = %d, %q, %v; want %d, %q, bad %v", tt.in, id, connection, err, tt.id, tt.connection, tt.bad)
+		}
+	}
+}

@@ -25,6 +25,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"update_id": -9223372036854775808, "message": {"chat": {"id": 1e300}}}`))
 	f.Add([]byte(`{"update_id": 1, "message": {"message_id": 1, "chat": {"id": -100}, "is_topic_message": true, "message_thread_id": 5, "reply_to_message": {"message_id": 5}}}`))
 	f.Add([]byte(`{"update_id": 2, "callback_query": {"id": "x", "data": "claim:1", "message": null}}`))
+	f.Add([]byte(`{"update_id": 3, "business_message": {"message_id": 3, "date": 1700000000, "business_connection_id": "c:1", "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": false, "first_name": "Ann"}, "text": "где заказ"}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		ev, err := Decode("shop", raw)
 		if err != nil {

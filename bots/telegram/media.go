@@ -84,10 +84,11 @@ func caption(text string) string {
 
 // place is where a message goes in its chat, shared by every send method.
 type place struct {
-	chatID int64
-	thread int
-	reply  *models.ReplyParameters
-	markup models.ReplyMarkup
+	chatID   int64
+	business string // the business connection the chat is reached through, if any
+	thread   int
+	reply    *models.ReplyParameters
+	markup   models.ReplyMarkup
 }
 
 // sendMedia sends the message's media with its text as the caption: by
@@ -105,7 +106,7 @@ func (s *Sender) sendMedia(ctx context.Context, out chat.Outgoing, at place) (st
 		files = append(files, m)
 	}
 	if len(files) == 0 {
-		m, err := s.b.SendMessage(ctx, &bot.SendMessageParams{ChatID: at.chatID, MessageThreadID: at.thread, Text: text,
+		m, err := s.b.SendMessage(ctx, &bot.SendMessageParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Text: text,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
 		if err != nil {
 			return "", classify(err)
@@ -156,7 +157,7 @@ func (s *Sender) sendMedia(ctx context.Context, out chat.Outgoing, at place) (st
 		// Video notes, stickers, locations and contacts carry no
 		// caption: the text follows them. (Should this second call fail,
 		// the retry sends the media again: a rare duplicate, never a loss.)
-		if _, err := s.b.SendMessage(ctx, &bot.SendMessageParams{ChatID: at.chatID, MessageThreadID: at.thread, Text: text}); err != nil {
+		if _, err := s.b.SendMessage(ctx, &bot.SendMessageParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Text: text}); err != nil {
 			return "", classify(err)
 		}
 	}
@@ -239,7 +240,7 @@ func (s *Sender) sendAlbum(ctx context.Context, files []chat.Media, text string,
 			first = cmp.Or(first, id)
 			continue
 		}
-		msgs, err := s.b.SendMediaGroup(ctx, &bot.SendMediaGroupParams{ChatID: at.chatID, MessageThreadID: at.thread, Media: group,
+		msgs, err := s.b.SendMediaGroup(ctx, &bot.SendMediaGroupParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Media: group,
 			ReplyParameters: at.reply})
 		if err != nil {
 			return "", classify(err)
@@ -268,41 +269,41 @@ func (s *Sender) sendOne(ctx context.Context, m chat.Media, c string, at place, 
 	var err error
 	switch m.Kind {
 	case chat.MediaPhoto:
-		sent, err = s.b.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: at.chatID, MessageThreadID: at.thread, Photo: file, Caption: c,
+		sent, err = s.b.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Photo: file, Caption: c,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	case chat.MediaVoice:
-		sent, err = s.b.SendVoice(ctx, &bot.SendVoiceParams{ChatID: at.chatID, MessageThreadID: at.thread, Voice: file, Caption: c,
+		sent, err = s.b.SendVoice(ctx, &bot.SendVoiceParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Voice: file, Caption: c,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	case chat.MediaAudio:
-		sent, err = s.b.SendAudio(ctx, &bot.SendAudioParams{ChatID: at.chatID, MessageThreadID: at.thread, Audio: file, Caption: c,
+		sent, err = s.b.SendAudio(ctx, &bot.SendAudioParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Audio: file, Caption: c,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	case chat.MediaVideo:
-		sent, err = s.b.SendVideo(ctx, &bot.SendVideoParams{ChatID: at.chatID, MessageThreadID: at.thread, Video: file, Caption: c,
+		sent, err = s.b.SendVideo(ctx, &bot.SendVideoParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Video: file, Caption: c,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	case chat.MediaVideoNote:
-		sent, err = s.b.SendVideoNote(ctx, &bot.SendVideoNoteParams{ChatID: at.chatID, MessageThreadID: at.thread, VideoNote: file,
+		sent, err = s.b.SendVideoNote(ctx, &bot.SendVideoNoteParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, VideoNote: file,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	case chat.MediaAnimation:
-		sent, err = s.b.SendAnimation(ctx, &bot.SendAnimationParams{ChatID: at.chatID, MessageThreadID: at.thread, Animation: file, Caption: c,
+		sent, err = s.b.SendAnimation(ctx, &bot.SendAnimationParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Animation: file, Caption: c,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	case chat.MediaSticker:
 		if m.Platform != chat.Telegram {
 			// Another platform's sticker is an image here.
-			sent, err = s.b.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: at.chatID, MessageThreadID: at.thread, Photo: file,
+			sent, err = s.b.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Photo: file,
 				ReplyParameters: at.reply, ReplyMarkup: at.markup})
 			break
 		}
-		sent, err = s.b.SendSticker(ctx, &bot.SendStickerParams{ChatID: at.chatID, MessageThreadID: at.thread, Sticker: file,
+		sent, err = s.b.SendSticker(ctx, &bot.SendStickerParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Sticker: file,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	case chat.MediaLocation:
-		sent, err = s.b.SendLocation(ctx, &bot.SendLocationParams{ChatID: at.chatID, MessageThreadID: at.thread,
+		sent, err = s.b.SendLocation(ctx, &bot.SendLocationParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread,
 			Latitude: m.Latitude, Longitude: m.Longitude, ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	case chat.MediaContact:
 		first, last, _ := strings.Cut(m.Contact, " ")
-		sent, err = s.b.SendContact(ctx, &bot.SendContactParams{ChatID: at.chatID, MessageThreadID: at.thread,
+		sent, err = s.b.SendContact(ctx, &bot.SendContactParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread,
 			PhoneNumber: m.Phone, FirstName: cmp.Or(first, "Contact"), LastName: last, ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	default:
-		sent, err = s.b.SendDocument(ctx, &bot.SendDocumentParams{ChatID: at.chatID, MessageThreadID: at.thread, Document: file, Caption: c,
+		sent, err = s.b.SendDocument(ctx, &bot.SendDocumentParams{ChatID: at.chatID, BusinessConnectionID: at.business, MessageThreadID: at.thread, Document: file, Caption: c,
 			ReplyParameters: at.reply, ReplyMarkup: at.markup})
 	}
 	if err != nil {

@@ -61,11 +61,11 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 		}
 		return "", nil
 	}
-	chatID, err := strconv.ParseInt(out.ChatID, 10, 64)
+	chatID, business, err := splitChatID(out.ChatID)
 	if err != nil {
-		return "", &chat.SendError{Kind: chat.SendPermanent, Err: fmt.Errorf("chat id %q: %w", out.ChatID, err)}
+		return "", &chat.SendError{Kind: chat.SendPermanent, Err: err}
 	}
-	p := &bot.SendMessageParams{ChatID: chatID, Text: out.Text}
+	p := &bot.SendMessageParams{ChatID: chatID, BusinessConnectionID: business, Text: out.Text}
 	if out.ThreadID != "" {
 		if id, err := strconv.Atoi(out.ThreadID); err == nil {
 			p.MessageThreadID = id
@@ -81,10 +81,10 @@ func (s *Sender) Send(ctx context.Context, out chat.Outgoing) (string, error) {
 		p.ReplyMarkup = keyboard(out.Buttons)
 	}
 	if len(out.Media) > 0 {
-		return s.sendMedia(ctx, out, place{chatID: chatID, thread: p.MessageThreadID, reply: p.ReplyParameters, markup: p.ReplyMarkup})
+		return s.sendMedia(ctx, out, place{chatID: chatID, business: business, thread: p.MessageThreadID, reply: p.ReplyParameters, markup: p.ReplyMarkup})
 	}
 	if out.EditMessageID != "" {
-		if id, err := s.edit(ctx, chatID, out); !errors.Is(err, errEditedGone) {
+		if id, err := s.edit(ctx, chatID, business, out); !errors.Is(err, errEditedGone) {
 			return id, err
 		}
 		// The message to update was deleted: post the update anew.
@@ -114,12 +114,12 @@ func keyboard(rows [][]chat.Button) *models.InlineKeyboardMarkup {
 var errEditedGone = errors.New("message to edit not found")
 
 // edit replaces the text (and buttons) of a message the bot sent.
-func (s *Sender) edit(ctx context.Context, chatID int64, out chat.Outgoing) (string, error) {
+func (s *Sender) edit(ctx context.Context, chatID int64, business string, out chat.Outgoing) (string, error) {
 	id, err := strconv.Atoi(out.EditMessageID)
 	if err != nil {
 		return "", &chat.SendError{Kind: chat.SendPermanent, Err: fmt.Errorf("message id %q: %w", out.EditMessageID, err)}
 	}
-	p := &bot.EditMessageTextParams{ChatID: chatID, MessageID: id, Text: out.Text}
+	p := &bot.EditMessageTextParams{ChatID: chatID, BusinessConnectionID: business, MessageID: id, Text: out.Text}
 	if len(out.Buttons) > 0 {
 		p.ReplyMarkup = keyboard(out.Buttons)
 	}

@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,5 +157,62 @@ func TestSenderEdits(t *testing.T) {
 	got, err := s.Send(ctx, chat.Outgoing{ChatID: "-100200", Text: "Incident: 52 customers", EditMessageID: "999"})
 	if err != nil || got == id || got == "" {
 		t.Fatalf("edit of a missing message = %q, %v; want a new message", got, err)
+	}
+}
+
+// TestSenderBusinessChats: every message to a chat reached through a
+// Telegram Business connection (a text, a reply, an edit, each kind of
+// media, an album) names the connection and the customer's chat, or
+// Telegram would refuse it: the bot cannot write to that customer itself.
+func TestSenderBusinessChats(t *testing.T) {
+	srv := telegramtest.New(telegramtest.WithLimits(telegramtest.Limits{Disabled: true}))
+	defer srv.Close()
+	s := newTestSender(t, srv)
+	ctx := t.Context()
+	to := BusinessChatID("AbC-dE_f:9", "5")
+	own := func(k chat.MediaKind, id string) chat.Media {
+		return chat.Media{Kind: k, Platform: chat.Telegram, Bot: "shop", FileID: id}
+	}
+	open := func(_ context.Context, m chat.Media) (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader("bytes")), nil
+	}
+	id, err := s.Send(ctx, chat.Outgoing{Bot: "shop", ChatID: to, ReplyTo: "3", Text: "Заказ в пути", Buttons: [][]chat.Button{{{Text: "👍", Data: "helpful:up:x"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Send(ctx, chat.Outgoing{Bot: "shop", ChatID: to, Text: "Заказ в пути!", EditMessageID: id}); err != nil {
+		t.Fatal(err)
+	}
+	for _, media := range [][]chat.Media{
+		{own(chat.MediaPhoto, "P")}, {own(chat.MediaVoice, "V")}, {own(chat.MediaSticker, "S")},
+		{own(chat.MediaDocument, "D1"), own(chat.MediaDocument, "D2")},
+		{{Kind: chat.MediaDocument, Platform: chat.Discord, Bot: "community", Name: "a.pdf", MIME: "application/pdf"}},
+		{{Kind: chat.MediaContact, Phone: "+1555", Contact: "Bob Lee"}},
+	} {
+		if _, err := s.Send(ctx, chat.Outgoing{Bot: "shop", ChatID: to, Text: "Anna: here", Media: media, Open: open}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := srv.Calls()
+	if len(calls) < 9 {
+		t.Fatalf("%d calls", len(calls))
+	}
+	for _, c := range calls {
+		if c.Params["business_connection_id"] != "AbC-dE_f:9" || c.Params["chat_id"] != "5" {
+			t.Errorf("%s: business_connection_id %q chat_id %q, want the connection and chat 5", c.Method, c.Params["business_connection_id"], c.Params["chat_id"])
+		}
+	}
+	// A chat of the bot's own names no connection.
+	if _, err := s.Send(ctx, chat.Outgoing{ChatID: "5", Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if c := srv.Calls()[len(srv.Calls())-1]; c.Params["business_connection_id"] != "" || c.Params["chat_id"] != "5" {
+		t.Errorf("own chat: %v", c.Params)
+	}
+	// A business chat id without its connection is refused for good.
+	_, err = s.Send(ctx, chat.Outgoing{ChatID: "business:5", Text: "hi"})
+	var se *chat.SendError
+	if !errors.As(err, &se) || se.Kind != chat.SendPermanent {
+		t.Errorf("business:5: err = %v, want a permanent send error", err)
 	}
 }
