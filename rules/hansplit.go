@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -42,7 +43,30 @@ var hanFronted = "能可以什么时候还没已经都也要想会怎么被何�
 type hanApartIndex struct {
 	parts map[string]bool
 	pairs map[[2]string][]hanPair
+	// bare maps the verb of a verb-object keyword whose object is goods or
+	// money (退款, 退货, 发货, 到货) to those keywords: customers leave such
+	// an object out when the verb alone asks about it (能退吗, 发了吗).
+	bare map[string][]int32
 }
+
+// hanGenericObjects are the objects a verb-object keyword may leave out:
+// goods and money. 发票 (invoice) is no verb and its object, so
+// it is not among them.
+const hanGenericObjects = "货款钱"
+
+// hanBareBefore may stand before a verb without its object, and
+// hanBareAfter after it: the modals, adverbs and question words of 能退吗,
+// 可以退吗, 还没发, 什么时候到, 怎么还没到, and the particles of 发了吗,
+// 到了没, 退得了吗, 退不了. Anything else next to the verb makes it part
+// of another word (退出, 发现, 收到, 迟到).
+const (
+	hanBareBefore = "能以没候会要想么经都再快还"
+	hanBareAfter  = "吗了没不得呢吧啊啦"
+)
+
+// hanBareWords are words a frame's character makes with such a verb:
+// 想到 (think of), 要到 (obtain) say nothing of arriving.
+var hanBareWords = []string{"想到", "要到"}
 
 // addHanSplits registers the splits of a Chinese keyword.
 func (ix *index) addHanSplits(id int32) {
@@ -64,9 +88,12 @@ func (ix *index) addHanSplits(id int32) {
 		return
 	}
 	if ix.hanApart == nil {
-		ix.hanApart = &hanApartIndex{parts: map[string]bool{}, pairs: map[[2]string][]hanPair{}}
+		ix.hanApart = &hanApartIndex{parts: map[string]bool{}, pairs: map[[2]string][]hanPair{}, bare: map[string][]int32{}}
 	}
 	x := ix.hanApart
+	if len(rs) == 2 && strings.ContainsRune(hanGenericObjects, rs[1]) {
+		x.bare[string(rs[0])] = append(x.bare[string(rs[0])], id)
+	}
 	for _, c := range cuts {
 		a, b := string(rs[:c]), string(rs[c:])
 		single := c == 1 || len(rs)-c == 1
@@ -124,6 +151,41 @@ func (sc *scratch) hanApart(r *Rules, form string, ti int32, t token) {
 				}
 				sc.addHit(hit{term: hp.term, kind: kindProximity, worst: kindExact, t0: ti, t1: ti,
 					b0: t.start + int32(occ[p][0]), b1: t.start + int32(occ[q][1])})
+			}
+		}
+	}
+	sc.hanBare(r, run, ti, t)
+}
+
+// hanBare finds the verb of a verb-object keyword standing without its
+// object where the verb alone asks about it (能退吗, 发了吗, 还没到), as
+// a looser match of the keyword than its parts apart.
+func (sc *scratch) hanBare(r *Rules, run string, ti int32, t token) {
+	x := r.ix.hanApart
+	if len(x.bare) == 0 {
+		return
+	}
+	for i, c := range run {
+		terms := x.bare[string(c)]
+		if len(terms) == 0 {
+			continue
+		}
+		end := i + utf8.RuneLen(c)
+		before, _ := utf8.DecodeLastRuneInString(run[:i])
+		after, _ := utf8.DecodeRuneInString(run[end:])
+		framedBefore, framedAfter := i > 0 && strings.ContainsRune(hanBareBefore, before), end < len(run) && strings.ContainsRune(hanBareAfter, after)
+		// Each side holds a frame's word or nothing, and one side a word:
+		// a character alone (钱，退) says too little.
+		if i > 0 && !framedBefore || end < len(run) && !framedAfter || !framedBefore && !framedAfter {
+			continue
+		}
+		if hanNegatedBefore(r.ix.lex, run[:i]) || framedBefore && slices.Contains(hanBareWords, string(before)+string(c)) {
+			continue
+		}
+		for _, id := range terms {
+			if !sc.hasHit(id) {
+				sc.addHit(hit{term: id, kind: kindProximity, worst: kindFamily, t0: ti, t1: ti,
+					b0: t.start + int32(i), b1: t.start + int32(end)})
 			}
 		}
 	}

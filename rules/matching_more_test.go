@@ -176,6 +176,28 @@ func TestChineseKeywordsApart(t *testing.T) {
 	})
 }
 
+// A verb-object keyword whose object is goods or money (退款, 发货) is
+// asked about by its verb alone, framed by a modal or a particle; the verb
+// inside another word, alone, or refused is not it.
+func TestChineseVerbWithoutObject(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"zh 能退吗", "能退吗", "refund"},
+		{"zh 这个可以退吗", "这个可以退吗？", "refund"},
+		{"zh 退得了吗", "退得了吗", "refund"},
+		{"zh 还没退", "钱还没退", "refund"},
+		{"zh 我想退", "我想退", "refund"},
+		{"zh 发了吗", "发了吗", "shipping"},
+		{"zh 什么时候发", "什么时候发", "shipping"},
+		{"zh-Hant 可以退嗎", "可以退嗎", "refund"},
+		{"zh 发票: not a verb and its object", "发票开了吗", "invoice"},
+		{"zh 退出: another word", "我想退出", "none"},
+		{"zh 发现: another word", "我发现了", "none"},
+		{"zh a character alone", "钱，退", "none"},
+		{"zh refused", "不用退了", "none"},
+		{"zh 别", "别发了", "none"},
+	})
+}
+
 // Taiwanese and Hong Kong words for shopping and support match the
 // Mainland keywords they stand for.
 func TestRegionalVocabulary(t *testing.T) {
