@@ -46,7 +46,7 @@ type hanApartIndex struct {
 	// bare maps the verb of a verb-object keyword whose object is goods or
 	// money (退款, 退货, 发货, 到货) to those keywords: customers leave such
 	// an object out when the verb alone asks about it (能退吗, 发了吗).
-	bare map[string][]int32
+	bare map[rune][]int32
 }
 
 // hanGenericObjects are the objects a verb-object keyword may leave out:
@@ -88,11 +88,11 @@ func (ix *index) addHanSplits(id int32) {
 		return
 	}
 	if ix.hanApart == nil {
-		ix.hanApart = &hanApartIndex{parts: map[string]bool{}, pairs: map[[2]string][]hanPair{}, bare: map[string][]int32{}}
+		ix.hanApart = &hanApartIndex{parts: map[string]bool{}, pairs: map[[2]string][]hanPair{}, bare: map[rune][]int32{}}
 	}
 	x := ix.hanApart
 	if len(rs) == 2 && strings.ContainsRune(hanGenericObjects, rs[1]) {
-		x.bare[string(rs[0])] = append(x.bare[string(rs[0])], id)
+		x.bare[rs[0]] = append(x.bare[rs[0]], id)
 	}
 	for _, c := range cuts {
 		a, b := string(rs[:c]), string(rs[c:])
@@ -166,7 +166,7 @@ func (sc *scratch) hanBare(r *Rules, run string, ti int32, t token) {
 		return
 	}
 	for i, c := range run {
-		terms := x.bare[string(c)]
+		terms := x.bare[c]
 		if len(terms) == 0 {
 			continue
 		}
