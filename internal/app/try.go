@@ -15,6 +15,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 	"github.com/frontdesk-bot/frontdesk/internal/pipeline"
+	"github.com/frontdesk-bot/frontdesk/internal/timespan"
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
 
@@ -174,9 +175,9 @@ func scriptTime(at string, start, prev time.Time) (time.Time, error) {
 	if strings.HasPrefix(at, "+") {
 		base, at = prev, at[1:]
 	}
-	d, err := time.ParseDuration(at)
+	d, err := timespan.Parse(at)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("at %q: write 0s, 2h (after the start) or +30s (after the previous message)", at)
+		return time.Time{}, fmt.Errorf("at %q: write 0s, 2h, 1d (after the start) or +30s, +2 days (after the previous message)", at)
 	}
 	return base.Add(d), nil
 }
