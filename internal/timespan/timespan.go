@@ -100,7 +100,7 @@ func Parse(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("unknown unit %q (use s, m, h, d or w)", unit)
 		}
 		total += n * float64(d)
-		if total > math.MaxInt64 {
+		if total >= math.MaxInt64 { // float64(MaxInt64) is 2⁶³, which does not convert back
 			return 0, errors.New("it is too long")
 		}
 		parts++

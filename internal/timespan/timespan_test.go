@@ -96,3 +96,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseAtTheLimit(t *testing.T) {
+	// 2⁶³ ns is one past the longest Duration: refused, not wrapped round
+	// to a negative one.
+	for _, s := range []string{"106751.99116730064591d", "15250.284452471520844w", "9223372036.854775808 s"} {
+		if d, err := Parse(s); err == nil && d < 0 {
+			t.Errorf("Parse(%q) = %s", s, d)
+		}
+	}
+}
