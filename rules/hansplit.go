@@ -159,7 +159,9 @@ func (sc *scratch) hanApart(r *Rules, form string, ti int32, t token) {
 
 // hanBare finds the verb of a verb-object keyword standing without its
 // object where the verb alone asks about it (能退吗, 发了吗, 还没到), as
-// a looser match of the keyword than its parts apart.
+// a looser match of the keyword than its parts apart (a proximity match
+// of the verb as another form of the keyword: the proximity switch turns
+// it off, the families switch does not).
 func (sc *scratch) hanBare(r *Rules, run string, ti int32, t token) {
 	x := r.ix.hanApart
 	if len(x.bare) == 0 {
@@ -184,7 +186,7 @@ func (sc *scratch) hanBare(r *Rules, run string, ti int32, t token) {
 		}
 		for _, id := range terms {
 			if !sc.hasHit(id) {
-				sc.addHit(hit{term: id, kind: kindProximity, worst: kindFamily, t0: ti, t1: ti,
+				sc.addHit(hit{term: id, kind: kindProximity, worst: kindStemmed, t0: ti, t1: ti,
 					b0: t.start + int32(i), b1: t.start + int32(end)})
 			}
 		}
