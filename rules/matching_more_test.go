@@ -196,6 +196,9 @@ func TestChineseVerbWithoutObject(t *testing.T) {
 		{"zh refused", "不用退了", "none"},
 		{"zh 别", "别发了", "none"},
 	})
+	// The proximity switch turns it off; the families switch does not.
+	runDecideCases(t, "matching: {proximity: false}\n"+moreRules, []decideCase{{"zh proximity off", "能退吗", "none"}})
+	runDecideCases(t, "matching: {families: false}\n"+moreRules, []decideCase{{"zh families off", "能退吗", "refund"}})
 }
 
 // Taiwanese and Hong Kong words for shopping and support match the
