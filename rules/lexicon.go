@@ -102,6 +102,10 @@ var noneAfter = []string{"нет", "не было", "none", "никаких"}
 // it in any message: "no refund needed", "no exchange necessary".
 var neededWords = []string{"needed", "necessary", "required", "wanted"}
 
+// notWords are the bare negations, which negate a keyword only when
+// just/only/просто and another keyword follow (see notBefore).
+var notWords = []string{"not", "не"}
+
 // contrastWords follow a refusal with what is wanted instead: after one of
 // them, "no X" before it is a refusal too ("no complaint, just want the
 // tracking link", "никаких жалоб, просто подскажите", 没有投诉，只是想问).

@@ -654,6 +654,9 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 	if (sc.cues&cueThanks != 0 || sc.contrast > h.t1) && noneNegated(lx, form, toks, h) || noneNeeded(lx, form, toks, h) {
 		return true
 	}
+	if sc.contrast > h.t1 && sc.hitAfter(sc.contrast) && notBefore(lx, form, toks, h) {
+		return true // "not complaining, just asking about the refund"
+	}
 	if toks[h.t0].han {
 		t := toks[h.t0]
 		if hanNegatedBefore(lx, form[t.start:h.b0]) {
@@ -742,6 +745,39 @@ func noneNegated(lx *lexicon, form string, toks []token, h *hit) bool {
 			if int(i+n-1) < len(toks) && form[toks[i].start:toks[i+n-1].end] == w {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// notBefore reports a bare "not" or "не" just before a keyword, bridges
+// aside, in its clause. Alone it negates nothing ("has not arrived" is the
+// question itself); followed by just/only/просто and another keyword it is
+// a refusal of this one in favour of that: "I'm not complaining, just
+// asking about the refund", "не жалуюсь, просто вопрос про возврат".
+func notBefore(lx *lexicon, form string, toks []token, h *hit) bool {
+	j := int(h.t0) - 1
+	for k := 0; k <= 3 && j >= 0 && !toks[j+1].brk && !toks[j].han; k++ {
+		w := form[toks[j].start:toks[j].end]
+		if lx.not[w] {
+			return true
+		}
+		if !lx.bridges[w] {
+			return false
+		}
+		j--
+	}
+	return false
+}
+
+// hitAfter reports a keyword found after token t. It goes by bytes: hits
+// get their tokens as they are qualified, and later ones may not have
+// them yet.
+func (sc *scratch) hitAfter(t int32) bool {
+	end := sc.toks.list[t].end
+	for i := range sc.hits {
+		if h := &sc.hits[i]; h.b0 >= end || h.b0 < 0 && h.t0 > t {
+			return true
 		}
 	}
 	return false

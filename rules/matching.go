@@ -133,6 +133,7 @@ type lexicon struct {
 	zhBridges []string
 	none      [2][]string     // noneBefore, noneAfter in match form
 	needed    map[string]bool // neededWords in match form
+	not       map[string]bool // notWords in match form
 	zhCues    map[string]cueFlags
 	zhStart   []bool // by character from hanFirst: some Chinese cue starts with it
 	zhByRune  map[rune][]zhCue
@@ -242,9 +243,12 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 			}
 		}
 	}
-	lx.needed = map[string]bool{}
+	lx.needed, lx.not = map[string]bool{}, map[string]bool{}
 	for _, w := range neededWords {
 		lx.needed[formKey(w)] = true
+	}
+	for _, w := range notWords {
+		lx.not[formKey(w)] = true
 	}
 	for _, w := range commonWords {
 		lx.common[formKey(w)] = true
