@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,7 +80,17 @@ func plainWhen(msg string) string {
 		if !ok {
 			return fmt.Sprintf("%s has no fields; %s cannot follow it", plainType(owner), field)
 		}
-		return fmt.Sprintf("%s has no field %s%s (it has %s)", envPath[owner], field, suggest(field, fields), strings.Join(fields, ", "))
+		hint := suggest(field, fields)
+		if owner == "rules.CustomerEnv" && hint == "" {
+			// What a customer told (collect:) is under attrs.
+			hint = fmt.Sprintf("; what the customer told is customer.attrs.%s", field)
+		}
+		return fmt.Sprintf("%s has no field %s%s (it has %s)", envPath[owner], field, hint, strings.Join(fields, ", "))
+	}
+	if m := unexpectedToken.FindStringSubmatch(msg); m != nil {
+		if hint := tokenHint(m[1], m[2]); hint != "" {
+			return msg + hint
+		}
 	}
 	if strings.HasPrefix(msg, "unexpected token EOF") {
 		return "the expression ends too early: something is missing after its last operator"
@@ -91,9 +102,28 @@ func plainWhen(msg string) string {
 	return out
 }
 
+// tokenHint is what a marketer who wrote a token expr did not expect most
+// likely meant: = for ==, AND for and, has for contains.
+func tokenHint(kind, token string) string {
+	switch {
+	case kind == "Operator" && token == "=":
+		return `: compare with ==, such as language == "zh"`
+	case kind == "Operator" && token == "<>":
+		return `: write != for "is not"`
+	case kind == "Identifier" && slices.Contains([]string{"AND", "And", "OR", "Or", "NOT", "Not"}, token):
+		return fmt.Sprintf(": write %s in lower case (or %s)", strings.ToLower(token), map[string]string{"and": "&&", "or": "||", "not": "!"}[strings.ToLower(token)])
+	case kind == "Identifier" && slices.Contains([]string{"has", "includes", "include", "contain", "like", "CONTAINS", "Contains"}, token):
+		return `: did you mean contains? such as text contains "refund"`
+	case kind == "Identifier" && slices.Contains([]string{"is", "equals", "eq"}, token):
+		return `: compare with ==, such as language == "zh"`
+	}
+	return ""
+}
+
 var (
-	noField = regexp.MustCompile(`type (\S+) has no field (\S+)`)
-	goTypes = regexp.MustCompile(`rules\.\w+|time\.Duration|time\.Time|\[\]string|func\(string\) bool|\bbool\b|\bint\b|\bfloat64\b|\bstring\b`)
+	unexpectedToken = regexp.MustCompile(`^unexpected token (\w+)\("(.*)"\)`)
+	noField         = regexp.MustCompile(`type (\S+) has no field (\S+)`)
+	goTypes         = regexp.MustCompile(`rules\.\w+|time\.Duration|time\.Time|\[\]string|func\(string\) bool|\bbool\b|\bint\b|\bfloat64\b|\bstring\b`)
 )
 
 // plainType names a Go type the way the README's `when` table does.

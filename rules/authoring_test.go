@@ -326,3 +326,24 @@ func TestEveryTemplateProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestWhenTokenHints: the tokens people bring from SQL, spreadsheets and
+// plain English are answered with what to write instead.
+func TestWhenTokenHints(t *testing.T) {
+	cases := []struct{ when, want string }{
+		{`language = "zh"`, `4:20: rule "a": when: unexpected token Operator("="): compare with ==, such as language == "zh"`},
+		{`text has "x"`, `4:16: rule "a": when: unexpected token Identifier("has"): did you mean contains?`},
+		{`hour >= 9 AND hour < 18`, `4:21: rule "a": when: unexpected token Identifier("AND"): write and in lower case (or &&)`},
+		{`hour < 9 OR hour > 18`, `write or in lower case (or ||)`},
+		{`language is "zh"`, `4:20: rule "a": when: unexpected token Identifier("is"): compare with ==`},
+		{`customer.vip == "yes"`, `4:20: rule "a": when: customer has no field vip; what the customer told is customer.attrs.vip`},
+		{`customer.nmae == "Ann"`, `customer has no field nmae, did you mean "name"? (it has`},
+		{`hour >= 9 &&`, `the expression ends too early`},
+	}
+	for _, tc := range cases {
+		src := "rules:\n  - id: a\n    keywords: [x]\n    when: " + tc.when + "\n    reply: y\n"
+		if _, err := Parse("t.yaml", []byte(src)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v\nwant %q", tc.when, err, tc.want)
+		}
+	}
+}
