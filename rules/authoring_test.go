@@ -293,6 +293,9 @@ func TestShapeHints(t *testing.T) {
 		{"tag as one text", "rules:\n  - id: a\n    keywords: [x]\n    tag: vip\n    reply: x\n", `write tag: [vip]`, ""},
 		{"handoff as a team's name", "rules:\n  - id: a\n    keywords: [x]\n    handoff: support\n",
 			`4:14: handoff: want a mapping of fields here, not a single text; write handoff: {team: support}`, ""},
+		{"an emoji keyword", "rules:\n  - id: a\n    keywords: [\"❤️\"]\n    reply: x\n",
+			`3:16: keyword "❤️" has no letters or digits to match; to answer it as written, give the rule when: text contains "❤️"`, ""},
+		{"an empty keyword: no hint", "rules:\n  - id: a\n    keywords: [\"\"]\n    reply: x\n", `keyword "" has no letters or digits to match` + "\n", "when:"},
 		{"a number is no list: no hint", "rules:\n  - id: a\n    keywords: [x]\n    reply: x\n    continue: maybe\n", `continue: want true or false here, not a single text` + "\n", "write"},
 	}
 	for _, tc := range cases {

@@ -386,7 +386,13 @@ func (c *compiler) term(k keywordItem, group string, mode termMode) []int32 {
 		return []int32{c.r.ix.add(k.Regex.Value, group, modePartial, re)}
 	}
 	if matchForm(k.Word.Value) == "" {
-		c.errs.add(k.Word.Line, k.Word.Col, "keyword %q has no letters or digits to match", k.Word.Value)
+		hint := ""
+		if strings.TrimSpace(k.Word.Value) != "" {
+			// Matching reads words; the message's text as written still
+			// holds every emoji and sign.
+			hint = fmt.Sprintf(`; to answer it as written, give the rule when: text contains %q`, strings.TrimSpace(k.Word.Value))
+		}
+		c.errs.add(k.Word.Line, k.Word.Col, "keyword %q has no letters or digits to match%s", k.Word.Value, hint)
 		return nil
 	}
 	return []int32{c.r.ix.add(k.Word.Value, group, mode, nil)}
