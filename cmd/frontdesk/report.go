@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/internal/config"
@@ -81,7 +80,7 @@ func reportRules(configPath string, stderr io.Writer) *rules.Rules {
 // and days such as 7d), and wants it positive.
 func parsePeriod(s string) (time.Duration, error) {
 	d, err := config.ParseDuration(s)
-	if err != nil && !strings.HasPrefix(strings.TrimSpace(s), "-") {
+	if err != nil {
 		return 0, fmt.Errorf("%q is not a period: write it like 24h, 7d or 30d", s)
 	}
 	if d <= 0 {

@@ -330,13 +330,7 @@ const (
 type Duration time.Duration
 
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	// A negative length is read, for validation to refuse by the name of
-	// the setting that may not be negative.
-	abs, negative := strings.CutPrefix(strings.TrimSpace(n.Value), "-")
-	v, err := timespan.Parse(abs)
-	if negative {
-		v = -v
-	}
+	v, err := ParseDuration(n.Value)
 	if err != nil {
 		return fmt.Errorf("line %d: %q is not a duration (write it like 90s, 10m, 24h or 7d): %w", n.Line, n.Value, err)
 	}
@@ -346,8 +340,16 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // ParseDuration reads a length of time as people write it: Go's form
 // (90s, 10m, 24h), days and weeks (7d, 2w), and words ("2 days"); see
-// internal/timespan.
-func ParseDuration(s string) (time.Duration, error) { return timespan.Parse(s) }
+// internal/timespan. A leading minus is read too, for its callers to
+// refuse by the name of what may not be negative (a setting, --since).
+func ParseDuration(s string) (time.Duration, error) {
+	abs, negative := strings.CutPrefix(strings.TrimSpace(s), "-")
+	d, err := timespan.Parse(abs)
+	if negative {
+		d = -d
+	}
+	return d, err
+}
 
 // Load reads, expands and validates the config file at path.
 func Load(path string) (*Config, error) {
