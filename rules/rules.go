@@ -16,7 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -204,23 +203,9 @@ const msgEmptyFile = "the rules file is empty"
 // YAML is read: bytes that are not UTF-8 text (a file saved as GBK or
 // Windows-1251), or a top level that is not a mapping of settings.
 func fileShape(data []byte, lines []string) *Error {
-	if !utf8.Valid(data) {
-		for i, l := range lines {
-			if utf8.ValidString(l) {
-				continue
-			}
-			col := 1
-			for j, r := range l {
-				if r == utf8.RuneError {
-					if _, size := utf8.DecodeRuneInString(l[j:]); size == 1 {
-						break
-					}
-				}
-				col++
-			}
-			return &Error{Line: i + 1, Col: col, Msg: "this line has bytes that are not UTF-8 text: save the file as UTF-8 (in most editors: Save as… → Encoding: UTF-8)",
-				Source: strings.ToValidUTF8(l, "\uFFFD")}
-		}
+	if line, col := InvalidAt(data); line > 0 && line <= len(lines) {
+		return &Error{Line: line, Col: col, Msg: "this line has bytes that are not UTF-8 text: save the file as UTF-8 (in most editors: Save as… → Encoding: UTF-8)",
+			Source: strings.ToValidUTF8(lines[line-1], "\uFFFD")}
 	}
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -20,4 +21,24 @@ func FileText(data []byte) []byte {
 		}
 	}
 	return bytes.TrimPrefix(data, []byte("\uFEFF"))
+}
+
+// InvalidAt is where text's first byte that is not UTF-8 stands: its line
+// and column (in characters, from 1; lines end as splitLines ends them),
+// or 0, 0 when all of it is UTF-8.
+func InvalidAt(text []byte) (line, col int) {
+	line, col = 1, 1
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRune(text[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return line, col
+		case r == '\n', r == '\r' && (i+1 == len(text) || text[i+1] != '\n'):
+			line, col = line+1, 1
+		default:
+			col++
+		}
+		i += size
+	}
+	return 0, 0
 }

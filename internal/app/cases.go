@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/rules"
 )
@@ -119,23 +117,10 @@ func LoadCases(path string, r *rules.Rules) ([]Case, error) {
 // UTF-8.
 func casesText(path string, data []byte) (string, error) {
 	data = rules.FileText(data)
-	if !utf8.Valid(data) {
-		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
+	if line, _ := rules.InvalidAt(data); line > 0 {
 		return "", fmt.Errorf("%s:%d: this line is not UTF-8 text (saved as GBK, Big5 or Windows-1251?): save the file as UTF-8, or as a spreadsheet's \"CSV UTF-8\" or \"Unicode Text\"", path, line)
 	}
 	return string(data), nil
-}
-
-// firstInvalid is the offset of data's first byte that is not UTF-8.
-func firstInvalid(data []byte) int {
-	for i := 0; i < len(data); {
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
-	}
-	return len(data)
 }
 
 // csvSeparator says whether the cases are comma-separated, and by what,
