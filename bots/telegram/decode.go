@@ -94,12 +94,9 @@ func Normalize(u models.Update) chat.Event {
 		fromMessage(&ev, u.ChannelPost)
 		ev.Kind = chat.KindOther
 	case u.BusinessMessage != nil:
-		fromBusinessMessage(&ev, u.BusinessMessage)
+		fromBusinessMessage(&ev, u.BusinessMessage, false)
 	case u.EditedBusinessMessage != nil:
-		fromBusinessMessage(&ev, u.EditedBusinessMessage)
-		if ev.Kind != chat.KindOther {
-			ev.Kind = chat.KindEdited
-		}
+		fromBusinessMessage(&ev, u.EditedBusinessMessage, true)
 	}
 	return ev
 }
@@ -136,15 +133,26 @@ func splitChatID(id string) (chatID int64, connection string, err error) {
 // fromBusinessMessage reads a message of a private chat of a Telegram
 // Business account the bot is connected to: the customers write to the
 // business, and the bot answers for it. The business's own messages in
-// those chats (its owner answering in person, or a bot, this one
-// included, on its behalf) come too; they are not a customer's.
-func fromBusinessMessage(ev *chat.Event, m *models.Message) {
+// those chats come too; they are not a customer's, and the customer they
+// concern is the chat's. Its owner answering in person is a person
+// taking the conversation (the bot then keeps quiet for a while); a bot
+// writing on its behalf (this one included: its replies come back) and
+// anything edited is only kept.
+func fromBusinessMessage(ev *chat.Event, m *models.Message, edited bool) {
 	fromMessage(ev, m)
 	if m.BusinessConnectionID != "" {
 		ev.ChatID = BusinessChatID(m.BusinessConnectionID, ev.ChatID)
 	}
-	if m.SenderBusinessBot != nil || m.From == nil || m.From.ID != m.Chat.ID {
-		ev.Kind = chat.KindOther
+	if edited {
+		ev.Kind = chat.KindEdited
+	}
+	if m.From != nil && m.From.ID == m.Chat.ID && m.SenderBusinessBot == nil {
+		return // the customer's
+	}
+	ev.Customer = customer(&models.User{ID: m.Chat.ID, FirstName: m.Chat.FirstName, LastName: m.Chat.LastName, Username: m.Chat.Username})
+	ev.Kind = chat.KindOther
+	if m.SenderBusinessBot == nil && m.From != nil && !m.From.IsBot && !edited {
+		ev.Kind = chat.KindPersonReply
 	}
 }
 

@@ -271,11 +271,13 @@ func TestDecodeBusiness(t *testing.T) {
 		{"a customer's edit", `{"update_id": 3, "edited_business_message": {"message_id": 3, "date": 1700000000, "edit_date": 1700000100, ` + conn + `, ` + chat5 + `, ` + ann + `, "text": "где заказ?"}}`,
 			chat.KindEdited, "business:AbC-dE_f:9:5", "5", "где заказ?"},
 		{"the owner answering in person", `{"update_id": 4, "business_message": {"message_id": 5, "date": 1700000000, ` + conn + `, ` + chat5 + `, ` + owner + `, "text": "Сейчас проверю"}}`,
-			chat.KindOther, "business:AbC-dE_f:9:5", "77", "Сейчас проверю"},
+			chat.KindPersonReply, "business:AbC-dE_f:9:5", "5", "Сейчас проверю"},
+		{"the owner sending a photo in person", `{"update_id": 41, "business_message": {"message_id": 51, "date": 1700000000, ` + conn + `, ` + chat5 + `, ` + owner + `, "caption": "вот чек", "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]}}`,
+			chat.KindPersonReply, "business:AbC-dE_f:9:5", "5", "вот чек"},
 		{"the bot's own reply, echoed", `{"update_id": 5, "business_message": {"message_id": 6, "date": 1700000000, ` + conn + `, ` + chat5 + `, ` + owner + `, "sender_business_bot": {"id": 1, "is_bot": true, "first_name": "shop_bot"}, "text": "Заказ в пути"}}`,
-			chat.KindOther, "business:AbC-dE_f:9:5", "77", "Заказ в пути"},
+			chat.KindOther, "business:AbC-dE_f:9:5", "5", "Заказ в пути"},
 		{"the owner's edit", `{"update_id": 6, "edited_business_message": {"message_id": 5, "date": 1700000000, ` + conn + `, ` + chat5 + `, ` + owner + `, "text": "x"}}`,
-			chat.KindOther, "business:AbC-dE_f:9:5", "77", "x"},
+			chat.KindOther, "business:AbC-dE_f:9:5", "5", "x"},
 		{"the connection itself", `{"update_id": 7, "business_connection": {"id": "AbC-dE_f:9", "user": {"id": 77, "is_bot": false, "first_name": "Shop owner"}, "user_chat_id": 77, "date": 1700000000, "is_enabled": true}}`,
 			chat.KindOther, "", "", ""},
 		{"messages deleted", `{"update_id": 8, "deleted_business_messages": {"business_connection_id": "AbC-dE_f:9", ` + chat5 + `, "message_ids": [3]}}`,
@@ -288,6 +290,12 @@ func TestDecodeBusiness(t *testing.T) {
 				t.Errorf("decoded kind %q chat %q (%q) customer %q text %q; want %q %q %q %q", ev.Kind, ev.ChatID, ev.ChatType, ev.Customer.ID, ev.Text, tt.kind, tt.chatID, tt.customer, tt.text)
 			}
 		})
+	}
+	// The business's side concerns the chat's customer: the owner is
+	// never taken for one, by id or by name.
+	ev, _ := decoded(t, `{"update_id": 4, "business_message": {"message_id": 5, "date": 1700000000, `+conn+`, `+chat5+`, `+owner+`, "text": "Сейчас проверю"}}`, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), false)
+	if ev.Customer.Name != "Ann" || ev.Customer.IsBot {
+		t.Errorf("the owner's message names customer %+v, want the chat's (Ann)", ev.Customer)
 	}
 	if _, err := DecodeAt("shop", []byte(`{"update_id": 9, "business_message": {"message_id": 3, "date": 1000, `+conn+`, `+chat5+`, `+ann+`, "text": "x"}}`), time.Now()); !errors.Is(err, ErrDate) {
 		t.Errorf("a business message dated 1970: err = %v, want ErrDate", err)

@@ -329,6 +329,7 @@ func guardConfig(g config.Guard) guard.Config {
 		PerHour:         g.PerHour,
 		Margin:          time.Duration(g.WindowMargin),
 		Debounce:        time.Duration(g.Debounce),
+		PersonQuiet:     time.Duration(g.PersonQuiet),
 	}
 	if len(g.Window) > 0 {
 		out.Window = map[chat.Platform]time.Duration{}

@@ -1,12 +1,18 @@
 package app
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/frontdesk-bot/frontdesk/bots/telegram"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/guard"
 )
 
 // businessUpdate is a message in a private chat of a Telegram Business
@@ -44,6 +50,10 @@ func TestTelegramBusinessChats(t *testing.T) {
 
 	h.post(businessUpdate(4, customer, customer, false, "this is a scam, where is my money?"), secret)
 	notice := h.lastTo(teamChat, 1)
+	// The owner's words are the brand's in the context agents get.
+	if !strings.Contains(notice.Text, "Agent: Hi Ann, it's Max from the shop") {
+		t.Errorf("the notice's context does not show the owner's message as an agent's:\n%s", notice.Text)
+	}
 	h.post(buttonPress(100, 7, "Alice", notice.MessageID, "claim:1"), secret)
 	h.post(teamUpdate(200, 7, "Alice", notice.MessageID, "Hi, I've found your order; the refund goes out today."), secret)
 	if got := h.nthTo(customer, 1, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Hi, I've found") }).Text; got == "" {
@@ -60,12 +70,67 @@ func TestTelegramBusinessChats(t *testing.T) {
 			t.Errorf("sent %q to the customer without the business connection", c.Params["text"])
 		}
 	}
-	// The FAQ answer, the handoff's reply, the claim, the agent's answer:
-	// nothing for the echo or the owner's message.
-	if toCustomer != 4 {
+	// The FAQ answer, the claim, the agent's answer: nothing for the echo
+	// or the owner's message, and the handoff's own reply is held back,
+	// since the owner had just written in person.
+	if toCustomer != 3 {
 		for _, m := range h.fake.Sent() {
 			t.Logf("sent to %d: %q", m.ChatID, m.Text)
 		}
-		t.Errorf("%d messages to the customer, want 4", toCustomer)
+		t.Errorf("%d messages to the customer, want 3", toCustomer)
+	}
+}
+
+// TestTelegramBusinessOwnerTakesOver: once the business's owner writes to
+// a customer in person, the bot keeps quiet in that chat for
+// guard.person_quiet, then answers again; the owner's message is in the
+// history as the brand's, and the owner is never taken for a customer.
+func TestTelegramBusinessOwnerTakesOver(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	dbPath := filepath.Join(t.TempDir(), "fd.db")
+	h, clk := startWithClock(t, testConfig(t, fake, dbPath, "webhook"), fake)
+	const customer, owner = 4242, 777
+	shipping := func(m telegramtest.Message) bool { return strings.Contains(m.Text, "ship") }
+
+	h.post(businessUpdate(1, customer, customer, false, "how do refunds work?"), secret)
+	h.lastTo(customer, 1)
+	h.post(businessUpdate(2, customer, owner, false, "Hi Ann, it's Max: I'll sort your refund out myself"), secret)
+	h.post(businessUpdate(3, customer, customer, false, "how long does shipping take?"), secret)
+	h.waitIdle(h.app.Store())
+	if n := h.countTo(customer); n != 1 {
+		t.Fatalf("%d messages to the customer while the owner was answering, want only the first answer", n)
+	}
+
+	clk.add(guard.DefaultPersonQuiet + time.Minute)
+	h.post(businessUpdate(4, customer, customer, false, "how long does shipping take?"), secret)
+	if got := h.nthTo(customer, 1, shipping).Text; got == "" {
+		t.Fatal("after the quiet period the question went unanswered")
+	}
+
+	hist, err := h.app.Store().History(context.Background(), chat.Telegram, "shop", telegram.BusinessChatID("conn-1", fmt.Sprint(customer)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var owners []chat.HistoryEntry
+	for _, m := range hist {
+		if strings.Contains(m.Text, "it's Max") {
+			owners = append(owners, m)
+		}
+	}
+	if len(owners) != 1 || owners[0].Direction != "out" || owners[0].Kind != string(chat.KindPersonReply) {
+		t.Errorf("the owner's message is kept as %+v, want one message out of kind %s", owners, chat.KindPersonReply)
+	}
+	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var people int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM customers WHERE external_id = ?`, fmt.Sprint(owner)).Scan(&people); err != nil {
+		t.Fatal(err)
+	}
+	if people != 0 {
+		t.Errorf("the owner was recorded as a customer")
 	}
 }

@@ -44,6 +44,11 @@ const (
 	KindUnblocked Kind = "unblocked"
 	KindService   Kind = "service" // joins, pins, topic creation and other service messages
 	KindOther     Kind = "other"   // anything we do not act on (unknown update types included)
+	// KindPersonReply is a person of the brand writing to the customer in
+	// the customer's own chat, not through the bot: the owner of a
+	// Telegram Business account answering in person. Customer is then the
+	// chat's customer, not the writer.
+	KindPersonReply Kind = "person_reply"
 )
 
 // Decidable reports whether the rules engine should look at events of this kind.

@@ -74,6 +74,10 @@ type Conversation struct {
 	LastCustomerAt time.Time
 	LastAlbum      string
 	BurstSends     int
+	// PersonAt is when a person of the brand last wrote in the chat in
+	// person (KindPersonReply); it outlives the idle period, which only
+	// the customer's messages measure.
+	PersonAt time.Time
 	// Handoff is the open handoff, when Status is waiting_for_human.
 	Handoff *OpenHandoff
 	// CustomerMessages counts the customer's earlier messages in this conversation.

@@ -63,6 +63,11 @@ type Plan struct {
 	// Repeats says the event repeats a customer's message already in the
 	// history (one released as not spam): no message row is added for it.
 	Repeats bool
+	// PersonAt, when set, says a person of the brand wrote in the chat
+	// then, in person (KindPersonReply): the event is kept as a message to
+	// the customer, and the conversation remembers the moment, so the bot
+	// keeps quiet for a while after it (guard.Config.PersonQuiet).
+	PersonAt time.Time
 	// CancelsClose says the customer wrote while a timed close (/close in
 	// 10m) was pending on the open handoff: it no longer closes.
 	CancelsClose bool

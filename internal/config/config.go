@@ -147,6 +147,9 @@ type Guard struct {
 	Window          map[string]Duration `yaml:"window"`           // interaction window per platform (48h)
 	WindowMargin    Duration            `yaml:"window_margin"`    // kept back from the window (1h)
 	Debounce        Duration            `yaml:"debounce"`         // messages this close form one burst (2s)
+	// PersonQuiet: the bot keeps quiet this long in a chat after a person
+	// of the brand wrote there in person (30m; negative: never).
+	PersonQuiet Duration `yaml:"person_quiet"`
 }
 
 // Retention says how long data is kept; zero values mean the defaults.

@@ -35,6 +35,11 @@ type Config struct {
 	// AckKeep is how long an acknowledgement reservation lasts; a new
 	// conversation gets a new key anyway (default 30 days).
 	AckKeep time.Duration
+	// PersonQuiet is how long the bot keeps quiet in a chat after a person
+	// of the brand wrote there in person (chat.KindPersonReply), as while
+	// an agent owns the conversation: two must not answer one customer
+	// (D13) (default 30m; negative turns it off).
+	PersonQuiet time.Duration
 }
 
 // Defaults.
@@ -46,6 +51,7 @@ const (
 	DefaultWindow          = 48 * time.Hour
 	DefaultMargin          = time.Hour
 	DefaultDebounce        = 2 * time.Second
+	DefaultPersonQuiet     = 30 * time.Minute
 )
 
 // Guard applies the policies.
@@ -76,6 +82,9 @@ func New(cfg Config) *Guard {
 	if cfg.AckKeep == 0 {
 		cfg.AckKeep = 30 * 24 * time.Hour
 	}
+	if cfg.PersonQuiet == 0 {
+		cfg.PersonQuiet = DefaultPersonQuiet
+	}
 	return &Guard{cfg: cfg}
 }
 
@@ -99,6 +108,12 @@ func (g *Guard) InBurst(ev chat.Event, conv chat.Conversation, now time.Time) bo
 		return true
 	}
 	return g.cfg.Debounce > 0 && now.Sub(conv.LastCustomerAt) <= g.cfg.Debounce
+}
+
+// PersonAnswering reports whether a person of the brand wrote in the
+// conversation's chat in person recently enough that the bot keeps quiet.
+func (g *Guard) PersonAnswering(conv chat.Conversation, now time.Time) bool {
+	return g.cfg.PersonQuiet > 0 && !conv.PersonAt.IsZero() && now.Sub(conv.PersonAt) < g.cfg.PersonQuiet
 }
 
 // Check decides, in order, which planned actions may be sent. Actions that
@@ -131,7 +146,7 @@ func (g *Guard) Check(ev chat.Event, st chat.State, planned []chat.Action, now t
 		case st.Customer.Blocked:
 			suppress(a, chat.ReasonCustomerBlocked)
 			continue
-		case st.Conversation.Status == chat.StatusWaitingForHuman && !a.AllowWhileHuman:
+		case (st.Conversation.Status == chat.StatusWaitingForHuman || g.PersonAnswering(st.Conversation, now)) && !a.AllowWhileHuman:
 			suppress(a, chat.ReasonHumanOwnsConversation)
 			continue
 		case now.After(windowUntil):

@@ -45,6 +45,15 @@ func TestCheck(t *testing.T) {
 	blocked.Customer.Blocked = true
 	human := base
 	human.Conversation.Status = chat.StatusWaitingForHuman
+	// A person of the brand wrote in the chat in person: quiet for
+	// DefaultPersonQuiet after it, to the millisecond.
+	personNow := withTaken
+	personNow.Customer.Reserved = nil
+	personNow.Conversation.PersonAt = t0.Add(-time.Minute)
+	personJustBefore := personNow
+	personJustBefore.Conversation.PersonAt = t0.Add(-DefaultPersonQuiet + time.Millisecond)
+	personEarlier := personNow
+	personEarlier.Conversation.PersonAt = t0.Add(-DefaultPersonQuiet)
 	hourFull := base
 	hourFull.Customer.SentLastHour = 10
 	hourAlmost := base
@@ -100,6 +109,11 @@ func TestCheck(t *testing.T) {
 		{"a customer who blocked the bot", event(), blocked, []chat.Action{reply("r", "x")}, 0, []string{chat.ReasonCustomerBlocked}},
 		{"a human owns the conversation", event(), human, []chat.Action{reply("r", "x")}, 0, []string{chat.ReasonHumanOwnsConversation}},
 		{"a rule allowed while a human owns it", event(), human, []chat.Action{allowWhileHuman}, 1, nil},
+		{"a person answered in the chat a minute ago", event(), personNow, []chat.Action{ack("got it"), reply("r", "x")}, 0,
+			[]string{chat.ReasonHumanOwnsConversation, chat.ReasonHumanOwnsConversation}},
+		{"a person answered just under the quiet period ago", event(), personJustBefore, []chat.Action{reply("r", "x")}, 0, []string{chat.ReasonHumanOwnsConversation}},
+		{"a person answered the quiet period ago", event(), personEarlier, []chat.Action{reply("r", "x")}, 1, nil},
+		{"a rule allowed while a person answers", event(), personNow, []chat.Action{allowWhileHuman}, 1, nil},
 		{"a bot wrote", fromBot, base, []chat.Action{reply("r", "x")}, 0, []string{chat.ReasonFromBot}},
 		{"the window closes exactly now", late, base, []chat.Action{reply("r", "x")}, 1, nil},
 		{"the window closed a millisecond ago", tooLate, base, []chat.Action{reply("r", "x")}, 0, []string{chat.ReasonWindowClosed}},
@@ -185,5 +199,28 @@ func BenchmarkCheck(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		g.Check(event(), st, planned, t0)
+	}
+}
+
+// TestPersonQuiet: the quiet period after a person wrote in person is
+// configurable, and a negative one turns it off.
+func TestPersonQuiet(t *testing.T) {
+	conv := chat.Conversation{PersonAt: t0.Add(-10 * time.Minute)}
+	tests := []struct {
+		quiet time.Duration
+		want  bool
+	}{
+		{0, true}, // the default, 30m
+		{5 * time.Minute, false},
+		{time.Hour, true},
+		{-1, false},
+	}
+	for _, tt := range tests {
+		if got := New(Config{PersonQuiet: tt.quiet}).PersonAnswering(conv, t0); got != tt.want {
+			t.Errorf("PersonQuiet %v: answering = %v, want %v", tt.quiet, got, tt.want)
+		}
+	}
+	if New(Config{}).PersonAnswering(chat.Conversation{}, t0) {
+		t.Error("no person ever wrote, yet the bot keeps quiet")
 	}
 }

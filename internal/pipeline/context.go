@@ -107,7 +107,7 @@ func speaker(m chat.HistoryEntry) string {
 		return "Customer"
 	case m.Direction == "note":
 		return "Note"
-	case m.Kind == "relay":
+	case m.Kind == string(chat.ActionRelay), m.Kind == string(chat.KindPersonReply):
 		return "Agent"
 	}
 	return "Bot"

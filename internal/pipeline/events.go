@@ -556,6 +556,14 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	if !ev.Kind.Decidable() || p.isTeamChat(ev) {
 		// Agents' messages are handled by the handoff side, never by the rules.
 		plan := chat.Plan{Outcome: chat.OutcomeRecorded}
+		if ev.Kind == chat.KindPersonReply {
+			// Someone of the brand is talking to the customer in person:
+			// the guard keeps the bot out of their way for a while.
+			plan.PersonAt = ev.Time
+			if plan.PersonAt.IsZero() || plan.PersonAt.After(now) {
+				plan.PersonAt = now
+			}
+		}
 		plan.Place(ev)
 		return plan
 	}

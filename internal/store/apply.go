@@ -89,7 +89,7 @@ var (
 	customerRow = rowOf("TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "INTEGER", "BIGINT", "BIGINT")
 	// conversation_key, platform, bot, chat_id, chat_type, customer_id, status, started_at,
 	// last_customer_at, customer_messages, last_album, burst_sends
-	openedConversationRow = rowOf("TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "INTEGER", "TEXT", "INTEGER")
+	openedConversationRow = rowOf("TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "INTEGER", "TEXT", "INTEGER", "BIGINT")
 	// conversation_id, direction, inbox_id, kind, text, platform_message_id, created_at, media
 	messageRow = rowOf("BIGINT", "TEXT", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT")
 	// inbox_id, conversation_id, outcome, language, trace, created_at, msg_type, sentiment, sentiment_score
@@ -411,7 +411,7 @@ func (b *batchApply) openConversations() error {
 	if len(opening) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 12*len(opening))
+	args := make([]any, 0, 13*len(opening))
 	for _, it := range opening {
 		ev := it.ev()
 		it.opened = true
@@ -421,8 +421,13 @@ func (b *batchApply) openConversations() error {
 			// reservation (then updateConversations corrects it).
 			count, album, burst = 1, ev.AlbumID, len(it.fx.Plan.Sends)
 		}
+		// A person's word in the chat outlives the idle period.
+		personAt := it.fx.Basis.Conversation.PersonAt
+		if !it.fx.Plan.PersonAt.IsZero() {
+			personAt = it.fx.Plan.PersonAt
+		}
 		args = append(args, ev.ConversationKey(), string(ev.Platform), ev.Bot, ev.ChatID, string(ev.ChatType), nullID(it.customerID),
-			string(openingStatus(it.fx.Plan)), ms(b.now), ms(b.now), count, album, burst)
+			string(openingStatus(it.fx.Plan)), ms(b.now), ms(b.now), count, album, burst, nullMS(personAt))
 	}
 	var ids []struct {
 		ID  int64  `db:"id"`
@@ -430,7 +435,7 @@ func (b *batchApply) openConversations() error {
 	}
 	rows, args := b.s.rows(openedConversationRow, len(opening), args)
 	if err := b.s.sel(b.ctx, b.tx, &ids, `INSERT INTO conversations (conversation_key, platform, bot, chat_id, chat_type, customer_id, status,
-		started_at, last_customer_at, customer_messages, last_album, burst_sends) `+rows+`
+		started_at, last_customer_at, customer_messages, last_album, burst_sends, person_at) `+rows+`
 		RETURNING id, conversation_key`, args...); err != nil {
 		return err
 	}
@@ -461,7 +466,11 @@ func (b *batchApply) messages() error {
 		if err != nil {
 			return err
 		}
-		args = append(args, it.convID, "in", it.fx.Event.ID, string(ev.Kind), ev.Text, ev.MessageID, ms(at), media)
+		direction := "in"
+		if !it.fx.Plan.PersonAt.IsZero() {
+			direction = "out" // the brand's words, though they came in
+		}
+		args = append(args, it.convID, direction, it.fx.Event.ID, string(ev.Kind), ev.Text, ev.MessageID, ms(at), media)
 		n++
 	}
 	if n == 0 {
@@ -635,6 +644,7 @@ func (b *batchApply) updateConversations() error {
 		decidable := ev.Kind.Decidable()
 		status, counted, burst := "", 0, -1 // burst: -1 keep, 0 start at sent, 1 add sent
 		var at any
+		person := nullMS(plan.PersonAt)
 		switch {
 		case it.convID == 0:
 			continue
@@ -643,6 +653,8 @@ func (b *batchApply) updateConversations() error {
 				continue // inserted as it is
 			}
 			status, burst = string(openingStatus(plan)), 0 // a reply lost its reservation
+		case conv.New && person != nil:
+			status = string(conv.Basis.Status) // a person wrote in an idle conversation: only that changes
 		case conv.New:
 			continue // an edit or a block filed with an idle conversation changes nothing
 		default:
@@ -657,16 +669,17 @@ func (b *batchApply) updateConversations() error {
 				}
 			}
 		}
-		args = append(args, it.convID, status, counted, at, burst, it.sent, ev.AlbumID)
+		args = append(args, it.convID, status, counted, at, burst, it.sent, ev.AlbumID, person)
 		n++
 	}
 	if n == 0 {
 		return nil
 	}
-	rows, args := b.s.typedRows(n, args, "BIGINT", "TEXT", "INTEGER", "BIGINT", "INTEGER", "INTEGER", "TEXT")
-	_, err := b.s.exec(b.ctx, b.tx, `WITH v (id, status, counted, at, burst, sent, album) AS (`+rows+`)
+	rows, args := b.s.typedRows(n, args, "BIGINT", "TEXT", "INTEGER", "BIGINT", "INTEGER", "INTEGER", "TEXT", "BIGINT")
+	_, err := b.s.exec(b.ctx, b.tx, `WITH v (id, status, counted, at, burst, sent, album, person) AS (`+rows+`)
 		UPDATE conversations SET status = v.status,
 			last_customer_at = COALESCE(v.at, conversations.last_customer_at),
+			person_at = COALESCE(v.person, conversations.person_at),
 			customer_messages = conversations.customer_messages + v.counted,
 			burst_sends = CASE v.burst WHEN -1 THEN conversations.burst_sends WHEN 1 THEN conversations.burst_sends + v.sent ELSE v.sent END,
 			last_album = CASE v.burst WHEN -1 THEN conversations.last_album ELSE v.album END

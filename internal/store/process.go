@@ -143,6 +143,7 @@ type conversationRow struct {
 	LastAlbum        string  `db:"last_album"`
 	BurstSends       int     `db:"burst_sends"`
 	Collecting       *string `db:"collecting"` // the details being asked before a handoff, as JSON
+	PersonAt         *int64  `db:"person_at"`  // a person of the brand last wrote in the chat in person
 }
 
 // queueNotice puts a message to a team chat in the outbox, tied to the

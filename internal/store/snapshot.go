@@ -215,7 +215,7 @@ func (l *loader) conversations(first *reads, events []chat.InboxEvent, states []
 	var rows []conversationRow
 	if len(keys) > 0 {
 		in, keys := l.s.in(keys)
-		readInto(first, &rows, `SELECT id, conversation_key, status, started_at, last_customer_at, customer_messages, last_album, burst_sends, collecting
+		readInto(first, &rows, `SELECT id, conversation_key, status, started_at, last_customer_at, customer_messages, last_album, burst_sends, collecting, person_at
 			FROM conversations WHERE conversation_key IN (`+in+`) AND closed_at IS NULL`, keys...)
 	}
 	// The snapshots' conversations are filled before the second round:
@@ -235,6 +235,7 @@ func (l *loader) conversations(first *reads, events []chat.InboxEvent, states []
 				states[i].Conversation = chat.Conversation{New: true, Status: chat.StatusBot, Started: l.now}
 				if ok {
 					states[i].Conversation.Basis = chat.ConversationBasis{ID: c.ID, Status: chat.ConversationStatus(c.Status)}
+					states[i].Conversation.PersonAt = fromNullMS(c.PersonAt)
 				}
 				continue
 			}
@@ -247,6 +248,7 @@ func (l *loader) conversations(first *reads, events []chat.InboxEvent, states []
 				LastAlbum:        c.LastAlbum,
 				BurstSends:       c.BurstSends,
 				Collecting:       decodeCollection(c.Collecting),
+				PersonAt:         fromNullMS(c.PersonAt),
 				Basis:            chat.ConversationBasis{ID: c.ID, Status: chat.ConversationStatus(c.Status)},
 			}
 			if c.Status == string(chat.StatusWaitingForHuman) {

@@ -229,6 +229,22 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
+// nullMS is a moment for a nullable column: NULL for the zero time.
+func nullMS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return ms(t)
+}
+
+// fromNullMS reads a nullable moment: the zero time for NULL.
+func fromNullMS(v *int64) time.Time {
+	if v == nil {
+		return time.Time{}
+	}
+	return fromMS(*v)
+}
+
 // unavailable marks database errors so callers answer "try again" (HTTP 503).
 func unavailable(op string, err error) error {
 	if err == nil || errors.Is(err, context.Canceled) {
