@@ -26,6 +26,9 @@ type term struct {
 	parts []string
 	// fn marks the parts that are function words ("are", "my", "to").
 	fn uint8
+	// not marks the parts that are a bare negation (not, не): apart, such
+	// a part must still stand right before the word it negates.
+	not uint8
 	// spec is how specific the keyword is: more words and longer words say
 	// more, so "shipping to another country" beats "shipping".
 	spec float64
@@ -199,6 +202,9 @@ func (ix *index) addWords(id int32, families map[string][]string) {
 		for p, w := range fields {
 			if functionWord()[w] {
 				t.fn |= 1 << p
+			}
+			if ix.lex.not[w] && p+1 < len(fields) {
+				t.not |= 1 << p
 			}
 		}
 	}

@@ -106,6 +106,10 @@ var neededWords = []string{"needed", "necessary", "required", "wanted"}
 // just/only/просто and another keyword follow (see notBefore).
 var notWords = []string{"not", "не"}
 
+// notGaps may stand between a bare negation and the word it negates: "not
+// yet arrived", "не совсем подошел".
+var notGaps = []string{"yet", "even", "really", "ещё", "совсем", "всё"}
+
 // contrastWords follow a refusal with what is wanted instead: after one of
 // them, "no X" before it is a refusal too ("no complaint, just want the
 // tracking link", "никаких жалоб, просто подскажите", 没有投诉，只是想问).

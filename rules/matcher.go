@@ -124,7 +124,7 @@ func (sc *scratch) collect(r *Rules, form string) {
 			}
 		}
 	}
-	sc.proximity(r)
+	sc.proximity(r, form)
 	sc.qualify(r, form)
 	if sc.cues&cueThanks != 0 {
 		sc.terse = sc.onlyKeywordsAndThanks(ix.lex, form)
@@ -449,7 +449,7 @@ const proximityWindow = 3
 
 // proximity finds the multi-word keywords whose words all appear, in any
 // order, within a short window.
-func (sc *scratch) proximity(r *Rules) {
+func (sc *scratch) proximity(r *Rules, form string) {
 	if len(sc.occ) == 0 {
 		return
 	}
@@ -465,7 +465,7 @@ func (sc *scratch) proximity(r *Rules) {
 		for j < len(occ) && occ[j].term == occ[i].term {
 			j++
 		}
-		sc.window(r, occ[i:j])
+		sc.window(r, occ[i:j], form)
 		i = j
 	}
 }
@@ -477,7 +477,7 @@ func (sc *scratch) proximity(r *Rules) {
 // you be open" for "when are you open", "where's my order" for "where is
 // my order"); a keyword with fewer ("ship to") only matches with its words
 // together, never apart.
-func (sc *scratch) window(r *Rules, occ []occurrence) {
+func (sc *scratch) window(r *Rules, occ []occurrence, form string) {
 	t := &r.ix.terms[occ[0].term]
 	n := len(t.parts)
 	need := n
@@ -519,6 +519,9 @@ func (sc *scratch) window(r *Rules, occ []occurrence) {
 	if t.fn != 0 && !glue && bestSpan != int32(n-1) {
 		return // "ship to": a function word counts only next to its word
 	}
+	if t.not != 0 && !sc.negationsInPlace(r, t, occ[bestLo:bestHi+1], form) {
+		return
+	}
 	first, last := occ[bestLo].tok, occ[bestHi].tok
 	if glue {
 		near := false
@@ -546,6 +549,39 @@ func (sc *scratch) window(r *Rules, occ []occurrence) {
 		}
 	}
 	sc.addHit(hit{term: occ[0].term, kind: kind, worst: worst, t0: first, t1: last, b0: ft.start, b1: lt.end})
+}
+
+// negationsInPlace reports whether each bare negation of a keyword (the
+// не of "не пришел заказ") stands right before the word it negates in the
+// message, or with one of notGaps between ("not yet arrived"): a не
+// elsewhere negates another word ("прислали не тот товар, … пришла") and
+// says nothing of this one.
+func (sc *scratch) negationsInPlace(r *Rules, t *term, occ []occurrence, form string) bool {
+	toks := sc.toks.list
+	for p := range t.parts {
+		if t.not&(1<<p) == 0 {
+			continue
+		}
+		placed := false
+		for _, o := range occ {
+			if int(o.part) != p {
+				continue
+			}
+			for _, next := range occ {
+				if int(next.part) != p+1 {
+					continue
+				}
+				gap := next.tok - o.tok
+				if gap == 1 || gap == 2 && !toks[o.tok+1].brk && !toks[next.tok].brk && r.ix.lex.notGaps[form[toks[o.tok+1].start:toks[o.tok+1].end]] {
+					placed = true
+				}
+			}
+		}
+		if !placed {
+			return false
+		}
+	}
+	return true
 }
 
 // qualify completes each hit (its tokens, whether folding or stemming was

@@ -134,6 +134,7 @@ type lexicon struct {
 	none      [2][]string     // noneBefore, noneAfter in match form
 	needed    map[string]bool // neededWords in match form
 	not       map[string]bool // notWords in match form
+	notGaps   map[string]bool // notGaps in match form
 	zhCues    map[string]cueFlags
 	zhStart   []bool // by character from hanFirst: some Chinese cue starts with it
 	zhByRune  map[rune][]zhCue
@@ -249,6 +250,10 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	}
 	for _, w := range notWords {
 		lx.not[formKey(w)] = true
+	}
+	lx.notGaps = map[string]bool{}
+	for _, w := range notGaps {
+		lx.notGaps[formKey(w)] = true
 	}
 	for _, w := range commonWords {
 		lx.common[formKey(w)] = true

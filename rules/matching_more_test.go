@@ -332,3 +332,26 @@ rules:
 		{"receipts", "I need receipts for both orders", "invoice"},
 	})
 }
+
+// TestBareNegationStaysWithItsWord: the не or not of a keyword matched
+// apart must stand right before the word it negates (or with yet/ещё
+// between); a не that negates another word says nothing of the keyword.
+func TestBareNegationStaysWithItsWord(t *testing.T) {
+	const rules = `rules:
+  - id: late
+    keywords: ["не пришел заказ", "not arrived"]
+    reply: "x"
+`
+	runDecideCases(t, rules, []decideCase{
+		{"ru as written", "не пришел заказ", "late"},
+		{"ru reordered", "заказ не пришел", "late"},
+		{"ru with words between", "заказ так и не пришел", "late"},
+		{"ru with ещё between", "заказ не ещё пришел", "late"},
+		{"ru another word negated", "прислали не тот заказ, хотя он пришел вовремя", "none"},
+		{"ru не after the word", "заказ пришел, не знаю что делать", "none"},
+		{"en another word negated, close by", "not sure it arrived", "none"},
+		{"en as written", "order not arrived", "late"},
+		{"en not yet", "the order has not yet arrived", "late"},
+		{"en a word between", "not the one that arrived", "none"},
+	})
+}
