@@ -702,6 +702,9 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 		if hanNegatedAfter(lx, form[h.b1:t.end]) {
 			return true
 		}
+		if hanNoLonger(form[toks[h.t0].start:h.b0], form[h.b1:t.end]) {
+			return true
+		}
 	}
 	// Words before, within the clause: bridges may stand between.
 	j := int(h.t0) - 1
@@ -851,6 +854,17 @@ func hanNegatedBefore(lx *lexicon, before string) bool {
 		}
 	}
 	return false
+}
+
+// hanNoLonger tells 不 right before a keyword and 了 right after it: "no
+// longer" (不取消了, 不退了, 我不换货了), where a bare 不 alone is no
+// refusal (怎么还不发货). 要不 before it suggests instead (要不取消了吧: "how
+// about cancelling"), and 了吗 after it asks (不发货了吗: "not shipping
+// any more?").
+func hanNoLonger(before, after string) bool {
+	rest, ok := strings.CutSuffix(before, "不")
+	particle, ok2 := strings.CutPrefix(after, "了")
+	return ok && ok2 && !strings.HasSuffix(rest, "要") && !strings.HasPrefix(particle, "吗")
 }
 
 // notNegation tells the Chinese that only looks like a negation: 特别,

@@ -355,3 +355,18 @@ func TestBareNegationStaysWithItsWord(t *testing.T) {
 		{"en a word between", "not the one that arrived", "none"},
 	})
 }
+
+// TestChineseNoLonger: 不 right before a keyword and 了 after it is "no
+// longer" (不退了), unless 要不 suggests it or 了吗 asks; 发出去 is shipping.
+func TestChineseNoLonger(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"zh 不退款了", "不退款了，谢谢", "none"},
+		{"zh 我不换货了", "我不换货了", "none"},
+		{"zh-Hant 不退貨了", "算了我不退貨了", "none"},
+		{"zh 不取消订单了, another keyword after", "不取消订单了，快递到哪了", "shipping"},
+		{"zh 怎么还不发货: 不 alone asks", "怎么还不发货", "shipping"},
+		{"zh 要不: suggests", "要不退款了吧", "refund"},
+		{"zh 了吗: asks", "不发货了吗", "shipping"},
+		{"zh 发出去 is 发货", "东西发出去了没", "shipping"},
+	})
+}
