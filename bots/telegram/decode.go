@@ -82,6 +82,9 @@ func Normalize(u models.Update) chat.Event {
 			// brand's own words, like the channel post itself.
 			ev.Kind = chat.KindOther
 		}
+		if m := u.Message; m.SenderChat != nil && m.SenderChat.ID == m.Chat.ID {
+			fromGroupAdmin(&ev, m)
+		}
 	case u.EditedMessage != nil:
 		fromMessage(&ev, u.EditedMessage)
 		ev.Kind = chat.KindEdited
@@ -154,6 +157,24 @@ func fromBusinessMessage(ev *chat.Event, m *models.Message, edited bool) {
 	if m.SenderBusinessBot == nil && m.From != nil && !m.From.IsBot && !edited {
 		ev.Kind = chat.KindPersonReply
 	}
+}
+
+// fromGroupAdmin reads a message an administrator wrote as the group
+// itself (anonymously): only administrators can, so it is the brand
+// speaking, never a customer (Telegram names GroupAnonymousBot as its
+// sender). A reply to a customer's message is a person answering that
+// customer in person (the bot then keeps out of it for a while); anything
+// else is only kept.
+func fromGroupAdmin(ev *chat.Event, m *models.Message) {
+	ev.Kind = chat.KindOther
+	ev.Customer = chat.Customer{}
+	r := m.ReplyToMessage
+	if ev.ReplyTo == "" || r == nil || r.From == nil || r.From.IsBot || r.SenderChat != nil {
+		return
+	}
+	ev.Kind = chat.KindPersonReply
+	ev.Customer = customer(r.From)
+	ev.Customer.Language = "" // the customer's app language comes with their own messages
 }
 
 func fromMessage(ev *chat.Event, m *models.Message) {

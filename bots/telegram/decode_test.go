@@ -302,6 +302,39 @@ func TestDecodeBusiness(t *testing.T) {
 	}
 }
 
+// TestDecodeGroupAdmin: an administrator writing as the group itself is
+// the brand: answering a customer's message, a person answering them;
+// otherwise only kept. A customer writing as their own channel is still a
+// customer.
+func TestDecodeGroupAdmin(t *testing.T) {
+	const group = `"chat": {"id": -1005, "type": "supergroup", "title": "Shop chat"}`
+	const anonymous = `"from": {"id": 1087968824, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot"}, "sender_chat": {"id": -1005, "type": "supergroup", "title": "Shop chat"}`
+	const toAnn = `"reply_to_message": {"message_id": 3, "date": 1700000000, ` + group + `, "from": {"id": 5, "is_bot": false, "first_name": "Ann", "language_code": "ru"}, "text": "где заказ?"}`
+	const toBot = `"reply_to_message": {"message_id": 4, "date": 1700000000, ` + group + `, "from": {"id": 9, "is_bot": true, "first_name": "shop_bot"}, "text": "x"}`
+	tests := []struct {
+		name, body string
+		kind       chat.Kind
+		customer   string
+	}{
+		{"an admin answering a customer", `{"update_id": 1, "message": {"message_id": 6, "date": 1700000000, ` + group + `, ` + anonymous + `, ` + toAnn + `, "text": "Анна, уже смотрю"}}`,
+			chat.KindPersonReply, "5"},
+		{"an admin posting", `{"update_id": 2, "message": {"message_id": 7, "date": 1700000000, ` + group + `, ` + anonymous + `, "text": "Сегодня работаем до 18:00"}}`,
+			chat.KindOther, ""},
+		{"an admin answering the bot", `{"update_id": 3, "message": {"message_id": 8, "date": 1700000000, ` + group + `, ` + anonymous + `, ` + toBot + `, "text": "ok"}}`,
+			chat.KindOther, ""},
+		{"a customer writing as their channel", `{"update_id": 4, "message": {"message_id": 9, "date": 1700000000, ` + group + `, "from": {"id": 136817688, "is_bot": true, "first_name": "Channel", "username": "Channel_Bot"}, "sender_chat": {"id": -1007, "type": "channel", "title": "Ann's blog"}, "text": "где заказ?"}}`,
+			chat.KindText, "136817688"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, _ := decoded(t, tt.body, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), false)
+			if ev.Kind != tt.kind || ev.Customer.ID != tt.customer || ev.ChatID != "-1005" {
+				t.Errorf("decoded kind %q customer %q chat %q; want %q %q -1005", ev.Kind, ev.Customer.ID, ev.ChatID, tt.kind, tt.customer)
+			}
+		})
+	}
+}
+
 func chatTypeFor(chatID string) chat.ChatType {
 	if chatID == "" {
 		return ""
