@@ -340,12 +340,25 @@ func stem(word []byte) string {
 		out = english.Stem(w, true)
 	case scriptCyrillic:
 		// The Snowball Russian stemmer treats ё as е only after folding.
-		out = russian.Stem(strings.ReplaceAll(w, "ё", "е"), true)
+		out = undiminish(russian.Stem(strings.ReplaceAll(w, "ё", "е"), true))
 	default:
 		out = w
 	}
 	stems.put(w, out)
 	return out
+}
+
+// undiminish folds the stem of a Russian diminutive in -очка/-ечка to its
+// base's: customers write посылочка, коробочка, заявочка for посылка,
+// коробка, заявка, and Snowball keeps the suffix. A short base (точка,
+// печка, овечка) is a word of its own and stays.
+func undiminish(stem string) string {
+	for _, suffix := range [...]string{"очк", "ечк"} {
+		if base, ok := strings.CutSuffix(stem, suffix); ok && utf8.RuneCountInString(base) >= 3 {
+			return base + "к"
+		}
+	}
+	return stem
 }
 
 type scriptKind int

@@ -370,3 +370,24 @@ func TestChineseNoLonger(t *testing.T) {
 		{"zh 发出去 is 发货", "东西发出去了没", "shipping"},
 	})
 }
+
+// TestRussianDiminutives: посылочка is посылка, коробочкой коробка; a
+// short word in -очка (точка) is its own.
+func TestRussianDiminutives(t *testing.T) {
+	const rules = `rules:
+  - id: shipping
+    keywords: [посылка, "коробка пришла", доставка]
+    reply: x
+  - id: point
+    keywords: [точка выдачи]
+    reply: y
+`
+	runDecideCases(t, rules, []decideCase{
+		{"ru посылочка", "когда придет моя посылочка", "shipping"},
+		{"ru посылочку", "жду посылочку уже неделю", "shipping"},
+		{"ru коробочка", "коробочка пришла мятая", "shipping"},
+		{"ru доставочка", "как там доставочка?", "shipping"},
+		{"ru точка stays", "где ближайшая точка выдачи", "point"},
+		{"ru a short word is not a diminutive", "поставьте точку", "none"},
+	})
+}
