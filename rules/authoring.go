@@ -73,7 +73,7 @@ var meantNames = map[string]string{
 // plainWhen makes the rest of expr's messages speak the marketer's
 // vocabulary: the names they write (customer, conversation) instead of Go
 // types (rules.CustomerEnv), with the fields there are.
-func plainWhen(msg string) string {
+func plainWhen(msg, src string) string {
 	if m := noField.FindStringSubmatch(msg); m != nil {
 		owner, field := m[1], m[2]
 		fields, ok := envFields[owner]
@@ -99,6 +99,12 @@ func plainWhen(msg string) string {
 	if strings.Contains(out, "duration and number") || strings.Contains(out, "number and duration") {
 		out += `; compare a duration with another, such as duration("2h")`
 	}
+	if m := mismatched.FindStringSubmatch(out); m != nil && strings.Contains(src, "customer.attrs") && slices.Contains(m[1:], "text") &&
+		(slices.Contains(m[1:], "true/false") || slices.Contains(m[1:], "number")) {
+		// customer.attrs.vip == true: what a customer told, and every
+		// attribute, is a text.
+		out += `; customer.attrs are texts: compare with a text in quotes, such as customer.attrs.vip == "yes"`
+	}
 	return out
 }
 
@@ -122,6 +128,7 @@ func tokenHint(kind, token string) string {
 
 var (
 	unexpectedToken = regexp.MustCompile(`^unexpected token (\w+)\("(.*)"\)`)
+	mismatched      = regexp.MustCompile(`mismatched types ([\w/ ]+?) and ([\w/ ]+?)\)`)
 	noField         = regexp.MustCompile(`type (\S+) has no field (\S+)`)
 	goTypes         = regexp.MustCompile(`rules\.\w+|time\.Duration|time\.Time|\[\]string|func\(string\) bool|\bbool\b|\bint\b|\bfloat64\b|\bstring\b`)
 )

@@ -293,6 +293,10 @@ func TestShapeHints(t *testing.T) {
 		{"tag as one text", "rules:\n  - id: a\n    keywords: [x]\n    tag: vip\n    reply: x\n", `write tag: [vip]`, ""},
 		{"handoff as a team's name", "rules:\n  - id: a\n    keywords: [x]\n    handoff: support\n",
 			`4:14: handoff: want a mapping of fields here, not a single text; write handoff: {team: support}`, ""},
+		{"handoff: true", "rules:\n  - id: a\n    keywords: [x]\n    handoff: true\n",
+			`4:14: handoff: want a mapping of fields here, not true or false; write handoff: {} to hand off to the first team, or handoff: {team: NAME}`, "{team: true}"},
+		{"handoff: yes", "rules:\n  - id: a\n    keywords: [x]\n    handoff: yes\n", `write handoff: {} to hand off`, "{team: yes}"},
+		{"handoff as a priority", "rules:\n  - id: a\n    keywords: [x]\n    handoff: High\n", `write handoff: {priority: high}`, "{team:"},
 		{"an emoji keyword", "rules:\n  - id: a\n    keywords: [\"❤️\"]\n    reply: x\n",
 			`3:16: keyword "❤️" has no letters or digits to match; to answer it as written, give the rule when: text contains "❤️"`, ""},
 		{"an empty keyword: no hint", "rules:\n  - id: a\n    keywords: [\"\"]\n    reply: x\n", `keyword "" has no letters or digits to match` + "\n", "when:"},
@@ -342,6 +346,13 @@ func TestWhenTokenHints(t *testing.T) {
 		{`customer.vip == "yes"`, `4:20: rule "a": when: customer has no field vip; what the customer told is customer.attrs.vip`},
 		{`customer.nmae == "Ann"`, `customer has no field nmae, did you mean "name"? (it has`},
 		{`hour >= 9 &&`, `the expression ends too early`},
+		{`customer.attrs.vip == true`, `(mismatched types text and true/false); customer.attrs are texts: compare with a text in quotes, such as customer.attrs.vip == "yes"`},
+		{`5 == customer.attrs.order`, `(mismatched types number and text); customer.attrs are texts`},
+	}
+	// Other mismatches get no text hint.
+	src := "rules:\n  - id: a\n    keywords: [x]\n    when: hour == true\n    reply: y\n"
+	if _, err := Parse("t.yaml", []byte(src)); err == nil || strings.Contains(err.Error(), "in quotes") {
+		t.Errorf("hour == true: err = %v, want no hint about texts", err)
 	}
 	for _, tc := range cases {
 		src := "rules:\n  - id: a\n    keywords: [x]\n    when: " + tc.when + "\n    reply: y\n"

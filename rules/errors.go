@@ -262,7 +262,14 @@ func shapeHint(key string, n *yaml.Node) string {
 		}
 		return fmt.Sprintf("; write %s: [%s]", key, strings.Join(items, ", "))
 	case "handoff":
-		return fmt.Sprintf("; write handoff: {team: %s}", flowItem(strings.TrimSpace(n.Value)))
+		v := strings.TrimSpace(n.Value)
+		switch {
+		case n.ShortTag() == "!!bool" || slices.Contains([]string{"yes", "on", "no", "off"}, strings.ToLower(v)):
+			return "; write handoff: {} to hand off to the first team, or handoff: {team: NAME}"
+		case slices.Contains([]string{"critical", "high", "medium", "low"}, strings.ToLower(v)):
+			return fmt.Sprintf("; write handoff: {priority: %s}", strings.ToLower(v))
+		}
+		return fmt.Sprintf("; write handoff: {team: %s}", flowItem(v))
 	}
 	return ""
 }

@@ -647,7 +647,7 @@ func (c *compiler) when(s str, at string) (*vm.Program, []string) {
 			msg = fe.Message
 			line, col = s.posAt(c.errs.lines, fe.From)
 		}
-		c.errs.add(line, col, "%swhen: %s", at, whenMessage(msg))
+		c.errs.add(line, col, "%swhen: %s", at, whenMessage(msg, s.Value))
 		return nil, nil
 	}
 	if check.internal != "" {
@@ -682,8 +682,9 @@ func (c *compiler) when(s str, at string) (*vm.Program, []string) {
 // compare with and without the budget; never set in production.
 var unbudgeted = false
 
-// whenMessage makes expr's messages speak the marketer's vocabulary.
-func whenMessage(msg string) string {
+// whenMessage makes expr's messages speak the marketer's vocabulary; src
+// is the expression.
+func whenMessage(msg, src string) string {
 	const unknown = "unknown name "
 	if i := strings.Index(msg, unknown); i >= 0 {
 		name := strings.TrimSpace(msg[i+len(unknown):])
@@ -692,7 +693,7 @@ func whenMessage(msg string) string {
 		}
 		return "unknown name " + name + nameHint(name)
 	}
-	return plainWhen(msg)
+	return plainWhen(msg, src)
 }
 
 var envNames = []string{"text", "kind", "platform", "language", "links", "chat", "customer", "conversation", "now", "hour", "weekday", "in_business_hours", "incidents", "has", "media"}
