@@ -391,6 +391,11 @@ func printTry(w io.Writer, res app.TryResult) {
 	if res.Press != "" {
 		said = "presses [" + res.Press + "]"
 	}
+	if res.By == app.ByPerson {
+		fmt.Fprintf(w, "%s  a person of the brand writes %s\n", res.At.Format("2006-01-02 15:04:05"), said)
+		fmt.Fprintln(w, "  the bot keeps quiet in this chat for guard.person_quiet (30m by default)")
+		return
+	}
 	fmt.Fprintf(w, "%s  %s  (language %s, %s)\n", res.At.Format("2006-01-02 15:04:05"), said, res.Language, res.Outcome)
 	if res.Answer != "" {
 		fmt.Fprintf(w, "  the press is answered: %s\n", res.Answer)

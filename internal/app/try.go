@@ -34,7 +34,15 @@ type ScriptMessage struct {
 	// that message did not offer is refused as the service refuses a
 	// forged press.
 	Press string `yaml:"press" json:"press,omitempty"`
+	// By is who writes: the customer (the default) or "person", a person
+	// of the brand writing to that customer in their chat in person (a
+	// Telegram Business account's owner): the bot then keeps quiet there
+	// for guard.person_quiet.
+	By string `yaml:"by" json:"by,omitempty"`
 }
+
+// ByPerson is ScriptMessage.By for a person of the brand.
+const ByPerson = "person"
 
 // TryResult is what the bot would do with one message, and why. Its JSON
 // form is documented in the README and kept stable.
@@ -51,6 +59,8 @@ type TryResult struct {
 	// is no longer valid.").
 	Press  string `json:"press,omitempty"`
 	Answer string `json:"answer,omitempty"`
+	// By is "person" for a message a person of the brand wrote in person.
+	By string `json:"by,omitempty"`
 	// The message's type and sentiment (keys type, sentiment,
 	// sentiment_score), and why it has that type.
 	chat.Insight
@@ -112,6 +122,12 @@ func Try(ctx context.Context, r *rules.Rules, msgs []ScriptMessage, start time.T
 		if m.Press != "" && m.Text != "" {
 			return nil, fmt.Errorf("message %d: give text or press, not both", i+1)
 		}
+		switch {
+		case m.By != "" && m.By != "customer" && m.By != ByPerson:
+			return nil, fmt.Errorf("message %d: by %q: write customer (the default) or person (someone of the brand, writing in the customer's chat in person)", i+1, m.By)
+		case m.By == ByPerson && m.Press != "":
+			return nil, fmt.Errorf("message %d: a person of the brand writes text, never presses", i+1)
+		}
 		events[i] = scriptEvent(m, i, at)
 	}
 	plans, err := playInMemory(ctx, pipe, events)
@@ -123,6 +139,9 @@ func Try(ctx context.Context, r *rules.Rules, msgs []ScriptMessage, start time.T
 		out[i] = tryResult(m.Text, events[i].Time, plans[i])
 		if events[i].Kind == chat.KindCallback {
 			out[i].Press = strings.TrimPrefix(events[i].Text, rules.ButtonPrefix)
+		}
+		if events[i].Kind == chat.KindPersonReply {
+			out[i].By = ByPerson
 		}
 	}
 	return out, nil
@@ -208,6 +227,8 @@ func scriptEvent(m ScriptMessage, i int, at time.Time) chat.Event {
 		// in by the world) and is answered by its callback id.
 		ev.Kind, ev.MessageID, ev.CallbackID = chat.KindCallback, "", "try-"+strconv.Itoa(i+1)
 		ev.Text = rules.ButtonPrefix + strings.TrimPrefix(m.Press, rules.ButtonPrefix)
+	case m.By == ByPerson:
+		ev.Kind = chat.KindPersonReply
 	case strings.HasPrefix(m.Text, "/"):
 		ev.Kind = chat.KindCommand
 	}

@@ -78,6 +78,7 @@ type tryConv struct {
 	handoff       *chat.OpenHandoff
 	history       []chat.HistoryEntry
 	collecting    *chat.Collection // details being asked before a handoff
+	personAt      time.Time        // a person of the brand last wrote in the chat in person
 }
 
 func newTryWorld(idle, incidentWindow time.Duration) *tryWorld {
@@ -137,10 +138,14 @@ func (w *tryWorld) state(ev chat.Event, now time.Time) chat.State {
 	c := w.convs[ev.ConversationKey()]
 	if c == nil || now.Sub(c.last) >= w.idle {
 		st.Conversation = chat.Conversation{New: true, Status: chat.StatusBot, Started: now}
+		if c != nil {
+			st.Conversation.PersonAt = c.personAt // it outlives the idle period, as in the store
+		}
 		return st
 	}
 	st.Conversation = chat.Conversation{ID: c.id, Status: c.status, Started: c.started, LastCustomerAt: c.last,
-		LastAlbum: c.album, BurstSends: c.burst, CustomerMessages: c.messages, Handoff: c.handoff, Collecting: c.collecting}
+		LastAlbum: c.album, BurstSends: c.burst, CustomerMessages: c.messages, Handoff: c.handoff, Collecting: c.collecting,
+		PersonAt: c.personAt}
 	st.Details.Context.Messages = c.history[max(0, len(c.history)-pipeline.DefaultContextMessages):]
 	return st
 }
@@ -150,16 +155,26 @@ func (w *tryWorld) state(ev chat.Event, now time.Time) chat.State {
 // keys and counts of the replies, the handoff and its incident.
 func (w *tryWorld) apply(ev chat.Event, st chat.State, plan chat.Plan, now time.Time) {
 	scope := ev.CustomerScope()
+	key := ev.ConversationKey()
+	c := w.convs[key]
+	if !plan.PersonAt.IsZero() {
+		if c == nil {
+			w.lastID++
+			c = &tryConv{id: w.lastID, status: chat.StatusBot, started: now, last: now}
+			w.convs[key] = c
+		}
+		c.personAt = plan.PersonAt
+		c.history = append(c.history, chat.HistoryEntry{Direction: "out", Kind: string(ev.Kind), Text: ev.Text, At: now})
+		return
+	}
 	if !ev.Kind.Decidable() {
 		return
 	}
 	w.seen[scope] = true
 	w.received[scope] = append(w.received[scope], now)
-	key := ev.ConversationKey()
-	c := w.convs[key]
 	if st.Conversation.New {
 		w.lastID++
-		c = &tryConv{id: w.lastID, status: chat.StatusBot, started: now}
+		c = &tryConv{id: w.lastID, status: chat.StatusBot, started: now, personAt: st.Conversation.PersonAt}
 		w.convs[key] = c
 	}
 	if plan.Handoff != nil {

@@ -145,3 +145,57 @@ func TestTryAsksForDetails(t *testing.T) {
 		}
 	}
 }
+
+// TestTryPersonWrites: a script line by a person of the brand keeps the bot
+// quiet in that customer's chat for the guard's quiet period, across the
+// idle period too, and not for anyone else; a line by someone unknown, or
+// a person pressing a button, is refused.
+func TestTryPersonWrites(t *testing.T) {
+	r, err := rules.Load("../../configs/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 1, 7, 10, 0, 0, 0, time.UTC)
+	msgs := []ScriptMessage{
+		{At: "0s", Text: "how do refunds work?", Customer: "Ann", Lang: "en"},
+		{At: "+1m", Text: "Ann, I'll handle your refund myself", Customer: "Ann", By: ByPerson},
+		{At: "+1m", Text: "how long does shipping take?", Customer: "Ann", Lang: "en"},
+		{At: "+0s", Text: "how long does shipping take?", Customer: "Bob", Lang: "en"},
+		{At: "+31m", Text: "and where is my order?", Customer: "Ann", Lang: "en"},
+		{At: "+2d", Text: "Ann, is everything all right?", Customer: "Ann", By: ByPerson},
+		{At: "+1m", Text: "where is my order?", Customer: "Ann", Lang: "en"},
+	}
+	res, err := Try(context.Background(), r, msgs, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sends := func(i int) int {
+		n := 0
+		for _, a := range res[i].Actions {
+			if a.Text != "" {
+				n++
+			}
+		}
+		return n
+	}
+	if res[1].By != ByPerson || sends(1) != 0 {
+		t.Errorf("the person's line: %+v", res[1])
+	}
+	if sends(2) != 0 || len(res[2].Suppressed) == 0 || res[2].Suppressed[0].Reason != chat.ReasonHumanOwnsConversation {
+		t.Errorf("Ann a minute after the person wrote: %+v, want held back as %s", res[2], chat.ReasonHumanOwnsConversation)
+	}
+	if sends(3) == 0 {
+		t.Errorf("Bob: %+v, want an answer", res[3])
+	}
+	if sends(4) == 0 {
+		t.Errorf("Ann after the quiet period: %+v, want an answer", res[4])
+	}
+	if sends(6) != 0 {
+		t.Errorf("Ann after the idle period, a minute after the person wrote: %+v, want nothing", res[6])
+	}
+	for _, bad := range []ScriptMessage{{Text: "x", By: "agent"}, {Press: "refund", By: ByPerson}} {
+		if _, err := Try(context.Background(), r, []ScriptMessage{bad}, start); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
