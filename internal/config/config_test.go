@@ -340,3 +340,25 @@ handoff:
 		t.Errorf("Secrets() lists public values: %q", got)
 	}
 }
+
+// TestGuardPersonQuiet: guard.person_quiet reads any length of time, and a
+// negative one (the bot never keeps quiet for a person) is kept as given.
+func TestGuardPersonQuiet(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+	}{
+		{"45m", 45 * time.Minute},
+		{"1 hour", time.Hour},
+		{"-1s", -time.Second},
+	} {
+		data := []byte("rules: rules.yaml\nguard: {person_quiet: " + tc.value + "}\n")
+		cfg, err := Parse("frontdesk.yaml", data, env(nil))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.value, err)
+		}
+		if got := time.Duration(cfg.Guard.PersonQuiet); got != tc.want {
+			t.Errorf("person_quiet: %s = %v, want %v", tc.value, got, tc.want)
+		}
+	}
+}
