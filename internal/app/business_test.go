@@ -59,6 +59,12 @@ func TestTelegramBusinessChats(t *testing.T) {
 	if got := h.nthTo(customer, 1, func(m telegramtest.Message) bool { return strings.HasPrefix(m.Text, "Hi, I've found") }).Text; got == "" {
 		t.Fatal("the agent's reply did not reach the customer")
 	}
+	// The owner writes in person while the team owns the conversation:
+	// the team learns of it, so that two do not answer one customer.
+	h.post(businessUpdate(5, customer, owner, false, "Ann, Max again: a 10% coupon is on its way"), secret)
+	if got := h.told(teamChat, "Answered in person in Ann's chat").Text; !strings.Contains(got, "a 10% coupon is on its way") {
+		t.Errorf("the team was told %q", got)
+	}
 	h.waitIdle(h.app.Store())
 	toCustomer := 0
 	for _, c := range h.fake.CallsTo("sendMessage") {

@@ -558,11 +558,14 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		plan := chat.Plan{Outcome: chat.OutcomeRecorded}
 		if ev.Kind == chat.KindPersonReply {
 			// Someone of the brand is talking to the customer in person:
-			// the guard keeps the bot out of their way for a while.
+			// the guard keeps the bot out of their way for a while, and
+			// the team owning the conversation learns of it, so that two
+			// people do not answer one customer (D13).
 			plan.PersonAt = ev.Time
 			if plan.PersonAt.IsZero() || plan.PersonAt.After(now) {
 				plan.PersonAt = now
 			}
+			p.tellTeamOfPerson(&plan, ev, st, now)
 		}
 		plan.Place(ev)
 		return plan
@@ -656,6 +659,25 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 	}
 	plan.Place(ev)
 	return plan
+}
+
+// tellTeamOfPerson tells the team that owns the conversation (an open
+// handoff, not under an incident) that someone of the brand answered the
+// customer in their chat in person, with what they wrote.
+func (p *Pipeline) tellTeamOfPerson(plan *chat.Plan, ev chat.Event, st chat.State, now time.Time) {
+	h := st.Conversation.Handoff
+	if h == nil || h.IncidentID != 0 {
+		return
+	}
+	team := p.teamFor(h.Team)
+	if team == nil {
+		return
+	}
+	name := agentFacingName(ev.Customer)
+	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
+		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
+		Text: fmt.Sprintf("Answered in person in %s's chat, not through this team: %s", name, customerLine(ev))},
+		TeamEvent{Event: EventPersonReply, At: now, Customer: name, Platform: string(ev.Platform)})...)
 }
 
 // buttonNoLongerValid answers a refused button press, in the customer's

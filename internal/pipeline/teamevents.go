@@ -20,6 +20,7 @@ const (
 	EventHandoffOverflow   = "handoff.overflow"
 	EventHandoffIdleClosed = "handoff.timeout"
 	EventAgentReply        = "handoff.agent_reply"
+	EventPersonReply       = "handoff.person_reply" // someone of the brand answered in the customer's chat in person
 	EventIncidentOpened    = "incident.opened"
 	EventIncidentUpdated   = "incident.updated"
 	EventIncidentResolved  = "incident.resolved"
