@@ -18,10 +18,7 @@ import (
 // starts anew.
 func TestTryDecidesInMemory(t *testing.T) {
 	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "does-not-exist"))
-	r, err := rules.Load("../../configs/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := shippedRules(t)
 	start := time.Date(2026, 1, 7, 10, 0, 0, 0, time.UTC)
 	msgs := []ScriptMessage{
 		{At: "0s", Text: "how do refunds work?", Customer: "Ann", Lang: "en"},
@@ -61,10 +58,7 @@ func TestTryDecidesInMemory(t *testing.T) {
 // where the bot offered no menu, is refused as the service refuses a
 // forged press: the press alone is answered "no longer valid".
 func TestTryPressesButtons(t *testing.T) {
-	r, err := rules.Load("../../configs/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := shippedRules(t)
 	msgs := []ScriptMessage{
 		{At: "0s", Text: "/help", Customer: "Ann", Lang: "en"},
 		{At: "+10s", Press: "shipping", Customer: "Ann", Lang: "en"},
@@ -111,10 +105,7 @@ func TestTryPressesButtons(t *testing.T) {
 // handoff follows the last answer, and a later rule reads the order number
 // (customer.attrs.order) in the customer's next conversation.
 func TestTryAsksForDetails(t *testing.T) {
-	r, err := rules.Load("../../configs/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := shippedRules(t)
 	msgs := []ScriptMessage{
 		{At: "0s", Text: "the kettle arrived broken", Customer: "Ann", Lang: "en"},
 		{At: "+30s", Text: "my order is 12345678", Customer: "Ann", Lang: "en"},
@@ -151,10 +142,7 @@ func TestTryAsksForDetails(t *testing.T) {
 // idle period too, and not for anyone else; a line by someone unknown, or
 // a person pressing a button, is refused.
 func TestTryPersonWrites(t *testing.T) {
-	r, err := rules.Load("../../configs/rules.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := shippedRules(t)
 	start := time.Date(2026, 1, 7, 10, 0, 0, 0, time.UTC)
 	msgs := []ScriptMessage{
 		{At: "0s", Text: "how do refunds work?", Customer: "Ann", Lang: "en"},
@@ -198,4 +186,14 @@ func TestTryPersonWrites(t *testing.T) {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
+}
+
+// shippedRules loads the shipped example rules.
+func shippedRules(t *testing.T) *rules.Rules {
+	t.Helper()
+	r, err := rules.Load("../../configs/rules.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
