@@ -368,6 +368,8 @@ func TestChineseNoLonger(t *testing.T) {
 		{"zh 要不: suggests", "要不退款了吧", "refund"},
 		{"zh 了吗: asks", "不发货了吗", "shipping"},
 		{"zh 发出去 is 发货", "东西发出去了没", "shipping"},
+		{"zh 发出 is 发货", "订单发出了吗", "shipping"},
+		{"zh 发出去的 a message is not", "我发出去的消息没人回", "none"},
 	})
 }
 
