@@ -192,7 +192,7 @@ const BuiltinThanks = "builtin:thanks"
 // file's thanks_reply, when it has one and no rule answered or ignored the
 // message. It is an ordinary reply, so the guard's limits apply to it.
 func (r *Rules) thank(d *Decision, sc *scratch, ev chat.Event) {
-	if len(r.thanksReply) == 0 || r.sw&sc.mask&swThanks == 0 || ev.Kind != chat.KindText || !sc.closing() || sc.spam() {
+	if len(r.thanksReply) == 0 || r.sw&sc.mask&swThanks == 0 || ev.Kind != chat.KindText || !sc.closing() || sc.cues&cueThanks == 0 || sc.spam() {
 		return
 	}
 	for _, a := range d.Actions {

@@ -128,6 +128,16 @@ var requestWords = map[string][]string{
 	"zh": {"给我", "帮我", "麻烦", "我要", "我想", "改成", "换成"},
 }
 
+// wellWords say all is well and close a message as thanks do, when
+// nothing in it asks: "received my order, everything is perfect",
+// "посылка пришла, всё ок", 包裹收到了，一切都好. "Fits" is not one: "doesn't
+// fit" asks for an exchange.
+var wellWords = map[string][]string{
+	"en": {"perfect", "perfectly", "fine", "okay", "ok"},
+	"ru": {"ок", "окей", "отлично", "идеально", "норм", "порядке"},
+	"zh": {"一切都好", "都好", "一切正常", "没问题", "挺好的", "很好"},
+}
+
 // contentWords say that all is well. After a refusal they make the
 // message a declining one ("no need for a refund, the size fits"), which
 // gets no FAQ answer although it names something else.

@@ -332,13 +332,21 @@ func (sc *scratch) words(r *Rules, form string) {
 // of characters: a table says which characters start one, so most
 // characters cost one array read, and no automaton match is allocated.
 func (sc *scratch) hanCues(lx *lexicon, run string) {
-	thanksEnd := -1
+	thanksEnd, wellEnd := -1, -1
 	for i, r := range run {
 		if r < hanFirst || r > hanLast || !lx.zhStart[r-hanFirst] {
 			continue
 		}
 		for _, c := range lx.zhByRune[r] {
+			if c.flags&cueWell != 0 && strings.HasPrefix(run[i:], c.word) {
+				wellEnd = max(wellEnd, i+len(c.word))
+			}
+		}
+		for _, c := range lx.zhByRune[r] {
 			if strings.HasPrefix(run[i:], c.word) {
+				if i < wellEnd && c.flags&cueWell == 0 && c.flags&^cueAsking == 0 {
+					continue // 没问题 says all is well; its 没 and 问题 ask nothing
+				}
 				if c.flags&cueThanks != 0 {
 					thanksEnd = i + len(c.word)
 				} else if c.flags == cueAsking && thanksEnd >= 0 && thanksAddressee(run[thanksEnd:i]) {
@@ -913,7 +921,7 @@ func hanNegatedAfter(lx *lexicon, after string) bool {
 // closing reports whether the message is mainly thanks or a goodbye: a
 // thanks word and nothing that asks for anything.
 func (sc *scratch) closing() bool {
-	return sc.cues&cueThanks != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.toks.question && !sc.terse
+	return sc.cues&(cueThanks|cueWell) != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.toks.question && !sc.terse
 }
 
 // spam reports whether the message reads as spam: two spam words, or one

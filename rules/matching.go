@@ -113,6 +113,8 @@ const (
 	cueRequest
 	// cueContent says all is well: "the size fits", 尺码合适, всё подошло.
 	cueContent
+	// cueWell closes like thanks: "everything is perfect", всё ок, 一切都好.
+	cueWell
 )
 
 // lexicon is the compiled word lists: negations, bridges, thanks, asking
@@ -230,7 +232,7 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	for _, m := range []struct {
 		lists map[string][]string
 		flag  cueFlags
-	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {whWords, cueWh}, {contrastWords, cueContrast}, {requestWords, cueRequest}, {contentWords, cueContent}, {spamWords, cueSpam}} {
+	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {whWords, cueWh}, {contrastWords, cueContrast}, {requestWords, cueRequest}, {contentWords, cueContent}, {wellWords, cueWell}, {spamWords, cueSpam}} {
 		for _, list := range m.lists {
 			for _, w := range list {
 				lx.addCue(w, m.flag)

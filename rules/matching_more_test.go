@@ -393,3 +393,20 @@ func TestRussianDiminutives(t *testing.T) {
 		{"ru a short word is not a diminutive", "поставьте точку", "none"},
 	})
 }
+
+// TestAllIsWellCloses: a message that says all is well and asks nothing
+// closes like thanks (no FAQ answer); one that still asks is answered.
+func TestAllIsWellCloses(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en perfect", "Parcel received, everything is perfect", "none"},
+		{"ru всё ок", "Посылка пришла, всё ок", "none"},
+		{"ru в порядке", "посылка пришла, всё в порядке", "none"},
+		{"zh 一切都好", "包裹收到了，一切都好", "none"},
+		{"zh-Hant 沒問題 is not 問題", "包裹收到了，東西都沒問題", "none"},
+		{"en still asks", "parcel arrived fine but the tracking was wrong", "shipping"},
+		{"en ok, where", "ok, where is my parcel", "shipping"},
+		{"ru a question", "посылка пришла, всё ок? где трек", "shipping"},
+		{"zh 有问题", "包裹收到了，但是有问题", "shipping"},
+		{"zh 不很好", "包裹不很好", "shipping"},
+	})
+}

@@ -279,7 +279,8 @@ func (sc *scratch) classify(r *Rules, ev chat.Event) (chat.MessageType, string) 
 	if !asks && sc.mood >= 0 && set&typeBit(chat.TypePraise) != 0 {
 		return chat.TypePraise, fmt.Sprintf("praise cue %q", why[2])
 	}
-	if !asks && sc.closing() {
+	if !asks && sc.closing() && sc.cues&cueThanks != 0 {
+		// Only thanks: "ok" or "всё в порядке" alone is no praise.
 		return chat.TypePraise, "thanks or a goodbye"
 	}
 	if asks {
