@@ -58,6 +58,7 @@ type hit struct {
 	kind   matchKind
 	worst  matchKind // the loosest kind among a proximity match's words
 	neg    bool      // in a negated clause
+	other  bool      // the word in another sense ("return to", 人工智能): no match
 	t0, t1 int32     // first and last token
 	b0, b1 int32     // bytes in the form (of the first word, for proximity)
 }
@@ -559,6 +560,45 @@ func (sc *scratch) window(r *Rules, occ []occurrence, form string) {
 	sc.addHit(hit{term: occ[0].term, kind: kind, worst: worst, t0: first, t1: last, b0: ft.start, b1: lt.end})
 }
 
+// otherSense tells whether the word a keyword matched is followed by a
+// word that gives it another sense (otherSenses): "I'll return to this
+// later", 人工智能, 取消关注 are no refund, person or cancelled order. It
+// returns the bytes of that following word in the form, 0 for none.
+func (sc *scratch) otherSense(lx *lexicon, form string, h *hit) int {
+	if h.kind == kindProximity || h.t0 < 0 || h.t1 < 0 || h.b0 < 0 {
+		return 0
+	}
+	followers := lx.otherSenses[strings.TrimSpace(form[h.b0:h.b1])]
+	if len(followers) == 0 {
+		return 0
+	}
+	toks := sc.toks.list
+	if t := toks[h.t1]; t.han {
+		rest := form[h.b1:t.end]
+		for _, f := range followers {
+			if strings.HasPrefix(rest, f) {
+				return len(f)
+			}
+		}
+		return 0
+	}
+	key := strings.TrimSpace(form[h.b0:h.b1])
+	if written := strings.ToLower(sc.toks.src[toks[h.t0].rs:toks[h.t1].re]); written != key && written != key+"ing" {
+		return 0 // "returns to the EU" are goods sent back
+	}
+	next := int(h.t1) + 1
+	if next >= len(toks) || toks[next].brk {
+		return 0
+	}
+	w := form[toks[next].start:toks[next].end]
+	for _, f := range followers {
+		if w == f && !(next+1 < len(toks) && lx.otherSenseKept[form[toks[next+1].start:toks[next+1].end]]) {
+			return int(toks[next].end - h.b1)
+		}
+	}
+	return 0
+}
+
 // negationsInPlace reports whether each bare negation of a keyword (the
 // не of "не пришел заказ") stands right before the word it negates in the
 // message, or with one of notGaps between ("not yet arrived"): a не
@@ -625,6 +665,19 @@ func (sc *scratch) qualify(r *Rules, form string) {
 		if r.anyOn&sc.mask&swNegation != 0 {
 			h.neg = sc.negated(r.ix.lex, form, h)
 		}
+		h.other = sc.otherSense(r.ix.lex, form, h) > 0
+	}
+	// The word that gave a keyword another sense is part of the idiom:
+	// 追踪 in 取消追踪 (unfollow) is no tracking either.
+	for i := range sc.hits {
+		if h := &sc.hits[i]; h.other {
+			end := h.b1 + int32(sc.otherSense(r.ix.lex, form, h))
+			for j := range sc.hits {
+				if g := &sc.hits[j]; g.b0 >= h.b1 && g.b0 < end {
+					g.other = true
+				}
+			}
+		}
 	}
 	if r.anyOn&sc.mask&swNegation != 0 {
 		// A keyword inside a longer one that is negated is negated with
@@ -648,6 +701,9 @@ func (sc *scratch) qualify(r *Rules, form string) {
 	for i := range sc.hits {
 		h := &sc.hits[i]
 		t := &r.ix.terms[h.term]
+		if h.other {
+			continue
+		}
 		if !h.neg {
 			sc.hit[h.term] = true
 			sc.found = append(sc.found, h.term)

@@ -136,10 +136,14 @@ type lexicon struct {
 	none      [2][]string     // noneBefore, noneAfter in match form
 	needed    map[string]bool // neededWords in match form
 	not       map[string]bool // notWords in match form
-	notGaps   map[string]bool // notGaps in match form
-	zhCues    map[string]cueFlags
-	zhStart   []bool // by character from hanFirst: some Chinese cue starts with it
-	zhByRune  map[rune][]zhCue
+	// otherSenses and otherSenseKept are otherSenses and otherSensesKept
+	// in match form.
+	otherSenses    map[string][]string
+	otherSenseKept map[string]bool
+	notGaps        map[string]bool // notGaps in match form
+	zhCues         map[string]cueFlags
+	zhStart        []bool // by character from hanFirst: some Chinese cue starts with it
+	zhByRune       map[rune][]zhCue
 }
 
 type zhCue struct {
@@ -252,6 +256,15 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	}
 	for _, w := range notWords {
 		lx.not[formKey(w)] = true
+	}
+	lx.otherSenses, lx.otherSenseKept = map[string][]string{}, map[string]bool{}
+	for k, followers := range otherSenses {
+		for _, f := range followers {
+			lx.otherSenses[formKey(k)] = append(lx.otherSenses[formKey(k)], formKey(f))
+		}
+	}
+	for _, w := range otherSensesKept {
+		lx.otherSenseKept[formKey(w)] = true
 	}
 	lx.notGaps = map[string]bool{}
 	for _, w := range notGaps {

@@ -410,3 +410,35 @@ func TestAllIsWellCloses(t *testing.T) {
 		{"zh 不很好", "包裹不很好", "shipping"},
 	})
 }
+
+// TestOtherSenses: a keyword's word followed by one that gives it another
+// sense (return to, 人工智能, 取消关注) is no match, nor is the word that
+// did it (追踪 in 取消追踪); the shop's sense stays (return it to you,
+// return to sender, returns to the EU, 转人工).
+func TestOtherSenses(t *testing.T) {
+	const rules = `keywords:
+  refund: [return]
+  human: [人工]
+  cancel: [取消]
+  shipping: [追踪]
+rules:
+  - {id: refund, keywords: [refund], reply: r}
+  - {id: human, keywords: [human], reply: h}
+  - {id: cancel, keywords: [cancel], reply: c}
+  - {id: shipping, keywords: [shipping], reply: s}
+`
+	runDecideCases(t, rules, []decideCase{
+		{"en return to: going back", "I'll return to this chat later", "none"},
+		{"en returning to", "returning to my question later", "none"},
+		{"en return it to you", "how do I return it to you", "refund"},
+		{"en return to sender", "return to sender please", "refund"},
+		{"en returns to the EU", "Returns to the EU, how?", "refund"},
+		{"zh 人工智能", "人工智能推荐的这款真的好用", "none"},
+		{"zh-Hant 人工甘味", "有沒有不含人工甘味劑的版本", "none"},
+		{"zh 转人工", "转人工", "human"},
+		{"zh 取消关注", "怎么取消关注公众号", "none"},
+		{"zh-Hant 取消追蹤: 追蹤 too", "取消追蹤要怎麼做", "none"},
+		{"zh 我要取消", "我要取消", "cancel"},
+		{"zh 追踪 alone", "包裹追踪", "shipping"},
+	})
+}
