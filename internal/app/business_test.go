@@ -12,6 +12,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bots/telegram"
 	"github.com/frontdesk-bot/frontdesk/bots/telegram/telegramtest"
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
+	"github.com/frontdesk-bot/frontdesk/internal/config"
 	"github.com/frontdesk-bot/frontdesk/internal/guard"
 )
 
@@ -139,4 +140,34 @@ func TestTelegramBusinessOwnerTakesOver(t *testing.T) {
 	if people != 0 {
 		t.Errorf("the owner was recorded as a customer")
 	}
+}
+
+// TestOwnerAnswerTakesTheHandoff: the owner answering in person while a
+// handoff waits takes it (its owner unknown): the team is told, no
+// reminder follows at the due time, and an agent may still claim it.
+func TestOwnerAnswerTakesTheHandoff(t *testing.T) {
+	fake := telegramtest.New()
+	t.Cleanup(fake.Close)
+	cfg := testConfig(t, fake, filepath.Join(t.TempDir(), "fd.db"), "webhook")
+	cfg.Handoff = config.Handoff{Teams: []config.Team{{Name: "support", Bot: "shop", ChatID: "-1001234567890"}}}
+	h, clk := startWithClock(t, cfg, fake)
+	const customer, owner = 4242, 777
+
+	h.post(businessUpdate(1, customer, customer, false, "this is a scam, where is my money?"), secret) // high: due in 1h
+	notice := h.lastTo(teamChat, 1)
+	h.post(businessUpdate(2, customer, owner, false, "Ann, it's Max: I'm on it"), secret)
+	if got := h.told(teamChat, "Answered in person in Ann's chat").Text; !strings.Contains(got, "No more reminders") {
+		t.Errorf("the team was told %q", got)
+	}
+	h.waitIdle(h.app.Store())
+	clk.add(time.Hour + time.Minute)
+	time.Sleep(300 * time.Millisecond) // timer rounds
+	h.waitIdle(h.app.Store())
+	for _, m := range fake.Sent() {
+		if m.ChatID == teamChat && strings.HasPrefix(m.Text, "Reminder:") {
+			t.Fatalf("a reminder after the owner answered: %q", m.Text)
+		}
+	}
+	h.post(buttonPress(100, 7, "Alice", notice.MessageID, "claim:1"), secret)
+	h.told(teamChat, "Alice owns this conversation")
 }

@@ -111,3 +111,8 @@ func (a Agent) Known() bool { return a.ID != "" }
 
 // Is says whether a and b are the same account; names do not count.
 func (a Agent) Is(b Agent) bool { return a.ID != "" && a.ID == b.ID }
+
+// InPerson stands as the owner of a handoff that someone of the brand took
+// by answering the customer in their chat in person: no account, so any
+// agent of the team may still answer or claim it.
+var InPerson = Agent{Name: "someone in the customer's chat, in person"}

@@ -68,6 +68,10 @@ type Plan struct {
 	// the customer, and the conversation remembers the moment, so the bot
 	// keeps quiet for a while after it (guard.Config.PersonQuiet).
 	PersonAt time.Time
+	// ClaimInPerson takes the open handoff, still waiting, for the person
+	// who answered in the chat (chat.InPerson, its owner unknown), so its
+	// reminders and escalations stop (handoff.PersonAnswered).
+	ClaimInPerson bool
 	// CancelsClose says the customer wrote while a timed close (/close in
 	// 10m) was pending on the open handoff: it no longer closes.
 	CancelsClose bool

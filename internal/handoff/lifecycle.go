@@ -304,6 +304,28 @@ func CustomerWrote(h chat.OpenHandoff, customer string) (cancel bool, say string
 	return true, "Timed close cancelled: " + customer + " wrote again, so the conversation stays open."
 }
 
+// PersonAnswered is what someone of the brand answering the customer in
+// their chat in person (chat.KindPersonReply) does to the open handoff: a
+// waiting one is taken by them, its owner unknown (chat.InPerson), so its
+// reminders and escalations stop while any agent of the team may still
+// answer or claim it; the team is told either way. Nothing happens to a
+// closed handoff.
+//
+//	state \ event           a person answered in the chat
+//	waiting                 → claimed, owner unknown; the team told
+//	claimed                 stays; the team told
+//	closed                  stays
+func PersonAnswered(h chat.OpenHandoff, customer, text string) (claim bool, say string) {
+	switch h.State {
+	case chat.HandoffWaiting:
+		return true, "Answered in person in " + customer + "'s chat, not through this team: " + text +
+			"\nNo more reminders: the handoff counts as claimed. Claim it to own it."
+	case chat.HandoffClaimed:
+		return false, "Answered in person in " + customer + "'s chat, not through this team: " + text
+	}
+	return false, ""
+}
+
 // ShortDuration writes 24h rather than 24h0m0s, and 1h30m rather than
 // 1h30m0s.
 func ShortDuration(d time.Duration) string {

@@ -113,3 +113,39 @@ func TestResolveIncident(t *testing.T) {
 		})
 	}
 }
+
+// TestPersonAnswered: someone answering in the customer's chat in person
+// takes a waiting handoff (owner unknown: no reminders, and any agent may
+// still answer or claim it), tells the team of a claimed one, and leaves a
+// closed one alone.
+func TestPersonAnswered(t *testing.T) {
+	tests := []struct {
+		name  string
+		h     chat.OpenHandoff
+		claim bool
+		say   string
+	}{
+		{"waiting", chat.OpenHandoff{ID: 1, State: chat.HandoffWaiting}, true,
+			"Answered in person in Bob's chat, not through this team: on it\nNo more reminders: the handoff counts as claimed. Claim it to own it."},
+		{"claimed", chat.OpenHandoff{ID: 1, State: chat.HandoffClaimed, ClaimedBy: chat.Agent{ID: "telegram:7", Name: "Ann"}}, false,
+			"Answered in person in Bob's chat, not through this team: on it"},
+		{"closed", chat.OpenHandoff{}, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if claim, say := PersonAnswered(tt.h, "Bob", "on it"); claim != tt.claim || say != tt.say {
+				t.Errorf("PersonAnswered = %v, %q; want %v, %q", claim, say, tt.claim, tt.say)
+			}
+		})
+	}
+	// Taken in person, it is an owner-unknown claim: an agent's answer
+	// goes, and a claim makes them the owner.
+	inPerson := chat.OpenHandoff{ID: 1, State: chat.HandoffClaimed, ClaimedBy: chat.InPerson}
+	ann := chat.Agent{ID: "telegram:7", Name: "Ann"}
+	if m := Transition(Request{Handoff: inPerson, Command: chat.AgentRelay, Agent: ann, WindowOpen: true}); m.Apply != chat.AgentRelay {
+		t.Errorf("an agent's answer to a handoff taken in person: %+v, want sent", m)
+	}
+	if m := Transition(Request{Handoff: inPerson, Command: chat.AgentClaim, Agent: ann}); m.Apply != chat.AgentClaim || !m.Claim {
+		t.Errorf("an agent's claim of a handoff taken in person: %+v, want theirs", m)
+	}
+}

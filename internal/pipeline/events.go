@@ -669,14 +669,15 @@ func (p *Pipeline) tellTeamOfPerson(plan *chat.Plan, ev chat.Event, st chat.Stat
 	if h == nil || h.IncidentID != 0 {
 		return
 	}
+	name := agentFacingName(ev.Customer)
+	claim, say := handoff.PersonAnswered(*h, name, customerLine(ev))
+	plan.ClaimInPerson = claim
 	team := p.teamFor(h.Team)
-	if team == nil {
+	if team == nil || say == "" {
 		return
 	}
-	name := agentFacingName(ev.Customer)
 	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
-		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-		Text: fmt.Sprintf("Answered in person in %s's chat, not through this team: %s", name, customerLine(ev))},
+		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform), Text: say},
 		TeamEvent{Event: EventPersonReply, At: now, Customer: name, Platform: string(ev.Platform)})...)
 }
 

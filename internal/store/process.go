@@ -209,9 +209,17 @@ func (p *processing) handoffEffects(plan chat.Plan, convID int64) error {
 		// The customer writes while people own the conversation: their
 		// messages go to the team chat, tied to the same handoff.
 		handoffID = p.basis.Conversation.Handoff.ID
-		if ev.Kind.Decidable() {
+		if ev.Kind.Decidable() || !plan.PersonAt.IsZero() {
+			// The customer, or someone of the brand in person, talking.
 			if _, err := p.s.exec(p.ctx, p.tx, `UPDATE handoffs SET last_activity_at = ? WHERE id = ?`, ms(p.now), handoffID); err != nil {
 				return fmt.Errorf("handoff activity: %w", err)
+			}
+		}
+		if plan.ClaimInPerson {
+			// Conditional: an agent who claimed it meanwhile keeps it.
+			if _, err := p.s.exec(p.ctx, p.tx, `UPDATE handoffs SET state = 'claimed', claimed_by = ?, claimed_by_id = '', claimed_at = ?
+				WHERE id = ? AND state = 'waiting'`, chat.InPerson.Name, ms(p.now), handoffID); err != nil {
+				return fmt.Errorf("claim in person: %w", err)
 			}
 		}
 		if plan.CancelsClose {
