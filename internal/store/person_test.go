@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
@@ -78,6 +80,50 @@ func TestAPersonsWordOutlivesTheIdlePeriod(t *testing.T) {
 		}
 		if len(dirs) != 2 || dirs[0] != "out" || dirs[1] != "out" {
 			t.Errorf("the person's messages are kept as %v, want two out", dirs)
+		}
+	})
+}
+
+// TestAPersonTakesAWaitingHandoff: a plan that takes the handoff in person
+// claims a waiting one for chat.InPerson (no account), and leaves one an
+// agent claimed meanwhile with that agent.
+func TestAPersonTakesAWaitingHandoff(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		inPerson := func(id string, at time.Time) {
+			t.Helper()
+			ev := event(id, "10", "on it")
+			ev.Kind = chat.KindPersonReply
+			mustAccept(t, s, ev)
+			ie := claimOne(t, s, at)
+			if err := s.ProcessEvent(ctx, ie, at, 24*time.Hour, func(st chat.State) (chat.Plan, error) {
+				if st.Conversation.Handoff == nil {
+					t.Fatal("no open handoff in the snapshot")
+				}
+				return chat.Plan{Outcome: chat.OutcomeRecorded, PersonAt: at, ClaimInPerson: true}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		handOff(t, s, "1", t0)
+		inPerson("2", t0.Add(time.Minute))
+		h, err := s.OpenHandoff(ctx, conversationOf(t, s, "10"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.State != chat.HandoffClaimed || h.ClaimedBy != chat.InPerson.Name || h.ClaimedByID != "" {
+			t.Fatalf("after the person answered: %+v, want claimed by %q with no account", h, chat.InPerson.Name)
+		}
+		alice := chat.Agent{ID: "telegram:1", Name: "alice"}
+		if err := s.inTx(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+			_, err := s.exec(ctx, tx, `UPDATE handoffs SET claimed_by = ?, claimed_by_id = ? WHERE id = ?`, alice.Name, alice.ID, h.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		inPerson("3", t0.Add(2*time.Minute))
+		if h, err = s.OpenHandoff(ctx, conversationOf(t, s, "10")); err != nil || h.ClaimedByID != alice.ID {
+			t.Fatalf("a handoff alice claimed, after the person answered again: %+v, %v; want alice's", h, err)
 		}
 	})
 }
