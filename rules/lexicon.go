@@ -115,6 +115,28 @@ var otherSenses = map[string][]string{
 // otherSensesKept keep the shop's sense after all: "return to sender".
 var otherSensesKept = []string{"sender"}
 
+// reportedDone: a message that reports one thing done (doneWords), then,
+// after but (butWords), asks about another still missing (stillWords):
+// "the refund came through, but I still don't have an invoice" asks for the
+// invoice, not the refund.
+var (
+	butWords = map[string][]string{
+		"en": {"but", "however", "though"},
+		"ru": {"но", "однако", "а"},
+		"zh": {"但是", "但", "可是", "不过", "却"},
+	}
+	doneWords = map[string][]string{
+		"en": {"came", "arrived", "received", "got", "through"},
+		"ru": {"пришли", "пришел", "пришла", "пришло", "вернули", "получил", "получила", "получили", "зачислили"},
+		"zh": {"到账", "到帐", "收到了", "入账", "入帐", "已经收到", "已收到"},
+	}
+	stillWords = map[string][]string{
+		"en": {"still", "yet", "missing", "haven't", "hasn't", "didn't", "don't", "never"},
+		"ru": {"не", "нет", "ещё"},
+		"zh": {"还没", "没有", "未", "没"},
+	}
+)
+
 // notWords are the bare negations, which negate a keyword only when
 // just/only/просто and another keyword follow (see notBefore).
 var notWords = []string{"not", "не"}

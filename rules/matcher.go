@@ -599,6 +599,72 @@ func (sc *scratch) otherSense(lx *lexicon, form string, h *hit) int {
 	return 0
 }
 
+// reportedDone sets aside the keywords of what the customer reports done
+// when, after but, another keyword follows with what is still missing:
+// "the refund came through, but I still don't have an invoice", "деньги за
+// возврат пришли, а чек так и не прислали", 退款到账了，但是发票还没开 ask for
+// the invoice. Without either the report or the "still", nothing changes:
+// "the refund arrived but only half" still asks about the refund.
+func (sc *scratch) reportedDone(lx *lexicon, form string) {
+	toks := sc.toks.list
+	at := -1 // where but stands, in bytes of the form
+	for ti, t := range toks {
+		w := form[t.start:t.end]
+		if t.han {
+			for _, b := range lx.zhBut {
+				if i := strings.Index(w, b); i >= 0 && (at < 0 || int(t.start)+i < at) {
+					at = int(t.start) + i
+				}
+			}
+		} else if lx.but[w] && (w != "а" || t.brk) && ti > 0 {
+			at = int(t.start)
+		}
+		if at >= 0 {
+			break
+		}
+	}
+	if at < 0 || !sc.hasCue(form, 0, at, lx.done, lx.zhDone) || !sc.hasCue(form, at, len(form), lx.still, lx.zhStill) {
+		return
+	}
+	later := false
+	for i := range sc.hits {
+		if h := &sc.hits[i]; !h.neg && !h.other && int(h.b0) >= at {
+			later = true
+		}
+	}
+	if !later {
+		return
+	}
+	for i := range sc.hits {
+		if h := &sc.hits[i]; h.b0 >= 0 && int(h.b1) <= at {
+			h.neg = true
+		}
+	}
+}
+
+// hasCue reports whether a word of words (Latin, Cyrillic) or of zh
+// (inside Chinese runs) stands in the form's bytes [from, to).
+func (sc *scratch) hasCue(form string, from, to int, words map[string]bool, zh []string) bool {
+	for _, t := range sc.toks.list {
+		if int(t.end) <= from || int(t.start) >= to {
+			continue
+		}
+		w := form[max(int(t.start), from):min(int(t.end), to)]
+		if !t.han {
+			if words[w] {
+				return true
+			}
+			continue
+		}
+		for _, c := range zh {
+			if strings.Contains(w, c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // negationsInPlace reports whether each bare negation of a keyword (the
 // не of "не пришел заказ") stands right before the word it negates in the
 // message, or with one of notGaps between ("not yet arrived"): a не
@@ -680,6 +746,7 @@ func (sc *scratch) qualify(r *Rules, form string) {
 		}
 	}
 	if r.anyOn&sc.mask&swNegation != 0 {
+		sc.reportedDone(r.ix.lex, form)
 		// A keyword inside a longer one that is negated is negated with
 		// it: in "отменить заказ не надо" the negation follows "отменить
 		// заказ", and "отменить" alone must not answer as if asked. Also

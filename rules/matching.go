@@ -141,9 +141,13 @@ type lexicon struct {
 	otherSenses    map[string][]string
 	otherSenseKept map[string]bool
 	notGaps        map[string]bool // notGaps in match form
-	zhCues         map[string]cueFlags
-	zhStart        []bool // by character from hanFirst: some Chinese cue starts with it
-	zhByRune       map[rune][]zhCue
+	// but, done and still are butWords, doneWords and stillWords: Latin
+	// and Cyrillic words in match form, Chinese ones (folded) apart.
+	but, done, still       map[string]bool
+	zhBut, zhDone, zhStill []string
+	zhCues                 map[string]cueFlags
+	zhStart                []bool // by character from hanFirst: some Chinese cue starts with it
+	zhByRune               map[rune][]zhCue
 }
 
 type zhCue struct {
@@ -265,6 +269,24 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	}
 	for _, w := range otherSensesKept {
 		lx.otherSenseKept[formKey(w)] = true
+	}
+	for _, m := range []struct {
+		lists map[string][]string
+		words *map[string]bool
+		zh    *[]string
+	}{{butWords, &lx.but, &lx.zhBut}, {doneWords, &lx.done, &lx.zhDone}, {stillWords, &lx.still, &lx.zhStill}} {
+		*m.words = map[string]bool{}
+		for _, list := range m.lists {
+			for _, w := range list {
+				switch k := formKey(w); {
+				case k == "":
+				case isHanKey(k):
+					*m.zh = append(*m.zh, k)
+				default:
+					(*m.words)[k] = true
+				}
+			}
+		}
 	}
 	lx.notGaps = map[string]bool{}
 	for _, w := range notGaps {

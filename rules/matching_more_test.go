@@ -442,3 +442,18 @@ rules:
 		{"zh 追踪 alone", "包裹追踪", "shipping"},
 	})
 }
+
+// TestReportedDone: what the customer reports done gives way to what, after
+// but, is still missing; without the report or the "still", nothing changes.
+func TestReportedDone(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en came through, but no invoice", "The refund came through but I still don't have an invoice", "invoice"},
+		{"ru пришли, а чек так и не", "Деньги за возврат пришли, а чек так и не прислали", "invoice"},
+		{"zh 到账了，但是还没", "退款到账了，但是发票还没开", "invoice"},
+		{"zh-Hant 入帳了，但是還沒", "退款已經入帳了，但是電子發票還沒寄給我", "invoice"},
+		{"en parcel arrived, invoice missing", "parcel arrived but the invoice is missing", "invoice"},
+		{"en no report: the first stays", "I want a refund but the invoice is missing", "refund"},
+		{"en no keyword after", "the refund arrived but only half", "refund"},
+		{"en nothing still missing", "the parcel arrived but where is my refund?", "refund"},
+	})
+}
