@@ -82,6 +82,8 @@ type index struct {
 	// nil without Chinese keywords.
 	hanApart *hanApartIndex
 	lex      *lexicon
+	// familyWritten is each family stem's words as written (familyWord).
+	familyWritten map[string][]string
 }
 
 func newIndex() *index {

@@ -290,6 +290,9 @@ func (sc *scratch) words(r *Rules, form string) {
 			if ref.kind == kindFamily && t.stemmed && !reflexiveStems()[w] && reflexive(strings.ToLower(sc.toks.src[t.rs:t.re])) {
 				continue // вернусь (I'll come back) is not вернуть (give back)
 			}
+			if ref.kind == kindFamily && !ix.familyWord(w, sc.toks.src[t.rs:t.re]) {
+				continue // платье (a dress) is no платить (to pay)
+			}
 			sc.part(r, ref, int32(ti), t)
 		}
 		if r.anyOn&sc.mask&swTypos == 0 || len(w) < typoMinLen-1 || ix.lex.common[w] {

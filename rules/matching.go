@@ -308,8 +308,10 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	return lx
 }
 
-// families maps a stem to the other stems of its word family.
-func (c *compiler) families(f *matchingFileYAML) map[string][]string {
+// families maps a stem to the other stems of its word family, and each
+// stem to the family's words as written (lower case, ё as е), which a
+// short stem is checked against (see familyWord).
+func (c *compiler) families(f *matchingFileYAML) (map[string][]string, map[string][]string) {
 	sets := append([][]string(nil), defaultFamilies...)
 	for _, fam := range f.Families {
 		var set []string
@@ -326,12 +328,15 @@ func (c *compiler) families(f *matchingFileYAML) map[string][]string {
 		}
 		sets = append(sets, set)
 	}
-	out := map[string][]string{}
+	out, written := map[string][]string{}, map[string][]string{}
 	for _, set := range sets {
 		var stems []string
 		for _, w := range set {
 			if k := formKey(w); k != "" && !contains(stems, k) {
 				stems = append(stems, k)
+			}
+			if k := formKey(w); k != "" {
+				written[k] = append(written[k], strings.ReplaceAll(strings.ToLower(w), "ё", "е"))
 			}
 		}
 		for _, s := range stems {
@@ -342,7 +347,47 @@ func (c *compiler) families(f *matchingFileYAML) map[string][]string {
 			}
 		}
 	}
-	return out
+	return out, written
+}
+
+// shortStem is the length, in letters, up to which a stem alone is too
+// short to tell a family's word from another word: платье (a dress) and
+// платить (to pay) are both "плат".
+const shortStem = 4
+
+// familyWord reports whether word, as written, is a member of the family
+// its stem found: a stem of more than shortStem letters says so alone; a
+// shorter one must go on, a letter further, as one of the family's words
+// does ("платите" is "платить", "платье" is not).
+func (ix *index) familyWord(stem, word string) bool {
+	n := utf8.RuneCountInString(stem)
+	if n > shortStem || script(stem) != scriptCyrillic {
+		// English stems are short and plain (pay, ship): Snowball's
+		// Russian one strips more, so only Russian needs the check.
+		return true
+	}
+	word = strings.ReplaceAll(strings.ToLower(word), "ё", "е")
+	for _, w := range ix.familyWritten[stem] {
+		if w == word || commonPrefix(w, word) > n {
+			return true
+		}
+	}
+	return false
+}
+
+// commonPrefix counts the letters two words begin with alike.
+func commonPrefix(a, b string) int {
+	n := 0
+	for a != "" && b != "" {
+		ra, sa := utf8.DecodeRuneInString(a)
+		rb, sb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			break
+		}
+		n++
+		a, b = a[sa:], b[sb:]
+	}
+	return n
 }
 
 // vocabulary lists the sets of equivalent Chinese words, in match form.

@@ -457,3 +457,19 @@ func TestReportedDone(t *testing.T) {
 		{"en nothing still missing", "the parcel arrived but where is my refund?", "refund"},
 	})
 }
+
+// TestShortRussianStems: a short Snowball stem is not enough to make a
+// word a member of a family: платье (a dress) shares "плат" with платить
+// (to pay); платите, платить, заплатил are still payment.
+func TestShortRussianStems(t *testing.T) {
+	const rules = `rules:
+  - {id: payment, keywords: [оплата], reply: p}
+`
+	runDecideCases(t, rules, []decideCase{
+		{"ru платье", "какое красивое платье", "none"},
+		{"ru платья", "платья из новой коллекции уже есть?", "none"},
+		{"ru платить", "как платить картой", "payment"},
+		{"ru платите", "платите при получении?", "payment"},
+		{"ru заплатил", "я заплатил вчера", "payment"},
+	})
+}

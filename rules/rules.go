@@ -318,7 +318,9 @@ func compile(f *fileYAML, errs *errorList) *Rules {
 	c.buttons()
 	c.suggestSnippets()
 	c.unreachable()
-	r.ix.build(c.families(&f.matchingFileYAML), c.vocabulary(&f.matchingFileYAML))
+	families, written := c.families(&f.matchingFileYAML)
+	r.ix.familyWritten = written
+	r.ix.build(families, c.vocabulary(&f.matchingFileYAML))
 	for i, ry := range f.Rules {
 		for _, ex := range ry.Examples {
 			if formKey(ex.Value) == "" {
