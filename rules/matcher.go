@@ -341,14 +341,11 @@ func (sc *scratch) hanCues(lx *lexicon, run string) {
 		if r < hanFirst || r > hanLast || !lx.zhStart[r-hanFirst] {
 			continue
 		}
-		for _, c := range lx.zhByRune[r] {
-			if c.flags&cueWell != 0 && strings.HasPrefix(run[i:], c.word) {
-				wellEnd = max(wellEnd, i+len(c.word))
-			}
-		}
-		for _, c := range lx.zhByRune[r] {
+		for _, c := range lx.zhByRune[r] { // all-is-well cues first
 			if strings.HasPrefix(run[i:], c.word) {
-				if i < wellEnd && c.flags&cueWell == 0 && c.flags&^cueAsking == 0 {
+				if c.flags&cueWell != 0 {
+					wellEnd = max(wellEnd, i+len(c.word))
+				} else if i < wellEnd && c.flags&^cueAsking == 0 {
 					continue // 没问题 says all is well; its 没 and 问题 ask nothing
 				}
 				if c.flags&cueThanks != 0 {
@@ -609,6 +606,9 @@ func (sc *scratch) otherSense(lx *lexicon, form string, h *hit) int {
 // the invoice. Without either the report or the "still", nothing changes:
 // "the refund arrived but only half" still asks about the refund.
 func (sc *scratch) reportedDone(lx *lexicon, form string) {
+	if sc.cues&cueBut == 0 {
+		return
+	}
 	toks := sc.toks.list
 	at := -1 // where but stands, in bytes of the form
 	for ti, t := range toks {

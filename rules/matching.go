@@ -95,7 +95,7 @@ func (y *switchesYAML) apply(base switches) switches {
 }
 
 // cue flags mark words that say something about the whole message.
-type cueFlags uint8
+type cueFlags uint16
 
 const (
 	cueThanks cueFlags = 1 << iota
@@ -115,6 +115,9 @@ const (
 	cueContent
 	// cueWell closes like thanks: "everything is perfect", всё ок, 一切都好.
 	cueWell
+	// cueBut is a but (butWords): only then can something be reported done
+	// before what is still missing (reportedDone).
+	cueBut
 )
 
 // lexicon is the compiled word lists: negations, bridges, thanks, asking
@@ -240,7 +243,7 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	for _, m := range []struct {
 		lists map[string][]string
 		flag  cueFlags
-	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {whWords, cueWh}, {contrastWords, cueContrast}, {requestWords, cueRequest}, {contentWords, cueContent}, {wellWords, cueWell}, {spamWords, cueSpam}} {
+	}{{thanksWords, cueThanks}, {askingWords, cueAsking}, {whWords, cueWh}, {contrastWords, cueContrast}, {requestWords, cueRequest}, {contentWords, cueContent}, {wellWords, cueWell}, {butWords, cueBut}, {spamWords, cueSpam}} {
 		for _, list := range m.lists {
 			for _, w := range list {
 				lx.addCue(w, m.flag)
@@ -304,6 +307,10 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 		}
 		lx.zhStart[r-hanFirst] = true
 		lx.zhByRune[r] = append(lx.zhByRune[r], zhCue{word: k, flags: lx.zhCues[k]})
+	}
+	for _, cues := range lx.zhByRune {
+		// All-is-well cues first: 没问题 must be seen before 没 (hanCues).
+		sort.SliceStable(cues, func(i, j int) bool { return cues[i].flags&cueWell > cues[j].flags&cueWell })
 	}
 	return lx
 }
