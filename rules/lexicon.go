@@ -104,12 +104,16 @@ var neededWords = []string{"needed", "necessary", "required", "wanted"}
 
 // otherSenses are words that, right after a one-word keyword, give it
 // another sense than a shop's: "return to" is going back (but "return to
-// sender", otherSensesKept), 人工智能 is artificial intelligence, 取消关注
-// is unfollowing. Traditional characters are folded when loading.
+// sender", otherSensesKept), "cancel the newsletter" and "отменить
+// подписку" are no order, 人工智能 is artificial intelligence, 取消关注 is
+// unfollowing. One function word may stand between ("cancel my
+// membership"). Traditional characters are folded when loading.
 var otherSenses = map[string][]string{
-	"return": {"to"},
-	"人工":     {"智能", "合成", "甘味", "色素", "草坪", "降雨", "呼吸", "湖"},
-	"取消":     {"关注", "追蹤", "追踪", "订阅", "訂閱", "点赞", "收藏", "置顶", "静音"},
+	"return":   {"to"},
+	"cancel":   {"subscription", "newsletter", "membership", "notifications", "emails"},
+	"отменить": {"подписку", "подписки", "подписка", "рассылку"},
+	"人工":       {"智能", "合成", "甘味", "色素", "草坪", "降雨", "呼吸", "湖"},
+	"取消":       {"关注", "追蹤", "追踪", "订阅", "訂閱", "点赞", "收藏", "置顶", "静音", "会员", "自动续费"},
 }
 
 // otherSensesKept keep the shop's sense after all: "return to sender".

@@ -583,17 +583,22 @@ func (sc *scratch) otherSense(lx *lexicon, form string, h *hit) int {
 		return 0
 	}
 	key := strings.TrimSpace(form[h.b0:h.b1])
-	if written := strings.ToLower(sc.toks.src[toks[h.t0].rs:toks[h.t1].re]); written != key && written != key+"ing" {
+	written := strings.ToLower(sc.toks.src[toks[h.t0].rs:toks[h.t1].re])
+	if script(key) == scriptLatin && written != key && written != key+"ing" {
 		return 0 // "returns to the EU" are goods sent back
 	}
-	next := int(h.t1) + 1
-	if next >= len(toks) || toks[next].brk {
-		return 0
-	}
-	w := form[toks[next].start:toks[next].end]
-	for _, f := range followers {
-		if w == f && !(next+1 < len(toks) && lx.otherSenseKept[form[toks[next+1].start:toks[next+1].end]]) {
-			return int(toks[next].end - h.b1)
+	// The next word, or the one after a function word that is no
+	// follower itself: "cancel the newsletter", never "return it to you".
+	for next := int(h.t1) + 1; next < len(toks) && next <= int(h.t1)+2 && !toks[next].brk; next++ {
+		w := form[toks[next].start:toks[next].end]
+		after := next > int(h.t1)+1 // after a function word: only a word of its own counts
+		for _, f := range followers {
+			if w == f && !(after && functionWord()[w]) && !(next+1 < len(toks) && lx.otherSenseKept[form[toks[next+1].start:toks[next+1].end]]) {
+				return int(toks[next].end - h.b1)
+			}
+		}
+		if !functionWord()[w] || next > int(h.t1)+1 {
+			return 0
 		}
 	}
 	return 0

@@ -419,7 +419,7 @@ func TestOtherSenses(t *testing.T) {
 	const rules = `keywords:
   refund: [return]
   human: [人工]
-  cancel: [取消]
+  cancel: [取消, cancel, отменить]
   shipping: [追踪]
 rules:
   - {id: refund, keywords: [refund], reply: r}
@@ -440,6 +440,13 @@ rules:
 		{"zh-Hant 取消追蹤: 追蹤 too", "取消追蹤要怎麼做", "none"},
 		{"zh 我要取消", "我要取消", "cancel"},
 		{"zh 追踪 alone", "包裹追踪", "shipping"},
+		{"en cancel the newsletter", "how do I cancel the newsletter", "none"},
+		{"en cancel my membership", "cancel my membership please", "none"},
+		{"en cancel my order", "cancel my order", "cancel"},
+		{"ru отменить подписку", "как отменить подписку", "none"},
+		{"ru отменить заказ", "как отменить заказ", "cancel"},
+		{"zh 取消会员", "取消会员", "none"},
+		{"en a function word, then to", "I'll return it to you", "refund"},
 	})
 }
 
