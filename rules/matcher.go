@@ -739,17 +739,20 @@ func (sc *scratch) qualify(r *Rules, form string) {
 		if r.anyOn&sc.mask&swNegation != 0 {
 			h.neg = sc.negated(r.ix.lex, form, h)
 		}
-		h.other = sc.otherSense(r.ix.lex, form, h) > 0
 	}
-	// The word that gave a keyword another sense is part of the idiom:
-	// 追踪 in 取消追踪 (unfollow) is no tracking either.
+	// A keyword's word in another sense is no match, nor is the word that
+	// gave it that sense, part of the idiom: 追踪 in 取消追踪 (unfollow) is
+	// no tracking either.
 	for i := range sc.hits {
-		if h := &sc.hits[i]; h.other {
-			end := h.b1 + int32(sc.otherSense(r.ix.lex, form, h))
-			for j := range sc.hits {
-				if g := &sc.hits[j]; g.b0 >= h.b1 && g.b0 < end {
-					g.other = true
-				}
+		h := &sc.hits[i]
+		n := sc.otherSense(r.ix.lex, form, h)
+		if n == 0 {
+			continue
+		}
+		h.other = true
+		for j := range sc.hits {
+			if g := &sc.hits[j]; g.b0 >= h.b1 && g.b0 < h.b1+int32(n) {
+				g.other = true
 			}
 		}
 	}

@@ -272,6 +272,13 @@ type Button struct {
 	URL string `json:"url,omitempty"`
 }
 
+// FromPerson reports whether a message to the customer of this kind (an out
+// message's action, or the event it was) was written by a person: an
+// agent's relay, or someone of the brand answering in person.
+func FromPerson(kind string) bool {
+	return kind == string(ActionRelay) || kind == string(KindPersonReply)
+}
+
 // HistoryEntry is one message of a conversation, in or out.
 type HistoryEntry struct {
 	Direction string // "in" from the customer, "out" to them

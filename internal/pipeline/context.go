@@ -107,7 +107,7 @@ func speaker(m chat.HistoryEntry) string {
 		return "Customer"
 	case m.Direction == "note":
 		return "Note"
-	case m.Kind == string(chat.ActionRelay), m.Kind == string(chat.KindPersonReply):
+	case chat.FromPerson(m.Kind):
 		return "Agent"
 	}
 	return "Bot"

@@ -272,9 +272,9 @@ func (p *Pipeline) planReopen(plan *chat.Plan, ev chat.Event, h chat.OpenHandoff
 	if team == nil {
 		return
 	}
-	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
-		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform), Text: move.Say,
-		Buttons: [][]chat.Button{{{Text: "Claim", Data: "claim:{handoff}"}}}},
+	notice := team.topicNotice(ev, move.Say)
+	notice.Buttons = [][]chat.Button{{{Text: "Claim", Data: "claim:{handoff}"}}}
+	plan.Notices = append(plan.Notices, team.withWebhook(notice,
 		TeamEvent{Event: EventHandoffReopened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
 			Priority: string(move.Priority), DueAt: plan.Reopen.DueAt})...)
 }

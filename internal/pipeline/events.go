@@ -629,8 +629,7 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		if cancel, say := handoff.CustomerWrote(*h, agentFacingName(ev.Customer)); cancel {
 			plan.CancelsClose = true
 			if team := p.teamFor(h.Team); team != nil {
-				plan.Notices = append(plan.Notices, chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
-					TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform), Text: say})
+				plan.Notices = append(plan.Notices, team.topicNotice(ev, say))
 			}
 		}
 	}
@@ -645,9 +644,7 @@ func (p *Pipeline) plan(ev chat.Event, st chat.State, now time.Time) chat.Plan {
 		// (Under an incident it does not: sixty customers' follow-ups would
 		// bury the incident's one notification. It is in the history.)
 		if team := p.teamFor(h.Team); team != nil {
-			plan.Notices = append(plan.Notices, p.withMedia(team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
-				TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-				Text: agentFacingName(ev.Customer) + ": " + customerLine(ev)},
+			plan.Notices = append(plan.Notices, p.withMedia(team.withWebhook(team.topicNotice(ev, agentFacingName(ev.Customer)+": "+customerLine(ev)),
 				TeamEvent{Event: EventCustomerMessage, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform)}), ev, now)...)
 		}
 	}
@@ -676,8 +673,7 @@ func (p *Pipeline) tellTeamOfPerson(plan *chat.Plan, ev chat.Event, st chat.Stat
 	if team == nil || say == "" {
 		return
 	}
-	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
-		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform), Text: say},
+	plan.Notices = append(plan.Notices, team.withWebhook(team.topicNotice(ev, say),
 		TeamEvent{Event: EventPersonReply, At: now, Customer: name, Platform: string(ev.Platform)})...)
 }
 

@@ -205,17 +205,13 @@ func (p *Pipeline) planHandoff(plan *chat.Plan, ev chat.Event, st chat.State, no
 	if p.planIncident(plan, ev, st, team, now) {
 		return
 	}
-	plan.Notices = append(plan.Notices, team.withWebhook(chat.Notice{
-		Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
-		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform),
-		Text:    detailsHeader(plan) + noticeText(h, prio, plan.HandoffDue, hours, handoffContext(noticeEvent(ev, st.Link), st, plan, now), p.cfg.ContextMessages, plan.Insight),
-		Buttons: withRow(noticeButtons(team.Language), p.snippetButtons(h.Snippets)),
-	}, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
+	notice := team.topicNotice(ev, detailsHeader(plan)+noticeText(h, prio, plan.HandoffDue, hours, handoffContext(noticeEvent(ev, st.Link), st, plan, now), p.cfg.ContextMessages, plan.Insight))
+	notice.Buttons = withRow(noticeButtons(team.Language), p.snippetButtons(h.Snippets))
+	plan.Notices = append(plan.Notices, team.withWebhook(notice, TeamEvent{Event: EventHandoffOpened, At: now, Customer: agentFacingName(ev.Customer), Platform: string(ev.Platform),
 		Priority: string(prio), DueAt: plan.HandoffDue, Rule: h.Rule})...)
 	if len(ev.Media) > 0 {
 		// The notice quotes the message; its media follow as themselves.
-		plan.Notices = append(plan.Notices, p.mediaNotice(chat.Notice{Platform: team.Platform, Bot: team.Bot, ChatID: team.ChatID,
-			TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform)}, ev, now))
+		plan.Notices = append(plan.Notices, p.mediaNotice(team.topicNotice(ev, ""), ev, now))
 	}
 }
 

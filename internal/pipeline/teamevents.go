@@ -53,6 +53,13 @@ type TeamEvent struct {
 	Text string `json:"text"`
 }
 
+// topicNotice is a notice to the team chat about ev's conversation, in its
+// topic where the team chat has topics.
+func (t *Team) topicNotice(ev chat.Event, text string) chat.Notice {
+	return chat.Notice{Platform: t.Platform, Bot: t.Bot, ChatID: t.ChatID,
+		TopicKey: ev.ConversationKey(), TopicName: topicName(ev.Customer, ev.Platform), Text: text}
+}
+
 // withWebhook returns the team-chat notice and, when the team has a
 // webhook, the same event for it. "{handoff}" and "{incident}" are filled
 // in when the notice is stored.

@@ -318,7 +318,7 @@ func messageFrom(direction, kind string) string {
 	switch {
 	case direction == "in":
 		return FromCustomer
-	case direction == "note", kind == string(chat.ActionRelay), kind == string(chat.KindPersonReply):
+	case direction == "note", chat.FromPerson(kind):
 		return FromAgent
 	}
 	return FromBot
