@@ -83,6 +83,53 @@ func NormalizeMessage(botName, botUserID string, m *discordgo.Message) chat.Even
 	return ev
 }
 
+// Staff is the set of guild roles whose members speak for the brand
+// (config: a bot's staff_roles).
+type Staff map[string]bool
+
+// NewStaff is the set of the given role ids.
+func NewStaff(roles []string) Staff {
+	s := make(Staff, len(roles))
+	for _, r := range roles {
+		s[r] = true
+	}
+	return s
+}
+
+// Has reports whether the guild member holds one of the staff roles.
+func (s Staff) Has(m *discordgo.Member) bool {
+	if m == nil {
+		return false
+	}
+	for _, r := range m.Roles {
+		if s[r] {
+			return true
+		}
+	}
+	return false
+}
+
+// FromStaff reads a guild message that a member of the brand's staff
+// wrote where customers write: it is never a customer's. A reply to a
+// customer's message is that customer being answered in person (the bot
+// then keeps out of it for a while); anything else is only kept. Discord
+// sends the replied-to message along with a reply; its author's roles are
+// not sent, so a staff member answering a colleague is taken for answering
+// a customer, which costs nothing: that colleague's own messages are
+// staff's.
+func FromStaff(ev *chat.Event, m *discordgo.Message) {
+	ev.Kind = chat.KindOther
+	ev.Customer = chat.Customer{}
+	r := m.ReferencedMessage
+	if ev.ReplyTo == "" || r == nil || r.Author == nil || r.Author.Bot || r.WebhookID != "" ||
+		(m.Author != nil && r.Author.ID == m.Author.ID) {
+		return
+	}
+	ev.Kind = chat.KindPersonReply
+	ev.Customer = chat.Customer{ID: r.Author.ID, Name: firstNonEmpty(r.Author.GlobalName, r.Author.Username),
+		Username: r.Author.Username}
+}
+
 // withSnapshot is a forwarded message with what was forwarded in it: a
 // forward's own content and attachments are empty, the forwarded
 // message's are only in its snapshot. The author, channel and ids stay

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
@@ -138,5 +140,59 @@ func TestSplit(t *testing.T) {
 				t.Errorf("first part ends %q, want a whole paragraph", parts[0][len(parts[0])-10:])
 			}
 		})
+	}
+}
+
+// TestFromStaff: a staff member's message where customers write is never a
+// customer's; only a reply to a person's message is an answer in person,
+// to that person.
+func TestFromStaff(t *testing.T) {
+	ann := &discordgo.User{ID: "11", Username: "ann", GlobalName: "Ann"}
+	sam := &discordgo.User{ID: "31", Username: "sam"}
+	staff := NewStaff([]string{"880"})
+	reply := func(to *discordgo.Message) *discordgo.Message {
+		m := &discordgo.Message{ID: "2", ChannelID: "600", GuildID: "77", Type: discordgo.MessageTypeDefault, Author: sam,
+			Content: "I'm on it", Member: &discordgo.Member{Roles: []string{"5", "880"}}}
+		if to != nil {
+			m.Type = discordgo.MessageTypeReply
+			m.MessageReference = &discordgo.MessageReference{MessageID: to.ID, ChannelID: "600"}
+			m.ReferencedMessage = to
+		}
+		return m
+	}
+	tests := []struct {
+		name         string
+		m            *discordgo.Message
+		kind         chat.Kind
+		customer     string
+		customerName string
+	}{
+		{"a reply to a customer", reply(&discordgo.Message{ID: "1", Author: ann}), chat.KindPersonReply, "11", "Ann"},
+		{"not a reply", reply(nil), chat.KindOther, "", ""},
+		{"a reply to a bot", reply(&discordgo.Message{ID: "1", Author: &discordgo.User{ID: "9", Bot: true}}), chat.KindOther, "", ""},
+		{"a reply to a webhook's post", reply(&discordgo.Message{ID: "1", Author: ann, WebhookID: "4"}), chat.KindOther, "", ""},
+		{"a reply to themselves", reply(&discordgo.Message{ID: "1", Author: sam}), chat.KindOther, "", ""},
+		{"a reply whose message Discord did not send", func() *discordgo.Message {
+			m := reply(&discordgo.Message{ID: "1", Author: ann})
+			m.ReferencedMessage = nil // deleted meanwhile
+			return m
+		}(), chat.KindOther, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !staff.Has(tt.m.Member) {
+				t.Fatal("the author's roles hold a staff role")
+			}
+			ev := NormalizeMessage("community", "", tt.m)
+			FromStaff(&ev, tt.m)
+			if ev.Kind != tt.kind || ev.Customer.ID != tt.customer || ev.Customer.Name != tt.customerName {
+				t.Fatalf("kind %q customer %q %q, want %q %q %q", ev.Kind, ev.Customer.ID, ev.Customer.Name, tt.kind, tt.customer, tt.customerName)
+			}
+		})
+	}
+	for _, m := range []*discordgo.Member{nil, {}, {Roles: []string{"5"}}} {
+		if staff.Has(m) {
+			t.Errorf("member %+v counted as staff", m)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +43,7 @@ type Receiver struct {
 	s       *discordgo.Session
 	inbox   Inbox
 	listen  Listen
+	staff   Staff
 	threads *Threads
 	log     *slog.Logger
 
@@ -173,7 +175,7 @@ func (r *Receiver) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) 
 	}()
 	m := mc.Message
 	r.mu.Lock()
-	botID, ctx := r.botUserID, r.ctx
+	botID, ctx, staff, teams := r.botUserID, r.ctx, r.staff, r.teamChannels
 	r.mu.Unlock()
 	ev, ok := gatewayEvent(r.bot, botID, m)
 	if !ok {
@@ -187,6 +189,11 @@ func (r *Receiver) onMessage(s *discordgo.Session, mc *discordgo.MessageCreate) 
 		}
 		if thread != "" {
 			ev.ChatID, ev.ThreadID = channel, thread
+		}
+		// In a team channel staff are agents, and their messages are
+		// commands and replies relayed to customers.
+		if staff.Has(m.Member) && !slices.Contains(teams, channel) {
+			FromStaff(&ev, m)
 		}
 	}
 	for wait := 100 * time.Millisecond; ; wait = min(wait*2, 10*time.Second) {
@@ -219,6 +226,13 @@ func (r *Receiver) channelOf(s *discordgo.Session, id string) (channel, thread s
 		}
 	}
 	return id, ""
+}
+
+// SetStaff sets the guild roles whose members speak for the brand.
+func (r *Receiver) SetStaff(staff Staff) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.staff = staff
 }
 
 // Bot is the name of the bot the receiver works for.

@@ -717,6 +717,11 @@ func (a *App) prepareDiscord(cfg *config.Config, b config.Bot, inbox *wakingInbo
 	}
 	receiver := discord.NewReceiver(b.Name, session, inbox, listen, threads, a.log)
 	receiver.SetAgentCommands(toDiscord(pipeline.AgentCommands()), teamChatsOf(cfg, b.Name))
+	staff := make([]string, len(b.StaffRoles))
+	for i, r := range b.StaffRoles {
+		staff[i] = string(r)
+	}
+	receiver.SetStaff(discord.NewStaff(staff))
 	a.gateways = append(a.gateways, receiver)
 	if b.PublicKey != "" {
 		key, err := discord.ParsePublicKey(b.PublicKey)

@@ -49,6 +49,7 @@ bots:
     channels:
       - {id: "500", messages: mentions}
       - {id: "600", messages: all}
+    staff_roles: ["880"]
 %s`, filepath.Join(t.TempDir(), "fd.db"), rulesPath, discordToken, hex.EncodeToString(key.Public().(ed25519.PublicKey)), fake.URL(), extra)
 	cfg, err := config.Parse(filepath.Join(t.TempDir(), "frontdesk.yaml"), []byte(yaml), func(string) (string, bool) { return "", false })
 	if err != nil {

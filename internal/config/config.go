@@ -89,6 +89,11 @@ type Bot struct {
 	// channels the bot reads besides direct messages.
 	PublicKey string           `yaml:"public_key"`
 	Channels  []DiscordChannel `yaml:"channels"`
+	// StaffRoles are the Discord guild roles whose members speak for the
+	// brand (moderators, support staff): in a channel customers write in,
+	// their messages are never a customer's, and their reply to a
+	// customer's message is that customer being answered in person.
+	StaffRoles []ID `yaml:"staff_roles"`
 
 	// Line is where the bot is defined, for error messages.
 	Line int `yaml:"-"`
@@ -312,6 +317,11 @@ func validateDiscord(at string, b Bot) []error {
 		}
 		if ch.Messages != "all" && ch.Messages != "mentions" {
 			errs = append(errs, fmt.Errorf("%s: channels[%d].messages %q is not one of all, mentions", at, i, ch.Messages))
+		}
+	}
+	for i, r := range b.StaffRoles {
+		if r == "" {
+			errs = append(errs, fmt.Errorf("%s: staff_roles[%d] is empty: write a role's id (Server Settings → Roles → Copy Role ID)", at, i))
 		}
 	}
 	if b.WebhookSecret != "" || b.WebhookURL != "" {
@@ -575,6 +585,11 @@ func (c *Config) validate() error {
 		}
 		if b.WebhookSecret != "" && !validSecret(b.WebhookSecret) {
 			errs = append(errs, fmt.Errorf("%s: webhook_secret must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)", at))
+		}
+		if len(b.StaffRoles) > 0 || len(b.Channels) > 0 {
+			// Telegram needs no list: a group's anonymous administrators
+			// and a Business account's owner are known as the brand.
+			errs = append(errs, fmt.Errorf("%s: channels and staff_roles are for Discord bots", at))
 		}
 	}
 	teams := map[string]bool{}

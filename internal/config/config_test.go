@@ -238,6 +238,16 @@ func TestParseErrors(t *testing.T) {
 			want: `trusted_proxies: "proxy.local" is not an IP address or CIDR`,
 		},
 		{
+			name: "staff roles on a Telegram bot",
+			yaml: "bots:\n  - name: shop\n    platform: telegram\n    mode: polling\n    staff_roles: [\"880\"]\n",
+			want: `f.yaml:2: bot "shop": channels and staff_roles are for Discord bots`,
+		},
+		{
+			name: "an empty staff role",
+			yaml: "bots:\n  - name: community\n    platform: discord\n    mode: gateway\n    staff_roles: [\"\"]\n",
+			want: `f.yaml:2: bot "community": staff_roles[0] is empty`,
+		},
+		{
 			name: "empty",
 			yaml: "  \n",
 			want: `f.yaml: the config file is empty`,
