@@ -98,6 +98,12 @@ var negationsAfter = map[string][]string{
 var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "无", "毫无"}
 var noneAfter = []string{"нет", "не было", "none", "никаких"}
 
+// stillNoneWords say that what there is none of is still missing, which
+// makes "no X" a question even in a message that thanks: "thanks, no
+// tracking yet", "спасибо, посылки всё ещё нет", 谢谢，我还没有收到货 (the
+// Chinese ones just before the none word).
+var stillNoneWords = []string{"yet", "still", "ещё", "еще", "пока", "还", "仍", "仍然", "依然", "至今", "一直"}
+
 // neededWords after a keyword that "no" stands before make a refusal of
 // it in any message: "no refund needed", "no exchange necessary".
 var neededWords = []string{"needed", "necessary", "required", "wanted"}
@@ -243,7 +249,7 @@ var defaultVocabulary = [][]string{
 	{"刷卡", "信用卡支付", "信用卡付款", "刷信用卡"},
 	{"网络", "網路"},
 	{"快递", "宅配", "速遞", "配送", "超商取貨", "店到店", "取貨", "黑貓"},
-	{"发货", "出貨", "寄出", "寄送", "发出了", "发出去了", "什麼時候寄", "何時寄", "幾時寄"},
+	{"发货", "出貨", "寄出", "寄送", "发出了", "发出去了", "什麼時候寄", "何時寄", "幾時寄", "寄了没", "寄了吗", "寄出了没"},
 	{"优惠券", "折價券", "優惠卷", "折扣碼", "优惠码"},
 	{"质量", "品質"},
 	{"手机", "手機", "手提電話"},

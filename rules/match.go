@@ -194,6 +194,9 @@ func (w *wordBuf) flush(b *strings.Builder) {
 	start := b.Len()
 	stemmed := false
 	if w.han {
+		if buf, changed := mandarin(w.buf); changed {
+			w.buf, w.folded = buf, true
+		}
 		b.Write(w.buf) // Chinese is not stemmed
 	} else {
 		s := stem(w.buf)

@@ -829,7 +829,8 @@ func (sc *scratch) negated(lx *lexicon, form string, h *hit) bool {
 	if h.t0 < 0 {
 		return false
 	}
-	if (sc.cues&cueThanks != 0 || sc.contrast > h.t1) && noneNegated(lx, form, toks, h) || noneNeeded(lx, form, toks, h) {
+	if (sc.cues&cueThanks != 0 && sc.cues&cueBut == 0 || sc.contrast > h.t1) && noneNegated(lx, form, toks, h) && !stillMissing(lx, form, toks, h) ||
+		noneNeeded(lx, form, toks, h) {
 		return true
 	}
 	if sc.contrast > h.t1 && sc.hitAfter(sc.contrast) && notBefore(lx, form, toks, h) {
@@ -926,6 +927,37 @@ func noneNegated(lx *lexicon, form string, toks []token, h *hit) bool {
 			if int(i+n-1) < len(toks) && form[toks[i].start:toks[i+n-1].end] == w {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// stillMissing reports that the thing a hit names is said to be missing
+// still (stillNoneWords): in its clause, or, in Chinese, just before the
+// none word before it (还没有).
+func stillMissing(lx *lexicon, form string, toks []token, h *hit) bool {
+	if t := toks[h.t0]; t.han {
+		before := form[t.start:h.b0]
+		for _, w := range lx.none[0] {
+			if rest, ok := strings.CutSuffix(before, w); ok && isHanKey(w) {
+				for _, s := range lx.zhStillNone {
+					if strings.HasSuffix(rest, s) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	first, last := int(h.t0), int(h.t1)
+	for first > 0 && !toks[first].brk {
+		first--
+	}
+	for last+1 < len(toks) && !toks[last+1].brk {
+		last++
+	}
+	for i := first; i <= last; i++ {
+		if !toks[i].han && lx.stillNone[form[toks[i].start:toks[i].end]] {
+			return true
 		}
 	}
 	return false

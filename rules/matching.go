@@ -144,6 +144,9 @@ type lexicon struct {
 	otherSenses    map[string][]string
 	otherSenseKept map[string]bool
 	notGaps        map[string]bool // notGaps in match form
+	// stillNone and zhStillNone say a thing is still missing (stillNoneWords).
+	stillNone   map[string]bool
+	zhStillNone []string
 	// but, done and still are butWords, doneWords and stillWords: Latin
 	// and Cyrillic words in match form, Chinese ones (folded) apart.
 	but, done, still       map[string]bool
@@ -294,6 +297,15 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	lx.notGaps = map[string]bool{}
 	for _, w := range notGaps {
 		lx.notGaps[formKey(w)] = true
+	}
+	lx.stillNone = map[string]bool{}
+	for _, w := range stillNoneWords {
+		switch k := formKey(w); {
+		case isHanKey(k):
+			lx.zhStillNone = append(lx.zhStillNone, k)
+		case k != "":
+			lx.stillNone[k] = true
+		}
 	}
 	for _, w := range commonWords {
 		lx.common[formKey(w)] = true

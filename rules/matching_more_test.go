@@ -77,6 +77,12 @@ func TestThanksAndClosings(t *testing.T) {
 		{"ru thanks then asks", "спасибо, а когда будет доставка", "shipping"},
 		{"ru thanks for helping is a closing", "Спасибо, что помогли с доставкой", "none"},
 		{"ru посылки нет without thanks asks", "посылки нет", "shipping"},
+		{"en thanks, but no tracking", "thanks, but I have no tracking yet", "shipping"},
+		{"en thanks, no tracking still", "thank you. no tracking still", "shipping"},
+		{"ru thanks, but no parcel", "спасибо, но посылки нет", "shipping"},
+		{"ru thanks, parcel still none", "спасибо, посылки всё ещё нет", "shipping"},
+		{"zh thanks, still none received", "谢谢，我还没有收到货", "shipping"},
+		{"zh thanks, no complaint at all", "谢谢，一点都没有投诉", "none"},
 		{"zh thanks, no complaint meant", "谢谢你们，没有投诉的意思", "none"},
 		{"zh thanks for checking the parcel", "拜拜，谢谢帮我查包裹", "none"},
 		{"zh-Hant bye and thanks", "掰掰，謝謝幫我查包裹", "none"},
@@ -478,5 +484,23 @@ func TestShortRussianStems(t *testing.T) {
 		{"ru платить", "как платить картой", "payment"},
 		{"ru платите", "платите при получении?", "payment"},
 		{"ru заплатил", "я заплатил вчера", "payment"},
+	})
+}
+
+// Cantonese grammar words are read as Mandarin ones: its negations refuse,
+// its question words ask, its "already" (咗) and "have not" (冇) are the
+// Mandarin ones; 唔该 is still thanks, and Mandarin's own 系 (联系) stays.
+func TestCantonese(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"唔使 refuses", "唔使退錢啦，我留住用", "none"},
+		{"唔要 refuses", "我唔要退貨喇", "none"},
+		{"唔好 refuses a cancellation", "唔好取消訂單住", "none"},
+		{"冇 is no: not received asks despite thanks", "多謝，我仲冇收到貨", "shipping"},
+		{"咗未 asks whether shipped", "我啲嘢寄咗未呀", "shipping"},
+		{"幾時 asks when", "唔該，幾時發貨？", "shipping"},
+		{"唔該 alone is thanks", "唔該晒", "none"},
+		{"唔該 then thanks for a delivery", "收到包裹喇，唔該晒", "none"},
+		{"係咪 asks", "係咪可以退款", "refund"},
+		{"联系 is not 系", "点样联系人工", "human"},
 	})
 }
