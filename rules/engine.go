@@ -537,6 +537,7 @@ type scratch struct {
 	form, raw string
 	cues      cueFlags
 	terse     bool // thanks, with nothing but matched keywords: a request (onlyKeywordsAndThanks)
+	requested bool // a clause starts with a request ("send me the invoice"), or a Russian imperative or Chinese request asks
 	spamCount int
 	contrast  int32  // the last word that says "just" or "only" (-1: none)
 	asks      uint64 // words (the first 64) that ask or request something

@@ -178,9 +178,23 @@ var requestWords = map[string][]string{
 // "посылка пришла, всё ок", 包裹收到了，一切都好. "Fits" is not one: "doesn't
 // fit" asks for an exchange.
 var wellWords = map[string][]string{
-	"en": {"perfect", "perfectly", "fine", "okay", "ok"},
+	"en": {"perfect", "perfectly", "fine", "okay", "ok", "nvm", "nevermind"},
 	"ru": {"ок", "окей", "отлично", "идеально", "норм", "порядке"},
 	"zh": {"一切都好", "都好", "一切正常", "没问题", "挺好的", "很好"},
+}
+
+// wellPhrases say all is well, or that the customer needs nothing any
+// more, as wellWords do, when they end a clause: "all good", "no
+// problems", "found it", "nvm", "не надо", "всё нормально". Their own
+// words (problem, не, надо) then ask nothing.
+var wellPhrases = map[string][]string{
+	"en": {"all good", "all fine", "all set", "all sorted", "sorted", "no problem", "no problems", "no issue", "no issues",
+		"no worries", "never mind", "found it", "figured it out", "nothing else", "no need",
+		"don't need anything", "dont need anything", "do not need anything", "don't need anything else", "dont need anything else"},
+	"ru": {"не надо", "уже не надо", "не нужно", "уже не нужно", "больше не нужно", "ничего не надо", "ничего не нужно",
+		"всё хорошо", "все хорошо", "всё нормально", "все нормально", "всё в порядке", "все в порядке", "нет проблем",
+		"без проблем", "проблем нет", "вопрос снят", "вопрос решён", "вопрос решен", "нашла", "нашёл", "нашел",
+		"разобралась", "разобрался", "проехали", "неактуально", "уже неактуально"},
 }
 
 // contentWords say that all is well. After a refusal they make the

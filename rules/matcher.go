@@ -82,7 +82,7 @@ const minScore = 0.5
 // found and whether it is negated, and gives each rule its best score.
 func (sc *scratch) collect(r *Rules, form string) {
 	ix := r.ix
-	sc.cues, sc.spamCount, sc.contrast, sc.asks, sc.terse = 0, 0, -1, 0, false
+	sc.cues, sc.spamCount, sc.contrast, sc.asks, sc.terse, sc.requested = 0, 0, -1, 0, false, false
 	if form != "" && ix.ac.PatternCount() > 0 {
 		it := ix.ac.IterOverlapping(form)
 		for m := it.Next(); m != nil; m = it.Next() {
@@ -254,6 +254,7 @@ func (sc *scratch) addHit(h hit) {
 func (sc *scratch) words(r *Rules, form string) {
 	ix := r.ix
 	sc.occ = sc.occ[:0]
+	wellUntil := 0 // the token after the all-is-well phrase being read
 	for ti, t := range sc.toks.list {
 		if t.han {
 			before := sc.cues
@@ -266,11 +267,27 @@ func (sc *scratch) words(r *Rules, form string) {
 			sc.cues |= before
 			continue
 		}
-		if t.stemmed && imperative(sc.toks.src[t.rs:t.re]) {
-			sc.asking(ti, cueRequest)
-		}
 		w := form[t.start:t.end]
-		if c := ix.lex.words[w]; c != 0 {
+		c := ix.lex.words[w]
+		if c&cueWellStart != 0 && ti >= wellUntil {
+			if n := ix.lex.wellPhraseAt(form, sc.toks.list, ti); n > 0 {
+				sc.cues |= cueWell
+				wellUntil = ti + n
+			}
+		}
+		c &^= cueWellStart
+		if ti < wellUntil {
+			c = 0 // "no problem", "не надо": saying all is well, not asking
+		} else if t.stemmed && imperative(sc.toks.src[t.rs:t.re]) {
+			sc.asking(ti, cueRequest)
+			// "на сайте" is a place, not an imperative; "извините" apologises.
+			afterPreposition := ti > 0 && russianPrepositions[form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]]
+			sc.requested = sc.requested || !apology(sc.toks.src[t.rs:t.re]) && !afterPreposition
+		}
+		if c&cueRequest != 0 && (t.brk || ti == 0 || ix.lex.words[form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]]&cueThanks != 0) {
+			sc.requested = true // "thanks, send me the invoice": a request starts the clause
+		}
+		if c != 0 {
 			if c&cueWh != 0 && ti > 0 {
 				prev := form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]
 				if !t.brk && !clauseJoiner(prev) || ix.lex.words[prev]&cueThanks != 0 {
@@ -350,8 +367,11 @@ func (sc *scratch) hanCues(lx *lexicon, run string) {
 				}
 				if c.flags&cueThanks != 0 {
 					thanksEnd = i + len(c.word)
-				} else if c.flags == cueAsking && thanksEnd >= 0 && thanksAddressee(run[thanksEnd:i]) {
+				} else if c.flags&^(cueAsking|cueRequest) == 0 && thanksEnd >= 0 && thanksAddressee(run[thanksEnd:i]) {
 					continue // 谢谢你帮我查: what is thanked for, not a request
+				}
+				if c.flags&cueRequest != 0 {
+					sc.requested = true // 谢谢，发票给我
 				}
 				sc.cues |= c.flags
 				if c.flags&cueSpam != 0 {
@@ -367,6 +387,17 @@ func (sc *scratch) asking(ti int, c cueFlags) {
 	if c&(cueAsking|cueWh|cueContrast|cueRequest) != 0 && ti < 64 {
 		sc.asks |= 1 << ti
 	}
+}
+
+// russianPrepositions govern a noun: a word after one ending like an
+// imperative (на сайте, в почте) is that noun.
+var russianPrepositions = map[string]bool{"на": true, "в": true, "во": true, "о": true, "об": true, "при": true, "по": true}
+
+// apology tells the Russian imperatives that apologise rather than ask:
+// "спасибо, извините за беспокойство" asks for nothing.
+func apology(w string) bool {
+	w = strings.ToLower(w)
+	return strings.HasPrefix(w, "извин") || strings.HasPrefix(w, "прост")
 }
 
 // imperative tells a Russian imperative: пришлите, дайте, отправьте.
@@ -1087,7 +1118,7 @@ func hanNegatedAfter(lx *lexicon, after string) bool {
 // closing reports whether the message is mainly thanks or a goodbye: a
 // thanks word and nothing that asks for anything.
 func (sc *scratch) closing() bool {
-	return sc.cues&(cueThanks|cueWell) != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.toks.question && !sc.terse
+	return sc.cues&(cueThanks|cueWell) != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.requested && !sc.toks.question && !sc.terse
 }
 
 // spam reports whether the message reads as spam: two spam words, or one

@@ -118,6 +118,9 @@ const (
 	// cueBut is a but (butWords): only then can something be reported done
 	// before what is still missing (reportedDone).
 	cueBut
+	// cueWellStart starts a phrase of wellPhrases; only the lexicon's
+	// words carry it, never a message's cues.
+	cueWellStart
 )
 
 // lexicon is the compiled word lists: negations, bridges, thanks, asking
@@ -144,6 +147,9 @@ type lexicon struct {
 	otherSenses    map[string][]string
 	otherSenseKept map[string]bool
 	notGaps        map[string]bool // notGaps in match form
+	// wellPhrases are wellPhrases in match form, by their first word:
+	// the words after it.
+	wellPhrases map[string][][]string
 	// stillNone and zhStillNone say a thing is still missing (stillNoneWords).
 	stillNone   map[string]bool
 	zhStillNone []string
@@ -193,6 +199,27 @@ func (lx *lexicon) addNegation(word string, after bool) {
 	if !isHanKey(k) {
 		lx.negWords = max(lx.negWords, strings.Count(k, " ")+1)
 	}
+}
+
+// wellPhraseAt is how many words the all-is-well phrase starting at token
+// ti has, or 0: it must end its clause ("found it", but not "found it
+// broken") and have no clause break inside.
+func (lx *lexicon) wellPhraseAt(form string, toks []token, ti int) int {
+phrases:
+	for _, rest := range lx.wellPhrases[form[toks[ti].start:toks[ti].end]] {
+		end := ti + 1 + len(rest)
+		if end > len(toks) || end < len(toks) && !toks[end].brk {
+			continue
+		}
+		for k, w := range rest {
+			t := toks[ti+1+k]
+			if t.brk || t.han || form[t.start:t.end] != w {
+				continue phrases
+			}
+		}
+		return 1 + len(rest)
+	}
+	return 0
 }
 
 func (lx *lexicon) addCue(word string, f cueFlags) {
@@ -297,6 +324,21 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	lx.notGaps = map[string]bool{}
 	for _, w := range notGaps {
 		lx.notGaps[formKey(w)] = true
+	}
+	lx.wellPhrases = map[string][][]string{}
+	for _, list := range wellPhrases {
+		for _, p := range list {
+			words := strings.Fields(formKey(p))
+			if len(words) == 0 {
+				continue
+			}
+			lx.words[words[0]] |= cueWellStart
+			lx.wellPhrases[words[0]] = append(lx.wellPhrases[words[0]], words[1:])
+		}
+	}
+	for _, ps := range lx.wellPhrases {
+		// The longest first: "don't need anything else" before "don't need anything".
+		sort.SliceStable(ps, func(i, j int) bool { return len(ps[i]) > len(ps[j]) })
 	}
 	lx.stillNone = map[string]bool{}
 	for _, w := range stillNoneWords {

@@ -504,3 +504,36 @@ func TestCantonese(t *testing.T) {
 		{"联系 is not 系", "点样联系人工", "human"},
 	})
 }
+
+// Thanks followed by a request is a request: a clause that starts with a
+// request word, a Russian imperative, a Chinese request. Thanks for what
+// was done, an apology, or a noun after a preposition that only ends like
+// an imperative (на сайте) still close.
+func TestThanksWithARequest(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en thanks, then send", "thanks, send me the invoice", "invoice"},
+		{"en thanks then send, no comma", "thanks send me the invoice", "invoice"},
+		{"ru thanks, then an imperative", "спасибо, пришлите чек", "invoice"},
+		{"zh thanks, then 给我", "谢谢，发票给我", "invoice"},
+		{"en thanks for help is no request", "thank you for your help with the invoice", "none"},
+		{"zh thanks for checking is no request", "谢谢你帮我查到了物流", "none"},
+		{"ru thanks and an apology", "спасибо, извините за беспокойство с доставкой", "none"},
+		{"ru a noun after a preposition", "Спасибо, часы работы увидел на сайте", "none"},
+	})
+}
+
+// Phrases that say all is well, or that nothing is needed any more, close
+// a message when they end a clause and nothing else asks.
+func TestAllIsWellPhrases(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en all good, no problems", "parcel arrived all good, no problems, dont need anything else", "none"},
+		{"en nvm, found", "nvm found the tracking in my email", "none"},
+		{"en found it", "the tracking link was in my spam folder, found it", "none"},
+		{"ru не надо at the end", "ой всё, доставку нашла в почте, не надо", "none"},
+		{"ru всё нормально", "посылка пришла, всё нормально", "none"},
+		{"en found it, not ending the clause", "found it broken in the parcel", "shipping"},
+		{"en no problem, but a question", "no problem with the size, but where is my parcel", "shipping"},
+		{"ru не надо, then an imperative", "отменять не надо, просто поменяйте размер", "exchange"},
+		{"ru не надо before the keyword refuses it only", "не надо возврат, где посылка", "shipping"},
+	})
+}
