@@ -54,6 +54,15 @@ var cantoneseByRune = func() map[rune][][2]string {
 	return m
 }()
 
+// cantoneseStart marks the characters a pair starts with, so that most
+// characters cost one array read.
+var cantoneseStart = func() (t [hanLast - hanFirst + 1]bool) {
+	for r := range cantoneseByRune {
+		t[r-hanFirst] = true
+	}
+	return t
+}()
+
 // mandarin reads a run of (folded) Chinese characters' Cantonese words as
 // Mandarin ones; changed says whether any was. A run without any is
 // returned as it is, without allocating: most runs are Mandarin.

@@ -112,6 +112,9 @@ func writeMatchForm(b *strings.Builder, s string, toks *tokens) (counts scriptCo
 					r = f
 					w.folded = true
 				}
+				if r <= hanLast && r >= hanFirst && cantoneseStart[r-hanFirst] {
+					w.cantonese = true
+				}
 				counts.han++
 			} else {
 				r = lower(r)
@@ -172,7 +175,10 @@ type wordBuf struct {
 	buf    []byte
 	han    bool
 	folded bool
-	toks   *tokens
+	// cantonese says a character of the word may start a Cantonese word
+	// (see mandarin).
+	cantonese bool
+	toks      *tokens
 	// last is the last letter added and run how many times in a row it
 	// came; cut says a run in the word was cut to one letter.
 	last rune
@@ -194,8 +200,10 @@ func (w *wordBuf) flush(b *strings.Builder) {
 	start := b.Len()
 	stemmed := false
 	if w.han {
-		if buf, changed := mandarin(w.buf); changed {
-			w.buf, w.folded = buf, true
+		if w.cantonese {
+			if buf, changed := mandarin(w.buf); changed {
+				w.buf, w.folded = buf, true
+			}
 		}
 		b.Write(w.buf) // Chinese is not stemmed
 	} else {
@@ -209,7 +217,7 @@ func (w *wordBuf) flush(b *strings.Builder) {
 	}
 	b.WriteByte(' ')
 	w.buf = w.buf[:0]
-	w.folded = false
+	w.folded, w.cantonese = false, false
 }
 
 // unstretch ends a word in which stretched runs were cut: a word that is

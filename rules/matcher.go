@@ -282,7 +282,7 @@ func (sc *scratch) words(r *Rules, form string) {
 			sc.asking(ti, cueRequest)
 			// "на сайте" is a place, not an imperative; "извините" apologises.
 			afterPreposition := ti > 0 && russianPrepositions[form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]]
-			sc.requested = sc.requested || !apology(sc.toks.src[t.rs:t.re]) && !afterPreposition
+			sc.requested = sc.requested || !politeImperative(w) && !afterPreposition
 		}
 		if c&cueRequest != 0 && (t.brk || ti == 0 || ix.lex.words[form[sc.toks.list[ti-1].start:sc.toks.list[ti-1].end]]&cueThanks != 0) {
 			sc.requested = true // "thanks, send me the invoice": a request starts the clause
@@ -393,11 +393,12 @@ func (sc *scratch) asking(ti int, c cueFlags) {
 // imperative (на сайте, в почте) is that noun.
 var russianPrepositions = map[string]bool{"на": true, "в": true, "во": true, "о": true, "об": true, "при": true, "по": true}
 
-// apology tells the Russian imperatives that apologise rather than ask:
-// "спасибо, извините за беспокойство" asks for nothing.
-func apology(w string) bool {
-	w = strings.ToLower(w)
-	return strings.HasPrefix(w, "извин") || strings.HasPrefix(w, "прост")
+// politeImperative tells the Russian imperatives that greet or apologise
+// rather than ask: "здравствуйте, спасибо", "спасибо, извините за
+// беспокойство" ask for nothing.
+// w is the word's match form (lower case).
+func politeImperative(w string) bool {
+	return strings.HasPrefix(w, "извин") || strings.HasPrefix(w, "прост") || strings.HasPrefix(w, "здравств")
 }
 
 // imperative tells a Russian imperative: пришлите, дайте, отправьте.

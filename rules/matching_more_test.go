@@ -519,6 +519,7 @@ func TestThanksWithARequest(t *testing.T) {
 		{"zh thanks for checking is no request", "谢谢你帮我查到了物流", "none"},
 		{"ru thanks and an apology", "спасибо, извините за беспокойство с доставкой", "none"},
 		{"ru a noun after a preposition", "Спасибо, часы работы увидел на сайте", "none"},
+		{"ru a greeting", "Здравствуйте, спасибо за быструю доставку", "none"},
 	})
 }
 
