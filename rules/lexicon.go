@@ -244,10 +244,11 @@ var whWords = map[string][]string{
 // them, or one with a link, make a message spam, which no FAQ answers.
 var spamWords = map[string][]string{
 	"en": {"casino", "crypto", "bitcoin", "viagra", "earn", "income", "loan", "followers", "betting", "forex", "airdrop",
-		"cheap", "promo", "click", "investment", "profit", "whatsapp", "subscribe"},
+		"cheap", "promo", "click", "investment", "profit", "whatsapp", "subscribe", "usdt", "nft", "giveaway"},
 	"ru": {"казино", "крипта", "криптовалюта", "заработок", "заработать", "доход", "кредит", "ставки", "подписчики",
-		"инвестиции", "прибыль", "дешево", "дёшево", "переходи", "подписывайтесь", "обналичка"},
-	"zh": {"加微信", "加v", "代开发票", "开发票", "兼职", "刷单", "日赚", "博彩", "赌场", "贷款", "返利", "加我", "私聊", "代理", "赚钱"},
+		"инвестиции", "прибыль", "дешево", "дёшево", "переходи", "подписывайтесь", "обналичка", "вложений", "вложения", "пассивный"},
+	"zh": {"加微信", "加v", "代开发票", "开发票", "兼职", "刷单", "日赚", "博彩", "赌场", "贷款", "返利", "加我", "私聊", "代理", "赚钱",
+		"娱乐城", "百家乐", "首存", "彩金", "加赖", "加line"},
 }
 
 // defaultVocabulary pairs words that differ between Mainland, Taiwan and

@@ -82,6 +82,10 @@ func TestMessageTypes(t *testing.T) {
 		// Spam, as matching sees it or as a rule ignores it.
 		{"Best casino bonus", chat.TypeSpam, `rule "spam"`},
 		{"earn cheap crypto now http://x.example http://y.example", chat.TypeSpam, ""},
+		{"Заработок от 3000р в день без вложений! Пиши в лс", chat.TypeSpam, "spam words"},
+		{"加微信xxx8888，日赚500，兼职刷单", chat.TypeSpam, "spam words"},
+		{"百家樂線上娛樂城 首存送500 加賴", chat.TypeSpam, "spam words"},
+		{"Хочу вернуть деньги, заработок не позволяет", chat.TypeAfterSales, "after-sales cue"}, // one spam word alone is not spam
 		// A rule's own type wins, by type: or by a tag that is a type id.
 		{"what is your refund policy?", chat.TypeAfterSales, `rule "refund" says`},
 		{"vip?", chat.TypeBusiness, `rule "vip" says`},
