@@ -682,6 +682,48 @@ func (sc *scratch) reportedDone(lx *lexicon, form string) {
 	}
 }
 
+// reportedPast sets aside a keyword that only reports what the customer
+// did, a verb in the past in a clause that asks nothing, when another
+// keyword stands in a clause that asks: "…оплатила сразу. Подскажите, его
+// уже отправили или ещё нет?" asks about the shipping, not the payment;
+// "I paid for express. Where is my order?" likewise. A clause asks with an
+// asking word, or as the message's last one when it has a question mark.
+func (sc *scratch) reportedPast(form string) {
+	toks := sc.toks.list
+	if len(sc.hits) < 2 || len(toks) > 64 {
+		return
+	}
+	last := clauseOf(toks, int32(len(toks)-1))
+	var asking uint64 // by clause
+	for ti := range toks {
+		if sc.asks&(1<<ti) != 0 {
+			asking |= 1 << clauseOf(toks, int32(ti))
+		}
+	}
+	if sc.toks.question {
+		asking |= 1 << last
+	}
+	asks := func(h *hit) bool { return asking&(1<<clauseOf(toks, h.t0)) != 0 }
+	asked := false
+	for i := range sc.hits {
+		if h := &sc.hits[i]; !h.neg && !h.other && h.t0 >= 0 && asks(h) {
+			asked = true
+		}
+	}
+	if !asked {
+		return
+	}
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.neg || h.t0 < 0 || h.t0 != h.t1 || toks[h.t0].han || asks(h) {
+			continue
+		}
+		if t := toks[h.t0]; pastTense(strings.ToLower(sc.toks.src[t.rs:t.re])) {
+			h.neg = true
+		}
+	}
+}
+
 // hasCue reports whether a word of words (Latin, Cyrillic) or of zh
 // (inside Chinese runs) stands in the form's bytes [from, to).
 func (sc *scratch) hasCue(form string, from, to int, words map[string]bool, zh []string) bool {
@@ -790,6 +832,7 @@ func (sc *scratch) qualify(r *Rules, form string) {
 	}
 	if r.anyOn&sc.mask&swNegation != 0 {
 		sc.reportedDone(r.ix.lex, form)
+		sc.reportedPast(form)
 		// A keyword inside a longer one that is negated is negated with
 		// it: in "отменить заказ не надо" the negation follows "отменить
 		// заказ", and "отменить" alone must not answer as if asked. Also

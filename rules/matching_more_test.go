@@ -538,3 +538,29 @@ func TestAllIsWellPhrases(t *testing.T) {
 		{"ru не надо before the keyword refuses it only", "не надо возврат, где посылка", "shipping"},
 	})
 }
+
+// A keyword that only reports what the customer did (a verb in the past,
+// in a clause that asks nothing) gives way to a keyword in a clause that
+// asks; alone it still answers.
+func TestReportedPastGivesWay(t *testing.T) {
+	const rules = `
+keywords:
+  payment: [payment, pay, оплата, оплатить]
+  shipping: [shipping, parcel, отправка, посылка]
+  refund: [refund, возврат]
+  cancel: [cancel, отменить]
+rules:
+  - {id: payment, keywords: [payment], reply: payment}
+  - {id: cancel, keywords: [cancel], reply: cancel}
+  - {id: shipping, keywords: [shipping], reply: shipping}
+  - {id: refund, keywords: [refund], reply: refund}
+`
+	runDecideCases(t, rules, []decideCase{
+		{"ru paid, then asks about shipping", "Заказала платье, оплатила сразу. Подскажите, его уже отправили или ещё нет?", "shipping"},
+		{"en paid, then asks whether shipped", "I paid on Monday. Has it shipped yet?", "shipping"},
+		{"en cancelled, then asks about the refund", "I cancelled the order yesterday, when will it be refunded?", "refund"},
+		{"en paid alone", "I paid twice for one order", "payment"},
+		{"en paid, asked about", "I paid yesterday?", "payment"},
+		{"en paid, then still a payment question", "I paid on Monday, can you check the payment?", "payment"},
+	})
+}
