@@ -606,7 +606,11 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		sc.links = countLinks(ev.Text)
 	}
 	sc.collect(r, form)
-	sc.mood, sc.moodLabel, sc.moodItems = r.mood.score(form, ev.Text, sc.moodItems)
+	toks := sc.toks.list
+	if form == "" {
+		toks = nil
+	}
+	sc.mood, sc.moodLabel, sc.moodItems = r.mood.score(form, ev.Text, toks, sc.moodItems)
 	sc.msgType, sc.typeWhy = sc.classify(r, ev)
 	sc.langs = [3]string{baseLanguage(ev.Customer.Language), counts.language(), r.defaultLang}
 	local := now.In(r.loc)

@@ -271,23 +271,31 @@ type moodItem struct {
 	boost   float64
 	negate  bool
 	but     bool
-	// clause marks the first word of a run of Chinese characters: the
-	// match form keeps no punctuation, but Chinese runs end at it, so a
-	// negation or an intensifier never reaches past one (没有问题，谢谢).
+	// clause marks the first word of a clause (after . , ! ? …) or of a
+	// run of Chinese characters (which end at punctuation): a negation or
+	// an intensifier never reaches past one (没有问题，谢谢).
 	clause bool
 }
 
 // score rates a message: form is its match form, raw the text as written
 // (for emoji and exclamation marks). It returns the score from -1 to 1 and
 // the label. items is reused between calls.
-func (lx *moodLexicon) score(form, raw string, items []moodItem) (float64, chat.Sentiment, []moodItem) {
+// toks are the form's words as matching read them (nil: none known), for
+// where clauses end: a negation or an intensifier reaches no word past a
+// full stop or comma ("nobody answers. Absolutely terrible service" is not
+// "not terrible").
+func (lx *moodLexicon) score(form, raw string, toks []token, items []moodItem) (float64, chat.Sentiment, []moodItem) {
 	items = items[:0]
+	fi := 0
 	for w := range strings.FieldsSeq(form) {
+		brk := fi < len(toks) && toks[fi].brk
+		fi++
 		if isHanKey(w) {
 			items = lx.hanItems(w, items)
 			continue
 		}
 		items = append(items, lx.item(w, lx.words[w]))
+		items[len(items)-1].clause = brk
 	}
 	var sum float64
 	lastBut := -1

@@ -56,7 +56,7 @@ func TestSentiment(t *testing.T) {
 	for _, tt := range tests {
 		var s float64
 		var got chat.Sentiment
-		s, got, items = lx.score(matchForm(tt.text), tt.text, items)
+		s, got, items = lx.score(matchForm(tt.text), tt.text, nil, items)
 		if got != tt.want {
 			t.Errorf("%q: %s (%.2f), want %s", tt.text, got, s, tt.want)
 		}
@@ -79,10 +79,33 @@ func TestSentimentIntensifiersAndEmphasisStrengthen(t *testing.T) {
 		{"good", "extremely good"},
 	}
 	for _, p := range pairs {
-		weak, _, _ := lx.score(matchForm(p[0]), p[0], nil)
-		strong, _, _ := lx.score(matchForm(p[1]), p[1], nil)
+		weak, _, _ := lx.score(matchForm(p[0]), p[0], nil, nil)
+		strong, _, _ := lx.score(matchForm(p[1]), p[1], nil, nil)
 		if math.Abs(strong) <= math.Abs(weak) {
 			t.Errorf("%q (%.2f) is not stronger than %q (%.2f)", p[1], strong, p[0], weak)
+		}
+	}
+}
+
+// A negation or an intensifier reaches no word past the end of its clause,
+// in a decided message, where matching knows the punctuation.
+func TestSentimentNegationStopsAtClauses(t *testing.T) {
+	r, err := Parse("types.yaml", []byte(typeRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text string
+		want chat.Sentiment
+	}{
+		{"This is the third time I've written and nobody answers. Absolutely terrible service.", chat.SentimentNegative},
+		{"Nobody called me back, terrible", chat.SentimentNegative},
+		{"Не ответили. Ужасный сервис", chat.SentimentNegative},
+		{"not terrible at all", chat.SentimentPositive}, // within one clause it still flips
+	}
+	for _, tt := range tests {
+		if d := decideInsight(t, r, chat.KindText, tt.text); d.Sentiment != tt.want {
+			t.Errorf("%q: %s (%.2f), want %s", tt.text, d.Sentiment, d.SentimentScore, tt.want)
 		}
 	}
 }
