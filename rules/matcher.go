@@ -682,31 +682,40 @@ func (sc *scratch) reportedDone(lx *lexicon, form string) {
 	}
 }
 
-// reportedPast sets aside a keyword that only reports what the customer
-// did, a verb in the past in a clause that asks nothing, when another
-// keyword stands in a clause that asks: "…оплатила сразу. Подскажите, его
-// уже отправили или ещё нет?" asks about the shipping, not the payment;
-// "I paid for express. Where is my order?" likewise. A clause asks with an
-// asking word, or as the message's last one when it has a question mark.
+// reportedPast sets aside the keywords of a clause that only reports what
+// the customer did (a verb in the past; in Chinese 已经, 过 or 了 after the
+// keyword) and asks nothing, when another keyword stands in a clause that
+// asks: "…оплатила картой. Подскажите, когда его отправят?" and "I paid by
+// card yesterday and the payment went through fine. When will it ship?" ask
+// about the shipping; 我已经刷卡付款了，想请问什么时候会出货 too. A clause asks
+// with an asking word, or as the message's last one when it has a
+// question mark.
 func (sc *scratch) reportedPast(form string) {
 	toks := sc.toks.list
 	if len(sc.hits) < 2 || len(toks) > 64 {
 		return
 	}
 	last := clauseOf(toks, int32(len(toks)-1))
-	var asking uint64 // by clause
-	for ti := range toks {
+	var asking, past uint64 // by clause
+	for ti, t := range toks {
+		c := clauseOf(toks, int32(ti))
 		if sc.asks&(1<<ti) != 0 {
-			asking |= 1 << clauseOf(toks, int32(ti))
+			asking |= 1 << c
+		}
+		if !t.han && pastTense(strings.ToLower(sc.toks.src[t.rs:t.re])) {
+			past |= 1 << c
 		}
 	}
 	if sc.toks.question {
 		asking |= 1 << last
 	}
-	asks := func(h *hit) bool { return asking&(1<<clauseOf(toks, h.t0)) != 0 }
 	asked := false
 	for i := range sc.hits {
-		if h := &sc.hits[i]; !h.neg && !h.other && h.t0 >= 0 && asks(h) {
+		h := &sc.hits[i]
+		// A Chinese verb alone (钱什么时候到) is too little to outweigh what
+		// the customer reports: 我已经退了货，钱什么时候到 asks for the refund.
+		alone := toks[max(h.t0, 0)].han && h.b1-h.b0 < 6
+		if !h.neg && !h.other && h.t0 >= 0 && !alone && asking&(1<<clauseOf(toks, h.t0)) != 0 {
 			asked = true
 		}
 	}
@@ -715,13 +724,26 @@ func (sc *scratch) reportedPast(form string) {
 	}
 	for i := range sc.hits {
 		h := &sc.hits[i]
-		if h.neg || h.t0 < 0 || h.t0 != h.t1 || toks[h.t0].han || asks(h) {
+		if h.neg || h.t0 < 0 {
 			continue
 		}
-		if t := toks[h.t0]; pastTense(strings.ToLower(sc.toks.src[t.rs:t.re])) {
+		c := clauseOf(toks, h.t0)
+		if c != clauseOf(toks, h.t1) || asking&(1<<c) != 0 {
+			continue
+		}
+		if past&(1<<c) != 0 || toks[h.t0].han && hanReported(form[toks[h.t0].start:toks[h.t0].end], int(h.b0-toks[h.t0].start), int(h.b1-toks[h.t0].start)) {
 			h.neg = true
 		}
 	}
+}
+
+// hanReported tells a run of Chinese characters that reports the keyword
+// at [b0, b1) done: 已经 or 已 before it, 过 or 了 after it (已经付款了,
+// 付过款, 刷卡付款了).
+func hanReported(run string, b0, b1 int) bool {
+	before, after := run[:b0], run[b1:]
+	return strings.Contains(before, "已") || strings.Contains(after, "了") || strings.Contains(after, "过") ||
+		strings.HasPrefix(run[b0:], "付过") // 付过款: 过 inside the keyword's words
 }
 
 // hasCue reports whether a word of words (Latin, Cyrillic) or of zh

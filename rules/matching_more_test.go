@@ -545,9 +545,9 @@ func TestAllIsWellPhrases(t *testing.T) {
 func TestReportedPastGivesWay(t *testing.T) {
 	const rules = `
 keywords:
-  payment: [payment, pay, оплата, оплатить]
-  shipping: [shipping, parcel, отправка, посылка]
-  refund: [refund, возврат]
+  payment: [payment, pay, оплата, оплатить, 付款]
+  shipping: [shipping, parcel, отправка, посылка, 发货, 到货]
+  refund: [refund, возврат, 退货]
   cancel: [cancel, отменить]
 rules:
   - {id: payment, keywords: [payment], reply: payment}
@@ -559,6 +559,9 @@ rules:
 		{"ru paid, then asks about shipping", "Заказала платье, оплатила сразу. Подскажите, его уже отправили или ещё нет?", "shipping"},
 		{"en paid, then asks whether shipped", "I paid on Monday. Has it shipped yet?", "shipping"},
 		{"en cancelled, then asks about the refund", "I cancelled the order yesterday, when will it be refunded?", "refund"},
+		{"en a clause reporting the payment", "I paid by card yesterday and the payment went through fine. When will it ship?", "shipping"},
+		{"zh a payment reported done, then asks", "我已经刷卡付款了，想请问什么时候会发货？", "shipping"},
+		{"zh a verb alone outweighs no report", "我已经退了货，钱什么时候到", "refund"},
 		{"en paid alone", "I paid twice for one order", "payment"},
 		{"en paid, asked about", "I paid yesterday?", "payment"},
 		{"en paid, then still a payment question", "I paid on Monday, can you check the payment?", "payment"},
