@@ -310,6 +310,9 @@ func (sc *scratch) words(r *Rules, form string) {
 			if ref.kind == kindFamily && !ix.familyWord(w, sc.toks.src[t.rs:t.re]) {
 				continue // платье (a dress) is no платить (to pay)
 			}
+			if ref.kind == kindFamily && otherVerb(sc.toks.src[t.rs:t.re]) {
+				continue // пришлите (send) is no пришла (came)
+			}
 			sc.part(r, ref, int32(ti), t)
 		}
 		if r.anyOn&sc.mask&swTypos == 0 || len(w) < typoMinLen-1 || ix.lex.common[w] {
@@ -317,6 +320,9 @@ func (sc *scratch) words(r *Rules, form string) {
 		}
 		if ix.typos.stems[w] {
 			continue // an exact keyword word, found by the automaton
+		}
+		if t.stemmed && otherVerb(sc.toks.src[t.rs:t.re]) {
+			continue // a family's words are typo candidates too: пришлите is none of пришла's
 		}
 		surface := w
 		if t.stemmed {
@@ -392,6 +398,26 @@ func (sc *scratch) asking(ti int, c cueFlags) {
 // russianPrepositions govern a noun: a word after one ending like an
 // imperative (на сайте, в почте) is that noun.
 var russianPrepositions = map[string]bool{"на": true, "в": true, "во": true, "о": true, "об": true, "при": true, "по": true}
+
+// otherVerbPrefixes begin the forms of a verb whose stem Snowball makes
+// the same as another verb's: пришлите, пришлю, пришлёт (прислать, to
+// send) share пришл with пришла, пришло (прийти, to come). Such a form is
+// never a member of the other verb's family.
+var otherVerbPrefixes = []string{"пришлит", "пришлю", "пришлет", "пришлем", "пришлешь"}
+
+// otherVerb tells a word (as written) that otherVerbPrefixes begin.
+func otherVerb(w string) bool {
+	if len(w) < len("пришлю") || !strings.HasPrefix(w, "п") && !strings.HasPrefix(w, "П") {
+		return false // the common case, without lower-casing
+	}
+	w = strings.ReplaceAll(strings.ToLower(w), "ё", "е")
+	for _, p := range otherVerbPrefixes {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // politeImperative tells the Russian imperatives that greet or apologise
 // rather than ask: "здравствуйте, спасибо", "спасибо, извините за

@@ -567,3 +567,23 @@ rules:
 		{"en paid, then still a payment question", "I paid on Monday, can you check the payment?", "payment"},
 	})
 }
+
+// Forms of прислать (to send) share Snowball's stem пришл with прийти (to
+// come), but are none of its family: "пришлите чек по заказу" asks for a
+// receipt, not whether the order came.
+func TestSendIsNoArrival(t *testing.T) {
+	const rules = `
+keywords:
+  shipping: ["придет заказ", посылка]
+  invoice: [чек, счёт]
+rules:
+  - {id: shipping, keywords: [shipping], reply: shipping}
+  - {id: invoice, keywords: [invoice], reply: invoice}
+`
+	runDecideCases(t, rules, []decideCase{
+		{"пришлите", "Пришлите, пожалуйста, чек по заказу 10477", "invoice"},
+		{"пришлёте", "когда пришлёте заказ", "none"},
+		{"пришла is the family", "когда пришла бы посылка и заказ", "shipping"},
+		{"пришёл is the family", "заказ так и не пришёл", "shipping"},
+	})
+}
