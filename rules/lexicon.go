@@ -180,7 +180,7 @@ var requestWords = map[string][]string{
 var wellWords = map[string][]string{
 	"en": {"perfect", "perfectly", "fine", "okay", "ok", "nvm", "nevermind"},
 	"ru": {"ок", "окей", "отлично", "идеально", "норм", "порядке"},
-	"zh": {"一切都好", "都好", "一切正常", "没问题", "挺好的", "很好"},
+	"zh": {"一切都好", "都好", "一切正常", "没问题", "挺好的", "很好", "问题已经解决", "问题解决了", "已经解决了", "都解决了"},
 }
 
 // wellPhrases say all is well, or that the customer needs nothing any
@@ -189,12 +189,12 @@ var wellWords = map[string][]string{
 // words (problem, не, надо) then ask nothing.
 var wellPhrases = map[string][]string{
 	"en": {"all good", "all fine", "all set", "all sorted", "sorted", "no problem", "no problems", "no issue", "no issues",
-		"no worries", "never mind", "found it", "figured it out", "nothing else", "no need",
+		"no worries", "never mind", "found it", "resolved", "all resolved", "figured it out", "nothing else", "no need",
 		"don't need anything", "dont need anything", "do not need anything", "don't need anything else", "dont need anything else"},
 	"ru": {"не надо", "уже не надо", "не нужно", "уже не нужно", "больше не нужно", "ничего не надо", "ничего не нужно",
 		"всё хорошо", "все хорошо", "всё нормально", "все нормально", "всё в порядке", "все в порядке", "нет проблем",
 		"без проблем", "проблем нет", "вопрос снят", "вопрос решён", "вопрос решен", "нашла", "нашёл", "нашел",
-		"разобралась", "разобрался", "проехали", "неактуально", "уже неактуально"},
+		"разобралась", "разобрался", "проехали", "неактуально", "уже неактуально", "всё решилось", "все решилось", "решено"},
 }
 
 // contentWords say that all is well. After a refusal they make the
@@ -244,11 +244,11 @@ var whWords = map[string][]string{
 // them, or one with a link, make a message spam, which no FAQ answers.
 var spamWords = map[string][]string{
 	"en": {"casino", "crypto", "bitcoin", "viagra", "earn", "income", "loan", "followers", "betting", "forex", "airdrop",
-		"cheap", "promo", "click", "investment", "profit", "whatsapp", "subscribe", "usdt", "nft", "giveaway"},
+		"cheap", "promo", "click", "investment", "profit", "whatsapp", "subscribe", "usdt", "nft", "giveaway", "promote"},
 	"ru": {"казино", "крипта", "криптовалюта", "заработок", "заработать", "доход", "кредит", "ставки", "подписчики",
 		"инвестиции", "прибыль", "дешево", "дёшево", "переходи", "подписывайтесь", "обналичка", "вложений", "вложения", "пассивный"},
 	"zh": {"加微信", "加v", "代开发票", "开发票", "兼职", "刷单", "日赚", "博彩", "赌场", "贷款", "返利", "加我", "私聊", "代理", "赚钱",
-		"娱乐城", "百家乐", "首存", "彩金", "加赖", "加line"},
+		"娱乐城", "百家乐", "首存", "彩金", "加赖", "稳赚", "获利", "投资群", "代刷", "刷粉", "粉丝", "私讯"},
 }
 
 // defaultVocabulary pairs words that differ between Mainland, Taiwan and

@@ -85,6 +85,9 @@ func TestMessageTypes(t *testing.T) {
 		{"Заработок от 3000р в день без вложений! Пиши в лс", chat.TypeSpam, "spam words"},
 		{"加微信xxx8888，日赚500，兼职刷单", chat.TypeSpam, "spam words"},
 		{"百家樂線上娛樂城 首存送500 加賴", chat.TypeSpam, "spam words"},
+		{"【投資群組】老師帶你穩賺不賠，每月獲利30%，加LINE：abc888", chat.TypeSpam, "spam words"},
+		{"專業代刷IG粉絲、評論，價格便宜，有興趣私訊", chat.TypeSpam, "spam words"},
+		{"Hey, I promote Telegram channels. 10k real subscribers for $49", chat.TypeSpam, "spam words"},
 		{"Хочу вернуть деньги, заработок не позволяет", chat.TypeAfterSales, "after-sales cue"}, // one spam word alone is not spam
 		// A rule's own type wins, by type: or by a tag that is a type id.
 		{"what is your refund policy?", chat.TypeAfterSales, `rule "refund" says`},
