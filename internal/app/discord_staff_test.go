@@ -33,15 +33,6 @@ func replyTo(m, to map[string]any) map[string]any {
 func TestDiscordStaffAnswersInPerson(t *testing.T) {
 	fake := newDiscordFake(t)
 	h := startDiscordTeam(t, fake)
-	answered := func(channel string) int {
-		n := 0
-		for _, m := range fake.Sent() {
-			if m.ChannelID == channel {
-				n++
-			}
-		}
-		return n
-	}
 
 	ann := discordtest.MessageCreate("", "600", "77", "11", "Ann", "what are your opening hours?")
 	h.dispatch(ann)
@@ -54,7 +45,7 @@ func TestDiscordStaffAnswersInPerson(t *testing.T) {
 		t.Fatalf("Bob got %+v, want the shipping answer", got)
 	}
 	h.waitIdle()
-	if n := answered("600"); n != 2 {
+	if n := h.sentCount("600"); n != 2 {
 		t.Fatalf("%d answers in the support channel, want 2 (Ann's first question and Bob's)", n)
 	}
 

@@ -89,6 +89,17 @@ func (h *discordHarness) sentTo(channel string, n int) discordtest.Message {
 	return got[n-1]
 }
 
+// sentCount is how many messages the bot has sent to a channel so far.
+func (h *discordHarness) sentCount(channel string) int {
+	n := 0
+	for _, m := range h.fake.Sent() {
+		if m.ChannelID == channel {
+			n++
+		}
+	}
+	return n
+}
+
 func (h *discordHarness) dispatch(data map[string]any) {
 	h.t.Helper()
 	if err := h.fake.Dispatch("MESSAGE_CREATE", data); err != nil {

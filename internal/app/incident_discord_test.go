@@ -62,15 +62,6 @@ func TestDiscordIncidentOwnerUpdates(t *testing.T) {
 		m["type"] = 19 // a reply
 		return m
 	}
-	inChannel := func(channel string) int {
-		n := 0
-		for _, m := range fake.Sent() {
-			if m.ChannelID == channel {
-				n++
-			}
-		}
-		return n
-	}
 
 	// Billing's agent presses Take on a forwarded notification: refused.
 	press, _ := json.Marshal(fake.ComponentInteraction("800", "77", "31", "Carol", notice.ID, "incident_take:1"))
@@ -81,7 +72,7 @@ func TestDiscordIncidentOwnerUpdates(t *testing.T) {
 		t.Fatalf("billing's channel told %q", got)
 	}
 
-	n := inChannel("700")
+	n := h.sentCount("700")
 	h.dispatch(agent("/incident take"))
 	if got := h.sentTo("700", n+1).Content; !strings.HasPrefix(got, "Alice owns this incident now") {
 		t.Fatalf("agents told %q", got)
