@@ -721,55 +721,80 @@ func (sc *scratch) reportedPast(form string) {
 	if len(sc.hits) < 2 || len(toks) > 64 {
 		return
 	}
-	last := clauseOf(toks, int32(len(toks)-1))
-	var asking, past uint64 // by clause
+	var clause [64]uint8 // each token's clause
+	var asking uint64    // by clause
+	c := uint8(0)
 	for ti, t := range toks {
-		c := clauseOf(toks, int32(ti))
+		if ti > 0 && t.brk {
+			c++
+		}
+		clause[ti] = c
 		if sc.asks&(1<<ti) != 0 {
 			asking |= 1 << c
 		}
-		if !t.han && pastTense(strings.ToLower(sc.toks.src[t.rs:t.re])) {
-			past |= 1 << c
-		}
 	}
 	if sc.toks.question {
-		asking |= 1 << last
+		asking |= 1 << c // the last clause
 	}
 	asked := false
 	for i := range sc.hits {
 		h := &sc.hits[i]
+		if h.neg || h.other || h.t0 < 0 || asking&(1<<clause[h.t0]) == 0 {
+			continue
+		}
 		// A Chinese verb alone (钱什么时候到) is too little to outweigh what
 		// the customer reports: 我已经退了货，钱什么时候到 asks for the refund.
-		alone := toks[max(h.t0, 0)].han && h.b1-h.b0 < 6
-		if !h.neg && !h.other && h.t0 >= 0 && !alone && asking&(1<<clauseOf(toks, h.t0)) != 0 {
+		if !toks[h.t0].han || h.b1-h.b0 >= 6 {
 			asked = true
 		}
 	}
 	if !asked {
 		return
 	}
+	var past, known uint64 // by clause: reports; whether looked at
+	reports := func(c uint8) bool {
+		if known&(1<<c) == 0 {
+			known |= 1 << c
+			for ti, t := range toks {
+				if clause[ti] == c && !t.han && pastTense(strings.ToLower(sc.toks.src[t.rs:t.re])) {
+					past |= 1 << c
+					break
+				}
+			}
+		}
+		return past&(1<<c) != 0
+	}
 	for i := range sc.hits {
 		h := &sc.hits[i]
-		if h.neg || h.t0 < 0 {
+		if h.neg || h.t0 < 0 || clause[h.t0] != clause[h.t1] || asking&(1<<clause[h.t0]) != 0 {
 			continue
 		}
-		c := clauseOf(toks, h.t0)
-		if c != clauseOf(toks, h.t1) || asking&(1<<c) != 0 {
-			continue
-		}
-		if past&(1<<c) != 0 || toks[h.t0].han && hanReported(form[toks[h.t0].start:toks[h.t0].end], int(h.b0-toks[h.t0].start), int(h.b1-toks[h.t0].start)) {
+		t := toks[h.t0]
+		if t.han && hanReported(form[t.start:t.end], int(h.b0-t.start)) || !t.han && reports(clause[h.t0]) {
 			h.neg = true
 		}
 	}
 }
 
-// hanReported tells a run of Chinese characters that reports the keyword
-// at [b0, b1) done: 已经 or 已 before it, 过 or 了 after it (已经付款了,
-// 付过款, 刷卡付款了).
-func hanReported(run string, b0, b1 int) bool {
-	before, after := run[:b0], run[b1:]
-	return strings.Contains(before, "已") || strings.Contains(after, "了") || strings.Contains(after, "过") ||
-		strings.HasPrefix(run[b0:], "付过") // 付过款: 过 inside the keyword's words
+// hanReported tells a run of Chinese characters that reports done the
+// keyword starting at byte b0: 已(经) before it, 了 or 过 from it on (已经付款了,
+// 刷卡付款了, 付过款, 发了货); not 不过 (刷不过: the card did not go through).
+func hanReported(run string, b0 int) bool {
+	if strings.Contains(run[:b0], "已") {
+		return true
+	}
+	rest := run[b0:]
+	if strings.Contains(rest, "了") {
+		return true
+	}
+	for i := strings.Index(rest, "过"); i >= 0; i = strings.Index(rest, "过") {
+		if !strings.HasSuffix(run[:b0+i], "不") {
+			return true
+		}
+		b0 += i + len("过")
+		rest = run[b0:]
+	}
+	return false
 }
 
 // hasCue reports whether a word of words (Latin, Cyrillic) or of zh

@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // moreRules is a shop with handoff rules as well as answers, for the table
 // tests of thanks, negation, Chinese words apart and regional vocabulary.
@@ -589,4 +592,25 @@ rules:
 		{"пришла is the family", "когда пришла бы посылка и заказ", "shipping"},
 		{"пришёл is the family", "заказ так и не пришёл", "shipping"},
 	})
+}
+
+func TestHanReported(t *testing.T) {
+	tests := []struct {
+		run, keyword string
+		want         bool
+	}{
+		{"我已经刷卡付款了", "付款", true},
+		{"昨天付过款", "付过款", true},
+		{"我发了货", "发了货", true},
+		{"已付款", "付款", true},
+		{"刷卡付款刷不过", "付款", false}, // the card did not go through
+		{"我想付款", "付款", false},
+		{"付款不过是小事了", "付款", true}, // 了 still reports
+	}
+	for _, tt := range tests {
+		b0 := strings.Index(tt.run, tt.keyword)
+		if got := hanReported(tt.run, b0); got != tt.want {
+			t.Errorf("hanReported(%q at %q) = %v, want %v", tt.run, tt.keyword, got, tt.want)
+		}
+	}
 }
