@@ -98,6 +98,20 @@ var negationsAfter = map[string][]string{
 var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "无", "毫无"}
 var noneAfter = []string{"нет", "не было", "none", "никаких"}
 
+// asideWords open a second, lesser topic where they start a clause: "Can
+// I swap the black one for the beige? Also loved the packaging btw",
+// "…получить деньги? И ещё, есть ли у вас пробники?", 另外你们什么时候有特价.
+// A keyword after one gives way to a keyword before it. btw and p.s. count
+// anywhere.
+var asideWords = map[string][]string{
+	"en": {"also", "btw", "by the way", "one more thing", "another question", "oh and", "ps", "p s"},
+	"ru": {"кстати", "и ещё", "и еще", "а ещё", "а еще", "ещё вопрос", "еще вопрос", "заодно"},
+	"zh": {"另外", "顺便", "对了", "还有一个问题", "还有个问题"},
+}
+
+// asideAnywhere are the asideWords that need not start a clause.
+var asideAnywhere = []string{"btw", "ps", "p s"}
+
 // stillNoneWords say that what there is none of is still missing, which
 // makes "no X" a question even in a message that thanks: "thanks, no
 // tracking yet", "спасибо, посылки всё ещё нет", 谢谢，我还没有收到货 (the

@@ -776,6 +776,67 @@ func (sc *scratch) reportedPast(form string) {
 	}
 }
 
+// aside sets aside the keywords after the first aside word (also, btw,
+// кстати, 另外) when a keyword stands before it: what comes first is what
+// the customer wrote for, the rest an afterthought.
+func (sc *scratch) aside(lx *lexicon, form string) {
+	toks := sc.toks.list
+	if len(sc.hits) < 2 {
+		return
+	}
+	at := -1 // the aside's first byte in the form
+find:
+	for ti, t := range toks {
+		if t.han {
+			run := form[t.start:t.end]
+			for _, a := range lx.zhAsides {
+				if strings.HasPrefix(run, a) {
+					at = int(t.start)
+					break find
+				}
+			}
+			continue
+		}
+		for _, words := range lx.asides {
+			if ti+len(words) > len(toks) {
+				continue
+			}
+			anywhere := len(words) == 1 && lx.asideAnywhere[words[0]]
+			if ti > 0 && !t.brk && !anywhere && !clauseJoiner(form[toks[ti-1].start:toks[ti-1].end]) {
+				continue
+			}
+			match := true
+			for k, w := range words {
+				if u := toks[ti+k]; u.han || form[u.start:u.end] != w || k > 0 && u.brk {
+					match = false
+					break
+				}
+			}
+			if match && ti > 0 {
+				at = int(t.start)
+				break find
+			}
+		}
+	}
+	if at < 0 {
+		return
+	}
+	before := false
+	for i := range sc.hits {
+		if h := &sc.hits[i]; !h.neg && !h.other && h.b0 >= 0 && int(h.b1) <= at {
+			before = true
+		}
+	}
+	if !before {
+		return
+	}
+	for i := range sc.hits {
+		if h := &sc.hits[i]; int(h.b0) >= at {
+			h.neg = true
+		}
+	}
+}
+
 // hanReported tells a run of Chinese characters that reports done the
 // keyword starting at byte b0: 已(经) before it, 了 or 过 from it on (已经付款了,
 // 刷卡付款了, 付过款, 发了货); not 不过 (刷不过: the card did not go through).
@@ -906,6 +967,7 @@ func (sc *scratch) qualify(r *Rules, form string) {
 	if r.anyOn&sc.mask&swNegation != 0 {
 		sc.reportedDone(r.ix.lex, form)
 		sc.reportedPast(form)
+		sc.aside(r.ix.lex, form)
 		// A keyword inside a longer one that is negated is negated with
 		// it: in "отменить заказ не надо" the negation follows "отменить
 		// заказ", and "отменить" alone must not answer as if asked. Also

@@ -147,6 +147,11 @@ type lexicon struct {
 	otherSenses    map[string][]string
 	otherSenseKept map[string]bool
 	notGaps        map[string]bool // notGaps in match form
+	// asides are asideWords in match form (Latin and Cyrillic, as word
+	// lists; anywhere: asideAnywhere), zhAsides the Chinese ones.
+	asides        [][]string
+	asideAnywhere map[string]bool
+	zhAsides      []string
 	// wellPhrases are wellPhrases in match form, by their first word:
 	// the words after it.
 	wellPhrases map[string][][]string
@@ -324,6 +329,21 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	lx.notGaps = map[string]bool{}
 	for _, w := range notGaps {
 		lx.notGaps[formKey(w)] = true
+	}
+	lx.asideAnywhere = map[string]bool{}
+	for _, list := range asideWords {
+		for _, w := range list {
+			switch k := formKey(w); {
+			case k == "":
+			case isHanKey(k):
+				lx.zhAsides = append(lx.zhAsides, k)
+			default:
+				lx.asides = append(lx.asides, strings.Fields(k))
+			}
+		}
+	}
+	for _, w := range asideAnywhere {
+		lx.asideAnywhere[formKey(w)] = true
 	}
 	lx.wellPhrases = map[string][][]string{}
 	for _, list := range wellPhrases {

@@ -614,3 +614,17 @@ func TestHanReported(t *testing.T) {
 		}
 	}
 }
+
+// What comes after an aside word (also, btw, кстати, 另外) where it starts
+// a clause gives way to what the customer wrote first.
+func TestAsidesGiveWay(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en also", "Can I get the next size? Also, the parcel box was lovely", "exchange"},
+		{"en btw", "I need an invoice for order 5521, loved the parcel btw", "invoice"},
+		{"ru кстати", "Хочу оформить возврат. Кстати, посылка пришла быстро", "refund"},
+		{"ru и ещё", "Пришлите чек, пожалуйста. И ещё, какой у посылки трек?", "invoice"},
+		{"zh 另外", "我要开发票，另外物流好慢", "invoice"},
+		{"en an aside with nothing before", "Hi! Also, where is my parcel?", "shipping"},
+		{"en also inside a clause", "the parcel never came and I also need the invoice", "shipping"},
+	})
+}
