@@ -716,7 +716,7 @@ func (sc *scratch) reportedDone(lx *lexicon, form string) {
 // about the shipping; 我已经刷卡付款了，想请问什么时候会出货 too. A clause asks
 // with an asking word, or as the message's last one when it has a
 // question mark.
-func (sc *scratch) reportedPast(form string) {
+func (sc *scratch) reportedPast(lx *lexicon, form string) {
 	toks := sc.toks.list
 	if len(sc.hits) < 2 || len(toks) > 64 {
 		return
@@ -736,7 +736,7 @@ func (sc *scratch) reportedPast(form string) {
 	if sc.toks.question {
 		asking |= 1 << c // the last clause
 	}
-	asked := false
+	var asked uint64 // by clause: a keyword stands there that is asked about
 	for i := range sc.hits {
 		h := &sc.hits[i]
 		if h.neg || h.other || h.t0 < 0 || asking&(1<<clause[h.t0]) == 0 {
@@ -745,10 +745,10 @@ func (sc *scratch) reportedPast(form string) {
 		// A Chinese verb alone (钱什么时候到) is too little to outweigh what
 		// the customer reports: 我已经退了货，钱什么时候到 asks for the refund.
 		if !toks[h.t0].han || h.b1-h.b0 >= 6 {
-			asked = true
+			asked |= 1 << clause[h.t0]
 		}
 	}
-	if !asked {
+	if asked == 0 {
 		return
 	}
 	var past, known uint64 // by clause: reports; whether looked at
@@ -766,10 +766,19 @@ func (sc *scratch) reportedPast(form string) {
 	}
 	for i := range sc.hits {
 		h := &sc.hits[i]
-		if h.neg || h.t0 < 0 || clause[h.t0] != clause[h.t1] || asking&(1<<clause[h.t0]) != 0 {
-			continue
+		if h.neg || h.t0 < 0 || clause[h.t0] != clause[h.t1] || asked&^(1<<clause[h.t0]) == 0 {
+			continue // what is asked stands in this clause, or nowhere else
 		}
 		t := toks[h.t0]
+		if asking&(1<<clause[h.t0]) != 0 {
+			// A Chinese clause may ask only through the keyword's own
+			// characters (不想要了: 想, 要); then it asks nothing.
+			alone := t.han && (h.t0 == 0 || toks[h.t0].brk) && (int(h.t0)+1 == len(toks) || toks[h.t0+1].brk)
+			if !alone || sc.toks.question && int(clause[h.t0]) == int(c) ||
+				lx.hanAsks(form[t.start:h.b0]) || lx.hanAsks(form[h.b1:t.end]) {
+				continue
+			}
+		}
 		if t.han && hanReported(form[t.start:t.end], int(h.b0-t.start)) || !t.han && reports(clause[h.t0]) {
 			h.neg = true
 		}
@@ -835,6 +844,21 @@ find:
 			h.neg = true
 		}
 	}
+}
+
+// hanAsks tells Chinese text holding a word that asks or requests.
+func (lx *lexicon) hanAsks(s string) bool {
+	for i, r := range s {
+		if r < hanFirst || r > hanLast || !lx.zhStart[r-hanFirst] {
+			continue
+		}
+		for _, c := range lx.zhByRune[r] {
+			if c.flags&(cueAsking|cueWh|cueRequest|cueContrast) != 0 && strings.HasPrefix(s[i:], c.word) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hanReported tells a run of Chinese characters that reports done the
@@ -966,7 +990,7 @@ func (sc *scratch) qualify(r *Rules, form string) {
 	}
 	if r.anyOn&sc.mask&swNegation != 0 {
 		sc.reportedDone(r.ix.lex, form)
-		sc.reportedPast(form)
+		sc.reportedPast(r.ix.lex, form)
 		sc.aside(r.ix.lex, form)
 		// A keyword inside a longer one that is negated is negated with
 		// it: in "отменить заказ не надо" the negation follows "отменить

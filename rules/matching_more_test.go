@@ -554,7 +554,7 @@ keywords:
   payment: [payment, pay, оплата, оплатить, 付款]
   shipping: [shipping, parcel, отправка, посылка, 发货, 到货]
   refund: [refund, возврат, 退货]
-  cancel: [cancel, отменить]
+  cancel: [cancel, отменить, 不想要了]
 rules:
   - {id: payment, keywords: [payment], reply: payment}
   - {id: cancel, keywords: [cancel], reply: cancel}
@@ -568,6 +568,8 @@ rules:
 		{"en a clause reporting the payment", "I paid by card yesterday and the payment went through fine. When will it ship?", "shipping"},
 		{"zh a payment reported done, then asks", "我已经刷卡付款了，想请问什么时候会发货？", "shipping"},
 		{"zh a verb alone outweighs no report", "我已经退了货，钱什么时候到", "refund"},
+		{"zh no longer wanted, then asks how to return", "这个裤子不想要了，怎么退货", "refund"},
+		{"zh no longer wanted, alone", "这个裤子我不想要了", "cancel"},
 		{"en paid alone", "I paid twice for one order", "payment"},
 		{"en paid, asked about", "I paid yesterday?", "payment"},
 		{"en paid, then still a payment question", "I paid on Monday, can you check the payment?", "payment"},
