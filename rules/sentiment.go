@@ -97,7 +97,10 @@ var (
 	moodNeutral = []string{"please", "pls", "help", "like", "want", "free", "ok", "okay", "yes", "sure", "kind",
 		"hope", "hopefully", "care", "interested", "interest", "share", "well", "pretty", "top", "true", "fine",
 		"save", "gift", "prize", "win", "credit", "order", "ordered", "chance", "offer", "promise", "cancel", "pay",
-		"cut", "charge", "charged", "fee", "matter", "question", "lol", "yeah"}
+		"cut", "charge", "charged", "fee", "matter", "question", "lol", "yeah",
+		// Stems shared with another sense: "honestly the worst" is no
+		// praise of honesty, "how I've been treated" no treat.
+		"honestly", "treated"}
 )
 
 var (

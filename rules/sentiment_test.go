@@ -102,6 +102,9 @@ func TestSentimentNegationStopsAtClauses(t *testing.T) {
 		{"Nobody called me back, terrible", chat.SentimentNegative},
 		{"Не ответили. Ужасный сервис", chat.SentimentNegative},
 		{"not terrible at all", chat.SentimentPositive}, // within one clause it still flips
+		{"honestly the worst shop I've ever dealt with, I want to speak to your manager about how I've been treated", chat.SentimentNegative},
+		{"等了快一個月都沒消息，客服也已讀不回，真的很誇張，我會去留負評", chat.SentimentNegative},
+		{"快递很快，五星好评", chat.SentimentPositive},
 	}
 	for _, tt := range tests {
 		if d := decideInsight(t, r, chat.KindText, tt.text); d.Sentiment != tt.want {
