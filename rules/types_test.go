@@ -87,6 +87,7 @@ func TestMessageTypes(t *testing.T) {
 		{"百家樂線上娛樂城 首存送500 加賴", chat.TypeSpam, "spam words"},
 		{"【投資群組】老師帶你穩賺不賠，每月獲利30%，加LINE：abc888", chat.TypeSpam, "spam words"},
 		{"專業代刷IG粉絲、評論，價格便宜，有興趣私訊", chat.TypeSpam, "spam words"},
+		{"投資虛擬貨幣穩賺不賠，加LINE了解", chat.TypeSpam, "spam words"},
 		{"Hey, I promote Telegram channels. 10k real subscribers for $49", chat.TypeSpam, "spam words"},
 		{"Хочу вернуть деньги, заработок не позволяет", chat.TypeAfterSales, "after-sales cue"}, // one spam word alone is not spam
 		// A rule's own type wins, by type: or by a tag that is a type id.
