@@ -536,8 +536,9 @@ type scratch struct {
 	firstWins bool
 	form, raw string
 	cues      cueFlags
-	terse     bool // thanks, with nothing but matched keywords: a request (onlyKeywordsAndThanks)
-	requested bool // a clause starts with a request ("send me the invoice"), or a Russian imperative or Chinese request asks
+	terse     bool  // thanks, with nothing but matched keywords: a request (onlyKeywordsAndThanks)
+	requested bool  // a clause starts with a request ("send me the invoice"), or a Russian imperative or Chinese request asks
+	asideAt   int32 // the first aside word's byte in the form (also, btw, 另外), or -1
 	spamCount int
 	contrast  int32  // the last word that says "just" or "only" (-1: none)
 	asks      uint64 // words (the first 64) that ask or request something

@@ -82,7 +82,7 @@ const minScore = 0.5
 // found and whether it is negated, and gives each rule its best score.
 func (sc *scratch) collect(r *Rules, form string) {
 	ix := r.ix
-	sc.cues, sc.spamCount, sc.contrast, sc.asks, sc.terse, sc.requested = 0, 0, -1, 0, false, false
+	sc.cues, sc.spamCount, sc.contrast, sc.asks, sc.terse, sc.requested, sc.asideAt = 0, 0, -1, 0, false, false, -1
 	if form != "" && ix.ac.PatternCount() > 0 {
 		it := ix.ac.IterOverlapping(form)
 		for m := it.Next(); m != nil; m = it.Next() {
@@ -257,6 +257,13 @@ func (sc *scratch) words(r *Rules, form string) {
 	wellUntil := 0 // the token after the all-is-well phrase being read
 	for ti, t := range sc.toks.list {
 		if t.han {
+			if sc.asideAt < 0 && ti > 0 {
+				for _, a := range ix.lex.zhAsides {
+					if strings.HasPrefix(form[t.start:t.end], a) {
+						sc.asideAt = t.start // 另外, 顺便: where a run starts, which is where a clause does
+					}
+				}
+			}
 			before := sc.cues
 			sc.cues &^= cueContrast | cueAsking | cueRequest
 			sc.hanCues(ix.lex, form[t.start:t.end])
@@ -275,7 +282,10 @@ func (sc *scratch) words(r *Rules, form string) {
 				wellUntil = ti + n
 			}
 		}
-		c &^= cueWellStart
+		if c&cueAsideStart != 0 && sc.asideAt < 0 && ti > 0 && ix.lex.asideAt(form, sc.toks.list, ti) {
+			sc.asideAt = t.start
+		}
+		c &^= cueWellStart | cueAsideStart
 		if ti < wellUntil {
 			c = 0 // "no problem", "не надо": saying all is well, not asking
 		} else if t.stemmed && imperative(sc.toks.src[t.rs:t.re]) {
@@ -786,53 +796,16 @@ func (sc *scratch) reportedPast(lx *lexicon, form string) {
 }
 
 // aside sets aside the keywords after the first aside word (also, btw,
-// кстати, 另外) when a keyword stands before it: what comes first is what
-// the customer wrote for, the rest an afterthought.
-func (sc *scratch) aside(lx *lexicon, form string) {
-	toks := sc.toks.list
-	if len(sc.hits) < 2 {
-		return
-	}
-	at := -1 // the aside's first byte in the form
-find:
-	for ti, t := range toks {
-		if t.han {
-			run := form[t.start:t.end]
-			for _, a := range lx.zhAsides {
-				if strings.HasPrefix(run, a) {
-					at = int(t.start)
-					break find
-				}
-			}
-			continue
-		}
-		for _, words := range lx.asides {
-			if ti+len(words) > len(toks) {
-				continue
-			}
-			anywhere := len(words) == 1 && lx.asideAnywhere[words[0]]
-			if ti > 0 && !t.brk && !anywhere && !clauseJoiner(form[toks[ti-1].start:toks[ti-1].end]) {
-				continue
-			}
-			match := true
-			for k, w := range words {
-				if u := toks[ti+k]; u.han || form[u.start:u.end] != w || k > 0 && u.brk {
-					match = false
-					break
-				}
-			}
-			if match && ti > 0 {
-				at = int(t.start)
-				break find
-			}
-		}
-	}
-	if at < 0 {
+// кстати, 另外; found by words) when a keyword stands before it: what comes
+// first is what the customer wrote for, the rest an afterthought.
+func (sc *scratch) aside() {
+	at := sc.asideAt
+	if at < 0 || len(sc.hits) < 2 {
 		return
 	}
 	before := false
 	for i := range sc.hits {
-		if h := &sc.hits[i]; !h.neg && !h.other && h.b0 >= 0 && int(h.b1) <= at {
+		if h := &sc.hits[i]; !h.neg && !h.other && h.b0 >= 0 && h.b1 <= at {
 			before = true
 		}
 	}
@@ -840,7 +813,7 @@ find:
 		return
 	}
 	for i := range sc.hits {
-		if h := &sc.hits[i]; int(h.b0) >= at {
+		if h := &sc.hits[i]; h.b0 >= at {
 			h.neg = true
 		}
 	}
@@ -991,7 +964,7 @@ func (sc *scratch) qualify(r *Rules, form string) {
 	if r.anyOn&sc.mask&swNegation != 0 {
 		sc.reportedDone(r.ix.lex, form)
 		sc.reportedPast(r.ix.lex, form)
-		sc.aside(r.ix.lex, form)
+		sc.aside()
 		// A keyword inside a longer one that is negated is negated with
 		// it: in "отменить заказ не надо" the negation follows "отменить
 		// заказ", and "отменить" alone must not answer as if asked. Also

@@ -118,9 +118,11 @@ const (
 	// cueBut is a but (butWords): only then can something be reported done
 	// before what is still missing (reportedDone).
 	cueBut
-	// cueWellStart starts a phrase of wellPhrases; only the lexicon's
-	// words carry it, never a message's cues.
+	// cueWellStart starts a phrase of wellPhrases, cueAsideStart one of
+	// asideWords; only the lexicon's words carry them, never a message's
+	// cues.
 	cueWellStart
+	cueAsideStart
 )
 
 // lexicon is the compiled word lists: negations, bridges, thanks, asking
@@ -147,9 +149,10 @@ type lexicon struct {
 	otherSenses    map[string][]string
 	otherSenseKept map[string]bool
 	notGaps        map[string]bool // notGaps in match form
-	// asides are asideWords in match form (Latin and Cyrillic, as word
-	// lists; anywhere: asideAnywhere), zhAsides the Chinese ones.
-	asides        [][]string
+	// asides are asideWords in match form (Latin and Cyrillic), by their
+	// first word: the words after it; anywhere: asideAnywhere; zhAsides
+	// the Chinese ones.
+	asides        map[string][][]string
 	asideAnywhere map[string]bool
 	zhAsides      []string
 	// wellPhrases are wellPhrases in match form, by their first word:
@@ -204,6 +207,26 @@ func (lx *lexicon) addNegation(word string, after bool) {
 	if !isHanKey(k) {
 		lx.negWords = max(lx.negWords, strings.Count(k, " ")+1)
 	}
+}
+
+// asideAt reports whether an aside phrase (asideWords) starts at token ti,
+// the first word of a clause unless it may stand anywhere (btw).
+func (lx *lexicon) asideAt(form string, toks []token, ti int) bool {
+	first := form[toks[ti].start:toks[ti].end]
+	start := ti == 0 || toks[ti].brk || clauseJoiner(form[toks[ti-1].start:toks[ti-1].end])
+phrases:
+	for _, rest := range lx.asides[first] {
+		if !start && !(len(rest) == 0 && lx.asideAnywhere[first]) || ti+1+len(rest) > len(toks) {
+			continue
+		}
+		for k, w := range rest {
+			if t := toks[ti+1+k]; t.han || t.brk || form[t.start:t.end] != w {
+				continue phrases
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // wellPhraseAt is how many words the all-is-well phrase starting at token
@@ -330,7 +353,7 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	for _, w := range notGaps {
 		lx.notGaps[formKey(w)] = true
 	}
-	lx.asideAnywhere = map[string]bool{}
+	lx.asideAnywhere, lx.asides = map[string]bool{}, map[string][][]string{}
 	for _, list := range asideWords {
 		for _, w := range list {
 			switch k := formKey(w); {
@@ -338,7 +361,9 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 			case isHanKey(k):
 				lx.zhAsides = append(lx.zhAsides, k)
 			default:
-				lx.asides = append(lx.asides, strings.Fields(k))
+				words := strings.Fields(k)
+				lx.words[words[0]] |= cueAsideStart
+				lx.asides[words[0]] = append(lx.asides[words[0]], words[1:])
 			}
 		}
 	}
