@@ -539,6 +539,7 @@ type scratch struct {
 	terse     bool  // thanks, with nothing but matched keywords: a request (onlyKeywordsAndThanks)
 	requested bool  // a clause starts with a request ("send me the invoice"), or a Russian imperative or Chinese request asks
 	asideAt   int32 // the first aside word's byte in the form (also, btw, 另外), or -1
+	reports   bool  // the message only reports what went well (reportsOnly)
 	spamCount int
 	contrast  int32  // the last word that says "just" or "only" (-1: none)
 	asks      uint64 // words (the first 64) that ask or request something
@@ -612,6 +613,7 @@ func (sc *scratch) prepare(r *Rules, ev chat.Event, st chat.State, now time.Time
 		toks = nil
 	}
 	sc.mood, sc.moodLabel, sc.moodItems = r.mood.score(form, ev.Text, toks, sc.moodItems)
+	sc.reports = r.anyOn&sc.mask&swThanks != 0 && sc.reportsOnly(r.ix.lex, form)
 	sc.msgType, sc.typeWhy = sc.classify(r, ev)
 	sc.langs = [3]string{baseLanguage(ev.Customer.Language), counts.language(), r.defaultLang}
 	local := now.In(r.loc)

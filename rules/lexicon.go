@@ -98,6 +98,15 @@ var negationsAfter = map[string][]string{
 var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "无", "毫无"}
 var noneAfter = []string{"нет", "не было", "none", "никаких"}
 
+// waitWords say the customer is waiting for what comes next, which asks
+// nothing by itself: "Оплата прошла, жду посылку 🙂", 付款成功了，等发货就行
+// (see reportsOnly).
+var waitWords = map[string][]string{
+	"en": {"waiting", "wait", "await", "awaiting"},
+	"ru": {"жду", "ждём", "ждем", "ожидаю", "подожду"},
+	"zh": {"等"},
+}
+
 // asideWords open a second, lesser topic where they start a clause: "Can
 // I swap the black one for the beige? Also loved the packaging btw",
 // "…получить деньги? И ещё, есть ли у вас пробники?", 另外你们什么时候有特价.

@@ -216,7 +216,7 @@ var russianPastEnds = []string{"л", "ла", "ло", "ли", "лся", "лась
 
 // englishPast are irregular past forms customers write after thanks (the
 // regular ones end in -ed).
-var englishPast = map[string]bool{"got": true, "came": true, "sent": true, "paid": true, "found": true, "gave": true, "done": true}
+var englishPast = map[string]bool{"got": true, "came": true, "sent": true, "paid": true, "found": true, "gave": true, "done": true, "went": true}
 
 // thanksCompanions are the words that go with thanks and say nothing of
 // their own: whom, how much, and in advance.
@@ -819,6 +819,17 @@ func (sc *scratch) aside() {
 	}
 }
 
+// hanWaits tells a run of Chinese characters that says the customer waits
+// (等发货就行).
+func (lx *lexicon) hanWaits(run string) bool {
+	for _, w := range lx.zhWait {
+		if strings.Contains(run, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // hanAsks tells Chinese text holding a word that asks or requests.
 func (lx *lexicon) hanAsks(s string) bool {
 	for i, r := range s {
@@ -1292,9 +1303,63 @@ func hanNegatedAfter(lx *lexicon, after string) bool {
 }
 
 // closing reports whether the message is mainly thanks or a goodbye: a
-// thanks word and nothing that asks for anything.
+// thanks word and nothing that asks for anything; or a report of what went
+// well (reportsOnly).
 func (sc *scratch) closing() bool {
-	return sc.cues&(cueThanks|cueWell) != 0 && sc.cues&(cueAsking|cueWh) == 0 && !sc.requested && !sc.toks.question && !sc.terse
+	return (sc.cues&(cueThanks|cueWell) != 0 || sc.reports) && sc.cues&(cueAsking|cueWh) == 0 && !sc.requested && !sc.toks.question && !sc.terse
+}
+
+// reportsOnly tells a message that only reports what went well: nothing in
+// it asks, every keyword stands in a clause that reports something done (a
+// verb in the past; 了, 过 or 已经 with a Chinese keyword) or waited for
+// (waitWords), and it sounds positive with no word of something gone
+// wrong: "Оплата прошла, жду посылку 🙂",
+// "Payment went through and I got the confirmation email, so we're good",
+// 支付宝付款成功了，等发货就行. A report that does not sound so ("I was charged
+// twice", "the parcel arrived damaged") is a question in all but form.
+// The mood must be known.
+func (sc *scratch) reportsOnly(lx *lexicon, form string) bool {
+	toks := sc.toks.list
+	if sc.moodLabel != chat.SentimentPositive || sc.toks.question || sc.requested ||
+		sc.cues&(cueAsking|cueWh) != 0 || len(toks) > 64 {
+		return false
+	}
+	for _, it := range sc.moodItems {
+		if it.valence < 0 {
+			return false // 杯子碎了，外包装倒是好好的: something went wrong too
+		}
+	}
+	var clause [64]uint8
+	var reports uint64 // by clause
+	c := uint8(0)
+	for ti, t := range toks {
+		if ti > 0 && t.brk {
+			c++
+		}
+		clause[ti] = c
+		run := form[t.start:t.end]
+		if t.han && (strings.Contains(run, "了") || strings.Contains(run, "已") || lx.hanWaits(run)) ||
+			!t.han && (lx.wait[run] || pastTense(strings.ToLower(sc.toks.src[t.rs:t.re]))) {
+			reports |= 1 << c // a Latin keyword in a Chinese sentence: 用LINE Pay付款成功了
+		}
+	}
+	any := false
+	for i := range sc.hits {
+		h := &sc.hits[i]
+		if h.neg || h.other || h.t0 < 0 {
+			continue
+		}
+		any = true
+		t := toks[h.t0]
+		run := form[t.start:t.end]
+		switch {
+		case t.han && (hanReported(run, int(h.b0-t.start)) || lx.hanWaits(run)):
+		case !t.han && reports&(1<<clause[h.t0]) != 0:
+		default:
+			return false
+		}
+	}
+	return any
 }
 
 // spam reports whether the message reads as spam: two spam words, or one

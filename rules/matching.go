@@ -149,6 +149,9 @@ type lexicon struct {
 	otherSenses    map[string][]string
 	otherSenseKept map[string]bool
 	notGaps        map[string]bool // notGaps in match form
+	// wait and zhWait are waitWords in match form.
+	wait   map[string]bool
+	zhWait []string
 	// asides are asideWords in match form (Latin and Cyrillic), by their
 	// first word: the words after it; anywhere: asideAnywhere; zhAsides
 	// the Chinese ones.
@@ -352,6 +355,18 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	lx.notGaps = map[string]bool{}
 	for _, w := range notGaps {
 		lx.notGaps[formKey(w)] = true
+	}
+	lx.wait = map[string]bool{}
+	for _, list := range waitWords {
+		for _, w := range list {
+			switch k := formKey(w); {
+			case k == "":
+			case isHanKey(k):
+				lx.zhWait = append(lx.zhWait, k)
+			default:
+				lx.wait[k] = true
+			}
+		}
 	}
 	lx.asideAnywhere, lx.asides = map[string]bool{}, map[string][][]string{}
 	for _, list := range asideWords {

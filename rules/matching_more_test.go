@@ -630,3 +630,28 @@ func TestAsidesGiveWay(t *testing.T) {
 		{"en also inside a clause", "the parcel never came and I also need the invoice", "shipping"},
 	})
 }
+
+// A message that only reports what went well (done, or waited for), asks
+// nothing and sounds positive gets no FAQ answer; a report of something
+// gone wrong, or one that asks, does.
+func TestReportsOnly(t *testing.T) {
+	const rules = `
+keywords:
+  payment: [payment, charged, оплата, 付款]
+  shipping: [shipping, parcel, посылка, 发货]
+  order: [碎了, broken]
+rules:
+  - {id: payment, keywords: [payment], reply: payment}
+  - {id: shipping, keywords: [shipping], reply: shipping}
+  - {id: order, keywords: [order], reply: order}
+`
+	runDecideCases(t, rules, []decideCase{
+		{"ru paid, waiting", "Оплата прошла, жду посылку 🙂", "none"},
+		{"zh paid, waiting", "支付宝付款成功了，等发货就行", "none"},
+		{"en paid, all good", "Payment went through and I got the confirmation email, so we're good", "none"},
+		{"en charged twice is a problem", "I was charged twice", "payment"},
+		{"zh broken, though the box is fine", "收到的杯子碎了一个，外包装倒是好好的", "order"},
+		{"ru paid, but no parcel", "Оплата прошла, а посылки всё нет", "shipping"},
+		{"en paid, then asks", "The payment went through 🙂. When will it ship?", "shipping"},
+	})
+}
