@@ -539,22 +539,25 @@ type scratch struct {
 	terse     bool  // thanks, with nothing but matched keywords: a request (onlyKeywordsAndThanks)
 	requested bool  // a clause starts with a request ("send me the invoice"), or a Russian imperative or Chinese request asks
 	asideAt   int32 // the first aside word's byte in the form (also, btw, 另外), or -1
-	reports   bool  // the message only reports what went well (reportsOnly)
-	spamCount int
-	contrast  int32  // the last word that says "just" or "only" (-1: none)
-	asks      uint64 // words (the first 64) that ask or request something
-	links     int
-	vm        vm.VM
-	meter     meter
-	env       Env
-	envAny    any
-	rules     *Rules
-	name      string
-	username  string
-	attrs     map[string]string // the customer's attributes, for {{order}}
-	langs     [3]string         // reply languages in order of preference
-	readAs    string            // the message as meant, when it was written in other letters (reread)
-	readFrom  reading           // and how it was read
+	// retractEnd is the token after the last retraction (never mind,
+	// неважно, 算了), or -1.
+	retractEnd int32
+	reports    bool // the message only reports what went well (reportsOnly)
+	spamCount  int
+	contrast   int32  // the last word that says "just" or "only" (-1: none)
+	asks       uint64 // words (the first 64) that ask or request something
+	links      int
+	vm         vm.VM
+	meter      meter
+	env        Env
+	envAny     any
+	rules      *Rules
+	name       string
+	username   string
+	attrs      map[string]string // the customer's attributes, for {{order}}
+	langs      [3]string         // reply languages in order of preference
+	readAs     string            // the message as meant, when it was written in other letters (reread)
+	readFrom   reading           // and how it was read
 }
 
 func (r *Rules) getScratch() *scratch {

@@ -98,6 +98,18 @@ var negationsAfter = map[string][]string{
 var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "无", "毫无"}
 var noneAfter = []string{"нет", "не было", "none", "никаких"}
 
+// retractWords take back what was written before them: "What are your
+// opening hours... oops sorry, wrong chat", "Сколько стоит доставка...
+// хотя неважно, у меня и так больше 99 юаней", "I need to change the
+// address — wait, never mind, it's correct". When nothing after the last
+// of them asks or names a keyword, the keywords before it are not asked
+// for.
+var retractWords = map[string][]string{
+	"en": {"never mind", "nevermind", "nvm", "forget it", "wrong chat", "just kidding", "jk", "scratch that", "ignore that"},
+	"ru": {"неважно", "не важно", "шучу", "забудьте", "проехали", "не тот чат", "не туда написала", "не туда написал"},
+	"zh": {"算了", "当我没说", "开玩笑的", "发错群了", "发错人了", "没事了"},
+}
+
 // waitWords say the customer is waiting for what comes next, which asks
 // nothing by itself: "Оплата прошла, жду посылку 🙂", 付款成功了，等发货就行
 // (see reportsOnly).
@@ -216,7 +228,7 @@ var wellPhrases = map[string][]string{
 		"don't need anything", "dont need anything", "do not need anything", "don't need anything else", "dont need anything else"},
 	"ru": {"не надо", "уже не надо", "не нужно", "уже не нужно", "больше не нужно", "ничего не надо", "ничего не нужно",
 		"всё хорошо", "все хорошо", "всё нормально", "все нормально", "всё в порядке", "все в порядке", "нет проблем",
-		"без проблем", "проблем нет", "вопрос снят", "вопрос решён", "вопрос решен", "нашла", "нашёл", "нашел",
+		"без проблем", "проблем нет", "вопросов нет", "нет вопросов", "вопрос снят", "вопрос решён", "вопрос решен", "нашла", "нашёл", "нашел",
 		"разобралась", "разобрался", "проехали", "неактуально", "уже неактуально", "всё решилось", "все решилось", "решено"},
 }
 

@@ -82,7 +82,7 @@ const minScore = 0.5
 // found and whether it is negated, and gives each rule its best score.
 func (sc *scratch) collect(r *Rules, form string) {
 	ix := r.ix
-	sc.cues, sc.spamCount, sc.contrast, sc.asks, sc.terse, sc.requested, sc.asideAt = 0, 0, -1, 0, false, false, -1
+	sc.cues, sc.spamCount, sc.contrast, sc.asks, sc.terse, sc.requested, sc.asideAt, sc.retractEnd = 0, 0, -1, 0, false, false, -1, -1
 	if form != "" && ix.ac.PatternCount() > 0 {
 		it := ix.ac.IterOverlapping(form)
 		for m := it.Next(); m != nil; m = it.Next() {
@@ -264,6 +264,13 @@ func (sc *scratch) words(r *Rules, form string) {
 					}
 				}
 			}
+			if ti > 0 {
+				for _, a := range ix.lex.zhRetracts {
+					if strings.HasPrefix(form[t.start:t.end], a) {
+						sc.retractEnd = int32(ti + 1) // 算了: a run of its own or starting one
+					}
+				}
+			}
 			before := sc.cues
 			sc.cues &^= cueContrast | cueAsking | cueRequest
 			sc.hanCues(ix.lex, form[t.start:t.end])
@@ -285,7 +292,12 @@ func (sc *scratch) words(r *Rules, form string) {
 		if c&cueAsideStart != 0 && sc.asideAt < 0 && ti > 0 && ix.lex.asideAt(form, sc.toks.list, ti) {
 			sc.asideAt = t.start
 		}
-		c &^= cueWellStart | cueAsideStart
+		if c&cueRetractStart != 0 && ti > 0 {
+			if n := ix.lex.retractAt(form, sc.toks.list, ti); n > 0 {
+				sc.retractEnd = int32(ti + n) // the last one counts
+			}
+		}
+		c &^= cueWellStart | cueAsideStart | cueRetractStart
 		if ti < wellUntil {
 			c = 0 // "no problem", "не надо": saying all is well, not asking
 		} else if t.stemmed && imperative(sc.toks.src[t.rs:t.re]) {
@@ -819,6 +831,30 @@ func (sc *scratch) aside() {
 	}
 }
 
+// retracted sets aside the keywords before the last retraction (never
+// mind, неважно, 算了) when nothing after it asks or names a keyword: the
+// customer took back what they wrote.
+func (sc *scratch) retracted() {
+	end := sc.retractEnd
+	toks := sc.toks.list
+	if end < 0 || len(sc.hits) == 0 || len(toks) > 64 {
+		return
+	}
+	if int(end) < len(toks) && sc.asks>>uint(end) != 0 {
+		return // "never mind, where is my order?"
+	}
+	for i := range sc.hits {
+		if h := &sc.hits[i]; !h.neg && !h.other && h.t0 >= end {
+			return // "never mind the exchange, refund it"
+		}
+	}
+	for i := range sc.hits {
+		if h := &sc.hits[i]; h.t0 >= 0 && h.t1 < end {
+			h.neg = true
+		}
+	}
+}
+
 // hanWaits tells a run of Chinese characters that says the customer waits
 // (等发货就行).
 func (lx *lexicon) hanWaits(run string) bool {
@@ -976,6 +1012,7 @@ func (sc *scratch) qualify(r *Rules, form string) {
 		sc.reportedDone(r.ix.lex, form)
 		sc.reportedPast(r.ix.lex, form)
 		sc.aside()
+		sc.retracted()
 		// A keyword inside a longer one that is negated is negated with
 		// it: in "отменить заказ не надо" the negation follows "отменить
 		// заказ", and "отменить" alone must not answer as if asked. Also

@@ -123,6 +123,7 @@ const (
 	// cues.
 	cueWellStart
 	cueAsideStart
+	cueRetractStart
 )
 
 // lexicon is the compiled word lists: negations, bridges, thanks, asking
@@ -149,6 +150,10 @@ type lexicon struct {
 	otherSenses    map[string][]string
 	otherSenseKept map[string]bool
 	notGaps        map[string]bool // notGaps in match form
+	// retracts are retractWords in match form (Latin and Cyrillic), by
+	// their first word: the words after it; zhRetracts the Chinese ones.
+	retracts   map[string][][]string
+	zhRetracts []string
 	// wait and zhWait are waitWords in match form.
 	wait   map[string]bool
 	zhWait []string
@@ -230,6 +235,24 @@ phrases:
 		return true
 	}
 	return false
+}
+
+// retractAt is how many words the retraction (retractWords) starting at
+// token ti has, or 0.
+func (lx *lexicon) retractAt(form string, toks []token, ti int) int {
+phrases:
+	for _, rest := range lx.retracts[form[toks[ti].start:toks[ti].end]] {
+		if ti+1+len(rest) > len(toks) {
+			continue
+		}
+		for k, w := range rest {
+			if t := toks[ti+1+k]; t.han || t.brk || form[t.start:t.end] != w {
+				continue phrases
+			}
+		}
+		return 1 + len(rest)
+	}
+	return 0
 }
 
 // wellPhraseAt is how many words the all-is-well phrase starting at token
@@ -355,6 +378,20 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	lx.notGaps = map[string]bool{}
 	for _, w := range notGaps {
 		lx.notGaps[formKey(w)] = true
+	}
+	lx.retracts = map[string][][]string{}
+	for _, list := range retractWords {
+		for _, w := range list {
+			switch k := formKey(w); {
+			case k == "":
+			case isHanKey(k):
+				lx.zhRetracts = append(lx.zhRetracts, k)
+			default:
+				words := strings.Fields(k)
+				lx.words[words[0]] |= cueRetractStart
+				lx.retracts[words[0]] = append(lx.retracts[words[0]], words[1:])
+			}
+		}
 	}
 	lx.wait = map[string]bool{}
 	for _, list := range waitWords {

@@ -655,3 +655,18 @@ rules:
 		{"en paid, then asks", "The payment went through 🙂. When will it ship?", "shipping"},
 	})
 }
+
+// A retraction (never mind, неважно, 算了) takes back the keywords before
+// it when nothing after it asks or names another keyword.
+func TestRetractions(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"en wrong chat", "What are your opening hours... oops sorry, wrong chat", "none"},
+		{"en never mind, found it", "Where is my parcel? Never mind, found it", "none"},
+		{"ru неважно", "Можно оформить возврат? Хотя неважно, оставлю себе", "none"},
+		{"ru шучу, вопросов нет", "Оператор, ты живой человек? Ладно, шучу, вопросов нет", "none"},
+		{"zh 算了", "我想退款，算了", "none"},
+		{"en never mind, then asks", "never mind, where is my parcel?", "shipping"},
+		{"en never mind one thing, another wanted", "never mind the exchange, I want a refund", "refund"},
+		{"en asks after the retraction", "I need an invoice, never mind, can you check my parcel?", "shipping"},
+	})
+}
