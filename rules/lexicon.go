@@ -152,9 +152,22 @@ var neededWords = []string{"needed", "necessary", "required", "wanted"}
 var otherSenses = map[string][]string{
 	"return":   {"to"},
 	"cancel":   {"subscription", "newsletter", "membership", "notifications", "emails"},
-	"отменить": {"подписку", "подписки", "подписка", "рассылку"},
+	"paid":     {"attention"},
+	"pay":      {"attention"},
+	"exchange": {"rate", "rates", "fee"},
+	"отменить": {"подписку", "подписки", "подписка", "рассылку", "рейс", "тренировку", "тренировки", "встречу", "занятие"},
+	"отмена":   {"рейса", "тренировки", "встречи", "занятия"},
+	"обмен":    {"валюты"},
 	"人工":       {"智能", "合成", "甘味", "色素", "草坪", "降雨", "呼吸", "湖"},
 	"取消":       {"关注", "追蹤", "追踪", "订阅", "訂閱", "点赞", "收藏", "置顶", "静音", "会员", "自动续费"},
+}
+
+// otherSensesBefore give a one-word keyword another sense from just before
+// it (one auxiliary may stand between, as in "my flight got cancelled"): a
+// cancelled flight or meeting is no cancelled order (航班取消, 今天的会取消了).
+var otherSensesBefore = map[string][]string{
+	"cancel": {"flight", "meeting", "class", "appointment", "event", "train", "concert"},
+	"取消":     {"航班", "会议", "的会", "课程", "活动", "预约", "演唱会"},
 }
 
 // otherSensesKept keep the shop's sense after all: "return to sender".

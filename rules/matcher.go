@@ -644,6 +644,42 @@ func (sc *scratch) window(r *Rules, occ []occurrence, form string) {
 // word that gives it another sense (otherSenses): "I'll return to this
 // later", 人工智能, 取消关注 are no refund, person or cancelled order. It
 // returns the bytes of that following word in the form, 0 for none.
+// otherSenseBefore reports a one-word keyword given another sense by the
+// word just before it (otherSensesBefore): "my flight got cancelled",
+// 航班取消.
+func (sc *scratch) otherSenseBefore(lx *lexicon, form string, h *hit) bool {
+	if h.kind == kindProximity || h.t0 < 0 || h.t1 != h.t0 || h.b0 < 0 {
+		return false
+	}
+	before := lx.otherBefore[strings.TrimSpace(form[h.b0:h.b1])]
+	if len(before) == 0 {
+		return false
+	}
+	toks := sc.toks.list
+	if t := toks[h.t0]; t.han {
+		for _, b := range before {
+			if strings.HasSuffix(form[t.start:h.b0], b) {
+				return true
+			}
+		}
+		return false
+	}
+	for j := int(h.t0) - 1; j >= 0 && j >= int(h.t0)-2 && !toks[j+1].brk; j-- {
+		w := form[toks[j].start:toks[j].end]
+		if slices.Contains(before, w) {
+			return true
+		}
+		if !auxiliaries[w] {
+			return false
+		}
+	}
+	return false
+}
+
+// auxiliaries may stand between a word and the keyword it gives another
+// sense: "my flight got cancelled", "the meeting was cancelled".
+var auxiliaries = map[string]bool{"got": true, "get": true, "was": true, "is": true, "been": true, "be": true, "has": true, "have": true}
+
 func (sc *scratch) otherSense(lx *lexicon, form string, h *hit) int {
 	if h.kind == kindProximity || h.t0 < 0 || h.t1 < 0 || h.b0 < 0 {
 		return 0
@@ -999,6 +1035,7 @@ func (sc *scratch) qualify(r *Rules, form string) {
 		h := &sc.hits[i]
 		n := sc.otherSense(r.ix.lex, form, h)
 		if n == 0 {
+			h.other = h.other || sc.otherSenseBefore(r.ix.lex, form, h)
 			continue
 		}
 		h.other = true

@@ -147,7 +147,9 @@ type lexicon struct {
 	not       map[string]bool // notWords in match form
 	// otherSenses and otherSenseKept are otherSenses and otherSensesKept
 	// in match form.
-	otherSenses    map[string][]string
+	otherSenses map[string][]string
+	// otherBefore are otherSensesBefore in match form.
+	otherBefore    map[string][]string
 	otherSenseKept map[string]bool
 	notGaps        map[string]bool // notGaps in match form
 	// retracts are retractWords in match form (Latin and Cyrillic), by
@@ -347,6 +349,12 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	}
 	for _, w := range notWords {
 		lx.not[formKey(w)] = true
+	}
+	lx.otherBefore = map[string][]string{}
+	for k, before := range otherSensesBefore {
+		for _, b := range before {
+			lx.otherBefore[formKey(k)] = append(lx.otherBefore[formKey(k)], formKey(b))
+		}
 	}
 	lx.otherSenses, lx.otherSenseKept = map[string][]string{}, map[string]bool{}
 	for k, followers := range otherSenses {
