@@ -456,7 +456,7 @@ rules:
 		{"ru отменить заказ", "как отменить заказ", "cancel"},
 		{"zh 取消会员", "取消会员", "none"},
 		{"en a function word, then to", "I'll return it to you", "refund"},
-		{"en a cancelled flight", "My flight got cancelled, I won't be home on Tuesday", "none"},
+		{"en a cancelled flight", "My flight got cancelled, can the courier come on Friday?", "none"},
 		{"en flight cancelled, order cancel asked", "my flight was cancelled so please cancel my order", "cancel"},
 		{"zh 航班取消", "航班取消了，包裹能多放几天吗", "none"},
 		{"zh 今天的会取消了", "今天的会取消了，可以在家等", "none"},
