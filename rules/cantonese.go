@@ -22,8 +22,7 @@ var cantonesePairs = []string{
 	"唔得", "不行",
 	"唔", "不",
 	"仲冇", "还没有", "仲未", "还没", "仲系", "还是", "仲要", "还要", "仲有", "还有", // 仲裁 stays
-	"有冇", "有没有",
-	"冇", "没有",
+	"冇", "没有", // 有冇: 有没有
 	"咗未", "了没",
 	"咗", "了",
 	"嘅", "的",
@@ -37,9 +36,9 @@ var cantonesePairs = []string{
 	"几时", "什么时候",
 	"几多钱", "多少钱", "几钱", "多少钱",
 	"边度", "哪里", "边个", "谁",
-	"佢哋", "他们", "我哋", "我们", "你哋", "你们", "佢", "他", "哋", "们",
+	"佢", "他", "哋", "们", // 我哋, 你哋, 佢哋: 我们, 你们, 他们
 	"嚟", "来",
-	"攞返", "拿回", "退返", "退回", "还返", "还回",
+	"攞返", "拿回",
 	"攞", "拿",
 }
 
@@ -70,7 +69,10 @@ func mandarin(run []byte) (out []byte, changed bool) {
 	var b []byte
 	for i := 0; i < len(run); {
 		r, size := utf8.DecodeRune(run[i:])
-		from, to := cantoneseAt(run[i:], r)
+		var from, to string
+		if r >= hanFirst && r <= hanLast && cantoneseStart[r-hanFirst] {
+			from, to = cantoneseAt(run[i:], r)
+		}
 		if from == "" {
 			if b != nil {
 				b = append(b, run[i:i+size]...)
