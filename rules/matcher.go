@@ -779,16 +779,11 @@ func (sc *scratch) reportedPast(lx *lexicon, form string) {
 	if len(sc.hits) < 2 || len(toks) > 64 {
 		return
 	}
-	var clause [64]uint8 // each token's clause
-	var asking uint64    // by clause
-	c := uint8(0)
-	for ti, t := range toks {
-		if ti > 0 && t.brk {
-			c++
-		}
-		clause[ti] = c
+	clause, c := clauses(toks)
+	var asking uint64 // by clause
+	for ti := range toks {
 		if sc.asks&(1<<ti) != 0 {
-			asking |= 1 << c
+			asking |= 1 << clause[ti]
 		}
 	}
 	if sc.toks.question {
@@ -915,6 +910,18 @@ func (lx *lexicon) hanAsks(s string) bool {
 		}
 	}
 	return false
+}
+
+// clauses numbers the clauses of at most 64 tokens: each token's clause,
+// and the last clause's number.
+func clauses(toks []token) (clause [64]uint8, last uint8) {
+	for ti, t := range toks {
+		if ti > 0 && t.brk {
+			last++
+		}
+		clause[ti] = last
+	}
+	return clause, last
 }
 
 // hanReported tells a run of Chinese characters that reports done the
@@ -1403,18 +1410,13 @@ func (sc *scratch) reportsOnly(lx *lexicon, form string) bool {
 			return false // 杯子碎了，外包装倒是好好的: something went wrong too
 		}
 	}
-	var clause [64]uint8
+	clause, _ := clauses(toks)
 	var reports uint64 // by clause
-	c := uint8(0)
 	for ti, t := range toks {
-		if ti > 0 && t.brk {
-			c++
-		}
-		clause[ti] = c
 		run := form[t.start:t.end]
 		if t.han && (strings.Contains(run, "了") || strings.Contains(run, "已") || lx.hanWaits(run)) ||
 			!t.han && (lx.wait[run] || pastTense(strings.ToLower(sc.toks.src[t.rs:t.re]))) {
-			reports |= 1 << c // a Latin keyword in a Chinese sentence: 用LINE Pay付款成功了
+			reports |= 1 << clause[ti] // a Latin keyword in a Chinese sentence: 用LINE Pay付款成功了
 		}
 	}
 	any := false

@@ -219,6 +219,28 @@ func (lx *lexicon) addNegation(word string, after bool) {
 	}
 }
 
+// phrases compiles lists of phrases found in the one scan of a message's
+// words: Latin and Cyrillic ones by their first word (which gets the cue
+// flag start) with the words after it, Chinese ones apart.
+func (lx *lexicon) phrases(lists map[string][]string, start cueFlags) (map[string][][]string, []string) {
+	byFirst := map[string][][]string{}
+	var zh []string
+	for _, list := range lists {
+		for _, w := range list {
+			switch k := formKey(w); {
+			case k == "":
+			case isHanKey(k):
+				zh = append(zh, k)
+			default:
+				words := strings.Fields(k)
+				lx.words[words[0]] |= start
+				byFirst[words[0]] = append(byFirst[words[0]], words[1:])
+			}
+		}
+	}
+	return byFirst, zh
+}
+
 // asideAt reports whether an aside phrase (asideWords) starts at token ti,
 // the first word of a clause unless it may stand anywhere (btw).
 func (lx *lexicon) asideAt(form string, toks []token, ti int) bool {
@@ -387,20 +409,7 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	for _, w := range notGaps {
 		lx.notGaps[formKey(w)] = true
 	}
-	lx.retracts = map[string][][]string{}
-	for _, list := range retractWords {
-		for _, w := range list {
-			switch k := formKey(w); {
-			case k == "":
-			case isHanKey(k):
-				lx.zhRetracts = append(lx.zhRetracts, k)
-			default:
-				words := strings.Fields(k)
-				lx.words[words[0]] |= cueRetractStart
-				lx.retracts[words[0]] = append(lx.retracts[words[0]], words[1:])
-			}
-		}
-	}
+	lx.retracts, lx.zhRetracts = lx.phrases(retractWords, cueRetractStart)
 	lx.wait = map[string]bool{}
 	for _, list := range waitWords {
 		for _, w := range list {
@@ -413,20 +422,8 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 			}
 		}
 	}
-	lx.asideAnywhere, lx.asides = map[string]bool{}, map[string][][]string{}
-	for _, list := range asideWords {
-		for _, w := range list {
-			switch k := formKey(w); {
-			case k == "":
-			case isHanKey(k):
-				lx.zhAsides = append(lx.zhAsides, k)
-			default:
-				words := strings.Fields(k)
-				lx.words[words[0]] |= cueAsideStart
-				lx.asides[words[0]] = append(lx.asides[words[0]], words[1:])
-			}
-		}
-	}
+	lx.asideAnywhere = map[string]bool{}
+	lx.asides, lx.zhAsides = lx.phrases(asideWords, cueAsideStart)
 	for _, w := range asideAnywhere {
 		lx.asideAnywhere[formKey(w)] = true
 	}
