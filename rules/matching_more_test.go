@@ -676,3 +676,13 @@ func TestRetractions(t *testing.T) {
 		{"en asks after the retraction", "I need an invoice, never mind, can you check my parcel?", "shipping"},
 	})
 }
+
+// ничего (nothing) may stand between a Russian negation and its keyword,
+// before it or after: "не нужно ничего отменять", "возвращать ничего не буду".
+func TestNothingBridgesANegation(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"before", "Не нужно ничего отменять, я просто уточнила адрес", "none"},
+		{"after", "Заказ пришёл, размер подошёл, возвращать ничего не буду. Спасибо!", "none"},
+		{"nothing else refused", "ничего не работает, хочу возврат", "refund"},
+	})
+}
