@@ -64,7 +64,11 @@ const (
 	ReasonNotReached     = "not reached: an earlier rule stopped the evaluation"
 	ReasonButton         = "the customer pressed its button"
 	ReasonNegated        = "keyword negated"
+	ReasonReportedDone   = "keyword in what the customer reports done; another clause asks"
+	ReasonAfterAside     = "keyword after an aside (also, btw, кстати, 另外): what came first answers"
+	ReasonTakenBack      = "keyword taken back (never mind, неважно, 算了)"
 	ReasonThanks         = "thanks or a goodbye: no FAQ answer"
+	ReasonReportsOnly    = "reports only what went well, asks nothing: no FAQ answer"
 	ReasonSpam           = "looks like spam: no FAQ answer"
 	ReasonDeclined       = "the message refuses something and asks for nothing else: no FAQ answer"
 	ReasonLowScore       = "weak match, below the threshold"
@@ -671,6 +675,10 @@ func (sc *scratch) has(group string) bool {
 	return false
 }
 
+// negatedReasons say why a rule's keyword, found, is no match (setAside).
+var negatedReasons = [...]string{negatedHere: ReasonNegated, reportedDone: ReasonReportedDone,
+	afterAside: ReasonAfterAside, takenBack: ReasonTakenBack}
+
 // match decides one rule; considered says whether it got past the cheap
 // keyword test (and so belongs in a short trace).
 func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
@@ -691,7 +699,7 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 			sc.score[i] = max(sc.exSim, minScore)
 		case hi < 0 && sc.neg[i] >= 0:
 			sc.explain(r, &step, sc.neg[i], 0)
-			step.Reason = ReasonNegated
+			step.Reason = negatedReasons[sc.hits[sc.neg[i]].why]
 			return step, true
 		case hi < 0:
 			step.Reason = ReasonNoKeyword
@@ -706,6 +714,9 @@ func (sc *scratch) match(r *Rules, i int, ru *rule) (Step, bool) {
 			return step, true
 		case ru.sw&sc.mask&swThanks != 0 && !ru.ignore && ru.acts() && sc.closing():
 			step.Reason = ReasonThanks
+			if sc.cues&(cueThanks|cueWell) == 0 {
+				step.Reason = ReasonReportsOnly
+			}
 			return step, true
 		case sc.mask&swThanks != 0 && !ru.ignore && ru.faq() && sc.spam():
 			step.Reason = ReasonSpam

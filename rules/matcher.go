@@ -57,11 +57,22 @@ type hit struct {
 	term   int32
 	kind   matchKind
 	worst  matchKind // the loosest kind among a proximity match's words
-	neg    bool      // in a negated clause
+	neg    bool      // in a negated clause, or set aside (why)
+	why    setAside  // why a hit with neg is no match
 	other  bool      // the word in another sense ("return to", 人工智能): no match
 	t0, t1 int32     // first and last token
 	b0, b1 int32     // bytes in the form (of the first word, for proximity)
 }
+
+// setAside says why a hit is no match although no negation stands by it.
+type setAside uint8
+
+const (
+	negatedHere  setAside = iota // a negation of its own: "no need to cancel"
+	reportedDone                 // in what the customer reports done, while another clause asks
+	afterAside                   // after an aside (also, btw, кстати): what came first answers
+	takenBack                    // before a retraction (never mind, неважно, 算了)
+)
 
 // occurrence is a word of a multi-word keyword found in a message.
 type occurrence struct {
@@ -761,7 +772,7 @@ func (sc *scratch) reportedDone(lx *lexicon, form string) {
 	}
 	for i := range sc.hits {
 		if h := &sc.hits[i]; h.b0 >= 0 && int(h.b1) <= at {
-			h.neg = true
+			h.neg, h.why = true, reportedDone
 		}
 	}
 }
@@ -833,7 +844,7 @@ func (sc *scratch) reportedPast(lx *lexicon, form string) {
 			}
 		}
 		if t.han && hanReported(form[t.start:t.end], int(h.b0-t.start)) || !t.han && reports(clause[h.t0]) {
-			h.neg = true
+			h.neg, h.why = true, reportedDone
 		}
 	}
 }
@@ -857,7 +868,7 @@ func (sc *scratch) aside() {
 	}
 	for i := range sc.hits {
 		if h := &sc.hits[i]; h.b0 >= at {
-			h.neg = true
+			h.neg, h.why = true, afterAside
 		}
 	}
 }
@@ -881,7 +892,7 @@ func (sc *scratch) retracted() {
 	}
 	for i := range sc.hits {
 		if h := &sc.hits[i]; h.t0 >= 0 && h.t1 < end {
-			h.neg = true
+			h.neg, h.why = true, takenBack
 		}
 	}
 }

@@ -3,6 +3,9 @@ package rules
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/internal/chat"
 )
 
 // moreRules is a shop with handoff rules as well as answers, for the table
@@ -685,4 +688,33 @@ func TestNothingBridgesANegation(t *testing.T) {
 		{"after", "Заказ пришёл, размер подошёл, возвращать ничего не буду. Спасибо!", "none"},
 		{"nothing else refused", "ничего не работает, хочу возврат", "refund"},
 	})
+}
+
+// The trace says why a keyword that was found does not answer: negated,
+// reported done, after an aside, taken back; a report of what went well
+// says so rather than calling itself thanks.
+func TestSetAsideReasons(t *testing.T) {
+	r, err := Parse("more.yaml", []byte(moreRules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ text, rule, want string }{
+		{"no need to refund", "refund", ReasonNegated},
+		{"The refund came through but I still don't have an invoice", "refund", ReasonReportedDone},
+		{"Can I get a bigger size? Also, the parcel box was lovely", "shipping", ReasonAfterAside},
+		{"What are your opening hours... oops sorry, wrong chat", "hours", ReasonTakenBack},
+		{"Посылка пришла, жду чек 🙂", "shipping", ReasonReportsOnly},
+		{"thanks, the parcel arrived", "shipping", ReasonThanks},
+	}
+	for _, tt := range tests {
+		var got string
+		for _, s := range r.Explain(chat.Event{Kind: chat.KindText, Text: tt.text}, chat.State{}, time.Time{}).Trace {
+			if s.Rule == tt.rule {
+				got = s.Reason
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%q: %s's reason %q, want %q", tt.text, tt.rule, got, tt.want)
+		}
+	}
 }
