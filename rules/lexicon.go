@@ -151,15 +151,15 @@ var neededWords = []string{"needed", "necessary", "required", "wanted"}
 // membership"). Traditional characters are folded when loading.
 var otherSenses = map[string][]string{
 	"return":   {"to"},
-	"cancel":   {"subscription", "newsletter", "membership", "notifications", "emails"},
+	"cancel":   {"subscription", "newsletter", "membership", "notifications", "emails", "return", "refund"},
 	"paid":     {"attention"},
 	"pay":      {"attention"},
 	"exchange": {"rate", "rates", "fee"},
-	"отменить": {"подписку", "подписки", "подписка", "рассылку", "рейс", "тренировку", "тренировки", "встречу", "занятие"},
+	"отменить": {"подписку", "подписки", "подписка", "рассылку", "рейс", "тренировку", "тренировки", "встречу", "занятие", "возврат"},
 	"отмена":   {"рейса", "тренировки", "встречи", "занятия"},
 	"обмен":    {"валюты"},
 	"人工":       {"智能", "合成", "甘味", "色素", "草坪", "降雨", "呼吸", "湖"},
-	"取消":       {"关注", "追蹤", "追踪", "订阅", "訂閱", "点赞", "收藏", "置顶", "静音", "会员", "自动续费"},
+	"取消":       {"关注", "追蹤", "追踪", "订阅", "訂閱", "点赞", "收藏", "置顶", "静音", "会员", "自动续费", "退货", "退款"},
 }
 
 // otherSensesBefore give a one-word keyword another sense from just before

@@ -429,7 +429,7 @@ func TestAllIsWellCloses(t *testing.T) {
 // return to sender, returns to the EU, 转人工).
 func TestOtherSenses(t *testing.T) {
 	const rules = `keywords:
-  refund: [return]
+  refund: [return, refund, 退货, возврат]
   human: [人工]
   cancel: [取消, cancel, отменить]
   shipping: [追踪]
@@ -465,6 +465,9 @@ rules:
 		{"zh 今天的会取消了", "今天的会取消了，可以在家等", "none"},
 		{"zh 我会取消: will", "我会取消订单吗", "cancel"},
 		{"ru отменили рейс", "Мне отменили рейс, заберу позже", "none"},
+		{"zh 取消退货: a return called off", "我不想退货了，帮我取消退货申请", "none"},
+		{"en cancel my refund request", "please cancel my refund request", "none"},
+		{"ru отменить возврат", "как отменить возврат", "none"},
 	})
 }
 
