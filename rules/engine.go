@@ -67,6 +67,7 @@ const (
 	ReasonReportedDone   = "keyword in what the customer reports done; another clause asks"
 	ReasonAfterAside     = "keyword after an aside (also, btw, кстати, 另外): what came first answers"
 	ReasonTakenBack      = "keyword taken back (never mind, неважно, 算了)"
+	ReasonInCondition    = "keyword in a condition (if, если, 的话); another clause names what is asked"
 	ReasonThanks         = "thanks or a goodbye: no FAQ answer"
 	ReasonReportsOnly    = "reports only what went well, asks nothing: no FAQ answer"
 	ReasonSpam           = "looks like spam: no FAQ answer"
@@ -677,7 +678,7 @@ func (sc *scratch) has(group string) bool {
 
 // negatedReasons say why a rule's keyword, found, is no match (setAside).
 var negatedReasons = [...]string{negatedHere: ReasonNegated, reportedDone: ReasonReportedDone,
-	afterAside: ReasonAfterAside, takenBack: ReasonTakenBack}
+	afterAside: ReasonAfterAside, takenBack: ReasonTakenBack, inCondition: ReasonInCondition}
 
 // match decides one rule; considered says whether it got past the cheap
 // keyword test (and so belongs in a short trace).

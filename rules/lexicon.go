@@ -98,6 +98,16 @@ var negationsAfter = map[string][]string{
 var noneBefore = []string{"no", "zero", "никаких", "никакой", "никакого", "ни одной", "没有", "无", "毫无"}
 var noneAfter = []string{"нет", "не было", "none", "никаких"}
 
+// ifWords open a condition: a keyword in it is the circumstance, not what
+// is asked, when another clause names a keyword: "если ещё не отправили,
+// отмените", 还没发货的话能帮我取消吗, "if it hasn't shipped yet, cancel it".
+// Chinese ones start the run (如果) or end it (的话).
+var ifWords = map[string][]string{
+	"en": {"if", "unless"},
+	"ru": {"если"},
+	"zh": {"如果", "要是", "的话"},
+}
+
 // retractWords take back what was written before them: "What are your
 // opening hours... oops sorry, wrong chat", "Сколько стоит доставка...
 // хотя неважно, у меня и так больше 99 юаней", "I need to change the
@@ -150,7 +160,7 @@ var neededWords = []string{"needed", "necessary", "required", "wanted"}
 // unfollowing. One function word may stand between ("cancel my
 // membership"). Traditional characters are folded when loading.
 var otherSenses = map[string][]string{
-	"return":   {"to"},
+	"return":   {"to", "more", "soon"},
 	"cancel":   {"subscription", "newsletter", "membership", "notifications", "emails", "return", "refund"},
 	"paid":     {"attention"},
 	"pay":      {"attention"},
@@ -237,7 +247,7 @@ var wellWords = map[string][]string{
 // words (problem, не, надо) then ask nothing.
 var wellPhrases = map[string][]string{
 	"en": {"all good", "all fine", "all set", "all sorted", "sorted", "no problem", "no problems", "no issue", "no issues",
-		"no worries", "never mind", "found it", "resolved", "all resolved", "figured it out", "nothing else", "no need",
+		"no worries", "never mind", "found it", "resolved", "all resolved", "that's all", "that is all", "figured it out", "nothing else", "no need",
 		"don't need anything", "dont need anything", "do not need anything", "don't need anything else", "dont need anything else"},
 	"ru": {"не надо", "уже не надо", "не нужно", "уже не нужно", "больше не нужно", "ничего не надо", "ничего не нужно",
 		"всё хорошо", "все хорошо", "всё нормально", "все нормально", "всё в порядке", "все в порядке", "нет проблем",
@@ -267,7 +277,7 @@ var negationBridges = map[string][]string{
 var thanksWords = map[string][]string{
 	"en": {"thanks", "thank", "thx", "thanx", "ty", "appreciate", "appreciated", "cheers", "bye", "goodbye", "grateful"},
 	"ru": {"спасибо", "спс", "благодарю", "благодарим", "благодарна", "благодарен", "свидания", "спасибочки", "благодарность"},
-	"zh": {"谢谢", "感谢", "多谢", "谢了", "再见", "拜拜", "辛苦了", "谢啦", "掰掰", "感恩", "唔该", "谢谢啦", "感激"},
+	"zh": {"谢谢", "感谢", "多谢", "谢了", "再见", "拜拜", "辛苦了", "辛苦啦", "辛苦你们", "辛苦您", "谢啦", "掰掰", "感恩", "唔该", "谢谢啦", "感激"},
 }
 
 // askingWords show that a message still asks for something, so thanks in it

@@ -72,6 +72,7 @@ const (
 	reportedDone                 // in what the customer reports done, while another clause asks
 	afterAside                   // after an aside (also, btw, кстати): what came first answers
 	takenBack                    // before a retraction (never mind, неважно, 算了)
+	inCondition                  // in a condition (if, если, 的话), while another clause names a keyword
 )
 
 // occurrence is a word of a multi-word keyword found in a message.
@@ -227,7 +228,8 @@ var russianPastEnds = []string{"л", "ла", "ло", "ли", "лся", "лась
 
 // englishPast are irregular past forms customers write after thanks (the
 // regular ones end in -ed).
-var englishPast = map[string]bool{"got": true, "came": true, "sent": true, "paid": true, "found": true, "gave": true, "done": true, "went": true}
+var englishPast = map[string]bool{"got": true, "came": true, "sent": true, "paid": true, "found": true, "gave": true, "done": true, "went": true,
+	"was": true, "were": true, "made": true, "took": true, "had": true}
 
 // thanksCompanions are the words that go with thanks and say nothing of
 // their own: whom, how much, and in advance.
@@ -243,7 +245,9 @@ var thanksCompanions = map[string]bool{
 const zhThanksCompanions = "你您们先呀哦啊哈嘛吧"
 
 // hanHit reports whether a Chinese keyword matched as written (or as a
-// regional variant): then no keyword is looked for by its sound.
+// regional variant): then no keyword is looked for by its sound. Not even
+// in another run of the message: 服务态度太差了…我要去消协举报 would find 去消
+// (qu xiao) as 取消.
 func (sc *scratch) hanHit(r *Rules) bool {
 	for _, h := range sc.hits {
 		if h.kind != kindRegex && h.kind != kindFull && isHanKey(strings.TrimSpace(r.ix.terms[h.term].form)) {
@@ -897,6 +901,81 @@ func (sc *scratch) retracted() {
 	}
 }
 
+// conditional sets aside the keywords of a condition (ifWords) when a
+// keyword stands outside every condition: "если ещё не отправили, отмените
+// заказ" and 还没发货的话能帮我取消吗 ask for the cancellation; the shipping is
+// the circumstance.
+func (sc *scratch) conditional(lx *lexicon, form string) {
+	toks := sc.toks.list
+	if len(sc.hits) < 2 || len(toks) > 64 {
+		return
+	}
+	clause, _ := clauses(toks)
+	clauseEnd := func(ti int) int32 {
+		end := toks[ti].end
+		for tj := ti + 1; tj < len(toks) && clause[tj] == clause[ti]; tj++ {
+			end = toks[tj].end
+		}
+		return end
+	}
+	var conds [8][2]int32 // byte ranges of the conditions
+	n := 0
+	for ti, t := range toks {
+		if n == len(conds) {
+			break
+		}
+		starts := ti == 0 || t.brk
+		if !t.han {
+			if starts && lx.ifs[form[t.start:t.end]] {
+				conds[n] = [2]int32{t.start, clauseEnd(ti)}
+				n++
+			}
+			continue
+		}
+		run := form[t.start:t.end]
+		found := false
+		for _, w := range lx.zhIfEnd {
+			if i := strings.Index(run, w); i > 0 {
+				conds[n] = [2]int32{t.start, t.start + int32(i)}
+				n, found = n+1, true
+				break
+			}
+		}
+		for _, w := range lx.zhIfStart {
+			if !found && starts && strings.HasPrefix(run, w) {
+				conds[n] = [2]int32{t.start, clauseEnd(ti)}
+				n++
+				break
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	inCond := func(h *hit) bool {
+		for _, c := range conds[:n] {
+			if h.b0 >= c[0] && h.b1 <= c[1] {
+				return true
+			}
+		}
+		return false
+	}
+	outside := false
+	for i := range sc.hits {
+		if h := &sc.hits[i]; !h.neg && !h.other && h.b0 >= 0 && !inCond(h) {
+			outside = true
+		}
+	}
+	if !outside {
+		return
+	}
+	for i := range sc.hits {
+		if h := &sc.hits[i]; h.b0 >= 0 && !h.neg && inCond(h) {
+			h.neg, h.why = true, inCondition
+		}
+	}
+}
+
 // hanWaits tells a run of Chinese characters that says the customer waits
 // (等发货就行).
 func (lx *lexicon) hanWaits(run string) bool {
@@ -1068,6 +1147,7 @@ func (sc *scratch) qualify(r *Rules, form string) {
 		sc.reportedPast(r.ix.lex, form)
 		sc.aside()
 		sc.retracted()
+		sc.conditional(r.ix.lex, form)
 		// A keyword inside a longer one that is negated is negated with
 		// it: in "отменить заказ не надо" the negation follows "отменить
 		// заказ", and "отменить" alone must not answer as if asked. Also

@@ -152,6 +152,12 @@ type lexicon struct {
 	otherBefore    map[string][]string
 	otherSenseKept map[string]bool
 	notGaps        map[string]bool // notGaps in match form
+	// ifs are ifWords in match form (Latin and Cyrillic), zhIfStart the
+	// Chinese ones that start a run (如果), zhIfEnd those that end a
+	// condition inside one (的话).
+	ifs       map[string]bool
+	zhIfStart []string
+	zhIfEnd   []string
 	// retracts are retractWords in match form (Latin and Cyrillic), by
 	// their first word: the words after it; zhRetracts the Chinese ones.
 	retracts   map[string][][]string
@@ -408,6 +414,20 @@ func (c *compiler) buildLexicon(f *matchingFileYAML) *lexicon {
 	lx.notGaps = map[string]bool{}
 	for _, w := range notGaps {
 		lx.notGaps[formKey(w)] = true
+	}
+	lx.ifs = map[string]bool{}
+	for _, list := range ifWords {
+		for _, w := range list {
+			switch k := formKey(w); {
+			case k == "":
+			case k == formKey("的话"):
+				lx.zhIfEnd = append(lx.zhIfEnd, k)
+			case isHanKey(k):
+				lx.zhIfStart = append(lx.zhIfStart, k)
+			default:
+				lx.ifs[k] = true
+			}
+		}
 	}
 	lx.retracts, lx.zhRetracts = lx.phrases(retractWords, cueRetractStart)
 	lx.wait = map[string]bool{}

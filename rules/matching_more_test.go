@@ -721,3 +721,35 @@ func TestSetAsideReasons(t *testing.T) {
 		}
 	}
 }
+
+// A keyword in a condition (if, если, 的话) is the circumstance: another
+// clause's keyword is what is asked for. Alone, it is still answered.
+func TestConditions(t *testing.T) {
+	// Shipping first in the file: without the condition it would win the tie.
+	const rules = `
+keywords:
+  shipping: [发货, shipped, отправили, parcel]
+  cancel: [取消, cancel, отменить]
+rules:
+  - {id: shipping, keywords: [shipping], reply: shipping}
+  - {id: cancel, keywords: [cancel], reply: cancel}
+`
+	runDecideCases(t, rules, []decideCase{
+		{"zh 的话", "还没发货的话能帮我取消吗？谢谢", "cancel"},
+		{"ru если", "Если ещё не отправили, можно отменить?", "cancel"},
+		{"en if", "If it hasn't shipped yet, can I cancel?", "cancel"},
+		{"zh 如果, alone", "如果还没发货怎么办", "shipping"},
+		{"en if, alone", "if my parcel is lost what happens", "shipping"},
+	})
+}
+
+// More closings: 辛苦啦 thanks; "that's all" ends a report of a nice
+// delivery; "return for more" is coming back.
+func TestMoreClosings(t *testing.T) {
+	runDecideCases(t, moreRules, []decideCase{
+		{"zh 辛苦啦", "退款已经到账了，辛苦啦", "none"},
+		{"en that's all", "lol the delivery guy was so nice, made my day. that's all 😄", "none"},
+		{"en return for more", "Will definitely return for more, love the quality!", "none"},
+		{"en return for a refund", "can I return it for a refund", "refund"},
+	})
+}
