@@ -706,6 +706,7 @@ func TestSetAsideReasons(t *testing.T) {
 		{"The refund came through but I still don't have an invoice", "refund", ReasonReportedDone},
 		{"Can I get a bigger size? Also, the parcel box was lovely", "shipping", ReasonAfterAside},
 		{"What are your opening hours... oops sorry, wrong chat", "hours", ReasonTakenBack},
+		{"还没发货的话能帮我取消订单吗", "shipping", ReasonInCondition},
 		{"Посылка пришла, жду чек 🙂", "shipping", ReasonReportsOnly},
 		{"thanks, the parcel arrived", "shipping", ReasonThanks},
 	}
