@@ -765,20 +765,8 @@ func (sc *scratch) reportedDone(lx *lexicon, form string) {
 	if at < 0 || !sc.hasCue(form, 0, at, lx.done, lx.zhDone) || !sc.hasCue(form, at, len(form), lx.still, lx.zhStill) {
 		return
 	}
-	later := false
-	for i := range sc.hits {
-		if h := &sc.hits[i]; !h.neg && !h.other && int(h.b0) >= at {
-			later = true
-		}
-	}
-	if !later {
-		return
-	}
-	for i := range sc.hits {
-		if h := &sc.hits[i]; h.b0 >= 0 && int(h.b1) <= at {
-			h.neg, h.why = true, reportedDone
-		}
-	}
+	sc.setAsideIf(reportedDone, func(h *hit) bool { return int(h.b0) >= at },
+		func(h *hit) bool { return h.b0 >= 0 && int(h.b1) <= at })
 }
 
 // reportedPast sets aside the keywords of a clause that only reports what
@@ -861,20 +849,8 @@ func (sc *scratch) aside() {
 	if at < 0 || len(sc.hits) < 2 {
 		return
 	}
-	before := false
-	for i := range sc.hits {
-		if h := &sc.hits[i]; !h.neg && !h.other && h.b0 >= 0 && h.b1 <= at {
-			before = true
-		}
-	}
-	if !before {
-		return
-	}
-	for i := range sc.hits {
-		if h := &sc.hits[i]; h.b0 >= at {
-			h.neg, h.why = true, afterAside
-		}
-	}
+	sc.setAsideIf(afterAside, func(h *hit) bool { return h.b0 >= 0 && h.b1 <= at },
+		func(h *hit) bool { return h.b0 >= at })
 }
 
 // retracted sets aside the keywords before the last retraction (never
@@ -960,18 +936,27 @@ func (sc *scratch) conditional(lx *lexicon, form string) {
 		}
 		return false
 	}
-	outside := false
+	sc.setAsideIf(inCondition, func(h *hit) bool { return h.b0 >= 0 && !inCond(h) },
+		func(h *hit) bool { return h.b0 >= 0 && !h.neg && inCond(h) })
+}
+
+// setAsideIf sets aside, for why, the hits that in holds for, when a live
+// hit (neither negated nor in another sense) stands where there says:
+// what is asked there outweighs them.
+func (sc *scratch) setAsideIf(why setAside, there, in func(h *hit) bool) {
+	live := false
 	for i := range sc.hits {
-		if h := &sc.hits[i]; !h.neg && !h.other && h.b0 >= 0 && !inCond(h) {
-			outside = true
+		if h := &sc.hits[i]; !h.neg && !h.other && there(h) {
+			live = true
+			break
 		}
 	}
-	if !outside {
+	if !live {
 		return
 	}
 	for i := range sc.hits {
-		if h := &sc.hits[i]; h.b0 >= 0 && !h.neg && inCond(h) {
-			h.neg, h.why = true, inCondition
+		if h := &sc.hits[i]; in(h) {
+			h.neg, h.why = true, why
 		}
 	}
 }
