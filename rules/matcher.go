@@ -223,6 +223,12 @@ func pastTense(w string) bool {
 	return false
 }
 
+// writtenPast tells a Latin or Cyrillic word of the message that is a verb
+// in the past as written (pastTense).
+func (sc *scratch) writtenPast(t token) bool {
+	return !t.han && pastTense(strings.ToLower(sc.toks.src[t.rs:t.re]))
+}
+
 // russianPastEnds end Russian verbs in the past: вернул, пришла, вернули.
 var russianPastEnds = []string{"л", "ла", "ло", "ли", "лся", "лась", "лось", "лись"}
 
@@ -276,6 +282,7 @@ func (sc *scratch) words(r *Rules, form string) {
 				for _, a := range ix.lex.zhAsides {
 					if strings.HasPrefix(form[t.start:t.end], a) {
 						sc.asideAt = t.start // 另外, 顺便: where a run starts, which is where a clause does
+						break
 					}
 				}
 			}
@@ -283,6 +290,7 @@ func (sc *scratch) words(r *Rules, form string) {
 				for _, a := range ix.lex.zhRetracts {
 					if strings.HasPrefix(form[t.start:t.end], a) {
 						sc.retractEnd = int32(ti + 1) // 算了: a run of its own or starting one
+						break
 					}
 				}
 			}
@@ -655,10 +663,6 @@ func (sc *scratch) window(r *Rules, occ []occurrence, form string) {
 	sc.addHit(hit{term: occ[0].term, kind: kind, worst: worst, t0: first, t1: last, b0: ft.start, b1: lt.end})
 }
 
-// otherSense tells whether the word a keyword matched is followed by a
-// word that gives it another sense (otherSenses): "I'll return to this
-// later", 人工智能, 取消关注 are no refund, person or cancelled order. It
-// returns the bytes of that following word in the form, 0 for none.
 // otherSenseBefore reports a one-word keyword given another sense by the
 // word just before it (otherSensesBefore): "my flight got cancelled",
 // 航班取消.
@@ -695,6 +699,10 @@ func (sc *scratch) otherSenseBefore(lx *lexicon, form string, h *hit) bool {
 // sense: "my flight got cancelled", "the meeting was cancelled".
 var auxiliaries = map[string]bool{"got": true, "get": true, "was": true, "is": true, "been": true, "be": true, "has": true, "have": true}
 
+// otherSense tells whether the word a keyword matched is followed by a
+// word that gives it another sense (otherSenses): "I'll return to this
+// later", 人工智能, 取消关注 are no refund, person or cancelled order. It
+// returns the bytes of that following word in the form, 0 for none.
 func (sc *scratch) otherSense(lx *lexicon, form string, h *hit) int {
 	if h.kind == kindProximity || h.t0 < 0 || h.t1 < 0 || h.b0 < 0 {
 		return 0
@@ -812,7 +820,7 @@ func (sc *scratch) reportedPast(lx *lexicon, form string) {
 		if known&(1<<c) == 0 {
 			known |= 1 << c
 			for ti, t := range toks {
-				if clause[ti] == c && !t.han && pastTense(strings.ToLower(sc.toks.src[t.rs:t.re])) {
+				if clause[ti] == c && sc.writtenPast(t) {
 					past |= 1 << c
 					break
 				}
@@ -1491,7 +1499,7 @@ func (sc *scratch) reportsOnly(lx *lexicon, form string) bool {
 	for ti, t := range toks {
 		run := form[t.start:t.end]
 		if t.han && (strings.Contains(run, "了") || strings.Contains(run, "已") || lx.hanWaits(run)) ||
-			!t.han && (lx.wait[run] || pastTense(strings.ToLower(sc.toks.src[t.rs:t.re]))) {
+			!t.han && (lx.wait[run] || sc.writtenPast(t)) {
 			reports |= 1 << clause[ti] // a Latin keyword in a Chinese sentence: 用LINE Pay付款成功了
 		}
 	}
